@@ -1,0 +1,177 @@
+//! The chip: registers around the memories, and one time step.
+
+use bitvec::field::BitField;
+use core::fmt;
+
+use crate::config::ChipConfig;
+use crate::digest::Digest;
+use crate::memory::{Bits, Layout, Memory};
+use crate::neuron::update_neurons;
+use crate::prng::Prng;
+use crate::readout::update_readouts;
+use crate::synapse::accumulate_events;
+
+/// Why a step was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepError {
+    /// The input vector does not have one bit per input channel.
+    InputLength {
+        /// Channels the chip has.
+        expected: usize,
+        /// Bits given.
+        got: usize,
+    },
+    /// The memory was carved for another configuration.
+    Layout {
+        /// Layout of the configuration.
+        expected: Layout,
+        /// Layout of the memory.
+        got: Layout,
+    },
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepError::InputLength { expected, got } => {
+                write!(
+                    f,
+                    "input has {got} bits, the chip has {expected} input channels"
+                )
+            }
+            StepError::Layout { expected, got } => write!(
+                f,
+                "memory carved for {}x{}x{} but the chip is {}x{}x{}",
+                got.n_in, got.n_rec, got.n_out, expected.n_in, expected.n_rec, expected.n_out
+            ),
+        }
+    }
+}
+
+/// What one step produced (the spikes and readouts themselves are in memory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepOutput {
+    /// Number of recurrent spikes this step.
+    pub spikes: u32,
+    /// Synaptic operations this step (events times fan-out, input and recurrent and
+    /// readout).
+    pub synops: u32,
+}
+
+/// The chip registers: configuration, PRNG, step counter and digest. The memories are
+/// passed to every call, the way a datapath reads its SRAM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chip {
+    cfg: ChipConfig,
+    prng: Prng,
+    steps: u64,
+    digest: Digest,
+}
+
+impl Chip {
+    /// A chip in its reset state for `cfg`, with `mem` already holding weights and
+    /// parameters. The initial digest folds in every weight.
+    pub fn new(cfg: ChipConfig, mem: &Memory<'_>) -> Result<Self, StepError> {
+        let mut chip = Self {
+            cfg,
+            prng: Prng::new(cfg.seed()),
+            steps: 0,
+            digest: Digest::new(),
+        };
+        chip.check_layout(mem)?;
+        chip.fold_weights(mem);
+        Ok(chip)
+    }
+
+    /// Rebuild a chip from saved registers (snapshots).
+    pub fn from_registers(cfg: ChipConfig, prng: Prng, steps: u64, digest: Digest) -> Self {
+        Self {
+            cfg,
+            prng,
+            steps,
+            digest,
+        }
+    }
+
+    fn check_layout(&self, mem: &Memory<'_>) -> Result<(), StepError> {
+        let expected = self.cfg.layout();
+        if mem.layout != expected {
+            return Err(StepError::Layout {
+                expected,
+                got: mem.layout,
+            });
+        }
+        Ok(())
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ChipConfig {
+        &self.cfg
+    }
+
+    /// The PRNG (for learning circuits that draw from it).
+    pub fn prng_mut(&mut self) -> &mut Prng {
+        &mut self.prng
+    }
+
+    /// The PRNG state.
+    pub fn prng(&self) -> Prng {
+        self.prng
+    }
+
+    /// Steps taken since reset.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The trace digest so far.
+    pub fn digest(&self) -> u64 {
+        self.digest.value()
+    }
+
+    /// Fold every weight and bias into the digest; learning calls this whenever it
+    /// changes them.
+    pub fn fold_weights(&mut self, mem: &Memory<'_>) {
+        self.digest.fold_i16s(mem.w_in);
+        self.digest.fold_i16s(mem.w_rec);
+        self.digest.fold_i16s(mem.w_out);
+        self.digest.fold_i32s(mem.bias);
+    }
+
+    /// Advance the chip by one time step with input spikes `input` (one bit per input
+    /// channel). Spikes, membranes and readouts are left in `mem`.
+    pub fn step(&mut self, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError> {
+        self.check_layout(mem)?;
+        let n_in = self.cfg.n_in();
+        if input.len() != n_in {
+            return Err(StepError::InputLength {
+                expected: n_in,
+                got: input.len(),
+            });
+        }
+        // 1. Synaptic input: external events, then recurrent events of the last step.
+        mem.acc_in.fill(0);
+        mem.acc_rec.fill(0);
+        let mut synops = accumulate_events(input, mem.w_in, mem.acc_in);
+        synops = synops.saturating_add(accumulate_events(mem.z, mem.w_rec, mem.acc_rec));
+        // 2. Neuron engine.
+        let spikes = update_neurons(&self.cfg, mem, &mut self.prng);
+        // 3. Readout of this step's spikes.
+        mem.acc_out.fill(0);
+        synops = synops.saturating_add(accumulate_events(mem.z, mem.w_out, mem.acc_out));
+        update_readouts(&self.cfg, mem, &mut self.prng);
+        // 4. Digest.
+        self.steps = self.steps.wrapping_add(1);
+        self.fold_step(mem);
+        Ok(StepOutput { spikes, synops })
+    }
+
+    fn fold_step(&mut self, mem: &Memory<'_>) {
+        self.digest.fold(self.steps);
+        for chunk in mem.z.chunks(32) {
+            self.digest.fold(u64::from(chunk.load_le::<u32>()));
+        }
+        self.digest.fold_i32s(mem.v);
+        self.digest.fold_i32s(mem.y);
+    }
+}

@@ -1,0 +1,367 @@
+//! The checked chip configuration.
+//!
+//! A [`ConfigBuilder`] collects sizes, formats and shifts; [`ConfigBuilder::build`]
+//! checks every value once and returns a [`ChipConfig`] whose accessors cannot fail.
+//! Everything that designers sweep (bit widths, shifts, rounding) is a value here,
+//! not a compile-time constant.
+
+use core::fmt;
+
+use crate::format::Format;
+use crate::memory::Layout;
+use crate::round::Rounding;
+
+/// Largest size any chip dimension may be configured to (the address width).
+pub const HARD_MAX_UNITS: u16 = 4096;
+
+/// Physical limits of the chip a network is mapped onto.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChipLimits {
+    /// Input channels the chip accepts.
+    pub max_inputs: u16,
+    /// Recurrent neurons the chip holds.
+    pub max_neurons: u16,
+    /// Readout neurons the chip holds.
+    pub max_outputs: u16,
+}
+
+impl Default for ChipLimits {
+    /// The ReckOn-class default chip: 256 inputs, 256 neurons, 16 readouts.
+    fn default() -> Self {
+        Self {
+            max_inputs: 256,
+            max_neurons: 256,
+            max_outputs: 16,
+        }
+    }
+}
+
+/// Formats of the sweepable datapath quantities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Formats {
+    /// Membrane potential and everything added to it (threshold, scaled weights),
+    /// signed, 8–24 bits, saturating.
+    pub membrane: Format,
+    /// Synaptic weights, signed, 2–16 bits, integer (the per-layer [`Shifts`] place
+    /// them in the membrane or readout format), saturating.
+    pub weight: Format,
+    /// Presynaptic (eligibility) traces, unsigned, 6–16 bits, saturating.
+    pub trace: Format,
+    /// Readout neuron output, signed, 8–31 bits, saturating.
+    pub readout: Format,
+}
+
+impl Default for Formats {
+    /// ReckOn-class defaults: 16-bit membrane with 10 fractional bits, 8-bit weights,
+    /// 12-bit traces with 8 fractional bits, 16-bit readout with 8 fractional bits.
+    fn default() -> Self {
+        Self {
+            membrane: Format::raw(16, 10, true),
+            weight: Format::raw(8, 0, true),
+            trace: Format::raw(12, 8, false),
+            readout: Format::raw(16, 8, true),
+        }
+    }
+}
+
+/// Per-layer weight shifts: a weight `w` (integer) adds `w * 2^shift` LSBs of the
+/// target format (membrane for input and recurrent, readout for output). Negative
+/// shifts divide the accumulated sum once, rounding to nearest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Shifts {
+    /// Input to recurrent weights.
+    pub input: i8,
+    /// Recurrent weights.
+    pub recurrent: i8,
+    /// Recurrent to readout weights.
+    pub output: i8,
+}
+
+/// A configuration value outside what the chip allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A number outside its allowed range.
+    OutOfRange {
+        /// The field, as written in a configuration file.
+        field: &'static str,
+        /// The value given.
+        value: i64,
+        /// Smallest allowed value.
+        min: i64,
+        /// Largest allowed value.
+        max: i64,
+    },
+    /// The network needs more of a resource than the chip has.
+    TooLarge {
+        /// What overflows (e.g. `network.neurons`).
+        field: &'static str,
+        /// What the network needs.
+        needed: u32,
+        /// What the chip offers.
+        limit: u32,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ConfigError::OutOfRange {
+                field,
+                value,
+                min,
+                max,
+            } => write!(
+                f,
+                "{field} = {value} is out of range (allowed {min}..={max})"
+            ),
+            ConfigError::TooLarge {
+                field,
+                needed,
+                limit,
+            } => write!(
+                f,
+                "{field} = {needed} does not fit the chip (it holds at most {limit})"
+            ),
+        }
+    }
+}
+
+/// The validated configuration of one chip. Obtain it from [`ConfigBuilder::build`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChipConfig {
+    n_in: u16,
+    n_rec: u16,
+    n_out: u16,
+    limits: ChipLimits,
+    formats: Formats,
+    shifts: Shifts,
+    refractory: u8,
+    leak_rounding: Rounding,
+    seed: u64,
+}
+
+impl ChipConfig {
+    /// Input channels.
+    pub const fn n_in(&self) -> usize {
+        self.n_in as usize
+    }
+    /// Recurrent neurons.
+    pub const fn n_rec(&self) -> usize {
+        self.n_rec as usize
+    }
+    /// Readout neurons.
+    pub const fn n_out(&self) -> usize {
+        self.n_out as usize
+    }
+    /// The chip's limits.
+    pub const fn limits(&self) -> ChipLimits {
+        self.limits
+    }
+    /// Datapath formats.
+    pub const fn formats(&self) -> Formats {
+        self.formats
+    }
+    /// Per-layer weight shifts.
+    pub const fn shifts(&self) -> Shifts {
+        self.shifts
+    }
+    /// Refractory period in steps: after a spike a neuron cannot spike for this many
+    /// steps.
+    pub const fn refractory(&self) -> u8 {
+        self.refractory
+    }
+    /// Rounding of the membrane, adaptation and readout decays.
+    pub const fn leak_rounding(&self) -> Rounding {
+        self.leak_rounding
+    }
+    /// Seed of the chip PRNG.
+    pub const fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Sizes of every memory region this configuration needs.
+    pub const fn layout(&self) -> Layout {
+        Layout::new(self.n_in as usize, self.n_rec as usize, self.n_out as usize)
+    }
+    /// Return a builder holding this configuration, to change a field and check again.
+    pub const fn to_builder(&self) -> ConfigBuilder {
+        ConfigBuilder { cfg: *self }
+    }
+}
+
+/// Collects a configuration; [`ConfigBuilder::build`] checks it.
+#[derive(Clone, Copy, Debug)]
+pub struct ConfigBuilder {
+    cfg: ChipConfig,
+}
+
+impl ConfigBuilder {
+    /// A configuration for `n_in` inputs, `n_rec` recurrent neurons and `n_out`
+    /// readouts, with the default chip, formats, zero shifts, no refractoriness,
+    /// nearest rounding and seed 1.
+    pub fn new(n_in: usize, n_rec: usize, n_out: usize) -> Self {
+        let clamp = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        Self {
+            cfg: ChipConfig {
+                n_in: clamp(n_in),
+                n_rec: clamp(n_rec),
+                n_out: clamp(n_out),
+                limits: ChipLimits::default(),
+                formats: Formats::default(),
+                shifts: Shifts::default(),
+                refractory: 0,
+                leak_rounding: Rounding::Nearest,
+                seed: 1,
+            },
+        }
+    }
+    /// Set the chip limits.
+    pub fn limits(mut self, l: ChipLimits) -> Self {
+        self.cfg.limits = l;
+        self
+    }
+    /// Set the formats.
+    pub fn formats(mut self, f: Formats) -> Self {
+        self.cfg.formats = f;
+        self
+    }
+    /// Set the per-layer shifts.
+    pub fn shifts(mut self, s: Shifts) -> Self {
+        self.cfg.shifts = s;
+        self
+    }
+    /// Set the refractory period in steps.
+    pub fn refractory(mut self, steps: u8) -> Self {
+        self.cfg.refractory = steps;
+        self
+    }
+    /// Set the rounding of decays.
+    pub fn leak_rounding(mut self, r: Rounding) -> Self {
+        self.cfg.leak_rounding = r;
+        self
+    }
+    /// Set the PRNG seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.cfg.seed = seed;
+        self
+    }
+
+    /// Check every field and return the configuration.
+    pub fn build(self) -> Result<ChipConfig, ConfigError> {
+        let c = self.cfg;
+        let hard = i64::from(HARD_MAX_UNITS);
+        range("chip.max_inputs", c.limits.max_inputs.into(), 1, hard)?;
+        range("chip.max_neurons", c.limits.max_neurons.into(), 1, hard)?;
+        range("chip.max_outputs", c.limits.max_outputs.into(), 1, hard)?;
+        range("network.inputs", c.n_in.into(), 1, hard)?;
+        range("network.neurons", c.n_rec.into(), 1, hard)?;
+        range("network.outputs", c.n_out.into(), 1, hard)?;
+        fits("network.inputs", c.n_in, c.limits.max_inputs)?;
+        fits("network.neurons", c.n_rec, c.limits.max_neurons)?;
+        fits("network.outputs", c.n_out, c.limits.max_outputs)?;
+        let f = c.formats;
+        check_format("formats.membrane_bits", f.membrane, 8, 24, true)?;
+        check_format("formats.weight_bits", f.weight, 2, 16, true)?;
+        check_format("formats.trace_bits", f.trace, 6, 16, false)?;
+        check_format("formats.readout_bits", f.readout, 8, 31, true)?;
+        range(
+            "formats.membrane_frac",
+            f.membrane.frac().into(),
+            0,
+            i64::from(f.membrane.bits()).saturating_sub(2),
+        )?;
+        range(
+            "formats.trace_frac",
+            f.trace.frac().into(),
+            0,
+            f.trace.bits().into(),
+        )?;
+        range(
+            "formats.readout_frac",
+            f.readout.frac().into(),
+            0,
+            i64::from(f.readout.bits()).saturating_sub(2),
+        )?;
+        range("formats.weight_frac", f.weight.frac().into(), 0, 0)?;
+        range("shifts.input", c.shifts.input.into(), -24, 24)?;
+        range("shifts.recurrent", c.shifts.recurrent.into(), -24, 24)?;
+        range("shifts.output", c.shifts.output.into(), -24, 24)?;
+        range("network.refractory_steps", c.refractory.into(), 0, 255)?;
+        Ok(c)
+    }
+}
+
+fn range(field: &'static str, value: i64, min: i64, max: i64) -> Result<(), ConfigError> {
+    if value < min || value > max {
+        Err(ConfigError::OutOfRange {
+            field,
+            value,
+            min,
+            max,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn fits(field: &'static str, needed: u16, limit: u16) -> Result<(), ConfigError> {
+    if needed > limit {
+        Err(ConfigError::TooLarge {
+            field,
+            needed: needed.into(),
+            limit: limit.into(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn check_format(
+    field: &'static str,
+    f: Format,
+    min: i64,
+    max: i64,
+    signed: bool,
+) -> Result<(), ConfigError> {
+    range(field, f.bits().into(), min, max)?;
+    if f.is_signed() != signed {
+        // Signedness is fixed per quantity; report it as a range error on the bits.
+        return Err(ConfigError::OutOfRange {
+            field,
+            value: f.bits().into(),
+            min,
+            max,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_build() {
+        let c = ConfigBuilder::new(40, 100, 2).build().unwrap();
+        assert_eq!(c.n_rec(), 100);
+        assert_eq!(c.formats().membrane.bits(), 16);
+    }
+
+    #[test]
+    fn too_large_is_named() {
+        let e = ConfigBuilder::new(40, 300, 2).build().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "network.neurons = 300 does not fit the chip (it holds at most 256)"
+        );
+    }
+
+    #[test]
+    fn widths_checked() {
+        let f = Formats {
+            weight: Format::signed(17, 0).unwrap(),
+            ..Formats::default()
+        };
+        let e = ConfigBuilder::new(1, 1, 1).formats(f).build().unwrap_err();
+        assert!(e.to_string().starts_with("formats.weight_bits = 17"));
+    }
+}
