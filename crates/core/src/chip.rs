@@ -48,6 +48,8 @@ impl fmt::Display for StepError {
     }
 }
 
+impl core::error::Error for StepError {}
+
 /// What one step produced (the spikes and readouts themselves are in memory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StepOutput {

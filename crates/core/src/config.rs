@@ -126,6 +126,8 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl core::error::Error for ConfigError {}
+
 /// The validated configuration of one chip. Obtain it from [`ConfigBuilder::build`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ChipConfig {

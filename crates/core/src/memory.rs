@@ -120,6 +120,8 @@ impl fmt::Display for MemoryError {
     }
 }
 
+impl core::error::Error for MemoryError {}
+
 /// Every region of chip memory, as views into caller storage.
 #[derive(Debug)]
 pub struct Memory<'a> {

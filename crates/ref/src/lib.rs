@@ -1,1 +1,15 @@
-//! placeholder
+//! # neurochip-ref
+//!
+//! The float reference of the neurochip equations, in `f64`: the same network as the
+//! fixed-point chip ([`Network`]), stepped with exact arithmetic ([`Reference`]).
+//! The chip is verified against it: built from the chip's dequantised weights, only
+//! arithmetic differs; built from the original float weights, quantisation is
+//! included too.
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod network;
+pub mod sim;
+
+pub use network::Network;
+pub use sim::Reference;

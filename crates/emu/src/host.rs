@@ -1,0 +1,93 @@
+//! A chip whose memories live in host vectors.
+
+use bitvec::prelude::*;
+use neurochip_core::memory::Bits;
+use neurochip_core::{Chip, ChipConfig, Memory, StepError, StepOutput};
+
+/// A chip with owned memories.
+#[derive(Clone, Debug)]
+pub struct HostChip {
+    chip: Chip,
+    w16: Vec<i16>,
+    w32: Vec<i32>,
+    wu: Vec<u32>,
+}
+
+impl HostChip {
+    /// Zeroed memories for `cfg`, then `init` fills weights and parameters; the chip
+    /// registers are built afterwards so the initial digest covers them.
+    pub fn build(cfg: ChipConfig, init: impl FnOnce(&mut Memory<'_>)) -> Self {
+        let l = cfg.layout();
+        let mut w16 = vec![0i16; l.words16()];
+        let mut w32 = vec![0i32; l.words32()];
+        let mut wu = vec![0u32; l.wordsu()];
+        let chip = {
+            let mut mem = Memory::carve(&l, &mut w16, &mut w32, &mut wu)
+                .expect("arenas sized from the layout");
+            init(&mut mem);
+            Chip::new(cfg, &mem).expect("memory carved for this config")
+        };
+        Self { chip, w16, w32, wu }
+    }
+
+    /// The chip registers.
+    pub fn chip(&self) -> &Chip {
+        &self.chip
+    }
+
+    /// The chip registers, mutable.
+    pub fn chip_mut(&mut self) -> &mut Chip {
+        &mut self.chip
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ChipConfig {
+        self.chip.config()
+    }
+
+    /// A view of the memories.
+    pub fn mem(&mut self) -> Memory<'_> {
+        let l = self.chip.config().layout();
+        Memory::carve(&l, &mut self.w16, &mut self.w32, &mut self.wu)
+            .expect("arenas sized from the layout")
+    }
+
+    /// The registers and a view of the memories at once (for learning circuits).
+    pub fn parts(&mut self) -> (&mut Chip, Memory<'_>) {
+        let l = self.chip.config().layout();
+        let mem = Memory::carve(&l, &mut self.w16, &mut self.w32, &mut self.wu)
+            .expect("arenas sized from the layout");
+        (&mut self.chip, mem)
+    }
+
+    /// One time step.
+    pub fn step(&mut self, input: &Bits) -> Result<StepOutput, StepError> {
+        let (chip, mut mem) = self.parts();
+        chip.step(&mut mem, input)
+    }
+
+    /// Zero the dynamic state (start of a sample).
+    pub fn reset_state(&mut self) {
+        self.mem().reset_state();
+    }
+
+    /// The trace digest.
+    pub fn digest(&self) -> u64 {
+        self.chip.digest()
+    }
+
+    /// The raw arenas `(i16, i32, u32)`, for images and snapshots.
+    pub fn arenas(&self) -> (&[i16], &[i32], &[u32]) {
+        (&self.w16, &self.w32, &self.wu)
+    }
+
+    /// Spikes of the last step as booleans.
+    pub fn spikes(&mut self) -> Vec<bool> {
+        self.mem().z.iter().by_vals().collect()
+    }
+}
+
+/// Pack booleans into the chip's input bit format.
+pub fn to_bits(x: &[bool]) -> BitVec<u32, Lsb0> {
+    x.iter().copied().collect()
+}

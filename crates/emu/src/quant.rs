@@ -1,0 +1,242 @@
+//! Quantisation: a float network onto the chip, and back.
+//!
+//! | quantity | rule |
+//! |---|---|
+//! | weights of a layer | `w_q = round(w * 2^f)` saturated to the weight format, with `f` the largest integer such that `max|w| * 2^f <= 2^(bits-1) - 1`; the layer shift is `shift = frac_target - f` (target = membrane for input and recurrent, readout for output) |
+//! | thresholds, `beta` | `round(x * 2^membrane_frac)`; `beta` per unit of `b` |
+//! | decays `alpha`, `rho`, `kappa` | `round(a * 2^15)` (Q1.15), via `fixed` |
+//! | readout bias | `round(b * 2^readout_frac)` |
+//!
+//! All roundings here are to nearest (ties away from zero, `f64::round`). Shifts are
+//! clamped to the configured range `-24..=24`.
+
+use fixed::types::U1F15;
+use neurochip_core::format::{Format, ADAPT_FRAC};
+use neurochip_core::{ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Rounding, Shifts};
+use neurochip_ref::Network;
+
+use crate::host::HostChip;
+
+/// Choices the network does not carry.
+#[derive(Clone, Copy, Debug)]
+pub struct QuantOptions {
+    /// Chip limits.
+    pub limits: ChipLimits,
+    /// Formats.
+    pub formats: Formats,
+    /// Decay rounding.
+    pub rounding: Rounding,
+    /// PRNG seed.
+    pub seed: u64,
+}
+
+/// Why a network cannot be put on the chip.
+#[derive(Debug, thiserror::Error)]
+pub enum QuantError {
+    /// The network vectors do not match its sizes.
+    #[error("network shape: {0}")]
+    Shape(String),
+    /// The chip configuration was refused.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    /// A parameter is outside what its format holds.
+    #[error("{what} = {value} does not fit its format ({range})")]
+    Range {
+        /// The parameter.
+        what: &'static str,
+        /// The value.
+        value: f64,
+        /// What fits.
+        range: String,
+    },
+}
+
+fn pow2(e: i32) -> f64 {
+    2f64.powi(e)
+}
+
+/// Fractional bits for a layer so that its largest weight fits.
+fn layer_frac(w: &[f64], fmt: Format, target_frac: u32) -> i32 {
+    let m = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    if m == 0.0 {
+        return target_frac as i32;
+    }
+    let wmax = f64::from(fmt.max());
+    (wmax / m).log2().floor() as i32
+}
+
+fn clamp_shift(s: i32) -> i8 {
+    s.clamp(-24, 24) as i8
+}
+
+fn q_weights(w: &[f64], fmt: Format, f: i32) -> Vec<i16> {
+    w.iter()
+        .map(|x| fmt.saturate((x * pow2(f)).round() as i64) as i16)
+        .collect()
+}
+
+fn q_decay(a: f64) -> u32 {
+    u32::from(U1F15::saturating_from_num(a).to_bits())
+}
+
+/// Put `net` on a chip.
+pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantError> {
+    net.check_shapes().map_err(QuantError::Shape)?;
+    let f = opt.formats;
+    let mf = f.membrane.frac();
+    let rf = f.readout.frac();
+    let fi = layer_frac(&net.w_in, f.weight, mf);
+    let fr = layer_frac(&net.w_rec, f.weight, mf);
+    let fo = layer_frac(&net.w_out, f.weight, rf);
+    let shifts = Shifts {
+        input: clamp_shift(mf as i32 - fi),
+        recurrent: clamp_shift(mf as i32 - fr),
+        output: clamp_shift(rf as i32 - fo),
+    };
+    // Effective fractional bits after clamping the shift.
+    let fi = mf as i32 - i32::from(shifts.input);
+    let fr = mf as i32 - i32::from(shifts.recurrent);
+    let fo = rf as i32 - i32::from(shifts.output);
+    let refractory = u8::try_from(net.refractory).map_err(|_| QuantError::Range {
+        what: "refractory",
+        value: f64::from(net.refractory),
+        range: "0..=255".into(),
+    })?;
+    let cfg = ConfigBuilder::new(net.n_in, net.n_rec, net.n_out)
+        .limits(opt.limits)
+        .formats(f)
+        .shifts(shifts)
+        .refractory(refractory)
+        .leak_rounding(opt.rounding)
+        .seed(opt.seed)
+        .build()?;
+    let thr_scale = pow2(mf as i32);
+    for &t in &net.thr {
+        let q = (t * thr_scale).round();
+        if q <= 0.0 || q > f64::from(f.membrane.max()) {
+            return Err(QuantError::Range {
+                what: "network.threshold",
+                value: t,
+                range: format!(
+                    "({}, {}] at {} fractional membrane bits",
+                    f.membrane.lsb(),
+                    f64::from(f.membrane.max()) * f.membrane.lsb(),
+                    mf
+                ),
+            });
+        }
+    }
+    let w_in = q_weights(&net.w_in, f.weight, fi);
+    let w_rec = q_weights(&net.w_rec, f.weight, fr);
+    let w_out = q_weights(&net.w_out, f.weight, fo);
+    Ok(HostChip::build(cfg, |mem| {
+        mem.w_in.copy_from_slice(&w_in);
+        mem.w_rec.copy_from_slice(&w_rec);
+        mem.w_out.copy_from_slice(&w_out);
+        for (d, &t) in mem.thr.iter_mut().zip(&net.thr) {
+            *d = f.membrane.saturate((t * thr_scale).round() as i64);
+        }
+        for (d, &b) in mem.beta.iter_mut().zip(&net.beta) {
+            *d = f.membrane.saturate((b * thr_scale).round() as i64);
+        }
+        for (d, &a) in mem.alpha.iter_mut().zip(&net.alpha) {
+            *d = q_decay(a);
+        }
+        for (d, &a) in mem.rho.iter_mut().zip(&net.rho) {
+            *d = q_decay(a);
+        }
+        for (d, &a) in mem.kappa.iter_mut().zip(&net.kappa) {
+            *d = q_decay(a);
+        }
+        for (d, &b) in mem.bias.iter_mut().zip(&net.bias) {
+            *d = f.readout.saturate((b * pow2(rf as i32)).round() as i64);
+        }
+        for (j, &e) in net.exc.iter().enumerate() {
+            mem.exc.set(j, e);
+        }
+        for (i, &m) in net.mask_in.iter().enumerate() {
+            mem.mask_in.set(i, m);
+        }
+        for (i, &m) in net.mask_rec.iter().enumerate() {
+            mem.mask_rec.set(i, m);
+        }
+        for (i, &m) in net.mask_out.iter().enumerate() {
+            mem.mask_out.set(i, m);
+        }
+        mem.reset_state();
+    }))
+}
+
+/// The float network that holds exactly the chip's weights and parameters.
+pub fn dequantize(chip: &mut HostChip) -> Network {
+    let cfg: ChipConfig = *chip.config();
+    let f = cfg.formats();
+    let s = cfg.shifts();
+    let mf = f.membrane.frac() as i32;
+    let rf = f.readout.frac() as i32;
+    let mem = chip.mem();
+    let wi = pow2(i32::from(s.input) - mf);
+    let wr = pow2(i32::from(s.recurrent) - mf);
+    let wo = pow2(i32::from(s.output) - rf);
+    let dq = |a: &u32| f64::from(*a) / f64::from(1u32 << 15);
+    let lsb = pow2(-mf);
+    Network {
+        n_in: cfg.n_in(),
+        n_rec: cfg.n_rec(),
+        n_out: cfg.n_out(),
+        alpha: mem.alpha.iter().map(dq).collect(),
+        rho: mem.rho.iter().map(dq).collect(),
+        thr: mem.thr.iter().map(|&t| f64::from(t) * lsb).collect(),
+        beta: mem.beta.iter().map(|&b| f64::from(b) * lsb).collect(),
+        kappa: mem.kappa.iter().map(dq).collect(),
+        refractory: u32::from(cfg.refractory()),
+        w_in: mem.w_in.iter().map(|&w| f64::from(w) * wi).collect(),
+        w_rec: mem.w_rec.iter().map(|&w| f64::from(w) * wr).collect(),
+        w_out: mem.w_out.iter().map(|&w| f64::from(w) * wo).collect(),
+        bias: mem.bias.iter().map(|&b| f64::from(b) * pow2(-rf)).collect(),
+        exc: mem.exc.iter().by_vals().collect(),
+        mask_in: mem.mask_in.iter().by_vals().collect(),
+        mask_rec: mem.mask_rec.iter().by_vals().collect(),
+        mask_out: mem.mask_out.iter().by_vals().collect(),
+    }
+}
+
+/// One unit of the adaptation variable in Q16.16, re-exported for users scaling `b`.
+pub const ADAPT_ONE: u32 = 1 << ADAPT_FRAC;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> QuantOptions {
+        QuantOptions {
+            limits: ChipLimits::default(),
+            formats: Formats::default(),
+            rounding: Rounding::Nearest,
+            seed: 3,
+        }
+    }
+
+    #[test]
+    fn roundtrip_is_a_fixed_point() {
+        let mut net = Network::zeros(3, 4, 2);
+        for (i, w) in net.w_in.iter_mut().enumerate() {
+            *w = (i as f64 - 5.0) * 0.037;
+        }
+        for (i, w) in net.w_rec.iter_mut().enumerate() {
+            *w = (i as f64 - 8.0) * 0.011;
+        }
+        net.w_out[1] = 0.3;
+        let mut chip = quantize(&net, &opts()).unwrap();
+        let back = dequantize(&mut chip);
+        let mut chip2 = quantize(&back, &opts()).unwrap();
+        assert_eq!(chip.arenas(), chip2.arenas());
+        assert_eq!(chip.digest(), chip2.digest());
+        let _ = chip2.mem();
+        // Weights within half an LSB of the float ones.
+        let lsb_in = pow2(i32::from(chip.config().shifts().input) - 10);
+        for (a, b) in net.w_in.iter().zip(&back.w_in) {
+            assert!((a - b).abs() <= lsb_in / 2.0 + 1e-12);
+        }
+    }
+}
