@@ -1,0 +1,78 @@
+# neurochip: each target is one job. `make run` and `make test` install what they
+# need (the thumbv7em target, clippy/rustfmt/llvm-tools, qemu-system-arm) and can be
+# run any number of times.
+
+CARGO    ?= cargo
+TARGET   := thumbv7em-none-eabihf
+FW_DIR   := firmware
+CONFIG   ?= examples/lif.toml
+
+.PHONY: all setup toolchain qemu-install fmt fmt-check lint nostd test test-unit test-release \
+        run bench qemu firmware clean
+
+all: test
+
+## setup: install the Rust target and components, and QEMU, when absent.
+setup: toolchain qemu-install
+
+toolchain:
+	@rustup target list --installed | grep -qx $(TARGET) || rustup target add $(TARGET)
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup component list --installed | grep -q '^llvm-tools' || rustup component add llvm-tools
+
+qemu-install:
+	@command -v qemu-system-arm >/dev/null 2>&1 || { \
+	  echo "installing qemu-system-arm"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq qemu-system-arm >/dev/null; }
+
+fmt:
+	$(CARGO) fmt --all
+	cd $(FW_DIR) && $(CARGO) fmt
+
+fmt-check: toolchain
+	$(CARGO) fmt --all -- --check
+	cd $(FW_DIR) && $(CARGO) fmt -- --check
+
+## lint: clippy on every target of the workspace and the firmware, warnings are errors.
+lint: toolchain
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	cd $(FW_DIR) && $(CARGO) clippy --release -- -D warnings
+
+## nostd: the core and the task generators build for the microcontroller, without std.
+nostd: toolchain
+	$(CARGO) build -p neurochip-core --target $(TARGET)
+	$(CARGO) build -p neurochip-tasks --no-default-features --target $(TARGET)
+
+## test: formatting, lints, the no_std build, every test (debug with overflow
+## checks, then the golden digests again in release: both builds give the same bits),
+## and the firmware under QEMU.
+test: setup fmt-check lint nostd test-unit test-release qemu
+
+test-unit:
+	$(CARGO) test --workspace
+
+test-release:
+	$(CARGO) test --release -p neurochip-tests
+
+## run: the main job on the default configuration.
+run: toolchain
+	$(CARGO) run --release -p neurochip -- run $(CONFIG)
+	$(CARGO) run --release -p neurochip -- verify $(CONFIG)
+
+## bench: criterion benchmarks (speed is measured here, never in tests).
+bench: toolchain
+	$(CARGO) bench -p neurochip-emu
+
+## qemu: build the firmware and run it under QEMU mps2-an386.
+qemu: toolchain qemu-install
+	cd $(FW_DIR) && $(CARGO) run --release
+
+## firmware: build every board profile.
+firmware: toolchain
+	cd $(FW_DIR) && $(CARGO) build --release
+
+clean:
+	$(CARGO) clean
+	cd $(FW_DIR) && $(CARGO) clean
