@@ -1,0 +1,105 @@
+//! Configuration errors shared by the task generators.
+
+use core::fmt;
+
+/// A task configuration value outside its allowed range.
+///
+/// The message names the configuration struct and field, shows the value and
+/// states what is allowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TaskError {
+    /// An integer field (or a duration converted to steps) is out of range.
+    Int {
+        /// `Struct.field`, e.g. `"CueConfig.n_cues"`.
+        field: &'static str,
+        /// The offending value.
+        value: u64,
+        /// What is allowed, e.g. `"odd, 1..=63"`.
+        allowed: &'static str,
+    },
+    /// A floating-point field is out of range or not finite.
+    Float {
+        /// `Struct.field`, e.g. `"PoissonInput.rate_hz"`.
+        field: &'static str,
+        /// The offending value.
+        value: f32,
+        /// What is allowed, e.g. `"finite, >= 0"`.
+        allowed: &'static str,
+    },
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskError::Int {
+                field,
+                value,
+                allowed,
+            } => write!(f, "{field} = {value} is not allowed; allowed: {allowed}"),
+            TaskError::Float {
+                field,
+                value,
+                allowed,
+            } => write!(f, "{field} = {value} is not allowed; allowed: {allowed}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for TaskError {}
+
+/// Checks an integer against an inclusive range.
+pub(crate) fn int_in(
+    field: &'static str,
+    value: u64,
+    lo: u64,
+    hi: u64,
+    allowed: &'static str,
+) -> Result<(), TaskError> {
+    if value < lo || value > hi {
+        Err(TaskError::Int {
+            field,
+            value,
+            allowed,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a float against an inclusive range (NaN and infinities fail).
+pub(crate) fn float_in(
+    field: &'static str,
+    value: f32,
+    lo: f32,
+    hi: f32,
+    allowed: &'static str,
+) -> Result<(), TaskError> {
+    if value.is_finite() && value >= lo && value <= hi {
+        Ok(())
+    } else {
+        Err(TaskError::Float {
+            field,
+            value,
+            allowed,
+        })
+    }
+}
+
+/// Checks that a float is finite and strictly positive and at most `hi`.
+pub(crate) fn float_pos(
+    field: &'static str,
+    value: f32,
+    hi: f32,
+    allowed: &'static str,
+) -> Result<(), TaskError> {
+    if value.is_finite() && value > 0.0 && value <= hi {
+        Ok(())
+    } else {
+        Err(TaskError::Float {
+            field,
+            value,
+            allowed,
+        })
+    }
+}

@@ -1,0 +1,27 @@
+//! The common shape of an input generator: a fixed number of channels, a fixed
+//! number of steps, and random access to the spike vector of any step.
+
+use crate::Spikes;
+
+/// Something that produces one spike vector per time step.
+///
+/// Implementations are pure: `spikes(t, ..)` depends only on the source and
+/// `t`, so steps can be produced in any order and repeated.
+pub trait SpikeSource {
+    /// Number of input channels written by [`SpikeSource::spikes`].
+    fn n_inputs(&self) -> usize;
+    /// Number of time steps in the sample; steps at or past this are silent.
+    fn steps(&self) -> u32;
+    /// Writes the spikes of step `t` into `out` (see the crate docs for the
+    /// buffer convention).
+    fn spikes(&self, t: u32, out: &mut Spikes);
+}
+
+/// Writes `bit(c)` for every channel `c < min(out.len(), n)` and clears the
+/// rest of `out`. This is the buffer convention of every generator here.
+#[inline]
+pub fn fill(out: &mut Spikes, n: usize, mut bit: impl FnMut(usize) -> bool) {
+    for (c, mut slot) in out.iter_mut().enumerate() {
+        *slot = c < n && bit(c);
+    }
+}
