@@ -5,11 +5,14 @@ use core::fmt;
 
 use crate::config::ChipConfig;
 use crate::digest::Digest;
+use crate::eprop::{self, Target};
+use crate::learning::Engine;
 use crate::memory::{Bits, Layout, Memory};
 use crate::neuron::update_neurons;
 use crate::prng::Prng;
 use crate::readout::update_readouts;
 use crate::synapse::accumulate_events;
+use crate::trace;
 
 /// Why a step was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,16 +159,44 @@ impl Chip {
         mem.acc_rec.fill(0);
         let mut synops = accumulate_events(input, mem.w_in, mem.acc_in);
         synops = synops.saturating_add(accumulate_events(mem.z, mem.w_rec, mem.acc_rec));
-        // 2. Neuron engine.
+        let learning = self.cfg.learning().engine != Engine::Off;
+        if learning {
+            trace::update_pre(&self.cfg, mem, input);
+        }
+        // 2. Neuron engine (and pseudo-derivatives when learning).
         let spikes = update_neurons(&self.cfg, mem, &mut self.prng);
         // 3. Readout of this step's spikes.
         mem.acc_out.fill(0);
         synops = synops.saturating_add(accumulate_events(mem.z, mem.w_out, mem.acc_out));
         update_readouts(&self.cfg, mem, &mut self.prng);
-        // 4. Digest.
+        // 4. Learning state that every step updates.
+        if learning {
+            trace::update_post(&self.cfg, mem);
+            eprop::update_eligibility(&self.cfg, mem);
+        }
+        // 5. Digest.
         self.steps = self.steps.wrapping_add(1);
         self.fold_step(mem);
         Ok(StepOutput { spikes, synops })
+    }
+
+    /// The learning step after [`Chip::step`]: inside the target window (`target` is
+    /// not [`Target::None`]) compute the error and learning signal and update (online)
+    /// or accumulate (sample mode) the weights. Returns whether learning happened.
+    pub fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
+        self.check_layout(mem)?;
+        Ok(eprop::learn(&self.cfg, mem, &mut self.prng, target))
+    }
+
+    /// End of a training sample: apply accumulated updates (sample mode), then fold
+    /// the weights into the digest.
+    pub fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
+        self.check_layout(mem)?;
+        eprop::end_sample(&self.cfg, mem, &mut self.prng);
+        if self.cfg.learning().engine != Engine::Off {
+            self.fold_weights(mem);
+        }
+        Ok(())
     }
 
     fn fold_step(&mut self, mem: &Memory<'_>) {

@@ -8,6 +8,7 @@
 use core::fmt;
 
 use crate::format::Format;
+use crate::learning::Learning;
 use crate::memory::Layout;
 use crate::round::Rounding;
 
@@ -140,6 +141,8 @@ pub struct ChipConfig {
     refractory: u8,
     leak_rounding: Rounding,
     seed: u64,
+    alif: bool,
+    learning: Learning,
 }
 
 impl ChipConfig {
@@ -180,9 +183,22 @@ impl ChipConfig {
     pub const fn seed(&self) -> u64 {
         self.seed
     }
+    /// Whether the network has adaptive (ALIF) neurons.
+    pub const fn alif(&self) -> bool {
+        self.alif
+    }
+    /// The learning circuits.
+    pub const fn learning(&self) -> &Learning {
+        &self.learning
+    }
     /// Sizes of every memory region this configuration needs.
     pub const fn layout(&self) -> Layout {
-        Layout::new(self.n_in as usize, self.n_rec as usize, self.n_out as usize)
+        Layout::new(self.n_in as usize, self.n_rec as usize, self.n_out as usize).with_learning(
+            self.learning.engine,
+            self.learning.apply,
+            self.learning.feedback,
+            self.alif,
+        )
     }
     /// Return a builder holding this configuration, to change a field and check again.
     pub const fn to_builder(&self) -> ConfigBuilder {
@@ -213,6 +229,8 @@ impl ConfigBuilder {
                 refractory: 0,
                 leak_rounding: Rounding::Nearest,
                 seed: 1,
+                alif: false,
+                learning: Learning::DEFAULT,
             },
         }
     }
@@ -239,6 +257,16 @@ impl ConfigBuilder {
     /// Set the rounding of decays.
     pub fn leak_rounding(mut self, r: Rounding) -> Self {
         self.cfg.leak_rounding = r;
+        self
+    }
+    /// Declare adaptive (ALIF) neurons (allocates their eligibility memories).
+    pub fn alif(mut self, alif: bool) -> Self {
+        self.cfg.alif = alif;
+        self
+    }
+    /// Set the learning circuits.
+    pub fn learning(mut self, l: Learning) -> Self {
+        self.cfg.learning = l;
         self
     }
     /// Set the PRNG seed.
@@ -288,6 +316,20 @@ impl ConfigBuilder {
         range("shifts.recurrent", c.shifts.recurrent.into(), -24, 24)?;
         range("shifts.output", c.shifts.output.into(), -24, 24)?;
         range("network.refractory_steps", c.refractory.into(), 0, 255)?;
+        let l = &c.learning;
+        check_format("learning.elig_bits", l.elig, 8, 31, true)?;
+        range(
+            "learning.elig_frac",
+            l.elig.frac().into(),
+            0,
+            i64::from(l.elig.bits()).saturating_sub(2),
+        )?;
+        range("learning.shift_in", l.shift_in.into(), 0, 62)?;
+        range("learning.shift_rec", l.shift_rec.into(), 0, 62)?;
+        range("learning.shift_out", l.shift_out.into(), 0, 62)?;
+        range("learning.shift_bias", l.shift_bias.into(), 0, 62)?;
+        range("learning.psi_levels", l.psi_levels.into(), 2, 16)?;
+        range("learning.reg_shift", l.reg_shift.into(), 0, 62)?;
         Ok(c)
     }
 }

@@ -40,18 +40,24 @@
 pub mod chip;
 pub mod config;
 pub mod digest;
+pub mod eprop;
 pub mod format;
+pub mod learning;
 pub mod memory;
 pub mod neuron;
 pub mod prng;
 pub mod readout;
 pub mod round;
+pub mod softmax;
 pub mod synapse;
+pub mod trace;
 
 pub use chip::{Chip, StepError, StepOutput};
 pub use config::{ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Shifts};
 pub use digest::Digest;
+pub use eprop::Target;
 pub use format::{Decay, Format};
+pub use learning::{Apply, Engine, Feedback, Learning, Loss};
 pub use memory::{Layout, Memory, MemoryBuffers, MemoryError};
 pub use prng::Prng;
 pub use round::Rounding;

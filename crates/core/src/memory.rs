@@ -21,6 +21,7 @@ use core::fmt;
 
 use crate::config::ChipConfig;
 use crate::format::DECAY_FRAC;
+use crate::learning::{Apply, Engine, Feedback};
 
 /// Bit vector type of the chip (spikes, masks, flags).
 pub type Bits = BitSlice<u32, Lsb0>;
@@ -39,12 +40,85 @@ pub struct Layout {
     pub n_rec: usize,
     /// Readout neurons.
     pub n_out: usize,
+    /// Learning engine (decides which learning memories exist).
+    pub engine: Engine,
+    /// Per-sample update accumulators exist.
+    pub sample_mode: bool,
+    /// Random feedback weights exist.
+    pub random_feedback: bool,
+    /// Per-synapse adaptation eligibility (`eps_a`) exists (exact engine, ALIF).
+    pub alif: bool,
 }
 
 impl Layout {
-    /// The layout of a network of the given sizes.
+    /// The layout of an inference-only network of the given sizes.
     pub const fn new(n_in: usize, n_rec: usize, n_out: usize) -> Self {
-        Self { n_in, n_rec, n_out }
+        Self {
+            n_in,
+            n_rec,
+            n_out,
+            engine: Engine::Off,
+            sample_mode: false,
+            random_feedback: false,
+            alif: false,
+        }
+    }
+
+    /// The same sizes with the learning memories of `engine`.
+    pub const fn with_learning(
+        mut self,
+        engine: Engine,
+        apply: Apply,
+        feedback: Feedback,
+        alif: bool,
+    ) -> Self {
+        let on = !matches!(engine, Engine::Off);
+        self.engine = engine;
+        self.sample_mode = on && matches!(apply, Apply::Sample);
+        self.random_feedback = on && matches!(feedback, Feedback::Random);
+        self.alif = matches!(engine, Engine::Exact) && alif;
+        self
+    }
+
+    const fn learning(&self) -> bool {
+        !matches!(self.engine, Engine::Off)
+    }
+
+    /// Per-synapse `ebar` words (exact engine): `(input, recurrent)`.
+    pub const fn ebar_words(&self) -> (usize, usize) {
+        if matches!(self.engine, Engine::Exact) {
+            let (a, b, _) = self.synapses();
+            (a, b)
+        } else {
+            (0, 0)
+        }
+    }
+
+    /// Per-synapse `eps_a` words: `(input, recurrent)`.
+    pub const fn eps_words(&self) -> (usize, usize) {
+        if self.alif {
+            self.ebar_words()
+        } else {
+            (0, 0)
+        }
+    }
+
+    /// Per-synapse update accumulators: `(input, recurrent, output)`.
+    pub const fn grad_words(&self) -> (usize, usize, usize) {
+        if self.sample_mode {
+            self.synapses()
+        } else {
+            (0, 0, 0)
+        }
+    }
+
+    /// Neuron-sized learning vectors (`n` when learning, else 0).
+    const fn nl(&self) -> usize {
+        if self.learning() {
+            self.n_rec
+        } else {
+            0
+        }
     }
 
     /// Synapses per weight matrix: `(input, recurrent, output)`.
@@ -56,18 +130,39 @@ impl Layout {
         )
     }
 
-    /// `i16` words needed (weights).
+    /// `i16` words needed (weights, random feedback).
     pub const fn words16(&self) -> usize {
         let (a, b, c) = self.synapses();
-        a.saturating_add(b).saturating_add(c)
+        let fb = if self.random_feedback { c } else { 0 };
+        a.saturating_add(b).saturating_add(c).saturating_add(fb)
     }
 
     /// `i32` words needed.
     pub const fn words32(&self) -> usize {
         // v, thr, beta, refr, acc_in, acc_rec per neuron; y, bias, acc_out per readout.
-        self.n_rec
+        let base = self
+            .n_rec
             .saturating_mul(I32_PER_NEURON)
-            .saturating_add(self.n_out.saturating_mul(I32_PER_READOUT))
+            .saturating_add(self.n_out.saturating_mul(I32_PER_READOUT));
+        let (ei, er) = self.ebar_words();
+        let (pi, pr) = self.eps_words();
+        let (gi, gr, go) = self.grad_words();
+        let gb = if self.sample_mode { self.n_out } else { 0 };
+        // L per neuron, err per readout.
+        let sig = if self.learning() {
+            self.n_rec.saturating_add(self.n_out)
+        } else {
+            0
+        };
+        base.saturating_add(ei)
+            .saturating_add(er)
+            .saturating_add(pi)
+            .saturating_add(pr)
+            .saturating_add(gi)
+            .saturating_add(gr)
+            .saturating_add(go)
+            .saturating_add(gb)
+            .saturating_add(sig)
     }
 
     /// `u32` words needed.
@@ -78,10 +173,17 @@ impl Layout {
             .saturating_add(words_for(a))
             .saturating_add(words_for(b))
             .saturating_add(words_for(c));
+        // xbar per input; zbar, zk, psi, psi_gain, rbar per neuron when learning.
+        let learn = if self.learning() {
+            self.n_in.saturating_add(self.n_rec.saturating_mul(5))
+        } else {
+            0
+        };
         self.n_rec
             .saturating_mul(U32_PER_NEURON)
             .saturating_add(self.n_out.saturating_mul(U32_PER_READOUT))
             .saturating_add(bits)
+            .saturating_add(learn)
     }
 
     /// Total bytes of chip memory.
@@ -170,6 +272,42 @@ pub struct Memory<'a> {
     pub mask_rec: &'a mut Bits,
     /// Readout connectivity, same indexing as `w_out`.
     pub mask_out: &'a mut Bits,
+    /// Random feedback weights `B[j * n_out + k]` (weight format, readout shift);
+    /// empty unless random feedback.
+    pub b_fb: &'a mut [i16],
+    /// Presynaptic traces of the inputs, trace format (learning only).
+    pub xbar: &'a mut [u32],
+    /// Presynaptic traces of the neurons, trace format (learning only).
+    pub zbar: &'a mut [u32],
+    /// Neuron spikes filtered with the readout decay `kappa`, trace format: the
+    /// readout's eligibility (learning only).
+    pub zk: &'a mut [u32],
+    /// Pseudo-derivatives of the last step, Q4.12 (learning only).
+    pub psi: &'a mut [u32],
+    /// Per-neuron pseudo-derivative gain `gamma / v_th^2`, Q16.16 (learning only).
+    pub psi_gain: &'a mut [u32],
+    /// Firing-rate estimates, Q16.16 (learning only).
+    pub rbar: &'a mut [u32],
+    /// Learning signals of the last learning step (learning only).
+    pub l: &'a mut [i32],
+    /// Output errors of the last learning step (learning only).
+    pub err: &'a mut [i32],
+    /// Filtered eligibility traces of input synapses, eligibility format (exact).
+    pub ebar_in: &'a mut [i32],
+    /// Filtered eligibility traces of recurrent synapses (exact).
+    pub ebar_rec: &'a mut [i32],
+    /// Adaptation eligibility of input synapses (exact, ALIF).
+    pub eps_in: &'a mut [i32],
+    /// Adaptation eligibility of recurrent synapses (exact, ALIF).
+    pub eps_rec: &'a mut [i32],
+    /// Update accumulators, weight LSB with 16 more fractional bits (sample mode).
+    pub g_in: &'a mut [i32],
+    /// Update accumulators of recurrent weights (sample mode).
+    pub g_rec: &'a mut [i32],
+    /// Update accumulators of readout weights (sample mode).
+    pub g_out: &'a mut [i32],
+    /// Update accumulators of readout biases (sample mode).
+    pub g_bias: &'a mut [i32],
 }
 
 fn take<'a, T>(rest: &mut &'a mut [T], n: usize) -> &'a mut [T] {
@@ -203,6 +341,14 @@ impl<'a> Memory<'a> {
         check("u32", layout.wordsu(), wu.len())?;
         let (s_in, s_rec, s_out) = layout.synapses();
         let (n, o) = (layout.n_rec, layout.n_out);
+        let nl = layout.nl();
+        let il = if layout.learning() { layout.n_in } else { 0 };
+        let ol = if layout.learning() { o } else { 0 };
+        let (ei, er) = layout.ebar_words();
+        let (pi, pr) = layout.eps_words();
+        let (gi, gr, go) = layout.grad_words();
+        let gb = if layout.sample_mode { o } else { 0 };
+        let fb = if layout.random_feedback { s_out } else { 0 };
         let mut r16 = w16;
         let mut r32 = w32;
         let mut ru = wu;
@@ -229,6 +375,23 @@ impl<'a> Memory<'a> {
             mask_in: take_bits(&mut ru, s_in),
             mask_rec: take_bits(&mut ru, s_rec),
             mask_out: take_bits(&mut ru, s_out),
+            b_fb: take(&mut r16, fb),
+            xbar: take(&mut ru, il),
+            zbar: take(&mut ru, nl),
+            zk: take(&mut ru, nl),
+            psi: take(&mut ru, nl),
+            psi_gain: take(&mut ru, nl),
+            rbar: take(&mut ru, nl),
+            l: take(&mut r32, nl),
+            err: take(&mut r32, ol),
+            ebar_in: take(&mut r32, ei),
+            ebar_rec: take(&mut r32, er),
+            eps_in: take(&mut r32, pi),
+            eps_rec: take(&mut r32, pr),
+            g_in: take(&mut r32, gi),
+            g_rec: take(&mut r32, gr),
+            g_out: take(&mut r32, go),
+            g_bias: take(&mut r32, gb),
         })
     }
 
@@ -240,6 +403,24 @@ impl<'a> Memory<'a> {
         self.refr.fill(0);
         self.y.fill(0);
         self.z.fill(false);
+        self.xbar.fill(0);
+        self.zbar.fill(0);
+        self.zk.fill(0);
+        self.psi.fill(0);
+        self.l.fill(0);
+        self.err.fill(0);
+        self.ebar_in.fill(0);
+        self.ebar_rec.fill(0);
+        self.eps_in.fill(0);
+        self.eps_rec.fill(0);
+    }
+
+    /// Zero the per-sample update accumulators.
+    pub fn clear_updates(&mut self) {
+        self.g_in.fill(0);
+        self.g_rec.fill(0);
+        self.g_out.fill(0);
+        self.g_bias.fill(0);
     }
 
     /// Fill parameters with simple defaults: every neuron LIF with `alpha = 0.95`,

@@ -35,6 +35,41 @@ pub fn adaptive_threshold(thr: i32, beta: i32, b: u32) -> i64 {
     i64::from(thr).saturating_add(adapt)
 }
 
+/// Fractional bits of the pseudo-derivative `psi` (Q4.12).
+pub const PSI_FRAC: u32 = 12;
+/// Fractional bits of the per-neuron gain `gamma / v_th^2` (Q16.16).
+pub const PSI_GAIN_FRAC: u32 = 16;
+
+/// The pseudo-derivative of a neuron:
+/// `psi = gamma / v_th * max(0, 1 - |v - A| / v_th) = gain * max(0, v_th - |v - A|)`
+/// with `gain = gamma / v_th^2` held per neuron (Q16.16), so no division is needed.
+/// Result Q4.12, rounded to nearest, saturating at `0xFFFF`. With `levels > 0` (light
+/// engine) `max(0, 1 - |v - A| / v_th)` is first quantised down to `levels` levels
+/// `0, 1/(levels-1), ..., 1` by comparisons, again without division.
+#[inline]
+pub fn pseudo_derivative(v: i32, a: i64, thr: i32, gain: u32, mem_frac: u32, levels: u8) -> u32 {
+    let dist = i64::from(v).saturating_sub(a).saturating_abs();
+    let thr = i64::from(thr);
+    let raw = thr.saturating_sub(dist).max(0);
+    let raw = if levels >= 2 {
+        let lv = i64::from(levels);
+        let steps = lv.saturating_sub(1);
+        // level = largest k in 0..=steps with raw * steps >= thr * k.
+        let mut k = 0i64;
+        while k < steps && raw.saturating_mul(steps) >= thr.saturating_mul(k.saturating_add(1)) {
+            k = k.saturating_add(1);
+        }
+        thr.saturating_mul(k).checked_div(steps).unwrap_or(0)
+    } else {
+        raw
+    };
+    let shift = (mem_frac
+        .saturating_add(PSI_GAIN_FRAC)
+        .saturating_sub(PSI_FRAC)) as i32;
+    let p = shift_round(raw.saturating_mul(i64::from(gain)), shift.wrapping_neg());
+    p.clamp(0, 0xFFFF) as u32
+}
+
 /// Update every recurrent neuron from its accumulators. Reads the previous spikes in
 /// `mem.z` and overwrites them with the new ones. Returns the number of spikes.
 pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -> u32 {
@@ -42,6 +77,11 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
     let shifts = cfg.shifts();
     let rounding = cfg.leak_rounding();
     let n_ref = i32::from(cfg.refractory());
+    let mf = fmt.frac();
+    let levels = match cfg.learning().engine {
+        crate::learning::Engine::Light => cfg.learning().psi_levels,
+        _ => 0,
+    };
     let mut spikes = 0u32;
     let n = mem.layout.n_rec;
     for j in 0..n {
@@ -80,7 +120,15 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         }
         let a = adaptive_threshold(thr, beta, *b);
 
-        let fire = if *refr > 0 {
+        let refractory = *refr > 0;
+        if let (Some(psi), Some(&gain)) = (mem.psi.get_mut(j), mem.psi_gain.get(j)) {
+            *psi = if refractory {
+                0
+            } else {
+                pseudo_derivative(*v, a, thr, gain, mf, levels)
+            };
+        }
+        let fire = if refractory {
             *refr = refr.saturating_sub(1);
             false
         } else {

@@ -1,0 +1,57 @@
+//! Presynaptic traces: the per-neuron (and per-input) state of the learning circuits.
+//!
+//! * `xbar_i = round(alpha_tr * xbar_i) + x_i` for every input channel, and
+//!   `zbar_i = round(alpha_tr * zbar_i) + z_i` for every neuron, with the spikes that
+//!   enter the membrane in the same step (inputs of this step, neuron spikes of the
+//!   last step). These are the eligibility vectors of LIF synapses.
+//! * `zk_j = round(kappa * zk_j) + z_j` with this step's spikes: the readout's
+//!   presynaptic trace, the eligibility of readout weights.
+//! * `rbar_j = round(r * rbar_j) + (1 - r) z_j` (Q16.16): a running firing-rate
+//!   estimate for rate regularisation.
+//!
+//! Traces are unsigned, in the trace format (a spike adds `2^trace_frac`), and
+//! saturate. Decays round to nearest.
+
+use crate::config::ChipConfig;
+use crate::memory::{Bits, Memory};
+
+#[inline]
+fn decay_nearest(x: u32, a: u16) -> i64 {
+    (i64::from(x)
+        .saturating_mul(i64::from(a))
+        .saturating_add(1 << 14))
+        >> 15
+}
+
+fn update(tr: &mut [u32], spikes: &Bits, a: u16, one: i64, max: i64) {
+    for (t, s) in tr.iter_mut().zip(spikes.iter().by_vals()) {
+        let v = decay_nearest(*t, a).saturating_add(if s { one } else { 0 });
+        *t = v.clamp(0, max) as u32;
+    }
+}
+
+/// Traces of the spikes that enter the membrane this step: inputs `x` and the
+/// previous recurrent spikes (still in `mem.z`). Call before the neuron update.
+pub fn update_pre(cfg: &ChipConfig, mem: &mut Memory<'_>, x: &Bits) {
+    let f = cfg.formats().trace;
+    let one = 1i64 << f.frac();
+    let max = i64::from(f.max());
+    let a = cfg.learning().trace_decay;
+    update(mem.xbar, x, a, one, max);
+    update(mem.zbar, mem.z, a, one, max);
+}
+
+/// Traces of this step's spikes (readout eligibility, rate estimate). Call after the
+/// neuron update.
+pub fn update_post(cfg: &ChipConfig, mem: &mut Memory<'_>) {
+    let f = cfg.formats().trace;
+    let one = 1i64 << f.frac();
+    let max = i64::from(f.max());
+    let l = cfg.learning();
+    update(mem.zk, mem.z, l.elig_decay, one, max);
+    // Rate estimate in Q16.16: a spike adds (1 - r) so the steady state is the rate
+    // per step.
+    let r = l.rate_decay;
+    let inc = i64::from(32_768u16.saturating_sub(r)) << 1;
+    update(mem.rbar, mem.z, r, inc, i64::from(u32::MAX));
+}
