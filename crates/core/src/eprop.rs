@@ -19,8 +19,9 @@
 //! * exact: `dW_ji = -(L_j * ebar_ji) >> shift`, stochastically rounded;
 //! * light: `W_ji -= sign(L_j)` with probability `|L_j| * zbar_i * psi_j >> shift`
 //!   (over `2^16`), a +-1 LSB step;
-//! * readout (both): `dW_out_jk = -(err_k * zk_j) >> shift_out`, `db_k = -err_k >>
-//!   shift_bias`, stochastically rounded.
+//! * readout (both): `dW_out_jk = -(err_k * zk_j) >> shift_out` and
+//!   `db_k = -(err_k * bk) >> shift_bias` with `bk` the bias eligibility
+//!   (`crate::trace`), stochastically rounded.
 //!
 //! Online mode applies updates at once; sample mode adds them, with 16 more
 //! fractional bits, to per-synapse accumulators applied by [`end_sample`]. Dale's
@@ -348,8 +349,10 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, target: Ta
         }
         let rf = cfg.formats().readout;
         let bsh = i32::from(l.shift_bias).saturating_sub(GRAD_FRAC as i32);
+        let bk = i64::from(mem.zk.get(mem.layout.n_rec).copied().unwrap_or(0));
         for (k, (b, &e)) in mem.bias.iter_mut().zip(mem.err.iter()).enumerate() {
-            let d_q16 = shift_round(i64::from(e).saturating_neg(), bsh.wrapping_neg());
+            let prod = i64::from(e).saturating_mul(bk).saturating_neg();
+            let d_q16 = shift_round(prod, bsh.wrapping_neg());
             if sample {
                 if let Some(acc) = mem.g_bias.get_mut(k) {
                     *acc = acc.saturating_add(

@@ -173,9 +173,12 @@ impl Layout {
             .saturating_add(words_for(a))
             .saturating_add(words_for(b))
             .saturating_add(words_for(c));
-        // xbar per input; zbar, zk, psi, psi_gain, rbar per neuron when learning.
+        // xbar per input; zbar, zk, psi, psi_gain, rbar per neuron when learning, and
+        // one more zk word for the always-on bias unit.
         let learn = if self.learning() {
-            self.n_in.saturating_add(self.n_rec.saturating_mul(5))
+            self.n_in
+                .saturating_add(self.n_rec.saturating_mul(5))
+                .saturating_add(1)
         } else {
             0
         };
@@ -280,7 +283,8 @@ pub struct Memory<'a> {
     /// Presynaptic traces of the neurons, trace format (learning only).
     pub zbar: &'a mut [u32],
     /// Neuron spikes filtered with the readout decay `kappa`, trace format: the
-    /// readout's eligibility (learning only).
+    /// readout's eligibility (learning only). One more word at the end is the same
+    /// trace of an always-on unit: the eligibility of the readout biases.
     pub zk: &'a mut [u32],
     /// Pseudo-derivatives of the last step, Q4.12 (learning only).
     pub psi: &'a mut [u32],
@@ -378,7 +382,14 @@ impl<'a> Memory<'a> {
             b_fb: take(&mut r16, fb),
             xbar: take(&mut ru, il),
             zbar: take(&mut ru, nl),
-            zk: take(&mut ru, nl),
+            zk: take(
+                &mut ru,
+                if layout.learning() {
+                    nl.saturating_add(1)
+                } else {
+                    0
+                },
+            ),
             psi: take(&mut ru, nl),
             psi_gain: take(&mut ru, nl),
             rbar: take(&mut ru, nl),

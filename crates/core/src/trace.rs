@@ -5,7 +5,8 @@
 //!   enter the membrane in the same step (inputs of this step, neuron spikes of the
 //!   last step). These are the eligibility vectors of LIF synapses.
 //! * `zk_j = round(kappa * zk_j) + z_j` with this step's spikes: the readout's
-//!   presynaptic trace, the eligibility of readout weights.
+//!   presynaptic trace, the eligibility of readout weights; and `bk = round(kappa *
+//!   bk) + 1`, the eligibility of the readout biases (an always-on unit).
 //! * `rbar_j = round(r * rbar_j) + (1 - r) z_j` (Q16.16): a running firing-rate
 //!   estimate for rate regularisation.
 //!
@@ -48,7 +49,14 @@ pub fn update_post(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     let one = 1i64 << f.frac();
     let max = i64::from(f.max());
     let l = cfg.learning();
-    update(mem.zk, mem.z, l.elig_decay, one, max);
+    let n = mem.layout.n_rec;
+    let (zk, bk) = mem.zk.split_at_mut(n.min(mem.zk.len()));
+    update(zk, mem.z, l.elig_decay, one, max);
+    if let Some(b) = bk.first_mut() {
+        *b = decay_nearest(*b, l.elig_decay)
+            .saturating_add(one)
+            .clamp(0, max) as u32;
+    }
     // Rate estimate in Q16.16: a spike adds (1 - r) so the steady state is the rate
     // per step.
     let r = l.rate_decay;

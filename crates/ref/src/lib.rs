@@ -8,8 +8,11 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bptt;
+pub mod eprop;
 pub mod network;
 pub mod sim;
 
+pub use eprop::{FTarget, Grads, LearnParams, Learner, Rule};
 pub use network::Network;
 pub use sim::Reference;

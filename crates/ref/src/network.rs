@@ -27,6 +27,8 @@ pub struct Network {
     pub kappa: Vec<f64>,
     /// Refractory period in steps.
     pub refractory: u32,
+    /// Pseudo-derivative dampening `gamma`.
+    pub gamma: f64,
     /// Input weights.
     pub w_in: Vec<f64>,
     /// Recurrent weights.
@@ -60,6 +62,7 @@ impl Network {
             beta: vec![0.0; n_rec],
             kappa: vec![a; n_out],
             refractory: 0,
+            gamma: 0.3,
             w_in: vec![0.0; n_in * n_rec],
             w_rec: vec![0.0; n_rec * n_rec],
             w_out: vec![0.0; n_rec * n_out],

@@ -24,6 +24,11 @@ pub struct Reference {
     pub z: Vec<bool>,
     /// Readout states.
     pub y: Vec<f64>,
+    /// Pseudo-derivatives of the last step (zero while refractory).
+    pub psi: Vec<f64>,
+    /// Quantise `max(0, 1 - |v - A|/v_th)` down to this many levels (light engine);
+    /// 0 = exact.
+    pub psi_levels: u8,
     i_in: Vec<f64>,
     i_rec: Vec<f64>,
 }
@@ -39,6 +44,8 @@ impl Reference {
             refr: vec![0; n],
             z: vec![false; n],
             y: vec![0.0; o],
+            psi: vec![0.0; n],
+            psi_levels: 0,
             i_in: vec![0.0; n],
             i_rec: vec![0.0; n],
         }
@@ -61,6 +68,7 @@ impl Reference {
         self.refr.fill(0);
         self.z.fill(false);
         self.y.fill(0.0);
+        self.psi.fill(0.0);
     }
 
     /// The effective threshold of neuron `j`.
@@ -94,6 +102,11 @@ impl Reference {
                 self.b[j] = net.rho[j] * self.b[j] + if z_old { 1.0 } else { 0.0 };
             }
             let a = net.thr[j] + net.beta[j] * self.b[j];
+            self.psi[j] = if self.refr[j] > 0 {
+                0.0
+            } else {
+                pseudo_derivative(self.v[j], a, net.thr[j], net.gamma, self.psi_levels)
+            };
             let fire = if self.refr[j] > 0 {
                 self.refr[j] -= 1;
                 false
@@ -116,6 +129,17 @@ impl Reference {
         }
         spikes
     }
+}
+
+/// `psi = gamma / v_th * max(0, 1 - |v - A| / v_th)`, the factor quantised down to
+/// `levels` levels when `levels >= 2`.
+pub fn pseudo_derivative(v: f64, a: f64, thr: f64, gamma: f64, levels: u8) -> f64 {
+    let mut h = (1.0 - (v - a).abs() / thr).max(0.0);
+    if levels >= 2 {
+        let steps = f64::from(levels - 1);
+        h = (h * steps + 1e-12).floor().min(steps) / steps;
+    }
+    gamma / thr * h
 }
 
 #[cfg(test)]
