@@ -12,4 +12,6 @@ pub mod host;
 pub mod quant;
 
 pub use host::HostChip;
-pub use quant::{dequantize, quantize, QuantError, QuantOptions};
+pub use quant::{
+    dequantize, effective_rates, quantize, EffectiveRates, LearnSpec, QuantError, QuantOptions,
+};

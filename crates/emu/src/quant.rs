@@ -12,13 +12,18 @@
 
 use fixed::types::U1F15;
 use neurochip_core::format::{Format, ADAPT_FRAC};
-use neurochip_core::{ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Rounding, Shifts};
+use neurochip_core::learning::{Apply, Engine, Feedback, Learning, Loss};
+use neurochip_core::neuron::{PSI_FRAC, PSI_GAIN_FRAC};
+use neurochip_core::softmax::ONE_Q15;
+use neurochip_core::{
+    ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Rounding, Shifts,
+};
 use neurochip_ref::Network;
 
 use crate::host::HostChip;
 
 /// Choices the network does not carry.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct QuantOptions {
     /// Chip limits.
     pub limits: ChipLimits,
@@ -28,6 +33,104 @@ pub struct QuantOptions {
     pub rounding: Rounding,
     /// PRNG seed.
     pub seed: u64,
+    /// Learning circuits, if any.
+    pub learning: Option<LearnSpec>,
+}
+
+/// Learning circuits in float terms; [`quantize`] turns learning rates into shifts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LearnSpec {
+    /// Engine.
+    pub engine: Engine,
+    /// Online or per sample.
+    pub apply: Apply,
+    /// Loss.
+    pub loss: Loss,
+    /// Learning rate of input weights.
+    pub eta_in: f64,
+    /// Learning rate of recurrent weights.
+    pub eta_rec: f64,
+    /// Learning rate of readout weights.
+    pub eta_out: f64,
+    /// Learning rate of readout biases.
+    pub eta_bias: f64,
+    /// Eligibility format: total bits.
+    pub elig_bits: u32,
+    /// Eligibility format: fractional bits.
+    pub elig_frac: u32,
+    /// Light engine: levels of the quantised pseudo-derivative.
+    pub psi_levels: u8,
+    /// Random feedback matrix `B[j * n_out + k]`; `None` = symmetric.
+    pub feedback: Option<Vec<f64>>,
+    /// Dale's law during learning.
+    pub dale: bool,
+    /// Learn readout weights and biases.
+    pub learn_readout: bool,
+    /// Learn input and recurrent weights.
+    pub learn_hidden: bool,
+}
+
+/// The learning rates a chip really applies, after they became shifts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EffectiveRates {
+    /// Input weights.
+    pub eta_in: f64,
+    /// Recurrent weights.
+    pub eta_rec: f64,
+    /// Readout weights.
+    pub eta_out: f64,
+    /// Readout biases.
+    pub eta_bias: f64,
+}
+
+/// Exponents `x` such that a shift `S` realises `eta = 2^-(S + x)` for
+/// `(in, rec, out, bias)`.
+fn rate_exponents(cfg: &ChipConfig, engine: Engine, loss: Loss) -> [i32; 4] {
+    let f = cfg.formats();
+    let s = cfg.shifts();
+    let (mf, rf, tf) = (
+        f.membrane.frac() as i32,
+        f.readout.frac() as i32,
+        f.trace.frac() as i32,
+    );
+    let e = match loss {
+        Loss::Classification => ONE_Q15.trailing_zeros() as i32,
+        Loss::Regression => rf,
+    };
+    let ef = cfg.learning().elig.frac() as i32;
+    let so = i32::from(s.output);
+    let hidden = |sl: i32| match engine {
+        // dw_raw = eta L_raw ebar_raw 2^(so - rf - e - ef - sl + mf)
+        Engine::Exact | Engine::Off => so - rf - e - ef - sl + mf,
+        // E[step] = (|L| tr psi >> S) / 2^16 = eta L tr psi 2^(so - rf - e - tf - 12 - sl + mf)
+        Engine::Light => so - rf - e - tf - PSI_FRAC as i32 - sl + mf + 16,
+    };
+    [
+        hidden(i32::from(s.input)),
+        hidden(i32::from(s.recurrent)),
+        -e - tf - so + rf,
+        -e - tf + rf,
+    ]
+}
+
+fn shift_for(eta: f64, x: i32) -> u8 {
+    if eta <= 0.0 {
+        return 62;
+    }
+    ((-eta.log2() - f64::from(x)).round() as i32).clamp(0, 62) as u8
+}
+
+/// The learning rates the chip of `cfg` applies (float equivalents of its shifts).
+pub fn effective_rates(cfg: &ChipConfig) -> EffectiveRates {
+    let l = cfg.learning();
+    let x = rate_exponents(cfg, l.engine, l.loss);
+    let eta = |s: u8, x: i32| 2f64.powi(-(i32::from(s) + x));
+    EffectiveRates {
+        eta_in: eta(l.shift_in, x[0]),
+        eta_rec: eta(l.shift_rec, x[1]),
+        eta_out: eta(l.shift_out, x[2]),
+        eta_bias: eta(l.shift_bias, x[3]),
+    }
 }
 
 /// Why a network cannot be put on the chip.
@@ -102,14 +205,58 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
         value: f64::from(net.refractory),
         range: "0..=255".into(),
     })?;
-    let cfg = ConfigBuilder::new(net.n_in, net.n_rec, net.n_out)
+    let alif = net.beta.iter().any(|&b| b != 0.0);
+    let builder = ConfigBuilder::new(net.n_in, net.n_rec, net.n_out)
         .limits(opt.limits)
         .formats(f)
         .shifts(shifts)
         .refractory(refractory)
         .leak_rounding(opt.rounding)
-        .seed(opt.seed)
-        .build()?;
+        .alif(alif)
+        .seed(opt.seed);
+    let cfg = match &opt.learning {
+        None => builder.build()?,
+        Some(ls) => {
+            let mean_alpha = net.alpha.iter().sum::<f64>() / net.alpha.len().max(1) as f64;
+            let elig = Format::signed(ls.elig_bits, ls.elig_frac).ok_or(QuantError::Range {
+                what: "learning.elig_bits",
+                value: f64::from(ls.elig_bits),
+                range: "8..=31 bits, frac <= bits - 2".into(),
+            })?;
+            let mut l = Learning {
+                engine: ls.engine,
+                apply: ls.apply,
+                feedback: if ls.feedback.is_some() {
+                    Feedback::Random
+                } else {
+                    Feedback::Symmetric
+                },
+                loss: ls.loss,
+                trace_decay: q_decay(mean_alpha) as u16,
+                elig_decay: q_decay(net.kappa.first().copied().unwrap_or(0.0)) as u16,
+                elig,
+                psi_levels: ls.psi_levels,
+                dale: ls.dale,
+                learn_readout: ls.learn_readout,
+                learn_hidden: ls.learn_hidden,
+                ..Learning::DEFAULT
+            };
+            // First build to know the shifts' exponents, then set the shifts.
+            let probe = builder.learning(l).build()?;
+            let x = rate_exponents(&probe, ls.engine, ls.loss);
+            l.shift_in = shift_for(ls.eta_in, x[0]);
+            l.shift_rec = shift_for(ls.eta_rec, x[1]);
+            l.shift_out = shift_for(ls.eta_out, x[2]);
+            l.shift_bias = shift_for(ls.eta_bias, x[3]);
+            builder.learning(l).build()?
+        }
+    };
+    let b_fb = opt
+        .learning
+        .as_ref()
+        .and_then(|l| l.feedback.as_ref())
+        .map(|b| q_weights(b, f.weight, fo));
+    let gamma = net.gamma;
     let thr_scale = pow2(mf as i32);
     for &t in &net.thr {
         let q = (t * thr_scale).round();
@@ -147,6 +294,14 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
         }
         for (d, &a) in mem.kappa.iter_mut().zip(&net.kappa) {
             *d = q_decay(a);
+        }
+        if let Some(b) = &b_fb {
+            mem.b_fb.copy_from_slice(b);
+        }
+        for (g, &t) in mem.psi_gain.iter_mut().zip(mem.thr.iter()) {
+            let thr = f64::from(t) / thr_scale;
+            let v = (gamma / (thr * thr) * pow2(PSI_GAIN_FRAC as i32)).round();
+            *g = v.clamp(0.0, f64::from(u32::MAX)) as u32;
         }
         for (d, &b) in mem.bias.iter_mut().zip(&net.bias) {
             *d = f.readout.saturate((b * pow2(rf as i32)).round() as i64);
@@ -190,6 +345,15 @@ pub fn dequantize(chip: &mut HostChip) -> Network {
         beta: mem.beta.iter().map(|&b| f64::from(b) * lsb).collect(),
         kappa: mem.kappa.iter().map(dq).collect(),
         refractory: u32::from(cfg.refractory()),
+        gamma: mem
+            .psi_gain
+            .first()
+            .zip(mem.thr.first())
+            .map(|(&g, &t)| {
+                let thr = f64::from(t) * lsb;
+                f64::from(g) / pow2(PSI_GAIN_FRAC as i32) * thr * thr
+            })
+            .unwrap_or(0.3),
         w_in: mem.w_in.iter().map(|&w| f64::from(w) * wi).collect(),
         w_rec: mem.w_rec.iter().map(|&w| f64::from(w) * wr).collect(),
         w_out: mem.w_out.iter().map(|&w| f64::from(w) * wo).collect(),
@@ -214,6 +378,7 @@ mod tests {
             formats: Formats::default(),
             rounding: Rounding::Nearest,
             seed: 3,
+            learning: None,
         }
     }
 

@@ -7,6 +7,8 @@
 //! included too.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
+// Numerical code indexes several arrays with one index; iterator chains would hide the maths.
+#![allow(clippy::needless_range_loop)]
 
 pub mod bptt;
 pub mod eprop;

@@ -1,4 +1,5 @@
 //! e-prop against BPTT in f64: equal without recurrence, close with it.
+#![allow(clippy::needless_range_loop)]
 
 use neurochip_ref::bptt::{cosine, gradient};
 use neurochip_ref::{FTarget, LearnParams, Learner, Network, Reference, Rule};
@@ -14,7 +15,7 @@ impl R {
     }
     fn n(&mut self) -> f64 {
         let (a, b) = (self.u().max(1e-12), self.u());
-        (-2.0 * a.ln()).sqrt() * (6.283_185_307_179_586 * b).cos()
+        (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos()
     }
 }
 
