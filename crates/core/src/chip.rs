@@ -161,7 +161,7 @@ impl Chip {
         synops = synops.saturating_add(accumulate_events(mem.z, mem.w_rec, mem.acc_rec));
         let learning = self.cfg.learning().engine != Engine::Off;
         if learning {
-            trace::update_pre(&self.cfg, mem, input);
+            trace::update_pre(&self.cfg, mem, input, &mut self.prng);
         }
         // 2. Neuron engine (and pseudo-derivatives when learning).
         let spikes = update_neurons(&self.cfg, mem, &mut self.prng);

@@ -11,10 +11,15 @@
 //!   estimate for rate regularisation.
 //!
 //! Traces are unsigned, in the trace format (a spike adds `2^trace_frac`), and
-//! saturate. Decays round to nearest.
+//! saturate. The presynaptic traces decay with the chip's configured rounding (the
+//! same as the membrane's): with a slow decay (`tau` of seconds) nearest rounding
+//! would freeze any trace below `0.5 / (1 - a)` LSB, stochastic rounding does not.
+//! The readout trace, the bias trace and the rate estimate round to nearest.
 
 use crate::config::ChipConfig;
 use crate::memory::{Bits, Memory};
+use crate::prng::Prng;
+use crate::round::Rounding;
 
 #[inline]
 fn decay_nearest(x: u32, a: u16) -> i64 {
@@ -31,15 +36,34 @@ fn update(tr: &mut [u32], spikes: &Bits, a: u16, one: i64, max: i64) {
     }
 }
 
+fn update_rounded(
+    tr: &mut [u32],
+    spikes: &Bits,
+    a: u16,
+    one: i64,
+    max: i64,
+    r: Rounding,
+    prng: &mut Prng,
+) {
+    for (t, s) in tr.iter_mut().zip(spikes.iter().by_vals()) {
+        let v = r
+            .decay(i64::from(*t), a, prng)
+            .saturating_add(if s { one } else { 0 });
+        *t = v.clamp(0, max) as u32;
+    }
+}
+
 /// Traces of the spikes that enter the membrane this step: inputs `x` and the
 /// previous recurrent spikes (still in `mem.z`). Call before the neuron update.
-pub fn update_pre(cfg: &ChipConfig, mem: &mut Memory<'_>, x: &Bits) {
+/// Stochastic rounding draws one PRNG word per trace, inputs first.
+pub fn update_pre(cfg: &ChipConfig, mem: &mut Memory<'_>, x: &Bits, prng: &mut Prng) {
     let f = cfg.formats().trace;
     let one = 1i64 << f.frac();
     let max = i64::from(f.max());
     let a = cfg.learning().trace_decay;
-    update(mem.xbar, x, a, one, max);
-    update(mem.zbar, mem.z, a, one, max);
+    let r = cfg.leak_rounding();
+    update_rounded(mem.xbar, x, a, one, max, r, prng);
+    update_rounded(mem.zbar, mem.z, a, one, max, r, prng);
 }
 
 /// Traces of this step's spikes (readout eligibility, rate estimate). Call after the

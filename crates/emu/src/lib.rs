@@ -13,5 +13,6 @@ pub mod quant;
 
 pub use host::HostChip;
 pub use quant::{
-    dequantize, effective_rates, quantize, EffectiveRates, LearnSpec, QuantError, QuantOptions,
+    dequantize, effective, effective_rates, quantize, EffectiveRates, LearnSpec, QuantError,
+    QuantOptions,
 };

@@ -68,6 +68,9 @@ pub struct LearnSpec {
     pub learn_readout: bool,
     /// Learn input and recurrent weights.
     pub learn_hidden: bool,
+    /// Rate regularisation `(strength, target spikes per step)`; see
+    /// `neurochip_ref::LearnParams::reg`.
+    pub reg: Option<(f64, f64)>,
 }
 
 /// The learning rates a chip really applies, after they became shifts.
@@ -122,6 +125,34 @@ fn shift_for(eta: f64, x: i32) -> u8 {
 
 /// The learning rates the chip of `cfg` applies (float equivalents of its shifts).
 pub fn effective_rates(cfg: &ChipConfig) -> EffectiveRates {
+    effective(cfg).0
+}
+
+/// The effective rates and the effective regularisation `(strength, target per
+/// step, estimate decay)` of a chip.
+pub fn effective(cfg: &ChipConfig) -> (EffectiveRates, Option<(f64, f64, f64)>) {
+    let rates = effective_rates_only(cfg);
+    let l = cfg.learning();
+    let reg = if l.reg_shift > 0 {
+        let so = i32::from(cfg.shifts().output);
+        let rf = cfg.formats().readout.frac() as i32;
+        let e = match l.loss {
+            Loss::Classification => 15,
+            Loss::Regression => rf,
+        };
+        let c = 2f64.powi(16 - i32::from(l.reg_shift) + so - rf - e);
+        Some((
+            c,
+            f64::from(l.reg_target) / 65536.0,
+            f64::from(l.rate_decay) / 32768.0,
+        ))
+    } else {
+        None
+    };
+    (rates, reg)
+}
+
+fn effective_rates_only(cfg: &ChipConfig) -> EffectiveRates {
     let l = cfg.learning();
     let x = rate_exponents(cfg, l.engine, l.loss);
     let eta = |s: u8, x: i32| 2f64.powi(-(i32::from(s) + x));
@@ -248,6 +279,23 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
             l.shift_rec = shift_for(ls.eta_rec, x[1]);
             l.shift_out = shift_for(ls.eta_out, x[2]);
             l.shift_bias = shift_for(ls.eta_bias, x[3]);
+            if let Some((c, target)) = ls.reg {
+                // L_raw += (rbar_q16 - target_q16) >> reg_shift realises
+                // L_real += c (rbar - target) when 2^(16 - reg_shift + so - rf - E) = c.
+                let so = i32::from(probe.shifts().output);
+                let rf = probe.formats().readout.frac() as i32;
+                let e = match ls.loss {
+                    Loss::Classification => 15,
+                    Loss::Regression => rf,
+                };
+                let sh = (16.0 + f64::from(so - rf - e) - c.log2()).round();
+                l.reg_shift = if c > 0.0 {
+                    sh.clamp(1.0, 62.0) as u8
+                } else {
+                    0
+                };
+                l.reg_target = (target * 65536.0).round().clamp(0.0, f64::from(u32::MAX)) as u32;
+            }
             builder.learning(l).build()?
         }
     };

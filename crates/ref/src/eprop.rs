@@ -58,6 +58,10 @@ pub struct LearnParams {
     pub learn_hidden: bool,
     /// Learn readout weights and biases.
     pub learn_readout: bool,
+    /// Rate regularisation `(strength c, target rate per step, estimate decay r)`:
+    /// inside the target window `L_j += c (rbar_j - target)` with
+    /// `rbar_j = r rbar_j + (1 - r) z_j`.
+    pub reg: Option<(f64, f64, f64)>,
 }
 
 /// What the readout should produce at a step.
@@ -133,6 +137,8 @@ pub struct Learner {
     pub err: Vec<f64>,
     /// Learning signal of the last learning step.
     pub l: Vec<f64>,
+    /// Firing-rate estimates (per step), kept across samples.
+    pub rbar: Vec<f64>,
 }
 
 impl Learner {
@@ -153,6 +159,7 @@ impl Learner {
             g: Grads::zeros(ni, n, o),
             err: vec![0.0; o],
             l: vec![0.0; n],
+            rbar: vec![0.0; n],
         }
     }
 
@@ -187,6 +194,11 @@ impl Learner {
             *t = k * *t + if s { 1.0 } else { 0.0 };
         }
         self.bk = k * self.bk + 1.0;
+        if let Some((_, _, r)) = self.p.reg {
+            for (rb, &s) in self.rbar.iter_mut().zip(&sim.z) {
+                *rb = r * *rb + if s { 1.0 - r } else { 0.0 };
+            }
+        }
         if self.p.rule == Rule::Exact {
             let net = sim.network();
             let n = net.n_rec;
@@ -231,6 +243,9 @@ impl Learner {
         let b = self.p.feedback.as_ref().unwrap_or(&net.w_out);
         for j in 0..n {
             self.l[j] = (0..o).map(|k| b[j * o + k] * self.err[k]).sum();
+            if let Some((c, target, _)) = self.p.reg {
+                self.l[j] += c * (self.rbar[j] - target);
+            }
         }
         let mut d = Grads::zeros(ni, n, o);
         if self.p.learn_hidden {

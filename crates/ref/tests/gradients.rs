@@ -70,6 +70,7 @@ fn eprop_grads(net: &Network, xs: &[Vec<bool>], targets: &[FTarget<'_>]) -> Vec<
         dale: false,
         learn_hidden: true,
         learn_readout: true,
+        reg: None,
     };
     let mut l = Learner::new(p, &sim);
     for (x, t) in xs.iter().zip(targets) {
