@@ -1,1 +1,166 @@
-fn main() {}
+//! `neurochip`: run, verify and inspect a fixed-point neuromorphic chip.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use neurochip::config;
+use neurochip::sim::{self, RefWeights};
+
+/// A neuromorphic chip you can hold in software.
+#[derive(Parser)]
+#[command(name = "neurochip", version, about, long_about = None)]
+#[command(
+    after_help = "Examples:\n  neurochip run examples/lif.toml\n  neurochip verify examples/lif.toml --json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate the chip on its task input; print spike counts, rates, readouts and
+    /// the trace digest.
+    #[command(after_help = "Example:\n  neurochip run examples/alif.toml --json")]
+    Run {
+        /// Chip configuration (TOML).
+        config: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Stop after this many steps in total.
+        #[arg(long, value_name = "N")]
+        steps: Option<u64>,
+    },
+    /// Run the fixed-point chip beside the f64 reference on the same input and report
+    /// how far they agree.
+    #[command(after_help = "Example:\n  neurochip verify examples/lif.toml --weights float")]
+    Verify {
+        /// Chip configuration (TOML).
+        config: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Stop after this many steps in total.
+        #[arg(long, value_name = "N")]
+        steps: Option<u64>,
+        /// Weights of the reference: the chip's own, dequantised (only arithmetic
+        /// differs), or the original floats (quantisation included).
+        #[arg(long, value_enum, default_value = "dequantized")]
+        weights: RefWeights,
+    },
+    /// Check a configuration without running it.
+    Check {
+        /// Chip configuration (TOML).
+        config: PathBuf,
+    },
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            config,
+            json: j,
+            steps,
+        } => {
+            let cfg = match config::load(&config) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let rep = match sim::run(&cfg, steps) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            if j {
+                println!("{}", json(&rep));
+            } else {
+                println!("neurochip run: {}", rep.name);
+                println!("  steps            {:>12}", rep.steps);
+                println!("  samples          {:>12}", rep.samples);
+                println!("  spikes           {:>12}", rep.spikes);
+                println!("  mean rate        {:>12.2} Hz", rep.rate_hz);
+                println!(
+                    "  activity         {:>12.4} spikes/neuron/step",
+                    rep.activity
+                );
+                println!("  synaptic ops     {:>12}", rep.synops);
+                let fmt = |v: &[f64]| {
+                    v.iter()
+                        .map(|x| format!("{x:.3}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                println!("  readout mean     {}", fmt(&rep.readout_mean));
+                println!("  readout final    {}", fmt(&rep.readout_final));
+                println!("  digest           {}", rep.digest);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Verify {
+            config,
+            json: j,
+            weights,
+            steps,
+        } => {
+            let cfg = match config::load(&config) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let rep = match sim::verify(&cfg, weights, steps) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            if j {
+                println!("{}", json(&rep));
+            } else {
+                println!(
+                    "neurochip verify: {} (reference weights: {:?})",
+                    rep.name, weights
+                );
+                println!("  steps compared        {:>10}", rep.steps);
+                match rep.first_mismatch_step {
+                    Some(s) => println!("  first spike mismatch  {s:>10}"),
+                    None => println!("  first spike mismatch        none"),
+                }
+                println!(
+                    "  membrane RMS error    {:>10.3} LSB = {:.5} thresholds (max {:.5})",
+                    rep.membrane_rms_lsb, rep.membrane_rms_thr, rep.membrane_max_thr
+                );
+                println!("  rate correlation      {:>10.4}", rep.rate_correlation);
+                println!(
+                    "  readout RMS error     {:>10.4} (reference readout RMS {:.4})",
+                    rep.readout_rms, rep.readout_ref_rms
+                );
+                println!(
+                    "  rate chip / ref       {:>10.2} / {:.2} Hz",
+                    rep.rate_hz, rep.ref_rate_hz
+                );
+                println!("  digest                {}", rep.digest);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Check { config } => match config::load(&config) {
+            Ok(c) => {
+                match neurochip::build::chip(&c).and_then(|_| neurochip::build::task(&c)) {
+                    Ok(_) => {
+                        println!("{}: ok", config.display());
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(e),
+                }
+            }
+            Err(e) => fail(e),
+        },
+    }
+}
