@@ -20,7 +20,9 @@ use neurochip_tasks::poisson::PoissonInput;
 use neurochip_tasks::rng::hash;
 use neurochip_tasks::store_recall::StoreRecallConfig;
 
-use crate::config::{ApplyMode, Config, EngineKind, FeedbackKind, NeuronModel, RoundingMode, TaskKind};
+use crate::config::{
+    ApplyMode, Config, EngineKind, FeedbackKind, NeuronModel, RoundingMode, TaskKind,
+};
 use crate::task::Task;
 
 /// An error while building what a valid configuration describes.
@@ -183,7 +185,10 @@ pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
         FeedbackKind::Symmetric => None,
         FeedbackKind::Random => Some(
             (0..n * o)
-                .map(|k| cfg.network.w_out_scale / (n as f64).sqrt() * normal(cfg.seed, stream::FEEDBACK, k as u64))
+                .map(|k| {
+                    cfg.network.w_out_scale / (n as f64).sqrt()
+                        * normal(cfg.seed, stream::FEEDBACK, k as u64)
+                })
                 .collect(),
         ),
     };
@@ -194,7 +199,11 @@ pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
             ApplyMode::Online => Apply::Online,
             ApplyMode::Sample => Apply::Sample,
         },
-        loss: if regression { Loss::Regression } else { Loss::Classification },
+        loss: if regression {
+            Loss::Regression
+        } else {
+            Loss::Classification
+        },
         eta_in: l.eta_in,
         eta_rec: l.eta_rec,
         eta_out: l.eta_out,
@@ -276,10 +285,11 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
                 dt_ms: dt,
                 seed: task_seed,
             };
-            Task::Pattern(p.build().map_err(|e| err("task", e.to_string()))?)
+            Task::Pattern(Box::new(p.build().map_err(|e| err("task", e.to_string()))?))
         }
         TaskKind::Digits => {
-            let data = load_digits(Path::new(&t.data)).map_err(|e| err("task.data", e.to_string()))?;
+            let data =
+                load_digits(Path::new(&t.data)).map_err(|e| err("task.data", e.to_string()))?;
             let (train, test) = data.split();
             let enc = RateEncoder {
                 steps: t.steps,

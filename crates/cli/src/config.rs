@@ -574,8 +574,6 @@ fn locate(text: &str, section: &str, key: &str) -> Option<(usize, usize)> {
     None
 }
 
-const SECTIONS: &[&str] = &["chip", "formats", "network", "task", "learning", "train"];
-
 fn suggest(word: &str, candidates: &[&str]) -> Option<String> {
     candidates
         .iter()
@@ -672,9 +670,8 @@ impl Check<'_> {
         } else {
             format!("{section}.{key}")
         };
-        ConfigError::new(self.origin, Some(&field), message).at(
-            locate(self.text, section, key).or_else(|| locate(self.text, section, "")),
-        )
+        ConfigError::new(self.origin, Some(&field), message)
+            .at(locate(self.text, section, key).or_else(|| locate(self.text, section, "")))
     }
 
     fn int(&self, s: &str, k: &str, v: u32, lo: u32, hi: u32) -> Result<u32, ConfigError> {
@@ -685,7 +682,15 @@ impl Check<'_> {
         }
     }
 
-    fn float(&self, s: &str, k: &str, v: f64, lo: f64, hi: f64, open_lo: bool) -> Result<f64, ConfigError> {
+    fn float(
+        &self,
+        s: &str,
+        k: &str,
+        v: f64,
+        lo: f64,
+        hi: f64,
+        open_lo: bool,
+    ) -> Result<f64, ConfigError> {
         let ok = v.is_finite() && (if open_lo { v > lo } else { v >= lo }) && v <= hi;
         if ok {
             Ok(v)
@@ -736,13 +741,43 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     }
 
     let f = raw.formats.unwrap_or_default();
-    let mb = c.int("formats", "membrane_bits", f.membrane_bits.unwrap_or(16), 8, 24)?;
-    let mfrac = c.int("formats", "membrane_frac", f.membrane_frac.unwrap_or(mb - 6), 0, mb - 2)?;
+    let mb = c.int(
+        "formats",
+        "membrane_bits",
+        f.membrane_bits.unwrap_or(16),
+        8,
+        24,
+    )?;
+    let mfrac = c.int(
+        "formats",
+        "membrane_frac",
+        f.membrane_frac.unwrap_or(mb - 6),
+        0,
+        mb - 2,
+    )?;
     let wb = c.int("formats", "weight_bits", f.weight_bits.unwrap_or(8), 2, 16)?;
     let tb = c.int("formats", "trace_bits", f.trace_bits.unwrap_or(12), 6, 16)?;
-    let tfrac = c.int("formats", "trace_frac", f.trace_frac.unwrap_or(tb - 6), 0, tb)?;
-    let rb = c.int("formats", "readout_bits", f.readout_bits.unwrap_or(16), 8, 31)?;
-    let rfrac = c.int("formats", "readout_frac", f.readout_frac.unwrap_or(rb - 8), 0, rb - 2)?;
+    let tfrac = c.int(
+        "formats",
+        "trace_frac",
+        f.trace_frac.unwrap_or(tb - 6),
+        0,
+        tb,
+    )?;
+    let rb = c.int(
+        "formats",
+        "readout_bits",
+        f.readout_bits.unwrap_or(16),
+        8,
+        31,
+    )?;
+    let rfrac = c.int(
+        "formats",
+        "readout_frac",
+        f.readout_frac.unwrap_or(rb - 8),
+        0,
+        rb - 2,
+    )?;
     let formats = Formats {
         membrane_bits: mb,
         membrane_frac: mfrac,
@@ -755,12 +790,13 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     };
 
     let Some(n) = raw.network else {
-        return Err(c.missing(
-            "network",
-            "",
-            "a [network] section with inputs, neurons and outputs is required",
-        )
-        .with_field("network"));
+        return Err(c
+            .missing(
+                "network",
+                "",
+                "a [network] section with inputs, neurons and outputs is required",
+            )
+            .with_field("network"));
     };
     let need = |v: Option<u32>, k: &str| {
         v.ok_or_else(|| c.missing("network", k, "a whole number >= 1 is required"))
@@ -790,25 +826,122 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         neurons,
         outputs,
         model: n.model.unwrap_or(NeuronModel::Lif),
-        alif_fraction: c.float("network", "alif_fraction", n.alif_fraction.unwrap_or(0.5), 0.0, 1.0, false)?,
-        dt_ms: c.float("network", "dt_ms", n.dt_ms.unwrap_or(1.0), 0.0, 1000.0, true)?,
-        tau_m_ms: c.float("network", "tau_m_ms", n.tau_m_ms.unwrap_or(20.0), 0.0, pos, true)?,
-        tau_a_ms: c.float("network", "tau_a_ms", n.tau_a_ms.unwrap_or(2000.0), 0.0, pos, true)?,
-        tau_out_ms: c.float("network", "tau_out_ms", n.tau_out_ms.unwrap_or(20.0), 0.0, pos, true)?,
-        threshold: c.float("network", "threshold", n.threshold.unwrap_or(1.0), 0.0, pos, true)?,
+        alif_fraction: c.float(
+            "network",
+            "alif_fraction",
+            n.alif_fraction.unwrap_or(0.5),
+            0.0,
+            1.0,
+            false,
+        )?,
+        dt_ms: c.float(
+            "network",
+            "dt_ms",
+            n.dt_ms.unwrap_or(1.0),
+            0.0,
+            1000.0,
+            true,
+        )?,
+        tau_m_ms: c.float(
+            "network",
+            "tau_m_ms",
+            n.tau_m_ms.unwrap_or(20.0),
+            0.0,
+            pos,
+            true,
+        )?,
+        tau_a_ms: c.float(
+            "network",
+            "tau_a_ms",
+            n.tau_a_ms.unwrap_or(2000.0),
+            0.0,
+            pos,
+            true,
+        )?,
+        tau_out_ms: c.float(
+            "network",
+            "tau_out_ms",
+            n.tau_out_ms.unwrap_or(20.0),
+            0.0,
+            pos,
+            true,
+        )?,
+        threshold: c.float(
+            "network",
+            "threshold",
+            n.threshold.unwrap_or(1.0),
+            0.0,
+            pos,
+            true,
+        )?,
         beta: c.float("network", "beta", n.beta.unwrap_or(0.07), 0.0, pos, false)?,
-        refractory_steps: c.int("network", "refractory_steps", n.refractory_steps.unwrap_or(2), 0, 255)?,
-        connectivity: c.float("network", "connectivity", n.connectivity.unwrap_or(1.0), 0.0, 1.0, true)?,
-        input_connectivity: c.float("network", "input_connectivity", n.input_connectivity.unwrap_or(1.0), 0.0, 1.0, true)?,
+        refractory_steps: c.int(
+            "network",
+            "refractory_steps",
+            n.refractory_steps.unwrap_or(2),
+            0,
+            255,
+        )?,
+        connectivity: c.float(
+            "network",
+            "connectivity",
+            n.connectivity.unwrap_or(1.0),
+            0.0,
+            1.0,
+            true,
+        )?,
+        input_connectivity: c.float(
+            "network",
+            "input_connectivity",
+            n.input_connectivity.unwrap_or(1.0),
+            0.0,
+            1.0,
+            true,
+        )?,
         excitatory_fraction: n
             .excitatory_fraction
             .map(|v| c.float("network", "excitatory_fraction", v, 0.0, 1.0, false))
             .transpose()?,
-        w_in_scale: c.float("network", "w_in_scale", n.w_in_scale.unwrap_or(1.0), 0.0, pos, false)?,
-        w_rec_scale: c.float("network", "w_rec_scale", n.w_rec_scale.unwrap_or(1.0), 0.0, pos, false)?,
-        w_out_scale: c.float("network", "w_out_scale", n.w_out_scale.unwrap_or(1.0), 0.0, pos, false)?,
-        tau_m_spread: c.float("network", "tau_m_spread", n.tau_m_spread.unwrap_or(0.0), 0.0, pos, false)?,
-        threshold_spread: c.float("network", "threshold_spread", n.threshold_spread.unwrap_or(0.0), 0.0, pos, false)?,
+        w_in_scale: c.float(
+            "network",
+            "w_in_scale",
+            n.w_in_scale.unwrap_or(1.0),
+            0.0,
+            pos,
+            false,
+        )?,
+        w_rec_scale: c.float(
+            "network",
+            "w_rec_scale",
+            n.w_rec_scale.unwrap_or(1.0),
+            0.0,
+            pos,
+            false,
+        )?,
+        w_out_scale: c.float(
+            "network",
+            "w_out_scale",
+            n.w_out_scale.unwrap_or(1.0),
+            0.0,
+            pos,
+            false,
+        )?,
+        tau_m_spread: c.float(
+            "network",
+            "tau_m_spread",
+            n.tau_m_spread.unwrap_or(0.0),
+            0.0,
+            pos,
+            false,
+        )?,
+        threshold_spread: c.float(
+            "network",
+            "threshold_spread",
+            n.threshold_spread.unwrap_or(0.0),
+            0.0,
+            pos,
+            false,
+        )?,
     };
 
     let Some(t) = raw.task else {
@@ -825,25 +958,79 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     };
     let n_cues = c.int("task", "n_cues", t.n_cues.unwrap_or(7), 1, 63)?;
     if n_cues % 2 == 0 {
-        return Err(c.err("task", "n_cues", format!("{n_cues} is even; allowed: an odd number in 1..=63")));
+        return Err(c.err(
+            "task",
+            "n_cues",
+            format!("{n_cues} is even; allowed: an odd number in 1..=63"),
+        ));
     }
     let task = Task {
         kind,
         samples: c.int("task", "samples", t.samples.unwrap_or(1), 1, 1_000_000)?,
-        steps: c.int("task", "steps", t.steps.unwrap_or(if kind == TaskKind::Digits { 50 } else { 1000 }), 1, 10_000_000)?,
-        rate_hz: c.float("task", "rate_hz", t.rate_hz.unwrap_or(20.0), 0.0, 1000.0, false)?,
+        steps: c.int(
+            "task",
+            "steps",
+            t.steps
+                .unwrap_or(if kind == TaskKind::Digits { 50 } else { 1000 }),
+            1,
+            10_000_000,
+        )?,
+        rate_hz: c.float(
+            "task",
+            "rate_hz",
+            t.rate_hz.unwrap_or(20.0),
+            0.0,
+            1000.0,
+            false,
+        )?,
         n_cues,
         cue_ms: c.int("task", "cue_ms", t.cue_ms.unwrap_or(100), 1, 100_000)?,
         gap_ms: c.int("task", "gap_ms", t.gap_ms.unwrap_or(50), 0, 100_000)?,
         delay_ms: c.int("task", "delay_ms", t.delay_ms.unwrap_or(1050), 0, 1_000_000)?,
         recall_ms: c.int("task", "recall_ms", t.recall_ms.unwrap_or(150), 1, 100_000)?,
-        cue_rate_hz: c.float("task", "cue_rate_hz", t.cue_rate_hz.unwrap_or(40.0), 0.0, 1000.0, false)?,
-        bg_rate_hz: c.float("task", "bg_rate_hz", t.bg_rate_hz.unwrap_or(10.0), 0.0, 1000.0, false)?,
-        pattern_rate_hz: c.float("task", "pattern_rate_hz", t.pattern_rate_hz.unwrap_or(10.0), 0.0, 1000.0, false)?,
-        pattern_ms: c.int("task", "pattern_ms", t.pattern_ms.unwrap_or(1000), 1, 1_000_000)?,
-        max_rate_hz: c.float("task", "max_rate_hz", t.max_rate_hz.unwrap_or(200.0), 0.0, 1000.0, false)?,
+        cue_rate_hz: c.float(
+            "task",
+            "cue_rate_hz",
+            t.cue_rate_hz.unwrap_or(40.0),
+            0.0,
+            1000.0,
+            false,
+        )?,
+        bg_rate_hz: c.float(
+            "task",
+            "bg_rate_hz",
+            t.bg_rate_hz.unwrap_or(10.0),
+            0.0,
+            1000.0,
+            false,
+        )?,
+        pattern_rate_hz: c.float(
+            "task",
+            "pattern_rate_hz",
+            t.pattern_rate_hz.unwrap_or(10.0),
+            0.0,
+            1000.0,
+            false,
+        )?,
+        pattern_ms: c.int(
+            "task",
+            "pattern_ms",
+            t.pattern_ms.unwrap_or(1000),
+            1,
+            1_000_000,
+        )?,
+        max_rate_hz: c.float(
+            "task",
+            "max_rate_hz",
+            t.max_rate_hz.unwrap_or(200.0),
+            0.0,
+            1000.0,
+            false,
+        )?,
         window: c.int("task", "window", t.window.unwrap_or(10), 1, 10_000_000)?,
-        data: t.data.unwrap_or_else(|| "data/uci-digits/digits.csv.gz".into()),
+        data: t
+            .data
+            .unwrap_or_else(|| "data/uci-digits/digits.csv.gz".into()),
     };
 
     let l = raw.learning.unwrap_or_default();
@@ -853,25 +1040,92 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         engine: l.engine.unwrap_or(EngineKind::Off),
         apply: l.apply.unwrap_or(ApplyMode::Sample),
         batch: c.int("learning", "batch", l.batch.unwrap_or(1), 1, 1_000_000)?,
-        eta_in: c.float("learning", "eta_in", l.eta_in.unwrap_or(eta), 0.0, 1e6, false)?,
-        eta_rec: c.float("learning", "eta_rec", l.eta_rec.unwrap_or(eta), 0.0, 1e6, false)?,
-        eta_out: c.float("learning", "eta_out", l.eta_out.unwrap_or(eta), 0.0, 1e6, false)?,
-        eta_bias: c.float("learning", "eta_bias", l.eta_bias.unwrap_or(eta), 0.0, 1e6, false)?,
+        eta_in: c.float(
+            "learning",
+            "eta_in",
+            l.eta_in.unwrap_or(eta),
+            0.0,
+            1e6,
+            false,
+        )?,
+        eta_rec: c.float(
+            "learning",
+            "eta_rec",
+            l.eta_rec.unwrap_or(eta),
+            0.0,
+            1e6,
+            false,
+        )?,
+        eta_out: c.float(
+            "learning",
+            "eta_out",
+            l.eta_out.unwrap_or(eta),
+            0.0,
+            1e6,
+            false,
+        )?,
+        eta_bias: c.float(
+            "learning",
+            "eta_bias",
+            l.eta_bias.unwrap_or(eta),
+            0.0,
+            1e6,
+            false,
+        )?,
         elig_bits: eb,
-        elig_frac: c.int("learning", "elig_frac", l.elig_frac.unwrap_or(eb / 2), 0, eb - 2)?,
+        elig_frac: c.int(
+            "learning",
+            "elig_frac",
+            l.elig_frac.unwrap_or(eb / 2),
+            0,
+            eb - 2,
+        )?,
         psi_levels: c.int("learning", "psi_levels", l.psi_levels.unwrap_or(4), 2, 16)?,
-        gamma: c.float("learning", "gamma", l.gamma.unwrap_or(0.3), 0.0, 100.0, false)?,
+        gamma: c.float(
+            "learning",
+            "gamma",
+            l.gamma.unwrap_or(0.3),
+            0.0,
+            100.0,
+            false,
+        )?,
         feedback: l.feedback.unwrap_or(FeedbackKind::Symmetric),
-        reg_strength: c.float("learning", "reg_strength", l.reg_strength.unwrap_or(0.0), 0.0, 1e9, false)?,
-        reg_rate_hz: c.float("learning", "reg_rate_hz", l.reg_rate_hz.unwrap_or(10.0), 0.0, 1000.0, false)?,
+        reg_strength: c.float(
+            "learning",
+            "reg_strength",
+            l.reg_strength.unwrap_or(0.0),
+            0.0,
+            1e9,
+            false,
+        )?,
+        reg_rate_hz: c.float(
+            "learning",
+            "reg_rate_hz",
+            l.reg_rate_hz.unwrap_or(10.0),
+            0.0,
+            1000.0,
+            false,
+        )?,
         learn_readout: l.learn_readout.unwrap_or(true),
         learn_hidden: l.learn_hidden.unwrap_or(true),
     };
     let tr = raw.train.unwrap_or_default();
     let train = Train {
         epochs: c.int("train", "epochs", tr.epochs.unwrap_or(1), 0, 100_000)?,
-        train_samples: c.int("train", "train_samples", tr.train_samples.unwrap_or(100), 1, 100_000_000)?,
-        test_samples: c.int("train", "test_samples", tr.test_samples.unwrap_or(100), 0, 100_000_000)?,
+        train_samples: c.int(
+            "train",
+            "train_samples",
+            tr.train_samples.unwrap_or(100),
+            1,
+            100_000_000,
+        )?,
+        test_samples: c.int(
+            "train",
+            "test_samples",
+            tr.test_samples.unwrap_or(100),
+            0,
+            100_000_000,
+        )?,
     };
     Ok(Config {
         name: raw.name.unwrap_or_default(),
@@ -915,35 +1169,63 @@ mod tests {
     fn messages() {
         assert!(err("").starts_with("x.toml: the file is empty"));
         assert!(err("# only a comment\n").contains("the file is empty"));
-        let e = err("[network]\ninputs = 40\nneurons = \"many\"\noutputs = 2\n[task]\nkind=\"cue\"\n");
-        assert!(e.starts_with("x.toml:3:11: network.neurons: wrong type"), "{e}");
+        let e =
+            err("[network]\ninputs = 40\nneurons = \"many\"\noutputs = 2\n[task]\nkind=\"cue\"\n");
+        assert!(
+            e.starts_with("x.toml:3:11: network.neurons: wrong type"),
+            "{e}"
+        );
         let e = err("[network]\ninputs = 40\nnuerons = 100\noutputs = 2\n[task]\nkind=\"cue\"\n");
-        assert!(e.contains("x.toml:3:1: network.nuerons: unknown key `nuerons`"), "{e}");
+        assert!(
+            e.contains("x.toml:3:1: network.nuerons: unknown key `nuerons`"),
+            "{e}"
+        );
         assert!(e.contains("did you mean `neurons`?"), "{e}");
         let e = err("[network]\ninputs = 40\noutputs = 2\n[task]\nkind=\"cue\"\n");
         assert!(e.contains("network.neurons: missing"), "{e}");
         let e = err(&OK.replace("neurons = 100", "neurons = 300"));
-        assert!(e.contains("x.toml:3:1: network.neurons: 300 does not fit the chip: chip.max_neurons = 256"), "{e}");
+        assert!(
+            e.contains(
+                "x.toml:3:1: network.neurons: 300 does not fit the chip: chip.max_neurons = 256"
+            ),
+            "{e}"
+        );
         let e = err(&format!("{OK}[formats]\nweight_bits = 17\n"));
-        assert!(e.contains("x.toml:8:1: formats.weight_bits: 17 is out of range; allowed 2..=16"), "{e}");
+        assert!(
+            e.contains("x.toml:8:1: formats.weight_bits: 17 is out of range; allowed 2..=16"),
+            "{e}"
+        );
         let e = err(&OK.replace("outputs = 2", "outputs = 2\ntau_m_ms = -5.0"));
-        assert!(e.contains("network.tau_m_ms: -5 is not allowed; allowed: a finite number > 0"), "{e}");
+        assert!(
+            e.contains("network.tau_m_ms: -5 is not allowed; allowed: a finite number > 0"),
+            "{e}"
+        );
         let e = err(&OK.replace("outputs = 2", "outputs = 2\ntau_m_ms = 0.0"));
         assert!(e.contains("network.tau_m_ms: 0 is not allowed"), "{e}");
         let e = err(&OK.replace("outputs = 2", "outputs = 2\ntau_m_ms = nan"));
         assert!(e.contains("network.tau_m_ms: NaN is not allowed"), "{e}");
         let e = err(&OK.replace("outputs = 2", "outputs = 2\nmodel = \"izhikevich\""));
-        assert!(e.contains("network.model: `izhikevich` is not allowed; allowed: lif, alif, lsnn"), "{e}");
+        assert!(
+            e.contains("network.model: `izhikevich` is not allowed; allowed: lif, alif, lsnn"),
+            "{e}"
+        );
         let e = err(&OK.replace("kind = \"cue\"", "kind = \"cues\""));
         assert!(e.contains("did you mean `cue`?"), "{e}");
         let e = err(&OK.replace("neurons = 100", "neurons = 99999999999"));
         assert!(e.contains("network.neurons"), "{e}");
         let e = err(&format!("{OK}[netwrk]\n"));
-        assert!(e.contains("x.toml:7:2: netwrk: unknown section `[netwrk]`"), "{e}");
+        assert!(
+            e.contains("x.toml:7:2: netwrk: unknown section `[netwrk]`"),
+            "{e}"
+        );
         assert!(e.contains("did you mean `network`?"), "{e}");
         let e = err("[network\n");
         assert!(e.starts_with("x.toml:1:"), "{e}");
-        for e in [err(""), err("[network\n"), err(&OK.replace("outputs = 2", "outputs = -2"))] {
+        for e in [
+            err(""),
+            err("[network\n"),
+            err(&OK.replace("outputs = 2", "outputs = -2")),
+        ] {
             assert!(!e.contains('\n'), "one line: {e}");
         }
     }

@@ -151,15 +151,13 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Check { config } => match config::load(&config) {
-            Ok(c) => {
-                match neurochip::build::chip(&c).and_then(|_| neurochip::build::task(&c)) {
-                    Ok(_) => {
-                        println!("{}: ok", config.display());
-                        ExitCode::SUCCESS
-                    }
-                    Err(e) => fail(e),
+            Ok(c) => match neurochip::build::chip(&c).and_then(|_| neurochip::build::task(&c)) {
+                Ok(_) => {
+                    println!("{}: ok", config.display());
+                    ExitCode::SUCCESS
                 }
-            }
+                Err(e) => fail(e),
+            },
             Err(e) => fail(e),
         },
     }

@@ -7,8 +7,8 @@ use neurochip_ref::{Network, Reference};
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
-use crate::task::Task;
 use crate::config::Config;
+use crate::task::Task;
 
 /// What `neurochip run` reports.
 #[derive(Clone, Debug, Serialize)]
@@ -218,11 +218,11 @@ pub fn verify(
                 same &= zc == r.z[j];
             }
             if first.is_none() {
-                for j in 0..n {
-                    let e = f64::from(mem.v[j]) * m_lsb - r.v[j];
+                for ((&vc, &vr), &th) in mem.v.iter().zip(&r.v).zip(&thr) {
+                    let e = f64::from(vc) * m_lsb - vr;
                     se_lsb += (e / m_lsb).powi(2);
-                    se_thr += (e / thr[j]).powi(2);
-                    max_thr = max_thr.max((e / thr[j]).abs());
+                    se_thr += (e / th).powi(2);
+                    max_thr = max_thr.max((e / th).abs());
                     n_se += 1;
                 }
                 if !same {

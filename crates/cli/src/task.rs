@@ -39,7 +39,7 @@ pub enum Task {
     /// Store-recall: two classes, target in the recall period.
     StoreRecall(StoreRecallConfig),
     /// Pattern generation: regression on every step of one frozen sample.
-    Pattern(Pattern),
+    Pattern(Box<Pattern>),
     /// UCI digits, rate coded: ten classes, target over the last `window` steps.
     Digits {
         /// The data set.
@@ -106,7 +106,11 @@ impl Task {
                 // A fixed permutation per epoch: stride through the training set.
                 let n = train.len().max(1);
                 let stride = [7919usize, 104_729, 1_299_709][epoch as usize % 3] % n;
-                let stride = if stride == 0 || gcd(stride, n) != 1 { 1 } else { stride };
+                let stride = if stride == 0 || gcd(stride, n) != 1 {
+                    1
+                } else {
+                    stride
+                };
                 ((i * stride + epoch as usize * 31) % n) as u64
             }
             Task::Pattern(_) => 0,

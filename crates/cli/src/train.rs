@@ -83,7 +83,10 @@ impl Acc {
             let best = sums
                 .iter()
                 .enumerate()
-                .fold((0, f64::NEG_INFINITY), |b, (k, &v)| if v > b.1 { (k, v) } else { b })
+                .fold(
+                    (0, f64::NEG_INFINITY),
+                    |b, (k, &v)| if v > b.1 { (k, v) } else { b },
+                )
                 .0;
             if best == l {
                 self.correct += 1;
@@ -162,7 +165,9 @@ impl Model for ChipModel {
         self.chip.reset_state();
         for t in 0..task.steps(id) {
             task.spikes(id, t, &mut self.x);
-            self.chip.step(&self.x).unwrap_or_else(|e| unreachable!("{e}"));
+            self.chip
+                .step(&self.x)
+                .unwrap_or_else(|e| unreachable!("{e}"));
             let want = task.want(id, t, &mut self.vals);
             let (chip, mut mem) = self.chip.parts();
             for (y, &q) in self.y.iter_mut().zip(mem.y.iter()) {
@@ -179,13 +184,15 @@ impl Model for ChipModel {
                         Target::Values(&self.vals_q)
                     }
                 };
-                chip.learn(&mut mem, target).unwrap_or_else(|e| unreachable!("{e}"));
+                chip.learn(&mut mem, target)
+                    .unwrap_or_else(|e| unreachable!("{e}"));
             }
             acc.0.add_step(&self.y, want, &self.vals, &mut sums);
         }
         if learn {
             let (chip, mut mem) = self.chip.parts();
-            chip.end_sample(&mut mem).unwrap_or_else(|e| unreachable!("{e}"));
+            chip.end_sample(&mut mem)
+                .unwrap_or_else(|e| unreachable!("{e}"));
         }
         acc.0.end_sample(task.label(id), &sums);
     }
@@ -265,7 +272,9 @@ pub fn train(
     mut on_sample: impl FnMut(u32, usize, &Score),
     mut on_epoch: impl FnMut(&Epoch),
 ) -> Vec<Epoch> {
-    let per_epoch = task.train_size().map_or(plan.train_per_epoch, |n| plan.train_per_epoch.min(n));
+    let per_epoch = task
+        .train_size()
+        .map_or(plan.train_per_epoch, |n| plan.train_per_epoch.min(n));
     let mut out = Vec::new();
     for e in 0..plan.epochs {
         let mut tr = Scorer::default();

@@ -102,7 +102,10 @@ fn agreement(seed: u64, engine: Engine) -> f64 {
         chip.step(&x).unwrap();
         learner.step(&mut sim, &xb);
         let (tc, tf) = if s.in_recall(t) {
-            (Target::Class(s.label() as usize), FTarget::Class(s.label() as usize))
+            (
+                Target::Class(s.label() as usize),
+                FTarget::Class(s.label() as usize),
+            )
         } else {
             (Target::None, FTarget::None)
         };
@@ -115,7 +118,6 @@ fn agreement(seed: u64, engine: Engine) -> f64 {
     let sh = cfg.shifts();
     let lsb = |s: i8, frac: u32| 2f64.powi(i32::from(s) - frac as i32);
     let mf = cfg.formats().membrane.frac();
-    let rf = cfg.formats().readout.frac();
     let mem = chip.mem();
     let to_grad = |g: &[i32], w_lsb: f64, eta: f64| -> Vec<f64> {
         g.iter()

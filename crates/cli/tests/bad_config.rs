@@ -1,0 +1,153 @@
+//! Bad configurations tried as a new user would: each gives one line on stderr that
+//! names the file and the field, exit code 2, and never a panic or a backtrace.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("neurochip-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_neurochip"))
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const GOOD: &str = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nkind = \"cue\"\n";
+
+fn expect_error(name: &str, bytes: &[u8], wants: &[&str]) {
+    let p = tmp(name, bytes);
+    for cmd in ["run", "verify", "check"] {
+        let (code, stdout, stderr) = run(&[cmd, p.to_str().unwrap()]);
+        assert_eq!(code, 2, "{name} ({cmd}): exit code {code}, stderr {stderr}");
+        assert!(stdout.is_empty(), "{name}: stdout {stdout}");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{name}: one line, got {stderr}"
+        );
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("backtrace"),
+            "{stderr}"
+        );
+        assert!(stderr.contains(name), "{name}: the file is named: {stderr}");
+        for w in wants {
+            assert!(stderr.contains(w), "{name}: expected `{w}` in {stderr}");
+        }
+    }
+}
+
+#[test]
+fn empty_file() {
+    expect_error("empty.toml", b"", &["the file is empty"]);
+}
+
+#[test]
+fn binary_file() {
+    expect_error(
+        "binary.toml",
+        &[0x7f, b'E', b'L', b'F', 0, 1, 2, 0xff, 0xfe],
+        &["not a text file"],
+    );
+}
+
+#[test]
+fn missing_field() {
+    expect_error(
+        "missing.toml",
+        GOOD.replace("neurons = 100\n", "").as_bytes(),
+        &["network.neurons", "missing"],
+    );
+}
+
+#[test]
+fn wrong_type() {
+    expect_error(
+        "type.toml",
+        GOOD.replace("neurons = 100", "neurons = \"many\"")
+            .as_bytes(),
+        &["type.toml:3:", "network.neurons", "wrong type"],
+    );
+}
+
+#[test]
+fn width_out_of_range() {
+    expect_error(
+        "width.toml",
+        format!("{GOOD}[formats]\nweight_bits = 32\n").as_bytes(),
+        &["width.toml:8:1", "formats.weight_bits", "allowed 2..=16"],
+    );
+}
+
+#[test]
+fn zero_and_negative_time_constants() {
+    for v in ["0.0", "-20.0"] {
+        expect_error(
+            "tau.toml",
+            GOOD.replace("outputs = 2", &format!("outputs = 2\ntau_m_ms = {v}"))
+                .as_bytes(),
+            &["network.tau_m_ms", "allowed: a finite number > 0"],
+        );
+    }
+}
+
+#[test]
+fn unknown_neuron_model() {
+    expect_error(
+        "model.toml",
+        GOOD.replace("outputs = 2", "outputs = 2\nmodel = \"hodgkin_huxley\"")
+            .as_bytes(),
+        &["network.model", "allowed: lif, alif, lsnn"],
+    );
+}
+
+#[test]
+fn network_larger_than_chip() {
+    expect_error(
+        "large.toml",
+        format!("{GOOD}[chip]\nmax_neurons = 64\n").as_bytes(),
+        &[
+            "network.neurons",
+            "100 does not fit the chip: chip.max_neurons = 64",
+        ],
+    );
+}
+
+#[test]
+fn misspelled_key_gets_a_suggestion() {
+    expect_error(
+        "typo.toml",
+        GOOD.replace("neurons", "nuerons").as_bytes(),
+        &["typo.toml:3:1", "did you mean `neurons`?"],
+    );
+}
+
+#[test]
+fn missing_file() {
+    let (code, _, stderr) = run(&["run", "/nonexistent/chip.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("/nonexistent/chip.toml") && stderr.contains("cannot read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn good_config_checks() {
+    let p = tmp("good.toml", GOOD.as_bytes());
+    let (code, stdout, _) = run(&["check", p.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("ok"));
+}
