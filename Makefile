@@ -63,7 +63,7 @@ run: toolchain
 
 ## bench: criterion benchmarks (speed is measured here, never in tests).
 bench: toolchain
-	$(CARGO) bench -p neurochip-emu
+	$(CARGO) bench -p neurochip --bench step
 
 ## qemu: build the firmware and run it under QEMU mps2-an386.
 qemu: toolchain qemu-install
