@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod config;
+pub mod learn;
 pub mod sim;
 pub mod task;
 pub mod train;

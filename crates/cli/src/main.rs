@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use neurochip::config;
+use neurochip::{config, learn};
 use neurochip::sim::{self, RefWeights};
 
 /// A neuromorphic chip you can hold in software.
@@ -29,9 +29,12 @@ enum Command {
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
-        /// Stop after this many steps in total.
+        /// Stop after this many steps in total (inference runs).
         #[arg(long, value_name = "N")]
         steps: Option<u64>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Run the fixed-point chip beside the f64 reference on the same input and report
     /// how far they agree.
@@ -42,9 +45,12 @@ enum Command {
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
-        /// Stop after this many steps in total.
+        /// Stop after this many steps in total (inference runs).
         #[arg(long, value_name = "N")]
         steps: Option<u64>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
         /// Weights of the reference: the chip's own, dequantised (only arithmetic
         /// differs), or the original floats (quantisation included).
         #[arg(long, value_enum, default_value = "dequantized")]
@@ -66,6 +72,82 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
+fn train_cmd(cfg: &config::Config, j: bool, quiet: bool) -> ExitCode {
+    if !j {
+        println!(
+            "neurochip run: training {} ({:?} engine) on {:?}",
+            cfg.name, cfg.learning.engine, cfg.task.kind
+        );
+    }
+    let res = learn::train_chip(cfg, quiet || j, |ep| {
+        if !j {
+            println!("{}", learn::epoch_line("chip", ep));
+        }
+    });
+    let (rep, _) = match res {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if j {
+        println!("{}", json(&rep));
+        return ExitCode::SUCCESS;
+    }
+    println!();
+    println!("  {:<28} {:>12}", "engine", rep.engine);
+    match rep.nmse {
+        Some(n) => println!("  {:<28} {:>12.4}", "test NMSE", n),
+        None => println!(
+            "  {:<28} {:>11.1}%",
+            format!("test accuracy ({} samples)", rep.test_samples),
+            100.0 * rep.test_accuracy
+        ),
+    }
+    println!("  {:<28} {:>12.4}", "test loss", rep.test_loss);
+    println!("  {:<28} {:>12}", "weight memory (bytes)", rep.footprint.weights);
+    println!("  {:<28} {:>12}", "learning state (bytes)", rep.footprint.learning);
+    println!("  {:<28} {:>12.1}", "training time (s)", rep.train_seconds);
+    println!("  {:<28} {:>12}", "digest", rep.digest);
+    ExitCode::SUCCESS
+}
+
+fn verify_learning_cmd(cfg: &config::Config, j: bool, quiet: bool) -> ExitCode {
+    if !j {
+        println!(
+            "neurochip verify: training {} on the chip and on the f64 reference",
+            cfg.name
+        );
+    }
+    let res = learn::verify_learning(cfg, quiet || j, |who, ep| {
+        if !j {
+            println!("{}", learn::epoch_line(who, ep));
+        }
+    });
+    let rep = match res {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if j {
+        println!("{}", json(&rep));
+        return ExitCode::SUCCESS;
+    }
+    println!();
+    println!("  {:<34} {:>10} {:>10}", "", "chip", "float");
+    match (rep.nmse, rep.ref_nmse) {
+        (Some(a), Some(b)) => println!("  {:<34} {:>10.4} {:>10.4}", "test NMSE", a, b),
+        _ => println!(
+            "  {:<34} {:>9.1}% {:>9.1}%",
+            "test accuracy",
+            100.0 * rep.test_accuracy,
+            100.0 * rep.ref_test_accuracy
+        ),
+    }
+    println!("  {:<34} {:>10.2}", "accuracy gap (points, float - chip)", rep.accuracy_gap_points);
+    println!("  {:<34} {:>10.4}", "update cosine (chip vs float)", rep.update_cosine);
+    println!("  {:<34} {:>10.4}", "e-prop vs BPTT cosine (float)", rep.eprop_bptt_cosine);
+    println!("  {:<34} {:>10}", "digest", rep.digest);
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -73,11 +155,15 @@ fn main() -> ExitCode {
             config,
             json: j,
             steps,
+            quiet,
         } => {
             let cfg = match config::load(&config) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            if cfg.learning.engine != config::EngineKind::Off {
+                return train_cmd(&cfg, j, quiet);
+            }
             let rep = match sim::run(&cfg, steps) {
                 Ok(r) => r,
                 Err(e) => return fail(e),
@@ -112,11 +198,15 @@ fn main() -> ExitCode {
             json: j,
             weights,
             steps,
+            quiet,
         } => {
             let cfg = match config::load(&config) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            if cfg.learning.engine != config::EngineKind::Off {
+                return verify_learning_cmd(&cfg, j, quiet);
+            }
             let rep = match sim::verify(&cfg, weights, steps) {
                 Ok(r) => r,
                 Err(e) => return fail(e),

@@ -25,6 +25,8 @@ pub struct Plan {
     pub train_per_epoch: usize,
     /// Test samples after each epoch.
     pub test_samples: usize,
+    /// Samples per weight update (per-sample mode).
+    pub batch: usize,
 }
 
 /// Score of a set of samples.
@@ -116,10 +118,21 @@ impl Acc {
     }
 }
 
+/// Whether and how a sample learns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Learn {
+    /// Inference only.
+    Off,
+    /// Learn; keep per-sample updates accumulated (mid-batch).
+    Accumulate,
+    /// Learn, then apply the accumulated updates (end of a batch).
+    Apply,
+}
+
 /// A model that can run a sample: the chip or the float reference.
 pub trait Model {
-    /// Run sample `id` of `task`, learning if `learn`; add its score to `acc`.
-    fn sample(&mut self, task: &Task, id: u64, learn: bool, acc: &mut Scorer);
+    /// Run sample `id` of `task`; add its score to `acc`.
+    fn sample(&mut self, task: &Task, id: u64, learn: Learn, acc: &mut Scorer);
 }
 
 /// Accumulates scores over samples.
@@ -158,7 +171,7 @@ impl ChipModel {
 }
 
 impl Model for ChipModel {
-    fn sample(&mut self, task: &Task, id: u64, learn: bool, acc: &mut Scorer) {
+    fn sample(&mut self, task: &Task, id: u64, learn: Learn, acc: &mut Scorer) {
         let ro = self.chip.config().formats().readout;
         let lsb = ro.lsb();
         let mut sums = vec![0.0; self.y.len()];
@@ -173,7 +186,7 @@ impl Model for ChipModel {
             for (y, &q) in self.y.iter_mut().zip(mem.y.iter()) {
                 *y = f64::from(q) * lsb;
             }
-            if learn {
+            if learn != Learn::Off {
                 let target = match want {
                     Want::None => Target::None,
                     Want::Class(c) => Target::Class(c),
@@ -189,7 +202,7 @@ impl Model for ChipModel {
             }
             acc.0.add_step(&self.y, want, &self.vals, &mut sums);
         }
-        if learn {
+        if learn == Learn::Apply {
             let (chip, mut mem) = self.chip.parts();
             chip.end_sample(&mut mem)
                 .unwrap_or_else(|e| unreachable!("{e}"));
@@ -224,7 +237,7 @@ impl RefModel {
 }
 
 impl Model for RefModel {
-    fn sample(&mut self, task: &Task, id: u64, learn: bool, acc: &mut Scorer) {
+    fn sample(&mut self, task: &Task, id: u64, learn: Learn, acc: &mut Scorer) {
         let mut sums = vec![0.0; self.vals.len()];
         self.sim.reset_state();
         self.learner.reset_state();
@@ -235,7 +248,7 @@ impl Model for RefModel {
             }
             self.learner.step(&mut self.sim, &self.x);
             let want = task.want(id, t, &mut self.vals);
-            if learn {
+            if learn != Learn::Off {
                 let target = match want {
                     Want::None => FTarget::None,
                     Want::Class(c) => FTarget::Class(c),
@@ -245,7 +258,7 @@ impl Model for RefModel {
             }
             acc.0.add_step(&self.sim.y, want, &self.vals, &mut sums);
         }
-        if learn {
+        if learn == Learn::Apply {
             self.learner.end_sample(&mut self.sim);
         }
         acc.0.end_sample(task.label(id), &sums);
@@ -279,7 +292,9 @@ pub fn train(
     for e in 0..plan.epochs {
         let mut tr = Scorer::default();
         for i in 0..per_epoch {
-            model.sample(task, task.train_id(e, i, per_epoch), true, &mut tr);
+            let last = (i + 1) % plan.batch.max(1) == 0 || i + 1 == per_epoch;
+            let learn = if last { Learn::Apply } else { Learn::Accumulate };
+            model.sample(task, task.train_id(e, i, per_epoch), learn, &mut tr);
             on_sample(e + 1, i + 1, &tr.score());
         }
         let te = test(model, task, plan.test_samples);
@@ -299,7 +314,7 @@ pub fn test(model: &mut dyn Model, task: &Task, n: usize) -> Score {
     let n = task.test_size().map_or(n, |m| n.min(m));
     let mut sc = Scorer::default();
     for i in 0..n {
-        model.sample(task, task.test_id(i), false, &mut sc);
+        model.sample(task, task.test_id(i), Learn::Off, &mut sc);
     }
     sc.score()
 }

@@ -8,9 +8,11 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod footprint;
 pub mod host;
 pub mod quant;
 
+pub use footprint::{footprint, Footprint};
 pub use host::HostChip;
 pub use quant::{
     dequantize, effective, effective_rates, quantize, EffectiveRates, LearnSpec, QuantError,
