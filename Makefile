@@ -5,7 +5,7 @@
 CARGO    ?= cargo
 TARGET   := thumbv7em-none-eabihf
 FW_DIR   := firmware
-CONFIG   ?= examples/lif.toml
+CONFIG   ?= examples/cue.toml
 
 .PHONY: all setup toolchain qemu-install fmt fmt-check lint nostd test test-unit test-release \
         run bench qemu firmware clean
@@ -56,9 +56,9 @@ test-unit:
 test-release:
 	$(CARGO) test --release -p neurochip-tests
 
-## run: the main job on the default configuration.
+## run: the main job: train the default chip (cue accumulation, light e-prop engine)
+## on the chip and the f64 reference side by side, and print both.
 run: toolchain
-	$(CARGO) run --release -p neurochip -- run $(CONFIG)
 	$(CARGO) run --release -p neurochip -- verify $(CONFIG)
 
 ## bench: criterion benchmarks (speed is measured here, never in tests).
