@@ -51,7 +51,8 @@ nostd: toolchain
 test: setup fmt-check lint nostd test-unit test-release qemu
 
 test-unit:
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --exclude neurochip-tests
+	$(CARGO) test -p neurochip-tests --test golden --test fixed_vs_float
 
 test-release:
 	$(CARGO) test --release -p neurochip-tests

@@ -1,4 +1,5 @@
-//! Speed of one chip time step, `step()`, on `examples/bench256.toml` (256 LIF neurons,
+//! Speed of one chip time step, `step()`, and of one training step (`step()` and
+//! `learn()`, exact and light engines), on `examples/bench256.toml` (256 LIF neurons,
 //! 64 Poisson inputs at 20 Hz, 10 readouts, dense weights).
 //!
 //! What is measured: one call of the functional core's `step()` (event-driven synaptic
@@ -17,7 +18,8 @@ use std::path::Path;
 use bitvec::prelude::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use neurochip::build;
-use neurochip::config;
+use neurochip::config::{self, ApplyMode, EngineKind};
+use neurochip_core::Target;
 
 fn bench_step(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bench256.toml");
@@ -59,5 +61,43 @@ fn bench_step(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_step);
+/// One training step (`step()` then `learn()` with a valid target) of the exact and
+/// the light engine on the same network, side by side in one run: the ratio is the
+/// cost of per-synapse eligibility traces.
+fn bench_train_step(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bench256.toml");
+    let base = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let task = build::task(&base).unwrap_or_else(|e| panic!("{e}"));
+    let inputs: Vec<BitVec<u32, Lsb0>> = (0..2000)
+        .map(|t| {
+            let mut x = bitvec![u32, Lsb0; 0; task.n_inputs()];
+            task.spikes(0, t, &mut x);
+            x
+        })
+        .collect();
+    let mut g = c.benchmark_group("train_step");
+    for engine in [EngineKind::Exact, EngineKind::Light] {
+        let mut cfg = base.clone();
+        cfg.learning.engine = engine;
+        cfg.learning.apply = ApplyMode::Online;
+        cfg.learning.eta_in = 1e-4;
+        cfg.learning.eta_rec = 1e-4;
+        cfg.learning.eta_out = 1e-4;
+        cfg.learning.eta_bias = 1e-6;
+        let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));
+        let mut t = 0usize;
+        g.bench_function(format!("bench256_{engine:?}").to_lowercase(), |b| {
+            b.iter(|| {
+                chip.step(&inputs[t]).expect("valid input");
+                let (ch, mut mem) = chip.parts();
+                let r = ch.learn(&mut mem, Target::Class(t % 10)).expect("layout");
+                t = (t + 1) % inputs.len();
+                r
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_step, bench_train_step);
 criterion_main!(benches);

@@ -89,7 +89,10 @@ fn train_model(
         plan,
         |e, _, s: &Score| {
             pb.inc(1);
-            pb.set_message(format!("epoch {e}  loss {:.3}  acc {:.3}", s.loss, s.accuracy));
+            pb.set_message(format!(
+                "epoch {e}  loss {:.3}  acc {:.3}",
+                s.loss, s.accuracy
+            ));
         },
         |ep| {
             pb.suspend(|| on_epoch(ep));
@@ -108,7 +111,9 @@ pub fn epoch_line(who: &str, ep: &Epoch) -> String {
         ep.train.accuracy,
         ep.test.loss,
         ep.test.accuracy,
-        ep.test.nmse.map_or(String::new(), |n| format!("  nmse {n:.4}"))
+        ep.test
+            .nmse
+            .map_or(String::new(), |n| format!("  nmse {n:.4}"))
     )
 }
 
@@ -162,11 +167,19 @@ pub fn float_twin(cfg: &Config, chip: &mut HostChip) -> (Reference, Learner) {
     let l = c.learning();
     let (rates, reg) = effective(&c);
     let mut sim = Reference::new(dequantize(chip));
-    sim.psi_levels = if l.engine == Engine::Light { l.psi_levels } else { 0 };
+    sim.psi_levels = if l.engine == Engine::Light {
+        l.psi_levels
+    } else {
+        0
+    };
     let feedback = build::learn_spec(cfg).and_then(|s| s.feedback);
     let learner = Learner::new(
         LearnParams {
-            rule: if l.engine == Engine::Light { Rule::Light } else { Rule::Exact },
+            rule: if l.engine == Engine::Light {
+                Rule::Light
+            } else {
+                Rule::Exact
+            },
             trace_decay: f64::from(l.trace_decay) / 32768.0,
             kappa: f64::from(l.elig_decay) / 32768.0,
             eta_in: rates.eta_in,
@@ -259,7 +272,8 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
                 (Target::Values(&vq), FTarget::Values(&vals))
             }
         };
-        c.learn(&mut mem, tc).unwrap_or_else(|e| unreachable!("{e}"));
+        c.learn(&mut mem, tc)
+            .unwrap_or_else(|e| unreachable!("{e}"));
         learner.learn(&mut sim, tf);
         xs.push(xb);
         targets_owned.push((want, vals.clone()));
@@ -272,7 +286,9 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
     let mem = chip.mem();
     let conv = |g: &[i32], s: i8, frac: i32, eta: f64| -> Vec<f64> {
         let lsb = 2f64.powi(i32::from(s) - frac);
-        g.iter().map(|&q| -f64::from(q) / 65536.0 * lsb / eta).collect()
+        g.iter()
+            .map(|&q| -f64::from(q) / 65536.0 * lsb / eta)
+            .collect()
     };
     let mut fixed = Vec::new();
     let mut float = Vec::new();

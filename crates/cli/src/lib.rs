@@ -10,5 +10,6 @@ pub mod build;
 pub mod config;
 pub mod learn;
 pub mod sim;
+pub mod sweep;
 pub mod task;
 pub mod train;

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use neurochip::{config, learn};
 use neurochip::sim::{self, RefWeights};
+use neurochip::{config, learn};
 
 /// A neuromorphic chip you can hold in software.
 #[derive(Parser)]
@@ -56,6 +56,26 @@ enum Command {
         #[arg(long, value_enum, default_value = "dequantized")]
         weights: RefWeights,
     },
+    /// Train every configuration at every engine and weight width on all cores, and
+    /// report accuracy and memory as a table and CSV.
+    #[command(
+        after_help = "Example:\n  neurochip sweep examples/cue.toml examples/digits.toml --weight-bits 4,6,8,12 --csv sweep.csv"
+    )]
+    Sweep {
+        /// Chip configurations (TOML) with learning settings.
+        #[arg(required = true)]
+        configs: Vec<PathBuf>,
+        /// Engines to compare (default: each configuration's own engine, with its
+        /// tuned learning rates).
+        #[arg(long, value_delimiter = ',')]
+        engines: Vec<String>,
+        /// Weight widths to compare.
+        #[arg(long, value_delimiter = ',', default_value = "4,6,8,12")]
+        weight_bits: Vec<u32>,
+        /// Also write the rows as CSV here.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
     /// Check a configuration without running it.
     Check {
         /// Chip configuration (TOML).
@@ -103,8 +123,14 @@ fn train_cmd(cfg: &config::Config, j: bool, quiet: bool) -> ExitCode {
         ),
     }
     println!("  {:<28} {:>12.4}", "test loss", rep.test_loss);
-    println!("  {:<28} {:>12}", "weight memory (bytes)", rep.footprint.weights);
-    println!("  {:<28} {:>12}", "learning state (bytes)", rep.footprint.learning);
+    println!(
+        "  {:<28} {:>12}",
+        "weight memory (bytes)", rep.footprint.weights
+    );
+    println!(
+        "  {:<28} {:>12}",
+        "learning state (bytes)", rep.footprint.learning
+    );
     println!("  {:<28} {:>12.1}", "training time (s)", rep.train_seconds);
     println!("  {:<28} {:>12}", "digest", rep.digest);
     ExitCode::SUCCESS
@@ -141,9 +167,18 @@ fn verify_learning_cmd(cfg: &config::Config, j: bool, quiet: bool) -> ExitCode {
             100.0 * rep.ref_test_accuracy
         ),
     }
-    println!("  {:<34} {:>10.2}", "accuracy gap (points, float - chip)", rep.accuracy_gap_points);
-    println!("  {:<34} {:>10.4}", "update cosine (chip vs float)", rep.update_cosine);
-    println!("  {:<34} {:>10.4}", "e-prop vs BPTT cosine (float)", rep.eprop_bptt_cosine);
+    println!(
+        "  {:<34} {:>10.2}",
+        "accuracy gap (points, float - chip)", rep.accuracy_gap_points
+    );
+    println!(
+        "  {:<34} {:>10.4}",
+        "update cosine (chip vs float)", rep.update_cosine
+    );
+    println!(
+        "  {:<34} {:>10.4}",
+        "e-prop vs BPTT cosine (float)", rep.eprop_bptt_cosine
+    );
     println!("  {:<34} {:>10}", "digest", rep.digest);
     ExitCode::SUCCESS
 }
@@ -237,6 +272,50 @@ fn main() -> ExitCode {
                     rep.rate_hz, rep.ref_rate_hz
                 );
                 println!("  digest                {}", rep.digest);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Sweep {
+            configs,
+            engines,
+            weight_bits,
+            csv,
+        } => {
+            let mut cfgs = Vec::new();
+            for p in &configs {
+                match config::load(p) {
+                    Ok(c) => cfgs.push(c),
+                    Err(e) => return fail(e),
+                }
+            }
+            let mut es = Vec::new();
+            for e in &engines {
+                es.push(match e.as_str() {
+                    "exact" => config::EngineKind::Exact,
+                    "light" => config::EngineKind::Light,
+                    other => {
+                        return fail(format!(
+                            "--engines: `{other}` is not an engine; allowed: exact, light"
+                        ))
+                    }
+                });
+            }
+            for &wb in &weight_bits {
+                if !(2..=16).contains(&wb) {
+                    return fail(format!(
+                        "--weight-bits: {wb} is out of range; allowed 2..=16"
+                    ));
+                }
+            }
+            let rows = match neurochip::sweep::sweep(&cfgs, &es, &weight_bits) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            print!("{}", neurochip::sweep::markdown(&rows));
+            if let Some(p) = csv {
+                if let Err(e) = std::fs::write(&p, neurochip::sweep::csv(&rows)) {
+                    return fail(format!("{}: cannot write: {e}", p.display()));
+                }
             }
             ExitCode::SUCCESS
         }

@@ -293,7 +293,11 @@ pub fn train(
         let mut tr = Scorer::default();
         for i in 0..per_epoch {
             let last = (i + 1) % plan.batch.max(1) == 0 || i + 1 == per_epoch;
-            let learn = if last { Learn::Apply } else { Learn::Accumulate };
+            let learn = if last {
+                Learn::Apply
+            } else {
+                Learn::Accumulate
+            };
             model.sample(task, task.train_id(e, i, per_epoch), learn, &mut tr);
             on_sample(e + 1, i + 1, &tr.score());
         }

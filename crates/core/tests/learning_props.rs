@@ -31,27 +31,36 @@ struct Case {
 fn case() -> impl Strategy<Value = Case> {
     (
         (1usize..10, 1usize..16, 1usize..4, 2u32..=16),
-        (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
         (prop::array::uniform4(0u8..=62), 0u8..=62, 8u32..=31),
         (0u32..=100, any::<u64>()),
     )
-        .prop_map(|((ni, nr, no, wb), (e, s, fb, reg, dale, alif), (sh, rs, eb), (p, seed))| Case {
-            n_in: ni,
-            n_rec: nr,
-            n_out: no,
-            wb,
-            engine: e,
-            sample: s,
-            random_fb: fb,
-            regression: reg,
-            dale,
-            alif,
-            shifts: sh,
-            reg_shift: rs,
-            eb,
-            p_in: p,
-            seed,
-        })
+        .prop_map(
+            |((ni, nr, no, wb), (e, s, fb, reg, dale, alif), (sh, rs, eb), (p, seed))| Case {
+                n_in: ni,
+                n_rec: nr,
+                n_out: no,
+                wb,
+                engine: e,
+                sample: s,
+                random_fb: fb,
+                regression: reg,
+                dale,
+                alif,
+                shifts: sh,
+                reg_shift: rs,
+                eb,
+                p_in: p,
+                seed,
+            },
+        )
 }
 
 fn next(s: &mut u64) -> u64 {
