@@ -42,6 +42,7 @@ pub mod config;
 pub mod digest;
 pub mod eprop;
 pub mod format;
+pub mod image;
 pub mod learning;
 pub mod memory;
 pub mod neuron;

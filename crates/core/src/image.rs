@@ -1,0 +1,613 @@
+//! Chip images: the checked configuration and every memory of a chip, with a
+//! versioned header and a CRC, encoded to and decoded from byte slices (no
+//! allocation). `neurochip export` writes one; the firmware embeds it and checks it at
+//! boot; the host refuses the same bad files the firmware refuses.
+//!
+//! Layout (little endian; `docs/formats.md` has the table):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 4 | magic `NCHP` |
+//! | 4 | 2 | format version (1) |
+//! | 6 | 2 | kind (1 = image) |
+//! | 8 | 4 | body length `B` |
+//! | 12 | `B` | body: configuration, application block, arenas |
+//! | 12 + B | 4 | CRC-32 (IEEE) of bytes `0 .. 12 + B` |
+
+use core::fmt;
+
+use crate::config::{ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Shifts};
+use crate::format::Format;
+use crate::learning::{Apply, Engine, Feedback, Learning, Loss};
+use crate::round::Rounding;
+
+/// Magic number at offset 0.
+pub const MAGIC: [u8; 4] = *b"NCHP";
+/// The format version this build reads and writes.
+pub const VERSION: u16 = 1;
+/// Kind code of a chip image.
+pub const KIND_IMAGE: u16 = 1;
+/// Header bytes before the body.
+pub const HEADER: usize = 12;
+
+/// Why an image was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageError {
+    /// Fewer bytes than a header and a CRC.
+    TooShort {
+        /// Bytes given.
+        len: usize,
+    },
+    /// The first four bytes are not `NCHP`.
+    BadMagic,
+    /// Written by another format version.
+    Version {
+        /// Version in the file.
+        found: u16,
+    },
+    /// Not a chip image (a snapshot, say).
+    Kind {
+        /// Kind in the file.
+        found: u16,
+    },
+    /// The body length disagrees with the file size (truncated or padded).
+    Length {
+        /// Bytes the header announces in total.
+        expected: usize,
+        /// Bytes given.
+        got: usize,
+    },
+    /// The CRC does not match: the file is corrupt.
+    Crc {
+        /// CRC stored in the file.
+        stored: u32,
+        /// CRC of the bytes.
+        computed: u32,
+    },
+    /// A field holds a value no chip has.
+    Field {
+        /// The field.
+        field: &'static str,
+    },
+    /// The configuration in the image is refused.
+    Config(ConfigError),
+    /// The caller's buffer is too small (encoding) or the memory does not fit.
+    Space {
+        /// Bytes or words needed.
+        needed: usize,
+        /// Bytes or words available.
+        available: usize,
+    },
+}
+
+impl fmt::Display for ImageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ImageError::TooShort { len } => write!(
+                f,
+                "image too short: {len} bytes, a chip image has at least {} (header and CRC)",
+                HEADER + 4
+            ),
+            ImageError::BadMagic => write!(f, "not a chip image: the file does not start with NCHP"),
+            ImageError::Version { found } => write!(
+                f,
+                "image format version {found} is not supported (this build reads version {VERSION})"
+            ),
+            ImageError::Kind { found } => {
+                write!(f, "not a chip image (kind {found}; a chip image is kind {KIND_IMAGE})")
+            }
+            ImageError::Length { expected, got } => write!(
+                f,
+                "image truncated or padded: the header announces {expected} bytes, the file has {got}"
+            ),
+            ImageError::Crc { stored, computed } => write!(
+                f,
+                "image corrupt: CRC mismatch (stored {stored:08x}, computed {computed:08x})"
+            ),
+            ImageError::Field { field } => write!(f, "image field {field} holds an invalid value"),
+            ImageError::Config(e) => write!(f, "image configuration refused: {e}"),
+            ImageError::Space { needed, available } => {
+                write!(f, "not enough space: {needed} needed, {available} available")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ImageError {}
+
+impl From<ConfigError> for ImageError {
+    fn from(e: ConfigError) -> Self {
+        ImageError::Config(e)
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial `0xEDB88320`), bitwise: no table, so it
+/// costs no flash.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in bytes {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            let mask = (c & 1).wrapping_neg();
+            c = (c >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !c
+}
+
+/// A little-endian writer over a caller buffer.
+pub struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+    overflow: usize,
+}
+
+impl<'a> Writer<'a> {
+    /// Write into `buf`.
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        Self {
+            buf,
+            pos: 0,
+            overflow: 0,
+        }
+    }
+    /// Append bytes (counting, not writing, what does not fit).
+    pub fn bytes(&mut self, b: &[u8]) {
+        let end = self.pos.saturating_add(b.len());
+        match self.buf.get_mut(self.pos..end) {
+            Some(dst) => dst.copy_from_slice(b),
+            None => self.overflow = self.overflow.saturating_add(b.len()),
+        }
+        self.pos = end;
+    }
+    /// Append a `u8`.
+    pub fn u8(&mut self, v: u8) {
+        self.bytes(&[v]);
+    }
+    /// Append a `u16`.
+    pub fn u16(&mut self, v: u16) {
+        self.bytes(&v.to_le_bytes());
+    }
+    /// Append a `u32`.
+    pub fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_le_bytes());
+    }
+    /// Append a `u64`.
+    pub fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+    /// Bytes written so far (including those that did not fit).
+    pub fn len(&self) -> usize {
+        self.pos
+    }
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.pos == 0
+    }
+    fn patch_u32(&mut self, at: usize, v: u32) {
+        if let Some(dst) = self.buf.get_mut(at..at.saturating_add(4)) {
+            dst.copy_from_slice(&v.to_le_bytes());
+        }
+    }
+}
+
+/// A little-endian reader over a byte slice.
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// Read from `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+    /// Take `n` bytes.
+    pub fn bytes(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], ImageError> {
+        let end = self.pos.saturating_add(n);
+        let s = self
+            .buf
+            .get(self.pos..end)
+            .ok_or(ImageError::Field { field })?;
+        self.pos = end;
+        Ok(s)
+    }
+    /// Take a `u8`.
+    pub fn u8(&mut self, field: &'static str) -> Result<u8, ImageError> {
+        Ok(self.bytes(1, field)?.first().copied().unwrap_or(0))
+    }
+    /// Take a `u16`.
+    pub fn u16(&mut self, field: &'static str) -> Result<u16, ImageError> {
+        let b = self.bytes(2, field)?;
+        Ok(u16::from_le_bytes([
+            b.first().copied().unwrap_or(0),
+            b.get(1).copied().unwrap_or(0),
+        ]))
+    }
+    /// Take a `u32`.
+    pub fn u32(&mut self, field: &'static str) -> Result<u32, ImageError> {
+        let b = self.bytes(4, field)?;
+        let mut a = [0u8; 4];
+        a.copy_from_slice(b);
+        Ok(u32::from_le_bytes(a))
+    }
+    /// Take a `u64`.
+    pub fn u64(&mut self, field: &'static str) -> Result<u64, ImageError> {
+        let b = self.bytes(8, field)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+    /// Bytes left.
+    pub fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+}
+
+fn put_format(w: &mut Writer<'_>, f: Format) {
+    w.u8(f.bits() as u8);
+    w.u8(f.frac() as u8);
+    w.u8(u8::from(f.is_signed()));
+}
+
+fn get_format(r: &mut Reader<'_>, field: &'static str) -> Result<Format, ImageError> {
+    let (bits, frac, signed) = (r.u8(field)?, r.u8(field)?, r.u8(field)?);
+    let f = if signed == 1 {
+        Format::signed(bits.into(), frac.into())
+    } else {
+        Format::unsigned(bits.into(), frac.into())
+    };
+    f.ok_or(ImageError::Field { field })
+}
+
+/// Write a configuration.
+pub fn put_config(w: &mut Writer<'_>, c: &ChipConfig) {
+    for v in [c.n_in(), c.n_rec(), c.n_out()] {
+        w.u16(v as u16);
+    }
+    let l = c.limits();
+    for v in [l.max_inputs, l.max_neurons, l.max_outputs] {
+        w.u16(v);
+    }
+    let f = c.formats();
+    for x in [f.membrane, f.weight, f.trace, f.readout] {
+        put_format(w, x);
+    }
+    let s = c.shifts();
+    for v in [s.input, s.recurrent, s.output] {
+        w.u8(v as u8);
+    }
+    w.u8(c.refractory());
+    w.u8(c.leak_rounding().code());
+    w.u64(c.seed());
+    w.u8(u8::from(c.alif()));
+    let le = c.learning();
+    w.u8(le.engine as u8);
+    w.u8(le.apply as u8);
+    w.u8(le.feedback as u8);
+    w.u8(le.loss as u8);
+    w.u16(le.trace_decay);
+    w.u16(le.elig_decay);
+    put_format(w, le.elig);
+    for v in [
+        le.shift_in,
+        le.shift_rec,
+        le.shift_out,
+        le.shift_bias,
+        le.psi_levels,
+        le.reg_shift,
+    ] {
+        w.u8(v);
+    }
+    w.u32(le.reg_target);
+    w.u16(le.rate_decay);
+    for b in [le.dale, le.learn_readout, le.learn_hidden] {
+        w.u8(u8::from(b));
+    }
+}
+
+fn flag(v: u8, field: &'static str) -> Result<bool, ImageError> {
+    match v {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(ImageError::Field { field }),
+    }
+}
+
+/// Read and check a configuration.
+pub fn get_config(r: &mut Reader<'_>) -> Result<ChipConfig, ImageError> {
+    let n_in = r.u16("config.n_in")?;
+    let n_rec = r.u16("config.n_rec")?;
+    let n_out = r.u16("config.n_out")?;
+    let limits = ChipLimits {
+        max_inputs: r.u16("config.max_inputs")?,
+        max_neurons: r.u16("config.max_neurons")?,
+        max_outputs: r.u16("config.max_outputs")?,
+    };
+    let formats = Formats {
+        membrane: get_format(r, "config.membrane")?,
+        weight: get_format(r, "config.weight")?,
+        trace: get_format(r, "config.trace")?,
+        readout: get_format(r, "config.readout")?,
+    };
+    let shifts = Shifts {
+        input: r.u8("config.shift_in")? as i8,
+        recurrent: r.u8("config.shift_rec")? as i8,
+        output: r.u8("config.shift_out")? as i8,
+    };
+    let refractory = r.u8("config.refractory")?;
+    let rounding = Rounding::from_code(r.u8("config.rounding")?).ok_or(ImageError::Field {
+        field: "config.rounding",
+    })?;
+    let seed = r.u64("config.seed")?;
+    let alif = flag(r.u8("config.alif")?, "config.alif")?;
+    let engine = match r.u8("learning.engine")? {
+        0 => Engine::Off,
+        1 => Engine::Exact,
+        2 => Engine::Light,
+        _ => {
+            return Err(ImageError::Field {
+                field: "learning.engine",
+            })
+        }
+    };
+    let apply = match r.u8("learning.apply")? {
+        0 => Apply::Online,
+        1 => Apply::Sample,
+        _ => {
+            return Err(ImageError::Field {
+                field: "learning.apply",
+            })
+        }
+    };
+    let feedback = match r.u8("learning.feedback")? {
+        0 => Feedback::Symmetric,
+        1 => Feedback::Random,
+        _ => {
+            return Err(ImageError::Field {
+                field: "learning.feedback",
+            })
+        }
+    };
+    let loss = match r.u8("learning.loss")? {
+        0 => Loss::Classification,
+        1 => Loss::Regression,
+        _ => {
+            return Err(ImageError::Field {
+                field: "learning.loss",
+            })
+        }
+    };
+    let trace_decay = r.u16("learning.trace_decay")?;
+    let elig_decay = r.u16("learning.elig_decay")?;
+    let elig = get_format(r, "learning.elig")?;
+    let learning = Learning {
+        engine,
+        apply,
+        feedback,
+        loss,
+        trace_decay,
+        elig_decay,
+        elig,
+        shift_in: r.u8("learning.shift_in")?,
+        shift_rec: r.u8("learning.shift_rec")?,
+        shift_out: r.u8("learning.shift_out")?,
+        shift_bias: r.u8("learning.shift_bias")?,
+        psi_levels: r.u8("learning.psi_levels")?,
+        reg_shift: r.u8("learning.reg_shift")?,
+        reg_target: r.u32("learning.reg_target")?,
+        rate_decay: r.u16("learning.rate_decay")?,
+        dale: flag(r.u8("learning.dale")?, "learning.dale")?,
+        learn_readout: flag(r.u8("learning.learn_readout")?, "learning.learn_readout")?,
+        learn_hidden: flag(r.u8("learning.learn_hidden")?, "learning.learn_hidden")?,
+    };
+    Ok(ConfigBuilder::new(n_in.into(), n_rec.into(), n_out.into())
+        .limits(limits)
+        .formats(formats)
+        .shifts(shifts)
+        .refractory(refractory)
+        .leak_rounding(rounding)
+        .seed(seed)
+        .alif(alif)
+        .learning(learning)
+        .build()?)
+}
+
+/// Encode an image: configuration, an application block (opaque bytes: the task and
+/// plan, see `neurochip_tasks::app`) and the three arenas. Returns the bytes
+/// written, or the space needed when `out` is too small.
+pub fn encode(
+    out: &mut [u8],
+    cfg: &ChipConfig,
+    app: &[u8],
+    w16: &[i16],
+    w32: &[i32],
+    wu: &[u32],
+) -> Result<usize, ImageError> {
+    let mut w = Writer::new(out);
+    w.bytes(&MAGIC);
+    w.u16(VERSION);
+    w.u16(KIND_IMAGE);
+    w.u32(0); // body length, patched below
+    put_config(&mut w, cfg);
+    w.u32(app.len() as u32);
+    w.bytes(app);
+    w.u32(w16.len() as u32);
+    w.u32(w32.len() as u32);
+    w.u32(wu.len() as u32);
+    for &x in w16 {
+        w.u16(x as u16);
+    }
+    for &x in w32 {
+        w.u32(x as u32);
+    }
+    for &x in wu {
+        w.u32(x);
+    }
+    let body = w.len().saturating_sub(HEADER);
+    let total = w.len().saturating_add(4);
+    if w.overflow > 0 || total > w.buf.len() {
+        return Err(ImageError::Space {
+            needed: total,
+            available: w.buf.len(),
+        });
+    }
+    w.patch_u32(8, body as u32);
+    let crc = crc32(w.buf.get(..w.len()).unwrap_or(&[]));
+    w.u32(crc);
+    Ok(total)
+}
+
+/// Check the header, length and CRC of `bytes`; return the body.
+pub fn check(bytes: &[u8]) -> Result<&[u8], ImageError> {
+    if bytes.len() < HEADER.saturating_add(4) {
+        return Err(ImageError::TooShort { len: bytes.len() });
+    }
+    let mut r = Reader::new(bytes);
+    if r.bytes(4, "magic")? != MAGIC {
+        return Err(ImageError::BadMagic);
+    }
+    let version = r.u16("version")?;
+    if version != VERSION {
+        return Err(ImageError::Version { found: version });
+    }
+    let kind = r.u16("kind")?;
+    if kind != KIND_IMAGE {
+        return Err(ImageError::Kind { found: kind });
+    }
+    let body = r.u32("length")? as usize;
+    let expected = HEADER.saturating_add(body).saturating_add(4);
+    if expected != bytes.len() {
+        return Err(ImageError::Length {
+            expected,
+            got: bytes.len(),
+        });
+    }
+    let end = HEADER.saturating_add(body);
+    let data = bytes
+        .get(..end)
+        .ok_or(ImageError::TooShort { len: bytes.len() })?;
+    let mut tail = Reader::new(bytes.get(end..).unwrap_or(&[]));
+    let stored = tail.u32("crc")?;
+    let computed = crc32(data);
+    if stored != computed {
+        return Err(ImageError::Crc { stored, computed });
+    }
+    data.get(HEADER..)
+        .ok_or(ImageError::TooShort { len: bytes.len() })
+}
+
+/// A decoded image: the configuration, the application block, and a reader positioned
+/// at the arenas.
+pub struct Decoded<'a> {
+    /// The checked configuration.
+    pub config: ChipConfig,
+    /// The application block (task and plan).
+    pub app: &'a [u8],
+    arenas: Reader<'a>,
+}
+
+/// Check and decode the header, configuration and application block of an image.
+pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ImageError> {
+    let body = check(bytes)?;
+    let mut r = Reader::new(body);
+    let config = get_config(&mut r)?;
+    let n = r.u32("app.length")? as usize;
+    let app = r.bytes(n, "app")?;
+    Ok(Decoded {
+        config,
+        app,
+        arenas: r,
+    })
+}
+
+impl Decoded<'_> {
+    /// Copy the arenas into caller storage (which must be at least the layout's size;
+    /// the image's arenas must match the layout of its configuration exactly).
+    pub fn load(self, w16: &mut [i16], w32: &mut [i32], wu: &mut [u32]) -> Result<(), ImageError> {
+        let mut r = self.arenas;
+        let l = self.config.layout();
+        let (a, b, c) = (
+            r.u32("arena.i16")? as usize,
+            r.u32("arena.i32")? as usize,
+            r.u32("arena.u32")? as usize,
+        );
+        if a != l.words16() || b != l.words32() || c != l.wordsu() {
+            return Err(ImageError::Field {
+                field: "arena lengths",
+            });
+        }
+        for (need, have) in [(a, w16.len()), (b, w32.len()), (c, wu.len())] {
+            if need > have {
+                return Err(ImageError::Space {
+                    needed: need,
+                    available: have,
+                });
+            }
+        }
+        for x in w16.iter_mut().take(a) {
+            *x = r.u16("arena.i16")? as i16;
+        }
+        for x in w32.iter_mut().take(b) {
+            *x = r.u32("arena.i32")? as i32;
+        }
+        for x in wu.iter_mut().take(c) {
+            *x = r.u32("arena.u32")?;
+        }
+        if r.remaining() != 0 {
+            return Err(ImageError::Field {
+                field: "trailing bytes",
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc_known_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn roundtrip_and_refusals() {
+        let cfg = ConfigBuilder::new(3, 4, 2).seed(9).build().unwrap();
+        let l = cfg.layout();
+        let w16: Vec<i16> = (0..l.words16()).map(|i| i as i16 - 7).collect();
+        let w32: Vec<i32> = (0..l.words32()).map(|i| -(i as i32) * 1000).collect();
+        let wu: Vec<u32> = (0..l.wordsu()).map(|i| i as u32 * 77).collect();
+        let mut buf = vec![0u8; 4096];
+        let n = encode(&mut buf, &cfg, b"app", &w16, &w32, &wu).unwrap();
+        let img = &buf[..n];
+        let d = decode(img).unwrap();
+        assert_eq!(d.config, cfg);
+        assert_eq!(d.app, b"app");
+        let (mut a, mut b, mut c) = (vec![0; w16.len()], vec![0; w32.len()], vec![0; wu.len()]);
+        d.load(&mut a, &mut b, &mut c).unwrap();
+        assert_eq!((&a, &b, &c), (&w16, &w32, &wu));
+        // Truncated, flipped bit, wrong version, wrong magic.
+        assert!(matches!(
+            decode(&img[..n - 1]),
+            Err(ImageError::Length { .. })
+        ));
+        let mut bad = img.to_vec();
+        bad[40] ^= 0x10;
+        assert!(matches!(decode(&bad), Err(ImageError::Crc { .. })));
+        let mut v2 = img.to_vec();
+        v2[4] = 2;
+        assert!(matches!(decode(&v2), Err(ImageError::Version { found: 2 })));
+        assert!(matches!(
+            decode(b"ELF\x7f0000000000000000"),
+            Err(ImageError::BadMagic)
+        ));
+        assert!(matches!(decode(b"NC"), Err(ImageError::TooShort { .. })));
+        let mut small = [0u8; 10];
+        assert!(matches!(
+            encode(&mut small, &cfg, b"", &w16, &w32, &wu),
+            Err(ImageError::Space { .. })
+        ));
+    }
+}
