@@ -6,6 +6,8 @@ CARGO    ?= cargo
 TARGET   := thumbv7em-none-eabihf
 FW_DIR   := firmware
 CONFIG   ?= examples/cue.toml
+FW_CONFIG ?= firmware/chip.toml
+FW_IMAGE  ?= firmware/images/default.img
 
 .PHONY: all setup toolchain qemu-install fmt fmt-check lint nostd test test-unit test-release \
         run bench qemu firmware clean
@@ -66,13 +68,15 @@ run: toolchain
 bench: toolchain
 	$(CARGO) bench -p neurochip --bench step
 
-## qemu: build the firmware and run it under QEMU mps2-an386.
+## qemu: export the default chip image, build the firmware around it and run it
+## under QEMU mps2-an386 (FW_CONFIG / FW_IMAGE pick another one).
 qemu: toolchain qemu-install
-	cd $(FW_DIR) && $(CARGO) run --release
+	$(CARGO) run --release -q -p neurochip -- export $(FW_CONFIG) -o $(FW_IMAGE)
+	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) run --release
 
-## firmware: build every board profile.
+## firmware: build every board profile around the image in FW_IMAGE.
 firmware: toolchain
-	cd $(FW_DIR) && $(CARGO) build --release
+	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release
 
 clean:
 	$(CARGO) clean

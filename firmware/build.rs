@@ -1,4 +1,6 @@
-//! Link with cortex-m-rt's `link.x`, which includes `memory.x` from this folder.
+//! Link with cortex-m-rt's `link.x` (which includes `memory.x` from this folder), and
+//! embed the chip image: `$NEUROCHIP_IMAGE` if set, else `images/default.img`
+//! (written by `neurochip export`).
 use std::{env, fs, path::PathBuf};
 
 fn main() {
@@ -7,4 +9,18 @@ fn main() {
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rustc-link-arg=-Tlink.x");
+
+    println!("cargo:rerun-if-env-changed=NEUROCHIP_IMAGE");
+    let image = env::var_os("NEUROCHIP_IMAGE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("images/default.img"));
+    println!("cargo:rerun-if-changed={}", image.display());
+    let bytes = fs::read(&image).unwrap_or_else(|e| {
+        panic!(
+            "cannot read the chip image {}: {e}; write one with `neurochip export CONFIG -o FILE` \
+             and point NEUROCHIP_IMAGE at it",
+            image.display()
+        )
+    });
+    fs::write(out.join("chip.img"), bytes).expect("OUT_DIR is writable");
 }

@@ -1,6 +1,9 @@
-//! neurochip firmware: a LIF chip driven by Poisson input, stepped on the
-//! microcontroller with the same `neurochip-core` as the host; prints its trace
-//! digest over semihosting and exits with a status code.
+//! neurochip firmware: the chip image embedded at build time is checked (header,
+//! version, CRC, configuration), loaded into static chip memories, and run with the
+//! same `neurochip-core` datapath and the same task generators and run loop as the
+//! host (`neurochip_tasks::runner`): inference samples, or on-chip e-prop training with
+//! a test after every epoch. It prints the per-epoch accuracy and the trace digest over
+//! semihosting and exits with a status code.
 #![no_std]
 #![no_main]
 
@@ -9,19 +12,29 @@ use core::panic::PanicInfo;
 use bitvec::prelude::*;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
-use neurochip_core::{Chip, ConfigBuilder, MemoryBuffers, Shifts};
-use neurochip_tasks::poisson::PoissonInput;
-use neurochip_tasks::rng::hash;
+use neurochip_core::{image, Chip, Memory};
+use neurochip_tasks::app::AppSpec;
+use neurochip_tasks::runner::{run_app, Event};
 
-const N_IN: usize = 16;
-const N_REC: usize = 32;
-const N_OUT: usize = 2;
-const STEPS: u32 = 1000;
+/// The chip image, embedded by build.rs.
+static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/chip.img"));
+
+const W16: usize = 120_000;
+const W32: usize = 200_000;
+const WU: usize = 60_000;
+const MAX_INPUTS: usize = 4096;
+const MAX_OUTPUTS: usize = 64;
+
+struct Arenas {
+    w16: [i16; W16],
+    w32: [i32; W32],
+    wu: [u32; WU],
+}
 
 #[entry]
 fn main() -> ! {
-    let status = run();
-    debug::exit(if status {
+    let ok = run();
+    debug::exit(if ok {
         debug::EXIT_SUCCESS
     } else {
         debug::EXIT_FAILURE
@@ -31,66 +44,81 @@ fn main() -> ! {
 }
 
 fn run() -> bool {
-    let Ok(cfg) = ConfigBuilder::new(N_IN, N_REC, N_OUT)
-        .shifts(Shifts {
-            input: 4,
-            recurrent: 3,
-            output: 0,
-        })
-        .refractory(2)
-        .seed(7)
-        .build()
+    let decoded = match image::decode(IMAGE) {
+        Ok(d) => d,
+        Err(e) => {
+            hprintln!("error: chip image refused: {}", e);
+            return false;
+        }
+    };
+    let cfg = decoded.config;
+    let app = match AppSpec::decode(decoded.app) {
+        Ok(a) => a,
+        Err(e) => {
+            hprintln!("error: chip image refused: {}", e);
+            return false;
+        }
+    };
+    let Some(a) =
+        cortex_m::singleton!(: Arenas = Arenas { w16: [0; W16], w32: [0; W32], wu: [0; WU] })
     else {
-        hprintln!("error: configuration refused");
         return false;
     };
-    // The chip memories: taken once, before anything else runs.
-    let bufs = cortex_m::singleton!(: MemoryBuffers<4096, 1024, 1024> = MemoryBuffers::new());
-    let Some(bufs) = bufs else {
+    if let Err(e) = decoded.load(&mut a.w16, &mut a.w32, &mut a.wu) {
+        hprintln!("error: chip image refused: {}", e);
         return false;
-    };
+    }
     let layout = cfg.layout();
-    let Ok(mut mem) = bufs.carve(&layout) else {
-        hprintln!("error: chip memory too small");
+    let Ok(mut mem) = Memory::carve(&layout, &mut a.w16, &mut a.w32, &mut a.wu) else {
+        hprintln!("error: chip memory too small for this image");
         return false;
     };
-    mem.init_default_params(&cfg);
-    for (k, w) in mem.w_in.iter_mut().enumerate() {
-        *w = (hash(7, 1, k as u64, 0) % 97) as i16 - 30;
-    }
-    for (k, w) in mem.w_rec.iter_mut().enumerate() {
-        *w = (hash(7, 2, k as u64, 0) % 61) as i16 - 30;
-    }
     let Ok(mut chip) = Chip::new(cfg, &mem) else {
         return false;
     };
-    let gen = PoissonInput {
-        n: N_IN,
-        rate_hz: 40.0,
-        dt_ms: 1.0,
-        seed: 7,
-    };
-    let mut x = bitarr![u32, Lsb0; 0; N_IN];
-    let mut spikes = 0u32;
-    for t in 0..STEPS {
-        gen.spikes(0, t, &mut x[..N_IN]);
-        match chip.step(&mut mem, &x[..N_IN]) {
-            Ok(o) => spikes = spikes.wrapping_add(o.spikes),
-            Err(_) => return false,
-        }
+    if cfg.n_in() > MAX_INPUTS || cfg.n_out() > MAX_OUTPUTS {
+        hprintln!("error: the image has more inputs or readouts than this firmware buffers");
+        return false;
     }
     hprintln!(
-        "neurochip firmware: {} steps, {} spikes, digest {:016x}",
-        STEPS,
-        spikes,
-        chip.digest()
+        "neurochip firmware: {} inputs, {} neurons, {} readouts, learning {:?}",
+        cfg.n_in(),
+        cfg.n_rec(),
+        cfg.n_out(),
+        cfg.learning().engine
     );
+    let mut xbuf = bitarr![u32, Lsb0; 0; MAX_INPUTS];
+    let x = &mut xbuf[..cfg.n_in()];
+    let mut sums_buf = [0i64; MAX_OUTPUTS];
+    let sums = &mut sums_buf[..cfg.n_out()];
+    let res = run_app(&mut chip, &mut mem, &app, x, sums, |ev| match ev {
+        Event::Sample { index, spikes } => hprintln!("sample {} spikes {}", index, spikes),
+        Event::Epoch {
+            epoch,
+            train_correct,
+            train_samples,
+            test_correct,
+            test_samples,
+        } => hprintln!(
+            "epoch {} train {}/{} test {}/{}",
+            epoch,
+            train_correct,
+            train_samples,
+            test_correct,
+            test_samples
+        ),
+    });
+    if let Err(e) = res {
+        hprintln!("error: {}", e);
+        return false;
+    }
+    hprintln!("digest {:016x}", chip.digest());
     true
 }
 
 #[panic_handler]
 fn panic(_: &PanicInfo) -> ! {
-    hprintln!("panic");
+    hprintln!("error: panic");
     debug::exit(debug::EXIT_FAILURE);
     loop {}
 }

@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod config;
+pub mod export;
 pub mod learn;
 pub mod sim;
 pub mod sweep;

@@ -76,6 +76,23 @@ enum Command {
         #[arg(long)]
         csv: Option<PathBuf>,
     },
+    /// Write a chip image (configuration, task and plan, initial memories, CRC) for the
+    /// firmware.
+    #[command(
+        after_help = "Example:\n  neurochip export examples/lif.toml -o firmware/images/default.img"
+    )]
+    Export {
+        /// Chip configuration (TOML).
+        config: PathBuf,
+        /// Output image file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Print what a chip image holds (and check it).
+    Inspect {
+        /// Chip image file.
+        image: PathBuf,
+    },
     /// Check a configuration without running it.
     Check {
         /// Chip configuration (TOML).
@@ -318,6 +335,63 @@ fn main() -> ExitCode {
                 }
             }
             ExitCode::SUCCESS
+        }
+        Command::Export { config, output } => {
+            let cfg = match config::load(&config) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let bytes = match neurochip::export::image_bytes(&cfg) {
+                Ok(b) => b,
+                Err(e) => return fail(e),
+            };
+            if let Err(e) = neurochip::export::write_atomic(&output, &bytes) {
+                return fail(format!("{}: cannot write the image: {e}", output.display()));
+            }
+            println!("{}: {} bytes", output.display(), bytes.len());
+            ExitCode::SUCCESS
+        }
+        Command::Inspect { image } => {
+            let bytes = match std::fs::read(&image) {
+                Ok(b) => b,
+                Err(e) => return fail(format!("{}: cannot read: {e}", image.display())),
+            };
+            match neurochip_core::image::decode(&bytes) {
+                Ok(d) => {
+                    let c = d.config;
+                    println!(
+                        "{}: chip image, format version {}",
+                        image.display(),
+                        neurochip_core::image::VERSION
+                    );
+                    println!(
+                        "  network    {} inputs, {} neurons, {} readouts",
+                        c.n_in(),
+                        c.n_rec(),
+                        c.n_out()
+                    );
+                    let f = c.formats();
+                    println!(
+                        "  formats    membrane {}.{}, weights {}, traces {}.{}, readout {}.{}",
+                        f.membrane.bits(),
+                        f.membrane.frac(),
+                        f.weight.bits(),
+                        f.trace.bits(),
+                        f.trace.frac(),
+                        f.readout.bits(),
+                        f.readout.frac()
+                    );
+                    println!("  shifts     {:?}", c.shifts());
+                    println!("  learning   {:?}", c.learning().engine);
+                    println!("  seed       {}", c.seed());
+                    match neurochip_tasks::app::AppSpec::decode(d.app) {
+                        Ok(a) => println!("  task       {:?}\n  plan       {:?}", a.task, a.plan),
+                        Err(e) => return fail(format!("{}: {e}", image.display())),
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("{}: {e}", image.display())),
+            }
         }
         Command::Check { config } => match config::load(&config) {
             Ok(c) => match neurochip::build::chip(&c).and_then(|_| neurochip::build::task(&c)) {

@@ -11,7 +11,7 @@ use neurochip_tasks::store_recall::StoreRecallConfig;
 use neurochip_tasks::Spikes;
 
 /// Sample ids at or above this are test samples (never trained on).
-pub const TEST_BASE: u64 = 1 << 40;
+pub use neurochip_tasks::runner::TEST_BASE;
 
 /// What the readout should do at one step.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -8,10 +8,10 @@
 //! `sum (y - y*)^2 / sum (y* - mean y*)^2`.
 
 use bitvec::prelude::*;
-use neurochip_core::Target;
 use neurochip_emu::HostChip;
 use neurochip_ref::eprop::softmax;
 use neurochip_ref::{FTarget, Learner, Reference};
+use neurochip_tasks::runner;
 use serde::Serialize;
 
 use crate::task::{Task, Want};
@@ -175,38 +175,50 @@ impl Model for ChipModel {
         let ro = self.chip.config().formats().readout;
         let lsb = ro.lsb();
         let mut sums = vec![0.0; self.y.len()];
-        self.chip.reset_state();
-        for t in 0..task.steps(id) {
-            task.spikes(id, t, &mut self.x);
-            self.chip
-                .step(&self.x)
-                .unwrap_or_else(|e| unreachable!("{e}"));
-            let want = task.want(id, t, &mut self.vals);
-            let (chip, mut mem) = self.chip.parts();
-            for (y, &q) in self.y.iter_mut().zip(mem.y.iter()) {
-                *y = f64::from(q) * lsb;
-            }
-            if learn != Learn::Off {
-                let target = match want {
-                    Want::None => Target::None,
-                    Want::Class(c) => Target::Class(c),
+        let (vals, y, x) = (&mut self.vals, &mut self.y, &mut self.x);
+        let mut vals_q = std::mem::take(&mut self.vals_q);
+        let learn = match learn {
+            Learn::Off => runner::Learn::Off,
+            Learn::Accumulate => runner::Learn::Accumulate,
+            Learn::Apply => runner::Learn::Apply,
+        };
+        let (chip, mut mem) = self.chip.parts();
+        let fvals = std::cell::RefCell::new(vals);
+        runner::run_sample(
+            chip,
+            &mut mem,
+            task.steps(id),
+            x,
+            &mut vals_q,
+            |t, x| task.spikes(id, t, x),
+            |t, q| {
+                let mut v = fvals.borrow_mut();
+                match task.want(id, t, &mut v) {
+                    Want::None => runner::Want::None,
+                    Want::Class(c) => runner::Want::Class(c),
                     Want::Values => {
-                        for (q, v) in self.vals_q.iter_mut().zip(&self.vals) {
+                        for (q, v) in q.iter_mut().zip(v.iter()) {
                             *q = ro.saturate((v / lsb).round() as i64);
                         }
-                        Target::Values(&self.vals_q)
+                        runner::Want::Values
                     }
+                }
+            },
+            learn,
+            |_, m, w| {
+                for (y, &q) in y.iter_mut().zip(m.y.iter()) {
+                    *y = f64::from(q) * lsb;
+                }
+                let want = match w {
+                    runner::Want::None => Want::None,
+                    runner::Want::Class(c) => Want::Class(c),
+                    runner::Want::Values => Want::Values,
                 };
-                chip.learn(&mut mem, target)
-                    .unwrap_or_else(|e| unreachable!("{e}"));
-            }
-            acc.0.add_step(&self.y, want, &self.vals, &mut sums);
-        }
-        if learn == Learn::Apply {
-            let (chip, mut mem) = self.chip.parts();
-            chip.end_sample(&mut mem)
-                .unwrap_or_else(|e| unreachable!("{e}"));
-        }
+                acc.0.add_step(y, want, &fvals.borrow(), &mut sums);
+            },
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        self.vals_q = vals_q;
         acc.0.end_sample(task.label(id), &sums);
     }
 }

@@ -180,6 +180,10 @@ impl<'a> Writer<'a> {
     pub fn len(&self) -> usize {
         self.pos
     }
+    /// Size of the buffer.
+    pub fn capacity(&self) -> usize {
+        self.buf.len()
+    }
     /// Whether nothing was written.
     pub fn is_empty(&self) -> bool {
         self.pos == 0

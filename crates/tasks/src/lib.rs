@@ -61,12 +61,14 @@
     )
 )]
 
+pub mod app;
 pub mod cue;
 pub mod digits;
 mod error;
 pub mod pattern;
 pub mod poisson;
 pub mod rng;
+pub mod runner;
 mod source;
 pub mod store_recall;
 

@@ -1,0 +1,171 @@
+//! The application block of a chip image: which task drives the chip and what to do
+//! with it (run, or train and test), encoded without allocation so the firmware reads
+//! the same plan the host ran.
+//!
+//! Layout (little endian): `kind u8` (0 Poisson, 1 cue), task fields, then the plan:
+//! `samples u32, epochs u32, train_per_epoch u32, test_samples u32, batch u32,
+//! learn u8`.
+
+use neurochip_core::image::{ImageError, Reader, Writer};
+
+use crate::cue::CueConfig;
+use crate::poisson::PoissonInput;
+
+/// The task of an image.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TaskSpec {
+    /// Poisson input, `steps` per sample, no target.
+    Poisson {
+        /// Generator.
+        gen: PoissonInput,
+        /// Steps per sample.
+        steps: u32,
+    },
+    /// Cue accumulation.
+    Cue(CueConfig),
+}
+
+/// What to do with the chip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanSpec {
+    /// Inference samples (when not learning).
+    pub samples: u32,
+    /// Training epochs.
+    pub epochs: u32,
+    /// Training samples per epoch.
+    pub train_per_epoch: u32,
+    /// Test samples after each epoch.
+    pub test_samples: u32,
+    /// Samples per update (per-sample mode).
+    pub batch: u32,
+    /// Train (true) or only run (false).
+    pub learn: bool,
+}
+
+/// Task and plan.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AppSpec {
+    /// The task.
+    pub task: TaskSpec,
+    /// The plan.
+    pub plan: PlanSpec,
+}
+
+fn f32_bits(w: &mut Writer<'_>, v: f32) {
+    w.u32(v.to_bits());
+}
+
+impl AppSpec {
+    /// Encode into `out`; returns the bytes written (or needed, as an error).
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, ImageError> {
+        let mut w = Writer::new(out);
+        match self.task {
+            TaskSpec::Poisson { gen, steps } => {
+                w.u8(0);
+                w.u32(gen.n as u32);
+                f32_bits(&mut w, gen.rate_hz);
+                f32_bits(&mut w, gen.dt_ms);
+                w.u64(gen.seed);
+                w.u32(steps);
+            }
+            TaskSpec::Cue(c) => {
+                w.u8(1);
+                for v in [c.n_cues, c.cue_ms, c.gap_ms, c.delay_ms, c.recall_ms] {
+                    w.u32(v);
+                }
+                f32_bits(&mut w, c.cue_rate_hz);
+                f32_bits(&mut w, c.bg_rate_hz);
+                w.u32(c.channels_per_pop as u32);
+                f32_bits(&mut w, c.dt_ms);
+                w.u64(c.seed);
+            }
+        }
+        let p = self.plan;
+        for v in [
+            p.samples,
+            p.epochs,
+            p.train_per_epoch,
+            p.test_samples,
+            p.batch,
+        ] {
+            w.u32(v);
+        }
+        w.u8(u8::from(p.learn));
+        let n = w.len();
+        if n > out_len(&w) {
+            return Err(ImageError::Space {
+                needed: n,
+                available: out_len(&w),
+            });
+        }
+        Ok(n)
+    }
+
+    /// Decode and check.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ImageError> {
+        let mut r = Reader::new(bytes);
+        let f = |r: &mut Reader<'_>, field| r.u32(field).map(f32::from_bits);
+        let task = match r.u8("app.kind")? {
+            0 => {
+                let n = r.u32("app.poisson.n")? as usize;
+                let gen = PoissonInput {
+                    n,
+                    rate_hz: f(&mut r, "app.poisson.rate_hz")?,
+                    dt_ms: f(&mut r, "app.poisson.dt_ms")?,
+                    seed: r.u64("app.poisson.seed")?,
+                };
+                gen.check().map_err(|_| ImageError::Field {
+                    field: "app.poisson",
+                })?;
+                TaskSpec::Poisson {
+                    gen,
+                    steps: r.u32("app.poisson.steps")?,
+                }
+            }
+            1 => {
+                let c = CueConfig {
+                    n_cues: r.u32("app.cue.n_cues")?,
+                    cue_ms: r.u32("app.cue.cue_ms")?,
+                    gap_ms: r.u32("app.cue.gap_ms")?,
+                    delay_ms: r.u32("app.cue.delay_ms")?,
+                    recall_ms: r.u32("app.cue.recall_ms")?,
+                    cue_rate_hz: f(&mut r, "app.cue.cue_rate_hz")?,
+                    bg_rate_hz: f(&mut r, "app.cue.bg_rate_hz")?,
+                    channels_per_pop: r.u32("app.cue.channels_per_pop")? as usize,
+                    dt_ms: f(&mut r, "app.cue.dt_ms")?,
+                    seed: r.u64("app.cue.seed")?,
+                };
+                c.check()
+                    .map_err(|_| ImageError::Field { field: "app.cue" })?;
+                TaskSpec::Cue(c)
+            }
+            _ => return Err(ImageError::Field { field: "app.kind" }),
+        };
+        let plan = PlanSpec {
+            samples: r.u32("app.plan.samples")?,
+            epochs: r.u32("app.plan.epochs")?,
+            train_per_epoch: r.u32("app.plan.train_per_epoch")?,
+            test_samples: r.u32("app.plan.test_samples")?,
+            batch: r.u32("app.plan.batch")?,
+            learn: match r.u8("app.plan.learn")? {
+                0 => false,
+                1 => true,
+                _ => {
+                    return Err(ImageError::Field {
+                        field: "app.plan.learn",
+                    })
+                }
+            },
+        };
+        if r.remaining() != 0 {
+            return Err(ImageError::Field {
+                field: "app trailing bytes",
+            });
+        }
+        Ok(Self { task, plan })
+    }
+}
+
+fn out_len(w: &Writer<'_>) -> usize {
+    w.capacity()
+}

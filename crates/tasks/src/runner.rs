@@ -1,0 +1,229 @@
+//! The loop that runs a chip on a task, shared by the host (`neurochip`) and the
+//! firmware so both make exactly the same calls in the same order, and so compute the
+//! same bits: per sample, reset the dynamic state; per step, write the input, step the
+//! chip, ask for the target, learn when learning; at the end of a batch, apply.
+//!
+//! Training order: for each epoch, training samples `epoch * per_epoch + i`, then test
+//! samples `TEST_BASE + i` with learning off. A classification sample is predicted as
+//! the readout with the largest raw sum over the target window (the first one on ties).
+
+use neurochip_core::{Chip, Memory, StepError, Target};
+
+use crate::app::{AppSpec, TaskSpec};
+use crate::Spikes;
+
+/// Sample ids at or above this are test samples.
+pub const TEST_BASE: u64 = 1 << 40;
+
+/// Whether and how a sample learns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Learn {
+    /// Inference only.
+    Off,
+    /// Learn; keep per-sample updates accumulated (mid-batch).
+    Accumulate,
+    /// Learn, then apply the accumulated updates (end of a batch).
+    Apply,
+}
+
+/// The target at one step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    /// Outside the window.
+    None,
+    /// A class.
+    Class(usize),
+    /// Regression values, in the buffer passed to [`run_sample`] (readout format).
+    Values,
+}
+
+/// Run one sample of `steps` steps. `spikes(t, x)` writes the input, `want(t, vals)`
+/// gives the target (filling `vals` for regression), `on_step(t, mem, want)` sees the
+/// chip after each step.
+#[allow(clippy::too_many_arguments)]
+pub fn run_sample(
+    chip: &mut Chip,
+    mem: &mut Memory<'_>,
+    steps: u32,
+    x: &mut Spikes,
+    vals: &mut [i32],
+    mut spikes: impl FnMut(u32, &mut Spikes),
+    mut want: impl FnMut(u32, &mut [i32]) -> Want,
+    learn: Learn,
+    mut on_step: impl FnMut(u32, &Memory<'_>, Want),
+) -> Result<(), StepError> {
+    mem.reset_state();
+    for t in 0..steps {
+        spikes(t, x);
+        chip.step(mem, x)?;
+        let w = want(t, vals);
+        if learn != Learn::Off {
+            let target = match w {
+                Want::None => Target::None,
+                Want::Class(c) => Target::Class(c),
+                Want::Values => Target::Values(vals),
+            };
+            chip.learn(mem, target)?;
+        }
+        on_step(t, mem, w);
+    }
+    if learn == Learn::Apply {
+        chip.end_sample(mem)?;
+    }
+    Ok(())
+}
+
+/// Index of the largest value (the first on ties); `None` when empty.
+pub fn argmax(v: &[i64]) -> Option<usize> {
+    let mut best: Option<(usize, i64)> = None;
+    for (k, &x) in v.iter().enumerate() {
+        if best.is_none_or(|(_, b)| x > b) {
+            best = Some((k, x));
+        }
+    }
+    best.map(|(k, _)| k)
+}
+
+/// What [`run_app`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// An inference sample finished.
+    Sample {
+        /// Sample index.
+        index: u32,
+        /// Spikes in the sample.
+        spikes: u64,
+    },
+    /// An epoch finished: training and test counts.
+    Epoch {
+        /// Epoch, from 1.
+        epoch: u32,
+        /// Correct training samples (while learning).
+        train_correct: u32,
+        /// Training samples.
+        train_samples: u32,
+        /// Correct test samples.
+        test_correct: u32,
+        /// Test samples.
+        test_samples: u32,
+    },
+}
+
+fn task_sample(
+    chip: &mut Chip,
+    mem: &mut Memory<'_>,
+    task: &TaskSpec,
+    id: u64,
+    learn: Learn,
+    x: &mut Spikes,
+    sums: &mut [i64],
+) -> Result<(bool, u64), StepError> {
+    sums.fill(0);
+    let mut spikes = 0u64;
+    let mut vals = [0i32; 0];
+    match task {
+        TaskSpec::Poisson { gen, steps } => {
+            run_sample(
+                chip,
+                mem,
+                *steps,
+                x,
+                &mut vals,
+                |t, x| gen.spikes(id, t, x),
+                |_, _| Want::None,
+                learn,
+                |_, m, _| {
+                    spikes = spikes.wrapping_add(m.z.count_ones() as u64);
+                },
+            )?;
+            Ok((false, spikes))
+        }
+        TaskSpec::Cue(c) => {
+            let s = c.sample(id);
+            let label = usize::from(s.label());
+            run_sample(
+                chip,
+                mem,
+                s.steps(),
+                x,
+                &mut vals,
+                |t, x| s.spikes(t, x),
+                |t, _| {
+                    if s.in_recall(t) {
+                        Want::Class(label)
+                    } else {
+                        Want::None
+                    }
+                },
+                learn,
+                |_, m, w| {
+                    spikes = spikes.wrapping_add(m.z.count_ones() as u64);
+                    if w != Want::None {
+                        for (acc, &y) in sums.iter_mut().zip(m.y.iter()) {
+                            *acc = acc.wrapping_add(i64::from(y));
+                        }
+                    }
+                },
+            )?;
+            Ok((argmax(sums) == Some(label), spikes))
+        }
+    }
+}
+
+/// Run an image's plan: inference samples, or epochs of training and testing.
+/// `sums` needs one entry per readout.
+pub fn run_app(
+    chip: &mut Chip,
+    mem: &mut Memory<'_>,
+    app: &AppSpec,
+    x: &mut Spikes,
+    sums: &mut [i64],
+    mut report: impl FnMut(Event),
+) -> Result<(), StepError> {
+    let p = app.plan;
+    if !p.learn {
+        for s in 0..p.samples {
+            let (_, spikes) = task_sample(chip, mem, &app.task, u64::from(s), Learn::Off, x, sums)?;
+            report(Event::Sample { index: s, spikes });
+        }
+        return Ok(());
+    }
+    let per = p.train_per_epoch;
+    for e in 0..p.epochs {
+        let mut train_correct = 0u32;
+        for i in 0..per {
+            let last = (i.wrapping_add(1)) % p.batch.max(1) == 0 || i.wrapping_add(1) == per;
+            let learn = if last {
+                Learn::Apply
+            } else {
+                Learn::Accumulate
+            };
+            let id = u64::from(e)
+                .wrapping_mul(u64::from(per))
+                .wrapping_add(u64::from(i));
+            let (ok, _) = task_sample(chip, mem, &app.task, id, learn, x, sums)?;
+            train_correct = train_correct.wrapping_add(u32::from(ok));
+        }
+        let mut test_correct = 0u32;
+        for i in 0..p.test_samples {
+            let (ok, _) = task_sample(
+                chip,
+                mem,
+                &app.task,
+                TEST_BASE.wrapping_add(u64::from(i)),
+                Learn::Off,
+                x,
+                sums,
+            )?;
+            test_correct = test_correct.wrapping_add(u32::from(ok));
+        }
+        report(Event::Epoch {
+            epoch: e.wrapping_add(1),
+            train_correct,
+            train_samples: per,
+            test_correct,
+            test_samples: p.test_samples,
+        });
+    }
+    Ok(())
+}

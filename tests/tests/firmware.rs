@@ -1,0 +1,142 @@
+//! Host against firmware: each configuration in `tests/firmware/` is exported to a
+//! chip image, embedded in the firmware, run under QEMU mps2-an386, and must print
+//! exactly the digest, spike counts and accuracies the host computes. The firmware's
+//! output is also diffed byte for byte against `tests/golden/firmware/NAME.run`
+//! (re-record with UPDATE_GOLDEN=1). Bad images (truncated, a flipped bit, a wrong
+//! version) are refused by the firmware (non-zero exit) and by the host.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use neurochip::config::{self, EngineKind};
+use neurochip::{export, learn, sim};
+use neurochip_tests::{check_golden, root};
+
+fn firmware_dir() -> PathBuf {
+    root().join("firmware")
+}
+
+/// Build the firmware around `image` and run it under QEMU: (exit code, stdout).
+fn run_firmware(image: &Path) -> (i32, String) {
+    let build = Command::new("cargo")
+        .args(["build", "--release", "--quiet"])
+        .current_dir(firmware_dir())
+        .env("NEUROCHIP_IMAGE", image)
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("cargo runs");
+    assert!(
+        build.success(),
+        "firmware build failed for {}",
+        image.display()
+    );
+    let elf = firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
+    let out = Command::new("qemu-system-arm")
+        .args([
+            "-cpu",
+            "cortex-m4",
+            "-machine",
+            "mps2-an386",
+            "-nographic",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-kernel",
+        ])
+        .arg(&elf)
+        .output()
+        .expect("qemu-system-arm is installed (make test installs it)");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// What the host computes for a configuration, in the firmware's words.
+fn host_expected(name: &str) -> (String, Vec<String>) {
+    let cfg = config::load(&root().join("tests/firmware").join(format!("{name}.toml"))).unwrap();
+    if cfg.learning.engine == EngineKind::Off {
+        let r = sim::run(&cfg, None).unwrap();
+        (r.digest, vec![format!("spikes {}", r.spikes)])
+    } else {
+        let (r, _) = learn::train_chip(&cfg, true, |_| {}).unwrap();
+        let lines = r
+            .epochs
+            .iter()
+            .map(|e| {
+                let n = e.test.samples;
+                format!(
+                    "test {}/{}",
+                    (e.test.accuracy * n as f64).round() as usize,
+                    n
+                )
+            })
+            .collect();
+        (r.digest, lines)
+    }
+}
+
+fn export_image(name: &str, dir: &Path) -> PathBuf {
+    let cfg = config::load(&root().join("tests/firmware").join(format!("{name}.toml"))).unwrap();
+    let bytes = export::image_bytes(&cfg).unwrap();
+    let p = dir.join(format!("{name}.img"));
+    export::write_atomic(&p, &bytes).unwrap();
+    p
+}
+
+#[test]
+fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
+    let dir = std::env::temp_dir().join(format!("neurochip-fw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["lif", "alif_exact", "light", "sparse_ei"] {
+        let img = export_image(name, &dir);
+        let (code, out) = run_firmware(&img);
+        assert_eq!(code, 0, "{name}: firmware exit code {code}, output:\n{out}");
+        let (digest, facts) = host_expected(name);
+        assert!(
+            out.contains(&format!("digest {digest}")),
+            "{name}: host digest {digest}, firmware said:\n{out}"
+        );
+        for f in &facts {
+            if let Some(spikes) = f.strip_prefix("spikes ") {
+                let total: u64 = out
+                    .lines()
+                    .filter_map(|l| l.split("spikes ").nth(1))
+                    .map(|s| s.trim().parse::<u64>().unwrap())
+                    .sum();
+                assert_eq!(total.to_string(), spikes, "{name}: spike counts");
+            } else {
+                assert!(
+                    out.contains(f.as_str()),
+                    "{name}: host {f}, firmware said:\n{out}"
+                );
+            }
+        }
+        check_golden(&format!("firmware/{name}.run"), &out);
+    }
+    // Bad images: the firmware refuses them with a message and a failure exit code.
+    let good = std::fs::read(export_image("lif", &dir)).unwrap();
+    let mut flipped = good.clone();
+    flipped[100] ^= 0x04;
+    let mut version = good.clone();
+    version[4] = 9;
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("truncated", good[..good.len() - 10].to_vec(), "truncated"),
+        ("flipped", flipped, "CRC mismatch"),
+        ("version", version, "version 9 is not supported"),
+    ];
+    for (what, bytes, msg) in cases {
+        let p = dir.join(format!("bad-{what}.img"));
+        std::fs::write(&p, &bytes).unwrap();
+        let (code, out) = run_firmware(&p);
+        assert_ne!(code, 0, "{what}: the firmware must fail");
+        assert!(
+            out.contains("error: chip image refused") && out.contains(msg),
+            "{what}: {out}"
+        );
+        let err = match neurochip_core::image::decode(&bytes) {
+            Ok(_) => panic!("{what}: the host accepted a bad image"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(msg), "{what}: host says {err}");
+    }
+}
