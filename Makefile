@@ -41,6 +41,7 @@ fmt-check: toolchain
 lint: toolchain
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release -- -D warnings
+	cd $(FW_DIR) && $(CARGO) clippy --release --no-default-features --features stm32f411 -- -D warnings
 
 ## nostd: the core and the task generators build for the microcontroller, without std.
 nostd: toolchain
@@ -50,7 +51,7 @@ nostd: toolchain
 ## test: formatting, lints, the no_std build, every test (debug with overflow
 ## checks, then the golden digests again in release: both builds give the same bits),
 ## and the firmware under QEMU.
-test: setup fmt-check lint nostd test-unit test-release qemu
+test: setup fmt-check lint nostd test-unit test-release firmware qemu
 
 test-unit:
 	$(CARGO) test --workspace --exclude neurochip-tests
@@ -74,9 +75,10 @@ qemu: toolchain qemu-install
 	$(CARGO) run --release -q -p neurochip -- export $(FW_CONFIG) -o $(FW_IMAGE)
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) run --release
 
-## firmware: build every board profile around the image in FW_IMAGE.
+## firmware: build every board profile (QEMU, STM32F411) around the image in FW_IMAGE.
 firmware: toolchain
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release
+	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --no-default-features --features stm32f411
 
 clean:
 	$(CARGO) clean

@@ -16,6 +16,54 @@ fn firmware_dir() -> PathBuf {
     root().join("firmware")
 }
 
+/// Build the firmware for a board profile around `image`.
+fn build_firmware(image: &Path, features: &[&str]) {
+    let build = Command::new("cargo")
+        .args(["build", "--release", "--quiet"])
+        .args(features)
+        .current_dir(firmware_dir())
+        .env("NEUROCHIP_IMAGE", image)
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("cargo runs");
+    assert!(
+        build.success(),
+        "firmware build failed for {}",
+        image.display()
+    );
+}
+
+/// `text`, `rodata` and `bss` of the built firmware, from llvm-size (llvm-tools).
+fn sizes() -> String {
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .unwrap();
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
+    let bin = std::fs::read_dir(Path::new(&sysroot).join("lib/rustlib"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("bin/llvm-size"))
+        .find(|p| p.exists())
+        .expect("llvm-size from the llvm-tools component (rust-toolchain.toml installs it)");
+    let elf = firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
+    let out = Command::new(bin).arg("-A").arg(&elf).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let get = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("0")
+            .to_string()
+    };
+    format!(
+        "text {} rodata {} bss {}",
+        get(".text"),
+        get(".rodata"),
+        get(".bss")
+    )
+}
+
 /// Build the firmware around `image` and run it under QEMU: (exit code, stdout).
 fn run_firmware(image: &Path) -> (i32, String) {
     let build = Command::new("cargo")
@@ -139,4 +187,17 @@ fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
         };
         assert!(err.contains(msg), "{what}: host says {err}");
     }
+    // Footprint of the default image in both board profiles, tracked in a golden file.
+    let default = firmware_dir().join("images/default.img");
+    build_firmware(&default, &[]);
+    let qemu = sizes();
+    build_firmware(
+        &default,
+        &["--no-default-features", "--features", "stm32f411"],
+    );
+    let board = sizes();
+    check_golden(
+        "firmware/default.size",
+        &format!("qemu {qemu}\nstm32f411 {board}\n"),
+    );
 }
