@@ -10,7 +10,7 @@ FW_CONFIG ?= firmware/chip.toml
 FW_IMAGE  ?= firmware/images/default.img
 
 .PHONY: all setup toolchain qemu-install fmt fmt-check lint nostd test test-unit test-release \
-        run bench qemu firmware clean
+        run bench qemu qemu-cost firmware clean
 
 all: test
 
@@ -74,6 +74,14 @@ bench: toolchain
 qemu: toolchain qemu-install
 	$(CARGO) run --release -q -p neurochip -- export $(FW_CONFIG) -o $(FW_IMAGE)
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) run --release
+
+## qemu-cost: instructions per time step under QEMU (-icount shift=10, SysTick),
+## inference and learning, for the image in FW_IMAGE (docs/firmware.md).
+qemu-cost: toolchain qemu-install
+	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --features cost
+	qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+	  -semihosting-config enable=on,target=native -icount shift=10 \
+	  -kernel $(FW_DIR)/target/thumbv7em-none-eabihf/release/neurochip-firmware
 
 ## firmware: build every board profile (QEMU, STM32F411) around the image in FW_IMAGE.
 firmware: toolchain

@@ -150,7 +150,75 @@ fn run() -> bool {
         return false;
     }
     out!("digest {:016x}", chip.digest());
+    #[cfg(feature = "cost")]
+    cost(&mut chip, &mut mem, &app, x);
     true
+}
+
+#[cfg(feature = "cost")]
+static WRAPS: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+#[cfg(feature = "cost")]
+#[cortex_m_rt::exception]
+fn SysTick() {
+    WRAPS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// SysTick ticks per step for inference and for learning (target valid every step),
+/// 200 steps each, on the first sample of the image's task.
+#[cfg(feature = "cost")]
+fn cost(chip: &mut Chip, mem: &mut Memory<'_>, app: &AppSpec, x: &mut neurochip_tasks::Spikes) {
+    use core::sync::atomic::Ordering;
+    use cortex_m::peripheral::syst::SystClkSource;
+    use neurochip_core::Target;
+    use neurochip_tasks::app::TaskSpec;
+    let Some(mut p) = cortex_m::Peripherals::take() else {
+        return;
+    };
+    p.SYST.set_clock_source(SystClkSource::Core);
+    p.SYST.set_reload(0x00FF_FFFF);
+    p.SYST.clear_current();
+    p.SYST.enable_interrupt();
+    p.SYST.enable_counter();
+    // Calibration: `asm::delay(n)` runs a two-instruction loop n/2 times (n
+    // instructions); under -icount its ticks per instruction convert the rest.
+    for n in [1_000u32, 10_000, 100_000] {
+        let start = cortex_m::peripheral::SYST::get_current();
+        cortex_m::asm::delay(n);
+        let end = cortex_m::peripheral::SYST::get_current();
+        out!(
+            "cost calibration delay {} systick {}",
+            n,
+            start.wrapping_sub(end) & 0x00FF_FFFF
+        );
+    }
+    let learning = chip.config().learning().engine != neurochip_core::Engine::Off;
+    for (label, learn) in [("inference", false), ("learning", true)] {
+        if learn && !learning {
+            continue;
+        }
+        mem.reset_state();
+        let n = 200u32;
+        let now = || {
+            // Wraps of the 24-bit down-counter, counted by the SysTick exception.
+            let w = WRAPS.load(Ordering::Relaxed);
+            let c = cortex_m::peripheral::SYST::get_current();
+            (u64::from(w) << 24) + u64::from(0x00FF_FFFF - c)
+        };
+        let start = now();
+        for t in 0..n {
+            match &app.task {
+                TaskSpec::Poisson { gen, .. } => gen.spikes(0, t, x),
+                TaskSpec::Cue(c) => c.sample(0).spikes(t, x),
+            }
+            let _ = chip.step(mem, x);
+            if learn {
+                let _ = chip.learn(mem, Target::Class(0));
+            }
+        }
+        let total = now().saturating_sub(start);
+        out!("cost {} systick_per_step {}", label, total / u64::from(n));
+    }
 }
 
 #[panic_handler]
