@@ -124,7 +124,13 @@ impl From<ConfigError> for ImageError {
 /// CRC-32 (IEEE 802.3, reflected, polynomial `0xEDB88320`), bitwise: no table, so it
 /// costs no flash.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut c = !0u32;
+    crc32_update(0, bytes)
+}
+
+/// Continue a CRC-32 over more bytes (`crc32_update(crc32(a), b) == crc32(a ++ b)`;
+/// start from 0).
+pub fn crc32_update(crc: u32, bytes: &[u8]) -> u32 {
+    let mut c = !crc;
     for &b in bytes {
         c ^= u32::from(b);
         for _ in 0..8 {

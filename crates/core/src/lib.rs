@@ -46,6 +46,7 @@ pub mod image;
 pub mod learning;
 pub mod memory;
 pub mod neuron;
+pub mod persist;
 pub mod prng;
 pub mod readout;
 pub mod round;
