@@ -66,18 +66,7 @@ fn sizes() -> String {
 
 /// Build the firmware around `image` and run it under QEMU: (exit code, stdout).
 fn run_firmware(image: &Path) -> (i32, String) {
-    let build = Command::new("cargo")
-        .args(["build", "--release", "--quiet"])
-        .current_dir(firmware_dir())
-        .env("NEUROCHIP_IMAGE", image)
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .expect("cargo runs");
-    assert!(
-        build.success(),
-        "firmware build failed for {}",
-        image.display()
-    );
+    build_firmware(image, &[]);
     let elf = firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
     let out = Command::new("qemu-system-arm")
         .args([

@@ -7,7 +7,7 @@ use neurochip_core::learning::{Apply, Engine, Loss};
 use neurochip_core::{ChipLimits, Formats, Rounding, Target};
 use neurochip_emu::{dequantize, effective_rates, quantize, LearnSpec, QuantOptions};
 use neurochip_ref::bptt::cosine;
-use neurochip_ref::{FTarget, LearnParams, Learner, Network, Reference, Rule};
+use neurochip_ref::{FTarget, LearnParams, Learner, Network, Reference};
 use neurochip_tasks::cue::CueConfig;
 use neurochip_tasks::rng::hash;
 
@@ -72,22 +72,10 @@ fn agreement(seed: u64, engine: Engine) -> f64 {
     let l = cfg.learning();
     let mut sim = Reference::new(fnet);
     let mut learner = Learner::new(
-        LearnParams {
-            rule: Rule::Exact,
-            trace_decay: f64::from(l.trace_decay) / 32768.0,
-            kappa: f64::from(l.elig_decay) / 32768.0,
-            eta_in: 0.0,
-            eta_rec: 0.0,
-            eta_out: 0.0,
-            eta_bias: 0.0,
-            feedback: None,
-            online: false,
-            classification: true,
-            dale: false,
-            learn_hidden: true,
-            learn_readout: true,
-            reg: None,
-        },
+        LearnParams::gradient_only(
+            f64::from(l.trace_decay) / 32768.0,
+            f64::from(l.elig_decay) / 32768.0,
+        ),
         &sim,
     );
     let cue = CueConfig {

@@ -64,6 +64,29 @@ pub struct LearnParams {
     pub reg: Option<(f64, f64, f64)>,
 }
 
+impl LearnParams {
+    /// Exact e-prop that only accumulates gradients (all rates zero, per-sample mode,
+    /// symmetric feedback, classification): what gradient comparisons use.
+    pub fn gradient_only(trace_decay: f64, kappa: f64) -> Self {
+        Self {
+            rule: Rule::Exact,
+            trace_decay,
+            kappa,
+            eta_in: 0.0,
+            eta_rec: 0.0,
+            eta_out: 0.0,
+            eta_bias: 0.0,
+            feedback: None,
+            online: false,
+            classification: true,
+            dale: false,
+            learn_hidden: true,
+            learn_readout: true,
+            reg: None,
+        }
+    }
+}
+
 /// What the readout should produce at a step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FTarget<'a> {

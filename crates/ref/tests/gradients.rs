@@ -2,7 +2,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use neurochip_ref::bptt::{cosine, gradient};
-use neurochip_ref::{FTarget, LearnParams, Learner, Network, Reference, Rule};
+use neurochip_ref::{FTarget, LearnParams, Learner, Network, Reference};
 
 /// A deterministic pseudo-random stream (xorshift64*).
 struct R(u64);
@@ -56,22 +56,7 @@ fn inputs(seed: u64, ni: usize, steps: usize) -> Vec<Vec<bool>> {
 
 fn eprop_grads(net: &Network, xs: &[Vec<bool>], targets: &[FTarget<'_>]) -> Vec<f64> {
     let mut sim = Reference::new(net.clone());
-    let p = LearnParams {
-        rule: Rule::Exact,
-        trace_decay: net.alpha[0],
-        kappa: net.kappa[0],
-        eta_in: 0.0,
-        eta_rec: 0.0,
-        eta_out: 0.0,
-        eta_bias: 0.0,
-        feedback: None,
-        online: false,
-        classification: true,
-        dale: false,
-        learn_hidden: true,
-        learn_readout: true,
-        reg: None,
-    };
+    let p = LearnParams::gradient_only(net.alpha[0], net.kappa[0]);
     let mut l = Learner::new(p, &sim);
     for (x, t) in xs.iter().zip(targets) {
         l.step(&mut sim, x);
