@@ -148,8 +148,44 @@ fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
                 );
             }
         }
+        // The host runs the same image through the same loop: the same bytes.
+        let host = export::run_image(&std::fs::read(&img).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            host.join("\n") + "\n",
+            "{name}: host run-image differs"
+        );
         check_golden(&format!("firmware/{name}.run"), &out);
     }
+    // Digits: trained on the host, exported with 50 test digits compiled in, inference
+    // on the firmware.
+    let cfg = config::load(&root().join("tests/firmware/digits.toml")).unwrap();
+    let (rep, chip) = learn::train_chip(&cfg, true, |_| {}).unwrap();
+    let img = dir.join("digits.img");
+    export::write_atomic(&img, &export::encode_chip(&cfg, &chip, true).unwrap()).unwrap();
+    let (code, out) = run_firmware(&img);
+    assert_eq!(code, 0, "digits: {out}");
+    let host = export::run_image(&std::fs::read(&img).unwrap()).unwrap();
+    assert_eq!(
+        out,
+        host.join("\n") + "\n",
+        "digits: host run-image differs"
+    );
+    let correct: usize = out
+        .lines()
+        .find_map(|l| l.split("test ").nth(1))
+        .and_then(|t| t.split('/').next())
+        .and_then(|c| c.parse().ok())
+        .unwrap();
+    eprintln!(
+        "digits on the firmware: {correct}/50, host test accuracy {:.3}",
+        rep.test_accuracy
+    );
+    assert!(
+        correct >= 35,
+        "the trained chip must classify most digits: {correct}/50"
+    );
+    check_golden("firmware/digits.run", &out);
     // Bad images: the firmware refuses them with a message and a failure exit code.
     let good = std::fs::read(export_image("lif", &dir)).unwrap();
     let mut flipped = good.clone();

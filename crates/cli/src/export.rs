@@ -6,51 +6,79 @@ use std::io::Write;
 use std::path::Path;
 
 use neurochip_core::image;
-use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec};
+use neurochip_emu::HostChip;
+use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
+use neurochip_tasks::runner::{self, Event};
 
 use crate::build::{self, BuildError};
 use crate::config::{Config, EngineKind};
 use crate::task::Task;
 
-/// The application block of a configuration (tasks the firmware can generate).
-pub fn app_spec(cfg: &Config) -> Result<AppSpec, BuildError> {
-    let task = match build::task(cfg)? {
-        Task::Poisson { gen, steps } => TaskSpec::Poisson { gen, steps },
-        Task::Cue(c) => TaskSpec::Cue(c),
+/// Digits subset compiled into an image: the first `n` test images, 65 bytes each.
+fn digits_subset(task: &Task, n: usize) -> Vec<u8> {
+    let mut data = Vec::new();
+    if let Task::Digits { data: d, test, .. } = task {
+        for &k in test.iter().take(n) {
+            if let Some((img, label)) = d.get(k) {
+                data.extend_from_slice(img);
+                data.push(label);
+            }
+        }
+    }
+    data
+}
+
+/// Encode an image of `chip` (initial, or trained) for the task of `cfg`. With
+/// `inference`, the plan only tests (learning off) on `cfg.train.test_samples`
+/// samples; otherwise it is the configuration's own plan.
+pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec<u8>, BuildError> {
+    let task = build::task(cfg)?;
+    let learn = cfg.learning.engine != EngineKind::Off && !inference;
+    let tests = cfg.train.test_samples;
+    let mut plan = PlanSpec {
+        samples: cfg.task.samples,
+        epochs: cfg.train.epochs,
+        train_per_epoch: cfg.train.train_samples,
+        test_samples: if learn || inference { tests } else { 0 },
+        batch: cfg.learning.batch,
+        learn,
+    };
+    let subset;
+    let spec = match &task {
+        Task::Poisson { gen, steps } => TaskSpec::Poisson {
+            gen: *gen,
+            steps: *steps,
+        },
+        Task::Cue(c) => TaskSpec::Cue(*c),
+        Task::Digits { enc, window, .. } if !learn => {
+            subset = digits_subset(&task, tests as usize);
+            plan.test_samples = (subset.len() / DIGIT_BYTES) as u32;
+            TaskSpec::Digits {
+                enc: *enc,
+                window: *window,
+                data: &subset,
+            }
+        }
         _ => {
             return Err(BuildError {
                 file: cfg.origin.clone(),
                 field: "task.kind".into(),
                 message: format!(
-                    "{:?} cannot be exported yet; the firmware generates poisson and cue inputs",
+                    "{:?} cannot be exported for this plan; the firmware generates poisson and \
+                     cue inputs and runs digits inference (export a trained chip with \
+                     `neurochip run CONFIG --export FILE`)",
                     cfg.task.kind
                 ),
             })
         }
     };
-    Ok(AppSpec {
-        task,
-        plan: PlanSpec {
-            samples: cfg.task.samples,
-            epochs: cfg.train.epochs,
-            train_per_epoch: cfg.train.train_samples,
-            test_samples: cfg.train.test_samples,
-            batch: cfg.learning.batch,
-            learn: cfg.learning.engine != EngineKind::Off,
-        },
-    })
-}
-
-/// Encode the image of `cfg`.
-pub fn image_bytes(cfg: &Config) -> Result<Vec<u8>, BuildError> {
-    let (_, chip) = build::chip(cfg)?;
-    let app = app_spec(cfg)?;
+    let app = AppSpec { task: spec, plan };
     let err = |e: image::ImageError| BuildError {
         file: cfg.origin.clone(),
         field: "image".into(),
         message: e.to_string(),
     };
-    let mut app_buf = vec![0u8; 256];
+    let mut app_buf = vec![0u8; 128 + DIGIT_BYTES * tests as usize];
     let n = app.encode(&mut app_buf).map_err(err)?;
     app_buf.truncate(n);
     let (w16, w32, wu) = chip.arenas();
@@ -59,6 +87,48 @@ pub fn image_bytes(cfg: &Config) -> Result<Vec<u8>, BuildError> {
     let len = image::encode(&mut out, chip.config(), &app_buf, w16, w32, wu).map_err(err)?;
     out.truncate(len);
     Ok(out)
+}
+
+/// Encode the image of `cfg`'s initial chip and plan.
+pub fn image_bytes(cfg: &Config) -> Result<Vec<u8>, BuildError> {
+    let (_, chip) = build::chip(cfg)?;
+    encode_chip(cfg, &chip, false)
+}
+
+/// Run an image on the host exactly as the firmware does (the same run loop), and
+/// return the lines the firmware prints.
+pub fn run_image(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let d = image::decode(bytes).map_err(|e| e.to_string())?;
+    let cfg = d.config;
+    let app = AppSpec::decode(d.app).map_err(|e| e.to_string())?;
+    let mut chip = HostChip::from_image(d).map_err(|e| e.to_string())?;
+    let mut lines = vec![format!(
+        "neurochip firmware: {} inputs, {} neurons, {} readouts, learning {:?}",
+        cfg.n_in(),
+        cfg.n_rec(),
+        cfg.n_out(),
+        cfg.learning().engine
+    )];
+    let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; cfg.n_in()];
+    let mut sums = vec![0i64; cfg.n_out()];
+    let (c, mut mem) = chip.parts();
+    runner::run_app(c, &mut mem, &app, &mut x, &mut sums, |ev| {
+        lines.push(match ev {
+            Event::Sample { index, spikes } => format!("sample {index} spikes {spikes}"),
+            Event::Epoch {
+                epoch,
+                train_correct,
+                train_samples,
+                test_correct,
+                test_samples,
+            } => format!(
+                "epoch {epoch} train {train_correct}/{train_samples} test {test_correct}/{test_samples}"
+            ),
+        })
+    })
+    .map_err(|e| e.to_string())?;
+    lines.push(format!("digest {:016x}", chip.digest()));
+    Ok(lines)
 }
 
 /// Write `bytes` to `path` atomically: a temporary file beside it, fsync, rename. A

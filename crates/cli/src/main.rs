@@ -35,6 +35,10 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        /// After training, write the trained chip as an image that runs inference on the
+        /// test samples (digits: compiled into the image) for the firmware.
+        #[arg(long, value_name = "FILE")]
+        export: Option<PathBuf>,
     },
     /// Run the fixed-point chip beside the f64 reference on the same input and report
     /// how far they agree.
@@ -88,6 +92,13 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Run a chip image on the host exactly as the firmware runs it, and print the
+    /// same lines the firmware prints.
+    #[command(name = "run-image")]
+    RunImage {
+        /// Chip image file.
+        image: PathBuf,
+    },
     /// Print what a chip image holds (and check it).
     Inspect {
         /// Chip image file.
@@ -109,7 +120,12 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-fn train_cmd(cfg: &config::Config, j: bool, quiet: bool) -> ExitCode {
+fn train_cmd(
+    cfg: &config::Config,
+    j: bool,
+    quiet: bool,
+    export: Option<&std::path::Path>,
+) -> ExitCode {
     if !j {
         println!(
             "neurochip run: training {} ({:?} engine) on {:?}",
@@ -121,10 +137,26 @@ fn train_cmd(cfg: &config::Config, j: bool, quiet: bool) -> ExitCode {
             println!("{}", learn::epoch_line("chip", ep));
         }
     });
-    let (rep, _) = match res {
+    let (rep, chip) = match res {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
+    if let Some(path) = export {
+        let bytes = match neurochip::export::encode_chip(cfg, &chip, true) {
+            Ok(b) => b,
+            Err(e) => return fail(e),
+        };
+        if let Err(e) = neurochip::export::write_atomic(path, &bytes) {
+            return fail(format!("{}: cannot write the image: {e}", path.display()));
+        }
+        if !j {
+            println!(
+                "trained chip image: {} ({} bytes)",
+                path.display(),
+                bytes.len()
+            );
+        }
+    }
     if j {
         println!("{}", json(&rep));
         return ExitCode::SUCCESS;
@@ -208,13 +240,14 @@ fn main() -> ExitCode {
             json: j,
             steps,
             quiet,
+            export,
         } => {
             let cfg = match config::load(&config) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
             if cfg.learning.engine != config::EngineKind::Off {
-                return train_cmd(&cfg, j, quiet);
+                return train_cmd(&cfg, j, quiet, export.as_deref());
             }
             let rep = match sim::run(&cfg, steps) {
                 Ok(r) => r,
@@ -350,6 +383,21 @@ fn main() -> ExitCode {
             }
             println!("{}: {} bytes", output.display(), bytes.len());
             ExitCode::SUCCESS
+        }
+        Command::RunImage { image } => {
+            let bytes = match std::fs::read(&image) {
+                Ok(b) => b,
+                Err(e) => return fail(format!("{}: cannot read: {e}", image.display())),
+            };
+            match neurochip::export::run_image(&bytes) {
+                Ok(lines) => {
+                    for l in lines {
+                        println!("{l}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("{}: {e}", image.display())),
+            }
         }
         Command::Inspect { image } => {
             let bytes = match std::fs::read(&image) {

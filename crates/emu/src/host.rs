@@ -30,6 +30,24 @@ impl HostChip {
         Self { chip, w16, w32, wu }
     }
 
+    /// A chip loaded from a decoded image (fresh registers, the image's memories).
+    pub fn from_image(
+        d: neurochip_core::image::Decoded<'_>,
+    ) -> Result<Self, neurochip_core::image::ImageError> {
+        let cfg = d.config;
+        let l = cfg.layout();
+        let mut w16 = vec![0i16; l.words16()];
+        let mut w32 = vec![0i32; l.words32()];
+        let mut wu = vec![0u32; l.wordsu()];
+        d.load(&mut w16, &mut w32, &mut wu)?;
+        let chip = {
+            let mem = Memory::carve(&l, &mut w16, &mut w32, &mut wu)
+                .expect("arenas sized from the layout");
+            Chip::new(cfg, &mem).expect("memory carved for this config")
+        };
+        Ok(Self { chip, w16, w32, wu })
+    }
+
     /// The chip registers.
     pub fn chip(&self) -> &Chip {
         &self.chip

@@ -9,11 +9,15 @@
 use neurochip_core::image::{ImageError, Reader, Writer};
 
 use crate::cue::CueConfig;
+use crate::digits::{Image, RateEncoder, N_PIXELS};
 use crate::poisson::PoissonInput;
+
+/// Bytes per digit in the image: 64 pixels and the label.
+pub const DIGIT_BYTES: usize = N_PIXELS + 1;
 
 /// The task of an image.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum TaskSpec {
+pub enum TaskSpec<'a> {
     /// Poisson input, `steps` per sample, no target.
     Poisson {
         /// Generator.
@@ -23,6 +27,29 @@ pub enum TaskSpec {
     },
     /// Cue accumulation.
     Cue(CueConfig),
+    /// Digits compiled into the image (test subset), rate coded.
+    Digits {
+        /// Encoder.
+        enc: RateEncoder,
+        /// Steps at the end of a sample with a valid target.
+        window: u32,
+        /// `DIGIT_BYTES` per digit: 64 pixels, then the label.
+        data: &'a [u8],
+    },
+}
+
+impl TaskSpec<'_> {
+    /// Digit `k` of the compiled subset: pixels and label.
+    pub fn digit(&self, k: usize) -> Option<(Image, u8)> {
+        let TaskSpec::Digits { data, .. } = self else {
+            return None;
+        };
+        let start = k.checked_mul(DIGIT_BYTES)?;
+        let d = data.get(start..start.checked_add(DIGIT_BYTES)?)?;
+        let mut img = [0u8; N_PIXELS];
+        img.copy_from_slice(d.get(..N_PIXELS)?);
+        Some((img, *d.get(N_PIXELS)?))
+    }
 }
 
 /// What to do with the chip.
@@ -44,9 +71,9 @@ pub struct PlanSpec {
 
 /// Task and plan.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct AppSpec {
+pub struct AppSpec<'a> {
     /// The task.
-    pub task: TaskSpec,
+    pub task: TaskSpec<'a>,
     /// The plan.
     pub plan: PlanSpec,
 }
@@ -55,7 +82,7 @@ fn f32_bits(w: &mut Writer<'_>, v: f32) {
     w.u32(v.to_bits());
 }
 
-impl AppSpec {
+impl<'a> AppSpec<'a> {
     /// Encode into `out`; returns the bytes written (or needed, as an error).
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ImageError> {
         let mut w = Writer::new(out);
@@ -78,6 +105,16 @@ impl AppSpec {
                 w.u32(c.channels_per_pop as u32);
                 f32_bits(&mut w, c.dt_ms);
                 w.u64(c.seed);
+            }
+            TaskSpec::Digits { enc, window, data } => {
+                w.u8(2);
+                w.u32(enc.steps);
+                f32_bits(&mut w, enc.max_rate_hz);
+                f32_bits(&mut w, enc.dt_ms);
+                w.u64(enc.seed);
+                w.u32(window);
+                w.u32((data.len() / DIGIT_BYTES) as u32);
+                w.bytes(data);
             }
         }
         let p = self.plan;
@@ -102,7 +139,7 @@ impl AppSpec {
     }
 
     /// Decode and check.
-    pub fn decode(bytes: &[u8]) -> Result<Self, ImageError> {
+    pub fn decode(bytes: &'a [u8]) -> Result<Self, ImageError> {
         let mut r = Reader::new(bytes);
         let f = |r: &mut Reader<'_>, field| r.u32(field).map(f32::from_bits);
         let task = match r.u8("app.kind")? {
@@ -138,6 +175,21 @@ impl AppSpec {
                 c.check()
                     .map_err(|_| ImageError::Field { field: "app.cue" })?;
                 TaskSpec::Cue(c)
+            }
+            2 => {
+                let enc = RateEncoder {
+                    steps: r.u32("app.digits.steps")?,
+                    max_rate_hz: f(&mut r, "app.digits.max_rate_hz")?,
+                    dt_ms: f(&mut r, "app.digits.dt_ms")?,
+                    seed: r.u64("app.digits.seed")?,
+                };
+                enc.check().map_err(|_| ImageError::Field {
+                    field: "app.digits",
+                })?;
+                let window = r.u32("app.digits.window")?;
+                let n = r.u32("app.digits.count")? as usize;
+                let data = r.bytes(n.saturating_mul(DIGIT_BYTES), "app.digits.data")?;
+                TaskSpec::Digits { enc, window, data }
             }
             _ => return Err(ImageError::Field { field: "app.kind" }),
         };

@@ -112,7 +112,7 @@ pub enum Event {
 fn task_sample(
     chip: &mut Chip,
     mem: &mut Memory<'_>,
-    task: &TaskSpec,
+    task: &TaskSpec<'_>,
     id: u64,
     learn: Learn,
     x: &mut Spikes,
@@ -167,6 +167,44 @@ fn task_sample(
             )?;
             Ok((argmax(sums) == Some(label), spikes))
         }
+        TaskSpec::Digits { enc, window, .. } => {
+            // Test ids address the compiled subset; inference ids directly.
+            let k = if id >= TEST_BASE {
+                id.wrapping_sub(TEST_BASE)
+            } else {
+                id
+            };
+            let Some((img, label)) = task.digit(k as usize) else {
+                return Ok((false, 0));
+            };
+            let label = usize::from(label);
+            let (steps, window) = (enc.steps, *window);
+            run_sample(
+                chip,
+                mem,
+                steps,
+                x,
+                &mut vals,
+                |t, x| enc.spikes(&img, id, t, x),
+                |t, _| {
+                    if t.saturating_add(window) >= steps {
+                        Want::Class(label)
+                    } else {
+                        Want::None
+                    }
+                },
+                learn,
+                |_, m, w| {
+                    spikes = spikes.wrapping_add(m.z.count_ones() as u64);
+                    if w != Want::None {
+                        for (acc, &y) in sums.iter_mut().zip(m.y.iter()) {
+                            *acc = acc.wrapping_add(i64::from(y));
+                        }
+                    }
+                },
+            )?;
+            Ok((argmax(sums) == Some(label), spikes))
+        }
     }
 }
 
@@ -175,12 +213,29 @@ fn task_sample(
 pub fn run_app(
     chip: &mut Chip,
     mem: &mut Memory<'_>,
-    app: &AppSpec,
+    app: &AppSpec<'_>,
     x: &mut Spikes,
     sums: &mut [i64],
     mut report: impl FnMut(Event),
 ) -> Result<(), StepError> {
     let p = app.plan;
+    if !p.learn && p.test_samples > 0 {
+        // Inference on the test samples: one report with epoch 0.
+        let mut test_correct = 0u32;
+        for i in 0..p.test_samples {
+            let id = TEST_BASE.wrapping_add(u64::from(i));
+            let (ok, _) = task_sample(chip, mem, &app.task, id, Learn::Off, x, sums)?;
+            test_correct = test_correct.wrapping_add(u32::from(ok));
+        }
+        report(Event::Epoch {
+            epoch: 0,
+            train_correct: 0,
+            train_samples: 0,
+            test_correct,
+            test_samples: p.test_samples,
+        });
+        return Ok(());
+    }
     if !p.learn {
         for s in 0..p.samples {
             let (_, spikes) = task_sample(chip, mem, &app.task, u64::from(s), Learn::Off, x, sums)?;

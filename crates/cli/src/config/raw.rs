@@ -1,0 +1,116 @@
+//! The file as written: every key optional, unknown keys refused. Defaults and range
+//! checks are applied afterwards (`check.rs`), so their errors are ours.
+
+use serde::Deserialize;
+
+use super::{ApplyMode, EngineKind, FeedbackKind, NeuronModel, RoundingMode, TaskKind};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFile {
+    pub name: Option<String>,
+    pub seed: Option<u64>,
+    pub chip: Option<RawChip>,
+    pub formats: Option<RawFormats>,
+    pub network: Option<RawNetwork>,
+    pub task: Option<RawTask>,
+    pub learning: Option<RawLearning>,
+    pub train: Option<RawTrain>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawChip {
+    pub max_inputs: Option<u32>,
+    pub max_neurons: Option<u32>,
+    pub max_outputs: Option<u32>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFormats {
+    pub membrane_bits: Option<u32>,
+    pub membrane_frac: Option<u32>,
+    pub weight_bits: Option<u32>,
+    pub trace_bits: Option<u32>,
+    pub trace_frac: Option<u32>,
+    pub readout_bits: Option<u32>,
+    pub readout_frac: Option<u32>,
+    pub rounding: Option<RoundingMode>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawNetwork {
+    pub inputs: Option<u32>,
+    pub neurons: Option<u32>,
+    pub outputs: Option<u32>,
+    pub model: Option<NeuronModel>,
+    pub alif_fraction: Option<f64>,
+    pub dt_ms: Option<f64>,
+    pub tau_m_ms: Option<f64>,
+    pub tau_a_ms: Option<f64>,
+    pub tau_out_ms: Option<f64>,
+    pub threshold: Option<f64>,
+    pub beta: Option<f64>,
+    pub refractory_steps: Option<u32>,
+    pub connectivity: Option<f64>,
+    pub input_connectivity: Option<f64>,
+    pub excitatory_fraction: Option<f64>,
+    pub w_in_scale: Option<f64>,
+    pub w_rec_scale: Option<f64>,
+    pub w_out_scale: Option<f64>,
+    pub tau_m_spread: Option<f64>,
+    pub threshold_spread: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTask {
+    pub kind: Option<TaskKind>,
+    pub samples: Option<u32>,
+    pub steps: Option<u32>,
+    pub rate_hz: Option<f64>,
+    pub n_cues: Option<u32>,
+    pub cue_ms: Option<u32>,
+    pub gap_ms: Option<u32>,
+    pub delay_ms: Option<u32>,
+    pub recall_ms: Option<u32>,
+    pub cue_rate_hz: Option<f64>,
+    pub bg_rate_hz: Option<f64>,
+    pub pattern_rate_hz: Option<f64>,
+    pub pattern_ms: Option<u32>,
+    pub max_rate_hz: Option<f64>,
+    pub window: Option<u32>,
+    pub data: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLearning {
+    pub engine: Option<EngineKind>,
+    pub apply: Option<ApplyMode>,
+    pub batch: Option<u32>,
+    pub eta: Option<f64>,
+    pub eta_in: Option<f64>,
+    pub eta_rec: Option<f64>,
+    pub eta_out: Option<f64>,
+    pub eta_bias: Option<f64>,
+    pub elig_bits: Option<u32>,
+    pub elig_frac: Option<u32>,
+    pub psi_levels: Option<u32>,
+    pub gamma: Option<f64>,
+    pub feedback: Option<FeedbackKind>,
+    pub reg_strength: Option<f64>,
+    pub reg_rate_hz: Option<f64>,
+    pub learn_readout: Option<bool>,
+    pub learn_hidden: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTrain {
+    pub epochs: Option<u32>,
+    pub train_samples: Option<u32>,
+    pub test_samples: Option<u32>,
+}

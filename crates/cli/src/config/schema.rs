@@ -1,0 +1,238 @@
+//! What each key allows: one table that both the type errors (from TOML) and the range
+//! checks (after reading) take their "allowed ..." text from.
+
+/// What a key accepts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Rule {
+    /// A table (`[section]`).
+    Section,
+    /// A whole number in `lo..=hi`.
+    Int { lo: u64, hi: u64 },
+    /// A finite number above `lo` (or at least `lo` when `lo_closed`), at most `hi`
+    /// (`hi` infinite: no upper bound).
+    Float { lo: f64, lo_closed: bool, hi: f64 },
+    /// One of these strings.
+    Choice(&'static [&'static str]),
+    /// Any string.
+    Text,
+    /// `true` or `false`.
+    Bool,
+}
+
+/// One key of the schema: its dotted path, its rule, and (for bounds that depend on
+/// other keys) the text that replaces the rule's own "allowed ...".
+pub(super) struct Field {
+    pub path: &'static str,
+    pub rule: Rule,
+    pub note: Option<&'static str>,
+}
+
+const fn int(lo: u64, hi: u64) -> Rule {
+    Rule::Int { lo, hi }
+}
+/// Finite and `> lo`.
+const fn above(lo: f64, hi: f64) -> Rule {
+    Rule::Float {
+        lo,
+        lo_closed: false,
+        hi,
+    }
+}
+/// Finite and `>= lo`.
+const fn from(lo: f64, hi: f64) -> Rule {
+    Rule::Float {
+        lo,
+        lo_closed: true,
+        hi,
+    }
+}
+const INF: f64 = f64::INFINITY;
+
+/// Neuron models, as written in the file.
+pub(super) const MODELS: &[&str] = &["lif", "alif", "lsnn"];
+/// Rounding modes.
+pub(super) const ROUNDINGS: &[&str] = &["truncate", "nearest", "stochastic"];
+/// Task kinds.
+pub(super) const TASKS: &[&str] = &["poisson", "cue", "pattern", "store_recall", "digits"];
+/// Learning engines.
+pub(super) const ENGINES: &[&str] = &["off", "exact", "light"];
+/// When learning updates are applied.
+pub(super) const APPLY: &[&str] = &["online", "sample"];
+/// Feedback weights.
+pub(super) const FEEDBACK: &[&str] = &["symmetric", "random"];
+
+macro_rules! fields {
+    ($($path:literal => $rule:expr $(, $note:literal)?;)*) => {
+        &[$(Field { path: $path, rule: $rule, note: fields!(@note $($note)?) }),*]
+    };
+    (@note) => { None };
+    (@note $n:literal) => { Some($n) };
+}
+
+/// Every key a configuration may hold.
+pub(super) const FIELDS: &[Field] = fields! {
+    "name" => Rule::Text;
+    "seed" => int(0, u64::MAX);
+    "chip" => Rule::Section;
+    "chip.max_inputs" => int(1, 4096);
+    "chip.max_neurons" => int(1, 4096);
+    "chip.max_outputs" => int(1, 4096);
+    "formats" => Rule::Section;
+    "formats.membrane_bits" => int(8, 24);
+    "formats.membrane_frac" => int(0, 22), "allowed 0..=membrane_bits - 2";
+    "formats.weight_bits" => int(2, 16);
+    "formats.trace_bits" => int(6, 16);
+    "formats.trace_frac" => int(0, 16), "allowed 0..=trace_bits";
+    "formats.readout_bits" => int(8, 31);
+    "formats.readout_frac" => int(0, 29), "allowed 0..=readout_bits - 2";
+    "formats.rounding" => Rule::Choice(ROUNDINGS);
+    "network" => Rule::Section;
+    "network.inputs" => int(1, 4096), "allowed 1..=chip.max_inputs (256 unless [chip] says otherwise)";
+    "network.neurons" => int(1, 4096), "allowed 1..=chip.max_neurons (256 unless [chip] says otherwise)";
+    "network.outputs" => int(1, 4096), "allowed 1..=chip.max_outputs (16 unless [chip] says otherwise)";
+    "network.model" => Rule::Choice(MODELS);
+    "network.alif_fraction" => from(0.0, 1.0);
+    "network.dt_ms" => above(0.0, 1000.0);
+    "network.tau_m_ms" => above(0.0, INF);
+    "network.tau_a_ms" => above(0.0, INF);
+    "network.tau_out_ms" => above(0.0, INF);
+    "network.threshold" => above(0.0, INF);
+    "network.beta" => from(0.0, INF);
+    "network.refractory_steps" => int(0, 255);
+    "network.connectivity" => above(0.0, 1.0);
+    "network.input_connectivity" => above(0.0, 1.0);
+    "network.excitatory_fraction" => from(0.0, 1.0);
+    "network.w_in_scale" => from(0.0, INF);
+    "network.w_rec_scale" => from(0.0, INF);
+    "network.w_out_scale" => from(0.0, INF);
+    "network.tau_m_spread" => from(0.0, INF);
+    "network.threshold_spread" => from(0.0, INF);
+    "task" => Rule::Section;
+    "task.kind" => Rule::Choice(TASKS);
+    "task.samples" => int(1, 1_000_000);
+    "task.steps" => int(1, 10_000_000);
+    "task.rate_hz" => from(0.0, INF);
+    "task.n_cues" => int(1, 31), "allowed: an odd number in 1..=31";
+    "task.cue_ms" => int(1, 100_000);
+    "task.gap_ms" => int(0, 100_000);
+    "task.delay_ms" => int(0, 1_000_000);
+    "task.recall_ms" => int(1, 100_000);
+    "task.cue_rate_hz" => from(0.0, INF);
+    "task.bg_rate_hz" => from(0.0, INF);
+    "task.pattern_rate_hz" => from(0.0, INF);
+    "task.pattern_ms" => int(1, 1_000_000);
+    "task.max_rate_hz" => from(0.0, INF);
+    "task.window" => int(1, 10_000_000);
+    "task.data" => Rule::Text;
+    "learning" => Rule::Section;
+    "learning.engine" => Rule::Choice(ENGINES);
+    "learning.apply" => Rule::Choice(APPLY);
+    "learning.batch" => int(1, 1_000_000);
+    "learning.eta" => from(0.0, 1e6);
+    "learning.eta_in" => from(0.0, 1e6);
+    "learning.eta_rec" => from(0.0, 1e6);
+    "learning.eta_out" => from(0.0, 1e6);
+    "learning.eta_bias" => from(0.0, 1e6);
+    "learning.elig_bits" => int(8, 31);
+    "learning.elig_frac" => int(0, 29), "allowed 0..=elig_bits - 2";
+    "learning.psi_levels" => int(2, 16);
+    "learning.gamma" => from(0.0, 100.0);
+    "learning.feedback" => Rule::Choice(FEEDBACK);
+    "learning.reg_strength" => from(0.0, 1e9);
+    "learning.reg_rate_hz" => from(0.0, 1000.0);
+    "learning.learn_readout" => Rule::Bool;
+    "learning.learn_hidden" => Rule::Bool;
+    "train" => Rule::Section;
+    "train.epochs" => int(0, 100_000);
+    "train.train_samples" => int(1, 100_000_000);
+    "train.test_samples" => int(0, 100_000_000);
+};
+
+/// The schema entry of `path`.
+pub(super) fn field(path: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.path == path)
+}
+
+/// The keys directly under `section` (`""`: the top level).
+pub(super) fn keys_of(section: &str) -> Vec<&'static str> {
+    FIELDS
+        .iter()
+        .filter_map(|f| match f.path.rsplit_once('.') {
+            Some((s, k)) if s == section => Some(k),
+            None if section.is_empty() => Some(f.path),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Rule {
+    /// "allowed ..." for this rule.
+    pub(super) fn allowed(&self) -> String {
+        match *self {
+            Rule::Section => "allowed: a table of keys".into(),
+            Rule::Int { lo, hi } => format!("allowed {lo}..={hi}"),
+            Rule::Float { lo, lo_closed, hi } => {
+                let op = if lo_closed { ">=" } else { ">" };
+                if hi.is_infinite() {
+                    format!("allowed: a finite number {op} {lo}")
+                } else {
+                    let open = if lo_closed { '[' } else { '(' };
+                    format!("allowed: a number in {open}{lo}, {hi}]")
+                }
+            }
+            Rule::Choice(names) => format!("allowed: {}", names.join(", ")),
+            Rule::Text => "allowed: a string in quotes".into(),
+            Rule::Bool => "allowed: true or false".into(),
+        }
+    }
+
+    /// What TOML type this rule expects, for "wrong type" messages.
+    pub(super) fn expects(&self) -> &'static str {
+        match self {
+            Rule::Section => "a table",
+            Rule::Int { .. } => "an integer",
+            Rule::Float { .. } => "a number",
+            Rule::Choice(_) | Rule::Text => "a string",
+            Rule::Bool => "true or false",
+        }
+    }
+
+    /// Whether `v` satisfies a `Float` rule (other rules: always).
+    pub(super) fn admits(&self, v: f64) -> bool {
+        match *self {
+            Rule::Float { lo, lo_closed, hi } => {
+                v.is_finite() && (if lo_closed { v >= lo } else { v > lo }) && v <= hi
+            }
+            _ => true,
+        }
+    }
+}
+
+impl Field {
+    /// "allowed ..." for this key.
+    pub(super) fn allowed(&self) -> String {
+        match self.note {
+            Some(n) => n.to_string(),
+            None => self.rule.allowed(),
+        }
+    }
+}
+
+/// The candidate closest to `word`, if it is close enough to be a likely typo.
+pub(super) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(s, _)| *s >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// A key named `key` in another section than `section` (e.g. `chip.max_neurons` for a
+/// `max_neurons` written under `[network]`).
+pub(super) fn elsewhere(section: &str, key: &str) -> Option<&'static str> {
+    FIELDS.iter().map(|f| f.path).find(|p| {
+        let (s, k) = p.rsplit_once('.').unwrap_or(("", p));
+        k == key && s != section
+    })
+}
