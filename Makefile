@@ -42,6 +42,7 @@ lint: toolchain
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release --no-default-features --features stm32f411 -- -D warnings
+	cd $(FW_DIR) && $(CARGO) clippy --release --features persist,cost -- -D warnings
 
 ## nostd: the core and the task generators build for the microcontroller, without std.
 nostd: toolchain

@@ -113,6 +113,10 @@ fn run() -> bool {
     let Ok(mut chip) = Chip::new(cfg, &mem) else {
         return false;
     };
+    #[cfg(feature = "persist")]
+    if let Some(ok) = persist_demo::restore_at_boot(cfg, &mut mem) {
+        return ok;
+    }
     if cfg.n_in() > MAX_INPUTS || cfg.n_out() > MAX_OUTPUTS {
         out!("error: the image has more inputs or readouts than this firmware buffers");
         return false;
@@ -150,6 +154,8 @@ fn run() -> bool {
         return false;
     }
     out!("digest {:016x}", chip.digest());
+    #[cfg(feature = "persist")]
+    persist_demo::save_and_reset(&chip, &mem);
     #[cfg(feature = "cost")]
     cost(&mut chip, &mut mem, &app, x);
     true
@@ -210,6 +216,10 @@ fn cost(chip: &mut Chip, mem: &mut Memory<'_>, app: &AppSpec, x: &mut neurochip_
             match &app.task {
                 TaskSpec::Poisson { gen, .. } => gen.spikes(0, t, x),
                 TaskSpec::Cue(c) => c.sample(0).spikes(t, x),
+                TaskSpec::Digits { enc, .. } => match app.task.digit(0) {
+                    Some((img, _)) => enc.spikes(&img, 0, t, x),
+                    None => x.fill(false),
+                },
             }
             let _ = chip.step(mem, x);
             if learn {
@@ -225,4 +235,118 @@ fn cost(chip: &mut Chip, mem: &mut Memory<'_>, app: &AppSpec, x: &mut neurochip_
 fn panic(_: &PanicInfo) -> ! {
     out!("error: panic");
     exit(false)
+}
+
+/// Learned state across a reset, on QEMU: the A/B slots of `neurochip_core::persist`
+/// live in a RAM region that the reset handler does not touch (`.uninit`), so a warm
+/// reset (SYSRESETREQ) keeps it, like flash keeps it across power cycles.
+#[cfg(feature = "persist")]
+mod persist_demo {
+    use core::mem::MaybeUninit;
+
+    use embedded_storage::nor_flash::{
+        ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+    };
+    use neurochip_core::persist::{newest, restore, save};
+    use neurochip_core::{Chip, ChipConfig, Memory};
+
+    const SLOT: usize = 256 * 1024;
+
+    #[link_section = ".uninit.NEUROCHIP_SLOTS"]
+    static mut SLOTS: MaybeUninit<[u8; 2 * SLOT]> = MaybeUninit::uninit();
+
+    /// The slots as NOR flash: erase sets 0xFF, writes clear bits.
+    pub struct RamFlash(&'static mut [u8; 2 * SLOT]);
+
+    #[derive(Debug)]
+    pub struct Error;
+    impl NorFlashError for Error {
+        fn kind(&self) -> NorFlashErrorKind {
+            NorFlashErrorKind::OutOfBounds
+        }
+    }
+    impl ErrorType for RamFlash {
+        type Error = Error;
+    }
+    impl ReadNorFlash for RamFlash {
+        const READ_SIZE: usize = 1;
+        fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Error> {
+            let o = offset as usize;
+            let src = self.0.get(o..o + bytes.len()).ok_or(Error)?;
+            bytes.copy_from_slice(src);
+            Ok(())
+        }
+        fn capacity(&self) -> usize {
+            2 * SLOT
+        }
+    }
+    impl NorFlash for RamFlash {
+        const WRITE_SIZE: usize = 1;
+        const ERASE_SIZE: usize = 1;
+        fn erase(&mut self, from: u32, to: u32) -> Result<(), Error> {
+            self.0
+                .get_mut(from as usize..to as usize)
+                .ok_or(Error)?
+                .fill(0xFF);
+            Ok(())
+        }
+        fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Error> {
+            let o = offset as usize;
+            let dst = self.0.get_mut(o..o + bytes.len()).ok_or(Error)?;
+            for (d, b) in dst.iter_mut().zip(bytes) {
+                *d &= *b;
+            }
+            Ok(())
+        }
+    }
+
+    fn flash() -> RamFlash {
+        // SAFETY: the firmware is single-threaded, `flash()` is called at most once per
+        // boot phase and the reference does not outlive it; every bit pattern is a
+        // valid `[u8; N]`, and the region's content is only trusted after its CRC.
+        #[allow(unsafe_code, static_mut_refs)]
+        let bytes = unsafe { SLOTS.assume_init_mut() };
+        RamFlash(bytes)
+    }
+
+    /// At boot: if a valid snapshot exists, restore it, check it and report
+    /// (`Some(status)` ends the run); otherwise `None` (first boot).
+    pub fn restore_at_boot(cfg: ChipConfig, mem: &mut Memory<'_>) -> Option<bool> {
+        let mut f = flash();
+        let (_, seq, _) = newest(&mut f, SLOT)?;
+        match restore(&mut f, SLOT, cfg, mem) {
+            Ok(chip) => {
+                out!(
+                    "restored snapshot seq {} step {} digest {:016x}",
+                    seq,
+                    chip.steps(),
+                    chip.digest()
+                );
+                Some(true)
+            }
+            Err(e) => {
+                out!("error: snapshot refused: {}", e);
+                Some(false)
+            }
+        }
+    }
+
+    /// After the plan: save the state, then reset the core (the slots survive).
+    pub fn save_and_reset(chip: &Chip, mem: &Memory<'_>) {
+        let mut f = flash();
+        match save(&mut f, SLOT, chip, mem) {
+            Ok(seq) => out!(
+                "saved snapshot seq {} step {} digest {:016x}",
+                seq,
+                chip.steps(),
+                chip.digest()
+            ),
+            Err(e) => {
+                out!("error: snapshot not saved: {}", e);
+                return;
+            }
+        }
+        out!("reset");
+        cortex_m::peripheral::SCB::sys_reset();
+    }
 }

@@ -66,7 +66,12 @@ fn sizes() -> String {
 
 /// Build the firmware around `image` and run it under QEMU: (exit code, stdout).
 fn run_firmware(image: &Path) -> (i32, String) {
-    build_firmware(image, &[]);
+    run_firmware_with(image, &[])
+}
+
+/// The same with extra cargo arguments (features).
+fn run_firmware_with(image: &Path, features: &[&str]) -> (i32, String) {
+    build_firmware(image, features);
     let elf = firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
     let out = Command::new("qemu-system-arm")
         .args([
@@ -212,8 +217,24 @@ fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
         };
         assert!(err.contains(msg), "{what}: host says {err}");
     }
-    // Footprint of the default image in both board profiles, tracked in a golden file.
+    // Learned state across a reset: the firmware saves its state to the A/B slots,
+    // resets the core, and at boot restores the newest valid slot.
     let default = firmware_dir().join("images/default.img");
+    let (code, out) = run_firmware_with(&default, &["--features", "persist"]);
+    assert_eq!(code, 0, "persist: {out}");
+    let saved = out
+        .lines()
+        .find_map(|l| l.strip_prefix("saved snapshot "))
+        .expect("saved");
+    let restored = out
+        .lines()
+        .find_map(|l| l.strip_prefix("restored snapshot "))
+        .expect("restored");
+    assert_eq!(
+        saved, restored,
+        "the restored registers equal the saved ones"
+    );
+    // Footprint of the default image in both board profiles, tracked in a golden file.
     build_firmware(&default, &[]);
     let qemu = sizes();
     build_firmware(

@@ -1,0 +1,356 @@
+//! From the file as written to a checked [`Config`]: defaults filled in, every range
+//! and cross-key constraint checked, each error pointed at the key it is about.
+
+use std::path::Path;
+
+use super::error::ConfigError;
+use super::raw::RawFile;
+use super::schema::{self, Rule};
+use super::source::Source;
+use super::{
+    ApplyMode, Chip, Config, EngineKind, FeedbackKind, Formats, Learning, Network, NeuronModel,
+    RoundingMode, Task, TaskKind, Train,
+};
+
+type Result<T> = std::result::Result<T, ConfigError>;
+
+impl Source<'_> {
+    /// How `v` reads in a message: as written in the file, else `{v} (the default)`.
+    fn shown(&self, path: &str, v: impl std::fmt::Display) -> String {
+        self.literal(path)
+            .unwrap_or_else(|| format!("{v} (the default)"))
+    }
+
+    /// A whole number in the range of its schema rule.
+    fn uint(&self, path: &str, v: Option<u32>, default: u32) -> Result<u32> {
+        let v = v.unwrap_or(default);
+        match schema::field(path) {
+            Some(f) => match f.rule {
+                Rule::Int { lo, hi } if !(lo..=hi).contains(&u64::from(v)) => Err(self.error(
+                    path,
+                    format!("{} is out of range; {}", self.shown(path, v), f.allowed()),
+                )),
+                _ => Ok(v),
+            },
+            None => Ok(v),
+        }
+    }
+
+    /// A whole number in `lo..=hi`, bounds that depend on other keys (`why` names them).
+    fn uint_in(&self, path: &str, v: u32, lo: u32, hi: u32, why: &str) -> Result<u32> {
+        if (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(self.error(
+                path,
+                format!(
+                    "{} is out of range; allowed {lo}..={hi} ({why})",
+                    self.shown(path, v)
+                ),
+            ))
+        }
+    }
+
+    /// A finite number in the range of its schema rule.
+    fn float(&self, path: &str, v: Option<f64>, default: f64) -> Result<f64> {
+        let v = v.unwrap_or(default);
+        let Some(f) = schema::field(path) else {
+            return Ok(v);
+        };
+        if f.rule.admits(v) {
+            return Ok(v);
+        }
+        let shown = self.shown(path, v);
+        let what = if v.is_nan() {
+            format!("{shown} is not a number")
+        } else if v.is_infinite() {
+            format!("{shown} is infinite")
+        } else {
+            format!("{shown} is out of range")
+        };
+        Err(self.error(path, format!("{what}; {}", f.allowed())))
+    }
+
+    /// A required key that is not there.
+    fn missing(&self, path: &str, what: &str) -> ConfigError {
+        let allowed = schema::field(path).map(|f| f.allowed()).unwrap_or_default();
+        self.error(path, format!("missing: {what}; {allowed}"))
+    }
+
+    /// A network size: required, at least 1, within the chip.
+    fn size(&self, key: &str, v: Option<u32>, limit_key: &str, limit: u32) -> Result<u32> {
+        let path = format!("network.{key}");
+        let v = v.ok_or_else(|| {
+            self.error(
+                &path,
+                format!(
+                    "missing: [network] needs `{key}`, the number of {}; allowed 1..={limit} \
+                     (chip.{limit_key})",
+                    noun(key)
+                ),
+            )
+        })?;
+        let chip = if self.has(&format!("chip.{limit_key}")) {
+            format!("chip.{limit_key} = {limit}")
+        } else {
+            format!("chip.{limit_key} = {limit} (the default)")
+        };
+        if v == 0 {
+            return Err(self.error(&path, format!("0 is out of range; allowed 1..={limit}")));
+        }
+        if v > limit {
+            return Err(self.error(
+                &path,
+                format!(
+                    "{v} does not fit the chip: {chip}; allowed 1..={limit}, or raise \
+                     chip.{limit_key} in [chip] (up to 4096)"
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// Input rates must be at most one spike per step.
+    fn rate_fits_dt(&self, path: &str, rate_hz: f64, dt_ms: f64) -> Result<()> {
+        let max = 1000.0 / dt_ms;
+        if rate_hz <= max {
+            return Ok(());
+        }
+        Err(self.error(
+            path,
+            format!(
+                "{} Hz is more than one spike per step at network.dt_ms = {dt_ms}; allowed: \
+                 0..={max} Hz at this dt (rate_hz * dt_ms / 1000 <= 1)",
+                self.shown(path, rate_hz)
+            ),
+        ))
+    }
+}
+
+fn noun(key: &str) -> &'static str {
+    match key {
+        "inputs" => "input channels",
+        "neurons" => "recurrent neurons",
+        _ => "readout outputs",
+    }
+}
+
+/// The default name: the file stem of `origin`.
+fn stem(origin: &str) -> String {
+    Path::new(origin)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "chip".into())
+}
+
+/// Check `raw` and fill in every default.
+pub(super) fn config(raw: RawFile, src: &Source<'_>) -> Result<Config> {
+    let chip = chip(&raw, src)?;
+    let formats = formats(&raw, src)?;
+    let network = network(&raw, src, &chip)?;
+    let task = task(&raw, src, network.dt_ms)?;
+    let learning = learning(&raw, src)?;
+    let train = train(&raw, src)?;
+    Ok(Config {
+        name: raw.name.unwrap_or_else(|| stem(src.origin)),
+        origin: src.origin.to_string(),
+        seed: raw.seed.unwrap_or(1),
+        chip,
+        formats,
+        network,
+        task,
+        learning,
+        train,
+    })
+}
+
+fn chip(raw: &RawFile, src: &Source<'_>) -> Result<Chip> {
+    let c = raw.chip.as_ref();
+    Ok(Chip {
+        max_inputs: src.uint("chip.max_inputs", c.and_then(|c| c.max_inputs), 256)?,
+        max_neurons: src.uint("chip.max_neurons", c.and_then(|c| c.max_neurons), 256)?,
+        max_outputs: src.uint("chip.max_outputs", c.and_then(|c| c.max_outputs), 16)?,
+    })
+}
+
+fn formats(raw: &RawFile, src: &Source<'_>) -> Result<Formats> {
+    let f = raw.formats.as_ref();
+    let get = |k: fn(&super::raw::RawFormats) -> Option<u32>| f.and_then(k);
+    let mb = src.uint("formats.membrane_bits", get(|f| f.membrane_bits), 16)?;
+    let tb = src.uint("formats.trace_bits", get(|f| f.trace_bits), 12)?;
+    let rb = src.uint("formats.readout_bits", get(|f| f.readout_bits), 16)?;
+    Ok(Formats {
+        membrane_bits: mb,
+        membrane_frac: src.uint_in(
+            "formats.membrane_frac",
+            get(|f| f.membrane_frac).unwrap_or(mb - 6),
+            0,
+            mb - 2,
+            &format!("membrane_bits - 2, membrane_bits = {mb}"),
+        )?,
+        weight_bits: src.uint("formats.weight_bits", get(|f| f.weight_bits), 8)?,
+        trace_bits: tb,
+        trace_frac: src.uint_in(
+            "formats.trace_frac",
+            get(|f| f.trace_frac).unwrap_or(tb - 4),
+            0,
+            tb,
+            &format!("at most trace_bits = {tb}"),
+        )?,
+        readout_bits: rb,
+        readout_frac: src.uint_in(
+            "formats.readout_frac",
+            get(|f| f.readout_frac).unwrap_or(rb - 8),
+            0,
+            rb - 2,
+            &format!("readout_bits - 2, readout_bits = {rb}"),
+        )?,
+        rounding: f
+            .and_then(|f| f.rounding)
+            .unwrap_or(RoundingMode::Nearest),
+    })
+}
+
+fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
+    let Some(n) = &raw.network else {
+        return Err(ConfigError::field(
+            src.origin,
+            Some("network"),
+            "missing section [network]; a chip configuration needs [network] with `inputs`, \
+             `neurons` and `outputs` (e.g. 40, 100, 2), see examples/lif.toml",
+        ));
+    };
+    let fl = |k: &str, v: Option<f64>, d: f64| src.float(&format!("network.{k}"), v, d);
+    Ok(Network {
+        inputs: src.size("inputs", n.inputs, "max_inputs", chip.max_inputs)?,
+        neurons: src.size("neurons", n.neurons, "max_neurons", chip.max_neurons)?,
+        outputs: src.size("outputs", n.outputs, "max_outputs", chip.max_outputs)?,
+        model: n.model.unwrap_or(NeuronModel::Lif),
+        alif_fraction: fl("alif_fraction", n.alif_fraction, 0.5)?,
+        dt_ms: fl("dt_ms", n.dt_ms, 1.0)?,
+        tau_m_ms: fl("tau_m_ms", n.tau_m_ms, 20.0)?,
+        tau_a_ms: fl("tau_a_ms", n.tau_a_ms, 2000.0)?,
+        tau_out_ms: fl("tau_out_ms", n.tau_out_ms, 20.0)?,
+        threshold: fl("threshold", n.threshold, 1.0)?,
+        beta: fl("beta", n.beta, 0.07)?,
+        refractory_steps: src.uint("network.refractory_steps", n.refractory_steps, 2)?,
+        connectivity: fl("connectivity", n.connectivity, 1.0)?,
+        input_connectivity: fl("input_connectivity", n.input_connectivity, 1.0)?,
+        excitatory_fraction: match n.excitatory_fraction {
+            Some(v) => Some(fl("excitatory_fraction", Some(v), v)?),
+            None => None,
+        },
+        w_in_scale: fl("w_in_scale", n.w_in_scale, 1.0)?,
+        w_rec_scale: fl("w_rec_scale", n.w_rec_scale, 1.0)?,
+        w_out_scale: fl("w_out_scale", n.w_out_scale, 1.0)?,
+        tau_m_spread: fl("tau_m_spread", n.tau_m_spread, 0.0)?,
+        threshold_spread: fl("threshold_spread", n.threshold_spread, 0.0)?,
+    })
+}
+
+fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
+    let Some(t) = &raw.task else {
+        return Err(ConfigError::field(
+            src.origin,
+            Some("task"),
+            format!(
+                "missing section [task]; a chip configuration needs [task] with `kind`, one of {}",
+                schema::TASKS.join(", ")
+            ),
+        ));
+    };
+    let Some(kind) = t.kind else {
+        return Err(src.missing("task.kind", "[task] needs `kind`, the input the chip runs on"));
+    };
+    let n_cues = src.uint("task.n_cues", t.n_cues, 7)?;
+    if n_cues % 2 == 0 {
+        return Err(src.error(
+            "task.n_cues",
+            format!("{n_cues} is even; allowed: an odd number in 1..=31 (no ties)"),
+        ));
+    }
+    let fl = |k: &str, v: Option<f64>, d: f64| src.float(&format!("task.{k}"), v, d);
+    let int = |k: &str, v: Option<u32>, d: u32| src.uint(&format!("task.{k}"), v, d);
+    let task = Task {
+        kind,
+        samples: int("samples", t.samples, 1)?,
+        steps: int(
+            "steps",
+            t.steps,
+            if kind == TaskKind::Digits { 50 } else { 1000 },
+        )?,
+        rate_hz: fl("rate_hz", t.rate_hz, 20.0)?,
+        n_cues,
+        cue_ms: int("cue_ms", t.cue_ms, 100)?,
+        gap_ms: int("gap_ms", t.gap_ms, 50)?,
+        delay_ms: int("delay_ms", t.delay_ms, 1050)?,
+        recall_ms: int("recall_ms", t.recall_ms, 150)?,
+        cue_rate_hz: fl("cue_rate_hz", t.cue_rate_hz, 40.0)?,
+        bg_rate_hz: fl("bg_rate_hz", t.bg_rate_hz, 10.0)?,
+        pattern_rate_hz: fl("pattern_rate_hz", t.pattern_rate_hz, 10.0)?,
+        pattern_ms: int("pattern_ms", t.pattern_ms, 1000)?,
+        max_rate_hz: fl("max_rate_hz", t.max_rate_hz, 200.0)?,
+        window: int("window", t.window, 10)?,
+        data: t
+            .data
+            .clone()
+            .unwrap_or_else(|| "data/uci-digits/digits.csv.gz".into()),
+    };
+    // Only the rates the task uses must fit the time step.
+    let rates: &[(&str, f64)] = match kind {
+        TaskKind::Poisson => &[("task.rate_hz", task.rate_hz)],
+        TaskKind::Cue => &[
+            ("task.cue_rate_hz", task.cue_rate_hz),
+            ("task.bg_rate_hz", task.bg_rate_hz),
+        ],
+        TaskKind::Pattern => &[("task.pattern_rate_hz", task.pattern_rate_hz)],
+        TaskKind::Digits => &[("task.max_rate_hz", task.max_rate_hz)],
+        TaskKind::StoreRecall => &[],
+    };
+    for &(path, rate) in rates {
+        src.rate_fits_dt(path, rate, dt_ms)?;
+    }
+    Ok(task)
+}
+
+fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
+    let default = super::raw::RawLearning::default();
+    let l = raw.learning.as_ref().unwrap_or(&default);
+    let fl = |k: &str, v: Option<f64>, d: f64| src.float(&format!("learning.{k}"), v, d);
+    let eta = fl("eta", l.eta, 1e-3)?;
+    let eb = src.uint("learning.elig_bits", l.elig_bits, 24)?;
+    Ok(Learning {
+        engine: l.engine.unwrap_or(EngineKind::Off),
+        apply: l.apply.unwrap_or(ApplyMode::Sample),
+        batch: src.uint("learning.batch", l.batch, 1)?,
+        eta_in: fl("eta_in", l.eta_in, eta)?,
+        eta_rec: fl("eta_rec", l.eta_rec, eta)?,
+        eta_out: fl("eta_out", l.eta_out, eta)?,
+        eta_bias: fl("eta_bias", l.eta_bias, eta)?,
+        elig_bits: eb,
+        elig_frac: src.uint_in(
+            "learning.elig_frac",
+            l.elig_frac.unwrap_or(eb / 2),
+            0,
+            eb - 2,
+            &format!("elig_bits - 2, elig_bits = {eb}"),
+        )?,
+        psi_levels: src.uint("learning.psi_levels", l.psi_levels, 4)?,
+        gamma: fl("gamma", l.gamma, 0.3)?,
+        feedback: l.feedback.unwrap_or(FeedbackKind::Symmetric),
+        reg_strength: fl("reg_strength", l.reg_strength, 0.0)?,
+        reg_rate_hz: fl("reg_rate_hz", l.reg_rate_hz, 10.0)?,
+        learn_readout: l.learn_readout.unwrap_or(true),
+        learn_hidden: l.learn_hidden.unwrap_or(true),
+    })
+}
+
+fn train(raw: &RawFile, src: &Source<'_>) -> Result<Train> {
+    let t = raw.train.as_ref();
+    Ok(Train {
+        epochs: src.uint("train.epochs", t.and_then(|t| t.epochs), 1)?,
+        train_samples: src.uint("train.train_samples", t.and_then(|t| t.train_samples), 100)?,
+        test_samples: src.uint("train.test_samples", t.and_then(|t| t.test_samples), 100)?,
+    })
+}
