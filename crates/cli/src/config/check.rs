@@ -116,11 +116,12 @@ impl Source<'_> {
         if rate_hz <= max {
             return Ok(());
         }
+        let max = (max * 1000.0).floor() / 1000.0;
         Err(self.error(
             path,
             format!(
-                "{} Hz is more than one spike per step at network.dt_ms = {dt_ms}; allowed: \
-                 0..={max} Hz at this dt (rate_hz * dt_ms / 1000 <= 1)",
+                "{} is more than one spike per step at network.dt_ms = {dt_ms}; allowed: \
+                 0..={max} Hz at this dt (rate * dt_ms / 1000 <= 1)",
                 self.shown(path, rate_hz)
             ),
         ))
@@ -193,7 +194,7 @@ fn formats(raw: &RawFile, src: &Source<'_>) -> Result<Formats> {
         trace_bits: tb,
         trace_frac: src.uint_in(
             "formats.trace_frac",
-            get(|f| f.trace_frac).unwrap_or(tb - 4),
+            get(|f| f.trace_frac).unwrap_or(tb - 6),
             0,
             tb,
             &format!("at most trace_bits = {tb}"),
@@ -206,15 +207,13 @@ fn formats(raw: &RawFile, src: &Source<'_>) -> Result<Formats> {
             rb - 2,
             &format!("readout_bits - 2, readout_bits = {rb}"),
         )?,
-        rounding: f
-            .and_then(|f| f.rounding)
-            .unwrap_or(RoundingMode::Nearest),
+        rounding: f.and_then(|f| f.rounding).unwrap_or(RoundingMode::Nearest),
     })
 }
 
 fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
     let Some(n) = &raw.network else {
-        return Err(ConfigError::field(
+        return Err(ConfigError::new(
             src.origin,
             Some("network"),
             "missing section [network]; a chip configuration needs [network] with `inputs`, \
@@ -251,7 +250,7 @@ fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
 
 fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
     let Some(t) = &raw.task else {
-        return Err(ConfigError::field(
+        return Err(ConfigError::new(
             src.origin,
             Some("task"),
             format!(
@@ -261,7 +260,10 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
         ));
     };
     let Some(kind) = t.kind else {
-        return Err(src.missing("task.kind", "[task] needs `kind`, the input the chip runs on"));
+        return Err(src.missing(
+            "task.kind",
+            "[task] needs `kind`, the input the chip runs on",
+        ));
     };
     let n_cues = src.uint("task.n_cues", t.n_cues, 7)?;
     if n_cues % 2 == 0 {

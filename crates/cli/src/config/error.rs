@@ -55,7 +55,7 @@ impl ConfigError {
     }
 
     /// An error about `field` (a dotted path such as `network.tau_m_ms`).
-    pub(super) fn field(file: &str, field: Option<&str>, message: impl AsRef<str>) -> Self {
+    pub(super) fn new(file: &str, field: Option<&str>, message: impl AsRef<str>) -> Self {
         Self {
             field: field.map(one_line),
             ..Self::file_level(file, message)

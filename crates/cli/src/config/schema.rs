@@ -211,18 +211,20 @@ impl Rule {
 impl Field {
     /// "allowed ..." for this key.
     pub(super) fn allowed(&self) -> String {
-        match self.note {
-            Some(n) => n.to_string(),
-            None => self.rule.allowed(),
+        match (self.note, self.rule) {
+            (Some(n), _) => n.to_string(),
+            (None, Rule::Section) => format!("allowed: a single [{}] section", self.path),
+            (None, rule) => rule.allowed(),
         }
     }
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
 pub(super) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let word = word.to_lowercase();
     candidates
         .iter()
-        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .map(|c| (strsim::jaro_winkler(&word, c), *c))
         .filter(|(s, _)| *s >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)

@@ -164,7 +164,7 @@ impl<'a> Source<'a> {
 
     /// An error about `path`, pointed at where it is written.
     pub(super) fn error(&self, path: &str, message: impl AsRef<str>) -> ConfigError {
-        ConfigError::field(self.origin, Some(path), message).at(self.pos(path))
+        ConfigError::new(self.origin, Some(path), message).at(self.pos(path))
     }
 
     /// The entry a TOML error's span points at: a key or value with exactly that span
@@ -208,11 +208,11 @@ impl<'a> Source<'a> {
         let span = e.span();
         let pos = span.as_ref().map(|s| line_col(self.text, s.start));
         let Some(entry) = span.as_ref().and_then(|s| self.entry_at(s)) else {
-            return ConfigError::field(self.origin, None, msg).at(pos);
+            return ConfigError::new(self.origin, None, msg).at(pos);
         };
         let path = entry.path.as_str();
         let (section, key) = path.rsplit_once('.').unwrap_or(("", path));
-        let err = |m: String| ConfigError::field(self.origin, Some(path), m).at(pos);
+        let err = |m: String| ConfigError::new(self.origin, Some(path), m).at(pos);
 
         if let Some(rest) = msg.strip_prefix("unknown field `") {
             let name = rest.split('`').next().unwrap_or(key);
@@ -226,14 +226,17 @@ impl<'a> Source<'a> {
                 format!("unknown key `{name}`")
             };
             m.push_str(&format!("; allowed: {}", allowed.join(", ")));
-            if let Some(s) = schema::suggest(name, &allowed) {
+            // A key of another section first (`max_neurons` under [network]), then a typo.
+            if let Some(p) = schema::elsewhere(section, name) {
+                m.push_str(&match p.rsplit_once('.') {
+                    Some((s, _)) => format!(" (did you mean `{p}`? it belongs in [{s}])"),
+                    None => format!(
+                        " (did you mean the top-level `{p}`? top-level keys go before the \
+                         first [section])"
+                    ),
+                });
+            } else if let Some(s) = schema::suggest(name, &allowed) {
                 m.push_str(&format!(" (did you mean `{s}`?)"));
-            } else if let Some(p) = schema::elsewhere(section, name) {
-                let where_ = match p.rsplit_once('.') {
-                    Some((s, _)) => format!("it belongs in [{s}]"),
-                    None => "a top-level key, written before the first [section]".into(),
-                };
-                m.push_str(&format!(" (did you mean `{p}`? {where_})"));
             }
             return err(m);
         }
@@ -319,12 +322,24 @@ pub(super) fn syntax_error(text: &str, origin: &str, e: &toml::de::Error) -> Con
              `[section]` headers, strings in double quotes"
         )
     };
-    ConfigError::field(origin, field.as_deref(), m).at(pos)
+    ConfigError::new(origin, field.as_deref(), m).at(pos)
 }
 
 /// The dotted path of the key or section around byte `at`, read from what TOML could
 /// recover of the file.
 fn field_near(text: &str, at: usize) -> Option<String> {
+    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("").trim();
+    if let Some(header) = line.strip_prefix('[') {
+        // A broken header: the name written in it.
+        let name = header
+            .trim_start_matches('[')
+            .split(']')
+            .next()
+            .unwrap_or("");
+        let name = name.split('#').next().unwrap_or("").trim();
+        return (!name.is_empty()).then(|| name.to_string());
+    }
     let (root, _) = DeTable::parse_recoverable(text);
     let mut entries = Vec::new();
     collect(root.get_ref(), "", &mut entries);
@@ -343,13 +358,13 @@ fn field_near(text: &str, at: usize) -> Option<String> {
         .filter(|e| {
             e.kind == Kind::Table
                 && e.value.start <= at
-                && text.get(e.value.clone()).is_some_and(|s| s.starts_with('['))
+                && text
+                    .get(e.value.clone())
+                    .is_some_and(|s| s.starts_with('[') && s.ends_with(']'))
         })
         .max_by_key(|e| e.value.start)
         .map(|e| e.path.clone());
-    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-    let key: String = text[line_start..]
-        .trim_start()
+    let key: String = line
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect();

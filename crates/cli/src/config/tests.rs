@@ -1,0 +1,584 @@
+//! Every bad input a new user can write gives one line naming the file, the place, the
+//! field, what was wrong and what is allowed.
+
+use super::schema::{self, Rule};
+use super::*;
+
+const OK: &str = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nkind = \"cue\"\n";
+
+/// The error for `text`, checked to be one line.
+fn err(text: &str) -> ConfigError {
+    let e = parse(text, "x.toml").expect_err("should be refused");
+    let line = e.to_string();
+    assert!(
+        !line.contains('\n') && !line.contains('\r'),
+        "one line: {line}"
+    );
+    assert!(line.starts_with("x.toml"), "names the file: {line}");
+    e
+}
+
+/// `OK` with `extra` added at the end of `[network]`.
+fn net(extra: &str) -> String {
+    OK.replace("outputs = 2\n", &format!("outputs = 2\n{extra}\n"))
+}
+
+fn tmp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("neurochip-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn minimal_file_gets_every_default() {
+    let c = parse(OK, "dir/x.toml").unwrap();
+    assert_eq!(c.name, "x");
+    assert_eq!(c.origin, "dir/x.toml");
+    assert_eq!(c.seed, 1);
+    assert_eq!(
+        c.chip,
+        Chip {
+            max_inputs: 256,
+            max_neurons: 256,
+            max_outputs: 16
+        }
+    );
+    assert_eq!(
+        c.formats,
+        Formats {
+            membrane_bits: 16,
+            membrane_frac: 10,
+            weight_bits: 8,
+            trace_bits: 12,
+            trace_frac: 6,
+            readout_bits: 16,
+            readout_frac: 8,
+            rounding: RoundingMode::Nearest,
+        }
+    );
+    let n = &c.network;
+    assert_eq!((n.inputs, n.neurons, n.outputs), (40, 100, 2));
+    assert_eq!(n.model, NeuronModel::Lif);
+    assert_eq!((n.alif_fraction, n.dt_ms, n.tau_m_ms), (0.5, 1.0, 20.0));
+    assert_eq!((n.tau_a_ms, n.tau_out_ms, n.threshold), (2000.0, 20.0, 1.0));
+    assert_eq!((n.beta, n.refractory_steps), (0.07, 2));
+    assert_eq!((n.connectivity, n.input_connectivity), (1.0, 1.0));
+    assert_eq!(n.excitatory_fraction, None);
+    assert_eq!(
+        (n.w_in_scale, n.w_rec_scale, n.w_out_scale),
+        (1.0, 1.0, 1.0)
+    );
+    assert_eq!((n.tau_m_spread, n.threshold_spread), (0.0, 0.0));
+    let t = &c.task;
+    assert_eq!(t.kind, TaskKind::Cue);
+    assert_eq!((t.samples, t.steps, t.rate_hz), (1, 1000, 20.0));
+    assert_eq!((t.n_cues, t.cue_ms, t.gap_ms), (7, 100, 50));
+    assert_eq!((t.delay_ms, t.recall_ms), (1050, 150));
+    assert_eq!((t.cue_rate_hz, t.bg_rate_hz), (40.0, 10.0));
+    assert_eq!((t.pattern_rate_hz, t.pattern_ms), (10.0, 1000));
+    assert_eq!(c.learning.engine, EngineKind::Off);
+    // Frac defaults follow the widths.
+    let c = parse(
+        &format!("{OK}[formats]\nmembrane_bits = 20\ntrace_bits = 8\nreadout_bits = 24\n"),
+        "x.toml",
+    )
+    .unwrap();
+    assert_eq!(c.formats.membrane_frac, 14);
+    assert_eq!(c.formats.trace_frac, 4);
+    assert_eq!(c.formats.readout_frac, 16);
+}
+
+#[test]
+fn every_example_parses() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            let c = load(&p).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!c.name.is_empty());
+            n += 1;
+        }
+    }
+    assert!(n >= 4, "examples found: {n}");
+    let lsnn = load(&dir.join("alif.toml")).unwrap();
+    assert_eq!(lsnn.network.model, NeuronModel::Lsnn);
+    assert_eq!(
+        (lsnn.network.neurons, lsnn.network.alif_fraction),
+        (100, 0.5)
+    );
+    let ei = load(&dir.join("sparse_ei.toml")).unwrap();
+    assert_eq!(ei.network.excitatory_fraction, Some(0.8));
+    assert_eq!(ei.network.connectivity, 0.1);
+    let b = load(&dir.join("bench256.toml")).unwrap();
+    assert_eq!((b.network.neurons, b.task.steps), (256, 10_000));
+}
+
+#[test]
+fn empty_file() {
+    for text in ["", "  \n\t\n", "# only a comment\n\n# and another\n"] {
+        let e = err(text);
+        assert_eq!(
+            e.to_string(),
+            "x.toml: the file is empty; a chip configuration needs at least [network] \
+             (inputs, neurons, outputs) and [task] (kind), see examples/lif.toml"
+        );
+        assert_eq!((e.line(), e.field()), (None, None));
+    }
+}
+
+#[test]
+fn binary_file() {
+    let p = tmp(
+        "binary.toml",
+        &[0x7f, b'E', b'L', b'F', 0, 1, 2, 0xff, 0xfe],
+    );
+    let e = load(&p).unwrap_err().to_string();
+    assert!(
+        e.contains("binary.toml: not a text file (invalid UTF-8 at byte 7)"),
+        "{e}"
+    );
+    assert!(!e.contains('\n'));
+    // Valid UTF-8 with NUL bytes is not text either.
+    let e = err("name = \"a\0\"\n").to_string();
+    assert!(
+        e.starts_with("x.toml:1:10: not a text file (it contains NUL bytes)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unreadable_path() {
+    let e = load(std::path::Path::new("/nonexistent/chip.toml")).unwrap_err();
+    assert!(e
+        .to_string()
+        .starts_with("/nonexistent/chip.toml: cannot read the file: "));
+    let e = load(&std::env::temp_dir()).unwrap_err();
+    assert!(e.to_string().contains("is a directory"), "{e}");
+}
+
+#[test]
+fn toml_syntax_error() {
+    let e = err("[network\ninputs = 40\n");
+    assert_eq!(
+        (e.line(), e.column(), e.field()),
+        (Some(1), Some(9), Some("network"))
+    );
+    assert!(
+        e.to_string()
+            .starts_with("x.toml:1:9: network: TOML syntax error: unclosed table, expected `]`; "),
+        "{e}"
+    );
+    let e = err("[network]\ninputs = 40\nneurons = 5 6\n");
+    assert_eq!((e.line(), e.column()), (Some(3), Some(11)));
+    assert_eq!(e.field(), Some("network.neurons"));
+    let e = err(&format!("{OK}kind = \"pattern\"\n"));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:7:1: task.kind: this key is set twice; allowed: each key once per section"
+    );
+    let e = err("[network]\nx = 1\n[task\nkind = 1\n");
+    assert_eq!(
+        (e.line(), e.column(), e.field()),
+        (Some(3), Some(6), Some("task"))
+    );
+    let e = err(&format!("{OK}[network]\n"));
+    assert!(
+        e.to_string().contains("this section is written twice"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_required_field() {
+    let e = err(&OK.replace("neurons = 100\n", ""));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:1:1: network.neurons: missing: [network] needs `neurons`, the number of \
+         recurrent neurons; allowed 1..=256 (chip.max_neurons)"
+    );
+    let e = err("[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nsamples = 3\n");
+    assert_eq!(
+        e.to_string(),
+        "x.toml:5:1: task.kind: missing: [task] needs `kind`, the input the chip runs on; \
+         allowed: poisson, cue, pattern, store_recall, digits"
+    );
+}
+
+#[test]
+fn missing_section() {
+    let e = err("[task]\nkind = \"cue\"\n");
+    assert_eq!((e.line(), e.field()), (None, Some("network")));
+    assert!(
+        e.to_string()
+            .starts_with("x.toml: network: missing section [network]; "),
+        "{e}"
+    );
+    let e = err("[network]\ninputs = 40\nneurons = 100\noutputs = 2\n");
+    assert!(
+        e.to_string()
+            .starts_with("x.toml: task: missing section [task]; "),
+        "{e}"
+    );
+}
+
+#[test]
+fn wrong_type() {
+    let e = err(&OK.replace("neurons = 100", "neurons = \"many\""));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:3:11: network.neurons: wrong type: expected an integer, found the string \
+         \"many\"; allowed 1..=chip.max_neurons (256 unless [chip] says otherwise)"
+    );
+    let e = err(&OK.replace("neurons = 100", "neurons = 100.0"));
+    assert!(e
+        .to_string()
+        .contains("expected an integer, found the number 100.0"));
+    let e = err(&net("tau_m_ms = \"fast\""));
+    assert!(e
+        .to_string()
+        .contains("expected a number, found the string \"fast\""));
+    let e = err(&net("model = 5"));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:5:9: network.model: wrong type: expected a string, found the integer 5; \
+         allowed: lif, alif, lsnn"
+    );
+    let e = err(&format!("name = 5\n{OK}"));
+    assert!(
+        e.to_string()
+            .contains("name: wrong type: expected a string"),
+        "{e}"
+    );
+    let e = err(&format!("{OK}[[chip]]\nmax_neurons = 5\n"));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:7:1: chip: wrong type: expected a table, found an array of tables [[chip]]; \
+         allowed: a single [chip] section"
+    );
+    let e = err(&format!("{OK}[learning]\nlearn_hidden = \"no\"\n"));
+    assert!(e.to_string().contains("allowed: true or false"), "{e}");
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    let e = err(&OK.replace("neurons = 100", "nuerons = 100"));
+    assert_eq!((e.line(), e.column()), (Some(3), Some(1)));
+    assert_eq!(e.field(), Some("network.nuerons"));
+    let s = e.to_string();
+    assert!(
+        s.starts_with("x.toml:3:1: network.nuerons: unknown key `nuerons`; allowed: inputs, "),
+        "{s}"
+    );
+    assert!(s.ends_with(" (did you mean `neurons`?)"), "{s}");
+    // A key of another section, or a top-level key written under a section.
+    let s = err(&format!("{OK}max_neurons = 64\n")).to_string();
+    assert!(
+        s.ends_with("(did you mean `chip.max_neurons`? it belongs in [chip])"),
+        "{s}"
+    );
+    let s = err(&format!("{OK}seed = 5\n")).to_string();
+    assert!(s.contains("(did you mean the top-level `seed`?"), "{s}");
+    // Nothing close: no suggestion, still the list of what is allowed.
+    let s = err(&net("zzz = 1")).to_string();
+    assert!(
+        s.contains("unknown key `zzz`; allowed: inputs, neurons"),
+        "{s}"
+    );
+    assert!(!s.contains("did you mean"), "{s}");
+}
+
+#[test]
+fn unknown_section() {
+    let e = err(&format!("{OK}[netwrk]\nx = 1\n"));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:7:2: netwrk: unknown section `[netwrk]`; allowed: name, seed, chip, formats, \
+         network, task, learning, train (did you mean `network`?)"
+    );
+}
+
+#[test]
+fn widths_out_of_range() {
+    let e = err(&format!("{OK}[formats]\nweight_bits = 17\n"));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:8:1: formats.weight_bits: 17 is out of range; allowed 2..=16"
+    );
+    let e = err(&format!("{OK}[formats]\nmembrane_bits = 7\n"));
+    assert!(
+        e.to_string().contains("7 is out of range; allowed 8..=24"),
+        "{e}"
+    );
+    let e = err(&format!(
+        "{OK}[formats]\nmembrane_bits = 12\nmembrane_frac = 11\n"
+    ));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:9:1: formats.membrane_frac: 11 is out of range; allowed 0..=10 \
+         (membrane_bits - 2, membrane_bits = 12)"
+    );
+    let e = err(&format!("{OK}[formats]\ntrace_frac = 13\n"));
+    assert!(
+        e.to_string()
+            .contains("allowed 0..=12 (at most trace_bits = 12)"),
+        "{e}"
+    );
+    let e = err(&format!("{OK}[formats]\nreadout_bits = 32\n"));
+    assert!(e.to_string().contains("allowed 8..=31"), "{e}");
+}
+
+#[test]
+fn bad_time_constants() {
+    for (v, what) in [
+        ("0.0", "0.0 is out of range"),
+        ("-5.0", "-5.0 is out of range"),
+        ("-20", "-20 is out of range"),
+        ("nan", "nan is not a number"),
+        ("inf", "inf is infinite"),
+        ("-inf", "-inf is infinite"),
+    ] {
+        for key in ["tau_m_ms", "tau_a_ms", "tau_out_ms", "dt_ms", "threshold"] {
+            let e = err(&net(&format!("{key} = {v}")));
+            assert_eq!(e.field(), Some(format!("network.{key}").as_str()));
+            assert_eq!((e.line(), e.column()), (Some(5), Some(1)));
+            let s = e.to_string();
+            assert!(
+                s.contains(&format!("network.{key}: {what}; allowed: ")),
+                "{s}"
+            );
+        }
+    }
+    let e = err(&net("tau_m_ms = 0.0"));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:5:1: network.tau_m_ms: 0.0 is out of range; allowed: a finite number > 0"
+    );
+    let e = err(&net("dt_ms = 2000.0"));
+    assert!(
+        e.to_string().contains("allowed: a number in (0, 1000]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_other_floats() {
+    for (kv, want) in [
+        (
+            "connectivity = 0",
+            "0 is out of range; allowed: a number in (0, 1]",
+        ),
+        ("connectivity = 1.5", "allowed: a number in (0, 1]"),
+        ("alif_fraction = 1.5", "allowed: a number in [0, 1]"),
+        ("excitatory_fraction = -0.1", "allowed: a number in [0, 1]"),
+        ("beta = -1.0", "allowed: a finite number >= 0"),
+        (
+            "w_rec_scale = nan",
+            "nan is not a number; allowed: a finite number >= 0",
+        ),
+        ("tau_m_spread = inf", "inf is infinite"),
+        ("refractory_steps = 256", "allowed 0..=255"),
+    ] {
+        let s = err(&net(kv)).to_string();
+        let key = kv.split(' ').next().unwrap();
+        assert!(
+            s.starts_with(&format!("x.toml:5:1: network.{key}: ")),
+            "{s}"
+        );
+        assert!(s.contains(want), "{kv}: {s}");
+    }
+    let s = err(&format!("{OK}rate_hz = -1\n")).to_string();
+    assert!(s.contains("task.rate_hz: -1 is out of range; allowed: a finite number >= 0"));
+}
+
+#[test]
+fn unknown_neuron_model() {
+    let e = err(&net("model = \"izhikevich\""));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:5:9: network.model: `izhikevich` is not a known neuron model; allowed: lif, \
+         alif, lsnn"
+    );
+    let s = err(&net("model = \"LIF\"")).to_string();
+    assert!(s.ends_with("(did you mean `lif`?)"), "{s}");
+}
+
+#[test]
+fn unknown_task_kind() {
+    let e = err(&OK.replace("kind = \"cue\"", "kind = \"cues\""));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:6:8: task.kind: `cues` is not a known task kind; allowed: poisson, cue, \
+         pattern, store_recall, digits (did you mean `cue`?)"
+    );
+    let s = err(&format!("{OK}[formats]\nrounding = \"round\"\n")).to_string();
+    assert!(s.contains("not a known rounding mode; allowed: truncate, nearest, stochastic"));
+}
+
+#[test]
+fn network_larger_than_chip() {
+    let e = err(&OK.replace("neurons = 100", "neurons = 300"));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:3:1: network.neurons: 300 does not fit the chip: chip.max_neurons = 256 (the \
+         default); allowed 1..=256, or raise chip.max_neurons in [chip] (up to 4096)"
+    );
+    let s = err(&format!("{OK}[chip]\nmax_neurons = 64\n")).to_string();
+    assert!(
+        s.contains("network.neurons: 100 does not fit the chip: chip.max_neurons = 64;"),
+        "{s}"
+    );
+    let s = err(&OK.replace("outputs = 2", "outputs = 17")).to_string();
+    assert!(
+        s.contains("17 does not fit the chip: chip.max_outputs = 16"),
+        "{s}"
+    );
+    let s = err(&OK.replace("inputs = 40", "inputs = 0")).to_string();
+    assert!(
+        s.contains("network.inputs: 0 is out of range; allowed 1..=256"),
+        "{s}"
+    );
+    let s = err(&format!("{OK}[chip]\nmax_inputs = 5000\n")).to_string();
+    assert!(
+        s.contains("chip.max_inputs: 5000 is out of range; allowed 1..=4096"),
+        "{s}"
+    );
+}
+
+#[test]
+fn huge_numbers() {
+    let e = err(&OK.replace("neurons = 100", "neurons = 99999999999"));
+    assert_eq!(
+        e.to_string(),
+        "x.toml:3:11: network.neurons: 99999999999 does not fit a 32-bit unsigned integer; \
+         allowed 1..=chip.max_neurons (256 unless [chip] says otherwise)"
+    );
+    // Beyond i64 too.
+    let s = err(&OK.replace("neurons = 100", "neurons = 99999999999999999999")).to_string();
+    assert!(
+        s.contains("99999999999999999999 does not fit a 32-bit"),
+        "{s}"
+    );
+    let s = err(&format!("seed = 99999999999999999999\n{OK}")).to_string();
+    assert!(
+        s.contains("seed: 99999999999999999999 does not fit a 64-bit"),
+        "{s}"
+    );
+    let s = err(&OK.replace("outputs = 2", "outputs = -2")).to_string();
+    assert!(
+        s.contains("x.toml:4:11: network.outputs: -2 is negative; allowed 1..="),
+        "{s}"
+    );
+    let s = err(&format!("seed = -1\n{OK}")).to_string();
+    assert!(
+        s.contains("seed: -1 is negative; allowed 0..=18446744073709551615"),
+        "{s}"
+    );
+}
+
+#[test]
+fn task_constraints() {
+    let s = err(&format!("{OK}n_cues = 6\n")).to_string();
+    assert_eq!(
+        s,
+        "x.toml:7:1: task.n_cues: 6 is even; allowed: an odd number in 1..=31 (no ties)"
+    );
+    let s = err(&format!("{OK}n_cues = 33\n")).to_string();
+    assert!(s.contains("allowed: an odd number in 1..=31"), "{s}");
+    let s = err(&format!("{OK}samples = 0\n")).to_string();
+    assert!(
+        s.contains("task.samples: 0 is out of range; allowed 1..="),
+        "{s}"
+    );
+    // A rate above one spike per step, even a default one, is refused.
+    let s = err(&net("dt_ms = 100")).to_string();
+    assert_eq!(
+        s,
+        "x.toml:6:1: task.cue_rate_hz: 40 (the default) is more than one spike per step at \
+         network.dt_ms = 100; allowed: 0..=10 Hz at this dt (rate * dt_ms / 1000 <= 1)"
+    );
+    // Rates of other task kinds are not checked.
+    let poisson = OK.replace("\"cue\"", "\"poisson\"\nrate_hz = 100.0");
+    assert!(parse(
+        &poisson.replace("outputs = 2", "outputs = 2\ndt_ms = 5"),
+        "x"
+    )
+    .is_ok());
+}
+
+#[test]
+fn other_ways_to_write_a_table() {
+    // Dotted keys and inline tables read the same and errors find their keys.
+    let dotted = "network.inputs = 40\nnetwork.neurons = 100\nnetwork.outputs = 2\n\
+                  task = { kind = \"cue\", samples = 2 }\n";
+    let c = parse(dotted, "x.toml").unwrap();
+    assert_eq!((c.network.neurons, c.task.samples), (100, 2));
+    let e = err(&dotted.replace("samples = 2", "samples = 0"));
+    assert_eq!((e.line(), e.column()), (Some(4), Some(24)));
+    assert_eq!(e.field(), Some("task.samples"));
+    let e =
+        err("  [ network ]\n  inputs = 40\n  neurons = 1000\n  outputs = 2\n[task]\nkind='cue'");
+    assert_eq!((e.line(), e.column()), (Some(3), Some(3)));
+    let e = err(&format!("neurons = 100\n{OK}"));
+    assert!(
+        e.to_string()
+            .ends_with("(did you mean `network.neurons`? it belongs in [network])"),
+        "{e}"
+    );
+}
+
+#[test]
+fn accessors_and_display() {
+    let e = err(&format!("{OK}[formats]\nweight_bits = 17\n"));
+    assert_eq!(e.file(), "x.toml");
+    assert_eq!(e.line(), Some(8));
+    assert_eq!(e.column(), Some(1));
+    assert_eq!(e.field(), Some("formats.weight_bits"));
+    assert_eq!(e.message(), "17 is out of range; allowed 2..=16");
+    // Control characters in keys cannot break the line.
+    let e = err(&format!("{OK}\"a\\nb\" = 1\n"));
+    assert!(!e.to_string().contains('\n'), "{e}");
+}
+
+/// `OK` with `key = value` written in `section` ("" = top level).
+fn with(section: &str, kv: &str) -> String {
+    match section {
+        "" => format!("{kv}\n{OK}"),
+        "network" => net(kv),
+        "task" if kv.starts_with("kind ") => OK.replace("kind = \"cue\"", kv),
+        "task" => format!("{OK}{kv}\n"),
+        s => format!("{OK}[{s}]\n{kv}\n"),
+    }
+}
+
+#[test]
+fn schema_matches_the_structs() {
+    // The keys the structs accept are the keys the schema describes, section by section.
+    for section in [
+        "", "chip", "formats", "network", "task", "learning", "train",
+    ] {
+        let e = parse(&with(section, "zzz_unknown = 1"), "x.toml").unwrap_err();
+        let listed = e.message().split("; allowed: ").nth(1).unwrap_or_default();
+        assert_eq!(
+            listed,
+            schema::keys_of(section).join(", "),
+            "[{section}]: {e}"
+        );
+    }
+    // Every choice the schema lists is accepted, and so are its strings and booleans.
+    for f in schema::FIELDS {
+        let (section, key) = f.path.rsplit_once('.').unwrap_or(("", f.path));
+        let values: Vec<String> = match f.rule {
+            Rule::Choice(names) => names.iter().map(|n| format!("\"{n}\"")).collect(),
+            Rule::Bool => vec!["true".into()],
+            Rule::Text => vec!["\"a\"".into()],
+            _ => continue,
+        };
+        for v in values {
+            let text = with(section, &format!("{key} = {v}"));
+            parse(&text, "x.toml").unwrap_or_else(|e| panic!("{}: {e}", f.path));
+        }
+    }
+}
