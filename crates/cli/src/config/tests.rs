@@ -86,7 +86,7 @@ fn minimal_file_gets_every_default() {
     )
     .unwrap();
     assert_eq!(c.formats.membrane_frac, 14);
-    assert_eq!(c.formats.trace_frac, 4);
+    assert_eq!(c.formats.trace_frac, 2);
     assert_eq!(c.formats.readout_frac, 16);
 }
 
