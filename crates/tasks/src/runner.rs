@@ -141,31 +141,19 @@ fn task_sample(
         TaskSpec::Cue(c) => {
             let s = c.sample(id);
             let label = usize::from(s.label());
-            run_sample(
+            let sample = ClassSample {
+                steps: s.steps(),
+                label,
+                learn,
+            };
+            sample.run(
                 chip,
                 mem,
-                s.steps(),
                 x,
-                &mut vals,
+                sums,
                 |t, x| s.spikes(t, x),
-                |t, _| {
-                    if s.in_recall(t) {
-                        Want::Class(label)
-                    } else {
-                        Want::None
-                    }
-                },
-                learn,
-                |_, m, w| {
-                    spikes = spikes.wrapping_add(m.z.count_ones() as u64);
-                    if w != Want::None {
-                        for (acc, &y) in sums.iter_mut().zip(m.y.iter()) {
-                            *acc = acc.wrapping_add(i64::from(y));
-                        }
-                    }
-                },
-            )?;
-            Ok((argmax(sums) == Some(label), spikes))
+                |t| s.in_recall(t),
+            )
         }
         TaskSpec::Digits { enc, window, .. } => {
             // Test ids address the compiled subset; inference ids directly.
@@ -177,34 +165,70 @@ fn task_sample(
             let Some((img, label)) = task.digit(k as usize) else {
                 return Ok((false, 0));
             };
-            let label = usize::from(label);
             let (steps, window) = (enc.steps, *window);
-            run_sample(
+            let sample = ClassSample {
+                steps,
+                label: usize::from(label),
+                learn,
+            };
+            sample.run(
                 chip,
                 mem,
-                steps,
                 x,
-                &mut vals,
+                sums,
                 |t, x| enc.spikes(&img, id, t, x),
-                |t, _| {
-                    if t.saturating_add(window) >= steps {
-                        Want::Class(label)
-                    } else {
-                        Want::None
-                    }
-                },
-                learn,
-                |_, m, w| {
-                    spikes = spikes.wrapping_add(m.z.count_ones() as u64);
-                    if w != Want::None {
-                        for (acc, &y) in sums.iter_mut().zip(m.y.iter()) {
-                            *acc = acc.wrapping_add(i64::from(y));
-                        }
-                    }
-                },
-            )?;
-            Ok((argmax(sums) == Some(label), spikes))
+                |t| t.saturating_add(window) >= steps,
+            )
         }
+    }
+}
+
+/// A classification sample: the target is `label` inside a window; the prediction is
+/// the readout with the largest raw sum over the window.
+struct ClassSample {
+    steps: u32,
+    label: usize,
+    learn: Learn,
+}
+
+impl ClassSample {
+    /// Run it; returns (correct, spikes).
+    fn run(
+        &self,
+        chip: &mut Chip,
+        mem: &mut Memory<'_>,
+        x: &mut Spikes,
+        sums: &mut [i64],
+        spikes_at: impl FnMut(u32, &mut Spikes),
+        in_window: impl Fn(u32) -> bool,
+    ) -> Result<(bool, u64), StepError> {
+        let mut spikes = 0u64;
+        let label = self.label;
+        run_sample(
+            chip,
+            mem,
+            self.steps,
+            x,
+            &mut [],
+            spikes_at,
+            |t, _| {
+                if in_window(t) {
+                    Want::Class(label)
+                } else {
+                    Want::None
+                }
+            },
+            self.learn,
+            |_, m, w| {
+                spikes = spikes.wrapping_add(m.z.count_ones() as u64);
+                if w != Want::None {
+                    for (acc, &y) in sums.iter_mut().zip(m.y.iter()) {
+                        *acc = acc.wrapping_add(i64::from(y));
+                    }
+                }
+            },
+        )?;
+        Ok((argmax(sums) == Some(label), spikes))
     }
 }
 
