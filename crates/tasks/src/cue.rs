@@ -28,7 +28,7 @@
 use crate::error::int_in;
 use crate::poisson::{check_dt, check_rate};
 use crate::rng::{self, StepHasher, META};
-use crate::{fill, SpikeSource, Spikes, TaskError};
+use crate::{fill_populations, SpikeSource, Spikes, TaskError};
 
 /// Most cues a sample can hold (the sides are bits of a `u64`).
 pub const MAX_CUES: u32 = 63;
@@ -246,14 +246,7 @@ impl CueSample {
             self.bg_p,
         ];
         let h = StepHasher::new(self.seed, self.index, u64::from(t));
-        let cpp = self.channels_per_pop;
-        fill(out, n, |c| {
-            let p = c
-                .checked_div(cpp)
-                .and_then(|pop| rates.get(pop).copied())
-                .unwrap_or(0);
-            p != 0 && h.bernoulli(c as u64, p)
-        });
+        fill_populations(out, n, self.channels_per_pop, &rates, &h);
     }
 }
 

@@ -76,7 +76,7 @@ pub use cue::{CueConfig, CueSample};
 pub use error::TaskError;
 pub use pattern::{Pattern, PatternConfig};
 pub use poisson::PoissonInput;
-pub use source::{fill, SpikeSource};
+pub use source::{fill, fill_populations, SpikeSource};
 pub use store_recall::{StoreRecallConfig, StoreRecallSample};
 
 /// A spike vector: one bit per input channel, the chip's input format.

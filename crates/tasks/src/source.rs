@@ -1,6 +1,7 @@
 //! The common shape of an input generator: a fixed number of channels, a fixed
 //! number of steps, and random access to the spike vector of any step.
 
+use crate::rng::StepHasher;
 use crate::Spikes;
 
 /// Something that produces one spike vector per time step.
@@ -24,4 +25,18 @@ pub fn fill(out: &mut Spikes, n: usize, mut bit: impl FnMut(usize) -> bool) {
     for (c, mut slot) in out.iter_mut().enumerate() {
         *slot = c < n && bit(c);
     }
+}
+
+/// Writes a vector of populations of `per_pop` channels: channel `c` of population
+/// `c / per_pop` fires with probability `rates[c / per_pop]` (a fraction of 2^32),
+/// drawn from `h` (one hash per channel). Channels past the populations stay silent.
+#[inline]
+pub fn fill_populations(out: &mut Spikes, n: usize, per_pop: usize, rates: &[u32], h: &StepHasher) {
+    fill(out, n, |c| {
+        let p = c
+            .checked_div(per_pop)
+            .and_then(|pop| rates.get(pop).copied())
+            .unwrap_or(0);
+        p != 0 && h.bernoulli(c as u64, p)
+    });
 }
