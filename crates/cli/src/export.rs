@@ -1,10 +1,6 @@
 //! `neurochip export`: a chip image (configuration, task and plan, initial memories,
 //! CRC) for the firmware, written atomically.
 
-use std::fs;
-use std::io::Write;
-use std::path::Path;
-
 use neurochip_core::image;
 use neurochip_emu::HostChip;
 use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
@@ -131,30 +127,4 @@ pub fn run_image(bytes: &[u8]) -> Result<Vec<String>, String> {
     Ok(lines)
 }
 
-/// Write `bytes` to `path` atomically: a temporary file beside it, fsync, rename. A
-/// failure leaves any previous file untouched.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let res = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if res.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    res
-}
+pub use neurochip_emu::snapshot::write_atomic;

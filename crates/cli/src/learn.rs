@@ -2,13 +2,14 @@
 //! beside the float reference (`neurochip verify` with learning on).
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::Instant;
 
 use bitvec::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use neurochip_core::learning::{Apply, Engine};
 use neurochip_core::Target;
-use neurochip_emu::{dequantize, effective, footprint, quantize, Footprint, HostChip};
+use neurochip_emu::{dequantize, effective, footprint, quantize, snapshot, Footprint, HostChip};
 use neurochip_ref::bptt::{self, cosine};
 use neurochip_ref::{FTarget, LearnParams, Learner, Reference, Rule};
 use serde::Serialize;
@@ -50,6 +51,7 @@ pub fn plan(cfg: &Config) -> Plan {
         train_per_epoch: cfg.train.train_samples as usize,
         test_samples: cfg.train.test_samples as usize,
         batch: cfg.learning.batch as usize,
+        start_epoch: 0,
     }
 }
 
@@ -127,15 +129,43 @@ pub fn train_chip(
     quiet: bool,
     on_epoch: impl FnMut(&Epoch),
 ) -> Result<(TrainReport, HostChip), BuildError> {
-    let (_, chip) = build::chip(cfg)?;
+    train_chip_with(cfg, quiet, None, None, on_epoch)
+}
+
+/// [`train_chip`], starting from the snapshot `resume` (whose epochs done continue the
+/// sample order) and saving the final state to `save` (atomically, with the epochs
+/// done), so that a run split in two gives the bits of the uninterrupted run.
+pub fn train_chip_with(
+    cfg: &Config,
+    quiet: bool,
+    resume: Option<&Path>,
+    save: Option<&Path>,
+    on_epoch: impl FnMut(&Epoch),
+) -> Result<(TrainReport, HostChip), BuildError> {
+    let (_, mut chip) = build::chip(cfg)?;
     let task = build::task(cfg)?;
+    let mut plan = plan(cfg);
+    let snap_err = |p: &Path, e: snapshot::SnapshotError| BuildError {
+        file: p.display().to_string(),
+        field: "snapshot".into(),
+        message: match e {
+            snapshot::SnapshotError::Io { what, err, .. } => format!("{what}: {err}"),
+            snapshot::SnapshotError::Invalid { reason, .. } => reason,
+        },
+    };
+    if let Some(p) = resume {
+        plan.start_epoch = snapshot::load_file(p, &mut chip).map_err(|e| snap_err(p, e))?;
+    }
     let mut model = ChipModel::new(chip, task.n_inputs());
-    let plan = plan(cfg);
     let t0 = Instant::now();
     let epochs = train_model(&mut model, &task, &plan, quiet, "chip", on_epoch);
     let secs = t0.elapsed().as_secs_f64();
     let last = final_test(&epochs, &mut model, &task, &plan);
-    let chip = model.chip;
+    let mut chip = model.chip;
+    if let Some(p) = save {
+        let done = plan.start_epoch + plan.epochs;
+        snapshot::save_file(p, &mut chip, done).map_err(|e| snap_err(p, e))?;
+    }
     Ok((
         TrainReport {
             name: cfg.name.clone(),

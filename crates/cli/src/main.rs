@@ -39,6 +39,14 @@ enum Command {
         /// test samples (digits: compiled into the image) for the firmware.
         #[arg(long, value_name = "FILE")]
         export: Option<PathBuf>,
+        /// Save the whole chip state (weights, traces, PRNG, step counter, epochs done)
+        /// to FILE at the end, atomically.
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+        /// Start from the chip state in FILE (saved with --save by a chip with the same
+        /// configuration) and continue its training plan.
+        #[arg(long, value_name = "FILE")]
+        resume: Option<PathBuf>,
     },
     /// Run the fixed-point chip beside the f64 reference on the same input and report
     /// how far they agree.
@@ -99,9 +107,9 @@ enum Command {
         /// Chip image file.
         image: PathBuf,
     },
-    /// Print what a chip image holds (and check it).
+    /// Print what a chip image or a snapshot holds (and check it).
     Inspect {
-        /// Chip image file.
+        /// Chip image or snapshot file.
         image: PathBuf,
     },
     /// Check a configuration without running it.
@@ -125,6 +133,8 @@ fn train_cmd(
     j: bool,
     quiet: bool,
     export: Option<&std::path::Path>,
+    save: Option<&std::path::Path>,
+    resume: Option<&std::path::Path>,
 ) -> ExitCode {
     if !j {
         println!(
@@ -132,7 +142,7 @@ fn train_cmd(
             cfg.name, cfg.learning.engine, cfg.task.kind
         );
     }
-    let res = learn::train_chip(cfg, quiet || j, |ep| {
+    let res = learn::train_chip_with(cfg, quiet || j, resume, save, |ep| {
         if !j {
             println!("{}", learn::epoch_line("chip", ep));
         }
@@ -241,13 +251,28 @@ fn main() -> ExitCode {
             steps,
             quiet,
             export,
+            save,
+            resume,
         } => {
             let cfg = match config::load(&config) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
             if cfg.learning.engine != config::EngineKind::Off {
-                return train_cmd(&cfg, j, quiet, export.as_deref());
+                return train_cmd(
+                    &cfg,
+                    j,
+                    quiet,
+                    export.as_deref(),
+                    save.as_deref(),
+                    resume.as_deref(),
+                );
+            }
+            if save.is_some() || resume.is_some() {
+                return fail(format!(
+                    "{}: --save and --resume apply to training runs ([learning] engine = \"exact\" or \"light\")",
+                    config.display()
+                ));
             }
             let rep = match sim::run(&cfg, steps) {
                 Ok(r) => r,
@@ -404,6 +429,15 @@ fn main() -> ExitCode {
                 Ok(b) => b,
                 Err(e) => return fail(format!("{}: cannot read: {e}", image.display())),
             };
+            if bytes.starts_with(b"NCSS") {
+                return match neurochip_emu::snapshot::describe(&bytes) {
+                    Ok(text) => {
+                        println!("{}: {text}", image.display());
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(format!("{}: {e}", image.display())),
+                };
+            }
             match neurochip_core::image::decode(&bytes) {
                 Ok(d) => {
                     let c = d.config;

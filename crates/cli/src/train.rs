@@ -27,6 +27,8 @@ pub struct Plan {
     pub test_samples: usize,
     /// Samples per weight update (per-sample mode).
     pub batch: usize,
+    /// Epochs already done (a resumed run continues the sample order from there).
+    pub start_epoch: u32,
 }
 
 /// Score of a set of samples.
@@ -301,7 +303,7 @@ pub fn train(
         .train_size()
         .map_or(plan.train_per_epoch, |n| plan.train_per_epoch.min(n));
     let mut out = Vec::new();
-    for e in 0..plan.epochs {
+    for e in plan.start_epoch..plan.start_epoch + plan.epochs {
         let mut tr = Scorer::default();
         for i in 0..per_epoch {
             let last = (i + 1) % plan.batch.max(1) == 0 || i + 1 == per_epoch;

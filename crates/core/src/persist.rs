@@ -12,7 +12,7 @@
 //! | 6 | 2 | kind (2 = snapshot) |
 //! | 8 | 4 | sequence number |
 //! | 12 | 4 | payload length `P` |
-//! | 16 | `P` | payload: configuration hash, PRNG, step count, digest, arena lengths, arenas |
+//! | 16 | `P` | payload: configuration hash, PRNG, step count, digest, a caller word, arena lengths, arenas |
 //! | 16 + P | 4 | CRC-32 of bytes `0 .. 16 + P` |
 //!
 //! A save erases the slot that does not hold the newest valid state, writes the
@@ -87,8 +87,8 @@ pub fn config_hash(cfg: &ChipConfig) -> u32 {
 /// Bytes of a snapshot payload for `mem`.
 pub fn payload_len(mem: &Memory<'_>) -> usize {
     let l = mem.layout;
-    // hash, PRNG, steps, digest, three arena lengths, then the arenas.
-    36usize
+    // hash, PRNG, steps, digest, user word, three arena lengths, then the arenas.
+    40usize
         .saturating_add(l.words16().saturating_mul(2))
         .saturating_add(l.words32().saturating_add(l.wordsu()).saturating_mul(4))
 }
@@ -138,11 +138,18 @@ impl<F: NorFlash> FlashWriter<'_, F> {
     }
 }
 
-fn write_state<F: NorFlash>(w: &mut FlashWriter<'_, F>, hash: u32, chip: &Chip, mem: &Memory<'_>) {
+fn write_state<F: NorFlash>(
+    w: &mut FlashWriter<'_, F>,
+    hash: u32,
+    chip: &Chip,
+    mem: &Memory<'_>,
+    user: u32,
+) {
     w.put(&hash.to_le_bytes());
     w.put(&chip.prng().state().to_le_bytes());
     w.put(&chip.steps().to_le_bytes());
     w.put(&chip.digest().to_le_bytes());
+    w.put(&user.to_le_bytes());
     let l = mem.layout;
     for n in [l.words16(), l.words32(), l.wordsu()] {
         w.put(&(n as u32).to_le_bytes());
@@ -278,6 +285,18 @@ pub fn save<F: NorFlash>(
     chip: &Chip,
     mem: &Memory<'_>,
 ) -> Result<u32, PersistError> {
+    save_with(flash, slot, chip, mem, 0)
+}
+
+/// [`save`] with a caller word stored beside the state (the host stores its position
+/// in a training plan there).
+pub fn save_with<F: NorFlash>(
+    flash: &mut F,
+    slot: usize,
+    chip: &Chip,
+    mem: &Memory<'_>,
+    user: u32,
+) -> Result<u32, PersistError> {
     let len = payload_len(mem);
     let needed = len.saturating_add(HEAD + 4);
     if needed > slot || slot.saturating_mul(2) > flash.capacity() {
@@ -304,7 +323,7 @@ pub fn save<F: NorFlash>(
         crc: crc32_update(0, &head),
         err: false,
     };
-    write_state(&mut w, config_hash(chip.config()), chip, mem);
+    write_state(&mut w, config_hash(chip.config()), chip, mem, user);
     w.flush();
     let crc = w.crc;
     let err = w.err;
@@ -353,6 +372,16 @@ pub fn restore<F: NorFlash>(
     cfg: ChipConfig,
     mem: &mut Memory<'_>,
 ) -> Result<Chip, PersistError> {
+    restore_with(flash, slot, cfg, mem).map(|(c, _)| c)
+}
+
+/// [`restore`], also returning the caller word given to [`save_with`].
+pub fn restore_with<F: NorFlash>(
+    flash: &mut F,
+    slot: usize,
+    cfg: ChipConfig,
+    mem: &mut Memory<'_>,
+) -> Result<(Chip, u32), PersistError> {
     let (base, _, len) = newest(flash, slot).ok_or(PersistError::NoValidSlot)?;
     if len as usize != payload_len(mem) || mem.layout != cfg.layout() {
         return Err(PersistError::Layout);
@@ -368,6 +397,7 @@ pub fn restore<F: NorFlash>(
     let prng = Prng::from_state(r.u32());
     let steps = r.u64();
     let digest = Digest::from_value(r.u64());
+    let user = r.u32();
     let l = mem.layout;
     if [r.u32(), r.u32(), r.u32()] != [l.words16() as u32, l.words32() as u32, l.wordsu() as u32] {
         return Err(PersistError::Layout);
@@ -438,7 +468,7 @@ pub fn restore<F: NorFlash>(
     if r.err {
         return Err(PersistError::Flash);
     }
-    Ok(Chip::from_registers(cfg, prng, steps, digest))
+    Ok((Chip::from_registers(cfg, prng, steps, digest), user))
 }
 
 /// Decode errors of images reuse [`ImageError`]; kept here for one import path.

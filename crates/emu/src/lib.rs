@@ -11,6 +11,7 @@
 pub mod footprint;
 pub mod host;
 pub mod quant;
+pub mod snapshot;
 
 pub use footprint::{footprint, Footprint};
 pub use host::HostChip;

@@ -1,0 +1,241 @@
+//! Snapshot files on the host: the whole chip state (registers, every memory, and a
+//! caller word) in the flash-slot format of `neurochip_core::persist`, so a host file
+//! and a flash slot hold the same bytes. Writes are atomic (temporary file, fsync,
+//! rename): a failed or interrupted save never replaces a good file.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use embedded_storage::nor_flash::{
+    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+};
+use neurochip_core::image::{crc32, VERSION};
+use neurochip_core::persist::{self, payload_len, PersistError, KIND_SNAPSHOT};
+
+use crate::host::HostChip;
+
+/// Why a snapshot could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// File system error.
+    #[error("{path}: {what}: {err}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done.
+        what: &'static str,
+        /// The error.
+        err: std::io::Error,
+    },
+    /// The bytes are not a valid snapshot, or not one for this chip.
+    #[error("{path}: {reason}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// NOR flash in a vector (erase = 0xFF, writes clear bits).
+pub struct VecFlash(pub Vec<u8>);
+
+/// The in-memory flash never fails; this type only satisfies the trait.
+#[derive(Debug)]
+pub struct Never;
+impl NorFlashError for Never {
+    fn kind(&self) -> NorFlashErrorKind {
+        NorFlashErrorKind::Other
+    }
+}
+impl ErrorType for VecFlash {
+    type Error = Never;
+}
+impl ReadNorFlash for VecFlash {
+    const READ_SIZE: usize = 1;
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Never> {
+        let o = offset as usize;
+        let src = self.0.get(o..o + bytes.len()).ok_or(Never)?;
+        bytes.copy_from_slice(src);
+        Ok(())
+    }
+    fn capacity(&self) -> usize {
+        self.0.len()
+    }
+}
+impl NorFlash for VecFlash {
+    const WRITE_SIZE: usize = 1;
+    const ERASE_SIZE: usize = 1;
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), Never> {
+        self.0
+            .get_mut(from as usize..to as usize)
+            .ok_or(Never)?
+            .fill(0xFF);
+        Ok(())
+    }
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Never> {
+        let o = offset as usize;
+        let dst = self.0.get_mut(o..o + bytes.len()).ok_or(Never)?;
+        for (d, b) in dst.iter_mut().zip(bytes) {
+            *d &= b;
+        }
+        Ok(())
+    }
+}
+
+const HEAD: usize = 16;
+
+/// The snapshot bytes of `chip` with the caller word `user`.
+pub fn encode(chip: &mut HostChip, user: u32) -> Vec<u8> {
+    let (c, mem) = chip.parts();
+    let len = HEAD + payload_len(&mem) + 4;
+    let mut flash = VecFlash(vec![0xFF; 2 * len]);
+    persist::save_with(&mut flash, len, c, &mem, user).expect("the slot is sized for the state");
+    flash.0.truncate(len);
+    flash.0
+}
+
+/// Check a snapshot's header and CRC, with a reason a person can act on.
+pub fn check(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() < HEAD + 4 {
+        return Err(format!("too short for a snapshot ({} bytes)", bytes.len()));
+    }
+    if &bytes[..4] != b"NCSS" {
+        return Err("not a neurochip snapshot (no NCSS magic)".into());
+    }
+    let version = u16::from_le_bytes([bytes[4], bytes[5]]);
+    if version != VERSION {
+        return Err(format!(
+            "snapshot format version {version} is not supported (this build reads version {VERSION})"
+        ));
+    }
+    let kind = u16::from_le_bytes([bytes[6], bytes[7]]);
+    if kind != KIND_SNAPSHOT {
+        return Err(format!("not a snapshot (kind {kind})"));
+    }
+    let len = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as usize;
+    if HEAD + len + 4 != bytes.len() {
+        return Err(format!(
+            "snapshot truncated or padded: the header announces {} bytes, the file has {}",
+            HEAD + len + 4,
+            bytes.len()
+        ));
+    }
+    let stored = u32::from_le_bytes(bytes[HEAD + len..].try_into().expect("4 bytes"));
+    let computed = crc32(&bytes[..HEAD + len]);
+    if stored != computed {
+        return Err(format!(
+            "snapshot corrupt: CRC mismatch (stored {stored:08x}, computed {computed:08x})"
+        ));
+    }
+    Ok(())
+}
+
+/// Load `bytes` into `chip` (whose configuration must be the snapshot's); returns the
+/// caller word.
+pub fn decode_into(bytes: &[u8], chip: &mut HostChip) -> Result<u32, String> {
+    check(bytes)?;
+    let mut flash = VecFlash(bytes.to_vec());
+    flash.0.extend(std::iter::repeat_n(0xFF, bytes.len()));
+    let cfg = *chip.config();
+    let (c, user) = {
+        let mut mem = chip.mem();
+        persist::restore_with(&mut flash, bytes.len(), cfg, &mut mem).map_err(|e| match e {
+            PersistError::OtherConfig => {
+                "the snapshot belongs to a chip with another configuration (its hash differs)"
+                    .to_string()
+            }
+            e => e.to_string(),
+        })?
+    };
+    *chip.chip_mut() = c;
+    Ok(user)
+}
+
+/// Write `bytes` to `path` atomically: a temporary file beside it, fsync, rename. A
+/// failure leaves any previous file untouched and removes the temporary file. A path
+/// that exists and is not a regular file (a device such as `/dev/full`, a FIFO) is
+/// written in place instead: it is never replaced.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Ok(meta) = fs::metadata(path) {
+        if !meta.is_file() {
+            if meta.is_dir() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "is a directory",
+                ));
+            }
+            let mut f = fs::OpenOptions::new().write(true).open(path)?;
+            f.write_all(bytes)?;
+            return f.flush();
+        }
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let res = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if res.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    res
+}
+
+/// Save `chip` with `user` to `path`, atomically.
+pub fn save_file(path: &Path, chip: &mut HostChip, user: u32) -> Result<(), SnapshotError> {
+    write_atomic(path, &encode(chip, user)).map_err(|err| SnapshotError::Io {
+        path: path.to_path_buf(),
+        what: "cannot write the snapshot",
+        err,
+    })
+}
+
+/// Load the snapshot at `path` into `chip`; returns the caller word.
+pub fn load_file(path: &Path, chip: &mut HostChip) -> Result<u32, SnapshotError> {
+    let bytes = fs::read(path).map_err(|err| SnapshotError::Io {
+        path: path.to_path_buf(),
+        what: "cannot read the snapshot",
+        err,
+    })?;
+    decode_into(&bytes, chip).map_err(|reason| SnapshotError::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+/// What a snapshot holds, for `neurochip inspect` (after [`check`]).
+pub fn describe(bytes: &[u8]) -> Result<String, String> {
+    check(bytes)?;
+    let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4 bytes"));
+    let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().expect("8 bytes"));
+    let p = HEAD;
+    Ok(format!(
+        "chip snapshot, format version {VERSION}\n  sequence   {}\n  payload    {} bytes\n  \
+         config     hash {:08x}\n  steps      {}\n  digest     {:016x}\n  epochs     {} done\n  \
+         memories   {} i16 + {} i32 + {} u32 words",
+        u32_at(8),
+        u32_at(12),
+        u32_at(p),
+        u64_at(p + 8),
+        u64_at(p + 16),
+        u32_at(p + 24),
+        u32_at(p + 28),
+        u32_at(p + 32),
+        u32_at(p + 36),
+    ))
+}

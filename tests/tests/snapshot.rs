@@ -1,0 +1,81 @@
+//! Snapshots on the host: a training run split by `--save` / `--resume` gives the bits
+//! of the uninterrupted run; bad snapshots are refused with a reason; a failed save
+//! never damages the file already there.
+
+use neurochip::config;
+use neurochip::learn::train_chip_with;
+use neurochip_tests::root;
+
+fn cfg(epochs: u32) -> config::Config {
+    let mut c = config::load(&root().join("tests/firmware/light.toml")).unwrap();
+    c.train.epochs = epochs;
+    c
+}
+
+#[test]
+fn resume_is_bit_identical_and_bad_snapshots_are_refused() {
+    let dir = std::env::temp_dir().join(format!("neurochip-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap = dir.join("half.snap");
+    let (whole, _) = train_chip_with(&cfg(2), true, None, None, |_| {}).unwrap();
+    let (first, _) = train_chip_with(&cfg(1), true, None, Some(&snap), |_| {}).unwrap();
+    assert_ne!(first.digest, whole.digest);
+    let (second, _) = train_chip_with(&cfg(1), true, Some(&snap), None, |_| {}).unwrap();
+    assert_eq!(
+        second.digest, whole.digest,
+        "resumed run must continue bit-identically"
+    );
+    assert_eq!(second.epochs[0].epoch, 2);
+    assert_eq!(
+        second.epochs[0].test.accuracy,
+        whole.epochs[1].test.accuracy
+    );
+
+    let good = std::fs::read(&snap).unwrap();
+    let refuse = |bytes: &[u8], want: &str| {
+        let p = dir.join("bad.snap");
+        std::fs::write(&p, bytes).unwrap();
+        let err = train_chip_with(&cfg(1), true, Some(&p), None, |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(want), "expected `{want}` in: {err}");
+        assert!(!err.contains('\n'));
+    };
+    let mut flipped = good.clone();
+    flipped[300] ^= 0x40;
+    refuse(&flipped, "CRC mismatch");
+    refuse(&good[..good.len() - 3], "truncated");
+    let mut version = good.clone();
+    version[4] = 7;
+    refuse(&version, "version 7 is not supported");
+    refuse(b"", "too short");
+    refuse(
+        &std::fs::read(root().join("firmware/images/default.img")).unwrap(),
+        "no NCSS magic",
+    );
+    // A snapshot of another chip configuration.
+    let mut other = cfg(1);
+    other.seed = 99;
+    let other_snap = dir.join("other.snap");
+    train_chip_with(&other, true, None, Some(&other_snap), |_| {}).unwrap();
+    let err = train_chip_with(&cfg(1), true, Some(&other_snap), None, |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("another configuration"), "{err}");
+
+    // A save that cannot be written (a disk-full device, a missing folder) fails
+    // cleanly, and the good snapshot stays as it was.
+    for bad in ["/dev/full", "/nonexistent-dir/x.snap"] {
+        let err = train_chip_with(&cfg(1), true, None, Some(std::path::Path::new(bad)), |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot write the snapshot"), "{err}");
+    }
+    assert_eq!(std::fs::read(&snap).unwrap(), good);
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files left behind");
+}
