@@ -13,7 +13,7 @@ use bitvec::prelude::*;
 use cortex_m_rt::entry;
 use neurochip_core::{image, Chip, Memory};
 use neurochip_tasks::app::AppSpec;
-use neurochip_tasks::runner::{run_app, Event};
+use neurochip_tasks::runner::run_app;
 
 #[cfg(all(feature = "qemu", feature = "stm32f411"))]
 compile_error!("choose one board profile: --features qemu (default) or --no-default-features --features stm32f411");
@@ -132,23 +132,7 @@ fn run() -> bool {
     let x = &mut xbuf[..cfg.n_in()];
     let mut sums_buf = [0i64; MAX_OUTPUTS];
     let sums = &mut sums_buf[..cfg.n_out()];
-    let res = run_app(&mut chip, &mut mem, &app, x, sums, |ev| match ev {
-        Event::Sample { index, spikes } => out!("sample {} spikes {}", index, spikes),
-        Event::Epoch {
-            epoch,
-            train_correct,
-            train_samples,
-            test_correct,
-            test_samples,
-        } => out!(
-            "epoch {} train {}/{} test {}/{}",
-            epoch,
-            train_correct,
-            train_samples,
-            test_correct,
-            test_samples
-        ),
-    });
+    let res = run_app(&mut chip, &mut mem, &app, x, sums, |ev| out!("{}", ev));
     if let Err(e) = res {
         out!("error: {}", e);
         return false;

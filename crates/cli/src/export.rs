@@ -4,7 +4,7 @@
 use neurochip_core::image;
 use neurochip_emu::HostChip;
 use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
-use neurochip_tasks::runner::{self, Event};
+use neurochip_tasks::runner;
 
 use crate::build::{self, BuildError};
 use crate::config::{Config, EngineKind};
@@ -109,18 +109,7 @@ pub fn run_image(bytes: &[u8]) -> Result<Vec<String>, String> {
     let mut sums = vec![0i64; cfg.n_out()];
     let (c, mut mem) = chip.parts();
     runner::run_app(c, &mut mem, &app, &mut x, &mut sums, |ev| {
-        lines.push(match ev {
-            Event::Sample { index, spikes } => format!("sample {index} spikes {spikes}"),
-            Event::Epoch {
-                epoch,
-                train_correct,
-                train_samples,
-                test_correct,
-                test_samples,
-            } => format!(
-                "epoch {epoch} train {train_correct}/{train_samples} test {test_correct}/{test_samples}"
-            ),
-        })
+        lines.push(ev.to_string())
     })
     .map_err(|e| e.to_string())?;
     lines.push(format!("digest {:016x}", chip.digest()));

@@ -109,6 +109,25 @@ pub enum Event {
     },
 }
 
+impl core::fmt::Display for Event {
+    /// The line the firmware prints (and `neurochip run-image` on the host).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            Event::Sample { index, spikes } => write!(f, "sample {index} spikes {spikes}"),
+            Event::Epoch {
+                epoch,
+                train_correct,
+                train_samples,
+                test_correct,
+                test_samples,
+            } => write!(
+                f,
+                "epoch {epoch} train {train_correct}/{train_samples} test {test_correct}/{test_samples}"
+            ),
+        }
+    }
+}
+
 fn task_sample(
     chip: &mut Chip,
     mem: &mut Memory<'_>,
