@@ -172,6 +172,12 @@ pub fn quant_options(cfg: &Config) -> QuantOptions {
     }
 }
 
+/// Whether the configuration's task learns by regression (pattern generation) rather
+/// than classification.
+pub fn is_regression(cfg: &Config) -> bool {
+    cfg.task.kind == TaskKind::Pattern
+}
+
 /// The learning circuits a configuration asks for (`None` when learning is off).
 pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
     let l = &cfg.learning;
@@ -192,7 +198,7 @@ pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
                 .collect(),
         ),
     };
-    let regression = cfg.task.kind == TaskKind::Pattern;
+    let regression = is_regression(cfg);
     Some(LearnSpec {
         engine,
         apply: match l.apply {

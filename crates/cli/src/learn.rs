@@ -218,7 +218,7 @@ pub fn float_twin(cfg: &Config, chip: &mut HostChip) -> (Reference, Learner) {
             eta_bias: rates.eta_bias,
             feedback,
             online: l.apply == Apply::Online,
-            classification: !build::task(cfg).is_ok_and(|t| t.is_regression()),
+            classification: !build::is_regression(cfg),
             dale: l.dale,
             learn_hidden: l.learn_hidden,
             learn_readout: l.learn_readout,

@@ -18,23 +18,30 @@ struct Cli {
     command: Command,
 }
 
+/// Arguments `run` and `verify` share.
+#[derive(clap::Args)]
+struct Common {
+    /// Chip configuration (TOML).
+    config: PathBuf,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Stop after this many steps in total (inference runs).
+    #[arg(long, value_name = "N")]
+    steps: Option<u64>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Simulate the chip on its task input; print spike counts, rates, readouts and
     /// the trace digest.
     #[command(after_help = "Example:\n  neurochip run examples/alif.toml --json")]
     Run {
-        /// Chip configuration (TOML).
-        config: PathBuf,
-        /// Print one JSON object instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// Stop after this many steps in total (inference runs).
-        #[arg(long, value_name = "N")]
-        steps: Option<u64>,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        common: Common,
         /// After training, write the trained chip as an image that runs inference on the
         /// test samples (digits: compiled into the image) for the firmware.
         #[arg(long, value_name = "FILE")]
@@ -52,17 +59,8 @@ enum Command {
     /// how far they agree.
     #[command(after_help = "Example:\n  neurochip verify examples/lif.toml --weights float")]
     Verify {
-        /// Chip configuration (TOML).
-        config: PathBuf,
-        /// Print one JSON object instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// Stop after this many steps in total (inference runs).
-        #[arg(long, value_name = "N")]
-        steps: Option<u64>,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        common: Common,
         /// Weights of the reference: the chip's own, dequantised (only arithmetic
         /// differs), or the original floats (quantisation included).
         #[arg(long, value_enum, default_value = "dequantized")]
@@ -246,10 +244,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run {
-            config,
-            json: j,
-            steps,
-            quiet,
+            common:
+                Common {
+                    config,
+                    json: j,
+                    steps,
+                    quiet,
+                },
             export,
             save,
             resume,
@@ -304,11 +305,14 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Verify {
-            config,
-            json: j,
+            common:
+                Common {
+                    config,
+                    json: j,
+                    steps,
+                    quiet,
+                },
             weights,
-            steps,
-            quiet,
         } => {
             let cfg = match config::load(&config) {
                 Ok(c) => c,
