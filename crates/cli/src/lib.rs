@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod config;
+pub mod cycles;
 pub mod export;
 pub mod learn;
 pub mod sim;

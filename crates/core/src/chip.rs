@@ -53,6 +53,35 @@ impl fmt::Display for StepError {
 
 impl core::error::Error for StepError {}
 
+/// The three calls a run loop makes on a chip: one time step, the learning step after
+/// it, and the end of a training sample. [`Chip`] implements them; a cycle-level model
+/// implements them by calling the chip's own and counting what the hardware would do,
+/// so one run loop drives both and they compute the same bits.
+pub trait Datapath {
+    /// Start of a sample: zero the dynamic state ([`Memory::reset_state`]).
+    fn begin_sample(&mut self, mem: &mut Memory<'_>) {
+        mem.reset_state();
+    }
+    /// See [`Chip::step`].
+    fn step(&mut self, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError>;
+    /// See [`Chip::learn`].
+    fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError>;
+    /// See [`Chip::end_sample`].
+    fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError>;
+}
+
+impl Datapath for Chip {
+    fn step(&mut self, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError> {
+        Chip::step(self, mem, input)
+    }
+    fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
+        Chip::learn(self, mem, target)
+    }
+    fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
+        Chip::end_sample(self, mem)
+    }
+}
+
 /// What one step produced (the spikes and readouts themselves are in memory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StepOutput {

@@ -54,7 +54,7 @@ pub mod softmax;
 pub mod synapse;
 pub mod trace;
 
-pub use chip::{Chip, StepError, StepOutput};
+pub use chip::{Chip, Datapath, StepError, StepOutput};
 pub use config::{ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Shifts};
 pub use digest::Digest;
 pub use eprop::Target;

@@ -8,11 +8,15 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod arch;
+pub mod cycle;
 pub mod footprint;
 pub mod host;
 pub mod quant;
 pub mod snapshot;
 
+pub use arch::Arch;
+pub use cycle::{CycleChip, CycleModel, CycleReport, FitError};
 pub use footprint::{footprint, Footprint};
 pub use host::HostChip;
 pub use quant::{

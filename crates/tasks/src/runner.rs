@@ -7,7 +7,7 @@
 //! samples `TEST_BASE + i` with learning off. A classification sample is predicted as
 //! the readout with the largest raw sum over the target window (the first one on ties).
 
-use neurochip_core::{Chip, Memory, StepError, Target};
+use neurochip_core::{Datapath, Memory, StepError, Target};
 
 use crate::app::{AppSpec, TaskSpec};
 use crate::Spikes;
@@ -42,7 +42,7 @@ pub enum Want {
 /// chip after each step.
 #[allow(clippy::too_many_arguments)]
 pub fn run_sample(
-    chip: &mut Chip,
+    chip: &mut (impl Datapath + ?Sized),
     mem: &mut Memory<'_>,
     steps: u32,
     x: &mut Spikes,
@@ -52,7 +52,7 @@ pub fn run_sample(
     learn: Learn,
     mut on_step: impl FnMut(u32, &Memory<'_>, Want),
 ) -> Result<(), StepError> {
-    mem.reset_state();
+    chip.begin_sample(mem);
     for t in 0..steps {
         spikes(t, x);
         chip.step(mem, x)?;
@@ -129,7 +129,7 @@ impl core::fmt::Display for Event {
 }
 
 fn task_sample(
-    chip: &mut Chip,
+    chip: &mut (impl Datapath + ?Sized),
     mem: &mut Memory<'_>,
     task: &TaskSpec<'_>,
     id: u64,
@@ -214,7 +214,7 @@ impl ClassSample {
     /// Run it; returns (correct, spikes).
     fn run(
         &self,
-        chip: &mut Chip,
+        chip: &mut (impl Datapath + ?Sized),
         mem: &mut Memory<'_>,
         x: &mut Spikes,
         sums: &mut [i64],
@@ -254,7 +254,7 @@ impl ClassSample {
 /// Run an image's plan: inference samples, or epochs of training and testing.
 /// `sums` needs one entry per readout.
 pub fn run_app(
-    chip: &mut Chip,
+    chip: &mut (impl Datapath + ?Sized),
     mem: &mut Memory<'_>,
     app: &AppSpec<'_>,
     x: &mut Spikes,

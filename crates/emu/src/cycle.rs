@@ -1,0 +1,950 @@
+//! The cycle-level model: the chip's time step moved through the stages of an
+//! architecture ([`Arch`]), with cycles, stalls, memory and energy counted.
+//!
+//! [`CycleModel`] does not compute the network itself: [`CycleChip`] calls the
+//! `neurochip-core` datapath ([`Chip`]) for every step, learning step and end of
+//! sample, and counts what the hardware does around it. The chip's state is therefore
+//! the functional core's, bit for bit (tests compare digests), and the counts come
+//! from the same spikes, traces and masks the datapath used.
+//!
+//! Per time step the stages run one after another, as in a time-multiplexed core:
+//!
+//! 1. **input**: the input events of this step travel through the AER router into
+//!    every core's bounded queue; each core's synapse engine reads
+//!    `ceil(neurons_on_core / lanes)` weight words per event. A full queue stalls the
+//!    router (back-pressure); stalls are counted.
+//! 2. **recurrent**: the same for the spikes of the previous step.
+//! 3. **neuron**: every core updates its neurons, `neuron_lanes` per cycle, plus a
+//!    cost per emitted spike.
+//! 4. **readout**: each new spike reads its readout weight row; then every readout
+//!    updates.
+//! 5. **learning**: trace updates every step; per-synapse eligibility (exact engine);
+//!    on learning steps the learning signal and the weight updates; at the end of a
+//!    sample the accumulated updates (per-sample mode).
+//!
+//! Neurons are split evenly over the cores and every event is broadcast to all of
+//! them, so a stage lasts as long as its busiest core. docs/cycle-model.md works one
+//! step by hand.
+
+use neurochip_core::learning::{Apply, Engine};
+use neurochip_core::memory::Bits;
+use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
+use serde::Serialize;
+
+use crate::arch::{Arch, Bank};
+
+/// Why a network does not fit an architecture.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FitError {
+    /// More neurons than the cores hold.
+    #[error("the network has {needed} neurons; architecture `{arch}` holds {cores} cores x {per_core} = {} (over by {})", cores * per_core, needed.saturating_sub(cores * per_core))]
+    Neurons {
+        /// Architecture name.
+        arch: String,
+        /// Neurons of the network.
+        needed: u64,
+        /// Cores.
+        cores: u64,
+        /// Neurons per core.
+        per_core: u64,
+    },
+    /// More input channels or readouts than the chip addresses.
+    #[error("the network has {needed} {what}; architecture `{arch}` has {limit} (over by {})", needed.saturating_sub(*limit))]
+    Ports {
+        /// Architecture name.
+        arch: String,
+        /// "input channels" or "readouts".
+        what: &'static str,
+        /// Needed.
+        needed: u64,
+        /// Available.
+        limit: u64,
+    },
+    /// A structure no bank holds.
+    #[error("the network needs {bytes} bytes of `{structure}` but architecture `{arch}` has no bank that holds it")]
+    NoBank {
+        /// Architecture name.
+        arch: String,
+        /// Structure.
+        structure: &'static str,
+        /// Bytes needed.
+        bytes: u64,
+    },
+    /// A bank too small.
+    #[error("SRAM bank `{bank}` of architecture `{arch}` overflows: the network needs {needed} bytes ({detail}) but the bank holds {capacity}: over by {} bytes", needed.saturating_sub(*capacity))]
+    Overflow {
+        /// Architecture name.
+        arch: String,
+        /// Bank.
+        bank: String,
+        /// Bytes needed.
+        needed: u64,
+        /// Bytes the bank holds.
+        capacity: u64,
+        /// What the bytes are.
+        detail: String,
+    },
+}
+
+/// A memory structure's extent: `rows` rows of `per_row` items of `item_bits` bits,
+/// each row starting on a word boundary (a presynaptic row of a weight matrix is read
+/// with whole words), or, when `packed`, all bits back to back.
+#[derive(Clone, Copy, Debug)]
+struct Extent {
+    name: &'static str,
+    rows: u64,
+    per_row: u64,
+    item_bits: u64,
+    packed: bool,
+}
+
+impl Extent {
+    fn bits(&self) -> u64 {
+        self.rows * self.per_row * self.item_bits
+    }
+
+    /// Words of a bank `word_bits` wide.
+    fn words(&self, word_bits: u64) -> u64 {
+        if self.packed || self.item_bits == 0 {
+            return self.bits().div_ceil(word_bits);
+        }
+        self.rows * words_per_row(self.per_row, self.item_bits, word_bits)
+    }
+}
+
+/// Items of `item_bits` per word of `word_bits` (at least one word per item).
+fn per_word(item_bits: u64, word_bits: u64) -> u64 {
+    (word_bits / item_bits.max(1)).max(1)
+}
+
+/// Words holding `n` items, row-aligned.
+fn words_per_row(n: u64, item_bits: u64, word_bits: u64) -> u64 {
+    if item_bits > word_bits {
+        n * item_bits.div_ceil(word_bits)
+    } else {
+        n.div_ceil(per_word(item_bits, word_bits))
+    }
+}
+
+fn extents(cfg: &ChipConfig) -> Vec<Extent> {
+    let f = cfg.formats();
+    let (ni, n, o) = (cfg.n_in() as u64, cfg.n_rec() as u64, cfg.n_out() as u64);
+    let wb = u64::from(f.weight.bits());
+    let mb = u64::from(f.membrane.bits());
+    let rb = u64::from(f.readout.bits());
+    let row = |name, rows, per_row, item_bits| Extent {
+        name,
+        rows,
+        per_row,
+        item_bits,
+        packed: false,
+    };
+    let packed = |name, bits| Extent {
+        name,
+        rows: 1,
+        per_row: 1,
+        item_bits: bits,
+        packed: true,
+    };
+    let l = cfg.learning();
+    let mut v = vec![
+        row("w_in", ni, n, wb),
+        row("w_rec", n, n, wb),
+        row("w_out", n, o, wb),
+        // One bit per synapse, rows as the weights.
+        row("masks", 1, ni * n + n * n + n * o, 1),
+        // v, thr, beta (membrane width), alpha, rho (16), b (32), refractory (8).
+        row("neurons", 1, n, 3 * mb + 2 * 16 + 32 + 8),
+        // y, bias (readout width), kappa (16).
+        row("readouts", 1, o, 2 * rb + 16),
+    ];
+    if l.feedback == neurochip_core::Feedback::Random && l.engine != Engine::Off {
+        v.push(row("feedback", n, o, wb));
+    }
+    if l.engine != Engine::Off {
+        let tb = u64::from(f.trace.bits());
+        // xbar, zbar, zk (+ bias trace) at trace width; psi (16), psi gain, rate and
+        // learning signal (32) per neuron; error (32) per readout.
+        v.push(packed(
+            "traces",
+            (ni + 2 * n + 1) * tb + n * (16 + 32 + 32 + 32) + o * 32,
+        ));
+    }
+    if l.engine == Engine::Exact {
+        let eb = u64::from(l.elig.bits());
+        let per = if cfg.alif() { 2 } else { 1 };
+        v.push(row("eligibility", (ni + n) * per, n, eb));
+    }
+    if l.engine != Engine::Off && l.apply == Apply::Sample {
+        v.push(row("accumulators", ni + 2 * n + 1, n.max(o), 32));
+    }
+    v
+}
+
+/// One structure in one bank.
+#[derive(Clone, Debug, Serialize)]
+pub struct StructureUse {
+    /// Structure name.
+    pub name: &'static str,
+    /// Words it takes.
+    pub words: u64,
+    /// Bytes it takes (words times word width).
+    pub bytes: u64,
+    /// Bytes of payload (its bits, without row alignment).
+    pub payload_bytes: u64,
+}
+
+/// One bank's use.
+#[derive(Clone, Debug, Serialize)]
+pub struct BankUse {
+    /// Bank name.
+    pub bank: String,
+    /// Bits per word.
+    pub word_bits: u32,
+    /// Capacity, bytes.
+    pub capacity_bytes: u64,
+    /// Used, bytes.
+    pub used_bytes: u64,
+    /// Structures in it.
+    pub structures: Vec<StructureUse>,
+}
+
+/// The SRAM use of `cfg` on `arch`, bank by bank, or why it does not fit.
+pub fn sram(cfg: &ChipConfig, arch: &Arch) -> Result<Vec<BankUse>, FitError> {
+    let name = arch.name.clone();
+    let c = &arch.chip;
+    let (ni, n, o) = (cfg.n_in() as u64, cfg.n_rec() as u64, cfg.n_out() as u64);
+    let cores = u64::from(c.cores);
+    let per_core = u64::from(c.neurons_per_core);
+    if n > cores * per_core {
+        return Err(FitError::Neurons {
+            arch: name,
+            needed: n,
+            cores,
+            per_core,
+        });
+    }
+    for (what, needed, limit) in [
+        ("input channels", ni, u64::from(c.max_inputs)),
+        ("readouts", o, u64::from(c.max_outputs)),
+    ] {
+        if needed > limit {
+            return Err(FitError::Ports {
+                arch: name,
+                what,
+                needed,
+                limit,
+            });
+        }
+    }
+    let mut uses: Vec<BankUse> = arch
+        .banks
+        .iter()
+        .map(|b: &Bank| BankUse {
+            bank: b.name.clone(),
+            word_bits: b.word_bits,
+            capacity_bytes: b.bytes(),
+            used_bytes: 0,
+            structures: Vec::new(),
+        })
+        .collect();
+    for e in extents(cfg) {
+        let Some(k) = arch
+            .banks
+            .iter()
+            .position(|b| b.holds.iter().any(|h| h == e.name))
+        else {
+            return Err(FitError::NoBank {
+                arch: name,
+                structure: e.name,
+                bytes: e.bits().div_ceil(8),
+            });
+        };
+        let wbits = u64::from(arch.banks[k].word_bits);
+        let words = e.words(wbits);
+        let bytes = (words * wbits).div_ceil(8);
+        let u = &mut uses[k];
+        u.used_bytes += bytes;
+        u.structures.push(StructureUse {
+            name: e.name,
+            words,
+            bytes,
+            payload_bytes: e.bits().div_ceil(8),
+        });
+    }
+    for u in &uses {
+        if u.used_bytes > u.capacity_bytes {
+            let detail = u
+                .structures
+                .iter()
+                .map(|s| format!("{} {}", s.name, s.bytes))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            return Err(FitError::Overflow {
+                arch: name,
+                bank: u.bank.clone(),
+                needed: u.used_bytes,
+                capacity: u.capacity_bytes,
+                detail,
+            });
+        }
+    }
+    Ok(uses)
+}
+
+/// Cycles per stage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Stages {
+    /// Fixed cost per step.
+    pub overhead: f64,
+    /// Input events.
+    pub input: f64,
+    /// Recurrent events.
+    pub recurrent: f64,
+    /// Neuron updates.
+    pub neuron: f64,
+    /// Readout.
+    pub readout: f64,
+    /// Learning engine.
+    pub learning: f64,
+}
+
+impl Stages {
+    /// All stages.
+    pub fn total(&self) -> f64 {
+        self.overhead + self.input + self.recurrent + self.neuron + self.readout + self.learning
+    }
+
+    fn add(&mut self, o: &Stages) {
+        self.overhead += o.overhead;
+        self.input += o.input;
+        self.recurrent += o.recurrent;
+        self.neuron += o.neuron;
+        self.readout += o.readout;
+        self.learning += o.learning;
+    }
+
+    /// Every stage divided by `d`.
+    pub fn per(&self, d: f64) -> Stages {
+        let d = d.max(1.0);
+        Stages {
+            overhead: self.overhead / d,
+            input: self.input / d,
+            recurrent: self.recurrent / d,
+            neuron: self.neuron / d,
+            readout: self.readout / d,
+            learning: self.learning / d,
+        }
+    }
+}
+
+/// Energy per part, picojoules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct EnergySplit {
+    /// Synaptic operations.
+    pub synapses: f64,
+    /// Neuron updates.
+    pub neurons: f64,
+    /// Readout updates.
+    pub readouts: f64,
+    /// Learning engine (traces, eligibility, updates).
+    pub learning: f64,
+    /// Static power over the steps' duration.
+    pub static_: f64,
+}
+
+impl EnergySplit {
+    /// Sum.
+    pub fn total(&self) -> f64 {
+        self.synapses + self.neurons + self.readouts + self.learning + self.static_
+    }
+
+    fn add(&mut self, o: &EnergySplit) {
+        self.synapses += o.synapses;
+        self.neurons += o.neurons;
+        self.readouts += o.readouts;
+        self.learning += o.learning;
+        self.static_ += o.static_;
+    }
+}
+
+/// What one step (with its learning step) cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct StepCost {
+    /// Cycles per stage.
+    pub cycles: Stages,
+    /// Router stall cycles (queue full).
+    pub stalls: f64,
+    /// Energy.
+    pub energy: EnergySplit,
+    /// Effective synaptic operations (events times connected targets).
+    pub sops: u64,
+}
+
+/// Totals over a run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    /// Time steps.
+    pub steps: u64,
+    /// Steps with a learning update.
+    pub learn_steps: u64,
+    /// Cycles per stage, summed.
+    pub cycles: Stages,
+    /// Cycles of the busiest step.
+    pub max_step_cycles: f64,
+    /// Router stall cycles, summed.
+    pub stalls: f64,
+    /// Most events waiting in a core queue at once.
+    pub queue_peak: u32,
+    /// Input events.
+    pub input_events: u64,
+    /// Recurrent events (spikes delivered to the recurrent synapses).
+    pub recurrent_events: u64,
+    /// Spikes delivered to the readout.
+    pub readout_events: u64,
+    /// Effective synaptic operations (NeuroBench `Effective_ACs`): events times
+    /// connected targets.
+    pub effective_sops: u64,
+    /// Dense synaptic operations (NeuroBench `Dense`): every synapse every step.
+    pub dense_sops: u64,
+    /// Membrane updates (NeuroBench `MembraneUpdates`): neurons and readouts per step.
+    pub membrane_updates: u64,
+    /// Synapses visited by the learning engine.
+    pub learn_synapses: u64,
+    /// Energy.
+    pub energy: EnergySplit,
+    /// Finished samples without learning, and their energy.
+    pub infer_samples: u64,
+    /// Energy of those samples, pJ.
+    pub infer_energy_pj: f64,
+    /// Finished samples with learning.
+    pub train_samples: u64,
+    /// Energy of those samples, pJ.
+    pub train_energy_pj: f64,
+}
+
+/// The cycle model of one chip on one architecture.
+#[derive(Clone, Debug)]
+pub struct CycleModel {
+    arch: Arch,
+    dt_s: f64,
+    sram: Vec<BankUse>,
+    n_in: usize,
+    n_rec: usize,
+    n_out: usize,
+    /// Neurons per core (first `cores` slices).
+    slices: Vec<(usize, usize)>,
+    /// Weight words one event reads on the busiest core: input, recurrent; readout.
+    words_in: f64,
+    words_rec: f64,
+    words_out: f64,
+    /// Learning-engine words per presynaptic row on the busiest core, and per readout row.
+    learn_words_row: f64,
+    learn_words_out_row: f64,
+    /// Connected targets per presynaptic row.
+    fan_in: Vec<u32>,
+    fan_rec: Vec<u32>,
+    fan_out: Vec<u32>,
+    /// Per-neuron cycle cost (LIF or ALIF) of the busiest core.
+    neuron_cycles: f64,
+    trace_words: f64,
+    elig_words: f64,
+    elig_synapses: u64,
+    engine: Engine,
+    sample_mode: bool,
+    learn_hidden: bool,
+    dense: u64,
+    /// Scratch: service start times of the last `queue_depth` events.
+    starts: Vec<f64>,
+    cur: StepCost,
+    sample: (u64, f64, bool),
+    /// The totals so far.
+    pub stats: Stats,
+}
+
+fn row_counts(mask: &Bits, rows: usize, per_row: usize) -> Vec<u32> {
+    (0..rows)
+        .map(|i| {
+            let s = i * per_row;
+            mask.get(s..s + per_row)
+                .map_or(0, |r| r.count_ones() as u32)
+        })
+        .collect()
+}
+
+impl CycleModel {
+    /// The model of the chip `cfg` (memories `mem`, read for masks and adaptation)
+    /// on `arch`, with time step `dt_s` seconds; fails when the network does not fit.
+    pub fn new(
+        arch: &Arch,
+        cfg: &ChipConfig,
+        mem: &Memory<'_>,
+        dt_s: f64,
+    ) -> Result<Self, FitError> {
+        let sram = sram(cfg, arch)?;
+        let (ni, n, o) = (cfg.n_in(), cfg.n_rec(), cfg.n_out());
+        let cores = (arch.chip.cores as usize).min(n.max(1));
+        let base = n / cores;
+        let extra = n % cores;
+        let mut slices = Vec::with_capacity(cores);
+        let mut start = 0;
+        for k in 0..cores {
+            let len = base + usize::from(k < extra);
+            slices.push((start, len));
+            start += len;
+        }
+        let biggest = slices.iter().map(|s| s.1).max().unwrap_or(0) as u64;
+        let wb = u64::from(cfg.formats().weight.bits());
+        let lanes = |structure: &str, item_bits: u64, lanes: u32| -> u64 {
+            let w = arch
+                .bank_of(structure)
+                .map_or(32, |b| u64::from(b.word_bits));
+            per_word(item_bits, w).min(u64::from(lanes)).max(1)
+        };
+        let l_in = lanes("w_in", wb, arch.chip.synapse_lanes);
+        let l_rec = lanes("w_rec", wb, arch.chip.synapse_lanes);
+        let l_out = lanes("w_out", wb, arch.chip.synapse_lanes);
+        let l_learn = lanes("w_rec", wb, arch.learning.lanes);
+        let l = cfg.learning();
+        // ALIF neurons have a nonzero adaptation strength; count them on the busiest core.
+        let alif_on = |s: &(usize, usize)| {
+            mem.beta
+                .get(s.0..s.0 + s.1)
+                .map_or(0, |b| b.iter().filter(|&&x| x != 0).count())
+        };
+        let y = &arch.cycles;
+        let neuron_cycles = slices
+            .iter()
+            .map(|s| {
+                let a = alif_on(s) as f64;
+                let lif = s.1 as f64 - a;
+                ((lif * y.neuron + a * y.neuron_alif) / f64::from(arch.chip.neuron_lanes)).ceil()
+            })
+            .fold(0.0, f64::max);
+        let trace_words = if l.engine == Engine::Off {
+            0.0
+        } else {
+            let w = arch
+                .bank_of("traces")
+                .map_or(32, |b| u64::from(b.word_bits));
+            let tb = u64::from(cfg.formats().trace.bits());
+            (ni as u64 + 2 * n as u64 + 1).div_ceil(per_word(tb, w)) as f64
+        };
+        let (elig_words, elig_synapses) = if l.engine == Engine::Exact {
+            let per = if cfg.alif() { 2 } else { 1 };
+            let eb = u64::from(l.elig.bits());
+            let w = arch
+                .bank_of("eligibility")
+                .map_or(32, |b| u64::from(b.word_bits));
+            let lw = per_word(eb, w).min(u64::from(arch.learning.lanes)).max(1);
+            let rows = (ni + n) as u64 * per;
+            ((rows * biggest.div_ceil(lw)) as f64, rows * n as u64)
+        } else {
+            (0.0, 0)
+        };
+        Ok(Self {
+            arch: arch.clone(),
+            dt_s,
+            sram,
+            n_in: ni,
+            n_rec: n,
+            n_out: o,
+            words_in: biggest.div_ceil(l_in) as f64,
+            words_rec: biggest.div_ceil(l_rec) as f64,
+            words_out: (o as u64).div_ceil(l_out) as f64,
+            learn_words_row: biggest.div_ceil(l_learn) as f64,
+            learn_words_out_row: (o as u64).div_ceil(l_learn) as f64,
+            fan_in: row_counts(mem.mask_in, ni, n),
+            fan_rec: row_counts(mem.mask_rec, n, n),
+            fan_out: row_counts(mem.mask_out, n, o),
+            slices,
+            neuron_cycles,
+            trace_words,
+            elig_words,
+            elig_synapses,
+            engine: l.engine,
+            sample_mode: l.apply == Apply::Sample,
+            learn_hidden: l.learn_hidden,
+            dense: (ni * n + n * n + n * o) as u64,
+            starts: vec![0.0; arch.router.queue_depth as usize],
+            cur: StepCost::default(),
+            sample: (0, 0.0, false),
+            stats: Stats::default(),
+        })
+    }
+
+    /// The architecture.
+    pub fn arch(&self) -> &Arch {
+        &self.arch
+    }
+
+    /// SRAM use per bank.
+    pub fn sram(&self) -> &[BankUse] {
+        &self.sram
+    }
+
+    /// The cost of the last step (with its learning step).
+    pub fn last(&self) -> &StepCost {
+        &self.cur
+    }
+
+    /// Events through the router into a queue of `queue_depth`, each served in
+    /// `service` cycles: returns (cycles until the last is served, stall cycles,
+    /// peak queue occupancy).
+    fn pipeline(&mut self, events: usize, service: f64) -> (f64, f64, u32) {
+        if events == 0 {
+            return (0.0, 0.0, 0);
+        }
+        let r = &self.arch.router;
+        let (lat, gap) = (r.latency_cycles, r.cycles_per_event);
+        let q = self.starts.len();
+        let (mut inject, mut done, mut stalls) = (0.0f64, 0.0f64, 0.0f64);
+        let mut peak = 0u32;
+        for k in 0..events {
+            let natural = if k == 0 { 0.0 } else { inject + gap };
+            // The event may enter the queue only when the event `q` places ahead of it
+            // has left the queue for the synapse engine.
+            let room = if k >= q {
+                self.starts[k % q] - lat
+            } else {
+                0.0
+            };
+            inject = natural.max(room);
+            stalls += inject - natural;
+            let arrive = inject + lat;
+            let start = arrive.max(done);
+            done = start + service;
+            // Occupancy when this event arrives: itself and the earlier events that
+            // have arrived but not yet started (at most the `q - 1` after event k - q).
+            let waiting = (0..q.min(k))
+                .filter(|&d| self.starts[(k - 1 - d) % q] > arrive)
+                .count() as u32;
+            peak = peak.max(waiting.saturating_add(1));
+            self.starts[k % q] = start;
+        }
+        (done, stalls, peak)
+    }
+
+    fn before_step(&mut self, mem: &Memory<'_>, input: &Bits) {
+        let y = self.arch.cycles.clone();
+        let mut c = StepCost::default();
+        c.cycles.overhead = y.step_overhead;
+        // 1. Input events.
+        let n_ev = input.count_ones();
+        let (t, s1, p1) = self.pipeline(n_ev, y.input_event + self.words_in * y.input_word);
+        c.cycles.input = y.input_scan * self.n_in as f64 + t;
+        let mut sops: u64 = input
+            .iter_ones()
+            .map(|i| u64::from(self.fan_in.get(i).copied().unwrap_or(0)))
+            .sum();
+        // 2. Recurrent events: the spikes of the previous step.
+        let r_ev = mem.z.count_ones();
+        let (t, s2, p2) =
+            self.pipeline(r_ev, y.recurrent_event + self.words_rec * y.recurrent_word);
+        c.cycles.recurrent = y.recurrent_scan * self.biggest() as f64 + t;
+        sops += mem
+            .z
+            .iter_ones()
+            .map(|j| u64::from(self.fan_rec.get(j).copied().unwrap_or(0)))
+            .sum::<u64>();
+        c.stalls = s1 + s2;
+        self.stats.queue_peak = self.stats.queue_peak.max(p1).max(p2);
+        self.stats.input_events += n_ev as u64;
+        self.stats.recurrent_events += r_ev as u64;
+        c.sops = sops;
+        self.cur = c;
+    }
+
+    fn biggest(&self) -> usize {
+        self.slices.iter().map(|s| s.1).max().unwrap_or(0)
+    }
+
+    fn after_step(&mut self, mem: &Memory<'_>) {
+        let y = self.arch.cycles.clone();
+        let e = self.arch.energy_pj.clone();
+        let mut c = self.cur;
+        // 3. Neurons: the busiest core (updates plus its spikes).
+        let spikes_on =
+            |s: &(usize, usize)| mem.z.get(s.0..s.0 + s.1).map_or(0, |b| b.count_ones());
+        let spike_cycles = self
+            .slices
+            .iter()
+            .map(|s| spikes_on(s) as f64 * y.spike)
+            .fold(0.0, f64::max);
+        c.cycles.neuron = self.neuron_cycles + spike_cycles;
+        // 4. Readout.
+        let z_ev = mem.z.count_ones();
+        c.cycles.readout = z_ev as f64 * (y.readout_event + self.words_out * y.readout_word)
+            + self.n_out as f64 * y.readout;
+        let out_sops: u64 = mem
+            .z
+            .iter_ones()
+            .map(|j| u64::from(self.fan_out.get(j).copied().unwrap_or(0)))
+            .sum();
+        c.sops += out_sops;
+        self.stats.readout_events += z_ev as u64;
+        // 5. Learning state updated every step.
+        let mut learn_syn = 0u64;
+        if self.engine != Engine::Off {
+            c.cycles.learning = self.trace_words * y.trace + self.elig_words * y.eligibility_word;
+            c.energy.learning = self.trace_words * e.trace;
+            learn_syn += self.elig_synapses;
+        }
+        c.energy.synapses = c.sops as f64 * e.sop;
+        c.energy.neurons = self.n_rec as f64 * e.neuron;
+        c.energy.readouts = self.n_out as f64 * e.readout;
+        c.energy.learning += learn_syn as f64 * e.learn;
+        c.energy.static_ = e.static_uw * 1e6 * self.dt_s;
+        self.stats.learn_synapses += learn_syn;
+        self.stats.effective_sops += c.sops;
+        self.stats.dense_sops += self.dense;
+        self.stats.membrane_updates += (self.n_rec + self.n_out) as u64;
+        self.stats.steps += 1;
+        self.cur = c;
+        self.commit(&c, true);
+    }
+
+    /// Add `c` to the totals (`new_step`: it is a whole step, else an addition to the
+    /// last one).
+    fn commit(&mut self, c: &StepCost, new_step: bool) {
+        if new_step {
+            self.stats.cycles.add(&c.cycles);
+            self.stats.stalls += c.stalls;
+            self.stats.energy.add(&c.energy);
+            self.sample.0 += 1;
+            self.sample.1 += c.energy.total();
+        }
+        self.stats.max_step_cycles = self.stats.max_step_cycles.max(self.cur.cycles.total());
+    }
+
+    /// Cost of a learning step (after `learn` returned true), added to the last step.
+    fn learned(&mut self, mem: &Memory<'_>) {
+        let y = self.arch.cycles.clone();
+        let e = self.arch.energy_pj.clone();
+        let biggest = self.biggest() as f64;
+        let mut cycles = biggest * self.n_out as f64 * y.signal;
+        let mut syn = 0u64;
+        if self.learn_hidden {
+            let rows = match self.engine {
+                Engine::Exact => self.n_in + self.n_rec,
+                _ => {
+                    mem.xbar.iter().filter(|&&x| x != 0).count()
+                        + mem.zbar.iter().filter(|&&x| x != 0).count()
+                }
+            };
+            cycles += rows as f64 * self.learn_words_row * y.update_word;
+            syn += (rows * self.n_rec) as u64;
+        }
+        cycles += self.n_rec as f64 * self.learn_words_out_row * y.update_word;
+        syn += (self.n_rec * self.n_out + self.n_out) as u64;
+        self.extra_learning(cycles, syn as f64 * e.learn, syn);
+        self.stats.learn_steps += 1;
+        self.sample.2 = true;
+    }
+
+    fn extra_learning(&mut self, cycles: f64, pj: f64, syn: u64) {
+        self.cur.cycles.learning += cycles;
+        self.cur.energy.learning += pj;
+        self.stats.cycles.learning += cycles;
+        self.stats.energy.learning += pj;
+        self.stats.learn_synapses += syn;
+        self.sample.1 += pj;
+        self.commit(&StepCost::default(), false);
+    }
+
+    /// Cost of applying per-sample accumulators.
+    fn applied(&mut self) {
+        if !(self.sample_mode && self.engine != Engine::Off) {
+            return;
+        }
+        let y = self.arch.cycles.clone();
+        let rows = self.n_in + self.n_rec;
+        let cycles = (rows as f64 * self.learn_words_row
+            + self.n_rec as f64 * self.learn_words_out_row)
+            * y.update_word;
+        let syn = (rows * self.n_rec + self.n_rec * self.n_out) as u64;
+        let pj = syn as f64 * self.arch.energy_pj.learn;
+        self.extra_learning(cycles, pj, syn);
+    }
+
+    /// Close the current sample (called at the start of the next one, and by
+    /// [`CycleModel::finish`]).
+    fn close_sample(&mut self) {
+        let (steps, pj, learned) = std::mem::take(&mut self.sample);
+        if steps == 0 {
+            return;
+        }
+        if learned {
+            self.stats.train_samples += 1;
+            self.stats.train_energy_pj += pj;
+        } else {
+            self.stats.infer_samples += 1;
+            self.stats.infer_energy_pj += pj;
+        }
+    }
+
+    /// Close the last sample; call once at the end of a run before reading the stats.
+    pub fn finish(&mut self) {
+        self.close_sample();
+    }
+
+    /// A report of the totals so far (call [`CycleModel::finish`] first).
+    pub fn report(&self) -> CycleReport {
+        let s = &self.stats;
+        let steps = s.steps.max(1) as f64;
+        let mean = s.cycles.total() / steps;
+        let mhz = |c: f64| c / self.dt_s / 1e6;
+        let sram_used: u64 = self.sram.iter().map(|b| b.used_bytes).sum();
+        let sram_cap: u64 = self.sram.iter().map(|b| b.capacity_bytes).sum();
+        let connected: u64 = self
+            .fan_in
+            .iter()
+            .chain(&self.fan_rec)
+            .chain(&self.fan_out)
+            .map(|&x| u64::from(x))
+            .sum();
+        CycleReport {
+            arch: self.arch.name.clone(),
+            description: self.arch.description.clone(),
+            fits: true,
+            steps: s.steps,
+            cycles_per_step: mean,
+            cycles_per_step_by_stage: s.cycles.per(steps),
+            max_cycles_per_step: s.max_step_cycles,
+            realtime_clock_mhz: mhz(mean),
+            realtime_clock_mhz_worst: mhz(s.max_step_cycles),
+            nominal_clock_mhz: self.arch.chip.clock_mhz,
+            realtime_at_nominal: mhz(s.max_step_cycles) <= self.arch.chip.clock_mhz,
+            stall_cycles_per_step: s.stalls / steps,
+            queue_peak: s.queue_peak,
+            sram: self.sram.clone(),
+            sram_used_bytes: sram_used,
+            sram_capacity_bytes: sram_cap,
+            synaptic_operations: SynOps {
+                effective_acs: s.effective_sops as f64 / steps,
+                dense: s.dense_sops as f64 / steps,
+            },
+            membrane_updates: s.membrane_updates as f64 / steps,
+            activation_sparsity: 1.0 - s.readout_events as f64 / (steps * self.n_rec.max(1) as f64),
+            connection_sparsity: 1.0 - connected as f64 / self.dense.max(1) as f64,
+            energy_per_step_pj: s.energy.total() / steps,
+            energy_split_per_step_pj: EnergySplit {
+                synapses: s.energy.synapses / steps,
+                neurons: s.energy.neurons / steps,
+                readouts: s.energy.readouts / steps,
+                learning: s.energy.learning / steps,
+                static_: s.energy.static_ / steps,
+            },
+            energy_per_inference_nj: (s.infer_samples > 0)
+                .then(|| s.infer_energy_pj / s.infer_samples as f64 / 1e3),
+            energy_per_training_sample_nj: (s.train_samples > 0)
+                .then(|| s.train_energy_pj / s.train_samples as f64 / 1e3),
+            power_realtime_uw: s.energy.total() / steps / self.dt_s * 1e-6,
+            learn_steps: s.learn_steps,
+        }
+    }
+}
+
+/// NeuroBench's synaptic operations, per step.
+#[derive(Clone, Debug, Serialize)]
+pub struct SynOps {
+    /// `Effective_ACs`: events times connected targets (spiking networks accumulate).
+    #[serde(rename = "Effective_ACs")]
+    pub effective_acs: f64,
+    /// `Dense`: every synapse, every step.
+    #[serde(rename = "Dense")]
+    pub dense: f64,
+}
+
+/// What `neurochip run --arch` reports (also in the JSON).
+#[derive(Clone, Debug, Serialize)]
+pub struct CycleReport {
+    /// Architecture.
+    pub arch: String,
+    /// Its description.
+    pub description: String,
+    /// Whether the network fits (reports exist only for networks that fit).
+    pub fits: bool,
+    /// Steps simulated.
+    pub steps: u64,
+    /// Mean cycles per step.
+    pub cycles_per_step: f64,
+    /// Mean cycles per step in each stage.
+    pub cycles_per_step_by_stage: Stages,
+    /// Cycles of the busiest step.
+    pub max_cycles_per_step: f64,
+    /// Clock for real time at the configured `dt`, mean step, MHz.
+    pub realtime_clock_mhz: f64,
+    /// Clock for real time at the busiest step, MHz.
+    pub realtime_clock_mhz_worst: f64,
+    /// The architecture's nominal clock, MHz.
+    pub nominal_clock_mhz: f64,
+    /// Whether the nominal clock keeps up with the busiest step.
+    pub realtime_at_nominal: bool,
+    /// Router stall cycles per step.
+    pub stall_cycles_per_step: f64,
+    /// Most events waiting in a queue.
+    pub queue_peak: u32,
+    /// SRAM use per bank.
+    pub sram: Vec<BankUse>,
+    /// SRAM used, bytes.
+    pub sram_used_bytes: u64,
+    /// SRAM capacity, bytes.
+    pub sram_capacity_bytes: u64,
+    /// NeuroBench `SynapticOperations`, per step.
+    pub synaptic_operations: SynOps,
+    /// NeuroBench `MembraneUpdates`, per step.
+    pub membrane_updates: f64,
+    /// NeuroBench `ActivationSparsity` of the recurrent neurons.
+    pub activation_sparsity: f64,
+    /// NeuroBench `ConnectionSparsity`.
+    pub connection_sparsity: f64,
+    /// Energy per step, pJ.
+    pub energy_per_step_pj: f64,
+    /// Energy per step by part, pJ.
+    pub energy_split_per_step_pj: EnergySplit,
+    /// Energy per inference (a sample without learning), nJ.
+    pub energy_per_inference_nj: Option<f64>,
+    /// Energy per training sample, nJ.
+    pub energy_per_training_sample_nj: Option<f64>,
+    /// Mean power when running in real time, µW.
+    pub power_realtime_uw: f64,
+    /// Steps with a learning update.
+    pub learn_steps: u64,
+}
+
+/// A chip stepped through a cycle model: the [`Datapath`] that run loops drive.
+pub struct CycleChip<'a> {
+    /// The functional chip.
+    pub chip: &'a mut Chip,
+    /// Its cycle model.
+    pub model: &'a mut CycleModel,
+}
+
+impl Datapath for CycleChip<'_> {
+    fn begin_sample(&mut self, mem: &mut Memory<'_>) {
+        self.model.close_sample();
+        mem.reset_state();
+    }
+
+    fn step(&mut self, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError> {
+        self.model.before_step(mem, input);
+        let out = self.chip.step(mem, input)?;
+        self.model.after_step(mem);
+        Ok(out)
+    }
+
+    fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
+        let did = self.chip.learn(mem, target)?;
+        if did {
+            self.model.learned(mem);
+        }
+        Ok(did)
+    }
+
+    fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
+        self.chip.end_sample(mem)?;
+        self.model.applied();
+        Ok(())
+    }
+}
