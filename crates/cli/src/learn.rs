@@ -73,7 +73,7 @@ pub fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
     pb
 }
 
-fn train_model(
+pub(crate) fn train_model(
     model: &mut dyn train::Model,
     task: &Task,
     plan: &Plan,
@@ -183,7 +183,12 @@ pub fn train_chip_with(
     ))
 }
 
-fn final_test(epochs: &[Epoch], model: &mut dyn train::Model, task: &Task, plan: &Plan) -> Score {
+pub(crate) fn final_test(
+    epochs: &[Epoch],
+    model: &mut dyn train::Model,
+    task: &Task,
+    plan: &Plan,
+) -> Score {
     match epochs.last() {
         Some(e) => e.test,
         None => train::test(model, task, plan.test_samples),

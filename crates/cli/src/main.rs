@@ -38,7 +38,9 @@ struct Common {
 enum Command {
     /// Simulate the chip on its task input; print spike counts, rates, readouts and
     /// the trace digest.
-    #[command(after_help = "Example:\n  neurochip run examples/alif.toml --json")]
+    #[command(
+        after_help = "Examples:\n  neurochip run examples/alif.toml --json\n  neurochip run examples/cue.toml --arch reckon\n  neurochip run examples/bench256.toml --arch arch/multicore.toml --steps 1000"
+    )]
     Run {
         #[command(flatten)]
         common: Common,
@@ -54,6 +56,12 @@ enum Command {
         /// configuration) and continue its training plan.
         #[arg(long, value_name = "FILE")]
         resume: Option<PathBuf>,
+        /// Step the chip through the cycle-level model of an architecture (a shipped
+        /// name: reckon, xylo, multicore; or an architecture TOML file) and report
+        /// cycles per stage, the real-time clock, SRAM per bank, NeuroBench operation
+        /// counts and energy. The chip computes the same bits as without it.
+        #[arg(long, value_name = "ARCH")]
+        arch: Option<String>,
     },
     /// Run the fixed-point chip beside the f64 reference on the same input and report
     /// how far they agree.
@@ -240,6 +248,30 @@ fn verify_learning_cmd(cfg: &config::Config, j: bool, quiet: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn arch_cmd(
+    cfg: &config::Config,
+    spec: &str,
+    steps: Option<u64>,
+    j: bool,
+    quiet: bool,
+) -> ExitCode {
+    let arch = match neurochip_emu::Arch::resolve(spec) {
+        Ok(a) => a,
+        Err(e) => return fail(format!("--arch: {e}")),
+    };
+    match neurochip::cycles::run_arch(cfg, &arch, steps, quiet || j) {
+        Ok(r) if j => {
+            println!("{}", json(&r));
+            ExitCode::SUCCESS
+        }
+        Ok(r) => {
+            print!("{}", neurochip::cycles::table(&r));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -254,11 +286,15 @@ fn main() -> ExitCode {
             export,
             save,
             resume,
+            arch,
         } => {
             let cfg = match config::load(&config) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            if let Some(spec) = arch {
+                return arch_cmd(&cfg, &spec, steps, j, quiet);
+            }
             if cfg.learning.engine != config::EngineKind::Off {
                 return train_cmd(
                     &cfg,

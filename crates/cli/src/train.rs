@@ -156,6 +156,8 @@ pub struct ChipModel {
     vals: Vec<f64>,
     vals_q: Vec<i32>,
     y: Vec<f64>,
+    /// A cycle-level model to step the chip through (`neurochip run --arch`).
+    pub cycles: Option<neurochip_emu::CycleModel>,
 }
 
 impl ChipModel {
@@ -168,6 +170,7 @@ impl ChipModel {
             vals: vec![0.0; o],
             vals_q: vec![0; o],
             y: vec![0.0; o],
+            cycles: None,
         }
     }
 }
@@ -185,9 +188,17 @@ impl Model for ChipModel {
             Learn::Apply => runner::Learn::Apply,
         };
         let (chip, mut mem) = self.chip.parts();
+        let mut cycle_chip;
+        let datapath: &mut dyn neurochip_core::Datapath = match self.cycles.as_mut() {
+            Some(model) => {
+                cycle_chip = neurochip_emu::CycleChip { chip, model };
+                &mut cycle_chip
+            }
+            None => chip,
+        };
         let fvals = std::cell::RefCell::new(vals);
         runner::run_sample(
-            chip,
+            datapath,
             &mut mem,
             task.steps(id),
             x,
