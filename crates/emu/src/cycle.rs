@@ -948,3 +948,134 @@ impl Datapath for CycleChip<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HostChip;
+    use bitvec::prelude::*;
+    use neurochip_core::format::Format;
+    use neurochip_core::{ConfigBuilder, Formats, Learning};
+    use proptest::prelude::*;
+
+    /// The cue network's sizes (40 inputs, 100 LIF neurons, 2 readouts, light engine,
+    /// 12-bit traces) with zero weights, so a step's events are exactly the ones set.
+    fn cue_chip() -> HostChip {
+        let cfg = ConfigBuilder::new(40, 100, 2)
+            .formats(Formats {
+                trace: Format::unsigned(12, 6).unwrap(),
+                ..Formats::default()
+            })
+            .learning(Learning {
+                engine: Engine::Light,
+                ..Learning::DEFAULT
+            })
+            .build()
+            .unwrap();
+        HostChip::build(cfg, |m| {
+            m.init_default_params(&cfg);
+            m.mask_in.fill(true);
+            m.mask_rec.fill(true);
+            m.mask_out.fill(true);
+        })
+    }
+
+    /// The step docs/cycle-model.md works by hand: 3 input events, 2 recurrent events
+    /// (spikes of the previous step), 1 new spike, no learning step, on `reckon`.
+    #[test]
+    fn hand_worked_step() {
+        let arch = Arch::builtin("reckon").unwrap();
+        let mut chip = cue_chip();
+        let cfg = *chip.config();
+        let mut model = CycleModel::new(&arch, &cfg, &chip.mem(), 1e-3).unwrap();
+        let (c, mut mem) = chip.parts();
+        mem.z.set(0, true);
+        mem.z.set(1, true);
+        let thr = mem.thr[5];
+        mem.v[5] = thr.saturating_mul(2);
+        let mut x = bitvec![u32, Lsb0; 0; 40];
+        for i in [3, 17, 30] {
+            x.set(i, true);
+        }
+        let mut dp = CycleChip {
+            chip: c,
+            model: &mut model,
+        };
+        let out = dp.step(&mut mem, &x).unwrap();
+        assert_eq!(out.spikes, 1);
+        let got = model.last().cycles;
+        let want = Stages {
+            overhead: 4.0,
+            input: 26.0,
+            recurrent: 18.0,
+            neuron: 201.0,
+            readout: 6.0,
+            learning: 25.0,
+        };
+        assert_eq!(got, want);
+        assert_eq!(got.total(), 280.0);
+        // 3 x 100 + 2 x 100 + 1 x 2 synaptic operations.
+        assert_eq!(model.last().sops, 502);
+        let e = model.last().energy;
+        assert!((e.synapses - 502.0 * 5.3).abs() < 1e-9);
+        assert!((e.total() - (502.0 + 100.0 + 2.0 + 25.0) * 5.3).abs() < 1e-6);
+    }
+
+    #[test]
+    fn sram_overflow_names_the_bank_and_the_excess() {
+        let arch = Arch::builtin("xylo").unwrap();
+        let chip = cue_chip();
+        let e = sram(chip.config(), &arch).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "the network has 40 input channels; architecture `xylo` has 16 (over by 24)"
+        );
+        let mut arch = Arch::builtin("reckon").unwrap();
+        arch.banks[0].words = 64;
+        let e = sram(chip.config(), &arch).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "SRAM bank `neuron` of architecture `reckon` overflows: the network needs 1600 bytes (neurons 1600) but the bank holds 1024: over by 576 bytes"
+        );
+        arch.banks.retain(|b| b.name != "learning");
+        let e = sram(chip.config(), &arch).unwrap_err().to_string();
+        assert!(
+            e.contains("no bank that holds it") && e.contains("`traces`"),
+            "{e}"
+        );
+    }
+
+    proptest! {
+        /// The queue model: the synapse engine is busy from the first arrival on when
+        /// the router is at least as fast as the engine, so the stage lasts
+        /// `latency + n * service`; the queue never holds more than its depth; with a
+        /// queue as deep as the events, nothing stalls.
+        #[test]
+        fn pipeline_bounds(n in 0usize..200, service in 1u32..40, gap in 1u32..40,
+                           lat in 0u32..8, depth in 1u32..32) {
+            let mut arch = Arch::builtin("reckon").unwrap();
+            arch.router.latency_cycles = f64::from(lat);
+            arch.router.cycles_per_event = f64::from(gap);
+            arch.router.queue_depth = depth;
+            let mut chip = cue_chip();
+            let cfg = *chip.config();
+            let mut m = CycleModel::new(&arch, &cfg, &chip.mem(), 1e-3).unwrap();
+            let (s, l, g) = (f64::from(service), f64::from(lat), f64::from(gap));
+            let (t, stalls, peak) = m.pipeline(n, s);
+            if n == 0 {
+                prop_assert_eq!(t, 0.0);
+            } else {
+                prop_assert!(t >= l + n as f64 * s);
+                prop_assert!(t >= l + (n - 1) as f64 * g + s);
+                if gap <= service {
+                    prop_assert_eq!(t, l + n as f64 * s);
+                }
+                prop_assert!(stalls >= 0.0);
+                prop_assert!(peak >= 1 && peak <= depth);
+                if depth as usize >= n {
+                    prop_assert_eq!(stalls, 0.0);
+                }
+            }
+        }
+    }
+}

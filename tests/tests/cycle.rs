@@ -1,0 +1,101 @@
+//! The cycle-level model computes the functional core's bits: every example
+//! configuration gives the same trace digest stepped through the cycle model as
+//! without it (training configurations on a shortened plan), on every shipped
+//! architecture it fits; the default architecture fits the default job; and a
+//! network that does not fit is refused with the bank and the excess named.
+
+use neurochip::config::{self, Config, EngineKind};
+use neurochip::{cycles, learn, sim};
+use neurochip_emu::Arch;
+use neurochip_tests::root;
+
+fn load(name: &str) -> Config {
+    // Data paths in the examples are relative to the repository root.
+    std::env::set_current_dir(root()).unwrap();
+    let mut cfg = config::load(&root().join("examples").join(format!("{name}.toml")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Short plans: the point is the bits, not the accuracy.
+    cfg.train.epochs = 1;
+    cfg.train.train_samples = 3;
+    cfg.train.test_samples = 2;
+    cfg.task.samples = cfg.task.samples.min(2);
+    cfg
+}
+
+const STEPS: u64 = 600;
+
+fn functional_digest(cfg: &Config) -> String {
+    if cfg.learning.engine == EngineKind::Off {
+        sim::run(cfg, Some(STEPS)).unwrap().digest
+    } else {
+        learn::train_chip(cfg, true, |_| {}).unwrap().0.digest
+    }
+}
+
+#[test]
+fn every_example_gives_the_functional_digest() {
+    let names = [
+        "lif",
+        "alif",
+        "sparse_ei",
+        "bench256",
+        "cue",
+        "cue_lif",
+        "digits",
+        "digits_light",
+        "pattern",
+    ];
+    let mut runs = 0;
+    for name in names {
+        let cfg = load(name);
+        let want = functional_digest(&cfg);
+        let mut fitted = Vec::new();
+        for arch in ["reckon", "xylo", "multicore"] {
+            let a = Arch::builtin(arch).unwrap();
+            match cycles::run_arch(&cfg, &a, Some(STEPS), true) {
+                Ok(r) => {
+                    assert_eq!(r.digest, want, "{name} on {arch}");
+                    assert!(r.cycles.steps > 0 && r.cycles.cycles_per_step > 0.0);
+                    fitted.push(arch);
+                    runs += 1;
+                }
+                Err(e) => {
+                    let m = e.to_string();
+                    assert!(
+                        m.contains("over by") || m.contains("no bank"),
+                        "{name} on {arch}: {m}"
+                    );
+                }
+            }
+        }
+        assert!(!fitted.is_empty(), "{name} fits no architecture");
+        assert!(
+            fitted.contains(&"multicore"),
+            "{name} must fit the multicore what-if"
+        );
+    }
+    assert!(runs >= 9);
+}
+
+#[test]
+fn the_default_job_fits_the_default_architecture() {
+    let cfg = load("cue");
+    let r = cycles::run_arch(&cfg, &Arch::builtin("reckon").unwrap(), None, true).unwrap();
+    let c = &r.cycles;
+    assert!(c.realtime_at_nominal);
+    assert!(c.sram_used_bytes <= c.sram_capacity_bytes);
+    assert!(c.energy_per_inference_nj.is_some() && c.energy_per_training_sample_nj.is_some());
+    assert!(c.cycles_per_step_by_stage.learning > 0.0);
+}
+
+#[test]
+fn exact_engine_on_reckon_is_refused_with_the_reason() {
+    let cfg = load("cue_lif");
+    let e = cycles::run_arch(&cfg, &Arch::builtin("reckon").unwrap(), None, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`eligibility`") && e.contains("no bank that holds it"),
+        "{e}"
+    );
+}
