@@ -68,7 +68,7 @@ pub fn run_arch(
         let (c, mut mem) = chip.parts();
         let mut dp = CycleChip {
             chip: c,
-            model: &mut cm,
+            models: std::slice::from_mut(&mut cm),
         };
         runner::run_sample(
             &mut dp,
@@ -99,21 +99,60 @@ fn train_arch(
     cm: CycleModel,
     quiet: bool,
 ) -> Result<ArchRun, BuildError> {
-    let plan = learn::plan(cfg);
-    let mut model = ChipModel::new(chip, task.n_inputs());
-    model.cycles = Some(cm);
-    let epochs = learn::train_model(&mut model, task, &plan, quiet, "chip", |_| {});
-    let last = learn::final_test(&epochs, &mut model, task, &plan);
-    let Some(mut cm) = model.cycles.take() else {
-        unreachable!("the cycle model was set above")
-    };
-    cm.finish();
+    let t = train_models(cfg, chip, task, vec![cm], quiet);
+    let mut reports = t.reports;
     Ok(ArchRun {
         name: cfg.name.clone(),
-        digest: format!("{:016x}", model.chip.digest()),
-        test_accuracy: Some(last.accuracy),
-        cycles: cm.report(),
+        digest: t.digest,
+        test_accuracy: Some(t.score.accuracy),
+        cycles: reports.swap_remove(0),
     })
+}
+
+/// What training through cycle models gives.
+pub struct Trained {
+    /// Final test score.
+    pub score: crate::train::Score,
+    /// Trace digest.
+    pub digest: String,
+    /// Chip memory per structure.
+    pub footprint: neurochip_emu::Footprint,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// One report per model, in order.
+    pub reports: Vec<CycleReport>,
+}
+
+/// Train `chip` on `task` with the plan of `cfg`, stepped through `models` (all count
+/// the same steps; the chip computes the same bits with or without them).
+pub fn train_models(
+    cfg: &Config,
+    chip: HostChip,
+    task: &Task,
+    models: Vec<CycleModel>,
+    quiet: bool,
+) -> Trained {
+    let plan = learn::plan(cfg);
+    let mut model = ChipModel::new(chip, task.n_inputs());
+    model.cycles = models;
+    let t0 = std::time::Instant::now();
+    let epochs = learn::train_model(&mut model, task, &plan, quiet, "chip", |_| {});
+    let score = learn::final_test(&epochs, &mut model, task, &plan);
+    let reports = model
+        .cycles
+        .iter_mut()
+        .map(|m| {
+            m.finish();
+            m.report()
+        })
+        .collect();
+    Trained {
+        score,
+        digest: format!("{:016x}", model.chip.digest()),
+        footprint: neurochip_emu::footprint(model.chip.config()),
+        seconds: t0.elapsed().as_secs_f64(),
+        reports,
+    }
 }
 
 /// The report as the table `neurochip run --arch` prints.

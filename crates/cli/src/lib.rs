@@ -11,6 +11,7 @@ pub mod config;
 pub mod cycles;
 pub mod export;
 pub mod learn;
+pub mod peer;
 pub mod sim;
 pub mod sweep;
 pub mod task;

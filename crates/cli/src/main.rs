@@ -77,7 +77,7 @@ enum Command {
     /// Train every configuration at every engine and weight width on all cores, and
     /// report accuracy and memory as a table and CSV.
     #[command(
-        after_help = "Example:\n  neurochip sweep examples/cue.toml examples/digits.toml --weight-bits 4,6,8,12 --csv sweep.csv"
+        after_help = "Examples:\n  neurochip sweep examples/cue.toml examples/digits.toml --weight-bits 4,6,8,12 --csv sweep.csv\n  neurochip sweep examples/cue.toml --engines exact,light --weight-bits 4,8 --trace-bits 8,12 --arch reckon,multicore --csv cue.csv"
     )]
     Sweep {
         /// Chip configurations (TOML) with learning settings.
@@ -90,6 +90,14 @@ enum Command {
         /// Weight widths to compare.
         #[arg(long, value_delimiter = ',', default_value = "4,6,8,12")]
         weight_bits: Vec<u32>,
+        /// Trace widths to compare (default: each configuration's own); the integer
+        /// trace bits stay, the fraction changes.
+        #[arg(long, value_delimiter = ',')]
+        trace_bits: Vec<u32>,
+        /// Architectures to cost every point on (shipped names or files); adds SRAM,
+        /// cycles, real-time clock and energy columns.
+        #[arg(long, value_delimiter = ',')]
+        arch: Vec<String>,
         /// Also write the rows as CSV here.
         #[arg(long)]
         csv: Option<PathBuf>,
@@ -117,6 +125,36 @@ enum Command {
     Inspect {
         /// Chip image or snapshot file.
         image: PathBuf,
+    },
+    /// Time the chip's step loop on the host (functional path, or through the cycle
+    /// model with --arch) and print steps per second.
+    #[command(
+        after_help = "Examples:\n  neurochip bench examples/bench256.toml --steps 10000\n  neurochip bench examples/bench256.toml --arch reckon --json"
+    )]
+    Bench {
+        /// Chip configuration (TOML).
+        config: PathBuf,
+        /// Steps to time.
+        #[arg(long, default_value_t = 10_000)]
+        steps: u64,
+        /// Step through the cycle model of this architecture.
+        #[arg(long, value_name = "ARCH")]
+        arch: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the chip's network (dequantised weights, decays, thresholds) as JSON, for
+    /// other simulators (bench/peers/brian2_bench.py reads it).
+    #[command(
+        after_help = "Example:\n  neurochip network examples/bench256.toml -o bench256.json"
+    )]
+    Network {
+        /// Chip configuration (TOML).
+        config: PathBuf,
+        /// Output JSON file.
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Check a configuration without running it.
     Check {
@@ -394,6 +432,8 @@ fn main() -> ExitCode {
             configs,
             engines,
             weight_bits,
+            trace_bits,
+            arch,
             csv,
         } => {
             let mut cfgs = Vec::new();
@@ -422,7 +462,22 @@ fn main() -> ExitCode {
                     ));
                 }
             }
-            let rows = match neurochip::sweep::sweep(&cfgs, &es, &weight_bits) {
+            for &tb in &trace_bits {
+                if !(6..=16).contains(&tb) {
+                    return fail(format!(
+                        "--trace-bits: {tb} is out of range; allowed 6..=16"
+                    ));
+                }
+            }
+            let mut archs = Vec::new();
+            for a in &arch {
+                match neurochip_emu::Arch::resolve(a) {
+                    Ok(x) => archs.push(x),
+                    Err(e) => return fail(format!("--arch: {e}")),
+                }
+            }
+            let rows = match neurochip::sweep::sweep(&cfgs, &es, &weight_bits, &trace_bits, &archs)
+            {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
@@ -514,6 +569,48 @@ fn main() -> ExitCode {
                 }
                 Err(e) => fail(format!("{}: {e}", image.display())),
             }
+        }
+        Command::Bench {
+            config,
+            steps,
+            arch,
+            json: j,
+        } => {
+            let cfg = match config::load(&config) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let arch = match arch
+                .as_deref()
+                .map(neurochip_emu::Arch::resolve)
+                .transpose()
+            {
+                Ok(a) => a,
+                Err(e) => return fail(format!("--arch: {e}")),
+            };
+            match neurochip::peer::time_steps(&cfg, arch.as_ref(), steps) {
+                Ok(t) if j => println!("{}", json(&t)),
+                Ok(t) => println!(
+                    "{} ({}): {} steps in {:.4} s: {:.3} us/step, {:.0} steps/s, {} spikes, digest {}",
+                    t.name, t.arch, t.steps, t.seconds, t.us_per_step, t.steps_per_second, t.spikes, t.digest
+                ),
+                Err(e) => return fail(e),
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Network { config, output } => {
+            let cfg = match config::load(&config) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let v = match neurochip::peer::network_json(&cfg) {
+                Ok(v) => v,
+                Err(e) => return fail(e),
+            };
+            if let Err(e) = neurochip::export::write_atomic(&output, json(&v).as_bytes()) {
+                return fail(format!("{}: cannot write: {e}", output.display()));
+            }
+            ExitCode::SUCCESS
         }
         Command::Check { config } => match config::load(&config) {
             Ok(c) => match neurochip::build::chip(&c).and_then(|_| neurochip::build::task(&c)) {

@@ -156,8 +156,9 @@ pub struct ChipModel {
     vals: Vec<f64>,
     vals_q: Vec<i32>,
     y: Vec<f64>,
-    /// A cycle-level model to step the chip through (`neurochip run --arch`).
-    pub cycles: Option<neurochip_emu::CycleModel>,
+    /// Cycle-level models to step the chip through (`neurochip run --arch`, `sweep
+    /// --arch`); empty: the chip alone.
+    pub cycles: Vec<neurochip_emu::CycleModel>,
 }
 
 impl ChipModel {
@@ -170,7 +171,7 @@ impl ChipModel {
             vals: vec![0.0; o],
             vals_q: vec![0; o],
             y: vec![0.0; o],
-            cycles: None,
+            cycles: Vec::new(),
         }
     }
 }
@@ -189,12 +190,14 @@ impl Model for ChipModel {
         };
         let (chip, mut mem) = self.chip.parts();
         let mut cycle_chip;
-        let datapath: &mut dyn neurochip_core::Datapath = match self.cycles.as_mut() {
-            Some(model) => {
-                cycle_chip = neurochip_emu::CycleChip { chip, model };
-                &mut cycle_chip
-            }
-            None => chip,
+        let datapath: &mut dyn neurochip_core::Datapath = if self.cycles.is_empty() {
+            chip
+        } else {
+            cycle_chip = neurochip_emu::CycleChip {
+                chip,
+                models: &mut self.cycles,
+            };
+            &mut cycle_chip
         };
         let fvals = std::cell::RefCell::new(vals);
         runner::run_sample(

@@ -17,6 +17,8 @@
 //! After a spike the neuron is refractory for `refractory` steps: it cannot spike and
 //! its pseudo-derivative is zero; the reset still happens.
 
+use bitvec::field::BitField;
+
 use crate::config::ChipConfig;
 use crate::format::{shift_round, ADAPT_FRAC};
 use crate::memory::Memory;
@@ -74,7 +76,9 @@ pub fn pseudo_derivative(v: i32, a: i64, thr: i32, gain: u32, mem_frac: u32, lev
 /// `mem.z` and overwrites them with the new ones. Returns the number of spikes.
 pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -> u32 {
     let fmt = cfg.formats().membrane;
+    let (lo, hi) = (i64::from(fmt.min()), i64::from(fmt.max()));
     let shifts = cfg.shifts();
+    let (s_in, s_rec) = (i32::from(shifts.input), i32::from(shifts.recurrent));
     let rounding = cfg.leak_rounding();
     let n_ref = i32::from(cfg.refractory());
     let mf = fmt.frac();
@@ -82,63 +86,104 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         crate::learning::Engine::Light => cfg.learning().psi_levels,
         _ => 0,
     };
+    // The spike vector is read and written a 32-bit word at a time: the previous
+    // spikes are copied out first, the new ones written back at the end.
+    let levels_or_learning = !mem.psi.is_empty();
+    let mut old = [0u32; WORDS];
+    let mut new = [0u32; WORDS];
+    for (w, c) in old.iter_mut().zip(mem.z.chunks(32)) {
+        *w = c.load_le::<u32>();
+    }
     let mut spikes = 0u32;
-    let n = mem.layout.n_rec;
+    let n = mem.layout.n_rec.min(WORDS.saturating_mul(32));
+    // Every region cut to exactly `n` words, so the per-neuron reads below cannot miss.
+    let (Some(vs), Some(thrs), Some(betas), Some(refrs), Some(ains), Some(arecs)) = (
+        mem.v.get_mut(..n),
+        mem.thr.get(..n),
+        mem.beta.get(..n),
+        mem.refr.get_mut(..n),
+        mem.acc_in.get(..n),
+        mem.acc_rec.get(..n),
+    ) else {
+        return 0;
+    };
+    let (Some(alphas), Some(rhos), Some(bs)) =
+        (mem.alpha.get(..n), mem.rho.get(..n), mem.b.get_mut(..n))
+    else {
+        return 0;
+    };
     for j in 0..n {
-        let (Some(v), Some(&thr), Some(&beta), Some(refr)) = (
-            mem.v.get_mut(j),
-            mem.thr.get(j),
-            mem.beta.get(j),
-            mem.refr.get_mut(j),
+        let (Some(v), Some(&thr), Some(&beta), Some(refr), Some(&ain), Some(&arec)) = (
+            vs.get_mut(j),
+            thrs.get(j),
+            betas.get(j),
+            refrs.get_mut(j),
+            ains.get(j),
+            arecs.get(j),
         ) else {
             break;
         };
-        let (Some(&ain), Some(&arec), Some(&alpha), Some(&rho), Some(b)) = (
-            mem.acc_in.get(j),
-            mem.acc_rec.get(j),
-            mem.alpha.get(j),
-            mem.rho.get(j),
-            mem.b.get_mut(j),
-        ) else {
+        let (Some(&alpha), Some(&rho), Some(b)) = (alphas.get(j), rhos.get(j), bs.get_mut(j))
+        else {
             break;
         };
-        let Some(mut z) = mem.z.get_mut(j) else {
-            break;
-        };
-        let z_old = *z;
+        let (word, bit) = (j >> 5, (j & 31) as u32);
+        let z_old = old.get(word).is_some_and(|w| (w >> bit) & 1 == 1);
 
+        // Leak, input (each accumulator scaled by its layer shift), reset by subtraction.
         let leak = rounding.decay(i64::from(*v), alpha as u16, prng);
-        let input = shift_round(i64::from(ain), i32::from(shifts.input))
-            .saturating_add(shift_round(i64::from(arec), i32::from(shifts.recurrent)));
+        let input =
+            shift_round(i64::from(ain), s_in).saturating_add(shift_round(i64::from(arec), s_rec));
         let reset = if z_old { i64::from(thr) } else { 0 };
-        *v = fmt.saturate(leak.saturating_add(input).saturating_sub(reset));
+        let nv = leak
+            .saturating_add(input)
+            .saturating_sub(reset)
+            .clamp(lo, hi) as i32;
+        *v = nv;
 
+        // Adaptation (ALIF only; LIF neurons have beta = 0).
         if beta != 0 {
             let decayed = rounding.decay(i64::from(*b), rho as u16, prng);
             let nb = decayed.saturating_add(if z_old { B_ONE } else { 0 });
             *b = nb.clamp(0, i64::from(u32::MAX)) as u32;
         }
-        let a = adaptive_threshold(thr, beta, *b);
+        let a = if beta != 0 {
+            adaptive_threshold(thr, beta, *b)
+        } else {
+            i64::from(thr)
+        };
 
+        // Pseudo-derivative of this step (learning only), zero while refractory.
         let refractory = *refr > 0;
-        if let (Some(psi), Some(&gain)) = (mem.psi.get_mut(j), mem.psi_gain.get(j)) {
-            *psi = if refractory {
-                0
-            } else {
-                pseudo_derivative(*v, a, thr, gain, mf, levels)
-            };
+        if levels_or_learning {
+            if let (Some(psi), Some(&gain)) = (mem.psi.get_mut(j), mem.psi_gain.get(j)) {
+                *psi = if refractory {
+                    0
+                } else {
+                    pseudo_derivative(nv, a, thr, gain, mf, levels)
+                };
+            }
         }
+        // Fire unless refractory.
         let fire = if refractory {
             *refr = refr.saturating_sub(1);
             false
         } else {
-            i64::from(*v) > a
+            i64::from(nv) > a
         };
         if fire {
             *refr = n_ref;
             spikes = spikes.saturating_add(1);
+            if let Some(w) = new.get_mut(word) {
+                *w |= 1 << bit;
+            }
         }
-        z.set(fire);
+    }
+    for (c, &w) in mem.z.chunks_mut(32).zip(new.iter()) {
+        c.store_le::<u32>(w);
     }
     spikes
 }
+
+/// Words of the largest spike vector.
+const WORDS: usize = (crate::config::HARD_MAX_UNITS as usize).div_ceil(32);

@@ -66,6 +66,8 @@ impl Rounding {
     /// `x * a` for a Q1.15 decay factor `a`, rounded back to the units of `x`.
     #[inline]
     pub fn decay(self, x: i64, a: u16, prng: &mut Prng) -> i64 {
+        // Saturating for any x; for the chip's operands (|x| < 2^47: membranes of at
+        // most 24 bits, adaptation variables of 32) the product cannot overflow.
         self.shift(x.saturating_mul(i64::from(a)), DECAY_FRAC, prng)
     }
 }

@@ -913,38 +913,49 @@ pub struct CycleReport {
     pub learn_steps: u64,
 }
 
-/// A chip stepped through a cycle model: the [`Datapath`] that run loops drive.
+/// A chip stepped through cycle models (one per architecture, all counting the same
+/// steps): the [`Datapath`] that run loops drive.
 pub struct CycleChip<'a> {
     /// The functional chip.
     pub chip: &'a mut Chip,
-    /// Its cycle model.
-    pub model: &'a mut CycleModel,
+    /// Its cycle models.
+    pub models: &'a mut [CycleModel],
 }
 
 impl Datapath for CycleChip<'_> {
     fn begin_sample(&mut self, mem: &mut Memory<'_>) {
-        self.model.close_sample();
+        for m in self.models.iter_mut() {
+            m.close_sample();
+        }
         mem.reset_state();
     }
 
     fn step(&mut self, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError> {
-        self.model.before_step(mem, input);
+        for m in self.models.iter_mut() {
+            m.before_step(mem, input);
+        }
         let out = self.chip.step(mem, input)?;
-        self.model.after_step(mem);
+        for m in self.models.iter_mut() {
+            m.after_step(mem);
+        }
         Ok(out)
     }
 
     fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
         let did = self.chip.learn(mem, target)?;
         if did {
-            self.model.learned(mem);
+            for m in self.models.iter_mut() {
+                m.learned(mem);
+            }
         }
         Ok(did)
     }
 
     fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
         self.chip.end_sample(mem)?;
-        self.model.applied();
+        for m in self.models.iter_mut() {
+            m.applied();
+        }
         Ok(())
     }
 }
@@ -997,10 +1008,8 @@ mod tests {
         for i in [3, 17, 30] {
             x.set(i, true);
         }
-        let mut dp = CycleChip {
-            chip: c,
-            model: &mut model,
-        };
+        let models = std::slice::from_mut(&mut model);
+        let mut dp = CycleChip { chip: c, models };
         let out = dp.step(&mut mem, &x).unwrap();
         assert_eq!(out.spikes, 1);
         let got = model.last().cycles;

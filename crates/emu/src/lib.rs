@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod batch;
 pub mod cycle;
 pub mod footprint;
 pub mod host;
