@@ -10,7 +10,7 @@ FW_CONFIG ?= firmware/chip.toml
 FW_IMAGE  ?= firmware/images/default.img
 
 .PHONY: all setup toolchain qemu-install fmt fmt-check lint nostd test test-unit test-release \
-        run bench qemu qemu-cost firmware clean
+        run bench bench-peers qemu qemu-cost firmware clean
 
 all: test
 
@@ -69,6 +69,17 @@ run: toolchain
 ## bench: criterion benchmarks (speed is measured here, never in tests).
 bench: toolchain
 	$(CARGO) bench -p neurochip --bench step
+
+## bench-peers: Brian2 2.9 (cpp_standalone, one thread) beside neurochip on
+## examples/bench256.toml, in one run (docs/performance.md). Brian2 goes into a
+## throwaway venv under $(PEER_VENV).
+PEER_VENV ?= /tmp/neurochip-peers-venv
+bench-peers: toolchain
+	$(CARGO) build --release -p neurochip
+	@test -x $(PEER_VENV)/bin/python || python3 -m venv $(PEER_VENV)
+	@$(PEER_VENV)/bin/python -c "import brian2" 2>/dev/null || \
+	  $(PEER_VENV)/bin/pip install -q "brian2==2.9.*" "numpy<2.4"
+	$(PEER_VENV)/bin/python bench/peers/brian2_bench.py
 
 ## qemu: export the default chip image, build the firmware around it and run it
 ## under QEMU mps2-an386 (FW_CONFIG / FW_IMAGE pick another one).
