@@ -10,7 +10,7 @@ FW_CONFIG ?= firmware/chip.toml
 FW_IMAGE  ?= firmware/images/default.img
 
 .PHONY: all setup toolchain qemu-install fmt fmt-check lint nostd test test-unit test-release \
-        run bench bench-peers qemu qemu-cost firmware clean
+        run bench bench-peers qemu qemu-cost firmware clean fuzz
 
 all: test
 
@@ -103,3 +103,22 @@ firmware: toolchain
 clean:
 	$(CARGO) clean
 	cd $(FW_DIR) && $(CARGO) clean
+
+## fuzz: the cargo-fuzz targets in fuzz/ (config, image, step), FUZZ_SECONDS each, one
+## at a time with one job, from the corpus in fuzz/corpus/TARGET (new inputs go to
+## fuzz/target/corpus, crashes to fuzz/artifacts/TARGET). Installs cargo-fuzz when
+## absent. Stable Rust: RUSTC_BOOTSTRAP=1 lets it take the sanitizer flags
+## (FUZZ_SANITIZER=none runs without AddressSanitizer). Not part of `make test`.
+FUZZ_SECONDS   ?= 60
+FUZZ_TARGETS   ?= config image step
+FUZZ_SANITIZER ?= address
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
+	  mkdir -p fuzz/target/corpus/$$t && \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --sanitizer $(FUZZ_SANITIZER) $$t \
+	    fuzz/target/corpus/$$t fuzz/corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 || exit 1; \
+	done

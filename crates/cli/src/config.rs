@@ -34,6 +34,7 @@ mod source;
 #[cfg(test)]
 mod tests;
 
+use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -315,17 +316,30 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             "is a directory; give the path of a .toml chip configuration",
         ));
     }
-    if meta.len() > source::MAX_FILE_BYTES {
-        return Err(ConfigError::file_level(
+    let too_large = |size: String| {
+        ConfigError::file_level(
             &origin,
             format!(
-                "the file is {} bytes; a chip configuration is at most {} bytes",
-                meta.len(),
+                "the file is {size}; a chip configuration is at most {} bytes",
                 source::MAX_FILE_BYTES
             ),
-        ));
+        )
+    };
+    if meta.len() > source::MAX_FILE_BYTES {
+        return Err(too_large(format!("{} bytes", meta.len())));
     }
-    let bytes = std::fs::read(path).map_err(cannot)?;
+    // Read at most one byte past the limit: a device (`/dev/zero`) or a pipe has no
+    // size to check beforehand and may never end.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(source::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > source::MAX_FILE_BYTES {
+        return Err(too_large(format!(
+            "more than {} bytes",
+            source::MAX_FILE_BYTES
+        )));
+    }
     let text = source::text_of(&bytes, &origin)?;
     let mut cfg = parse(text, &origin)?;
     // A relative data path is relative to the working directory, else to the file.

@@ -4,7 +4,7 @@
 //! rename): a failed or interrupted save never replaces a good file.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use embedded_storage::nor_flash::{
@@ -85,6 +85,9 @@ impl NorFlash for VecFlash {
 }
 
 const HEAD: usize = 16;
+/// Bytes of the payload before the memories: configuration hash, PRNG, steps, digest,
+/// caller word, three word counts.
+const FIXED: usize = 40;
 
 /// The snapshot bytes of `chip` with the caller word `user`.
 pub fn encode(chip: &mut HostChip, user: u32) -> Vec<u8> {
@@ -127,6 +130,12 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
     if stored != computed {
         return Err(format!(
             "snapshot corrupt: CRC mismatch (stored {stored:08x}, computed {computed:08x})"
+        ));
+    }
+    if len < FIXED {
+        return Err(format!(
+            "snapshot payload too short: {len} bytes, a snapshot payload has at least {FIXED} \
+             (configuration hash, registers, word counts)"
         ));
     }
     Ok(())
@@ -175,6 +184,28 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    // Name the folder when it is the problem (missing, or a file), not just "os error".
+    match fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                format!("{} is not a folder", dir.display()),
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(std::io::Error::new(
+                e.kind(),
+                format!("the folder {} does not exist", dir.display()),
+            ))
+        }
+        Err(e) => {
+            return Err(std::io::Error::new(
+                e.kind(),
+                format!("cannot use the folder {}: {e}", dir.display()),
+            ))
+        }
+        Ok(_) => {}
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -205,13 +236,38 @@ pub fn save_file(path: &Path, chip: &mut HostChip, user: u32) -> Result<(), Snap
     })
 }
 
-/// Load the snapshot at `path` into `chip`; returns the caller word.
+/// Load the snapshot at `path` into `chip`; returns the caller word. At most the size
+/// of this chip's snapshot (and one byte) is read, so a huge file or a device such as
+/// `/dev/zero` is refused at once rather than read into memory.
 pub fn load_file(path: &Path, chip: &mut HostChip) -> Result<u32, SnapshotError> {
-    let bytes = fs::read(path).map_err(|err| SnapshotError::Io {
+    let io = |err| SnapshotError::Io {
         path: path.to_path_buf(),
         what: "cannot read the snapshot",
         err,
-    })?;
+    };
+    let expected = HEAD + payload_len(&chip.mem()) + 4;
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(expected as u64 + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() > expected {
+        let reason = if !bytes.starts_with(b"NCSS") {
+            "not a neurochip snapshot (no NCSS magic)".to_string()
+        } else {
+            let has = match fs::metadata(path) {
+                Ok(m) if m.is_file() => format!("has {} bytes,", m.len()),
+                _ => "holds".to_string(),
+            };
+            format!(
+                "the file {has} more than a snapshot of this chip's configuration ({expected} \
+                 bytes): it was saved by a chip with another configuration, or is padded"
+            )
+        };
+        return Err(SnapshotError::Invalid {
+            path: path.to_path_buf(),
+            reason,
+        });
+    }
     decode_into(&bytes, chip).map_err(|reason| SnapshotError::Invalid {
         path: path.to_path_buf(),
         reason,

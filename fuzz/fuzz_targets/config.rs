@@ -1,0 +1,78 @@
+//! Arbitrary bytes as a chip configuration file: the TOML parser and checker
+//! (`neurochip::config::parse`), the error message of every refusal, and for a
+//! configuration that passes, the build steps (`build::chip`, `build::task`), a few
+//! chip steps on the task's input, and the exported image, which must decode again.
+//! Nothing may panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use neurochip::config::{self, TaskKind};
+use neurochip::{build, export};
+
+/// Synapses above which the build is skipped: the float network and the chip of a
+/// 4096-neuron configuration take seconds and hundreds of MB, which would only slow
+/// the fuzzer down; every size up to this one is built.
+const MAX_SYNAPSES: u64 = 1 << 16;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let cfg = match config::parse(text, "fuzz.toml") {
+        Ok(c) => c,
+        Err(e) => {
+            // The message is built from spans into the text: it must not panic either.
+            let msg = e.to_string();
+            assert!(!msg.is_empty());
+            let _ = (e.line(), e.column(), e.field(), e.file(), e.message());
+            return;
+        }
+    };
+    let n = &cfg.network;
+    let (ni, nr, no) = (
+        u64::from(n.inputs),
+        u64::from(n.neurons),
+        u64::from(n.outputs),
+    );
+    if (ni + nr + no) * nr > MAX_SYNAPSES {
+        return;
+    }
+    let chip = match build::chip(&cfg) {
+        Ok((_, chip)) => chip,
+        Err(e) => {
+            let _ = e.to_string();
+            return;
+        }
+    };
+    // The digits task reads the file named by `task.data`: a fuzzer must not read
+    // arbitrary paths (or /dev/zero), so digits stop at the chip.
+    if cfg.task.kind == TaskKind::Digits {
+        return;
+    }
+    let task = match build::task(&cfg) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = e.to_string();
+            return;
+        }
+    };
+    // A few steps of the task's input on the chip.
+    let mut chip = chip;
+    let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; chip.config().n_in()];
+    let steps = task.steps(0).min(16);
+    for t in 0..steps {
+        task.spikes(0, t, &mut x);
+        chip.step(&x).expect("the task drives the chip's inputs");
+    }
+    // The exported image of a valid configuration decodes again and runs.
+    match export::image_bytes(&cfg) {
+        Ok(bytes) => {
+            let d = neurochip_core::image::decode(&bytes).expect("an exported image decodes");
+            neurochip_tasks::app::AppSpec::decode(d.app).expect("its application block decodes");
+            neurochip_emu::HostChip::from_image(d).expect("its memories load");
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+});

@@ -1,0 +1,198 @@
+//! Arbitrary bytes as a chip image, a snapshot file, a flash holding two snapshot
+//! slots, and an application block: every decoder the host and the firmware run on
+//! untrusted bytes (`neurochip_core::image`, `neurochip_emu::snapshot`,
+//! `neurochip_core::persist`, `neurochip_tasks::app`). Whatever decodes is loaded
+//! into a chip and run for a bounded number of steps (the image's own plan, cut
+//! short). Nothing may panic.
+//!
+//! The first byte picks how the rest is used, so the fuzzer also gets past the CRCs:
+//! 0 the raw bytes; 1 an image body, framed with a valid header and CRC; 2 a snapshot
+//! payload, framed the same way; 3 an application block alone.
+#![no_main]
+
+use std::sync::LazyLock;
+
+use libfuzzer_sys::fuzz_target;
+use neurochip_core::image::{self, crc32, KIND_IMAGE, VERSION};
+use neurochip_core::persist::{self, KIND_SNAPSHOT};
+use neurochip_core::{Chip, Datapath, Memory, StepError, StepOutput, Target};
+use neurochip_emu::snapshot::{self, VecFlash};
+use neurochip_emu::HostChip;
+use neurochip_tasks::app::AppSpec;
+use neurochip_tasks::runner;
+
+/// Chip steps one input may run.
+const STEP_BUDGET: u32 = 256;
+
+/// The chip of `examples/cue.toml`: the snapshots of the seed corpus are its.
+static CUE: LazyLock<HostChip> = LazyLock::new(|| {
+    let cfg = neurochip::config::parse(include_str!("../../examples/cue.toml"), "cue.toml")
+        .expect("examples/cue.toml is valid");
+    neurochip::build::chip(&cfg)
+        .expect("examples/cue.toml builds")
+        .1
+});
+
+/// A chip that refuses to step once its budget is spent (the run loop then stops
+/// with that error), so an image's plan of 2^32 samples still ends.
+struct Budget<'a> {
+    chip: &'a mut Chip,
+    left: u32,
+}
+
+impl Datapath for Budget<'_> {
+    fn step(
+        &mut self,
+        mem: &mut Memory<'_>,
+        input: &neurochip_core::memory::Bits,
+    ) -> Result<StepOutput, StepError> {
+        if self.left == 0 {
+            return Err(StepError::InputLength {
+                expected: 0,
+                got: input.len(),
+            });
+        }
+        self.left -= 1;
+        self.chip.step(mem, input)
+    }
+    fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
+        self.chip.learn(mem, target)
+    }
+    fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
+        self.chip.end_sample(mem)
+    }
+}
+
+/// Run `app` on `chip` as `neurochip run-image` and the firmware do, with at most
+/// a few samples per phase and `STEP_BUDGET` steps in all.
+fn run_app(chip: &mut HostChip, app: &AppSpec<'_>) {
+    let mut app = *app;
+    let p = &mut app.plan;
+    p.samples = p.samples.min(3);
+    p.epochs = p.epochs.min(2);
+    p.train_per_epoch = p.train_per_epoch.min(3);
+    p.test_samples = p.test_samples.min(3);
+    let cfg = *chip.config();
+    let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; cfg.n_in()];
+    let mut sums = vec![0i64; cfg.n_out()];
+    let (c, mut mem) = chip.parts();
+    let mut budget = Budget {
+        chip: c,
+        left: STEP_BUDGET,
+    };
+    let mut lines = Vec::new();
+    let _ = runner::run_app(&mut budget, &mut mem, &app, &mut x, &mut sums, |ev| {
+        lines.push(ev.to_string())
+    });
+    let _ = chip.digest();
+}
+
+/// A few steps of a restored chip, with learning.
+fn run_restored(chip: &mut HostChip) {
+    let n_in = chip.config().n_in();
+    let n_out = chip.config().n_out();
+    let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; n_in];
+    let vals = vec![1i32 << 8; n_out];
+    for t in 0..8usize {
+        if let Some(mut b) = x.get_mut(t % n_in.max(1)) {
+            *b = true;
+        }
+        let (c, mut mem) = chip.parts();
+        c.step(&mut mem, &x).expect("input sized for the chip");
+        let target = match t % 3 {
+            0 => Target::None,
+            1 => Target::Class(t % n_out.max(1)),
+            _ => Target::Values(&vals),
+        };
+        c.learn(&mut mem, target)
+            .expect("memory carved for the chip");
+    }
+    let (c, mut mem) = chip.parts();
+    c.end_sample(&mut mem).expect("memory carved for the chip");
+}
+
+/// `magic`, version, `kind`, (a sequence number for snapshots,) the length, `body`
+/// and its CRC: a frame the header and CRC checks accept.
+fn frame(magic: &[u8; 4], kind: u16, seq: Option<u32>, body: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(body.len() + 20);
+    v.extend_from_slice(magic);
+    v.extend_from_slice(&VERSION.to_le_bytes());
+    v.extend_from_slice(&kind.to_le_bytes());
+    if let Some(s) = seq {
+        v.extend_from_slice(&s.to_le_bytes());
+    }
+    v.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    v.extend_from_slice(body);
+    let crc = crc32(&v);
+    v.extend_from_slice(&crc.to_le_bytes());
+    v
+}
+
+fn app_block(bytes: &[u8]) {
+    if let Ok(a) = AppSpec::decode(bytes) {
+        let _ = format!("{a:?}");
+        let mut buf = vec![0u8; bytes.len() + 64];
+        let n = a.encode(&mut buf).expect("a decoded block encodes");
+        assert_eq!(
+            AppSpec::decode(&buf[..n]).expect("and decodes again"),
+            a,
+            "application blocks round-trip"
+        );
+    }
+}
+
+fn everything(bytes: &[u8]) {
+    // As a chip image (`neurochip inspect`, `neurochip run-image`, the firmware's boot).
+    let _ = image::check(bytes);
+    match image::decode(bytes) {
+        Ok(d) => {
+            let app = AppSpec::decode(d.app);
+            app_block(d.app);
+            match HostChip::from_image(d) {
+                Ok(mut chip) => {
+                    if let Ok(app) = app {
+                        run_app(&mut chip, &app);
+                    }
+                }
+                Err(e) => {
+                    let _ = e.to_string();
+                }
+            }
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+    // As a snapshot file (`neurochip inspect`, `neurochip run --resume`).
+    let _ = snapshot::describe(bytes);
+    if snapshot::check(bytes).is_ok() {
+        let mut chip = CUE.clone();
+        if snapshot::decode_into(bytes, &mut chip).is_ok() {
+            run_restored(&mut chip);
+        }
+    }
+    // As the flash of the firmware: two slots of half the bytes each.
+    if bytes.len() >= 2 {
+        let mut chip = CUE.clone();
+        let cfg = *chip.config();
+        let mut flash = VecFlash(bytes.to_vec());
+        let slot = bytes.len() / 2;
+        let _ = persist::newest(&mut flash, slot);
+        let mut mem = chip.mem();
+        let _ = persist::restore_with(&mut flash, slot, cfg, &mut mem);
+    }
+    // As an application block.
+    app_block(bytes);
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    match mode % 4 {
+        0 => everything(rest),
+        1 => everything(&frame(b"NCHP", KIND_IMAGE, None, rest)),
+        2 => everything(&frame(b"NCSS", KIND_SNAPSHOT, Some(1), rest)),
+        _ => app_block(rest),
+    }
+});

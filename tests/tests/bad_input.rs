@@ -1,0 +1,677 @@
+//! Bad input, tried through the built `neurochip` binary the way a user would meet
+//! it: bad configuration files, bad images and snapshots, outputs that cannot be
+//! written. Every case must give exit code 2, one clear line on stderr that names the
+//! file and what is wrong (the fragment each case asserts), never a panic, and must
+//! leave whatever was already on disk byte-identical (a previous image or snapshot,
+//! the input itself, `/dev/full` still a device). The inputs that crashed the fuzzers
+//! (`fuzz/`) are kept in `tests/fuzz_regressions/` and replayed here.
+
+use std::fs;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use neurochip_core::image::crc32;
+use neurochip_tests::root;
+
+/// The `neurochip` binary of this build profile. Cargo builds only a package's own
+/// binaries for its tests, so build the CLI here (a no-op when it is up to date) in
+/// the same target folder and profile as this test.
+fn bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test binary");
+        // target/<profile>/deps/bad_input-HASH
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps")
+            .to_path_buf();
+        let target_dir = profile_dir.parent().expect("target/");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = Command::new(cargo);
+        build
+            .args(["build", "--quiet", "-p", "neurochip", "--bin", "neurochip"])
+            .current_dir(root())
+            .env("CARGO_TARGET_DIR", target_dir);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(status.success(), "building the neurochip binary failed");
+        let bin = profile_dir.join("neurochip");
+        assert!(bin.exists(), "{} was not built", bin.display());
+        bin
+    })
+}
+
+/// A fresh folder for one case.
+fn dir(case: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("neurochip-bad-input-{}-{case}", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// Run the binary: (exit code, stdout, stderr).
+fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (i32, String, String) {
+    let out = Command::new(bin())
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Files whose bytes must not change, and folders that must not gain temporary files.
+struct Unchanged(Vec<(PathBuf, Vec<u8>)>);
+
+impl Unchanged {
+    fn of(paths: &[&Path]) -> Self {
+        Self(
+            paths
+                .iter()
+                .map(|p| (p.to_path_buf(), fs::read(p).unwrap()))
+                .collect(),
+        )
+    }
+    fn check(&self, what: &str) {
+        for (p, bytes) in &self.0 {
+            let now = fs::read(p).unwrap_or_default();
+            assert!(&now == bytes, "{what}: {} was changed", p.display());
+            let parent = p.parent().unwrap();
+            let tmp: Vec<_> = fs::read_dir(parent)
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+                .collect();
+            assert!(
+                tmp.is_empty(),
+                "{what}: temporary files left in {}",
+                parent.display()
+            );
+        }
+    }
+}
+
+/// `args` must fail with exit code 2 and one line on stderr holding every fragment
+/// of `wants`, no panic, and leave `keep` untouched. Returns the message.
+fn refused<S: AsRef<std::ffi::OsStr>>(args: &[S], wants: &[&str], keep: &[&Path]) -> String {
+    let guard = Unchanged::of(keep);
+    let shown: Vec<_> = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    let what = shown.join(" ");
+    let (code, _, stderr) = run(args);
+    assert_eq!(code, 2, "`{what}`: exit code {code}, stderr: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "`{what}` panicked: {stderr}"
+    );
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "`{what}`: one line on stderr, got: {stderr}"
+    );
+    assert!(stderr.starts_with("error: "), "`{what}`: {stderr}");
+    for w in wants {
+        assert!(stderr.contains(w), "`{what}`: expected `{w}` in: {stderr}");
+    }
+    guard.check(&what);
+    eprintln!("{what}\n    {}", stderr.trim_end());
+    stderr
+}
+
+/// A configuration that loads and builds.
+const GOOD: &str = "[network]\ninputs = 40\nneurons = 16\noutputs = 2\n[task]\nkind = \"cue\"\n";
+
+/// A training run of a few milliseconds (light engine, one short cue sample).
+const TRAIN: &str = "name = \"tiny\"\nseed = 1\n[network]\ninputs = 40\nneurons = 8\noutputs = 2\n\
+[task]\nkind = \"cue\"\nn_cues = 1\ncue_ms = 10\ngap_ms = 5\ndelay_ms = 10\nrecall_ms = 10\n\
+[learning]\nengine = \"light\"\n[train]\nepochs = 1\ntrain_samples = 1\ntest_samples = 1\n";
+
+/// A bad configuration: `check` and `export` refuse it naming the file, and a failed
+/// export leaves the image already at the output path as it was.
+fn bad_config(case: &str, bytes: &[u8], wants: &[&str]) {
+    let d = dir(case);
+    let name = format!("{case}.toml");
+    let cfg = write(&d, &name, bytes);
+    let prev = write(&d, "prev.img", b"an image written before");
+    let mut all = vec![name.as_str()];
+    all.extend_from_slice(wants);
+    refused(&["check".as_ref(), cfg.as_os_str()], &all, &[&prev]);
+    refused(
+        &[
+            "export".as_ref(),
+            cfg.as_os_str(),
+            "-o".as_ref(),
+            prev.as_os_str(),
+        ],
+        &all,
+        &[&prev],
+    );
+    fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn config_empty() {
+    bad_config("empty", b"", &["the file is empty"]);
+}
+
+#[test]
+fn config_binary_garbage() {
+    let garbage: Vec<u8> = (0u32..4096)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    bad_config("garbage", &garbage, &["not a text file"]);
+}
+
+#[test]
+fn config_truncated() {
+    let full = fs::read(root().join("examples/lif.toml")).unwrap();
+    bad_config("truncated", &full[..full.len() / 2], &["missing"]);
+}
+
+#[test]
+fn config_huge_is_refused_by_size_without_reading_it() {
+    let d = dir("huge");
+    let p = d.join("huge.toml");
+    // Sparse: 100 MB that take no disk space and no time to make.
+    fs::File::create(&p).unwrap().set_len(100 << 20).unwrap();
+    let t = Instant::now();
+    refused(
+        &["check".as_ref(), p.as_os_str()],
+        &[
+            "huge.toml",
+            "the file is 104857600 bytes",
+            "at most 1048576 bytes",
+        ],
+        &[],
+    );
+    assert!(t.elapsed() < Duration::from_secs(5), "refused at once");
+    fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn config_endless_device_is_cut_at_the_limit() {
+    // `/dev/zero` has no size to check beforehand and never ends.
+    let zero = Path::new("/dev/zero");
+    if !zero.exists() {
+        return;
+    }
+    let t = Instant::now();
+    refused(
+        &["check", "/dev/zero"],
+        &[
+            "/dev/zero",
+            "the file is more than 1048576 bytes",
+            "at most 1048576 bytes",
+        ],
+        &[],
+    );
+    assert!(t.elapsed() < Duration::from_secs(5), "refused at once");
+}
+
+#[test]
+fn config_wrong_type() {
+    bad_config(
+        "type",
+        GOOD.replace("neurons = 16", "neurons = \"many\"")
+            .as_bytes(),
+        &["type.toml:3:", "network.neurons", "wrong type"],
+    );
+}
+
+#[test]
+fn config_nan_and_infinities() {
+    let with = |line: &str| GOOD.replace("outputs = 2", &format!("outputs = 2\n{line}"));
+    bad_config(
+        "nan",
+        with("tau_m_ms = nan").as_bytes(),
+        &[
+            "nan.toml:5:1",
+            "network.tau_m_ms",
+            "nan is not a number",
+            "a finite number > 0",
+        ],
+    );
+    bad_config(
+        "inf",
+        with("tau_m_ms = inf").as_bytes(),
+        &["inf.toml:5:1", "network.tau_m_ms", "inf is infinite"],
+    );
+    bad_config(
+        "neginf",
+        with("threshold = -inf").as_bytes(),
+        &["neginf.toml:5:1", "network.threshold", "-inf is infinite"],
+    );
+    bad_config(
+        "nanrate",
+        format!("{GOOD}cue_rate_hz = nan\n").as_bytes(),
+        &[
+            "nanrate.toml:7:1",
+            "task.cue_rate_hz",
+            "nan is not a number",
+        ],
+    );
+}
+
+#[test]
+fn config_negative_sizes() {
+    bad_config(
+        "negative",
+        GOOD.replace("neurons = 16", "neurons = -5").as_bytes(),
+        &["negative.toml:3:", "network.neurons", "-5 is negative"],
+    );
+    bad_config(
+        "zero",
+        GOOD.replace("outputs = 2", "outputs = 0").as_bytes(),
+        &["zero.toml:4:", "network.outputs"],
+    );
+}
+
+#[test]
+fn config_widths_out_of_range() {
+    bad_config(
+        "weight_bits",
+        format!("{GOOD}[formats]\nweight_bits = 32\n").as_bytes(),
+        &[
+            "weight_bits.toml:8:1",
+            "formats.weight_bits",
+            "allowed 2..=16",
+        ],
+    );
+    bad_config(
+        "membrane_bits",
+        format!("{GOOD}[formats]\nmembrane_bits = 4\n").as_bytes(),
+        &[
+            "membrane_bits.toml:8:1",
+            "formats.membrane_bits",
+            "allowed 8..=24",
+        ],
+    );
+}
+
+#[test]
+fn config_network_larger_than_chip() {
+    bad_config(
+        "larger",
+        GOOD.replace("neurons = 16", "neurons = 300").as_bytes(),
+        &[
+            "larger.toml:3:",
+            "network.neurons",
+            "300 does not fit the chip",
+        ],
+    );
+}
+
+/// Patch the 16-bit version field and recompute the CRC, so only the version is wrong.
+fn with_version(bytes: &[u8], version: u16) -> Vec<u8> {
+    let mut v = bytes.to_vec();
+    v[4..6].copy_from_slice(&version.to_le_bytes());
+    let n = v.len() - 4;
+    let crc = crc32(&v[..n]);
+    v[n..].copy_from_slice(&crc.to_le_bytes());
+    v
+}
+
+#[test]
+fn images_bad() {
+    let d = dir("images");
+    let cfg = write(&d, "tiny.toml", TRAIN.as_bytes());
+    let img = d.join("good.img");
+    let (code, _, err) = run(&[
+        "export".as_ref(),
+        cfg.as_os_str(),
+        "-o".as_ref(),
+        img.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let good = fs::read(&img).unwrap();
+    let keep: &[&Path] = &[&img];
+    let case = |name: &str, bytes: &[u8], wants: &[&str]| {
+        let p = write(&d, name, bytes);
+        for cmd in ["inspect", "run-image"] {
+            let mut all = vec![name];
+            all.extend_from_slice(wants);
+            refused(&[cmd.as_ref(), p.as_os_str()], &all, keep);
+        }
+    };
+    case("empty.img", b"", &["image too short: 0 bytes"]);
+    case(
+        "truncated.img",
+        &good[..good.len() / 2],
+        &[
+            "image truncated or padded",
+            &format!("announces {} bytes", good.len()),
+        ],
+    );
+    let mut flipped = good.clone();
+    flipped[good.len() / 3] ^= 0x10;
+    case("flipped.img", &flipped, &["image corrupt: CRC mismatch"]);
+    case(
+        "version.img",
+        &with_version(&good, 2),
+        &["image format version 2 is not supported (this build reads version 1)"],
+    );
+    // Huge: a good image followed by 100 MB (sparse).
+    let huge = write(&d, "huge.img", &good);
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&huge)
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    refused(
+        &["inspect".as_ref(), huge.as_os_str()],
+        &[
+            "huge.img",
+            "image truncated or padded",
+            "the file has 104857600",
+        ],
+        keep,
+    );
+    assert_eq!(fs::read(&img).unwrap(), good);
+    fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn snapshots_bad() {
+    let d = dir("snapshots");
+    let cfg = write(&d, "tiny.toml", TRAIN.as_bytes());
+    let good = d.join("good.snap");
+    let train = |cfg: &Path, extra: &[&std::ffi::OsStr]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), cfg.as_os_str(), "-q".as_ref()];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let (code, _, err) = train(&cfg, &["--save".as_ref(), good.as_os_str()]);
+    assert_eq!(code, 0, "{err}");
+    let snap = fs::read(&good).unwrap();
+    // Every refused --resume also passes --save to the good snapshot: it must stay.
+    let resume = |name: &str, bytes: &[u8], wants: &[&str]| {
+        let p = write(&d, name, bytes);
+        let mut all = vec![name];
+        all.extend_from_slice(wants);
+        refused(
+            &[
+                "run".as_ref(),
+                cfg.as_os_str(),
+                "-q".as_ref(),
+                "--resume".as_ref(),
+                p.as_os_str(),
+                "--save".as_ref(),
+                good.as_os_str(),
+            ],
+            &all,
+            &[&good, &p],
+        );
+        p
+    };
+    resume("empty.snap", b"", &["too short for a snapshot (0 bytes)"]);
+    let p = resume(
+        "truncated.snap",
+        &snap[..snap.len() / 2],
+        &[
+            "snapshot truncated or padded",
+            &format!("announces {} bytes", snap.len()),
+        ],
+    );
+    refused(
+        &["inspect".as_ref(), p.as_os_str()],
+        &["truncated.snap", "snapshot truncated or padded"],
+        &[&good],
+    );
+    let mut flipped = snap.clone();
+    flipped[snap.len() / 2] ^= 0x01;
+    let p = resume(
+        "flipped.snap",
+        &flipped,
+        &["snapshot corrupt: CRC mismatch"],
+    );
+    refused(
+        &["inspect".as_ref(), p.as_os_str()],
+        &["flipped.snap", "snapshot corrupt: CRC mismatch"],
+        &[&good],
+    );
+    let p = resume(
+        "version.snap",
+        &with_version(&snap, 2),
+        &["snapshot format version 2 is not supported (this build reads version 1)"],
+    );
+    refused(
+        &["inspect".as_ref(), p.as_os_str()],
+        &["version.snap", "snapshot format version 2 is not supported"],
+        &[&good],
+    );
+    // An image is not a snapshot.
+    let img = d.join("chip.img");
+    assert_eq!(
+        run(&[
+            "export".as_ref(),
+            cfg.as_os_str(),
+            "-o".as_ref(),
+            img.as_os_str()
+        ])
+        .0,
+        0
+    );
+    resume(
+        "image.snap",
+        &fs::read(&img).unwrap(),
+        &["not a neurochip snapshot (no NCSS magic)"],
+    );
+    // A snapshot saved by another configuration (another seed: same sizes).
+    let other_cfg = write(
+        &d,
+        "other.toml",
+        TRAIN.replace("seed = 1", "seed = 2").as_bytes(),
+    );
+    let other = d.join("other.snap");
+    let (code, _, err) = train(&other_cfg, &["--save".as_ref(), other.as_os_str()]);
+    assert_eq!(code, 0, "{err}");
+    resume(
+        "other.snap",
+        &fs::read(&other).unwrap(),
+        &["belongs to a chip with another configuration"],
+    );
+    // ... and one of a larger network: refused by its size alone.
+    let big_cfg = write(
+        &d,
+        "big.toml",
+        TRAIN.replace("neurons = 8", "neurons = 12").as_bytes(),
+    );
+    let big = d.join("big.snap");
+    let (code, _, err) = train(&big_cfg, &["--save".as_ref(), big.as_os_str()]);
+    assert_eq!(code, 0, "{err}");
+    resume(
+        "big.snap",
+        &fs::read(&big).unwrap(),
+        &[
+            "more than a snapshot of this chip's configuration",
+            "another configuration",
+        ],
+    );
+    // Huge (sparse, 100 MB after a good header): refused without reading it.
+    let huge = write(&d, "huge.snap", &snap);
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&huge)
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    let t = Instant::now();
+    refused(
+        &[
+            "run".as_ref(),
+            cfg.as_os_str(),
+            "-q".as_ref(),
+            "--resume".as_ref(),
+            huge.as_os_str(),
+        ],
+        &[
+            "huge.snap",
+            "the file has 104857600 bytes, more than a snapshot",
+        ],
+        &[&good],
+    );
+    assert!(t.elapsed() < Duration::from_secs(10));
+    refused(
+        &["inspect".as_ref(), huge.as_os_str()],
+        &[
+            "huge.snap",
+            "snapshot truncated or padded",
+            "the file has 104857600",
+        ],
+        &[&good],
+    );
+    assert_eq!(fs::read(&good).unwrap(), snap);
+    fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn unwritable_outputs() {
+    let d = dir("outputs");
+    let cfg = write(&d, "tiny.toml", TRAIN.as_bytes());
+    // A path whose parent is a regular file fails for root too (permission bits do not).
+    let file = write(&d, "a_file", b"not a folder");
+    let under = file.join("x.snap");
+    refused(
+        &[
+            "run".as_ref(),
+            cfg.as_os_str(),
+            "-q".as_ref(),
+            "--save".as_ref(),
+            under.as_os_str(),
+        ],
+        &[
+            "a_file/x.snap",
+            "cannot write the snapshot",
+            "a_file is not a folder",
+        ],
+        &[&file, &cfg],
+    );
+    let under = file.join("x.img");
+    refused(
+        &[
+            "export".as_ref(),
+            cfg.as_os_str(),
+            "-o".as_ref(),
+            under.as_os_str(),
+        ],
+        &[
+            "a_file/x.img",
+            "cannot write the image",
+            "a_file is not a folder",
+        ],
+        &[&file, &cfg],
+    );
+    let missing = d.join("no_such_folder").join("x.img");
+    refused(
+        &[
+            "export".as_ref(),
+            cfg.as_os_str(),
+            "-o".as_ref(),
+            missing.as_os_str(),
+        ],
+        &[
+            "cannot write the image",
+            "the folder",
+            "no_such_folder does not exist",
+        ],
+        &[&cfg],
+    );
+    refused(
+        &[
+            "export".as_ref(),
+            cfg.as_os_str(),
+            "-o".as_ref(),
+            d.as_os_str(),
+        ],
+        &["cannot write the image", "is a directory"],
+        &[&cfg],
+    );
+    // A full disk: /dev/full takes the write and fails it; it stays a device.
+    let full = Path::new("/dev/full");
+    if full.exists() {
+        refused(
+            &[
+                "run".as_ref(),
+                cfg.as_os_str(),
+                "-q".as_ref(),
+                "--save".as_ref(),
+                full.as_os_str(),
+            ],
+            &[
+                "/dev/full",
+                "cannot write the snapshot",
+                "No space left on device",
+            ],
+            &[&cfg],
+        );
+        refused(
+            &[
+                "export".as_ref(),
+                cfg.as_os_str(),
+                "-o".as_ref(),
+                full.as_os_str(),
+            ],
+            &[
+                "/dev/full",
+                "cannot write the image",
+                "No space left on device",
+            ],
+            &[&cfg],
+        );
+        let meta = fs::metadata(full).unwrap();
+        assert!(
+            meta.file_type().is_char_device(),
+            "/dev/full must still be a character device"
+        );
+    }
+    fs::remove_dir_all(&d).unwrap();
+}
+
+/// Inputs that made a fuzzer panic, each in the form a command reads (an image or a
+/// snapshot file; prefix a zero byte to replay one with `cargo fuzz run image`), and
+/// the message `neurochip inspect` now refuses it with.
+const REGRESSIONS: &[(&str, &str)] = &[(
+    // A valid header and CRC around a 33-byte payload: `snapshot::describe` read the
+    // fixed fields past its end (index out of range).
+    "snapshot_short_payload.snap",
+    "snapshot payload too short: 33 bytes, a snapshot payload has at least 40",
+)];
+
+#[test]
+fn fuzz_regressions() {
+    let dir = root().join("tests/fuzz_regressions");
+    for e in fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            name == "README.md" || REGRESSIONS.iter().any(|(f, _)| *f == name),
+            "tests/fuzz_regressions/{name} is not listed in REGRESSIONS"
+        );
+    }
+    for (name, want) in REGRESSIONS {
+        let p = dir.join(name);
+        let bytes = fs::read(&p).unwrap();
+        // The decoders refuse it without a panic.
+        assert!(neurochip_core::image::decode(&bytes).is_err());
+        let _ = neurochip_emu::snapshot::describe(&bytes);
+        let _ = neurochip_tasks::app::AppSpec::decode(&bytes);
+        refused(&["inspect".as_ref(), p.as_os_str()], &[name, want], &[&p]);
+    }
+}
