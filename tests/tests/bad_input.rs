@@ -384,6 +384,21 @@ fn images_bad() {
         ],
         keep,
     );
+    // An endless device: the header alone is read.
+    if Path::new("/dev/zero").exists() {
+        for cmd in ["inspect", "run-image"] {
+            let t = Instant::now();
+            refused(
+                &[cmd, "/dev/zero"],
+                &[
+                    "/dev/zero",
+                    "not a chip image: the file does not start with NCHP",
+                ],
+                keep,
+            );
+            assert!(t.elapsed() < Duration::from_secs(5), "refused at once");
+        }
+    }
     assert_eq!(fs::read(&img).unwrap(), good);
     fs::remove_dir_all(&d).unwrap();
 }

@@ -117,3 +117,33 @@ pub fn run_image(bytes: &[u8]) -> Result<Vec<String>, String> {
 }
 
 pub use neurochip_emu::snapshot::write_atomic;
+
+/// Read a chip image or snapshot file (`neurochip inspect`, `neurochip run-image`). A
+/// regular file is read whole: its size bounds the read, and the decoders report a
+/// wrong size with the real one. A device or a pipe has no size and may never end
+/// (`/dev/zero`): read its header, then no more than the header announces and one
+/// byte, so the decoders refuse it at once.
+pub fn read_chip_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    if f.metadata()?.is_file() {
+        (&f).read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    (&f).take(16).read_to_end(&mut bytes)?;
+    let u32_at = |o: usize| {
+        bytes
+            .get(o..o + 4)
+            .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+    };
+    let total = match bytes.get(..4) {
+        Some(b"NCHP") => u32_at(8).map(|body| body + 16),
+        Some(b"NCSS") => u32_at(12).map(|payload| payload + 20),
+        _ => None,
+    }
+    .unwrap_or(16);
+    let more = (total + 1).saturating_sub(bytes.len() as u64);
+    (&f).take(more).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}

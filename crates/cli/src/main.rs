@@ -505,7 +505,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::RunImage { image } => {
-            let bytes = match std::fs::read(&image) {
+            let bytes = match neurochip::export::read_chip_file(&image) {
                 Ok(b) => b,
                 Err(e) => return fail(format!("{}: cannot read: {e}", image.display())),
             };
@@ -520,7 +520,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Inspect { image } => {
-            let bytes = match std::fs::read(&image) {
+            let bytes = match neurochip::export::read_chip_file(&image) {
                 Ok(b) => b,
                 Err(e) => return fail(format!("{}: cannot read: {e}", image.display())),
             };
