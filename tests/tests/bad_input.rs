@@ -152,7 +152,7 @@ fn bad_config(case: &str, bytes: &[u8], wants: &[&str]) {
     let prev = write(&d, "prev.img", b"an image written before");
     let mut all = vec![name.as_str()];
     all.extend_from_slice(wants);
-    refused(&["check".as_ref(), cfg.as_os_str()], &all, &[&prev]);
+    refused(&["check".as_ref(), cfg.as_os_str()], &all, &[&prev, &cfg]);
     refused(
         &[
             "export".as_ref(),
@@ -161,7 +161,7 @@ fn bad_config(case: &str, bytes: &[u8], wants: &[&str]) {
             prev.as_os_str(),
         ],
         &all,
-        &[&prev],
+        &[&prev, &cfg],
     );
     fs::remove_dir_all(&d).unwrap();
 }
@@ -347,7 +347,7 @@ fn images_bad() {
         for cmd in ["inspect", "run-image"] {
             let mut all = vec![name];
             all.extend_from_slice(wants);
-            refused(&[cmd.as_ref(), p.as_os_str()], &all, keep);
+            refused(&[cmd.as_ref(), p.as_os_str()], &all, &[keep[0], &p]);
         }
     };
     case("empty.img", b"", &["image too short: 0 bytes"]);
