@@ -9,9 +9,12 @@
 pub mod build;
 pub mod config;
 pub mod cycles;
+pub mod experiment;
 pub mod export;
 pub mod learn;
 pub mod peer;
+pub mod plot;
+pub mod runs;
 pub mod sim;
 pub mod sweep;
 pub mod task;

@@ -161,6 +161,28 @@ enum Command {
         /// Chip configuration (TOML).
         config: PathBuf,
     },
+    /// Rerun one of the seed's comparisons (docs/experiments.md) and write its table,
+    /// plots and JSON into a run folder.
+    #[command(
+        after_help = "Examples:\n  neurochip experiment --list\n  neurochip experiment reservoir --quick --out /tmp/reservoir"
+    )]
+    Experiment {
+        /// The experiment (see --list).
+        #[arg(required_unless_present = "list")]
+        name: Option<String>,
+        /// List the experiments and what each compares.
+        #[arg(long)]
+        list: bool,
+        /// A short version (fewer seeds, episodes, samples) for a smoke run.
+        #[arg(long)]
+        quick: bool,
+        /// Run folder (default runs/<name>-<timestamp>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// No progress bars.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -611,6 +633,36 @@ fn main() -> ExitCode {
                 return fail(format!("{}: cannot write: {e}", output.display()));
             }
             ExitCode::SUCCESS
+        }
+        Command::Experiment {
+            name,
+            list,
+            quick,
+            out,
+            quiet,
+        } => {
+            use neurochip::experiment;
+            if list {
+                for e in experiment::ALL {
+                    println!("  {:<20} {}", e.name, e.about);
+                }
+                return ExitCode::SUCCESS;
+            }
+            let name = name.unwrap_or_default();
+            let exp = match experiment::find(&name) {
+                Ok(e) => e,
+                Err(e) => return fail(e),
+            };
+            let out = out.unwrap_or_else(|| neurochip::runs::default_folder(&name));
+            let ctx = experiment::Ctx { out, quick, quiet };
+            match experiment::run(exp, &ctx) {
+                Ok(o) => {
+                    print!("{}", o.table);
+                    println!("run folder: {}", ctx.out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
         }
         Command::Check { config } => match config::load(&config) {
             Ok(c) => match neurochip::build::chip(&c).and_then(|_| neurochip::build::task(&c)) {

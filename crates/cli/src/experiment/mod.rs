@@ -1,0 +1,85 @@
+//! `neurochip experiment NAME`: the seed's comparisons, rerun from scratch.
+//!
+//! Each experiment lives in its own module and registers one [`Experiment`] in
+//! [`ALL`]. It trains what it compares, writes its table (`table.md`, `table.csv`),
+//! its figures (PNG and SVG, through [`crate::plot`]) and `result.json` into the run
+//! folder it is given, and returns the markdown table that `docs/experiments.md`
+//! quotes.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// How an experiment is asked to run.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    /// The run folder (created before the experiment starts).
+    pub out: PathBuf,
+    /// A short version (fewer seeds, episodes or samples) for tests and smoke runs;
+    /// the published figures come from full runs.
+    pub quick: bool,
+    /// No progress bars.
+    pub quiet: bool,
+}
+
+impl Ctx {
+    /// A path inside the run folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.out.join(name)
+    }
+}
+
+/// What an experiment returns: the table it wrote and every figure as JSON.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The result table, markdown.
+    pub table: String,
+    /// Every figure of the table (and more), for `result.json`.
+    pub json: Value,
+}
+
+/// One named experiment.
+pub struct Experiment {
+    /// The name given on the command line.
+    pub name: &'static str,
+    /// One line: what it compares.
+    pub about: &'static str,
+    /// Run it into `ctx.out`.
+    pub run: fn(&Ctx) -> Result<Outcome, String>,
+}
+
+/// Every experiment, in the order `neurochip experiment --list` prints them.
+pub const ALL: &[Experiment] = &[];
+
+/// The experiment called `name`, or an error listing the names there are.
+pub fn find(name: &str) -> Result<&'static Experiment, String> {
+    ALL.iter().find(|e| e.name == name).ok_or_else(|| {
+        let names: Vec<&str> = ALL.iter().map(|e| e.name).collect();
+        format!(
+            "no experiment named `{name}`; there are: {}",
+            if names.is_empty() {
+                "(none yet)".to_string()
+            } else {
+                names.join(", ")
+            }
+        )
+    })
+}
+
+/// Run `exp` into `ctx.out`: the folder is created, and `table.md` and `result.json`
+/// are written (atomically) from what the experiment returns.
+pub fn run(exp: &Experiment, ctx: &Ctx) -> Result<Outcome, String> {
+    std::fs::create_dir_all(&ctx.out)
+        .map_err(|e| format!("{}: cannot create the run folder: {e}", ctx.out.display()))?;
+    let outcome = (exp.run)(ctx)?;
+    write(&ctx.path("table.md"), outcome.table.as_bytes())?;
+    let json = serde_json::to_string_pretty(&outcome.json).map_err(|e| e.to_string())?;
+    write(&ctx.path("result.json"), json.as_bytes())?;
+    Ok(outcome)
+}
+
+/// Write a file of the run folder atomically, with an error naming it.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    crate::export::write_atomic(path, bytes)
+        .map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}
