@@ -13,6 +13,37 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The `neurochip` binary of the calling test's build profile. Cargo builds only a
+/// package's own binaries for its tests, so this builds the CLI (a no-op when it is up
+/// to date) in the same target folder and profile as the test binary.
+pub fn neurochip_bin() -> &'static Path {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test binary");
+        // target/<profile>/deps/<test>-HASH
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps")
+            .to_path_buf();
+        let target_dir = profile_dir.parent().expect("target/");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = std::process::Command::new(cargo);
+        build
+            .args(["build", "--quiet", "-p", "neurochip", "--bin", "neurochip"])
+            .current_dir(root())
+            .env("CARGO_TARGET_DIR", target_dir);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(status.success(), "building the neurochip binary failed");
+        let bin = profile_dir.join("neurochip");
+        assert!(bin.exists(), "{} was not built", bin.display());
+        bin
+    })
+}
+
 /// `tests/golden/NAME`.
 pub fn golden_path(name: &str) -> PathBuf {
     root().join("tests").join("golden").join(name)

@@ -10,41 +10,13 @@ use std::fs;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use neurochip_core::image::crc32;
 use neurochip_tests::root;
 
-/// The `neurochip` binary of this build profile. Cargo builds only a package's own
-/// binaries for its tests, so build the CLI here (a no-op when it is up to date) in
-/// the same target folder and profile as this test.
 fn bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test binary");
-        // target/<profile>/deps/bad_input-HASH
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>/deps")
-            .to_path_buf();
-        let target_dir = profile_dir.parent().expect("target/");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build
-            .args(["build", "--quiet", "-p", "neurochip", "--bin", "neurochip"])
-            .current_dir(root())
-            .env("CARGO_TARGET_DIR", target_dir);
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building the neurochip binary failed");
-        let bin = profile_dir.join("neurochip");
-        assert!(bin.exists(), "{} was not built", bin.display());
-        bin
-    })
+    neurochip_tests::neurochip_bin()
 }
 
 /// A fresh folder for one case.

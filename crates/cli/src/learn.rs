@@ -366,10 +366,19 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
 pub fn verify_learning(
     cfg: &Config,
     quiet: bool,
-    mut on_epoch: impl FnMut(&str, &Epoch),
+    on_epoch: impl FnMut(&str, &Epoch),
 ) -> Result<LearnVerifyReport, BuildError> {
+    verify_learning_chip(cfg, quiet, on_epoch).map(|(r, _)| r)
+}
+
+/// [`verify_learning`], also returning the trained chip.
+pub fn verify_learning_chip(
+    cfg: &Config,
+    quiet: bool,
+    mut on_epoch: impl FnMut(&str, &Epoch),
+) -> Result<(LearnVerifyReport, HostChip), BuildError> {
     let (update_cosine, eprop_bptt_cosine) = one_sample_agreement(cfg)?;
-    let (rep, _) = train_chip(cfg, quiet, |e| on_epoch("chip", e))?;
+    let (rep, chip) = train_chip(cfg, quiet, |e| on_epoch("chip", e))?;
     let (_, mut chip0) = build::chip(cfg)?;
     let task = build::task(cfg)?;
     let (sim, learner) = float_twin(cfg, &mut chip0);
@@ -379,7 +388,7 @@ pub fn verify_learning(
         on_epoch("float", e)
     });
     let last = final_test(&ref_epochs, &mut model, &task, &plan);
-    Ok(LearnVerifyReport {
+    let rep = LearnVerifyReport {
         name: cfg.name.clone(),
         engine: rep.engine.clone(),
         test_accuracy: rep.test_accuracy,
@@ -392,5 +401,6 @@ pub fn verify_learning(
         update_cosine,
         eprop_bptt_cosine,
         digest: rep.digest,
-    })
+    };
+    Ok((rep, chip))
 }

@@ -32,6 +32,13 @@ struct Common {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Run folder for report.json, summary.md and the plots (default
+    /// runs/<name>-<timestamp>).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_out")]
+    out: Option<PathBuf>,
+    /// Write no run folder.
+    #[arg(long)]
+    no_out: bool,
 }
 
 #[derive(Subcommand)]
@@ -194,6 +201,81 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
+/// Where a command leaves its run folder, decided (and created) before it runs so
+/// an unwritable folder is refused before any work.
+struct RunFolder {
+    dir: Option<PathBuf>,
+    quiet: bool,
+}
+
+impl RunFolder {
+    fn new(
+        out: Option<&std::path::Path>,
+        no_out: bool,
+        name: &str,
+        quiet: bool,
+    ) -> Result<Self, ExitCode> {
+        if no_out {
+            return Ok(Self { dir: None, quiet });
+        }
+        match neurochip::runs::create(out, name) {
+            Ok(d) => Ok(Self {
+                dir: Some(d),
+                quiet,
+            }),
+            Err(e) => Err(fail(e)),
+        }
+    }
+
+    /// The command failed: remove the folder if it is still empty.
+    fn abandon(&self) {
+        if let Some(d) = &self.dir {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
+impl Drop for RunFolder {
+    /// A folder the command wrote nothing into (it failed) does not stay behind.
+    fn drop(&mut self) {
+        self.abandon();
+    }
+}
+
+impl RunFolder {
+    fn write<T: serde::Serialize>(
+        &self,
+        title: &str,
+        command: &str,
+        report: &T,
+        figs: &neurochip::runs::Figures<'_>,
+    ) -> ExitCode {
+        let Some(dir) = &self.dir else {
+            return ExitCode::SUCCESS;
+        };
+        let value = match serde_json::to_value(report) {
+            Ok(v) => v,
+            Err(e) => return fail(e),
+        };
+        match neurochip::runs::write(dir, title, command, &value, figs) {
+            Ok(warnings) => {
+                for w in warnings {
+                    eprintln!("warning: plot not drawn: {w}");
+                }
+                if !self.quiet {
+                    eprintln!("run folder: {}", dir.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        }
+    }
+}
+
+fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
 fn train_cmd(
     cfg: &config::Config,
     j: bool,
@@ -201,6 +283,7 @@ fn train_cmd(
     export: Option<&std::path::Path>,
     save: Option<&std::path::Path>,
     resume: Option<&std::path::Path>,
+    folder: &RunFolder,
 ) -> ExitCode {
     if !j {
         println!(
@@ -213,9 +296,12 @@ fn train_cmd(
             println!("{}", learn::epoch_line("chip", ep));
         }
     });
-    let (rep, chip) = match res {
+    let (rep, mut chip) = match res {
         Ok(r) => r,
-        Err(e) => return fail(e),
+        Err(e) => {
+            folder.abandon();
+            return fail(e);
+        }
     };
     if let Some(path) = export {
         let bytes = match neurochip::export::encode_chip(cfg, &chip, true) {
@@ -231,6 +317,22 @@ fn train_cmd(
                 path.display(),
                 bytes.len()
             );
+        }
+    }
+    if folder.dir.is_some() {
+        let code = learned_figures(cfg, &mut chip, |figs| {
+            folder.write(
+                &format!("neurochip run: {}", cfg.name),
+                &command_line(),
+                &rep,
+                &neurochip::runs::Figures {
+                    chip_curve: Some(&rep.epochs),
+                    ..figs
+                },
+            )
+        });
+        if code != ExitCode::SUCCESS {
+            return code;
         }
     }
     if j {
@@ -261,22 +363,66 @@ fn train_cmd(
     ExitCode::SUCCESS
 }
 
-fn verify_learning_cmd(cfg: &config::Config, j: bool, quiet: bool) -> ExitCode {
+/// The probe of a test sample and the weights before and after learning, for the run
+/// folder of a training run.
+fn learned_figures(
+    cfg: &config::Config,
+    chip: &mut neurochip_emu::HostChip,
+    write: impl FnOnce(neurochip::runs::Figures<'_>) -> ExitCode,
+) -> ExitCode {
+    let (task, mut chip0) = match neurochip::build::task(cfg)
+        .and_then(|t| neurochip::build::chip(cfg).map(|(_, c)| (t, c)))
+    {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
+    let probe = neurochip::runs::probe(chip, &task, task.test_id(0));
+    let before = neurochip::runs::weights(&mut chip0);
+    let after = neurochip::runs::weights(chip);
+    write(neurochip::runs::Figures {
+        probe: Some(&probe),
+        weights: Some((&before, &after)),
+        ..Default::default()
+    })
+}
+
+fn verify_learning_cmd(cfg: &config::Config, j: bool, quiet: bool, folder: &RunFolder) -> ExitCode {
     if !j {
         println!(
             "neurochip verify: training {} on the chip and on the f64 reference",
             cfg.name
         );
     }
-    let res = learn::verify_learning(cfg, quiet || j, |who, ep| {
+    let res = learn::verify_learning_chip(cfg, quiet || j, |who, ep| {
         if !j {
             println!("{}", learn::epoch_line(who, ep));
         }
     });
-    let rep = match res {
+    let (rep, mut chip) = match res {
         Ok(r) => r,
-        Err(e) => return fail(e),
+        Err(e) => {
+            folder.abandon();
+            return fail(e);
+        }
     };
+    if folder.dir.is_some() {
+        let code = learned_figures(cfg, &mut chip, |figs| {
+            folder.write(
+                &format!("neurochip verify: {}", cfg.name),
+                &command_line(),
+                &rep,
+                &neurochip::runs::Figures {
+                    chip_curve: Some(&rep.chip_curve),
+                    ref_curve: Some(&rep.ref_curve),
+                    verify: true,
+                    ..figs
+                },
+            )
+        });
+        if code != ExitCode::SUCCESS {
+            return code;
+        }
+    }
     if j {
         println!("{}", json(&rep));
         return ExitCode::SUCCESS;
@@ -342,6 +488,8 @@ fn main() -> ExitCode {
                     json: j,
                     steps,
                     quiet,
+                    out,
+                    no_out,
                 },
             export,
             save,
@@ -355,6 +503,10 @@ fn main() -> ExitCode {
             if let Some(spec) = arch {
                 return arch_cmd(&cfg, &spec, steps, j, quiet);
             }
+            let folder = match RunFolder::new(out.as_deref(), no_out, &cfg.name, quiet || j) {
+                Ok(f) => f,
+                Err(code) => return code,
+            };
             if cfg.learning.engine != config::EngineKind::Off {
                 return train_cmd(
                     &cfg,
@@ -363,9 +515,11 @@ fn main() -> ExitCode {
                     export.as_deref(),
                     save.as_deref(),
                     resume.as_deref(),
+                    &folder,
                 );
             }
             if save.is_some() || resume.is_some() {
+                folder.abandon();
                 return fail(format!(
                     "{}: --save and --resume apply to training runs ([learning] engine = \"exact\" or \"light\")",
                     config.display()
@@ -373,8 +527,32 @@ fn main() -> ExitCode {
             }
             let rep = match sim::run(&cfg, steps) {
                 Ok(r) => r,
-                Err(e) => return fail(e),
+                Err(e) => {
+                    folder.abandon();
+                    return fail(e);
+                }
             };
+            if folder.dir.is_some() {
+                let (task, chip) = match neurochip::build::task(&cfg)
+                    .and_then(|t| neurochip::build::chip(&cfg).map(|(_, c)| (t, c)))
+                {
+                    Ok(x) => x,
+                    Err(e) => return fail(e),
+                };
+                let probe = neurochip::runs::probe(&chip, &task, 0);
+                let code = folder.write(
+                    &format!("neurochip run: {}", cfg.name),
+                    &command_line(),
+                    &rep,
+                    &neurochip::runs::Figures {
+                        probe: Some(&probe),
+                        ..Default::default()
+                    },
+                );
+                if code != ExitCode::SUCCESS {
+                    return code;
+                }
+            }
             if j {
                 println!("{}", json(&rep));
             } else {
@@ -407,6 +585,8 @@ fn main() -> ExitCode {
                     json: j,
                     steps,
                     quiet,
+                    out,
+                    no_out,
                 },
             weights,
         } => {
@@ -414,13 +594,43 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            let folder = match RunFolder::new(out.as_deref(), no_out, &cfg.name, quiet || j) {
+                Ok(f) => f,
+                Err(code) => return code,
+            };
             if cfg.learning.engine != config::EngineKind::Off {
-                return verify_learning_cmd(&cfg, j, quiet);
+                return verify_learning_cmd(&cfg, j, quiet, &folder);
             }
             let rep = match sim::verify(&cfg, weights, steps) {
                 Ok(r) => r,
-                Err(e) => return fail(e),
+                Err(e) => {
+                    folder.abandon();
+                    return fail(e);
+                }
             };
+            if folder.dir.is_some() {
+                let (task, chip) = match neurochip::build::task(&cfg)
+                    .and_then(|t| neurochip::build::chip(&cfg).map(|(_, c)| (t, c)))
+                {
+                    Ok(x) => x,
+                    Err(e) => return fail(e),
+                };
+                let probe = neurochip::runs::probe(&chip, &task, 0);
+                let code = folder.write(
+                    &format!("neurochip verify: {}", cfg.name),
+                    &command_line(),
+                    &rep,
+                    &neurochip::runs::Figures {
+                        probe: Some(&probe),
+                        divergence: Some(&rep.divergence),
+                        verify: true,
+                        ..Default::default()
+                    },
+                );
+                if code != ExitCode::SUCCESS {
+                    return code;
+                }
+            }
             if j {
                 println!("{}", json(&rep));
             } else {

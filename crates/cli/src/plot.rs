@@ -86,6 +86,8 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Dashed (e.g. the float reference beside the chip).
     pub dashed: bool,
+    /// Palette index; by default the series' position.
+    pub colour: Option<usize>,
 }
 
 impl Series {
@@ -95,6 +97,15 @@ impl Series {
             label: label.into(),
             points,
             dashed: false,
+            colour: None,
+        }
+    }
+
+    /// Draw in palette colour `i` (e.g. a chip line and its reference in one colour).
+    pub fn colour(self, i: usize) -> Self {
+        Self {
+            colour: Some(i),
+            ..self
         }
     }
 
@@ -196,6 +207,54 @@ pub fn padded(lo: f64, hi: f64) -> Range<f64> {
     (lo - m)..(hi + m)
 }
 
+/// A tick label: integers without a fraction, others with as few digits as they
+/// need.
+pub fn tick(x: &f64) -> String {
+    let x = *x;
+    if x == x.round() && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{x:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// The corner of the plot area whose quarter holds the fewest points: where the
+/// legend hides the least.
+fn legend_corner(series: &[Series], xr: &Range<f64>, yr: &Range<f64>) -> SeriesLabelPosition {
+    let (w, h) = (xr.end - xr.start, yr.end - yr.start);
+    let mut count = [0usize; 4];
+    for s in series {
+        for &(x, y) in &s.points {
+            let fx = (x - xr.start) / w;
+            let fy = (y - yr.start) / h;
+            let right = fx > 0.6;
+            let left = fx < 0.4;
+            let top = fy > 0.6;
+            let bottom = fy < 0.4;
+            if top && right {
+                count[0] += 1;
+            }
+            if top && left {
+                count[1] += 1;
+            }
+            if bottom && right {
+                count[2] += 1;
+            }
+            if bottom && left {
+                count[3] += 1;
+            }
+        }
+    }
+    let best = (0..4).min_by_key(|&i| (count[i], i)).unwrap_or(0);
+    match best {
+        0 => SeriesLabelPosition::UpperRight,
+        1 => SeriesLabelPosition::UpperLeft,
+        2 => SeriesLabelPosition::LowerRight,
+        _ => SeriesLabelPosition::LowerLeft,
+    }
+}
+
 fn extent(series: &[Series]) -> (Range<f64>, Range<f64>) {
     let pts = series.iter().flat_map(|s| s.points.iter());
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
@@ -253,6 +312,7 @@ fn draw_lines<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    let corner = legend_corner(series, &xr, &yr);
     let mut chart = ChartBuilder::on(root)
         .caption(axes.title, (FAMILY, 22))
         .margin(12)
@@ -264,13 +324,15 @@ where
         .configure_mesh()
         .x_desc(axes.x)
         .y_desc(axes.y)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .label_style((FAMILY, 14))
         .axis_desc_style((FAMILY, 16))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(err)?;
     for (i, s) in series.iter().enumerate() {
-        let c = colour(i);
+        let c = colour(s.colour.unwrap_or(i));
         let style = c.stroke_width(2);
         let pts: Vec<(f64, f64)> = s
             .points
@@ -307,7 +369,7 @@ where
             .label_font((FAMILY, 14))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::LowerRight)
+            .position(corner)
             .draw()
             .map_err(err)?;
     }
@@ -373,6 +435,7 @@ where
         .disable_x_mesh()
         .x_desc(axes.x)
         .y_desc(axes.y)
+        .y_label_formatter(&tick)
         .x_labels(n * 2 + 1)
         .x_label_formatter(&|x| {
             let k = x.floor();
@@ -475,6 +538,8 @@ pub fn histograms(
             .configure_mesh()
             .x_desc(axes.x)
             .y_desc(axes.y)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .label_style((FAMILY, 14))
             .axis_desc_style((FAMILY, 16))
             .light_line_style(RGBColor(235, 235, 235))
@@ -532,6 +597,7 @@ pub fn raster(
         chart
             .configure_mesh()
             .disable_y_mesh()
+            .x_label_formatter(&tick)
             .x_desc(axes.x)
             .y_desc(axes.y)
             .y_labels(total.min(400) * 2)

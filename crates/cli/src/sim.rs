@@ -142,6 +142,10 @@ pub struct VerifyReport {
     pub rate_hz: f64,
     /// Mean firing rate of the reference, Hz.
     pub ref_rate_hz: f64,
+    /// RMS membrane difference over all neurons per step, in thresholds (the run
+    /// folder's divergence plot; not in the JSON).
+    #[serde(skip)]
+    pub divergence: Vec<f64>,
 }
 
 /// Pearson correlation; 1 when both are constant and equal, 0 when one is constant.
@@ -190,6 +194,7 @@ pub fn verify(
     let mut first: Option<u64> = None;
     let (mut se_lsb, mut se_thr, mut max_thr, mut n_se) = (0f64, 0f64, 0f64, 0u64);
     let (mut se_ro, mut ss_ro, mut n_ro) = (0f64, 0f64, 0u64);
+    let mut divergence = Vec::new();
     for s in 0..u64::from(cfg.task.samples) {
         chip.reset_state();
         r.reset_state();
@@ -207,6 +212,12 @@ pub fn verify(
             steps += 1;
             let mem = chip.mem();
             let mut same = true;
+            let mut se_step = 0.0;
+            for ((&vc, &vr), &th) in mem.v.iter().zip(&r.v).zip(&thr) {
+                let e = (f64::from(vc) * m_lsb - vr) / th;
+                se_step += e * e;
+            }
+            divergence.push((se_step / n.max(1) as f64).sqrt());
             for j in 0..n {
                 let zc = mem.z[j];
                 if zc {
@@ -257,5 +268,6 @@ pub fn verify(
         readout_ref_rms: (ss_ro / n_ro.max(1) as f64).sqrt(),
         rate_hz: rate(spikes),
         ref_rate_hz: rate(ref_spikes),
+        divergence,
     })
 }

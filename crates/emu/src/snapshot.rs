@@ -211,10 +211,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let crash = crash_point();
     let res = (|| {
         let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        match crash {
+            Some(Crash::Write(n)) => {
+                f.write_all(bytes.get(..n).unwrap_or(bytes))?;
+                std::process::abort();
+            }
+            _ => f.write_all(bytes)?,
+        }
+        if crash == Some(Crash::Sync) {
+            std::process::abort();
+        }
         f.sync_all()?;
+        if crash == Some(Crash::Rename) {
+            std::process::abort();
+        }
         fs::rename(&tmp, path)?;
         if let Ok(d) = fs::File::open(dir) {
             let _ = d.sync_all();
@@ -225,6 +238,32 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     res
+}
+
+/// Where [`write_atomic`] crashes on purpose, for the tests that show a crash while
+/// saving never damages the previous file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Crash {
+    /// After writing this many bytes of the temporary file.
+    Write(usize),
+    /// After writing it, before fsync.
+    Sync,
+    /// After fsync, before the rename.
+    Rename,
+}
+
+/// The crash point set by `NEUROCHIP_CRASH_AT` (`write:N`, `sync` or `rename`), a test
+/// hook: the process aborts there, as a power cut or `kill -9` would stop it.
+fn crash_point() -> Option<Crash> {
+    let v = std::env::var("NEUROCHIP_CRASH_AT").ok()?;
+    match v.as_str() {
+        "sync" => Some(Crash::Sync),
+        "rename" => Some(Crash::Rename),
+        _ => v
+            .strip_prefix("write:")
+            .and_then(|n| n.parse().ok())
+            .map(Crash::Write),
+    }
 }
 
 /// Save `chip` with `user` to `path`, atomically.
