@@ -11,6 +11,7 @@ pub mod config;
 pub mod cycles;
 pub mod experiment;
 pub mod export;
+pub mod init;
 pub mod learn;
 pub mod peer;
 pub mod plot;

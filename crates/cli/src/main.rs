@@ -84,7 +84,7 @@ enum Command {
     /// Train every configuration at every engine and weight width on all cores, and
     /// report accuracy and memory as a table and CSV.
     #[command(
-        after_help = "Examples:\n  neurochip sweep examples/cue.toml examples/digits.toml --weight-bits 4,6,8,12 --csv sweep.csv\n  neurochip sweep examples/cue.toml --engines exact,light --weight-bits 4,8 --trace-bits 8,12 --arch reckon,multicore --csv cue.csv"
+        after_help = "Examples:\n  neurochip sweep examples/cue.toml examples/digits.toml --weight-bits 4,6,8,12 --csv sweep.csv\n  neurochip sweep examples/cue.toml --engines exact,light --weight-bits 4,8 --trace-bits 8,12 --arch reckon,multicore --csv cue.csv --plot cue"
     )]
     Sweep {
         /// Chip configurations (TOML) with learning settings.
@@ -108,6 +108,10 @@ enum Command {
         /// Also write the rows as CSV here.
         #[arg(long)]
         csv: Option<PathBuf>,
+        /// Also plot accuracy against energy per inference (or against weight memory
+        /// without --arch) into FILE.png and FILE.svg.
+        #[arg(long, value_name = "FILE")]
+        plot: Option<PathBuf>,
     },
     /// Write a chip image (configuration, task and plan, initial memories, CRC) for the
     /// firmware.
@@ -163,7 +167,23 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Write a commented starter configuration for a task.
+    #[command(
+        after_help = "Examples:\n  neurochip init --task cue\n  neurochip init --task digits -o my_digits.toml\n  neurochip check my_digits.toml && neurochip run my_digits.toml"
+    )]
+    Init {
+        /// The task: cue, digits, pattern, store-recall.
+        #[arg(long, value_name = "TASK")]
+        task: String,
+        /// Where to write it (default: <task>.toml in this folder).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check a configuration without running it.
+    #[command(after_help = "Example:\n  neurochip check examples/cue.toml")]
     Check {
         /// Chip configuration (TOML).
         config: PathBuf,
@@ -667,6 +687,7 @@ fn main() -> ExitCode {
             trace_bits,
             arch,
             csv,
+            plot,
         } => {
             let mut cfgs = Vec::new();
             for p in &configs {
@@ -715,9 +736,21 @@ fn main() -> ExitCode {
             };
             print!("{}", neurochip::sweep::markdown(&rows));
             if let Some(p) = csv {
-                if let Err(e) = std::fs::write(&p, neurochip::sweep::csv(&rows)) {
+                if let Err(e) =
+                    neurochip::export::write_atomic(&p, neurochip::sweep::csv(&rows).as_bytes())
+                {
                     return fail(format!("{}: cannot write: {e}", p.display()));
                 }
+            }
+            if let Some(p) = plot {
+                let stem = match p.extension().and_then(|e| e.to_str()) {
+                    Some("png" | "svg") => p.with_extension(""),
+                    _ => p,
+                };
+                if let Err(e) = neurochip::sweep::plot(&rows, &stem) {
+                    return fail(format!("--plot {}: {e}", stem.display()));
+                }
+                println!("plot: {}.png, {0}.svg", stem.display());
             }
             ExitCode::SUCCESS
         }
@@ -874,6 +907,20 @@ fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+        Command::Init {
+            task,
+            output,
+            force,
+        } => match neurochip::init::init(&task, output.as_deref(), force) {
+            Ok(p) => {
+                println!(
+                    "wrote {}; next: neurochip check {0} && neurochip run {0}",
+                    p.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
         Command::Check { config } => match config::load(&config) {
             Ok(c) => match neurochip::build::chip(&c).and_then(|_| neurochip::build::task(&c)) {
                 Ok(_) => {

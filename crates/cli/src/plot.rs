@@ -376,6 +376,73 @@ where
     Ok(())
 }
 
+/// A scatter chart: each series a set of unconnected points, with a legend.
+pub fn scatter(stem: &Path, axes: &Axes<'_>, series: &[Series]) -> Result<(), String> {
+    let (xr, yr) = extent(series);
+    let xr = padded(xr.start, xr.end);
+    both!(stem, |root| draw_scatter(
+        &root,
+        axes,
+        series,
+        xr.clone(),
+        yr.clone()
+    ))
+}
+
+fn draw_scatter<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    axes: &Axes<'_>,
+    series: &[Series],
+    xr: Range<f64>,
+    yr: Range<f64>,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let corner = legend_corner(series, &xr, &yr);
+    let mut chart = ChartBuilder::on(root)
+        .caption(axes.title, (FAMILY, 22))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(xr, yr)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.x)
+        .y_desc(axes.y)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .label_style((FAMILY, 14))
+        .axis_desc_style((FAMILY, 16))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(err)?;
+    for (i, s) in series.iter().enumerate() {
+        let c = colour(s.colour.unwrap_or(i));
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect();
+        chart
+            .draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.filled())))
+            .map_err(err)?
+            .label(&s.label)
+            .legend(move |(x, y)| Circle::new((x + 6, y), 5, c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .label_font((FAMILY, 14))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .position(corner)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
 /// A grouped bar chart: one cluster per category, one bar per group, with optional
 /// error bars.
 pub fn bars(

@@ -169,6 +169,52 @@ fn optf(v: Option<f64>, digits: usize) -> String {
     v.map_or(String::new(), |x| format!("{x:.digits$}"))
 }
 
+/// Plot the rows into `<stem>.png` and `<stem>.svg`: accuracy against energy per
+/// inference, one colour per configuration, engine and architecture (rows with an
+/// architecture they fit); without architectures, accuracy against weight memory.
+pub fn plot(rows: &[SweepRow], stem: &std::path::Path) -> Result<(), String> {
+    use crate::plot::{self, Axes, Series};
+    let with_energy = rows.iter().any(|r| r.energy_per_inference_nj.is_some());
+    let mut series: Vec<Series> = Vec::new();
+    for r in rows {
+        let x = if with_energy {
+            match r.energy_per_inference_nj {
+                Some(e) if r.fits => e,
+                _ => continue,
+            }
+        } else {
+            r.weight_bytes as f64
+        };
+        let label = if with_energy {
+            format!("{} {} on {}", r.config, r.engine, r.arch)
+        } else {
+            format!("{} {}", r.config, r.engine)
+        };
+        let y = 100.0 * r.test_accuracy;
+        match series.iter_mut().find(|s| s.label == label) {
+            Some(s) => s.points.push((x, y)),
+            None => series.push(Series::new(label, vec![(x, y)])),
+        }
+    }
+    if series.is_empty() {
+        return Err("no row to plot (no architecture fits any point)".into());
+    }
+    let axes = if with_energy {
+        Axes {
+            title: "Design space: accuracy against energy per inference",
+            x: "energy per inference (nJ)",
+            y: "test accuracy (%)",
+        }
+    } else {
+        Axes {
+            title: "Design space: accuracy against weight memory",
+            x: "weight memory (bytes)",
+            y: "test accuracy (%)",
+        }
+    };
+    plot::scatter(stem, &axes, &series)
+}
+
 /// The rows as CSV.
 pub fn csv(rows: &[SweepRow]) -> String {
     let mut s = String::from(

@@ -1,0 +1,140 @@
+//! Run folders: `run` and `verify` leave report.json, summary.md and their plots (PNG
+//! and SVG) in `--out DIR`; `--no-out` leaves nothing; a failed run leaves no folder.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use neurochip_tests::{neurochip_bin, root};
+
+fn tmp(case: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "neurochip-run-folder-{}-{case}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&d);
+    d
+}
+
+fn neurochip(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(neurochip_bin())
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn assert_plots(dir: &Path, names: &[&str]) {
+    for n in names {
+        let png = fs::read(dir.join(format!("{n}.png"))).unwrap_or_else(|e| panic!("{n}.png: {e}"));
+        assert_eq!(&png[1..4], b"PNG", "{n}.png");
+        assert!(png.len() > 5_000, "{n}.png is nearly empty");
+        let svg = fs::read_to_string(dir.join(format!("{n}.svg"))).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("</svg>"), "{n}.svg");
+        let md = fs::read_to_string(dir.join("summary.md")).unwrap();
+        assert!(
+            md.contains(&format!("![{n}]({n}.png)")),
+            "summary.md shows {n}"
+        );
+    }
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn training_run_and_verify_write_their_folders() {
+    let cfg = root().join("tests/firmware/light.toml");
+    let cfg = cfg.to_str().unwrap();
+    let run = tmp("train");
+    let (ok, stdout, err) = neurochip(&["run", cfg, "--json", "--out", run.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let printed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let rep = report(&run);
+    assert_eq!(rep, printed, "report.json holds every figure printed");
+    assert_plots(&run, &["raster", "membrane", "accuracy", "loss", "weights"]);
+
+    let ver = tmp("verify");
+    let (ok, _, err) = neurochip(&["verify", cfg, "-q", "--out", ver.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let rep = report(&ver);
+    assert!(rep["ref_test_accuracy"].is_number() && rep["chip_curve"].is_array());
+    assert_plots(
+        &ver,
+        &[
+            "raster",
+            "membrane",
+            "accuracy",
+            "loss",
+            "weights",
+            "divergence",
+        ],
+    );
+    let md = fs::read_to_string(ver.join("summary.md")).unwrap();
+    assert!(md.contains("f64 reference, per epoch"));
+    let _ = fs::remove_dir_all(&run);
+    let _ = fs::remove_dir_all(&ver);
+}
+
+#[test]
+fn inference_run_and_verify_write_their_folders() {
+    let run = tmp("lif");
+    let (ok, _, err) = neurochip(&["run", "examples/lif.toml", "--out", run.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(err.contains("run folder:"), "{err}");
+    assert_eq!(report(&run)["name"], "lif");
+    assert_plots(&run, &["raster", "membrane"]);
+    let ver = tmp("lif-verify");
+    let (ok, _, err) = neurochip(&[
+        "verify",
+        "examples/lif.toml",
+        "--out",
+        ver.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert_plots(&ver, &["raster", "membrane", "divergence"]);
+    let rep = report(&ver);
+    assert!(rep["membrane_rms_lsb"].as_f64().is_some_and(|x| x >= 0.0));
+    assert!(rep.get("divergence").is_none(), "per-step arrays stay out of the report");
+    let _ = fs::remove_dir_all(&run);
+    let _ = fs::remove_dir_all(&ver);
+}
+
+#[test]
+fn no_out_and_failures_leave_no_folder() {
+    let d = tmp("none");
+    fs::create_dir_all(&d).unwrap();
+    let out = Command::new(neurochip_bin())
+        .args(["run", "--no-out", "-q"])
+        .arg(root().join("examples/lif.toml"))
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        fs::read_dir(&d).unwrap().next().is_none(),
+        "--no-out wrote something"
+    );
+    // A run that fails after its folder was made (a resume file that is not there)
+    // takes the empty folder away again.
+    let failed = d.join("failed");
+    let (ok, _, err) = neurochip(&[
+        "run",
+        "tests/firmware/light.toml",
+        "-q",
+        "--resume",
+        d.join("missing.snap").to_str().unwrap(),
+        "--out",
+        failed.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("missing.snap"), "{err}");
+    assert!(!failed.exists(), "the failed run left its folder");
+    let _ = fs::remove_dir_all(&d);
+}
