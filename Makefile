@@ -9,13 +9,14 @@ CONFIG   ?= examples/cue.toml
 FW_CONFIG ?= firmware/chip.toml
 FW_IMAGE  ?= firmware/images/default.img
 
-.PHONY: all setup toolchain qemu-install fmt fmt-check lint nostd test test-unit test-release \
-        run bench bench-peers qemu qemu-cost firmware clean fuzz
+.PHONY: all setup toolchain qemu-install fonts fmt fmt-check lint nostd test test-unit test-release \
+        run bench bench-peers qemu qemu-image qemu-cost firmware clean fuzz
 
 all: test
 
-## setup: install the Rust target and components, and QEMU, when absent.
-setup: toolchain qemu-install
+## setup: install the Rust target and components, QEMU, and a font for the plots,
+## when absent.
+setup: toolchain qemu-install fonts
 
 toolchain:
 	@rustup target list --installed | grep -qx $(TARGET) || rustup target add $(TARGET)
@@ -28,6 +29,14 @@ qemu-install:
 	  echo "installing qemu-system-arm"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq qemu-system-arm >/dev/null; }
+
+## fonts: the plots of run folders need a TrueType font (Debian's fonts-dejavu-core).
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+fonts:
+	@test -f $(FONT) || [ -n "$$NEUROCHIP_FONT" ] || { \
+	  echo "installing fonts-dejavu-core (plots)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-dejavu-core >/dev/null; }
 
 fmt:
 	$(CARGO) fmt --all
@@ -63,7 +72,7 @@ test-release:
 
 ## run: the main job: train the default chip (cue accumulation, light e-prop engine)
 ## on the chip and the f64 reference side by side, and print both.
-run: toolchain
+run: toolchain fonts
 	$(CARGO) run --release -p neurochip -- verify $(CONFIG)
 
 ## bench: criterion benchmarks (speed is measured here, never in tests).
@@ -85,6 +94,12 @@ bench-peers: toolchain
 ## under QEMU mps2-an386 (FW_CONFIG / FW_IMAGE pick another one).
 qemu: toolchain qemu-install
 	$(CARGO) run --release -q -p neurochip -- export $(FW_CONFIG) -o $(FW_IMAGE)
+	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) run --release
+
+## qemu-image: build the firmware around the image in FW_IMAGE as it is (e.g. a
+## trained chip from `neurochip run CONFIG --export FILE`) and run it under QEMU.
+qemu-image: toolchain qemu-install
+	@test -f $(FW_IMAGE) || { echo "FW_IMAGE=$(FW_IMAGE): no such image"; exit 2; }
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) run --release
 
 ## qemu-cost: instructions per time step under QEMU (-icount shift=10, SysTick),

@@ -85,9 +85,10 @@ fn training_run_and_verify_write_their_folders() {
 #[test]
 fn inference_run_and_verify_write_their_folders() {
     let run = tmp("lif");
-    let (ok, _, err) = neurochip(&["run", "examples/lif.toml", "--out", run.to_str().unwrap()]);
+    let (ok, stdout, err) =
+        neurochip(&["run", "examples/lif.toml", "--out", run.to_str().unwrap()]);
     assert!(ok, "{err}");
-    assert!(err.contains("run folder:"), "{err}");
+    assert!(stdout.contains("run folder:"), "{stdout}");
     assert_eq!(report(&run)["name"], "lif");
     assert_plots(&run, &["raster", "membrane"]);
     let ver = tmp("lif-verify");
@@ -101,7 +102,10 @@ fn inference_run_and_verify_write_their_folders() {
     assert_plots(&ver, &["raster", "membrane", "divergence"]);
     let rep = report(&ver);
     assert!(rep["membrane_rms_lsb"].as_f64().is_some_and(|x| x >= 0.0));
-    assert!(rep.get("divergence").is_none(), "per-step arrays stay out of the report");
+    assert!(
+        rep.get("divergence").is_none(),
+        "per-step arrays stay out of the report"
+    );
     let _ = fs::remove_dir_all(&run);
     let _ = fs::remove_dir_all(&ver);
 }

@@ -225,25 +225,26 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 /// an unwritable folder is refused before any work.
 struct RunFolder {
     dir: Option<PathBuf>,
-    quiet: bool,
 }
 
 impl RunFolder {
-    fn new(
-        out: Option<&std::path::Path>,
-        no_out: bool,
-        name: &str,
-        quiet: bool,
-    ) -> Result<Self, ExitCode> {
+    fn new(out: Option<&std::path::Path>, no_out: bool, name: &str) -> Result<Self, ExitCode> {
         if no_out {
-            return Ok(Self { dir: None, quiet });
+            return Ok(Self { dir: None });
         }
         match neurochip::runs::create(out, name) {
-            Ok(d) => Ok(Self {
-                dir: Some(d),
-                quiet,
-            }),
+            Ok(d) => Ok(Self { dir: Some(d) }),
             Err(e) => Err(fail(e)),
+        }
+    }
+
+    /// Print where the report went (the last line of a table).
+    fn announce(&self) {
+        if let Some(d) = &self.dir {
+            println!(
+                "\nrun folder: {} (summary.md, report.json, plots)",
+                d.display()
+            );
         }
     }
 
@@ -281,9 +282,6 @@ impl RunFolder {
             Ok(warnings) => {
                 for w in warnings {
                     eprintln!("warning: plot not drawn: {w}");
-                }
-                if !self.quiet {
-                    eprintln!("run folder: {}", dir.display());
                 }
                 ExitCode::SUCCESS
             }
@@ -380,6 +378,7 @@ fn train_cmd(
     );
     println!("  {:<28} {:>12.1}", "training time (s)", rep.train_seconds);
     println!("  {:<28} {:>12}", "digest", rep.digest);
+    folder.announce();
     ExitCode::SUCCESS
 }
 
@@ -471,6 +470,7 @@ fn verify_learning_cmd(cfg: &config::Config, j: bool, quiet: bool, folder: &RunF
         "e-prop vs BPTT cosine (float)", rep.eprop_bptt_cosine
     );
     println!("  {:<34} {:>10}", "digest", rep.digest);
+    folder.announce();
     ExitCode::SUCCESS
 }
 
@@ -523,7 +523,7 @@ fn main() -> ExitCode {
             if let Some(spec) = arch {
                 return arch_cmd(&cfg, &spec, steps, j, quiet);
             }
-            let folder = match RunFolder::new(out.as_deref(), no_out, &cfg.name, quiet || j) {
+            let folder = match RunFolder::new(out.as_deref(), no_out, &cfg.name) {
                 Ok(f) => f,
                 Err(code) => return code,
             };
@@ -595,6 +595,7 @@ fn main() -> ExitCode {
                 println!("  readout mean     {}", fmt(&rep.readout_mean));
                 println!("  readout final    {}", fmt(&rep.readout_final));
                 println!("  digest           {}", rep.digest);
+                folder.announce();
             }
             ExitCode::SUCCESS
         }
@@ -614,7 +615,7 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            let folder = match RunFolder::new(out.as_deref(), no_out, &cfg.name, quiet || j) {
+            let folder = match RunFolder::new(out.as_deref(), no_out, &cfg.name) {
                 Ok(f) => f,
                 Err(code) => return code,
             };
@@ -677,6 +678,7 @@ fn main() -> ExitCode {
                     rep.rate_hz, rep.ref_rate_hz
                 );
                 println!("  digest                {}", rep.digest);
+                folder.announce();
             }
             ExitCode::SUCCESS
         }
