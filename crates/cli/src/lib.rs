@@ -17,6 +17,7 @@ pub mod peer;
 pub mod plot;
 pub mod runs;
 pub mod sim;
+pub mod solve;
 pub mod sweep;
 pub mod task;
 pub mod train;

@@ -182,6 +182,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Solve a constraint problem (Sudoku, graph colouring) with the stochastic
+    /// spiking solver network; print the solution and the time to solution in steps.
+    #[command(
+        after_help = "Examples:\n  neurochip solve problems/sudoku/pe96_01.txt\n  neurochip solve problems/graphs/planted50_1.col --colors 3 --json\n\nFormats: docs/formats.md (Constraint problems). Exit code 0 solved, 1 not solved within --steps, 2 bad input."
+    )]
+    Solve(neurochip::solve::SolveArgs),
     /// Check a configuration without running it.
     #[command(after_help = "Example:\n  neurochip check examples/cue.toml")]
     Check {
@@ -923,6 +929,7 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(e),
         },
+        Command::Solve(args) => ExitCode::from(neurochip::solve::command(&args)),
         Command::Check { config } => match config::load(&config) {
             Ok(c) => match neurochip::build::chip(&c).and_then(|_| neurochip::build::task(&c)) {
                 Ok(_) => {

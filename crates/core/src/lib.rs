@@ -51,6 +51,7 @@ pub mod prng;
 pub mod readout;
 pub mod round;
 pub mod softmax;
+pub mod solver;
 pub mod synapse;
 pub mod trace;
 
