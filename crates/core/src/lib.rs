@@ -37,6 +37,7 @@
     )
 )]
 
+pub mod assembly;
 pub mod chip;
 pub mod config;
 pub mod digest;
@@ -52,6 +53,7 @@ pub mod readout;
 pub mod round;
 pub mod softmax;
 pub mod solver;
+pub mod stdp;
 pub mod synapse;
 pub mod trace;
 
