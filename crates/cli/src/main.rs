@@ -11,7 +11,7 @@ use neurochip::{config, learn};
 #[derive(Parser)]
 #[command(name = "neurochip", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  neurochip run examples/lif.toml\n  neurochip verify examples/lif.toml --json"
+    after_help = "Examples:\n  neurochip init --task cue -o my_cue.toml\n  neurochip run my_cue.toml                 # train; report and plots in runs/\n  neurochip verify examples/cue.toml        # chip beside the f64 reference (make run)\n  neurochip run examples/lif.toml --json\n\nThe tutorial: docs/tutorial.md"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -46,7 +46,7 @@ enum Command {
     /// Simulate the chip on its task input; print spike counts, rates, readouts and
     /// the trace digest.
     #[command(
-        after_help = "Examples:\n  neurochip run examples/alif.toml --json\n  neurochip run examples/cue.toml --arch reckon\n  neurochip run examples/bench256.toml --arch arch/multicore.toml --steps 1000"
+        after_help = "Examples:\n  neurochip run examples/alif.toml --json\n  neurochip run examples/cue.toml --out runs/cue --save cue.snap\n  neurochip run examples/cue.toml --arch reckon\n  neurochip run examples/bench256.toml --arch arch/multicore.toml --steps 1000"
     )]
     Run {
         #[command(flatten)]
@@ -72,7 +72,9 @@ enum Command {
     },
     /// Run the fixed-point chip beside the f64 reference on the same input and report
     /// how far they agree.
-    #[command(after_help = "Example:\n  neurochip verify examples/lif.toml --weights float")]
+    #[command(
+        after_help = "Examples:\n  neurochip verify examples/lif.toml --weights float\n  neurochip verify examples/cue.toml --out runs/cue-verify"
+    )]
     Verify {
         #[command(flatten)]
         common: Common,
@@ -127,12 +129,18 @@ enum Command {
     },
     /// Run a chip image on the host exactly as the firmware runs it, and print the
     /// same lines the firmware prints.
-    #[command(name = "run-image")]
+    #[command(
+        name = "run-image",
+        after_help = "Example:\n  neurochip run examples/cue.toml --export cue.img && neurochip run-image cue.img"
+    )]
     RunImage {
         /// Chip image file.
         image: PathBuf,
     },
     /// Print what a chip image or a snapshot holds (and check it).
+    #[command(
+        after_help = "Examples:\n  neurochip inspect firmware/images/default.img\n  neurochip run examples/cue.toml --save cue.snap && neurochip inspect cue.snap"
+    )]
     Inspect {
         /// Chip image or snapshot file.
         image: PathBuf,

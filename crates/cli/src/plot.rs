@@ -376,17 +376,48 @@ where
     Ok(())
 }
 
-/// A scatter chart: each series a set of unconnected points, with a legend.
-pub fn scatter(stem: &Path, axes: &Axes<'_>, series: &[Series]) -> Result<(), String> {
-    let (xr, yr) = extent(series);
-    let xr = padded(xr.start, xr.end);
+/// A scatter chart: each series a set of unconnected points, with a legend. With
+/// `log_x` the x axis is logarithmic (positive x only; ticks at the decades).
+pub fn scatter(stem: &Path, axes: &Axes<'_>, series: &[Series], log_x: bool) -> Result<(), String> {
+    let series: Vec<Series> = if log_x {
+        series
+            .iter()
+            .map(|s| Series {
+                points: s
+                    .points
+                    .iter()
+                    .filter(|p| p.0 > 0.0)
+                    .map(|&(x, y)| (x.log10(), y))
+                    .collect(),
+                ..s.clone()
+            })
+            .collect()
+    } else {
+        series.to_vec()
+    };
+    let (xr, yr) = extent(&series);
+    let xr = if log_x {
+        (xr.start - 0.25).floor().min(xr.start - 0.1)..(xr.end + 0.25).ceil().max(xr.end + 0.1)
+    } else {
+        padded(xr.start, xr.end)
+    };
     both!(stem, |root| draw_scatter(
         &root,
         axes,
-        series,
+        &series,
         xr.clone(),
-        yr.clone()
+        yr.clone(),
+        log_x
     ))
+}
+
+/// A tick of a log10 axis: the power of ten at whole decades, nothing between.
+fn decade(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        tick(&10f64.powf(v.round()))
+    } else {
+        String::new()
+    }
 }
 
 fn draw_scatter<DB: DrawingBackend>(
@@ -395,10 +426,12 @@ fn draw_scatter<DB: DrawingBackend>(
     series: &[Series],
     xr: Range<f64>,
     yr: Range<f64>,
+    log_x: bool,
 ) -> Result<(), String>
 where
     DB::ErrorType: 'static,
 {
+    let decades = (xr.end - xr.start).round().max(1.0) as usize;
     let corner = legend_corner(series, &xr, &yr);
     let mut chart = ChartBuilder::on(root)
         .caption(axes.title, (FAMILY, 22))
@@ -407,11 +440,14 @@ where
         .y_label_area_size(64)
         .build_cartesian_2d(xr, yr)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(axes.x)
+    let fmt: &dyn Fn(&f64) -> String = if log_x { &decade } else { &tick };
+    let mut mesh = chart.configure_mesh();
+    if log_x {
+        mesh.x_labels(decades + 1);
+    }
+    mesh.x_desc(axes.x)
         .y_desc(axes.y)
-        .x_label_formatter(&tick)
+        .x_label_formatter(fmt)
         .y_label_formatter(&tick)
         .label_style((FAMILY, 14))
         .axis_desc_style((FAMILY, 16))

@@ -185,13 +185,13 @@ pub fn plot(rows: &[SweepRow], stem: &std::path::Path) -> Result<(), String> {
         } else {
             r.weight_bytes as f64
         };
-        let label = if with_energy {
-            format!("{} {} on {}", r.config, r.engine, r.arch)
-        } else {
-            format!("{} {}", r.config, r.engine)
-        };
+        // Energy does not depend on the architecture (the same operations at the same
+        // cost), so a colour is a configuration, engine and weight width; points are
+        // the trace widths and architectures (equal points drawn once).
+        let label = format!("{} {}, {}-bit weights", r.config, r.engine, r.weight_bits);
         let y = 100.0 * r.test_accuracy;
         match series.iter_mut().find(|s| s.label == label) {
+            Some(s) if s.points.contains(&(x, y)) => {}
             Some(s) => s.points.push((x, y)),
             None => series.push(Series::new(label, vec![(x, y)])),
         }
@@ -202,7 +202,7 @@ pub fn plot(rows: &[SweepRow], stem: &std::path::Path) -> Result<(), String> {
     let axes = if with_energy {
         Axes {
             title: "Design space: accuracy against energy per inference",
-            x: "energy per inference (nJ)",
+            x: "energy per inference (nJ, log scale)",
             y: "test accuracy (%)",
         }
     } else {
@@ -212,7 +212,7 @@ pub fn plot(rows: &[SweepRow], stem: &std::path::Path) -> Result<(), String> {
             y: "test accuracy (%)",
         }
     };
-    plot::scatter(stem, &axes, &series)
+    plot::scatter(stem, &axes, &series, with_energy)
 }
 
 /// The rows as CSV.
