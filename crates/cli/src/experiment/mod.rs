@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod assemblies;
+
 use serde_json::Value;
 
 /// How an experiment is asked to run.
@@ -49,7 +51,11 @@ pub struct Experiment {
 }
 
 /// Every experiment, in the order `neurochip experiment --list` prints them.
-pub const ALL: &[Experiment] = &[];
+pub const ALL: &[Experiment] = &[Experiment {
+    name: "assemblies",
+    about: "STDP assemblies under a k-cap: projection, recall from a partial cue, association",
+    run: assemblies::run,
+}];
 
 /// The experiment called `name`, or an error listing the names there are.
 pub fn find(name: &str) -> Result<&'static Experiment, String> {
