@@ -142,7 +142,68 @@ fn run() -> bool {
     persist_demo::save_and_reset(&chip, &mem);
     #[cfg(feature = "cost")]
     cost(&mut chip, &mut mem, &app, x);
+    #[cfg(feature = "assembly")]
+    if !assembly_demo::run() {
+        return false;
+    }
     true
+}
+
+/// The STDP assembly workload, in static buffers (about 130 KB).
+#[cfg(feature = "assembly")]
+mod assembly_demo {
+    use neurochip_core::assembly::AreaMemory;
+    use neurochip_tasks::assembly::{workload, STIMULI, STIM_SIZE, WORKLOAD_K, WORKLOAD_N};
+
+    const N: usize = WORKLOAD_N;
+    const M: usize = STIMULI * STIM_SIZE;
+    const _: () = assert!(WORKLOAD_K <= N);
+
+    struct Bufs {
+        w_in: [i16; N * M],
+        w_rec: [i16; N * N],
+        v: [i32; N],
+        z: [bool; N],
+        tr_in: [u16; M],
+        tr_pre: [u16; N],
+        tr_post: [u16; N],
+        x: [bool; M],
+    }
+
+    /// Run the workload and print `assembly DIGEST steps=200 spikes=N`.
+    pub fn run() -> bool {
+        let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
+            w_in: [0; N * M],
+            w_rec: [0; N * N],
+            v: [0; N],
+            z: [false; N],
+            tr_in: [0; M],
+            tr_pre: [0; N],
+            tr_post: [0; N],
+            x: [false; M],
+        }) else {
+            return false;
+        };
+        let mut mem = AreaMemory {
+            w_in: &mut b.w_in,
+            w_rec: &mut b.w_rec,
+            v: &mut b.v,
+            z: &mut b.z,
+            tr_in: &mut b.tr_in,
+            tr_pre: &mut b.tr_pre,
+            tr_post: &mut b.tr_post,
+        };
+        match workload(&mut mem, &mut b.x, 200) {
+            Ok((d, spikes)) => {
+                out!("assembly {:016x} steps=200 spikes={}", d, spikes);
+                true
+            }
+            Err(e) => {
+                out!("error: {}", e);
+                false
+            }
+        }
+    }
 }
 
 #[cfg(feature = "cost")]

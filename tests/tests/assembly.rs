@@ -1,55 +1,64 @@
 //! STDP assemblies (issue 8, part 3): a golden digest of the assembly area for a
 //! fixed seed, and the quick run of `neurochip experiment assemblies` checked for its
-//! three figures (projection ratio, recall from a 50% cue, association overlap).
+//! three figures (projection ratio, recall from a 50% cue, association overlap), and
+//! the same workload on the firmware under QEMU, bit for bit.
 
 use neurochip::experiment::assemblies::{self, Params};
 use neurochip::experiment::{self, Ctx};
-use neurochip_core::assembly::{lengths, Area, AreaConfig, AreaMemory};
-use neurochip_core::Prng;
-use neurochip_tests::check_golden;
+use neurochip_core::assembly::{lengths, AreaMemory};
+use neurochip_tasks::assembly::{
+    area_config, workload, STIMULI, STIM_SIZE, WORKLOAD_K, WORKLOAD_N,
+};
+use std::process::Command;
 
-/// A small area driven by random input, plastic, straight through the core (no
-/// host wrapper): every step's spikes and membranes and the final weights are in
-/// the digest.
-fn core_digest() -> String {
-    let cfg: AreaConfig = Params::new(true, 7).area;
-    let l = lengths(&cfg);
-    let mut w_in = vec![0i16; l[0].1];
-    let mut w_rec = vec![0i16; l[1].1];
-    let mut v = vec![0i32; l[2].1];
-    let mut z = vec![false; l[3].1];
-    let (mut a, mut b, mut c) = (vec![0u16; l[4].1], vec![0u16; l[5].1], vec![0u16; l[6].1]);
-    let mut mem = AreaMemory {
-        w_in: &mut w_in,
-        w_rec: &mut w_rec,
-        v: &mut v,
-        z: &mut z,
-        tr_in: &mut a,
-        tr_pre: &mut b,
-        tr_post: &mut c,
-    };
-    let mut area = Area::new(cfg, 7, &mem).expect("valid area");
-    area.wire(&mut mem, 6554, 16384, 8, 24);
-    let mut rng = Prng::new(99);
-    let mut x = vec![false; cfg.n_in];
-    let mut spikes = 0usize;
-    for t in 0..200 {
-        for (i, xi) in x.iter_mut().enumerate() {
-            // Stimulus (t / 20) % 3 on, 90% firing, plus 2% background.
-            let on = i / 40 == (t / 20) % 3;
-            *xi = rng.chance_q16(if on { 58_982 } else { 1_311 });
+use neurochip_tests::{check_golden, root};
+
+/// Buffers of the digest workload's area.
+struct Bufs {
+    w_in: Vec<i16>,
+    w_rec: Vec<i16>,
+    v: Vec<i32>,
+    z: Vec<bool>,
+    tr: [Vec<u16>; 3],
+}
+
+impl Bufs {
+    fn new() -> Self {
+        let l = lengths(&area_config(WORKLOAD_N, WORKLOAD_K));
+        Self {
+            w_in: vec![0; l[0].1],
+            w_rec: vec![0; l[1].1],
+            v: vec![0; l[2].1],
+            z: vec![false; l[3].1],
+            tr: [vec![0; l[4].1], vec![0; l[5].1], vec![0; l[6].1]],
         }
-        spikes += area.step(&mut mem, &x, true).expect("sized input");
     }
-    area.fold_weights(&mem);
-    format!("core {:016x} steps=200 spikes={spikes}\n", area.digest())
+}
+
+/// The digest workload ([`neurochip_tasks::assembly::workload`]) on the host: the
+/// line the firmware prints with `--features assembly`.
+fn core_digest() -> String {
+    let mut b = Bufs::new();
+    let [a, p, q] = &mut b.tr;
+    let mut mem = AreaMemory {
+        w_in: &mut b.w_in,
+        w_rec: &mut b.w_rec,
+        v: &mut b.v,
+        z: &mut b.z,
+        tr_in: a,
+        tr_pre: p,
+        tr_post: q,
+    };
+    let mut x = vec![false; STIMULI * STIM_SIZE];
+    let (d, spikes) = workload(&mut mem, &mut x, 200).expect("sized workload");
+    format!("assembly {d:016x} steps=200 spikes={spikes}")
 }
 
 #[test]
 fn assembly_digest_golden() {
     let m = assemblies::measure(&Params::new(true, 1)).expect("quick run");
     let text = format!(
-        "{}experiment-quick seed=1 {:016x}\n",
+        "{}\nexperiment-quick seed=1 {:016x}\n",
         core_digest(),
         m.digest
     );
@@ -113,4 +122,43 @@ fn quick_experiment_three_figures() {
         assert!(s >= k / 2 && s <= 2 * k, "assembly of {s} neurons, k = {k}");
     }
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Host against firmware: the firmware built with `--features assembly` runs the same
+/// workload on the Cortex-M4 under QEMU and must print the host's line bit for bit.
+#[test]
+fn firmware_assembly_digest_matches_host() {
+    let fw = root().join("firmware");
+    let build = Command::new("cargo")
+        .args(["build", "--release", "--quiet", "--features", "assembly"])
+        .current_dir(&fw)
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("cargo runs");
+    assert!(
+        build.success(),
+        "firmware build with --features assembly failed"
+    );
+    let elf = fw.join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
+    let out = Command::new("qemu-system-arm")
+        .args([
+            "-cpu",
+            "cortex-m4",
+            "-machine",
+            "mps2-an386",
+            "-nographic",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-kernel",
+        ])
+        .arg(&elf)
+        .output()
+        .expect("qemu-system-arm is installed (make test installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "firmware failed:\n{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("assembly "))
+        .unwrap_or_else(|| panic!("no assembly line in the firmware output:\n{stdout}"));
+    assert_eq!(line, core_digest());
 }

@@ -62,6 +62,7 @@
 )]
 
 pub mod app;
+pub mod assembly;
 pub mod cue;
 pub mod digits;
 mod error;

@@ -21,9 +21,9 @@
 //! seeded from the seed: the run is deterministic and its digest is reported.
 
 use neurochip_core::assembly::{lengths, Area, AreaConfig, AreaMemory};
-use neurochip_core::round::Rounding;
-use neurochip_core::stdp::{StdpParams, Weight};
+use neurochip_core::stdp::Weight;
 use neurochip_core::Prng;
+use neurochip_tasks::assembly;
 use serde_json::json;
 
 use super::{Ctx, Outcome};
@@ -168,29 +168,11 @@ pub struct Params {
 impl Params {
     /// The published run (`quick`: a smaller area and fewer rounds).
     pub fn new(quick: bool, seed: u64) -> Self {
-        let (n, k) = if quick { (200, 20) } else { (500, 40) };
+        let (n, k) = if quick { (200, 20) } else { (1000, 50) };
         Self {
-            area: AreaConfig {
-                n,
-                n_in: 3 * 40,
-                k,
-                leak: 0,
-                v_th: 48,
-                rec_shift: 2,
-                rounding: Rounding::Nearest,
-                stdp: StdpParams {
-                    a_pre: 26_828,  // exp(-1/5) in Q1.15: tau = 5 steps
-                    a_post: 26_828, // exp(-1/5) in Q1.15
-                    inc: 4096,
-                    a_plus: 96,
-                    a_minus: 48,
-                    shift: 16,
-                    w_max: 127,
-                    rounding: Rounding::Stochastic,
-                },
-            },
-            stimuli: 3,
-            stim_size: 40,
+            area: assembly::area_config(n, k),
+            stimuli: assembly::STIMULI,
+            stim_size: assembly::STIM_SIZE,
             p_fire: 0.9,
             p_in: 0.1,
             p_rec: if quick { 0.25 } else { 0.15 },
