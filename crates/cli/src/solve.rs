@@ -152,8 +152,8 @@ fn at(file: &str, line: usize, col: Option<usize>, msg: impl std::fmt::Display) 
     }
 }
 
-/// Read and parse a problem file: a graph if its first statement is `p`, else a
-/// Sudoku. `colors` overrides a graph's `colors` line.
+/// Read and parse a problem file: a graph if its first statement (after comments)
+/// is a `p`, `e` or `colors` line, else a Sudoku. `colors` overrides a graph's `colors` line.
 pub fn load(path: &Path, colors: Option<usize>) -> Result<Csp, String> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
@@ -168,7 +168,12 @@ pub fn parse(text: &str, name: &str, colors: Option<usize>) -> Result<Csp, Strin
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('c'));
     match first {
-        Some(l) if l.starts_with('p') => parse_graph(text, name, colors),
+        Some(l)
+            if ["p", "e", "colors", "colours"]
+                .contains(&l.split_whitespace().next().unwrap_or("")) =>
+        {
+            parse_graph(text, name, colors)
+        }
         _ => {
             if colors.is_some() {
                 return Err(format!(
@@ -415,7 +420,10 @@ pub fn parse_graph(text: &str, name: &str, colors: Option<usize>) -> Result<Csp,
     }
     let k = match colors {
         Some(k) if !(2..=solver::MAX_VALUES).contains(&k) => {
-            return Err(format!("--colors {k}: allowed 2 to {}", solver::MAX_VALUES))
+            return Err(format!(
+                "{name}: --colors {k}: allowed 2 to {}",
+                solver::MAX_VALUES
+            ))
         }
         Some(k) => k,
         None => k_line.unwrap_or(3),

@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 
 pub mod assemblies;
+pub mod coloring;
+pub mod sudoku;
 
 use serde_json::Value;
 
@@ -51,11 +53,23 @@ pub struct Experiment {
 }
 
 /// Every experiment, in the order `neurochip experiment --list` prints them.
-pub const ALL: &[Experiment] = &[Experiment {
-    name: "assemblies",
-    about: "STDP assemblies under a k-cap: projection, recall from a partial cue, association",
-    run: assemblies::run,
-}];
+pub const ALL: &[Experiment] = &[
+    Experiment {
+        name: "assemblies",
+        about: "STDP assemblies under a k-cap: projection, recall from a partial cue, association",
+        run: assemblies::run,
+    },
+    Experiment {
+        name: "sudoku",
+        about: "stochastic spiking solver on 20 Project Euler 96 sudokus against random restart",
+        run: sudoku::run,
+    },
+    Experiment {
+        name: "coloring",
+        about: "stochastic spiking solver 3-colouring random 50-node graphs against random restart",
+        run: coloring::run,
+    },
+];
 
 /// The experiment called `name`, or an error listing the names there are.
 pub fn find(name: &str) -> Result<&'static Experiment, String> {
