@@ -6,11 +6,13 @@ use core::fmt;
 use crate::config::ChipConfig;
 use crate::digest::Digest;
 use crate::eprop::{self, Target};
-use crate::learning::Engine;
+use crate::learning::{Apply, Engine};
 use crate::memory::{Bits, Layout, Memory};
 use crate::neuron::update_neurons;
 use crate::prng::Prng;
 use crate::readout::update_readouts;
+use crate::release;
+use crate::rewire;
 use crate::synapse::accumulate_events;
 use crate::trace;
 
@@ -186,8 +188,7 @@ impl Chip {
         // 1. Synaptic input: external events, then recurrent events of the last step.
         mem.acc_in.fill(0);
         mem.acc_rec.fill(0);
-        let mut synops = accumulate_events(input, mem.w_in, mem.acc_in);
-        synops = synops.saturating_add(accumulate_events(mem.z, mem.w_rec, mem.acc_rec));
+        let mut synops = self.hidden_input(mem, input);
         let learning = self.cfg.learning().engine != Engine::Off;
         if learning {
             trace::update_pre(&self.cfg, mem, input, &mut self.prng);
@@ -209,12 +210,37 @@ impl Chip {
         Ok(StepOutput { spikes, synops })
     }
 
+    /// Step 1 of [`Chip::step`]: input and recurrent events into the accumulators,
+    /// through the release comparators of a class whose release probability is below
+    /// one ([`crate::release`]; probability one draws nothing).
+    fn hidden_input(&self, mem: &mut Memory<'_>, input: &Bits) -> u32 {
+        let r = self.cfg.release();
+        let (seed, t) = (self.cfg.seed(), self.steps);
+        let a = if r.p_in < release::ALWAYS {
+            let key = release::step_key(seed, t, release::class::INPUT);
+            release::accumulate_events_released(input, mem.w_in, mem.acc_in, key, r.p_in)
+        } else {
+            accumulate_events(input, mem.w_in, mem.acc_in)
+        };
+        let b = if r.p_rec < release::ALWAYS {
+            let key = release::step_key(seed, t, release::class::RECURRENT);
+            release::accumulate_events_released(mem.z, mem.w_rec, mem.acc_rec, key, r.p_rec)
+        } else {
+            accumulate_events(mem.z, mem.w_rec, mem.acc_rec)
+        };
+        a.saturating_add(b)
+    }
+
     /// The learning step after [`Chip::step`]: inside the target window (`target` is
     /// not [`Target::None`]) compute the error and learning signal and update (online)
     /// or accumulate (sample mode) the weights. Returns whether learning happened.
     pub fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
         self.check_layout(mem)?;
-        Ok(eprop::learn(&self.cfg, mem, &mut self.prng, target))
+        let learned = eprop::learn(&self.cfg, mem, &mut self.prng, target);
+        if learned && self.cfg.learning().apply == Apply::Online {
+            rewire::update(&self.cfg, mem, &mut self.prng);
+        }
+        Ok(learned)
     }
 
     /// End of a training sample: apply accumulated updates (sample mode), then fold
@@ -222,6 +248,9 @@ impl Chip {
     pub fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
         self.check_layout(mem)?;
         eprop::end_sample(&self.cfg, mem, &mut self.prng);
+        if self.cfg.learning().apply == Apply::Sample && self.cfg.learning().engine != Engine::Off {
+            rewire::update(&self.cfg, mem, &mut self.prng);
+        }
         if self.cfg.learning().engine != Engine::Off {
             self.fold_weights(mem);
         }

@@ -10,6 +10,8 @@ use core::fmt;
 use crate::format::Format;
 use crate::learning::Learning;
 use crate::memory::Layout;
+use crate::release::{Release, ALWAYS};
+use crate::rewire::{Rewire, OFF};
 use crate::round::Rounding;
 
 /// Largest size any chip dimension may be configured to (the address width).
@@ -143,6 +145,8 @@ pub struct ChipConfig {
     seed: u64,
     alif: bool,
     learning: Learning,
+    release: Release,
+    rewire: Rewire,
 }
 
 impl ChipConfig {
@@ -191,6 +195,14 @@ impl ChipConfig {
     pub const fn learning(&self) -> &Learning {
         &self.learning
     }
+    /// Release probabilities of the synapse classes ([`crate::release`]).
+    pub const fn release(&self) -> Release {
+        self.release
+    }
+    /// Rewiring budgets ([`crate::rewire`]).
+    pub const fn rewire(&self) -> Rewire {
+        self.rewire
+    }
     /// Sizes of every memory region this configuration needs.
     pub const fn layout(&self) -> Layout {
         Layout::new(self.n_in as usize, self.n_rec as usize, self.n_out as usize).with_learning(
@@ -231,6 +243,8 @@ impl ConfigBuilder {
                 seed: 1,
                 alif: false,
                 learning: Learning::DEFAULT,
+                release: Release::ALWAYS,
+                rewire: Rewire::OFF,
             },
         }
     }
@@ -267,6 +281,16 @@ impl ConfigBuilder {
     /// Set the learning circuits.
     pub fn learning(mut self, l: Learning) -> Self {
         self.cfg.learning = l;
+        self
+    }
+    /// Set the release probabilities ([`crate::release`]).
+    pub fn release(mut self, r: Release) -> Self {
+        self.cfg.release = r;
+        self
+    }
+    /// Set the rewiring budgets ([`crate::rewire`]).
+    pub fn rewire(mut self, r: Rewire) -> Self {
+        self.cfg.rewire = r;
         self
     }
     /// Set the PRNG seed.
@@ -330,6 +354,28 @@ impl ConfigBuilder {
         range("learning.shift_bias", l.shift_bias.into(), 0, 62)?;
         range("learning.psi_levels", l.psi_levels.into(), 2, 16)?;
         range("learning.reg_shift", l.reg_shift.into(), 0, 62)?;
+        let a = i64::from(ALWAYS);
+        range("network.release_in", c.release.p_in.into(), 0, a)?;
+        range("network.release_rec", c.release.p_rec.into(), 0, a)?;
+        let (s_in, s_rec, _) = c.layout().synapses();
+        let n = i64::from(c.n_rec);
+        if c.rewire.budget_in != OFF {
+            range(
+                "learning.rewire_budget_in",
+                c.rewire.budget_in.into(),
+                0,
+                s_in as i64,
+            )?;
+        }
+        if c.rewire.budget_rec != OFF {
+            let cap = (s_rec as i64).saturating_sub(n);
+            range(
+                "learning.rewire_budget_rec",
+                c.rewire.budget_rec.into(),
+                0,
+                cap,
+            )?;
+        }
         Ok(c)
     }
 }

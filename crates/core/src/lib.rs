@@ -50,6 +50,8 @@ pub mod neuron;
 pub mod persist;
 pub mod prng;
 pub mod readout;
+pub mod release;
+pub mod rewire;
 pub mod round;
 pub mod softmax;
 pub mod solver;
