@@ -40,7 +40,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let mut rows = Vec::new();
     let mut summary = Vec::new();
     let mut curves = Vec::new();
-    for &m in edge_counts {
+    let mut baseline = Vec::new();
+    for (di, &m) in edge_counts.iter().enumerate() {
         let problems: Vec<_> = (1..=graphs)
             .map(|g| solve::planted_graph(NODES, m, 3, g))
             .collect();
@@ -66,15 +67,27 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                 "median_steps": med, "worst_steps": worst,
                 "digests": res.iter().map(|r| r.3.clone()).collect::<Vec<_>>(),
             }));
-            curves.push(
-                Series::new(format!("{}, {m} edges", arm.0), cumulative(&t, budget)).colour(a),
-            );
+            let label = format!("{}, {m} edges", arm.0);
+            match (arm.1, a) {
+                (None, _) => baseline.extend(t),
+                (Some(_), 0) => curves.push(Series::new(label, cumulative(&t, budget)).colour(di)),
+                (Some(_), _) => {
+                    curves.push(Series::dashed(label, cumulative(&t, budget)).colour(di))
+                }
+            }
         }
         rows.push(row);
     }
     super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
-    // Dashed lines for all but the middle density would clutter; draw every density,
-    // one colour per arm.
+    // One colour per density: the network solid, refractory 3 dashed; the baseline
+    // (no run solved at any density) once.
+    curves.push(
+        Series::new(
+            "random restart, all densities",
+            cumulative(&baseline, budget),
+        )
+        .colour(edge_counts.len()),
+    );
     plot::lines_y(
         &ctx.path("solved_vs_steps"),
         &Axes {
