@@ -315,6 +315,8 @@ pub struct Measured {
     pub assemblies: Vec<Vec<usize>>,
     /// Per cue fraction: (fraction, recall, precision), averaged over cues and assemblies.
     pub recall: Vec<(f64, f64, f64)>,
+    /// The same before projection (initial weights): the control.
+    pub recall_before: Vec<(f64, f64, f64)>,
     /// Overlap of A and B before association, then after each round.
     pub overlap: Vec<f64>,
     /// Within-A and within-B mean weight after association, and A-B mean.
@@ -326,7 +328,30 @@ pub struct Measured {
 }
 
 /// Cue sizes of the recall curve.
-pub const CUE_FRACTIONS: [f64; 6] = [0.1, 0.2, 0.3, 0.5, 0.7, 1.0];
+pub const CUE_FRACTIONS: [f64; 8] = [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0];
+
+/// Recall and precision per cue size, averaged over `p.cues` cues of each assembly.
+fn recall_curve(
+    h: &mut HostArea,
+    p: &Params,
+    assemblies: &[Vec<usize>],
+    rng: &mut Prng,
+) -> Result<Vec<(f64, f64, f64)>, String> {
+    let mut rec = Vec::new();
+    for &f in &CUE_FRACTIONS {
+        let (mut r, mut pr, mut c) = (0.0, 0.0, 0.0);
+        for asm in assemblies {
+            for _ in 0..p.cues {
+                let (a, b) = recall(h, p, asm, f, rng)?;
+                r += a;
+                pr += b;
+                c += 1.0;
+            }
+        }
+        rec.push((f, r / c, pr / c));
+    }
+    Ok(rec)
+}
 
 /// Run projection, recall and association.
 pub fn measure(p: &Params) -> Result<Measured, String> {
@@ -341,6 +366,8 @@ pub fn measure(p: &Params) -> Result<Measured, String> {
     let mut projection = Vec::new();
     let asm0 = measure_all(&mut h, &mut rng)?;
     projection.push(within_between(&h, n, &asm0));
+    // Control: recall on the initial weights, from the sets the stimuli evoke then.
+    let recall_before = recall_curve(&mut h, p, &asm0, &mut rng)?;
     for _ in 0..p.rounds {
         for s in 0..p.stimuli {
             present(&mut h, p, &[s], &mut rng, true)?;
@@ -372,19 +399,7 @@ pub fn measure(p: &Params) -> Result<Measured, String> {
         }
     }
 
-    let mut rec = Vec::new();
-    for &f in &CUE_FRACTIONS {
-        let (mut r, mut pr, mut c) = (0.0, 0.0, 0.0);
-        for asm in &assemblies {
-            for _ in 0..p.cues {
-                let (a, b) = recall(&mut h, p, asm, f, &mut rng)?;
-                r += a;
-                pr += b;
-                c += 1.0;
-            }
-        }
-        rec.push((f, r / c, pr / c));
-    }
+    let rec = recall_curve(&mut h, p, &assemblies, &mut rng)?;
 
     let k = p.area.k;
     let mut overlap_curve = vec![overlap(&assemblies[0], &assemblies[1], k)];
@@ -402,6 +417,7 @@ pub fn measure(p: &Params) -> Result<Measured, String> {
         projection,
         assemblies,
         recall: rec,
+        recall_before,
         overlap: overlap_curve,
         assoc_weights: (w_ab_within, w_ab_between),
         hist: (hw, hb),
@@ -412,13 +428,25 @@ pub fn measure(p: &Params) -> Result<Measured, String> {
 /// Run the experiment.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3] };
-    let runs: Vec<(u64, Params, Measured)> = seeds
-        .iter()
-        .map(|&s| {
-            let p = Params::new(ctx.quick, s);
-            measure(&p).map(|m| (s, p, m))
-        })
-        .collect::<Result<_, _>>()?;
+    // One thread per seed (each run is deterministic on its own).
+    let runs: Vec<(u64, Params, Measured)> = std::thread::scope(|sc| {
+        let handles: Vec<_> = seeds
+            .iter()
+            .map(|&s| {
+                sc.spawn(move || {
+                    let p = Params::new(ctx.quick, s);
+                    measure(&p).map(|m| (s, p, m))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| "an assembly run panicked".to_string())?
+            })
+            .collect::<Result<_, _>>()
+    })?;
 
     let header = [
         "seed",
@@ -426,6 +454,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         "assembly sizes",
         "within / between mean weight (ratio) after projection",
         "recall from 50% cue (precision)",
+        "same before projection (control)",
         "A–B overlap before → after association",
         "digest",
     ];
@@ -439,6 +468,12 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             .find(|r| r.0 == 0.5)
             .copied()
             .unwrap_or_default();
+        let b50 = m
+            .recall_before
+            .iter()
+            .find(|r| r.0 == 0.5)
+            .copied()
+            .unwrap_or_default();
         let (o0, o1) = (m.overlap[0], *m.overlap.last().unwrap_or(&0.0));
         let sizes: Vec<String> = m.assemblies.iter().map(|a| a.len().to_string()).collect();
         rows.push(vec![
@@ -447,6 +482,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             sizes.join(", "),
             format!("{w:.1} / {b:.1} ({:.2}x)", w / b.max(1e-9)),
             format!("{:.1}% ({:.1}%)", 100.0 * r50.1, 100.0 * r50.2),
+            format!("{:.1}% ({:.1}%)", 100.0 * b50.1, 100.0 * b50.2),
             format!("{:.1}% → {:.1}%", 100.0 * o0, 100.0 * o1),
             format!("{:016x}", m.digest),
         ]);
@@ -456,13 +492,15 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             "projection_within_between": m.projection,
             "ratio": w / b.max(1e-9),
             "recall": m.recall.iter().map(|r| json!({"cue": r.0, "recall": r.1, "precision": r.2})).collect::<Vec<_>>(),
+            "recall_before_projection": m.recall_before.iter().map(|r| json!({"cue": r.0, "recall": r.1, "precision": r.2})).collect::<Vec<_>>(),
             "overlap": m.overlap,
+            "overlap_chance": p.area.k as f64 / p.area.n as f64,
             "digest": format!("{:016x}", m.digest),
         }));
     }
     super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
 
-    // Figures from the first seed.
+    // Figures from the first seed (the overlap figure shows every seed).
     let (_, p, m) = &runs[0];
     let pts = |f: &dyn Fn(usize, &(f64, f64)) -> f64| -> Vec<(f64, f64)> {
         m.projection
@@ -497,21 +535,35 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         ],
         32,
     )?;
+    let mut ov: Vec<Series> = runs
+        .iter()
+        .map(|(s, _, m)| {
+            Series::new(
+                format!("seed {s}"),
+                m.overlap
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &o)| (i as f64, o))
+                    .collect(),
+            )
+        })
+        .collect();
+    let chance = p.area.k as f64 / p.area.n as f64;
+    ov.push(Series::dashed(
+        format!("chance (k/n = {chance:.2})"),
+        vec![
+            (0.0, chance),
+            (m.overlap.len().saturating_sub(1) as f64, chance),
+        ],
+    ));
     plot::lines_y(
         &ctx.path("overlap"),
         &Axes {
             title: "Association: overlap of assemblies A and B",
-            x: "association round (A and B shown together)",
+            x: "association round (A and B shown together; 0 = after projection)",
             y: "overlap |A ∩ B| / k",
         },
-        &[Series::new(
-            "overlap",
-            m.overlap
-                .iter()
-                .enumerate()
-                .map(|(i, &o)| (i as f64, o))
-                .collect(),
-        )],
+        &ov,
         0.0..1.0,
     )?;
     plot::lines_y(
@@ -526,12 +578,23 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                 "assembly recovered",
                 m.recall.iter().map(|r| (r.0, r.1)).collect(),
             ),
-            Series::new(
+            Series::dashed(
                 "firing neurons inside the assembly",
                 m.recall.iter().map(|r| (r.0, r.2)).collect(),
-            ),
+            )
+            .colour(0),
+            Series::new(
+                "recovered, before projection (initial weights)",
+                m.recall_before.iter().map(|r| (r.0, r.1)).collect(),
+            )
+            .colour(1),
+            Series::dashed(
+                "inside, before projection",
+                m.recall_before.iter().map(|r| (r.0, r.2)).collect(),
+            )
+            .colour(1),
         ],
-        0.0..1.05,
+        0.0..1.3,
     )?;
 
     Ok(Outcome {
