@@ -146,7 +146,62 @@ fn run() -> bool {
     if !assembly_demo::run() {
         return false;
     }
+    #[cfg(feature = "solver")]
+    if !solver_demo::run() {
+        return false;
+    }
     true
+}
+
+/// The constraint-solver workload (PE 96 Grid 01), in static buffers (about 4 KB).
+#[cfg(feature = "solver")]
+mod solver_demo {
+    use neurochip_tasks::solver::{workload, SudokuMemory, CELLS, PEERS};
+
+    /// Step budget (the host solves it at step 130).
+    const BUDGET: u64 = 100_000;
+
+    struct Bufs {
+        offsets: [u32; CELLS + 1],
+        neighbours: [u16; CELLS * PEERS],
+        value: [u8; CELLS],
+        timer: [u8; CELLS],
+        conflicts: [u8; CELLS * 9],
+    }
+
+    /// Run the workload and print `solver DIGEST solved_at=N` (or `solved_at=none`).
+    pub fn run() -> bool {
+        let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
+            offsets: [0; CELLS + 1],
+            neighbours: [0; CELLS * PEERS],
+            value: [0; CELLS],
+            timer: [0; CELLS],
+            conflicts: [0; CELLS * 9],
+        }) else {
+            return false;
+        };
+        let mem = SudokuMemory {
+            offsets: &mut b.offsets,
+            neighbours: &mut b.neighbours,
+            value: &mut b.value,
+            timer: &mut b.timer,
+            conflicts: &mut b.conflicts,
+        };
+        match workload(mem, BUDGET) {
+            Ok((d, Some(t))) => {
+                out!("solver {:016x} solved_at={}", d, t);
+                true
+            }
+            Ok((d, None)) => {
+                out!("solver {:016x} solved_at=none", d);
+                true
+            }
+            Err(e) => {
+                out!("error: {}", e);
+                false
+            }
+        }
+    }
 }
 
 /// The STDP assembly workload, in static buffers (about 130 KB).

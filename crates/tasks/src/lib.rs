@@ -70,6 +70,7 @@ pub mod pattern;
 pub mod poisson;
 pub mod rng;
 pub mod runner;
+pub mod solver;
 mod source;
 pub mod store_recall;
 
