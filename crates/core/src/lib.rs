@@ -52,6 +52,7 @@ pub mod prng;
 pub mod readout;
 pub mod release;
 pub mod rewire;
+pub mod reward;
 pub mod round;
 pub mod softmax;
 pub mod solver;

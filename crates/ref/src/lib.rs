@@ -13,6 +13,7 @@
 pub mod bptt;
 pub mod eprop;
 pub mod network;
+pub mod reward;
 pub mod sim;
 
 pub use eprop::{FTarget, Grads, LearnParams, Learner, Rule};

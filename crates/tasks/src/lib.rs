@@ -68,6 +68,7 @@ pub mod digits;
 mod error;
 pub mod pattern;
 pub mod poisson;
+pub mod reward_cue;
 pub mod rng;
 pub mod runner;
 pub mod solver;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 pub mod assemblies;
 pub mod coloring;
+pub mod reward_cue;
 pub mod sudoku;
 
 use serde_json::Value;
@@ -68,6 +69,11 @@ pub const ALL: &[Experiment] = &[
         name: "coloring",
         about: "stochastic spiking solver 3-colouring random 50-node graphs against random restart",
         run: coloring::run,
+    },
+    Experiment {
+        name: "reward-cue",
+        about: "reward-based cue accumulation (actor-critic e-prop): chip against its f64 twin",
+        run: reward_cue::run,
     },
 ];
 

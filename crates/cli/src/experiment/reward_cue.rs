@@ -1,0 +1,268 @@
+//! `neurochip experiment reward-cue`: reward-based cue accumulation, actor–critic
+//! e-prop on the fixed-point chip against its f64 twin.
+//!
+//! Both learners start from the same network (the float twin runs on the chip's
+//! dequantised weights, with the chip's effective learning rates) and see the same
+//! trials (cue sample `e` in episode `e`); the chip draws its actions from its PRNG,
+//! the twin from [`ActionDraws`]. Success is the fraction of rewarded episodes while
+//! learning (actions sampled from the policy), over a sliding window of 500.
+
+use neurochip_core::reward::RewardParams;
+use neurochip_emu::HostChip;
+use neurochip_ref::reward::{ActorCritic, RewardParams as FParams};
+use neurochip_ref::{Learner, Reference};
+use neurochip_tasks::reward_cue::{self, ActionDraws, Episode};
+use neurochip_tasks::CueConfig;
+use serde_json::json;
+
+use super::{Ctx, Outcome};
+use crate::config::Config;
+use crate::plot::{self, Axes, Series};
+use crate::task::Task;
+
+/// Discount per agent step.
+pub const GAMMA: f64 = 0.9;
+/// Weight of the value loss.
+pub const C_V: f64 = 0.5;
+/// Success is measured over this many last episodes.
+pub const WINDOW: usize = 500;
+
+/// The chip's actor–critic parameters.
+pub fn params() -> RewardParams {
+    RewardParams {
+        n_actions: 2,
+        gamma: (GAMMA * 32768.0).round() as u16,
+        c_v: (C_V * 32768.0).round() as u16,
+    }
+}
+
+/// The float twin's actor–critic parameters (the chip's, dequantised).
+pub fn float_params() -> FParams {
+    let p = params();
+    FParams {
+        n_actions: p.n_actions,
+        gamma: f64::from(p.gamma) / 32768.0,
+        c_v: f64::from(p.c_v) / 32768.0,
+    }
+}
+
+/// The chip, its float twin and the cue task of a configuration.
+pub fn setup(cfg: &Config) -> Result<(HostChip, Reference, Learner, CueConfig), String> {
+    let (_, mut chip) = crate::build::chip(cfg).map_err(|e| e.to_string())?;
+    neurochip_core::reward::check(chip.config(), &params())
+        .map_err(|e| format!("{}: {e}", cfg.origin))?;
+    let cue = match crate::build::task(cfg).map_err(|e| e.to_string())? {
+        Task::Cue(c) => c,
+        _ => return Err(format!("{}: task.kind must be \"cue\"", cfg.origin)),
+    };
+    let (sim, learner) = crate::learn::float_twin(cfg, &mut chip);
+    Ok((chip, sim, learner, cue))
+}
+
+/// Train the chip for `n` episodes (episode ids `0..n`).
+pub fn train_chip(chip: &mut HostChip, cue: &CueConfig, n: u64) -> Result<Vec<Episode>, String> {
+    let p = params();
+    let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; cue.sample(0).n_inputs()];
+    let (c, mut mem) = chip.parts();
+    (0..n)
+        .map(|e| {
+            reward_cue::run_episode(c, &mut mem, cue, &p, e, &mut x, true)
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// Train the float twin on the same episodes; returns whether each was rewarded.
+pub fn train_float(
+    sim: &mut Reference,
+    learner: &mut Learner,
+    cue: &CueConfig,
+    n: u64,
+    seed: u64,
+) -> Vec<bool> {
+    let mut ac = ActorCritic::new(float_params(), sim);
+    let draws = ActionDraws::new(seed);
+    let n_in = cue.sample(0).n_inputs();
+    let mut bits = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; n_in];
+    let mut x = vec![false; n_in];
+    (0..n)
+        .map(|e| {
+            let s = cue.sample(e);
+            sim.reset_state();
+            learner.reset_state();
+            let steps = s.steps();
+            let mut action = 0;
+            for t in 0..steps {
+                s.spikes(t, &mut bits);
+                for (xi, b) in x.iter_mut().zip(bits.iter()) {
+                    *xi = *b;
+                }
+                learner.step(sim, &x);
+                if t + 1 == steps {
+                    action = ac.act(sim, learner, 0.0, draws.draw(e, 0)).0;
+                }
+            }
+            let ok = action == usize::from(s.label());
+            ac.finish(sim, learner, if ok { 1.0 } else { 0.0 });
+            ok
+        })
+        .collect()
+}
+
+/// Success over the last `w` episodes after each episode (shorter at the start).
+pub fn sliding(ok: &[bool], w: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(ok.len());
+    let mut sum = 0usize;
+    for i in 0..ok.len() {
+        sum += usize::from(ok[i]);
+        if i >= w {
+            sum -= usize::from(ok[i - w]);
+        }
+        out.push(sum as f64 / (i + 1).min(w) as f64);
+    }
+    out
+}
+
+/// The curve as plot points, every `every` episodes.
+fn points(curve: &[f64], every: usize) -> Vec<(f64, f64)> {
+    curve
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (i + 1) % every == 0 || i + 1 == curve.len())
+        .map(|(i, &v)| ((i + 1) as f64, v))
+        .collect()
+}
+
+/// What one run produced.
+pub struct RunResult {
+    /// Chip episodes.
+    pub chip: Vec<Episode>,
+    /// Float twin: rewarded or not.
+    pub float: Vec<bool>,
+    /// Digest of the chip after training.
+    pub digest: u64,
+}
+
+/// Train chip and twin on `n` episodes of `cfg` (in parallel).
+pub fn run_pair(cfg: &Config, n: u64) -> Result<RunResult, String> {
+    let (mut chip, mut sim, mut learner, cue) = setup(cfg)?;
+    let seed = cfg.seed;
+    let (c, f) = rayon::join(
+        || train_chip(&mut chip, &cue, n),
+        || train_float(&mut sim, &mut learner, &cue, n, seed),
+    );
+    let chip_eps = c?;
+    Ok(RunResult {
+        chip: chip_eps,
+        float: f,
+        digest: chip.digest(),
+    })
+}
+
+/// `examples/reward_cue.toml`, from the working directory or the checkout this binary
+/// was built from.
+pub fn example() -> Result<Config, String> {
+    let rel = std::path::Path::new("examples/reward_cue.toml");
+    let path = if rel.exists() {
+        rel.to_path_buf()
+    } else {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(rel)
+    };
+    crate::config::load(&path).map_err(|e| e.to_string())
+}
+
+fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut s = format!("| {} |\n", header.join(" | "));
+    s.push_str(&format!("|{}\n", "---|".repeat(header.len())));
+    for r in rows {
+        s.push_str(&format!("| {} |\n", r.join(" | ")));
+    }
+    s
+}
+
+fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut s = header.join(",");
+    s.push('\n');
+    for r in rows {
+        s.push_str(&r.join(","));
+        s.push('\n');
+    }
+    s
+}
+
+/// Run the experiment into `ctx.out`.
+pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
+    let mut cfg = example()?;
+    let (n, seeds): (u64, &[u64]) = if ctx.quick {
+        // A shorter trial (3 cues, short delay) so the quick run stays small.
+        cfg.task.n_cues = 3;
+        cfg.task.delay_ms = 200;
+        (60, &[1])
+    } else {
+        (u64::from(cfg.train.train_samples), &[1, 2, 3])
+    };
+    let mut rows = Vec::new();
+    let mut series = Vec::new();
+    let mut runs = Vec::new();
+    for (i, &seed) in seeds.iter().enumerate() {
+        let mut c = cfg.clone();
+        c.seed = seed;
+        let r = run_pair(&c, n)?;
+        let chip_ok: Vec<bool> = r.chip.iter().map(Episode::success).collect();
+        let w = WINDOW.min(chip_ok.len());
+        let last = |v: &[bool]| v[v.len() - w..].iter().filter(|&&b| b).count() as f64 / w as f64;
+        let (sc, sf) = (last(&chip_ok), last(&r.float));
+        rows.push(vec![
+            seed.to_string(),
+            n.to_string(),
+            format!("{:.1}", 100.0 * sc),
+            format!("{:.1}", 100.0 * sf),
+            format!("{:+.1}", 100.0 * (sc - sf)),
+            format!("{:016x}", r.digest),
+        ]);
+        let every = (n as usize / 200).max(1);
+        series.push(
+            Series::new(
+                format!("chip, seed {seed}"),
+                points(&sliding(&chip_ok, w), every),
+            )
+            .colour(i),
+        );
+        series.push(
+            Series::dashed(
+                format!("f64 twin, seed {seed}"),
+                points(&sliding(&r.float, w), every),
+            )
+            .colour(i),
+        );
+        runs.push(json!({
+            "seed": seed, "episodes": n, "window": w,
+            "chip_success": sc, "float_success": sf, "digest": format!("{:016x}", r.digest),
+        }));
+    }
+    let header = [
+        "seed",
+        "episodes",
+        "chip success, last 500 (%)",
+        "f64 twin success, last 500 (%)",
+        "chip - twin (points)",
+        "chip digest",
+    ];
+    super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
+    plot::lines_y(
+        &ctx.path("learning_curve"),
+        &Axes {
+            title: "Reward-based cue accumulation: success while learning",
+            x: "episode",
+            y: "success over the last 500 episodes (fraction)",
+        },
+        &series,
+        0.0..1.0,
+    )?;
+    Ok(Outcome {
+        table: markdown(&header, &rows),
+        json: json!({ "gamma": GAMMA, "c_v": C_V, "runs": runs }),
+    })
+}

@@ -1,0 +1,196 @@
+//! Reward-based e-prop (actor–critic): the fixed-point TD error, errors and learning
+//! signal against the f64 formulas, one episode's weight change on the chip against
+//! the f64 twin, a digest golden of a short reward-cue run, and (release) a short
+//! training run that learns.
+
+use bitvec::prelude::*;
+use neurochip::config::{self, Config};
+use neurochip::experiment::reward_cue::{self as rc, float_params, params};
+use neurochip_core::reward::{self, Critic};
+use neurochip_emu::quant::dequantize;
+use neurochip_ref::reward::{self as fr, ActorCritic};
+use neurochip_tasks::reward_cue::{run_episode, ActionDraws};
+use neurochip_tests::{check_golden, root};
+use proptest::prelude::*;
+
+/// The reward-cue example with a short trial (3 cues, 200 ms delay).
+fn short_cfg(seed: u64) -> Config {
+    let mut cfg = config::load(&root().join("examples/reward_cue.toml")).unwrap();
+    cfg.task.n_cues = 3;
+    cfg.task.delay_ms = 200;
+    cfg.seed = seed;
+    cfg
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `r + gamma V' - V` in fixed point is the f64 value to within one LSB
+    /// (the one rounding of `gamma V'`).
+    #[test]
+    fn td_error_matches_f64(
+        r in -(1i32 << 20)..(1 << 20),
+        v in -(1i32 << 20)..(1 << 20),
+        vp in -(1i32 << 20)..(1 << 20),
+        gamma in 0u16..=32768,
+        terminal in any::<bool>(),
+    ) {
+        let next = if terminal { None } else { Some(v) };
+        let fixed = reward::td_error(r, next, vp, gamma);
+        let g = f64::from(gamma) / 32768.0;
+        let float = fr::td_error(f64::from(r), next.map(f64::from), f64::from(vp), g);
+        prop_assert!((f64::from(fixed) - float).abs() <= 0.5 + 1e-9, "{fixed} vs {float}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// After some steps of random input, the chip's per-readout errors and learning
+    /// signals at an agent step are the f64 formulas of its own readouts, weights and
+    /// action: `err = (pi - onehot(a), -c_V)`, `L_j = sum_k W_out[j,k] err_k`.
+    #[test]
+    fn errors_and_learning_signal_match_f64(seed in 0u64..1000, steps in 20u32..120) {
+        let cfg = short_cfg(1 + seed % 3);
+        let (mut chip, _, _, cue) = rc::setup(&cfg).unwrap();
+        let p = params();
+        let s = cue.sample(seed);
+        let mut x = bitvec![u32, Lsb0; 0; s.n_inputs()];
+        let rf = chip.config().formats().readout.frac();
+        let (c, mut mem) = chip.parts();
+        mem.reset_state();
+        for t in 0..steps {
+            s.spikes(t, &mut x);
+            c.step(&mut mem, &x).unwrap();
+        }
+        let y: Vec<f64> = mem.y.iter().map(|&v| f64::from(v) / f64::from(1u32 << rf)).collect();
+        let (a, delta) = reward::act(c, &mut mem, &p, &mut Critic::default(), 0).unwrap();
+        prop_assert_eq!(delta, 0);
+        let pi = neurochip_ref::eprop::softmax(&y[..2]);
+        let err = fr::actor_critic_error(&pi, a, f64::from(p.c_v) / 32768.0);
+        for (k, (&e, &ef)) in mem.err.iter().zip(&err).enumerate() {
+            // The fixed-point softmax is within 2e-4 of exact (plus Q15 rounding).
+            prop_assert!((f64::from(e) / 32768.0 - ef).abs() < 3e-4, "err[{k}] {e} vs {ef}");
+        }
+        let o = mem.layout.n_out;
+        for (j, &l) in mem.l.iter().enumerate() {
+            let lf: f64 = (0..o).map(|k| f64::from(mem.w_out[j * o + k]) * err[k] * 32768.0).sum();
+            let bound: f64 = (0..o).map(|k| f64::from(mem.w_out[j * o + k]).abs()).sum::<f64>() * 10.0 + 1.0;
+            prop_assert!((f64::from(l) - lf).abs() <= bound, "L[{j}] {l} vs {lf}");
+        }
+    }
+}
+
+/// One episode of learning with a large TD error changes the chip's weights like the
+/// f64 twin's (started from the chip's dequantised weights, with the chip's action):
+/// the two weight changes point the same way.
+#[test]
+fn one_episode_update_agrees_with_f64() {
+    let mut cfg = short_cfg(2);
+    // One cue and no delay: a 300-step trial, short enough that the chip's and the
+    // twin's spike trains stay close.
+    cfg.task.n_cues = 1;
+    cfg.task.delay_ms = 0;
+    // Large rates so that one update is many LSBs.
+    cfg.learning.eta_in = 3e-2;
+    cfg.learning.eta_rec = 3e-2;
+    let (mut chip, _, _, cue) = rc::setup(&cfg).unwrap();
+    let before = dequantize(&mut chip);
+    let (mut sim, mut learner) = neurochip::learn::float_twin(&cfg, &mut chip);
+    let p = params();
+    let s = cue.sample(5);
+    let mut x = bitvec![u32, Lsb0; 0; s.n_inputs()];
+    let (c, mut mem) = chip.parts();
+    mem.reset_state();
+    let mut critic = Critic::default();
+    let mut action = 0;
+    for t in 0..s.steps() {
+        s.spikes(t, &mut x);
+        c.step(&mut mem, &x).unwrap();
+        if t + 1 == s.steps() {
+            action = reward::act(c, &mut mem, &p, &mut critic, 0).unwrap().0;
+        }
+    }
+    let r_fixed = 1i32 << c.config().formats().readout.frac();
+    reward::finish(c, &mut mem, &mut critic, r_fixed).unwrap();
+    let after = dequantize(&mut chip);
+
+    let mut ac = ActorCritic::new(float_params(), &sim);
+    let xs: Vec<bool> = vec![false; s.n_inputs()];
+    let mut xf = xs.clone();
+    sim.reset_state();
+    learner.reset_state();
+    for t in 0..s.steps() {
+        s.spikes(t, &mut x);
+        for (a, b) in xf.iter_mut().zip(x.iter()) {
+            *a = *b;
+        }
+        learner.step(&mut sim, &xf);
+        if t + 1 == s.steps() {
+            // Force the chip's action: a draw inside its probability interval.
+            let pi = ac.policy(&sim);
+            let draw = if action == 0 {
+                pi[0] * 0.5
+            } else {
+                pi[0] + pi[1] * 0.5
+            };
+            assert_eq!(ac.act(&mut sim, &mut learner, 0.0, draw).0, action);
+        }
+    }
+    ac.finish(&mut sim, &learner, 1.0);
+    let fafter = sim.network();
+    for (name, b, a, f) in [
+        ("w_in", &before.w_in, &after.w_in, &fafter.w_in),
+        ("w_rec", &before.w_rec, &after.w_rec, &fafter.w_rec),
+        ("w_out", &before.w_out, &after.w_out, &fafter.w_out),
+    ] {
+        let dc: Vec<f64> = a.iter().zip(b).map(|(a, b)| a - b).collect();
+        let df: Vec<f64> = f.iter().zip(b).map(|(a, b)| a - b).collect();
+        let dot: f64 = dc.iter().zip(&df).map(|(x, y)| x * y).sum();
+        let nc = dc.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let nf = df.iter().map(|x| x * x).sum::<f64>().sqrt();
+        assert!(
+            nf > 0.0 && nc > 0.0,
+            "{name}: no change (chip {nc}, f64 {nf})"
+        );
+        let cos = dot / (nc * nf);
+        assert!(
+            cos > 0.8,
+            "{name}: cosine {cos:.3} (chip |dW| {nc:.3e}, f64 {nf:.3e})"
+        );
+        assert!(
+            (nc / nf - 1.0).abs() < 0.5,
+            "{name}: |dW| chip {nc:.3e} vs f64 {nf:.3e}"
+        );
+    }
+}
+
+/// Digest, actions and TD errors of 6 short reward-cue episodes on the chip.
+#[test]
+fn reward_cue_digest_golden() {
+    let cfg = short_cfg(1);
+    let (mut chip, _, _, cue) = rc::setup(&cfg).unwrap();
+    let p = params();
+    let mut x = bitvec![u32, Lsb0; 0; cue.sample(0).n_inputs()];
+    let mut out = String::new();
+    {
+        let (c, mut mem) = chip.parts();
+        for e in 0..6 {
+            let ep = run_episode(c, &mut mem, &cue, &p, e, &mut x, true).unwrap();
+            out.push_str(&format!(
+                "episode {e} action {} label {} reward {} delta {} value {}\n",
+                ep.action, ep.label, ep.reward, ep.delta, ep.value
+            ));
+        }
+    }
+    out.push_str(&format!("digest {:016x}\n", chip.digest()));
+    check_golden("reward_cue.digest", &out);
+}
+
+/// Float draws are in [0, 1) and depend on the seed.
+#[test]
+fn action_draws_depend_on_the_seed() {
+    let a = ActionDraws::new(1).draw(3, 0);
+    let b = ActionDraws::new(2).draw(3, 0);
+    assert!((0.0..1.0).contains(&a) && a != b);
+}
