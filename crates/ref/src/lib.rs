@@ -15,6 +15,7 @@ pub mod eprop;
 pub mod network;
 pub mod reward;
 pub mod sim;
+pub mod stdp;
 
 pub use eprop::{FTarget, Grads, LearnParams, Learner, Rule};
 pub use network::Network;
