@@ -5,6 +5,8 @@
 //! same network, whichever order things are built in.
 
 use neurochip_core::format::Format;
+use neurochip_core::release::{self, Release};
+use neurochip_core::rewire::{self, Rewire};
 use neurochip_core::{ChipLimits, Formats, Rounding};
 use neurochip_emu::{quantize, HostChip, QuantOptions};
 use neurochip_ref::Network;
@@ -106,8 +108,12 @@ pub fn network(cfg: &Config) -> Network {
         _ => 1.0,
     };
 
-    let p_in = n.input_connectivity;
-    let p_rec = n.connectivity;
+    // Rewiring starts from a random network at its budget's density (weights scaled
+    // for that fan-in); `rewire::init` then makes the count exact.
+    let (p_in, p_rec) = match cfg.learning.rewire_fraction {
+        Some(f) => (f, f),
+        None => (n.input_connectivity, n.connectivity),
+    };
     let s_in = n.w_in_scale / (ni as f64 * p_in).max(1.0).sqrt();
     let s_rec = n.w_rec_scale / ((nr as f64 - 1.0) * p_rec).max(1.0).sqrt();
     let s_out = n.w_out_scale / (nr as f64).sqrt();
@@ -234,7 +240,53 @@ pub fn chip(cfg: &Config) -> Result<(Network, HostChip), BuildError> {
         field: "network".into(),
         message: e.to_string(),
     })?;
+    let chip = release_rewire(cfg, chip)?;
     Ok((net, chip))
+}
+
+/// Stochastic release and rewiring (`network.release_*`, `learning.rewire_*`): chip
+/// options without memories of their own, put on the quantised chip. Without them the
+/// chip is returned as it is, so its image and digests do not change.
+fn release_rewire(cfg: &Config, chip: HostChip) -> Result<HostChip, BuildError> {
+    let n = &cfg.network;
+    let l = &cfg.learning;
+    let err = |field: &str, message: String| BuildError {
+        file: cfg.origin.clone(),
+        field: field.into(),
+        message,
+    };
+    if l.rewire_noise > 0.0 && l.rewire_fraction.is_none() {
+        return Err(err(
+            "learning.rewire_noise",
+            "synaptic-sampling noise needs rewiring: set learning.rewire_fraction too".into(),
+        ));
+    }
+    let q16 = |p: f64| (p * f64::from(release::ALWAYS)).round() as u32;
+    let rel = Release {
+        p_in: q16(n.release_in),
+        p_rec: q16(n.release_rec),
+    };
+    let (ni, nr) = (n.inputs as f64, n.neurons as f64);
+    let rew = match l.rewire_fraction {
+        None => Rewire::OFF,
+        Some(f) => Rewire {
+            budget_in: (f * ni * nr).round() as u32,
+            budget_rec: (f * nr * (nr - 1.0)).round() as u32,
+            noise: (l.rewire_noise * 65536.0).round().min(65535.0) as u16,
+        },
+    };
+    if !rel.is_stochastic() && !rew.is_on() {
+        return Ok(chip);
+    }
+    let c = chip
+        .config()
+        .to_builder()
+        .release(rel)
+        .rewire(rew)
+        .build()
+        .map_err(|e| err("network", e.to_string()))?;
+    chip.reconfigure(c, |mem| rewire::init(&c, mem))
+        .map_err(|e| err("network", e.to_string()))
 }
 
 /// The task a configuration describes, checked against its network.

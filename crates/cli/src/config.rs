@@ -176,6 +176,11 @@ pub struct Network {
     pub connectivity: f64,
     /// Input connection probability ((0, 1], default 1).
     pub input_connectivity: f64,
+    /// Release probability of input synapses ((0, 1], default 1: always release;
+    /// below 1 a comparator per synapse and event decides, `neurochip_core::release`).
+    pub release_in: f64,
+    /// Release probability of recurrent synapses ((0, 1], default 1).
+    pub release_rec: f64,
     /// Fraction of excitatory neurons ([0, 1]); Dale's law when present.
     pub excitatory_fraction: Option<f64>,
     /// Input weight scale: weights ~ N(0, scale / sqrt(fan-in)) (>= 0, default 1).
@@ -262,6 +267,13 @@ pub struct Learning {
     pub learn_readout: bool,
     /// Learn input and recurrent weights (false = reservoir mode; default true).
     pub learn_hidden: bool,
+    /// Rewiring (Deep R, `neurochip_core::rewire`): the fraction of input and of
+    /// recurrent connections kept active, a fixed budget per layer ((0, 1]; absent:
+    /// no rewiring).
+    pub rewire_fraction: Option<f64>,
+    /// Synaptic-sampling noise: probability per active weight and update of a +-1 LSB
+    /// random step ([0, 1], default 0; needs `rewire_fraction`).
+    pub rewire_noise: f64,
 }
 
 /// `[train]`: the training plan.

@@ -2,6 +2,7 @@
 //! reference.
 
 use bitvec::prelude::*;
+use neurochip_core::release;
 use neurochip_emu::{dequantize, HostChip};
 use neurochip_ref::{Network, Reference};
 use serde::Serialize;
@@ -206,8 +207,18 @@ pub fn verify(
             for (b, v) in xb.iter_mut().zip(x.iter().by_vals()) {
                 *b = v;
             }
+            // The reference sees the chip's release decisions (neurochip_core::release).
+            let (t_chip, rel) = (chip.chip().steps(), f.release());
+            let gate = |c: u32, k: usize| {
+                let p = if c == release::class::INPUT {
+                    rel.p_in
+                } else {
+                    rel.p_rec
+                };
+                release::released(f.seed(), t_chip, c, k, p)
+            };
             let out = chip.step(&x).unwrap_or_else(|e| unreachable!("{e}"));
-            ref_spikes += r.step(&xb) as u64;
+            ref_spikes += r.step_gated(&xb, &gate) as u64;
             spikes += u64::from(out.spikes);
             steps += 1;
             let mem = chip.mem();

@@ -147,12 +147,19 @@ fn extents(cfg: &ChipConfig) -> Vec<Extent> {
         packed: true,
     };
     let l = cfg.learning();
+    let c = Compressed::of(cfg);
+    let weights = |name, rows, budget: Option<u64>| match budget {
+        Some(b) => packed(name, c.bits(b, rows, n, wb)),
+        None => row(name, rows, n, wb),
+    };
+    // A rewired layer's list is its own mask: bits only for the dense matrices.
+    let mask_bits = c.b_in.map_or(ni * n, |_| 0) + c.b_rec.map_or(n * n, |_| 0) + n * o;
     let mut v = vec![
-        row("w_in", ni, n, wb),
-        row("w_rec", n, n, wb),
+        weights("w_in", ni, c.b_in),
+        weights("w_rec", n, c.b_rec),
         row("w_out", n, o, wb),
         // One bit per synapse, rows as the weights.
-        row("masks", 1, ni * n + n * n + n * o, 1),
+        row("masks", 1, mask_bits, 1),
         // v, thr, beta (membrane width), alpha, rho (16), b (32), refractory (8).
         row("neurons", 1, n, 3 * mb + 2 * 16 + 32 + 8),
         // y, bias (readout width), kappa (16).
@@ -170,15 +177,67 @@ fn extents(cfg: &ChipConfig) -> Vec<Extent> {
             (ni + 2 * n + 1) * tb + n * (16 + 32 + 32 + 32) + o * 32,
         ));
     }
+    let hidden = c.b_in.unwrap_or(ni * n) + c.b_rec.unwrap_or(n * n);
     if l.engine == Engine::Exact {
         let eb = u64::from(l.elig.bits());
         let per = if cfg.alif() { 2 } else { 1 };
-        v.push(row("eligibility", (ni + n) * per, n, eb));
+        if c.on() {
+            v.push(packed("eligibility", hidden * per * eb));
+        } else {
+            v.push(row("eligibility", (ni + n) * per, n, eb));
+        }
     }
     if l.engine != Engine::Off && l.apply == Apply::Sample {
-        v.push(row("accumulators", ni + 2 * n + 1, n.max(o), 32));
+        if c.on() {
+            v.push(packed("accumulators", (hidden + (n + 1) * n.max(o)) * 32));
+        } else {
+            v.push(row("accumulators", ni + 2 * n + 1, n.max(o), 32));
+        }
     }
     v
+}
+
+/// The compressed layout of rewired layers (`neurochip_core::rewire`): a layer holding
+/// a fixed budget of active synapses stores, per active synapse, its weight and its
+/// postsynaptic index, and per presynaptic row a pointer into that list (a CSR
+/// matrix); its per-synapse learning state (eligibility, accumulators) is kept for
+/// active synapses only. The datapath gives the same bits either way: silent
+/// synapses hold weight zero, and a synapse switched on starts with zero learning
+/// state.
+#[derive(Clone, Copy, Debug)]
+pub struct Compressed {
+    /// Budget of the input layer, when it rewires.
+    pub b_in: Option<u64>,
+    /// Budget of the recurrent layer, when it rewires.
+    pub b_rec: Option<u64>,
+}
+
+/// Bits to hold values `0..x` (at least 1).
+fn bits_below(x: u64) -> u64 {
+    u64::from(64 - x.saturating_sub(1).leading_zeros()).max(1)
+}
+
+impl Compressed {
+    /// The layout `cfg` asks for.
+    pub fn of(cfg: &ChipConfig) -> Self {
+        let r = cfg.rewire();
+        let on = |b: u32| (b != neurochip_core::rewire::OFF).then_some(u64::from(b));
+        Self {
+            b_in: on(r.budget_in),
+            b_rec: on(r.budget_rec),
+        }
+    }
+
+    /// Whether any layer is compressed.
+    pub fn on(&self) -> bool {
+        self.b_in.is_some() || self.b_rec.is_some()
+    }
+
+    /// Bits of a compressed layer: `budget` entries of weight and postsynaptic index
+    /// (`n_post` targets), and `rows + 1` row pointers.
+    pub fn bits(&self, budget: u64, rows: u64, n_post: u64, wb: u64) -> u64 {
+        budget * (wb + bits_below(n_post)) + (rows + 1) * bits_below(budget + 1)
+    }
 }
 
 /// One structure in one bank.
@@ -454,6 +513,9 @@ pub struct CycleModel {
     sample_mode: bool,
     learn_hidden: bool,
     dense: u64,
+    /// Connectivity changes during training (rewiring): fans are read again after
+    /// every learning update.
+    rewire: bool,
     /// Scratch: service start times of the last `queue_depth` events.
     starts: Vec<f64>,
     cur: StepCost,
@@ -530,7 +592,32 @@ impl CycleModel {
             let tb = u64::from(cfg.formats().trace.bits());
             (ni as u64 + 2 * n as u64 + 1).div_ceil(per_word(tb, w)) as f64
         };
-        let (elig_words, elig_synapses) = if l.engine == Engine::Exact {
+        let comp = Compressed::of(cfg);
+        // Compressed rows: an event reads its row's share of active synapses on the
+        // busiest core (weight and index per entry), on average.
+        let ib = bits_below(n as u64);
+        let row_words = |budget: u64, rows: usize, structure: &str| -> f64 {
+            let per_core = budget as f64 / rows.max(1) as f64 / cores.max(1) as f64;
+            let lw = lanes(structure, wb + ib, arch.chip.synapse_lanes) as f64;
+            (per_core / lw).ceil()
+        };
+        let words_in = comp
+            .b_in
+            .map_or(biggest.div_ceil(l_in) as f64, |b| row_words(b, ni, "w_in"));
+        let words_rec = comp
+            .b_rec
+            .map_or(biggest.div_ceil(l_rec) as f64, |b| row_words(b, n, "w_rec"));
+        let (elig_words, elig_synapses) = if l.engine == Engine::Exact && comp.on() {
+            let per = if cfg.alif() { 2 } else { 1 };
+            let eb = u64::from(l.elig.bits());
+            let w = arch
+                .bank_of("eligibility")
+                .map_or(32, |b| u64::from(b.word_bits));
+            let lw = per_word(eb, w).min(u64::from(arch.learning.lanes)).max(1);
+            let syn =
+                (comp.b_in.unwrap_or((ni * n) as u64) + comp.b_rec.unwrap_or((n * n) as u64)) * per;
+            ((syn.div_ceil(cores.max(1) as u64).div_ceil(lw)) as f64, syn)
+        } else if l.engine == Engine::Exact {
             let per = if cfg.alif() { 2 } else { 1 };
             let eb = u64::from(l.elig.bits());
             let w = arch
@@ -549,8 +636,9 @@ impl CycleModel {
             n_in: ni,
             n_rec: n,
             n_out: o,
-            words_in: biggest.div_ceil(l_in) as f64,
-            words_rec: biggest.div_ceil(l_rec) as f64,
+            words_in,
+            words_rec,
+            rewire: comp.on(),
             words_out: (o as u64).div_ceil(l_out) as f64,
             learn_words_row: biggest.div_ceil(l_learn) as f64,
             learn_words_out_row: (o as u64).div_ceil(l_learn) as f64,
@@ -717,6 +805,14 @@ impl CycleModel {
         self.stats.max_step_cycles = self.stats.max_step_cycles.max(self.cur.cycles.total());
     }
 
+    /// Read the fans again after the connectivity changed (rewiring).
+    fn rewired(&mut self, mem: &Memory<'_>) {
+        if self.rewire {
+            self.fan_in = row_counts(mem.mask_in, self.n_in, self.n_rec);
+            self.fan_rec = row_counts(mem.mask_rec, self.n_rec, self.n_rec);
+        }
+    }
+
     /// Cost of a learning step (after `learn` returned true), added to the last step.
     fn learned(&mut self, mem: &Memory<'_>) {
         let y = self.arch.cycles.clone();
@@ -733,7 +829,23 @@ impl CycleModel {
                 }
             };
             cycles += rows as f64 * self.learn_words_row * y.update_word;
-            syn += (rows * self.n_rec) as u64;
+            syn += if self.rewire {
+                // Active synapses of the rows updated (all rows for the exact engine).
+                let fan = |f: &[u32], t: &[u32], i: usize| {
+                    let on = self.engine == Engine::Exact || t.get(i).is_some_and(|&x| x != 0);
+                    if on {
+                        u64::from(f.get(i).copied().unwrap_or(0))
+                    } else {
+                        0
+                    }
+                };
+                (0..self.n_in)
+                    .map(|i| fan(&self.fan_in, mem.xbar, i))
+                    .chain((0..self.n_rec).map(|j| fan(&self.fan_rec, mem.zbar, j)))
+                    .sum::<u64>()
+            } else {
+                (rows * self.n_rec) as u64
+            };
         }
         cycles += self.n_rec as f64 * self.learn_words_out_row * y.update_word;
         syn += (self.n_rec * self.n_out + self.n_out) as u64;
@@ -946,6 +1058,7 @@ impl Datapath for CycleChip<'_> {
         if did {
             for m in self.models.iter_mut() {
                 m.learned(mem);
+                m.rewired(mem);
             }
         }
         Ok(did)
@@ -955,6 +1068,7 @@ impl Datapath for CycleChip<'_> {
         self.chip.end_sample(mem)?;
         for m in self.models.iter_mut() {
             m.applied();
+            m.rewired(mem);
         }
         Ok(())
     }

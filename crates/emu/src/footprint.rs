@@ -26,14 +26,27 @@ fn bytes(bits: usize) -> usize {
     bits.div_ceil(8)
 }
 
-/// The footprint of a chip configuration.
+/// The footprint of a chip configuration. Rewired layers
+/// (`neurochip_core::rewire`) are counted in the compressed layout of
+/// [`crate::cycle::Compressed`]: weight and postsynaptic index per active synapse, a
+/// pointer per row, learning state per active synapse.
 pub fn footprint(cfg: &ChipConfig) -> Footprint {
     let f = cfg.formats();
     let (ni, n, o) = (cfg.n_in(), cfg.n_rec(), cfg.n_out());
-    let syn = ni * n + n * n + n * o;
     let wb = f.weight.bits() as usize;
     let mb = f.membrane.bits() as usize;
-    let weights = bytes(syn * wb);
+    let c = crate::cycle::Compressed::of(cfg);
+    // Hidden synapses stored (active ones of a rewired layer), and their weight bits.
+    let (s_in, s_rec) = (
+        c.b_in.map_or(ni * n, |b| b as usize),
+        c.b_rec.map_or(n * n, |b| b as usize),
+    );
+    let w_bits = |b: Option<u64>, rows: usize, dense: usize| match b {
+        Some(b) => c.bits(b, rows as u64, n as u64, wb as u64) as usize,
+        None => dense * wb,
+    };
+    let syn = s_in + s_rec + n * o;
+    let weights = bytes(w_bits(c.b_in, ni, ni * n) + w_bits(c.b_rec, n, n * n) + n * o * wb);
     // v, thr, beta (membrane), alpha, rho (16), b (32), refractory (8) per neuron;
     // y, bias (readout), kappa (16) per readout.
     let rb = f.readout.bits() as usize;
@@ -51,7 +64,7 @@ pub fn footprint(cfg: &ChipConfig) -> Footprint {
     // Traces: xbar, zbar, zk (+ bias trace); psi (16), psi gain (32), rate (32),
     // learning signal (32) per neuron; error (32) per readout.
     let per_neuron = bytes((ni + 2 * n + 1) * tb + n * (16 + 32 + 32 + 32) + o * 32);
-    let hidden_syn = ni * n + n * n;
+    let hidden_syn = s_in + s_rec;
     let mut per_syn_bits = 0usize;
     if l.engine == Engine::Exact {
         per_syn_bits += hidden_syn * eb;

@@ -48,6 +48,28 @@ impl HostChip {
         Ok(Self { chip, w16, w32, wu })
     }
 
+    /// The same memories under `cfg`, which must have the same layout (an option that
+    /// needs no memory of its own, such as stochastic release or rewiring), after
+    /// `init` has run on them; fresh registers, so the initial digest covers `init`.
+    pub fn reconfigure(
+        mut self,
+        cfg: ChipConfig,
+        init: impl FnOnce(&mut Memory<'_>),
+    ) -> Result<Self, StepError> {
+        let expected = cfg.layout();
+        let got = self.chip.config().layout();
+        if expected != got {
+            return Err(StepError::Layout { expected, got });
+        }
+        let chip = {
+            let mut mem = Memory::carve(&expected, &mut self.w16, &mut self.w32, &mut self.wu)
+                .expect("arenas sized from the layout");
+            init(&mut mem);
+            Chip::new(cfg, &mem)?
+        };
+        Ok(Self { chip, ..self })
+    }
+
     /// The chip registers.
     pub fn chip(&self) -> &Chip {
         &self.chip

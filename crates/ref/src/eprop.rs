@@ -204,6 +204,17 @@ impl Learner {
 
     /// One step of the network and of the traces.
     pub fn step(&mut self, sim: &mut Reference, x: &[bool]) -> usize {
+        self.step_gated(sim, x, &|_, _| true)
+    }
+
+    /// [`Learner::step`] with stochastic synaptic release ([`Reference::step_gated`]):
+    /// traces follow the presynaptic spikes, released or not, as on the chip.
+    pub fn step_gated(
+        &mut self,
+        sim: &mut Reference,
+        x: &[bool],
+        released: &dyn Fn(u32, usize) -> bool,
+    ) -> usize {
         let a = self.p.trace_decay;
         for (t, &s) in self.xbar.iter_mut().zip(x) {
             *t = a * *t + if s { 1.0 } else { 0.0 };
@@ -211,7 +222,7 @@ impl Learner {
         for (t, &s) in self.zbar.iter_mut().zip(&sim.z) {
             *t = a * *t + if s { 1.0 } else { 0.0 };
         }
-        let spikes = sim.step(x);
+        let spikes = sim.step_gated(x, released);
         let k = self.p.kappa;
         for (t, &s) in self.zk.iter_mut().zip(&sim.z) {
             *t = k * *t + if s { 1.0 } else { 0.0 };

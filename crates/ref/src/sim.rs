@@ -10,6 +10,12 @@
 
 use crate::network::Network;
 
+/// Synapse class of input synapses in [`Reference::step_gated`] (the chip's
+/// `neurochip_core::release::class::INPUT`).
+pub const INPUT: u32 = 1;
+/// Synapse class of recurrent synapses in [`Reference::step_gated`].
+pub const RECURRENT: u32 = 2;
+
 /// The float reference simulator.
 #[derive(Clone, Debug)]
 pub struct Reference {
@@ -79,18 +85,33 @@ impl Reference {
     /// One time step with input spikes `x` (one entry per input channel). Returns the
     /// number of recurrent spikes.
     pub fn step(&mut self, x: &[bool]) -> usize {
+        self.step_gated(x, &|_, _| true)
+    }
+
+    /// [`Reference::step`] with stochastic synaptic release: synapse `k` (index as
+    /// stored, `pre * n_rec + post`) of class `c` ([`INPUT`] or [`RECURRENT`])
+    /// transmits this step's event only when `released(c, k)`. The chip's comparator
+    /// is `neurochip_core::release::released`; a caller passes it with the chip's seed
+    /// and step counter so the reference sees the same decisions.
+    pub fn step_gated(&mut self, x: &[bool], released: &dyn Fn(u32, usize) -> bool) -> usize {
         let net = &self.net;
         let n = net.n_rec;
         self.i_in.fill(0.0);
         self.i_rec.fill(0.0);
         for (i, _) in x.iter().enumerate().filter(|(_, &s)| s) {
-            for (acc, w) in self.i_in.iter_mut().zip(&net.w_in[i * n..(i + 1) * n]) {
-                *acc += w;
+            let row = &net.w_in[i * n..(i + 1) * n];
+            for (j, (acc, w)) in self.i_in.iter_mut().zip(row).enumerate() {
+                if released(INPUT, i * n + j) {
+                    *acc += w;
+                }
             }
         }
         for (i, _) in self.z.iter().enumerate().filter(|(_, &s)| s) {
-            for (acc, w) in self.i_rec.iter_mut().zip(&net.w_rec[i * n..(i + 1) * n]) {
-                *acc += w;
+            let row = &net.w_rec[i * n..(i + 1) * n];
+            for (j, (acc, w)) in self.i_rec.iter_mut().zip(row).enumerate() {
+                if released(RECURRENT, i * n + j) {
+                    *acc += w;
+                }
             }
         }
         let mut spikes = 0;

@@ -245,6 +245,8 @@ fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
         w_out_scale: fl("w_out_scale", n.w_out_scale, 1.0)?,
         tau_m_spread: fl("tau_m_spread", n.tau_m_spread, 0.0)?,
         threshold_spread: fl("threshold_spread", n.threshold_spread, 0.0)?,
+        release_in: fl("release_in", n.release_in, 1.0)?,
+        release_rec: fl("release_rec", n.release_rec, 1.0)?,
     })
 }
 
@@ -345,6 +347,11 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
         reg_rate_hz: fl("reg_rate_hz", l.reg_rate_hz, 10.0)?,
         learn_readout: l.learn_readout.unwrap_or(true),
         learn_hidden: l.learn_hidden.unwrap_or(true),
+        rewire_fraction: match l.rewire_fraction {
+            Some(v) => Some(fl("rewire_fraction", Some(v), v)?),
+            None => None,
+        },
+        rewire_noise: fl("rewire_noise", l.rewire_noise, 0.0)?,
     })
 }
 

@@ -62,6 +62,8 @@ pub(super) struct RawNetwork {
     pub w_out_scale: Option<f64>,
     pub tau_m_spread: Option<f64>,
     pub threshold_spread: Option<f64>,
+    pub release_in: Option<f64>,
+    pub release_rec: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -105,6 +107,8 @@ pub(super) struct RawLearning {
     pub reg_rate_hz: Option<f64>,
     pub learn_readout: Option<bool>,
     pub learn_hidden: Option<bool>,
+    pub rewire_fraction: Option<f64>,
+    pub rewire_noise: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
