@@ -357,8 +357,9 @@ impl Area {
             let tie = theta.saturating_sub(1);
             let n = self.cfg.n;
             let start = (self.prng.next_u32() as usize).checked_rem(n).unwrap_or(0);
-            let (head_z, tail_z) = mem.z.split_at_mut(start.min(n));
-            let (head_v, tail_v) = mem.v.split_at(start.min(n));
+            // `min(len)`: a memory of another size than the checked one cannot panic.
+            let (head_z, tail_z) = mem.z.split_at_mut(start.min(mem.z.len()));
+            let (head_v, tail_v) = mem.v.split_at(start.min(mem.v.len()));
             let order = tail_z
                 .iter_mut()
                 .zip(tail_v)

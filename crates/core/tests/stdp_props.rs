@@ -233,3 +233,31 @@ fn bad_sizes_are_refused() {
     let e = area.step(&mut b.mem(), &[true; 2], true).unwrap_err();
     assert_eq!(e.to_string(), "area memory `x` has 2 words, needs 3");
 }
+
+#[test]
+fn a_memory_of_another_size_never_panics() {
+    let cfg = AreaConfig {
+        n: 20,
+        n_in: 4,
+        k: 3,
+        leak: 0,
+        v_th: 1,
+        rec_shift: 0,
+        rounding: Rounding::Nearest,
+        stdp: StdpParams::default(),
+    };
+    let mut b = Bufs::new(&cfg);
+    let mut area = Area::new(cfg, 3, &b.mem()).expect("valid");
+    area.wire(&mut b.mem(), 30_000, 30_000, 1, 10);
+    // Memory of a smaller area, stepped by the checked one: wrong bits, no panic.
+    let small = AreaConfig {
+        n: 5,
+        n_in: 2,
+        ..cfg
+    };
+    let mut s = Bufs::new(&small);
+    s.w_in.fill(5);
+    for _ in 0..10 {
+        let _ = area.step(&mut s.mem(), &[true; 4], true);
+    }
+}
