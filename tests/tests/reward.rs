@@ -194,3 +194,22 @@ fn action_draws_depend_on_the_seed() {
     let b = ActionDraws::new(2).draw(3, 0);
     assert!((0.0..1.0).contains(&a) && a != b);
 }
+
+/// Learning works: on the short trial, the chip's success over episodes 300..400 is
+/// well above its success over the first 100 (chance is 50%). About 10 s in release.
+#[test]
+fn short_training_improves_success() {
+    let cfg = short_cfg(1);
+    let (mut chip, _, _, cue) = rc::setup(&cfg).unwrap();
+    let eps = rc::train_chip(&mut chip, &cue, 400).unwrap();
+    let rate = |r: std::ops::Range<usize>| {
+        let n = r.len() as f64;
+        eps[r].iter().filter(|e| e.success()).count() as f64 / n
+    };
+    let (first, last) = (rate(0..100), rate(300..400));
+    eprintln!("success: first 100 {first:.2}, last 100 {last:.2}");
+    assert!(
+        last >= first + 0.15 && last >= 0.75,
+        "first {first:.2}, last {last:.2}"
+    );
+}
