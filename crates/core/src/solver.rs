@@ -98,9 +98,9 @@ pub struct Params {
 impl Params {
     /// The constants chosen by a small grid search on the first 20 Project Euler 96
     /// Sudoku puzzles (`docs/experiments.md`, section "Constraint solver"): one
-    /// conflict divides a value's rate by 32 (inhibition 20), a value under more
-    /// than three conflicts is as likely as one under three (floor -64), the quiet
-    /// option is as likely as a value under one or two conflicts (quiet -32), a
+    /// conflict divides a value's rate by 32 (inhibition 20), every value under
+    /// four or more conflicts has the same rate (floor -64), the quiet option's rate
+    /// lies between a value's under one conflict and under two (quiet -32), and a
     /// winner holds for one step.
     pub const DEFAULT: Self = Self {
         inhibition: 20,
