@@ -206,6 +206,8 @@ fn run(c: &Case) {
         dale: c.dale,
         learn_readout: c.learn_readout,
         learn_hidden: c.learn_hidden,
+        // 0..=31 from the top bits of rate_decay: in and out of the allowed 0..=16.
+        lr_spread: (c.rate_decay >> 11) as u8,
     };
     let built = ConfigBuilder::new(n_in, n_rec, n_out)
         .limits(ChipLimits {

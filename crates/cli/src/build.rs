@@ -23,7 +23,7 @@ use neurochip_tasks::rng::hash;
 use neurochip_tasks::store_recall::StoreRecallConfig;
 
 use crate::config::{
-    ApplyMode, Config, EngineKind, FeedbackKind, NeuronModel, RoundingMode, TaskKind,
+    ApplyMode, Config, EngineKind, FeedbackKind, NeuronModel, RoundingMode, SpreadDist, TaskKind,
 };
 use crate::task::Task;
 
@@ -72,6 +72,18 @@ fn lognormal(seed: u64, s: u64, i: u64, sigma: f64) -> f64 {
     }
 }
 
+/// Heterogeneity factor of unit `i` in draw stream `s`: mean 1, spread `spread`, from
+/// the distribution `dist` (log-normal: `spread` is the standard deviation of the
+/// log; uniform: the factor is uniform on `[1 - spread, 1 + spread]`). Exactly 1 when
+/// `spread` is 0, whatever the distribution.
+pub fn spread_factor(dist: SpreadDist, seed: u64, s: u64, i: u64, spread: f64) -> f64 {
+    match dist {
+        SpreadDist::Lognormal => lognormal(seed, s, i, spread),
+        SpreadDist::Uniform if spread == 0.0 => 1.0,
+        SpreadDist::Uniform => 1.0 + spread * (2.0 * uniform(seed, s, i, 0) - 1.0),
+    }
+}
+
 /// The float network a configuration describes.
 pub fn network(cfg: &Config) -> Network {
     let n = &cfg.network;
@@ -85,10 +97,12 @@ pub fn network(cfg: &Config) -> Network {
         NeuronModel::Lsnn => ((nr as f64) * n.alif_fraction).round() as usize,
     };
     for j in 0..nr {
-        let tau = n.tau_m_ms * lognormal(seed, stream::TAU, j as u64, n.tau_m_spread);
+        let d = n.spread_dist;
+        let tau = n.tau_m_ms * spread_factor(d, seed, stream::TAU, j as u64, n.tau_m_spread);
         net.alpha[j] = (-dt / tau).exp();
         net.rho[j] = (-dt / n.tau_a_ms).exp();
-        net.thr[j] = n.threshold * lognormal(seed, stream::THR, j as u64, n.threshold_spread);
+        net.thr[j] =
+            n.threshold * spread_factor(d, seed, stream::THR, j as u64, n.threshold_spread);
         net.beta[j] = if j >= nr - n_alif { n.beta } else { 0.0 };
     }
     net.kappa.fill((-dt / n.tau_out_ms).exp());
@@ -225,6 +239,7 @@ pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
         psi_levels: l.psi_levels as u8,
         feedback,
         dale: cfg.network.excitatory_fraction.is_some(),
+        lr_spread: l.lr_spread as u8,
         learn_readout: l.learn_readout,
         learn_hidden: l.learn_hidden,
         reg: (l.reg_strength > 0.0)

@@ -65,6 +65,17 @@ pub enum RoundingMode {
     Stochastic,
 }
 
+/// Distribution of the per-neuron heterogeneity factors (`network.spread_dist`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpreadDist {
+    /// `exp(s * N(0, 1) - s^2 / 2)`: mean 1, `s` the standard deviation of the log.
+    #[default]
+    Lognormal,
+    /// Uniform on `[1 - s, 1 + s]`: mean 1, `s` the half-width (`0 <= s < 1`).
+    Uniform,
+}
+
 /// The task that drives the chip (`task.kind`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -193,6 +204,8 @@ pub struct Network {
     pub tau_m_spread: f64,
     /// Log-normal relative spread of thresholds (>= 0, default 0).
     pub threshold_spread: f64,
+    /// Distribution of the `tau_m` and threshold factors (default log-normal).
+    pub spread_dist: SpreadDist,
 }
 
 /// `[task]`: what drives the chip. Keys of other kinds keep their defaults.
@@ -267,6 +280,9 @@ pub struct Learning {
     pub learn_readout: bool,
     /// Learn input and recurrent weights (false = reservoir mode; default true).
     pub learn_hidden: bool,
+    /// Per-synapse learning-rate spread `k` (0..=16, default 0): each synapse learns at
+    /// `eta * 2^-o` with `o` in `0..=k` drawn from a hash of the seed and its index.
+    pub lr_spread: u32,
     /// Rewiring (Deep R, `neurochip_core::rewire`): the fraction of input and of
     /// recurrent connections kept active, a fixed budget per layer ((0, 1]; absent:
     /// no rewiring).

@@ -11,7 +11,7 @@ use neurochip_core::learning::{Apply, Engine};
 use neurochip_core::Target;
 use neurochip_emu::{dequantize, effective, footprint, quantize, snapshot, Footprint, HostChip};
 use neurochip_ref::bptt::{self, cosine};
-use neurochip_ref::{FTarget, LearnParams, Learner, Reference, Rule};
+use neurochip_ref::{FTarget, LearnParams, Learner, RateScale, Reference, Rule};
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
@@ -34,6 +34,8 @@ pub struct TrainReport {
     pub test_loss: f64,
     /// Normalised MSE (regression).
     pub nmse: Option<f64>,
+    /// Activity on the final test: fraction of neuron-steps with a spike.
+    pub activity: f64,
     /// Test samples scored.
     pub test_samples: usize,
     /// Trace digest after training and testing.
@@ -173,6 +175,7 @@ pub fn train_chip_with(
             test_accuracy: last.accuracy,
             test_loss: last.loss,
             nmse: last.nmse,
+            activity: last.activity,
             test_samples: last.samples,
             epochs,
             digest: format!("{:016x}", chip.digest()),
@@ -228,10 +231,33 @@ pub fn float_twin(cfg: &Config, chip: &mut HostChip) -> (Reference, Learner) {
             learn_hidden: l.learn_hidden,
             learn_readout: l.learn_readout,
             reg,
+            rate_scale: rate_scale(&c),
         },
         &sim,
     );
     (sim, learner)
+}
+
+/// The chip's per-synapse learning-rate multipliers (`2^-offset`, the offsets of
+/// `neurochip_core::learning::rate_offset`), for the float reference; `None` when the
+/// chip has one rate per layer.
+pub fn rate_scale(c: &neurochip_core::ChipConfig) -> Option<RateScale> {
+    use neurochip_core::learning::{layer, rate_offset};
+    let k = c.learning().lr_spread;
+    if k == 0 {
+        return None;
+    }
+    let (ni, n, o) = (c.n_in(), c.n_rec(), c.n_out());
+    let of = |layer: u32, len: usize| -> Vec<f64> {
+        (0..len)
+            .map(|i| 2f64.powi(-(rate_offset(c.seed(), layer, i, k) as i32)))
+            .collect()
+    };
+    Some(RateScale {
+        w_in: of(layer::INPUT, ni * n),
+        w_rec: of(layer::RECURRENT, n * n),
+        w_out: of(layer::READOUT, n * o),
+    })
 }
 
 /// What `neurochip verify` reports when the configuration learns.
@@ -251,6 +277,10 @@ pub struct LearnVerifyReport {
     pub nmse: Option<f64>,
     /// Reference NMSE (regression).
     pub ref_nmse: Option<f64>,
+    /// Chip activity on the final test: fraction of neuron-steps with a spike.
+    pub activity: f64,
+    /// Reference activity on the final test.
+    pub ref_activity: f64,
     /// Chip loss and accuracy per epoch.
     pub chip_curve: Vec<Epoch>,
     /// Reference loss and accuracy per epoch.
@@ -325,16 +355,35 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
             .map(|&q| -f64::from(q) / 65536.0 * lsb / eta)
             .collect()
     };
+    // Per-synapse rates (lr_spread): back to gradients, synapse by synapse.
+    let scale = rate_scale(&c);
+    let unscale = |mut v: Vec<f64>, s: Option<&Vec<f64>>| -> Vec<f64> {
+        if let Some(s) = s {
+            for (x, f) in v.iter_mut().zip(s) {
+                *x /= f;
+            }
+        }
+        v
+    };
     let mut fixed = Vec::new();
     let mut float = Vec::new();
     if c.learning().learn_hidden {
-        fixed.extend(conv(mem.g_in, sh.input, mf, rates.eta_in));
-        fixed.extend(conv(mem.g_rec, sh.recurrent, mf, rates.eta_rec));
+        fixed.extend(unscale(
+            conv(mem.g_in, sh.input, mf, rates.eta_in),
+            scale.as_ref().map(|s| &s.w_in),
+        ));
+        fixed.extend(unscale(
+            conv(mem.g_rec, sh.recurrent, mf, rates.eta_rec),
+            scale.as_ref().map(|s| &s.w_rec),
+        ));
         float.extend_from_slice(&learner.g.w_in);
         float.extend_from_slice(&learner.g.w_rec);
     }
     if c.learning().learn_readout {
-        fixed.extend(conv(mem.g_out, sh.output, rf, rates.eta_out));
+        fixed.extend(unscale(
+            conv(mem.g_out, sh.output, rf, rates.eta_out),
+            scale.as_ref().map(|s| &s.w_out),
+        ));
         float.extend_from_slice(&learner.g.w_out);
     }
     let update_cos = cosine(&fixed, &float);
@@ -396,6 +445,8 @@ pub fn verify_learning_chip(
         accuracy_gap_points: 100.0 * (last.accuracy - rep.test_accuracy),
         nmse: rep.nmse,
         ref_nmse: last.nmse,
+        activity: rep.activity,
+        ref_activity: last.activity,
         chip_curve: rep.epochs,
         ref_curve: ref_epochs,
         update_cosine,

@@ -143,6 +143,10 @@ pub struct VerifyReport {
     pub rate_hz: f64,
     /// Mean firing rate of the reference, Hz.
     pub ref_rate_hz: f64,
+    /// Chip activity: fraction of neuron-steps with a spike.
+    pub activity: f64,
+    /// Reference activity.
+    pub ref_activity: f64,
     /// RMS membrane difference over all neurons per step, in thresholds (the run
     /// folder's divergence plot; not in the JSON).
     #[serde(skip)]
@@ -279,6 +283,8 @@ pub fn verify(
         readout_ref_rms: (ss_ro / n_ro.max(1) as f64).sqrt(),
         rate_hz: rate(spikes),
         ref_rate_hz: rate(ref_spikes),
+        activity: spikes as f64 / (n as f64 * steps.max(1) as f64),
+        ref_activity: ref_spikes as f64 / (n as f64 * steps.max(1) as f64),
         divergence,
     })
 }

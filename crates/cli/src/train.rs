@@ -42,10 +42,15 @@ pub struct Score {
     pub accuracy: f64,
     /// Normalised MSE (regression only).
     pub nmse: Option<f64>,
+    /// Activity: the fraction of neuron-steps with a spike over these samples
+    /// (activation sparsity is one minus this).
+    pub activity: f64,
 }
 
 #[derive(Default)]
 struct Acc {
+    spikes: u64,
+    neuron_steps: u64,
     n: usize,
     loss: f64,
     loss_n: usize,
@@ -81,6 +86,15 @@ impl Acc {
         }
     }
 
+    fn add_spikes(&mut self, spikes: usize, neurons: usize) {
+        self.spikes = self.spikes.saturating_add(spikes as u64);
+        self.neuron_steps = self.neuron_steps.saturating_add(neurons as u64);
+    }
+
+    fn activity(&self) -> f64 {
+        self.spikes as f64 / self.neuron_steps.max(1) as f64
+    }
+
     fn end_sample(&mut self, label: Option<usize>, sums: &[f64]) {
         self.n += 1;
         if let Some(l) = label {
@@ -108,6 +122,7 @@ impl Acc {
                 loss: self.se / ny,
                 accuracy: (1.0 - nmse).max(0.0),
                 nmse: Some(nmse),
+                activity: self.activity(),
             }
         } else {
             Score {
@@ -115,6 +130,7 @@ impl Acc {
                 loss: self.loss / self.loss_n.max(1) as f64,
                 accuracy: self.correct as f64 / self.n.max(1) as f64,
                 nmse: None,
+                activity: self.activity(),
             }
         }
     }
@@ -231,6 +247,7 @@ impl Model for ChipModel {
                     runner::Want::Values => Want::Values,
                 };
                 acc.0.add_step(y, want, &fvals.borrow(), &mut sums);
+                acc.0.add_spikes(m.z.count_ones(), m.layout.n_rec);
             },
         )
         .unwrap_or_else(|e| unreachable!("{e}"));
@@ -274,7 +291,8 @@ impl Model for RefModel {
             for (b, v) in self.x.iter_mut().zip(self.xb.iter().by_vals()) {
                 *b = v;
             }
-            self.learner.step(&mut self.sim, &self.x);
+            let spikes = self.learner.step(&mut self.sim, &self.x);
+            acc.0.add_spikes(spikes, self.sim.z.len());
             let want = task.want(id, t, &mut self.vals);
             if learn != Learn::Off {
                 let target = match want {

@@ -354,6 +354,7 @@ impl ConfigBuilder {
         range("learning.shift_bias", l.shift_bias.into(), 0, 62)?;
         range("learning.psi_levels", l.psi_levels.into(), 2, 16)?;
         range("learning.reg_shift", l.reg_shift.into(), 0, 62)?;
+        range("learning.lr_spread", l.lr_spread.into(), 0, 16)?;
         let a = i64::from(ALWAYS);
         range("network.release_in", c.release.p_in.into(), 0, a)?;
         range("network.release_rec", c.release.p_rec.into(), 0, a)?;

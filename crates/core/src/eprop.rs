@@ -30,7 +30,7 @@
 
 use crate::config::ChipConfig;
 use crate::format::{shift_round, Format};
-use crate::learning::{Apply, Engine, Feedback};
+use crate::learning::{layer, rate_offset, Apply, Engine, Feedback};
 use crate::memory::{Bits, Memory};
 use crate::neuron::PSI_FRAC;
 use crate::prng::Prng;
@@ -207,13 +207,18 @@ fn set_weight(w: &mut i16, v: i64, wf: Format, sign: Option<bool>) {
     *w = v as i16;
 }
 
+/// Per-synapse rate offsets of one layer: `(chip seed, layer code, spread)`.
+type Rates = (u64, u32, u8);
+
 /// One hidden layer's update. `pre_sign` gives the Dale sign of each presynaptic unit
-/// (`None` for inputs or when Dale's law is off).
+/// (`None` for inputs or when Dale's law is off); `rates` adds each synapse's
+/// learning-rate offset ([`rate_offset`]) to `shift`.
 #[allow(clippy::too_many_arguments)]
 fn update_layer(
     engine: Engine,
     sample: bool,
     shift: u8,
+    rates: Rates,
     trace: &[u32],
     ebar: &[i32],
     w: &mut [i16],
@@ -246,7 +251,8 @@ fn update_layer(
                         continue;
                     }
                     let prod = i64::from(lj).saturating_mul(i64::from(eb)).saturating_neg();
-                    let d_q16 = shift_round(prod, gshift.wrapping_neg());
+                    let off = rate_offset(rates.0, rates.1, base.saturating_add(j), rates.2);
+                    let d_q16 = shift_round(prod, gshift.saturating_add(off as i32).wrapping_neg());
                     let gj = grow.as_mut().and_then(|r| r.get_mut(j));
                     change(wv, gj, d_q16, wf, sign, prng);
                 }
@@ -263,7 +269,9 @@ fn update_layer(
                         .saturating_abs()
                         .saturating_mul(i64::from(tr))
                         .saturating_mul(i64::from(p));
-                    let prob = shift_round(mag, sh.wrapping_neg()).clamp(0, 0xFFFF) as u16;
+                    let off = rate_offset(rates.0, rates.1, base.saturating_add(j), rates.2);
+                    let prob = shift_round(mag, sh.saturating_add(off as i32).wrapping_neg())
+                        .clamp(0, 0xFFFF) as u16;
                     if prng.chance_q16(prob) {
                         let step: i64 = if lj > 0 { -1 } else { 1 };
                         let gj = grow.as_mut().and_then(|r| r.get_mut(j));
@@ -286,11 +294,13 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, target: Ta
     }
     let wf = cfg.formats().weight;
     let sample = l.apply == Apply::Sample;
+    let seed = cfg.seed();
     if l.learn_hidden {
         update_layer(
             l.engine,
             sample,
             l.shift_in,
+            (seed, layer::INPUT, l.lr_spread),
             mem.xbar,
             mem.ebar_in,
             mem.w_in,
@@ -307,6 +317,7 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, target: Ta
             l.engine,
             sample,
             l.shift_rec,
+            (seed, layer::RECURRENT, l.lr_spread),
             mem.zbar,
             mem.ebar_rec,
             mem.w_rec,
@@ -342,7 +353,9 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, target: Ta
                     continue;
                 }
                 let prod = i64::from(e).saturating_mul(i64::from(zk)).saturating_neg();
-                let d_q16 = shift_round(prod, gsh.wrapping_neg());
+                let idx = j.saturating_mul(o).saturating_add(k);
+                let off = rate_offset(seed, layer::READOUT, idx, l.lr_spread);
+                let d_q16 = shift_round(prod, gsh.saturating_add(off as i32).wrapping_neg());
                 let gk = grow.as_mut().and_then(|r| r.get_mut(k));
                 change(wv, gk, d_q16, wf, None, prng);
             }

@@ -8,7 +8,7 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `NCHP` |
-//! | 4 | 2 | format version (1) |
+//! | 4 | 2 | format version (1; 2 when the configuration has `lr_spread > 0`) |
 //! | 6 | 2 | kind (1 = image) |
 //! | 8 | 4 | body length `B` |
 //! | 12 | `B` | body: configuration, application block, arenas |
@@ -23,8 +23,22 @@ use crate::round::Rounding;
 
 /// Magic number at offset 0.
 pub const MAGIC: [u8; 4] = *b"NCHP";
-/// The format version this build reads and writes.
+/// The format version this build writes for every chip without a per-synapse
+/// learning-rate spread (and the version of snapshots).
 pub const VERSION: u16 = 1;
+/// The format version of images whose configuration has `learning.lr_spread > 0`: one
+/// more configuration byte (the spread) after `learning.learn_hidden`. Images of
+/// chips without it keep version 1 and their bytes.
+pub const VERSION_LR_SPREAD: u16 = 2;
+
+/// The image format version that encodes `cfg`.
+pub fn version_for(cfg: &ChipConfig) -> u16 {
+    if cfg.learning().lr_spread > 0 {
+        VERSION_LR_SPREAD
+    } else {
+        VERSION
+    }
+}
 /// Kind code of a chip image.
 pub const KIND_IMAGE: u16 = 1;
 /// Header bytes before the body.
@@ -91,7 +105,7 @@ impl fmt::Display for ImageError {
             ImageError::BadMagic => write!(f, "not a chip image: the file does not start with NCHP"),
             ImageError::Version { found } => write!(
                 f,
-                "image format version {found} is not supported (this build reads version {VERSION})"
+                "image format version {found} is not supported (this build reads versions {VERSION} and {VERSION_LR_SPREAD})"
             ),
             ImageError::Kind { found } => {
                 write!(f, "not a chip image (kind {found}; a chip image is kind {KIND_IMAGE})")
@@ -314,6 +328,9 @@ pub fn put_config(w: &mut Writer<'_>, c: &ChipConfig) {
     for b in [le.dale, le.learn_readout, le.learn_hidden] {
         w.u8(u8::from(b));
     }
+    if version_for(c) >= VERSION_LR_SPREAD {
+        w.u8(le.lr_spread);
+    }
 }
 
 fn flag(v: u8, field: &'static str) -> Result<bool, ImageError> {
@@ -324,8 +341,13 @@ fn flag(v: u8, field: &'static str) -> Result<bool, ImageError> {
     }
 }
 
-/// Read and check a configuration.
+/// Read and check a configuration of format version 1.
 pub fn get_config(r: &mut Reader<'_>) -> Result<ChipConfig, ImageError> {
+    get_config_version(r, VERSION)
+}
+
+/// Read and check a configuration written by format `version` (1 or 2).
+pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig, ImageError> {
     let n_in = r.u16("config.n_in")?;
     let n_rec = r.u16("config.n_rec")?;
     let n_out = r.u16("config.n_out")?;
@@ -410,6 +432,19 @@ pub fn get_config(r: &mut Reader<'_>) -> Result<ChipConfig, ImageError> {
         dale: flag(r.u8("learning.dale")?, "learning.dale")?,
         learn_readout: flag(r.u8("learning.learn_readout")?, "learning.learn_readout")?,
         learn_hidden: flag(r.u8("learning.learn_hidden")?, "learning.learn_hidden")?,
+        lr_spread: if version >= VERSION_LR_SPREAD {
+            match r.u8("learning.lr_spread")? {
+                // Version 2 exists for a nonzero spread only: one encoding per chip.
+                0 => {
+                    return Err(ImageError::Field {
+                        field: "learning.lr_spread",
+                    })
+                }
+                v => v,
+            }
+        } else {
+            0
+        },
     };
     Ok(ConfigBuilder::new(n_in.into(), n_rec.into(), n_out.into())
         .limits(limits)
@@ -436,7 +471,7 @@ pub fn encode(
 ) -> Result<usize, ImageError> {
     let mut w = Writer::new(out);
     w.bytes(&MAGIC);
-    w.u16(VERSION);
+    w.u16(version_for(cfg));
     w.u16(KIND_IMAGE);
     w.u32(0); // body length, patched below
     put_config(&mut w, cfg);
@@ -478,7 +513,7 @@ pub fn check(bytes: &[u8]) -> Result<&[u8], ImageError> {
         return Err(ImageError::BadMagic);
     }
     let version = r.u16("version")?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_LR_SPREAD {
         return Err(ImageError::Version { found: version });
     }
     let kind = r.u16("kind")?;
@@ -520,8 +555,12 @@ pub struct Decoded<'a> {
 /// Check and decode the header, configuration and application block of an image.
 pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ImageError> {
     let body = check(bytes)?;
+    let version = bytes
+        .get(4..6)
+        .and_then(|v| <[u8; 2]>::try_from(v).ok())
+        .map_or(VERSION, u16::from_le_bytes);
     let mut r = Reader::new(body);
-    let config = get_config(&mut r)?;
+    let config = get_config_version(&mut r, version)?;
     let n = r.u32("app.length")? as usize;
     let app = r.bytes(n, "app")?;
     Ok(Decoded {
@@ -607,8 +646,8 @@ mod tests {
         bad[40] ^= 0x10;
         assert!(matches!(decode(&bad), Err(ImageError::Crc { .. })));
         let mut v2 = img.to_vec();
-        v2[4] = 2;
-        assert!(matches!(decode(&v2), Err(ImageError::Version { found: 2 })));
+        v2[4] = 9;
+        assert!(matches!(decode(&v2), Err(ImageError::Version { found: 9 })));
         assert!(matches!(
             decode(b"ELF\x7f0000000000000000"),
             Err(ImageError::BadMagic)

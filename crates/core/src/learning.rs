@@ -100,6 +100,43 @@ pub struct Learning {
     pub learn_readout: bool,
     /// Whether the input and recurrent weights learn (false: reservoir mode).
     pub learn_hidden: bool,
+    /// Per-synapse learning-rate spread `k` (0..=16): every weight's update shift is
+    /// its layer's shift plus an offset in `0..=k` ([`rate_offset`], a hash of the chip
+    /// seed, the layer and the synapse index), so synapse rates spread over
+    /// `eta * 2^-k ..= eta` with no per-synapse memory. 0: one rate per layer.
+    pub lr_spread: u8,
+}
+
+/// Layer codes of [`rate_offset`].
+pub mod layer {
+    /// Input weights.
+    pub const INPUT: u32 = 1;
+    /// Recurrent weights.
+    pub const RECURRENT: u32 = 2;
+    /// Readout weights.
+    pub const READOUT: u32 = 3;
+}
+
+/// The learning-rate shift offset of synapse `index` (row-major, as stored) of
+/// `layer` ([`layer`]): uniform on `0..=spread`, from a 32-bit integer hash (murmur3's
+/// finaliser) of the chip seed, the layer and the index. 0 when `spread` is 0. The
+/// float reference applies the same per-synapse rates (`eta * 2^-offset`).
+#[inline]
+pub fn rate_offset(seed: u64, layer: u32, index: usize, spread: u8) -> u32 {
+    if spread == 0 {
+        return 0;
+    }
+    let mut h = (seed as u32)
+        ^ ((seed >> 32) as u32).rotate_left(16)
+        ^ layer.wrapping_mul(0x9E37_79B9)
+        ^ (index as u32).wrapping_mul(0x85EB_CA6B);
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85EB_CA6B);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xC2B2_AE35);
+    h ^= h >> 16;
+    h.checked_rem(u32::from(spread).saturating_add(1))
+        .unwrap_or(0)
 }
 
 impl Learning {
@@ -123,6 +160,7 @@ impl Learning {
         dale: false,
         learn_readout: true,
         learn_hidden: true,
+        lr_spread: 0,
     };
 }
 

@@ -68,6 +68,8 @@ pub struct LearnSpec {
     pub learn_readout: bool,
     /// Learn input and recurrent weights.
     pub learn_hidden: bool,
+    /// Per-synapse learning-rate spread (`neurochip_core::learning::Learning::lr_spread`).
+    pub lr_spread: u8,
     /// Rate regularisation `(strength, target spikes per step)`; see
     /// `neurochip_ref::LearnParams::reg`.
     pub reg: Option<(f64, f64)>,
@@ -270,6 +272,7 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
                 dale: ls.dale,
                 learn_readout: ls.learn_readout,
                 learn_hidden: ls.learn_hidden,
+                lr_spread: ls.lr_spread,
                 ..Learning::DEFAULT
             };
             // First build to know the shifts' exponents, then set the shifts.

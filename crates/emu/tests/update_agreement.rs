@@ -63,6 +63,7 @@ fn agreement(seed: u64, engine: Engine) -> f64 {
             dale: false,
             learn_readout: true,
             learn_hidden: true,
+            lr_spread: 0,
             reg: None,
         }),
     };

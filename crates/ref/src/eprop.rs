@@ -62,6 +62,25 @@ pub struct LearnParams {
     /// inside the target window `L_j += c (rbar_j - target)` with
     /// `rbar_j = r rbar_j + (1 - r) z_j`.
     pub reg: Option<(f64, f64, f64)>,
+    /// Per-synapse learning-rate multipliers (the chip's `lr_spread`); `None`: every
+    /// synapse at its layer's rate.
+    pub rate_scale: Option<RateScale>,
+}
+
+/// Per-synapse multipliers of the learning rates, `2^-offset` for the chip's
+/// per-synapse shift offsets, laid out like the weights (row-major, presynaptic row).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RateScale {
+    /// Input weights.
+    pub w_in: Vec<f64>,
+    /// Recurrent weights.
+    pub w_rec: Vec<f64>,
+    /// Readout weights.
+    pub w_out: Vec<f64>,
+}
+
+fn scale_of(s: Option<&Vec<f64>>, k: usize) -> f64 {
+    s.and_then(|v| v.get(k)).copied().unwrap_or(1.0)
 }
 
 impl LearnParams {
@@ -83,6 +102,7 @@ impl LearnParams {
             learn_hidden: true,
             learn_readout: true,
             reg: None,
+            rate_scale: None,
         }
     }
 }
@@ -355,11 +375,12 @@ fn add(g: &mut Grads, d: &Grads) {
 fn apply(p: &LearnParams, sim: &mut Reference, g: &Grads) {
     let net = sim.network_mut();
     let n = net.n_rec;
-    for (w, d) in net.w_in.iter_mut().zip(&g.w_in) {
-        *w -= p.eta_in * d;
+    let rs = p.rate_scale.as_ref();
+    for (k, (w, d)) in net.w_in.iter_mut().zip(&g.w_in).enumerate() {
+        *w -= p.eta_in * scale_of(rs.map(|s| &s.w_in), k) * d;
     }
     for (k, (w, d)) in net.w_rec.iter_mut().zip(&g.w_rec).enumerate() {
-        *w -= p.eta_rec * d;
+        *w -= p.eta_rec * scale_of(rs.map(|s| &s.w_rec), k) * d;
         if p.dale {
             *w = if net.exc[k / n] {
                 w.max(0.0)
@@ -368,8 +389,8 @@ fn apply(p: &LearnParams, sim: &mut Reference, g: &Grads) {
             };
         }
     }
-    for (w, d) in net.w_out.iter_mut().zip(&g.w_out) {
-        *w -= p.eta_out * d;
+    for (k, (w, d)) in net.w_out.iter_mut().zip(&g.w_out).enumerate() {
+        *w -= p.eta_out * scale_of(rs.map(|s| &s.w_out), k) * d;
     }
     for (b, d) in net.bias.iter_mut().zip(&g.bias) {
         *b -= p.eta_bias * d;

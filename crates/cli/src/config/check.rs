@@ -9,7 +9,7 @@ use super::schema::{self, Rule};
 use super::source::Source;
 use super::{
     ApplyMode, Chip, Config, EngineKind, FeedbackKind, Formats, Learning, Network, NeuronModel,
-    RoundingMode, Task, TaskKind, Train,
+    RoundingMode, SpreadDist, Task, TaskKind, Train,
 };
 
 type Result<T> = std::result::Result<T, ConfigError>;
@@ -221,6 +221,23 @@ fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
         ));
     };
     let fl = |k: &str, v: Option<f64>, d: f64| src.float(&format!("network.{k}"), v, d);
+    let spread_dist = n.spread_dist.unwrap_or_default();
+    if spread_dist == SpreadDist::Uniform {
+        for (k, v) in [
+            ("tau_m_spread", n.tau_m_spread),
+            ("threshold_spread", n.threshold_spread),
+        ] {
+            if let Some(v) = v.filter(|v| *v >= 1.0) {
+                return Err(src.error(
+                    &format!("network.{k}"),
+                    format!(
+                        "{v} is too wide for spread_dist = \"uniform\" (factors on [1 - s, 1 + s] \
+                         must stay positive); allowed: 0 <= s < 1"
+                    ),
+                ));
+            }
+        }
+    }
     Ok(Network {
         inputs: src.size("inputs", n.inputs, "max_inputs", chip.max_inputs)?,
         neurons: src.size("neurons", n.neurons, "max_neurons", chip.max_neurons)?,
@@ -245,6 +262,7 @@ fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
         w_out_scale: fl("w_out_scale", n.w_out_scale, 1.0)?,
         tau_m_spread: fl("tau_m_spread", n.tau_m_spread, 0.0)?,
         threshold_spread: fl("threshold_spread", n.threshold_spread, 0.0)?,
+        spread_dist,
         release_in: fl("release_in", n.release_in, 1.0)?,
         release_rec: fl("release_rec", n.release_rec, 1.0)?,
     })
@@ -347,6 +365,7 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
         reg_rate_hz: fl("reg_rate_hz", l.reg_rate_hz, 10.0)?,
         learn_readout: l.learn_readout.unwrap_or(true),
         learn_hidden: l.learn_hidden.unwrap_or(true),
+        lr_spread: src.uint("learning.lr_spread", l.lr_spread, 0)?,
         rewire_fraction: match l.rewire_fraction {
             Some(v) => Some(fl("rewire_fraction", Some(v), v)?),
             None => None,

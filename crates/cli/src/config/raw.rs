@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{ApplyMode, EngineKind, FeedbackKind, NeuronModel, RoundingMode, TaskKind};
+use super::{ApplyMode, EngineKind, FeedbackKind, NeuronModel, RoundingMode, SpreadDist, TaskKind};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +62,7 @@ pub(super) struct RawNetwork {
     pub w_out_scale: Option<f64>,
     pub tau_m_spread: Option<f64>,
     pub threshold_spread: Option<f64>,
+    pub spread_dist: Option<SpreadDist>,
     pub release_in: Option<f64>,
     pub release_rec: Option<f64>,
 }
@@ -107,6 +108,7 @@ pub(super) struct RawLearning {
     pub reg_rate_hz: Option<f64>,
     pub learn_readout: Option<bool>,
     pub learn_hidden: Option<bool>,
+    pub lr_spread: Option<u32>,
     pub rewire_fraction: Option<f64>,
     pub rewire_noise: Option<f64>,
 }

@@ -50,6 +50,8 @@ const INF: f64 = f64::INFINITY;
 
 /// Neuron models, as written in the file.
 pub(super) const MODELS: &[&str] = &["lif", "alif", "lsnn"];
+/// Heterogeneity distributions.
+pub(super) const SPREAD_DISTS: &[&str] = &["lognormal", "uniform"];
 /// Rounding modes.
 pub(super) const ROUNDINGS: &[&str] = &["truncate", "nearest", "stochastic"];
 /// Task kinds.
@@ -107,6 +109,7 @@ pub(super) const FIELDS: &[Field] = fields! {
     "network.w_out_scale" => from(0.0, INF);
     "network.tau_m_spread" => from(0.0, INF);
     "network.threshold_spread" => from(0.0, INF);
+    "network.spread_dist" => Rule::Choice(SPREAD_DISTS);
     "network.release_in" => above(0.0, 1.0);
     "network.release_rec" => above(0.0, 1.0);
     "task" => Rule::Section;
@@ -144,6 +147,7 @@ pub(super) const FIELDS: &[Field] = fields! {
     "learning.reg_rate_hz" => from(0.0, 1000.0);
     "learning.learn_readout" => Rule::Bool;
     "learning.learn_hidden" => Rule::Bool;
+    "learning.lr_spread" => int(0, 16);
     "learning.rewire_fraction" => above(0.0, 1.0);
     "learning.rewire_noise" => from(0.0, 1.0);
     "train" => Rule::Section;

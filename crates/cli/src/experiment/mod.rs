@@ -8,8 +8,12 @@
 
 use std::path::{Path, PathBuf};
 
+mod arms;
 pub mod assemblies;
 pub mod coloring;
+pub mod dale;
+pub mod heterogeneity;
+pub mod reservoir;
 pub mod reward_cue;
 pub mod sudoku;
 
@@ -74,6 +78,21 @@ pub const ALL: &[Experiment] = &[
         name: "reward-cue",
         about: "reward-based cue accumulation (actor-critic e-prop): chip against its f64 twin",
         run: reward_cue::run,
+    },
+    Experiment {
+        name: "reservoir",
+        about: "reservoir (readout-only learning) against full e-prop on cue and digits",
+        run: reservoir::run,
+    },
+    Experiment {
+        name: "heterogeneity",
+        about: "homogeneous against heterogeneous tau_m on cue and digits, 5 seeds each",
+        run: heterogeneity::run,
+    },
+    Experiment {
+        name: "dale",
+        about: "E/I network under Dale's law: sign violations, activity, accuracy against no Dale",
+        run: dale::run,
     },
 ];
 

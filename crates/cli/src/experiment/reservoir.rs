@@ -1,0 +1,194 @@
+//! `neurochip experiment reservoir`: reservoir (liquid-state machine) mode against
+//! full e-prop on cue accumulation and digits.
+//!
+//! Both arms train the same network (same configuration and seeds) with the same
+//! budget; the reservoir arm sets `learning.learn_hidden = false`, so input and
+//! recurrent weights stay as initialised and only the readout learns on the chip.
+
+use serde_json::json;
+
+use super::arms::{self, Budget, Job};
+use super::{Ctx, Outcome};
+use crate::plot::{self, Axes, BarGroup, Series};
+
+const ARMS: [(&str, bool); 2] = [("full e-prop", true), ("reservoir", false)];
+
+/// (task label, example, full budget, quick budget).
+const TASKS: [(&str, &str, Budget, Budget); 2] = [
+    (
+        "cue",
+        "cue",
+        Budget {
+            epochs: 3,
+            train_samples: 300,
+            test_samples: 200,
+        },
+        Budget {
+            epochs: 1,
+            train_samples: 4,
+            test_samples: 4,
+        },
+    ),
+    (
+        "digits",
+        "digits",
+        Budget {
+            epochs: 3,
+            train_samples: 500,
+            test_samples: 200,
+        },
+        Budget {
+            epochs: 1,
+            train_samples: 8,
+            test_samples: 8,
+        },
+    ),
+];
+
+/// Run the comparison into `ctx.out`.
+pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
+    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3] };
+    let mut jobs = Vec::new();
+    for (task, example, full, quick) in TASKS {
+        let base = arms::example(example)?;
+        for (arm, learn_hidden) in ARMS {
+            for &seed in seeds {
+                let mut cfg = base.clone();
+                if ctx.quick {
+                    quick.apply(&mut cfg);
+                    arms::shorten(&mut cfg);
+                } else {
+                    full.apply(&mut cfg);
+                }
+                cfg.seed = seed;
+                cfg.learning.learn_hidden = learn_hidden;
+                jobs.push(Job {
+                    arm: arm.into(),
+                    task: task.into(),
+                    seed,
+                    cfg,
+                });
+            }
+        }
+    }
+    let done = arms::train_all(jobs)?;
+
+    let header = [
+        "task",
+        "arm",
+        "seeds",
+        "test accuracy % (mean ± std)",
+        "activity (spikes / neuron-step)",
+        "chance %",
+    ];
+    let mut rows = Vec::new();
+    let mut csv_rows = Vec::new();
+    let mut groups: Vec<BarGroup> = Vec::new();
+    let mut curves = Vec::new();
+    let mut json_rows = Vec::new();
+    let categories: Vec<String> = TASKS.iter().map(|t| t.0.to_string()).collect();
+    for (ai, (arm, _)) in ARMS.iter().enumerate() {
+        let mut values = Vec::new();
+        let mut errors = Vec::new();
+        for (task, ..) in TASKS {
+            let runs = arms::of(&done, arm, task);
+            let acc: Vec<f64> = runs.iter().map(|d| d.report.test_accuracy).collect();
+            let act: Vec<f64> = runs.iter().map(|d| d.report.activity).collect();
+            let (m, s) = arms::mean_std(&acc);
+            let (am, _) = arms::mean_std(&act);
+            let chance = runs
+                .first()
+                .map_or(f64::NAN, |d| 1.0 / f64::from(d.job.cfg.network.outputs));
+            rows.push(vec![
+                task.to_string(),
+                arm.to_string(),
+                runs.len().to_string(),
+                arms::pct(m, s),
+                format!("{am:.4}"),
+                format!("{:.0}", 100.0 * chance),
+            ]);
+            for d in &runs {
+                csv_rows.push(vec![
+                    task.to_string(),
+                    arm.to_string(),
+                    d.job.seed.to_string(),
+                    format!("{:.4}", d.report.test_accuracy),
+                    format!("{:.4}", d.report.test_loss),
+                    format!("{:.5}", d.report.activity),
+                ]);
+                json_rows.push(json!({
+                    "task": task, "arm": arm, "seed": d.job.seed,
+                    "test_accuracy": d.report.test_accuracy,
+                    "test_loss": d.report.test_loss,
+                    "activity": d.report.activity,
+                    "epochs": d.report.epochs,
+                    "digest": d.report.digest,
+                }));
+            }
+            values.push(100.0 * m);
+            errors.push(100.0 * s);
+            let pts: Vec<(f64, f64)> = arms::mean_curve(&runs)
+                .into_iter()
+                .map(|(e, a)| (e, 100.0 * a))
+                .collect();
+            let label = format!("{task}, {arm}");
+            curves.push(if ai == 0 {
+                Series::new(label, pts)
+                    .colour(categories.iter().position(|c| c == task).unwrap_or(0))
+            } else {
+                Series::dashed(label, pts)
+                    .colour(categories.iter().position(|c| c == task).unwrap_or(0))
+            });
+        }
+        groups.push(BarGroup {
+            label: arm.to_string(),
+            values,
+            errors: Some(errors),
+        });
+    }
+    // Task-major rows (the stable sort keeps the arms in their order).
+    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    let table = arms::markdown(&header, &rows);
+    super::write(
+        &ctx.path("table.csv"),
+        arms::csv(
+            &[
+                "task",
+                "arm",
+                "seed",
+                "test_accuracy",
+                "test_loss",
+                "activity",
+            ],
+            &csv_rows,
+        )
+        .as_bytes(),
+    )?;
+    plot::bars(
+        &ctx.path("accuracy"),
+        &Axes {
+            title: "Reservoir (readout only) against full e-prop, same network and budget",
+            x: "task",
+            y: "test accuracy (%), mean ± std over seeds",
+        },
+        &categories,
+        &groups,
+    )?;
+    plot::lines(
+        &ctx.path("curves"),
+        &Axes {
+            title: "Learning curves (solid: full e-prop, dashed: reservoir)",
+            x: "epoch",
+            y: "test accuracy (%), mean over seeds",
+        },
+        &curves,
+    )?;
+    let budgets: Vec<_> = TASKS
+        .iter()
+        .map(|(t, _, f, q)| json!({"task": t, "budget": if ctx.quick { q } else { f }}))
+        .collect();
+    Ok(Outcome {
+        table,
+        json: json!({ "quick": ctx.quick, "seeds": seeds, "budgets": budgets, "runs": json_rows }),
+    })
+}
