@@ -109,3 +109,29 @@ fn random_chips() {
     }
     check_golden("random_chips.digests", &out);
 }
+
+/// Digest, actions and TD errors of 6 short reward-cue episodes on the chip.
+#[test]
+fn reward_cue_digest_golden() {
+    let mut cfg = config::load(&root().join("examples/reward_cue.toml")).unwrap();
+    cfg.task.n_cues = 3;
+    cfg.task.delay_ms = 200;
+    let (mut chip, _, _, cue) = neurochip::experiment::reward_cue::setup(&cfg).unwrap();
+    let p = neurochip::experiment::reward_cue::params();
+    let mut x = bitvec![u32, Lsb0; 0; cue.sample(0).n_inputs()];
+    let mut out = String::new();
+    {
+        let (c, mut mem) = chip.parts();
+        for e in 0..6 {
+            let ep =
+                neurochip_tasks::reward_cue::run_episode(c, &mut mem, &cue, &p, e, &mut x, true)
+                    .unwrap();
+            out.push_str(&format!(
+                "episode {e} action {} label {} reward {} delta {} value {}\n",
+                ep.action, ep.label, ep.reward, ep.delta, ep.value
+            ));
+        }
+    }
+    out.push_str(&format!("digest {:016x}\n", chip.digest()));
+    check_golden("reward_cue.digest", &out);
+}

@@ -9,8 +9,8 @@ use neurochip::experiment::reward_cue::{self as rc, float_params, params};
 use neurochip_core::reward::{self, Critic};
 use neurochip_emu::quant::dequantize;
 use neurochip_ref::reward::{self as fr, ActorCritic};
-use neurochip_tasks::reward_cue::{run_episode, ActionDraws};
-use neurochip_tests::{check_golden, root};
+use neurochip_tasks::reward_cue::ActionDraws;
+use neurochip_tests::root;
 use proptest::prelude::*;
 
 /// The reward-cue example with a short trial (3 cues, 200 ms delay).
@@ -165,28 +165,6 @@ fn one_episode_update_agrees_with_f64() {
     }
 }
 
-/// Digest, actions and TD errors of 6 short reward-cue episodes on the chip.
-#[test]
-fn reward_cue_digest_golden() {
-    let cfg = short_cfg(1);
-    let (mut chip, _, _, cue) = rc::setup(&cfg).unwrap();
-    let p = params();
-    let mut x = bitvec![u32, Lsb0; 0; cue.sample(0).n_inputs()];
-    let mut out = String::new();
-    {
-        let (c, mut mem) = chip.parts();
-        for e in 0..6 {
-            let ep = run_episode(c, &mut mem, &cue, &p, e, &mut x, true).unwrap();
-            out.push_str(&format!(
-                "episode {e} action {} label {} reward {} delta {} value {}\n",
-                ep.action, ep.label, ep.reward, ep.delta, ep.value
-            ));
-        }
-    }
-    out.push_str(&format!("digest {:016x}\n", chip.digest()));
-    check_golden("reward_cue.digest", &out);
-}
-
 /// Float draws are in [0, 1) and depend on the seed.
 #[test]
 fn action_draws_depend_on_the_seed() {
@@ -212,4 +190,30 @@ fn short_training_improves_success() {
         last >= first + 0.15 && last >= 0.75,
         "first {first:.2}, last {last:.2}"
     );
+}
+
+/// `neurochip experiment reward-cue --quick` writes its table, JSON and figure, and
+/// the chip learns within 10 points of its twin or better (quick runs are short).
+#[test]
+fn quick_experiment_writes_its_run_folder() {
+    use neurochip::experiment::{self, Ctx};
+    let out = std::env::temp_dir().join(format!("neurochip-reward-cue-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let exp = experiment::find("reward-cue").expect("registered");
+    let ctx = Ctx {
+        out: out.clone(),
+        quick: true,
+        quiet: true,
+    };
+    experiment::run(exp, &ctx).expect("quick run");
+    for f in [
+        "table.md",
+        "table.csv",
+        "result.json",
+        "learning_curve.png",
+        "learning_curve.svg",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing from the run folder");
+    }
+    let _ = std::fs::remove_dir_all(&out);
 }

@@ -27,6 +27,11 @@ pub const C_V: f64 = 0.5;
 /// Success is measured over this many last episodes.
 pub const WINDOW: usize = 500;
 
+/// The success window of a run of `n` episodes: [`WINDOW`], or a third of a short run.
+pub fn window(n: u64) -> usize {
+    WINDOW.min((n as usize / 3).max(1))
+}
+
 /// The chip's actor–critic parameters.
 pub fn params() -> RewardParams {
     RewardParams {
@@ -199,7 +204,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         // A shorter trial (3 cues, short delay) so the quick run stays small.
         cfg.task.n_cues = 3;
         cfg.task.delay_ms = 200;
-        (60, &[1])
+        (300, &[1])
     } else {
         (u64::from(cfg.train.train_samples), &[1, 2, 3])
     };
@@ -211,7 +216,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         c.seed = seed;
         let r = run_pair(&c, n)?;
         let chip_ok: Vec<bool> = r.chip.iter().map(Episode::success).collect();
-        let w = WINDOW.min(chip_ok.len());
+        let w = window(n);
         let last = |v: &[bool]| v[v.len() - w..].iter().filter(|&&b| b).count() as f64 / w as f64;
         let (sc, sf) = (last(&chip_ok), last(&r.float));
         rows.push(vec![
@@ -242,11 +247,16 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             "chip_success": sc, "float_success": sf, "digest": format!("{:016x}", r.digest),
         }));
     }
+    let w = window(n);
+    let (hc, hf) = (
+        format!("chip success, last {w} (%)"),
+        format!("f64 twin success, last {w} (%)"),
+    );
     let header = [
         "seed",
         "episodes",
-        "chip success, last 500 (%)",
-        "f64 twin success, last 500 (%)",
+        hc.as_str(),
+        hf.as_str(),
         "chip - twin (points)",
         "chip digest",
     ];
@@ -256,7 +266,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         &Axes {
             title: "Reward-based cue accumulation: success while learning",
             x: "episode",
-            y: "success over the last 500 episodes (fraction)",
+            y: &format!("success over the last {w} episodes (fraction)"),
         },
         &series,
         0.0..1.0,
