@@ -147,16 +147,25 @@ pub fn train_chip_with(
     let (_, mut chip) = build::chip(cfg)?;
     let task = build::task(cfg)?;
     let mut plan = plan(cfg);
-    let snap_err = |p: &Path, e: snapshot::SnapshotError| BuildError {
+    let snap_err = |flag: &str, p: &Path, e: snapshot::SnapshotError| BuildError {
         file: p.display().to_string(),
-        field: "snapshot".into(),
+        field: flag.into(),
         message: match e {
             snapshot::SnapshotError::Io { what, err, .. } => format!("{what}: {err}"),
             snapshot::SnapshotError::Invalid { reason, .. } => reason,
         },
     };
+    // A snapshot that could not be written is found out before training, not after.
+    if let Some(p) = save {
+        check_writable(p).map_err(|e| BuildError {
+            file: p.display().to_string(),
+            field: "--save".into(),
+            message: format!("cannot write the snapshot: {e}"),
+        })?;
+    }
     if let Some(p) = resume {
-        plan.start_epoch = snapshot::load_file(p, &mut chip).map_err(|e| snap_err(p, e))?;
+        plan.start_epoch =
+            snapshot::load_file(p, &mut chip).map_err(|e| snap_err("--resume", p, e))?;
     }
     let mut model = ChipModel::new(chip, task.n_inputs());
     let t0 = Instant::now();
@@ -166,7 +175,7 @@ pub fn train_chip_with(
     let mut chip = model.chip;
     if let Some(p) = save {
         let done = plan.start_epoch + plan.epochs;
-        snapshot::save_file(p, &mut chip, done).map_err(|e| snap_err(p, e))?;
+        snapshot::save_file(p, &mut chip, done).map_err(|e| snap_err("--save", p, e))?;
     }
     Ok((
         TrainReport {
@@ -184,6 +193,44 @@ pub fn train_chip_with(
         },
         chip,
     ))
+}
+
+/// Whether a file can be written at `path`: its folder exists and takes a new file
+/// (tried with an empty temporary file, removed at once), or `path` is a device that
+/// opens for writing. Nothing at `path` itself is changed.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.is_dir() {
+            return Err("is a folder".into());
+        }
+        if !m.is_file() {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+        }
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => return Err(format!("{} is not a folder", dir.display())),
+        Err(_) => return Err(format!("the folder {} does not exist", dir.display())),
+        Ok(_) => {}
+    }
+    let probe = dir.join(format!(".neurochip-write-test-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "the folder {} takes no new file: {e}",
+            dir.display()
+        )),
+    }
 }
 
 pub(crate) fn final_test(
