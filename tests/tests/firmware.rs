@@ -125,6 +125,44 @@ fn export_image(name: &str, dir: &Path) -> PathBuf {
     p
 }
 
+/// Stochastic synaptic release and rewiring (issue 8): their settings travel in the
+/// image (format version 3), and the firmware computes the host's bits: the same
+/// digest, test scores and lines as `run-image` on the host.
+#[test]
+fn firmware_is_bit_identical_with_release_and_rewiring() {
+    let dir = std::env::temp_dir().join(format!("neurochip-fw-syn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["release", "rewire"] {
+        let img = export_image(name, &dir);
+        let bytes = std::fs::read(&img).unwrap();
+        assert_eq!(
+            u16::from_le_bytes([bytes[4], bytes[5]]),
+            3,
+            "{name}: version"
+        );
+        let (code, out) = run_firmware(&img);
+        assert_eq!(code, 0, "{name}: firmware exit code {code}, output:\n{out}");
+        let (digest, facts) = host_expected(name);
+        assert!(
+            out.contains(&format!("digest {digest}")),
+            "{name}: host digest {digest}, firmware said:\n{out}"
+        );
+        for f in &facts {
+            assert!(
+                out.contains(f.as_str()),
+                "{name}: host {f}, firmware said:\n{out}"
+            );
+        }
+        let host = export::run_image(&bytes).unwrap();
+        assert_eq!(
+            out,
+            host.join("\n") + "\n",
+            "{name}: host run-image differs"
+        );
+        eprintln!("{name}: firmware digest {digest} = host");
+    }
+}
+
 #[test]
 fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
     let dir = std::env::temp_dir().join(format!("neurochip-fw-{}", std::process::id()));

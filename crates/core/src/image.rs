@@ -8,7 +8,7 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `NCHP` |
-//! | 4 | 2 | format version (1; 2 when the configuration has `lr_spread > 0`) |
+//! | 4 | 2 | format version (1; 2 when the configuration has `lr_spread > 0`; 3 with stochastic release or rewiring) |
 //! | 6 | 2 | kind (1 = image) |
 //! | 8 | 4 | body length `B` |
 //! | 12 | `B` | body: configuration, application block, arenas |
@@ -19,6 +19,8 @@ use core::fmt;
 use crate::config::{ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Shifts};
 use crate::format::Format;
 use crate::learning::{Apply, Engine, Feedback, Learning, Loss};
+use crate::release::Release;
+use crate::rewire::Rewire;
 use crate::round::Rounding;
 
 /// Magic number at offset 0.
@@ -31,9 +33,19 @@ pub const VERSION: u16 = 1;
 /// chips without it keep version 1 and their bytes.
 pub const VERSION_LR_SPREAD: u16 = 2;
 
+/// The format version of images whose configuration has stochastic synaptic release
+/// (`crate::release`) or rewiring (`crate::rewire`): after the version-2 byte
+/// `learning.lr_spread` (here any value, 0 included) come `release.p_in`,
+/// `release.p_rec`, `rewire.budget_in`, `rewire.budget_rec` (u32 each) and
+/// `rewire.noise` (u16). Images of chips without them keep version 1 or 2 and their
+/// bytes.
+pub const VERSION_SYNAPSES: u16 = 3;
+
 /// The image format version that encodes `cfg`.
 pub fn version_for(cfg: &ChipConfig) -> u16 {
-    if cfg.learning().lr_spread > 0 {
+    if cfg.release().is_stochastic() || cfg.rewire().is_on() {
+        VERSION_SYNAPSES
+    } else if cfg.learning().lr_spread > 0 {
         VERSION_LR_SPREAD
     } else {
         VERSION
@@ -105,7 +117,7 @@ impl fmt::Display for ImageError {
             ImageError::BadMagic => write!(f, "not a chip image: the file does not start with NCHP"),
             ImageError::Version { found } => write!(
                 f,
-                "image format version {found} is not supported (this build reads versions {VERSION} and {VERSION_LR_SPREAD})"
+                "image format version {found} is not supported (this build reads versions {VERSION} to {VERSION_SYNAPSES})"
             ),
             ImageError::Kind { found } => {
                 write!(f, "not a chip image (kind {found}; a chip image is kind {KIND_IMAGE})")
@@ -331,6 +343,13 @@ pub fn put_config(w: &mut Writer<'_>, c: &ChipConfig) {
     if version_for(c) >= VERSION_LR_SPREAD {
         w.u8(le.lr_spread);
     }
+    if version_for(c) >= VERSION_SYNAPSES {
+        let (r, q) = (c.release(), c.rewire());
+        for v in [r.p_in, r.p_rec, q.budget_in, q.budget_rec] {
+            w.u32(v);
+        }
+        w.u16(q.noise);
+    }
 }
 
 fn flag(v: u8, field: &'static str) -> Result<bool, ImageError> {
@@ -435,7 +454,7 @@ pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig
         lr_spread: if version >= VERSION_LR_SPREAD {
             match r.u8("learning.lr_spread")? {
                 // Version 2 exists for a nonzero spread only: one encoding per chip.
-                0 => {
+                0 if version == VERSION_LR_SPREAD => {
                     return Err(ImageError::Field {
                         field: "learning.lr_spread",
                     })
@@ -446,6 +465,26 @@ pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig
             0
         },
     };
+    let (release, rewire) = if version >= VERSION_SYNAPSES {
+        let rel = Release {
+            p_in: r.u32("release.p_in")?,
+            p_rec: r.u32("release.p_rec")?,
+        };
+        let rew = Rewire {
+            budget_in: r.u32("rewire.budget_in")?,
+            budget_rec: r.u32("rewire.budget_rec")?,
+            noise: r.u16("rewire.noise")?,
+        };
+        // Version 3 exists for these options only: one encoding per chip.
+        if !rel.is_stochastic() && !rew.is_on() {
+            return Err(ImageError::Field {
+                field: "release / rewire",
+            });
+        }
+        (rel, rew)
+    } else {
+        (Release::ALWAYS, Rewire::OFF)
+    };
     Ok(ConfigBuilder::new(n_in.into(), n_rec.into(), n_out.into())
         .limits(limits)
         .formats(formats)
@@ -455,6 +494,8 @@ pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig
         .seed(seed)
         .alif(alif)
         .learning(learning)
+        .release(release)
+        .rewire(rewire)
         .build()?)
 }
 
@@ -513,7 +554,7 @@ pub fn check(bytes: &[u8]) -> Result<&[u8], ImageError> {
         return Err(ImageError::BadMagic);
     }
     let version = r.u16("version")?;
-    if version != VERSION && version != VERSION_LR_SPREAD {
+    if !(VERSION..=VERSION_SYNAPSES).contains(&version) {
         return Err(ImageError::Version { found: version });
     }
     let kind = r.u16("kind")?;

@@ -13,8 +13,10 @@ pub mod assemblies;
 pub mod coloring;
 pub mod dale;
 pub mod heterogeneity;
+pub mod release;
 pub mod reservoir;
 pub mod reward_cue;
+pub mod rewiring;
 pub mod sudoku;
 
 use serde_json::Value;
@@ -93,6 +95,16 @@ pub const ALL: &[Experiment] = &[
         name: "dale",
         about: "E/I network under Dale's law: sign violations, activity, accuracy against no Dale",
         run: dale::run,
+    },
+    Experiment {
+        name: "release",
+        about: "stochastic synaptic release: accuracy at p = 1, 0.75, 0.5, 0.25 on cue and digits",
+        run: release::run,
+    },
+    Experiment {
+        name: "rewiring",
+        about: "Deep R rewiring at a 10% budget against dense and fixed sparse on digits; memory",
+        run: rewiring::run,
     },
 ];
 

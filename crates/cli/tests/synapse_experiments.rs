@@ -1,0 +1,56 @@
+//! Issue 8 (parts 1-2): quick runs of the `release` and `rewiring` experiments write
+//! their tables, figures and JSON, and the rewired runs hold their budget after every
+//! training sample.
+
+use std::path::PathBuf;
+
+use neurochip::experiment::{self, Ctx};
+
+fn quick(name: &str) -> (PathBuf, serde_json::Value) {
+    let out = std::env::temp_dir().join(format!("neurochip-exp-{name}-{}", std::process::id()));
+    let exp = experiment::find(name).unwrap();
+    let ctx = Ctx {
+        out: out.clone(),
+        quick: true,
+        quiet: true,
+    };
+    experiment::run(exp, &ctx).unwrap();
+    let json = std::fs::read_to_string(out.join("result.json")).unwrap();
+    (out, serde_json::from_str(&json).unwrap())
+}
+
+#[test]
+fn release_and_rewiring_run_quick() {
+    let (out, json) = quick("release");
+    for f in ["table.md", "table.csv", "accuracy.png", "accuracy.svg"] {
+        assert!(out.join(f).exists(), "release: {f} missing");
+    }
+    let runs = json["runs"].as_array().unwrap();
+    assert!(runs.iter().any(|r| r["release_p"] == 0.5));
+    assert!(runs.iter().any(|r| r["release_p"] == 1.0));
+
+    let (out, json) = quick("rewiring");
+    for f in [
+        "table.md",
+        "table.csv",
+        "active.csv",
+        "memory.md",
+        "accuracy.png",
+        "active.png",
+        "turnover.png",
+    ] {
+        assert!(out.join(f).exists(), "rewiring: {f} missing");
+    }
+    let runs = json["runs"].as_array().unwrap();
+    let rewired: Vec<_> = runs
+        .iter()
+        .filter(|r| r["arm"].as_str().unwrap().starts_with("rewired"))
+        .collect();
+    assert!(!rewired.is_empty());
+    for r in rewired {
+        assert_eq!(r["budget_held"], true, "{r}");
+    }
+    // The compressed layout saves memory.
+    let saving = json["memory"]["saving"].as_f64().unwrap();
+    assert!(saving > 0.5, "saving {saving}");
+}
