@@ -206,7 +206,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         cfg.task.delay_ms = 200;
         (300, &[1])
     } else {
-        (u64::from(cfg.train.train_samples), &[1, 2, 3])
+        (u64::from(cfg.train.train_samples), &[1])
     };
     let mut rows = Vec::new();
     let mut series = Vec::new();
