@@ -66,6 +66,7 @@ pub mod assembly;
 pub mod cue;
 pub mod digits;
 mod error;
+pub mod navigation;
 pub mod pattern;
 pub mod poisson;
 pub mod reward_cue;
