@@ -662,3 +662,21 @@ fn fuzz_regressions() {
         refused(&["inspect".as_ref(), p.as_os_str()], &[name, want], &[&p]);
     }
 }
+
+/// A reader that goes away (`neurochip inspect FILE | head -1`) ends the program
+/// quietly: exit 0, nothing on stderr, no panic about a broken pipe.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let mut child = Command::new(bin())
+        .arg("inspect")
+        .arg(root().join("firmware/images/default.img"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

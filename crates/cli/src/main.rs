@@ -512,7 +512,26 @@ fn arch_cmd(
     }
 }
 
+/// A reader that went away (`neurochip inspect FILE | head -1`) ends the program
+/// quietly, as it ends `cat`, instead of a panic about a broken pipe.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let p = info.payload();
+        let msg = p
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| p.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     match cli.command {
         Command::Run {
@@ -817,11 +836,11 @@ fn main() -> ExitCode {
             match neurochip_core::image::decode(&bytes) {
                 Ok(d) => {
                     let c = d.config;
-                    println!(
-                        "{}: chip image, format version {}",
-                        image.display(),
-                        neurochip_core::image::VERSION
-                    );
+                    // The version the file carries (decode accepted it).
+                    let version = bytes
+                        .get(4..6)
+                        .map_or(0, |v| u16::from_le_bytes([v[0], v[1]]));
+                    println!("{}: chip image, format version {version}", image.display());
                     println!(
                         "  network    {} inputs, {} neurons, {} readouts",
                         c.n_in(),
