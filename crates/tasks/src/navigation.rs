@@ -318,3 +318,64 @@ mod tests {
         assert!(far < 20, "{far}");
     }
 }
+
+/// What one navigation episode on the chip did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NavResult {
+    /// Arrived on the goal within the move limit.
+    pub arrived: bool,
+    /// Moves made.
+    pub moves: u32,
+    /// The fewest moves from the start.
+    pub shortest: u32,
+}
+
+/// Run navigation episode `index` on the chip, learning with the actor–critic of `p`
+/// (`p.n_actions` must be [`N_ACTIONS`]): the chip steps `action_steps` steps per
+/// move, then [`neurochip_core::reward::act`] picks the move (the TD error of the
+/// previous move is applied with reward 0), and the episode ends with
+/// [`neurochip_core::reward::finish`] and reward one (readout format) on arrival, 0
+/// on time-out.
+pub fn run_episode(
+    chip: &mut neurochip_core::Chip,
+    mem: &mut neurochip_core::Memory<'_>,
+    task: &NavConfig,
+    p: &neurochip_core::reward::RewardParams,
+    index: u64,
+    x: &mut Spikes,
+) -> Result<NavResult, neurochip_core::StepError> {
+    use neurochip_core::reward::{self, Critic};
+    let mut ep = task.episode(index);
+    let shortest = ep.shortest();
+    mem.reset_state();
+    let mut critic = Critic::default();
+    let one = 1i32 << chip.config().formats().readout.frac().min(30);
+    let mut t = 0u32;
+    loop {
+        for _ in 0..task.action_steps.max(1) {
+            ep.spikes(t, x);
+            chip.step(mem, x)?;
+            t = t.wrapping_add(1);
+        }
+        let (a, _) = reward::act(chip, mem, p, &mut critic, 0)?;
+        match ep.act(a) {
+            Outcome::Continue => {}
+            Outcome::Arrived => {
+                reward::finish(chip, mem, &mut critic, one)?;
+                return Ok(NavResult {
+                    arrived: true,
+                    moves: ep.moves(),
+                    shortest,
+                });
+            }
+            Outcome::TimedOut => {
+                reward::finish(chip, mem, &mut critic, 0)?;
+                return Ok(NavResult {
+                    arrived: false,
+                    moves: ep.moves(),
+                    shortest,
+                });
+            }
+        }
+    }
+}

@@ -15,6 +15,7 @@ pub mod dale;
 pub mod heterogeneity;
 pub mod release;
 pub mod reservoir;
+pub mod navigation;
 pub mod reward_cue;
 pub mod rewiring;
 pub mod sudoku;
@@ -80,6 +81,11 @@ pub const ALL: &[Experiment] = &[
         name: "reward-cue",
         about: "reward-based cue accumulation (actor-critic e-prop): chip against its f64 twin",
         run: reward_cue::run,
+    },
+    Experiment {
+        name: "navigation",
+        about: "delayed-reward navigation learned on the chip (actor-critic e-prop): success, moves against the shortest path",
+        run: navigation::run,
     },
     Experiment {
         name: "reservoir",
