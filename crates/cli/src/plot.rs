@@ -505,7 +505,8 @@ pub fn bars(
             }
         }
     }
-    let yr = lo..(if hi > lo { hi * 1.12 } else { 1.0 });
+    // 30 % headroom: the legend sits above the tallest bars, not over them.
+    let yr = lo..(if hi > lo { hi * 1.3 } else { 1.0 });
     both!(stem, |root| draw_bars(
         &root,
         axes,

@@ -17,7 +17,7 @@ use crate::build;
 use crate::plot::{self, Axes, BarGroup};
 
 /// (arm label, excitatory fraction).
-const ARMS: [(&str, Option<f64>); 2] = [("Dale, 80 % E / 20 % I", Some(0.8)), ("no Dale", None)];
+const ARMS: [(&str, Option<f64>); 2] = [("Dale 80% E / 20% I", Some(0.8)), ("no Dale", None)];
 
 /// (task label, example, full budget, quick budget).
 const TASKS: [(&str, &str, Budget, Budget); 2] = [
@@ -181,7 +181,11 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                     d.job.seed.to_string(),
                     format!("{:.4}", d.report.test_accuracy),
                     format!("{:.5}", d.report.activity),
-                    sg.violations.to_string(),
+                    if dale {
+                        sg.violations.to_string()
+                    } else {
+                        "n/a".into()
+                    },
                     sg.flipped.to_string(),
                     sg.zeroed.to_string(),
                     sg.synapses.to_string(),
