@@ -177,7 +177,12 @@ fn action_draws_depend_on_the_seed() {
 /// well above its success over the first 100 (chance is 50%). About 10 s in release.
 #[test]
 fn short_training_improves_success() {
-    let cfg = short_cfg(1);
+    let mut cfg = short_cfg(1);
+    // The short trial learns faster with larger rates than the full task's.
+    cfg.learning.eta_in = 1e-3;
+    cfg.learning.eta_rec = 1e-3;
+    cfg.learning.eta_out = 0.1;
+    cfg.learning.eta_bias = 3e-5;
     let (mut chip, _, _, cue) = rc::setup(&cfg).unwrap();
     let eps = rc::train_chip(&mut chip, &cue, 400).unwrap();
     let rate = |r: std::ops::Range<usize>| {

@@ -204,6 +204,11 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         // A shorter trial (3 cues, short delay) so the quick run stays small.
         cfg.task.n_cues = 3;
         cfg.task.delay_ms = 200;
+        // and the larger rates that the short trial learns with in 300 episodes.
+        cfg.learning.eta_in = 1e-3;
+        cfg.learning.eta_rec = 1e-3;
+        cfg.learning.eta_out = 0.1;
+        cfg.learning.eta_bias = 3e-5;
         (300, &[1])
     } else {
         (u64::from(cfg.train.train_samples), &[1])
