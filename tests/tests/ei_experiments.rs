@@ -9,9 +9,7 @@ use neurochip::config::{self, SpreadDist};
 use neurochip::experiment::{self, Ctx};
 use proptest::prelude::*;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use neurochip_tests::root;
 
 /// A small exact-engine cue job (short trials) for chip-against-float checks.
 const SMALL: &str = r#"

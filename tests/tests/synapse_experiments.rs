@@ -21,6 +21,8 @@ fn quick(name: &str) -> (PathBuf, serde_json::Value) {
 
 #[test]
 fn release_and_rewiring_run_quick() {
+    // The experiments read examples/ and data/ relative to the repository root.
+    std::env::set_current_dir(neurochip_tests::root()).unwrap();
     let (out, json) = quick("release");
     for f in ["table.md", "table.csv", "accuracy.png", "accuracy.svg"] {
         assert!(out.join(f).exists(), "release: {f} missing");
