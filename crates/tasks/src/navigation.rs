@@ -335,7 +335,8 @@ pub struct NavResult {
 /// move, then [`neurochip_core::reward::act`] picks the move (the TD error of the
 /// previous move is applied with reward 0), and the episode ends with
 /// [`neurochip_core::reward::finish`] and reward one (readout format) on arrival, 0
-/// on time-out.
+/// on time-out. With `learn` false the chip takes the most probable move (the largest
+/// policy readout) and nothing learns.
 pub fn run_episode(
     chip: &mut neurochip_core::Chip,
     mem: &mut neurochip_core::Memory<'_>,
@@ -343,6 +344,7 @@ pub fn run_episode(
     p: &neurochip_core::reward::RewardParams,
     index: u64,
     x: &mut Spikes,
+    learn: bool,
 ) -> Result<NavResult, neurochip_core::StepError> {
     use neurochip_core::reward::{self, Critic};
     let mut ep = task.episode(index);
@@ -357,11 +359,17 @@ pub fn run_episode(
             chip.step(mem, x)?;
             t = t.wrapping_add(1);
         }
-        let (a, _) = reward::act(chip, mem, p, &mut critic, 0)?;
+        let a = if learn {
+            reward::act(chip, mem, p, &mut critic, 0)?.0
+        } else {
+            crate::reward_cue::greedy(mem.y, p.n_actions)
+        };
         match ep.act(a) {
             Outcome::Continue => {}
             Outcome::Arrived => {
-                reward::finish(chip, mem, &mut critic, one)?;
+                if learn {
+                    reward::finish(chip, mem, &mut critic, one)?;
+                }
                 return Ok(NavResult {
                     arrived: true,
                     moves: ep.moves(),
@@ -369,7 +377,9 @@ pub fn run_episode(
                 });
             }
             Outcome::TimedOut => {
-                reward::finish(chip, mem, &mut critic, 0)?;
+                if learn {
+                    reward::finish(chip, mem, &mut critic, 0)?;
+                }
                 return Ok(NavResult {
                     arrived: false,
                     moves: ep.moves(),

@@ -28,8 +28,12 @@ pub fn params() -> RewardParams {
     }
 }
 
-/// Train the chip for `n` episodes; returns each episode's result.
-pub fn train(n: u64, seed: u64) -> Result<Vec<NavResult>, String> {
+/// Episode ids of the greedy test after training.
+pub const TEST_BASE: u64 = 1 << 40;
+
+/// Train the chip for `n` episodes, then test the greedy policy on `tests` new
+/// episodes; returns both lists of results.
+pub fn train(n: u64, tests: u64, seed: u64) -> Result<(Vec<NavResult>, Vec<NavResult>), String> {
     let mut cfg = example()?;
     let task = NavConfig {
         seed,
@@ -50,18 +54,31 @@ pub fn train(n: u64, seed: u64) -> Result<Vec<NavResult>, String> {
     neurochip_core::reward::check(chip.config(), &p).map_err(|e| e.to_string())?;
     let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; task.n_inputs()];
     let (c, mut mem) = chip.parts();
-    (0..n)
+    let train = (0..n)
         .map(|e| {
-            navigation::run_episode(c, &mut mem, &task, &p, e, &mut x).map_err(|e| e.to_string())
+            navigation::run_episode(c, &mut mem, &task, &p, e, &mut x, true)
+                .map_err(|e| e.to_string())
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    let test = (0..tests)
+        .map(|e| {
+            navigation::run_episode(c, &mut mem, &task, &p, TEST_BASE + e, &mut x, false)
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((train, test))
 }
 
 /// Run the experiment into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let n: u64 = if ctx.quick { 200 } else { 3000 };
     let w = super::reward_cue::window(n);
-    let res = train(n, 1)?;
+    let tests = if ctx.quick { 50 } else { 500 };
+    let (res, test) = train(n, tests, 1)?;
+    let t_success = test.iter().filter(|r| r.arrived).count() as f64 / tests as f64;
+    let t_arr: Vec<&NavResult> = test.iter().filter(|r| r.arrived).collect();
+    let t_ratio = t_arr.iter().map(|r| f64::from(r.moves)).sum::<f64>()
+        / t_arr.iter().map(|r| f64::from(r.shortest)).sum::<f64>();
     let ok: Vec<bool> = res.iter().map(|r| r.arrived).collect();
     let last = &res[res.len() - w..];
     let success = last.iter().filter(|r| r.arrived).count() as f64 / w as f64;
@@ -89,16 +106,22 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         &[Series::new("chip, seed 1", pts)],
         0.0..1.0,
     )?;
-    let header = format!(
-        "| episodes | success, last {w} (%) | moves / shortest path (arrivals, last {w}) |\n|---|---|---|\n"
+    let header =
+        "| policy | episodes | success (%) | moves / shortest path (arrivals) |\n|---|---|---|---|\n";
+    let table = format!(
+        "{header}| sampled, while learning (last {w}) | {n} | {:.1} | {:.2} |\n| greedy, after training ({tests} new episodes) | {tests} | {:.1} | {:.2} |\n",
+        100.0 * success,
+        ratio,
+        100.0 * t_success,
+        t_ratio
     );
-    let table = format!("{header}| {n} | {:.1} | {:.2} |\n", 100.0 * success, ratio);
     super::write(
         &ctx.path("table.csv"),
-        format!("episodes,success,moves_over_shortest\n{n},{success},{ratio}\n").as_bytes(),
+        format!("policy,episodes,success,moves_over_shortest\nsampled,{n},{success},{ratio}\ngreedy,{tests},{t_success},{t_ratio}\n").as_bytes(),
     )?;
     Ok(Outcome {
         table,
-        json: json!({ "episodes": n, "window": w, "success": success, "moves_over_shortest": ratio }),
+        json: json!({ "episodes": n, "window": w, "success": success, "moves_over_shortest": ratio,
+            "greedy": { "episodes": tests, "success": t_success, "moves_over_shortest": t_ratio } }),
     })
 }
