@@ -222,3 +222,16 @@ fn quick_experiment_writes_its_run_folder() {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// Navigation learns on the chip: arrivals over episodes 700..800 well above the
+/// first 100 (a random walk arrives in about 55% of them). A few seconds in release.
+#[test]
+fn navigation_training_improves_arrivals() {
+    let (eps, _) = neurochip::experiment::navigation::train(800, 0, 1).unwrap();
+    let rate = |r: std::ops::Range<usize>| {
+        let n = r.len() as f64;
+        eps[r].iter().filter(|e| e.arrived).count() as f64 / n
+    };
+    let (first, last) = (rate(0..100), rate(700..800));
+    assert!(last >= first + 0.15, "first {first:.2}, last {last:.2}");
+}
