@@ -13,9 +13,9 @@ pub mod assemblies;
 pub mod coloring;
 pub mod dale;
 pub mod heterogeneity;
+pub mod navigation;
 pub mod release;
 pub mod reservoir;
-pub mod navigation;
 pub mod reward_cue;
 pub mod rewiring;
 pub mod sudoku;
@@ -63,21 +63,6 @@ pub struct Experiment {
 /// Every experiment, in the order `neurochip experiment --list` prints them.
 pub const ALL: &[Experiment] = &[
     Experiment {
-        name: "assemblies",
-        about: "STDP assemblies under a k-cap: projection, recall from a partial cue, association",
-        run: assemblies::run,
-    },
-    Experiment {
-        name: "sudoku",
-        about: "stochastic spiking solver on 20 Project Euler 96 sudokus against random restart",
-        run: sudoku::run,
-    },
-    Experiment {
-        name: "coloring",
-        about: "stochastic spiking solver 3-colouring random 50-node graphs against random restart",
-        run: coloring::run,
-    },
-    Experiment {
         name: "reward-cue",
         about: "reward-based cue accumulation (actor-critic e-prop): chip against its f64 twin",
         run: reward_cue::run,
@@ -111,6 +96,21 @@ pub const ALL: &[Experiment] = &[
         name: "rewiring",
         about: "Deep R rewiring at a 10% budget against dense and fixed sparse on digits; memory",
         run: rewiring::run,
+    },
+    Experiment {
+        name: "assemblies",
+        about: "STDP assemblies under a k-cap: projection, recall from a partial cue, association",
+        run: assemblies::run,
+    },
+    Experiment {
+        name: "sudoku",
+        about: "stochastic spiking solver on 20 Project Euler 96 sudokus against random restart",
+        run: sudoku::run,
+    },
+    Experiment {
+        name: "coloring",
+        about: "stochastic spiking solver 3-colouring random 50-node graphs against random restart",
+        run: coloring::run,
     },
 ];
 
