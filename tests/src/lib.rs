@@ -44,6 +44,47 @@ pub fn neurochip_bin() -> &'static Path {
     })
 }
 
+/// Build the firmware (QEMU profile, default image) with the cargo feature `feature`,
+/// run it under QEMU mps2-an386, require exit code 0, and return the line it printed
+/// that starts with `prefix` (the feature workloads print one such line after the
+/// image's plan).
+pub fn firmware_feature_line(feature: &str, prefix: &str) -> String {
+    let fw = root().join("firmware");
+    let build = std::process::Command::new("cargo")
+        .args(["build", "--release", "--quiet", "--features", feature])
+        .current_dir(&fw)
+        .env("NEUROCHIP_IMAGE", fw.join("images/default.img"))
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("cargo runs");
+    assert!(
+        build.success(),
+        "firmware build with --features {feature} failed"
+    );
+    let elf = fw.join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
+    let out = std::process::Command::new("qemu-system-arm")
+        .args([
+            "-cpu",
+            "cortex-m4",
+            "-machine",
+            "mps2-an386",
+            "-nographic",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-kernel",
+        ])
+        .arg(&elf)
+        .output()
+        .expect("qemu-system-arm is installed (make test installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "firmware failed:\n{stdout}");
+    stdout
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no `{prefix}` line in the firmware output:\n{stdout}"))
+        .to_string()
+}
+
 /// `tests/golden/NAME`.
 pub fn golden_path(name: &str) -> PathBuf {
     root().join("tests").join("golden").join(name)

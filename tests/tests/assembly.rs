@@ -9,9 +9,8 @@ use neurochip_core::assembly::{lengths, AreaMemory};
 use neurochip_tasks::assembly::{
     area_config, workload, STIMULI, STIM_SIZE, WORKLOAD_K, WORKLOAD_N,
 };
-use std::process::Command;
 
-use neurochip_tests::{check_golden, root};
+use neurochip_tests::check_golden;
 
 /// Buffers of the digest workload's area.
 struct Bufs {
@@ -128,37 +127,6 @@ fn quick_experiment_three_figures() {
 /// workload on the Cortex-M4 under QEMU and must print the host's line bit for bit.
 #[test]
 fn firmware_assembly_digest_matches_host() {
-    let fw = root().join("firmware");
-    let build = Command::new("cargo")
-        .args(["build", "--release", "--quiet", "--features", "assembly"])
-        .current_dir(&fw)
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .expect("cargo runs");
-    assert!(
-        build.success(),
-        "firmware build with --features assembly failed"
-    );
-    let elf = fw.join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
-    let out = Command::new("qemu-system-arm")
-        .args([
-            "-cpu",
-            "cortex-m4",
-            "-machine",
-            "mps2-an386",
-            "-nographic",
-            "-semihosting-config",
-            "enable=on,target=native",
-            "-kernel",
-        ])
-        .arg(&elf)
-        .output()
-        .expect("qemu-system-arm is installed (make test installs it)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "firmware failed:\n{stdout}");
-    let line = stdout
-        .lines()
-        .find(|l| l.starts_with("assembly "))
-        .unwrap_or_else(|| panic!("no assembly line in the firmware output:\n{stdout}"));
+    let line = neurochip_tests::firmware_feature_line("assembly", "assembly ");
     assert_eq!(line, core_digest());
 }

@@ -156,7 +156,7 @@ fn config_truncated() {
     // Cut right after the `[network]` header: the required sizes are gone.
     let full = fs::read_to_string(root().join("examples/lif.toml")).unwrap();
     let cut = full.find("\n[network]\n").expect("lif.toml has [network]") + "\n[network]\n".len();
-    bad_config("truncated", full[..cut].as_bytes(), &["missing"]);
+    bad_config("truncated", &full.as_bytes()[..cut], &["missing"]);
 }
 
 #[test]

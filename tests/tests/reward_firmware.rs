@@ -6,9 +6,6 @@
 use bitvec::prelude::*;
 use neurochip_core::Memory;
 use neurochip_tasks::reward_cue::{workload, WORKLOAD_IN, WORKLOAD_LAYOUT};
-use std::process::Command;
-
-use neurochip_tests::root;
 
 /// Episodes of the workload (the firmware's `reward` demo runs as many).
 const EPISODES: u64 = 6;
@@ -38,37 +35,6 @@ fn reward_workload_is_repeatable() {
 /// workload on the Cortex-M4 under QEMU and must print the host's line bit for bit.
 #[test]
 fn firmware_reward_digest_matches_host() {
-    let fw = root().join("firmware");
-    let build = Command::new("cargo")
-        .args(["build", "--release", "--quiet", "--features", "reward"])
-        .current_dir(&fw)
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .expect("cargo runs");
-    assert!(
-        build.success(),
-        "firmware build with --features reward failed"
-    );
-    let elf = fw.join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
-    let out = Command::new("qemu-system-arm")
-        .args([
-            "-cpu",
-            "cortex-m4",
-            "-machine",
-            "mps2-an386",
-            "-nographic",
-            "-semihosting-config",
-            "enable=on,target=native",
-            "-kernel",
-        ])
-        .arg(&elf)
-        .output()
-        .expect("qemu-system-arm is installed (make test installs it)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "firmware failed:\n{stdout}");
-    let line = stdout
-        .lines()
-        .find(|l| l.starts_with("reward "))
-        .unwrap_or_else(|| panic!("no reward line in the firmware output:\n{stdout}"));
+    let line = neurochip_tests::firmware_feature_line("reward", "reward ");
     assert_eq!(line, core_line());
 }

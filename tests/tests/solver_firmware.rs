@@ -3,8 +3,6 @@
 //! `neurochip solve` computes on the host, and the firmware built with
 //! `--features solver` prints the same line under QEMU mps2-an386.
 
-use std::process::Command;
-
 use neurochip::solve;
 use neurochip_core::solver::Params;
 use neurochip_tasks::solver::{workload, SudokuMemory, CELLS, PEERS, SEED};
@@ -41,39 +39,6 @@ fn workload_equals_the_cli_solver() {
 
 #[test]
 fn firmware_prints_the_host_digest() {
-    let fw = root().join("firmware");
-    let build = Command::new("cargo")
-        .args(["build", "--release", "--quiet", "--features", "solver"])
-        .current_dir(&fw)
-        .env("NEUROCHIP_IMAGE", fw.join("images/default.img"))
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .expect("cargo runs");
-    assert!(
-        build.success(),
-        "firmware build with --features solver failed"
-    );
-    let elf = fw.join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
-    let out = Command::new("qemu-system-arm")
-        .args([
-            "-cpu",
-            "cortex-m4",
-            "-machine",
-            "mps2-an386",
-            "-nographic",
-            "-semihosting-config",
-            "enable=on,target=native",
-            "-kernel",
-        ])
-        .arg(&elf)
-        .output()
-        .expect("qemu-system-arm is installed (make test installs it)");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "firmware output:\n{text}");
-    let want = workload_line();
-    assert!(
-        text.lines().any(|l| l == want),
-        "host {want}, firmware said:\n{text}"
-    );
-    eprintln!("firmware: {want} = host");
+    let line = neurochip_tests::firmware_feature_line("solver", "solver ");
+    assert_eq!(line, workload_line());
 }
