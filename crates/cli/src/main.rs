@@ -586,13 +586,10 @@ fn main() -> ExitCode {
                 }
             };
             if folder.dir.is_some() {
-                let (task, chip) = match neurochip::build::task(&cfg)
-                    .and_then(|t| neurochip::build::chip(&cfg).map(|(_, c)| (t, c)))
-                {
-                    Ok(x) => x,
+                let probe = match neurochip::runs::probe_config(&cfg) {
+                    Ok(p) => p,
                     Err(e) => return fail(e),
                 };
-                let probe = neurochip::runs::probe(&chip, &task, 0);
                 let code = folder.write(
                     &format!("neurochip run: {}", cfg.name),
                     &command_line(),
@@ -663,13 +660,10 @@ fn main() -> ExitCode {
                 }
             };
             if folder.dir.is_some() {
-                let (task, chip) = match neurochip::build::task(&cfg)
-                    .and_then(|t| neurochip::build::chip(&cfg).map(|(_, c)| (t, c)))
-                {
-                    Ok(x) => x,
+                let probe = match neurochip::runs::probe_config(&cfg) {
+                    Ok(p) => p,
                     Err(e) => return fail(e),
                 };
-                let probe = neurochip::runs::probe(&chip, &task, 0);
                 let code = folder.write(
                     &format!("neurochip verify: {}", cfg.name),
                     &command_line(),

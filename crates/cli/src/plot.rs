@@ -207,6 +207,20 @@ pub fn padded(lo: f64, hi: f64) -> Range<f64> {
     (lo - m)..(hi + m)
 }
 
+/// Draw the legend of `chart` at `pos`: one style for every chart.
+macro_rules! legend {
+    ($chart:expr, $pos:expr) => {
+        $chart
+            .configure_series_labels()
+            .label_font((FAMILY, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .position($pos)
+            .draw()
+            .map_err(err)?
+    };
+}
+
 /// A tick label: integers without a fraction, others with as few digits as they
 /// need.
 pub fn tick(x: &f64) -> String {
@@ -365,14 +379,7 @@ where
         }
     }
     if series.iter().any(|s| !s.label.is_empty()) {
-        chart
-            .configure_series_labels()
-            .label_font((FAMILY, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(corner)
-            .draw()
-            .map_err(err)?;
+        legend!(chart, corner);
     }
     Ok(())
 }
@@ -470,14 +477,7 @@ where
             .label(&s.label)
             .legend(move |(x, y)| Circle::new((x + 6, y), 5, c.filled()));
     }
-    chart
-        .configure_series_labels()
-        .label_font((FAMILY, 14))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .position(corner)
-        .draw()
-        .map_err(err)?;
+    legend!(chart, corner);
     Ok(())
 }
 
@@ -582,14 +582,7 @@ where
             chart.draw_series(bars).map_err(err)?;
         }
     }
-    chart
-        .configure_series_labels()
-        .label_font((FAMILY, 14))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(err)?;
+    legend!(chart, SeriesLabelPosition::UpperRight);
     Ok(())
 }
 
@@ -664,14 +657,7 @@ pub fn histograms(
                 .label(*label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], col.filled()));
         }
-        chart
-            .configure_series_labels()
-            .label_font((FAMILY, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(err)?;
+        legend!(chart, SeriesLabelPosition::UpperRight);
         Ok(())
     })())
 }

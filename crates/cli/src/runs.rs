@@ -207,6 +207,14 @@ pub fn probe(chip: &HostChip, task: &Task, id: u64) -> Probe {
     p
 }
 
+/// [`probe`] on the first sample of the chip and task that `cfg` builds (inference
+/// runs: the chip as configured).
+pub fn probe_config(cfg: &crate::config::Config) -> Result<Probe, crate::build::BuildError> {
+    let task = crate::build::task(cfg)?;
+    let (_, chip) = crate::build::chip(cfg)?;
+    Ok(probe(&chip, &task, 0))
+}
+
 /// Every weight of a chip (input, recurrent, readout), in weight LSBs.
 pub fn weights(chip: &mut HostChip) -> Vec<f64> {
     let mem = chip.mem();
