@@ -162,6 +162,39 @@ pub fn pct(m: f64, s: f64) -> String {
     format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * s)
 }
 
+/// Cue and digits as (task label, example, full budget, quick budget): the tasks and
+/// budgets of `reservoir` and `dale`.
+pub const CUE_DIGITS: [(&str, &str, Budget, Budget); 2] = [
+    (
+        "cue",
+        "cue",
+        Budget {
+            epochs: 3,
+            train_samples: 300,
+            test_samples: 200,
+        },
+        Budget {
+            epochs: 1,
+            train_samples: 4,
+            test_samples: 4,
+        },
+    ),
+    (
+        "digits",
+        "digits",
+        Budget {
+            epochs: 3,
+            train_samples: 500,
+            test_samples: 200,
+        },
+        Budget {
+            epochs: 1,
+            train_samples: 8,
+            test_samples: 8,
+        },
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
