@@ -30,6 +30,12 @@ fn release_and_rewiring_run_quick() {
     let runs = json["runs"].as_array().unwrap();
     assert!(runs.iter().any(|r| r["release_p"] == 0.5));
     assert!(runs.iter().any(|r| r["release_p"] == 1.0));
+    // Every trained chip is priced by the cycle model (failed releases are counted
+    // apart: `neurochip-emu` cycle::tests::failed_releases_cost_no_synaptic_operation).
+    for r in runs {
+        let e = r["energy_per_inference_nj"].as_f64().unwrap();
+        assert!(e.is_finite() && e > 0.0, "{r}");
+    }
 
     let (out, json) = quick("rewiring");
     for f in [

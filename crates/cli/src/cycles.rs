@@ -226,6 +226,13 @@ pub fn table(r: &ArchRun) -> String {
         "    {:<34} {:>12.1}",
         "SynapticOperations Dense", c.synaptic_operations.dense
     );
+    if c.synaptic_operations.release_failures > 0.0 {
+        let _ = writeln!(
+            o,
+            "    {:<34} {:>12.1}",
+            "(failed releases, not counted)", c.synaptic_operations.release_failures
+        );
+    }
     let _ = writeln!(
         o,
         "    {:<34} {:>12.1}",

@@ -586,6 +586,116 @@ where
     Ok(())
 }
 
+/// A strip chart: one column per category, each run a small open circle (spread a
+/// little sideways so equal values stay visible), the mean a filled diamond with a
+/// +-1 standard deviation bar. The y axis spans the data, not zero: for comparing
+/// arms whose means differ by less than their bars would show from zero.
+pub fn strip(
+    stem: &Path,
+    axes: &Axes<'_>,
+    categories: &[String],
+    values: &[Vec<f64>],
+) -> Result<(), String> {
+    let all = values.iter().flatten().copied().filter(|v| v.is_finite());
+    let (lo, hi) = all.fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(v), h.max(v)));
+    let yr = padded(lo, hi);
+    // 15 % headroom above for the legend.
+    let yr = yr.start..(yr.end + 0.15 * (yr.end - yr.start));
+    both!(stem, |root| draw_strip(
+        &root,
+        axes,
+        categories,
+        values,
+        yr.clone()
+    ))
+}
+
+fn draw_strip<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    axes: &Axes<'_>,
+    categories: &[String],
+    values: &[Vec<f64>],
+    yr: Range<f64>,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let n = categories.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .caption(axes.title, (FAMILY, 22))
+        .margin(12)
+        .margin_right(36)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0.0..n as f64, yr)
+        .map_err(err)?;
+    let cats: Vec<String> = categories.to_vec();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_desc(axes.x)
+        .y_desc(axes.y)
+        .y_label_formatter(&tick)
+        .x_labels(n * 2 + 1)
+        .x_label_formatter(&|x| {
+            let k = x.floor();
+            if (x - k - 0.5).abs() < 1e-6 && k >= 0.0 {
+                cats.get(k as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .label_style((FAMILY, 14))
+        .axis_desc_style((FAMILY, 16))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(err)?;
+    let (run_c, mean_c) = (colour(0), colour(1));
+    let runs = values.iter().enumerate().flat_map(|(i, vs)| {
+        let k = vs.len().max(1) as f64;
+        vs.iter().enumerate().map(move |(j, &v)| {
+            let dx = 0.16 * ((j as f64 + 0.5) / k - 0.5);
+            Circle::new((i as f64 + 0.5 + dx, v), 4, run_c.stroke_width(2))
+        })
+    });
+    chart
+        .draw_series(runs)
+        .map_err(err)?
+        .label("one seed")
+        .legend(move |(x, y)| Circle::new((x + 6, y), 4, run_c.stroke_width(2)));
+    let stats: Vec<(f64, f64, f64)> = values
+        .iter()
+        .enumerate()
+        .filter(|(_, vs)| !vs.is_empty())
+        .map(|(i, vs)| {
+            let n = vs.len() as f64;
+            let m = vs.iter().sum::<f64>() / n;
+            let sd = if vs.len() > 1 {
+                (vs.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1.0)).sqrt()
+            } else {
+                0.0
+            };
+            (i as f64 + 0.5 + 0.2, m, sd)
+        })
+        .collect();
+    chart
+        .draw_series(stats.iter().map(|&(x, m, sd)| {
+            ErrorBar::new_vertical(x, m - sd, m, m + sd, mean_c.stroke_width(2), 10)
+        }))
+        .map_err(err)?;
+    chart
+        .draw_series(
+            stats
+                .iter()
+                .map(|&(x, m, _)| TriangleMarker::new((x, m), 6, mean_c.filled())),
+        )
+        .map_err(err)?
+        .label("mean ± std")
+        .legend(move |(x, y)| TriangleMarker::new((x + 6, y), 6, mean_c.filled()));
+    legend!(chart, SeriesLabelPosition::UpperRight);
+    Ok(())
+}
+
 /// Two overlaid histograms of the same quantity (e.g. weights before and after
 /// learning), with `bins` bins over their common range.
 pub fn histograms(

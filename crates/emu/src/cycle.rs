@@ -28,6 +28,7 @@
 
 use neurochip_core::learning::{Apply, Engine};
 use neurochip_core::memory::Bits;
+use neurochip_core::release::{self, Release};
 use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
 use serde::Serialize;
 
@@ -436,7 +437,8 @@ pub struct StepCost {
     pub stalls: f64,
     /// Energy.
     pub energy: EnergySplit,
-    /// Effective synaptic operations (events times connected targets).
+    /// Effective synaptic operations (events times connected targets; through a
+    /// release comparator, only the synapses that release).
     pub sops: u64,
 }
 
@@ -462,8 +464,11 @@ pub struct Stats {
     /// Spikes delivered to the readout.
     pub readout_events: u64,
     /// Effective synaptic operations (NeuroBench `Effective_ACs`): events times
-    /// connected targets.
+    /// connected targets, less the synapses whose release failed.
     pub effective_sops: u64,
+    /// Synaptic events to connected targets whose release comparator said no: the
+    /// row is read (cycles as without release) but nothing is accumulated.
+    pub release_failures: u64,
     /// Dense synaptic operations (NeuroBench `Dense`): every synapse every step.
     pub dense_sops: u64,
     /// Membrane updates (NeuroBench `MembraneUpdates`): neurons and readouts per step.
@@ -516,6 +521,9 @@ pub struct CycleModel {
     /// Connectivity changes during training (rewiring): fans are read again after
     /// every learning update.
     rewire: bool,
+    /// Release probabilities and the chip seed their comparators are keyed with.
+    release: Release,
+    seed: u64,
     /// Scratch: service start times of the last `queue_depth` events.
     starts: Vec<f64>,
     cur: StepCost,
@@ -639,6 +647,8 @@ impl CycleModel {
             words_in,
             words_rec,
             rewire: comp.on(),
+            release: cfg.release(),
+            seed: cfg.seed(),
             words_out: (o as u64).div_ceil(l_out) as f64,
             learn_words_row: biggest.div_ceil(l_learn) as f64,
             learn_words_out_row: (o as u64).div_ceil(l_learn) as f64,
@@ -713,7 +723,37 @@ impl CycleModel {
         (done, stalls, peak)
     }
 
-    fn before_step(&mut self, mem: &Memory<'_>, input: &Bits) {
+    /// Connected synapses of the rows of `pre` (`n_post` each) that release at chip
+    /// step `step` with probability `p` (the comparators of [`neurochip_core::release`],
+    /// visited in the core's order), and those that do not.
+    fn released(
+        &self,
+        pre: &Bits,
+        mask: &Bits,
+        n_post: usize,
+        class: u32,
+        step: u64,
+        p: u32,
+    ) -> (u64, u64) {
+        let key = release::step_key(self.seed, step, class);
+        let (mut yes, mut no) = (0u64, 0u64);
+        for i in pre.iter_ones() {
+            let start = i * n_post;
+            let Some(row) = mask.get(start..start + n_post) else {
+                continue;
+            };
+            for j in row.iter_ones() {
+                if release::released_key(key, start + j, p) {
+                    yes += 1;
+                } else {
+                    no += 1;
+                }
+            }
+        }
+        (yes, no)
+    }
+
+    fn before_step(&mut self, mem: &Memory<'_>, input: &Bits, step: u64) {
         let y = self.arch.cycles.clone();
         let mut c = StepCost::default();
         c.cycles.overhead = y.step_overhead;
@@ -721,20 +761,48 @@ impl CycleModel {
         let n_ev = input.count_ones();
         let (t, s1, p1) = self.pipeline(n_ev, y.input_event + self.words_in * y.input_word);
         c.cycles.input = y.input_scan * self.n_in as f64 + t;
-        let mut sops: u64 = input
-            .iter_ones()
-            .map(|i| u64::from(self.fan_in.get(i).copied().unwrap_or(0)))
-            .sum();
+        let r = self.release;
+        let mut failed = 0u64;
+        let mut sops: u64 = if r.p_in < release::ALWAYS {
+            let (yes, no) = self.released(
+                input,
+                mem.mask_in,
+                self.n_rec,
+                release::class::INPUT,
+                step,
+                r.p_in,
+            );
+            failed += no;
+            yes
+        } else {
+            input
+                .iter_ones()
+                .map(|i| u64::from(self.fan_in.get(i).copied().unwrap_or(0)))
+                .sum()
+        };
         // 2. Recurrent events: the spikes of the previous step.
         let r_ev = mem.z.count_ones();
         let (t, s2, p2) =
             self.pipeline(r_ev, y.recurrent_event + self.words_rec * y.recurrent_word);
         c.cycles.recurrent = y.recurrent_scan * self.biggest() as f64 + t;
-        sops += mem
-            .z
-            .iter_ones()
-            .map(|j| u64::from(self.fan_rec.get(j).copied().unwrap_or(0)))
-            .sum::<u64>();
+        sops += if r.p_rec < release::ALWAYS {
+            let (yes, no) = self.released(
+                mem.z,
+                mem.mask_rec,
+                self.n_rec,
+                release::class::RECURRENT,
+                step,
+                r.p_rec,
+            );
+            failed += no;
+            yes
+        } else {
+            mem.z
+                .iter_ones()
+                .map(|j| u64::from(self.fan_rec.get(j).copied().unwrap_or(0)))
+                .sum::<u64>()
+        };
+        self.stats.release_failures += failed;
         c.stalls = s1 + s2;
         self.stats.queue_peak = self.stats.queue_peak.max(p1).max(p2);
         self.stats.input_events += n_ev as u64;
@@ -935,6 +1003,7 @@ impl CycleModel {
             synaptic_operations: SynOps {
                 effective_acs: s.effective_sops as f64 / steps,
                 dense: s.dense_sops as f64 / steps,
+                release_failures: s.release_failures as f64 / steps,
             },
             membrane_updates: s.membrane_updates as f64 / steps,
             activation_sparsity: 1.0 - s.readout_events as f64 / (steps * self.n_rec.max(1) as f64),
@@ -960,12 +1029,16 @@ impl CycleModel {
 /// NeuroBench's synaptic operations, per step.
 #[derive(Clone, Debug, Serialize)]
 pub struct SynOps {
-    /// `Effective_ACs`: events times connected targets (spiking networks accumulate).
+    /// `Effective_ACs`: events times connected targets (spiking networks accumulate),
+    /// less the synapses whose release failed.
     #[serde(rename = "Effective_ACs")]
     pub effective_acs: f64,
     /// `Dense`: every synapse, every step.
     #[serde(rename = "Dense")]
     pub dense: f64,
+    /// Synaptic events whose release comparator said no (not in `Effective_ACs`;
+    /// zero without stochastic release).
+    pub release_failures: f64,
 }
 
 /// What `neurochip run --arch` reports (also in the JSON).
@@ -1043,8 +1116,9 @@ impl Datapath for CycleChip<'_> {
     }
 
     fn step(&mut self, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError> {
+        let t = self.chip.steps();
         for m in self.models.iter_mut() {
-            m.before_step(mem, input);
+            m.before_step(mem, input, t);
         }
         let out = self.chip.step(mem, input)?;
         for m in self.models.iter_mut() {
@@ -1142,6 +1216,63 @@ mod tests {
         let e = model.last().energy;
         assert!((e.synapses - 502.0 * 5.3).abs() < 1e-9);
         assert!((e.total() - (502.0 + 100.0 + 2.0 + 25.0) * 5.3).abs() < 1e-6);
+    }
+
+    /// With release probability 1/2 on both hidden classes, the hand-worked step's 500
+    /// input and recurrent synaptic events split into released ones (counted as SOPs
+    /// and energy) and failures, each synapse as its comparator decides.
+    #[test]
+    fn failed_releases_cost_no_synaptic_operation() {
+        let arch = Arch::builtin("reckon").unwrap();
+        let half = 1u32 << 15;
+        let cfg = ConfigBuilder::new(40, 100, 2)
+            .formats(Formats {
+                trace: Format::unsigned(12, 6).unwrap(),
+                ..Formats::default()
+            })
+            .learning(Learning {
+                engine: Engine::Light,
+                ..Learning::DEFAULT
+            })
+            .release(Release {
+                p_in: half,
+                p_rec: half,
+            })
+            .build()
+            .unwrap();
+        let mut chip = HostChip::build(cfg, |m| {
+            m.init_default_params(&cfg);
+            m.mask_in.fill(true);
+            m.mask_rec.fill(true);
+            m.mask_out.fill(true);
+        });
+        let mut model = CycleModel::new(&arch, &cfg, &chip.mem(), 1e-3).unwrap();
+        let (c, mut mem) = chip.parts();
+        mem.z.set(0, true);
+        mem.z.set(1, true);
+        let mut x = bitvec![u32, Lsb0; 0; 40];
+        for i in [3, 17, 30] {
+            x.set(i, true);
+        }
+        let t = c.steps();
+        let models = std::slice::from_mut(&mut model);
+        let mut dp = CycleChip { chip: c, models };
+        dp.step(&mut mem, &x).unwrap();
+        let count = |rows: &[usize], class, p| {
+            let key = release::step_key(cfg.seed(), t, class);
+            rows.iter()
+                .flat_map(|&i| (0..100).map(move |j| i * 100 + j))
+                .filter(|&k| release::released_key(key, k, p))
+                .count() as u64
+        };
+        let released = count(&[3, 17, 30], release::class::INPUT, half)
+            + count(&[0, 1], release::class::RECURRENT, half);
+        let readout = model.last().sops - released;
+        assert!(readout <= 200, "readout SOPs {readout}");
+        assert_eq!(model.stats.release_failures, 500 - released);
+        assert!((150..350).contains(&released), "released {released} of 500");
+        let e = model.last().energy;
+        assert!((e.synapses - model.last().sops as f64 * 5.3).abs() < 1e-9);
     }
 
     #[test]

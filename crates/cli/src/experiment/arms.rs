@@ -146,13 +146,24 @@ pub fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
     s
 }
 
-/// A CSV file from a header and rows (fields must hold no commas).
+/// A CSV file from a header and rows (RFC 4180: a field holding a comma, a quote or
+/// a line break is quoted, its quotes doubled).
 pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut s = header.join(",");
-    s.push('\n');
+    fn field(f: &str) -> String {
+        if f.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", f.replace('"', "\"\""))
+        } else {
+            f.to_string()
+        }
+    }
+    let line = |fields: &mut dyn Iterator<Item = &str>| {
+        let mut l = fields.map(field).collect::<Vec<_>>().join(",");
+        l.push('\n');
+        l
+    };
+    let mut s = line(&mut header.iter().copied());
     for r in rows {
-        s.push_str(&r.join(","));
-        s.push('\n');
+        s.push_str(&line(&mut r.iter().map(String::as_str)));
     }
     s
 }
@@ -215,5 +226,13 @@ mod tests {
             "| x | y |\n|---|---|\n| a | 1 |\n"
         );
         assert_eq!(csv(&["x", "y"], &rows), "x,y\na,1\n");
+        let odd = vec![vec![
+            "dense, eta 1e-3".to_string(),
+            "say \"hi\"".to_string(),
+        ]];
+        assert_eq!(
+            csv(&["x", "y"], &odd),
+            "x,y\n\"dense, eta 1e-3\",\"say \"\"hi\"\"\"\n"
+        );
     }
 }

@@ -26,6 +26,7 @@ use neurochip_core::Prng;
 use neurochip_tasks::assembly;
 use serde_json::json;
 
+use super::arms::{csv, markdown};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 
@@ -601,38 +602,4 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         table: markdown(&header, &rows),
         json: json!({ "runs": json_runs }),
     })
-}
-
-/// A markdown table.
-fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut t = format!(
-        "| {} |\n|{}\n",
-        header.join(" | "),
-        "---|".repeat(header.len())
-    );
-    for r in rows {
-        t += &format!("| {} |\n", r.join(" | "));
-    }
-    t
-}
-
-/// A CSV table (fields with a comma are quoted).
-fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let field = |f: &str| {
-        if f.contains([',', '"']) {
-            format!("\"{}\"", f.replace('"', "\"\""))
-        } else {
-            f.to_string()
-        }
-    };
-    let mut t = header
-        .iter()
-        .map(|h| field(h))
-        .collect::<Vec<_>>()
-        .join(",")
-        + "\n";
-    for r in rows {
-        t += &(r.iter().map(|f| field(f)).collect::<Vec<_>>().join(",") + "\n");
-    }
-    t
 }

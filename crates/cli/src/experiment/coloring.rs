@@ -9,7 +9,8 @@
 use neurochip_core::solver::Params;
 use serde_json::json;
 
-use super::sudoku::{arms_list, csv, cumulative, markdown, runs, steps, trace};
+use super::arms::{csv, markdown};
+use super::sudoku::{arms_list, cumulative, runs, steps, trace};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 use crate::solve;

@@ -7,12 +7,48 @@
 //! release probability changes. Nothing else is rescaled: at p < 1 a neuron receives
 //! on average p times the synaptic input, and e-prop has to learn through that (the
 //! weights may grow to make up for it).
+//!
+//! Each trained chip then runs its test samples once more through the cycle model of
+//! the `multicore` architecture, for the synaptic operations and energy of an
+//! inference: a failed release accumulates nothing, so it costs no SOP energy.
 
+use neurochip_emu::Arch;
+use rayon::prelude::*;
 use serde_json::json;
 
-use super::arms::{self, Budget, Job};
+use super::arms::{self, Budget, Done, Job};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
+use crate::train::{self, ChipModel};
+use crate::{build, cycles};
+
+/// The architecture whose cycle model prices an inference.
+const ARCH: &str = "multicore";
+
+/// Synaptic operations per step and energy per inference (nJ) of a trained chip on
+/// its test samples, on [`ARCH`].
+fn inference_cost(d: &Done) -> Result<(f64, f64), String> {
+    let cfg = &d.job.cfg;
+    let arch = Arch::builtin(ARCH).ok_or_else(|| format!("no architecture `{ARCH}`"))?;
+    let task = build::task(cfg).map_err(|e| e.to_string())?;
+    let mut chip = d.chip.clone();
+    let cm = cycles::model(cfg, &arch, &mut chip).map_err(|e| e.to_string())?;
+    let mut model = ChipModel::new(chip, task.n_inputs());
+    model.cycles = vec![cm];
+    train::test(&mut model, &task, cfg.train.test_samples as usize);
+    let r = model
+        .cycles
+        .first_mut()
+        .map(|m| {
+            m.finish();
+            m.report()
+        })
+        .ok_or("no cycle model")?;
+    Ok((
+        r.synaptic_operations.effective_acs,
+        r.energy_per_inference_nj.unwrap_or(f64::NAN),
+    ))
+}
 
 /// Release probabilities compared.
 const PS: [f64; 4] = [1.0, 0.75, 0.5, 0.25];
@@ -77,6 +113,16 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         }
     }
     let done = arms::train_all(jobs)?;
+    let costs: Vec<(f64, f64)> = done
+        .par_iter()
+        .map(inference_cost)
+        .collect::<Result<_, _>>()?;
+    let cost_of = |d: &Done| {
+        done.iter()
+            .position(|x| std::ptr::eq(x, d))
+            .and_then(|i| costs.get(i).copied())
+            .unwrap_or((f64::NAN, f64::NAN))
+    };
 
     let header = [
         "task",
@@ -84,6 +130,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         "seeds",
         "test accuracy % (mean ± std)",
         "activity (spikes / neuron-step)",
+        "synaptic operations / step (multicore)",
+        "energy / inference nJ (multicore)",
     ];
     let mut rows = Vec::new();
     let mut csv_rows = Vec::new();
@@ -97,21 +145,28 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             let act: Vec<f64> = runs.iter().map(|d| d.report.activity).collect();
             let (m, s) = arms::mean_std(&acc);
             let (am, asd) = arms::mean_std(&act);
+            let sops: Vec<f64> = runs.iter().map(|d| cost_of(d).0).collect();
+            let nj: Vec<f64> = runs.iter().map(|d| cost_of(d).1).collect();
             rows.push(vec![
                 task.to_string(),
                 format!("{p}"),
                 runs.len().to_string(),
                 arms::pct(m, s),
                 format!("{am:.4} ± {asd:.4}"),
+                format!("{:.1}", arms::mean_std(&sops).0),
+                format!("{:.0}", arms::mean_std(&nj).0),
             ]);
             points.push((p, 100.0 * m));
             for d in &runs {
+                let (sop, e) = cost_of(d);
                 csv_rows.push(vec![
                     task.to_string(),
                     format!("{p}"),
                     d.job.seed.to_string(),
                     format!("{:.4}", d.report.test_accuracy),
                     format!("{:.5}", d.report.activity),
+                    format!("{sop:.2}"),
+                    format!("{e:.1}"),
                     d.report.digest.clone(),
                 ]);
                 json_rows.push(json!({
@@ -119,6 +174,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                     "test_accuracy": d.report.test_accuracy,
                     "test_loss": d.report.test_loss,
                     "activity": d.report.activity,
+                    "sops_per_step": sop, "energy_per_inference_nj": e, "arch": ARCH,
                     "digest": d.report.digest,
                     "epochs": d.report.epochs,
                 }));
@@ -135,6 +191,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                 "seed",
                 "test_accuracy",
                 "activity",
+                "sops_per_step",
+                "energy_per_inference_nj",
                 "digest",
             ],
             &csv_rows,

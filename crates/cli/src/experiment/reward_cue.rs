@@ -15,6 +15,7 @@ use neurochip_tasks::reward_cue::{self, ActionDraws, Episode};
 use neurochip_tasks::CueConfig;
 use serde_json::json;
 
+use super::arms::{csv, markdown};
 use super::{Ctx, Outcome};
 use crate::config::Config;
 use crate::plot::{self, Axes, Series};
@@ -164,37 +165,9 @@ pub fn run_pair(cfg: &Config, n: u64) -> Result<RunResult, String> {
     })
 }
 
-/// `examples/reward_cue.toml`, from the working directory or the checkout this binary
-/// was built from.
+/// `examples/reward_cue.toml` ([`super::arms::example`]).
 pub fn example() -> Result<Config, String> {
-    let rel = std::path::Path::new("examples/reward_cue.toml");
-    let path = if rel.exists() {
-        rel.to_path_buf()
-    } else {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(rel)
-    };
-    crate::config::load(&path).map_err(|e| e.to_string())
-}
-
-fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut s = format!("| {} |\n", header.join(" | "));
-    s.push_str(&format!("|{}\n", "---|".repeat(header.len())));
-    for r in rows {
-        s.push_str(&format!("| {} |\n", r.join(" | ")));
-    }
-    s
-}
-
-fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut s = header.join(",");
-    s.push('\n');
-    for r in rows {
-        s.push_str(&r.join(","));
-        s.push('\n');
-    }
-    s
+    super::arms::example("reward_cue")
 }
 
 /// Run the experiment into `ctx.out`.

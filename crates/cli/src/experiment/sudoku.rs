@@ -19,6 +19,7 @@ use neurochip_core::solver::Params;
 use rayon::prelude::*;
 use serde_json::json;
 
+use super::arms::{csv, markdown};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, BarGroup, Series};
 use crate::solve::{self, Csp};
@@ -101,29 +102,6 @@ pub(super) fn trace(csp: &Csp, budget: u64, every: u64) -> Result<Trace, String>
         pts.push((t as f64, 0.0));
     }
     Ok((pts, r.solved_at))
-}
-
-/// A markdown table.
-pub(super) fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut s = format!(
-        "| {} |\n|{}\n",
-        header.join(" | "),
-        "---|".repeat(header.len())
-    );
-    for r in rows {
-        s.push_str(&format!("| {} |\n", r.join(" | ")));
-    }
-    s
-}
-
-/// A CSV file (fields hold no commas).
-pub(super) fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut s = header.join(",") + "\n";
-    for r in rows {
-        s.push_str(&r.join(","));
-        s.push('\n');
-    }
-    s
 }
 
 /// `n` steps as text, `-` for none.
