@@ -169,7 +169,7 @@ pub struct Params {
 impl Params {
     /// The published run (`quick`: a smaller area and fewer rounds).
     pub fn new(quick: bool, seed: u64) -> Self {
-        let (n, k) = if quick { (200, 20) } else { (1000, 50) };
+        let (n, k) = if quick { (200, 20) } else { (2000, 50) };
         Self {
             area: assembly::area_config(n, k),
             stimuli: assembly::STIMULI,
@@ -428,7 +428,7 @@ pub fn measure(p: &Params) -> Result<Measured, String> {
 
 /// Run the experiment.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
-    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3] };
+    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3, 4, 5] };
     // One thread per seed (each run is deterministic on its own).
     let runs: Vec<(u64, Params, Measured)> = std::thread::scope(|sc| {
         let handles: Vec<_> = seeds
@@ -550,8 +550,13 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         })
         .collect();
     let chance = p.area.k as f64 / p.area.n as f64;
+    // The y axis reaches a little above the highest overlap (clipped to 0.3..1).
+    let top = runs
+        .iter()
+        .flat_map(|(_, _, m)| m.overlap.iter().copied())
+        .fold(chance, f64::max);
     ov.push(Series::dashed(
-        format!("chance (k/n = {chance:.2})"),
+        format!("chance (k/n = {})", plot::tick(&chance)),
         vec![
             (0.0, chance),
             (m.overlap.len().saturating_sub(1) as f64, chance),
@@ -565,7 +570,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             y: "overlap |A ∩ B| / k",
         },
         &ov,
-        0.0..1.0,
+        0.0..(top + 0.1).clamp(0.3, 1.0),
     )?;
     plot::lines_y(
         &ctx.path("recall"),
