@@ -587,7 +587,7 @@ where
 }
 
 /// A strip chart: one column per category, each run a small open circle (spread a
-/// little sideways so equal values stay visible), the mean a filled diamond with a
+/// little sideways so equal values stay visible), the mean a filled dot with a
 /// +-1 standard deviation bar. The y axis spans the data, not zero: for comparing
 /// arms whose means differ by less than their bars would show from zero.
 pub fn strip(
@@ -687,11 +687,11 @@ where
         .draw_series(
             stats
                 .iter()
-                .map(|&(x, m, _)| TriangleMarker::new((x, m), 6, mean_c.filled())),
+                .map(|&(x, m, _)| Circle::new((x, m), 5, mean_c.filled())),
         )
         .map_err(err)?
         .label("mean ± std")
-        .legend(move |(x, y)| TriangleMarker::new((x + 6, y), 6, mean_c.filled()));
+        .legend(move |(x, y)| Circle::new((x + 6, y), 5, mean_c.filled()));
     legend!(chart, SeriesLabelPosition::UpperRight);
     Ok(())
 }
