@@ -70,6 +70,9 @@ pub trait Datapath {
     fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError>;
     /// See [`Chip::end_sample`].
     fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError>;
+    /// See [`Chip::set_eligibility_enabled`] (a datapath without the register ignores
+    /// it).
+    fn set_eligibility_enabled(&mut self, _on: bool) {}
 }
 
 impl Datapath for Chip {
@@ -81,6 +84,9 @@ impl Datapath for Chip {
     }
     fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
         Chip::end_sample(self, mem)
+    }
+    fn set_eligibility_enabled(&mut self, on: bool) {
+        Chip::set_eligibility_enabled(self, on);
     }
 }
 
@@ -94,14 +100,18 @@ pub struct StepOutput {
     pub synops: u32,
 }
 
-/// The chip registers: configuration, PRNG, step counter and digest. The memories are
-/// passed to every call, the way a datapath reads its SRAM.
+/// The chip registers: configuration, PRNG, step counter, digest and the eligibility
+/// enable. The memories are passed to every call, the way a datapath reads its SRAM.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chip {
     cfg: ChipConfig,
     prng: Prng,
     steps: u64,
     digest: Digest,
+    /// Eligibility enable (`ELIG_EN`): whether the exact engine updates its
+    /// per-synapse eligibility each step. Set (the reset value) while learning;
+    /// cleared for inference samples, where nothing reads it.
+    elig_en: bool,
 }
 
 impl Chip {
@@ -113,6 +123,7 @@ impl Chip {
             prng: Prng::new(cfg.seed()),
             steps: 0,
             digest: Digest::new(),
+            elig_en: true,
         };
         chip.check_layout(mem)?;
         chip.fold_weights(mem);
@@ -126,7 +137,25 @@ impl Chip {
             prng,
             steps,
             digest,
+            elig_en: true,
         }
+    }
+
+    /// Set or clear the eligibility enable. With it cleared, [`Chip::step`] skips the
+    /// exact engine's per-synapse eligibility update (the bulk of its work and energy
+    /// on every step); pre- and postsynaptic traces still update, since their
+    /// stochastic rounding draws from the PRNG. Spikes, membranes, readouts, weights,
+    /// the PRNG and so the digest are the same either way; only the eligibility
+    /// memories (`ebar`, `eps`) differ, and [`Memory::reset_state`] zeroes them at
+    /// the start of every sample. Clear it only for a sample that will not learn
+    /// (`neurochip_tasks::runner::run_sample` does, and sets it again after).
+    pub fn set_eligibility_enabled(&mut self, on: bool) {
+        self.elig_en = on;
+    }
+
+    /// Whether the eligibility enable is set.
+    pub fn eligibility_enabled(&self) -> bool {
+        self.elig_en
     }
 
     fn check_layout(&self, mem: &Memory<'_>) -> Result<(), StepError> {
@@ -202,7 +231,9 @@ impl Chip {
         // 4. Learning state that every step updates.
         if learning {
             trace::update_post(&self.cfg, mem);
-            eprop::update_eligibility(&self.cfg, mem);
+            if self.elig_en {
+                eprop::update_eligibility(&self.cfg, mem);
+            }
         }
         // 5. Digest.
         self.steps = self.steps.wrapping_add(1);

@@ -521,6 +521,9 @@ pub struct CycleModel {
     /// Connectivity changes during training (rewiring): fans are read again after
     /// every learning update.
     rewire: bool,
+    /// The chip's eligibility enable: the exact engine's per-synapse eligibility
+    /// words are read, updated and costed only while it is set.
+    elig_en: bool,
     /// Release probabilities and the chip seed their comparators are keyed with.
     release: Release,
     seed: u64,
@@ -647,6 +650,7 @@ impl CycleModel {
             words_in,
             words_rec,
             rewire: comp.on(),
+            elig_en: true,
             release: cfg.release(),
             seed: cfg.seed(),
             words_out: (o as u64).div_ceil(l_out) as f64,
@@ -842,9 +846,14 @@ impl CycleModel {
         // 5. Learning state updated every step.
         let mut learn_syn = 0u64;
         if self.engine != Engine::Off {
-            c.cycles.learning = self.trace_words * y.trace + self.elig_words * y.eligibility_word;
+            let (elig_words, elig_synapses) = if self.elig_en {
+                (self.elig_words, self.elig_synapses)
+            } else {
+                (0.0, 0)
+            };
+            c.cycles.learning = self.trace_words * y.trace + elig_words * y.eligibility_word;
             c.energy.learning = self.trace_words * e.trace;
-            learn_syn += self.elig_synapses;
+            learn_syn += elig_synapses;
         }
         c.energy.synapses = c.sops as f64 * e.sop;
         c.energy.neurons = self.n_rec as f64 * e.neuron;
@@ -1136,6 +1145,13 @@ impl Datapath for CycleChip<'_> {
             }
         }
         Ok(did)
+    }
+
+    fn set_eligibility_enabled(&mut self, on: bool) {
+        self.chip.set_eligibility_enabled(on);
+        for m in self.models.iter_mut() {
+            m.elig_en = on;
+        }
     }
 
     fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {

@@ -39,9 +39,31 @@ pub enum Want {
 
 /// Run one sample of `steps` steps. `spikes(t, x)` writes the input, `want(t, vals)`
 /// gives the target (filling `vals` for regression), `on_step(t, mem, want)` sees the
-/// chip after each step.
+/// chip after each step. An inference sample (`learn` off) runs with the eligibility
+/// enable cleared ([`neurochip_core::Chip::set_eligibility_enabled`]); it is set again
+/// when the sample ends.
 #[allow(clippy::too_many_arguments)]
 pub fn run_sample(
+    chip: &mut (impl Datapath + ?Sized),
+    mem: &mut Memory<'_>,
+    steps: u32,
+    x: &mut Spikes,
+    vals: &mut [i32],
+    spikes: impl FnMut(u32, &mut Spikes),
+    want: impl FnMut(u32, &mut [i32]) -> Want,
+    learn: Learn,
+    on_step: impl FnMut(u32, &Memory<'_>, Want),
+) -> Result<(), StepError> {
+    // An inference sample reads no eligibility: gate its update off for the sample
+    // (the digest does not change), and on again whatever happens.
+    chip.set_eligibility_enabled(learn != Learn::Off);
+    let r = sample_steps(chip, mem, steps, x, vals, spikes, want, learn, on_step);
+    chip.set_eligibility_enabled(true);
+    r
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sample_steps(
     chip: &mut (impl Datapath + ?Sized),
     mem: &mut Memory<'_>,
     steps: u32,
