@@ -161,6 +161,30 @@ fn bench_train_step(c: &mut Criterion) {
     g.finish();
 }
 
+/// One inference step of an exact-engine chip with the eligibility enable set (every
+/// synapse's eligibility updated) and cleared (what an inference sample runs): the
+/// saving of gating the learning engine off in inference.
+fn bench_infer_exact(c: &mut Criterion) {
+    let mut g = c.benchmark_group("infer_exact");
+    g.measurement_time(Duration::from_secs(3));
+    let mut cfg = config(256, 2.0);
+    cfg.learning.engine = EngineKind::Exact;
+    let xs = inputs(&cfg, 2000);
+    for (label, on) in [("eligibility_on", true), ("eligibility_off", false)] {
+        let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));
+        chip.parts().0.set_eligibility_enabled(on);
+        let mut t = 0usize;
+        g.bench_function(format!("bench256_{label}"), |b| {
+            b.iter(|| {
+                let o = chip.step(&xs[t]).expect("valid input");
+                t = (t + 1) % xs.len();
+                o
+            })
+        });
+    }
+    g.finish();
+}
+
 /// Eight independent bench256 chips for 1,000 steps: one after another on one thread,
 /// and as a batch on all cores (`neurochip_emu::batch::run_batch`).
 fn bench_batch(c: &mut Criterion) {
@@ -201,6 +225,7 @@ criterion_group!(
     bench_forward,
     bench_cycle_mode,
     bench_train_step,
+    bench_infer_exact,
     bench_batch
 );
 criterion_main!(benches);
