@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -516,18 +517,19 @@ pub fn bars(
     ))
 }
 
-fn draw_bars<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+/// A chart with one column of width 1 per category (category `i` centred on
+/// `i + 0.5`, its name as the tick label there) and a y axis over `yr`: the frame of
+/// [`bars`] and [`strip`].
+fn categorical<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
     axes: &Axes<'_>,
     categories: &[String],
-    groups: &[BarGroup],
     yr: Range<f64>,
-) -> Result<(), String>
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String>
 where
     DB::ErrorType: 'static,
 {
     let n = categories.len().max(1);
-    let g = groups.len().max(1);
     let mut chart = ChartBuilder::on(root)
         .caption(axes.title, (FAMILY, 22))
         .margin(12)
@@ -557,6 +559,21 @@ where
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(err)?;
+    Ok(chart)
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    axes: &Axes<'_>,
+    categories: &[String],
+    groups: &[BarGroup],
+    yr: Range<f64>,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let g = groups.len().max(1);
+    let mut chart = categorical(root, axes, categories, yr)?;
     let width = 0.8 / g as f64;
     for (gi, grp) in groups.iter().enumerate() {
         let c = colour(gi);
@@ -620,36 +637,7 @@ fn draw_strip<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let n = categories.len().max(1);
-    let mut chart = ChartBuilder::on(root)
-        .caption(axes.title, (FAMILY, 22))
-        .margin(12)
-        .margin_right(36)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0.0..n as f64, yr)
-        .map_err(err)?;
-    let cats: Vec<String> = categories.to_vec();
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_desc(axes.x)
-        .y_desc(axes.y)
-        .y_label_formatter(&tick)
-        .x_labels(n * 2 + 1)
-        .x_label_formatter(&|x| {
-            let k = x.floor();
-            if (x - k - 0.5).abs() < 1e-6 && k >= 0.0 {
-                cats.get(k as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .label_style((FAMILY, 14))
-        .axis_desc_style((FAMILY, 16))
-        .light_line_style(RGBColor(235, 235, 235))
-        .draw()
-        .map_err(err)?;
+    let mut chart = categorical(root, axes, categories, yr)?;
     let (run_c, mean_c) = (colour(0), colour(1));
     let runs = values.iter().enumerate().flat_map(|(i, vs)| {
         let k = vs.len().max(1) as f64;
