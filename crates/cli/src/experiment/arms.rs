@@ -77,6 +77,42 @@ pub struct Job {
     pub cfg: Config,
 }
 
+/// The runs of a comparison: every task (with its full or quick budget; quick mode
+/// also shortens cue trials, [`shorten`]) x every arm x every seed, the example
+/// configuration changed by `set` for the arm.
+pub fn grid<A: Copy>(
+    tasks: &[(&str, &str, Budget, Budget)],
+    arms: &[(&str, A)],
+    seeds: &[u64],
+    quick: bool,
+    set: impl Fn(&mut Config, A),
+) -> Result<Vec<Job>, String> {
+    let mut jobs = Vec::new();
+    for &(task, example, full, short) in tasks {
+        let base = self::example(example)?;
+        for &(arm, a) in arms {
+            for &seed in seeds {
+                let mut cfg = base.clone();
+                if quick {
+                    short.apply(&mut cfg);
+                    shorten(&mut cfg);
+                } else {
+                    full.apply(&mut cfg);
+                }
+                cfg.seed = seed;
+                set(&mut cfg, a);
+                jobs.push(Job {
+                    arm: arm.into(),
+                    task: task.into(),
+                    seed,
+                    cfg,
+                });
+            }
+        }
+    }
+    Ok(jobs)
+}
+
 /// A finished run.
 pub struct Done {
     /// The job.

@@ -11,7 +11,7 @@
 use neurochip_emu::HostChip;
 use serde_json::json;
 
-use super::arms::{self, Budget, Job};
+use super::arms::{self, Budget};
 use super::{Ctx, Outcome};
 use crate::build;
 use crate::plot::{self, Axes, BarGroup};
@@ -68,29 +68,9 @@ pub fn signs(before: &mut HostChip, after: &mut HostChip) -> Signs {
 /// Run the comparison into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3] };
-    let mut jobs = Vec::new();
-    for (task, example, full, quick) in TASKS {
-        let base = arms::example(example)?;
-        for (arm, frac) in ARMS {
-            for &seed in seeds {
-                let mut cfg = base.clone();
-                if ctx.quick {
-                    quick.apply(&mut cfg);
-                    arms::shorten(&mut cfg);
-                } else {
-                    full.apply(&mut cfg);
-                }
-                cfg.seed = seed;
-                cfg.network.excitatory_fraction = frac;
-                jobs.push(Job {
-                    arm: arm.into(),
-                    task: task.into(),
-                    seed,
-                    cfg,
-                });
-            }
-        }
-    }
+    let jobs = arms::grid(&TASKS, &ARMS, seeds, ctx.quick, |cfg, frac| {
+        cfg.network.excitatory_fraction = frac
+    })?;
     let mut done = arms::train_all(jobs)?;
     let mut all_signs = Vec::new();
     for d in &mut done {

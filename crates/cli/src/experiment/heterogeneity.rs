@@ -8,7 +8,7 @@
 
 use serde_json::json;
 
-use super::arms::{self, Budget, Job};
+use super::arms::{self, Budget};
 use super::{Ctx, Outcome};
 use crate::config::SpreadDist;
 use crate::plot::{self, Axes, BarGroup};
@@ -55,30 +55,16 @@ const TASKS: [(&str, &str, Budget, Budget); 2] = [
 /// Run the comparison into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3, 4, 5] };
-    let mut jobs = Vec::new();
-    for (task, example, full, quick) in TASKS {
-        let base = arms::example(example)?;
-        for (arm, dist, spread) in ARMS {
-            for &seed in seeds {
-                let mut cfg = base.clone();
-                if ctx.quick {
-                    quick.apply(&mut cfg);
-                    arms::shorten(&mut cfg);
-                } else {
-                    full.apply(&mut cfg);
-                }
-                cfg.seed = seed;
-                cfg.network.spread_dist = dist;
-                cfg.network.tau_m_spread = spread;
-                jobs.push(Job {
-                    arm: arm.into(),
-                    task: task.into(),
-                    seed,
-                    cfg,
-                });
-            }
-        }
-    }
+    let jobs = arms::grid(
+        &TASKS,
+        &ARMS.map(|(a, d, s)| (a, (d, s))),
+        seeds,
+        ctx.quick,
+        |cfg, (dist, spread)| {
+            cfg.network.spread_dist = dist;
+            cfg.network.tau_m_spread = spread;
+        },
+    )?;
     let done = arms::train_all(jobs)?;
 
     let header = [

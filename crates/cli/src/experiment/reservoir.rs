@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::arms::{self, Budget, Job};
+use super::arms::{self, Budget};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, BarGroup, Series};
 
@@ -20,29 +20,9 @@ const TASKS: [(&str, &str, Budget, Budget); 2] = arms::CUE_DIGITS;
 /// Run the comparison into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3] };
-    let mut jobs = Vec::new();
-    for (task, example, full, quick) in TASKS {
-        let base = arms::example(example)?;
-        for (arm, learn_hidden) in ARMS {
-            for &seed in seeds {
-                let mut cfg = base.clone();
-                if ctx.quick {
-                    quick.apply(&mut cfg);
-                    arms::shorten(&mut cfg);
-                } else {
-                    full.apply(&mut cfg);
-                }
-                cfg.seed = seed;
-                cfg.learning.learn_hidden = learn_hidden;
-                jobs.push(Job {
-                    arm: arm.into(),
-                    task: task.into(),
-                    seed,
-                    cfg,
-                });
-            }
-        }
-    }
+    let jobs = arms::grid(&TASKS, &ARMS, seeds, ctx.quick, |cfg, learn| {
+        cfg.learning.learn_hidden = learn
+    })?;
     let done = arms::train_all(jobs)?;
 
     let header = [
