@@ -44,6 +44,25 @@ pub fn neurochip_bin() -> &'static Path {
     })
 }
 
+/// Run the firmware ELF `elf` under QEMU mps2-an386 (Cortex-M4, semihosting on) to
+/// its exit.
+pub fn run_qemu(elf: &Path) -> std::process::Output {
+    std::process::Command::new("qemu-system-arm")
+        .args([
+            "-cpu",
+            "cortex-m4",
+            "-machine",
+            "mps2-an386",
+            "-nographic",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-kernel",
+        ])
+        .arg(elf)
+        .output()
+        .expect("qemu-system-arm is installed (make test installs it)")
+}
+
 /// Build the firmware (QEMU profile, default image) with the cargo feature `feature`,
 /// run it under QEMU mps2-an386, require exit code 0, and return the line it printed
 /// that starts with `prefix` (the feature workloads print one such line after the
@@ -61,21 +80,7 @@ pub fn firmware_feature_line(feature: &str, prefix: &str) -> String {
         build.success(),
         "firmware build with --features {feature} failed"
     );
-    let elf = fw.join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
-    let out = std::process::Command::new("qemu-system-arm")
-        .args([
-            "-cpu",
-            "cortex-m4",
-            "-machine",
-            "mps2-an386",
-            "-nographic",
-            "-semihosting-config",
-            "enable=on,target=native",
-            "-kernel",
-        ])
-        .arg(&elf)
-        .output()
-        .expect("qemu-system-arm is installed (make test installs it)");
+    let out = run_qemu(&fw.join("target/thumbv7em-none-eabihf/release/neurochip-firmware"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "firmware failed:\n{stdout}");
     stdout

@@ -73,20 +73,7 @@ fn run_firmware(image: &Path) -> (i32, String) {
 fn run_firmware_with(image: &Path, features: &[&str]) -> (i32, String) {
     build_firmware(image, features);
     let elf = firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
-    let out = Command::new("qemu-system-arm")
-        .args([
-            "-cpu",
-            "cortex-m4",
-            "-machine",
-            "mps2-an386",
-            "-nographic",
-            "-semihosting-config",
-            "enable=on,target=native",
-            "-kernel",
-        ])
-        .arg(&elf)
-        .output()
-        .expect("qemu-system-arm is installed (make test installs it)");
+    let out = neurochip_tests::run_qemu(&elf);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

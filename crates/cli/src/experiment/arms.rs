@@ -147,6 +147,13 @@ pub fn mean_std(v: &[f64]) -> (f64, f64) {
     (m, var.sqrt())
 }
 
+/// Mean and standard deviation of the test accuracy and of the activity of `runs`.
+pub fn accuracy_activity(runs: &[&Done]) -> ((f64, f64), (f64, f64)) {
+    let acc: Vec<f64> = runs.iter().map(|d| d.report.test_accuracy).collect();
+    let act: Vec<f64> = runs.iter().map(|d| d.report.activity).collect();
+    (mean_std(&acc), mean_std(&act))
+}
+
 /// The runs of `done` with this arm and task.
 pub fn of<'a>(done: &'a [Done], arm: &str, task: &str) -> Vec<&'a Done> {
     done.iter()

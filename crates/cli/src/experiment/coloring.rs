@@ -10,7 +10,7 @@ use neurochip_core::solver::Params;
 use serde_json::json;
 
 use super::arms::{csv, markdown};
-use super::sudoku::{arms_list, cumulative, runs, steps, trace};
+use super::sudoku::{arm_columns, arms_list, cumulative, runs, steps, trace};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 use crate::solve;
@@ -27,16 +27,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     };
     let arms = arms_list();
     let mut header = vec!["edges (avg degree)", "graphs x seeds"];
-    let labels: Vec<String> = arms
-        .iter()
-        .flat_map(|a| {
-            [
-                format!("{}: solved", a.0),
-                format!("{}: median steps", a.0),
-                format!("{}: worst steps", a.0),
-            ]
-        })
-        .collect();
+    let labels = arm_columns(&arms);
     header.extend(labels.iter().map(String::as_str));
     let mut rows = Vec::new();
     let mut summary = Vec::new();

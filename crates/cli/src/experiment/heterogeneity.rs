@@ -84,10 +84,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         let mut errors = Vec::new();
         for (task, ..) in TASKS {
             let runs = arms::of(&done, arm, task);
-            let acc: Vec<f64> = runs.iter().map(|d| d.report.test_accuracy).collect();
-            let act: Vec<f64> = runs.iter().map(|d| d.report.activity).collect();
-            let (m, s) = arms::mean_std(&acc);
-            let (am, asd) = arms::mean_std(&act);
+            let ((m, s), (am, asd)) = arms::accuracy_activity(&runs);
             rows.push(vec![
                 task.to_string(),
                 arm.to_string(),

@@ -141,10 +141,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         let mut points = Vec::new();
         for &p in ps {
             let runs = arms::of(&done, &arm(p), task);
-            let acc: Vec<f64> = runs.iter().map(|d| d.report.test_accuracy).collect();
-            let act: Vec<f64> = runs.iter().map(|d| d.report.activity).collect();
-            let (m, s) = arms::mean_std(&acc);
-            let (am, asd) = arms::mean_std(&act);
+            let ((m, s), (am, asd)) = arms::accuracy_activity(&runs);
             let sops: Vec<f64> = runs.iter().map(|d| cost_of(d).0).collect();
             let nj: Vec<f64> = runs.iter().map(|d| cost_of(d).1).collect();
             rows.push(vec![

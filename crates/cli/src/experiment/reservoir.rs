@@ -44,10 +44,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         let mut errors = Vec::new();
         for (task, ..) in TASKS {
             let runs = arms::of(&done, arm, task);
-            let acc: Vec<f64> = runs.iter().map(|d| d.report.test_accuracy).collect();
-            let act: Vec<f64> = runs.iter().map(|d| d.report.activity).collect();
-            let (m, s) = arms::mean_std(&acc);
-            let (am, _) = arms::mean_std(&act);
+            let ((m, s), (am, _)) = arms::accuracy_activity(&runs);
             let chance = runs
                 .first()
                 .map_or(f64::NAN, |d| 1.0 / f64::from(d.job.cfg.network.outputs));

@@ -27,6 +27,19 @@ use crate::solve::{self, Csp};
 /// An arm: a label and the network constants (`None`: the random-restart baseline).
 pub(super) type Arm = (&'static str, Option<Params>);
 
+/// The three table columns of each arm: solved, median and worst steps.
+pub(super) fn arm_columns(arms: &[Arm]) -> Vec<String> {
+    arms.iter()
+        .flat_map(|a| {
+            [
+                format!("{}: solved", a.0),
+                format!("{}: median steps", a.0),
+                format!("{}: worst steps", a.0),
+            ]
+        })
+        .collect()
+}
+
 /// The arms both solver experiments compare.
 pub(super) fn arms_list() -> Vec<Arm> {
     vec![
@@ -127,16 +140,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         results.push(runs(&puzzles, seeds, budget, arm)?);
     }
     let mut header = vec!["puzzle (PE 96)", "blanks"];
-    let labels: Vec<String> = arms
-        .iter()
-        .flat_map(|a| {
-            [
-                format!("{}: solved", a.0),
-                format!("{}: median steps", a.0),
-                format!("{}: worst steps", a.0),
-            ]
-        })
-        .collect();
+    let labels = arm_columns(&arms);
     header.extend(labels.iter().map(String::as_str));
     let mut rows = Vec::new();
     let mut medians: Vec<Vec<f64>> = vec![Vec::new(); arms.len()];
