@@ -77,7 +77,7 @@ run: toolchain fonts
 
 ## bench: criterion benchmarks (speed is measured here, never in tests).
 bench: toolchain
-	$(CARGO) bench -p neurochip --bench step
+	$(CARGO) bench -p neurochip-emu --bench step
 
 ## bench-peers: Brian2 2.9 (cpp_standalone, one thread) beside neurochip on
 ## examples/bench256.toml, in one run (docs/performance.md). Brian2 goes into a

@@ -1,13 +1,13 @@
 //! Arbitrary bytes as a chip configuration file: the TOML parser and checker
-//! (`neurochip::config::parse`), the error message of every refusal, and for a
+//! (`neurochip_emu::config::parse`), the error message of every refusal, and for a
 //! configuration that passes, the build steps (`build::chip`, `build::task`), a few
 //! chip steps on the task's input, and the exported image, which must decode again.
 //! Nothing may panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use neurochip::config::{self, TaskKind};
-use neurochip::{build, export};
+use neurochip_emu::config::{self, TaskKind};
+use neurochip_emu::{build, export};
 
 /// Synapses above which the build is skipped: the float network and the chip of a
 /// 4096-neuron configuration take seconds and hundreds of MB, which would only slow

@@ -26,9 +26,9 @@ const STEP_BUDGET: u32 = 256;
 
 /// The chip of `examples/cue.toml`: the snapshots of the seed corpus are its.
 static CUE: LazyLock<HostChip> = LazyLock::new(|| {
-    let cfg = neurochip::config::parse(include_str!("../../examples/cue.toml"), "cue.toml")
+    let cfg = neurochip_emu::config::parse(include_str!("../../examples/cue.toml"), "cue.toml")
         .expect("examples/cue.toml is valid");
-    neurochip::build::chip(&cfg)
+    neurochip_emu::build::chip(&cfg)
         .expect("examples/cue.toml builds")
         .1
 });

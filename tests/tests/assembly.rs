@@ -3,9 +3,9 @@
 //! three figures (projection ratio, recall from a 50% cue, association overlap), and
 //! the same workload on the firmware under QEMU, bit for bit.
 
-use neurochip::experiment::assemblies::{self, Params};
-use neurochip::experiment::{self, Ctx};
 use neurochip_core::assembly::{lengths, AreaMemory};
+use neurochip_lab::experiment::assemblies::{self, Params};
+use neurochip_lab::experiment::{self, Ctx};
 use neurochip_tasks::assembly::{
     area_config, workload, STIMULI, STIM_SIZE, WORKLOAD_K, WORKLOAD_N,
 };

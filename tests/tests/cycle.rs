@@ -4,9 +4,9 @@
 //! architecture it fits; the default architecture fits the default job; and a
 //! network that does not fit is refused with the bank and the excess named.
 
-use neurochip::config::{self, Config, EngineKind};
-use neurochip::{cycles, learn, sim};
+use neurochip_emu::config::{self, Config, EngineKind};
 use neurochip_emu::Arch;
+use neurochip_emu::{arch_run, learn, sim};
 use neurochip_tests::root;
 
 fn load(name: &str) -> Config {
@@ -52,7 +52,7 @@ fn every_example_gives_the_functional_digest() {
         let mut fitted = Vec::new();
         for arch in ["reckon", "xylo", "multicore"] {
             let a = Arch::builtin(arch).unwrap();
-            match cycles::run_arch(&cfg, &a, Some(STEPS), true) {
+            match arch_run::run_arch(&cfg, &a, Some(STEPS), true) {
                 Ok(r) => {
                     assert_eq!(r.digest, want, "{name} on {arch}");
                     assert!(r.cycles.steps > 0 && r.cycles.cycles_per_step > 0.0);
@@ -80,7 +80,7 @@ fn every_example_gives_the_functional_digest() {
 #[test]
 fn the_default_job_fits_the_default_architecture() {
     let cfg = load("cue");
-    let r = cycles::run_arch(&cfg, &Arch::builtin("reckon").unwrap(), None, true).unwrap();
+    let r = arch_run::run_arch(&cfg, &Arch::builtin("reckon").unwrap(), None, true).unwrap();
     let c = &r.cycles;
     assert!(c.realtime_at_nominal);
     assert!(c.sram_used_bytes <= c.sram_capacity_bytes);
@@ -91,7 +91,7 @@ fn the_default_job_fits_the_default_architecture() {
 #[test]
 fn exact_engine_on_reckon_is_refused_with_the_reason() {
     let cfg = load("cue_lif");
-    let e = cycles::run_arch(&cfg, &Arch::builtin("reckon").unwrap(), None, true)
+    let e = arch_run::run_arch(&cfg, &Arch::builtin("reckon").unwrap(), None, true)
         .unwrap_err()
         .to_string();
     assert!(

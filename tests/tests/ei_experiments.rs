@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use neurochip::build::{self, spread_factor};
-use neurochip::config::{self, SpreadDist};
-use neurochip::experiment::{self, Ctx};
+use neurochip_emu::build::{self, spread_factor};
+use neurochip_emu::config::{self, SpreadDist};
+use neurochip_lab::experiment::{self, Ctx};
 use proptest::prelude::*;
 
 use neurochip_tests::root;
@@ -125,7 +125,7 @@ fn per_synapse_rates_match_the_float_reference() {
         let cfg = config::parse(&text, "lr.toml").unwrap();
         let (_, chip) = build::chip(&cfg).unwrap();
         assert_eq!(u32::from(chip.config().learning().lr_spread), k);
-        let (cos, _) = neurochip::learn::one_sample_agreement(&cfg).unwrap();
+        let (cos, _) = neurochip_emu::learn::one_sample_agreement(&cfg).unwrap();
         assert!(cos > 0.95, "lr_spread {k}: update cosine {cos}");
     }
 }
@@ -136,20 +136,20 @@ fn zero_spread_changes_no_bit() {
     let cfg0 = config::parse(SMALL, "a.toml").unwrap();
     let text = SMALL.replace("eta = 1e-4", "eta = 1e-4\nlr_spread = 0");
     let cfg1 = config::parse(&text, "a.toml").unwrap();
-    let (r0, _) = neurochip::learn::train_chip(&cfg0, true, |_| {}).unwrap();
-    let (r1, _) = neurochip::learn::train_chip(&cfg1, true, |_| {}).unwrap();
+    let (r0, _) = neurochip_emu::learn::train_chip(&cfg0, true, |_| {}).unwrap();
+    let (r1, _) = neurochip_emu::learn::train_chip(&cfg1, true, |_| {}).unwrap();
     assert_eq!(r0.digest, r1.digest);
     // A spread does change the learning.
     let text = SMALL.replace("eta = 1e-4", "eta = 1e-4\nlr_spread = 6");
     let cfg2 = config::parse(&text, "a.toml").unwrap();
-    let (r2, _) = neurochip::learn::train_chip(&cfg2, true, |_| {}).unwrap();
+    let (r2, _) = neurochip_emu::learn::train_chip(&cfg2, true, |_| {}).unwrap();
     assert_ne!(r0.digest, r2.digest);
 }
 
 #[test]
 fn training_reports_activity() {
     let cfg = config::parse(SMALL, "a.toml").unwrap();
-    let (r, _) = neurochip::learn::train_chip(&cfg, true, |_| {}).unwrap();
+    let (r, _) = neurochip_emu::learn::train_chip(&cfg, true, |_| {}).unwrap();
     assert!(r.activity > 0.0 && r.activity < 1.0, "{}", r.activity);
     let json = serde_json::to_value(&r).unwrap();
     assert!(json["activity"].is_f64());

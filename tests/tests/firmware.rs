@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use neurochip::config::{self, EngineKind};
-use neurochip::{export, learn, sim};
+use neurochip_emu::config::{self, EngineKind};
+use neurochip_emu::{export, learn, sim};
 use neurochip_tests::{check_golden, root};
 
 fn firmware_dir() -> PathBuf {

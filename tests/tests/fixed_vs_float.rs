@@ -2,8 +2,8 @@
 //! 8-bit weights), dequantised weights, a 100-neuron LIF network, cue-accumulation
 //! input, 1,000 steps.
 
-use neurochip::config;
-use neurochip::sim::{verify, RefWeights};
+use neurochip_emu::config;
+use neurochip_emu::sim::{verify, RefWeights};
 use neurochip_tests::root;
 
 #[test]

@@ -4,10 +4,10 @@
 //! release builds compute the same bits.
 
 use bitvec::prelude::*;
-use neurochip::{config, sim};
 use neurochip_core::format::Format;
 use neurochip_core::{ChipLimits, ConfigBuilder, Formats, Rounding, Shifts};
 use neurochip_emu::HostChip;
+use neurochip_emu::{config, sim};
 use neurochip_tasks::rng::hash;
 use neurochip_tests::{check_golden, root};
 
@@ -116,8 +116,8 @@ fn reward_cue_digest_golden() {
     let mut cfg = config::load(&root().join("examples/reward_cue.toml")).unwrap();
     cfg.task.n_cues = 3;
     cfg.task.delay_ms = 200;
-    let (mut chip, _, _, cue) = neurochip::experiment::reward_cue::setup(&cfg).unwrap();
-    let p = neurochip::experiment::reward_cue::params();
+    let (mut chip, _, _, cue) = neurochip_lab::experiment::reward_cue::setup(&cfg).unwrap();
+    let p = neurochip_lab::experiment::reward_cue::params();
     let mut x = bitvec![u32, Lsb0; 0; cue.sample(0).n_inputs()];
     let mut out = String::new();
     {

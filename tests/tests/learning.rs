@@ -2,8 +2,8 @@
 //! by `make test`): the default job learns cue accumulation with the light engine,
 //! and the chip stays within 3 points of the float reference trained the same way.
 
-use neurochip::config;
-use neurochip::learn;
+use neurochip_emu::config;
+use neurochip_emu::learn;
 use neurochip_tests::root;
 
 #[test]

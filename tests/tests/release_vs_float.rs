@@ -4,8 +4,8 @@
 //! without release (the bound of `fixed_vs_float.rs`). Without the replay they would
 //! be two different random networks.
 
-use neurochip::config;
-use neurochip::sim::{verify, RefWeights};
+use neurochip_emu::config;
+use neurochip_emu::sim::{verify, RefWeights};
 use neurochip_tests::root;
 
 #[test]

@@ -4,10 +4,10 @@
 //! training run that learns.
 
 use bitvec::prelude::*;
-use neurochip::config::{self, Config};
-use neurochip::experiment::reward_cue::{self as rc, float_params, params};
 use neurochip_core::reward::{self, Critic};
+use neurochip_emu::config::{self, Config};
 use neurochip_emu::quant::dequantize;
+use neurochip_lab::experiment::reward_cue::{self as rc, float_params, params};
 use neurochip_ref::reward::{self as fr, ActorCritic};
 use neurochip_tasks::reward_cue::ActionDraws;
 use neurochip_tests::root;
@@ -96,7 +96,7 @@ fn one_episode_update_agrees_with_f64() {
     cfg.learning.eta_rec = 3e-2;
     let (mut chip, _, _, cue) = rc::setup(&cfg).unwrap();
     let before = dequantize(&mut chip);
-    let (mut sim, mut learner) = neurochip::learn::float_twin(&cfg, &mut chip);
+    let (mut sim, mut learner) = neurochip_emu::learn::float_twin(&cfg, &mut chip);
     let p = params();
     let s = cue.sample(5);
     let mut x = bitvec![u32, Lsb0; 0; s.n_inputs()];
@@ -201,7 +201,7 @@ fn short_training_improves_success() {
 /// the chip learns within 10 points of its twin or better (quick runs are short).
 #[test]
 fn quick_experiment_writes_its_run_folder() {
-    use neurochip::experiment::{self, Ctx};
+    use neurochip_lab::experiment::{self, Ctx};
     let out = std::env::temp_dir().join(format!("neurochip-reward-cue-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let exp = experiment::find("reward-cue").expect("registered");
@@ -227,7 +227,7 @@ fn quick_experiment_writes_its_run_folder() {
 /// first 100 (a random walk arrives in about 55% of them). A few seconds in release.
 #[test]
 fn navigation_training_improves_arrivals() {
-    let (eps, _) = neurochip::experiment::navigation::train(800, 0, 1).unwrap();
+    let (eps, _) = neurochip_lab::experiment::navigation::train(800, 0, 1).unwrap();
     let rate = |r: std::ops::Range<usize>| {
         let n = r.len() as f64;
         eps[r].iter().filter(|e| e.arrived).count() as f64 / n

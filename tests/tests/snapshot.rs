@@ -2,8 +2,8 @@
 //! of the uninterrupted run; bad snapshots are refused with a reason; a failed save
 //! never damages the file already there.
 
-use neurochip::config;
-use neurochip::learn::train_chip_with;
+use neurochip_emu::config;
+use neurochip_emu::learn::train_chip_with;
 use neurochip_tests::root;
 
 fn cfg(epochs: u32) -> config::Config {

@@ -10,13 +10,13 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use neurochip::solve::{self, Csp};
 use neurochip_core::solver::Params;
+use neurochip_emu::csp::{self, Csp};
 use neurochip_tests::{check_golden, neurochip_bin, root};
 
 fn sudoku(name: &str) -> Csp {
     let p = root().join("problems/sudoku").join(name);
-    solve::load(&p, None).unwrap_or_else(|e| panic!("{e}"))
+    csp::load(&p, None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -24,28 +24,28 @@ fn published_puzzles_have_exactly_one_solution() {
     for i in 1..=20 {
         let csp = sudoku(&format!("pe96_{i:02}.txt"));
         assert_eq!(csp.n(), 81);
-        assert_eq!(solve::count_solutions(&csp, 2), 1, "pe96_{i:02}");
+        assert_eq!(csp::count_solutions(&csp, 2), 1, "pe96_{i:02}");
     }
     for name in ["small_4x4_a.txt", "small_4x4_b.txt"] {
         let csp = sudoku(name);
         assert_eq!(csp.n(), 16);
-        assert_eq!(solve::count_solutions(&csp, 2), 1, "{name}");
+        assert_eq!(csp::count_solutions(&csp, 2), 1, "{name}");
     }
 }
 
 #[test]
 fn backtracking_counts_known_cases() {
     // An empty 4x4 sudoku has 288 solutions.
-    let empty = solve::parse("....\n....\n....\n....\n", "empty", None).unwrap();
-    assert_eq!(solve::count_solutions(&empty, 1000), 288);
+    let empty = csp::parse("....\n....\n....\n....\n", "empty", None).unwrap();
+    assert_eq!(csp::count_solutions(&empty, 1000), 288);
     // A triangle has 6 proper 3-colourings and none with 2.
     let tri = "p edge 3 3\ne 1 2\ne 2 3\ne 3 1\n";
     assert_eq!(
-        solve::count_solutions(&solve::parse(tri, "t", None).unwrap(), 100),
+        csp::count_solutions(&csp::parse(tri, "t", None).unwrap(), 100),
         6
     );
     assert_eq!(
-        solve::count_solutions(&solve::parse(tri, "t", Some(2)).unwrap(), 100),
+        csp::count_solutions(&csp::parse(tri, "t", Some(2)).unwrap(), 100),
         0
     );
 }
@@ -55,7 +55,7 @@ fn four_by_four_solved_within_5000_steps() {
     for name in ["small_4x4_a.txt", "small_4x4_b.txt"] {
         let csp = sudoku(name);
         for seed in 1..=10 {
-            let r = solve::run(&csp, Params::DEFAULT, 5000, seed, 0, |_, _, _| {}).unwrap();
+            let r = csp::run(&csp, Params::DEFAULT, 5000, seed, 0, |_, _, _| {}).unwrap();
             let t = r
                 .solved_at
                 .unwrap_or_else(|| panic!("{name} seed {seed}: not solved"));
@@ -72,13 +72,13 @@ fn nine_by_nine_solved_and_valid() {
     for i in [1, 2, 5] {
         let csp = sudoku(&format!("pe96_{i:02}.txt"));
         for seed in 1..=3 {
-            let r = solve::run(&csp, Params::DEFAULT, 50_000, seed, 0, |_, _, _| {}).unwrap();
+            let r = csp::run(&csp, Params::DEFAULT, 50_000, seed, 0, |_, _, _| {}).unwrap();
             assert!(r.solved_at.is_some(), "pe96_{i:02} seed {seed}");
             assert!(csp.check(&r.assignment));
         }
     }
     let csp = sudoku("pe96_01.txt");
-    let r = solve::run(&csp, Params::DEFAULT, 50_000, 1, 0, |_, _, _| {}).unwrap();
+    let r = csp::run(&csp, Params::DEFAULT, 50_000, 1, 0, |_, _, _| {}).unwrap();
     assert_eq!(
         csp.render(&r.assignment),
         "483921657\n967345821\n251876493\n548132976\n729564138\n136798245\n372689514\n814253769\n695417382\n"
@@ -89,13 +89,13 @@ fn nine_by_nine_solved_and_valid() {
 fn planted_graphs_are_three_colourable_and_coloured() {
     for g in 1..=3 {
         let p = root().join(format!("problems/graphs/planted50_{g}.col"));
-        let csp = solve::load(&p, None).unwrap();
+        let csp = csp::load(&p, None).unwrap();
         assert_eq!((csp.n(), csp.edges.len(), csp.k), (50, 115, 3));
         // The saved file is the generator's output.
-        let gen = solve::planted_graph(50, 115, 3, g);
+        let gen = csp::planted_graph(50, 115, 3, g);
         assert_eq!(csp.edges, gen.edges);
-        assert!(solve::count_solutions(&csp, 1) == 1);
-        let r = solve::run(&csp, Params::DEFAULT, 20_000, 1, 0, |_, _, _| {}).unwrap();
+        assert!(csp::count_solutions(&csp, 1) == 1);
+        let r = csp::run(&csp, Params::DEFAULT, 20_000, 1, 0, |_, _, _| {}).unwrap();
         assert!(r.solved_at.is_some(), "graph {g}");
         assert!(csp.check(&r.assignment));
     }
@@ -104,8 +104,8 @@ fn planted_graphs_are_three_colourable_and_coloured() {
 #[test]
 fn random_restart_baseline_solves_a_tiny_problem() {
     // The baseline is a real search: on a 4x4 with 2 blanks it finds the solution.
-    let csp = solve::parse("1234\n3412\n21..\n4321\n", "tiny", None).unwrap();
-    let r = solve::random_restart(&csp, 10_000, 1);
+    let csp = csp::parse("1234\n3412\n21..\n4321\n", "tiny", None).unwrap();
+    let r = csp::random_restart(&csp, 10_000, 1);
     assert!(r.solved_at.is_some());
     assert!(csp.check(&r.assignment));
 }
@@ -119,15 +119,15 @@ fn digest_golden() {
         ("small_4x4_a.txt", 3),
     ] {
         let csp = sudoku(name);
-        let r = solve::run(&csp, Params::DEFAULT, 100_000, seed, 0, |_, _, _| {}).unwrap();
+        let r = csp::run(&csp, Params::DEFAULT, 100_000, seed, 0, |_, _, _| {}).unwrap();
         out.push_str(&format!(
             "{name} seed {seed}: digest {} solved_at {:?}\n",
             r.digest.unwrap(),
             r.solved_at
         ));
     }
-    let g = solve::planted_graph(50, 115, 3, 1);
-    let r = solve::run(&g, Params::DEFAULT, 100_000, 1, 0, |_, _, _| {}).unwrap();
+    let g = csp::planted_graph(50, 115, 3, 1);
+    let r = csp::run(&g, Params::DEFAULT, 100_000, 1, 0, |_, _, _| {}).unwrap();
     out.push_str(&format!(
         "planted50_1 seed 1: digest {} solved_at {:?}\n",
         r.digest.unwrap(),
@@ -303,7 +303,7 @@ fn cli_solves_and_reports_json() {
 
 #[test]
 fn quick_experiments_write_their_tables_and_figures() {
-    use neurochip::experiment::{self, Ctx};
+    use neurochip_lab::experiment::{self, Ctx};
     for name in ["sudoku", "coloring"] {
         let out = std::env::temp_dir().join(format!("neurochip-exp-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&out);

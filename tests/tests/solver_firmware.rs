@@ -3,8 +3,8 @@
 //! `neurochip solve` computes on the host, and the firmware built with
 //! `--features solver` prints the same line under QEMU mps2-an386.
 
-use neurochip::solve;
 use neurochip_core::solver::Params;
+use neurochip_emu::csp;
 use neurochip_tasks::solver::{workload, SudokuMemory, CELLS, PEERS, SEED};
 use neurochip_tests::root;
 
@@ -25,8 +25,8 @@ fn workload_line() -> String {
 
 #[test]
 fn workload_equals_the_cli_solver() {
-    let csp = solve::load(&root().join("problems/sudoku/pe96_01.txt"), None).unwrap();
-    let r = solve::run(&csp, Params::DEFAULT, 100_000, SEED, 0, |_, _, _| {}).unwrap();
+    let csp = csp::load(&root().join("problems/sudoku/pe96_01.txt"), None).unwrap();
+    let r = csp::run(&csp, Params::DEFAULT, 100_000, SEED, 0, |_, _, _| {}).unwrap();
     assert_eq!(
         workload_line(),
         format!(

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use neurochip::experiment::{self, Ctx};
+use neurochip_lab::experiment::{self, Ctx};
 
 fn quick(name: &str) -> (PathBuf, serde_json::Value) {
     let out = std::env::temp_dir().join(format!("neurochip-exp-{name}-{}", std::process::id()));

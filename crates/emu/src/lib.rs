@@ -5,16 +5,35 @@
 //! onto a chip configuration, choosing the per-layer shifts; [`dequantize`] maps the
 //! chip back to floats, so the float reference can run with exactly the chip's
 //! weights and parameters.
+//!
+//! Above the chip, the host library: [`config`] reads and checks a chip configuration
+//! file, [`build`] turns it into a float network, a chip and a task, [`train`] and
+//! [`learn`] train the chip (and its float twin), [`sim`] runs and verifies it beside
+//! the f64 reference, [`probe`] records one sample step by step, [`arch_run`] steps it
+//! through the cycle model of an architecture, [`export`] writes and runs chip images,
+//! [`csp`] reads constraint problems for the solver.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod arch_run;
 pub mod batch;
+pub mod build;
+pub mod config;
+pub mod csp;
 pub mod cycle;
+pub mod export;
 pub mod footprint;
 pub mod host;
+pub mod init;
+pub mod learn;
+pub mod peer;
+pub mod probe;
 pub mod quant;
+pub mod sim;
 pub mod snapshot;
+pub mod task;
+pub mod train;
 
 pub use arch::Arch;
 pub use cycle::{CycleChip, CycleModel, CycleReport, FitError};

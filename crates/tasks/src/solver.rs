@@ -43,7 +43,7 @@ pub struct SudokuMemory<'a> {
 }
 
 /// Write the 9x9 Sudoku constraint graph (row, column and box peers of each cell,
-/// in increasing cell order: the order the host's `neurochip::solve` builds) into
+/// in increasing cell order: the order the host's `neurochip_emu::csp` builds) into
 /// `offsets` and `neighbours`. Short buffers are reported, never indexed past.
 pub fn sudoku_graph(offsets: &mut [u32], neighbours: &mut [u16]) -> Result<(), SolverError> {
     if offsets.len() != CELLS + 1 || neighbours.len() != CELLS * PEERS {

@@ -1,0 +1,54 @@
+//! `neurochip bench`: time the chip's step loop on the host (functional path, or
+//! through the cycle model).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{fail, json};
+
+/// Arguments of `neurochip bench`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  neurochip bench examples/bench256.toml --steps 10000\n  neurochip bench examples/bench256.toml --arch reckon --json"
+)]
+pub struct Args {
+    /// Chip configuration (TOML).
+    config: PathBuf,
+    /// Steps to time.
+    #[arg(long, default_value_t = 10_000)]
+    steps: u64,
+    /// Step through the cycle model of this architecture.
+    #[arg(long, value_name = "ARCH")]
+    arch: Option<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Run `neurochip bench`.
+pub fn run(a: Args) -> ExitCode {
+    let cfg = match super::load(&a.config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let arch = match a.arch.as_deref().map(super::arch).transpose() {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match neurochip_emu::peer::time_steps(&cfg, arch.as_ref(), a.steps) {
+        Ok(t) if a.json => println!("{}", json(&t)),
+        Ok(t) => println!(
+            "{} ({}): {} steps in {:.4} s: {:.3} us/step, {:.0} steps/s, {} spikes, digest {}",
+            t.name,
+            t.arch,
+            t.steps,
+            t.seconds,
+            t.us_per_step,
+            t.steps_per_second,
+            t.spikes,
+            t.digest
+        ),
+        Err(e) => return fail(e),
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,215 @@
+//! `neurochip run`: train the chip of a configuration on its task (or run it, when it
+//! does not learn), print the result and leave a run folder.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use neurochip_emu::config::{Config, EngineKind};
+use neurochip_emu::{export, learn, sim};
+use neurochip_lab::runs::{probe_config, Figures};
+
+use super::{fail, json, Common, RunFolder};
+
+/// Arguments of `neurochip run`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  neurochip run examples/alif.toml --json\n  neurochip run examples/cue.toml --out runs/cue --save cue.snap\n  neurochip run examples/cue.toml --arch reckon\n  neurochip run examples/bench256.toml --arch arch/multicore.toml --steps 1000"
+)]
+pub struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// After training, write the trained chip as an image that runs inference on the
+    /// test samples (digits: compiled into the image) for the firmware.
+    #[arg(long, value_name = "FILE")]
+    export: Option<PathBuf>,
+    /// Save the whole chip state (weights, traces, PRNG, step counter, epochs done)
+    /// to FILE at the end, atomically.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Start from the chip state in FILE (saved with --save by a chip with the same
+    /// configuration) and continue its training plan.
+    #[arg(long, value_name = "FILE")]
+    resume: Option<PathBuf>,
+    /// Step the chip through the cycle-level model of an architecture (a shipped
+    /// name: reckon, xylo, multicore; or an architecture TOML file) and report
+    /// cycles per stage, the real-time clock, SRAM per bank, NeuroBench operation
+    /// counts and energy. The chip computes the same bits as without it.
+    #[arg(long, value_name = "ARCH")]
+    arch: Option<String>,
+}
+
+/// Run `neurochip run`.
+pub fn run(a: Args) -> ExitCode {
+    let c = &a.common;
+    let cfg = match super::load(&c.config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Some(spec) = &a.arch {
+        return arch_cmd(&cfg, spec, c.steps, c.json, c.quiet);
+    }
+    let folder = match RunFolder::new(c.out.as_deref(), c.no_out, &cfg.name) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    if cfg.learning.engine != EngineKind::Off {
+        return train(&cfg, &a, &folder);
+    }
+    if a.save.is_some() || a.resume.is_some() {
+        folder.abandon();
+        return fail(format!(
+            "{}: --save and --resume apply to training runs ([learning] engine = \"exact\" or \"light\")",
+            c.config.display()
+        ));
+    }
+    let rep = match sim::run(&cfg, c.steps) {
+        Ok(r) => r,
+        Err(e) => {
+            folder.abandon();
+            return fail(e);
+        }
+    };
+    if folder.dir.is_some() {
+        let probe = match probe_config(&cfg) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        let figs = Figures {
+            probe: Some(&probe),
+            ..Default::default()
+        };
+        let code = folder.write(&format!("neurochip run: {}", cfg.name), &rep, &figs);
+        if code != ExitCode::SUCCESS {
+            return code;
+        }
+    }
+    if c.json {
+        println!("{}", json(&rep));
+        return ExitCode::SUCCESS;
+    }
+    println!("neurochip run: {}", rep.name);
+    println!("  steps            {:>12}", rep.steps);
+    println!("  samples          {:>12}", rep.samples);
+    println!("  spikes           {:>12}", rep.spikes);
+    println!("  mean rate        {:>12.2} Hz", rep.rate_hz);
+    println!(
+        "  activity         {:>12.4} spikes/neuron/step",
+        rep.activity
+    );
+    println!("  synaptic ops     {:>12}", rep.synops);
+    let fmt = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.3}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!("  readout mean     {}", fmt(&rep.readout_mean));
+    println!("  readout final    {}", fmt(&rep.readout_final));
+    println!("  digest           {}", rep.digest);
+    folder.announce();
+    ExitCode::SUCCESS
+}
+
+fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> ExitCode {
+    let j = a.common.json;
+    if !j {
+        println!(
+            "neurochip run: training {} ({:?} engine) on {:?}",
+            cfg.name, cfg.learning.engine, cfg.task.kind
+        );
+    }
+    let res = learn::train_chip_with(
+        cfg,
+        a.common.quiet || j,
+        a.resume.as_deref(),
+        a.save.as_deref(),
+        |ep| {
+            if !j {
+                println!("{}", learn::epoch_line("chip", ep));
+            }
+        },
+    );
+    let (rep, mut chip) = match res {
+        Ok(r) => r,
+        Err(e) => {
+            folder.abandon();
+            return fail(e);
+        }
+    };
+    if let Some(path) = &a.export {
+        if let Err(code) = write_image(cfg, &chip, path, j) {
+            return code;
+        }
+    }
+    if folder.dir.is_some() {
+        let code = super::learned_figures(cfg, &mut chip, |figs| {
+            let figs = Figures {
+                chip_curve: Some(&rep.epochs),
+                ..figs
+            };
+            folder.write(&format!("neurochip run: {}", cfg.name), &rep, &figs)
+        });
+        if code != ExitCode::SUCCESS {
+            return code;
+        }
+    }
+    if j {
+        println!("{}", json(&rep));
+        return ExitCode::SUCCESS;
+    }
+    println!();
+    println!("  {:<28} {:>12}", "engine", rep.engine);
+    match rep.nmse {
+        Some(n) => println!("  {:<28} {:>12.4}", "test NMSE", n),
+        None => println!(
+            "  {:<28} {:>11.1}%",
+            format!("test accuracy ({} samples)", rep.test_samples),
+            100.0 * rep.test_accuracy
+        ),
+    }
+    println!("  {:<28} {:>12.4}", "test loss", rep.test_loss);
+    println!(
+        "  {:<28} {:>12}",
+        "weight memory (bytes)", rep.footprint.weights
+    );
+    println!(
+        "  {:<28} {:>12}",
+        "learning state (bytes)", rep.footprint.learning
+    );
+    println!("  {:<28} {:>12.1}", "training time (s)", rep.train_seconds);
+    println!("  {:<28} {:>12}", "digest", rep.digest);
+    folder.announce();
+    ExitCode::SUCCESS
+}
+
+fn write_image(
+    cfg: &Config,
+    chip: &neurochip_emu::HostChip,
+    path: &Path,
+    quiet: bool,
+) -> Result<(), ExitCode> {
+    let bytes = export::encode_chip(cfg, chip, true).map_err(fail)?;
+    export::write_atomic(path, &bytes)
+        .map_err(|e| fail(format!("{}: cannot write the image: {e}", path.display())))?;
+    if !quiet {
+        println!(
+            "trained chip image: {} ({} bytes)",
+            path.display(),
+            bytes.len()
+        );
+    }
+    Ok(())
+}
+
+fn arch_cmd(cfg: &Config, spec: &str, steps: Option<u64>, j: bool, quiet: bool) -> ExitCode {
+    let arch = match super::arch(spec) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    match neurochip_emu::arch_run::run_arch(cfg, &arch, steps, quiet || j) {
+        Ok(r) if j => println!("{}", json(&r)),
+        Ok(r) => print!("{}", neurochip_emu::arch_run::table(&r)),
+        Err(e) => return fail(e),
+    }
+    ExitCode::SUCCESS
+}

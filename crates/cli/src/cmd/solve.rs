@@ -1,0 +1,181 @@
+//! `neurochip solve`: a Sudoku or graph-colouring file solved by the stochastic
+//! spiking network ([`neurochip_emu::csp`]).
+
+use neurochip_core::solver::Params;
+use neurochip_emu::csp::{self, load, random_restart, Kind};
+use serde::Serialize;
+
+/// Arguments of `neurochip solve`.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  neurochip solve problems/sudoku/pe96_01.txt\n  neurochip solve problems/graphs/planted50_1.col --colors 3 --json\n\nFormats: docs/formats.md (Constraint problems). Exit code 0 solved, 1 not solved within --steps, 2 bad input."
+)]
+pub struct Args {
+    /// Problem file: a Sudoku (rows of digits, `.` or `0` blank) or a graph
+    /// (`p edge N M`, `e U V`); see docs/formats.md.
+    pub file: std::path::PathBuf,
+    /// Step budget.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub steps: u64,
+    /// PRNG seed of the network.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Colours for a graph (overrides its `colors` line; default 3).
+    #[arg(long, value_name = "K")]
+    pub colors: Option<usize>,
+    /// Potential lost per active conflicting neighbour (4 units halve a rate).
+    #[arg(long, default_value_t = Params::DEFAULT.inhibition)]
+    pub inhibition: u8,
+    /// Steps a winning value stays active before its WTA draws again.
+    #[arg(long, default_value_t = Params::DEFAULT.refractory)]
+    pub refractory: u8,
+    /// Potential of the quiet option (no neuron of a WTA fires).
+    #[arg(long, default_value_t = Params::DEFAULT.quiet, allow_hyphen_values = true)]
+    pub quiet: i8,
+    /// Lower saturation bound of the membrane potential.
+    #[arg(long, default_value_t = Params::DEFAULT.floor, allow_hyphen_values = true)]
+    pub floor: i8,
+    /// Potential bias of a clue's value (and against its other values).
+    #[arg(long, default_value_t = Params::DEFAULT.clue_bias)]
+    pub clue_bias: u8,
+    /// Also run the uniform random-restart baseline for the same number of steps.
+    #[arg(long)]
+    pub baseline: bool,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `neurochip solve --json` prints.
+#[derive(Serialize)]
+struct Report<'a> {
+    file: String,
+    kind: &'a Kind,
+    variables: usize,
+    values: usize,
+    blanks: usize,
+    constraints: usize,
+    params: ParamsReport,
+    seed: u64,
+    budget: u64,
+    solved: bool,
+    time_to_solution: Option<u64>,
+    digest: Option<String>,
+    solution: Option<Vec<u8>>,
+    baseline_time_to_solution: Option<Option<u64>>,
+}
+
+#[derive(Serialize)]
+struct ParamsReport {
+    inhibition: u8,
+    refractory: u8,
+    quiet: i8,
+    clue_bias: u8,
+    floor: i8,
+}
+
+/// Run `neurochip solve`: exit code 0 solved, 1 not solved within the budget, 2 bad
+/// input.
+pub fn run(a: Args) -> std::process::ExitCode {
+    std::process::ExitCode::from(command(&a))
+}
+
+fn command(a: &Args) -> u8 {
+    let fail = |m: String| {
+        eprintln!("error: {m}");
+        2
+    };
+    let csp = match load(&a.file, a.colors) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let params = Params {
+        inhibition: a.inhibition,
+        refractory: a.refractory,
+        quiet: a.quiet,
+        clue_bias: a.clue_bias,
+        floor: a.floor,
+    };
+    if a.steps == 0 {
+        return fail("--steps 0: the budget must be at least 1 step".into());
+    }
+    let r = match csp::run(&csp, params, a.steps, a.seed, 0, |_, _, _| {}) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let base = a
+        .baseline
+        .then(|| random_restart(&csp, a.steps, a.seed).solved_at);
+    if a.json {
+        let rep = Report {
+            file: a.file.display().to_string(),
+            kind: &csp.kind,
+            variables: csp.n(),
+            values: csp.k,
+            blanks: csp.blanks(),
+            constraints: csp.edges.len(),
+            params: ParamsReport {
+                inhibition: params.inhibition,
+                refractory: params.refractory,
+                quiet: params.quiet,
+                clue_bias: params.clue_bias,
+                floor: params.floor,
+            },
+            seed: a.seed,
+            budget: a.steps,
+            solved: r.solved_at.is_some(),
+            time_to_solution: r.solved_at,
+            digest: r.digest.clone(),
+            solution: r
+                .solved_at
+                .map(|_| r.assignment.iter().map(|&x| x + 1).collect()),
+            baseline_time_to_solution: base,
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rep)
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        );
+    } else {
+        let what = match csp.kind {
+            Kind::Sudoku { size, .. } => format!("{size}x{size} sudoku, {} blanks", csp.blanks()),
+            Kind::Coloring => format!(
+                "graph, {} nodes, {} edges, {} colours",
+                csp.n(),
+                csp.edges.len(),
+                csp.k
+            ),
+        };
+        println!(
+            "neurochip solve: {} ({what}), seed {}",
+            a.file.display(),
+            a.seed
+        );
+        match r.solved_at {
+            Some(t) => {
+                println!("solved at step {t}:");
+                print!("{}", csp.render(&r.assignment));
+            }
+            None => println!(
+                "no solution within {} steps; last state:\n{}",
+                a.steps,
+                csp.render(&r.assignment)
+            ),
+        }
+        if let Some(b) = base {
+            match b {
+                Some(t) => println!("random-restart baseline: solved at step {t}"),
+                None => println!(
+                    "random-restart baseline: no solution within {} steps",
+                    a.steps
+                ),
+            }
+        }
+        println!("digest {}", r.digest.unwrap_or_default());
+    }
+    if r.solved_at.is_some() {
+        0
+    } else {
+        1
+    }
+}

@@ -1,0 +1,231 @@
+//! Speed of one chip time step (`step()`) and of one training step (`step()` then
+//! `learn()`, exact and light engines), at 256 and 1,024 neurons and at three firing
+//! rates, plus the cycle-level mode and a batch of chips on all cores. Every network
+//! is `examples/bench256.toml` (64 Poisson inputs at 20 Hz, 10 readouts, dense
+//! weights, tau_m = 20 ms) with the neuron count and the input weight scale changed;
+//! the input weight scale sets the recurrent firing rate, printed before each group.
+//!
+//! What is measured: one call of the functional core's `step()` (event-driven synaptic
+//! accumulation, neuron engine, readout, digest), with the inputs generated beforehand
+//! so only the chip is timed. The chip runs on continuously, so the measured steps see
+//! the network's own steady-state activity.
+//!
+//! How to read it: criterion's `time` is per step; `thrpt` is synaptic events per
+//! second for the forward groups. On a shared 2-core machine expect a few percent of
+//! noise between runs; compare ratios measured in one run, not absolute times across
+//! runs. docs/performance.md has the table.
+
+use std::path::Path;
+use std::time::Duration;
+
+use bitvec::prelude::*;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use neurochip_core::{Datapath, Target};
+use neurochip_emu::build;
+use neurochip_emu::config::{self, ApplyMode, Config, EngineKind};
+use neurochip_emu::{Arch, CycleChip, CycleModel, HostChip};
+
+type Inputs = Vec<BitVec<u32, Lsb0>>;
+
+/// The bench256 network with `neurons` neurons and input weight scale `w_in`.
+fn config(neurons: u32, w_in: f64) -> Config {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bench256.toml");
+    let mut cfg = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    cfg.chip.max_neurons = cfg.chip.max_neurons.max(neurons);
+    cfg.network.neurons = neurons;
+    cfg.network.w_in_scale = w_in;
+    cfg
+}
+
+fn inputs(cfg: &Config, steps: u32) -> Inputs {
+    let task = build::task(cfg).unwrap_or_else(|e| panic!("{e}"));
+    (0..steps)
+        .map(|t| {
+            let mut x = bitvec![u32, Lsb0; 0; task.n_inputs()];
+            task.spikes(0, t % task.steps(0), &mut x);
+            x
+        })
+        .collect()
+}
+
+/// Warm the chip up on the inputs; returns (rate Hz, synaptic events per step).
+fn warm(chip: &mut HostChip, inputs: &Inputs, dt_ms: f64) -> (f64, u64) {
+    let (mut synops, mut spikes) = (0u64, 0u64);
+    for x in inputs {
+        let o = chip.step(x).expect("valid input");
+        synops += u64::from(o.synops);
+        spikes += u64::from(o.spikes);
+    }
+    let n = chip.config().n_rec() as f64;
+    let secs = inputs.len() as f64 * dt_ms / 1000.0;
+    (spikes as f64 / n / secs, synops / inputs.len() as u64)
+}
+
+/// Input weight scales giving low, middle and high recurrent rates.
+const RATES: [(&str, f64); 3] = [("low", 1.0), ("mid", 2.0), ("high", 3.0)];
+
+fn bench_forward(c: &mut Criterion) {
+    let mut g = c.benchmark_group("forward");
+    g.measurement_time(Duration::from_secs(3));
+    for neurons in [256u32, 1024] {
+        for (label, w_in) in RATES {
+            let cfg = config(neurons, w_in);
+            let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));
+            let xs = inputs(&cfg, 4000);
+            let (rate, ev) = warm(&mut chip, &xs, cfg.network.dt_ms);
+            println!(
+                "forward {neurons} neurons, {label}: {rate:.1} Hz, {ev} synaptic events per step"
+            );
+            g.throughput(Throughput::Elements(ev));
+            let mut t = 0usize;
+            g.bench_function(
+                BenchmarkId::new(format!("{neurons}"), format!("{label}_{rate:.0}Hz")),
+                |b| {
+                    b.iter(|| {
+                        let o = chip.step(&xs[t]).expect("valid input");
+                        t = (t + 1) % xs.len();
+                        o
+                    })
+                },
+            );
+        }
+    }
+    g.finish();
+}
+
+/// The same step through the cycle model of the default architecture (and of the
+/// multicore what-if): the cost of counting cycles, stalls, SRAM and energy.
+fn bench_cycle_mode(c: &mut Criterion) {
+    let mut g = c.benchmark_group("cycle_mode");
+    g.measurement_time(Duration::from_secs(3));
+    let cfg = config(256, 2.0);
+    let xs = inputs(&cfg, 4000);
+    for arch in ["none", "reckon", "multicore"] {
+        let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));
+        warm(&mut chip, &xs, cfg.network.dt_ms);
+        let mut models: Vec<CycleModel> = match Arch::builtin(arch) {
+            Some(a) => {
+                let c = *chip.config();
+                vec![CycleModel::new(&a, &c, &chip.mem(), 1e-3).unwrap_or_else(|e| panic!("{e}"))]
+            }
+            None => Vec::new(),
+        };
+        let mut t = 0usize;
+        g.bench_function(format!("bench256_{arch}"), |b| {
+            b.iter(|| {
+                let (ch, mut mem) = chip.parts();
+                let mut dp = CycleChip {
+                    chip: ch,
+                    models: &mut models,
+                };
+                let o = dp.step(&mut mem, &xs[t]).expect("valid input");
+                t = (t + 1) % xs.len();
+                o
+            })
+        });
+    }
+    g.finish();
+}
+
+/// One training step (`step()` then `learn()` with a valid target) of the exact and
+/// the light engine, side by side: the ratio is the cost of per-synapse eligibility.
+fn bench_train_step(c: &mut Criterion) {
+    let mut g = c.benchmark_group("train_step");
+    g.measurement_time(Duration::from_secs(4));
+    g.sample_size(20);
+    for neurons in [256u32, 1024] {
+        let base = config(neurons, 2.0);
+        let xs = inputs(&base, 2000);
+        for engine in [EngineKind::Exact, EngineKind::Light] {
+            let mut cfg = base.clone();
+            cfg.learning.engine = engine;
+            cfg.learning.apply = ApplyMode::Online;
+            cfg.learning.eta_in = 1e-4;
+            cfg.learning.eta_rec = 1e-4;
+            cfg.learning.eta_out = 1e-4;
+            cfg.learning.eta_bias = 1e-6;
+            let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));
+            let mut t = 0usize;
+            let name = format!("{engine:?}").to_lowercase();
+            g.bench_function(BenchmarkId::new(name, neurons), |b| {
+                b.iter(|| {
+                    chip.step(&xs[t]).expect("valid input");
+                    let (ch, mut mem) = chip.parts();
+                    let r = ch.learn(&mut mem, Target::Class(t % 10)).expect("layout");
+                    t = (t + 1) % xs.len();
+                    r
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+/// One inference step of an exact-engine chip with the eligibility enable set (every
+/// synapse's eligibility updated) and cleared (what an inference sample runs): the
+/// saving of gating the learning engine off in inference.
+fn bench_infer_exact(c: &mut Criterion) {
+    let mut g = c.benchmark_group("infer_exact");
+    g.measurement_time(Duration::from_secs(3));
+    let mut cfg = config(256, 2.0);
+    cfg.learning.engine = EngineKind::Exact;
+    let xs = inputs(&cfg, 2000);
+    for (label, on) in [("eligibility_on", true), ("eligibility_off", false)] {
+        let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));
+        chip.parts().0.set_eligibility_enabled(on);
+        let mut t = 0usize;
+        g.bench_function(format!("bench256_{label}"), |b| {
+            b.iter(|| {
+                let o = chip.step(&xs[t]).expect("valid input");
+                t = (t + 1) % xs.len();
+                o
+            })
+        });
+    }
+    g.finish();
+}
+
+/// Eight independent bench256 chips for 1,000 steps: one after another on one thread,
+/// and as a batch on all cores (`neurochip_emu::batch::run_batch`).
+fn bench_batch(c: &mut Criterion) {
+    let mut g = c.benchmark_group("batch8x1000");
+    g.measurement_time(Duration::from_secs(6));
+    g.sample_size(10);
+    let cfg = config(256, 2.0);
+    let xs = inputs(&cfg, 1000);
+    let chips: Vec<HostChip> = (0..8)
+        .map(|_| build::chip(&cfg).unwrap_or_else(|e| panic!("{e}")).1)
+        .collect();
+    let input =
+        |_: usize, t: u32, x: &mut BitSlice<u32, Lsb0>| x.copy_from_bitslice(&xs[t as usize]);
+    g.bench_function("sequential", |b| {
+        b.iter(|| {
+            let mut cs = chips.clone();
+            cs.iter_mut()
+                .map(|ch| {
+                    for x in &xs {
+                        ch.step(x).expect("valid input");
+                    }
+                    ch.digest()
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    g.bench_function("all_cores", |b| {
+        b.iter(|| {
+            let mut cs = chips.clone();
+            neurochip_emu::batch::run_batch(&mut cs, 1000, input).expect("valid input")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_forward,
+    bench_cycle_mode,
+    bench_train_step,
+    bench_infer_exact,
+    bench_batch
+);
+criterion_main!(benches);

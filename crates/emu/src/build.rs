@@ -1,0 +1,413 @@
+//! From a checked [`Config`] to a float network, a chip and a stimulus.
+//!
+//! Random initialisation is counter based (`neurochip_tasks::rng::hash` over the seed
+//! and the coordinates of each draw), so a configuration and its seed always give the
+//! same network, whichever order things are built in.
+
+use crate::{quantize, HostChip, QuantOptions};
+use neurochip_core::format::Format;
+use neurochip_core::release::{self, Release};
+use neurochip_core::rewire::{self, Rewire};
+use neurochip_core::{ChipLimits, Formats, Rounding};
+use neurochip_ref::Network;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::LearnSpec;
+use neurochip_core::learning::{Apply, Engine, Loss};
+use neurochip_tasks::cue::CueConfig;
+use neurochip_tasks::digits::{load_digits, RateEncoder};
+use neurochip_tasks::pattern::PatternConfig;
+use neurochip_tasks::poisson::PoissonInput;
+use neurochip_tasks::rng::hash;
+use neurochip_tasks::store_recall::StoreRecallConfig;
+
+use crate::config::{
+    ApplyMode, Config, EngineKind, FeedbackKind, NeuronModel, RoundingMode, SpreadDist, TaskKind,
+};
+use crate::task::Task;
+
+/// An error while building what a valid configuration describes.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {field}: {message}")]
+pub struct BuildError {
+    /// The configuration file.
+    pub file: String,
+    /// The field at fault.
+    pub field: String,
+    /// What was wrong and what is allowed.
+    pub message: String,
+}
+
+/// Draw streams (the `a` coordinate of every hash), so streams never collide.
+mod stream {
+    pub const W_IN: u64 = 1;
+    pub const W_REC: u64 = 2;
+    pub const W_OUT: u64 = 3;
+    pub const MASK_IN: u64 = 4;
+    pub const MASK_REC: u64 = 5;
+    pub const TAU: u64 = 6;
+    pub const THR: u64 = 7;
+    pub const FEEDBACK: u64 = 8;
+}
+
+fn uniform(seed: u64, s: u64, i: u64, j: u64) -> f64 {
+    // 53 random bits in (0, 1).
+    ((hash(seed, s, i, j) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
+/// Standard normal draw by Box-Muller from two counter-based uniforms.
+fn normal(seed: u64, s: u64, i: u64) -> f64 {
+    let u1 = uniform(seed, s, i, 0);
+    let u2 = uniform(seed, s, i, 1);
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// Log-normal factor with mean 1 and relative spread `sigma`.
+fn lognormal(seed: u64, s: u64, i: u64, sigma: f64) -> f64 {
+    if sigma == 0.0 {
+        1.0
+    } else {
+        (sigma * normal(seed, s, i) - sigma * sigma / 2.0).exp()
+    }
+}
+
+/// Heterogeneity factor of unit `i` in draw stream `s`: mean 1, spread `spread`, from
+/// the distribution `dist` (log-normal: `spread` is the standard deviation of the
+/// log; uniform: the factor is uniform on `[1 - spread, 1 + spread]`). Exactly 1 when
+/// `spread` is 0, whatever the distribution.
+pub fn spread_factor(dist: SpreadDist, seed: u64, s: u64, i: u64, spread: f64) -> f64 {
+    match dist {
+        SpreadDist::Lognormal => lognormal(seed, s, i, spread),
+        SpreadDist::Uniform if spread == 0.0 => 1.0,
+        SpreadDist::Uniform => 1.0 + spread * (2.0 * uniform(seed, s, i, 0) - 1.0),
+    }
+}
+
+/// The float network a configuration describes.
+pub fn network(cfg: &Config) -> Network {
+    let n = &cfg.network;
+    let (ni, nr, no) = (n.inputs as usize, n.neurons as usize, n.outputs as usize);
+    let seed = cfg.seed;
+    let mut net = Network::zeros(ni, nr, no);
+    let dt = n.dt_ms;
+    let n_alif = match n.model {
+        NeuronModel::Lif => 0,
+        NeuronModel::Alif => nr,
+        NeuronModel::Lsnn => ((nr as f64) * n.alif_fraction).round() as usize,
+    };
+    for j in 0..nr {
+        let d = n.spread_dist;
+        let tau = n.tau_m_ms * spread_factor(d, seed, stream::TAU, j as u64, n.tau_m_spread);
+        net.alpha[j] = (-dt / tau).exp();
+        net.rho[j] = (-dt / n.tau_a_ms).exp();
+        net.thr[j] =
+            n.threshold * spread_factor(d, seed, stream::THR, j as u64, n.threshold_spread);
+        net.beta[j] = if j >= nr - n_alif { n.beta } else { 0.0 };
+    }
+    net.kappa.fill((-dt / n.tau_out_ms).exp());
+    net.refractory = n.refractory_steps;
+    net.gamma = cfg.learning.gamma;
+
+    // Dale's law: the first round(f * n) neurons are excitatory.
+    let n_exc = n
+        .excitatory_fraction
+        .map(|f| ((nr as f64) * f).round() as usize);
+    for j in 0..nr {
+        net.exc[j] = n_exc.is_none_or(|e| j < e);
+    }
+    // Inhibitory rows are scaled so that E and I input balance on average.
+    let inh_gain = match n.excitatory_fraction {
+        Some(f) if f < 1.0 && f > 0.0 => f / (1.0 - f),
+        _ => 1.0,
+    };
+
+    // Rewiring starts from a random network at its budget's density (weights scaled
+    // for that fan-in); `rewire::init` then makes the count exact.
+    let (p_in, p_rec) = match cfg.learning.rewire_fraction {
+        Some(f) => (f, f),
+        None => (n.input_connectivity, n.connectivity),
+    };
+    let s_in = n.w_in_scale / (ni as f64 * p_in).max(1.0).sqrt();
+    let s_rec = n.w_rec_scale / ((nr as f64 - 1.0) * p_rec).max(1.0).sqrt();
+    let s_out = n.w_out_scale / (nr as f64).sqrt();
+    for i in 0..ni {
+        for j in 0..nr {
+            let k = i * nr + j;
+            let on = uniform(seed, stream::MASK_IN, k as u64, 0) < p_in;
+            net.mask_in[k] = on;
+            net.w_in[k] = if on {
+                s_in * normal(seed, stream::W_IN, k as u64)
+            } else {
+                0.0
+            };
+        }
+    }
+    for i in 0..nr {
+        for j in 0..nr {
+            let k = i * nr + j;
+            let on = i != j && uniform(seed, stream::MASK_REC, k as u64, 0) < p_rec;
+            net.mask_rec[k] = on;
+            let w = s_rec * normal(seed, stream::W_REC, k as u64);
+            net.w_rec[k] = match (on, n_exc.is_some(), net.exc[i]) {
+                (false, _, _) => 0.0,
+                (true, false, _) => w,
+                (true, true, true) => w.abs(),
+                (true, true, false) => -w.abs() * inh_gain,
+            };
+        }
+    }
+    for k in 0..nr * no {
+        net.w_out[k] = s_out * normal(seed, stream::W_OUT, k as u64);
+    }
+    net
+}
+
+/// The formats, limits and rounding a configuration asks for.
+pub fn quant_options(cfg: &Config) -> QuantOptions {
+    let f = &cfg.formats;
+    // The configuration module has checked every width, so these cannot fail; fall
+    // back to the defaults rather than panic.
+    let d = Formats::default();
+    let formats = Formats {
+        membrane: Format::signed(f.membrane_bits, f.membrane_frac).unwrap_or(d.membrane),
+        weight: Format::signed(f.weight_bits, 0).unwrap_or(d.weight),
+        trace: Format::unsigned(f.trace_bits, f.trace_frac).unwrap_or(d.trace),
+        readout: Format::signed(f.readout_bits, f.readout_frac).unwrap_or(d.readout),
+    };
+    QuantOptions {
+        limits: ChipLimits {
+            max_inputs: cfg.chip.max_inputs as u16,
+            max_neurons: cfg.chip.max_neurons as u16,
+            max_outputs: cfg.chip.max_outputs as u16,
+        },
+        formats,
+        rounding: match f.rounding {
+            RoundingMode::Truncate => Rounding::Truncate,
+            RoundingMode::Nearest => Rounding::Nearest,
+            RoundingMode::Stochastic => Rounding::Stochastic,
+        },
+        seed: cfg.seed,
+        learning: learn_spec(cfg),
+    }
+}
+
+/// Whether the configuration's task learns by regression (pattern generation) rather
+/// than classification.
+pub fn is_regression(cfg: &Config) -> bool {
+    cfg.task.kind == TaskKind::Pattern
+}
+
+/// The learning circuits a configuration asks for (`None` when learning is off).
+pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
+    let l = &cfg.learning;
+    let engine = match l.engine {
+        EngineKind::Off => return None,
+        EngineKind::Exact => Engine::Exact,
+        EngineKind::Light => Engine::Light,
+    };
+    let (n, o) = (cfg.network.neurons as usize, cfg.network.outputs as usize);
+    let feedback = match l.feedback {
+        FeedbackKind::Symmetric => None,
+        FeedbackKind::Random => Some(
+            (0..n * o)
+                .map(|k| {
+                    cfg.network.w_out_scale / (n as f64).sqrt()
+                        * normal(cfg.seed, stream::FEEDBACK, k as u64)
+                })
+                .collect(),
+        ),
+    };
+    let regression = is_regression(cfg);
+    Some(LearnSpec {
+        engine,
+        apply: match l.apply {
+            ApplyMode::Online => Apply::Online,
+            ApplyMode::Sample => Apply::Sample,
+        },
+        loss: if regression {
+            Loss::Regression
+        } else {
+            Loss::Classification
+        },
+        eta_in: l.eta_in,
+        eta_rec: l.eta_rec,
+        eta_out: l.eta_out,
+        eta_bias: l.eta_bias,
+        elig_bits: l.elig_bits,
+        elig_frac: l.elig_frac,
+        psi_levels: l.psi_levels as u8,
+        feedback,
+        dale: cfg.network.excitatory_fraction.is_some(),
+        lr_spread: l.lr_spread as u8,
+        learn_readout: l.learn_readout,
+        learn_hidden: l.learn_hidden,
+        reg: (l.reg_strength > 0.0)
+            .then(|| (l.reg_strength, l.reg_rate_hz * cfg.network.dt_ms / 1000.0)),
+    })
+}
+
+/// The chip for a configuration, with the network it was quantised from.
+pub fn chip(cfg: &Config) -> Result<(Network, HostChip), BuildError> {
+    let net = network(cfg);
+    let chip = quantize(&net, &quant_options(cfg)).map_err(|e| BuildError {
+        file: cfg.origin.clone(),
+        field: "network".into(),
+        message: e.to_string(),
+    })?;
+    let chip = release_rewire(cfg, chip)?;
+    Ok((net, chip))
+}
+
+/// Stochastic release and rewiring (`network.release_*`, `learning.rewire_*`): chip
+/// options without memories of their own, put on the quantised chip. Without them the
+/// chip is returned as it is, so its image and digests do not change.
+fn release_rewire(cfg: &Config, chip: HostChip) -> Result<HostChip, BuildError> {
+    let n = &cfg.network;
+    let l = &cfg.learning;
+    let err = |field: &str, message: String| BuildError {
+        file: cfg.origin.clone(),
+        field: field.into(),
+        message,
+    };
+    if l.rewire_noise > 0.0 && l.rewire_fraction.is_none() {
+        return Err(err(
+            "learning.rewire_noise",
+            "synaptic-sampling noise needs rewiring: set learning.rewire_fraction too".into(),
+        ));
+    }
+    let q16 = |p: f64| (p * f64::from(release::ALWAYS)).round() as u32;
+    let rel = Release {
+        p_in: q16(n.release_in),
+        p_rec: q16(n.release_rec),
+    };
+    let (ni, nr) = (n.inputs as f64, n.neurons as f64);
+    let rew = match l.rewire_fraction {
+        None => Rewire::OFF,
+        Some(f) => Rewire {
+            budget_in: (f * ni * nr).round() as u32,
+            budget_rec: (f * nr * (nr - 1.0)).round() as u32,
+            noise: (l.rewire_noise * 65536.0).round().min(65535.0) as u16,
+        },
+    };
+    if !rel.is_stochastic() && !rew.is_on() {
+        return Ok(chip);
+    }
+    let c = chip
+        .config()
+        .to_builder()
+        .release(rel)
+        .rewire(rew)
+        .build()
+        .map_err(|e| err("network", e.to_string()))?;
+    chip.reconfigure(c, |mem| rewire::init(&c, mem))
+        .map_err(|e| err("network", e.to_string()))
+}
+
+/// The task a configuration describes, checked against its network.
+pub fn task(cfg: &Config) -> Result<Task, BuildError> {
+    let t = &cfg.task;
+    let err = |field: &str, message: String| BuildError {
+        file: cfg.origin.clone(),
+        field: field.into(),
+        message,
+    };
+    let dt = cfg.network.dt_ms as f32;
+    let task_seed = cfg.seed ^ 0x7A5C_0000_0000_0000;
+    let task = match t.kind {
+        TaskKind::Poisson => Task::Poisson {
+            gen: PoissonInput {
+                n: cfg.network.inputs as usize,
+                rate_hz: t.rate_hz as f32,
+                dt_ms: dt,
+                seed: task_seed,
+            },
+            steps: t.steps,
+        },
+        TaskKind::Cue => {
+            let c = CueConfig {
+                n_cues: t.n_cues,
+                cue_ms: t.cue_ms,
+                gap_ms: t.gap_ms,
+                delay_ms: t.delay_ms,
+                recall_ms: t.recall_ms,
+                cue_rate_hz: t.cue_rate_hz as f32,
+                bg_rate_hz: t.bg_rate_hz as f32,
+                channels_per_pop: 10,
+                dt_ms: dt,
+                seed: task_seed,
+            };
+            c.check().map_err(|e| err("task", e.to_string()))?;
+            Task::Cue(c)
+        }
+        TaskKind::StoreRecall => {
+            let c = StoreRecallConfig {
+                dt_ms: dt,
+                seed: task_seed,
+                ..StoreRecallConfig::default()
+            };
+            c.check().map_err(|e| err("task", e.to_string()))?;
+            Task::StoreRecall(c)
+        }
+        TaskKind::Pattern => {
+            let p = PatternConfig {
+                n_inputs: cfg.network.inputs as usize,
+                rate_hz: t.pattern_rate_hz as f32,
+                n_outputs: cfg.network.outputs as usize,
+                steps: (t.pattern_ms as f32 / dt).round() as u32,
+                dt_ms: dt,
+                seed: task_seed,
+            };
+            Task::Pattern(Box::new(p.build().map_err(|e| err("task", e.to_string()))?))
+        }
+        TaskKind::Digits => {
+            let data =
+                load_digits(Path::new(&t.data)).map_err(|e| err("task.data", e.to_string()))?;
+            let (train, test) = data.split();
+            let enc = RateEncoder {
+                steps: t.steps,
+                max_rate_hz: t.max_rate_hz as f32,
+                dt_ms: dt,
+                seed: task_seed,
+            };
+            enc.check().map_err(|e| err("task", e.to_string()))?;
+            Task::Digits {
+                data: Arc::new(data),
+                train: Arc::new(train),
+                test: Arc::new(test),
+                enc,
+                window: t.window.min(t.steps),
+            }
+        }
+    };
+    let need = task.n_inputs();
+    if need != cfg.network.inputs as usize {
+        return Err(err(
+            "network.inputs",
+            format!(
+                "is {} but task {:?} drives {need} input channels; set network.inputs = {need}",
+                cfg.network.inputs, t.kind
+            ),
+        ));
+    }
+    if let Some(k) = task.n_classes() {
+        if (cfg.network.outputs as usize) < k {
+            return Err(err(
+                "network.outputs",
+                format!(
+                    "is {} but task {:?} has {k} classes; set network.outputs = {k}",
+                    cfg.network.outputs, t.kind
+                ),
+            ));
+        }
+    }
+    Ok(task)
+}
+
+/// Build the chip and the task of `cfg` and drop them: what `neurochip check` checks
+/// beyond the file.
+pub fn check(cfg: &Config) -> Result<(), BuildError> {
+    chip(cfg)?;
+    task(cfg)?;
+    Ok(())
+}

@@ -1,0 +1,401 @@
+//! Chip configuration files (TOML): reading, checking, and errors that say what was
+//! wrong, where (file, line, column, field) and what is allowed.
+//!
+//! A file has two top-level keys (`name`, `seed`) and the sections `[chip]`,
+//! `[formats]`, `[network]`, `[task]`, `[learning]` and `[train]`. `[network]`
+//! (`inputs`, `neurons`, `outputs`) and `[task]` (`kind`) are required; every other key
+//! has a default, filled in by [`parse`]. `examples/lif.toml` explains every key.
+//!
+//! ```
+//! let cfg = neurochip_emu::config::parse(
+//!     "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nkind = \"cue\"\n",
+//!     "chip.toml",
+//! )
+//! .unwrap();
+//! assert_eq!(cfg.name, "chip");
+//! assert_eq!(cfg.formats.membrane_frac, 10);
+//!
+//! let e = neurochip_emu::config::parse("[network]\nnuerons = 100\n", "chip.toml").unwrap_err();
+//! assert_eq!((e.line(), e.column(), e.field()), (Some(2), Some(1), Some("network.nuerons")));
+//! assert!(e.to_string().ends_with("(did you mean `neurons`?)"));
+//! ```
+//!
+//! How it works: the text is parsed once into a `toml::de::DeTable`, which keeps the
+//! span of every key and value (`source.rs`); that table is deserialised into structs
+//! whose keys are all optional and unknown keys refused (`raw.rs`); then defaults are
+//! filled in and every range checked (`check.rs`) against one table of what each key
+//! allows (`schema.rs`), with errors pointed at the spans.
+
+mod check;
+mod error;
+mod raw;
+mod schema;
+mod source;
+#[cfg(test)]
+mod tests;
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::ConfigError;
+
+/// Neuron model of the recurrent layer (`network.model`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NeuronModel {
+    /// Leaky integrate-and-fire.
+    Lif,
+    /// Adaptive LIF (spike-frequency adaptation) for every neuron.
+    Alif,
+    /// LSNN: LIF neurons first, then a fraction `alif_fraction` of ALIF neurons.
+    Lsnn,
+}
+
+/// Rounding of decays (`formats.rounding`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    /// Toward minus infinity (drop the low bits).
+    Truncate,
+    /// To the nearest value.
+    Nearest,
+    /// Up or down at random, from the chip PRNG, unbiased on average.
+    Stochastic,
+}
+
+/// Distribution of the per-neuron heterogeneity factors (`network.spread_dist`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpreadDist {
+    /// `exp(s * N(0, 1) - s^2 / 2)`: mean 1, `s` the standard deviation of the log.
+    #[default]
+    Lognormal,
+    /// Uniform on `[1 - s, 1 + s]`: mean 1, `s` the half-width (`0 <= s < 1`).
+    Uniform,
+}
+
+/// The task that drives the chip (`task.kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// Independent Poisson inputs, no target.
+    Poisson,
+    /// Cue accumulation (e-prop paper, Fig. 3).
+    Cue,
+    /// Pattern generation (regression, e-prop paper, Fig. 2).
+    Pattern,
+    /// Store-recall.
+    StoreRecall,
+    /// UCI 8x8 digits, rate coded.
+    Digits,
+}
+
+/// Learning engine (`learning.engine`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineKind {
+    /// No learning.
+    Off,
+    /// Exact e-prop.
+    Exact,
+    /// ReckOn-style light engine.
+    Light,
+}
+
+/// When updates are applied (`learning.apply`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplyMode {
+    /// Every step.
+    Online,
+    /// Accumulated over `batch` samples.
+    Sample,
+}
+
+/// Feedback weights (`learning.feedback`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackKind {
+    /// `B = W_out^T`.
+    Symmetric,
+    /// Fixed random `B`.
+    Random,
+}
+
+/// `[chip]`: the physical limits the network must fit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Chip {
+    /// Input channels (1..=4096, default 256).
+    pub max_inputs: u32,
+    /// Recurrent neurons (1..=4096, default 256).
+    pub max_neurons: u32,
+    /// Readouts (1..=4096, default 16).
+    pub max_outputs: u32,
+}
+
+/// `[formats]`: datapath bit widths and rounding.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Formats {
+    /// Membrane bits (8..=24, default 16).
+    pub membrane_bits: u32,
+    /// Membrane fractional bits (0..=membrane_bits - 2, default membrane_bits - 6).
+    pub membrane_frac: u32,
+    /// Weight bits (2..=16, default 8).
+    pub weight_bits: u32,
+    /// Presynaptic trace bits (6..=16, default 12).
+    pub trace_bits: u32,
+    /// Trace fractional bits (0..=trace_bits, default trace_bits - 6).
+    pub trace_frac: u32,
+    /// Readout bits (8..=31, default 16).
+    pub readout_bits: u32,
+    /// Readout fractional bits (0..=readout_bits - 2, default readout_bits - 8).
+    pub readout_frac: u32,
+    /// Rounding of decays (default nearest).
+    pub rounding: RoundingMode,
+}
+
+/// `[network]`: the recurrent spiking network mapped onto the chip.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Network {
+    /// Input channels (1..=chip.max_inputs, required).
+    pub inputs: u32,
+    /// Recurrent neurons (1..=chip.max_neurons, required).
+    pub neurons: u32,
+    /// Readouts (1..=chip.max_outputs, required).
+    pub outputs: u32,
+    /// Neuron model (default LIF).
+    pub model: NeuronModel,
+    /// Fraction of ALIF neurons in an LSNN ([0, 1], default 0.5).
+    pub alif_fraction: f64,
+    /// Time step, ms ((0, 1000], default 1).
+    pub dt_ms: f64,
+    /// Membrane time constant, ms (> 0, default 20).
+    pub tau_m_ms: f64,
+    /// Adaptation time constant, ms (> 0, default 2000).
+    pub tau_a_ms: f64,
+    /// Readout time constant, ms (> 0, default 20).
+    pub tau_out_ms: f64,
+    /// Threshold (> 0, default 1).
+    pub threshold: f64,
+    /// Adaptation strength (>= 0, default 0.07).
+    pub beta: f64,
+    /// Refractory steps (0..=255, default 2).
+    pub refractory_steps: u32,
+    /// Recurrent connection probability ((0, 1], default 1).
+    pub connectivity: f64,
+    /// Input connection probability ((0, 1], default 1).
+    pub input_connectivity: f64,
+    /// Release probability of input synapses ((0, 1], default 1: always release;
+    /// below 1 a comparator per synapse and event decides, `neurochip_core::release`).
+    pub release_in: f64,
+    /// Release probability of recurrent synapses ((0, 1], default 1).
+    pub release_rec: f64,
+    /// Fraction of excitatory neurons ([0, 1]); Dale's law when present.
+    pub excitatory_fraction: Option<f64>,
+    /// Input weight scale: weights ~ N(0, scale / sqrt(fan-in)) (>= 0, default 1).
+    pub w_in_scale: f64,
+    /// Recurrent weight scale (>= 0, default 1).
+    pub w_rec_scale: f64,
+    /// Readout weight scale (>= 0, default 1).
+    pub w_out_scale: f64,
+    /// Log-normal relative spread of tau_m (>= 0, default 0).
+    pub tau_m_spread: f64,
+    /// Log-normal relative spread of thresholds (>= 0, default 0).
+    pub threshold_spread: f64,
+    /// Distribution of the `tau_m` and threshold factors (default log-normal).
+    pub spread_dist: SpreadDist,
+}
+
+/// `[task]`: what drives the chip. Keys of other kinds keep their defaults.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Task {
+    /// Which task (required).
+    pub kind: TaskKind,
+    /// Samples to run (`neurochip run` without learning; default 1).
+    pub samples: u32,
+    /// Steps per sample (Poisson, default 1000), or encoding steps (digits, default 50).
+    pub steps: u32,
+    /// Poisson rate, Hz (default 20).
+    pub rate_hz: f64,
+    /// Cues (odd, 1..=31, default 7).
+    pub n_cues: u32,
+    /// Cue duration, ms (default 100).
+    pub cue_ms: u32,
+    /// Gap after each cue, ms (default 50).
+    pub gap_ms: u32,
+    /// Delay before recall, ms (default 1050).
+    pub delay_ms: u32,
+    /// Recall window, ms (default 150).
+    pub recall_ms: u32,
+    /// Cue and recall population rate, Hz (default 40).
+    pub cue_rate_hz: f64,
+    /// Background rate, Hz (default 10).
+    pub bg_rate_hz: f64,
+    /// Pattern input rate, Hz (default 10).
+    pub pattern_rate_hz: f64,
+    /// Pattern length, ms (default 1000).
+    pub pattern_ms: u32,
+    /// Digits: largest pixel rate, Hz (default 200).
+    pub max_rate_hz: f64,
+    /// Digits: steps at the end of a sample with a valid target (default 10).
+    pub window: u32,
+    /// Digits: the data file.
+    pub data: String,
+}
+
+/// `[learning]`: the on-chip learning engine.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Learning {
+    /// Engine (default off).
+    pub engine: EngineKind,
+    /// Online or per batch of samples (default sample).
+    pub apply: ApplyMode,
+    /// Samples per update in sample mode (default 1).
+    pub batch: u32,
+    /// Learning rate of input weights (default `eta`, 1e-3).
+    pub eta_in: f64,
+    /// Learning rate of recurrent weights (default `eta`).
+    pub eta_rec: f64,
+    /// Learning rate of readout weights (default `eta`).
+    pub eta_out: f64,
+    /// Learning rate of readout biases (default `eta`).
+    pub eta_bias: f64,
+    /// Eligibility bits (8..=31, default 24).
+    pub elig_bits: u32,
+    /// Eligibility fractional bits (default elig_bits / 2).
+    pub elig_frac: u32,
+    /// Light engine psi levels (2..=16, default 4).
+    pub psi_levels: u32,
+    /// Pseudo-derivative dampening (default 0.3).
+    pub gamma: f64,
+    /// Feedback (default symmetric).
+    pub feedback: FeedbackKind,
+    /// Rate regularisation strength (0 = off).
+    pub reg_strength: f64,
+    /// Rate regularisation target, Hz (default 10).
+    pub reg_rate_hz: f64,
+    /// Learn readout weights and biases (default true).
+    pub learn_readout: bool,
+    /// Learn input and recurrent weights (false = reservoir mode; default true).
+    pub learn_hidden: bool,
+    /// Per-synapse learning-rate spread `k` (0..=16, default 0): each synapse learns at
+    /// `eta * 2^-o` with `o` in `0..=k` drawn from a hash of the seed and its index.
+    pub lr_spread: u32,
+    /// Rewiring (Deep R, `neurochip_core::rewire`): the fraction of input and of
+    /// recurrent connections kept active, a fixed budget per layer ((0, 1]; absent:
+    /// no rewiring).
+    pub rewire_fraction: Option<f64>,
+    /// Synaptic-sampling noise: probability per active weight and update of a +-1 LSB
+    /// random step ([0, 1], default 0; needs `rewire_fraction`).
+    pub rewire_noise: f64,
+}
+
+/// `[train]`: the training plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Train {
+    /// Epochs (default 1).
+    pub epochs: u32,
+    /// Training samples per epoch (default 100).
+    pub train_samples: u32,
+    /// Test samples (default 100).
+    pub test_samples: u32,
+}
+
+/// A checked configuration: every default filled in, every range checked.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Config {
+    /// Name (default: the file stem of the origin).
+    pub name: String,
+    /// Where it came from (for messages).
+    #[serde(skip)]
+    pub origin: String,
+    /// Master seed (default 1).
+    pub seed: u64,
+    /// Chip limits.
+    pub chip: Chip,
+    /// Formats.
+    pub formats: Formats,
+    /// Network.
+    pub network: Network,
+    /// Task.
+    pub task: Task,
+    /// Learning.
+    pub learning: Learning,
+    /// Training plan.
+    pub train: Train,
+}
+
+/// Read and check a configuration file. The file is read as bytes, so a binary file
+/// gives "not a text file" rather than an I/O error.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let origin = path.display().to_string();
+    let cannot = |e: std::io::Error| {
+        ConfigError::file_level(
+            &origin,
+            format!("cannot read the file: {e}; give the path of a .toml chip configuration"),
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if meta.is_dir() {
+        return Err(ConfigError::file_level(
+            &origin,
+            "is a directory; give the path of a .toml chip configuration",
+        ));
+    }
+    let too_large = |size: String| {
+        ConfigError::file_level(
+            &origin,
+            format!(
+                "the file is {size}; a chip configuration is at most {} bytes",
+                source::MAX_FILE_BYTES
+            ),
+        )
+    };
+    if meta.len() > source::MAX_FILE_BYTES {
+        return Err(too_large(format!("{} bytes", meta.len())));
+    }
+    // Read at most one byte past the limit: a device (`/dev/zero`) or a pipe has no
+    // size to check beforehand and may never end.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(source::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > source::MAX_FILE_BYTES {
+        return Err(too_large(format!(
+            "more than {} bytes",
+            source::MAX_FILE_BYTES
+        )));
+    }
+    let text = source::text_of(&bytes, &origin)?;
+    let mut cfg = parse(text, &origin)?;
+    // A relative data path is relative to the working directory, else to the file.
+    if cfg.task.kind == TaskKind::Digits && !Path::new(&cfg.task.data).exists() {
+        if let Some(dir) = path.parent() {
+            let alt = dir.join(&cfg.task.data);
+            if alt.exists() {
+                cfg.task.data = alt.display().to_string();
+            }
+        }
+    }
+    Ok(cfg)
+}
+
+/// Parse and check the text of a configuration; `origin` names it in messages and
+/// gives the default `name` (its file stem).
+pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+    source::check_text(text, origin)?;
+    if text.trim().is_empty() {
+        return Err(source::empty(origin));
+    }
+    let table =
+        toml::de::DeTable::parse(text).map_err(|e| source::syntax_error(text, origin, &e))?;
+    if table.get_ref().is_empty() {
+        return Err(source::empty(origin));
+    }
+    let src = source::Source::new(text, origin, table.get_ref());
+    let raw = raw::RawFile::deserialize(toml::de::Deserializer::from(table))
+        .map_err(|e| src.serde_error(&e))?;
+    check::config(raw, &src)
+}

@@ -1,0 +1,183 @@
+//! `neurochip export`: a chip image (configuration, task and plan, initial memories,
+//! CRC) for the firmware, written atomically.
+
+use crate::HostChip;
+use neurochip_core::image;
+use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
+use neurochip_tasks::runner;
+
+use crate::build::{self, BuildError};
+use crate::config::{Config, EngineKind};
+use crate::task::Task;
+
+/// Digits subset compiled into an image: the first `n` test images, 65 bytes each.
+fn digits_subset(task: &Task, n: usize) -> Vec<u8> {
+    let mut data = Vec::new();
+    if let Task::Digits { data: d, test, .. } = task {
+        for &k in test.iter().take(n) {
+            if let Some((img, label)) = d.get(k) {
+                data.extend_from_slice(img);
+                data.push(label);
+            }
+        }
+    }
+    data
+}
+
+/// Encode an image of `chip` (initial, or trained) for the task of `cfg`. With
+/// `inference`, the plan only tests (learning off) on `cfg.train.test_samples`
+/// samples; otherwise it is the configuration's own plan.
+pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec<u8>, BuildError> {
+    let task = build::task(cfg)?;
+    let learn = cfg.learning.engine != EngineKind::Off && !inference;
+    let tests = cfg.train.test_samples;
+    let mut plan = PlanSpec {
+        samples: cfg.task.samples,
+        epochs: cfg.train.epochs,
+        train_per_epoch: cfg.train.train_samples,
+        test_samples: if learn || inference { tests } else { 0 },
+        batch: cfg.learning.batch,
+        learn,
+    };
+    let subset;
+    let spec = match &task {
+        Task::Poisson { gen, steps } => TaskSpec::Poisson {
+            gen: *gen,
+            steps: *steps,
+        },
+        Task::Cue(c) => TaskSpec::Cue(*c),
+        Task::Digits { enc, window, .. } if !learn => {
+            subset = digits_subset(&task, tests as usize);
+            plan.test_samples = (subset.len() / DIGIT_BYTES) as u32;
+            TaskSpec::Digits {
+                enc: *enc,
+                window: *window,
+                data: &subset,
+            }
+        }
+        _ => {
+            return Err(BuildError {
+                file: cfg.origin.clone(),
+                field: "task.kind".into(),
+                message: format!(
+                    "{:?} cannot be exported for this plan; the firmware generates poisson and \
+                     cue inputs and runs digits inference (export a trained chip with \
+                     `neurochip run CONFIG --export FILE`)",
+                    cfg.task.kind
+                ),
+            })
+        }
+    };
+    let app = AppSpec { task: spec, plan };
+    let err = |e: image::ImageError| BuildError {
+        file: cfg.origin.clone(),
+        field: "image".into(),
+        message: e.to_string(),
+    };
+    let mut app_buf = vec![0u8; 128 + DIGIT_BYTES * tests as usize];
+    let n = app.encode(&mut app_buf).map_err(err)?;
+    app_buf.truncate(n);
+    let (w16, w32, wu) = chip.arenas();
+    let size = image::HEADER + 256 + n + 12 + 2 * w16.len() + 4 * (w32.len() + wu.len()) + 4;
+    let mut out = vec![0u8; size];
+    let len = image::encode(&mut out, chip.config(), &app_buf, w16, w32, wu).map_err(err)?;
+    out.truncate(len);
+    Ok(out)
+}
+
+/// Encode the image of `cfg`'s initial chip and plan.
+pub fn image_bytes(cfg: &Config) -> Result<Vec<u8>, BuildError> {
+    let (_, chip) = build::chip(cfg)?;
+    encode_chip(cfg, &chip, false)
+}
+
+/// Run an image on the host exactly as the firmware does (the same run loop), and
+/// return the lines the firmware prints.
+pub fn run_image(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let d = image::decode(bytes).map_err(|e| e.to_string())?;
+    let cfg = d.config;
+    let app = AppSpec::decode(d.app).map_err(|e| e.to_string())?;
+    let mut chip = HostChip::from_image(d).map_err(|e| e.to_string())?;
+    let mut lines = vec![format!(
+        "neurochip firmware: {} inputs, {} neurons, {} readouts, learning {:?}",
+        cfg.n_in(),
+        cfg.n_rec(),
+        cfg.n_out(),
+        cfg.learning().engine
+    )];
+    let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; cfg.n_in()];
+    let mut sums = vec![0i64; cfg.n_out()];
+    let (c, mut mem) = chip.parts();
+    runner::run_app(c, &mut mem, &app, &mut x, &mut sums, |ev| {
+        lines.push(ev.to_string())
+    })
+    .map_err(|e| e.to_string())?;
+    lines.push(format!("digest {:016x}", chip.digest()));
+    Ok(lines)
+}
+
+pub use crate::snapshot::write_atomic;
+
+/// Read a chip image or snapshot file (`neurochip inspect`, `neurochip run-image`). A
+/// regular file is read whole: its size bounds the read, and the decoders report a
+/// wrong size with the real one. A device or a pipe has no size and may never end
+/// (`/dev/zero`): read its header, then no more than the header announces and one
+/// byte, so the decoders refuse it at once.
+pub fn read_chip_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    if f.metadata()?.is_file() {
+        (&f).read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    (&f).take(16).read_to_end(&mut bytes)?;
+    let u32_at = |o: usize| {
+        bytes
+            .get(o..o + 4)
+            .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+    };
+    let total = match bytes.get(..4) {
+        Some(b"NCHP") => u32_at(8).map(|body| body + 16),
+        Some(b"NCSS") => u32_at(12).map(|payload| payload + 20),
+        _ => None,
+    }
+    .unwrap_or(16);
+    let more = (total + 1).saturating_sub(bytes.len() as u64);
+    (&f).take(more).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// What a chip image or a snapshot (`NCSS`) holds, as the lines `neurochip inspect`
+/// prints after the file name; an error when it does not check.
+pub fn describe(bytes: &[u8]) -> Result<String, String> {
+    if bytes.starts_with(b"NCSS") {
+        return crate::snapshot::describe(bytes);
+    }
+    let d = image::decode(bytes).map_err(|e| e.to_string())?;
+    let c = d.config;
+    // The version the file carries (decode accepted it).
+    let version = bytes
+        .get(4..6)
+        .map_or(0, |v| u16::from_le_bytes([v[0], v[1]]));
+    let f = c.formats();
+    let app = AppSpec::decode(d.app).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "chip image, format version {version}\n  network    {} inputs, {} neurons, {} readouts\n  formats    membrane {}.{}, weights {}, traces {}.{}, readout {}.{}\n  shifts     {:?}\n  learning   {:?}\n  seed       {}\n  task       {:?}\n  plan       {:?}",
+        c.n_in(),
+        c.n_rec(),
+        c.n_out(),
+        f.membrane.bits(),
+        f.membrane.frac(),
+        f.weight.bits(),
+        f.trace.bits(),
+        f.trace.frac(),
+        f.readout.bits(),
+        f.readout.frac(),
+        c.shifts(),
+        c.learning().engine,
+        c.seed(),
+        app.task,
+        app.plan
+    ))
+}

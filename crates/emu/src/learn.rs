@@ -1,0 +1,506 @@
+//! Training on the chip (`neurochip run` with learning on) and training the chip
+//! beside the float reference (`neurochip verify` with learning on).
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Instant;
+
+use crate::{dequantize, effective, footprint, quantize, snapshot, Footprint, HostChip};
+use bitvec::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+use neurochip_core::learning::{Apply, Engine};
+use neurochip_core::Target;
+use neurochip_ref::bptt::{self, cosine};
+use neurochip_ref::{FTarget, LearnParams, Learner, RateScale, Reference, Rule};
+use serde::Serialize;
+
+use crate::build::{self, BuildError};
+use crate::config::Config;
+use crate::task::{Task, Want};
+use crate::train::{self, ChipModel, Epoch, Plan, RefModel, Score};
+
+/// What `neurochip run` reports after training.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainReport {
+    /// Configuration name.
+    pub name: String,
+    /// Engine.
+    pub engine: String,
+    /// Per-epoch scores.
+    pub epochs: Vec<Epoch>,
+    /// Final test accuracy (classification) or `1 - nmse` (regression).
+    pub test_accuracy: f64,
+    /// Final test loss.
+    pub test_loss: f64,
+    /// Normalised MSE (regression).
+    pub nmse: Option<f64>,
+    /// Activity on the final test: fraction of neuron-steps with a spike.
+    pub activity: f64,
+    /// Test samples scored.
+    pub test_samples: usize,
+    /// Trace digest after training and testing.
+    pub digest: String,
+    /// Chip memory per structure, bytes.
+    pub footprint: Footprint,
+    /// Wall-clock seconds spent training.
+    pub train_seconds: f64,
+}
+
+/// The training plan of a configuration.
+pub fn plan(cfg: &Config) -> Plan {
+    Plan {
+        epochs: cfg.train.epochs,
+        train_per_epoch: cfg.train.train_samples as usize,
+        test_samples: cfg.train.test_samples as usize,
+        batch: cfg.learning.batch as usize,
+        start_epoch: 0,
+    }
+}
+
+/// A progress bar over `total` samples, hidden when stdout is not a terminal or
+/// `quiet`.
+pub fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
+    if quiet || !std::io::stdout().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(total);
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>6} [{bar:30}] {pos}/{len} samples  eta {eta}  {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    pb.set_prefix(what.to_string());
+    pb
+}
+
+/// Train `model` on `task` by `plan` behind a progress bar (hidden when `quiet`).
+pub fn train_model(
+    model: &mut dyn train::Model,
+    task: &Task,
+    plan: &Plan,
+    quiet: bool,
+    what: &str,
+    mut on_epoch: impl FnMut(&Epoch),
+) -> Vec<Epoch> {
+    let per = task
+        .train_size()
+        .map_or(plan.train_per_epoch, |n| plan.train_per_epoch.min(n));
+    let pb = progress(u64::from(plan.epochs) * per as u64, quiet, what);
+    let out = train::train(
+        model,
+        task,
+        plan,
+        |e, _, s: &Score| {
+            pb.inc(1);
+            pb.set_message(format!(
+                "epoch {e}  loss {:.3}  acc {:.3}",
+                s.loss, s.accuracy
+            ));
+        },
+        |ep| {
+            pb.suspend(|| on_epoch(ep));
+        },
+    );
+    pb.finish_and_clear();
+    out
+}
+
+/// Print one epoch line.
+pub fn epoch_line(who: &str, ep: &Epoch) -> String {
+    format!(
+        "{who:>5} epoch {:>3}  train loss {:.4} acc {:.3}   test loss {:.4} acc {:.3}{}",
+        ep.epoch,
+        ep.train.loss,
+        ep.train.accuracy,
+        ep.test.loss,
+        ep.test.accuracy,
+        ep.test
+            .nmse
+            .map_or(String::new(), |n| format!("  nmse {n:.4}"))
+    )
+}
+
+fn engine_name(chip: &HostChip) -> String {
+    format!("{:?}", chip.config().learning().engine).to_lowercase()
+}
+
+/// Train the chip of `cfg` on its task; `on_epoch` sees each epoch.
+pub fn train_chip(
+    cfg: &Config,
+    quiet: bool,
+    on_epoch: impl FnMut(&Epoch),
+) -> Result<(TrainReport, HostChip), BuildError> {
+    train_chip_with(cfg, quiet, None, None, on_epoch)
+}
+
+/// [`train_chip`], starting from the snapshot `resume` (whose epochs done continue the
+/// sample order) and saving the final state to `save` (atomically, with the epochs
+/// done), so that a run split in two gives the bits of the uninterrupted run.
+pub fn train_chip_with(
+    cfg: &Config,
+    quiet: bool,
+    resume: Option<&Path>,
+    save: Option<&Path>,
+    on_epoch: impl FnMut(&Epoch),
+) -> Result<(TrainReport, HostChip), BuildError> {
+    let (_, mut chip) = build::chip(cfg)?;
+    let task = build::task(cfg)?;
+    let mut plan = plan(cfg);
+    let snap_err = |flag: &str, p: &Path, e: snapshot::SnapshotError| BuildError {
+        file: p.display().to_string(),
+        field: flag.into(),
+        message: match e {
+            snapshot::SnapshotError::Io { what, err, .. } => format!("{what}: {err}"),
+            snapshot::SnapshotError::Invalid { reason, .. } => reason,
+        },
+    };
+    // A snapshot that could not be written is found out before training, not after.
+    if let Some(p) = save {
+        check_writable(p).map_err(|e| BuildError {
+            file: p.display().to_string(),
+            field: "--save".into(),
+            message: format!("cannot write the snapshot: {e}"),
+        })?;
+    }
+    if let Some(p) = resume {
+        plan.start_epoch =
+            snapshot::load_file(p, &mut chip).map_err(|e| snap_err("--resume", p, e))?;
+    }
+    let mut model = ChipModel::new(chip, task.n_inputs());
+    let t0 = Instant::now();
+    let epochs = train_model(&mut model, &task, &plan, quiet, "chip", on_epoch);
+    let secs = t0.elapsed().as_secs_f64();
+    let last = final_test(&epochs, &mut model, &task, &plan);
+    let mut chip = model.chip;
+    if let Some(p) = save {
+        let done = plan.start_epoch + plan.epochs;
+        snapshot::save_file(p, &mut chip, done).map_err(|e| snap_err("--save", p, e))?;
+    }
+    Ok((
+        TrainReport {
+            name: cfg.name.clone(),
+            engine: engine_name(&chip),
+            test_accuracy: last.accuracy,
+            test_loss: last.loss,
+            nmse: last.nmse,
+            activity: last.activity,
+            test_samples: last.samples,
+            epochs,
+            digest: format!("{:016x}", chip.digest()),
+            footprint: footprint(chip.config()),
+            train_seconds: secs,
+        },
+        chip,
+    ))
+}
+
+/// Whether a file can be written at `path`: its folder exists and takes a new file
+/// (tried with an empty temporary file, removed at once), or `path` is a device that
+/// opens for writing. Nothing at `path` itself is changed.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.is_dir() {
+            return Err("is a folder".into());
+        }
+        if !m.is_file() {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+        }
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => return Err(format!("{} is not a folder", dir.display())),
+        Err(_) => return Err(format!("the folder {} does not exist", dir.display())),
+        Ok(_) => {}
+    }
+    let probe = dir.join(format!(".neurochip-write-test-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "the folder {} takes no new file: {e}",
+            dir.display()
+        )),
+    }
+}
+
+/// The last epoch's test score, or a test run when no epoch ran.
+pub fn final_test(
+    epochs: &[Epoch],
+    model: &mut dyn train::Model,
+    task: &Task,
+    plan: &Plan,
+) -> Score {
+    match epochs.last() {
+        Some(e) => e.test,
+        None => train::test(model, task, plan.test_samples),
+    }
+}
+
+/// The float learner that mirrors the chip of `cfg` (effective rates, the chip's
+/// decays), on the chip's dequantised network.
+pub fn float_twin(cfg: &Config, chip: &mut HostChip) -> (Reference, Learner) {
+    let c = *chip.config();
+    let l = c.learning();
+    let (rates, reg) = effective(&c);
+    let mut sim = Reference::new(dequantize(chip));
+    sim.psi_levels = if l.engine == Engine::Light {
+        l.psi_levels
+    } else {
+        0
+    };
+    let feedback = build::learn_spec(cfg).and_then(|s| s.feedback);
+    let learner = Learner::new(
+        LearnParams {
+            rule: if l.engine == Engine::Light {
+                Rule::Light
+            } else {
+                Rule::Exact
+            },
+            trace_decay: f64::from(l.trace_decay) / 32768.0,
+            kappa: f64::from(l.elig_decay) / 32768.0,
+            eta_in: rates.eta_in,
+            eta_rec: rates.eta_rec,
+            eta_out: rates.eta_out,
+            eta_bias: rates.eta_bias,
+            feedback,
+            online: l.apply == Apply::Online,
+            classification: !build::is_regression(cfg),
+            dale: l.dale,
+            learn_hidden: l.learn_hidden,
+            learn_readout: l.learn_readout,
+            reg,
+            rate_scale: rate_scale(&c),
+        },
+        &sim,
+    );
+    (sim, learner)
+}
+
+/// The chip's per-synapse learning-rate multipliers (`2^-offset`, the offsets of
+/// `neurochip_core::learning::rate_offset`), for the float reference; `None` when the
+/// chip has one rate per layer.
+pub fn rate_scale(c: &neurochip_core::ChipConfig) -> Option<RateScale> {
+    use neurochip_core::learning::{layer, rate_offset};
+    let k = c.learning().lr_spread;
+    if k == 0 {
+        return None;
+    }
+    let (ni, n, o) = (c.n_in(), c.n_rec(), c.n_out());
+    let of = |layer: u32, len: usize| -> Vec<f64> {
+        (0..len)
+            .map(|i| 2f64.powi(-(rate_offset(c.seed(), layer, i, k) as i32)))
+            .collect()
+    };
+    Some(RateScale {
+        w_in: of(layer::INPUT, ni * n),
+        w_rec: of(layer::RECURRENT, n * n),
+        w_out: of(layer::READOUT, n * o),
+    })
+}
+
+/// What `neurochip verify` reports when the configuration learns.
+#[derive(Clone, Debug, Serialize)]
+pub struct LearnVerifyReport {
+    /// Configuration name.
+    pub name: String,
+    /// Engine.
+    pub engine: String,
+    /// Chip test accuracy.
+    pub test_accuracy: f64,
+    /// Float reference test accuracy, trained the same way.
+    pub ref_test_accuracy: f64,
+    /// `ref_test_accuracy - test_accuracy`, in points.
+    pub accuracy_gap_points: f64,
+    /// Chip NMSE (regression).
+    pub nmse: Option<f64>,
+    /// Reference NMSE (regression).
+    pub ref_nmse: Option<f64>,
+    /// Chip activity on the final test: fraction of neuron-steps with a spike.
+    pub activity: f64,
+    /// Reference activity on the final test.
+    pub ref_activity: f64,
+    /// Chip loss and accuracy per epoch.
+    pub chip_curve: Vec<Epoch>,
+    /// Reference loss and accuracy per epoch.
+    pub ref_curve: Vec<Epoch>,
+    /// Cosine between the chip's and the reference's weight updates for the first
+    /// training sample, from the same weights and inputs.
+    pub update_cosine: f64,
+    /// Cosine between e-prop and BPTT gradients of the float model on that sample.
+    pub eprop_bptt_cosine: f64,
+    /// Chip digest after training.
+    pub digest: String,
+}
+
+/// One-sample agreement: (update cosine chip vs float, e-prop vs BPTT cosine).
+pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
+    let (net, _) = build::chip(cfg)?;
+    let task = build::task(cfg)?;
+    // The chip again, in per-sample mode so its update accumulators hold the sample.
+    let mut opt = build::quant_options(cfg);
+    if let Some(l) = opt.learning.as_mut() {
+        l.apply = Apply::Sample;
+    }
+    let mut chip = quantize(&net, &opt).map_err(|e| BuildError {
+        file: cfg.origin.clone(),
+        field: "network".into(),
+        message: e.to_string(),
+    })?;
+    let (mut sim, mut learner) = float_twin(cfg, &mut chip);
+    learner.p.online = false;
+    let fnet = sim.network().clone();
+    let id = task.train_id(0, 0, 1);
+    let n_in = task.n_inputs();
+    let o = chip.config().n_out();
+    let mut x = bitvec![u32, Lsb0; 0; n_in];
+    let mut xs = Vec::new();
+    let mut vals = vec![0.0; o];
+    let mut targets_owned: Vec<(Want, Vec<f64>)> = Vec::new();
+    let lsb_ro = chip.config().formats().readout.lsb();
+    let mut vq = vec![0i32; o];
+    for t in 0..task.steps(id) {
+        task.spikes(id, t, &mut x);
+        let xb: Vec<bool> = x.iter().by_vals().collect();
+        chip.step(&x).unwrap_or_else(|e| unreachable!("{e}"));
+        learner.step(&mut sim, &xb);
+        let want = task.want(id, t, &mut vals);
+        let (c, mut mem) = chip.parts();
+        let (tc, tf) = match want {
+            Want::None => (Target::None, FTarget::None),
+            Want::Class(k) => (Target::Class(k), FTarget::Class(k)),
+            Want::Values => {
+                for (q, v) in vq.iter_mut().zip(&vals) {
+                    *q = (v / lsb_ro).round() as i32;
+                }
+                (Target::Values(&vq), FTarget::Values(&vals))
+            }
+        };
+        c.learn(&mut mem, tc)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        learner.learn(&mut sim, tf);
+        xs.push(xb);
+        targets_owned.push((want, vals.clone()));
+    }
+    let c = *chip.config();
+    let (rates, _) = effective(&c);
+    let sh = c.shifts();
+    let mf = c.formats().membrane.frac() as i32;
+    let rf = c.formats().readout.frac() as i32;
+    let mem = chip.mem();
+    let conv = |g: &[i32], s: i8, frac: i32, eta: f64| -> Vec<f64> {
+        let lsb = 2f64.powi(i32::from(s) - frac);
+        g.iter()
+            .map(|&q| -f64::from(q) / 65536.0 * lsb / eta)
+            .collect()
+    };
+    // Per-synapse rates (lr_spread): back to gradients, synapse by synapse.
+    let scale = rate_scale(&c);
+    let unscale = |mut v: Vec<f64>, s: Option<&Vec<f64>>| -> Vec<f64> {
+        if let Some(s) = s {
+            for (x, f) in v.iter_mut().zip(s) {
+                *x /= f;
+            }
+        }
+        v
+    };
+    let mut fixed = Vec::new();
+    let mut float = Vec::new();
+    if c.learning().learn_hidden {
+        fixed.extend(unscale(
+            conv(mem.g_in, sh.input, mf, rates.eta_in),
+            scale.as_ref().map(|s| &s.w_in),
+        ));
+        fixed.extend(unscale(
+            conv(mem.g_rec, sh.recurrent, mf, rates.eta_rec),
+            scale.as_ref().map(|s| &s.w_rec),
+        ));
+        float.extend_from_slice(&learner.g.w_in);
+        float.extend_from_slice(&learner.g.w_rec);
+    }
+    if c.learning().learn_readout {
+        fixed.extend(unscale(
+            conv(mem.g_out, sh.output, rf, rates.eta_out),
+            scale.as_ref().map(|s| &s.w_out),
+        ));
+        float.extend_from_slice(&learner.g.w_out);
+    }
+    let update_cos = cosine(&fixed, &float);
+    // e-prop against BPTT on the float model (exact rule, same sample).
+    let targets: Vec<FTarget<'_>> = targets_owned
+        .iter()
+        .map(|(w, v)| match w {
+            Want::None => FTarget::None,
+            Want::Class(k) => FTarget::Class(*k),
+            Want::Values => FTarget::Values(v),
+        })
+        .collect();
+    let (g_bptt, _) = bptt::gradient(&fnet, &xs, &targets);
+    let mut sim2 = Reference::new(fnet.clone());
+    let mut p = learner.p.clone();
+    p.rule = Rule::Exact;
+    p.online = false;
+    p.reg = None;
+    let mut l2 = Learner::new(p, &sim2);
+    for (xb, t) in xs.iter().zip(&targets) {
+        l2.step(&mut sim2, xb);
+        l2.learn(&mut sim2, *t);
+    }
+    let eprop_cos = cosine(&l2.g.flat(), &g_bptt.flat());
+    Ok((update_cos, eprop_cos))
+}
+
+/// Train the chip and the float reference side by side.
+pub fn verify_learning(
+    cfg: &Config,
+    quiet: bool,
+    on_epoch: impl FnMut(&str, &Epoch),
+) -> Result<LearnVerifyReport, BuildError> {
+    verify_learning_chip(cfg, quiet, on_epoch).map(|(r, _)| r)
+}
+
+/// [`verify_learning`], also returning the trained chip.
+pub fn verify_learning_chip(
+    cfg: &Config,
+    quiet: bool,
+    mut on_epoch: impl FnMut(&str, &Epoch),
+) -> Result<(LearnVerifyReport, HostChip), BuildError> {
+    let (update_cosine, eprop_bptt_cosine) = one_sample_agreement(cfg)?;
+    let (rep, chip) = train_chip(cfg, quiet, |e| on_epoch("chip", e))?;
+    let (_, mut chip0) = build::chip(cfg)?;
+    let task = build::task(cfg)?;
+    let (sim, learner) = float_twin(cfg, &mut chip0);
+    let mut model = RefModel::new(sim, learner, task.n_inputs());
+    let plan = plan(cfg);
+    let ref_epochs = train_model(&mut model, &task, &plan, quiet, "float", |e| {
+        on_epoch("float", e)
+    });
+    let last = final_test(&ref_epochs, &mut model, &task, &plan);
+    let rep = LearnVerifyReport {
+        name: cfg.name.clone(),
+        engine: rep.engine.clone(),
+        test_accuracy: rep.test_accuracy,
+        ref_test_accuracy: last.accuracy,
+        accuracy_gap_points: 100.0 * (last.accuracy - rep.test_accuracy),
+        nmse: rep.nmse,
+        ref_nmse: last.nmse,
+        activity: rep.activity,
+        ref_activity: last.activity,
+        chip_curve: rep.epochs,
+        ref_curve: ref_epochs,
+        update_cosine,
+        eprop_bptt_cosine,
+        digest: rep.digest,
+    };
+    Ok((rep, chip))
+}

@@ -1,0 +1,305 @@
+//! `run` and `verify`: the chip on a configuration's input, alone or beside the float
+//! reference.
+
+use crate::{dequantize, HostChip};
+use bitvec::prelude::*;
+use neurochip_core::release;
+use neurochip_ref::{Network, Reference};
+use serde::Serialize;
+
+use crate::build::{self, BuildError};
+use crate::config::Config;
+use crate::task::Task;
+
+/// What `neurochip run` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// Configuration name.
+    pub name: String,
+    /// Trace digest, 16 hex digits.
+    pub digest: String,
+    /// Steps simulated (all samples).
+    pub steps: u64,
+    /// Samples simulated.
+    pub samples: u32,
+    /// Recurrent spikes in total.
+    pub spikes: u64,
+    /// Mean recurrent firing rate, Hz.
+    pub rate_hz: f64,
+    /// Fraction of neuron-steps with a spike (activation sparsity is one minus this).
+    pub activity: f64,
+    /// Synaptic operations in total (events times fan-out).
+    pub synops: u64,
+    /// Per-neuron spike counts.
+    pub spike_counts: Vec<u64>,
+    /// Mean readout value per output over the run, real units.
+    pub readout_mean: Vec<f64>,
+    /// Readout values at the last step, real units.
+    pub readout_final: Vec<f64>,
+}
+
+/// Simulate the chip of `cfg` on its input.
+pub fn run(cfg: &Config, max_steps: Option<u64>) -> Result<RunReport, BuildError> {
+    let (_, mut chip) = build::chip(cfg)?;
+    let task = build::task(cfg)?;
+    Ok(run_chip(cfg, &mut chip, &task, max_steps))
+}
+
+/// Simulate an already built chip, stopping after `max_steps` steps if given.
+pub fn run_chip(
+    cfg: &Config,
+    chip: &mut HostChip,
+    stim: &Task,
+    max_steps: Option<u64>,
+) -> RunReport {
+    let n = chip.config().n_rec();
+    let o = chip.config().n_out();
+    let ro_lsb = chip.config().formats().readout.lsb();
+    let mut x = bitvec![u32, Lsb0; 0; stim.n_inputs()];
+    let mut counts = vec![0u64; n];
+    let mut y_sum = vec![0f64; o];
+    let (mut steps, mut spikes, mut synops) = (0u64, 0u64, 0u64);
+    for s in 0..u64::from(cfg.task.samples) {
+        chip.reset_state();
+        for t in 0..stim.steps(s) {
+            if max_steps.is_some_and(|m| steps >= m) {
+                break;
+            }
+            stim.spikes(s, t, &mut x);
+            let out = chip.step(&x).unwrap_or_else(|e| unreachable!("{e}"));
+            spikes += u64::from(out.spikes);
+            synops += u64::from(out.synops);
+            steps += 1;
+            let mem = chip.mem();
+            for j in mem.z.iter_ones() {
+                counts[j] += 1;
+            }
+            for (acc, &y) in y_sum.iter_mut().zip(mem.y.iter()) {
+                *acc += f64::from(y) * ro_lsb;
+            }
+        }
+    }
+    let digest = format!("{:016x}", chip.digest());
+    let mem = chip.mem();
+    let secs = steps as f64 * cfg.network.dt_ms / 1000.0;
+    RunReport {
+        name: cfg.name.clone(),
+        digest,
+        steps,
+        samples: cfg.task.samples,
+        spikes,
+        rate_hz: spikes as f64 / (n as f64 * secs.max(f64::MIN_POSITIVE)),
+        activity: spikes as f64 / (n as f64 * steps.max(1) as f64),
+        synops,
+        spike_counts: counts,
+        readout_mean: y_sum.iter().map(|s| s / steps.max(1) as f64).collect(),
+        readout_final: mem.y.iter().map(|&y| f64::from(y) * ro_lsb).collect(),
+    }
+}
+
+/// Which float weights the reference runs with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefWeights {
+    /// The chip's weights and parameters, dequantised: only arithmetic differs.
+    Dequantized,
+    /// The original float weights: quantisation is included in the comparison.
+    Float,
+}
+
+impl std::str::FromStr for RefWeights {
+    type Err = String;
+
+    /// `dequantized` or `float`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "dequantized" => Ok(Self::Dequantized),
+            "float" => Ok(Self::Float),
+            other => Err(format!(
+                "`{other}` is not a weight source; allowed: dequantized, float"
+            )),
+        }
+    }
+}
+
+/// What `neurochip verify` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    /// Configuration name.
+    pub name: String,
+    /// Which weights the reference used.
+    pub reference_weights: RefWeights,
+    /// Chip trace digest.
+    pub digest: String,
+    /// Steps compared.
+    pub steps: u64,
+    /// Chip spikes in total.
+    pub spikes: u64,
+    /// Reference spikes in total.
+    pub ref_spikes: u64,
+    /// First step (counted from 1 over all samples) where a spike differs; `None` if
+    /// the spike trains agree throughout.
+    pub first_mismatch_step: Option<u64>,
+    /// Steps compared before the first mismatch.
+    pub steps_matched: u64,
+    /// RMS membrane error before the first mismatch, in membrane LSBs.
+    pub membrane_rms_lsb: f64,
+    /// The same, in units of each neuron's threshold.
+    pub membrane_rms_thr: f64,
+    /// Largest membrane error before the first mismatch, in units of threshold.
+    pub membrane_max_thr: f64,
+    /// Pearson correlation of per-neuron spike counts over the whole run.
+    pub rate_correlation: f64,
+    /// RMS readout error over the whole run, real units.
+    pub readout_rms: f64,
+    /// RMS of the reference readout, for scale.
+    pub readout_ref_rms: f64,
+    /// Mean firing rate of the chip and of the reference, Hz.
+    pub rate_hz: f64,
+    /// Mean firing rate of the reference, Hz.
+    pub ref_rate_hz: f64,
+    /// Chip activity: fraction of neuron-steps with a spike.
+    pub activity: f64,
+    /// Reference activity.
+    pub ref_activity: f64,
+    /// RMS membrane difference over all neurons per step, in thresholds (the run
+    /// folder's divergence plot; not in the JSON).
+    #[serde(skip)]
+    pub divergence: Vec<f64>,
+}
+
+/// Pearson correlation; 1 when both are constant and equal, 0 when one is constant.
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len()) as f64;
+    if n == 0.0 {
+        return 0.0;
+    }
+    let ma = a.iter().sum::<f64>() / n;
+    let mb = b.iter().sum::<f64>() / n;
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    if saa == 0.0 || sbb == 0.0 {
+        return if a == b { 1.0 } else { 0.0 };
+    }
+    sab / (saa * sbb).sqrt()
+}
+
+/// Run the chip and the float reference side by side on the same input.
+/// Stops after `max_steps` steps when given.
+pub fn verify(
+    cfg: &Config,
+    weights: RefWeights,
+    max_steps: Option<u64>,
+) -> Result<VerifyReport, BuildError> {
+    let (net, mut chip) = build::chip(cfg)?;
+    let stim = build::task(cfg)?;
+    let ref_net: Network = match weights {
+        RefWeights::Dequantized => dequantize(&mut chip),
+        RefWeights::Float => net,
+    };
+    let thr = ref_net.thr.clone();
+    let mut r = Reference::new(ref_net);
+    let f = *chip.config();
+    let m_lsb = f.formats().membrane.lsb();
+    let ro_lsb = f.formats().readout.lsb();
+    let n = f.n_rec();
+    let mut x = bitvec![u32, Lsb0; 0; stim.n_inputs()];
+    let mut xb = vec![false; stim.n_inputs()];
+    let (mut c_chip, mut c_ref) = (vec![0f64; n], vec![0f64; n]);
+    let (mut steps, mut spikes, mut ref_spikes) = (0u64, 0u64, 0u64);
+    let mut first: Option<u64> = None;
+    let (mut se_lsb, mut se_thr, mut max_thr, mut n_se) = (0f64, 0f64, 0f64, 0u64);
+    let (mut se_ro, mut ss_ro, mut n_ro) = (0f64, 0f64, 0u64);
+    let mut divergence = Vec::new();
+    for s in 0..u64::from(cfg.task.samples) {
+        chip.reset_state();
+        r.reset_state();
+        for t in 0..stim.steps(s) {
+            if max_steps.is_some_and(|m| steps >= m) {
+                break;
+            }
+            stim.spikes(s, t, &mut x);
+            for (b, v) in xb.iter_mut().zip(x.iter().by_vals()) {
+                *b = v;
+            }
+            // The reference sees the chip's release decisions (neurochip_core::release).
+            let (t_chip, rel) = (chip.chip().steps(), f.release());
+            let gate = |c: u32, k: usize| {
+                let p = if c == release::class::INPUT {
+                    rel.p_in
+                } else {
+                    rel.p_rec
+                };
+                release::released(f.seed(), t_chip, c, k, p)
+            };
+            let out = chip.step(&x).unwrap_or_else(|e| unreachable!("{e}"));
+            ref_spikes += r.step_gated(&xb, &gate) as u64;
+            spikes += u64::from(out.spikes);
+            steps += 1;
+            let mem = chip.mem();
+            let mut same = true;
+            let mut se_step = 0.0;
+            for ((&vc, &vr), &th) in mem.v.iter().zip(&r.v).zip(&thr) {
+                let e = (f64::from(vc) * m_lsb - vr) / th;
+                se_step += e * e;
+            }
+            divergence.push((se_step / n.max(1) as f64).sqrt());
+            for j in 0..n {
+                let zc = mem.z[j];
+                if zc {
+                    c_chip[j] += 1.0;
+                }
+                if r.z[j] {
+                    c_ref[j] += 1.0;
+                }
+                same &= zc == r.z[j];
+            }
+            if first.is_none() {
+                for ((&vc, &vr), &th) in mem.v.iter().zip(&r.v).zip(&thr) {
+                    let e = f64::from(vc) * m_lsb - vr;
+                    se_lsb += (e / m_lsb).powi(2);
+                    se_thr += (e / th).powi(2);
+                    max_thr = max_thr.max((e / th).abs());
+                    n_se += 1;
+                }
+                if !same {
+                    first = Some(steps);
+                }
+            }
+            for (k, &y) in mem.y.iter().enumerate() {
+                let e = f64::from(y) * ro_lsb - r.y[k];
+                se_ro += e * e;
+                ss_ro += r.y[k] * r.y[k];
+                n_ro += 1;
+            }
+        }
+    }
+    let secs = steps as f64 * cfg.network.dt_ms / 1000.0;
+    let rate = |c: u64| c as f64 / (n as f64 * secs.max(f64::MIN_POSITIVE));
+    let nse = n_se.max(1) as f64;
+    Ok(VerifyReport {
+        name: cfg.name.clone(),
+        reference_weights: weights,
+        digest: format!("{:016x}", chip.digest()),
+        steps,
+        spikes,
+        ref_spikes,
+        first_mismatch_step: first,
+        steps_matched: first.map_or(steps, |f| f - 1),
+        membrane_rms_lsb: (se_lsb / nse).sqrt(),
+        membrane_rms_thr: (se_thr / nse).sqrt(),
+        membrane_max_thr: max_thr,
+        rate_correlation: pearson(&c_chip, &c_ref),
+        readout_rms: (se_ro / n_ro.max(1) as f64).sqrt(),
+        readout_ref_rms: (ss_ro / n_ro.max(1) as f64).sqrt(),
+        rate_hz: rate(spikes),
+        ref_rate_hz: rate(ref_spikes),
+        activity: spikes as f64 / (n as f64 * steps.max(1) as f64),
+        ref_activity: ref_spikes as f64 / (n as f64 * steps.max(1) as f64),
+        divergence,
+    })
+}

@@ -1,0 +1,49 @@
+//! `neurochip init`: every starter configuration passes `check` (and builds its chip
+//! and task), and an existing file is never replaced without --force.
+
+use std::path::PathBuf;
+
+use neurochip_emu::{build, config, init};
+
+fn repo_root() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap()
+}
+
+#[test]
+fn every_starter_config_passes_check() {
+    // The digits starter names its data relative to the repository root.
+    std::env::set_current_dir(repo_root()).unwrap();
+    let dir = std::env::temp_dir().join(format!("neurochip-init-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (task, file, _) in init::TEMPLATES {
+        let path = dir.join(file);
+        let _ = std::fs::remove_file(&path);
+        let written = init::init(task, Some(&path), false).unwrap();
+        assert_eq!(written, path);
+        let cfg = config::load(&path).unwrap_or_else(|e| panic!("{task}: {e}"));
+        build::chip(&cfg).unwrap_or_else(|e| panic!("{task}: {e}"));
+        build::task(&cfg).unwrap_or_else(|e| panic!("{task}: {e}"));
+        assert!(
+            cfg.learning.engine != config::EngineKind::Off,
+            "{task} learns"
+        );
+
+        // A second init keeps the file unless forced.
+        std::fs::write(&path, "# mine\n").unwrap();
+        let err = init::init(task, Some(&path), false).unwrap_err();
+        assert!(
+            err.contains("already exists") && err.contains("--force"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+        init::init(task, Some(&path), true).unwrap();
+        assert_ne!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+    }
+    let err = init::init("sudoku", Some(&dir.join("x.toml")), false).unwrap_err();
+    assert!(
+        err.contains("allowed: cue, digits, pattern, store-recall"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,12 @@
+//! # neurochip-lab
+//!
+//! What is built on the host library ([`neurochip_emu`]) to study the chip: the
+//! experiments of `docs/experiments.md` ([`experiment`]), sweeps over engines, formats
+//! and architectures ([`sweep`]), run folders with their reports ([`runs`]) and the
+//! plots they draw ([`plot`]).
+#![deny(unsafe_code)]
+
+pub mod experiment;
+pub mod plot;
+pub mod runs;
+pub mod sweep;

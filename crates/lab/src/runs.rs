@@ -1,0 +1,440 @@
+//! Run folders: where `run`, `verify` and `experiment` leave their reports and plots.
+//!
+//! A run folder (`runs/<name>-<timestamp>/`, or `--out DIR`) holds `report.json`
+//! (every figure the command printed), `summary.md` (the same, for a person, with the
+//! figures inline) and the plots, each as PNG and SVG:
+//!
+//! | file | what |
+//! |---|---|
+//! | `raster` | input, recurrent and readout rows of one test sample |
+//! | `membrane` | membranes of a few neurons, the chip beside the f64 reference |
+//! | `curves` | loss and accuracy per epoch, chip (and reference, for verify) |
+//! | `weights` | weight histogram before and after learning |
+//! | `divergence` | chip against reference, membrane error per step (verify) |
+
+use std::path::{Path, PathBuf};
+
+pub use neurochip_emu::probe::{probe, probe_config, weights, Probe};
+
+use crate::plot::{self, Axes, RasterGroup, Series};
+use neurochip_emu::train::Epoch;
+
+/// `runs/<name>-<UTC timestamp>` (relative to the working directory).
+pub fn default_folder(name: &str) -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    PathBuf::from("runs").join(format!("{}-{}", sanitize(name), timestamp(secs)))
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `YYYYMMDD-HHMMSS` (UTC) for seconds since the Unix epoch.
+pub fn timestamp(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Create the run folder: `out` when given (it may exist), else
+/// `runs/<name>-<timestamp>` (with `-2`, `-3`, ... when that exists already).
+pub fn create(out: Option<&Path>, name: &str) -> Result<PathBuf, String> {
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("{}: cannot create the run folder: {e}", dir.display()))?;
+        return Ok(dir.to_path_buf());
+    }
+    let base = default_folder(name);
+    if let Some(parent) = base.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("{}: cannot create the run folder: {e}", parent.display()))?;
+    }
+    let mut k = 1;
+    loop {
+        let dir = if k == 1 {
+            base.clone()
+        } else {
+            PathBuf::from(format!("{}-{k}", base.display()))
+        };
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && k < 1000 => k += 1,
+            Err(e) => {
+                return Err(format!(
+                    "{}: cannot create the run folder: {e}",
+                    dir.display()
+                ))
+            }
+        }
+    }
+}
+
+/// What goes into a run folder besides the report.
+#[derive(Default)]
+pub struct Figures<'a> {
+    /// One test sample, chip and reference.
+    pub probe: Option<&'a Probe>,
+    /// Chip epochs.
+    pub chip_curve: Option<&'a [Epoch]>,
+    /// Reference epochs (verify).
+    pub ref_curve: Option<&'a [Epoch]>,
+    /// Weights before and after learning, LSBs.
+    pub weights: Option<(&'a [f64], &'a [f64])>,
+    /// Divergence per step over a whole verify run (thresholds), drawn instead of
+    /// the probe's when given.
+    pub divergence: Option<&'a [f64]>,
+    /// The plot of the divergence is wanted (verify).
+    pub verify: bool,
+}
+
+/// Write `report.json`, the plots and `summary.md` into `dir`. Plot failures (no
+/// font, say) are listed in the summary and returned as warnings; the report is
+/// written regardless.
+pub fn write(
+    dir: &Path,
+    title: &str,
+    command: &str,
+    report: &serde_json::Value,
+    figs: &Figures<'_>,
+) -> Result<Vec<String>, String> {
+    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+    put(&dir.join("report.json"), json.as_bytes())?;
+    let mut plots: Vec<(&str, &str)> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut try_plot = |name: &'static str, caption: &'static str, r: Result<(), String>| match r {
+        Ok(()) => plots.push((name, caption)),
+        Err(e) => warnings.push(format!("{name}: {e}")),
+    };
+    if let Some(p) = figs.probe {
+        try_plot(
+            "raster",
+            "Spikes of one test sample: input channels, recurrent neurons, and which readout leads at each step.",
+            raster(dir, p),
+        );
+        try_plot(
+            "membrane",
+            "Membranes of the three most active neurons over the first 300 steps of that sample: the fixed-point chip (solid) beside the f64 reference on the same weights (dashed).",
+            membrane(dir, p),
+        );
+    }
+    if let Some(c) = figs.chip_curve {
+        if !c.is_empty() {
+            try_plot(
+                "accuracy",
+                "Accuracy per epoch, on the training samples (while learning) and the test samples.",
+                curves(dir, c, figs.ref_curve, true),
+            );
+            try_plot(
+                "loss",
+                "Loss per epoch (cross-entropy per target step, or mean squared error).",
+                curves(dir, c, figs.ref_curve, false),
+            );
+        }
+    }
+    if let Some((before, after)) = figs.weights {
+        try_plot(
+            "weights",
+            "All weights (input, recurrent, readout) before and after learning, in weight LSBs.",
+            plot::histograms(
+                &dir.join("weights"),
+                &Axes {
+                    title: "Weights before and after learning",
+                    x: "weight (LSB)",
+                    y: "synapses",
+                },
+                &[("before", before), ("after", after)],
+                60,
+            ),
+        );
+    }
+    if figs.verify {
+        let (d, what): (Vec<f64>, &str) = match (figs.divergence, figs.probe) {
+            (Some(d), _) => (d.to_vec(), "every verified step"),
+            (None, Some(p)) => (p.divergence.clone(), "one test sample"),
+            (None, None) => (Vec::new(), ""),
+        };
+        if !d.is_empty() {
+            let pts = d.iter().enumerate().map(|(t, &v)| (t as f64, v)).collect();
+            try_plot(
+                "divergence",
+                "RMS membrane difference between the chip and the f64 reference over all neurons, per step, in units of the threshold.",
+                plot::lines(
+                    &dir.join("divergence"),
+                    &Axes {
+                        title: &format!("Chip against f64 reference ({what})"),
+                        x: "step",
+                        y: "RMS membrane error (thresholds)",
+                    },
+                    &[Series::new("chip - reference", pts)],
+                ),
+            );
+        }
+    }
+    let md = summary(title, command, report, &plots, &warnings);
+    put(&dir.join("summary.md"), md.as_bytes())?;
+    Ok(warnings)
+}
+
+fn put(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    neurochip_emu::export::write_atomic(path, bytes)
+        .map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}
+
+fn raster(dir: &Path, p: &Probe) -> Result<(), String> {
+    // Keep the picture legible: at most 64 rows per group.
+    let cap = |rows: &[Vec<u32>]| -> Vec<Vec<u32>> { rows.iter().take(64).cloned().collect() };
+    let groups = [
+        RasterGroup {
+            label: "input".into(),
+            rows: cap(&p.input),
+        },
+        RasterGroup {
+            label: "recurrent".into(),
+            rows: cap(&p.recurrent),
+        },
+        RasterGroup {
+            label: "readout lead".into(),
+            rows: p.readout_lead.clone(),
+        },
+    ];
+    plot::raster(
+        &dir.join("raster"),
+        &Axes {
+            title: "Spike raster of one test sample (chip)",
+            x: "step (1 ms)",
+            y: "",
+        },
+        &groups,
+        p.steps,
+    )
+}
+
+/// Steps the membrane plot shows (longer samples are cut so single spikes stay
+/// visible).
+pub const MEMBRANE_STEPS: usize = 300;
+
+fn membrane(dir: &Path, p: &Probe) -> Result<(), String> {
+    let mut series = Vec::new();
+    for (i, &j) in p.neurons.iter().enumerate() {
+        let pts = |v: &[f64]| {
+            v.iter()
+                .take(MEMBRANE_STEPS)
+                .enumerate()
+                .map(|(t, &x)| (t as f64, x))
+                .collect()
+        };
+        series.push(Series::new(format!("neuron {j}, chip"), pts(&p.v_chip[i])).colour(i));
+        series.push(Series::dashed(format!("neuron {j}, f64"), pts(&p.v_ref[i])).colour(i));
+    }
+    plot::lines(
+        &dir.join("membrane"),
+        &Axes {
+            title: &format!(
+                "Membrane potential, first {} steps: chip and f64 reference",
+                MEMBRANE_STEPS.min(p.steps as usize)
+            ),
+            x: "step (1 ms)",
+            y: "membrane (units of the base threshold)",
+        },
+        &series,
+    )
+}
+
+fn curves(
+    dir: &Path,
+    chip: &[Epoch],
+    reference: Option<&[Epoch]>,
+    acc: bool,
+) -> Result<(), String> {
+    let get = |e: &Epoch, test: bool| {
+        let s = if test { e.test } else { e.train };
+        if acc {
+            s.accuracy
+        } else {
+            s.loss
+        }
+    };
+    let line = |eps: &[Epoch], test: bool| -> Vec<(f64, f64)> {
+        eps.iter()
+            .map(|e| (f64::from(e.epoch), get(e, test)))
+            .collect()
+    };
+    let mut s = vec![
+        Series::new("chip, test", line(chip, true)).colour(0),
+        Series::dashed("chip, train", line(chip, false)).colour(0),
+    ];
+    if let Some(r) = reference {
+        s.push(Series::new("f64 reference, test", line(r, true)).colour(1));
+        s.push(Series::dashed("f64 reference, train", line(r, false)).colour(1));
+    }
+    let (name, title, y) = if acc {
+        (
+            "accuracy",
+            "Accuracy per epoch",
+            "accuracy (fraction correct)",
+        )
+    } else {
+        ("loss", "Loss per epoch", "loss")
+    };
+    let axes = Axes {
+        title,
+        x: "epoch",
+        y,
+    };
+    if acc {
+        plot::lines_y(&dir.join(name), &axes, &s, 0.0..1.02)
+    } else {
+        plot::lines(&dir.join(name), &axes, &s)
+    }
+}
+
+/// `summary.md`: the scalar figures of the report as a table, the per-epoch scores,
+/// and the plots inline.
+pub fn summary(
+    title: &str,
+    command: &str,
+    report: &serde_json::Value,
+    plots: &[(&str, &str)],
+    warnings: &[String],
+) -> String {
+    use std::fmt::Write;
+    let mut md = format!(
+        "# {title}
+
+`{command}`
+
+| figure | value |
+|---|---|
+"
+    );
+    if let Some(obj) = report.as_object() {
+        for (k, v) in obj {
+            let cell = match v {
+                serde_json::Value::Number(n) => match n.as_f64() {
+                    Some(f) if n.is_f64() => format!("{f:.4}"),
+                    _ => n.to_string(),
+                },
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                serde_json::Value::Null => "—".into(),
+                serde_json::Value::Object(o) if o.values().all(|x| x.is_number()) => o
+                    .iter()
+                    .map(|(a, b)| format!("{a} {b}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => continue,
+            };
+            let _ = writeln!(md, "| {} | {cell} |", k.replace('_', " "));
+        }
+        for key in ["epochs", "chip_curve", "ref_curve"] {
+            if let Some(serde_json::Value::Array(eps)) = obj.get(key) {
+                if eps.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(
+                    md,
+                    "
+## {}
+
+| epoch | train loss | train acc | test loss | test acc |
+|---|---|---|---|---|",
+                    match key {
+                        "ref_curve" => "f64 reference, per epoch",
+                        _ => "chip, per epoch",
+                    }
+                );
+                for e in eps {
+                    let f = |a: &str, b: &str| e[a][b].as_f64().unwrap_or(f64::NAN);
+                    let _ = writeln!(
+                        md,
+                        "| {} | {:.4} | {:.3} | {:.4} | {:.3} |",
+                        e["epoch"],
+                        f("train", "loss"),
+                        f("train", "accuracy"),
+                        f("test", "loss"),
+                        f("test", "accuracy")
+                    );
+                }
+            }
+        }
+    }
+    if !plots.is_empty() {
+        md.push_str(
+            "
+## Plots
+",
+        );
+        for (name, caption) in plots {
+            let _ = write!(
+                md,
+                "
+{caption}
+
+![{name}]({name}.png)
+"
+            );
+        }
+    }
+    if !warnings.is_empty() {
+        md.push_str(
+            "
+## Plots not drawn
+
+",
+        );
+        for w in warnings {
+            let _ = writeln!(md, "- {w}");
+        }
+    }
+    md
+}
+
+/// What a training run's folder draws besides its curves: a test sample probed on the
+/// trained `chip`, and every weight before (the chip `cfg` builds) and after learning.
+pub fn learned(
+    cfg: &neurochip_emu::config::Config,
+    chip: &mut neurochip_emu::HostChip,
+) -> Result<(Probe, Vec<f64>, Vec<f64>), neurochip_emu::build::BuildError> {
+    let task = neurochip_emu::build::task(cfg)?;
+    let (_, mut chip0) = neurochip_emu::build::chip(cfg)?;
+    let probe = probe(chip, &task, task.test_id(0));
+    Ok((probe, weights(&mut chip0), weights(chip)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(timestamp(0), "19700101-000000");
+        assert_eq!(timestamp(951_782_400), "20000229-000000");
+        assert_eq!(timestamp(1_795_000_000), "20261118-110640");
+    }
+}

@@ -1,0 +1,281 @@
+//! `neurochip sweep`: the design-space grid (engine x weight bits x trace bits x
+//! architecture, per configuration), trained and tested on all cores, reported as a
+//! table and CSV. Every grid point trains once; the chip steps through the cycle model
+//! of every architecture at the same time (the bits do not depend on it), so the
+//! architecture axis costs no extra training.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use neurochip_emu::arch_run;
+use neurochip_emu::build::{self, BuildError};
+use neurochip_emu::config::{Config, EngineKind};
+use neurochip_emu::Arch;
+
+/// One grid point's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepRow {
+    /// Configuration (task) name.
+    pub config: String,
+    /// Engine.
+    pub engine: String,
+    /// Weight bits.
+    pub weight_bits: u32,
+    /// Trace bits.
+    pub trace_bits: u32,
+    /// Architecture (empty when none was asked for).
+    pub arch: String,
+    /// Whether the network fits the architecture (true when none).
+    pub fits: bool,
+    /// Why it does not fit.
+    pub fit_error: Option<String>,
+    /// Test accuracy (classification) or `1 - nmse` (regression).
+    pub test_accuracy: f64,
+    /// NMSE for regression tasks.
+    pub nmse: Option<f64>,
+    /// Weight memory, bytes.
+    pub weight_bytes: usize,
+    /// Learning-state memory, bytes.
+    pub learning_bytes: usize,
+    /// Learning state that scales with synapses, bytes.
+    pub learning_per_synapse_bytes: usize,
+    /// SRAM used on the architecture, bytes (row-aligned words of its banks).
+    pub sram_bytes: Option<u64>,
+    /// Mean cycles per step on the architecture.
+    pub cycles_per_step: Option<f64>,
+    /// Clock for real time at the busiest step, MHz.
+    pub realtime_clock_mhz: Option<f64>,
+    /// Energy per inference, nJ.
+    pub energy_per_inference_nj: Option<f64>,
+    /// Energy per training sample, nJ.
+    pub energy_per_training_sample_nj: Option<f64>,
+    /// Training time, s.
+    pub train_seconds: f64,
+}
+
+/// Run the grid `configs x engines x weight_bits x trace_bits`, each point through the
+/// cycle models of `archs`; an empty `engines` or `trace_bits` keeps each
+/// configuration's own. A trace width keeps the configuration's integer trace bits and
+/// changes the fraction.
+pub fn sweep(
+    configs: &[Config],
+    engines: &[EngineKind],
+    weight_bits: &[u32],
+    trace_bits: &[u32],
+    archs: &[Arch],
+) -> Result<Vec<SweepRow>, BuildError> {
+    let mut points = Vec::new();
+    for c in configs {
+        let own = [c.learning.engine];
+        let engines = if engines.is_empty() {
+            &own[..]
+        } else {
+            engines
+        };
+        let own_tb = [c.formats.trace_bits];
+        let tbs = if trace_bits.is_empty() {
+            &own_tb[..]
+        } else {
+            trace_bits
+        };
+        for &e in engines {
+            for &wb in weight_bits {
+                for &tb in tbs {
+                    let mut c = c.clone();
+                    c.learning.engine = e;
+                    c.formats.weight_bits = wb;
+                    let int_bits = c.formats.trace_bits.saturating_sub(c.formats.trace_frac);
+                    c.formats.trace_bits = tb;
+                    c.formats.trace_frac = tb.saturating_sub(int_bits);
+                    points.push(c);
+                }
+            }
+        }
+    }
+    let rows: Result<Vec<Vec<SweepRow>>, BuildError> =
+        points.par_iter().map(|c| point(c, archs)).collect();
+    Ok(rows?.into_iter().flatten().collect())
+}
+
+fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
+    let (_, mut chip) = build::chip(c)?;
+    let task = build::task(c)?;
+    let mut models = Vec::new();
+    let mut fit: Vec<Result<usize, String>> = Vec::new();
+    for a in archs {
+        match arch_run::model(c, a, &mut chip) {
+            Ok(m) => {
+                fit.push(Ok(models.len()));
+                models.push(m);
+            }
+            Err(e) => fit.push(Err(e.message)),
+        }
+    }
+    let t = arch_run::train_models(c, chip, &task, models, true);
+    let engine = format!("{:?}", c.learning.engine).to_lowercase();
+    let base = SweepRow {
+        config: c.name.clone(),
+        engine,
+        weight_bits: c.formats.weight_bits,
+        trace_bits: c.formats.trace_bits,
+        arch: String::new(),
+        fits: true,
+        fit_error: None,
+        test_accuracy: t.score.accuracy,
+        nmse: t.score.nmse,
+        weight_bytes: t.footprint.weights,
+        learning_bytes: t.footprint.learning,
+        learning_per_synapse_bytes: t.footprint.learning_per_synapse,
+        sram_bytes: None,
+        cycles_per_step: None,
+        realtime_clock_mhz: None,
+        energy_per_inference_nj: None,
+        energy_per_training_sample_nj: None,
+        train_seconds: t.seconds,
+    };
+    if archs.is_empty() {
+        return Ok(vec![base]);
+    }
+    Ok(archs
+        .iter()
+        .zip(fit)
+        .map(|(a, f)| {
+            let mut r = base.clone();
+            r.arch = a.name.clone();
+            match f {
+                Ok(k) => {
+                    let c = &t.reports[k];
+                    r.sram_bytes = Some(c.sram_used_bytes);
+                    r.cycles_per_step = Some(c.cycles_per_step);
+                    r.realtime_clock_mhz = Some(c.realtime_clock_mhz_worst);
+                    r.energy_per_inference_nj = c.energy_per_inference_nj;
+                    r.energy_per_training_sample_nj = c.energy_per_training_sample_nj;
+                }
+                Err(e) => {
+                    r.fits = false;
+                    r.fit_error = Some(e);
+                }
+            }
+            r
+        })
+        .collect())
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or(String::new(), |x| x.to_string())
+}
+
+fn optf(v: Option<f64>, digits: usize) -> String {
+    v.map_or(String::new(), |x| format!("{x:.digits$}"))
+}
+
+/// Plot the rows into `<stem>.png` and `<stem>.svg`: accuracy against energy per
+/// inference, one colour per configuration, engine and architecture (rows with an
+/// architecture they fit); without architectures, accuracy against weight memory.
+pub fn plot(rows: &[SweepRow], stem: &std::path::Path) -> Result<(), String> {
+    use crate::plot::{self, Axes, Series};
+    let with_energy = rows.iter().any(|r| r.energy_per_inference_nj.is_some());
+    let mut series: Vec<Series> = Vec::new();
+    for r in rows {
+        let x = if with_energy {
+            match r.energy_per_inference_nj {
+                Some(e) if r.fits => e,
+                _ => continue,
+            }
+        } else {
+            r.weight_bytes as f64
+        };
+        // Energy does not depend on the architecture (the same operations at the same
+        // cost), so a colour is a configuration, engine and weight width; points are
+        // the trace widths and architectures (equal points drawn once).
+        let label = format!("{} {}, {}-bit weights", r.config, r.engine, r.weight_bits);
+        let y = 100.0 * r.test_accuracy;
+        match series.iter_mut().find(|s| s.label == label) {
+            Some(s) if s.points.contains(&(x, y)) => {}
+            Some(s) => s.points.push((x, y)),
+            None => series.push(Series::new(label, vec![(x, y)])),
+        }
+    }
+    if series.is_empty() {
+        return Err("no row to plot (no architecture fits any point)".into());
+    }
+    let axes = if with_energy {
+        Axes {
+            title: "Design space: accuracy against energy per inference",
+            x: "energy per inference (nJ, log scale)",
+            y: "test accuracy (%)",
+        }
+    } else {
+        Axes {
+            title: "Design space: accuracy against weight memory",
+            x: "weight memory (bytes)",
+            y: "test accuracy (%)",
+        }
+    };
+    plot::scatter(stem, &axes, &series, with_energy)
+}
+
+/// The rows as CSV.
+pub fn csv(rows: &[SweepRow]) -> String {
+    let mut s = String::from(
+        "config,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds\n",
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{:.4},{},{},{},{},{},{},{},{},{},{:.1}\n",
+            r.config,
+            r.engine,
+            r.weight_bits,
+            r.trace_bits,
+            r.arch,
+            r.fits,
+            r.test_accuracy,
+            optf(r.nmse, 4),
+            r.weight_bytes,
+            r.learning_bytes,
+            r.learning_per_synapse_bytes,
+            opt(r.sram_bytes),
+            optf(r.cycles_per_step, 1),
+            optf(r.realtime_clock_mhz, 3),
+            optf(r.energy_per_inference_nj, 1),
+            optf(r.energy_per_training_sample_nj, 1),
+            r.train_seconds
+        ));
+    }
+    s
+}
+
+/// The rows as a Markdown table.
+pub fn markdown(rows: &[SweepRow]) -> String {
+    let mut s = String::from(
+        "| task | engine | weight bits | trace bits | arch | test accuracy | NMSE | weights (B) | learning state (B) | of which per synapse (B) | SRAM (B) | cycles/step | real-time clock (MHz) | energy/inference (nJ) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let arch = if r.arch.is_empty() {
+            "–".to_string()
+        } else if r.fits {
+            r.arch.clone()
+        } else {
+            format!("{} (does not fit)", r.arch)
+        };
+        let dash = |v: String| if v.is_empty() { "–".to_string() } else { v };
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {:.1}% | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r.config,
+            r.engine,
+            r.weight_bits,
+            r.trace_bits,
+            arch,
+            100.0 * r.test_accuracy,
+            dash(optf(r.nmse, 4)),
+            r.weight_bytes,
+            r.learning_bytes,
+            r.learning_per_synapse_bytes,
+            dash(opt(r.sram_bytes)),
+            dash(optf(r.cycles_per_step, 1)),
+            dash(optf(r.realtime_clock_mhz, 3)),
+            dash(optf(r.energy_per_inference_nj, 1)),
+        ));
+    }
+    s
+}
