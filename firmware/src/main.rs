@@ -132,7 +132,11 @@ fn run() -> bool {
     let x = &mut xbuf[..cfg.n_in()];
     let mut sums_buf = [0i64; MAX_OUTPUTS];
     let sums = &mut sums_buf[..cfg.n_out()];
-    let res = run_app(&mut chip, &mut mem, &app, x, sums, |ev| out!("{}", ev));
+    let res = run_app(&mut chip, &mut mem, &app, x, sums, |ev| {
+        if ev.printed() {
+            out!("{}", ev)
+        }
+    });
     if let Err(e) = res {
         out!("error: {}", e);
         return false;
@@ -150,64 +154,7 @@ fn run() -> bool {
     if !solver_demo::run() {
         return false;
     }
-    #[cfg(feature = "reward")]
-    if !reward_demo::run() {
-        return false;
-    }
     true
-}
-
-/// The reward-based cue-accumulation workload (a 40-100-3 chip with exact e-prop),
-/// in static buffers (about 180 KB).
-#[cfg(feature = "reward")]
-mod reward_demo {
-    use bitvec::prelude::*;
-    use neurochip_core::Memory;
-    use neurochip_tasks::reward_cue::{workload, WORKLOAD_IN, WORKLOAD_LAYOUT};
-
-    /// Episodes (the host test runs as many).
-    const EPISODES: u64 = 6;
-    const A: usize = WORKLOAD_LAYOUT.words16();
-    const B: usize = WORKLOAD_LAYOUT.words32();
-    const C: usize = WORKLOAD_LAYOUT.wordsu();
-
-    struct Bufs {
-        w16: [i16; A],
-        w32: [i32; B],
-        wu: [u32; C],
-    }
-
-    /// Run the workload and print `reward DIGEST episodes=6 successes=N`.
-    pub fn run() -> bool {
-        let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
-            w16: [0; A],
-            w32: [0; B],
-            wu: [0; C],
-        }) else {
-            return false;
-        };
-        let Ok(mut mem) = Memory::carve(&WORKLOAD_LAYOUT, &mut b.w16, &mut b.w32, &mut b.wu) else {
-            out!("error: reward workload memory too small");
-            return false;
-        };
-        let mut xbuf = bitarr![u32, Lsb0; 0; WORKLOAD_IN];
-        let x = &mut xbuf[..WORKLOAD_IN];
-        match workload(&mut mem, x, EPISODES) {
-            Ok((d, successes)) => {
-                out!(
-                    "reward {:016x} episodes={} successes={}",
-                    d,
-                    EPISODES,
-                    successes
-                );
-                true
-            }
-            Err(e) => {
-                out!("error: {}", e);
-                false
-            }
-        }
-    }
 }
 
 /// The constraint-solver workload (PE 96 Grid 01), in static buffers (about 4 KB).

@@ -116,8 +116,9 @@ fn reward_cue_digest_golden() {
     let mut cfg = config::load(&root().join("examples/reward_cue.toml")).unwrap();
     cfg.task.n_cues = 3;
     cfg.task.delay_ms = 200;
-    let (mut chip, _, _, cue) = neurochip_lab::experiment::reward_cue::setup(&cfg).unwrap();
-    let p = neurochip_lab::experiment::reward_cue::params();
+    let (_, mut chip) = neurochip_emu::build::chip(&cfg).unwrap();
+    let cue = neurochip_emu::reward::environment(&cfg).unwrap();
+    let p = neurochip_emu::reward::params(cfg.reward.as_ref().unwrap());
     let mut x = bitvec![u32, Lsb0; 0; cue.sample(0).n_inputs()];
     let mut out = String::new();
     {

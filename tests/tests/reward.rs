@@ -7,11 +7,26 @@ use bitvec::prelude::*;
 use neurochip_core::reward::{self, Critic};
 use neurochip_emu::config::{self, Config};
 use neurochip_emu::quant::dequantize;
-use neurochip_lab::experiment::reward_cue::{self as rc, float_params, params};
+use neurochip_emu::reward::{self as er, float_params, params};
+use neurochip_emu::HostChip;
 use neurochip_ref::reward::{self as fr, ActorCritic};
 use neurochip_tasks::reward_cue::ActionDraws;
 use neurochip_tests::root;
 use proptest::prelude::*;
+
+/// The chip, its two twins and the cue trial of a reward configuration.
+fn setup(
+    cfg: &Config,
+) -> (
+    HostChip,
+    neurochip_ref::Reference,
+    neurochip_ref::Learner,
+    neurochip_tasks::CueConfig,
+) {
+    let (_, mut chip) = neurochip_emu::build::chip(cfg).unwrap();
+    let (sim, learner) = neurochip_emu::learn::float_twin(cfg, &mut chip);
+    (chip, sim, learner, er::environment(cfg).unwrap())
+}
 
 /// The reward-cue example with a short trial (3 cues, 200 ms delay).
 fn short_cfg(seed: u64) -> Config {
@@ -52,8 +67,8 @@ proptest! {
     #[test]
     fn errors_and_learning_signal_match_f64(seed in 0u64..1000, steps in 20u32..120) {
         let cfg = short_cfg(1 + seed % 3);
-        let (mut chip, _, _, cue) = rc::setup(&cfg).unwrap();
-        let p = params();
+        let (mut chip, _, _, cue) = setup(&cfg);
+        let p = params(cfg.reward.as_ref().unwrap());
         let s = cue.sample(seed);
         let mut x = bitvec![u32, Lsb0; 0; s.n_inputs()];
         let rf = chip.config().formats().readout.frac();
@@ -94,10 +109,10 @@ fn one_episode_update_agrees_with_f64() {
     // Large rates so that one update is many LSBs.
     cfg.learning.eta_in = 3e-2;
     cfg.learning.eta_rec = 3e-2;
-    let (mut chip, _, _, cue) = rc::setup(&cfg).unwrap();
+    let (mut chip, _, _, cue) = setup(&cfg);
     let before = dequantize(&mut chip);
     let (mut sim, mut learner) = neurochip_emu::learn::float_twin(&cfg, &mut chip);
-    let p = params();
+    let p = params(cfg.reward.as_ref().unwrap());
     let s = cue.sample(5);
     let mut x = bitvec![u32, Lsb0; 0; s.n_inputs()];
     let (c, mut mem) = chip.parts();
@@ -115,7 +130,7 @@ fn one_episode_update_agrees_with_f64() {
     reward::finish(c, &mut mem, &mut critic, r_fixed).unwrap();
     let after = dequantize(&mut chip);
 
-    let mut ac = ActorCritic::new(float_params(), &sim);
+    let mut ac = ActorCritic::new(float_params(cfg.reward.as_ref().unwrap()), &sim);
     let xs: Vec<bool> = vec![false; s.n_inputs()];
     let mut xf = xs.clone();
     sim.reset_state();
@@ -183,11 +198,23 @@ fn short_training_improves_success() {
     cfg.learning.eta_rec = 1e-3;
     cfg.learning.eta_out = 0.1;
     cfg.learning.eta_bias = 3e-5;
-    let (mut chip, _, _, cue) = rc::setup(&cfg).unwrap();
-    let eps = rc::train_chip(&mut chip, &cue, 400).unwrap();
+    cfg.train.train_samples = 400;
+    cfg.train.test_samples = 0;
+    let (_, mut chip) = neurochip_emu::build::chip(&cfg).unwrap();
+    let app = er::app(&cfg, true).unwrap();
+    let (c, mut mem) = chip.parts();
+    let mut eps = Vec::new();
+    let mut x = bitvec![u32, Lsb0; 0; c.config().n_in()];
+    let mut sums = vec![0i64; c.config().n_out()];
+    neurochip_tasks::runner::run_app(c, &mut mem, &app, &mut x, &mut sums, |ev| {
+        if let neurochip_tasks::runner::Event::Episode { success, .. } = ev {
+            eps.push(success);
+        }
+    })
+    .unwrap();
     let rate = |r: std::ops::Range<usize>| {
         let n = r.len() as f64;
-        eps[r].iter().filter(|e| e.success()).count() as f64 / n
+        eps[r].iter().filter(|&&e| e).count() as f64 / n
     };
     let (first, last) = (rate(0..100), rate(300..400));
     eprintln!("success: first 100 {first:.2}, last 100 {last:.2}");

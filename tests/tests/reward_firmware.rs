@@ -1,40 +1,43 @@
-//! Reward-based cue accumulation on the firmware: the digest workload
-//! ([`neurochip_tasks::reward_cue::workload`], a few actor–critic episodes that apply
-//! reward-modulated updates) on the host, and the same workload on the Cortex-M4
-//! under QEMU (`--features reward`), bit for bit.
+//! Reward-based cue accumulation on the firmware: a `[reward]` configuration exported
+//! as a chip image runs on the Cortex-M4 under QEMU exactly as on the host, through the
+//! same run loop (`neurochip_tasks::runner::run_app`), bit for bit.
 
-use bitvec::prelude::*;
-use neurochip_core::Memory;
-use neurochip_tasks::reward_cue::{workload, WORKLOAD_IN, WORKLOAD_LAYOUT};
+use neurochip_emu::{config, export, reward};
+use neurochip_tests::{check_golden, root};
 
-/// Episodes of the workload (the firmware's `reward` demo runs as many).
-const EPISODES: u64 = 6;
-
-/// The digest workload on the host: the line the firmware prints with
-/// `--features reward`.
-fn core_line() -> String {
-    let l = WORKLOAD_LAYOUT;
-    let mut w16 = vec![0i16; l.words16()];
-    let mut w32 = vec![0i32; l.words32()];
-    let mut wu = vec![0u32; l.wordsu()];
-    let mut mem = Memory::carve(&l, &mut w16, &mut w32, &mut wu).expect("sized memory");
-    let mut x = bitvec![u32, Lsb0; 0; WORKLOAD_IN];
-    let (d, successes) = workload(&mut mem, &mut x, EPISODES).expect("workload runs");
-    format!("reward {d:016x} episodes={EPISODES} successes={successes}")
-}
-
-/// The workload is repeatable (same line twice on the host).
+/// A reward configuration exported as an image (application kind 3): `neurochip run`
+/// (the host library), `run-image` and the Cortex-M4 under QEMU run the same plan
+/// through the same loop and give the same digest and lines.
 #[test]
-fn reward_workload_is_repeatable() {
-    let a = core_line();
-    assert_eq!(a, core_line());
-    println!("{a}");
-}
-
-/// Host against firmware: the firmware built with `--features reward` runs the same
-/// workload on the Cortex-M4 under QEMU and must print the host's line bit for bit.
-#[test]
-fn firmware_reward_digest_matches_host() {
-    let line = neurochip_tests::firmware_feature_line("reward", "reward ");
-    assert_eq!(line, core_line());
+fn reward_image_runs_the_same_on_host_and_firmware() {
+    let cfg = config::load(&root().join("tests/firmware/reward_cue.toml")).unwrap();
+    let (rep, _) = reward::train_chip(&cfg, None, |_, _| {}).unwrap();
+    let bytes = export::image_bytes(&cfg).unwrap();
+    let host = export::run_image(&bytes).unwrap();
+    assert_eq!(host.last().unwrap(), &format!("digest {}", rep.digest));
+    assert_eq!(&host[1..host.len() - 1], rep.lines.as_slice());
+    let dir = std::env::temp_dir().join(format!("neurochip-fw-reward-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let img = dir.join("reward_cue.img");
+    export::write_atomic(&img, &bytes).unwrap();
+    let fw = root().join("firmware");
+    let build = std::process::Command::new("cargo")
+        .args(["build", "--release", "--quiet"])
+        .current_dir(&fw)
+        .env("NEUROCHIP_IMAGE", &img)
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("cargo runs");
+    assert!(build.success(), "firmware build failed");
+    let run = neurochip_tests::run_qemu(
+        &fw.join("target/thumbv7em-none-eabihf/release/neurochip-firmware"),
+    );
+    assert_eq!(run.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert_eq!(
+        out,
+        host.join("\n") + "\n",
+        "firmware differs from run-image"
+    );
+    check_golden("firmware/reward_cue.run", &out);
 }

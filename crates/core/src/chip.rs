@@ -12,6 +12,7 @@ use crate::neuron::update_neurons;
 use crate::prng::Prng;
 use crate::readout::update_readouts;
 use crate::release;
+use crate::reward::{Critic, RewardParams};
 use crate::rewire;
 use crate::synapse::accumulate_events;
 use crate::trace;
@@ -33,6 +34,8 @@ pub enum StepError {
         /// Layout of the memory.
         got: Layout,
     },
+    /// The actor–critic parameters do not fit the chip ([`crate::reward::check`]).
+    Reward(crate::reward::RewardError),
 }
 
 impl fmt::Display for StepError {
@@ -49,6 +52,7 @@ impl fmt::Display for StepError {
                 "memory carved for {}x{}x{} but the chip is {}x{}x{}",
                 got.n_in, got.n_rec, got.n_out, expected.n_in, expected.n_rec, expected.n_out
             ),
+            StepError::Reward(e) => write!(f, "reward learning: {e}"),
         }
     }
 }
@@ -73,9 +77,47 @@ pub trait Datapath {
     /// See [`Chip::set_eligibility_enabled`] (a datapath without the register ignores
     /// it).
     fn set_eligibility_enabled(&mut self, _on: bool) {}
+    /// One agent step of the actor–critic after [`Datapath::step`]: see
+    /// [`crate::reward::act`]. Returns the action and the TD error applied.
+    fn act(
+        &mut self,
+        mem: &mut Memory<'_>,
+        p: &RewardParams,
+        critic: &mut Critic,
+        reward: i32,
+    ) -> Result<(usize, i32), StepError>;
+    /// End of an episode with the last reward: see [`crate::reward::finish`].
+    fn finish_episode(
+        &mut self,
+        mem: &mut Memory<'_>,
+        critic: &mut Critic,
+        reward: i32,
+    ) -> Result<i32, StepError>;
+    /// The checked configuration the datapath runs.
+    fn config(&self) -> &ChipConfig;
 }
 
 impl Datapath for Chip {
+    fn act(
+        &mut self,
+        mem: &mut Memory<'_>,
+        p: &RewardParams,
+        critic: &mut Critic,
+        reward: i32,
+    ) -> Result<(usize, i32), StepError> {
+        crate::reward::act(self, mem, p, critic, reward)
+    }
+    fn finish_episode(
+        &mut self,
+        mem: &mut Memory<'_>,
+        critic: &mut Critic,
+        reward: i32,
+    ) -> Result<i32, StepError> {
+        crate::reward::finish(self, mem, critic, reward)
+    }
+    fn config(&self) -> &ChipConfig {
+        Chip::config(self)
+    }
     fn step(&mut self, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError> {
         Chip::step(self, mem, input)
     }

@@ -23,6 +23,8 @@ pub struct ArchRun {
     pub digest: String,
     /// Final test accuracy, for training configurations.
     pub test_accuracy: Option<f64>,
+    /// Rewarded fraction of the last learning episodes, for reward configurations.
+    pub success_rate: Option<f64>,
     /// The cycle model's figures.
     pub cycles: CycleReport,
 }
@@ -53,6 +55,9 @@ pub fn run_arch(
     let (_, mut chip) = build::chip(cfg)?;
     let task = build::task(cfg)?;
     let cm = model(cfg, arch, &mut chip)?;
+    if cfg.reward.is_some() {
+        return reward_arch(cfg, arch, chip, cm);
+    }
     if cfg.learning.engine != EngineKind::Off {
         return train_arch(cfg, chip, &task, cm, quiet);
     }
@@ -88,6 +93,33 @@ pub fn run_arch(
         name: cfg.name.clone(),
         digest: format!("{:016x}", chip.digest()),
         test_accuracy: None,
+        success_rate: None,
+        cycles: cm.report(),
+    })
+}
+
+/// Reward learning through the cycle model: the plan of the configuration's image,
+/// stepped through [`CycleChip`] (the actor–critic's agent steps are priced too).
+fn reward_arch(
+    cfg: &Config,
+    arch: &Arch,
+    mut chip: HostChip,
+    mut cm: CycleModel,
+) -> Result<ArchRun, BuildError> {
+    let app = crate::reward::app(cfg, true)?;
+    let (c, mut mem) = chip.parts();
+    let mut dp = CycleChip {
+        chip: c,
+        models: std::slice::from_mut(&mut cm),
+    };
+    let rep = crate::reward::run_app(cfg, &app, &mut dp, &mut mem, |_, _| {})
+        .map_err(|e| fit_error(cfg, arch, e.message))?;
+    cm.finish();
+    Ok(ArchRun {
+        name: cfg.name.clone(),
+        digest: format!("{:016x}", chip.digest()),
+        test_accuracy: None,
+        success_rate: Some(rep.success_rate),
         cycles: cm.report(),
     })
 }
@@ -105,6 +137,7 @@ fn train_arch(
         name: cfg.name.clone(),
         digest: t.digest,
         test_accuracy: Some(t.score.accuracy),
+        success_rate: None,
         cycles: reports.swap_remove(0),
     })
 }
@@ -166,6 +199,9 @@ pub fn table(r: &ArchRun) -> String {
     let _ = writeln!(o, "  steps                      {:>12}", c.steps);
     if let Some(a) = r.test_accuracy {
         let _ = writeln!(o, "  test accuracy              {:>11.1}%", 100.0 * a);
+    }
+    if let Some(a) = r.success_rate {
+        let _ = writeln!(o, "  success (last episodes)    {:>11.1}%", 100.0 * a);
     }
     let _ = writeln!(
         o,

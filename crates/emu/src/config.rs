@@ -92,6 +92,15 @@ pub enum TaskKind {
     Digits,
 }
 
+/// Reward-learning environment (`reward.environment`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// The cue-accumulation trial of `[task]`: one choice at the end of the recall
+    /// window, reward 1 for the majority side.
+    Cue,
+}
+
 /// Learning engine (`learning.engine`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -303,6 +312,21 @@ pub struct Train {
     pub test_samples: u32,
 }
 
+/// `[reward]`: reward-based e-prop (actor–critic, [`neurochip_core::reward`]). The
+/// readouts are the policy's logits (`0..actions`) and the value (readout `actions`);
+/// one sample of the plan is one episode.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reward {
+    /// The environment (default `cue`).
+    pub environment: Environment,
+    /// Actions (default 2; the network needs `actions + 1` outputs).
+    pub actions: u32,
+    /// Discount per agent step, [0, 1] (default 0.9).
+    pub gamma: f64,
+    /// Weight `c_V` of the value loss, [0, 1] (default 0.5).
+    pub value_weight: f64,
+}
+
 /// A checked configuration: every default filled in, every range checked.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Config {
@@ -325,6 +349,8 @@ pub struct Config {
     pub learning: Learning,
     /// Training plan.
     pub train: Train,
+    /// Reward learning, when the file has a `[reward]` section.
+    pub reward: Option<Reward>,
 }
 
 /// Read and check a configuration file. The file is read as bytes, so a binary file

@@ -29,6 +29,7 @@
 use neurochip_core::learning::{Apply, Engine};
 use neurochip_core::memory::Bits;
 use neurochip_core::release::{self, Release};
+use neurochip_core::reward::{Critic, RewardParams};
 use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
 use serde::Serialize;
 
@@ -1161,6 +1162,50 @@ impl Datapath for CycleChip<'_> {
             m.rewired(mem);
         }
         Ok(())
+    }
+
+    /// Priced as the circuits it runs: the learning step that accumulates this agent
+    /// step's update ([`CycleModel`]'s learning cost), a pass over the update
+    /// accumulators that decays them by gamma, and, when a TD error is applied, a
+    /// second pass that adds `delta * G` to the weights (each pass costs what applying
+    /// per-sample updates costs).
+    fn act(
+        &mut self,
+        mem: &mut Memory<'_>,
+        p: &RewardParams,
+        critic: &mut Critic,
+        reward: i32,
+    ) -> Result<(usize, i32), StepError> {
+        let (action, delta) = self.chip.act(mem, p, critic, reward)?;
+        for m in self.models.iter_mut() {
+            m.learned(mem);
+            m.applied();
+            if delta != 0 {
+                m.applied();
+            }
+        }
+        Ok((action, delta))
+    }
+
+    /// Priced as one pass that applies the last TD error to the weights.
+    fn finish_episode(
+        &mut self,
+        mem: &mut Memory<'_>,
+        critic: &mut Critic,
+        reward: i32,
+    ) -> Result<i32, StepError> {
+        let applies = critic.v_prev.is_some();
+        let delta = self.chip.finish_episode(mem, critic, reward)?;
+        if applies {
+            for m in self.models.iter_mut() {
+                m.applied();
+            }
+        }
+        Ok(delta)
+    }
+
+    fn config(&self) -> &ChipConfig {
+        self.chip.config()
     }
 }
 

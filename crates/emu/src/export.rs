@@ -41,6 +41,13 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
     };
     let subset;
     let spec = match &task {
+        Task::Cue(_) if cfg.reward.is_some() => {
+            // Reward learning: learning episodes, then greedy ones (an inference
+            // image runs only the greedy ones).
+            let app = crate::reward::app(cfg, !inference)?;
+            plan = app.plan;
+            app.task
+        }
         Task::Poisson { gen, steps } => TaskSpec::Poisson {
             gen: *gen,
             steps: *steps,
@@ -109,7 +116,9 @@ pub fn run_image(bytes: &[u8]) -> Result<Vec<String>, String> {
     let mut sums = vec![0i64; cfg.n_out()];
     let (c, mut mem) = chip.parts();
     runner::run_app(c, &mut mem, &app, &mut x, &mut sums, |ev| {
-        lines.push(ev.to_string())
+        if ev.printed() {
+            lines.push(ev.to_string());
+        }
     })
     .map_err(|e| e.to_string())?;
     lines.push(format!("digest {:016x}", chip.digest()));

@@ -30,6 +30,7 @@ pub mod learn;
 pub mod peer;
 pub mod probe;
 pub mod quant;
+pub mod reward;
 pub mod sim;
 pub mod snapshot;
 pub mod task;

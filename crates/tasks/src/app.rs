@@ -2,11 +2,13 @@
 //! with it (run, or train and test), encoded without allocation so the firmware reads
 //! the same plan the host ran.
 //!
-//! Layout (little endian): `kind u8` (0 Poisson, 1 cue), task fields, then the plan:
-//! `samples u32, epochs u32, train_per_epoch u32, test_samples u32, batch u32,
-//! learn u8`.
+//! Layout (little endian): `kind u8` (0 Poisson, 1 cue, 2 digits, 3 reward-based
+//! cue accumulation), task fields, then the plan: `samples u32, epochs u32,
+//! train_per_epoch u32, test_samples u32, batch u32, learn u8`. The reward kind holds
+//! the cue fields, then `n_actions u32, gamma u16, c_v u16` (Q1.15).
 
 use neurochip_core::image::{ImageError, Reader, Writer};
+use neurochip_core::reward::{RewardParams, MAX_READOUTS};
 
 use crate::cue::CueConfig;
 use crate::digits::{Image, RateEncoder, N_PIXELS};
@@ -35,6 +37,14 @@ pub enum TaskSpec<'a> {
         window: u32,
         /// `DIGIT_BYTES` per digit: 64 pixels, then the label.
         data: &'a [u8],
+    },
+    /// Reward-based cue accumulation ([`crate::reward_cue`]): one episode per sample,
+    /// the actor–critic's choice at the end of the recall window.
+    RewardCue {
+        /// The cue trial.
+        cue: CueConfig,
+        /// The actor–critic.
+        params: RewardParams,
     },
 }
 
@@ -97,14 +107,14 @@ impl<'a> AppSpec<'a> {
             }
             TaskSpec::Cue(c) => {
                 w.u8(1);
-                for v in [c.n_cues, c.cue_ms, c.gap_ms, c.delay_ms, c.recall_ms] {
-                    w.u32(v);
-                }
-                f32_bits(&mut w, c.cue_rate_hz);
-                f32_bits(&mut w, c.bg_rate_hz);
-                w.u32(c.channels_per_pop as u32);
-                f32_bits(&mut w, c.dt_ms);
-                w.u64(c.seed);
+                put_cue(&mut w, &c);
+            }
+            TaskSpec::RewardCue { cue, params } => {
+                w.u8(3);
+                put_cue(&mut w, &cue);
+                w.u32(params.n_actions as u32);
+                w.u16(params.gamma);
+                w.u16(params.c_v);
             }
             TaskSpec::Digits { enc, window, data } => {
                 w.u8(2);
@@ -159,22 +169,20 @@ impl<'a> AppSpec<'a> {
                     steps: r.u32("app.poisson.steps")?,
                 }
             }
-            1 => {
-                let c = CueConfig {
-                    n_cues: r.u32("app.cue.n_cues")?,
-                    cue_ms: r.u32("app.cue.cue_ms")?,
-                    gap_ms: r.u32("app.cue.gap_ms")?,
-                    delay_ms: r.u32("app.cue.delay_ms")?,
-                    recall_ms: r.u32("app.cue.recall_ms")?,
-                    cue_rate_hz: f(&mut r, "app.cue.cue_rate_hz")?,
-                    bg_rate_hz: f(&mut r, "app.cue.bg_rate_hz")?,
-                    channels_per_pop: r.u32("app.cue.channels_per_pop")? as usize,
-                    dt_ms: f(&mut r, "app.cue.dt_ms")?,
-                    seed: r.u64("app.cue.seed")?,
+            1 => TaskSpec::Cue(get_cue(&mut r)?),
+            3 => {
+                let cue = get_cue(&mut r)?;
+                let params = RewardParams {
+                    n_actions: r.u32("app.reward.n_actions")? as usize,
+                    gamma: r.u16("app.reward.gamma")?,
+                    c_v: r.u16("app.reward.c_v")?,
                 };
-                c.check()
-                    .map_err(|_| ImageError::Field { field: "app.cue" })?;
-                TaskSpec::Cue(c)
+                if !(1..MAX_READOUTS).contains(&params.n_actions) || params.gamma > 1 << 15 {
+                    return Err(ImageError::Field {
+                        field: "app.reward",
+                    });
+                }
+                TaskSpec::RewardCue { cue, params }
             }
             2 => {
                 let enc = RateEncoder {
@@ -216,6 +224,36 @@ impl<'a> AppSpec<'a> {
         }
         Ok(Self { task, plan })
     }
+}
+
+fn put_cue(w: &mut Writer<'_>, c: &CueConfig) {
+    for v in [c.n_cues, c.cue_ms, c.gap_ms, c.delay_ms, c.recall_ms] {
+        w.u32(v);
+    }
+    f32_bits(w, c.cue_rate_hz);
+    f32_bits(w, c.bg_rate_hz);
+    w.u32(c.channels_per_pop as u32);
+    f32_bits(w, c.dt_ms);
+    w.u64(c.seed);
+}
+
+fn get_cue(r: &mut Reader<'_>) -> Result<CueConfig, ImageError> {
+    let f = |r: &mut Reader<'_>, field| r.u32(field).map(f32::from_bits);
+    let c = CueConfig {
+        n_cues: r.u32("app.cue.n_cues")?,
+        cue_ms: r.u32("app.cue.cue_ms")?,
+        gap_ms: r.u32("app.cue.gap_ms")?,
+        delay_ms: r.u32("app.cue.delay_ms")?,
+        recall_ms: r.u32("app.cue.recall_ms")?,
+        cue_rate_hz: f(r, "app.cue.cue_rate_hz")?,
+        bg_rate_hz: f(r, "app.cue.bg_rate_hz")?,
+        channels_per_pop: r.u32("app.cue.channels_per_pop")? as usize,
+        dt_ms: f(r, "app.cue.dt_ms")?,
+        seed: r.u64("app.cue.seed")?,
+    };
+    c.check()
+        .map_err(|_| ImageError::Field { field: "app.cue" })?;
+    Ok(c)
 }
 
 fn out_len(w: &Writer<'_>) -> usize {

@@ -7,9 +7,12 @@
 //! samples `TEST_BASE + i` with learning off. A classification sample is predicted as
 //! the readout with the largest raw sum over the target window (the first one on ties).
 
+use neurochip_core::reward::{self, RewardParams};
 use neurochip_core::{Datapath, Memory, StepError, Target};
 
-use crate::app::{AppSpec, TaskSpec};
+use crate::app::{AppSpec, PlanSpec, TaskSpec};
+use crate::cue::CueConfig;
+use crate::reward_cue;
 use crate::Spikes;
 
 /// Sample ids at or above this are test samples.
@@ -129,6 +132,23 @@ pub enum Event {
         /// Test samples.
         test_samples: u32,
     },
+    /// A reward episode finished (reward learning; not one of the printed lines).
+    Episode {
+        /// Episode id (test episodes from [`TEST_BASE`]).
+        id: u64,
+        /// Whether the choice was rewarded.
+        success: bool,
+        /// Whether the episode learned (sampled actions) or was greedy.
+        learn: bool,
+    },
+}
+
+impl Event {
+    /// Whether the firmware prints this event as a line (per-episode events are for
+    /// the host's learning curves only).
+    pub fn printed(&self) -> bool {
+        !matches!(self, Event::Episode { .. })
+    }
 }
 
 impl core::fmt::Display for Event {
@@ -145,6 +165,12 @@ impl core::fmt::Display for Event {
             } => write!(
                 f,
                 "epoch {epoch} train {train_correct}/{train_samples} test {test_correct}/{test_samples}"
+            ),
+            Event::Episode { id, success, learn } => write!(
+                f,
+                "episode {id} {} reward {}",
+                if learn { "learn" } else { "greedy" },
+                u8::from(success)
             ),
         }
     }
@@ -196,6 +222,7 @@ fn task_sample(
                 |t| s.in_recall(t),
             )
         }
+        TaskSpec::RewardCue { .. } => Ok((false, 0)),
         TaskSpec::Digits { enc, window, .. } => {
             // Test ids address the compiled subset; inference ids directly.
             let k = if id >= TEST_BASE {
@@ -284,6 +311,9 @@ pub fn run_app(
     mut report: impl FnMut(Event),
 ) -> Result<(), StepError> {
     let p = app.plan;
+    if let TaskSpec::RewardCue { cue, params } = &app.task {
+        return run_reward(chip, mem, cue, params, &p, x, report);
+    }
     if !p.learn && p.test_samples > 0 {
         // Inference on the test samples: one report with epoch 0.
         let mut test_correct = 0u32;
@@ -346,4 +376,88 @@ pub fn run_app(
         });
     }
     Ok(())
+}
+
+/// Reward learning (actor–critic): per epoch, `train_per_epoch` episodes that act from
+/// the sampled policy and learn (ids `epoch * per_epoch + i`), then `test_samples`
+/// greedy episodes (ids from [`TEST_BASE`]); without learning, only the greedy ones
+/// (one report with epoch 0). Every episode is reported ([`Event::Episode`]), then
+/// each epoch, its rewarded episodes counted as correct.
+fn run_reward(
+    chip: &mut (impl Datapath + ?Sized),
+    mem: &mut Memory<'_>,
+    cue: &CueConfig,
+    params: &RewardParams,
+    p: &PlanSpec,
+    x: &mut Spikes,
+    mut report: impl FnMut(Event),
+) -> Result<(), StepError> {
+    reward::check(chip.config(), params).map_err(StepError::Reward)?;
+    let mut run = Episodes {
+        cue,
+        params,
+        x,
+        report: &mut report,
+    };
+    let tests = TEST_BASE..TEST_BASE.wrapping_add(u64::from(p.test_samples));
+    let epochs = if p.learn { p.epochs } else { 0 };
+    for e in 0..epochs {
+        let first = u64::from(e).wrapping_mul(u64::from(p.train_per_epoch));
+        let train_correct = run.all(
+            chip,
+            mem,
+            first..first.wrapping_add(u64::from(p.train_per_epoch)),
+            true,
+        )?;
+        let test_correct = run.all(chip, mem, tests.clone(), false)?;
+        (run.report)(Event::Epoch {
+            epoch: e.wrapping_add(1),
+            train_correct,
+            train_samples: p.train_per_epoch,
+            test_correct,
+            test_samples: p.test_samples,
+        });
+    }
+    if !p.learn {
+        let test_correct = run.all(chip, mem, tests, false)?;
+        (run.report)(Event::Epoch {
+            epoch: 0,
+            train_correct: 0,
+            train_samples: 0,
+            test_correct,
+            test_samples: p.test_samples,
+        });
+    }
+    Ok(())
+}
+
+/// What every reward episode of a plan shares.
+struct Episodes<'r, R: FnMut(Event)> {
+    cue: &'r CueConfig,
+    params: &'r RewardParams,
+    x: &'r mut Spikes,
+    report: &'r mut R,
+}
+
+impl<R: FnMut(Event)> Episodes<'_, R> {
+    /// Run episodes `ids`; returns how many were rewarded.
+    fn all(
+        &mut self,
+        chip: &mut (impl Datapath + ?Sized),
+        mem: &mut Memory<'_>,
+        ids: core::ops::Range<u64>,
+        learn: bool,
+    ) -> Result<u32, StepError> {
+        let mut won = 0u32;
+        for id in ids {
+            let ep = reward_cue::run_episode(chip, mem, self.cue, self.params, id, self.x, learn)?;
+            won = won.wrapping_add(u32::from(ep.success()));
+            (self.report)(Event::Episode {
+                id,
+                success: ep.success(),
+                learn,
+            });
+        }
+        Ok(won)
+    }
 }

@@ -52,6 +52,9 @@ pub fn run(a: Args) -> ExitCode {
         Ok(f) => f,
         Err(code) => return code,
     };
+    if cfg.reward.is_some() {
+        return reward(&cfg, &a, &folder);
+    }
     if cfg.learning.engine != EngineKind::Off {
         return train(&cfg, &a, &folder);
     }
@@ -178,6 +181,77 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> ExitCode {
     );
     println!("  {:<28} {:>12.1}", "training time (s)", rep.train_seconds);
     println!("  {:<28} {:>12}", "digest", rep.digest);
+    folder.announce();
+    ExitCode::SUCCESS
+}
+
+fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> ExitCode {
+    let j = a.common.json;
+    if a.resume.is_some() {
+        folder.abandon();
+        return fail(format!(
+            "{}: --resume applies to supervised training runs; a reward run starts its episodes from 0",
+            a.common.config.display()
+        ));
+    }
+    if !j {
+        println!(
+            "neurochip run: reward learning {} ({:?} engine, actor-critic) on {:?}",
+            cfg.name, cfg.learning.engine, cfg.task.kind
+        );
+    }
+    let bar = neurochip_emu::learn::progress(
+        u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples),
+        a.common.quiet || j,
+        "chip",
+    );
+    let res =
+        neurochip_emu::reward::train_chip(cfg, a.save.as_deref(), |done, _| bar.set_position(done));
+    bar.finish_and_clear();
+    let (rep, chip) = match res {
+        Ok(r) => r,
+        Err(e) => {
+            folder.abandon();
+            return fail(e);
+        }
+    };
+    if let Some(path) = &a.export {
+        if let Err(code) = write_image(cfg, &chip, path, j) {
+            return code;
+        }
+    }
+    let code = folder.write(
+        &format!("neurochip run: {}", cfg.name),
+        &rep,
+        &Figures::default(),
+    );
+    if code != ExitCode::SUCCESS {
+        return code;
+    }
+    if j {
+        println!("{}", json(&rep));
+        return ExitCode::SUCCESS;
+    }
+    for l in &rep.lines {
+        println!("{l}");
+    }
+    println!();
+    println!("  {:<32} {:>12}", "engine", rep.engine);
+    println!("  {:<32} {:>12}", "learning episodes", rep.episodes);
+    println!(
+        "  {:<32} {:>11.1}%",
+        format!("success (last {} episodes)", rep.window),
+        100.0 * rep.success_rate
+    );
+    if let Some(t) = rep.test_success_rate {
+        println!(
+            "  {:<32} {:>11.1}%",
+            format!("greedy test ({} episodes)", rep.test_episodes),
+            100.0 * t
+        );
+    }
+    println!("  {:<32} {:>12.1}", "training time (s)", rep.train_seconds);
+    println!("  {:<32} {:>12}", "digest", rep.digest);
     folder.announce();
     ExitCode::SUCCESS
 }

@@ -7,9 +7,10 @@ use super::error::ConfigError;
 use super::raw::RawFile;
 use super::schema::{self, Rule};
 use super::source::Source;
+use super::Environment;
 use super::{
     ApplyMode, Chip, Config, EngineKind, FeedbackKind, Formats, Learning, Network, NeuronModel,
-    RoundingMode, SpreadDist, Task, TaskKind, Train,
+    Reward, RoundingMode, SpreadDist, Task, TaskKind, Train,
 };
 
 type Result<T> = std::result::Result<T, ConfigError>;
@@ -153,6 +154,7 @@ pub(super) fn config(raw: RawFile, src: &Source<'_>) -> Result<Config> {
     let task = task(&raw, src, network.dt_ms)?;
     let learning = learning(&raw, src)?;
     let train = train(&raw, src)?;
+    let reward = reward(&raw, src, &network, &task, &learning)?;
     Ok(Config {
         name: raw.name.unwrap_or_else(|| stem(src.origin)),
         origin: src.origin.to_string(),
@@ -163,6 +165,7 @@ pub(super) fn config(raw: RawFile, src: &Source<'_>) -> Result<Config> {
         task,
         learning,
         train,
+        reward,
     })
 }
 
@@ -381,4 +384,49 @@ fn train(raw: &RawFile, src: &Source<'_>) -> Result<Train> {
         train_samples: src.uint("train.train_samples", t.and_then(|t| t.train_samples), 100)?,
         test_samples: src.uint("train.test_samples", t.and_then(|t| t.test_samples), 100)?,
     })
+}
+
+fn reward(
+    raw: &RawFile,
+    src: &Source<'_>,
+    network: &Network,
+    task: &Task,
+    learning: &Learning,
+) -> Result<Option<Reward>> {
+    let Some(r) = raw.reward.as_ref() else {
+        return Ok(None);
+    };
+    let fl = |k: &str, v: Option<f64>, d: f64| src.float(&format!("reward.{k}"), v, d);
+    let out = Reward {
+        environment: r.environment.unwrap_or(Environment::Cue),
+        actions: src.uint("reward.actions", r.actions, 2)?,
+        gamma: fl("gamma", r.gamma, 0.9)?,
+        value_weight: fl("value_weight", r.value_weight, 0.5)?,
+    };
+    if task.kind != TaskKind::Cue {
+        return Err(src.error(
+            "task.kind",
+            "reward learning (`[reward]` environment = \"cue\") needs task.kind = \"cue\"",
+        ));
+    }
+    if network.outputs != out.actions + 1 {
+        return Err(src.error(
+            "network.outputs",
+            format!(
+                "{} outputs with [reward] actions = {}: the network needs actions + 1 = {} \
+                 (the policy logits, then the value)",
+                network.outputs,
+                out.actions,
+                out.actions + 1
+            ),
+        ));
+    }
+    if learning.engine == EngineKind::Off || learning.apply != ApplyMode::Sample {
+        return Err(src.error(
+            "learning.engine",
+            "reward learning needs [learning] engine = \"exact\" or \"light\" with \
+             apply = \"sample\" (the per-synapse accumulators hold the filtered updates)",
+        ));
+    }
+    Ok(Some(out))
 }

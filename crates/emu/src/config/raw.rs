@@ -3,7 +3,10 @@
 
 use serde::Deserialize;
 
-use super::{ApplyMode, EngineKind, FeedbackKind, NeuronModel, RoundingMode, SpreadDist, TaskKind};
+use super::{
+    ApplyMode, EngineKind, Environment, FeedbackKind, NeuronModel, RoundingMode, SpreadDist,
+    TaskKind,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,6 +19,7 @@ pub(super) struct RawFile {
     pub task: Option<RawTask>,
     pub learning: Option<RawLearning>,
     pub train: Option<RawTrain>,
+    pub reward: Option<RawReward>,
 }
 
 #[derive(Deserialize, Default)]
@@ -119,4 +123,13 @@ pub(super) struct RawTrain {
     pub epochs: Option<u32>,
     pub train_samples: Option<u32>,
     pub test_samples: Option<u32>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReward {
+    pub environment: Option<Environment>,
+    pub actions: Option<u32>,
+    pub gamma: Option<f64>,
+    pub value_weight: Option<f64>,
 }

@@ -56,6 +56,8 @@ pub(super) const SPREAD_DISTS: &[&str] = &["lognormal", "uniform"];
 pub(super) const ROUNDINGS: &[&str] = &["truncate", "nearest", "stochastic"];
 /// Task kinds.
 pub(super) const TASKS: &[&str] = &["poisson", "cue", "pattern", "store_recall", "digits"];
+/// Reward-learning environments.
+pub(super) const ENVIRONMENTS: &[&str] = &["cue"];
 /// Learning engines.
 pub(super) const ENGINES: &[&str] = &["off", "exact", "light"];
 /// When learning updates are applied.
@@ -154,6 +156,11 @@ pub(super) const FIELDS: &[Field] = fields! {
     "train.epochs" => int(0, 100_000);
     "train.train_samples" => int(1, 100_000_000);
     "train.test_samples" => int(0, 100_000_000);
+    "reward" => Rule::Section;
+    "reward.environment" => Rule::Choice(ENVIRONMENTS);
+    "reward.actions" => int(1, 63);
+    "reward.gamma" => from(0.0, 1.0);
+    "reward.value_weight" => from(0.0, 1.0);
 };
 
 /// The schema entry of `path`.

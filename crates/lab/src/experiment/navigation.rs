@@ -72,7 +72,7 @@ pub fn train(n: u64, tests: u64, seed: u64) -> Result<(Vec<NavResult>, Vec<NavRe
 /// Run the experiment into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let n: u64 = if ctx.quick { 200 } else { 3000 };
-    let w = super::reward_cue::window(n);
+    let w = neurochip_emu::reward::window(n);
     let tests = if ctx.quick { 50 } else { 500 };
     let (res, test) = train(n, tests, 1)?;
     let t_success = test.iter().filter(|r| r.arrived).count() as f64 / tests as f64;

@@ -7,112 +7,22 @@
 //! the twin from [`ActionDraws`]. Success is the fraction of rewarded episodes while
 //! learning (actions sampled from the policy), over a sliding window of 500.
 
-use neurochip_core::reward::RewardParams;
+use neurochip_emu::reward::{self, window};
 use neurochip_emu::HostChip;
-use neurochip_ref::reward::{ActorCritic, RewardParams as FParams};
 use neurochip_ref::{Learner, Reference};
-use neurochip_tasks::reward_cue::{self, ActionDraws, Episode};
-use neurochip_tasks::CueConfig;
+use neurochip_tasks::runner::{self, Event};
 use serde_json::json;
 
 use super::arms::{csv, markdown};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 use neurochip_emu::config::Config;
-use neurochip_emu::task::Task;
-
-/// Discount per agent step.
-pub const GAMMA: f64 = 0.9;
-/// Weight of the value loss.
-pub const C_V: f64 = 0.5;
-/// Success is measured over this many last episodes.
-pub const WINDOW: usize = 500;
-
-/// The success window of a run of `n` episodes: [`WINDOW`], or a third of a short run.
-pub fn window(n: u64) -> usize {
-    WINDOW.min((n as usize / 3).max(1))
-}
-
-/// The chip's actor–critic parameters.
-pub fn params() -> RewardParams {
-    RewardParams {
-        n_actions: 2,
-        gamma: (GAMMA * 32768.0).round() as u16,
-        c_v: (C_V * 32768.0).round() as u16,
-    }
-}
-
-/// The float twin's actor–critic parameters (the chip's, dequantised).
-pub fn float_params() -> FParams {
-    let p = params();
-    FParams {
-        n_actions: p.n_actions,
-        gamma: f64::from(p.gamma) / 32768.0,
-        c_v: f64::from(p.c_v) / 32768.0,
-    }
-}
 
 /// The chip, its float twin and the cue task of a configuration.
-pub fn setup(cfg: &Config) -> Result<(HostChip, Reference, Learner, CueConfig), String> {
+pub fn setup(cfg: &Config) -> Result<(HostChip, Reference, Learner), String> {
     let (_, mut chip) = neurochip_emu::build::chip(cfg).map_err(|e| e.to_string())?;
-    neurochip_core::reward::check(chip.config(), &params())
-        .map_err(|e| format!("{}: {e}", cfg.origin))?;
-    let cue = match neurochip_emu::build::task(cfg).map_err(|e| e.to_string())? {
-        Task::Cue(c) => c,
-        _ => return Err(format!("{}: task.kind must be \"cue\"", cfg.origin)),
-    };
     let (sim, learner) = neurochip_emu::learn::float_twin(cfg, &mut chip);
-    Ok((chip, sim, learner, cue))
-}
-
-/// Train the chip for `n` episodes (episode ids `0..n`).
-pub fn train_chip(chip: &mut HostChip, cue: &CueConfig, n: u64) -> Result<Vec<Episode>, String> {
-    let p = params();
-    let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; cue.sample(0).n_inputs()];
-    let (c, mut mem) = chip.parts();
-    (0..n)
-        .map(|e| {
-            reward_cue::run_episode(c, &mut mem, cue, &p, e, &mut x, true)
-                .map_err(|e| e.to_string())
-        })
-        .collect()
-}
-
-/// Train the float twin on the same episodes; returns whether each was rewarded.
-pub fn train_float(
-    sim: &mut Reference,
-    learner: &mut Learner,
-    cue: &CueConfig,
-    n: u64,
-    seed: u64,
-) -> Vec<bool> {
-    let mut ac = ActorCritic::new(float_params(), sim);
-    let draws = ActionDraws::new(seed);
-    let n_in = cue.sample(0).n_inputs();
-    let mut bits = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; n_in];
-    let mut x = vec![false; n_in];
-    (0..n)
-        .map(|e| {
-            let s = cue.sample(e);
-            sim.reset_state();
-            learner.reset_state();
-            let steps = s.steps();
-            let mut action = 0;
-            for t in 0..steps {
-                s.spikes(t, &mut bits);
-                for (xi, b) in x.iter_mut().zip(bits.iter()) {
-                    *xi = *b;
-                }
-                learner.step(sim, &x);
-                if t + 1 == steps {
-                    action = ac.act(sim, learner, 0.0, draws.draw(e, 0)).0;
-                }
-            }
-            let ok = action == usize::from(s.label());
-            ac.finish(sim, learner, if ok { 1.0 } else { 0.0 });
-            ok
-        })
-        .collect()
+    Ok((chip, sim, learner))
 }
 
 /// Success over the last `w` episodes after each episode (shorter at the start).
@@ -141,26 +51,42 @@ fn points(curve: &[f64], every: usize) -> Vec<(f64, f64)> {
 
 /// What one run produced.
 pub struct RunResult {
-    /// Chip episodes.
-    pub chip: Vec<Episode>,
+    /// Chip: rewarded or not, per learning episode.
+    pub chip: Vec<bool>,
     /// Float twin: rewarded or not.
     pub float: Vec<bool>,
     /// Digest of the chip after training.
     pub digest: u64,
 }
 
-/// Train chip and twin on `n` episodes of `cfg` (in parallel).
-pub fn run_pair(cfg: &Config, n: u64) -> Result<RunResult, String> {
-    let (mut chip, mut sim, mut learner, cue) = setup(cfg)?;
-    let seed = cfg.seed;
+/// Train chip and twin on the learning episodes of `cfg` (in parallel).
+pub fn run_pair(cfg: &Config) -> Result<RunResult, String> {
+    let (mut chip, mut sim, mut learner) = setup(cfg)?;
+    let app = reward::app(cfg, true).map_err(|e| e.to_string())?;
+    let mut chip_ok = Vec::new();
     let (c, f) = rayon::join(
-        || train_chip(&mut chip, &cue, n),
-        || train_float(&mut sim, &mut learner, &cue, n, seed),
+        || {
+            let (c, mut mem) = chip.parts();
+            let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; c.config().n_in()];
+            let mut sums = vec![0i64; c.config().n_out()];
+            runner::run_app(c, &mut mem, &app, &mut x, &mut sums, |ev| {
+                if let Event::Episode {
+                    success,
+                    learn: true,
+                    ..
+                } = ev
+                {
+                    chip_ok.push(success);
+                }
+            })
+            .map_err(|e| e.to_string())
+        },
+        || reward::train_float(cfg, &mut sim, &mut learner),
     );
-    let chip_eps = c?;
+    c?;
     Ok(RunResult {
-        chip: chip_eps,
-        float: f,
+        chip: chip_ok,
+        float: f.map_err(|e| e.to_string())?,
         digest: chip.digest(),
     })
 }
@@ -192,8 +118,10 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     for (i, &seed) in seeds.iter().enumerate() {
         let mut c = cfg.clone();
         c.seed = seed;
-        let r = run_pair(&c, n)?;
-        let chip_ok: Vec<bool> = r.chip.iter().map(Episode::success).collect();
+        c.train.train_samples = n as u32;
+        c.train.test_samples = 0;
+        let r = run_pair(&c)?;
+        let chip_ok = r.chip.clone();
         let w = window(n);
         let last = |v: &[bool]| v[v.len() - w..].iter().filter(|&&b| b).count() as f64 / w as f64;
         let (sc, sf) = (last(&chip_ok), last(&r.float));
@@ -251,6 +179,6 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     )?;
     Ok(Outcome {
         table: markdown(&header, &rows),
-        json: json!({ "gamma": GAMMA, "c_v": C_V, "runs": runs }),
+        json: json!({ "reward": cfg.reward, "runs": runs }),
     })
 }

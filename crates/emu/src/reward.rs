@@ -1,0 +1,262 @@
+//! Reward-based e-prop from a configuration file (`[reward]`): the actor–critic of
+//! [`neurochip_core::reward`] on its environment, trained on the chip through the same
+//! run loop as a chip image ([`neurochip_tasks::runner::run_app`]), so `neurochip run`,
+//! `run-image`, the cycle model and the firmware make the same calls; and the f64 twin
+//! ([`neurochip_ref::reward::ActorCritic`]) on the same episodes.
+//!
+//! Success is the fraction of rewarded episodes while learning (actions sampled from
+//! the policy) over the last [`window`] episodes.
+
+use std::path::Path;
+use std::time::Instant;
+
+use neurochip_core::reward::RewardParams;
+use neurochip_core::Datapath;
+use neurochip_ref::reward::{ActorCritic, RewardParams as FParams};
+use neurochip_ref::{Learner, Reference};
+use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec};
+use neurochip_tasks::reward_cue::ActionDraws;
+use neurochip_tasks::runner::{self, Event};
+use neurochip_tasks::CueConfig;
+use serde::Serialize;
+
+use crate::build::{self, BuildError};
+use crate::config::{Config, Reward};
+use crate::task::Task;
+use crate::{footprint, snapshot, Footprint, HostChip};
+
+/// Success is measured over this many last episodes (or a third of a short run).
+pub const WINDOW: usize = 500;
+
+/// The success window of a run of `n` episodes: [`WINDOW`], or a third of a short run.
+pub fn window(n: u64) -> usize {
+    WINDOW.min((n as usize / 3).max(1))
+}
+
+/// `x` in Q1.15, rounded to nearest (`x` in [0, 1]).
+fn q15(x: f64) -> u16 {
+    (x.clamp(0.0, 1.0) * 32768.0).round() as u16
+}
+
+/// The chip's actor–critic registers for `r`.
+pub fn params(r: &Reward) -> RewardParams {
+    RewardParams {
+        n_actions: r.actions as usize,
+        gamma: q15(r.gamma),
+        c_v: q15(r.value_weight),
+    }
+}
+
+/// The float twin's actor–critic parameters: the chip's, dequantised.
+pub fn float_params(r: &Reward) -> FParams {
+    let p = params(r);
+    FParams {
+        n_actions: p.n_actions,
+        gamma: f64::from(p.gamma) / 32768.0,
+        c_v: f64::from(p.c_v) / 32768.0,
+    }
+}
+
+fn no_reward(cfg: &Config) -> BuildError {
+    BuildError {
+        file: cfg.origin.clone(),
+        field: "reward".into(),
+        message: "the configuration has no [reward] section".into(),
+    }
+}
+
+/// The cue trial of a reward configuration.
+pub fn environment(cfg: &Config) -> Result<CueConfig, BuildError> {
+    match build::task(cfg)? {
+        Task::Cue(c) => Ok(c),
+        _ => Err(BuildError {
+            file: cfg.origin.clone(),
+            field: "task.kind".into(),
+            message: "reward learning needs task.kind = \"cue\"".into(),
+        }),
+    }
+}
+
+/// The application a reward configuration runs: its environment and actor–critic,
+/// and its plan (`[train]`: epochs of `train_samples` learning episodes, then
+/// `test_samples` greedy ones). With `learn` off, only the greedy episodes.
+pub fn app(cfg: &Config, learn: bool) -> Result<AppSpec<'static>, BuildError> {
+    let r = cfg.reward.as_ref().ok_or_else(|| no_reward(cfg))?;
+    Ok(AppSpec {
+        task: TaskSpec::RewardCue {
+            cue: environment(cfg)?,
+            params: params(r),
+        },
+        plan: PlanSpec {
+            samples: 0,
+            epochs: cfg.train.epochs,
+            train_per_epoch: cfg.train.train_samples,
+            test_samples: cfg.train.test_samples,
+            batch: 1,
+            learn,
+        },
+    })
+}
+
+/// What `neurochip run` reports after reward learning.
+#[derive(Clone, Debug, Serialize)]
+pub struct RewardReport {
+    /// Configuration name.
+    pub name: String,
+    /// Engine.
+    pub engine: String,
+    /// Learning episodes.
+    pub episodes: u64,
+    /// Episodes in the success window.
+    pub window: usize,
+    /// Rewarded fraction of the last `window` learning episodes.
+    pub success_rate: f64,
+    /// Rewarded learning episodes per epoch.
+    pub epoch_successes: Vec<u32>,
+    /// Greedy test episodes after the last epoch.
+    pub test_episodes: u32,
+    /// Rewarded fraction of them (`None` without test episodes).
+    pub test_success_rate: Option<f64>,
+    /// The lines a chip image of this plan prints (`run-image`, firmware).
+    pub lines: Vec<String>,
+    /// Trace digest after training.
+    pub digest: String,
+    /// Chip memory per structure, bytes.
+    pub footprint: Footprint,
+    /// Wall-clock seconds.
+    pub train_seconds: f64,
+}
+
+/// Run the plan of `app` on `dp` (the chip, or the chip through cycle models) and
+/// collect the report; `on_episode(done, total)` sees progress.
+pub fn run_app(
+    cfg: &Config,
+    app: &AppSpec<'_>,
+    dp: &mut (impl Datapath + ?Sized),
+    mem: &mut neurochip_core::Memory<'_>,
+    mut on_episode: impl FnMut(u64, u64),
+) -> Result<RewardReport, BuildError> {
+    let c = *dp.config();
+    let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; c.n_in()];
+    let mut sums = vec![0i64; c.n_out()];
+    let (mut learned, mut lines, mut epochs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut test = (0u32, 0u32);
+    let total = u64::from(app.plan.epochs) * u64::from(app.plan.train_per_epoch);
+    let t0 = Instant::now();
+    runner::run_app(dp, mem, app, &mut x, &mut sums, |ev| {
+        match ev {
+            Event::Episode {
+                success,
+                learn: true,
+                ..
+            } => {
+                learned.push(success);
+                on_episode(learned.len() as u64, total);
+            }
+            Event::Epoch {
+                train_correct,
+                test_correct,
+                test_samples,
+                ..
+            } => {
+                epochs.push(train_correct);
+                test = (test_correct, test_samples);
+            }
+            _ => {}
+        }
+        if ev.printed() {
+            lines.push(ev.to_string());
+        }
+    })
+    .map_err(|e| BuildError {
+        file: cfg.origin.clone(),
+        field: "reward".into(),
+        message: e.to_string(),
+    })?;
+    let w = window(learned.len() as u64);
+    let tail = &learned[learned.len().saturating_sub(w)..];
+    Ok(RewardReport {
+        name: cfg.name.clone(),
+        engine: format!("{:?}", c.learning().engine).to_lowercase(),
+        episodes: learned.len() as u64,
+        window: tail.len(),
+        success_rate: tail.iter().filter(|&&b| b).count() as f64 / tail.len().max(1) as f64,
+        epoch_successes: epochs,
+        test_episodes: test.1,
+        test_success_rate: (test.1 > 0).then(|| f64::from(test.0) / f64::from(test.1)),
+        lines,
+        digest: String::new(),
+        footprint: footprint(&c),
+        train_seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Train the chip of a reward configuration by its plan; save the trained chip to
+/// `save` (atomically) when given. `on_episode(done, total)` sees progress.
+pub fn train_chip(
+    cfg: &Config,
+    save: Option<&Path>,
+    on_episode: impl FnMut(u64, u64),
+) -> Result<(RewardReport, HostChip), BuildError> {
+    if let Some(p) = save {
+        crate::learn::check_writable(p).map_err(|e| BuildError {
+            file: p.display().to_string(),
+            field: "--save".into(),
+            message: format!("cannot write the snapshot: {e}"),
+        })?;
+    }
+    let (_, mut chip) = build::chip(cfg)?;
+    let app = app(cfg, true)?;
+    let (c, mut mem) = chip.parts();
+    let mut rep = run_app(cfg, &app, c, &mut mem, on_episode)?;
+    rep.digest = format!("{:016x}", chip.digest());
+    if let Some(p) = save {
+        snapshot::save_file(p, &mut chip, cfg.train.epochs).map_err(|e| BuildError {
+            file: p.display().to_string(),
+            field: "--save".into(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok((rep, chip))
+}
+
+/// Train the f64 twin (`sim` and `learner`, on the chip's dequantised network) on the
+/// learning episodes of the plan of `cfg` (the same trials, ids `0..n`), its actions
+/// drawn from [`ActionDraws`] of the configuration's seed. Returns whether each
+/// episode was rewarded.
+pub fn train_float(
+    cfg: &Config,
+    sim: &mut Reference,
+    learner: &mut Learner,
+) -> Result<Vec<bool>, BuildError> {
+    let r = cfg.reward.as_ref().ok_or_else(|| no_reward(cfg))?;
+    let cue = environment(cfg)?;
+    let n = u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples);
+    let mut ac = ActorCritic::new(float_params(r), sim);
+    let draws = ActionDraws::new(cfg.seed);
+    let n_in = cue.sample(0).n_inputs();
+    let mut bits = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; n_in];
+    let mut x = vec![false; n_in];
+    Ok((0..n)
+        .map(|e| {
+            let s = cue.sample(e);
+            sim.reset_state();
+            learner.reset_state();
+            let steps = s.steps();
+            let mut action = 0;
+            for t in 0..steps {
+                s.spikes(t, &mut bits);
+                for (xi, b) in x.iter_mut().zip(bits.iter()) {
+                    *xi = *b;
+                }
+                learner.step(sim, &x);
+                if t + 1 == steps {
+                    action = ac.act(sim, learner, 0.0, draws.draw(e, 0)).0;
+                }
+            }
+            let ok = action == usize::from(s.label());
+            ac.finish(sim, learner, if ok { 1.0 } else { 0.0 });
+            ok
+        })
+        .collect())
+}
