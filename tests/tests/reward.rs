@@ -262,3 +262,18 @@ fn navigation_training_improves_arrivals() {
     let (first, last) = (rate(0..100), rate(700..800));
     assert!(last >= first + 0.15, "first {first:.2}, last {last:.2}");
 }
+
+/// The cycle model prices reward learning without changing a bit: the firmware's
+/// reward configuration trained through `multicore` (which has an eligibility SRAM)
+/// gives the digest of the functional chip, and its learning engine is charged for the
+/// actor-critic's agent steps.
+#[test]
+fn cycle_model_prices_reward_learning_with_the_functional_digest() {
+    let cfg = config::load(&root().join("tests/firmware/reward_cue.toml")).unwrap();
+    let (rep, _) = er::train_chip(&cfg, None, |_, _| {}).unwrap();
+    let arch = neurochip_emu::Arch::builtin("multicore").unwrap();
+    let run = neurochip_emu::arch_run::run_arch(&cfg, &arch, None, true).unwrap();
+    assert_eq!(run.digest, rep.digest);
+    assert_eq!(run.success_rate, Some(rep.success_rate));
+    assert!(run.cycles.cycles_per_step_by_stage.learning > 0.0);
+}

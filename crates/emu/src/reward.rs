@@ -260,3 +260,41 @@ pub fn train_float(
         })
         .collect())
 }
+
+/// What `neurochip verify` reports for a reward configuration: the chip and its f64
+/// twin trained side by side on the same episodes.
+#[derive(Clone, Debug, Serialize)]
+pub struct RewardVerifyReport {
+    /// The chip's run.
+    pub chip: RewardReport,
+    /// The twin's rewarded fraction of the same last episodes.
+    pub float_success_rate: f64,
+    /// Chip minus twin, points.
+    pub gap_points: f64,
+}
+
+/// Train the chip of a reward configuration and its f64 twin (on the chip's
+/// dequantised network, with its effective rates) side by side, on all cores.
+pub fn verify(
+    cfg: &Config,
+    on_episode: impl FnMut(u64, u64) + Send,
+) -> Result<(RewardVerifyReport, HostChip), BuildError> {
+    let (_, mut chip0) = build::chip(cfg)?;
+    let (mut sim, mut learner) = crate::learn::float_twin(cfg, &mut chip0);
+    let (c, f) = rayon::join(
+        || train_chip(cfg, None, on_episode),
+        || train_float(cfg, &mut sim, &mut learner),
+    );
+    let (rep, chip) = c?;
+    let float = f?;
+    let tail = &float[float.len().saturating_sub(rep.window)..];
+    let fs = tail.iter().filter(|&&b| b).count() as f64 / tail.len().max(1) as f64;
+    Ok((
+        RewardVerifyReport {
+            gap_points: 100.0 * (rep.success_rate - fs),
+            float_success_rate: fs,
+            chip: rep,
+        },
+        chip,
+    ))
+}

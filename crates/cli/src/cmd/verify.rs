@@ -36,6 +36,9 @@ pub fn run(a: Args) -> ExitCode {
         Ok(f) => f,
         Err(code) => return code,
     };
+    if cfg.reward.is_some() {
+        return reward(&cfg, c.json, c.quiet, &folder);
+    }
     if cfg.learning.engine != EngineKind::Off {
         return learning(&cfg, c.json, c.quiet, &folder);
     }
@@ -150,6 +153,53 @@ fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> ExitCode 
     row("update cosine (chip vs float)", rep.update_cosine, 4);
     row("e-prop vs BPTT cosine (float)", rep.eprop_bptt_cosine, 4);
     println!("  {:<34} {:>10}", "digest", rep.digest);
+    folder.announce();
+    ExitCode::SUCCESS
+}
+
+fn reward(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> ExitCode {
+    if !j {
+        println!(
+            "neurochip verify: reward learning {} on the chip and on the f64 twin",
+            cfg.name
+        );
+    }
+    let n = u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples);
+    let bar = learn::progress(n, quiet || j, "chip");
+    let res = neurochip_emu::reward::verify(cfg, |done, _| bar.set_position(done));
+    bar.finish_and_clear();
+    let (rep, _) = match res {
+        Ok(r) => r,
+        Err(e) => {
+            folder.abandon();
+            return fail(e);
+        }
+    };
+    let code = folder.write(
+        &format!("neurochip verify: {}", cfg.name),
+        &rep,
+        &Figures::default(),
+    );
+    if code != ExitCode::SUCCESS {
+        return code;
+    }
+    if j {
+        println!("{}", json(&rep));
+        return ExitCode::SUCCESS;
+    }
+    println!();
+    println!("  {:<34} {:>10} {:>10}", "", "chip", "float");
+    println!(
+        "  {:<34} {:>9.1}% {:>9.1}%",
+        format!("success (last {} episodes)", rep.chip.window),
+        100.0 * rep.chip.success_rate,
+        100.0 * rep.float_success_rate
+    );
+    println!(
+        "  {:<34} {:>10.1}",
+        "gap (points, chip - float)", rep.gap_points
+    );
+    println!("  {:<34} {:>10}", "digest", rep.chip.digest);
     folder.announce();
     ExitCode::SUCCESS
 }
