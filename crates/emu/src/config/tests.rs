@@ -296,7 +296,7 @@ fn unknown_section() {
     assert_eq!(
         e.to_string(),
         "x.toml:7:2: netwrk: unknown section `[netwrk]`; allowed: name, seed, chip, formats, \
-         network, task, learning, train (did you mean `network`?)"
+         network, task, learning, train, reward (did you mean `network`?)"
     );
 }
 
@@ -549,6 +549,11 @@ fn with(section: &str, kv: &str) -> String {
         "network" => net(kv),
         "task" if kv.starts_with("kind ") => OK.replace("kind = \"cue\"", kv),
         "task" => format!("{OK}{kv}\n"),
+        // A reward section needs a learning chip with a value readout.
+        "reward" => format!(
+            "{}[learning]\nengine = \"exact\"\n[reward]\n{kv}\n",
+            OK.replace("outputs = 2", "outputs = 3")
+        ),
         s => format!("{OK}[{s}]\n{kv}\n"),
     }
 }
@@ -557,7 +562,7 @@ fn with(section: &str, kv: &str) -> String {
 fn schema_matches_the_structs() {
     // The keys the structs accept are the keys the schema describes, section by section.
     for section in [
-        "", "chip", "formats", "network", "task", "learning", "train",
+        "", "chip", "formats", "network", "task", "learning", "train", "reward",
     ] {
         let e = parse(&with(section, "zzz_unknown = 1"), "x.toml").unwrap_err();
         let listed = e.message().split("; allowed: ").nth(1).unwrap_or_default();
@@ -581,4 +586,25 @@ fn schema_matches_the_structs() {
             parse(&text, "x.toml").unwrap_or_else(|e| panic!("{}: {e}", f.path));
         }
     }
+}
+
+#[test]
+fn reward_section_is_checked_against_the_network() {
+    let learning = "[learning]\nengine = \"exact\"\n";
+    let e = err(&format!("{OK}{learning}[reward]\nactions = 2\n"));
+    assert!(
+        e.to_string()
+            .contains("network.outputs: 2 outputs with [reward] actions = 2: the network needs actions + 1 = 3"),
+        "{e}"
+    );
+    let ok3 = OK.replace("outputs = 2", "outputs = 3");
+    let e = err(&format!("{ok3}[reward]\n"));
+    assert!(e.to_string().contains("learning.engine"), "{e}");
+    let c = parse(&format!("{ok3}{learning}[reward]\ngamma = 0.5\n"), "x.toml").unwrap();
+    let r = c.reward.unwrap();
+    assert_eq!((r.actions, r.gamma, r.value_weight), (2, 0.5, 0.5));
+    let e = err(&format!(
+        "{ok3}{learning}[reward]\nenvironment = \"maze\"\n"
+    ));
+    assert!(e.to_string().contains("allowed: cue"), "{e}");
 }
