@@ -189,26 +189,21 @@ pub fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
     s
 }
 
-/// A CSV file from a header and rows (RFC 4180: a field holding a comma, a quote or
-/// a line break is quoted, its quotes doubled).
+/// A CSV file from a header and rows, written by the `csv` crate (RFC 4180 quoting: a
+/// field holding a comma, a quote or a line break is quoted, its quotes doubled; lines
+/// end in `\n`).
 pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    fn field(f: &str) -> String {
-        if f.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", f.replace('"', "\"\""))
-        } else {
-            f.to_string()
-        }
+    let mut w = ::csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    let records = std::iter::once(header.to_vec())
+        .chain(rows.iter().map(|r| r.iter().map(String::as_str).collect()));
+    for r in records {
+        // Writing into a `Vec` cannot fail.
+        w.write_record(r).expect("CSV into memory");
     }
-    let line = |fields: &mut dyn Iterator<Item = &str>| {
-        let mut l = fields.map(field).collect::<Vec<_>>().join(",");
-        l.push('\n');
-        l
-    };
-    let mut s = line(&mut header.iter().copied());
-    for r in rows {
-        s.push_str(&line(&mut r.iter().map(String::as_str)));
-    }
-    s
+    let bytes = w.into_inner().expect("CSV into memory");
+    String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
 }
 
 /// `mean ± std` in percent, one decimal.

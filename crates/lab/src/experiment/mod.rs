@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-mod arms;
+pub(crate) mod arms;
 pub mod assemblies;
 pub mod coloring;
 pub mod dale;
