@@ -215,26 +215,8 @@ pub fn plot(rows: &[SweepRow], stem: &std::path::Path) -> Result<(), String> {
     plot::scatter(stem, &axes, &series, with_energy)
 }
 
-/// The columns of [`csv`].
-const CSV_HEADER: [&str; 17] = [
-    "config",
-    "engine",
-    "weight_bits",
-    "trace_bits",
-    "arch",
-    "fits",
-    "test_accuracy",
-    "nmse",
-    "weight_bytes",
-    "learning_bytes",
-    "learning_per_synapse_bytes",
-    "sram_bytes",
-    "cycles_per_step",
-    "realtime_clock_mhz",
-    "energy_per_inference_nj",
-    "energy_per_training_sample_nj",
-    "train_seconds",
-];
+/// The columns of [`csv`], comma-separated.
+const CSV_HEADER: &str = "config,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds";
 
 /// The rows as CSV (written by the `csv` crate through the experiments' writer: a field that needs
 /// quotes, such as a configuration name with a comma, is quoted).
@@ -242,28 +224,30 @@ pub fn csv(rows: &[SweepRow]) -> String {
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            vec![
-                r.config.clone(),
-                r.engine.clone(),
-                r.weight_bits.to_string(),
-                r.trace_bits.to_string(),
-                r.arch.clone(),
-                r.fits.to_string(),
-                format!("{:.4}", r.test_accuracy),
-                optf(r.nmse, 4),
-                r.weight_bytes.to_string(),
-                r.learning_bytes.to_string(),
-                r.learning_per_synapse_bytes.to_string(),
-                opt(r.sram_bytes),
-                optf(r.cycles_per_step, 1),
-                optf(r.realtime_clock_mhz, 3),
-                optf(r.energy_per_inference_nj, 1),
-                optf(r.energy_per_training_sample_nj, 1),
-                format!("{:.1}", r.train_seconds),
-            ]
+            let cells: [&dyn std::fmt::Display; 17] = [
+                &r.config,
+                &r.engine,
+                &r.weight_bits,
+                &r.trace_bits,
+                &r.arch,
+                &r.fits,
+                &format!("{:.4}", r.test_accuracy),
+                &optf(r.nmse, 4),
+                &r.weight_bytes,
+                &r.learning_bytes,
+                &r.learning_per_synapse_bytes,
+                &opt(r.sram_bytes),
+                &optf(r.cycles_per_step, 1),
+                &optf(r.realtime_clock_mhz, 3),
+                &optf(r.energy_per_inference_nj, 1),
+                &optf(r.energy_per_training_sample_nj, 1),
+                &format!("{:.1}", r.train_seconds),
+            ];
+            cells.iter().map(ToString::to_string).collect()
         })
         .collect();
-    crate::experiment::arms::csv(&CSV_HEADER, &rows)
+    let header: Vec<&str> = CSV_HEADER.split(',').collect();
+    crate::experiment::arms::csv(&header, &rows)
 }
 
 /// The rows as a Markdown table.
