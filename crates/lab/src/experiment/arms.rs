@@ -56,6 +56,15 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// `epochs` epochs of `train_samples` training and `test_samples` test samples.
+    pub const fn new(epochs: u32, train_samples: u32, test_samples: u32) -> Self {
+        Self {
+            epochs,
+            train_samples,
+            test_samples,
+        }
+    }
+
     /// Put the budget into `cfg`.
     pub fn apply(&self, cfg: &mut Config) {
         cfg.train.epochs = self.epochs;
@@ -130,6 +139,14 @@ pub fn train_all(jobs: Vec<Job>) -> Result<Vec<Done>, String> {
             let (report, chip) = train_chip(&job.cfg, true, |_| {}).map_err(|e| e.to_string())?;
             Ok(Done { job, report, chip })
         })
+        .collect()
+}
+
+/// The budget of each task that this run uses (quick or full), for `result.json`.
+pub fn budgets(tasks: &[(&str, &str, Budget, Budget)], quick: bool) -> Vec<serde_json::Value> {
+    tasks
+        .iter()
+        .map(|(t, _, f, q)| serde_json::json!({"task": t, "budget": if quick { q } else { f }}))
         .collect()
 }
 
@@ -214,33 +231,12 @@ pub fn pct(m: f64, s: f64) -> String {
 /// Cue and digits as (task label, example, full budget, quick budget): the tasks and
 /// budgets of `reservoir` and `dale`.
 pub const CUE_DIGITS: [(&str, &str, Budget, Budget); 2] = [
-    (
-        "cue",
-        "cue",
-        Budget {
-            epochs: 3,
-            train_samples: 300,
-            test_samples: 200,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 4,
-            test_samples: 4,
-        },
-    ),
+    ("cue", "cue", Budget::new(3, 300, 200), Budget::new(1, 4, 4)),
     (
         "digits",
         "digits",
-        Budget {
-            epochs: 3,
-            train_samples: 500,
-            test_samples: 200,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 8,
-            test_samples: 8,
-        },
+        Budget::new(3, 500, 200),
+        Budget::new(1, 8, 8),
     ),
 ];
 

@@ -26,7 +26,7 @@ use neurochip_core::Prng;
 use neurochip_tasks::assembly;
 use serde_json::json;
 
-use super::arms::{csv, markdown};
+use super::arms::markdown;
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 
@@ -499,7 +499,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             "digest": format!("{:016x}", m.digest),
         }));
     }
-    super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
+    ctx.write_csv("table.csv", &header, &rows)?;
 
     // Figures from the first seed (the overlap figure shows every seed).
     let (_, p, m) = &runs[0];

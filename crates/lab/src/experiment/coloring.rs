@@ -9,7 +9,7 @@
 use neurochip_core::solver::Params;
 use serde_json::json;
 
-use super::arms::{csv, markdown};
+use super::arms::markdown;
 use super::sudoku::{arm_columns, arms_list, cumulative, runs, steps, trace};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
@@ -70,7 +70,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         }
         rows.push(row);
     }
-    super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
+    ctx.write_csv("table.csv", &header, &rows)?;
     // One colour per density: the network solid, refractory 3 dashed; the baseline
     // (no run solved at any density) once.
     curves.push(

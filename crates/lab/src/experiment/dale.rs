@@ -169,23 +169,20 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     }
     // Task-major rows (the stable sort keeps the arms in their order).
     rows.sort_by(|a, b| a[0].cmp(&b[0]));
-    super::write(
-        &ctx.path("table.csv"),
-        arms::csv(
-            &[
-                "task",
-                "arm",
-                "seed",
-                "test_accuracy",
-                "activity",
-                "sign_violations",
-                "sign_flips",
-                "zeroed",
-                "synapses",
-            ],
-            &csv_rows,
-        )
-        .as_bytes(),
+    ctx.write_csv(
+        "table.csv",
+        &[
+            "task",
+            "arm",
+            "seed",
+            "test_accuracy",
+            "activity",
+            "sign_violations",
+            "sign_flips",
+            "zeroed",
+            "synapses",
+        ],
+        &csv_rows,
     )?;
     plot::bars(
         &ctx.path("accuracy"),

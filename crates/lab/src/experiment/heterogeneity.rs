@@ -22,33 +22,12 @@ const ARMS: [(&str, SpreadDist, f64); 3] = [
 
 /// (task label, example, full budget, quick budget).
 const TASKS: [(&str, &str, Budget, Budget); 2] = [
-    (
-        "cue",
-        "cue",
-        Budget {
-            epochs: 2,
-            train_samples: 250,
-            test_samples: 150,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 4,
-            test_samples: 4,
-        },
-    ),
+    ("cue", "cue", Budget::new(2, 250, 150), Budget::new(1, 4, 4)),
     (
         "digits",
         "digits",
-        Budget {
-            epochs: 2,
-            train_samples: 400,
-            test_samples: 200,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 8,
-            test_samples: 8,
-        },
+        Budget::new(2, 400, 200),
+        Budget::new(1, 8, 8),
     ),
 ];
 
@@ -122,21 +101,18 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     }
     // Task-major rows (the stable sort keeps the arms in their order).
     rows.sort_by(|a, b| a[0].cmp(&b[0]));
-    super::write(
-        &ctx.path("table.csv"),
-        arms::csv(
-            &[
-                "task",
-                "arm",
-                "spread_dist",
-                "tau_m_spread",
-                "seed",
-                "test_accuracy",
-                "activity",
-            ],
-            &csv_rows,
-        )
-        .as_bytes(),
+    ctx.write_csv(
+        "table.csv",
+        &[
+            "task",
+            "arm",
+            "spread_dist",
+            "tau_m_spread",
+            "seed",
+            "test_accuracy",
+            "activity",
+        ],
+        &csv_rows,
     )?;
     plot::bars(
         &ctx.path("accuracy"),
@@ -148,10 +124,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         &categories,
         &groups,
     )?;
-    let budgets: Vec<_> = TASKS
-        .iter()
-        .map(|(t, _, f, q)| json!({"task": t, "budget": if ctx.quick { q } else { f }}))
-        .collect();
+    let budgets = arms::budgets(&TASKS, ctx.quick);
     Ok(Outcome {
         table: arms::markdown(&header, &rows),
         json: json!({ "quick": ctx.quick, "seeds": seeds, "budgets": budgets, "runs": json_rows }),

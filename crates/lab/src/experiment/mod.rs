@@ -39,6 +39,16 @@ impl Ctx {
     pub fn path(&self, name: &str) -> PathBuf {
         self.out.join(name)
     }
+
+    /// Write `name` in the run folder as CSV ([`arms::csv`]) of `header` and `rows`.
+    pub fn write_csv(
+        &self,
+        name: &str,
+        header: &[&str],
+        rows: &[Vec<String>],
+    ) -> Result<(), String> {
+        write(&self.path(name), arms::csv(header, rows).as_bytes())
+    }
 }
 
 /// What an experiment returns: the table it wrote and every figure as JSON.

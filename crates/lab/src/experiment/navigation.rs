@@ -115,9 +115,23 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         100.0 * t_success,
         t_ratio
     );
-    super::write(
-        &ctx.path("table.csv"),
-        format!("policy,episodes,success,moves_over_shortest\nsampled,{n},{success},{ratio}\ngreedy,{tests},{t_success},{t_ratio}\n").as_bytes(),
+    ctx.write_csv(
+        "table.csv",
+        &["policy", "episodes", "success", "moves_over_shortest"],
+        &[
+            vec![
+                "sampled".into(),
+                n.to_string(),
+                success.to_string(),
+                ratio.to_string(),
+            ],
+            vec![
+                "greedy".into(),
+                tests.to_string(),
+                t_success.to_string(),
+                t_ratio.to_string(),
+            ],
+        ],
     )?;
     Ok(Outcome {
         table,

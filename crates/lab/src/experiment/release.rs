@@ -55,33 +55,12 @@ const PS: [f64; 4] = [1.0, 0.75, 0.5, 0.25];
 
 /// (task label, example, full budget, quick budget).
 const TASKS: [(&str, &str, Budget, Budget); 2] = [
-    (
-        "cue",
-        "cue",
-        Budget {
-            epochs: 2,
-            train_samples: 300,
-            test_samples: 200,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 8,
-            test_samples: 8,
-        },
-    ),
+    ("cue", "cue", Budget::new(2, 300, 200), Budget::new(1, 8, 8)),
     (
         "digits",
         "digits",
-        Budget {
-            epochs: 2,
-            train_samples: 1297,
-            test_samples: 500,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 20,
-            test_samples: 20,
-        },
+        Budget::new(2, 1297, 500),
+        Budget::new(1, 20, 20),
     ),
 ];
 
@@ -179,22 +158,19 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         }
         series.push(Series::new(format!("{task} (chip, mean of seeds)"), points));
     }
-    super::write(
-        &ctx.path("table.csv"),
-        arms::csv(
-            &[
-                "task",
-                "release_p",
-                "seed",
-                "test_accuracy",
-                "activity",
-                "sops_per_step",
-                "energy_per_inference_nj",
-                "digest",
-            ],
-            &csv_rows,
-        )
-        .as_bytes(),
+    ctx.write_csv(
+        "table.csv",
+        &[
+            "task",
+            "release_p",
+            "seed",
+            "test_accuracy",
+            "activity",
+            "sops_per_step",
+            "energy_per_inference_nj",
+            "digest",
+        ],
+        &csv_rows,
     )?;
     plot::lines_y(
         &ctx.path("accuracy"),
@@ -206,10 +182,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         &series,
         0.0..100.0,
     )?;
-    let budgets: Vec<_> = TASKS
-        .iter()
-        .map(|(t, _, f, q)| json!({"task": t, "budget": if ctx.quick { q } else { f }}))
-        .collect();
+    let budgets = arms::budgets(&TASKS, ctx.quick);
     Ok(Outcome {
         table: arms::markdown(&header, &rows),
         json: json!({ "quick": ctx.quick, "seeds": seeds, "budgets": budgets, "runs": json_rows }),

@@ -98,20 +98,17 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     // Task-major rows (the stable sort keeps the arms in their order).
     rows.sort_by(|a, b| a[0].cmp(&b[0]));
     let table = arms::markdown(&header, &rows);
-    super::write(
-        &ctx.path("table.csv"),
-        arms::csv(
-            &[
-                "task",
-                "arm",
-                "seed",
-                "test_accuracy",
-                "test_loss",
-                "activity",
-            ],
-            &csv_rows,
-        )
-        .as_bytes(),
+    ctx.write_csv(
+        "table.csv",
+        &[
+            "task",
+            "arm",
+            "seed",
+            "test_accuracy",
+            "test_loss",
+            "activity",
+        ],
+        &csv_rows,
     )?;
     plot::bars(
         &ctx.path("accuracy"),
@@ -132,10 +129,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         },
         &curves,
     )?;
-    let budgets: Vec<_> = TASKS
-        .iter()
-        .map(|(t, _, f, q)| json!({"task": t, "budget": if ctx.quick { q } else { f }}))
-        .collect();
+    let budgets = arms::budgets(&TASKS, ctx.quick);
     Ok(Outcome {
         table,
         json: json!({ "quick": ctx.quick, "seeds": seeds, "budgets": budgets, "runs": json_rows }),

@@ -15,7 +15,7 @@ use neurochip_tasks::reward_cue::{self, ActionDraws, Episode};
 use neurochip_tasks::CueConfig;
 use serde_json::json;
 
-use super::arms::{csv, markdown};
+use super::arms::markdown;
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 use neurochip_emu::config::Config;
@@ -238,7 +238,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         "chip - twin (points)",
         "chip digest",
     ];
-    super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
+    ctx.write_csv("table.csv", &header, &rows)?;
     plot::lines_y(
         &ctx.path("learning_curve"),
         &Axes {

@@ -19,7 +19,7 @@ use neurochip_core::solver::Params;
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::arms::{csv, markdown};
+use super::arms::markdown;
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, BarGroup, Series};
 use neurochip_emu::csp::{self, Csp};
@@ -179,7 +179,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         summary.push(json!({"arm": arms[a].0, "solved": solved, "runs": t.len(), "median_steps": med, "worst_steps": worst}));
     }
     rows.push(total);
-    super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
+    ctx.write_csv("table.csv", &header, &rows)?;
 
     let curves: Vec<Series> = results
         .iter()
