@@ -171,6 +171,42 @@ pub fn accuracy_activity(runs: &[&Done]) -> ((f64, f64), (f64, f64)) {
     (mean_std(&acc), mean_std(&act))
 }
 
+/// The columns a comparison's summary table starts with: the task, the arm (its column
+/// named `arm`), the number of seeds, test accuracy and activity; then `more`.
+pub fn summary_header<'a>(arm: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut header = vec![
+        "task",
+        arm,
+        "seeds",
+        "test accuracy % (mean ± std)",
+        "activity (spikes / neuron-step)",
+    ];
+    header.extend_from_slice(more);
+    header
+}
+
+/// The summary row of `runs` (one task, one arm) in the columns of [`summary_header`],
+/// with the mean and standard deviation of their test accuracy and activity.
+pub fn summary_row(task: &str, arm: &str, runs: &[&Done]) -> SummaryRow {
+    let ((m, s), (am, asd)) = accuracy_activity(runs);
+    let row = vec![
+        task.to_string(),
+        arm.to_string(),
+        runs.len().to_string(),
+        pct(m, s),
+        format!("{am:.4} ± {asd:.4}"),
+    ];
+    (row, (m, s), (am, asd))
+}
+
+/// A summary row, the accuracy's and the activity's (mean, std).
+pub type SummaryRow = (Vec<String>, (f64, f64), (f64, f64));
+
+/// Where `d` stands in `done` (the index of its per-run figures), by address.
+pub fn position(done: &[Done], d: &Done) -> Option<usize> {
+    done.iter().position(|x| std::ptr::eq(x, d))
+}
+
 /// The runs of `done` with this arm and task.
 pub fn of<'a>(done: &'a [Done], arm: &str, task: &str) -> Vec<&'a Done> {
     done.iter()

@@ -46,13 +46,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     )?;
     let done = arms::train_all(jobs)?;
 
-    let header = [
-        "task",
-        "tau_m",
-        "seeds",
-        "test accuracy % (mean ± std)",
-        "activity (spikes / neuron-step)",
-    ];
+    let header = arms::summary_header("tau_m", &[]);
     let mut rows = Vec::new();
     let mut csv_rows = Vec::new();
     let mut groups = Vec::new();
@@ -63,14 +57,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         let mut errors = Vec::new();
         for (task, ..) in TASKS {
             let runs = arms::of(&done, arm, task);
-            let ((m, s), (am, asd)) = arms::accuracy_activity(&runs);
-            rows.push(vec![
-                task.to_string(),
-                arm.to_string(),
-                runs.len().to_string(),
-                arms::pct(m, s),
-                format!("{am:.4} ± {asd:.4}"),
-            ]);
+            let (row, (m, s), _) = arms::summary_row(task, arm, &runs);
+            rows.push(row);
             for d in &runs {
                 csv_rows.push(vec![
                     task.to_string(),

@@ -97,21 +97,18 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         .map(inference_cost)
         .collect::<Result<_, _>>()?;
     let cost_of = |d: &Done| {
-        done.iter()
-            .position(|x| std::ptr::eq(x, d))
+        arms::position(&done, d)
             .and_then(|i| costs.get(i).copied())
             .unwrap_or((f64::NAN, f64::NAN))
     };
 
-    let header = [
-        "task",
+    let header = arms::summary_header(
         "release p",
-        "seeds",
-        "test accuracy % (mean ± std)",
-        "activity (spikes / neuron-step)",
-        "synaptic operations / step (multicore)",
-        "energy / inference nJ (multicore)",
-    ];
+        &[
+            "synaptic operations / step (multicore)",
+            "energy / inference nJ (multicore)",
+        ],
+    );
     let mut rows = Vec::new();
     let mut csv_rows = Vec::new();
     let mut json_rows = Vec::new();
@@ -120,18 +117,12 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         let mut points = Vec::new();
         for &p in ps {
             let runs = arms::of(&done, &arm(p), task);
-            let ((m, s), (am, asd)) = arms::accuracy_activity(&runs);
+            let (mut row, (m, _), _) = arms::summary_row(task, &format!("{p}"), &runs);
             let sops: Vec<f64> = runs.iter().map(|d| cost_of(d).0).collect();
             let nj: Vec<f64> = runs.iter().map(|d| cost_of(d).1).collect();
-            rows.push(vec![
-                task.to_string(),
-                format!("{p}"),
-                runs.len().to_string(),
-                arms::pct(m, s),
-                format!("{am:.4} ± {asd:.4}"),
-                format!("{:.1}", arms::mean_std(&sops).0),
-                format!("{:.0}", arms::mean_std(&nj).0),
-            ]);
+            row.push(format!("{:.1}", arms::mean_std(&sops).0));
+            row.push(format!("{:.0}", arms::mean_std(&nj).0));
+            rows.push(row);
             points.push((p, 100.0 * m));
             for d in &runs {
                 let (sop, e) = cost_of(d);

@@ -25,14 +25,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     })?;
     let done = arms::train_all(jobs)?;
 
-    let header = [
-        "task",
-        "arm",
-        "seeds",
-        "test accuracy % (mean ± std)",
-        "activity (spikes / neuron-step)",
-        "chance %",
-    ];
+    let header = arms::summary_header("arm", &["chance %"]);
     let mut rows = Vec::new();
     let mut csv_rows = Vec::new();
     let mut groups: Vec<BarGroup> = Vec::new();
