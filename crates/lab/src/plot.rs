@@ -142,6 +142,17 @@ pub struct BarGroup {
     pub errors: Option<Vec<f64>>,
 }
 
+impl BarGroup {
+    /// Bars of `values` with error bars of half-height `errors`.
+    pub fn with_errors(label: impl Into<String>, values: Vec<f64>, errors: Vec<f64>) -> Self {
+        Self {
+            label: label.into(),
+            values,
+            errors: Some(errors),
+        }
+    }
+}
+
 /// One row group of a raster: a name and, per row, the spike times (steps).
 #[derive(Clone, Debug)]
 pub struct RasterGroup {

@@ -202,6 +202,28 @@ pub fn summary_row(task: &str, arm: &str, runs: &[&Done]) -> SummaryRow {
 /// A summary row, the accuracy's and the activity's (mean, std).
 pub type SummaryRow = (Vec<String>, (f64, f64), (f64, f64));
 
+/// Sort summary rows task-major: by their first column, the stable sort keeping the
+/// arms in their order.
+pub fn task_major(rows: &mut [Vec<String>]) {
+    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+}
+
+/// The accuracy figure of a comparison, `accuracy.png` and `.svg`: per task a bar per
+/// arm, mean and standard deviation over seeds.
+pub fn accuracy_bars(
+    ctx: &super::Ctx,
+    title: &str,
+    tasks: &[String],
+    groups: &[crate::plot::BarGroup],
+) -> Result<(), String> {
+    let axes = crate::plot::Axes {
+        title,
+        x: "task",
+        y: "test accuracy (%), mean ± std over seeds",
+    };
+    crate::plot::bars(&ctx.path("accuracy"), &axes, tasks, groups)
+}
+
 /// Where `d` stands in `done` (the index of its per-run figures), by address.
 pub fn position(done: &[Done], d: &Done) -> Option<usize> {
     done.iter().position(|x| std::ptr::eq(x, d))

@@ -150,19 +150,10 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             avals.push(100.0 * am);
             aerrs.push(100.0 * asd);
         }
-        groups.push(BarGroup {
-            label: arm.to_string(),
-            values,
-            errors: Some(errors),
-        });
-        act_groups.push(BarGroup {
-            label: arm.to_string(),
-            values: avals,
-            errors: Some(aerrs),
-        });
+        groups.push(BarGroup::with_errors(arm, values, errors));
+        act_groups.push(BarGroup::with_errors(arm, avals, aerrs));
     }
-    // Task-major rows (the stable sort keeps the arms in their order).
-    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    arms::task_major(&mut rows);
     ctx.write_csv(
         "table.csv",
         &[
@@ -178,13 +169,9 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         ],
         &csv_rows,
     )?;
-    plot::bars(
-        &ctx.path("accuracy"),
-        &Axes {
-            title: "Dale's law (E/I) against no Dale, same budget",
-            x: "task",
-            y: "test accuracy (%), mean ± std over seeds",
-        },
+    arms::accuracy_bars(
+        ctx,
+        "Dale's law (E/I) against no Dale, same budget",
         &categories,
         &groups,
     )?;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::arms::{self, Budget};
 use super::{Ctx, Outcome};
-use crate::plot::{self, Axes, BarGroup};
+use crate::plot::BarGroup;
 use neurochip_emu::config::SpreadDist;
 
 /// (arm label, distribution, spread of tau_m).
@@ -81,14 +81,9 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             values.push(100.0 * m);
             errors.push(100.0 * s);
         }
-        groups.push(BarGroup {
-            label: arm.to_string(),
-            values,
-            errors: Some(errors),
-        });
+        groups.push(BarGroup::with_errors(arm, values, errors));
     }
-    // Task-major rows (the stable sort keeps the arms in their order).
-    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    arms::task_major(&mut rows);
     ctx.write_csv(
         "table.csv",
         &[
@@ -102,13 +97,9 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         ],
         &csv_rows,
     )?;
-    plot::bars(
-        &ctx.path("accuracy"),
-        &Axes {
-            title: "Homogeneous against heterogeneous tau_m",
-            x: "task",
-            y: "test accuracy (%), mean ± std over seeds",
-        },
+    arms::accuracy_bars(
+        ctx,
+        "Homogeneous against heterogeneous tau_m",
         &categories,
         &groups,
     )?;

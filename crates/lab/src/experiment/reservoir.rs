@@ -82,14 +82,9 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                     .colour(categories.iter().position(|c| c == task).unwrap_or(0))
             });
         }
-        groups.push(BarGroup {
-            label: arm.to_string(),
-            values,
-            errors: Some(errors),
-        });
+        groups.push(BarGroup::with_errors(*arm, values, errors));
     }
-    // Task-major rows (the stable sort keeps the arms in their order).
-    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    arms::task_major(&mut rows);
     let table = arms::markdown(&header, &rows);
     ctx.write_csv(
         "table.csv",
@@ -103,13 +98,9 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         ],
         &csv_rows,
     )?;
-    plot::bars(
-        &ctx.path("accuracy"),
-        &Axes {
-            title: "Reservoir (readout only) against full e-prop, same network and budget",
-            x: "task",
-            y: "test accuracy (%), mean ± std over seeds",
-        },
+    arms::accuracy_bars(
+        ctx,
+        "Reservoir (readout only) against full e-prop, same network and budget",
         &categories,
         &groups,
     )?;
