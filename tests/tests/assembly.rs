@@ -5,12 +5,11 @@
 
 use neurochip_core::assembly::{lengths, AreaMemory};
 use neurochip_lab::experiment::assemblies::{self, Params};
-use neurochip_lab::experiment::{self, Ctx};
 use neurochip_tasks::assembly::{
     area_config, workload, STIMULI, STIM_SIZE, WORKLOAD_K, WORKLOAD_N,
 };
 
-use neurochip_tests::check_golden;
+use neurochip_tests::{check_golden, quick_experiment, QuickRun};
 
 /// Buffers of the digest workload's area.
 struct Bufs {
@@ -66,31 +65,20 @@ fn assembly_digest_golden() {
 
 #[test]
 fn quick_experiment_three_figures() {
-    let out = std::env::temp_dir().join(format!("neurochip-assemblies-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let exp = experiment::find("assemblies").expect("registered");
-    let ctx = Ctx {
-        out: out.clone(),
-        quick: true,
-        quiet: true,
-    };
-    experiment::run(exp, &ctx).expect("quick run");
-    for f in [
-        "table.md",
-        "table.csv",
-        "result.json",
-        "projection.png",
-        "projection.svg",
-        "weights.png",
-        "overlap.png",
-        "recall.png",
-        "recall.svg",
-    ] {
-        assert!(out.join(f).is_file(), "{f} missing from the run folder");
-    }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("result.json")).expect("json"))
-            .expect("valid json");
+    let QuickRun { out, json, .. } = quick_experiment(
+        "assemblies",
+        &[
+            "table.md",
+            "table.csv",
+            "result.json",
+            "projection.png",
+            "projection.svg",
+            "weights.png",
+            "overlap.png",
+            "recall.png",
+            "recall.svg",
+        ],
+    );
     let run = &json["runs"][0];
     // Projection: within-assembly mean weight at least 3x the between mean.
     let ratio = run["ratio"].as_f64().expect("ratio");
