@@ -202,6 +202,24 @@ pub fn summary_row(task: &str, arm: &str, runs: &[&Done]) -> SummaryRow {
 /// A summary row, the accuracy's and the activity's (mean, std).
 pub type SummaryRow = (Vec<String>, (f64, f64), (f64, f64));
 
+/// The columns a comparison's per-run CSV starts with: task, the arm (its column named
+/// `arm`), seed and test accuracy; then `more`.
+pub fn run_header<'a>(arm: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut header = vec!["task", arm, "seed", "test_accuracy"];
+    header.extend_from_slice(more);
+    header
+}
+
+/// The first cells of run `d`'s CSV row, in the columns of [`run_header`].
+pub fn run_cells(task: &str, arm: &str, d: &Done) -> Vec<String> {
+    vec![
+        task.to_string(),
+        arm.to_string(),
+        d.job.seed.to_string(),
+        format!("{:.4}", d.report.test_accuracy),
+    ]
+}
+
 /// Sort summary rows task-major: by their first column, the stable sort keeping the
 /// arms in their order.
 pub fn task_major(rows: &mut [Vec<String>]) {

@@ -463,18 +463,15 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let mut json_runs = Vec::new();
     for (s, p, m) in &runs {
         let (w, b) = *m.projection.last().unwrap_or(&(0.0, 0.0));
-        let r50 = m
-            .recall
-            .iter()
-            .find(|r| r.0 == 0.5)
-            .copied()
-            .unwrap_or_default();
-        let b50 = m
-            .recall_before
-            .iter()
-            .find(|r| r.0 == 0.5)
-            .copied()
-            .unwrap_or_default();
+        // (cue, recall, precision) from a 50% cue.
+        let at_half = |curve: &[(f64, f64, f64)]| {
+            curve
+                .iter()
+                .find(|r| r.0 == 0.5)
+                .copied()
+                .unwrap_or_default()
+        };
+        let (r50, b50) = (at_half(&m.recall), at_half(&m.recall_before));
         let (o0, o1) = (m.overlap[0], *m.overlap.last().unwrap_or(&0.0));
         let sizes: Vec<String> = m.assemblies.iter().map(|a| a.len().to_string()).collect();
         rows.push(vec![

@@ -121,11 +121,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             ]);
             rows.push(row);
             for (d, &sg) in runs.iter().zip(&sg) {
-                csv_rows.push(vec![
-                    task.to_string(),
-                    arm.to_string(),
-                    d.job.seed.to_string(),
-                    format!("{:.4}", d.report.test_accuracy),
+                let mut cells = arms::run_cells(task, arm, d);
+                cells.extend([
                     format!("{:.5}", d.report.activity),
                     if dale {
                         sg.violations.to_string()
@@ -136,6 +133,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                     sg.zeroed.to_string(),
                     sg.synapses.to_string(),
                 ]);
+                csv_rows.push(cells);
                 json_rows.push(json!({
                     "task": task, "arm": arm, "seed": d.job.seed, "dale": dale,
                     "test_accuracy": d.report.test_accuracy,
@@ -154,21 +152,17 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         act_groups.push(BarGroup::with_errors(arm, avals, aerrs));
     }
     arms::task_major(&mut rows);
-    ctx.write_csv(
-        "table.csv",
+    let csv_header = arms::run_header(
+        "arm",
         &[
-            "task",
-            "arm",
-            "seed",
-            "test_accuracy",
             "activity",
             "sign_violations",
             "sign_flips",
             "zeroed",
             "synapses",
         ],
-        &csv_rows,
-    )?;
+    );
+    ctx.write_csv("table.csv", &csv_header, &csv_rows)?;
     arms::accuracy_bars(
         ctx,
         "Dale's law (E/I) against no Dale, same budget",

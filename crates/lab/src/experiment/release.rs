@@ -126,16 +126,14 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             points.push((p, 100.0 * m));
             for d in &runs {
                 let (sop, e) = cost_of(d);
-                csv_rows.push(vec![
-                    task.to_string(),
-                    format!("{p}"),
-                    d.job.seed.to_string(),
-                    format!("{:.4}", d.report.test_accuracy),
+                let mut cells = arms::run_cells(task, &format!("{p}"), d);
+                cells.extend([
                     format!("{:.5}", d.report.activity),
                     format!("{sop:.2}"),
                     format!("{e:.1}"),
                     d.report.digest.clone(),
                 ]);
+                csv_rows.push(cells);
                 json_rows.push(json!({
                     "task": task, "release_p": p, "seed": d.job.seed,
                     "test_accuracy": d.report.test_accuracy,
@@ -149,20 +147,16 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         }
         series.push(Series::new(format!("{task} (chip, mean of seeds)"), points));
     }
-    ctx.write_csv(
-        "table.csv",
+    let csv_header = arms::run_header(
+        "release_p",
         &[
-            "task",
-            "release_p",
-            "seed",
-            "test_accuracy",
             "activity",
             "sops_per_step",
             "energy_per_inference_nj",
             "digest",
         ],
-        &csv_rows,
-    )?;
+    );
+    ctx.write_csv("table.csv", &csv_header, &csv_rows)?;
     plot::lines_y(
         &ctx.path("accuracy"),
         &Axes {

@@ -50,14 +50,10 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                 format!("{:.0}", 100.0 * chance),
             ]);
             for d in &runs {
-                csv_rows.push(vec![
-                    task.to_string(),
-                    arm.to_string(),
-                    d.job.seed.to_string(),
-                    format!("{:.4}", d.report.test_accuracy),
-                    format!("{:.4}", d.report.test_loss),
-                    format!("{:.5}", d.report.activity),
-                ]);
+                let mut cells = arms::run_cells(task, arm, d);
+                cells.push(format!("{:.4}", d.report.test_loss));
+                cells.push(format!("{:.5}", d.report.activity));
+                csv_rows.push(cells);
                 json_rows.push(json!({
                     "task": task, "arm": arm, "seed": d.job.seed,
                     "test_accuracy": d.report.test_accuracy,
@@ -86,18 +82,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     }
     arms::task_major(&mut rows);
     let table = arms::markdown(&header, &rows);
-    ctx.write_csv(
-        "table.csv",
-        &[
-            "task",
-            "arm",
-            "seed",
-            "test_accuracy",
-            "test_loss",
-            "activity",
-        ],
-        &csv_rows,
-    )?;
+    let csv_header = arms::run_header("arm", &["test_loss", "activity"]);
+    ctx.write_csv("table.csv", &csv_header, &csv_rows)?;
     arms::accuracy_bars(
         ctx,
         "Reservoir (readout only) against full e-prop, same network and budget",
