@@ -3,50 +3,19 @@
 //! three figures (projection ratio, recall from a 50% cue, association overlap), and
 //! the same workload on the firmware under QEMU, bit for bit.
 
-use neurochip_core::assembly::{lengths, AreaMemory};
-use neurochip_lab::experiment::assemblies::{self, Params};
+use neurochip_lab::experiment::assemblies::{self, HostArea, Params};
 use neurochip_tasks::assembly::{
     area_config, workload, STIMULI, STIM_SIZE, WORKLOAD_K, WORKLOAD_N,
 };
 
 use neurochip_tests::{check_golden, quick_experiment, QuickRun};
 
-/// Buffers of the digest workload's area.
-struct Bufs {
-    w_in: Vec<i16>,
-    w_rec: Vec<i16>,
-    v: Vec<i32>,
-    z: Vec<bool>,
-    tr: [Vec<u16>; 3],
-}
-
-impl Bufs {
-    fn new() -> Self {
-        let l = lengths(&area_config(WORKLOAD_N, WORKLOAD_K));
-        Self {
-            w_in: vec![0; l[0].1],
-            w_rec: vec![0; l[1].1],
-            v: vec![0; l[2].1],
-            z: vec![false; l[3].1],
-            tr: [vec![0; l[4].1], vec![0; l[5].1], vec![0; l[6].1]],
-        }
-    }
-}
-
 /// The digest workload ([`neurochip_tasks::assembly::workload`]) on the host: the
-/// line the firmware prints with `--features assembly`.
+/// line the firmware prints with `--features assembly`. It runs in the zeroed buffers
+/// of a [`HostArea`] of the workload's size.
 fn core_digest() -> String {
-    let mut b = Bufs::new();
-    let [a, p, q] = &mut b.tr;
-    let mut mem = AreaMemory {
-        w_in: &mut b.w_in,
-        w_rec: &mut b.w_rec,
-        v: &mut b.v,
-        z: &mut b.z,
-        tr_in: a,
-        tr_pre: p,
-        tr_post: q,
-    };
+    let mut host = HostArea::new(area_config(WORKLOAD_N, WORKLOAD_K), 7).expect("valid area");
+    let (_, mut mem) = host.parts();
     let mut x = vec![false; STIMULI * STIM_SIZE];
     let (d, spikes) = workload(&mut mem, &mut x, 200).expect("sized workload");
     format!("assembly {d:016x} steps=200 spikes={spikes}")
