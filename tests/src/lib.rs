@@ -1,5 +1,5 @@
-//! Helpers shared by the cross-crate tests: paths, and golden files that can be
-//! re-recorded with `UPDATE_GOLDEN=1`.
+//! Helpers shared by the cross-crate tests: paths, golden files that can be
+//! re-recorded with `UPDATE_GOLDEN=1`, and quick experiment runs.
 #![deny(unsafe_code)]
 
 use std::fs;
@@ -88,6 +88,43 @@ pub fn firmware_feature_line(feature: &str, prefix: &str) -> String {
         .find(|l| l.starts_with(prefix))
         .unwrap_or_else(|| panic!("no `{prefix}` line in the firmware output:\n{stdout}"))
         .to_string()
+}
+
+/// A quick run of an experiment: its run folder, markdown table and `result.json`.
+pub struct QuickRun {
+    /// The run folder.
+    pub out: PathBuf,
+    /// The markdown table the experiment returned.
+    pub table: String,
+    /// `result.json`, read back from the folder.
+    pub json: serde_json::Value,
+}
+
+/// Run the experiment `name` with `--quick` into a fresh folder in the temporary
+/// directory, require each of `files` in it, and read back its `result.json`.
+pub fn quick_experiment(name: &str, files: &[&str]) -> QuickRun {
+    use neurochip_lab::experiment::{self, Ctx};
+    let out = std::env::temp_dir().join(format!("neurochip-exp-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&out);
+    let exp = experiment::find(name).expect("registered");
+    let ctx = Ctx {
+        out: out.clone(),
+        quick: true,
+        quiet: true,
+    };
+    let outcome = experiment::run(exp, &ctx).expect("quick run");
+    for f in files {
+        assert!(
+            out.join(f).is_file(),
+            "{name}: {f} missing from the run folder"
+        );
+    }
+    let json = fs::read_to_string(out.join("result.json")).expect("result.json");
+    QuickRun {
+        table: outcome.table,
+        json: serde_json::from_str(&json).expect("valid json"),
+        out,
+    }
 }
 
 /// `tests/golden/NAME`.

@@ -3,51 +3,19 @@
 //! three figures (projection ratio, recall from a 50% cue, association overlap), and
 //! the same workload on the firmware under QEMU, bit for bit.
 
-use neurochip_core::assembly::{lengths, AreaMemory};
-use neurochip_lab::experiment::assemblies::{self, Params};
-use neurochip_lab::experiment::{self, Ctx};
+use neurochip_lab::experiment::assemblies::{self, HostArea, Params};
 use neurochip_tasks::assembly::{
     area_config, workload, STIMULI, STIM_SIZE, WORKLOAD_K, WORKLOAD_N,
 };
 
-use neurochip_tests::check_golden;
-
-/// Buffers of the digest workload's area.
-struct Bufs {
-    w_in: Vec<i16>,
-    w_rec: Vec<i16>,
-    v: Vec<i32>,
-    z: Vec<bool>,
-    tr: [Vec<u16>; 3],
-}
-
-impl Bufs {
-    fn new() -> Self {
-        let l = lengths(&area_config(WORKLOAD_N, WORKLOAD_K));
-        Self {
-            w_in: vec![0; l[0].1],
-            w_rec: vec![0; l[1].1],
-            v: vec![0; l[2].1],
-            z: vec![false; l[3].1],
-            tr: [vec![0; l[4].1], vec![0; l[5].1], vec![0; l[6].1]],
-        }
-    }
-}
+use neurochip_tests::{check_golden, quick_experiment, QuickRun};
 
 /// The digest workload ([`neurochip_tasks::assembly::workload`]) on the host: the
-/// line the firmware prints with `--features assembly`.
+/// line the firmware prints with `--features assembly`. It runs in the zeroed buffers
+/// of a [`HostArea`] of the workload's size.
 fn core_digest() -> String {
-    let mut b = Bufs::new();
-    let [a, p, q] = &mut b.tr;
-    let mut mem = AreaMemory {
-        w_in: &mut b.w_in,
-        w_rec: &mut b.w_rec,
-        v: &mut b.v,
-        z: &mut b.z,
-        tr_in: a,
-        tr_pre: p,
-        tr_post: q,
-    };
+    let mut host = HostArea::new(area_config(WORKLOAD_N, WORKLOAD_K), 7).expect("valid area");
+    let (_, mut mem) = host.parts();
     let mut x = vec![false; STIMULI * STIM_SIZE];
     let (d, spikes) = workload(&mut mem, &mut x, 200).expect("sized workload");
     format!("assembly {d:016x} steps=200 spikes={spikes}")
@@ -66,31 +34,20 @@ fn assembly_digest_golden() {
 
 #[test]
 fn quick_experiment_three_figures() {
-    let out = std::env::temp_dir().join(format!("neurochip-assemblies-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let exp = experiment::find("assemblies").expect("registered");
-    let ctx = Ctx {
-        out: out.clone(),
-        quick: true,
-        quiet: true,
-    };
-    experiment::run(exp, &ctx).expect("quick run");
-    for f in [
-        "table.md",
-        "table.csv",
-        "result.json",
-        "projection.png",
-        "projection.svg",
-        "weights.png",
-        "overlap.png",
-        "recall.png",
-        "recall.svg",
-    ] {
-        assert!(out.join(f).is_file(), "{f} missing from the run folder");
-    }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("result.json")).expect("json"))
-            .expect("valid json");
+    let QuickRun { out, json, .. } = quick_experiment(
+        "assemblies",
+        &[
+            "table.md",
+            "table.csv",
+            "result.json",
+            "projection.png",
+            "projection.svg",
+            "weights.png",
+            "overlap.png",
+            "recall.png",
+            "recall.svg",
+        ],
+    );
     let run = &json["runs"][0];
     // Projection: within-assembly mean weight at least 3x the between mean.
     let ratio = run["ratio"].as_f64().expect("ratio");

@@ -27,6 +27,26 @@ fn dir(case: &str) -> PathBuf {
     d
 }
 
+/// A fresh folder for one case with the small training configuration in it as
+/// `tiny.toml`: (folder, configuration).
+fn tiny(case: &str) -> (PathBuf, PathBuf) {
+    let d = dir(case);
+    let cfg = write(&d, "tiny.toml", TRAIN.as_bytes());
+    (d, cfg)
+}
+
+/// `head` followed by zeros to 100 MB, sparse: no disk space and no time to make.
+fn huge(dir: &Path, name: &str, head: &[u8]) -> PathBuf {
+    let p = write(dir, name, head);
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    p
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     fs::write(&p, bytes).unwrap();
@@ -162,9 +182,7 @@ fn config_truncated() {
 #[test]
 fn config_huge_is_refused_by_size_without_reading_it() {
     let d = dir("huge");
-    let p = d.join("huge.toml");
-    // Sparse: 100 MB that take no disk space and no time to make.
-    fs::File::create(&p).unwrap().set_len(100 << 20).unwrap();
+    let p = huge(&d, "huge.toml", b"");
     let t = Instant::now();
     refused(
         &["check".as_ref(), p.as_os_str()],
@@ -304,8 +322,7 @@ fn with_version(bytes: &[u8], version: u16) -> Vec<u8> {
 
 #[test]
 fn images_bad() {
-    let d = dir("images");
-    let cfg = write(&d, "tiny.toml", TRAIN.as_bytes());
+    let (d, cfg) = tiny("images");
     let img = d.join("good.img");
     let (code, _, err) = run(&[
         "export".as_ref(),
@@ -342,13 +359,7 @@ fn images_bad() {
         &["image format version 9 is not supported (this build reads versions"],
     );
     // Huge: a good image followed by 100 MB (sparse).
-    let huge = write(&d, "huge.img", &good);
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&huge)
-        .unwrap()
-        .set_len(100 << 20)
-        .unwrap();
+    let huge = huge(&d, "huge.img", &good);
     refused(
         &["inspect".as_ref(), huge.as_os_str()],
         &[
@@ -379,8 +390,7 @@ fn images_bad() {
 
 #[test]
 fn snapshots_bad() {
-    let d = dir("snapshots");
-    let cfg = write(&d, "tiny.toml", TRAIN.as_bytes());
+    let (d, cfg) = tiny("snapshots");
     let good = d.join("good.snap");
     let train = |cfg: &Path, extra: &[&std::ffi::OsStr]| {
         let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), cfg.as_os_str(), "-q".as_ref()];
@@ -463,45 +473,31 @@ fn snapshots_bad() {
         &fs::read(&img).unwrap(),
         &["not a neurochip snapshot (no NCSS magic)"],
     );
+    // The snapshot that `<stem>.toml` saves as `<stem>.snap`.
+    let saved_by = |stem: &str, toml: String| {
+        let other_cfg = write(&d, &format!("{stem}.toml"), toml.as_bytes());
+        let other = d.join(format!("{stem}.snap"));
+        let (code, _, err) = train(&other_cfg, &["--save".as_ref(), other.as_os_str()]);
+        assert_eq!(code, 0, "{err}");
+        fs::read(&other).unwrap()
+    };
     // A snapshot saved by another configuration (another seed: same sizes).
-    let other_cfg = write(
-        &d,
-        "other.toml",
-        TRAIN.replace("seed = 1", "seed = 2").as_bytes(),
-    );
-    let other = d.join("other.snap");
-    let (code, _, err) = train(&other_cfg, &["--save".as_ref(), other.as_os_str()]);
-    assert_eq!(code, 0, "{err}");
     resume(
         "other.snap",
-        &fs::read(&other).unwrap(),
+        &saved_by("other", TRAIN.replace("seed = 1", "seed = 2")),
         &["belongs to a chip with another configuration"],
     );
     // ... and one of a larger network: refused by its size alone.
-    let big_cfg = write(
-        &d,
-        "big.toml",
-        TRAIN.replace("neurons = 8", "neurons = 12").as_bytes(),
-    );
-    let big = d.join("big.snap");
-    let (code, _, err) = train(&big_cfg, &["--save".as_ref(), big.as_os_str()]);
-    assert_eq!(code, 0, "{err}");
     resume(
         "big.snap",
-        &fs::read(&big).unwrap(),
+        &saved_by("big", TRAIN.replace("neurons = 8", "neurons = 12")),
         &[
             "more than a snapshot of this chip's configuration",
             "another configuration",
         ],
     );
     // Huge (sparse, 100 MB after a good header): refused without reading it.
-    let huge = write(&d, "huge.snap", &snap);
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&huge)
-        .unwrap()
-        .set_len(100 << 20)
-        .unwrap();
+    let huge = huge(&d, "huge.snap", &snap);
     let t = Instant::now();
     refused(
         &[
@@ -533,8 +529,7 @@ fn snapshots_bad() {
 
 #[test]
 fn unwritable_outputs() {
-    let d = dir("outputs");
-    let cfg = write(&d, "tiny.toml", TRAIN.as_bytes());
+    let (d, cfg) = tiny("outputs");
     // A path whose parent is a regular file fails for root too (permission bits do not).
     let file = write(&d, "a_file", b"not a folder");
     let under = file.join("x.snap");

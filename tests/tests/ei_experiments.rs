@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use neurochip_emu::build::{self, spread_factor};
 use neurochip_emu::config::{self, SpreadDist};
-use neurochip_lab::experiment::{self, Ctx};
 use proptest::prelude::*;
 
 use neurochip_tests::root;
@@ -156,30 +155,22 @@ fn training_reports_activity() {
 }
 
 fn quick(name: &str) -> (PathBuf, serde_json::Value) {
-    let out = std::env::temp_dir().join(format!("neurochip-ei-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let exp = experiment::find(name).unwrap();
-    let ctx = Ctx {
-        out: out.clone(),
-        quick: true,
-        quiet: true,
-    };
-    let o = experiment::run(exp, &ctx).unwrap();
-    for f in [
-        "table.md",
-        "table.csv",
-        "result.json",
-        "accuracy.png",
-        "accuracy.svg",
-    ] {
-        assert!(out.join(f).is_file(), "{name}: no {f}");
-    }
+    let o = neurochip_tests::quick_experiment(
+        name,
+        &[
+            "table.md",
+            "table.csv",
+            "result.json",
+            "accuracy.png",
+            "accuracy.svg",
+        ],
+    );
     assert!(
         o.table.contains("cue") && o.table.contains("digits"),
         "{}",
         o.table
     );
-    (out, o.json)
+    (o.out, o.json)
 }
 
 #[test]

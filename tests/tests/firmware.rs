@@ -104,6 +104,19 @@ fn host_expected(name: &str) -> (String, Vec<String>) {
     }
 }
 
+/// Run the firmware on `img`, the image of `tests/firmware/<name>.toml`: it must exit
+/// with 0 and print the host's digest. (output, digest, the host's other facts).
+fn firmware_matches_host_digest(name: &str, img: &Path) -> (String, String, Vec<String>) {
+    let (code, out) = run_firmware(img);
+    assert_eq!(code, 0, "{name}: firmware exit code {code}, output:\n{out}");
+    let (digest, facts) = host_expected(name);
+    assert!(
+        out.contains(&format!("digest {digest}")),
+        "{name}: host digest {digest}, firmware said:\n{out}"
+    );
+    (out, digest, facts)
+}
+
 fn export_image(name: &str, dir: &Path) -> PathBuf {
     let cfg = config::load(&root().join("tests/firmware").join(format!("{name}.toml"))).unwrap();
     let bytes = export::image_bytes(&cfg).unwrap();
@@ -127,13 +140,7 @@ fn firmware_is_bit_identical_with_release_and_rewiring() {
             3,
             "{name}: version"
         );
-        let (code, out) = run_firmware(&img);
-        assert_eq!(code, 0, "{name}: firmware exit code {code}, output:\n{out}");
-        let (digest, facts) = host_expected(name);
-        assert!(
-            out.contains(&format!("digest {digest}")),
-            "{name}: host digest {digest}, firmware said:\n{out}"
-        );
+        let (out, digest, facts) = firmware_matches_host_digest(name, &img);
         for f in &facts {
             assert!(
                 out.contains(f.as_str()),
@@ -156,13 +163,7 @@ fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
     std::fs::create_dir_all(&dir).unwrap();
     for name in ["lif", "alif_exact", "light", "sparse_ei"] {
         let img = export_image(name, &dir);
-        let (code, out) = run_firmware(&img);
-        assert_eq!(code, 0, "{name}: firmware exit code {code}, output:\n{out}");
-        let (digest, facts) = host_expected(name);
-        assert!(
-            out.contains(&format!("digest {digest}")),
-            "{name}: host digest {digest}, firmware said:\n{out}"
-        );
+        let (out, _, facts) = firmware_matches_host_digest(name, &img);
         for f in &facts {
             if let Some(spikes) = f.strip_prefix("spikes ") {
                 let total: u64 = out

@@ -303,30 +303,24 @@ fn cli_solves_and_reports_json() {
 
 #[test]
 fn quick_experiments_write_their_tables_and_figures() {
-    use neurochip_lab::experiment::{self, Ctx};
     for name in ["sudoku", "coloring"] {
-        let out = std::env::temp_dir().join(format!("neurochip-exp-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&out);
-        let ctx = Ctx {
-            out: out.clone(),
-            quick: true,
-            quiet: true,
-        };
-        let o = experiment::run(experiment::find(name).unwrap(), &ctx).unwrap();
-        assert!(o.table.contains("network: solved"));
-        for f in [
-            "table.md",
-            "table.csv",
-            "result.json",
-            "solved_vs_steps.png",
-            "solved_vs_steps.svg",
-            "violations.png",
-        ] {
-            assert!(out.join(f).exists(), "{name}: {f}");
-        }
+        let neurochip_tests::QuickRun {
+            out,
+            table,
+            json: v,
+        } = neurochip_tests::quick_experiment(
+            name,
+            &[
+                "table.md",
+                "table.csv",
+                "result.json",
+                "solved_vs_steps.png",
+                "solved_vs_steps.svg",
+                "violations.png",
+            ],
+        );
+        assert!(table.contains("network: solved"));
         // The network solves every quick run; the baseline none.
-        let v: serde_json::Value =
-            serde_json::from_slice(&fs::read(out.join("result.json")).unwrap()).unwrap();
         for s in v["summary"].as_array().unwrap() {
             let want = if s["arm"] == "random restart" {
                 0

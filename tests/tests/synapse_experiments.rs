@@ -4,19 +4,9 @@
 
 use std::path::PathBuf;
 
-use neurochip_lab::experiment::{self, Ctx};
-
 fn quick(name: &str) -> (PathBuf, serde_json::Value) {
-    let out = std::env::temp_dir().join(format!("neurochip-exp-{name}-{}", std::process::id()));
-    let exp = experiment::find(name).unwrap();
-    let ctx = Ctx {
-        out: out.clone(),
-        quick: true,
-        quiet: true,
-    };
-    experiment::run(exp, &ctx).unwrap();
-    let json = std::fs::read_to_string(out.join("result.json")).unwrap();
-    (out, serde_json::from_str(&json).unwrap())
+    let o = neurochip_tests::quick_experiment(name, &[]);
+    (o.out, o.json)
 }
 
 #[test]

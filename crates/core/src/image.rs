@@ -147,24 +147,25 @@ impl From<ConfigError> for ImageError {
     }
 }
 
-/// CRC-32 (IEEE 802.3, reflected, polynomial `0xEDB88320`), bitwise: no table, so it
-/// costs no flash.
+/// The CRC-32 of images and snapshots: IEEE 802.3 (`CRC_32_ISO_HDLC`: reflected,
+/// polynomial `0xEDB88320`, initial value and final XOR all ones), computed bitwise by
+/// the `crc` crate (`NoTable`): no table, so it costs no flash.
+const CRC32: crc::Crc<u32, crc::NoTable> =
+    crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial `0xEDB88320`) of `bytes`.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    crc32_update(0, bytes)
+    CRC32.checksum(bytes)
 }
 
 /// Continue a CRC-32 over more bytes (`crc32_update(crc32(a), b) == crc32(a ++ b)`;
 /// start from 0).
 pub fn crc32_update(crc: u32, bytes: &[u8]) -> u32 {
-    let mut c = !crc;
-    for &b in bytes {
-        c ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (c & 1).wrapping_neg();
-            c = (c >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !c
+    // A finished CRC is the register inverted (final XOR all ones); the digest takes its
+    // initial register unreflected and reflects it (`refin`), so undo both.
+    let mut digest = CRC32.digest_with_initial((!crc).reverse_bits());
+    digest.update(bytes);
+    digest.finalize()
 }
 
 /// A little-endian writer over a caller buffer.
@@ -660,6 +661,17 @@ mod tests {
     #[test]
     fn crc_known_value() {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn crc_continues() {
+        let data = b"neurochip image bytes, split anywhere";
+        for cut in 0..=data.len() {
+            let (a, b) = data.split_at(cut);
+            assert_eq!(crc32_update(crc32(a), b), crc32(data));
+        }
+        assert_eq!(crc32_update(0, b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(&[]), 0);
     }
 
     #[test]

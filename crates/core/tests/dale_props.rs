@@ -5,10 +5,12 @@
 //! no inhibitory weight positive, after any step, learning step or end of sample.
 
 use bitvec::prelude::*;
-use neurochip_core::format::Format;
-use neurochip_core::learning::{Apply, Engine, Feedback, Learning, Loss};
-use neurochip_core::{Chip, ConfigBuilder, Formats, Memory, Rounding, Shifts, Target};
+use neurochip_core::learning::{Feedback, Learning, Loss};
+use neurochip_core::{Chip, Memory, Target};
 use proptest::prelude::*;
+
+mod common;
+use common::{any_weight, draw_input, learning_chip, next, random_gains, Arenas};
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -74,13 +76,6 @@ fn case() -> impl Strategy<Value = Case> {
     })
 }
 
-fn next(s: &mut u64) -> u64 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    *s
-}
-
 fn check_dale(mem: &Memory<'_>, n: usize) -> Result<(), TestCaseError> {
     for (k, &w) in mem.w_rec.iter().enumerate() {
         let exc = mem.exc[k / n];
@@ -99,13 +94,8 @@ proptest! {
 
     #[test]
     fn dale_holds_under_any_learning_rate(c in case()) {
-        let formats = Formats {
-            weight: Format::signed(c.weight_bits, 0).unwrap(),
-            ..Formats::default()
-        };
+        let formats = common::weight_formats(c.weight_bits);
         let learning = Learning {
-            engine: if c.exact { Engine::Exact } else { Engine::Light },
-            apply: if c.sample { Apply::Sample } else { Apply::Online },
             feedback: if c.random_fb { Feedback::Random } else { Feedback::Symmetric },
             loss: if c.regression { Loss::Regression } else { Loss::Classification },
             shift_in: c.shift_in,
@@ -116,23 +106,14 @@ proptest! {
             dale: true,
             trace_decay: 32_000,
             elig_decay: 32_000,
-            ..Learning::DEFAULT
+            ..common::learning(c.exact, c.sample)
         };
-        let cfg = ConfigBuilder::new(c.n_in, c.n_rec, c.n_out)
-            .formats(formats)
-            .shifts(Shifts { input: 6, recurrent: 4, output: 4 })
-            .refractory(1)
-            .leak_rounding(Rounding::Stochastic)
+        let cfg = learning_chip((c.n_in, c.n_rec, c.n_out), formats, learning, c.seed)
             .alif(c.alif)
-            .learning(learning)
-            .seed(c.seed)
             .build()
             .unwrap();
-        let l = cfg.layout();
-        let (mut a, mut b, mut u) =
-            (vec![0i16; l.words16()], vec![0i32; l.words32()], vec![0u32; l.wordsu()]);
-        let mut mem = Memory::carve(&l, &mut a, &mut b, &mut u).unwrap();
-        mem.init_default_params(&cfg);
+        let mut arenas = Arenas::with_defaults(&cfg);
+        let mut mem = arenas.mem(&cfg);
         let n = c.n_rec;
         let wf = formats.weight;
         let mut s = c.seed | 1;
@@ -141,27 +122,23 @@ proptest! {
         }
         // Start Dale-consistent, at full scale, so large steps meet the clamp at once.
         for (k, w) in mem.w_rec.iter_mut().enumerate() {
-            let v = wf.saturate((next(&mut s) % 65536) as i64 - 32768);
-            *w = if c.exc[k / n] { v.max(0) } else { v.min(0) } as i16;
+            let v = any_weight(wf, &mut s);
+            *w = if c.exc[k / n] { v.max(0) } else { v.min(0) };
         }
         mem.mask_rec.fill(true);
         mem.mask_in.fill(true);
         mem.mask_out.fill(true);
         for w in mem.w_in.iter_mut().chain(mem.w_out.iter_mut()).chain(mem.b_fb.iter_mut()) {
-            *w = wf.saturate((next(&mut s) % 65536) as i64 - 32768) as i16;
+            *w = any_weight(wf, &mut s);
         }
-        for g in mem.psi_gain.iter_mut() {
-            *g = (next(&mut s) % (1 << 24)) as u32;
-        }
+        random_gains(&mut mem, &mut s);
         check_dale(&mem, n)?;
         let mut chip = Chip::new(cfg, &mem).unwrap();
         let mut x = bitvec![u32, Lsb0; 0; c.n_in];
         let vals: Vec<i32> =
             (0..c.n_out).map(|k| if k % 2 == 0 { i32::MAX } else { i32::MIN }).collect();
         for t in 0..120u32 {
-            for mut bit in x.iter_mut() {
-                *bit = (next(&mut s) % 100) < u64::from(c.p_in);
-            }
+            draw_input(&mut x, &mut s, c.p_in);
             chip.step(&mut mem, &x).unwrap();
             let target = match (t % 4, c.regression) {
                 (0, _) => Target::None,

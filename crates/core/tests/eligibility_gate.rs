@@ -7,17 +7,11 @@
 use bitvec::prelude::*;
 use neurochip_core::format::Format;
 use neurochip_core::learning::{Apply, Engine, Learning};
-use neurochip_core::{Chip, ConfigBuilder, Formats, Memory, Rounding, Shifts, Target};
+use neurochip_core::{Chip, ConfigBuilder, Formats, Rounding, Target};
 use proptest::prelude::*;
 
-fn next(s: &mut u64) -> u64 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    *s
-}
-
-struct Arenas(Vec<i16>, Vec<i32>, Vec<u32>);
+mod common;
+use common::{next, random_gains, Arenas, SHIFTS};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
@@ -38,34 +32,30 @@ proptest! {
         };
         let cfg = ConfigBuilder::new(n_in, n_rec, n_out)
             .formats(Formats { trace: Format::unsigned(12, 6).unwrap(), ..Formats::default() })
-            .shifts(Shifts { input: 6, recurrent: 4, output: 4 })
+            .shifts(SHIFTS)
             .leak_rounding(Rounding::Stochastic)
             .alif(alif)
             .learning(learning)
             .seed(seed)
             .build()
             .unwrap();
-        let l = cfg.layout();
         let mut s = seed | 1;
-        let mut arenas = Arenas(vec![0i16; l.words16()], vec![0i32; l.words32()], vec![0u32; l.wordsu()]);
+        let mut arenas = Arenas::with_defaults(&cfg);
         {
-            let mut mem = Memory::carve(&l, &mut arenas.0, &mut arenas.1, &mut arenas.2).unwrap();
-            mem.init_default_params(&cfg);
+            let mut mem = arenas.mem(&cfg);
             for w in mem.w_in.iter_mut().chain(mem.w_rec.iter_mut()).chain(mem.w_out.iter_mut()) {
                 *w = (next(&mut s) % 255) as i16 - 127;
             }
-            for g in mem.psi_gain.iter_mut() {
-                *g = (next(&mut s) % (1 << 24)) as u32;
-            }
+            random_gains(&mut mem, &mut s);
             if alif {
                 for be in mem.beta.iter_mut() {
                     *be = (next(&mut s) % 4096) as i32;
                 }
             }
         }
-        let mut copy = Arenas(arenas.0.clone(), arenas.1.clone(), arenas.2.clone());
-        let mut a_mem = Memory::carve(&l, &mut arenas.0, &mut arenas.1, &mut arenas.2).unwrap();
-        let mut b_mem = Memory::carve(&l, &mut copy.0, &mut copy.1, &mut copy.2).unwrap();
+        let mut copy = arenas.clone();
+        let mut a_mem = arenas.mem(&cfg);
+        let mut b_mem = copy.mem(&cfg);
         let mut a = Chip::new(cfg, &a_mem).unwrap();
         let mut b = a.clone();
         let inputs: Vec<BitVec<u32, Lsb0>> = (0..90)

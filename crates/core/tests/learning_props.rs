@@ -5,9 +5,12 @@
 
 use bitvec::prelude::*;
 use neurochip_core::format::Format;
-use neurochip_core::learning::{Apply, Engine, Feedback, Learning, Loss};
-use neurochip_core::{Chip, ConfigBuilder, Formats, Memory, Rounding, Shifts, Target};
+use neurochip_core::learning::{Feedback, Learning, Loss};
+use neurochip_core::{Chip, Target};
 use proptest::prelude::*;
+
+mod common;
+use common::{any_weight, draw_input, learning_chip, next, random_gains, Arenas};
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -63,25 +66,13 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
-fn next(s: &mut u64) -> u64 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    *s
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
 
     #[test]
     fn learning_never_panics_and_stays_in_format(c in case()) {
-        let formats = Formats {
-            weight: Format::signed(c.wb, 0).unwrap(),
-            ..Formats::default()
-        };
+        let formats = common::weight_formats(c.wb);
         let learning = Learning {
-            engine: if c.engine { Engine::Exact } else { Engine::Light },
-            apply: if c.sample { Apply::Sample } else { Apply::Online },
             feedback: if c.random_fb { Feedback::Random } else { Feedback::Symmetric },
             loss: if c.regression { Loss::Regression } else { Loss::Classification },
             elig: Format::signed(c.eb, c.eb / 2).unwrap(),
@@ -94,26 +85,18 @@ proptest! {
             dale: c.dale,
             trace_decay: 32_767,
             elig_decay: 32_000,
-            ..Learning::DEFAULT
+            ..common::learning(c.engine, c.sample)
         };
-        let cfg = ConfigBuilder::new(c.n_in, c.n_rec, c.n_out)
-            .formats(formats)
-            .shifts(Shifts { input: 6, recurrent: 4, output: 4 })
-            .refractory(1)
-            .leak_rounding(Rounding::Stochastic)
+        let cfg = learning_chip((c.n_in, c.n_rec, c.n_out), formats, learning, c.seed)
             .alif(c.alif)
-            .learning(learning)
-            .seed(c.seed)
             .build()
             .unwrap();
-        let l = cfg.layout();
-        let (mut a, mut b, mut u) = (vec![0i16; l.words16()], vec![0i32; l.words32()], vec![0u32; l.wordsu()]);
-        let mut mem = Memory::carve(&l, &mut a, &mut b, &mut u).unwrap();
-        mem.init_default_params(&cfg);
+        let mut arenas = Arenas::with_defaults(&cfg);
+        let mut mem = arenas.mem(&cfg);
         let mut s = c.seed | 1;
         let wf = formats.weight;
         for (k, w) in mem.w_rec.iter_mut().enumerate() {
-            let v = wf.saturate((next(&mut s) % 65536) as i64 - 32768) as i16;
+            let v = any_weight(wf, &mut s);
             // Start Dale-consistent: excitatory rows >= 0 and inhibitory rows <= 0.
             let exc = k / c.n_rec < c.n_rec / 2 + 1;
             *w = if c.dale { if exc { v.max(0) } else { v.min(0) } } else { v };
@@ -122,11 +105,9 @@ proptest! {
             mem.exc.set(j, j < c.n_rec / 2 + 1);
         }
         for w in mem.w_in.iter_mut().chain(mem.w_out.iter_mut()).chain(mem.b_fb.iter_mut()) {
-            *w = wf.saturate((next(&mut s) % 65536) as i64 - 32768) as i16;
+            *w = any_weight(wf, &mut s);
         }
-        for g in mem.psi_gain.iter_mut() {
-            *g = (next(&mut s) % (1 << 24)) as u32;
-        }
+        random_gains(&mut mem, &mut s);
         if c.alif {
             for (k, be) in mem.beta.iter_mut().enumerate() {
                 *be = if k % 2 == 0 { (next(&mut s) % 4096) as i32 } else { 0 };
@@ -136,9 +117,7 @@ proptest! {
         let mut x = bitvec![u32, Lsb0; 0; c.n_in];
         let vals: Vec<i32> = (0..c.n_out).map(|k| if k % 2 == 0 { i32::MAX } else { i32::MIN }).collect();
         for t in 0..80u32 {
-            for mut bit in x.iter_mut() {
-                *bit = (next(&mut s) % 100) < u64::from(c.p_in);
-            }
+            draw_input(&mut x, &mut s, c.p_in);
             chip.step(&mut mem, &x).unwrap();
             let target = match (t % 3, c.regression) {
                 (0, _) => Target::None,

@@ -7,6 +7,9 @@ use neurochip_core::learning::{layer, rate_offset, Engine, Learning};
 use neurochip_core::{ChipConfig, ConfigBuilder};
 use proptest::prelude::*;
 
+mod common;
+use common::Arenas;
+
 fn config(lr_spread: u8, seed: u64) -> ChipConfig {
     ConfigBuilder::new(3, 5, 2)
         .learning(Learning {
@@ -20,14 +23,9 @@ fn config(lr_spread: u8, seed: u64) -> ChipConfig {
 }
 
 fn image_of(cfg: &ChipConfig) -> Vec<u8> {
-    let l = cfg.layout();
-    let (a, b, u) = (
-        vec![0i16; l.words16()],
-        vec![0i32; l.words32()],
-        vec![0u32; l.wordsu()],
-    );
+    let a = Arenas::new(cfg);
     let mut out = vec![0u8; 1 << 16];
-    let n = image::encode(&mut out, cfg, b"app", &a, &b, &u).unwrap();
+    let n = image::encode(&mut out, cfg, b"app", &a.w16, &a.w32, &a.wu).unwrap();
     out.truncate(n);
     out
 }

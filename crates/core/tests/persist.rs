@@ -8,7 +8,10 @@ use embedded_storage::nor_flash::{
 };
 use neurochip_core::learning::{Apply, Engine, Learning};
 use neurochip_core::persist::{restore, save, PersistError};
-use neurochip_core::{Chip, ChipConfig, ConfigBuilder, Memory, Shifts, Target};
+use neurochip_core::{Chip, ChipConfig, ConfigBuilder, Memory, Target};
+
+mod common;
+use common::{Arenas, SHIFTS};
 
 #[derive(Debug)]
 struct Cut;
@@ -41,6 +44,15 @@ impl ReadNorFlash for Flash {
     }
 }
 impl Flash {
+    /// Flash holding `mem`, power lost after `budget` bytes (never when `None`).
+    fn new(mem: Vec<u8>, budget: Option<usize>) -> Self {
+        Self {
+            mem,
+            budget,
+            spent: 0,
+        }
+    }
+
     fn spend(&mut self) -> bool {
         self.spent += 1;
         match &mut self.budget {
@@ -78,11 +90,7 @@ impl NorFlash for Flash {
 
 fn config() -> ChipConfig {
     ConfigBuilder::new(4, 6, 2)
-        .shifts(Shifts {
-            input: 6,
-            recurrent: 4,
-            output: 4,
-        })
+        .shifts(SHIFTS)
         .refractory(1)
         .learning(Learning {
             engine: Engine::Exact,
@@ -98,24 +106,15 @@ fn config() -> ChipConfig {
         .unwrap()
 }
 
-struct State {
-    w16: Vec<i16>,
-    w32: Vec<i32>,
-    wu: Vec<u32>,
-}
-
-impl State {
-    fn new(cfg: &ChipConfig) -> Self {
-        let l = cfg.layout();
-        Self {
-            w16: vec![0; l.words16()],
-            w32: vec![0; l.words32()],
-            wu: vec![0; l.wordsu()],
-        }
-    }
-    fn mem(&mut self, cfg: &ChipConfig) -> Memory<'_> {
-        Memory::carve(&cfg.layout(), &mut self.w16, &mut self.w32, &mut self.wu).unwrap()
-    }
+/// A chip of `cfg` on default parameters, the weights `weights` writes and a fixed
+/// eligibility gain, with its memory.
+fn start(cfg: ChipConfig, weights: impl FnOnce(&mut Memory<'_>)) -> (Arenas, Chip) {
+    let mut st = Arenas::with_defaults(&cfg);
+    let mut mem = st.mem(&cfg);
+    weights(&mut mem);
+    mem.psi_gain.fill(19_661);
+    let chip = Chip::new(cfg, &mem).unwrap();
+    (st, chip)
 }
 
 fn advance(chip: &mut Chip, mem: &mut Memory<'_>, steps: u32, seed: u32) {
@@ -133,25 +132,16 @@ fn advance(chip: &mut Chip, mem: &mut Memory<'_>, steps: u32, seed: u32) {
 #[test]
 fn every_cut_recovers_old_or_new_state() {
     let cfg = config();
-    let mut st = State::new(&cfg);
-    let mut chip = {
-        let mut mem = st.mem(&cfg);
-        mem.init_default_params(&cfg);
+    let (mut st, mut chip) = start(cfg, |mem| {
         for (k, w) in mem.w_in.iter_mut().chain(mem.w_rec.iter_mut()).enumerate() {
             *w = (k as i16 * 37) % 90 - 45;
         }
-        mem.psi_gain.fill(19_661);
-        Chip::new(cfg, &mem).unwrap()
-    };
+    });
     let slot = 4096;
-    let mut flash = Flash {
-        mem: vec![0xFF; 2 * slot],
-        budget: None,
-        spent: 0,
-    };
+    let mut flash = Flash::new(vec![0xFF; 2 * slot], None);
     // Nothing saved yet.
     {
-        let mut other = State::new(&cfg);
+        let mut other = Arenas::new(&cfg);
         let mut m = other.mem(&cfg);
         assert_eq!(
             restore(&mut flash, slot, cfg, &mut m).unwrap_err(),
@@ -169,23 +159,15 @@ fn every_cut_recovers_old_or_new_state() {
     let new = (chip.digest(), st.w16.clone(), st.w32.clone(), st.wu.clone());
     assert_ne!(old.0, new.0);
     // Count the bytes a full save touches.
-    let mut probe = Flash {
-        mem: flash.mem.clone(),
-        budget: None,
-        spent: 0,
-    };
+    let mut probe = Flash::new(flash.mem.clone(), None);
     save(&mut probe, slot, &chip, &st.mem(&cfg)).unwrap();
     let touched = probe.spent;
     let (mut saw_old, mut saw_new) = (0, 0);
     for cut in 0..=touched {
-        let mut f = Flash {
-            mem: flash.mem.clone(),
-            budget: Some(cut),
-            spent: 0,
-        };
+        let mut f = Flash::new(flash.mem.clone(), Some(cut));
         let _ = save(&mut f, slot, &chip, &st.mem(&cfg));
         f.budget = None; // power back
-        let mut back = State::new(&cfg);
+        let mut back = Arenas::new(&cfg);
         let restored =
             restore(&mut f, slot, cfg, &mut back.mem(&cfg)).expect("a valid slot survives");
         let got = (restored.digest(), back.w16, back.w32, back.wu);
@@ -204,35 +186,26 @@ fn every_cut_recovers_old_or_new_state() {
 #[test]
 fn resumed_chip_continues_bit_identically() {
     let cfg = config();
-    let mut a = State::new(&cfg);
-    let mut chip = {
-        let mut mem = a.mem(&cfg);
-        mem.init_default_params(&cfg);
+    let (mut a, mut chip) = start(cfg, |mem| {
         for (k, w) in mem.w_in.iter_mut().enumerate() {
             *w = (k as i16 * 29) % 100 - 50;
         }
-        mem.psi_gain.fill(19_661);
-        Chip::new(cfg, &mem).unwrap()
-    };
+    });
     advance(&mut chip, &mut a.mem(&cfg), 30, 7);
     let slot = 4096;
-    let mut flash = Flash {
-        mem: vec![0xFF; 2 * slot],
-        budget: None,
-        spent: 0,
-    };
+    let mut flash = Flash::new(vec![0xFF; 2 * slot], None);
     save(&mut flash, slot, &chip, &a.mem(&cfg)).unwrap();
     // Uninterrupted: 30 more steps.
     advance(&mut chip, &mut a.mem(&cfg), 30, 8);
     // Reset, restore, the same 30 steps.
-    let mut b = State::new(&cfg);
+    let mut b = Arenas::new(&cfg);
     let mut resumed = restore(&mut flash, slot, cfg, &mut b.mem(&cfg)).unwrap();
     advance(&mut resumed, &mut b.mem(&cfg), 30, 8);
     assert_eq!(resumed.digest(), chip.digest());
     assert_eq!((a.w16, a.w32, a.wu), (b.w16, b.w32, b.wu));
     // A snapshot from another configuration is refused.
     let other = config().to_builder().seed(6).build().unwrap();
-    let mut c = State::new(&other);
+    let mut c = Arenas::new(&other);
     assert_eq!(
         restore(&mut flash, slot, other, &mut c.mem(&other)).unwrap_err(),
         PersistError::OtherConfig

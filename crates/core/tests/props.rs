@@ -5,8 +5,11 @@
 use bitvec::prelude::*;
 use neurochip_core::format::Format;
 use neurochip_core::synapse::{accumulate_dense, accumulate_events};
-use neurochip_core::{Chip, ChipLimits, ConfigBuilder, Formats, Memory, Rounding, Shifts};
+use neurochip_core::{Chip, ChipLimits, ConfigBuilder, Formats, Rounding, Shifts};
 use proptest::prelude::*;
+
+mod common;
+use common::Arenas;
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -76,7 +79,7 @@ impl Words<'_> {
     }
 }
 
-fn build(c: &Case) -> (neurochip_core::ChipConfig, Vec<i16>, Vec<i32>, Vec<u32>) {
+fn build(c: &Case) -> (neurochip_core::ChipConfig, Arenas) {
     let formats = Formats {
         membrane: Format::signed(c.mb, c.mf).unwrap(),
         weight: Format::signed(c.wb, 0).unwrap(),
@@ -96,17 +99,14 @@ fn build(c: &Case) -> (neurochip_core::ChipConfig, Vec<i16>, Vec<i32>, Vec<u32>)
         .seed(c.seed)
         .build()
         .unwrap();
-    let l = cfg.layout();
-    let mut w16 = vec![0i16; l.words16()];
-    let mut w32 = vec![0i32; l.words32()];
-    let mut wu = vec![0u32; l.wordsu()];
+    let mut arenas = Arenas::new(&cfg);
     {
         let mut g = Words {
             w: &c.words,
             i: 0,
             x: 0x1234_5677 ^ c.seed as u32,
         };
-        let mut mem = Memory::carve(&l, &mut w16, &mut w32, &mut wu).unwrap();
+        let mut mem = arenas.mem(&cfg);
         mem.init_default_params(&cfg);
         let wf = formats.weight;
         for w in mem
@@ -137,7 +137,7 @@ fn build(c: &Case) -> (neurochip_core::ChipConfig, Vec<i16>, Vec<i32>, Vec<u32>)
             *b = formats.readout.saturate(i64::from(g.next() as i32 >> 4));
         }
     }
-    (cfg, w16, w32, wu)
+    (cfg, arenas)
 }
 
 proptest! {
@@ -147,9 +147,8 @@ proptest! {
     /// and every stored value stays inside its format after every step.
     #[test]
     fn never_panics_and_saturates(c in case()) {
-        let (cfg, mut w16, mut w32, mut wu) = build(&c);
-        let l = cfg.layout();
-        let mut mem = Memory::carve(&l, &mut w16, &mut w32, &mut wu).unwrap();
+        let (cfg, mut arenas) = build(&c);
+        let mut mem = arenas.mem(&cfg);
         let mut chip = Chip::new(cfg, &mem).unwrap();
         let mut g = Words { w: &c.words, i: 3, x: 99 };
         let mut x = bitvec![u32, Lsb0; 0; c.n_in];
@@ -225,14 +224,8 @@ fn membrane_saturates_not_wraps() {
             })
             .build()
             .unwrap();
-        let l = cfg.layout();
-        let (mut a, mut b, mut c) = (
-            vec![0i16; l.words16()],
-            vec![0i32; l.words32()],
-            vec![0u32; l.wordsu()],
-        );
-        let mut mem = Memory::carve(&l, &mut a, &mut b, &mut c).unwrap();
-        mem.init_default_params(&cfg);
+        let mut arenas = Arenas::with_defaults(&cfg);
+        let mut mem = arenas.mem(&cfg);
         mem.w_in[0] = 127; // excitatory to neuron 0
         mem.w_in[1] = -128; // inhibitory to neuron 1
         mem.thr.fill(formats.membrane.max()); // never spikes

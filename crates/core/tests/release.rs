@@ -9,6 +9,9 @@ use neurochip_core::release::{class, released, Release, ALWAYS};
 use neurochip_core::{Chip, ChipConfig, ConfigBuilder, Memory, Shifts, Target};
 use proptest::prelude::*;
 
+mod common;
+use common::Arenas;
+
 fn cfg(seed: u64, rel: Release, learn: bool) -> ChipConfig {
     let mut b = ConfigBuilder::new(12, 24, 3)
         .shifts(Shifts {
@@ -59,13 +62,8 @@ fn fill(mem: &mut Memory<'_>, c: &ChipConfig) {
 /// Run 300 steps (learning when the config learns); returns the digest and the
 /// number of recurrent spikes.
 fn run(c: ChipConfig) -> (u64, u32) {
-    let l = c.layout();
-    let (mut a, mut b, mut u) = (
-        vec![0i16; l.words16()],
-        vec![0i32; l.words32()],
-        vec![0u32; l.wordsu()],
-    );
-    let mut mem = Memory::carve(&l, &mut a, &mut b, &mut u).unwrap();
+    let mut arenas = Arenas::new(&c);
+    let mut mem = arenas.mem(&c);
     fill(&mut mem, &c);
     let mut chip = Chip::new(c, &mem).unwrap();
     let mut spikes = 0;
@@ -140,10 +138,8 @@ proptest! {
     fn currents_are_the_released_sums(seed in any::<u64>(), p_in in 0u32..=ALWAYS,
                                       p_rec in 0u32..=ALWAYS, steps in 1usize..40) {
         let c = cfg(seed, Release { p_in, p_rec }, false);
-        let l = c.layout();
-        let (mut a, mut b, mut u) =
-            (vec![0i16; l.words16()], vec![0i32; l.words32()], vec![0u32; l.wordsu()]);
-        let mut mem = Memory::carve(&l, &mut a, &mut b, &mut u).unwrap();
+        let mut arenas = Arenas::new(&c);
+        let mut mem = arenas.mem(&c);
         fill(&mut mem, &c);
         let mut chip = Chip::new(c, &mem).unwrap();
         let n = 24;

@@ -7,11 +7,13 @@
 //! sign and is nonzero, and no recurrent self-connection is active.
 
 use bitvec::prelude::*;
-use neurochip_core::format::Format;
 use neurochip_core::learning::{Apply, Engine, Learning, Loss};
 use neurochip_core::rewire::{self, Rewire};
-use neurochip_core::{Chip, ConfigBuilder, Formats, Memory, Rounding, Shifts, Target};
+use neurochip_core::{Chip, ConfigBuilder, Memory, Target};
 use proptest::prelude::*;
+
+mod common;
+use common::{any_weight, draw_input, learning_chip, next, random_gains, Arenas, SHIFTS};
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -60,13 +62,6 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
-fn next(s: &mut u64) -> u64 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    *s
-}
-
 fn check(mem: &Memory<'_>, r: Rewire, seed: u64, dale: bool) -> Result<(), TestCaseError> {
     let n = mem.layout.n_rec;
     let (a_in, a_rec) = rewire::active(mem);
@@ -101,13 +96,8 @@ proptest! {
 
     #[test]
     fn budget_holds_at_every_step(c in case()) {
-        let formats = Formats {
-            weight: Format::signed(c.weight_bits, 0).unwrap(),
-            ..Formats::default()
-        };
+        let formats = common::weight_formats(c.weight_bits);
         let learning = Learning {
-            engine: if c.exact { Engine::Exact } else { Engine::Light },
-            apply: if c.sample { Apply::Sample } else { Apply::Online },
             loss: Loss::Classification,
             shift_in: c.shifts.0,
             shift_rec: c.shifts.1,
@@ -116,7 +106,7 @@ proptest! {
             dale: c.dale,
             trace_decay: 32_000,
             elig_decay: 32_000,
-            ..Learning::DEFAULT
+            ..common::learning(c.exact, c.sample)
         };
         let (ni, nr) = (c.n_in as u32, c.n_rec as u32);
         let r = Rewire {
@@ -124,21 +114,12 @@ proptest! {
             budget_rec: nr * (nr - 1) * c.frac.1 / 1000,
             noise: c.noise,
         };
-        let cfg = ConfigBuilder::new(c.n_in, c.n_rec, c.n_out)
-            .formats(formats)
-            .shifts(Shifts { input: 6, recurrent: 4, output: 4 })
-            .refractory(1)
-            .leak_rounding(Rounding::Stochastic)
-            .learning(learning)
+        let cfg = learning_chip((c.n_in, c.n_rec, c.n_out), formats, learning, c.seed)
             .rewire(r)
-            .seed(c.seed)
             .build()
             .unwrap();
-        let l = cfg.layout();
-        let (mut a, mut b, mut u) =
-            (vec![0i16; l.words16()], vec![0i32; l.words32()], vec![0u32; l.wordsu()]);
-        let mut mem = Memory::carve(&l, &mut a, &mut b, &mut u).unwrap();
-        mem.init_default_params(&cfg);
+        let mut arenas = Arenas::with_defaults(&cfg);
+        let mut mem = arenas.mem(&cfg);
         let wf = formats.weight;
         let mut s = c.seed | 1;
         let n = c.n_rec;
@@ -147,7 +128,7 @@ proptest! {
         }
         // Any starting weights (zeros included) and masks: init must fix them.
         for w in mem.w_in.iter_mut().chain(mem.w_rec.iter_mut()).chain(mem.w_out.iter_mut()) {
-            *w = wf.saturate((next(&mut s) % 65536) as i64 - 32768) as i16;
+            *w = any_weight(wf, &mut s);
         }
         for k in 0..mem.mask_rec.len() {
             mem.mask_rec.set(k, next(&mut s) % 3 != 0);
@@ -162,17 +143,13 @@ proptest! {
             };
             mem.w_rec[k] = wf.saturate(w) as i16;
         }
-        for g in mem.psi_gain.iter_mut() {
-            *g = (next(&mut s) % (1 << 24)) as u32;
-        }
+        random_gains(&mut mem, &mut s);
         rewire::init(&cfg, &mut mem);
         check(&mem, r, c.seed, c.dale)?;
         let mut chip = Chip::new(cfg, &mem).unwrap();
         let mut x = bitvec![u32, Lsb0; 0; c.n_in];
         for t in 0..100u32 {
-            for mut bit in x.iter_mut() {
-                *bit = (next(&mut s) % 100) < u64::from(c.p_in);
-            }
+            draw_input(&mut x, &mut s, c.p_in);
             chip.step(&mut mem, &x).unwrap();
             check(&mem, r, c.seed, c.dale)?;
             let target = if t % 4 == 0 {
@@ -211,24 +188,14 @@ fn synapses_come_and_go() {
         noise: 2000,
     };
     let cfg = ConfigBuilder::new(8, 16, 2)
-        .shifts(Shifts {
-            input: 6,
-            recurrent: 4,
-            output: 4,
-        })
+        .shifts(SHIFTS)
         .learning(learning)
         .rewire(r)
         .seed(5)
         .build()
         .unwrap();
-    let l = cfg.layout();
-    let (mut a, mut b, mut u) = (
-        vec![0i16; l.words16()],
-        vec![0i32; l.words32()],
-        vec![0u32; l.wordsu()],
-    );
-    let mut mem = Memory::carve(&l, &mut a, &mut b, &mut u).unwrap();
-    mem.init_default_params(&cfg);
+    let mut arenas = Arenas::with_defaults(&cfg);
+    let mut mem = arenas.mem(&cfg);
     mem.psi_gain.fill(1 << 20);
     mem.w_out.fill(20);
     rewire::init(&cfg, &mut mem);

@@ -4,7 +4,7 @@
 //! edge and clue, timers stay within the refractory period, and the same seed gives
 //! the same digest.
 
-use neurochip_core::solver::{Params, Problem, Solver, State, NONE};
+use neurochip_core::solver::{Params, Problem, Solver, SolverError, State, NONE};
 use proptest::prelude::*;
 
 /// A random problem: (k, offsets, neighbours, clues, edges).
@@ -55,6 +55,37 @@ fn params() -> impl Strategy<Value = Params> {
     )
 }
 
+/// The solver's state memories: a value and a timer per variable, `conflicts` counts.
+struct Bufs {
+    value: Vec<u8>,
+    timer: Vec<u8>,
+    conflicts: Vec<u8>,
+}
+
+impl Bufs {
+    fn new(variables: usize, conflicts: usize) -> Self {
+        Self {
+            value: vec![0; variables],
+            timer: vec![0; variables],
+            conflicts: vec![0; conflicts],
+        }
+    }
+
+    fn solver<'a>(
+        &mut self,
+        problem: Problem<'a>,
+        p: Params,
+        seed: u64,
+    ) -> Result<Solver<'a, '_>, SolverError> {
+        let state = State {
+            value: &mut self.value,
+            timer: &mut self.timer,
+            conflicts: &mut self.conflicts,
+        };
+        Solver::new(problem, state, p, seed)
+    }
+}
+
 proptest! {
     #[test]
     fn counts_and_solution_check_stay_consistent(
@@ -64,14 +95,8 @@ proptest! {
     ) {
         let n = clues.len();
         let problem = Problem::new(k, &offsets, &nb, &clues).unwrap();
-        let (mut value, mut timer, mut conflicts) = (vec![0; n], vec![0; n], vec![0; n * k]);
-        let mut s = Solver::new(
-            problem,
-            State { value: &mut value, timer: &mut timer, conflicts: &mut conflicts },
-            p,
-            seed,
-        )
-        .unwrap();
+        let mut bufs = Bufs::new(n, n * k);
+        let mut s = bufs.solver(problem, p, seed).unwrap();
         let mut digests = Vec::new();
         for _ in 0..40 {
             s.step();
@@ -99,16 +124,10 @@ proptest! {
                 && clues.iter().zip(&a).all(|(&c, &x)| c == 0 || c == x + 1);
             prop_assert_eq!(s.is_solution(), direct);
         }
-        prop_assert!(timer.iter().all(|&t| t <= p.refractory));
+        prop_assert!(bufs.timer.iter().all(|&t| t <= p.refractory));
         // Same seed, same trajectory.
-        let (mut value2, mut timer2, mut conflicts2) = (vec![0; n], vec![0; n], vec![0; n * k]);
-        let mut s2 = Solver::new(
-            problem,
-            State { value: &mut value2, timer: &mut timer2, conflicts: &mut conflicts2 },
-            p,
-            seed,
-        )
-        .unwrap();
+        let mut bufs2 = Bufs::new(n, n * k);
+        let mut s2 = bufs2.solver(problem, p, seed).unwrap();
         for d in digests {
             s2.step();
             prop_assert_eq!(s2.digest().value(), d);
@@ -121,13 +140,7 @@ proptest! {
         let nb = [1u16, 0];
         let clues = [0u8, 0];
         let problem = Problem::new(3, &offsets, &nb, &clues).unwrap();
-        let (mut value, mut timer, mut conflicts) = (vec![0; 2], vec![0; 2], vec![0; 6 + extra]);
-        let r = Solver::new(
-            problem,
-            State { value: &mut value, timer: &mut timer, conflicts: &mut conflicts },
-            Params::DEFAULT,
-            1,
-        );
-        prop_assert!(r.is_err());
+        let mut bufs = Bufs::new(2, 6 + extra);
+        prop_assert!(bufs.solver(problem, Params::DEFAULT, 1).is_err());
     }
 }

@@ -188,19 +188,25 @@ proptest! {
     }
 }
 
-#[test]
-fn cap_fires_exactly_k_with_ties() {
-    // All neurons receive the same input: the k-cap must still fire exactly k.
-    let cfg = AreaConfig {
-        n: 30,
-        n_in: 4,
-        k: 7,
+/// An area of `n` neurons, `n_in` inputs and cap `k`, without leak, firing at
+/// threshold 1, with the default STDP.
+fn quiet_area(n: usize, n_in: usize, k: usize) -> AreaConfig {
+    AreaConfig {
+        n,
+        n_in,
+        k,
         leak: 0,
         v_th: 1,
         rec_shift: 0,
         rounding: Rounding::Nearest,
         stdp: StdpParams::default(),
-    };
+    }
+}
+
+#[test]
+fn cap_fires_exactly_k_with_ties() {
+    // All neurons receive the same input: the k-cap must still fire exactly k.
+    let cfg = quiet_area(30, 4, 7);
     let mut b = Bufs::new(&cfg);
     let mut area = Area::new(cfg, 3, &b.mem()).expect("valid");
     b.w_in.fill(10);
@@ -211,16 +217,7 @@ fn cap_fires_exactly_k_with_ties() {
 
 #[test]
 fn bad_sizes_are_refused() {
-    let cfg = AreaConfig {
-        n: 5,
-        n_in: 3,
-        k: 6,
-        leak: 0,
-        v_th: 1,
-        rec_shift: 0,
-        rounding: Rounding::Nearest,
-        stdp: StdpParams::default(),
-    };
+    let cfg = quiet_area(5, 3, 6);
     let mut b = Bufs::new(&cfg);
     let e = Area::new(cfg, 1, &b.mem()).unwrap_err();
     assert_eq!(e.to_string(), "area k = 6 is out of range 1..=5");
@@ -236,16 +233,7 @@ fn bad_sizes_are_refused() {
 
 #[test]
 fn a_memory_of_another_size_never_panics() {
-    let cfg = AreaConfig {
-        n: 20,
-        n_in: 4,
-        k: 3,
-        leak: 0,
-        v_th: 1,
-        rec_shift: 0,
-        rounding: Rounding::Nearest,
-        stdp: StdpParams::default(),
-    };
+    let cfg = quiet_area(20, 4, 3);
     let mut b = Bufs::new(&cfg);
     let mut area = Area::new(cfg, 3, &b.mem()).expect("valid");
     area.wire(&mut b.mem(), 30_000, 30_000, 1, 10);

@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -139,6 +140,17 @@ pub struct BarGroup {
     pub values: Vec<f64>,
     /// Half-height of the error bar per category (e.g. one standard deviation).
     pub errors: Option<Vec<f64>>,
+}
+
+impl BarGroup {
+    /// Bars of `values` with error bars of half-height `errors`.
+    pub fn with_errors(label: impl Into<String>, values: Vec<f64>, errors: Vec<f64>) -> Self {
+        Self {
+            label: label.into(),
+            values,
+            errors: Some(errors),
+        }
+    }
 }
 
 /// One row group of a raster: a name and, per row, the spike times (steps).
@@ -285,6 +297,50 @@ fn extent(series: &[Series]) -> (Range<f64>, Range<f64>) {
     (xr, padded(y0, y1))
 }
 
+/// The frame every chart shares: the title, margins and label areas (the y labels
+/// `y_labels` pixels wide) around `xr` x `yr`.
+fn frame<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    axes: &Axes<'_>,
+    y_labels: u32,
+    xr: Range<f64>,
+    yr: Range<f64>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String>
+where
+    DB::ErrorType: 'static,
+{
+    ChartBuilder::on(root)
+        .caption(axes.title, (FAMILY, 22))
+        .margin(12)
+        .margin_right(36)
+        .x_label_area_size(44)
+        .y_label_area_size(y_labels)
+        .build_cartesian_2d(xr, yr)
+        .map_err(err)
+}
+
+/// The mesh style every chart shares: axis names, label fonts and light grid lines;
+/// the caller adds its tick formatters and draws.
+fn styled<'m, 'a, 'b, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB>,
+    axes: &Axes<'_>,
+) -> &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB> {
+    mesh.x_desc(axes.x)
+        .y_desc(axes.y)
+        .label_style((FAMILY, 14))
+        .axis_desc_style((FAMILY, 16))
+        .light_line_style(RGBColor(235, 235, 235))
+}
+
+/// The finite points of `s`.
+fn finite(s: &Series) -> Vec<(f64, f64)> {
+    s.points
+        .iter()
+        .copied()
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect()
+}
+
 /// A line chart of `series`, with a legend.
 pub fn lines(stem: &Path, axes: &Axes<'_>, series: &[Series]) -> Result<(), String> {
     lines_in(stem, axes, series, None)
@@ -328,34 +384,16 @@ where
     DB::ErrorType: 'static,
 {
     let corner = legend_corner(series, &xr, &yr);
-    let mut chart = ChartBuilder::on(root)
-        .caption(axes.title, (FAMILY, 22))
-        .margin(12)
-        .margin_right(36)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(xr, yr)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(axes.x)
-        .y_desc(axes.y)
+    let mut chart = frame(root, axes, 64, xr, yr)?;
+    styled(&mut chart.configure_mesh(), axes)
         .x_label_formatter(&tick)
         .y_label_formatter(&tick)
-        .label_style((FAMILY, 14))
-        .axis_desc_style((FAMILY, 16))
-        .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(err)?;
     for (i, s) in series.iter().enumerate() {
         let c = colour(s.colour.unwrap_or(i));
         let style = c.stroke_width(2);
-        let pts: Vec<(f64, f64)> = s
-            .points
-            .iter()
-            .copied()
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .collect();
+        let pts = finite(s);
         if s.dashed {
             chart
                 .draw_series(DashedLineSeries::new(pts, 6, 4, style))
@@ -442,38 +480,21 @@ where
 {
     let decades = (xr.end - xr.start).round().max(1.0) as usize;
     let corner = legend_corner(series, &xr, &yr);
-    let mut chart = ChartBuilder::on(root)
-        .caption(axes.title, (FAMILY, 22))
-        .margin(12)
-        .margin_right(36)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(xr, yr)
-        .map_err(err)?;
+    let mut chart = frame(root, axes, 64, xr, yr)?;
     let fmt: &dyn Fn(&f64) -> String = if log_x { &decade } else { &tick };
     let mut mesh = chart.configure_mesh();
     if log_x {
         mesh.x_labels(decades + 1);
     }
-    mesh.x_desc(axes.x)
-        .y_desc(axes.y)
+    styled(&mut mesh, axes)
         .x_label_formatter(fmt)
         .y_label_formatter(&tick)
-        .label_style((FAMILY, 14))
-        .axis_desc_style((FAMILY, 16))
-        .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(err)?;
     for (i, s) in series.iter().enumerate() {
         let c = colour(s.colour.unwrap_or(i));
-        let pts: Vec<(f64, f64)> = s
-            .points
-            .iter()
-            .copied()
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .collect();
         chart
-            .draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.filled())))
+            .draw_series(finite(s).into_iter().map(|p| Circle::new(p, 5, c.filled())))
             .map_err(err)?
             .label(&s.label)
             .legend(move |(x, y)| Circle::new((x + 6, y), 5, c.filled()));
@@ -530,20 +551,10 @@ where
     DB::ErrorType: 'static,
 {
     let n = categories.len().max(1);
-    let mut chart = ChartBuilder::on(root)
-        .caption(axes.title, (FAMILY, 22))
-        .margin(12)
-        .margin_right(36)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0.0..n as f64, yr)
-        .map_err(err)?;
+    let mut chart = frame(root, axes, 64, 0.0..n as f64, yr)?;
     let cats: Vec<String> = categories.to_vec();
-    chart
-        .configure_mesh()
+    styled(&mut chart.configure_mesh(), axes)
         .disable_x_mesh()
-        .x_desc(axes.x)
-        .y_desc(axes.y)
         .y_label_formatter(&tick)
         .x_labels(n * 2 + 1)
         .x_label_formatter(&|x| {
@@ -554,9 +565,6 @@ where
                 String::new()
             }
         })
-        .label_style((FAMILY, 14))
-        .axis_desc_style((FAMILY, 16))
-        .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(err)?;
     Ok(chart)
@@ -725,23 +733,10 @@ pub fn histograms(
         .collect();
     let top = counts.iter().flatten().copied().fold(1.0, f64::max) * 1.1;
     both!(stem, |root| (|| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption(axes.title, (FAMILY, 22))
-            .margin(12)
-            .margin_right(36)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(lo..hi, 0.0..top)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(axes.x)
-            .y_desc(axes.y)
+        let mut chart = frame(&root, axes, 64, lo..hi, 0.0..top)?;
+        styled(&mut chart.configure_mesh(), axes)
             .x_label_formatter(&tick)
             .y_label_formatter(&tick)
-            .label_style((FAMILY, 14))
-            .axis_desc_style((FAMILY, 16))
-            .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(err)?;
         for (si, ((label, _), c)) in sets.iter().zip(&counts).enumerate() {
@@ -770,14 +765,13 @@ pub fn raster(
 ) -> Result<(), String> {
     let total: usize = groups.iter().map(|g| g.rows.len()).sum::<usize>().max(1);
     both!(stem, |root| (|| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption(axes.title, (FAMILY, 22))
-            .margin(12)
-            .margin_right(36)
-            .x_label_area_size(44)
-            .y_label_area_size(90)
-            .build_cartesian_2d(0.0..f64::from(steps.max(1)), 0.0..total as f64)
-            .map_err(err)?;
+        let mut chart = frame(
+            &root,
+            axes,
+            90,
+            0.0..f64::from(steps.max(1)),
+            0.0..total as f64,
+        )?;
         // Group names at the middle of their rows on the y axis.
         let mut mids: Vec<(f64, String)> = Vec::new();
         let mut top = total as f64;
@@ -787,12 +781,10 @@ pub fn raster(
             top -= h;
         }
         let mids2 = mids.clone();
-        chart
-            .configure_mesh()
+        // Smaller labels and lighter grid lines than the other charts: rows are dense.
+        styled(&mut chart.configure_mesh(), axes)
             .disable_y_mesh()
             .x_label_formatter(&tick)
-            .x_desc(axes.x)
-            .y_desc(axes.y)
             .y_labels(total.min(400) * 2)
             .y_label_formatter(&move |y| {
                 mids2
@@ -802,7 +794,6 @@ pub fn raster(
                     .unwrap_or_default()
             })
             .label_style((FAMILY, 13))
-            .axis_desc_style((FAMILY, 16))
             .light_line_style(RGBColor(240, 240, 240))
             .draw()
             .map_err(err)?;

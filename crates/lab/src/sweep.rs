@@ -215,34 +215,39 @@ pub fn plot(rows: &[SweepRow], stem: &std::path::Path) -> Result<(), String> {
     plot::scatter(stem, &axes, &series, with_energy)
 }
 
-/// The rows as CSV.
+/// The columns of [`csv`], comma-separated.
+const CSV_HEADER: &str = "config,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds";
+
+/// The rows as CSV (written by the `csv` crate through the experiments' writer: a field that needs
+/// quotes, such as a configuration name with a comma, is quoted).
 pub fn csv(rows: &[SweepRow]) -> String {
-    let mut s = String::from(
-        "config,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds\n",
-    );
-    for r in rows {
-        s.push_str(&format!(
-            "{},{},{},{},{},{},{:.4},{},{},{},{},{},{},{},{},{},{:.1}\n",
-            r.config,
-            r.engine,
-            r.weight_bits,
-            r.trace_bits,
-            r.arch,
-            r.fits,
-            r.test_accuracy,
-            optf(r.nmse, 4),
-            r.weight_bytes,
-            r.learning_bytes,
-            r.learning_per_synapse_bytes,
-            opt(r.sram_bytes),
-            optf(r.cycles_per_step, 1),
-            optf(r.realtime_clock_mhz, 3),
-            optf(r.energy_per_inference_nj, 1),
-            optf(r.energy_per_training_sample_nj, 1),
-            r.train_seconds
-        ));
-    }
-    s
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let cells: [&dyn std::fmt::Display; 17] = [
+                &r.config,
+                &r.engine,
+                &r.weight_bits,
+                &r.trace_bits,
+                &r.arch,
+                &r.fits,
+                &format!("{:.4}", r.test_accuracy),
+                &optf(r.nmse, 4),
+                &r.weight_bytes,
+                &r.learning_bytes,
+                &r.learning_per_synapse_bytes,
+                &opt(r.sram_bytes),
+                &optf(r.cycles_per_step, 1),
+                &optf(r.realtime_clock_mhz, 3),
+                &optf(r.energy_per_inference_nj, 1),
+                &optf(r.energy_per_training_sample_nj, 1),
+                &format!("{:.1}", r.train_seconds),
+            ];
+            cells.iter().map(ToString::to_string).collect()
+        })
+        .collect();
+    let header: Vec<&str> = CSV_HEADER.split(',').collect();
+    crate::experiment::arms::csv(&header, &rows)
 }
 
 /// The rows as a Markdown table.
@@ -278,4 +283,44 @@ pub fn markdown(rows: &[SweepRow]) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> SweepRow {
+        SweepRow {
+            config: "cue".into(),
+            engine: "eprop".into(),
+            weight_bits: 8,
+            trace_bits: 12,
+            arch: "small".into(),
+            fits: true,
+            fit_error: None,
+            test_accuracy: 0.87654,
+            nmse: None,
+            weight_bytes: 1024,
+            learning_bytes: 2048,
+            learning_per_synapse_bytes: 512,
+            sram_bytes: Some(4096),
+            cycles_per_step: Some(123.45),
+            realtime_clock_mhz: Some(0.5),
+            energy_per_inference_nj: Some(10.0),
+            energy_per_training_sample_nj: None,
+            train_seconds: 1.25,
+        }
+    }
+
+    #[test]
+    fn csv_has_the_header_and_a_line_per_row() {
+        let header = "config,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds\n";
+        assert_eq!(
+            csv(&[row()]),
+            format!("{header}cue,eprop,8,12,small,true,0.8765,,1024,2048,512,4096,123.5,0.500,10.0,,1.2\n")
+        );
+        let mut odd = row();
+        odd.config = "cue, short".into();
+        assert!(csv(&[odd]).contains("\n\"cue, short\",eprop,"));
+    }
 }

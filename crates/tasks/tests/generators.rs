@@ -55,14 +55,20 @@ fn exercise(src: &impl SpikeSource, ts: &[u32]) {
     }
 }
 
+/// [`exercise`] at the times `raw` taken modulo the length of `src`; returns those times.
+fn exercise_within(src: &impl SpikeSource, raw: &[u32]) -> Vec<u32> {
+    let ts: Vec<u32> = raw.iter().map(|t| t % src.steps().max(1)).collect();
+    exercise(src, &ts);
+    ts
+}
+
 proptest! {
     #[test]
     fn cue_never_panics_and_labels_majority(cfg in cue_config(), idx in any::<u64>(),
                                             ts in prop::collection::vec(any::<u32>(), 4)) {
         // Must not panic whether or not the configuration is valid.
         let s = cfg.sample(idx);
-        let ts: Vec<u32> = ts.iter().map(|t| t % s.steps().max(1)).collect();
-        exercise(&s, &ts);
+        let ts = exercise_within(&s, &ts);
         let _ = (s.label(), s.in_recall(ts[0]), s.cue_at(ts[1]));
         if cfg.check().is_ok() {
             let right = (0..cfg.n_cues).filter(|&k| s.side(k) == Some(1)).count() as u32;
@@ -78,8 +84,7 @@ proptest! {
     fn store_recall_never_panics(cfg in store_recall_config(), idx in any::<u64>(),
                                  ts in prop::collection::vec(any::<u32>(), 4)) {
         let s = cfg.sample(idx);
-        let ts: Vec<u32> = ts.iter().map(|t| t % s.steps().max(1)).collect();
-        exercise(&s, &ts);
+        exercise_within(&s, &ts);
         if cfg.check().is_ok() {
             let d = s.recall_period() - s.store_period();
             prop_assert!(d >= cfg.min_delay && d <= cfg.max_delay);

@@ -56,6 +56,15 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// `epochs` epochs of `train_samples` training and `test_samples` test samples.
+    pub const fn new(epochs: u32, train_samples: u32, test_samples: u32) -> Self {
+        Self {
+            epochs,
+            train_samples,
+            test_samples,
+        }
+    }
+
     /// Put the budget into `cfg`.
     pub fn apply(&self, cfg: &mut Config) {
         cfg.train.epochs = self.epochs;
@@ -133,6 +142,14 @@ pub fn train_all(jobs: Vec<Job>) -> Result<Vec<Done>, String> {
         .collect()
 }
 
+/// The budget of each task that this run uses (quick or full), for `result.json`.
+pub fn budgets(tasks: &[(&str, &str, Budget, Budget)], quick: bool) -> Vec<serde_json::Value> {
+    tasks
+        .iter()
+        .map(|(t, _, f, q)| serde_json::json!({"task": t, "budget": if quick { q } else { f }}))
+        .collect()
+}
+
 /// Mean and (sample) standard deviation; the deviation is 0 for fewer than two values.
 pub fn mean_std(v: &[f64]) -> (f64, f64) {
     if v.is_empty() {
@@ -152,6 +169,82 @@ pub fn accuracy_activity(runs: &[&Done]) -> ((f64, f64), (f64, f64)) {
     let acc: Vec<f64> = runs.iter().map(|d| d.report.test_accuracy).collect();
     let act: Vec<f64> = runs.iter().map(|d| d.report.activity).collect();
     (mean_std(&acc), mean_std(&act))
+}
+
+/// The columns a comparison's summary table starts with: the task, the arm (its column
+/// named `arm`), the number of seeds, test accuracy and activity; then `more`.
+pub fn summary_header<'a>(arm: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut header = vec![
+        "task",
+        arm,
+        "seeds",
+        "test accuracy % (mean ± std)",
+        "activity (spikes / neuron-step)",
+    ];
+    header.extend_from_slice(more);
+    header
+}
+
+/// The summary row of `runs` (one task, one arm) in the columns of [`summary_header`],
+/// with the mean and standard deviation of their test accuracy and activity.
+pub fn summary_row(task: &str, arm: &str, runs: &[&Done]) -> SummaryRow {
+    let ((m, s), (am, asd)) = accuracy_activity(runs);
+    let row = vec![
+        task.to_string(),
+        arm.to_string(),
+        runs.len().to_string(),
+        pct(m, s),
+        format!("{am:.4} ± {asd:.4}"),
+    ];
+    (row, (m, s), (am, asd))
+}
+
+/// A summary row, the accuracy's and the activity's (mean, std).
+pub type SummaryRow = (Vec<String>, (f64, f64), (f64, f64));
+
+/// The columns a comparison's per-run CSV starts with: task, the arm (its column named
+/// `arm`), seed and test accuracy; then `more`.
+pub fn run_header<'a>(arm: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut header = vec!["task", arm, "seed", "test_accuracy"];
+    header.extend_from_slice(more);
+    header
+}
+
+/// The first cells of run `d`'s CSV row, in the columns of [`run_header`].
+pub fn run_cells(task: &str, arm: &str, d: &Done) -> Vec<String> {
+    vec![
+        task.to_string(),
+        arm.to_string(),
+        d.job.seed.to_string(),
+        format!("{:.4}", d.report.test_accuracy),
+    ]
+}
+
+/// Sort summary rows task-major: by their first column, the stable sort keeping the
+/// arms in their order.
+pub fn task_major(rows: &mut [Vec<String>]) {
+    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+}
+
+/// The accuracy figure of a comparison, `accuracy.png` and `.svg`: per task a bar per
+/// arm, mean and standard deviation over seeds.
+pub fn accuracy_bars(
+    ctx: &super::Ctx,
+    title: &str,
+    tasks: &[String],
+    groups: &[crate::plot::BarGroup],
+) -> Result<(), String> {
+    let axes = crate::plot::Axes {
+        title,
+        x: "task",
+        y: "test accuracy (%), mean ± std over seeds",
+    };
+    crate::plot::bars(&ctx.path("accuracy"), &axes, tasks, groups)
+}
+
+/// Where `d` stands in `done` (the index of its per-run figures), by address.
+pub fn position(done: &[Done], d: &Done) -> Option<usize> {
+    done.iter().position(|x| std::ptr::eq(x, d))
 }
 
 /// The runs of `done` with this arm and task.
@@ -189,26 +282,21 @@ pub fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
     s
 }
 
-/// A CSV file from a header and rows (RFC 4180: a field holding a comma, a quote or
-/// a line break is quoted, its quotes doubled).
+/// A CSV file from a header and rows, written by the `csv` crate (RFC 4180 quoting: a
+/// field holding a comma, a quote or a line break is quoted, its quotes doubled; lines
+/// end in `\n`).
 pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    fn field(f: &str) -> String {
-        if f.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", f.replace('"', "\"\""))
-        } else {
-            f.to_string()
-        }
+    let mut w = ::csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    let records = std::iter::once(header.to_vec())
+        .chain(rows.iter().map(|r| r.iter().map(String::as_str).collect()));
+    for r in records {
+        // Writing into a `Vec` cannot fail.
+        w.write_record(r).expect("CSV into memory");
     }
-    let line = |fields: &mut dyn Iterator<Item = &str>| {
-        let mut l = fields.map(field).collect::<Vec<_>>().join(",");
-        l.push('\n');
-        l
-    };
-    let mut s = line(&mut header.iter().copied());
-    for r in rows {
-        s.push_str(&line(&mut r.iter().map(String::as_str)));
-    }
-    s
+    let bytes = w.into_inner().expect("CSV into memory");
+    String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
 }
 
 /// `mean ± std` in percent, one decimal.
@@ -219,33 +307,12 @@ pub fn pct(m: f64, s: f64) -> String {
 /// Cue and digits as (task label, example, full budget, quick budget): the tasks and
 /// budgets of `reservoir` and `dale`.
 pub const CUE_DIGITS: [(&str, &str, Budget, Budget); 2] = [
-    (
-        "cue",
-        "cue",
-        Budget {
-            epochs: 3,
-            train_samples: 300,
-            test_samples: 200,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 4,
-            test_samples: 4,
-        },
-    ),
+    ("cue", "cue", Budget::new(3, 300, 200), Budget::new(1, 4, 4)),
     (
         "digits",
         "digits",
-        Budget {
-            epochs: 3,
-            train_samples: 500,
-            test_samples: 200,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 8,
-            test_samples: 8,
-        },
+        Budget::new(3, 500, 200),
+        Budget::new(1, 8, 8),
     ),
 ];
 

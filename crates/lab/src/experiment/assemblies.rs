@@ -26,7 +26,7 @@ use neurochip_core::Prng;
 use neurochip_tasks::assembly;
 use serde_json::json;
 
-use super::arms::{csv, markdown};
+use super::arms::markdown;
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 
@@ -463,18 +463,15 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let mut json_runs = Vec::new();
     for (s, p, m) in &runs {
         let (w, b) = *m.projection.last().unwrap_or(&(0.0, 0.0));
-        let r50 = m
-            .recall
-            .iter()
-            .find(|r| r.0 == 0.5)
-            .copied()
-            .unwrap_or_default();
-        let b50 = m
-            .recall_before
-            .iter()
-            .find(|r| r.0 == 0.5)
-            .copied()
-            .unwrap_or_default();
+        // (cue, recall, precision) from a 50% cue.
+        let at_half = |curve: &[(f64, f64, f64)]| {
+            curve
+                .iter()
+                .find(|r| r.0 == 0.5)
+                .copied()
+                .unwrap_or_default()
+        };
+        let (r50, b50) = (at_half(&m.recall), at_half(&m.recall_before));
         let (o0, o1) = (m.overlap[0], *m.overlap.last().unwrap_or(&0.0));
         let sizes: Vec<String> = m.assemblies.iter().map(|a| a.len().to_string()).collect();
         rows.push(vec![
@@ -499,7 +496,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             "digest": format!("{:016x}", m.digest),
         }));
     }
-    super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
+    ctx.write_csv("table.csv", &header, &rows)?;
 
     // Figures from the first seed (the overlap figure shows every seed).
     let (_, p, m) = &runs[0];

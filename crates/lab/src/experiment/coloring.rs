@@ -9,8 +9,8 @@
 use neurochip_core::solver::Params;
 use serde_json::json;
 
-use super::arms::{csv, markdown};
-use super::sudoku::{arm_columns, arms_list, cumulative, runs, steps, trace};
+use super::arms::markdown;
+use super::sudoku::{arm_columns, arms_list, cumulative, runs, violations_figure, Tally};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 use neurochip_emu::csp;
@@ -44,19 +44,11 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         for (a, arm) in arms.iter().enumerate() {
             let res = runs(&problems, seeds, budget, arm)?;
             let t: Vec<Option<u64>> = res.iter().map(|r| r.2).collect();
-            let solved = t.iter().filter(|x| x.is_some()).count();
-            let med = csp::median(&t);
-            let worst = t.iter().flatten().max().copied();
-            row.push(format!("{solved}/{}", t.len()));
-            row.push(steps(med));
-            row.push(if solved == t.len() {
-                steps(worst.map(|w| w as f64))
-            } else {
-                "-".into()
-            });
+            let tally = Tally::of(&t);
+            row.extend(tally.cells());
             summary.push(json!({
-                "edges": m, "arm": arm.0, "solved": solved, "runs": t.len(),
-                "median_steps": med, "worst_steps": worst,
+                "edges": m, "arm": arm.0, "solved": tally.solved, "runs": tally.runs,
+                "median_steps": tally.median, "worst_steps": tally.worst,
                 "digests": res.iter().map(|r| r.3.clone()).collect::<Vec<_>>(),
             }));
             let label = format!("{}, {m} edges", arm.0);
@@ -70,7 +62,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         }
         rows.push(row);
     }
-    super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
+    ctx.write_csv("table.csv", &header, &rows)?;
     // One colour per density: the network solid, refractory 3 dashed; the baseline
     // (no run solved at any density) once.
     curves.push(
@@ -93,18 +85,12 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         0.0..1.05,
     )?;
     let mid = edge_counts[edge_counts.len() / 2];
-    let (pts, solved_at) = trace(&csp::planted_graph(NODES, mid, 3, 1), budget, 1)?;
-    plot::lines(
-        &ctx.path("violations"),
-        &Axes {
-            title: &format!(
-                "Graph 1 ({mid} edges), seed 1: violated edges + uncoloured nodes (solved at step {})",
-                steps(solved_at.map(|x| x as f64))
-            ),
-            x: "step",
-            y: "violated edges + uncoloured nodes",
-        },
-        &[Series::new("network", pts)],
+    violations_figure(
+        ctx,
+        &csp::planted_graph(NODES, mid, 3, 1),
+        budget,
+        &format!("Graph 1 ({mid} edges), seed 1: violated edges + uncoloured nodes"),
+        "violated edges + uncoloured nodes",
     )?;
     Ok(Outcome {
         table: markdown(&header, &rows),

@@ -78,17 +78,20 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         all_signs.push(signs(&mut before, &mut d.chip));
     }
 
-    let header = [
-        "task",
+    let header = arms::summary_header(
         "arm",
-        "seeds",
-        "test accuracy % (mean ± std)",
-        "activity (spikes / neuron-step)",
-        "sign violations",
-        "sign flips",
-        "weights driven to 0",
-        "recurrent synapses",
-    ];
+        &[
+            "sign violations",
+            "sign flips",
+            "weights driven to 0",
+            "recurrent synapses",
+        ],
+    );
+    let signs_of = |d: &arms::Done| {
+        arms::position(&done, d)
+            .and_then(|i| all_signs.get(i).copied())
+            .unwrap_or_default()
+    };
     let mut rows = Vec::new();
     let mut csv_rows = Vec::new();
     let mut groups = Vec::new();
@@ -99,23 +102,14 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         let (mut values, mut errors) = (Vec::new(), Vec::new());
         let (mut avals, mut aerrs) = (Vec::new(), Vec::new());
         for (task, ..) in TASKS {
-            let idx: Vec<usize> = (0..done.len())
-                .filter(|&i| done[i].job.arm == arm && done[i].job.task == task)
-                .collect();
-            let acc: Vec<f64> = idx.iter().map(|&i| done[i].report.test_accuracy).collect();
-            let act: Vec<f64> = idx.iter().map(|&i| done[i].report.activity).collect();
-            let (m, s) = arms::mean_std(&acc);
-            let (am, asd) = arms::mean_std(&act);
-            let sum = |f: fn(&Signs) -> usize| idx.iter().map(|&i| f(&all_signs[i])).sum::<usize>();
-            let dale = done
-                .get(idx.first().copied().unwrap_or(0))
+            let runs = arms::of(&done, arm, task);
+            let (mut row, (m, s), (am, asd)) = arms::summary_row(task, arm, &runs);
+            let sg: Vec<Signs> = runs.iter().map(|d| signs_of(d)).collect();
+            let sum = |f: fn(&Signs) -> usize| sg.iter().map(f).sum::<usize>();
+            let dale = runs
+                .first()
                 .is_some_and(|d| d.job.cfg.network.excitatory_fraction.is_some());
-            rows.push(vec![
-                task.to_string(),
-                arm.to_string(),
-                idx.len().to_string(),
-                arms::pct(m, s),
-                format!("{am:.4} ± {asd:.4}"),
+            row.extend([
                 if dale {
                     sum(|s| s.violations).to_string()
                 } else {
@@ -125,13 +119,10 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                 sum(|s| s.zeroed).to_string(),
                 sum(|s| s.synapses).to_string(),
             ]);
-            for &i in &idx {
-                let (d, sg) = (&done[i], all_signs[i]);
-                csv_rows.push(vec![
-                    task.to_string(),
-                    arm.to_string(),
-                    d.job.seed.to_string(),
-                    format!("{:.4}", d.report.test_accuracy),
+            rows.push(row);
+            for (d, &sg) in runs.iter().zip(&sg) {
+                let mut cells = arms::run_cells(task, arm, d);
+                cells.extend([
                     format!("{:.5}", d.report.activity),
                     if dale {
                         sg.violations.to_string()
@@ -142,6 +133,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                     sg.zeroed.to_string(),
                     sg.synapses.to_string(),
                 ]);
+                csv_rows.push(cells);
                 json_rows.push(json!({
                     "task": task, "arm": arm, "seed": d.job.seed, "dale": dale,
                     "test_accuracy": d.report.test_accuracy,
@@ -156,44 +148,24 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             avals.push(100.0 * am);
             aerrs.push(100.0 * asd);
         }
-        groups.push(BarGroup {
-            label: arm.to_string(),
-            values,
-            errors: Some(errors),
-        });
-        act_groups.push(BarGroup {
-            label: arm.to_string(),
-            values: avals,
-            errors: Some(aerrs),
-        });
+        groups.push(BarGroup::with_errors(arm, values, errors));
+        act_groups.push(BarGroup::with_errors(arm, avals, aerrs));
     }
-    // Task-major rows (the stable sort keeps the arms in their order).
-    rows.sort_by(|a, b| a[0].cmp(&b[0]));
-    super::write(
-        &ctx.path("table.csv"),
-        arms::csv(
-            &[
-                "task",
-                "arm",
-                "seed",
-                "test_accuracy",
-                "activity",
-                "sign_violations",
-                "sign_flips",
-                "zeroed",
-                "synapses",
-            ],
-            &csv_rows,
-        )
-        .as_bytes(),
-    )?;
-    plot::bars(
-        &ctx.path("accuracy"),
-        &Axes {
-            title: "Dale's law (E/I) against no Dale, same budget",
-            x: "task",
-            y: "test accuracy (%), mean ± std over seeds",
-        },
+    arms::task_major(&mut rows);
+    let csv_header = arms::run_header(
+        "arm",
+        &[
+            "activity",
+            "sign_violations",
+            "sign_flips",
+            "zeroed",
+            "synapses",
+        ],
+    );
+    ctx.write_csv("table.csv", &csv_header, &csv_rows)?;
+    arms::accuracy_bars(
+        ctx,
+        "Dale's law (E/I) against no Dale, same budget",
         &categories,
         &groups,
     )?;

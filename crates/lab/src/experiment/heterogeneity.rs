@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::arms::{self, Budget};
 use super::{Ctx, Outcome};
-use crate::plot::{self, Axes, BarGroup};
+use crate::plot::BarGroup;
 use neurochip_emu::config::SpreadDist;
 
 /// (arm label, distribution, spread of tau_m).
@@ -22,33 +22,12 @@ const ARMS: [(&str, SpreadDist, f64); 3] = [
 
 /// (task label, example, full budget, quick budget).
 const TASKS: [(&str, &str, Budget, Budget); 2] = [
-    (
-        "cue",
-        "cue",
-        Budget {
-            epochs: 2,
-            train_samples: 250,
-            test_samples: 150,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 4,
-            test_samples: 4,
-        },
-    ),
+    ("cue", "cue", Budget::new(2, 250, 150), Budget::new(1, 4, 4)),
     (
         "digits",
         "digits",
-        Budget {
-            epochs: 2,
-            train_samples: 400,
-            test_samples: 200,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 8,
-            test_samples: 8,
-        },
+        Budget::new(2, 400, 200),
+        Budget::new(1, 8, 8),
     ),
 ];
 
@@ -67,13 +46,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     )?;
     let done = arms::train_all(jobs)?;
 
-    let header = [
-        "task",
-        "tau_m",
-        "seeds",
-        "test accuracy % (mean ± std)",
-        "activity (spikes / neuron-step)",
-    ];
+    let header = arms::summary_header("tau_m", &[]);
     let mut rows = Vec::new();
     let mut csv_rows = Vec::new();
     let mut groups = Vec::new();
@@ -84,14 +57,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         let mut errors = Vec::new();
         for (task, ..) in TASKS {
             let runs = arms::of(&done, arm, task);
-            let ((m, s), (am, asd)) = arms::accuracy_activity(&runs);
-            rows.push(vec![
-                task.to_string(),
-                arm.to_string(),
-                runs.len().to_string(),
-                arms::pct(m, s),
-                format!("{am:.4} ± {asd:.4}"),
-            ]);
+            let (row, (m, s), _) = arms::summary_row(task, arm, &runs);
+            rows.push(row);
             for d in &runs {
                 csv_rows.push(vec![
                     task.to_string(),
@@ -114,44 +81,29 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             values.push(100.0 * m);
             errors.push(100.0 * s);
         }
-        groups.push(BarGroup {
-            label: arm.to_string(),
-            values,
-            errors: Some(errors),
-        });
+        groups.push(BarGroup::with_errors(arm, values, errors));
     }
-    // Task-major rows (the stable sort keeps the arms in their order).
-    rows.sort_by(|a, b| a[0].cmp(&b[0]));
-    super::write(
-        &ctx.path("table.csv"),
-        arms::csv(
-            &[
-                "task",
-                "arm",
-                "spread_dist",
-                "tau_m_spread",
-                "seed",
-                "test_accuracy",
-                "activity",
-            ],
-            &csv_rows,
-        )
-        .as_bytes(),
+    arms::task_major(&mut rows);
+    ctx.write_csv(
+        "table.csv",
+        &[
+            "task",
+            "arm",
+            "spread_dist",
+            "tau_m_spread",
+            "seed",
+            "test_accuracy",
+            "activity",
+        ],
+        &csv_rows,
     )?;
-    plot::bars(
-        &ctx.path("accuracy"),
-        &Axes {
-            title: "Homogeneous against heterogeneous tau_m",
-            x: "task",
-            y: "test accuracy (%), mean ± std over seeds",
-        },
+    arms::accuracy_bars(
+        ctx,
+        "Homogeneous against heterogeneous tau_m",
         &categories,
         &groups,
     )?;
-    let budgets: Vec<_> = TASKS
-        .iter()
-        .map(|(t, _, f, q)| json!({"task": t, "budget": if ctx.quick { q } else { f }}))
-        .collect();
+    let budgets = arms::budgets(&TASKS, ctx.quick);
     Ok(Outcome {
         table: arms::markdown(&header, &rows),
         json: json!({ "quick": ctx.quick, "seeds": seeds, "budgets": budgets, "runs": json_rows }),

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-mod arms;
+pub(crate) mod arms;
 pub mod assemblies;
 pub mod coloring;
 pub mod dale;
@@ -38,6 +38,16 @@ impl Ctx {
     /// A path inside the run folder.
     pub fn path(&self, name: &str) -> PathBuf {
         self.out.join(name)
+    }
+
+    /// Write `name` in the run folder as CSV ([`arms::csv`]) of `header` and `rows`.
+    pub fn write_csv(
+        &self,
+        name: &str,
+        header: &[&str],
+        rows: &[Vec<String>],
+    ) -> Result<(), String> {
+        write(&self.path(name), arms::csv(header, rows).as_bytes())
     }
 }
 

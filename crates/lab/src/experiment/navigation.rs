@@ -10,7 +10,7 @@ use neurochip_core::reward::RewardParams;
 use neurochip_tasks::navigation::{self, NavConfig, NavResult, N_ACTIONS};
 use serde_json::json;
 
-use super::reward_cue::{example, sliding};
+use super::reward_cue::{example, set_rates, sliding};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 
@@ -45,10 +45,7 @@ pub fn train(n: u64, tests: u64, seed: u64) -> Result<(Vec<NavResult>, Vec<NavRe
     cfg.network.outputs = (N_ACTIONS + 1) as u32;
     cfg.network.tau_m_ms = 20.0;
     cfg.network.tau_out_ms = 20.0;
-    cfg.learning.eta_in = 1e-3;
-    cfg.learning.eta_rec = 1e-3;
-    cfg.learning.eta_out = 0.05;
-    cfg.learning.eta_bias = 1e-5;
+    set_rates(&mut cfg, [1e-3, 1e-3, 0.05, 1e-5]);
     let (_, mut chip) = neurochip_emu::build::chip(&cfg).map_err(|e| e.to_string())?;
     let p = params();
     neurochip_core::reward::check(chip.config(), &p).map_err(|e| e.to_string())?;
@@ -115,9 +112,23 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         100.0 * t_success,
         t_ratio
     );
-    super::write(
-        &ctx.path("table.csv"),
-        format!("policy,episodes,success,moves_over_shortest\nsampled,{n},{success},{ratio}\ngreedy,{tests},{t_success},{t_ratio}\n").as_bytes(),
+    ctx.write_csv(
+        "table.csv",
+        &["policy", "episodes", "success", "moves_over_shortest"],
+        &[
+            vec![
+                "sampled".into(),
+                n.to_string(),
+                success.to_string(),
+                ratio.to_string(),
+            ],
+            vec![
+                "greedy".into(),
+                tests.to_string(),
+                t_success.to_string(),
+                t_ratio.to_string(),
+            ],
+        ],
     )?;
     Ok(Outcome {
         table,

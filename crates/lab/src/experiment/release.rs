@@ -55,33 +55,12 @@ const PS: [f64; 4] = [1.0, 0.75, 0.5, 0.25];
 
 /// (task label, example, full budget, quick budget).
 const TASKS: [(&str, &str, Budget, Budget); 2] = [
-    (
-        "cue",
-        "cue",
-        Budget {
-            epochs: 2,
-            train_samples: 300,
-            test_samples: 200,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 8,
-            test_samples: 8,
-        },
-    ),
+    ("cue", "cue", Budget::new(2, 300, 200), Budget::new(1, 8, 8)),
     (
         "digits",
         "digits",
-        Budget {
-            epochs: 2,
-            train_samples: 1297,
-            test_samples: 500,
-        },
-        Budget {
-            epochs: 1,
-            train_samples: 20,
-            test_samples: 20,
-        },
+        Budget::new(2, 1297, 500),
+        Budget::new(1, 20, 20),
     ),
 ];
 
@@ -118,21 +97,18 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         .map(inference_cost)
         .collect::<Result<_, _>>()?;
     let cost_of = |d: &Done| {
-        done.iter()
-            .position(|x| std::ptr::eq(x, d))
+        arms::position(&done, d)
             .and_then(|i| costs.get(i).copied())
             .unwrap_or((f64::NAN, f64::NAN))
     };
 
-    let header = [
-        "task",
+    let header = arms::summary_header(
         "release p",
-        "seeds",
-        "test accuracy % (mean ± std)",
-        "activity (spikes / neuron-step)",
-        "synaptic operations / step (multicore)",
-        "energy / inference nJ (multicore)",
-    ];
+        &[
+            "synaptic operations / step (multicore)",
+            "energy / inference nJ (multicore)",
+        ],
+    );
     let mut rows = Vec::new();
     let mut csv_rows = Vec::new();
     let mut json_rows = Vec::new();
@@ -141,31 +117,23 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         let mut points = Vec::new();
         for &p in ps {
             let runs = arms::of(&done, &arm(p), task);
-            let ((m, s), (am, asd)) = arms::accuracy_activity(&runs);
+            let (mut row, (m, _), _) = arms::summary_row(task, &format!("{p}"), &runs);
             let sops: Vec<f64> = runs.iter().map(|d| cost_of(d).0).collect();
             let nj: Vec<f64> = runs.iter().map(|d| cost_of(d).1).collect();
-            rows.push(vec![
-                task.to_string(),
-                format!("{p}"),
-                runs.len().to_string(),
-                arms::pct(m, s),
-                format!("{am:.4} ± {asd:.4}"),
-                format!("{:.1}", arms::mean_std(&sops).0),
-                format!("{:.0}", arms::mean_std(&nj).0),
-            ]);
+            row.push(format!("{:.1}", arms::mean_std(&sops).0));
+            row.push(format!("{:.0}", arms::mean_std(&nj).0));
+            rows.push(row);
             points.push((p, 100.0 * m));
             for d in &runs {
                 let (sop, e) = cost_of(d);
-                csv_rows.push(vec![
-                    task.to_string(),
-                    format!("{p}"),
-                    d.job.seed.to_string(),
-                    format!("{:.4}", d.report.test_accuracy),
+                let mut cells = arms::run_cells(task, &format!("{p}"), d);
+                cells.extend([
                     format!("{:.5}", d.report.activity),
                     format!("{sop:.2}"),
                     format!("{e:.1}"),
                     d.report.digest.clone(),
                 ]);
+                csv_rows.push(cells);
                 json_rows.push(json!({
                     "task": task, "release_p": p, "seed": d.job.seed,
                     "test_accuracy": d.report.test_accuracy,
@@ -179,23 +147,16 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         }
         series.push(Series::new(format!("{task} (chip, mean of seeds)"), points));
     }
-    super::write(
-        &ctx.path("table.csv"),
-        arms::csv(
-            &[
-                "task",
-                "release_p",
-                "seed",
-                "test_accuracy",
-                "activity",
-                "sops_per_step",
-                "energy_per_inference_nj",
-                "digest",
-            ],
-            &csv_rows,
-        )
-        .as_bytes(),
-    )?;
+    let csv_header = arms::run_header(
+        "release_p",
+        &[
+            "activity",
+            "sops_per_step",
+            "energy_per_inference_nj",
+            "digest",
+        ],
+    );
+    ctx.write_csv("table.csv", &csv_header, &csv_rows)?;
     plot::lines_y(
         &ctx.path("accuracy"),
         &Axes {
@@ -206,10 +167,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         &series,
         0.0..100.0,
     )?;
-    let budgets: Vec<_> = TASKS
-        .iter()
-        .map(|(t, _, f, q)| json!({"task": t, "budget": if ctx.quick { q } else { f }}))
-        .collect();
+    let budgets = arms::budgets(&TASKS, ctx.quick);
     Ok(Outcome {
         table: arms::markdown(&header, &rows),
         json: json!({ "quick": ctx.quick, "seeds": seeds, "budgets": budgets, "runs": json_rows }),

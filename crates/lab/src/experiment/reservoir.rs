@@ -25,14 +25,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     })?;
     let done = arms::train_all(jobs)?;
 
-    let header = [
-        "task",
-        "arm",
-        "seeds",
-        "test accuracy % (mean ± std)",
-        "activity (spikes / neuron-step)",
-        "chance %",
-    ];
+    let header = arms::summary_header("arm", &["chance %"]);
     let mut rows = Vec::new();
     let mut csv_rows = Vec::new();
     let mut groups: Vec<BarGroup> = Vec::new();
@@ -57,14 +50,10 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                 format!("{:.0}", 100.0 * chance),
             ]);
             for d in &runs {
-                csv_rows.push(vec![
-                    task.to_string(),
-                    arm.to_string(),
-                    d.job.seed.to_string(),
-                    format!("{:.4}", d.report.test_accuracy),
-                    format!("{:.4}", d.report.test_loss),
-                    format!("{:.5}", d.report.activity),
-                ]);
+                let mut cells = arms::run_cells(task, arm, d);
+                cells.push(format!("{:.4}", d.report.test_loss));
+                cells.push(format!("{:.5}", d.report.activity));
+                csv_rows.push(cells);
                 json_rows.push(json!({
                     "task": task, "arm": arm, "seed": d.job.seed,
                     "test_accuracy": d.report.test_accuracy,
@@ -89,37 +78,15 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                     .colour(categories.iter().position(|c| c == task).unwrap_or(0))
             });
         }
-        groups.push(BarGroup {
-            label: arm.to_string(),
-            values,
-            errors: Some(errors),
-        });
+        groups.push(BarGroup::with_errors(*arm, values, errors));
     }
-    // Task-major rows (the stable sort keeps the arms in their order).
-    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    arms::task_major(&mut rows);
     let table = arms::markdown(&header, &rows);
-    super::write(
-        &ctx.path("table.csv"),
-        arms::csv(
-            &[
-                "task",
-                "arm",
-                "seed",
-                "test_accuracy",
-                "test_loss",
-                "activity",
-            ],
-            &csv_rows,
-        )
-        .as_bytes(),
-    )?;
-    plot::bars(
-        &ctx.path("accuracy"),
-        &Axes {
-            title: "Reservoir (readout only) against full e-prop, same network and budget",
-            x: "task",
-            y: "test accuracy (%), mean ± std over seeds",
-        },
+    let csv_header = arms::run_header("arm", &["test_loss", "activity"]);
+    ctx.write_csv("table.csv", &csv_header, &csv_rows)?;
+    arms::accuracy_bars(
+        ctx,
+        "Reservoir (readout only) against full e-prop, same network and budget",
         &categories,
         &groups,
     )?;
@@ -132,10 +99,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         },
         &curves,
     )?;
-    let budgets: Vec<_> = TASKS
-        .iter()
-        .map(|(t, _, f, q)| json!({"task": t, "budget": if ctx.quick { q } else { f }}))
-        .collect();
+    let budgets = arms::budgets(&TASKS, ctx.quick);
     Ok(Outcome {
         table,
         json: json!({ "quick": ctx.quick, "seeds": seeds, "budgets": budgets, "runs": json_rows }),

@@ -13,7 +13,7 @@ use neurochip_ref::{Learner, Reference};
 use neurochip_tasks::runner::{self, Event};
 use serde_json::json;
 
-use super::arms::{csv, markdown};
+use super::arms::markdown;
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 use neurochip_emu::config::Config;
@@ -96,6 +96,14 @@ pub fn example() -> Result<Config, String> {
     super::arms::example("reward_cue")
 }
 
+/// Set the learning rates `[eta_in, eta_rec, eta_out, eta_bias]` of `cfg`.
+pub(super) fn set_rates(cfg: &mut Config, [eta_in, eta_rec, eta_out, eta_bias]: [f64; 4]) {
+    cfg.learning.eta_in = eta_in;
+    cfg.learning.eta_rec = eta_rec;
+    cfg.learning.eta_out = eta_out;
+    cfg.learning.eta_bias = eta_bias;
+}
+
 /// Run the experiment into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let mut cfg = example()?;
@@ -104,10 +112,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         cfg.task.n_cues = 3;
         cfg.task.delay_ms = 200;
         // and the larger rates that the short trial learns with in 300 episodes.
-        cfg.learning.eta_in = 1e-3;
-        cfg.learning.eta_rec = 1e-3;
-        cfg.learning.eta_out = 0.1;
-        cfg.learning.eta_bias = 3e-5;
+        set_rates(&mut cfg, [1e-3, 1e-3, 0.1, 3e-5]);
         (300, &[1])
     } else {
         (u64::from(cfg.train.train_samples), &[1])
@@ -166,7 +171,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         "chip - twin (points)",
         "chip digest",
     ];
-    super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
+    ctx.write_csv("table.csv", &header, &rows)?;
     plot::lines_y(
         &ctx.path("learning_curve"),
         &Axes {

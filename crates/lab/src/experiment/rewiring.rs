@@ -70,16 +70,8 @@ const ARMS: [Arm; 5] = [
     arm("rewired 10% + noise", Some(0.1), 0.02, None, 1e-3),
 ];
 
-const FULL: Budget = Budget {
-    epochs: 4,
-    train_samples: 1297,
-    test_samples: 500,
-};
-const QUICK: Budget = Budget {
-    epochs: 1,
-    train_samples: 20,
-    test_samples: 20,
-};
+const FULL: Budget = Budget::new(4, 1297, 500);
+const QUICK: Budget = Budget::new(1, 20, 20);
 
 /// The chip model with a log of the connectivity after every training sample.
 struct Tracked {
@@ -235,13 +227,10 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             }));
         }
     }
-    super::write(
-        &ctx.path("table.csv"),
-        arms::csv(
-            &["arm", "eta", "seed", "test_accuracy", "activity", "digest"],
-            &csv_rows,
-        )
-        .as_bytes(),
+    ctx.write_csv(
+        "table.csv",
+        &["arm", "eta", "seed", "test_accuracy", "activity", "digest"],
+        &csv_rows,
     )?;
     let categories: Vec<String> = ARMS.iter().map(|a| a.label.to_string()).collect();
     let per_seed: Vec<Vec<f64>> = ARMS
@@ -303,19 +292,16 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             ]);
         }
     }
-    super::write(
-        &ctx.path("active.csv"),
-        arms::csv(
-            &[
-                "arm",
-                "sample",
-                "active_input",
-                "active_recurrent",
-                "switched",
-            ],
-            &log_rows,
-        )
-        .as_bytes(),
+    ctx.write_csv(
+        "active.csv",
+        &[
+            "arm",
+            "sample",
+            "active_input",
+            "active_recurrent",
+            "switched",
+        ],
+        &log_rows,
     )?;
     plot::lines(
         &ctx.path("active"),

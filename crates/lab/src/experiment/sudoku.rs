@@ -19,7 +19,7 @@ use neurochip_core::solver::Params;
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::arms::{csv, markdown};
+use super::arms::markdown;
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, BarGroup, Series};
 use neurochip_emu::csp::{self, Csp};
@@ -117,6 +117,67 @@ pub(super) fn trace(csp: &Csp, budget: u64, every: u64) -> Result<Trace, String>
     Ok((pts, r.solved_at))
 }
 
+/// The `violations` figure: violated constraints and unassigned variables along the
+/// run of `csp` with seed 1, titled `title` and the step it was solved at.
+pub(super) fn violations_figure(
+    ctx: &Ctx,
+    csp: &Csp,
+    budget: u64,
+    title: &str,
+    y: &str,
+) -> Result<(), String> {
+    let (pts, solved_at) = trace(csp, budget, 1)?;
+    plot::lines(
+        &ctx.path("violations"),
+        &Axes {
+            title: &format!(
+                "{title} (solved at step {})",
+                steps(solved_at.map(|x| x as f64))
+            ),
+            x: "step",
+            y,
+        },
+        &[Series::new("network", pts)],
+    )
+}
+
+/// Times to solution of a set of runs, summarised.
+pub(super) struct Tally {
+    /// Runs.
+    pub runs: usize,
+    /// Runs solved.
+    pub solved: usize,
+    /// Median steps to solution (unsolved runs count as never).
+    pub median: Option<f64>,
+    /// Most steps a solved run took.
+    pub worst: Option<u64>,
+}
+
+impl Tally {
+    /// The tally of times to solution `t` (`None`: not solved).
+    pub fn of(t: &[Option<u64>]) -> Self {
+        Self {
+            runs: t.len(),
+            solved: t.iter().filter(|x| x.is_some()).count(),
+            median: csp::median(t),
+            worst: t.iter().flatten().max().copied(),
+        }
+    }
+
+    /// Table cells: solved/runs, median steps, worst steps (`-` unless all solved).
+    pub fn cells(&self) -> [String; 3] {
+        [
+            format!("{}/{}", self.solved, self.runs),
+            steps(self.median),
+            if self.solved == self.runs {
+                steps(self.worst.map(|w| w as f64))
+            } else {
+                "-".into()
+            },
+        ]
+    }
+}
+
 /// `n` steps as text, `-` for none.
 pub(super) fn steps(x: Option<f64>) -> String {
     x.map_or("-".into(), |v| format!("{v:.0}"))
@@ -166,20 +227,12 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let mut summary = Vec::new();
     for (a, res) in results.iter().enumerate() {
         let t: Vec<Option<u64>> = res.iter().map(|r| r.2).collect();
-        let solved = t.iter().filter(|x| x.is_some()).count();
-        let med = csp::median(&t);
-        let worst = t.iter().flatten().max().copied();
-        total.push(format!("{solved}/{}", t.len()));
-        total.push(steps(med));
-        total.push(if solved == t.len() {
-            steps(worst.map(|w| w as f64))
-        } else {
-            "-".into()
-        });
-        summary.push(json!({"arm": arms[a].0, "solved": solved, "runs": t.len(), "median_steps": med, "worst_steps": worst}));
+        let tally = Tally::of(&t);
+        total.extend(tally.cells());
+        summary.push(json!({"arm": arms[a].0, "solved": tally.solved, "runs": tally.runs, "median_steps": tally.median, "worst_steps": tally.worst}));
     }
     rows.push(total);
-    super::write(&ctx.path("table.csv"), csv(&header, &rows).as_bytes())?;
+    ctx.write_csv("table.csv", &header, &rows)?;
 
     let curves: Vec<Series> = results
         .iter()
@@ -224,18 +277,12 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             })
             .collect::<Vec<_>>(),
     )?;
-    let (pts, solved_at) = trace(&puzzles[0], budget, 1)?;
-    plot::lines(
-        &ctx.path("violations"),
-        &Axes {
-            title: &format!(
-                "Grid 01, seed 1: violated constraints + unassigned cells (solved at step {})",
-                steps(solved_at.map(|x| x as f64))
-            ),
-            x: "step",
-            y: "violated pairs + unassigned cells",
-        },
-        &[Series::new("network", pts)],
+    violations_figure(
+        ctx,
+        &puzzles[0],
+        budget,
+        "Grid 01, seed 1: violated constraints + unassigned cells",
+        "violated pairs + unassigned cells",
     )?;
     let runs_json: Vec<_> = results
         .iter()
