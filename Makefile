@@ -51,12 +51,13 @@ lint: toolchain
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release --no-default-features --features stm32f411 -- -D warnings
-	cd $(FW_DIR) && $(CARGO) clippy --release --features persist,cost -- -D warnings
+	cd $(FW_DIR) && $(CARGO) clippy --release --features persist,cost,reward -- -D warnings
 
 ## nostd: the core and the task generators build for the microcontroller, without std.
 nostd: toolchain
 	$(CARGO) build -p neurochip-core --target $(TARGET)
 	$(CARGO) build -p neurochip-tasks --no-default-features --target $(TARGET)
+	$(CARGO) build -p neurochip-tasks --no-default-features --features reward --target $(TARGET)
 
 ## test: formatting, lints, the no_std build, every test (debug with overflow
 ## checks, then the golden digests again in release: both builds give the same bits),

@@ -319,7 +319,9 @@ fn cost(chip: &mut Chip, mem: &mut Memory<'_>, app: &AppSpec, x: &mut neurochip_
         for t in 0..n {
             match &app.task {
                 TaskSpec::Poisson { gen, .. } => gen.spikes(0, t, x),
-                TaskSpec::Cue(c) | TaskSpec::RewardCue { cue: c, .. } => c.sample(0).spikes(t, x),
+                TaskSpec::Cue(c) => c.sample(0).spikes(t, x),
+                #[cfg(feature = "reward")]
+                TaskSpec::RewardCue { cue, .. } => cue.sample(0).spikes(t, x),
                 TaskSpec::Digits { enc, .. } => match app.task.digit(0) {
                     Some((img, _)) => enc.spikes(&img, 0, t, x),
                     None => x.fill(false),

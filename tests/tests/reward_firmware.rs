@@ -5,7 +5,8 @@
 use neurochip_emu::{config, export, reward};
 use neurochip_tests::{check_golden, root};
 
-/// A reward configuration exported as an image (application kind 3): `neurochip run`
+/// A reward configuration exported as an image (application kind 3, firmware feature
+/// `reward`): `neurochip run`
 /// (the host library), `run-image` and the Cortex-M4 under QEMU run the same plan
 /// through the same loop and give the same digest and lines.
 #[test]
@@ -22,7 +23,7 @@ fn reward_image_runs_the_same_on_host_and_firmware() {
     export::write_atomic(&img, &bytes).unwrap();
     let fw = root().join("firmware");
     let build = std::process::Command::new("cargo")
-        .args(["build", "--release", "--quiet"])
+        .args(["build", "--release", "--quiet", "--features", "reward"])
         .current_dir(&fw)
         .env("NEUROCHIP_IMAGE", &img)
         .env_remove("CARGO_TARGET_DIR")

@@ -8,6 +8,7 @@
 //! the cue fields, then `n_actions u32, gamma u16, c_v u16` (Q1.15).
 
 use neurochip_core::image::{ImageError, Reader, Writer};
+#[cfg(feature = "reward")]
 use neurochip_core::reward::{RewardParams, MAX_READOUTS};
 
 use crate::cue::CueConfig;
@@ -39,7 +40,8 @@ pub enum TaskSpec<'a> {
         data: &'a [u8],
     },
     /// Reward-based cue accumulation ([`crate::reward_cue`]): one episode per sample,
-    /// the actor–critic's choice at the end of the recall window.
+    /// the actor–critic's choice at the end of the recall window (feature `reward`).
+    #[cfg(feature = "reward")]
     RewardCue {
         /// The cue trial.
         cue: CueConfig,
@@ -109,6 +111,7 @@ impl<'a> AppSpec<'a> {
                 w.u8(1);
                 put_cue(&mut w, &c);
             }
+            #[cfg(feature = "reward")]
             TaskSpec::RewardCue { cue, params } => {
                 w.u8(3);
                 put_cue(&mut w, &cue);
@@ -170,6 +173,7 @@ impl<'a> AppSpec<'a> {
                 }
             }
             1 => TaskSpec::Cue(get_cue(&mut r)?),
+            #[cfg(feature = "reward")]
             3 => {
                 let cue = get_cue(&mut r)?;
                 let params = RewardParams {

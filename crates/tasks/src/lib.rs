@@ -66,9 +66,11 @@ pub mod assembly;
 pub mod cue;
 pub mod digits;
 mod error;
+#[cfg(feature = "reward")]
 pub mod navigation;
 pub mod pattern;
 pub mod poisson;
+#[cfg(feature = "reward")]
 pub mod reward_cue;
 pub mod rng;
 pub mod runner;

@@ -7,13 +7,14 @@
 //! samples `TEST_BASE + i` with learning off. A classification sample is predicted as
 //! the readout with the largest raw sum over the target window (the first one on ties).
 
+#[cfg(feature = "reward")]
 use neurochip_core::reward::{self, RewardParams};
 use neurochip_core::{Datapath, Memory, StepError, Target};
 
-use crate::app::{AppSpec, PlanSpec, TaskSpec};
-use crate::cue::CueConfig;
-use crate::reward_cue;
+use crate::app::{AppSpec, TaskSpec};
 use crate::Spikes;
+#[cfg(feature = "reward")]
+use crate::{app::PlanSpec, cue::CueConfig, reward_cue};
 
 /// Sample ids at or above this are test samples.
 pub const TEST_BASE: u64 = 1 << 40;
@@ -222,6 +223,7 @@ fn task_sample(
                 |t| s.in_recall(t),
             )
         }
+        #[cfg(feature = "reward")]
         TaskSpec::RewardCue { .. } => Ok((false, 0)),
         TaskSpec::Digits { enc, window, .. } => {
             // Test ids address the compiled subset; inference ids directly.
@@ -311,6 +313,7 @@ pub fn run_app(
     mut report: impl FnMut(Event),
 ) -> Result<(), StepError> {
     let p = app.plan;
+    #[cfg(feature = "reward")]
     if let TaskSpec::RewardCue { cue, params } = &app.task {
         return run_reward(chip, mem, cue, params, &p, x, report);
     }
@@ -378,6 +381,7 @@ pub fn run_app(
     Ok(())
 }
 
+#[cfg(feature = "reward")]
 /// Reward learning (actor–critic): per epoch, `train_per_epoch` episodes that act from
 /// the sampled policy and learn (ids `epoch * per_epoch + i`), then `test_samples`
 /// greedy episodes (ids from [`TEST_BASE`]); without learning, only the greedy ones
@@ -432,6 +436,7 @@ fn run_reward(
 }
 
 /// What every reward episode of a plan shares.
+#[cfg(feature = "reward")]
 struct Episodes<'r, R: FnMut(Event)> {
     cue: &'r CueConfig,
     params: &'r RewardParams,
@@ -439,6 +444,7 @@ struct Episodes<'r, R: FnMut(Event)> {
     report: &'r mut R,
 }
 
+#[cfg(feature = "reward")]
 impl<R: FnMut(Event)> Episodes<'_, R> {
     /// Run episodes `ids`; returns how many were rewarded.
     fn all(
