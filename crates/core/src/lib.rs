@@ -43,6 +43,7 @@ pub mod config;
 pub mod digest;
 pub mod eprop;
 pub mod format;
+pub mod hash;
 pub mod image;
 pub mod learning;
 pub mod memory;
