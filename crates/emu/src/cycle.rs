@@ -270,6 +270,17 @@ pub struct BankUse {
     pub structures: Vec<StructureUse>,
 }
 
+impl BankUse {
+    /// Its structures as `name bytes`, joined by `sep`.
+    pub fn structure_list(&self, sep: &str) -> String {
+        self.structures
+            .iter()
+            .map(|s| format!("{} {}", s.name, s.bytes))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+}
+
 /// The SRAM use of `cfg` on `arch`, bank by bank, or why it does not fit.
 pub fn sram(cfg: &ChipConfig, arch: &Arch) -> Result<Vec<BankUse>, FitError> {
     let name = arch.name.clone();
@@ -335,12 +346,7 @@ pub fn sram(cfg: &ChipConfig, arch: &Arch) -> Result<Vec<BankUse>, FitError> {
     }
     for u in &uses {
         if u.used_bytes > u.capacity_bytes {
-            let detail = u
-                .structures
-                .iter()
-                .map(|s| format!("{} {}", s.name, s.bytes))
-                .collect::<Vec<_>>()
-                .join(" + ");
+            let detail = u.structure_list(" + ");
             return Err(FitError::Overflow {
                 arch: name,
                 bank: u.bank.clone(),
@@ -728,18 +734,29 @@ impl CycleModel {
         (done, stalls, peak)
     }
 
-    /// Connected synapses of the rows of `pre` (`n_post` each) that release at chip
-    /// step `step` with probability `p` (the comparators of [`neurochip_core::release`],
-    /// visited in the core's order), and those that do not.
-    fn released(
+    /// Synaptic operations of the events `pre` at chip step `step`, and the releases
+    /// that failed. A class that always releases (`p` = [`release::ALWAYS`]) delivers
+    /// to every connected synapse of a row (`fan`); otherwise only the connected
+    /// synapses of the rows of `pre` (`n_rec` each) that release with probability `p`
+    /// count (the comparators of [`neurochip_core::release`], visited in the core's
+    /// order), and those that do not have failed.
+    fn delivered(
         &self,
         pre: &Bits,
         mask: &Bits,
-        n_post: usize,
+        fan: &[u32],
         class: u32,
         step: u64,
         p: u32,
     ) -> (u64, u64) {
+        if p >= release::ALWAYS {
+            let all = pre
+                .iter_ones()
+                .map(|i| u64::from(fan.get(i).copied().unwrap_or(0)))
+                .sum();
+            return (all, 0);
+        }
+        let n_post = self.n_rec;
         let key = release::step_key(self.seed, step, class);
         let (mut yes, mut no) = (0u64, 0u64);
         for i in pre.iter_ones() {
@@ -767,52 +784,33 @@ impl CycleModel {
         let (t, s1, p1) = self.pipeline(n_ev, y.input_event + self.words_in * y.input_word);
         c.cycles.input = y.input_scan * self.n_in as f64 + t;
         let r = self.release;
-        let mut failed = 0u64;
-        let mut sops: u64 = if r.p_in < release::ALWAYS {
-            let (yes, no) = self.released(
-                input,
-                mem.mask_in,
-                self.n_rec,
-                release::class::INPUT,
-                step,
-                r.p_in,
-            );
-            failed += no;
-            yes
-        } else {
-            input
-                .iter_ones()
-                .map(|i| u64::from(self.fan_in.get(i).copied().unwrap_or(0)))
-                .sum()
-        };
+        let (sops_in, failed_in) = self.delivered(
+            input,
+            mem.mask_in,
+            &self.fan_in,
+            release::class::INPUT,
+            step,
+            r.p_in,
+        );
         // 2. Recurrent events: the spikes of the previous step.
         let r_ev = mem.z.count_ones();
         let (t, s2, p2) =
             self.pipeline(r_ev, y.recurrent_event + self.words_rec * y.recurrent_word);
         c.cycles.recurrent = y.recurrent_scan * self.biggest() as f64 + t;
-        sops += if r.p_rec < release::ALWAYS {
-            let (yes, no) = self.released(
-                mem.z,
-                mem.mask_rec,
-                self.n_rec,
-                release::class::RECURRENT,
-                step,
-                r.p_rec,
-            );
-            failed += no;
-            yes
-        } else {
-            mem.z
-                .iter_ones()
-                .map(|j| u64::from(self.fan_rec.get(j).copied().unwrap_or(0)))
-                .sum::<u64>()
-        };
-        self.stats.release_failures += failed;
+        let (sops_rec, failed_rec) = self.delivered(
+            mem.z,
+            mem.mask_rec,
+            &self.fan_rec,
+            release::class::RECURRENT,
+            step,
+            r.p_rec,
+        );
+        self.stats.release_failures += failed_in + failed_rec;
         c.stalls = s1 + s2;
         self.stats.queue_peak = self.stats.queue_peak.max(p1).max(p2);
         self.stats.input_events += n_ev as u64;
         self.stats.recurrent_events += r_ev as u64;
-        c.sops = sops;
+        c.sops = sops_in + sops_rec;
         self.cur = c;
     }
 
