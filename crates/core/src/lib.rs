@@ -50,6 +50,7 @@ pub mod memory;
 pub mod neuron;
 pub mod persist;
 pub mod prng;
+pub mod ramflash;
 pub mod readout;
 pub mod release;
 pub mod reward;
