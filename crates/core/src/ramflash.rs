@@ -22,27 +22,25 @@ impl NorFlashError for OutOfBounds {
     }
 }
 
-/// `len` bytes from `offset`, or `OutOfBounds` when that passes the end of memory.
-fn bytes_at(offset: u32, len: usize) -> Result<core::ops::Range<usize>, OutOfBounds> {
-    let start = offset as usize;
-    let end = start.checked_add(len).ok_or(OutOfBounds)?;
-    Ok(start..end)
-}
-
 impl<B> ErrorType for RamFlash<B> {
     type Error = OutOfBounds;
+}
+
+impl<B: AsMut<[u8]>> RamFlash<B> {
+    /// The `len` bytes from `offset`, or `OutOfBounds` when they pass the end.
+    fn at(&mut self, offset: u32, len: usize) -> Result<&mut [u8], OutOfBounds> {
+        let start = offset as usize;
+        let end = start.checked_add(len).ok_or(OutOfBounds)?;
+        self.0.as_mut().get_mut(start..end).ok_or(OutOfBounds)
+    }
 }
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>> ReadNorFlash for RamFlash<B> {
     const READ_SIZE: usize = 1;
 
     fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), OutOfBounds> {
-        let src = self
-            .0
-            .as_ref()
-            .get(bytes_at(offset, bytes.len())?)
-            .ok_or(OutOfBounds)?;
-        for (d, s) in bytes.iter_mut().zip(src) {
+        let src = self.at(offset, bytes.len())?;
+        for (d, s) in bytes.iter_mut().zip(src.iter()) {
             *d = *s;
         }
         Ok(())
@@ -58,23 +56,37 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> NorFlash for RamFlash<B> {
     const ERASE_SIZE: usize = 1;
 
     fn erase(&mut self, from: u32, to: u32) -> Result<(), OutOfBounds> {
-        self.0
-            .as_mut()
-            .get_mut(from as usize..to as usize)
-            .ok_or(OutOfBounds)?
-            .fill(0xFF);
+        let len = to.checked_sub(from).ok_or(OutOfBounds)?;
+        self.at(from, len as usize)?.fill(0xFF);
         Ok(())
     }
 
     fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), OutOfBounds> {
-        let dst = self
-            .0
-            .as_mut()
-            .get_mut(bytes_at(offset, bytes.len())?)
-            .ok_or(OutOfBounds)?;
-        for (d, b) in dst.iter_mut().zip(bytes) {
+        for (d, b) in self.at(offset, bytes.len())?.iter_mut().zip(bytes) {
             *d &= *b;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behaves_as_nor_flash_inside_its_buffer() {
+        let mut f = RamFlash([0u8; 8]);
+        assert_eq!(f.capacity(), 8);
+        f.erase(2, 6).unwrap();
+        assert_eq!(f.0, [0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]);
+        f.write(3, &[0xF0, 0x0F]).unwrap();
+        f.write(3, &[0x3C, 0xFF]).unwrap();
+        let mut got = [0u8; 4];
+        f.read(2, &mut got).unwrap();
+        assert_eq!(got, [0xFF, 0x30, 0x0F, 0xFF]);
+        assert_eq!(f.read(6, &mut got), Err(OutOfBounds));
+        assert_eq!(f.write(u32::MAX, &[0]), Err(OutOfBounds));
+        assert_eq!(f.erase(6, 2), Err(OutOfBounds));
+        assert_eq!(f.erase(4, 9), Err(OutOfBounds));
     }
 }
