@@ -1219,6 +1219,11 @@ mod tests {
     /// The cue network's sizes (40 inputs, 100 LIF neurons, 2 readouts, light engine,
     /// 12-bit traces) with zero weights, so a step's events are exactly the ones set.
     fn cue_chip() -> HostChip {
+        cue_chip_with(Release::ALWAYS)
+    }
+
+    /// [`cue_chip`] with the release probabilities `release`.
+    fn cue_chip_with(release: Release) -> HostChip {
         let cfg = ConfigBuilder::new(40, 100, 2)
             .formats(Formats {
                 trace: Format::unsigned(12, 6).unwrap(),
@@ -1228,6 +1233,7 @@ mod tests {
                 engine: Engine::Light,
                 ..Learning::DEFAULT
             })
+            .release(release)
             .build()
             .unwrap();
         HostChip::build(cfg, |m| {
@@ -1284,27 +1290,11 @@ mod tests {
     fn failed_releases_cost_no_synaptic_operation() {
         let arch = Arch::builtin("reckon").unwrap();
         let half = 1u32 << 15;
-        let cfg = ConfigBuilder::new(40, 100, 2)
-            .formats(Formats {
-                trace: Format::unsigned(12, 6).unwrap(),
-                ..Formats::default()
-            })
-            .learning(Learning {
-                engine: Engine::Light,
-                ..Learning::DEFAULT
-            })
-            .release(Release {
-                p_in: half,
-                p_rec: half,
-            })
-            .build()
-            .unwrap();
-        let mut chip = HostChip::build(cfg, |m| {
-            m.init_default_params(&cfg);
-            m.mask_in.fill(true);
-            m.mask_rec.fill(true);
-            m.mask_out.fill(true);
+        let mut chip = cue_chip_with(Release {
+            p_in: half,
+            p_rec: half,
         });
+        let cfg = *chip.config();
         let mut model = CycleModel::new(&arch, &cfg, &chip.mem(), 1e-3).unwrap();
         let (c, mut mem) = chip.parts();
         mem.z.set(0, true);
