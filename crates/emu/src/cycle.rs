@@ -376,21 +376,30 @@ pub struct Stages {
     pub learning: f64,
 }
 
-impl Stages {
+/// `total` (the parts summed in field order) and `add` (part by part) of a struct of
+/// `f64` parts, from its list of parts.
+macro_rules! parts {
+    ($(#[$doc:meta])* $t:ident { $first:ident $(, $rest:ident)* }) => {
+        impl $t {
+            $(#[$doc])*
+            pub fn total(&self) -> f64 {
+                self.$first $(+ self.$rest)*
+            }
+
+            fn add(&mut self, o: &$t) {
+                self.$first += o.$first;
+                $(self.$rest += o.$rest;)*
+            }
+        }
+    };
+}
+
+parts! {
     /// All stages.
-    pub fn total(&self) -> f64 {
-        self.overhead + self.input + self.recurrent + self.neuron + self.readout + self.learning
-    }
+    Stages { overhead, input, recurrent, neuron, readout, learning }
+}
 
-    fn add(&mut self, o: &Stages) {
-        self.overhead += o.overhead;
-        self.input += o.input;
-        self.recurrent += o.recurrent;
-        self.neuron += o.neuron;
-        self.readout += o.readout;
-        self.learning += o.learning;
-    }
-
+impl Stages {
     /// Every stage divided by `d`.
     pub fn per(&self, d: f64) -> Stages {
         let d = d.max(1.0);
@@ -420,19 +429,9 @@ pub struct EnergySplit {
     pub static_: f64,
 }
 
-impl EnergySplit {
+parts! {
     /// Sum.
-    pub fn total(&self) -> f64 {
-        self.synapses + self.neurons + self.readouts + self.learning + self.static_
-    }
-
-    fn add(&mut self, o: &EnergySplit) {
-        self.synapses += o.synapses;
-        self.neurons += o.neurons;
-        self.readouts += o.readouts;
-        self.learning += o.learning;
-        self.static_ += o.static_;
-    }
+    EnergySplit { synapses, neurons, readouts, learning, static_ }
 }
 
 /// What one step (with its learning step) cost.
@@ -625,25 +624,22 @@ impl CycleModel {
         let words_rec = comp
             .b_rec
             .map_or(biggest.div_ceil(l_rec) as f64, |b| row_words(b, n, "w_rec"));
-        let (elig_words, elig_synapses) = if l.engine == Engine::Exact && comp.on() {
+        let (elig_words, elig_synapses) = if l.engine == Engine::Exact {
             let per = if cfg.alif() { 2 } else { 1 };
             let eb = u64::from(l.elig.bits());
             let w = arch
                 .bank_of("eligibility")
                 .map_or(32, |b| u64::from(b.word_bits));
             let lw = per_word(eb, w).min(u64::from(arch.learning.lanes)).max(1);
-            let syn =
-                (comp.b_in.unwrap_or((ni * n) as u64) + comp.b_rec.unwrap_or((n * n) as u64)) * per;
-            ((syn.div_ceil(cores.max(1) as u64).div_ceil(lw)) as f64, syn)
-        } else if l.engine == Engine::Exact {
-            let per = if cfg.alif() { 2 } else { 1 };
-            let eb = u64::from(l.elig.bits());
-            let w = arch
-                .bank_of("eligibility")
-                .map_or(32, |b| u64::from(b.word_bits));
-            let lw = per_word(eb, w).min(u64::from(arch.learning.lanes)).max(1);
-            let rows = (ni + n) as u64 * per;
-            ((rows * biggest.div_ceil(lw)) as f64, rows * n as u64)
+            if comp.on() {
+                let syn = (comp.b_in.unwrap_or((ni * n) as u64)
+                    + comp.b_rec.unwrap_or((n * n) as u64))
+                    * per;
+                ((syn.div_ceil(cores.max(1) as u64).div_ceil(lw)) as f64, syn)
+            } else {
+                let rows = (ni + n) as u64 * per;
+                ((rows * biggest.div_ceil(lw)) as f64, rows * n as u64)
+            }
         } else {
             (0.0, 0)
         };
