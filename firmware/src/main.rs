@@ -350,10 +350,8 @@ fn panic(_: &PanicInfo) -> ! {
 mod persist_demo {
     use core::mem::MaybeUninit;
 
-    use embedded_storage::nor_flash::{
-        ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
-    };
     use neurochip_core::persist::{newest, restore, save};
+    use neurochip_core::ramflash::RamFlash;
     use neurochip_core::{Chip, ChipConfig, Memory};
 
     const SLOT: usize = 256 * 1024;
@@ -362,51 +360,9 @@ mod persist_demo {
     static mut SLOTS: MaybeUninit<[u8; 2 * SLOT]> = MaybeUninit::uninit();
 
     /// The slots as NOR flash: erase sets 0xFF, writes clear bits.
-    pub struct RamFlash(&'static mut [u8; 2 * SLOT]);
+    type Slots = RamFlash<&'static mut [u8; 2 * SLOT]>;
 
-    #[derive(Debug)]
-    pub struct Error;
-    impl NorFlashError for Error {
-        fn kind(&self) -> NorFlashErrorKind {
-            NorFlashErrorKind::OutOfBounds
-        }
-    }
-    impl ErrorType for RamFlash {
-        type Error = Error;
-    }
-    impl ReadNorFlash for RamFlash {
-        const READ_SIZE: usize = 1;
-        fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Error> {
-            let o = offset as usize;
-            let src = self.0.get(o..o + bytes.len()).ok_or(Error)?;
-            bytes.copy_from_slice(src);
-            Ok(())
-        }
-        fn capacity(&self) -> usize {
-            2 * SLOT
-        }
-    }
-    impl NorFlash for RamFlash {
-        const WRITE_SIZE: usize = 1;
-        const ERASE_SIZE: usize = 1;
-        fn erase(&mut self, from: u32, to: u32) -> Result<(), Error> {
-            self.0
-                .get_mut(from as usize..to as usize)
-                .ok_or(Error)?
-                .fill(0xFF);
-            Ok(())
-        }
-        fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Error> {
-            let o = offset as usize;
-            let dst = self.0.get_mut(o..o + bytes.len()).ok_or(Error)?;
-            for (d, b) in dst.iter_mut().zip(bytes) {
-                *d &= *b;
-            }
-            Ok(())
-        }
-    }
-
-    fn flash() -> RamFlash {
+    fn flash() -> Slots {
         // SAFETY: the firmware is single-threaded, `flash()` is called at most once per
         // boot phase and the reference does not outlive it; every bit pattern is a
         // valid `[u8; N]`, and the region's content is only trusted after its CRC.

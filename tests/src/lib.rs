@@ -13,6 +13,29 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The bound the fixed-point chip holds to the f64 reference over a 1,000-step
+/// `verify` run (`fixed_vs_float.rs`, and with stochastic release
+/// `release_vs_float.rs`): every step compared, an active network (more than 100
+/// spikes), membrane RMS error below 0.02 thresholds, rate correlation at least 0.95.
+pub fn assert_close_to_float(r: &neurochip_emu::sim::VerifyReport) {
+    assert_eq!(r.steps, 1000);
+    assert!(
+        r.spikes > 100,
+        "the network must be active ({} spikes)",
+        r.spikes
+    );
+    assert!(
+        r.membrane_rms_thr < 0.02,
+        "membrane RMS {} thresholds",
+        r.membrane_rms_thr
+    );
+    assert!(
+        r.rate_correlation >= 0.95,
+        "rate correlation {}",
+        r.rate_correlation
+    );
+}
+
 /// The `neurochip` binary of the calling test's build profile. Cargo builds only a
 /// package's own binaries for its tests, so this builds the CLI (a no-op when it is up
 /// to date) in the same target folder and profile as the test binary.

@@ -218,16 +218,6 @@ fn config_endless_device_is_cut_at_the_limit() {
 }
 
 #[test]
-fn config_wrong_type() {
-    bad_config(
-        "type",
-        GOOD.replace("neurons = 16", "neurons = \"many\"")
-            .as_bytes(),
-        &["type.toml:3:", "network.neurons", "wrong type"],
-    );
-}
-
-#[test]
 fn config_nan_and_infinities() {
     let with = |line: &str| GOOD.replace("outputs = 2", &format!("outputs = 2\n{line}"));
     bad_config(

@@ -6,7 +6,7 @@
 
 use neurochip_emu::config;
 use neurochip_emu::sim::{verify, RefWeights};
-use neurochip_tests::root;
+use neurochip_tests::{assert_close_to_float, root};
 
 #[test]
 fn lif_cue_with_release_matches_float() {
@@ -18,18 +18,7 @@ fn lif_cue_with_release_matches_float() {
         "release 0.5/0.75: first mismatch {:?}, membrane RMS {:.5} thr, rate correlation {:.4}",
         r.first_mismatch_step, r.membrane_rms_thr, r.rate_correlation
     );
-    assert_eq!(r.steps, 1000);
-    assert!(r.spikes > 100, "the network must be active ({})", r.spikes);
-    assert!(
-        r.membrane_rms_thr < 0.02,
-        "membrane RMS {}",
-        r.membrane_rms_thr
-    );
-    assert!(
-        r.rate_correlation >= 0.95,
-        "rate correlation {}",
-        r.rate_correlation
-    );
+    assert_close_to_float(&r);
     // Release really is on: fewer spikes than the same network releasing always.
     let mut dense = cfg.clone();
     dense.network.release_in = 1.0;

@@ -224,6 +224,20 @@ pub struct ConfigBuilder {
     cfg: ChipConfig,
 }
 
+/// Builder methods that each set one field of the configuration, `name: Type;` with
+/// its doc: `fn name(self, value: Type) -> Self` sets `cfg.name`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $t:ty;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, value: $t) -> Self {
+                self.cfg.$name = value;
+                self
+            }
+        )*
+    };
+}
+
 impl ConfigBuilder {
     /// A configuration for `n_in` inputs, `n_rec` recurrent neurons and `n_out`
     /// readouts, with the default chip, formats, zero shifts, no refractoriness,
@@ -248,55 +262,28 @@ impl ConfigBuilder {
             },
         }
     }
-    /// Set the chip limits.
-    pub fn limits(mut self, l: ChipLimits) -> Self {
-        self.cfg.limits = l;
-        self
-    }
-    /// Set the formats.
-    pub fn formats(mut self, f: Formats) -> Self {
-        self.cfg.formats = f;
-        self
-    }
-    /// Set the per-layer shifts.
-    pub fn shifts(mut self, s: Shifts) -> Self {
-        self.cfg.shifts = s;
-        self
-    }
-    /// Set the refractory period in steps.
-    pub fn refractory(mut self, steps: u8) -> Self {
-        self.cfg.refractory = steps;
-        self
-    }
-    /// Set the rounding of decays.
-    pub fn leak_rounding(mut self, r: Rounding) -> Self {
-        self.cfg.leak_rounding = r;
-        self
-    }
-    /// Declare adaptive (ALIF) neurons (allocates their eligibility memories).
-    pub fn alif(mut self, alif: bool) -> Self {
-        self.cfg.alif = alif;
-        self
-    }
-    /// Set the learning circuits.
-    pub fn learning(mut self, l: Learning) -> Self {
-        self.cfg.learning = l;
-        self
-    }
-    /// Set the release probabilities ([`crate::release`]).
-    pub fn release(mut self, r: Release) -> Self {
-        self.cfg.release = r;
-        self
-    }
-    /// Set the rewiring budgets ([`crate::rewire`]).
-    pub fn rewire(mut self, r: Rewire) -> Self {
-        self.cfg.rewire = r;
-        self
-    }
-    /// Set the PRNG seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.cfg.seed = seed;
-        self
+
+    setters! {
+        /// Set the chip limits.
+        limits: ChipLimits;
+        /// Set the formats.
+        formats: Formats;
+        /// Set the per-layer shifts.
+        shifts: Shifts;
+        /// Set the refractory period in steps.
+        refractory: u8;
+        /// Set the rounding of decays.
+        leak_rounding: Rounding;
+        /// Declare adaptive (ALIF) neurons (allocates their eligibility memories).
+        alif: bool;
+        /// Set the learning circuits.
+        learning: Learning;
+        /// Set the release probabilities ([`crate::release`]).
+        release: Release;
+        /// Set the rewiring budgets ([`crate::rewire`]).
+        rewire: Rewire;
+        /// Set the PRNG seed.
+        seed: u64;
     }
 
     /// Check every field and return the configuration.
@@ -317,24 +304,14 @@ impl ConfigBuilder {
         check_format("formats.weight_bits", f.weight, 2, 16, true)?;
         check_format("formats.trace_bits", f.trace, 6, 16, false)?;
         check_format("formats.readout_bits", f.readout, 8, 31, true)?;
-        range(
-            "formats.membrane_frac",
-            f.membrane.frac().into(),
-            0,
-            i64::from(f.membrane.bits()).saturating_sub(2),
-        )?;
+        frac_leaves_two_bits("formats.membrane_frac", f.membrane)?;
         range(
             "formats.trace_frac",
             f.trace.frac().into(),
             0,
             f.trace.bits().into(),
         )?;
-        range(
-            "formats.readout_frac",
-            f.readout.frac().into(),
-            0,
-            i64::from(f.readout.bits()).saturating_sub(2),
-        )?;
+        frac_leaves_two_bits("formats.readout_frac", f.readout)?;
         range("formats.weight_frac", f.weight.frac().into(), 0, 0)?;
         range("shifts.input", c.shifts.input.into(), -24, 24)?;
         range("shifts.recurrent", c.shifts.recurrent.into(), -24, 24)?;
@@ -342,12 +319,7 @@ impl ConfigBuilder {
         range("network.refractory_steps", c.refractory.into(), 0, 255)?;
         let l = &c.learning;
         check_format("learning.elig_bits", l.elig, 8, 31, true)?;
-        range(
-            "learning.elig_frac",
-            l.elig.frac().into(),
-            0,
-            i64::from(l.elig.bits()).saturating_sub(2),
-        )?;
+        frac_leaves_two_bits("learning.elig_frac", l.elig)?;
         range("learning.shift_in", l.shift_in.into(), 0, 62)?;
         range("learning.shift_rec", l.shift_rec.into(), 0, 62)?;
         range("learning.shift_out", l.shift_out.into(), 0, 62)?;
@@ -379,6 +351,17 @@ impl ConfigBuilder {
         }
         Ok(c)
     }
+}
+
+/// The fractional bits of the signed format `f`: at most `bits - 2`, so that the sign
+/// and at least one integer bit remain.
+fn frac_leaves_two_bits(field: &'static str, f: Format) -> Result<(), ConfigError> {
+    range(
+        field,
+        f.frac().into(),
+        0,
+        i64::from(f.bits()).saturating_sub(2),
+    )
 }
 
 fn range(field: &'static str, value: i64, min: i64, max: i64) -> Result<(), ConfigError> {

@@ -43,29 +43,24 @@ pub struct Format {
 
 impl Format {
     /// A signed format of `bits` total bits (sign included) and `frac` fractional bits.
-    /// Returns `None` unless `1 <= bits <= 31` and `frac <= 31`.
+    /// Returns `None` unless `2 <= bits <= 31` and `frac <= 31`.
     pub const fn signed(bits: u32, frac: u32) -> Option<Self> {
-        if bits < 2 || bits > 31 || frac > 31 {
-            return None;
-        }
-        Some(Self {
-            bits: bits as u8,
-            frac: frac as u8,
-            signed: true,
-        })
+        Self::checked(bits, frac, true)
     }
 
     /// An unsigned format of `bits` total bits and `frac` fractional bits.
     /// Returns `None` unless `1 <= bits <= 31` and `frac <= 31`.
     pub const fn unsigned(bits: u32, frac: u32) -> Option<Self> {
-        if bits < 1 || bits > 31 || frac > 31 {
+        Self::checked(bits, frac, false)
+    }
+
+    /// The format, if its widths are valid: a signed one needs a bit besides its sign.
+    const fn checked(bits: u32, frac: u32, signed: bool) -> Option<Self> {
+        let min = if signed { 2 } else { 1 };
+        if bits < min || bits > 31 || frac > 31 {
             return None;
         }
-        Some(Self {
-            bits: bits as u8,
-            frac: frac as u8,
-            signed: false,
-        })
+        Some(Self::raw(bits as u8, frac as u8, signed))
     }
 
     /// A format from literal widths known to be valid (crate-internal defaults).

@@ -361,6 +361,20 @@ fn flag(v: u8, field: &'static str) -> Result<bool, ImageError> {
     }
 }
 
+/// The entry of `table` that the byte `field` indexes (the value's code, as written
+/// by `as u8`), or an error naming the field.
+fn get_code<T: Copy>(
+    r: &mut Reader<'_>,
+    field: &'static str,
+    table: &[T],
+) -> Result<T, ImageError> {
+    let code = r.u8(field)?;
+    table
+        .get(usize::from(code))
+        .copied()
+        .ok_or(ImageError::Field { field })
+}
+
 /// Read and check a configuration of format version 1.
 pub fn get_config(r: &mut Reader<'_>) -> Result<ChipConfig, ImageError> {
     get_config_version(r, VERSION)
@@ -393,43 +407,22 @@ pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig
     })?;
     let seed = r.u64("config.seed")?;
     let alif = flag(r.u8("config.alif")?, "config.alif")?;
-    let engine = match r.u8("learning.engine")? {
-        0 => Engine::Off,
-        1 => Engine::Exact,
-        2 => Engine::Light,
-        _ => {
-            return Err(ImageError::Field {
-                field: "learning.engine",
-            })
-        }
-    };
-    let apply = match r.u8("learning.apply")? {
-        0 => Apply::Online,
-        1 => Apply::Sample,
-        _ => {
-            return Err(ImageError::Field {
-                field: "learning.apply",
-            })
-        }
-    };
-    let feedback = match r.u8("learning.feedback")? {
-        0 => Feedback::Symmetric,
-        1 => Feedback::Random,
-        _ => {
-            return Err(ImageError::Field {
-                field: "learning.feedback",
-            })
-        }
-    };
-    let loss = match r.u8("learning.loss")? {
-        0 => Loss::Classification,
-        1 => Loss::Regression,
-        _ => {
-            return Err(ImageError::Field {
-                field: "learning.loss",
-            })
-        }
-    };
+    let engine = get_code(
+        r,
+        "learning.engine",
+        &[Engine::Off, Engine::Exact, Engine::Light],
+    )?;
+    let apply = get_code(r, "learning.apply", &[Apply::Online, Apply::Sample])?;
+    let feedback = get_code(
+        r,
+        "learning.feedback",
+        &[Feedback::Symmetric, Feedback::Random],
+    )?;
+    let loss = get_code(
+        r,
+        "learning.loss",
+        &[Loss::Classification, Loss::Regression],
+    )?;
     let trace_decay = r.u16("learning.trace_decay")?;
     let elig_decay = r.u16("learning.elig_decay")?;
     let elig = get_format(r, "learning.elig")?;

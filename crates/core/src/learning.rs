@@ -107,15 +107,8 @@ pub struct Learning {
     pub lr_spread: u8,
 }
 
-/// Layer codes of [`rate_offset`].
-pub mod layer {
-    /// Input weights.
-    pub const INPUT: u32 = 1;
-    /// Recurrent weights.
-    pub const RECURRENT: u32 = 2;
-    /// Readout weights.
-    pub const READOUT: u32 = 3;
-}
+/// Layer codes of [`rate_offset`]: the hash's own ([`crate::hash::layer`]).
+pub use crate::hash::layer;
 
 /// The learning-rate shift offset of synapse `index` (row-major, as stored) of
 /// `layer` ([`layer`]): uniform on `0..=spread`, from a 32-bit integer hash (murmur3's
@@ -126,16 +119,8 @@ pub fn rate_offset(seed: u64, layer: u32, index: usize, spread: u8) -> u32 {
     if spread == 0 {
         return 0;
     }
-    let mut h = (seed as u32)
-        ^ ((seed >> 32) as u32).rotate_left(16)
-        ^ layer.wrapping_mul(0x9E37_79B9)
-        ^ (index as u32).wrapping_mul(0x85EB_CA6B);
-    h ^= h >> 16;
-    h = h.wrapping_mul(0x85EB_CA6B);
-    h ^= h >> 13;
-    h = h.wrapping_mul(0xC2B2_AE35);
-    h ^= h >> 16;
-    h.checked_rem(u32::from(spread).saturating_add(1))
+    crate::hash::synapse(seed, layer, index, 0x85EB_CA6B)
+        .checked_rem(u32::from(spread).saturating_add(1))
         .unwrap_or(0)
 }
 

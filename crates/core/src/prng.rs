@@ -19,7 +19,7 @@ const ZERO_SEED: u32 = 0x9E37_79B9;
 impl Prng {
     /// A generator from a 64-bit seed (the two halves are folded together).
     pub const fn new(seed: u64) -> Self {
-        let s = (seed as u32) ^ ((seed >> 32) as u32).rotate_left(16);
+        let s = crate::hash::fold_seed(seed);
         Self {
             state: if s == 0 { ZERO_SEED } else { s },
         }

@@ -28,17 +28,15 @@
 //! synapse released, as in e-prop with stochastic synapses; only the membrane input
 //! is stochastic.
 
+use crate::hash::{fold_seed, mix, GOLDEN};
 use crate::memory::Bits;
 
 /// Release probability 1.0 in the Q0.16 comparator scale.
 pub const ALWAYS: u32 = 1 << 16;
 
-/// Class codes of the release hash.
+/// Class codes of the release hash: the hash's layer codes ([`crate::hash::layer`]).
 pub mod class {
-    /// Input to recurrent synapses.
-    pub const INPUT: u32 = 1;
-    /// Recurrent synapses.
-    pub const RECURRENT: u32 = 2;
+    pub use crate::hash::layer::{INPUT, RECURRENT};
 }
 
 /// Release probabilities per synapse class, `p / 2^16`, each in `0..=65536`
@@ -70,22 +68,11 @@ impl Default for Release {
     }
 }
 
-#[inline]
-fn mix(mut h: u32) -> u32 {
-    h ^= h >> 16;
-    h = h.wrapping_mul(0x85EB_CA6B);
-    h ^= h >> 13;
-    h = h.wrapping_mul(0xC2B2_AE35);
-    h ^= h >> 16;
-    h
-}
-
 /// The per-step key of class `class` at step `step` (the chip's step counter before
 /// the step: 0 for the first step after reset).
 #[inline]
 pub fn step_key(seed: u64, step: u64, class: u32) -> u32 {
-    let s = (seed as u32) ^ ((seed >> 32) as u32).rotate_left(16);
-    let h = mix(s ^ (step as u32).wrapping_mul(0x9E37_79B9));
+    let h = mix(fold_seed(seed) ^ (step as u32).wrapping_mul(GOLDEN));
     mix(h ^ ((step >> 32) as u32) ^ class.wrapping_mul(0x27D4_EB2F))
 }
 

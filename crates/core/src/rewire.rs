@@ -73,27 +73,15 @@ impl Default for Rewire {
     }
 }
 
-/// Layer codes of [`sign`].
+/// Layer codes of [`sign`]: the hash's own ([`crate::hash::layer`]).
 pub mod layer {
-    /// Input weights.
-    pub const INPUT: u32 = 1;
-    /// Recurrent weights.
-    pub const RECURRENT: u32 = 2;
+    pub use crate::hash::layer::{INPUT, RECURRENT};
 }
 
 /// The fixed sign of synapse `index` of `layer` (`true`: positive), when Dale's law
 /// does not decide it: bit 0 of murmur3's finaliser of the seed, layer and index.
 pub fn sign(seed: u64, layer: u32, index: usize) -> bool {
-    let mut h = (seed as u32)
-        ^ ((seed >> 32) as u32).rotate_left(16)
-        ^ layer.wrapping_mul(0x9E37_79B9)
-        ^ (index as u32).wrapping_mul(0x2545_F491);
-    h ^= h >> 16;
-    h = h.wrapping_mul(0x85EB_CA6B);
-    h ^= h >> 13;
-    h = h.wrapping_mul(0xC2B2_AE35);
-    h ^= h >> 16;
-    h & 1 == 1
+    crate::hash::synapse(seed, layer, index, 0x2545_F491) & 1 == 1
 }
 
 /// What one rewiring pass did.

@@ -87,11 +87,8 @@ proptest! {
             elig_decay: 32_000,
             ..common::learning(c.engine, c.sample)
         };
-        let cfg = learning_chip((c.n_in, c.n_rec, c.n_out), formats, learning, c.seed)
-            .alif(c.alif)
-            .build()
-            .unwrap();
-        let mut arenas = Arenas::with_defaults(&cfg);
+        let dims = (c.n_in, c.n_rec, c.n_out);
+        let (cfg, mut arenas) = Arenas::build(learning_chip(dims, formats, learning, c.seed).alif(c.alif));
         let mut mem = arenas.mem(&cfg);
         let mut s = c.seed | 1;
         let wf = formats.weight;

@@ -215,16 +215,12 @@ fn membrane_saturates_not_wraps() {
             membrane: Format::signed(bits, bits - 6).unwrap(),
             ..Formats::default()
         };
-        let cfg = ConfigBuilder::new(1, 2, 1)
-            .formats(formats)
-            .shifts(Shifts {
+        let (cfg, mut arenas) =
+            Arenas::build(ConfigBuilder::new(1, 2, 1).formats(formats).shifts(Shifts {
                 input: 24,
                 recurrent: 0,
                 output: 0,
-            })
-            .build()
-            .unwrap();
-        let mut arenas = Arenas::with_defaults(&cfg);
+            }));
         let mut mem = arenas.mem(&cfg);
         mem.w_in[0] = 127; // excitatory to neuron 0
         mem.w_in[1] = -128; // inhibitory to neuron 1

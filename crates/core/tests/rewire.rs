@@ -114,11 +114,8 @@ proptest! {
             budget_rec: nr * (nr - 1) * c.frac.1 / 1000,
             noise: c.noise,
         };
-        let cfg = learning_chip((c.n_in, c.n_rec, c.n_out), formats, learning, c.seed)
-            .rewire(r)
-            .build()
-            .unwrap();
-        let mut arenas = Arenas::with_defaults(&cfg);
+        let dims = (c.n_in, c.n_rec, c.n_out);
+        let (cfg, mut arenas) = Arenas::build(learning_chip(dims, formats, learning, c.seed).rewire(r));
         let mut mem = arenas.mem(&cfg);
         let wf = formats.weight;
         let mut s = c.seed | 1;
@@ -187,14 +184,13 @@ fn synapses_come_and_go() {
         budget_rec: 30,
         noise: 2000,
     };
-    let cfg = ConfigBuilder::new(8, 16, 2)
-        .shifts(SHIFTS)
-        .learning(learning)
-        .rewire(r)
-        .seed(5)
-        .build()
-        .unwrap();
-    let mut arenas = Arenas::with_defaults(&cfg);
+    let (cfg, mut arenas) = Arenas::build(
+        ConfigBuilder::new(8, 16, 2)
+            .shifts(SHIFTS)
+            .learning(learning)
+            .rewire(r)
+            .seed(5),
+    );
     let mut mem = arenas.mem(&cfg);
     mem.psi_gain.fill(1 << 20);
     mem.w_out.fill(20);

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bitvec::prelude::*;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Bencher, BenchmarkId, Criterion, Throughput};
 use neurochip_core::{Datapath, Target};
 use neurochip_emu::build;
 use neurochip_emu::config::{self, ApplyMode, Config, EngineKind};
@@ -61,6 +61,21 @@ fn warm(chip: &mut HostChip, inputs: &Inputs, dt_ms: f64) -> (f64, u64) {
     (spikes as f64 / n / secs, synops / inputs.len() as u64)
 }
 
+/// Time `f` on the inputs in turn, `t` the index of the next (kept across criterion's
+/// calls, wrapping at the end); `f` gets the input and its index.
+fn over_inputs<R>(
+    b: &mut Bencher<'_>,
+    xs: &Inputs,
+    t: &mut usize,
+    mut f: impl FnMut(&BitSlice<u32, Lsb0>, usize) -> R,
+) {
+    b.iter(|| {
+        let r = f(&xs[*t], *t);
+        *t = (*t + 1) % xs.len();
+        r
+    })
+}
+
 /// Input weight scales giving low, middle and high recurrent rates.
 const RATES: [(&str, f64); 3] = [("low", 1.0), ("mid", 2.0), ("high", 3.0)];
 
@@ -80,13 +95,7 @@ fn bench_forward(c: &mut Criterion) {
             let mut t = 0usize;
             g.bench_function(
                 BenchmarkId::new(format!("{neurons}"), format!("{label}_{rate:.0}Hz")),
-                |b| {
-                    b.iter(|| {
-                        let o = chip.step(&xs[t]).expect("valid input");
-                        t = (t + 1) % xs.len();
-                        o
-                    })
-                },
+                |b| over_inputs(b, &xs, &mut t, |x, _| chip.step(x).expect("valid input")),
             );
         }
     }
@@ -112,15 +121,13 @@ fn bench_cycle_mode(c: &mut Criterion) {
         };
         let mut t = 0usize;
         g.bench_function(format!("bench256_{arch}"), |b| {
-            b.iter(|| {
+            over_inputs(b, &xs, &mut t, |x, _| {
                 let (ch, mut mem) = chip.parts();
                 let mut dp = CycleChip {
                     chip: ch,
                     models: &mut models,
                 };
-                let o = dp.step(&mut mem, &xs[t]).expect("valid input");
-                t = (t + 1) % xs.len();
-                o
+                dp.step(&mut mem, x).expect("valid input")
             })
         });
     }
@@ -148,12 +155,10 @@ fn bench_train_step(c: &mut Criterion) {
             let mut t = 0usize;
             let name = format!("{engine:?}").to_lowercase();
             g.bench_function(BenchmarkId::new(name, neurons), |b| {
-                b.iter(|| {
-                    chip.step(&xs[t]).expect("valid input");
+                over_inputs(b, &xs, &mut t, |x, t| {
+                    chip.step(x).expect("valid input");
                     let (ch, mut mem) = chip.parts();
-                    let r = ch.learn(&mut mem, Target::Class(t % 10)).expect("layout");
-                    t = (t + 1) % xs.len();
-                    r
+                    ch.learn(&mut mem, Target::Class(t % 10)).expect("layout")
                 })
             });
         }
@@ -175,11 +180,7 @@ fn bench_infer_exact(c: &mut Criterion) {
         chip.parts().0.set_eligibility_enabled(on);
         let mut t = 0usize;
         g.bench_function(format!("bench256_{label}"), |b| {
-            b.iter(|| {
-                let o = chip.step(&xs[t]).expect("valid input");
-                t = (t + 1) % xs.len();
-                o
-            })
+            over_inputs(b, &xs, &mut t, |x, _| chip.step(x).expect("valid input"))
         });
     }
     g.finish();

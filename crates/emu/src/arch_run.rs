@@ -238,12 +238,7 @@ pub fn table(r: &ArchRun) -> String {
         c.sram_used_bytes, c.sram_capacity_bytes
     );
     for b in &c.sram {
-        let what = b
-            .structures
-            .iter()
-            .map(|x| format!("{} {}", x.name, x.bytes))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let what = b.structure_list(", ");
         let pct = 100.0 * b.used_bytes as f64 / b.capacity_bytes.max(1) as f64;
         let _ = writeln!(
             o,

@@ -270,6 +270,17 @@ pub struct BankUse {
     pub structures: Vec<StructureUse>,
 }
 
+impl BankUse {
+    /// Its structures as `name bytes`, joined by `sep`.
+    pub fn structure_list(&self, sep: &str) -> String {
+        self.structures
+            .iter()
+            .map(|s| format!("{} {}", s.name, s.bytes))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+}
+
 /// The SRAM use of `cfg` on `arch`, bank by bank, or why it does not fit.
 pub fn sram(cfg: &ChipConfig, arch: &Arch) -> Result<Vec<BankUse>, FitError> {
     let name = arch.name.clone();
@@ -335,12 +346,7 @@ pub fn sram(cfg: &ChipConfig, arch: &Arch) -> Result<Vec<BankUse>, FitError> {
     }
     for u in &uses {
         if u.used_bytes > u.capacity_bytes {
-            let detail = u
-                .structures
-                .iter()
-                .map(|s| format!("{} {}", s.name, s.bytes))
-                .collect::<Vec<_>>()
-                .join(" + ");
+            let detail = u.structure_list(" + ");
             return Err(FitError::Overflow {
                 arch: name,
                 bank: u.bank.clone(),
@@ -370,21 +376,30 @@ pub struct Stages {
     pub learning: f64,
 }
 
-impl Stages {
+/// `total` (the parts summed in field order) and `add` (part by part) of a struct of
+/// `f64` parts, from its list of parts.
+macro_rules! parts {
+    ($(#[$doc:meta])* $t:ident { $first:ident $(, $rest:ident)* }) => {
+        impl $t {
+            $(#[$doc])*
+            pub fn total(&self) -> f64 {
+                self.$first $(+ self.$rest)*
+            }
+
+            fn add(&mut self, o: &$t) {
+                self.$first += o.$first;
+                $(self.$rest += o.$rest;)*
+            }
+        }
+    };
+}
+
+parts! {
     /// All stages.
-    pub fn total(&self) -> f64 {
-        self.overhead + self.input + self.recurrent + self.neuron + self.readout + self.learning
-    }
+    Stages { overhead, input, recurrent, neuron, readout, learning }
+}
 
-    fn add(&mut self, o: &Stages) {
-        self.overhead += o.overhead;
-        self.input += o.input;
-        self.recurrent += o.recurrent;
-        self.neuron += o.neuron;
-        self.readout += o.readout;
-        self.learning += o.learning;
-    }
-
+impl Stages {
     /// Every stage divided by `d`.
     pub fn per(&self, d: f64) -> Stages {
         let d = d.max(1.0);
@@ -414,19 +429,9 @@ pub struct EnergySplit {
     pub static_: f64,
 }
 
-impl EnergySplit {
+parts! {
     /// Sum.
-    pub fn total(&self) -> f64 {
-        self.synapses + self.neurons + self.readouts + self.learning + self.static_
-    }
-
-    fn add(&mut self, o: &EnergySplit) {
-        self.synapses += o.synapses;
-        self.neurons += o.neurons;
-        self.readouts += o.readouts;
-        self.learning += o.learning;
-        self.static_ += o.static_;
-    }
+    EnergySplit { synapses, neurons, readouts, learning, static_ }
 }
 
 /// What one step (with its learning step) cost.
@@ -619,25 +624,22 @@ impl CycleModel {
         let words_rec = comp
             .b_rec
             .map_or(biggest.div_ceil(l_rec) as f64, |b| row_words(b, n, "w_rec"));
-        let (elig_words, elig_synapses) = if l.engine == Engine::Exact && comp.on() {
+        let (elig_words, elig_synapses) = if l.engine == Engine::Exact {
             let per = if cfg.alif() { 2 } else { 1 };
             let eb = u64::from(l.elig.bits());
             let w = arch
                 .bank_of("eligibility")
                 .map_or(32, |b| u64::from(b.word_bits));
             let lw = per_word(eb, w).min(u64::from(arch.learning.lanes)).max(1);
-            let syn =
-                (comp.b_in.unwrap_or((ni * n) as u64) + comp.b_rec.unwrap_or((n * n) as u64)) * per;
-            ((syn.div_ceil(cores.max(1) as u64).div_ceil(lw)) as f64, syn)
-        } else if l.engine == Engine::Exact {
-            let per = if cfg.alif() { 2 } else { 1 };
-            let eb = u64::from(l.elig.bits());
-            let w = arch
-                .bank_of("eligibility")
-                .map_or(32, |b| u64::from(b.word_bits));
-            let lw = per_word(eb, w).min(u64::from(arch.learning.lanes)).max(1);
-            let rows = (ni + n) as u64 * per;
-            ((rows * biggest.div_ceil(lw)) as f64, rows * n as u64)
+            if comp.on() {
+                let syn = (comp.b_in.unwrap_or((ni * n) as u64)
+                    + comp.b_rec.unwrap_or((n * n) as u64))
+                    * per;
+                ((syn.div_ceil(cores.max(1) as u64).div_ceil(lw)) as f64, syn)
+            } else {
+                let rows = (ni + n) as u64 * per;
+                ((rows * biggest.div_ceil(lw)) as f64, rows * n as u64)
+            }
         } else {
             (0.0, 0)
         };
@@ -728,18 +730,29 @@ impl CycleModel {
         (done, stalls, peak)
     }
 
-    /// Connected synapses of the rows of `pre` (`n_post` each) that release at chip
-    /// step `step` with probability `p` (the comparators of [`neurochip_core::release`],
-    /// visited in the core's order), and those that do not.
-    fn released(
+    /// Synaptic operations of the events `pre` at chip step `step`, and the releases
+    /// that failed. A class that always releases (`p` = [`release::ALWAYS`]) delivers
+    /// to every connected synapse of a row (`fan`); otherwise only the connected
+    /// synapses of the rows of `pre` (`n_rec` each) that release with probability `p`
+    /// count (the comparators of [`neurochip_core::release`], visited in the core's
+    /// order), and those that do not have failed.
+    fn delivered(
         &self,
         pre: &Bits,
         mask: &Bits,
-        n_post: usize,
+        fan: &[u32],
         class: u32,
         step: u64,
         p: u32,
     ) -> (u64, u64) {
+        if p >= release::ALWAYS {
+            let all = pre
+                .iter_ones()
+                .map(|i| u64::from(fan.get(i).copied().unwrap_or(0)))
+                .sum();
+            return (all, 0);
+        }
+        let n_post = self.n_rec;
         let key = release::step_key(self.seed, step, class);
         let (mut yes, mut no) = (0u64, 0u64);
         for i in pre.iter_ones() {
@@ -767,52 +780,33 @@ impl CycleModel {
         let (t, s1, p1) = self.pipeline(n_ev, y.input_event + self.words_in * y.input_word);
         c.cycles.input = y.input_scan * self.n_in as f64 + t;
         let r = self.release;
-        let mut failed = 0u64;
-        let mut sops: u64 = if r.p_in < release::ALWAYS {
-            let (yes, no) = self.released(
-                input,
-                mem.mask_in,
-                self.n_rec,
-                release::class::INPUT,
-                step,
-                r.p_in,
-            );
-            failed += no;
-            yes
-        } else {
-            input
-                .iter_ones()
-                .map(|i| u64::from(self.fan_in.get(i).copied().unwrap_or(0)))
-                .sum()
-        };
+        let (sops_in, failed_in) = self.delivered(
+            input,
+            mem.mask_in,
+            &self.fan_in,
+            release::class::INPUT,
+            step,
+            r.p_in,
+        );
         // 2. Recurrent events: the spikes of the previous step.
         let r_ev = mem.z.count_ones();
         let (t, s2, p2) =
             self.pipeline(r_ev, y.recurrent_event + self.words_rec * y.recurrent_word);
         c.cycles.recurrent = y.recurrent_scan * self.biggest() as f64 + t;
-        sops += if r.p_rec < release::ALWAYS {
-            let (yes, no) = self.released(
-                mem.z,
-                mem.mask_rec,
-                self.n_rec,
-                release::class::RECURRENT,
-                step,
-                r.p_rec,
-            );
-            failed += no;
-            yes
-        } else {
-            mem.z
-                .iter_ones()
-                .map(|j| u64::from(self.fan_rec.get(j).copied().unwrap_or(0)))
-                .sum::<u64>()
-        };
-        self.stats.release_failures += failed;
+        let (sops_rec, failed_rec) = self.delivered(
+            mem.z,
+            mem.mask_rec,
+            &self.fan_rec,
+            release::class::RECURRENT,
+            step,
+            r.p_rec,
+        );
+        self.stats.release_failures += failed_in + failed_rec;
         c.stalls = s1 + s2;
         self.stats.queue_peak = self.stats.queue_peak.max(p1).max(p2);
         self.stats.input_events += n_ev as u64;
         self.stats.recurrent_events += r_ev as u64;
-        c.sops = sops;
+        c.sops = sops_in + sops_rec;
         self.cur = c;
     }
 
@@ -1221,6 +1215,11 @@ mod tests {
     /// The cue network's sizes (40 inputs, 100 LIF neurons, 2 readouts, light engine,
     /// 12-bit traces) with zero weights, so a step's events are exactly the ones set.
     fn cue_chip() -> HostChip {
+        cue_chip_with(Release::ALWAYS)
+    }
+
+    /// [`cue_chip`] with the release probabilities `release`.
+    fn cue_chip_with(release: Release) -> HostChip {
         let cfg = ConfigBuilder::new(40, 100, 2)
             .formats(Formats {
                 trace: Format::unsigned(12, 6).unwrap(),
@@ -1230,6 +1229,7 @@ mod tests {
                 engine: Engine::Light,
                 ..Learning::DEFAULT
             })
+            .release(release)
             .build()
             .unwrap();
         HostChip::build(cfg, |m| {
@@ -1286,27 +1286,11 @@ mod tests {
     fn failed_releases_cost_no_synaptic_operation() {
         let arch = Arch::builtin("reckon").unwrap();
         let half = 1u32 << 15;
-        let cfg = ConfigBuilder::new(40, 100, 2)
-            .formats(Formats {
-                trace: Format::unsigned(12, 6).unwrap(),
-                ..Formats::default()
-            })
-            .learning(Learning {
-                engine: Engine::Light,
-                ..Learning::DEFAULT
-            })
-            .release(Release {
-                p_in: half,
-                p_rec: half,
-            })
-            .build()
-            .unwrap();
-        let mut chip = HostChip::build(cfg, |m| {
-            m.init_default_params(&cfg);
-            m.mask_in.fill(true);
-            m.mask_rec.fill(true);
-            m.mask_out.fill(true);
+        let mut chip = cue_chip_with(Release {
+            p_in: half,
+            p_rec: half,
         });
+        let cfg = *chip.config();
         let mut model = CycleModel::new(&arch, &cfg, &chip.mem(), 1e-3).unwrap();
         let (c, mut mem) = chip.parts();
         mem.z.set(0, true);

@@ -7,9 +7,6 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use embedded_storage::nor_flash::{
-    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
-};
 use neurochip_core::image::{crc32, VERSION};
 use neurochip_core::persist::{self, payload_len, PersistError, KIND_SNAPSHOT};
 
@@ -38,51 +35,11 @@ pub enum SnapshotError {
     },
 }
 
-/// NOR flash in a vector (erase = 0xFF, writes clear bits).
-pub struct VecFlash(pub Vec<u8>);
-
-/// The in-memory flash never fails; this type only satisfies the trait.
-#[derive(Debug)]
-pub struct Never;
-impl NorFlashError for Never {
-    fn kind(&self) -> NorFlashErrorKind {
-        NorFlashErrorKind::Other
-    }
-}
-impl ErrorType for VecFlash {
-    type Error = Never;
-}
-impl ReadNorFlash for VecFlash {
-    const READ_SIZE: usize = 1;
-    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Never> {
-        let o = offset as usize;
-        let src = self.0.get(o..o + bytes.len()).ok_or(Never)?;
-        bytes.copy_from_slice(src);
-        Ok(())
-    }
-    fn capacity(&self) -> usize {
-        self.0.len()
-    }
-}
-impl NorFlash for VecFlash {
-    const WRITE_SIZE: usize = 1;
-    const ERASE_SIZE: usize = 1;
-    fn erase(&mut self, from: u32, to: u32) -> Result<(), Never> {
-        self.0
-            .get_mut(from as usize..to as usize)
-            .ok_or(Never)?
-            .fill(0xFF);
-        Ok(())
-    }
-    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Never> {
-        let o = offset as usize;
-        let dst = self.0.get_mut(o..o + bytes.len()).ok_or(Never)?;
-        for (d, b) in dst.iter_mut().zip(bytes) {
-            *d &= b;
-        }
-        Ok(())
-    }
-}
+/// NOR flash in a vector (erase = 0xFF, writes clear bits): the core's [`RamFlash`]
+/// over a `Vec<u8>`.
+///
+/// [`RamFlash`]: neurochip_core::ramflash::RamFlash
+pub use neurochip_core::ramflash::RamFlash as VecFlash;
 
 const HEAD: usize = 16;
 /// Bytes of the payload before the memories: configuration hash, PRNG, steps, digest,

@@ -183,19 +183,11 @@ impl Task {
             Task::Poisson { .. } => Want::None,
             Task::Cue(c) => {
                 let s = c.sample(id);
-                if s.in_recall(t) {
-                    Want::Class(s.label() as usize)
-                } else {
-                    Want::None
-                }
+                class_in_recall(s.in_recall(t), s.label() as usize)
             }
             Task::StoreRecall(c) => {
                 let s = c.sample(id);
-                if s.in_recall(t) {
-                    Want::Class(s.label() as usize)
-                } else {
-                    Want::None
-                }
+                class_in_recall(s.in_recall(t), s.label() as usize)
             }
             Task::Pattern(p) => {
                 for (k, v) in values.iter_mut().enumerate() {
@@ -211,6 +203,16 @@ impl Task {
                 }
             }
         }
+    }
+}
+
+/// The target of a sample with a recall window: its class inside the window, nothing
+/// elsewhere.
+fn class_in_recall(in_recall: bool, label: usize) -> Want {
+    if in_recall {
+        Want::Class(label)
+    } else {
+        Want::None
     }
 }
 

@@ -25,10 +25,10 @@
 //! Spike of channel `c` at step `t`: `bernoulli(seed, s, t, c, p)` with `p` the
 //! rate of that channel's population at `t` (0 draws nothing).
 
-use crate::error::int_in;
+use crate::error::{at_least_one, int_in};
 use crate::poisson::{check_dt, check_rate};
 use crate::rng::{self, StepHasher, META};
-use crate::{fill_populations, SpikeSource, Spikes, TaskError};
+use crate::{fill_populations, Spikes, TaskError};
 
 /// Most cues a sample can hold (the sides are bits of a `u64`).
 pub const MAX_CUES: u32 = 63;
@@ -94,21 +94,9 @@ impl CueConfig {
         check_dt("CueConfig.dt_ms", self.dt_ms)?;
         let dt = self.dt_ms;
         let cue = rng::ms_to_steps(self.cue_ms, dt);
-        int_in(
-            "CueConfig.cue_ms (in steps)",
-            cue.into(),
-            1,
-            u32::MAX.into(),
-            ">= 1 step",
-        )?;
+        at_least_one("CueConfig.cue_ms (in steps)", cue.into(), ">= 1 step")?;
         let recall = rng::ms_to_steps(self.recall_ms, dt);
-        int_in(
-            "CueConfig.recall_ms (in steps)",
-            recall.into(),
-            1,
-            u32::MAX.into(),
-            ">= 1 step",
-        )?;
+        at_least_one("CueConfig.recall_ms (in steps)", recall.into(), ">= 1 step")?;
         check_rate("CueConfig.cue_rate_hz", self.cue_rate_hz, dt)?;
         check_rate("CueConfig.bg_rate_hz", self.bg_rate_hz, dt)?;
         int_in(
@@ -250,17 +238,7 @@ impl CueSample {
     }
 }
 
-impl SpikeSource for CueSample {
-    fn n_inputs(&self) -> usize {
-        CueSample::n_inputs(self)
-    }
-    fn steps(&self) -> u32 {
-        CueSample::steps(self)
-    }
-    fn spikes(&self, t: u32, out: &mut Spikes) {
-        CueSample::spikes(self, t, out)
-    }
-}
+crate::source::spike_source_by_inherent!(CueSample);
 
 #[cfg(test)]
 mod tests {

@@ -67,6 +67,16 @@ pub(crate) fn int_in(
     }
 }
 
+/// Checks that a count (of steps, moves) is at least 1 and fits 32 bits; `allowed`
+/// says so in the field's unit (`">= 1"`, `">= 1 step"`).
+pub(crate) fn at_least_one(
+    field: &'static str,
+    value: u64,
+    allowed: &'static str,
+) -> Result<(), TaskError> {
+    int_in(field, value, 1, u32::MAX.into(), allowed)
+}
+
 /// Checks a float against an inclusive range (NaN and infinities fail).
 pub(crate) fn float_in(
     field: &'static str,
@@ -75,15 +85,7 @@ pub(crate) fn float_in(
     hi: f32,
     allowed: &'static str,
 ) -> Result<(), TaskError> {
-    if value.is_finite() && value >= lo && value <= hi {
-        Ok(())
-    } else {
-        Err(TaskError::Float {
-            field,
-            value,
-            allowed,
-        })
-    }
+    float_if(value >= lo && value <= hi, field, value, allowed)
 }
 
 /// Checks that a float is finite and strictly positive and at most `hi`.
@@ -93,7 +95,17 @@ pub(crate) fn float_pos(
     hi: f32,
     allowed: &'static str,
 ) -> Result<(), TaskError> {
-    if value.is_finite() && value > 0.0 && value <= hi {
+    float_if(value > 0.0 && value <= hi, field, value, allowed)
+}
+
+/// `Ok` when `value` is finite and `ok`, else the error for `field`.
+fn float_if(
+    ok: bool,
+    field: &'static str,
+    value: f32,
+    allowed: &'static str,
+) -> Result<(), TaskError> {
+    if value.is_finite() && ok {
         Ok(())
     } else {
         Err(TaskError::Float {

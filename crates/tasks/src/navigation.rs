@@ -17,7 +17,7 @@
 //! [`NavConfig`] is plain data with `check()`; [`NavEpisode`] holds the state of one
 //! episode (no allocation, no panics).
 
-use crate::error::int_in;
+use crate::error::{at_least_one, int_in};
 use crate::poisson::{check_dt, check_rate};
 use crate::rng::{self, StepHasher, META};
 use crate::{fill, Spikes, TaskError};
@@ -81,20 +81,8 @@ impl NavConfig {
                 allowed: "finite and > 0",
             });
         }
-        int_in(
-            "NavConfig.action_steps",
-            self.action_steps.into(),
-            1,
-            u32::MAX.into(),
-            ">= 1",
-        )?;
-        int_in(
-            "NavConfig.max_moves",
-            self.max_moves.into(),
-            1,
-            u32::MAX.into(),
-            ">= 1",
-        )
+        at_least_one("NavConfig.action_steps", self.action_steps.into(), ">= 1")?;
+        at_least_one("NavConfig.max_moves", self.max_moves.into(), ">= 1")
     }
 
     /// Number of input channels (`2 * size^2`).

@@ -23,7 +23,7 @@
 use crate::error::int_in;
 use crate::poisson::{check_dt, check_rate};
 use crate::rng::{self, META};
-use crate::{PoissonInput, SpikeSource, Spikes, TaskError};
+use crate::{PoissonInput, Spikes, TaskError};
 
 /// Most outputs (the chip's readout limit).
 pub const MAX_OUTPUTS: usize = 16;
@@ -218,17 +218,7 @@ impl Pattern {
     }
 }
 
-impl SpikeSource for Pattern {
-    fn n_inputs(&self) -> usize {
-        Pattern::n_inputs(self)
-    }
-    fn steps(&self) -> u32 {
-        Pattern::steps(self)
-    }
-    fn spikes(&self, t: u32, out: &mut Spikes) {
-        Pattern::spikes(self, t, out)
-    }
-}
+crate::source::spike_source_by_inherent!(Pattern);
 
 #[cfg(test)]
 mod tests {

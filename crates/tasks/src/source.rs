@@ -18,6 +18,25 @@ pub trait SpikeSource {
     fn spikes(&self, t: u32, out: &mut Spikes);
 }
 
+/// Implements [`SpikeSource`] for a type by its own inherent `n_inputs`, `steps` and
+/// `spikes`, which a generator also offers without the trait in scope.
+macro_rules! spike_source_by_inherent {
+    ($t:ty) => {
+        impl $crate::SpikeSource for $t {
+            fn n_inputs(&self) -> usize {
+                <$t>::n_inputs(self)
+            }
+            fn steps(&self) -> u32 {
+                <$t>::steps(self)
+            }
+            fn spikes(&self, t: u32, out: &mut $crate::Spikes) {
+                <$t>::spikes(self, t, out)
+            }
+        }
+    };
+}
+pub(crate) use spike_source_by_inherent;
+
 /// Writes `bit(c)` for every channel `c < min(out.len(), n)` and clears the
 /// rest of `out`. This is the buffer convention of every generator here.
 #[inline]

@@ -32,10 +32,10 @@
 //! `below(seed, s, META | 3, 0, n_periods - d)`, distractor of period `i`:
 //! `bernoulli(seed, s, META | 4, i, 2^31)`; spikes `bernoulli(seed, s, t, c, p)`.
 
-use crate::error::int_in;
+use crate::error::{at_least_one, int_in};
 use crate::poisson::{check_dt, check_rate};
 use crate::rng::{self, StepHasher, META};
-use crate::{fill_populations, SpikeSource, Spikes, TaskError};
+use crate::{fill_populations, Spikes, TaskError};
 
 /// Most channels per population accepted by [`StoreRecallConfig::check`].
 pub const MAX_CHANNELS_PER_POP: usize = 1024;
@@ -92,11 +92,9 @@ impl StoreRecallConfig {
     pub fn check(&self) -> Result<(), TaskError> {
         check_dt("StoreRecallConfig.dt_ms", self.dt_ms)?;
         let p = rng::ms_to_steps(self.period_ms, self.dt_ms);
-        int_in(
+        at_least_one(
             "StoreRecallConfig.period_ms (in steps)",
             p.into(),
-            1,
-            u32::MAX.into(),
             ">= 1 step",
         )?;
         let max = u32::MAX.into();
@@ -272,17 +270,7 @@ impl StoreRecallSample {
     }
 }
 
-impl SpikeSource for StoreRecallSample {
-    fn n_inputs(&self) -> usize {
-        StoreRecallSample::n_inputs(self)
-    }
-    fn steps(&self) -> u32 {
-        StoreRecallSample::steps(self)
-    }
-    fn spikes(&self, t: u32, out: &mut Spikes) {
-        StoreRecallSample::spikes(self, t, out)
-    }
-}
+crate::source::spike_source_by_inherent!(StoreRecallSample);
 
 #[cfg(test)]
 mod tests {

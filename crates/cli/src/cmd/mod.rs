@@ -66,16 +66,23 @@ pub struct Common {
 pub struct RunFolder {
     /// The folder, unless `--no-out`.
     pub dir: Option<PathBuf>,
+    /// The title of its summary (`neurochip run: NAME`).
+    title: String,
 }
 
 impl RunFolder {
-    /// Create the folder (`--out`, or `runs/<name>-<timestamp>`).
-    pub fn new(out: Option<&Path>, no_out: bool, name: &str) -> Result<Self, ExitCode> {
-        if no_out {
-            return Ok(Self { dir: None });
+    /// Create the folder (`--out`, or `runs/<name>-<timestamp>`) of `neurochip
+    /// COMMAND` on the configuration `name`.
+    pub fn new(c: &Common, command: &str, name: &str) -> Result<Self, ExitCode> {
+        let title = format!("neurochip {command}: {name}");
+        if c.no_out {
+            return Ok(Self { dir: None, title });
         }
-        match neurochip_lab::runs::create(out, name) {
-            Ok(d) => Ok(Self { dir: Some(d) }),
+        match neurochip_lab::runs::create(c.out.as_deref(), name) {
+            Ok(d) => Ok(Self {
+                dir: Some(d),
+                title,
+            }),
             Err(e) => Err(fail(e)),
         }
     }
@@ -97,10 +104,42 @@ impl RunFolder {
         }
     }
 
+    /// `r` passed on; an error is printed (exit code 2) and the folder, still empty,
+    /// removed.
+    pub fn check<T, E: std::fmt::Display>(&self, r: Result<T, E>) -> Result<T, ExitCode> {
+        r.map_err(|e| {
+            self.abandon();
+            fail(e)
+        })
+    }
+
+    /// The end of a command: `write` fills the run folder (called only when there is
+    /// one), then `rep` is printed as JSON, or by `table` followed by the folder's line.
+    pub fn finish<T: serde::Serialize>(
+        &self,
+        as_json: bool,
+        rep: &T,
+        write: impl FnOnce() -> ExitCode,
+        table: impl FnOnce(&T),
+    ) -> ExitCode {
+        if self.dir.is_some() {
+            let code = write();
+            if code != ExitCode::SUCCESS {
+                return code;
+            }
+        }
+        if as_json {
+            println!("{}", json(rep));
+            return ExitCode::SUCCESS;
+        }
+        table(rep);
+        self.announce();
+        ExitCode::SUCCESS
+    }
+
     /// Write the report, the summary and the figures.
     pub fn write<T: serde::Serialize>(
         &self,
-        title: &str,
         report: &T,
         figs: &neurochip_lab::runs::Figures<'_>,
     ) -> ExitCode {
@@ -111,7 +150,7 @@ impl RunFolder {
             Ok(v) => v,
             Err(e) => return fail(e),
         };
-        match neurochip_lab::runs::write(dir, title, &command_line(), &value, figs) {
+        match neurochip_lab::runs::write(dir, &self.title, &command_line(), &value, figs) {
             Ok(warnings) => {
                 for w in warnings {
                     eprintln!("warning: plot not drawn: {w}");
@@ -133,6 +172,40 @@ impl Drop for RunFolder {
 /// Resolve `--arch` (a shipped name or a file).
 pub fn arch(spec: &str) -> Result<neurochip_emu::Arch, ExitCode> {
     neurochip_emu::Arch::resolve(spec).map_err(|e| fail(format!("--arch: {e}")))
+}
+
+/// The probe of a test sample, for the run folder of an inference run.
+pub fn probe_figures(
+    cfg: &neurochip_emu::config::Config,
+    write: impl FnOnce(neurochip_lab::runs::Figures<'_>) -> ExitCode,
+) -> ExitCode {
+    match neurochip_lab::runs::probe_config(cfg) {
+        Ok(probe) => write(neurochip_lab::runs::Figures {
+            probe: Some(&probe),
+            ..Default::default()
+        }),
+        Err(e) => fail(e),
+    }
+}
+
+/// Run `job` (reward learning) behind a progress bar over its episodes, epochs ×
+/// training samples, which `job` hands its episode callback; the bar is gone when it
+/// returns.
+pub fn episode_bar<R>(
+    cfg: &neurochip_emu::config::Config,
+    quiet: bool,
+    job: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> R,
+) -> R {
+    let n = u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples);
+    let bar = neurochip_emu::learn::progress(n, quiet, "chip");
+    let r = job(&|done, _| bar.set_position(done));
+    bar.finish_and_clear();
+    r
+}
+
+/// The code a command ends with, whether it ran to the end or stopped early.
+pub fn exit(r: Result<ExitCode, ExitCode>) -> ExitCode {
+    r.unwrap_or_else(|code| code)
 }
 
 /// The probe of a test sample and the weights before and after learning, for the run

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use neurochip_emu::config::{Config, EngineKind};
 use neurochip_emu::{export, learn, sim};
-use neurochip_lab::runs::{probe_config, Figures};
+use neurochip_lab::runs::Figures;
 
 use super::{fail, json, Common, RunFolder};
 
@@ -40,80 +40,55 @@ pub struct Args {
 
 /// Run `neurochip run`.
 pub fn run(a: Args) -> ExitCode {
+    super::exit(run_config(&a))
+}
+
+fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
-    let cfg = match super::load(&c.config) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let cfg = super::load(&c.config)?;
     if let Some(spec) = &a.arch {
-        return arch_cmd(&cfg, spec, c.steps, c.json, c.quiet);
+        return Ok(arch_cmd(&cfg, spec, c.steps, c.json, c.quiet));
     }
-    let folder = match RunFolder::new(c.out.as_deref(), c.no_out, &cfg.name) {
-        Ok(f) => f,
-        Err(code) => return code,
-    };
+    let folder = RunFolder::new(c, "run", &cfg.name)?;
     if cfg.reward.is_some() {
-        return reward(&cfg, &a, &folder);
+        return reward(&cfg, a, &folder);
     }
     if cfg.learning.engine != EngineKind::Off {
-        return train(&cfg, &a, &folder);
+        return train(&cfg, a, &folder);
     }
     if a.save.is_some() || a.resume.is_some() {
         folder.abandon();
-        return fail(format!(
+        return Err(fail(format!(
             "{}: --save and --resume apply to training runs ([learning] engine = \"exact\" or \"light\")",
             c.config.display()
-        ));
+        )));
     }
-    let rep = match sim::run(&cfg, c.steps) {
-        Ok(r) => r,
-        Err(e) => {
-            folder.abandon();
-            return fail(e);
-        }
-    };
-    if folder.dir.is_some() {
-        let probe = match probe_config(&cfg) {
-            Ok(p) => p,
-            Err(e) => return fail(e),
+    let rep = folder.check(sim::run(&cfg, c.steps))?;
+    let write = || super::probe_figures(&cfg, |figs| folder.write(&rep, &figs));
+    Ok(folder.finish(c.json, &rep, write, |rep| {
+        println!("neurochip run: {}", rep.name);
+        println!("  steps            {:>12}", rep.steps);
+        println!("  samples          {:>12}", rep.samples);
+        println!("  spikes           {:>12}", rep.spikes);
+        println!("  mean rate        {:>12.2} Hz", rep.rate_hz);
+        println!(
+            "  activity         {:>12.4} spikes/neuron/step",
+            rep.activity
+        );
+        println!("  synaptic ops     {:>12}", rep.synops);
+        let fmt = |v: &[f64]| {
+            v.iter()
+                .map(|x| format!("{x:.3}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         };
-        let figs = Figures {
-            probe: Some(&probe),
-            ..Default::default()
-        };
-        let code = folder.write(&format!("neurochip run: {}", cfg.name), &rep, &figs);
-        if code != ExitCode::SUCCESS {
-            return code;
-        }
-    }
-    if c.json {
-        println!("{}", json(&rep));
-        return ExitCode::SUCCESS;
-    }
-    println!("neurochip run: {}", rep.name);
-    println!("  steps            {:>12}", rep.steps);
-    println!("  samples          {:>12}", rep.samples);
-    println!("  spikes           {:>12}", rep.spikes);
-    println!("  mean rate        {:>12.2} Hz", rep.rate_hz);
-    println!(
-        "  activity         {:>12.4} spikes/neuron/step",
-        rep.activity
-    );
-    println!("  synaptic ops     {:>12}", rep.synops);
-    let fmt = |v: &[f64]| {
-        v.iter()
-            .map(|x| format!("{x:.3}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    println!("  readout mean     {}", fmt(&rep.readout_mean));
-    println!("  readout final    {}", fmt(&rep.readout_final));
-    println!("  digest           {}", rep.digest);
-    folder.announce();
-    ExitCode::SUCCESS
+        println!("  readout mean     {}", fmt(&rep.readout_mean));
+        println!("  readout final    {}", fmt(&rep.readout_final));
+        println!("  digest           {}", rep.digest);
+    }))
 }
 
-fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> ExitCode {
+fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCode> {
     let j = a.common.json;
     if !j {
         println!(
@@ -132,67 +107,52 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> ExitCode {
             }
         },
     );
-    let (rep, mut chip) = match res {
-        Ok(r) => r,
-        Err(e) => {
-            folder.abandon();
-            return fail(e);
-        }
-    };
+    let (rep, mut chip) = folder.check(res)?;
     if let Some(path) = &a.export {
-        if let Err(code) = write_image(cfg, &chip, path, j) {
-            return code;
-        }
+        write_image(cfg, &chip, path, j)?;
     }
-    if folder.dir.is_some() {
-        let code = super::learned_figures(cfg, &mut chip, |figs| {
+    let write = || {
+        super::learned_figures(cfg, &mut chip, |figs| {
             let figs = Figures {
                 chip_curve: Some(&rep.epochs),
                 ..figs
             };
-            folder.write(&format!("neurochip run: {}", cfg.name), &rep, &figs)
-        });
-        if code != ExitCode::SUCCESS {
-            return code;
+            folder.write(&rep, &figs)
+        })
+    };
+    Ok(folder.finish(j, &rep, write, |rep| {
+        println!();
+        println!("  {:<28} {:>12}", "engine", rep.engine);
+        match rep.nmse {
+            Some(n) => println!("  {:<28} {:>12.4}", "test NMSE", n),
+            None => println!(
+                "  {:<28} {:>11.1}%",
+                format!("test accuracy ({} samples)", rep.test_samples),
+                100.0 * rep.test_accuracy
+            ),
         }
-    }
-    if j {
-        println!("{}", json(&rep));
-        return ExitCode::SUCCESS;
-    }
-    println!();
-    println!("  {:<28} {:>12}", "engine", rep.engine);
-    match rep.nmse {
-        Some(n) => println!("  {:<28} {:>12.4}", "test NMSE", n),
-        None => println!(
-            "  {:<28} {:>11.1}%",
-            format!("test accuracy ({} samples)", rep.test_samples),
-            100.0 * rep.test_accuracy
-        ),
-    }
-    println!("  {:<28} {:>12.4}", "test loss", rep.test_loss);
-    println!(
-        "  {:<28} {:>12}",
-        "weight memory (bytes)", rep.footprint.weights
-    );
-    println!(
-        "  {:<28} {:>12}",
-        "learning state (bytes)", rep.footprint.learning
-    );
-    println!("  {:<28} {:>12.1}", "training time (s)", rep.train_seconds);
-    println!("  {:<28} {:>12}", "digest", rep.digest);
-    folder.announce();
-    ExitCode::SUCCESS
+        println!("  {:<28} {:>12.4}", "test loss", rep.test_loss);
+        println!(
+            "  {:<28} {:>12}",
+            "weight memory (bytes)", rep.footprint.weights
+        );
+        println!(
+            "  {:<28} {:>12}",
+            "learning state (bytes)", rep.footprint.learning
+        );
+        println!("  {:<28} {:>12.1}", "training time (s)", rep.train_seconds);
+        println!("  {:<28} {:>12}", "digest", rep.digest);
+    }))
 }
 
-fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> ExitCode {
+fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCode> {
     let j = a.common.json;
     if a.resume.is_some() {
         folder.abandon();
-        return fail(format!(
+        return Err(fail(format!(
             "{}: --resume applies to supervised training runs; a reward run starts its episodes from 0",
             a.common.config.display()
-        ));
+        )));
     }
     if !j {
         println!(
@@ -200,60 +160,36 @@ fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> ExitCode {
             cfg.name, cfg.learning.engine, cfg.task.kind
         );
     }
-    let bar = neurochip_emu::learn::progress(
-        u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples),
-        a.common.quiet || j,
-        "chip",
-    );
-    let res =
-        neurochip_emu::reward::train_chip(cfg, a.save.as_deref(), |done, _| bar.set_position(done));
-    bar.finish_and_clear();
-    let (rep, chip) = match res {
-        Ok(r) => r,
-        Err(e) => {
-            folder.abandon();
-            return fail(e);
-        }
-    };
+    let res = super::episode_bar(cfg, a.common.quiet || j, |on_episode| {
+        neurochip_emu::reward::train_chip(cfg, a.save.as_deref(), on_episode)
+    });
+    let (rep, chip) = folder.check(res)?;
     if let Some(path) = &a.export {
-        if let Err(code) = write_image(cfg, &chip, path, j) {
-            return code;
+        write_image(cfg, &chip, path, j)?;
+    }
+    let write = || folder.write(&rep, &Figures::default());
+    Ok(folder.finish(j, &rep, write, |rep| {
+        for l in &rep.lines {
+            println!("{l}");
         }
-    }
-    let code = folder.write(
-        &format!("neurochip run: {}", cfg.name),
-        &rep,
-        &Figures::default(),
-    );
-    if code != ExitCode::SUCCESS {
-        return code;
-    }
-    if j {
-        println!("{}", json(&rep));
-        return ExitCode::SUCCESS;
-    }
-    for l in &rep.lines {
-        println!("{l}");
-    }
-    println!();
-    println!("  {:<32} {:>12}", "engine", rep.engine);
-    println!("  {:<32} {:>12}", "learning episodes", rep.episodes);
-    println!(
-        "  {:<32} {:>11.1}%",
-        format!("success (last {} episodes)", rep.window),
-        100.0 * rep.success_rate
-    );
-    if let Some(t) = rep.test_success_rate {
+        println!();
+        println!("  {:<32} {:>12}", "engine", rep.engine);
+        println!("  {:<32} {:>12}", "learning episodes", rep.episodes);
         println!(
             "  {:<32} {:>11.1}%",
-            format!("greedy test ({} episodes)", rep.test_episodes),
-            100.0 * t
+            format!("success (last {} episodes)", rep.window),
+            100.0 * rep.success_rate
         );
-    }
-    println!("  {:<32} {:>12.1}", "training time (s)", rep.train_seconds);
-    println!("  {:<32} {:>12}", "digest", rep.digest);
-    folder.announce();
-    ExitCode::SUCCESS
+        if let Some(t) = rep.test_success_rate {
+            println!(
+                "  {:<32} {:>11.1}%",
+                format!("greedy test ({} episodes)", rep.test_episodes),
+                100.0 * t
+            );
+        }
+        println!("  {:<32} {:>12.1}", "training time (s)", rep.train_seconds);
+        println!("  {:<32} {:>12}", "digest", rep.digest);
+    }))
 }
 
 fn write_image(

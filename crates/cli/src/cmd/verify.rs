@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use neurochip_emu::config::{Config, EngineKind};
 use neurochip_emu::learn;
 use neurochip_emu::sim::{self, RefWeights};
-use neurochip_lab::runs::{probe_config, Figures};
+use neurochip_lab::runs::Figures;
 
-use super::{fail, json, Common, RunFolder};
+use super::{Common, RunFolder};
 
 /// Arguments of `neurochip verify`.
 #[derive(clap::Args)]
@@ -27,76 +27,58 @@ pub struct Args {
 
 /// Run `neurochip verify`.
 pub fn run(a: Args) -> ExitCode {
+    super::exit(verify_config(&a))
+}
+
+fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
-    let cfg = match super::load(&c.config) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let folder = match RunFolder::new(c.out.as_deref(), c.no_out, &cfg.name) {
-        Ok(f) => f,
-        Err(code) => return code,
-    };
+    let cfg = super::load(&c.config)?;
+    let folder = RunFolder::new(c, "verify", &cfg.name)?;
     if cfg.reward.is_some() {
         return reward(&cfg, c.json, c.quiet, &folder);
     }
     if cfg.learning.engine != EngineKind::Off {
         return learning(&cfg, c.json, c.quiet, &folder);
     }
-    let rep = match sim::verify(&cfg, a.weights, c.steps) {
-        Ok(r) => r,
-        Err(e) => {
-            folder.abandon();
-            return fail(e);
-        }
+    let rep = folder.check(sim::verify(&cfg, a.weights, c.steps))?;
+    let write = || {
+        super::probe_figures(&cfg, |figs| {
+            let figs = Figures {
+                divergence: Some(&rep.divergence),
+                verify: true,
+                ..figs
+            };
+            folder.write(&rep, &figs)
+        })
     };
-    if folder.dir.is_some() {
-        let probe = match probe_config(&cfg) {
-            Ok(p) => p,
-            Err(e) => return fail(e),
-        };
-        let figs = Figures {
-            probe: Some(&probe),
-            divergence: Some(&rep.divergence),
-            verify: true,
-            ..Default::default()
-        };
-        let code = folder.write(&format!("neurochip verify: {}", cfg.name), &rep, &figs);
-        if code != ExitCode::SUCCESS {
-            return code;
+    Ok(folder.finish(c.json, &rep, write, |rep| {
+        println!(
+            "neurochip verify: {} (reference weights: {:?})",
+            rep.name, a.weights
+        );
+        println!("  steps compared        {:>10}", rep.steps);
+        match rep.first_mismatch_step {
+            Some(s) => println!("  first spike mismatch  {s:>10}"),
+            None => println!("  first spike mismatch        none"),
         }
-    }
-    if c.json {
-        println!("{}", json(&rep));
-        return ExitCode::SUCCESS;
-    }
-    println!(
-        "neurochip verify: {} (reference weights: {:?})",
-        rep.name, a.weights
-    );
-    println!("  steps compared        {:>10}", rep.steps);
-    match rep.first_mismatch_step {
-        Some(s) => println!("  first spike mismatch  {s:>10}"),
-        None => println!("  first spike mismatch        none"),
-    }
-    println!(
-        "  membrane RMS error    {:>10.3} LSB = {:.5} thresholds (max {:.5})",
-        rep.membrane_rms_lsb, rep.membrane_rms_thr, rep.membrane_max_thr
-    );
-    println!("  rate correlation      {:>10.4}", rep.rate_correlation);
-    println!(
-        "  readout RMS error     {:>10.4} (reference readout RMS {:.4})",
-        rep.readout_rms, rep.readout_ref_rms
-    );
-    println!(
-        "  rate chip / ref       {:>10.2} / {:.2} Hz",
-        rep.rate_hz, rep.ref_rate_hz
-    );
-    println!("  digest                {}", rep.digest);
-    folder.announce();
-    ExitCode::SUCCESS
+        println!(
+            "  membrane RMS error    {:>10.3} LSB = {:.5} thresholds (max {:.5})",
+            rep.membrane_rms_lsb, rep.membrane_rms_thr, rep.membrane_max_thr
+        );
+        println!("  rate correlation      {:>10.4}", rep.rate_correlation);
+        println!(
+            "  readout RMS error     {:>10.4} (reference readout RMS {:.4})",
+            rep.readout_rms, rep.readout_ref_rms
+        );
+        println!(
+            "  rate chip / ref       {:>10.2} / {:.2} Hz",
+            rep.rate_hz, rep.ref_rate_hz
+        );
+        println!("  digest                {}", rep.digest);
+    }))
 }
 
-fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> ExitCode {
+fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<ExitCode, ExitCode> {
     if !j {
         println!(
             "neurochip verify: training {} on the chip and on the f64 reference",
@@ -108,98 +90,67 @@ fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> ExitCode 
             println!("{}", learn::epoch_line(who, ep));
         }
     });
-    let (rep, mut chip) = match res {
-        Ok(r) => r,
-        Err(e) => {
-            folder.abandon();
-            return fail(e);
-        }
-    };
-    if folder.dir.is_some() {
-        let code = super::learned_figures(cfg, &mut chip, |figs| {
+    let (rep, mut chip) = folder.check(res)?;
+    let write = || {
+        super::learned_figures(cfg, &mut chip, |figs| {
             let figs = Figures {
                 chip_curve: Some(&rep.chip_curve),
                 ref_curve: Some(&rep.ref_curve),
                 verify: true,
                 ..figs
             };
-            folder.write(&format!("neurochip verify: {}", cfg.name), &rep, &figs)
-        });
-        if code != ExitCode::SUCCESS {
-            return code;
+            folder.write(&rep, &figs)
+        })
+    };
+    Ok(folder.finish(j, &rep, write, |rep| {
+        println!();
+        println!("  {:<34} {:>10} {:>10}", "", "chip", "float");
+        match (rep.nmse, rep.ref_nmse) {
+            (Some(a), Some(b)) => println!("  {:<34} {:>10.4} {:>10.4}", "test NMSE", a, b),
+            _ => println!(
+                "  {:<34} {:>9.1}% {:>9.1}%",
+                "test accuracy",
+                100.0 * rep.test_accuracy,
+                100.0 * rep.ref_test_accuracy
+            ),
         }
-    }
-    if j {
-        println!("{}", json(&rep));
-        return ExitCode::SUCCESS;
-    }
-    println!();
-    println!("  {:<34} {:>10} {:>10}", "", "chip", "float");
-    match (rep.nmse, rep.ref_nmse) {
-        (Some(a), Some(b)) => println!("  {:<34} {:>10.4} {:>10.4}", "test NMSE", a, b),
-        _ => println!(
-            "  {:<34} {:>9.1}% {:>9.1}%",
-            "test accuracy",
-            100.0 * rep.test_accuracy,
-            100.0 * rep.ref_test_accuracy
-        ),
-    }
-    let row = |k: &str, v: f64, digits: usize| println!("  {k:<34} {v:>10.digits$}");
-    row(
-        "accuracy gap (points, float - chip)",
-        rep.accuracy_gap_points,
-        2,
-    );
-    row("update cosine (chip vs float)", rep.update_cosine, 4);
-    row("e-prop vs BPTT cosine (float)", rep.eprop_bptt_cosine, 4);
-    println!("  {:<34} {:>10}", "digest", rep.digest);
-    folder.announce();
-    ExitCode::SUCCESS
+        let row = |k: &str, v: f64, digits: usize| println!("  {k:<34} {v:>10.digits$}");
+        row(
+            "accuracy gap (points, float - chip)",
+            rep.accuracy_gap_points,
+            2,
+        );
+        row("update cosine (chip vs float)", rep.update_cosine, 4);
+        row("e-prop vs BPTT cosine (float)", rep.eprop_bptt_cosine, 4);
+        println!("  {:<34} {:>10}", "digest", rep.digest);
+    }))
 }
 
-fn reward(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> ExitCode {
+fn reward(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<ExitCode, ExitCode> {
     if !j {
         println!(
             "neurochip verify: reward learning {} on the chip and on the f64 twin",
             cfg.name
         );
     }
-    let n = u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples);
-    let bar = learn::progress(n, quiet || j, "chip");
-    let res = neurochip_emu::reward::verify(cfg, |done, _| bar.set_position(done));
-    bar.finish_and_clear();
-    let (rep, _) = match res {
-        Ok(r) => r,
-        Err(e) => {
-            folder.abandon();
-            return fail(e);
-        }
-    };
-    let code = folder.write(
-        &format!("neurochip verify: {}", cfg.name),
-        &rep,
-        &Figures::default(),
-    );
-    if code != ExitCode::SUCCESS {
-        return code;
-    }
-    if j {
-        println!("{}", json(&rep));
-        return ExitCode::SUCCESS;
-    }
-    println!();
-    println!("  {:<34} {:>10} {:>10}", "", "chip", "float");
-    println!(
-        "  {:<34} {:>9.1}% {:>9.1}%",
-        format!("success (last {} episodes)", rep.chip.window),
-        100.0 * rep.chip.success_rate,
-        100.0 * rep.float_success_rate
-    );
-    println!(
-        "  {:<34} {:>10.1}",
-        "gap (points, chip - float)", rep.gap_points
-    );
-    println!("  {:<34} {:>10}", "digest", rep.chip.digest);
-    folder.announce();
-    ExitCode::SUCCESS
+    let res = super::episode_bar(cfg, quiet || j, |on_episode| {
+        neurochip_emu::reward::verify(cfg, on_episode)
+    });
+    let (rep, _) = folder.check(res)?;
+    let write = || folder.write(&rep, &Figures::default());
+    Ok(folder.finish(j, &rep, write, |rep| {
+        println!();
+        println!("  {:<34} {:>10} {:>10}", "", "chip", "float");
+        println!(
+            "  {:<34} {:>9.1}% {:>9.1}%",
+            format!("success (last {} episodes)", rep.chip.window),
+            100.0 * rep.chip.success_rate,
+            100.0 * rep.float_success_rate
+        );
+        println!(
+            "  {:<34} {:>10.1}",
+            "gap (points, chip - float)", rep.gap_points
+        );
+        println!("  {:<34} {:>10}", "digest", rep.chip.digest);
+    }))
 }

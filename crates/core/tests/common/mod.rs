@@ -40,6 +40,13 @@ impl Arenas {
         arenas
     }
 
+    /// The configuration `b` builds (it must be valid) and arenas for it holding its
+    /// default parameters ([`Arenas::with_defaults`]).
+    pub fn build(b: ConfigBuilder) -> (ChipConfig, Self) {
+        let cfg = b.build().unwrap();
+        (cfg, Self::with_defaults(&cfg))
+    }
+
     /// The memory of `cfg` carved from the arenas.
     pub fn mem(&mut self, cfg: &ChipConfig) -> Memory<'_> {
         Memory::carve(&cfg.layout(), &mut self.w16, &mut self.w32, &mut self.wu).unwrap()

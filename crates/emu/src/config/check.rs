@@ -129,6 +129,46 @@ impl Source<'_> {
     }
 }
 
+/// The keys of one section of the file, read by their names in it: `name.key`.
+struct Section<'s, 'a> {
+    src: &'s Source<'a>,
+    name: &'static str,
+}
+
+impl Section<'_, '_> {
+    /// The full path of `key`.
+    fn path(&self, key: &str) -> String {
+        format!("{}.{key}", self.name)
+    }
+
+    /// [`Source::uint`] of `key`.
+    fn uint(&self, key: &str, v: Option<u32>, default: u32) -> Result<u32> {
+        self.src.uint(&self.path(key), v, default)
+    }
+
+    /// [`Source::uint_in`] of `key`.
+    fn uint_in(&self, key: &str, v: u32, lo: u32, hi: u32, why: &str) -> Result<u32> {
+        self.src.uint_in(&self.path(key), v, lo, hi, why)
+    }
+
+    /// [`Source::float`] of `key`.
+    fn float(&self, key: &str, v: Option<f64>, default: f64) -> Result<f64> {
+        self.src.float(&self.path(key), v, default)
+    }
+
+    /// A number with no default: checked when it is given.
+    fn float_opt(&self, key: &str, v: Option<f64>) -> Result<Option<f64>> {
+        v.map(|v| self.float(key, Some(v), v)).transpose()
+    }
+}
+
+impl<'a> Source<'a> {
+    /// The keys of section `name`.
+    fn section(&self, name: &'static str) -> Section<'_, 'a> {
+        Section { src: self, name }
+    }
+}
+
 fn noun(key: &str) -> &'static str {
     match key {
         "inputs" => "input channels",
@@ -170,41 +210,43 @@ pub(super) fn config(raw: RawFile, src: &Source<'_>) -> Result<Config> {
 }
 
 fn chip(raw: &RawFile, src: &Source<'_>) -> Result<Chip> {
+    let s = src.section("chip");
     let c = raw.chip.as_ref();
     Ok(Chip {
-        max_inputs: src.uint("chip.max_inputs", c.and_then(|c| c.max_inputs), 256)?,
-        max_neurons: src.uint("chip.max_neurons", c.and_then(|c| c.max_neurons), 256)?,
-        max_outputs: src.uint("chip.max_outputs", c.and_then(|c| c.max_outputs), 16)?,
+        max_inputs: s.uint("max_inputs", c.and_then(|c| c.max_inputs), 256)?,
+        max_neurons: s.uint("max_neurons", c.and_then(|c| c.max_neurons), 256)?,
+        max_outputs: s.uint("max_outputs", c.and_then(|c| c.max_outputs), 16)?,
     })
 }
 
 fn formats(raw: &RawFile, src: &Source<'_>) -> Result<Formats> {
+    let s = src.section("formats");
     let f = raw.formats.as_ref();
     let get = |k: fn(&super::raw::RawFormats) -> Option<u32>| f.and_then(k);
-    let mb = src.uint("formats.membrane_bits", get(|f| f.membrane_bits), 16)?;
-    let tb = src.uint("formats.trace_bits", get(|f| f.trace_bits), 12)?;
-    let rb = src.uint("formats.readout_bits", get(|f| f.readout_bits), 16)?;
+    let mb = s.uint("membrane_bits", get(|f| f.membrane_bits), 16)?;
+    let tb = s.uint("trace_bits", get(|f| f.trace_bits), 12)?;
+    let rb = s.uint("readout_bits", get(|f| f.readout_bits), 16)?;
     Ok(Formats {
         membrane_bits: mb,
-        membrane_frac: src.uint_in(
-            "formats.membrane_frac",
+        membrane_frac: s.uint_in(
+            "membrane_frac",
             get(|f| f.membrane_frac).unwrap_or(mb - 6),
             0,
             mb - 2,
             &format!("membrane_bits - 2, membrane_bits = {mb}"),
         )?,
-        weight_bits: src.uint("formats.weight_bits", get(|f| f.weight_bits), 8)?,
+        weight_bits: s.uint("weight_bits", get(|f| f.weight_bits), 8)?,
         trace_bits: tb,
-        trace_frac: src.uint_in(
-            "formats.trace_frac",
+        trace_frac: s.uint_in(
+            "trace_frac",
             get(|f| f.trace_frac).unwrap_or(tb - 6),
             0,
             tb,
             &format!("at most trace_bits = {tb}"),
         )?,
         readout_bits: rb,
-        readout_frac: src.uint_in(
-            "formats.readout_frac",
+        readout_frac: s.uint_in(
+            "readout_frac",
             get(|f| f.readout_frac).unwrap_or(rb - 8),
             0,
             rb - 2,
@@ -215,6 +257,7 @@ fn formats(raw: &RawFile, src: &Source<'_>) -> Result<Formats> {
 }
 
 fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
+    let s = src.section("network");
     let Some(n) = &raw.network else {
         return Err(ConfigError::new(
             src.origin,
@@ -223,7 +266,6 @@ fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
              `neurons` and `outputs` (e.g. 40, 100, 2), see examples/lif.toml",
         ));
     };
-    let fl = |k: &str, v: Option<f64>, d: f64| src.float(&format!("network.{k}"), v, d);
     let spread_dist = n.spread_dist.unwrap_or_default();
     if spread_dist == SpreadDist::Uniform {
         for (k, v) in [
@@ -232,7 +274,7 @@ fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
         ] {
             if let Some(v) = v.filter(|v| *v >= 1.0) {
                 return Err(src.error(
-                    &format!("network.{k}"),
+                    &s.path(k),
                     format!(
                         "{v} is too wide for spread_dist = \"uniform\" (factors on [1 - s, 1 + s] \
                          must stay positive); allowed: 0 <= s < 1"
@@ -246,32 +288,30 @@ fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
         neurons: src.size("neurons", n.neurons, "max_neurons", chip.max_neurons)?,
         outputs: src.size("outputs", n.outputs, "max_outputs", chip.max_outputs)?,
         model: n.model.unwrap_or(NeuronModel::Lif),
-        alif_fraction: fl("alif_fraction", n.alif_fraction, 0.5)?,
-        dt_ms: fl("dt_ms", n.dt_ms, 1.0)?,
-        tau_m_ms: fl("tau_m_ms", n.tau_m_ms, 20.0)?,
-        tau_a_ms: fl("tau_a_ms", n.tau_a_ms, 2000.0)?,
-        tau_out_ms: fl("tau_out_ms", n.tau_out_ms, 20.0)?,
-        threshold: fl("threshold", n.threshold, 1.0)?,
-        beta: fl("beta", n.beta, 0.07)?,
-        refractory_steps: src.uint("network.refractory_steps", n.refractory_steps, 2)?,
-        connectivity: fl("connectivity", n.connectivity, 1.0)?,
-        input_connectivity: fl("input_connectivity", n.input_connectivity, 1.0)?,
-        excitatory_fraction: match n.excitatory_fraction {
-            Some(v) => Some(fl("excitatory_fraction", Some(v), v)?),
-            None => None,
-        },
-        w_in_scale: fl("w_in_scale", n.w_in_scale, 1.0)?,
-        w_rec_scale: fl("w_rec_scale", n.w_rec_scale, 1.0)?,
-        w_out_scale: fl("w_out_scale", n.w_out_scale, 1.0)?,
-        tau_m_spread: fl("tau_m_spread", n.tau_m_spread, 0.0)?,
-        threshold_spread: fl("threshold_spread", n.threshold_spread, 0.0)?,
+        alif_fraction: s.float("alif_fraction", n.alif_fraction, 0.5)?,
+        dt_ms: s.float("dt_ms", n.dt_ms, 1.0)?,
+        tau_m_ms: s.float("tau_m_ms", n.tau_m_ms, 20.0)?,
+        tau_a_ms: s.float("tau_a_ms", n.tau_a_ms, 2000.0)?,
+        tau_out_ms: s.float("tau_out_ms", n.tau_out_ms, 20.0)?,
+        threshold: s.float("threshold", n.threshold, 1.0)?,
+        beta: s.float("beta", n.beta, 0.07)?,
+        refractory_steps: s.uint("refractory_steps", n.refractory_steps, 2)?,
+        connectivity: s.float("connectivity", n.connectivity, 1.0)?,
+        input_connectivity: s.float("input_connectivity", n.input_connectivity, 1.0)?,
+        excitatory_fraction: s.float_opt("excitatory_fraction", n.excitatory_fraction)?,
+        w_in_scale: s.float("w_in_scale", n.w_in_scale, 1.0)?,
+        w_rec_scale: s.float("w_rec_scale", n.w_rec_scale, 1.0)?,
+        w_out_scale: s.float("w_out_scale", n.w_out_scale, 1.0)?,
+        tau_m_spread: s.float("tau_m_spread", n.tau_m_spread, 0.0)?,
+        threshold_spread: s.float("threshold_spread", n.threshold_spread, 0.0)?,
         spread_dist,
-        release_in: fl("release_in", n.release_in, 1.0)?,
-        release_rec: fl("release_rec", n.release_rec, 1.0)?,
+        release_in: s.float("release_in", n.release_in, 1.0)?,
+        release_rec: s.float("release_rec", n.release_rec, 1.0)?,
     })
 }
 
 fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
+    let s = src.section("task");
     let Some(t) = &raw.task else {
         return Err(ConfigError::new(
             src.origin,
@@ -288,35 +328,33 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
             "[task] needs `kind`, the input the chip runs on",
         ));
     };
-    let n_cues = src.uint("task.n_cues", t.n_cues, 7)?;
+    let n_cues = s.uint("n_cues", t.n_cues, 7)?;
     if n_cues % 2 == 0 {
         return Err(src.error(
             "task.n_cues",
             format!("{n_cues} is even; allowed: an odd number in 1..=31 (no ties)"),
         ));
     }
-    let fl = |k: &str, v: Option<f64>, d: f64| src.float(&format!("task.{k}"), v, d);
-    let int = |k: &str, v: Option<u32>, d: u32| src.uint(&format!("task.{k}"), v, d);
     let task = Task {
         kind,
-        samples: int("samples", t.samples, 1)?,
-        steps: int(
+        samples: s.uint("samples", t.samples, 1)?,
+        steps: s.uint(
             "steps",
             t.steps,
             if kind == TaskKind::Digits { 50 } else { 1000 },
         )?,
-        rate_hz: fl("rate_hz", t.rate_hz, 20.0)?,
+        rate_hz: s.float("rate_hz", t.rate_hz, 20.0)?,
         n_cues,
-        cue_ms: int("cue_ms", t.cue_ms, 100)?,
-        gap_ms: int("gap_ms", t.gap_ms, 50)?,
-        delay_ms: int("delay_ms", t.delay_ms, 1050)?,
-        recall_ms: int("recall_ms", t.recall_ms, 150)?,
-        cue_rate_hz: fl("cue_rate_hz", t.cue_rate_hz, 40.0)?,
-        bg_rate_hz: fl("bg_rate_hz", t.bg_rate_hz, 10.0)?,
-        pattern_rate_hz: fl("pattern_rate_hz", t.pattern_rate_hz, 10.0)?,
-        pattern_ms: int("pattern_ms", t.pattern_ms, 1000)?,
-        max_rate_hz: fl("max_rate_hz", t.max_rate_hz, 200.0)?,
-        window: int("window", t.window, 10)?,
+        cue_ms: s.uint("cue_ms", t.cue_ms, 100)?,
+        gap_ms: s.uint("gap_ms", t.gap_ms, 50)?,
+        delay_ms: s.uint("delay_ms", t.delay_ms, 1050)?,
+        recall_ms: s.uint("recall_ms", t.recall_ms, 150)?,
+        cue_rate_hz: s.float("cue_rate_hz", t.cue_rate_hz, 40.0)?,
+        bg_rate_hz: s.float("bg_rate_hz", t.bg_rate_hz, 10.0)?,
+        pattern_rate_hz: s.float("pattern_rate_hz", t.pattern_rate_hz, 10.0)?,
+        pattern_ms: s.uint("pattern_ms", t.pattern_ms, 1000)?,
+        max_rate_hz: s.float("max_rate_hz", t.max_rate_hz, 200.0)?,
+        window: s.uint("window", t.window, 10)?,
         data: t
             .data
             .clone()
@@ -340,49 +378,47 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
 }
 
 fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
+    let s = src.section("learning");
     let default = super::raw::RawLearning::default();
     let l = raw.learning.as_ref().unwrap_or(&default);
-    let fl = |k: &str, v: Option<f64>, d: f64| src.float(&format!("learning.{k}"), v, d);
-    let eta = fl("eta", l.eta, 1e-3)?;
-    let eb = src.uint("learning.elig_bits", l.elig_bits, 24)?;
+    let eta = s.float("eta", l.eta, 1e-3)?;
+    let eb = s.uint("elig_bits", l.elig_bits, 24)?;
     Ok(Learning {
         engine: l.engine.unwrap_or(EngineKind::Off),
         apply: l.apply.unwrap_or(ApplyMode::Sample),
-        batch: src.uint("learning.batch", l.batch, 1)?,
-        eta_in: fl("eta_in", l.eta_in, eta)?,
-        eta_rec: fl("eta_rec", l.eta_rec, eta)?,
-        eta_out: fl("eta_out", l.eta_out, eta)?,
-        eta_bias: fl("eta_bias", l.eta_bias, eta)?,
+        batch: s.uint("batch", l.batch, 1)?,
+        eta_in: s.float("eta_in", l.eta_in, eta)?,
+        eta_rec: s.float("eta_rec", l.eta_rec, eta)?,
+        eta_out: s.float("eta_out", l.eta_out, eta)?,
+        eta_bias: s.float("eta_bias", l.eta_bias, eta)?,
         elig_bits: eb,
-        elig_frac: src.uint_in(
-            "learning.elig_frac",
+        elig_frac: s.uint_in(
+            "elig_frac",
             l.elig_frac.unwrap_or(eb / 2),
             0,
             eb - 2,
             &format!("elig_bits - 2, elig_bits = {eb}"),
         )?,
-        psi_levels: src.uint("learning.psi_levels", l.psi_levels, 4)?,
-        gamma: fl("gamma", l.gamma, 0.3)?,
+        psi_levels: s.uint("psi_levels", l.psi_levels, 4)?,
+        gamma: s.float("gamma", l.gamma, 0.3)?,
         feedback: l.feedback.unwrap_or(FeedbackKind::Symmetric),
-        reg_strength: fl("reg_strength", l.reg_strength, 0.0)?,
-        reg_rate_hz: fl("reg_rate_hz", l.reg_rate_hz, 10.0)?,
+        reg_strength: s.float("reg_strength", l.reg_strength, 0.0)?,
+        reg_rate_hz: s.float("reg_rate_hz", l.reg_rate_hz, 10.0)?,
         learn_readout: l.learn_readout.unwrap_or(true),
         learn_hidden: l.learn_hidden.unwrap_or(true),
-        lr_spread: src.uint("learning.lr_spread", l.lr_spread, 0)?,
-        rewire_fraction: match l.rewire_fraction {
-            Some(v) => Some(fl("rewire_fraction", Some(v), v)?),
-            None => None,
-        },
-        rewire_noise: fl("rewire_noise", l.rewire_noise, 0.0)?,
+        lr_spread: s.uint("lr_spread", l.lr_spread, 0)?,
+        rewire_fraction: s.float_opt("rewire_fraction", l.rewire_fraction)?,
+        rewire_noise: s.float("rewire_noise", l.rewire_noise, 0.0)?,
     })
 }
 
 fn train(raw: &RawFile, src: &Source<'_>) -> Result<Train> {
+    let s = src.section("train");
     let t = raw.train.as_ref();
     Ok(Train {
-        epochs: src.uint("train.epochs", t.and_then(|t| t.epochs), 1)?,
-        train_samples: src.uint("train.train_samples", t.and_then(|t| t.train_samples), 100)?,
-        test_samples: src.uint("train.test_samples", t.and_then(|t| t.test_samples), 100)?,
+        epochs: s.uint("epochs", t.and_then(|t| t.epochs), 1)?,
+        train_samples: s.uint("train_samples", t.and_then(|t| t.train_samples), 100)?,
+        test_samples: s.uint("test_samples", t.and_then(|t| t.test_samples), 100)?,
     })
 }
 
@@ -393,15 +429,15 @@ fn reward(
     task: &Task,
     learning: &Learning,
 ) -> Result<Option<Reward>> {
+    let s = src.section("reward");
     let Some(r) = raw.reward.as_ref() else {
         return Ok(None);
     };
-    let fl = |k: &str, v: Option<f64>, d: f64| src.float(&format!("reward.{k}"), v, d);
     let out = Reward {
         environment: r.environment.unwrap_or(Environment::Cue),
-        actions: src.uint("reward.actions", r.actions, 2)?,
-        gamma: fl("gamma", r.gamma, 0.9)?,
-        value_weight: fl("value_weight", r.value_weight, 0.5)?,
+        actions: s.uint("actions", r.actions, 2)?,
+        gamma: s.float("gamma", r.gamma, 0.9)?,
+        value_weight: s.float("value_weight", r.value_weight, 0.5)?,
     };
     if task.kind != TaskKind::Cue {
         return Err(src.error(

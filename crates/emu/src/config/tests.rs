@@ -18,6 +18,12 @@ fn err(text: &str) -> ConfigError {
     e
 }
 
+/// The error for `text` ([`err`]) says `want`.
+fn err_says(text: &str, want: &str) {
+    let s = err(text).to_string();
+    assert!(s.contains(want), "{s}");
+}
+
 /// `OK` with `extra` added at the end of `[network]`.
 fn net(extra: &str) -> String {
     OK.replace("outputs = 2\n", &format!("outputs = 2\n{extra}\n"))
@@ -279,8 +285,10 @@ fn unknown_key_with_suggestion() {
         s.ends_with("(did you mean `chip.max_neurons`? it belongs in [chip])"),
         "{s}"
     );
-    let s = err(&format!("{OK}seed = 5\n")).to_string();
-    assert!(s.contains("(did you mean the top-level `seed`?"), "{s}");
+    err_says(
+        &format!("{OK}seed = 5\n"),
+        "(did you mean the top-level `seed`?",
+    );
     // Nothing close: no suggestion, still the list of what is allowed.
     let s = err(&net("zzz = 1")).to_string();
     assert!(
@@ -425,25 +433,21 @@ fn network_larger_than_chip() {
         "x.toml:3:1: network.neurons: 300 does not fit the chip: chip.max_neurons = 256 (the \
          default); allowed 1..=256, or raise chip.max_neurons in [chip] (up to 4096)"
     );
-    let s = err(&format!("{OK}[chip]\nmax_neurons = 64\n")).to_string();
-    assert!(
-        s.contains("network.neurons: 100 does not fit the chip: chip.max_neurons = 64;"),
-        "{s}"
+    err_says(
+        &format!("{OK}[chip]\nmax_neurons = 64\n"),
+        "network.neurons: 100 does not fit the chip: chip.max_neurons = 64;",
     );
-    let s = err(&OK.replace("outputs = 2", "outputs = 17")).to_string();
-    assert!(
-        s.contains("17 does not fit the chip: chip.max_outputs = 16"),
-        "{s}"
+    err_says(
+        &OK.replace("outputs = 2", "outputs = 17"),
+        "17 does not fit the chip: chip.max_outputs = 16",
     );
-    let s = err(&OK.replace("inputs = 40", "inputs = 0")).to_string();
-    assert!(
-        s.contains("network.inputs: 0 is out of range; allowed 1..=256"),
-        "{s}"
+    err_says(
+        &OK.replace("inputs = 40", "inputs = 0"),
+        "network.inputs: 0 is out of range; allowed 1..=256",
     );
-    let s = err(&format!("{OK}[chip]\nmax_inputs = 5000\n")).to_string();
-    assert!(
-        s.contains("chip.max_inputs: 5000 is out of range; allowed 1..=4096"),
-        "{s}"
+    err_says(
+        &format!("{OK}[chip]\nmax_inputs = 5000\n"),
+        "chip.max_inputs: 5000 is out of range; allowed 1..=4096",
     );
 }
 
@@ -456,25 +460,21 @@ fn huge_numbers() {
          allowed 1..=chip.max_neurons (256 unless [chip] says otherwise)"
     );
     // Beyond i64 too.
-    let s = err(&OK.replace("neurons = 100", "neurons = 99999999999999999999")).to_string();
-    assert!(
-        s.contains("99999999999999999999 does not fit a 32-bit"),
-        "{s}"
+    err_says(
+        &OK.replace("neurons = 100", "neurons = 99999999999999999999"),
+        "99999999999999999999 does not fit a 32-bit",
     );
-    let s = err(&format!("seed = 99999999999999999999\n{OK}")).to_string();
-    assert!(
-        s.contains("seed: 99999999999999999999 does not fit a 64-bit"),
-        "{s}"
+    err_says(
+        &format!("seed = 99999999999999999999\n{OK}"),
+        "seed: 99999999999999999999 does not fit a 64-bit",
     );
-    let s = err(&OK.replace("outputs = 2", "outputs = -2")).to_string();
-    assert!(
-        s.contains("x.toml:4:11: network.outputs: -2 is negative; allowed 1..="),
-        "{s}"
+    err_says(
+        &OK.replace("outputs = 2", "outputs = -2"),
+        "x.toml:4:11: network.outputs: -2 is negative; allowed 1..=",
     );
-    let s = err(&format!("seed = -1\n{OK}")).to_string();
-    assert!(
-        s.contains("seed: -1 is negative; allowed 0..=18446744073709551615"),
-        "{s}"
+    err_says(
+        &format!("seed = -1\n{OK}"),
+        "seed: -1 is negative; allowed 0..=18446744073709551615",
     );
 }
 
@@ -485,12 +485,13 @@ fn task_constraints() {
         s,
         "x.toml:7:1: task.n_cues: 6 is even; allowed: an odd number in 1..=31 (no ties)"
     );
-    let s = err(&format!("{OK}n_cues = 33\n")).to_string();
-    assert!(s.contains("allowed: an odd number in 1..=31"), "{s}");
-    let s = err(&format!("{OK}samples = 0\n")).to_string();
-    assert!(
-        s.contains("task.samples: 0 is out of range; allowed 1..="),
-        "{s}"
+    err_says(
+        &format!("{OK}n_cues = 33\n"),
+        "allowed: an odd number in 1..=31",
+    );
+    err_says(
+        &format!("{OK}samples = 0\n"),
+        "task.samples: 0 is out of range; allowed 1..=",
     );
     // A rate above one spike per step, even a default one, is refused.
     let s = err(&net("dt_ms = 100")).to_string();

@@ -10,9 +10,9 @@ use neurochip_core::reward::RewardParams;
 use neurochip_tasks::navigation::{self, NavConfig, NavResult, N_ACTIONS};
 use serde_json::json;
 
-use super::reward_cue::{example, set_rates, sliding};
+use super::reward_cue::{example, set_rates, sliding, success_plot};
 use super::{Ctx, Outcome};
-use crate::plot::{self, Axes, Series};
+use crate::plot::Series;
 
 /// Discount per move.
 pub const GAMMA: f64 = 0.9;
@@ -93,15 +93,13 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         .filter(|(i, _)| (i + 1) % every == 0)
         .map(|(i, &v)| ((i + 1) as f64, v))
         .collect();
-    plot::lines_y(
-        &ctx.path("success"),
-        &Axes {
-            title: "Navigation on the chip: arrivals while learning",
-            x: "episode",
-            y: &format!("arrivals over the last {w} episodes (fraction)"),
-        },
+    success_plot(
+        ctx,
+        "success",
+        "Navigation on the chip: arrivals while learning",
+        "arrivals",
+        w,
         &[Series::new("chip, seed 1", pts)],
-        0.0..1.0,
     )?;
     let header =
         "| policy | episodes | success (%) | moves / shortest path (arrivals) |\n|---|---|---|---|\n";

@@ -39,6 +39,28 @@ pub fn sliding(ok: &[bool], w: usize) -> Vec<f64> {
     out
 }
 
+/// A plot of success fractions while learning (0 to 1 over the episodes), `what`
+/// counted over the last `w` episodes, as the figure `name` of `ctx`.
+pub fn success_plot(
+    ctx: &Ctx,
+    name: &str,
+    title: &str,
+    what: &str,
+    w: usize,
+    series: &[Series],
+) -> Result<(), String> {
+    plot::lines_y(
+        &ctx.path(name),
+        &Axes {
+            title,
+            x: "episode",
+            y: &format!("{what} over the last {w} episodes (fraction)"),
+        },
+        series,
+        0.0..1.0,
+    )
+}
+
 /// The curve as plot points, every `every` episodes.
 fn points(curve: &[f64], every: usize) -> Vec<(f64, f64)> {
     curve
@@ -172,15 +194,13 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         "chip digest",
     ];
     ctx.write_csv("table.csv", &header, &rows)?;
-    plot::lines_y(
-        &ctx.path("learning_curve"),
-        &Axes {
-            title: "Reward-based cue accumulation: success while learning",
-            x: "episode",
-            y: &format!("success over the last {w} episodes (fraction)"),
-        },
+    success_plot(
+        ctx,
+        "learning_curve",
+        "Reward-based cue accumulation: success while learning",
+        "success",
+        w,
         &series,
-        0.0..1.0,
     )?;
     Ok(Outcome {
         table: markdown(&header, &rows),

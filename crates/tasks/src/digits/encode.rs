@@ -19,7 +19,7 @@
 //! `16 - v` ("off") with the same rule, so dark background pixels fire early
 //! on their off channel.
 
-use crate::error::int_in;
+use crate::error::{at_least_one, int_in};
 use crate::poisson::{check_dt, check_rate};
 use crate::rng::{self, StepHasher};
 use crate::{fill, Spikes, TaskError};
@@ -53,13 +53,7 @@ impl Default for RateEncoder {
 impl RateEncoder {
     /// Validates every field; see the field docs for the allowed ranges.
     pub fn check(&self) -> Result<(), TaskError> {
-        int_in(
-            "RateEncoder.steps",
-            self.steps.into(),
-            1,
-            u32::MAX.into(),
-            ">= 1",
-        )?;
+        at_least_one("RateEncoder.steps", self.steps.into(), ">= 1")?;
         check_dt("RateEncoder.dt_ms", self.dt_ms)?;
         check_rate("RateEncoder.max_rate_hz", self.max_rate_hz, self.dt_ms)
     }
@@ -112,13 +106,7 @@ impl Default for LatencyEncoder {
 impl LatencyEncoder {
     /// Validates every field; see the field docs for the allowed ranges.
     pub fn check(&self) -> Result<(), TaskError> {
-        int_in(
-            "LatencyEncoder.steps",
-            self.steps.into(),
-            1,
-            u32::MAX.into(),
-            ">= 1",
-        )?;
+        at_least_one("LatencyEncoder.steps", self.steps.into(), ">= 1")?;
         int_in(
             "LatencyEncoder.threshold",
             self.threshold.into(),
