@@ -67,6 +67,20 @@ pub fn neurochip_bin() -> &'static Path {
     })
 }
 
+/// Run the `neurochip` binary with `args`: (exit code, stdout, stderr).
+pub fn run_neurochip<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (i32, String, String) {
+    let out = std::process::Command::new(neurochip_bin())
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("the neurochip binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Run the firmware ELF `elf` under QEMU mps2-an386 (Cortex-M4, semihosting on) to
 /// its exit.
 pub fn run_qemu(elf: &Path) -> std::process::Output {

@@ -53,19 +53,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-/// Run the binary: (exit code, stdout, stderr).
-fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (i32, String, String) {
-    let out = Command::new(bin())
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use neurochip_tests::run_neurochip as run;
 
 /// Files whose bytes must not change, and folders that must not gain temporary files.
 struct Unchanged(Vec<(PathBuf, Vec<u8>)>);

@@ -12,7 +12,7 @@ use crate::neuron::update_neurons;
 use crate::prng::Prng;
 use crate::readout::update_readouts;
 use crate::release;
-use crate::reward::{Critic, RewardParams};
+use crate::reward::{AgentOp, Critic};
 use crate::rewire;
 use crate::synapse::accumulate_events;
 use crate::trace;
@@ -77,43 +77,27 @@ pub trait Datapath {
     /// See [`Chip::set_eligibility_enabled`] (a datapath without the register ignores
     /// it).
     fn set_eligibility_enabled(&mut self, _on: bool) {}
-    /// One agent step of the actor–critic after [`Datapath::step`]: see
-    /// [`crate::reward::act`]. Returns the action and the TD error applied.
-    fn act(
+    /// The actor–critic after [`Datapath::step`]: an agent step or the end of an
+    /// episode ([`crate::reward::agent`]). Returns the action (0 at the end of an
+    /// episode) and the TD error applied.
+    fn agent(
         &mut self,
         mem: &mut Memory<'_>,
-        p: &RewardParams,
         critic: &mut Critic,
-        reward: i32,
+        op: AgentOp<'_>,
     ) -> Result<(usize, i32), StepError>;
-    /// End of an episode with the last reward: see [`crate::reward::finish`].
-    fn finish_episode(
-        &mut self,
-        mem: &mut Memory<'_>,
-        critic: &mut Critic,
-        reward: i32,
-    ) -> Result<i32, StepError>;
     /// The checked configuration the datapath runs.
     fn config(&self) -> &ChipConfig;
 }
 
 impl Datapath for Chip {
-    fn act(
+    fn agent(
         &mut self,
         mem: &mut Memory<'_>,
-        p: &RewardParams,
         critic: &mut Critic,
-        reward: i32,
+        op: AgentOp<'_>,
     ) -> Result<(usize, i32), StepError> {
-        crate::reward::act(self, mem, p, critic, reward)
-    }
-    fn finish_episode(
-        &mut self,
-        mem: &mut Memory<'_>,
-        critic: &mut Critic,
-        reward: i32,
-    ) -> Result<i32, StepError> {
-        crate::reward::finish(self, mem, critic, reward)
+        crate::reward::agent(self, mem, critic, op)
     }
     fn config(&self) -> &ChipConfig {
         Chip::config(self)

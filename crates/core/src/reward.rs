@@ -298,6 +298,37 @@ pub fn act(
     Ok((action, delta))
 }
 
+/// What the actor–critic circuit is asked to do ([`crate::Datapath::agent`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentOp<'p> {
+    /// An agent step ([`act`]) with the reward received since the last one.
+    Act {
+        /// The actor–critic's registers.
+        params: &'p RewardParams,
+        /// Reward, readout format.
+        reward: i32,
+    },
+    /// The end of an episode ([`finish`]) with its last reward.
+    Finish {
+        /// Reward, readout format.
+        reward: i32,
+    },
+}
+
+/// Run `op` on `chip`: returns the action (0 for [`AgentOp::Finish`]) and the TD error
+/// applied.
+pub fn agent(
+    chip: &mut Chip,
+    mem: &mut Memory<'_>,
+    critic: &mut Critic,
+    op: AgentOp<'_>,
+) -> Result<(usize, i32), StepError> {
+    match op {
+        AgentOp::Act { params, reward } => act(chip, mem, params, critic, reward),
+        AgentOp::Finish { reward } => finish(chip, mem, critic, reward).map(|d| (0, d)),
+    }
+}
+
 /// End of an episode with the last `reward`: apply `delta = r - V(prev)` (the
 /// terminal state has value 0), clear the accumulators and the critic, fold the
 /// weights into the digest. Returns the TD error.

@@ -17,7 +17,24 @@ use crate::memory::Bits;
 /// Add row `i` of `w` (`n_post` weights per row) to `acc` for every set bit `i` of
 /// `pre`. Returns the number of synaptic operations (events times `n_post`).
 pub fn accumulate_events(pre: &Bits, w: &[i16], acc: &mut [i32]) -> u32 {
-    let n_post = acc.len();
+    event_rows(pre, w, acc.len(), |_, row| {
+        for (a, &x) in acc.iter_mut().zip(row) {
+            // Cannot wrap: see the module docs.
+            *a = a.wrapping_add(i32::from(x));
+        }
+    })
+}
+
+/// The event-driven walk: for every set bit `i` of `pre`, call `add(start, row)` with
+/// row `i` of `w` (`n_post` weights from index `start`). Returns the synaptic
+/// operations (events times `n_post`). A row past the end of `w` is skipped.
+#[inline]
+pub fn event_rows<'w>(
+    pre: &Bits,
+    w: &'w [i16],
+    n_post: usize,
+    mut add: impl FnMut(usize, &'w [i16]),
+) -> u32 {
     let mut ops = 0u32;
     if n_post == 0 {
         return 0;
@@ -27,10 +44,7 @@ pub fn accumulate_events(pre: &Bits, w: &[i16], acc: &mut [i32]) -> u32 {
         let Some(row) = w.get(start..start.saturating_add(n_post)) else {
             continue;
         };
-        for (a, &x) in acc.iter_mut().zip(row) {
-            // Cannot wrap: see the module docs.
-            *a = a.wrapping_add(i32::from(x));
-        }
+        add(start, row);
         ops = ops.saturating_add(n_post as u32);
     }
     ops
@@ -67,5 +81,10 @@ mod tests {
         accumulate_dense(&pre, &w, &mut b);
         assert_eq!(a, [-6, 10, 12]);
         assert_eq!(a, b);
+        // A release probability of one is the plain sum.
+        use crate::release::{accumulate_events_released, class, step_key, ALWAYS};
+        let mut c = [0i32; 3];
+        accumulate_events_released(&pre, &w, &mut c, step_key(3, 9, class::INPUT), ALWAYS);
+        assert_eq!(a, c);
     }
 }

@@ -29,7 +29,7 @@
 use neurochip_core::learning::{Apply, Engine};
 use neurochip_core::memory::Bits;
 use neurochip_core::release::{self, Release};
-use neurochip_core::reward::{Critic, RewardParams};
+use neurochip_core::reward::{AgentOp, Critic};
 use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
 use serde::Serialize;
 
@@ -1158,44 +1158,30 @@ impl Datapath for CycleChip<'_> {
         Ok(())
     }
 
-    /// Priced as the circuits it runs: the learning step that accumulates this agent
-    /// step's update ([`CycleModel`]'s learning cost), a pass over the update
-    /// accumulators that decays them by gamma, and, when a TD error is applied, a
-    /// second pass that adds `delta * G` to the weights (each pass costs what applying
-    /// per-sample updates costs).
-    fn act(
+    /// Priced as the circuits it runs. An agent step: the learning step that
+    /// accumulates its update ([`CycleModel`]'s learning cost), a pass over the update
+    /// accumulators that decays them by gamma, and, when a TD error is applied, a second
+    /// pass that adds `delta * G` to the weights (each pass costs what applying
+    /// per-sample updates costs). The end of an episode: the pass that applies the last
+    /// TD error, when there was an agent step.
+    fn agent(
         &mut self,
         mem: &mut Memory<'_>,
-        p: &RewardParams,
         critic: &mut Critic,
-        reward: i32,
+        op: AgentOp<'_>,
     ) -> Result<(usize, i32), StepError> {
-        let (action, delta) = self.chip.act(mem, p, critic, reward)?;
+        let applies = critic.v_prev.is_some();
+        let (action, delta) = self.chip.agent(mem, critic, op)?;
         for m in self.models.iter_mut() {
-            m.learned(mem);
-            m.applied();
-            if delta != 0 {
+            if let AgentOp::Act { .. } = op {
+                m.learned(mem);
+                m.applied();
+            }
+            if applies {
                 m.applied();
             }
         }
         Ok((action, delta))
-    }
-
-    /// Priced as one pass that applies the last TD error to the weights.
-    fn finish_episode(
-        &mut self,
-        mem: &mut Memory<'_>,
-        critic: &mut Critic,
-        reward: i32,
-    ) -> Result<i32, StepError> {
-        let applies = critic.v_prev.is_some();
-        let delta = self.chip.finish_episode(mem, critic, reward)?;
-        if applies {
-            for m in self.models.iter_mut() {
-                m.applied();
-            }
-        }
-        Ok(delta)
     }
 
     fn config(&self) -> &ChipConfig {

@@ -171,22 +171,27 @@ pub fn describe(bytes: &[u8]) -> Result<String, String> {
         .map_or(0, |v| u16::from_le_bytes([v[0], v[1]]));
     let f = c.formats();
     let app = AppSpec::decode(d.app).map_err(|e| e.to_string())?;
-    Ok(format!(
-        "chip image, format version {version}\n  network    {} inputs, {} neurons, {} readouts\n  formats    membrane {}.{}, weights {}, traces {}.{}, readout {}.{}\n  shifts     {:?}\n  learning   {:?}\n  seed       {}\n  task       {:?}\n  plan       {:?}",
-        c.n_in(),
-        c.n_rec(),
-        c.n_out(),
-        f.membrane.bits(),
-        f.membrane.frac(),
-        f.weight.bits(),
-        f.trace.bits(),
-        f.trace.frac(),
-        f.readout.bits(),
-        f.readout.frac(),
-        c.shifts(),
-        c.learning().engine,
-        c.seed(),
-        app.task,
-        app.plan
-    ))
+    let q = |x: neurochip_core::Format| format!("{}.{}", x.bits(), x.frac());
+    let lines = [
+        format!("chip image, format version {version}"),
+        format!(
+            "  network    {} inputs, {} neurons, {} readouts",
+            c.n_in(),
+            c.n_rec(),
+            c.n_out()
+        ),
+        format!(
+            "  formats    membrane {}, weights {}, traces {}, readout {}",
+            q(f.membrane),
+            f.weight.bits(),
+            q(f.trace),
+            q(f.readout)
+        ),
+        format!("  shifts     {:?}", c.shifts()),
+        format!("  learning   {:?}", c.learning().engine),
+        format!("  seed       {}", c.seed()),
+        format!("  task       {:?}", app.task),
+        format!("  plan       {:?}", app.plan),
+    ];
+    Ok(lines.join("\n"))
 }

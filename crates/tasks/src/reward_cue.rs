@@ -13,7 +13,7 @@
 //! A chip image of application kind 3 ([`crate::app::TaskSpec::RewardCue`]) runs these
 //! episodes through [`crate::runner::run_app`], on the host and on the firmware alike.
 
-use neurochip_core::reward::{Critic, RewardParams};
+use neurochip_core::reward::{AgentOp, Critic, RewardParams};
 use neurochip_core::{ChipConfig, Datapath, Memory, StepError};
 
 use crate::cue::CueConfig;
@@ -83,7 +83,11 @@ pub fn run_episode(
         if t.wrapping_add(1) == steps {
             ep.value = mem.y.get(p.n_actions).copied().unwrap_or(0);
             if learn {
-                let (a, _) = chip.act(mem, p, &mut critic, 0)?;
+                let act = AgentOp::Act {
+                    params: p,
+                    reward: 0,
+                };
+                let (a, _) = chip.agent(mem, &mut critic, act)?;
                 ep.action = a;
             } else {
                 ep.action = greedy(mem.y, p.n_actions);
@@ -96,7 +100,8 @@ pub fn run_episode(
         0
     };
     if learn {
-        ep.delta = chip.finish_episode(mem, &mut critic, ep.reward)?;
+        let finish = AgentOp::Finish { reward: ep.reward };
+        ep.delta = chip.agent(mem, &mut critic, finish)?.1;
     }
     ep.spikes = spikes;
     Ok(ep)

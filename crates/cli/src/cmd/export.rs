@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use neurochip_emu::export;
 
-use super::fail;
+use super::{fail, ConfigToFile};
 
 /// Arguments of `neurochip export`.
 #[derive(clap::Args)]
@@ -14,31 +14,19 @@ use super::fail;
     after_help = "Example:\n  neurochip export examples/lif.toml -o firmware/images/default.img"
 )]
 pub struct Args {
-    /// Chip configuration (TOML).
-    config: PathBuf,
-    /// Output image file.
-    #[arg(short, long)]
-    output: PathBuf,
+    #[command(flatten)]
+    io: ConfigToFile,
 }
 
 /// Run `neurochip export`.
 pub fn run(a: Args) -> ExitCode {
-    let cfg = match super::load(&a.config) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let bytes = match export::image_bytes(&cfg) {
-        Ok(b) => b,
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = export::write_atomic(&a.output, &bytes) {
-        return fail(format!(
-            "{}: cannot write the image: {e}",
-            a.output.display()
-        ));
+    match a.io.write("the image", export::image_bytes) {
+        Ok(n) => {
+            println!("{}: {n} bytes", a.io.output.display());
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
     }
-    println!("{}: {} bytes", a.output.display(), bytes.len());
-    ExitCode::SUCCESS
 }
 
 /// Arguments of `neurochip run-image`.

@@ -224,3 +224,33 @@ pub fn learned_figures(
         Err(e) => fail(e),
     }
 }
+
+/// A configuration in, one file out (`export`, `network`).
+#[derive(clap::Args)]
+pub struct ConfigToFile {
+    /// Chip configuration (TOML).
+    pub config: PathBuf,
+    /// Output file (written atomically: a failed write leaves the old file).
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+impl ConfigToFile {
+    /// Load the configuration, make the bytes (`what`, for the error) and write them;
+    /// returns their length.
+    pub fn write<E: std::fmt::Display>(
+        &self,
+        what: &str,
+        make: impl FnOnce(&neurochip_emu::config::Config) -> Result<Vec<u8>, E>,
+    ) -> Result<usize, ExitCode> {
+        let cfg = load(&self.config)?;
+        let bytes = make(&cfg).map_err(fail)?;
+        neurochip_emu::export::write_atomic(&self.output, &bytes).map_err(|e| {
+            fail(format!(
+                "{}: cannot write {what}: {e}",
+                self.output.display()
+            ))
+        })?;
+        Ok(bytes.len())
+    }
+}

@@ -151,6 +151,26 @@ pub fn budgets(tasks: &[(&str, &str, Budget, Budget)], quick: bool) -> Vec<serde
 }
 
 /// Mean and (sample) standard deviation; the deviation is 0 for fewer than two values.
+/// One run's JSON row: the keys of `head`, then the report's test accuracy, test loss
+/// and activity, then the keys of `tail` (in that order: `result.json` keeps it).
+pub fn json_row(
+    head: serde_json::Value,
+    r: &TrainReport,
+    tail: serde_json::Value,
+) -> serde_json::Value {
+    let mut row = match head {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    row.insert("test_accuracy".into(), r.test_accuracy.into());
+    row.insert("test_loss".into(), r.test_loss.into());
+    row.insert("activity".into(), r.activity.into());
+    if let serde_json::Value::Object(t) = tail {
+        row.extend(t);
+    }
+    serde_json::Value::Object(row)
+}
+
 pub fn mean_std(v: &[f64]) -> (f64, f64) {
     if v.is_empty() {
         return (f64::NAN, 0.0);

@@ -69,14 +69,14 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                     format!("{:.4}", d.report.test_accuracy),
                     format!("{:.5}", d.report.activity),
                 ]);
-                json_rows.push(json!({
-                    "task": task, "arm": arm, "spread_dist": format!("{dist:?}").to_lowercase(),
-                    "tau_m_spread": spread, "seed": d.job.seed,
-                    "test_accuracy": d.report.test_accuracy,
-                    "test_loss": d.report.test_loss,
-                    "activity": d.report.activity,
-                    "epochs": d.report.epochs,
-                }));
+                json_rows.push(arms::json_row(
+                    json!({
+                        "task": task, "arm": arm, "spread_dist": format!("{dist:?}").to_lowercase(),
+                        "tau_m_spread": spread, "seed": d.job.seed,
+                    }),
+                    &d.report,
+                    json!({ "epochs": d.report.epochs }),
+                ));
             }
             values.push(100.0 * m);
             errors.push(100.0 * s);

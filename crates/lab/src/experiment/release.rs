@@ -134,15 +134,14 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                     d.report.digest.clone(),
                 ]);
                 csv_rows.push(cells);
-                json_rows.push(json!({
-                    "task": task, "release_p": p, "seed": d.job.seed,
-                    "test_accuracy": d.report.test_accuracy,
-                    "test_loss": d.report.test_loss,
-                    "activity": d.report.activity,
-                    "sops_per_step": sop, "energy_per_inference_nj": e, "arch": ARCH,
-                    "digest": d.report.digest,
-                    "epochs": d.report.epochs,
-                }));
+                json_rows.push(arms::json_row(
+                    json!({ "task": task, "release_p": p, "seed": d.job.seed }),
+                    &d.report,
+                    json!({
+                        "sops_per_step": sop, "energy_per_inference_nj": e, "arch": ARCH,
+                        "digest": d.report.digest, "epochs": d.report.epochs,
+                    }),
+                ));
             }
         }
         series.push(Series::new(format!("{task} (chip, mean of seeds)"), points));

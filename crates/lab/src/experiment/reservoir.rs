@@ -54,14 +54,11 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
                 cells.push(format!("{:.4}", d.report.test_loss));
                 cells.push(format!("{:.5}", d.report.activity));
                 csv_rows.push(cells);
-                json_rows.push(json!({
-                    "task": task, "arm": arm, "seed": d.job.seed,
-                    "test_accuracy": d.report.test_accuracy,
-                    "test_loss": d.report.test_loss,
-                    "activity": d.report.activity,
-                    "epochs": d.report.epochs,
-                    "digest": d.report.digest,
-                }));
+                json_rows.push(arms::json_row(
+                    json!({ "task": task, "arm": arm, "seed": d.job.seed }),
+                    &d.report,
+                    json!({ "epochs": d.report.epochs, "digest": d.report.digest }),
+                ));
             }
             values.push(100.0 * m);
             errors.push(100.0 * s);

@@ -2,7 +2,6 @@
 //! names the file and the field, exit code 2, and never a panic or a backtrace.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("neurochip-bad-{}", std::process::id()));
@@ -12,18 +11,7 @@ fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_neurochip"))
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use neurochip_tests::run_neurochip as run;
 
 const GOOD: &str = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nkind = \"cue\"\n";
 
