@@ -56,6 +56,7 @@ lint: toolchain
 ## nostd: the core and the task generators build for the microcontroller, without std.
 nostd: toolchain
 	$(CARGO) build -p neurochip-core --target $(TARGET)
+	$(CARGO) build -p neurochip-core --features serde --target $(TARGET)
 	$(CARGO) build -p neurochip-tasks --no-default-features --target $(TARGET)
 	$(CARGO) build -p neurochip-tasks --no-default-features --features reward --target $(TARGET)
 

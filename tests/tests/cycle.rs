@@ -4,7 +4,7 @@
 //! architecture it fits; the default architecture fits the default job; and a
 //! network that does not fit is refused with the bank and the excess named.
 
-use neurochip_emu::config::{self, Config, EngineKind};
+use neurochip_emu::config::{self, Config, Engine};
 use neurochip_emu::Arch;
 use neurochip_emu::{arch_run, learn, sim};
 use neurochip_tests::root;
@@ -25,7 +25,7 @@ fn load(name: &str) -> Config {
 const STEPS: u64 = 600;
 
 fn functional_digest(cfg: &Config) -> String {
-    if cfg.learning.engine == EngineKind::Off {
+    if cfg.learning.engine == Engine::Off {
         sim::run(cfg, Some(STEPS)).unwrap().digest
     } else {
         learn::train_chip(cfg, true, |_| {}).unwrap().0.digest

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use neurochip_emu::config::{self, EngineKind};
+use neurochip_emu::config::{self, Engine};
 use neurochip_emu::{export, learn, sim};
 use neurochip_tests::{check_golden, root};
 
@@ -83,7 +83,7 @@ fn run_firmware_with(image: &Path, features: &[&str]) -> (i32, String) {
 /// What the host computes for a configuration, in the firmware's words.
 fn host_expected(name: &str) -> (String, Vec<String>) {
     let cfg = config::load(&root().join("tests/firmware").join(format!("{name}.toml"))).unwrap();
-    if cfg.learning.engine == EngineKind::Off {
+    if cfg.learning.engine == Engine::Off {
         let r = sim::run(&cfg, None).unwrap();
         (r.digest, vec![format!("spikes {}", r.spikes)])
     } else {

@@ -10,7 +10,7 @@ use neurochip_tests::root;
 fn default_cue_job_learns_on_the_chip_and_matches_float() {
     let mut cfg = config::load(&root().join("examples/cue.toml")).unwrap();
     // The full default plan (4 x 400 samples, 500 test samples).
-    assert_eq!(cfg.learning.engine, config::EngineKind::Light);
+    assert_eq!(cfg.learning.engine, config::Engine::Light);
     cfg.train.test_samples = 500;
     let rep = learn::verify_learning(&cfg, true, |_, _| {}).unwrap();
     eprintln!(

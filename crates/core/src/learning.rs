@@ -18,6 +18,11 @@ use crate::format::Format;
 
 /// Which learning engine the chip carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Engine {
     /// No learning circuits (inference only).
     #[default]
@@ -30,6 +35,11 @@ pub enum Engine {
 
 /// When weight updates are applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Apply {
     /// Every step, as soon as they are computed.
     #[default]
@@ -40,6 +50,11 @@ pub enum Apply {
 
 /// Feedback weights `B` that broadcast the output error to the neurons.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Feedback {
     /// `B = W_out^T`, the live readout weights.
     #[default]

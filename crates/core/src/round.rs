@@ -16,6 +16,11 @@ use crate::prng::Prng;
 
 /// How a product is brought back to its format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Rounding {
     /// Drop the low bits (floor).
     Truncate,

@@ -22,7 +22,7 @@ use bitvec::prelude::*;
 use criterion::{criterion_group, criterion_main, Bencher, BenchmarkId, Criterion, Throughput};
 use neurochip_core::{Datapath, Target};
 use neurochip_emu::build;
-use neurochip_emu::config::{self, ApplyMode, Config, EngineKind};
+use neurochip_emu::config::{self, Apply, Config, Engine};
 use neurochip_emu::{Arch, CycleChip, CycleModel, HostChip};
 
 type Inputs = Vec<BitVec<u32, Lsb0>>;
@@ -143,10 +143,10 @@ fn bench_train_step(c: &mut Criterion) {
     for neurons in [256u32, 1024] {
         let base = config(neurons, 2.0);
         let xs = inputs(&base, 2000);
-        for engine in [EngineKind::Exact, EngineKind::Light] {
+        for engine in [Engine::Exact, Engine::Light] {
             let mut cfg = base.clone();
             cfg.learning.engine = engine;
-            cfg.learning.apply = ApplyMode::Online;
+            cfg.learning.apply = Apply::Online;
             cfg.learning.eta_in = 1e-4;
             cfg.learning.eta_rec = 1e-4;
             cfg.learning.eta_out = 1e-4;
@@ -173,7 +173,7 @@ fn bench_infer_exact(c: &mut Criterion) {
     let mut g = c.benchmark_group("infer_exact");
     g.measurement_time(Duration::from_secs(3));
     let mut cfg = config(256, 2.0);
-    cfg.learning.engine = EngineKind::Exact;
+    cfg.learning.engine = Engine::Exact;
     let xs = inputs(&cfg, 2000);
     for (label, on) in [("eligibility_on", true), ("eligibility_off", false)] {
         let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));

@@ -9,7 +9,7 @@ use neurochip_tasks::runner;
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
-use crate::config::{Config, EngineKind};
+use crate::config::{Config, Engine};
 use crate::learn;
 use crate::task::Task;
 use crate::train::ChipModel;
@@ -58,7 +58,7 @@ pub fn run_arch(
     if cfg.reward.is_some() {
         return reward_arch(cfg, arch, chip, cm);
     }
-    if cfg.learning.engine != EngineKind::Off {
+    if cfg.learning.engine != Engine::Off {
         return train_arch(cfg, chip, &task, cm, quiet);
     }
     let mut cm = cm;

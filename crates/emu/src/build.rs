@@ -8,13 +8,13 @@ use crate::{quantize, HostChip, QuantOptions};
 use neurochip_core::format::Format;
 use neurochip_core::release::{self, Release};
 use neurochip_core::rewire::{self, Rewire};
-use neurochip_core::{ChipLimits, Formats, Rounding};
+use neurochip_core::{ChipLimits, Formats};
 use neurochip_ref::Network;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::LearnSpec;
-use neurochip_core::learning::{Apply, Engine, Loss};
+use neurochip_core::learning::{Engine, Loss};
 use neurochip_tasks::cue::CueConfig;
 use neurochip_tasks::digits::{load_digits, RateEncoder};
 use neurochip_tasks::pattern::PatternConfig;
@@ -22,9 +22,7 @@ use neurochip_tasks::poisson::PoissonInput;
 use neurochip_tasks::rng::hash;
 use neurochip_tasks::store_recall::StoreRecallConfig;
 
-use crate::config::{
-    ApplyMode, Config, EngineKind, FeedbackKind, NeuronModel, RoundingMode, SpreadDist, TaskKind,
-};
+use crate::config::{Config, Feedback, NeuronModel, SpreadDist, TaskKind};
 use crate::task::Task;
 
 /// An error while building what a valid configuration describes.
@@ -182,11 +180,7 @@ pub fn quant_options(cfg: &Config) -> QuantOptions {
             max_outputs: cfg.chip.max_outputs as u16,
         },
         formats,
-        rounding: match f.rounding {
-            RoundingMode::Truncate => Rounding::Truncate,
-            RoundingMode::Nearest => Rounding::Nearest,
-            RoundingMode::Stochastic => Rounding::Stochastic,
-        },
+        rounding: f.rounding,
         seed: cfg.seed,
         learning: learn_spec(cfg),
     }
@@ -201,15 +195,13 @@ pub fn is_regression(cfg: &Config) -> bool {
 /// The learning circuits a configuration asks for (`None` when learning is off).
 pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
     let l = &cfg.learning;
-    let engine = match l.engine {
-        EngineKind::Off => return None,
-        EngineKind::Exact => Engine::Exact,
-        EngineKind::Light => Engine::Light,
-    };
+    if l.engine == Engine::Off {
+        return None;
+    }
     let (n, o) = (cfg.network.neurons as usize, cfg.network.outputs as usize);
     let feedback = match l.feedback {
-        FeedbackKind::Symmetric => None,
-        FeedbackKind::Random => Some(
+        Feedback::Symmetric => None,
+        Feedback::Random => Some(
             (0..n * o)
                 .map(|k| {
                     cfg.network.w_out_scale / (n as f64).sqrt()
@@ -220,11 +212,8 @@ pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
     };
     let regression = is_regression(cfg);
     Some(LearnSpec {
-        engine,
-        apply: match l.apply {
-            ApplyMode::Online => Apply::Online,
-            ApplyMode::Sample => Apply::Sample,
-        },
+        engine: l.engine,
+        apply: l.apply,
         loss: if regression {
             Loss::Regression
         } else {

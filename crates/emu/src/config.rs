@@ -40,6 +40,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
+/// The core's own types for `learning.engine`, `learning.apply`, `learning.feedback` and
+/// `formats.rounding` (core feature `serde`): the file names their variants in
+/// snake_case.
+pub use neurochip_core::learning::{Apply, Engine, Feedback};
+pub use neurochip_core::Rounding;
 
 /// Neuron model of the recurrent layer (`network.model`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,18 +56,6 @@ pub enum NeuronModel {
     Alif,
     /// LSNN: LIF neurons first, then a fraction `alif_fraction` of ALIF neurons.
     Lsnn,
-}
-
-/// Rounding of decays (`formats.rounding`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RoundingMode {
-    /// Toward minus infinity (drop the low bits).
-    Truncate,
-    /// To the nearest value.
-    Nearest,
-    /// Up or down at random, from the chip PRNG, unbiased on average.
-    Stochastic,
 }
 
 /// Distribution of the per-neuron heterogeneity factors (`network.spread_dist`).
@@ -101,38 +94,6 @@ pub enum Environment {
     Cue,
 }
 
-/// Learning engine (`learning.engine`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EngineKind {
-    /// No learning.
-    Off,
-    /// Exact e-prop.
-    Exact,
-    /// ReckOn-style light engine.
-    Light,
-}
-
-/// When updates are applied (`learning.apply`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApplyMode {
-    /// Every step.
-    Online,
-    /// Accumulated over `batch` samples.
-    Sample,
-}
-
-/// Feedback weights (`learning.feedback`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FeedbackKind {
-    /// `B = W_out^T`.
-    Symmetric,
-    /// Fixed random `B`.
-    Random,
-}
-
 /// `[chip]`: the physical limits the network must fit.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Chip {
@@ -162,7 +123,7 @@ pub struct Formats {
     /// Readout fractional bits (0..=readout_bits - 2, default readout_bits - 8).
     pub readout_frac: u32,
     /// Rounding of decays (default nearest).
-    pub rounding: RoundingMode,
+    pub rounding: Rounding,
 }
 
 /// `[network]`: the recurrent spiking network mapped onto the chip.
@@ -258,9 +219,9 @@ pub struct Task {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Learning {
     /// Engine (default off).
-    pub engine: EngineKind,
+    pub engine: Engine,
     /// Online or per batch of samples (default sample).
-    pub apply: ApplyMode,
+    pub apply: Apply,
     /// Samples per update in sample mode (default 1).
     pub batch: u32,
     /// Learning rate of input weights (default `eta`, 1e-3).
@@ -280,7 +241,7 @@ pub struct Learning {
     /// Pseudo-derivative dampening (default 0.3).
     pub gamma: f64,
     /// Feedback (default symmetric).
-    pub feedback: FeedbackKind,
+    pub feedback: Feedback,
     /// Rate regularisation strength (0 = off).
     pub reg_strength: f64,
     /// Rate regularisation target, Hz (default 10).

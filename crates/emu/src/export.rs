@@ -7,7 +7,7 @@ use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
 use neurochip_tasks::runner;
 
 use crate::build::{self, BuildError};
-use crate::config::{Config, EngineKind};
+use crate::config::{Config, Engine};
 use crate::task::Task;
 
 /// Digits subset compiled into an image: the first `n` test images, 65 bytes each.
@@ -29,7 +29,7 @@ fn digits_subset(task: &Task, n: usize) -> Vec<u8> {
 /// samples; otherwise it is the configuration's own plan.
 pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec<u8>, BuildError> {
     let task = build::task(cfg)?;
-    let learn = cfg.learning.engine != EngineKind::Off && !inference;
+    let learn = cfg.learning.engine != Engine::Off && !inference;
     let tests = cfg.train.test_samples;
     let mut plan = PlanSpec {
         samples: cfg.task.samples,

@@ -24,10 +24,7 @@ fn every_starter_config_passes_check() {
         let cfg = config::load(&path).unwrap_or_else(|e| panic!("{task}: {e}"));
         build::chip(&cfg).unwrap_or_else(|e| panic!("{task}: {e}"));
         build::task(&cfg).unwrap_or_else(|e| panic!("{task}: {e}"));
-        assert!(
-            cfg.learning.engine != config::EngineKind::Off,
-            "{task} learns"
-        );
+        assert!(cfg.learning.engine != config::Engine::Off, "{task} learns");
 
         // A second init keeps the file unless forced.
         std::fs::write(&path, "# mine\n").unwrap();

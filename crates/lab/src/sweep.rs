@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use neurochip_emu::arch_run;
 use neurochip_emu::build::{self, BuildError};
-use neurochip_emu::config::{Config, EngineKind};
+use neurochip_emu::config::{Config, Engine};
 use neurochip_emu::Arch;
 
 /// One grid point's result.
@@ -59,7 +59,7 @@ pub struct SweepRow {
 /// changes the fraction.
 pub fn sweep(
     configs: &[Config],
-    engines: &[EngineKind],
+    engines: &[Engine],
     weight_bits: &[u32],
     trace_bits: &[u32],
     archs: &[Arch],

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use neurochip_emu::config::{Config, EngineKind};
+use neurochip_emu::config::{Config, Engine};
 use neurochip_emu::{export, learn, sim};
 use neurochip_lab::runs::Figures;
 
@@ -53,7 +53,7 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     if cfg.reward.is_some() {
         return reward(&cfg, a, &folder);
     }
-    if cfg.learning.engine != EngineKind::Off {
+    if cfg.learning.engine != Engine::Off {
         return train(&cfg, a, &folder);
     }
     if a.save.is_some() || a.resume.is_some() {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use neurochip_emu::config::EngineKind;
+use neurochip_emu::config::Engine;
 use neurochip_lab::sweep;
 
 use super::fail;
@@ -54,8 +54,8 @@ pub fn run(a: Args) -> ExitCode {
     let mut es = Vec::new();
     for e in &a.engines {
         es.push(match e.as_str() {
-            "exact" => EngineKind::Exact,
-            "light" => EngineKind::Light,
+            "exact" => Engine::Exact,
+            "light" => Engine::Light,
             other => {
                 return fail(format!(
                     "--engines: `{other}` is not an engine; allowed: exact, light"

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use neurochip_emu::config::{Config, EngineKind};
+use neurochip_emu::config::{Config, Engine};
 use neurochip_emu::learn;
 use neurochip_emu::sim::{self, RefWeights};
 use neurochip_lab::runs::Figures;
@@ -37,7 +37,7 @@ fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     if cfg.reward.is_some() {
         return reward(&cfg, c.json, c.quiet, &folder);
     }
-    if cfg.learning.engine != EngineKind::Off {
+    if cfg.learning.engine != Engine::Off {
         return learning(&cfg, c.json, c.quiet, &folder);
     }
     let rep = folder.check(sim::verify(&cfg, a.weights, c.steps))?;

@@ -9,8 +9,8 @@ use super::schema::{self, Rule};
 use super::source::Source;
 use super::Environment;
 use super::{
-    ApplyMode, Chip, Config, EngineKind, FeedbackKind, Formats, Learning, Network, NeuronModel,
-    Reward, RoundingMode, SpreadDist, Task, TaskKind, Train,
+    Apply, Chip, Config, Engine, Feedback, Formats, Learning, Network, NeuronModel, Reward,
+    Rounding, SpreadDist, Task, TaskKind, Train,
 };
 
 type Result<T> = std::result::Result<T, ConfigError>;
@@ -252,7 +252,7 @@ fn formats(raw: &RawFile, src: &Source<'_>) -> Result<Formats> {
             rb - 2,
             &format!("readout_bits - 2, readout_bits = {rb}"),
         )?,
-        rounding: f.and_then(|f| f.rounding).unwrap_or(RoundingMode::Nearest),
+        rounding: f.and_then(|f| f.rounding).unwrap_or(Rounding::Nearest),
     })
 }
 
@@ -384,8 +384,8 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
     let eta = s.float("eta", l.eta, 1e-3)?;
     let eb = s.uint("elig_bits", l.elig_bits, 24)?;
     Ok(Learning {
-        engine: l.engine.unwrap_or(EngineKind::Off),
-        apply: l.apply.unwrap_or(ApplyMode::Sample),
+        engine: l.engine.unwrap_or(Engine::Off),
+        apply: l.apply.unwrap_or(Apply::Sample),
         batch: s.uint("batch", l.batch, 1)?,
         eta_in: s.float("eta_in", l.eta_in, eta)?,
         eta_rec: s.float("eta_rec", l.eta_rec, eta)?,
@@ -401,7 +401,7 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
         )?,
         psi_levels: s.uint("psi_levels", l.psi_levels, 4)?,
         gamma: s.float("gamma", l.gamma, 0.3)?,
-        feedback: l.feedback.unwrap_or(FeedbackKind::Symmetric),
+        feedback: l.feedback.unwrap_or(Feedback::Symmetric),
         reg_strength: s.float("reg_strength", l.reg_strength, 0.0)?,
         reg_rate_hz: s.float("reg_rate_hz", l.reg_rate_hz, 10.0)?,
         learn_readout: l.learn_readout.unwrap_or(true),
@@ -457,7 +457,7 @@ fn reward(
             ),
         ));
     }
-    if learning.engine == EngineKind::Off || learning.apply != ApplyMode::Sample {
+    if learning.engine == Engine::Off || learning.apply != Apply::Sample {
         return Err(src.error(
             "learning.engine",
             "reward learning needs [learning] engine = \"exact\" or \"light\" with \

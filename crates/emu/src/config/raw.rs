@@ -3,10 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{
-    ApplyMode, EngineKind, Environment, FeedbackKind, NeuronModel, RoundingMode, SpreadDist,
-    TaskKind,
-};
+use super::{Apply, Engine, Environment, Feedback, NeuronModel, Rounding, SpreadDist, TaskKind};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,7 +37,7 @@ pub(super) struct RawFormats {
     pub trace_frac: Option<u32>,
     pub readout_bits: Option<u32>,
     pub readout_frac: Option<u32>,
-    pub rounding: Option<RoundingMode>,
+    pub rounding: Option<Rounding>,
 }
 
 #[derive(Deserialize)]
@@ -95,8 +92,8 @@ pub(super) struct RawTask {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawLearning {
-    pub engine: Option<EngineKind>,
-    pub apply: Option<ApplyMode>,
+    pub engine: Option<Engine>,
+    pub apply: Option<Apply>,
     pub batch: Option<u32>,
     pub eta: Option<f64>,
     pub eta_in: Option<f64>,
@@ -107,7 +104,7 @@ pub(super) struct RawLearning {
     pub elig_frac: Option<u32>,
     pub psi_levels: Option<u32>,
     pub gamma: Option<f64>,
-    pub feedback: Option<FeedbackKind>,
+    pub feedback: Option<Feedback>,
     pub reg_strength: Option<f64>,
     pub reg_rate_hz: Option<f64>,
     pub learn_readout: Option<bool>,

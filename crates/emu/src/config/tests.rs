@@ -61,7 +61,7 @@ fn minimal_file_gets_every_default() {
             trace_frac: 6,
             readout_bits: 16,
             readout_frac: 8,
-            rounding: RoundingMode::Nearest,
+            rounding: Rounding::Nearest,
         }
     );
     let n = &c.network;
@@ -84,7 +84,7 @@ fn minimal_file_gets_every_default() {
     assert_eq!((t.delay_ms, t.recall_ms), (1050, 150));
     assert_eq!((t.cue_rate_hz, t.bg_rate_hz), (40.0, 10.0));
     assert_eq!((t.pattern_rate_hz, t.pattern_ms), (10.0, 1000));
-    assert_eq!(c.learning.engine, EngineKind::Off);
+    assert_eq!(c.learning.engine, Engine::Off);
     // Frac defaults follow the widths.
     let c = parse(
         &format!("{OK}[formats]\nmembrane_bits = 20\ntrace_bits = 8\nreadout_bits = 24\n"),
