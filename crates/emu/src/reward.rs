@@ -10,6 +10,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use fixed::types::U1F15;
 use neurochip_core::reward::RewardParams;
 use neurochip_core::Datapath;
 use neurochip_ref::reward::{ActorCritic, RewardParams as FParams};
@@ -33,9 +34,14 @@ pub fn window(n: u64) -> usize {
     WINDOW.min((n as usize / 3).max(1))
 }
 
-/// `x` in Q1.15, rounded to nearest (`x` in [0, 1]).
+/// `x` in Q1.15 (`x` in [0, 1], rounded to nearest), as the decays are quantised.
 fn q15(x: f64) -> u16 {
-    (x.clamp(0.0, 1.0) * 32768.0).round() as u16
+    U1F15::saturating_from_num(x.clamp(0.0, 1.0)).to_bits()
+}
+
+/// A Q1.15 register as a float.
+fn from_q15(raw: u16) -> f64 {
+    U1F15::from_bits(raw).to_num()
 }
 
 /// The chip's actor–critic registers for `r`.
@@ -52,8 +58,8 @@ pub fn float_params(r: &Reward) -> FParams {
     let p = params(r);
     FParams {
         n_actions: p.n_actions,
-        gamma: f64::from(p.gamma) / 32768.0,
-        c_v: f64::from(p.c_v) / 32768.0,
+        gamma: from_q15(p.gamma),
+        c_v: from_q15(p.c_v),
     }
 }
 
