@@ -54,16 +54,31 @@ pub struct Formats {
     pub readout: Format,
 }
 
+impl Formats {
+    /// ReckOn-class defaults, the one source of them for the core's builder and the
+    /// host's configuration files: 16-bit membrane with 10 fractional bits, 8-bit
+    /// weights, 12-bit traces with 6 fractional bits, 16-bit readout with 8 fractional
+    /// bits.
+    pub const DEFAULT: Self = Self {
+        membrane: Format::raw(16, 16 - Self::MEMBRANE_INT as u8, true),
+        weight: Format::raw(8, 0, true),
+        trace: Format::raw(12, 12 - Self::TRACE_INT as u8, false),
+        readout: Format::raw(16, 16 - Self::READOUT_INT as u8, true),
+    };
+    /// Integer bits (sign included) of the default membrane format: a membrane width
+    /// given without its fraction keeps them.
+    pub const MEMBRANE_INT: u32 = 6;
+    /// Integer bits of the default trace format (traces of slow decays reach tens of
+    /// spikes): a trace width given without its fraction keeps them.
+    pub const TRACE_INT: u32 = 6;
+    /// Integer bits (sign included) of the default readout format.
+    pub const READOUT_INT: u32 = 8;
+}
+
 impl Default for Formats {
-    /// ReckOn-class defaults: 16-bit membrane with 10 fractional bits, 8-bit weights,
-    /// 12-bit traces with 8 fractional bits, 16-bit readout with 8 fractional bits.
+    /// [`Formats::DEFAULT`].
     fn default() -> Self {
-        Self {
-            membrane: Format::raw(16, 10, true),
-            weight: Format::raw(8, 0, true),
-            trace: Format::raw(12, 8, false),
-            readout: Format::raw(16, 8, true),
-        }
+        Self::DEFAULT
     }
 }
 

@@ -223,23 +223,26 @@ fn formats(raw: &RawFile, src: &Source<'_>) -> Result<Formats> {
     let s = src.section("formats");
     let f = raw.formats.as_ref();
     let get = |k: fn(&super::raw::RawFormats) -> Option<u32>| f.and_then(k);
-    let mb = s.uint("membrane_bits", get(|f| f.membrane_bits), 16)?;
-    let tb = s.uint("trace_bits", get(|f| f.trace_bits), 12)?;
-    let rb = s.uint("readout_bits", get(|f| f.readout_bits), 16)?;
+    // Defaults from the core's one table (`Formats::DEFAULT`).
+    type CoreFormats = neurochip_core::Formats;
+    let d = CoreFormats::DEFAULT;
+    let mb = s.uint("membrane_bits", get(|f| f.membrane_bits), d.membrane.bits())?;
+    let tb = s.uint("trace_bits", get(|f| f.trace_bits), d.trace.bits())?;
+    let rb = s.uint("readout_bits", get(|f| f.readout_bits), d.readout.bits())?;
     Ok(Formats {
         membrane_bits: mb,
         membrane_frac: s.uint_in(
             "membrane_frac",
-            get(|f| f.membrane_frac).unwrap_or(mb - 6),
+            get(|f| f.membrane_frac).unwrap_or(mb.saturating_sub(CoreFormats::MEMBRANE_INT)),
             0,
             mb - 2,
             &format!("membrane_bits - 2, membrane_bits = {mb}"),
         )?,
-        weight_bits: s.uint("weight_bits", get(|f| f.weight_bits), 8)?,
+        weight_bits: s.uint("weight_bits", get(|f| f.weight_bits), d.weight.bits())?,
         trace_bits: tb,
         trace_frac: s.uint_in(
             "trace_frac",
-            get(|f| f.trace_frac).unwrap_or(tb - 6),
+            get(|f| f.trace_frac).unwrap_or(tb.saturating_sub(CoreFormats::TRACE_INT)),
             0,
             tb,
             &format!("at most trace_bits = {tb}"),
@@ -247,7 +250,7 @@ fn formats(raw: &RawFile, src: &Source<'_>) -> Result<Formats> {
         readout_bits: rb,
         readout_frac: s.uint_in(
             "readout_frac",
-            get(|f| f.readout_frac).unwrap_or(rb - 8),
+            get(|f| f.readout_frac).unwrap_or(rb.saturating_sub(CoreFormats::READOUT_INT)),
             0,
             rb - 2,
             &format!("readout_bits - 2, readout_bits = {rb}"),
