@@ -57,6 +57,7 @@ lint: toolchain
 nostd: toolchain
 	$(CARGO) build -p neurochip-core --target $(TARGET)
 	$(CARGO) build -p neurochip-core --features serde --target $(TARGET)
+	$(CARGO) build -p neurochip-core --no-default-features --target $(TARGET)
 	$(CARGO) build -p neurochip-tasks --no-default-features --target $(TARGET)
 	$(CARGO) build -p neurochip-tasks --no-default-features --features reward --target $(TARGET)
 

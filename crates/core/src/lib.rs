@@ -37,6 +37,7 @@
     )
 )]
 
+#[cfg(feature = "assembly")]
 pub mod assembly;
 pub mod chip;
 pub mod config;
@@ -48,8 +49,10 @@ pub mod image;
 pub mod learning;
 pub mod memory;
 pub mod neuron;
+#[cfg(feature = "persist")]
 pub mod persist;
 pub mod prng;
+#[cfg(feature = "persist")]
 pub mod ramflash;
 pub mod readout;
 pub mod release;
@@ -57,7 +60,9 @@ pub mod reward;
 pub mod rewire;
 pub mod round;
 pub mod softmax;
+#[cfg(feature = "solver")]
 pub mod solver;
+#[cfg(feature = "assembly")]
 pub mod stdp;
 pub mod synapse;
 pub mod trace;

@@ -62,6 +62,7 @@
 )]
 
 pub mod app;
+#[cfg(feature = "assembly")]
 pub mod assembly;
 pub mod cue;
 pub mod digits;
@@ -74,6 +75,7 @@ pub mod poisson;
 pub mod reward_cue;
 pub mod rng;
 pub mod runner;
+#[cfg(feature = "solver")]
 pub mod solver;
 mod source;
 pub mod store_recall;
