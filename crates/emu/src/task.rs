@@ -13,16 +13,9 @@ use neurochip_tasks::Spikes;
 /// Sample ids at or above this are test samples (never trained on).
 pub use neurochip_tasks::runner::TEST_BASE;
 
-/// What the readout should do at one step.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Want {
-    /// Outside the window.
-    None,
-    /// Classification target.
-    Class(usize),
-    /// Regression: the targets are in the trainer's buffer (see [`Task::values`]).
-    Values,
-}
+/// What the readout should do at one step: the run loop's own (regression targets are
+/// in the trainer's buffer, see [`Task::values`]).
+pub use neurochip_tasks::runner::Want;
 
 /// A task the chip can learn or run.
 #[derive(Clone, Debug)]

@@ -136,16 +136,8 @@ impl Acc {
     }
 }
 
-/// Whether and how a sample learns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Learn {
-    /// Inference only.
-    Off,
-    /// Learn; keep per-sample updates accumulated (mid-batch).
-    Accumulate,
-    /// Learn, then apply the accumulated updates (end of a batch).
-    Apply,
-}
+/// Whether and how a sample learns: the run loop's own.
+pub use neurochip_tasks::runner::Learn;
 
 /// A model that can run a sample: the chip or the float reference.
 pub trait Model {
@@ -199,11 +191,6 @@ impl Model for ChipModel {
         let mut sums = vec![0.0; self.y.len()];
         let (vals, y, x) = (&mut self.vals, &mut self.y, &mut self.x);
         let mut vals_q = std::mem::take(&mut self.vals_q);
-        let learn = match learn {
-            Learn::Off => runner::Learn::Off,
-            Learn::Accumulate => runner::Learn::Accumulate,
-            Learn::Apply => runner::Learn::Apply,
-        };
         let (chip, mut mem) = self.chip.parts();
         let mut cycle_chip;
         let datapath: &mut dyn neurochip_core::Datapath = if self.cycles.is_empty() {
@@ -225,28 +212,20 @@ impl Model for ChipModel {
             |t, x| task.spikes(id, t, x),
             |t, q| {
                 let mut v = fvals.borrow_mut();
-                match task.want(id, t, &mut v) {
-                    Want::None => runner::Want::None,
-                    Want::Class(c) => runner::Want::Class(c),
-                    Want::Values => {
-                        for (q, v) in q.iter_mut().zip(v.iter()) {
-                            *q = ro.saturate((v / lsb).round() as i64);
-                        }
-                        runner::Want::Values
+                let w = task.want(id, t, &mut v);
+                if w == Want::Values {
+                    for (q, v) in q.iter_mut().zip(v.iter()) {
+                        *q = ro.saturate((v / lsb).round() as i64);
                     }
                 }
+                w
             },
             learn,
             |_, m, w| {
                 for (y, &q) in y.iter_mut().zip(m.y.iter()) {
                     *y = f64::from(q) * lsb;
                 }
-                let want = match w {
-                    runner::Want::None => Want::None,
-                    runner::Want::Class(c) => Want::Class(c),
-                    runner::Want::Values => Want::Values,
-                };
-                acc.0.add_step(y, want, &fvals.borrow(), &mut sums);
+                acc.0.add_step(y, w, &fvals.borrow(), &mut sums);
                 acc.0.add_spikes(m.z.count_ones(), m.layout.n_rec);
             },
         )
