@@ -15,14 +15,13 @@
 //! formats (`neurochip_emu::quant`).
 
 use crate::format::Format;
+#[cfg(feature = "serde")]
+use serde::{Deserialize, Serialize};
 
 /// Which learning engine the chip carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "snake_case")
-)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Engine {
     /// No learning circuits (inference only).
     #[default]
@@ -35,11 +34,8 @@ pub enum Engine {
 
 /// When weight updates are applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "snake_case")
-)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Apply {
     /// Every step, as soon as they are computed.
     #[default]
@@ -50,11 +46,8 @@ pub enum Apply {
 
 /// Feedback weights `B` that broadcast the output error to the neurons.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "snake_case")
-)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Feedback {
     /// `B = W_out^T`, the live readout weights.
     #[default]

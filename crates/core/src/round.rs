@@ -13,14 +13,13 @@
 
 use crate::format::DECAY_FRAC;
 use crate::prng::Prng;
+#[cfg(feature = "serde")]
+use serde::{Deserialize, Serialize};
 
 /// How a product is brought back to its format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "snake_case")
-)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Rounding {
     /// Drop the low bits (floor).
     Truncate,
