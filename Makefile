@@ -52,6 +52,7 @@ lint: toolchain
 	cd $(FW_DIR) && $(CARGO) clippy --release -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release --no-default-features --features stm32f411 -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release --features persist,cost,reward -- -D warnings
+	cd $(FW_DIR) && $(CARGO) clippy --release --features assembly,solver --bins -- -D warnings
 
 ## nostd: the core and the task generators build for the microcontroller, without std.
 nostd: toolchain
@@ -113,10 +114,13 @@ qemu-cost: toolchain qemu-install
 	  -semihosting-config enable=on,target=native -icount shift=10 \
 	  -kernel $(FW_DIR)/target/thumbv7em-none-eabihf/release/neurochip-firmware
 
-## firmware: build every board profile (QEMU, STM32F411) around the image in FW_IMAGE.
+## firmware: build every application (the image app around FW_IMAGE, and the
+## assembly and solver apps) for every board profile (QEMU, STM32F411).
 firmware: toolchain
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --no-default-features --features stm32f411
+	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --features assembly,solver --bins
+	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --no-default-features --features stm32f411,assembly,solver --bins
 
 clean:
 	$(CARGO) clean

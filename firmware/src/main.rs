@@ -7,46 +7,13 @@
 #![no_std]
 #![no_main]
 
-use core::panic::PanicInfo;
-
 use bitvec::prelude::*;
 use cortex_m_rt::entry;
 use neurochip_core::{image, Chip, Memory};
 use neurochip_tasks::app::AppSpec;
 use neurochip_tasks::runner::run_app;
 
-#[cfg(all(feature = "qemu", feature = "stm32f411"))]
-compile_error!("choose one board profile: --features qemu (default) or --no-default-features --features stm32f411");
-#[cfg(not(any(feature = "qemu", feature = "stm32f411")))]
-compile_error!("choose a board profile: --features qemu (default) or --no-default-features --features stm32f411");
-
-/// Print a line on the board's console (semihosting on QEMU, RTT on a board).
-macro_rules! out {
-    ($($t:tt)*) => {{
-        #[cfg(feature = "qemu")]
-        cortex_m_semihosting::hprintln!($($t)*);
-        #[cfg(feature = "stm32f411")]
-        rtt_target::rprintln!($($t)*);
-    }};
-}
-
-/// End the program with a status: QEMU exits with it; a board stops at a breakpoint
-/// (probe-rs reports it) after printing the status.
-fn exit(ok: bool) -> ! {
-    #[cfg(feature = "qemu")]
-    cortex_m_semihosting::debug::exit(if ok {
-        cortex_m_semihosting::debug::EXIT_SUCCESS
-    } else {
-        cortex_m_semihosting::debug::EXIT_FAILURE
-    });
-    #[cfg(feature = "stm32f411")]
-    {
-        out!("exit {}", if ok { 0 } else { 1 });
-        cortex_m::asm::bkpt();
-    }
-    #[allow(clippy::empty_loop)]
-    loop {}
-}
+use neurochip_firmware::{exit, out};
 
 /// The chip image, embedded by build.rs.
 static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/chip.img"));
@@ -75,8 +42,7 @@ struct Arenas {
 
 #[entry]
 fn main() -> ! {
-    #[cfg(feature = "stm32f411")]
-    rtt_target::rtt_init_print!();
+    neurochip_firmware::init();
     exit(run())
 }
 
@@ -146,123 +112,7 @@ fn run() -> bool {
     persist_demo::save_and_reset(&chip, &mem);
     #[cfg(feature = "cost")]
     cost(&mut chip, &mut mem, &app, x);
-    #[cfg(feature = "assembly")]
-    if !assembly_demo::run() {
-        return false;
-    }
-    #[cfg(feature = "solver")]
-    if !solver_demo::run() {
-        return false;
-    }
     true
-}
-
-/// The constraint-solver workload (PE 96 Grid 01), in static buffers (about 4 KB).
-#[cfg(feature = "solver")]
-mod solver_demo {
-    use neurochip_tasks::solver::{workload, SudokuMemory, CELLS, PEERS};
-
-    /// Step budget (the host solves it at step 130).
-    const BUDGET: u64 = 100_000;
-
-    struct Bufs {
-        offsets: [u32; CELLS + 1],
-        neighbours: [u16; CELLS * PEERS],
-        value: [u8; CELLS],
-        timer: [u8; CELLS],
-        conflicts: [u8; CELLS * 9],
-    }
-
-    /// Run the workload and print `solver DIGEST solved_at=N` (or `solved_at=none`).
-    pub fn run() -> bool {
-        let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
-            offsets: [0; CELLS + 1],
-            neighbours: [0; CELLS * PEERS],
-            value: [0; CELLS],
-            timer: [0; CELLS],
-            conflicts: [0; CELLS * 9],
-        }) else {
-            return false;
-        };
-        let mem = SudokuMemory {
-            offsets: &mut b.offsets,
-            neighbours: &mut b.neighbours,
-            value: &mut b.value,
-            timer: &mut b.timer,
-            conflicts: &mut b.conflicts,
-        };
-        match workload(mem, BUDGET) {
-            Ok((d, Some(t))) => {
-                out!("solver {:016x} solved_at={}", d, t);
-                true
-            }
-            Ok((d, None)) => {
-                out!("solver {:016x} solved_at=none", d);
-                true
-            }
-            Err(e) => {
-                out!("error: {}", e);
-                false
-            }
-        }
-    }
-}
-
-/// The STDP assembly workload, in static buffers (about 130 KB).
-#[cfg(feature = "assembly")]
-mod assembly_demo {
-    use neurochip_core::assembly::AreaMemory;
-    use neurochip_tasks::assembly::{workload, STIMULI, STIM_SIZE, WORKLOAD_K, WORKLOAD_N};
-
-    const N: usize = WORKLOAD_N;
-    const M: usize = STIMULI * STIM_SIZE;
-    const _: () = assert!(WORKLOAD_K <= N);
-
-    struct Bufs {
-        w_in: [i16; N * M],
-        w_rec: [i16; N * N],
-        v: [i32; N],
-        z: [bool; N],
-        tr_in: [u16; M],
-        tr_pre: [u16; N],
-        tr_post: [u16; N],
-        x: [bool; M],
-    }
-
-    /// Run the workload and print `assembly DIGEST steps=200 spikes=N`.
-    pub fn run() -> bool {
-        let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
-            w_in: [0; N * M],
-            w_rec: [0; N * N],
-            v: [0; N],
-            z: [false; N],
-            tr_in: [0; M],
-            tr_pre: [0; N],
-            tr_post: [0; N],
-            x: [false; M],
-        }) else {
-            return false;
-        };
-        let mut mem = AreaMemory {
-            w_in: &mut b.w_in,
-            w_rec: &mut b.w_rec,
-            v: &mut b.v,
-            z: &mut b.z,
-            tr_in: &mut b.tr_in,
-            tr_pre: &mut b.tr_pre,
-            tr_post: &mut b.tr_post,
-        };
-        match workload(&mut mem, &mut b.x, 200) {
-            Ok((d, spikes)) => {
-                out!("assembly {:016x} steps=200 spikes={}", d, spikes);
-                true
-            }
-            Err(e) => {
-                out!("error: {}", e);
-                false
-            }
-        }
-    }
 }
 
 #[cfg(feature = "cost")]
@@ -337,18 +187,14 @@ fn cost(chip: &mut Chip, mem: &mut Memory<'_>, app: &AppSpec, x: &mut neurochip_
     }
 }
 
-#[panic_handler]
-fn panic(_: &PanicInfo) -> ! {
-    out!("error: panic");
-    exit(false)
-}
-
 /// Learned state across a reset, on QEMU: the A/B slots of `neurochip_core::persist`
 /// live in a RAM region that the reset handler does not touch (`.uninit`), so a warm
 /// reset (SYSRESETREQ) keeps it, like flash keeps it across power cycles.
 #[cfg(feature = "persist")]
 mod persist_demo {
     use core::mem::MaybeUninit;
+
+    use neurochip_firmware::out;
 
     use neurochip_core::persist::{newest, restore, save};
     use neurochip_core::ramflash::RamFlash;

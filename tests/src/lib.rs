@@ -100,31 +100,74 @@ pub fn run_qemu(elf: &Path) -> std::process::Output {
         .expect("qemu-system-arm is installed (make test installs it)")
 }
 
-/// Build the firmware (QEMU profile, default image) with the cargo feature `feature`,
-/// run it under QEMU mps2-an386, require exit code 0, and return the line it printed
-/// that starts with `prefix` (the feature workloads print one such line after the
-/// image's plan).
-pub fn firmware_feature_line(feature: &str, prefix: &str) -> String {
+/// Build the firmware application `app` (its binary `src/bin/APP.rs`, which needs the
+/// cargo feature of the same name; QEMU profile), run it under QEMU mps2-an386,
+/// require exit code 0, diff its whole output against `tests/golden/firmware/APP.run`
+/// and its size against `APP.size` (re-recorded with `UPDATE_GOLDEN=1`), and return the
+/// line it printed that starts with `prefix`.
+pub fn firmware_app_line(app: &str, prefix: &str) -> String {
     let fw = root().join("firmware");
     let build = std::process::Command::new("cargo")
-        .args(["build", "--release", "--quiet", "--features", feature])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--features",
+            app,
+            "--bin",
+            app,
+        ])
         .current_dir(&fw)
-        .env("NEUROCHIP_IMAGE", fw.join("images/default.img"))
         .env_remove("CARGO_TARGET_DIR")
         .status()
         .expect("cargo runs");
-    assert!(
-        build.success(),
-        "firmware build with --features {feature} failed"
-    );
-    let out = run_qemu(&fw.join("target/thumbv7em-none-eabihf/release/neurochip-firmware"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(build.success(), "firmware build of --bin {app} failed");
+    let elf = fw.join("target/thumbv7em-none-eabihf/release").join(app);
+    let out = run_qemu(&elf);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(0), "firmware failed:\n{stdout}");
+    check_golden(&format!("firmware/{app}.run"), &stdout);
+    check_golden(&format!("firmware/{app}.size"), &(elf_size(&elf) + "\n"));
     stdout
         .lines()
         .find(|l| l.starts_with(prefix))
         .unwrap_or_else(|| panic!("no `{prefix}` line in the firmware output:\n{stdout}"))
         .to_string()
+}
+
+/// `text N rodata N bss N` of a firmware ELF, from llvm-size (the llvm-tools
+/// component, which rust-toolchain.toml installs).
+pub fn elf_size(elf: &Path) -> String {
+    let sysroot = std::process::Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("rustc runs");
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
+    let bin = fs::read_dir(Path::new(&sysroot).join("lib/rustlib"))
+        .expect("the sysroot has lib/rustlib")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("bin/llvm-size"))
+        .find(|p| p.exists())
+        .expect("llvm-size from the llvm-tools component");
+    let out = std::process::Command::new(bin)
+        .arg("-A")
+        .arg(elf)
+        .output()
+        .expect("llvm-size runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let get = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("0")
+            .to_string()
+    };
+    format!(
+        "text {} rodata {} bss {}",
+        get(".text"),
+        get(".rodata"),
+        get(".bss")
+    )
 }
 
 /// A quick run of an experiment: its run folder, markdown table and `result.json`.

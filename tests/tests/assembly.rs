@@ -80,10 +80,10 @@ fn quick_experiment_three_figures() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-/// Host against firmware: the firmware built with `--features assembly` runs the same
+/// Host against firmware: the `assembly` firmware application runs the same
 /// workload on the Cortex-M4 under QEMU and must print the host's line bit for bit.
 #[test]
 fn firmware_assembly_digest_matches_host() {
-    let line = neurochip_tests::firmware_feature_line("assembly", "assembly ");
+    let line = neurochip_tests::firmware_app_line("assembly", "assembly ");
     assert_eq!(line, core_digest());
 }

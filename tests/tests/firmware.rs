@@ -33,34 +33,10 @@ fn build_firmware(image: &Path, features: &[&str]) {
     );
 }
 
-/// `text`, `rodata` and `bss` of the built firmware, from llvm-size (llvm-tools).
+/// `text`, `rodata` and `bss` of the built image firmware.
 fn sizes() -> String {
-    let sysroot = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .unwrap();
-    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
-    let bin = std::fs::read_dir(Path::new(&sysroot).join("lib/rustlib"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join("bin/llvm-size"))
-        .find(|p| p.exists())
-        .expect("llvm-size from the llvm-tools component (rust-toolchain.toml installs it)");
-    let elf = firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
-    let out = Command::new(bin).arg("-A").arg(&elf).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let get = |name: &str| {
-        text.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("0")
-            .to_string()
-    };
-    format!(
-        "text {} rodata {} bss {}",
-        get(".text"),
-        get(".rodata"),
-        get(".bss")
+    neurochip_tests::elf_size(
+        &firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware"),
     )
 }
 

@@ -39,6 +39,6 @@ fn workload_equals_the_cli_solver() {
 
 #[test]
 fn firmware_prints_the_host_digest() {
-    let line = neurochip_tests::firmware_feature_line("solver", "solver ");
+    let line = neurochip_tests::firmware_app_line("solver", "solver ");
     assert_eq!(line, workload_line());
 }

@@ -1,0 +1,79 @@
+//! What every neurochip firmware application shares: the board profile (QEMU
+//! `mps2-an386` by semihosting, or an STM32F411 over RTT), its console line ([`out!`]),
+//! its exit, and the panic handler. Each application is one binary: `src/main.rs`
+//! (`neurochip-firmware`, the embedded chip image) and `src/bin/*.rs` (the digest
+//! workloads that are not chip images yet).
+#![no_std]
+
+use core::panic::PanicInfo;
+
+#[cfg(all(feature = "qemu", feature = "stm32f411"))]
+compile_error!("choose one board profile: --features qemu (default) or --no-default-features --features stm32f411");
+#[cfg(not(any(feature = "qemu", feature = "stm32f411")))]
+compile_error!("choose a board profile: --features qemu (default) or --no-default-features --features stm32f411");
+
+#[cfg(feature = "qemu")]
+#[doc(hidden)]
+pub use cortex_m_semihosting::hprintln as __println;
+#[cfg(feature = "stm32f411")]
+#[doc(hidden)]
+pub use rtt_target::rprintln as __println;
+
+/// Print a line on the board's console (semihosting on QEMU, RTT on a board).
+#[macro_export]
+macro_rules! out {
+    ($($t:tt)*) => {{
+        $crate::__println!($($t)*);
+    }};
+}
+
+/// An application's `main`: set up the console, run `app`, exit with its status.
+pub fn main(app: impl FnOnce() -> bool) -> ! {
+    init();
+    exit(app())
+}
+
+/// A workload's result: its line (printed by `line`) and success, or the error line
+/// and failure.
+pub fn report<T, E: core::fmt::Display>(r: Result<T, E>, line: impl FnOnce(T)) -> bool {
+    match r {
+        Ok(v) => {
+            line(v);
+            true
+        }
+        Err(e) => {
+            out!("error: {}", e);
+            false
+        }
+    }
+}
+
+/// Set up the console (RTT on a board; nothing on QEMU).
+pub fn init() {
+    #[cfg(feature = "stm32f411")]
+    rtt_target::rtt_init_print!();
+}
+
+/// End the program with a status: QEMU exits with it; a board stops at a breakpoint
+/// (probe-rs reports it) after printing the status.
+pub fn exit(ok: bool) -> ! {
+    #[cfg(feature = "qemu")]
+    cortex_m_semihosting::debug::exit(if ok {
+        cortex_m_semihosting::debug::EXIT_SUCCESS
+    } else {
+        cortex_m_semihosting::debug::EXIT_FAILURE
+    });
+    #[cfg(feature = "stm32f411")]
+    {
+        out!("exit {}", if ok { 0 } else { 1 });
+        cortex_m::asm::bkpt();
+    }
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+#[panic_handler]
+fn panic(_: &PanicInfo) -> ! {
+    out!("error: panic");
+    exit(false)
+}
