@@ -50,7 +50,7 @@ fmt-check: toolchain
 lint: toolchain
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release -- -D warnings
-	cd $(FW_DIR) && $(CARGO) clippy --release --no-default-features --features stm32f411 -- -D warnings
+	cd $(FW_DIR) && $(CARGO) clippy --release --no-default-features --features stm32f411,solver --bins -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release --features persist,cost,reward -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release --features assembly,solver --bins -- -D warnings
 
@@ -115,12 +115,13 @@ qemu-cost: toolchain qemu-install
 	  -kernel $(FW_DIR)/target/thumbv7em-none-eabihf/release/neurochip-firmware
 
 ## firmware: build every application (the image app around FW_IMAGE, and the
-## assembly and solver apps) for every board profile (QEMU, STM32F411).
+## assembly and solver apps) for every board profile it fits (QEMU, STM32F411; the
+## assembly app's 130 KB of buffers are QEMU only).
 firmware: toolchain
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --no-default-features --features stm32f411
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --features assembly,solver --bins
-	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --no-default-features --features stm32f411,assembly,solver --bins
+	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --no-default-features --features stm32f411,solver --bins
 
 clean:
 	$(CARGO) clean
