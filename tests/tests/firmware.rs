@@ -244,7 +244,7 @@ fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
         &["--no-default-features", "--features", "stm32f411"],
     );
     let board = sizes();
-    check_golden(
+    neurochip_tests::check_size_golden(
         "firmware/default.size",
         &format!("qemu {qemu}\nstm32f411 {board}\n"),
     );
