@@ -148,22 +148,7 @@ pub fn train_chip_with(
     let (_, mut chip) = build::chip(cfg)?;
     let task = build::task(cfg)?;
     let mut plan = plan(cfg);
-    let snap_err = |flag: &str, p: &Path, e: snapshot::SnapshotError| BuildError {
-        file: p.display().to_string(),
-        field: flag.into(),
-        message: match e {
-            snapshot::SnapshotError::Io { what, err, .. } => format!("{what}: {err}"),
-            snapshot::SnapshotError::Invalid { reason, .. } => reason,
-        },
-    };
-    // A snapshot that could not be written is found out before training, not after.
-    if let Some(p) = save {
-        check_writable(p).map_err(|e| BuildError {
-            file: p.display().to_string(),
-            field: "--save".into(),
-            message: format!("cannot write the snapshot: {e}"),
-        })?;
-    }
+    check_save(save)?;
     if let Some(p) = resume {
         plan.start_epoch =
             snapshot::load_file(p, &mut chip).map_err(|e| snap_err("--resume", p, e))?;
@@ -174,10 +159,7 @@ pub fn train_chip_with(
     let secs = t0.elapsed().as_secs_f64();
     let last = final_test(&epochs, &mut model, &task, &plan);
     let mut chip = model.chip;
-    if let Some(p) = save {
-        let done = plan.start_epoch + plan.epochs;
-        snapshot::save_file(p, &mut chip, done).map_err(|e| snap_err("--save", p, e))?;
-    }
+    save_snapshot(save, &mut chip, plan.start_epoch + plan.epochs)?;
     Ok((
         TrainReport {
             name: cfg.name.clone(),
@@ -194,6 +176,42 @@ pub fn train_chip_with(
         },
         chip,
     ))
+}
+
+fn snap_err(flag: &str, p: &Path, e: snapshot::SnapshotError) -> BuildError {
+    BuildError {
+        file: p.display().to_string(),
+        field: flag.into(),
+        message: match e {
+            snapshot::SnapshotError::Io { what, err, .. } => format!("{what}: {err}"),
+            snapshot::SnapshotError::Invalid { reason, .. } => reason,
+        },
+    }
+}
+
+/// `--save`: a snapshot that could not be written is found out before training, not
+/// after ([`check_writable`]).
+pub fn check_save(save: Option<&Path>) -> Result<(), BuildError> {
+    let Some(p) = save else {
+        return Ok(());
+    };
+    check_writable(p).map_err(|e| BuildError {
+        file: p.display().to_string(),
+        field: "--save".into(),
+        message: format!("cannot write the snapshot: {e}"),
+    })
+}
+
+/// `--save`: write the whole chip state with `epochs` done, atomically.
+pub fn save_snapshot(
+    save: Option<&Path>,
+    chip: &mut HostChip,
+    epochs: u32,
+) -> Result<(), BuildError> {
+    match save {
+        Some(p) => snapshot::save_file(p, chip, epochs).map_err(|e| snap_err("--save", p, e)),
+        None => Ok(()),
+    }
 }
 
 /// Whether a file can be written at `path`: its folder exists and takes a new file

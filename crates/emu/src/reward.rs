@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::build::{self, BuildError};
 use crate::config::{Config, Reward};
 use crate::task::Task;
-use crate::{footprint, snapshot, Footprint, HostChip};
+use crate::{footprint, Footprint, HostChip};
 
 /// Success is measured over this many last episodes (or a third of a short run).
 pub const WINDOW: usize = 500;
@@ -32,6 +32,12 @@ pub const WINDOW: usize = 500;
 /// The success window of a run of `n` episodes: [`WINDOW`], or a third of a short run.
 pub fn window(n: u64) -> usize {
     WINDOW.min((n as usize / 3).max(1))
+}
+
+/// Rewarded fraction of the last `w` episodes of `ok` (of all of them when fewer).
+pub fn success_rate(ok: &[bool], w: usize) -> f64 {
+    let tail = &ok[ok.len().saturating_sub(w)..];
+    tail.iter().filter(|&&b| b).count() as f64 / tail.len().max(1) as f64
 }
 
 /// `x` in Q1.15 (`x` in [0, 1], rounded to nearest), as the decays are quantised.
@@ -179,14 +185,13 @@ pub fn run_app(
         field: "reward".into(),
         message: e.to_string(),
     })?;
-    let w = window(learned.len() as u64);
-    let tail = &learned[learned.len().saturating_sub(w)..];
+    let w = window(learned.len() as u64).min(learned.len());
     Ok(RewardReport {
         name: cfg.name.clone(),
         engine: format!("{:?}", c.learning().engine).to_lowercase(),
         episodes: learned.len() as u64,
-        window: tail.len(),
-        success_rate: tail.iter().filter(|&&b| b).count() as f64 / tail.len().max(1) as f64,
+        window: w,
+        success_rate: success_rate(&learned, w),
         epoch_successes: epochs,
         test_episodes: test.1,
         test_success_rate: (test.1 > 0).then(|| f64::from(test.0) / f64::from(test.1)),
@@ -204,25 +209,23 @@ pub fn train_chip(
     save: Option<&Path>,
     on_episode: impl FnMut(u64, u64),
 ) -> Result<(RewardReport, HostChip), BuildError> {
-    if let Some(p) = save {
-        crate::learn::check_writable(p).map_err(|e| BuildError {
-            file: p.display().to_string(),
-            field: "--save".into(),
-            message: format!("cannot write the snapshot: {e}"),
-        })?;
-    }
-    let (_, mut chip) = build::chip(cfg)?;
+    crate::learn::check_save(save)?;
+    let (_, chip) = build::chip(cfg)?;
+    let (rep, mut chip) = train_built(cfg, chip, on_episode)?;
+    crate::learn::save_snapshot(save, &mut chip, cfg.train.epochs)?;
+    Ok((rep, chip))
+}
+
+/// Train `chip` (built from `cfg`) by the plan of `cfg`.
+fn train_built(
+    cfg: &Config,
+    mut chip: HostChip,
+    on_episode: impl FnMut(u64, u64),
+) -> Result<(RewardReport, HostChip), BuildError> {
     let app = app(cfg, true)?;
     let (c, mut mem) = chip.parts();
     let mut rep = run_app(cfg, &app, c, &mut mem, on_episode)?;
     rep.digest = format!("{:016x}", chip.digest());
-    if let Some(p) = save {
-        snapshot::save_file(p, &mut chip, cfg.train.epochs).map_err(|e| BuildError {
-            file: p.display().to_string(),
-            field: "--save".into(),
-            message: e.to_string(),
-        })?;
-    }
     Ok((rep, chip))
 }
 
@@ -285,16 +288,14 @@ pub fn verify(
     cfg: &Config,
     on_episode: impl FnMut(u64, u64) + Send,
 ) -> Result<(RewardVerifyReport, HostChip), BuildError> {
-    let (_, mut chip0) = build::chip(cfg)?;
-    let (mut sim, mut learner) = crate::learn::float_twin(cfg, &mut chip0);
+    let (_, mut chip) = build::chip(cfg)?;
+    let (mut sim, mut learner) = crate::learn::float_twin(cfg, &mut chip);
     let (c, f) = rayon::join(
-        || train_chip(cfg, None, on_episode),
+        || train_built(cfg, chip, on_episode),
         || train_float(cfg, &mut sim, &mut learner),
     );
     let (rep, chip) = c?;
-    let float = f?;
-    let tail = &float[float.len().saturating_sub(rep.window)..];
-    let fs = tail.iter().filter(|&&b| b).count() as f64 / tail.len().max(1) as f64;
+    let fs = success_rate(&f?, rep.window);
     Ok((
         RewardVerifyReport {
             gap_points: 100.0 * (rep.success_rate - fs),

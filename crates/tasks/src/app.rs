@@ -181,7 +181,11 @@ impl<'a> AppSpec<'a> {
                     gamma: r.u16("app.reward.gamma")?,
                     c_v: r.u16("app.reward.c_v")?,
                 };
-                if !(1..MAX_READOUTS).contains(&params.n_actions) || params.gamma > 1 << 15 {
+                let q15 = |v: u16| v <= 1 << 15;
+                if !(1..MAX_READOUTS).contains(&params.n_actions)
+                    || !q15(params.gamma)
+                    || !q15(params.c_v)
+                {
                     return Err(ImageError::Field {
                         field: "app.reward",
                     });

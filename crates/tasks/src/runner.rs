@@ -6,15 +6,18 @@
 //! Training order: for each epoch, training samples `epoch * per_epoch + i`, then test
 //! samples `TEST_BASE + i` with learning off. A classification sample is predicted as
 //! the readout with the largest raw sum over the target window (the first one on ties).
+//! A reward plan (feature `reward`) walks the same order with one episode per sample:
+//! learning episodes act from the sampled policy, test ones greedily, and a rewarded
+//! episode counts as correct.
 
 #[cfg(feature = "reward")]
-use neurochip_core::reward::{self, RewardParams};
+use neurochip_core::reward;
 use neurochip_core::{Datapath, Memory, StepError, Target};
 
 use crate::app::{AppSpec, TaskSpec};
-use crate::Spikes;
 #[cfg(feature = "reward")]
-use crate::{app::PlanSpec, cue::CueConfig, reward_cue};
+use crate::reward_cue;
+use crate::Spikes;
 
 /// Sample ids at or above this are test samples.
 pub const TEST_BASE: u64 = 1 << 40;
@@ -224,7 +227,12 @@ fn task_sample(
             )
         }
         #[cfg(feature = "reward")]
-        TaskSpec::RewardCue { .. } => Ok((false, 0)),
+        TaskSpec::RewardCue { cue, params } => {
+            // One episode: learning ones act from the sampled policy, the others are
+            // greedy.
+            let ep = reward_cue::run_episode(chip, mem, cue, params, id, x, learn != Learn::Off)?;
+            Ok((ep.success(), ep.spikes))
+        }
         TaskSpec::Digits { enc, window, .. } => {
             // Test ids address the compiled subset; inference ids directly.
             let k = if id >= TEST_BASE {
@@ -314,15 +322,16 @@ pub fn run_app(
 ) -> Result<(), StepError> {
     let p = app.plan;
     #[cfg(feature = "reward")]
-    if let TaskSpec::RewardCue { cue, params } = &app.task {
-        return run_reward(chip, mem, cue, params, &p, x, report);
+    if let TaskSpec::RewardCue { params, .. } = &app.task {
+        reward::check(chip.config(), params).map_err(StepError::Reward)?;
     }
+    let task = &app.task;
     if !p.learn && p.test_samples > 0 {
         // Inference on the test samples: one report with epoch 0.
         let mut test_correct = 0u32;
         for i in 0..p.test_samples {
             let id = TEST_BASE.wrapping_add(u64::from(i));
-            let (ok, _) = task_sample(chip, mem, &app.task, id, Learn::Off, x, sums)?;
+            let (ok, _) = plan_sample(chip, mem, task, id, Learn::Off, x, sums, &mut report)?;
             test_correct = test_correct.wrapping_add(u32::from(ok));
         }
         report(Event::Epoch {
@@ -336,7 +345,16 @@ pub fn run_app(
     }
     if !p.learn {
         for s in 0..p.samples {
-            let (_, spikes) = task_sample(chip, mem, &app.task, u64::from(s), Learn::Off, x, sums)?;
+            let (_, spikes) = plan_sample(
+                chip,
+                mem,
+                task,
+                u64::from(s),
+                Learn::Off,
+                x,
+                sums,
+                &mut report,
+            )?;
             report(Event::Sample { index: s, spikes });
         }
         return Ok(());
@@ -354,20 +372,13 @@ pub fn run_app(
             let id = u64::from(e)
                 .wrapping_mul(u64::from(per))
                 .wrapping_add(u64::from(i));
-            let (ok, _) = task_sample(chip, mem, &app.task, id, learn, x, sums)?;
+            let (ok, _) = plan_sample(chip, mem, task, id, learn, x, sums, &mut report)?;
             train_correct = train_correct.wrapping_add(u32::from(ok));
         }
         let mut test_correct = 0u32;
         for i in 0..p.test_samples {
-            let (ok, _) = task_sample(
-                chip,
-                mem,
-                &app.task,
-                TEST_BASE.wrapping_add(u64::from(i)),
-                Learn::Off,
-                x,
-                sums,
-            )?;
+            let id = TEST_BASE.wrapping_add(u64::from(i));
+            let (ok, _) = plan_sample(chip, mem, task, id, Learn::Off, x, sums, &mut report)?;
             test_correct = test_correct.wrapping_add(u32::from(ok));
         }
         report(Event::Epoch {
@@ -381,89 +392,28 @@ pub fn run_app(
     Ok(())
 }
 
-#[cfg(feature = "reward")]
-/// Reward learning (actor–critic): per epoch, `train_per_epoch` episodes that act from
-/// the sampled policy and learn (ids `epoch * per_epoch + i`), then `test_samples`
-/// greedy episodes (ids from [`TEST_BASE`]); without learning, only the greedy ones
-/// (one report with epoch 0). Every episode is reported ([`Event::Episode`]), then
-/// each epoch, its rewarded episodes counted as correct.
-fn run_reward(
+/// One sample of a plan ([`task_sample`]); a reward task also reports its episode
+/// ([`Event::Episode`]).
+#[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(feature = "reward"), allow(unused_variables))]
+fn plan_sample(
     chip: &mut (impl Datapath + ?Sized),
     mem: &mut Memory<'_>,
-    cue: &CueConfig,
-    params: &RewardParams,
-    p: &PlanSpec,
+    task: &TaskSpec<'_>,
+    id: u64,
+    learn: Learn,
     x: &mut Spikes,
-    mut report: impl FnMut(Event),
-) -> Result<(), StepError> {
-    reward::check(chip.config(), params).map_err(StepError::Reward)?;
-    let mut run = Episodes {
-        cue,
-        params,
-        x,
-        report: &mut report,
-    };
-    let tests = TEST_BASE..TEST_BASE.wrapping_add(u64::from(p.test_samples));
-    let epochs = if p.learn { p.epochs } else { 0 };
-    for e in 0..epochs {
-        let first = u64::from(e).wrapping_mul(u64::from(p.train_per_epoch));
-        let train_correct = run.all(
-            chip,
-            mem,
-            first..first.wrapping_add(u64::from(p.train_per_epoch)),
-            true,
-        )?;
-        let test_correct = run.all(chip, mem, tests.clone(), false)?;
-        (run.report)(Event::Epoch {
-            epoch: e.wrapping_add(1),
-            train_correct,
-            train_samples: p.train_per_epoch,
-            test_correct,
-            test_samples: p.test_samples,
+    sums: &mut [i64],
+    report: &mut impl FnMut(Event),
+) -> Result<(bool, u64), StepError> {
+    let r = task_sample(chip, mem, task, id, learn, x, sums)?;
+    #[cfg(feature = "reward")]
+    if matches!(task, TaskSpec::RewardCue { .. }) {
+        report(Event::Episode {
+            id,
+            success: r.0,
+            learn: learn != Learn::Off,
         });
     }
-    if !p.learn {
-        let test_correct = run.all(chip, mem, tests, false)?;
-        (run.report)(Event::Epoch {
-            epoch: 0,
-            train_correct: 0,
-            train_samples: 0,
-            test_correct,
-            test_samples: p.test_samples,
-        });
-    }
-    Ok(())
-}
-
-/// What every reward episode of a plan shares.
-#[cfg(feature = "reward")]
-struct Episodes<'r, R: FnMut(Event)> {
-    cue: &'r CueConfig,
-    params: &'r RewardParams,
-    x: &'r mut Spikes,
-    report: &'r mut R,
-}
-
-#[cfg(feature = "reward")]
-impl<R: FnMut(Event)> Episodes<'_, R> {
-    /// Run episodes `ids`; returns how many were rewarded.
-    fn all(
-        &mut self,
-        chip: &mut (impl Datapath + ?Sized),
-        mem: &mut Memory<'_>,
-        ids: core::ops::Range<u64>,
-        learn: bool,
-    ) -> Result<u32, StepError> {
-        let mut won = 0u32;
-        for id in ids {
-            let ep = reward_cue::run_episode(chip, mem, self.cue, self.params, id, self.x, learn)?;
-            won = won.wrapping_add(u32::from(ep.success()));
-            (self.report)(Event::Episode {
-                id,
-                success: ep.success(),
-                learn,
-            });
-        }
-        Ok(won)
-    }
+    Ok(r)
 }

@@ -150,8 +150,10 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         let r = run_pair(&c)?;
         let chip_ok = r.chip.clone();
         let w = window(n);
-        let last = |v: &[bool]| v[v.len() - w..].iter().filter(|&&b| b).count() as f64 / w as f64;
-        let (sc, sf) = (last(&chip_ok), last(&r.float));
+        let (sc, sf) = (
+            reward::success_rate(&chip_ok, w),
+            reward::success_rate(&r.float, w),
+        );
         rows.push(vec![
             seed.to_string(),
             n.to_string(),
