@@ -180,6 +180,10 @@ impl core::fmt::Display for Event {
     }
 }
 
+/// One sample of a plan: (correct, spikes). A reward task's episode is also reported
+/// ([`Event::Episode`]).
+#[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(feature = "reward"), allow(unused_variables))]
 fn task_sample(
     chip: &mut (impl Datapath + ?Sized),
     mem: &mut Memory<'_>,
@@ -188,6 +192,7 @@ fn task_sample(
     learn: Learn,
     x: &mut Spikes,
     sums: &mut [i64],
+    report: &mut impl FnMut(Event),
 ) -> Result<(bool, u64), StepError> {
     sums.fill(0);
     let mut spikes = 0u64;
@@ -230,8 +235,11 @@ fn task_sample(
         TaskSpec::RewardCue { cue, params } => {
             // One episode: learning ones act from the sampled policy, the others are
             // greedy.
-            let ep = reward_cue::run_episode(chip, mem, cue, params, id, x, learn != Learn::Off)?;
-            Ok((ep.success(), ep.spikes))
+            let learn = learn != Learn::Off;
+            let ep = reward_cue::run_episode(chip, mem, cue, params, id, x, learn)?;
+            let success = ep.success();
+            report(Event::Episode { id, success, learn });
+            Ok((success, ep.spikes))
         }
         TaskSpec::Digits { enc, window, .. } => {
             // Test ids address the compiled subset; inference ids directly.
@@ -328,12 +336,7 @@ pub fn run_app(
     let task = &app.task;
     if !p.learn && p.test_samples > 0 {
         // Inference on the test samples: one report with epoch 0.
-        let mut test_correct = 0u32;
-        for i in 0..p.test_samples {
-            let id = TEST_BASE.wrapping_add(u64::from(i));
-            let (ok, _) = plan_sample(chip, mem, task, id, Learn::Off, x, sums, &mut report)?;
-            test_correct = test_correct.wrapping_add(u32::from(ok));
-        }
+        let test_correct = test(chip, mem, task, p.test_samples, x, sums, &mut report)?;
         report(Event::Epoch {
             epoch: 0,
             train_correct: 0,
@@ -345,7 +348,7 @@ pub fn run_app(
     }
     if !p.learn {
         for s in 0..p.samples {
-            let (_, spikes) = plan_sample(
+            let (_, spikes) = task_sample(
                 chip,
                 mem,
                 task,
@@ -372,15 +375,10 @@ pub fn run_app(
             let id = u64::from(e)
                 .wrapping_mul(u64::from(per))
                 .wrapping_add(u64::from(i));
-            let (ok, _) = plan_sample(chip, mem, task, id, learn, x, sums, &mut report)?;
+            let (ok, _) = task_sample(chip, mem, task, id, learn, x, sums, &mut report)?;
             train_correct = train_correct.wrapping_add(u32::from(ok));
         }
-        let mut test_correct = 0u32;
-        for i in 0..p.test_samples {
-            let id = TEST_BASE.wrapping_add(u64::from(i));
-            let (ok, _) = plan_sample(chip, mem, task, id, Learn::Off, x, sums, &mut report)?;
-            test_correct = test_correct.wrapping_add(u32::from(ok));
-        }
+        let test_correct = test(chip, mem, task, p.test_samples, x, sums, &mut report)?;
         report(Event::Epoch {
             epoch: e.wrapping_add(1),
             train_correct,
@@ -392,28 +390,22 @@ pub fn run_app(
     Ok(())
 }
 
-/// One sample of a plan ([`task_sample`]); a reward task also reports its episode
-/// ([`Event::Episode`]).
-#[allow(clippy::too_many_arguments)]
-#[cfg_attr(not(feature = "reward"), allow(unused_variables))]
-fn plan_sample(
+/// The test samples `TEST_BASE + i`, `i < n`, with learning off; returns how many
+/// were correct.
+fn test(
     chip: &mut (impl Datapath + ?Sized),
     mem: &mut Memory<'_>,
     task: &TaskSpec<'_>,
-    id: u64,
-    learn: Learn,
+    n: u32,
     x: &mut Spikes,
     sums: &mut [i64],
     report: &mut impl FnMut(Event),
-) -> Result<(bool, u64), StepError> {
-    let r = task_sample(chip, mem, task, id, learn, x, sums)?;
-    #[cfg(feature = "reward")]
-    if matches!(task, TaskSpec::RewardCue { .. }) {
-        report(Event::Episode {
-            id,
-            success: r.0,
-            learn: learn != Learn::Off,
-        });
+) -> Result<u32, StepError> {
+    let mut correct = 0u32;
+    for i in 0..n {
+        let id = TEST_BASE.wrapping_add(u64::from(i));
+        let (ok, _) = task_sample(chip, mem, task, id, Learn::Off, x, sums, report)?;
+        correct = correct.wrapping_add(u32::from(ok));
     }
-    Ok(r)
+    Ok(correct)
 }
