@@ -59,9 +59,10 @@ fuzz_target!(|data: &[u8]| {
     // A few steps of the task's input on the chip.
     let mut chip = chip;
     let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; chip.config().n_in()];
-    let steps = task.steps(0).min(16);
+    let sample = task.sample(neurochip_emu::task::Pick::Run(0));
+    let steps = neurochip_tasks::SpikeSource::steps(&sample).min(16);
     for t in 0..steps {
-        task.spikes(0, t, &mut x);
+        neurochip_tasks::SpikeSource::spikes(&sample, t, &mut x);
         chip.step(&x).expect("the task drives the chip's inputs");
     }
     // The exported image of a valid configuration decodes again and runs.

@@ -15,7 +15,8 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use neurochip_core::image::{self, crc32, KIND_IMAGE, VERSION};
 use neurochip_core::persist::{self, KIND_SNAPSHOT};
-use neurochip_core::{Chip, Datapath, Memory, StepError, StepOutput, Target};
+use neurochip_core::reward::{AgentOp, Critic};
+use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
 use neurochip_emu::snapshot::{self, VecFlash};
 use neurochip_emu::HostChip;
 use neurochip_tasks::app::AppSpec;
@@ -60,6 +61,17 @@ impl Datapath for Budget<'_> {
     }
     fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
         self.chip.end_sample(mem)
+    }
+    fn agent(
+        &mut self,
+        mem: &mut Memory<'_>,
+        critic: &mut Critic,
+        op: AgentOp<'_>,
+    ) -> Result<(usize, i32), StepError> {
+        self.chip.agent(mem, critic, op)
+    }
+    fn config(&self) -> &ChipConfig {
+        self.chip.config()
     }
 }
 

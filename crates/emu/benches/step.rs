@@ -23,7 +23,9 @@ use criterion::{criterion_group, criterion_main, Bencher, BenchmarkId, Criterion
 use neurochip_core::{Datapath, Target};
 use neurochip_emu::build;
 use neurochip_emu::config::{self, Apply, Config, Engine};
+use neurochip_emu::task::Pick;
 use neurochip_emu::{Arch, CycleChip, CycleModel, HostChip};
+use neurochip_tasks::SpikeSource;
 
 type Inputs = Vec<BitVec<u32, Lsb0>>;
 
@@ -39,10 +41,11 @@ fn config(neurons: u32, w_in: f64) -> Config {
 
 fn inputs(cfg: &Config, steps: u32) -> Inputs {
     let task = build::task(cfg).unwrap_or_else(|e| panic!("{e}"));
+    let sample = task.sample(Pick::Run(0));
     (0..steps)
         .map(|t| {
             let mut x = bitvec![u32, Lsb0; 0; task.n_inputs()];
-            task.spikes(0, t % task.steps(0), &mut x);
+            sample.spikes(t % sample.steps(), &mut x);
             x
         })
         .collect()

@@ -9,15 +9,16 @@ use crate::{dequantize, effective, footprint, quantize, snapshot, Footprint, Hos
 use bitvec::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use neurochip_core::learning::{Apply, Engine};
-use neurochip_core::Target;
 use neurochip_ref::bptt::{self, cosine};
 use neurochip_ref::{FTarget, LearnParams, Learner, RateScale, Reference, Rule};
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
 use crate::config::Config;
-use crate::task::{Task, Want};
+use crate::task::{Pick, Task, Want};
 use crate::train::{self, ChipModel, Epoch, Plan, RefModel, Score};
+use neurochip_tasks::model::OnChip;
+use neurochip_tasks::runner::{self, Learn};
 
 /// What `neurochip run` reports after training.
 #[derive(Clone, Debug, Serialize)]
@@ -77,7 +78,7 @@ pub fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
 
 /// Train `model` on `task` by `plan` behind a progress bar (hidden when `quiet`).
 pub fn train_model(
-    model: &mut dyn train::Model,
+    model: &mut dyn train::Trainable,
     task: &Task,
     plan: &Plan,
     quiet: bool,
@@ -255,7 +256,7 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
 /// The last epoch's test score, or a test run when no epoch ran.
 pub fn final_test(
     epochs: &[Epoch],
-    model: &mut dyn train::Model,
+    model: &mut dyn train::Trainable,
     task: &Task,
     plan: &Plan,
 ) -> Score {
@@ -375,41 +376,51 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
         field: "network".into(),
         message: e.to_string(),
     })?;
-    let (mut sim, mut learner) = float_twin(cfg, &mut chip);
+    let (sim, mut learner) = float_twin(cfg, &mut chip);
     learner.p.online = false;
     let fnet = sim.network().clone();
-    let id = task.train_id(0, 0, 1);
-    let n_in = task.n_inputs();
+    // One training sample through the run loop, on the chip and on the twin, with
+    // the updates accumulated and not applied.
+    let sample = task.sample(Pick::Train {
+        epoch: 0,
+        index: 0,
+        per_epoch: 1,
+    });
     let o = chip.config().n_out();
-    let mut x = bitvec![u32, Lsb0; 0; n_in];
-    let mut xs = Vec::new();
+    let mut x = bitvec![u32, Lsb0; 0; task.n_inputs()];
     let mut vals = vec![0.0; o];
-    let mut targets_owned: Vec<(Want, Vec<f64>)> = Vec::new();
-    let lsb_ro = chip.config().formats().readout.lsb();
-    let mut vq = vec![0i32; o];
-    for t in 0..task.steps(id) {
-        task.spikes(id, t, &mut x);
-        let xb: Vec<bool> = x.iter().by_vals().collect();
-        chip.step(&x).unwrap_or_else(|e| unreachable!("{e}"));
-        learner.step(&mut sim, &xb);
-        let want = task.want(id, t, &mut vals);
+    {
         let (c, mut mem) = chip.parts();
-        let (tc, tf) = match want {
-            Want::None => (Target::None, FTarget::None),
-            Want::Class(k) => (Target::Class(k), FTarget::Class(k)),
-            Want::Values => {
-                for (q, v) in vq.iter_mut().zip(&vals) {
-                    *q = (v / lsb_ro).round() as i32;
-                }
-                (Target::Values(&vq), FTarget::Values(&vals))
-            }
-        };
-        c.learn(&mut mem, tc)
-            .unwrap_or_else(|e| unreachable!("{e}"));
-        learner.learn(&mut sim, tf);
-        xs.push(xb);
-        targets_owned.push((want, vals.clone()));
+        let mut q = vec![0; o];
+        let mut m = OnChip::new(c, &mut mem, &mut q);
+        runner::run_sample(
+            &mut m,
+            &sample,
+            Learn::Accumulate,
+            &mut x,
+            &mut vals,
+            |_, _, _, _| {},
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
     }
+    let mut twin = RefModel::new(sim, learner, task.n_inputs());
+    let mut xs = Vec::new();
+    let mut targets_owned: Vec<(Want, Vec<f64>)> = Vec::new();
+    let r = runner::run_sample(
+        &mut twin,
+        &sample,
+        Learn::Accumulate,
+        &mut x,
+        &mut vals,
+        |_, m, w, v| {
+            xs.push(m.input().to_vec());
+            targets_owned.push((w, v.to_vec()));
+        },
+    );
+    if let Err(e) = r {
+        match e {}
+    }
+    let RefModel { learner, .. } = twin;
     let c = *chip.config();
     let (rates, _) = effective(&c);
     let sh = c.shifts();

@@ -12,6 +12,8 @@ use serde::Serialize;
 use crate::arch_run;
 use crate::build::{self, BuildError};
 use crate::config::Config;
+use crate::task::Pick;
+use neurochip_tasks::SpikeSource;
 
 /// The chip's network, dequantised (what the chip computes with), as JSON: sizes,
 /// per-neuron decays and thresholds, refractory steps, and the weight matrices row per
@@ -68,7 +70,8 @@ pub fn time_steps(cfg: &Config, arch: Option<&Arch>, steps: u64) -> Result<Timin
         None => Vec::new(),
     };
     let mut x = bitvec![u32, Lsb0; 0; task.n_inputs()];
-    let len = u64::from(task.steps(0).max(1));
+    let sample = task.sample(Pick::Run(0));
+    let len = u64::from(sample.steps().max(1));
     let mut spikes = 0u64;
     let t0 = Instant::now();
     {
@@ -78,7 +81,7 @@ pub fn time_steps(cfg: &Config, arch: Option<&Arch>, steps: u64) -> Result<Timin
             models: &mut models,
         };
         for t in 0..steps {
-            task.spikes(0, (t % len) as u32, &mut x);
+            sample.spikes((t % len) as u32, &mut x);
             let o =
                 neurochip_core::Datapath::step(&mut dp, &mut mem, &x).map_err(|e| BuildError {
                     file: cfg.origin.clone(),

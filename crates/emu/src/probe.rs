@@ -6,8 +6,9 @@ use bitvec::prelude::*;
 use neurochip_ref::Reference;
 use serde::Serialize;
 
-use crate::task::Task;
+use crate::task::{Pick, Task};
 use crate::{dequantize, HostChip};
+use neurochip_tasks::SpikeSource;
 
 /// One test sample as the chip and the f64 reference (on the chip's dequantised
 /// weights) saw it: what the raster, membrane and divergence plots draw.
@@ -37,9 +38,9 @@ pub struct Probe {
     pub readout_ref: Vec<Vec<f64>>,
 }
 
-/// Run sample `id` of `task` on a copy of `chip` (learning circuits idle: the copy is
+/// Run the sample `pick` of `task` on a copy of `chip` (learning circuits idle: the copy is
 /// dropped) and on the f64 reference with the copy's dequantised weights.
-pub fn probe(chip: &HostChip, task: &Task, id: u64) -> Probe {
+pub fn probe(chip: &HostChip, task: &Task, pick: Pick) -> Probe {
     let mut c = chip.clone();
     let net = dequantize(&mut c);
     let thr = net.thr.clone();
@@ -50,7 +51,8 @@ pub fn probe(chip: &HostChip, task: &Task, id: u64) -> Probe {
     let ro_lsb = cfg.formats().readout.lsb();
     c.reset_state();
     r.reset_state();
-    let steps = task.steps(id);
+    let sample = task.sample(pick);
+    let steps = sample.steps();
     let mut p = Probe {
         steps,
         input: vec![Vec::new(); n_in],
@@ -65,7 +67,7 @@ pub fn probe(chip: &HostChip, task: &Task, id: u64) -> Probe {
     let mut v_all_chip: Vec<Vec<f64>> = vec![Vec::new(); n];
     let mut v_all_ref: Vec<Vec<f64>> = vec![Vec::new(); n];
     for t in 0..steps {
-        task.spikes(id, t, &mut x);
+        sample.spikes(t, &mut x);
         for (b, v) in xb.iter_mut().zip(x.iter().by_vals()) {
             *b = v;
         }
@@ -122,7 +124,7 @@ pub fn probe(chip: &HostChip, task: &Task, id: u64) -> Probe {
 pub fn probe_config(cfg: &crate::config::Config) -> Result<Probe, crate::build::BuildError> {
     let task = crate::build::task(cfg)?;
     let (_, chip) = crate::build::chip(cfg)?;
-    Ok(probe(&chip, &task, 0))
+    Ok(probe(&chip, &task, Pick::Run(0)))
 }
 
 /// Every weight of a chip (input, recurrent, readout), in weight LSBs.

@@ -9,7 +9,11 @@ use serde::Serialize;
 
 use crate::build::{self, BuildError};
 use crate::config::Config;
-use crate::task::Task;
+use crate::task::{Pick, Task};
+use neurochip_tasks::model::{Model, OnChip};
+use neurochip_tasks::runner::{self, Learn};
+use neurochip_tasks::sample::First;
+use neurochip_tasks::SpikeSource;
 
 /// What `neurochip run` reports.
 #[derive(Clone, Debug, Serialize)]
@@ -54,31 +58,40 @@ pub fn run_chip(
 ) -> RunReport {
     let n = chip.config().n_rec();
     let o = chip.config().n_out();
-    let ro_lsb = chip.config().formats().readout.lsb();
     let mut x = bitvec![u32, Lsb0; 0; stim.n_inputs()];
     let mut counts = vec![0u64; n];
-    let mut y_sum = vec![0f64; o];
+    let (mut y, mut y_sum) = (vec![0f64; o], vec![0f64; o]);
     let (mut steps, mut spikes, mut synops) = (0u64, 0u64, 0u64);
-    for s in 0..u64::from(cfg.task.samples) {
-        chip.reset_state();
-        for t in 0..stim.steps(s) {
-            if max_steps.is_some_and(|m| steps >= m) {
+    {
+        let (c, mut mem) = chip.parts();
+        let mut m = OnChip::new(c, &mut mem, &mut []);
+        for s in 0..cfg.task.samples {
+            let left = max_steps.map_or(u64::MAX, |m| m.saturating_sub(steps));
+            if left == 0 {
                 break;
             }
-            stim.spikes(s, t, &mut x);
-            let out = chip.step(&x).unwrap_or_else(|e| unreachable!("{e}"));
-            spikes += u64::from(out.spikes);
-            synops += u64::from(out.synops);
-            steps += 1;
-            let mem = chip.mem();
-            for j in mem.z.iter_ones() {
-                counts[j] += 1;
-            }
-            for (acc, &y) in y_sum.iter_mut().zip(mem.y.iter()) {
-                *acc += f64::from(y) * ro_lsb;
-            }
+            let sample = stim.sample(Pick::Run(s));
+            let first = First {
+                sample: &sample,
+                steps: u32::try_from(left).unwrap_or(u32::MAX),
+            };
+            runner::run_sample(&mut m, &first, Learn::Off, &mut x, &mut [], |_, m, _, _| {
+                spikes += u64::from(m.last.spikes);
+                synops += u64::from(m.last.synops);
+                steps += 1;
+                for j in m.mem.z.iter_ones() {
+                    counts[j] += 1;
+                }
+                m.readout_real(&mut y);
+                for (acc, &v) in y_sum.iter_mut().zip(&y) {
+                    *acc += v;
+                }
+            })
+            // A built chip's memories fit its layout, so no step can fail.
+            .unwrap_or_else(|e| unreachable!("{e}"));
         }
     }
+    let ro_lsb = chip.config().formats().readout.lsb();
     let digest = format!("{:016x}", chip.digest());
     let mem = chip.mem();
     let secs = steps as f64 * cfg.network.dt_ms / 1000.0;
@@ -215,14 +228,15 @@ pub fn verify(
     let (mut se_lsb, mut se_thr, mut max_thr, mut n_se) = (0f64, 0f64, 0f64, 0u64);
     let (mut se_ro, mut ss_ro, mut n_ro) = (0f64, 0f64, 0u64);
     let mut divergence = Vec::new();
-    for s in 0..u64::from(cfg.task.samples) {
+    for s in 0..cfg.task.samples {
         chip.reset_state();
         r.reset_state();
-        for t in 0..stim.steps(s) {
+        let sample = stim.sample(Pick::Run(s));
+        for t in 0..sample.steps() {
             if max_steps.is_some_and(|m| steps >= m) {
                 break;
             }
-            stim.spikes(s, t, &mut x);
+            sample.spikes(t, &mut x);
             for (b, v) in xb.iter_mut().zip(x.iter().by_vals()) {
                 *b = v;
             }

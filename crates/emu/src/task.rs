@@ -7,15 +7,13 @@ use neurochip_tasks::cue::CueConfig;
 use neurochip_tasks::digits::{Digits, RateEncoder};
 use neurochip_tasks::pattern::Pattern;
 use neurochip_tasks::poisson::PoissonInput;
+use neurochip_tasks::sample::{DigitSample, PoissonSample};
 use neurochip_tasks::store_recall::StoreRecallConfig;
-use neurochip_tasks::Spikes;
 
-/// Sample ids at or above this are test samples (never trained on).
-pub use neurochip_tasks::runner::TEST_BASE;
-
-/// What the readout should do at one step: the run loop's own (regression targets are
-/// in the trainer's buffer, see [`Task::values`]).
+/// What the readout should do at one step: the run loop's own.
 pub use neurochip_tasks::runner::Want;
+/// Which sample a plan runs, and the run loop's view of a sample.
+pub use neurochip_tasks::sample::{AnySample, Pick, Sample, Source};
 
 /// A task the chip can learn or run.
 #[derive(Clone, Debug)]
@@ -92,121 +90,77 @@ impl Task {
         }
     }
 
-    /// Id of training sample `i` of epoch `epoch` (`per_epoch` samples an epoch).
-    pub fn train_id(&self, epoch: u32, i: usize, per_epoch: usize) -> u64 {
+    /// The sample `pick` selects. Generated tasks draw it from its seed index
+    /// ([`Pick::seed_index`]); pattern generation has one frozen sample; a digit
+    /// training sample strides through the training set in a fixed permutation per
+    /// epoch (its presentation seed is its position in the set), a test sample is test
+    /// digit `i`, an inference sample training digit `i`; a digit index past the data
+    /// runs as silence.
+    pub fn sample(&self, pick: Pick) -> AnySample<'_> {
         match self {
-            Task::Digits { train, .. } => {
-                // A fixed permutation per epoch: stride through the training set.
-                let n = train.len().max(1);
-                let stride = [7919usize, 104_729, 1_299_709][epoch as usize % 3] % n;
-                let stride = if stride == 0 || gcd(stride, n) != 1 {
-                    1
-                } else {
-                    stride
-                };
-                ((i * stride + epoch as usize * 31) % n) as u64
-            }
-            Task::Pattern(_) => 0,
-            _ => u64::from(epoch) * per_epoch as u64 + i as u64,
-        }
-    }
-
-    /// Id of test sample `i`.
-    pub fn test_id(&self, i: usize) -> u64 {
-        match self {
-            Task::Pattern(_) => 0,
-            _ => TEST_BASE + i as u64,
-        }
-    }
-
-    /// Steps of sample `id`.
-    pub fn steps(&self, id: u64) -> u32 {
-        match self {
-            Task::Poisson { steps, .. } => *steps,
-            Task::Cue(c) => c.sample(id).steps(),
-            Task::StoreRecall(c) => c.sample(id).steps(),
-            Task::Pattern(p) => p.steps(),
-            Task::Digits { enc, .. } => enc.steps,
-        }
-    }
-
-    fn image(&self, id: u64) -> Option<(&[u8; 64], u8)> {
-        match self {
+            Task::Poisson { gen, steps } => AnySample::Poisson(PoissonSample {
+                gen,
+                index: pick.seed_index(),
+                steps: *steps,
+            }),
+            Task::Cue(c) => AnySample::Cue(c.sample(pick.seed_index())),
+            Task::StoreRecall(c) => AnySample::StoreRecall(c.sample(pick.seed_index())),
+            Task::Pattern(p) => AnySample::Pattern(p),
             Task::Digits {
-                data, train, test, ..
+                data,
+                train,
+                test,
+                enc,
+                window,
             } => {
-                let idx = if id >= TEST_BASE {
-                    test.get((id - TEST_BASE) as usize)
-                } else {
-                    train.get(id as usize)
+                let (index, k) = match pick {
+                    Pick::Run(i) => (u64::from(i), train.get(i as usize)),
+                    Pick::Train {
+                        epoch,
+                        index,
+                        per_epoch: _,
+                    } => {
+                        let i = permuted(epoch, index as usize, train.len());
+                        (i as u64, train.get(i))
+                    }
+                    Pick::Test(i) => (pick.seed_index(), test.get(i as usize)),
                 };
-                idx.and_then(|&k| data.get(k))
-            }
-            _ => None,
-        }
-    }
-
-    /// Input spikes of step `t` of sample `id`.
-    pub fn spikes(&self, id: u64, t: u32, out: &mut Spikes) {
-        match self {
-            Task::Poisson { gen, .. } => gen.spikes(id, t, out),
-            Task::Cue(c) => c.sample(id).spikes(t, out),
-            Task::StoreRecall(c) => c.sample(id).spikes(t, out),
-            Task::Pattern(p) => p.spikes(t, out),
-            Task::Digits { enc, .. } => match self.image(id) {
-                Some((img, _)) => enc.spikes(img, id, t, out),
-                None => out.fill(false),
-            },
-        }
-    }
-
-    /// Label of a classification sample.
-    pub fn label(&self, id: u64) -> Option<usize> {
-        match self {
-            Task::Cue(c) => Some(c.sample(id).label() as usize),
-            Task::StoreRecall(c) => Some(c.sample(id).label() as usize),
-            Task::Digits { .. } => self.image(id).map(|(_, l)| l as usize),
-            _ => None,
-        }
-    }
-
-    /// Target at step `t`; regression targets are written into `values`.
-    pub fn want(&self, id: u64, t: u32, values: &mut [f64]) -> Want {
-        match self {
-            Task::Poisson { .. } => Want::None,
-            Task::Cue(c) => {
-                let s = c.sample(id);
-                class_in_recall(s.in_recall(t), s.label() as usize)
-            }
-            Task::StoreRecall(c) => {
-                let s = c.sample(id);
-                class_in_recall(s.in_recall(t), s.label() as usize)
-            }
-            Task::Pattern(p) => {
-                for (k, v) in values.iter_mut().enumerate() {
-                    *v = f64::from(p.target(t, k));
-                }
-                Want::Values
-            }
-            Task::Digits { enc, window, .. } => {
-                if t + window >= enc.steps {
-                    self.label(id).map_or(Want::None, Want::Class)
-                } else {
-                    Want::None
+                match k.and_then(|&k| data.get(k)) {
+                    Some((image, label)) => AnySample::Digit(DigitSample {
+                        enc,
+                        image: *image,
+                        label,
+                        index,
+                        window: *window,
+                    }),
+                    None => AnySample::Silent {
+                        steps: enc.steps,
+                        n_inputs: enc.n_inputs(),
+                    },
                 }
             }
         }
     }
 }
 
-/// The target of a sample with a recall window: its class inside the window, nothing
-/// elsewhere.
-fn class_in_recall(in_recall: bool, label: usize) -> Want {
-    if in_recall {
-        Want::Class(label)
-    } else {
-        Want::None
+impl Source for Task {
+    /// [`Task::sample`]; the host has every sample.
+    fn sample(&self, pick: Pick) -> Option<AnySample<'_>> {
+        Some(Task::sample(self, pick))
     }
+}
+
+/// Position of training sample `i` of epoch `epoch` in a set of `n`: a fixed stride
+/// through the set per epoch.
+fn permuted(epoch: u32, i: usize, n: usize) -> usize {
+    let n = n.max(1);
+    let stride = [7919usize, 104_729, 1_299_709][epoch as usize % 3] % n;
+    let stride = if stride == 0 || gcd(stride, n) != 1 {
+        1
+    } else {
+        stride
+    };
+    (i * stride + epoch as usize * 31) % n
 }
 
 fn gcd(a: usize, b: usize) -> usize {

@@ -7,14 +7,19 @@
 //! the window. Regression reports the normalised mean squared error,
 //! `sum (y - y*)^2 / sum (y* - mean y*)^2`.
 
+use std::convert::Infallible;
+
 use crate::HostChip;
 use bitvec::prelude::*;
 use neurochip_ref::eprop::softmax;
 use neurochip_ref::{FTarget, Learner, Reference};
-use neurochip_tasks::runner;
+use neurochip_tasks::app::PlanSpec;
+use neurochip_tasks::model::{self, Goal, OnChip};
+use neurochip_tasks::runner::{self, Event, Outcome, Walker};
+use neurochip_tasks::Spikes;
 use serde::Serialize;
 
-use crate::task::{Task, Want};
+use crate::task::{AnySample, Pick, Task, Want};
 
 /// How long to train and test.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -63,16 +68,13 @@ struct Acc {
 }
 
 impl Acc {
-    fn add_step(&mut self, y: &[f64], want: Want, vals: &[f64], sums: &mut [f64]) {
+    fn add_step(&mut self, y: &[f64], want: Want, vals: &[f64]) {
         match want {
             Want::None => {}
             Want::Class(c) => {
                 let pi = softmax(y);
                 self.loss -= pi[c].max(1e-12).ln();
                 self.loss_n += 1;
-                for (s, v) in sums.iter_mut().zip(y) {
-                    *s += v;
-                }
             }
             Want::Values => {
                 self.regression = true;
@@ -95,21 +97,9 @@ impl Acc {
         self.spikes as f64 / self.neuron_steps.max(1) as f64
     }
 
-    fn end_sample(&mut self, label: Option<usize>, sums: &[f64]) {
+    fn end_sample(&mut self, correct: bool) {
         self.n += 1;
-        if let Some(l) = label {
-            let best = sums
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, f64::NEG_INFINITY),
-                    |b, (k, &v)| if v > b.1 { (k, v) } else { b },
-                )
-                .0;
-            if best == l {
-                self.correct += 1;
-            }
-        }
+        self.correct += usize::from(correct);
     }
 
     fn score(&self) -> Score {
@@ -139,10 +129,11 @@ impl Acc {
 /// Whether and how a sample learns: the run loop's own.
 pub use neurochip_tasks::runner::Learn;
 
-/// A model that can run a sample: the chip or the float reference.
-pub trait Model {
-    /// Run sample `id` of `task`; add its score to `acc`.
-    fn sample(&mut self, task: &Task, id: u64, learn: Learn, acc: &mut Scorer);
+/// A model the trainer drives sample by sample: the chip or the float twin, or a
+/// wrapper that watches one (an experiment's log).
+pub trait Trainable {
+    /// Run `sample`, learning as `learn` says; add its score to `acc`.
+    fn sample(&mut self, sample: &AnySample<'_>, learn: Learn, acc: &mut Scorer);
 }
 
 /// Accumulates scores over samples.
@@ -154,16 +145,54 @@ impl Scorer {
     pub fn score(&self) -> Score {
         self.0.score()
     }
+
+    /// Run `sample` on `m` through the run loop ([`runner::run_scored`]) and score it.
+    /// `x` holds one step's input; the regression target goes through `vals` and the
+    /// real-unit readout through `y` (one entry per readout each).
+    pub fn run<M: model::Model>(
+        &mut self,
+        m: &mut M,
+        sample: &AnySample<'_>,
+        learn: Learn,
+        x: &mut Spikes,
+        vals: &mut [f64],
+        y: &mut [f64],
+    ) -> Result<Outcome, M::Error> {
+        let mut sums = vec![Default::default(); y.len()];
+        let acc = &mut self.0;
+        let o = runner::run_scored(m, sample, learn, x, vals, &mut sums, |_, m, w, v| {
+            m.readout_real(y);
+            acc.add_step(y, w, v);
+            acc.add_spikes(m.spikes() as usize, m.neurons());
+        })?;
+        self.0.end_sample(o.correct);
+        Ok(o)
+    }
+}
+
+/// Buffers of one sample: the input of a step, a regression target, the readout.
+struct Buffers {
+    x: BitVec<u32, Lsb0>,
+    vals: Vec<f64>,
+    y: Vec<f64>,
+}
+
+impl Buffers {
+    fn new(n_inputs: usize, n_out: usize) -> Self {
+        Self {
+            x: bitvec![u32, Lsb0; 0; n_inputs],
+            vals: vec![0.0; n_out],
+            y: vec![0.0; n_out],
+        }
+    }
 }
 
 /// The chip as a trainable model.
 pub struct ChipModel {
     /// The chip.
     pub chip: HostChip,
-    x: BitVec<u32, Lsb0>,
-    vals: Vec<f64>,
-    vals_q: Vec<i32>,
-    y: Vec<f64>,
+    buf: Buffers,
+    quantised: Vec<i32>,
     /// Cycle-level models to step the chip through (`neurochip run --arch`, `sweep
     /// --arch`); empty: the chip alone.
     pub cycles: Vec<crate::CycleModel>,
@@ -175,75 +204,42 @@ impl ChipModel {
         let o = chip.config().n_out();
         Self {
             chip,
-            x: bitvec![u32, Lsb0; 0; n_inputs],
-            vals: vec![0.0; o],
-            vals_q: vec![0; o],
-            y: vec![0.0; o],
+            buf: Buffers::new(n_inputs, o),
+            quantised: vec![0; o],
             cycles: Vec::new(),
         }
     }
 }
 
-impl Model for ChipModel {
-    fn sample(&mut self, task: &Task, id: u64, learn: Learn, acc: &mut Scorer) {
-        let ro = self.chip.config().formats().readout;
-        let lsb = ro.lsb();
-        let mut sums = vec![0.0; self.y.len()];
-        let (vals, y, x) = (&mut self.vals, &mut self.y, &mut self.x);
-        let mut vals_q = std::mem::take(&mut self.vals_q);
+impl Trainable for ChipModel {
+    fn sample(&mut self, sample: &AnySample<'_>, learn: Learn, acc: &mut Scorer) {
         let (chip, mut mem) = self.chip.parts();
-        let mut cycle_chip;
-        let datapath: &mut dyn neurochip_core::Datapath = if self.cycles.is_empty() {
-            chip
+        let b = &mut self.buf;
+        let r = if self.cycles.is_empty() {
+            let mut m = OnChip::new(chip, &mut mem, &mut self.quantised);
+            acc.run(&mut m, sample, learn, &mut b.x, &mut b.vals, &mut b.y)
         } else {
-            cycle_chip = crate::CycleChip {
+            let mut cc = crate::CycleChip {
                 chip,
                 models: &mut self.cycles,
             };
-            &mut cycle_chip
+            let mut m = OnChip::new(&mut cc, &mut mem, &mut self.quantised);
+            acc.run(&mut m, sample, learn, &mut b.x, &mut b.vals, &mut b.y)
         };
-        let fvals = std::cell::RefCell::new(vals);
-        runner::run_sample(
-            datapath,
-            &mut mem,
-            task.steps(id),
-            x,
-            &mut vals_q,
-            |t, x| task.spikes(id, t, x),
-            |t, q| {
-                let mut v = fvals.borrow_mut();
-                let w = task.want(id, t, &mut v);
-                if w == Want::Values {
-                    for (q, v) in q.iter_mut().zip(v.iter()) {
-                        *q = ro.saturate((v / lsb).round() as i64);
-                    }
-                }
-                w
-            },
-            learn,
-            |_, m, w| {
-                for (y, &q) in y.iter_mut().zip(m.y.iter()) {
-                    *y = f64::from(q) * lsb;
-                }
-                acc.0.add_step(y, w, &fvals.borrow(), &mut sums);
-                acc.0.add_spikes(m.z.count_ones(), m.layout.n_rec);
-            },
-        )
-        .unwrap_or_else(|e| unreachable!("{e}"));
-        self.vals_q = vals_q;
-        acc.0.end_sample(task.label(id), &sums);
+        // A built chip's memories fit its layout, so no step can fail.
+        r.unwrap_or_else(|e| unreachable!("{e}"));
     }
 }
 
-/// The float reference as a trainable model.
+/// The float twin: the reference simulator and its learner.
 pub struct RefModel {
     /// The simulator.
     pub sim: Reference,
     /// Its learner.
     pub learner: Learner,
-    x: Vec<bool>,
-    xb: BitVec<u32, Lsb0>,
-    vals: Vec<f64>,
+    xb: Vec<bool>,
+    spiked: usize,
+    buf: Buffers,
 }
 
 impl RefModel {
@@ -253,40 +249,80 @@ impl RefModel {
         Self {
             sim,
             learner,
-            x: vec![false; n_inputs],
-            xb: bitvec![u32, Lsb0; 0; n_inputs],
-            vals: vec![0.0; o],
+            xb: vec![false; n_inputs],
+            spiked: 0,
+            buf: Buffers::new(n_inputs, o),
         }
     }
 }
 
-impl Model for RefModel {
-    fn sample(&mut self, task: &Task, id: u64, learn: Learn, acc: &mut Scorer) {
-        let mut sums = vec![0.0; self.vals.len()];
+impl RefModel {
+    /// The input of the last step, as the twin took it.
+    pub fn input(&self) -> &[bool] {
+        &self.xb
+    }
+}
+
+impl model::Model for RefModel {
+    type Value = f64;
+    type Error = Infallible;
+
+    fn begin_sample(&mut self, _learn: Learn) {
         self.sim.reset_state();
         self.learner.reset_state();
-        for t in 0..task.steps(id) {
-            task.spikes(id, t, &mut self.xb);
-            for (b, v) in self.x.iter_mut().zip(self.xb.iter().by_vals()) {
-                *b = v;
-            }
-            let spikes = self.learner.step(&mut self.sim, &self.x);
-            acc.0.add_spikes(spikes, self.sim.z.len());
-            let want = task.want(id, t, &mut self.vals);
-            if learn != Learn::Off {
-                let target = match want {
-                    Want::None => FTarget::None,
-                    Want::Class(c) => FTarget::Class(c),
-                    Want::Values => FTarget::Values(&self.vals),
-                };
-                self.learner.learn(&mut self.sim, target);
-            }
-            acc.0.add_step(&self.sim.y, want, &self.vals, &mut sums);
+    }
+
+    fn step(&mut self, x: &Spikes) -> Result<(), Infallible> {
+        for (b, v) in self.xb.iter_mut().zip(x.iter().by_vals()) {
+            *b = v;
         }
-        if learn == Learn::Apply {
+        self.spiked = self.learner.step(&mut self.sim, &self.xb);
+        Ok(())
+    }
+
+    fn learn(&mut self, goal: Goal<'_>) -> Result<(), Infallible> {
+        let target = match goal {
+            Goal::None => FTarget::None,
+            Goal::Class(c) => FTarget::Class(c),
+            Goal::Values(v) => FTarget::Values(v),
+        };
+        self.learner.learn(&mut self.sim, target);
+        Ok(())
+    }
+
+    fn end_sample(&mut self, apply: bool) -> Result<(), Infallible> {
+        if apply {
             self.learner.end_sample(&mut self.sim);
         }
-        acc.0.end_sample(task.label(id), &sums);
+        Ok(())
+    }
+
+    fn readout(&self) -> &[f64] {
+        &self.sim.y
+    }
+
+    fn readout_real(&self, out: &mut [f64]) {
+        out.copy_from_slice(&self.sim.y);
+    }
+
+    fn spikes(&self) -> u32 {
+        self.spiked as u32
+    }
+
+    fn neurons(&self) -> usize {
+        self.sim.z.len()
+    }
+}
+
+impl Trainable for RefModel {
+    fn sample(&mut self, sample: &AnySample<'_>, learn: Learn, acc: &mut Scorer) {
+        let mut b = std::mem::replace(&mut self.buf, Buffers::new(0, 0));
+        let r = acc.run(self, sample, learn, &mut b.x, &mut b.vals, &mut b.y);
+        self.buf = b;
+        match r {
+            Ok(_) => {}
+            Err(e) => match e {},
+        }
     }
 }
 
@@ -301,49 +337,111 @@ pub struct Epoch {
     pub test: Score,
 }
 
+/// The trainer's side of a plan: runs each sample on a model and keeps the scores.
+struct HostRun<'a, F, G> {
+    model: &'a mut dyn Trainable,
+    task: &'a Task,
+    train: Scorer,
+    test: Scorer,
+    on_sample: F,
+    on_epoch: G,
+    epochs: Vec<Epoch>,
+}
+
+impl<F: FnMut(u32, usize, &Score), G: FnMut(&Epoch)> Walker for HostRun<'_, F, G> {
+    type Error = Infallible;
+
+    fn sample(&mut self, pick: Pick, learn: Learn) -> Result<Outcome, Infallible> {
+        let s = self.task.sample(pick);
+        if let Pick::Train { epoch, index, .. } = pick {
+            self.model.sample(&s, learn, &mut self.train);
+            (self.on_sample)(epoch + 1, index as usize + 1, &self.train.score());
+        } else {
+            self.model.sample(&s, learn, &mut self.test);
+        }
+        Ok(Outcome::default())
+    }
+
+    fn report(&mut self, event: Event) {
+        if let Event::Epoch { epoch, .. } = event {
+            let ep = Epoch {
+                epoch,
+                train: std::mem::take(&mut self.train).score(),
+                test: std::mem::take(&mut self.test).score(),
+            };
+            (self.on_epoch)(&ep);
+            self.epochs.push(ep);
+        }
+    }
+}
+
+/// Walk `plan` (learning or not) through the run loop ([`runner::walk`]); the scores
+/// of each epoch (epoch 0: a test pass without learning).
+fn walk(
+    model: &mut dyn Trainable,
+    task: &Task,
+    plan: &PlanSpec,
+    start_epoch: u32,
+    on_sample: impl FnMut(u32, usize, &Score),
+    on_epoch: impl FnMut(&Epoch),
+) -> Vec<Epoch> {
+    let mut run = HostRun {
+        model,
+        task,
+        train: Scorer::default(),
+        test: Scorer::default(),
+        on_sample,
+        on_epoch,
+        epochs: Vec::new(),
+    };
+    match runner::walk(plan, start_epoch, &mut run) {
+        Ok(()) => run.epochs,
+        Err(e) => match e {},
+    }
+}
+
+/// A count as the run loop takes it.
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// Train `model` on `task` with `plan`; `on_sample` is called after every training
 /// sample (for progress bars) and `on_epoch` after every epoch.
 pub fn train(
-    model: &mut dyn Model,
+    model: &mut dyn Trainable,
     task: &Task,
     plan: &Plan,
-    mut on_sample: impl FnMut(u32, usize, &Score),
-    mut on_epoch: impl FnMut(&Epoch),
+    on_sample: impl FnMut(u32, usize, &Score),
+    on_epoch: impl FnMut(&Epoch),
 ) -> Vec<Epoch> {
     let per_epoch = task
         .train_size()
         .map_or(plan.train_per_epoch, |n| plan.train_per_epoch.min(n));
-    let mut out = Vec::new();
-    for e in plan.start_epoch..plan.start_epoch + plan.epochs {
-        let mut tr = Scorer::default();
-        for i in 0..per_epoch {
-            let last = (i + 1) % plan.batch.max(1) == 0 || i + 1 == per_epoch;
-            let learn = if last {
-                Learn::Apply
-            } else {
-                Learn::Accumulate
-            };
-            model.sample(task, task.train_id(e, i, per_epoch), learn, &mut tr);
-            on_sample(e + 1, i + 1, &tr.score());
-        }
-        let te = test(model, task, plan.test_samples);
-        let ep = Epoch {
-            epoch: e + 1,
-            train: tr.score(),
-            test: te,
-        };
-        on_epoch(&ep);
-        out.push(ep);
-    }
-    out
+    let test = task
+        .test_size()
+        .map_or(plan.test_samples, |m| plan.test_samples.min(m));
+    let p = PlanSpec {
+        samples: 0,
+        epochs: plan.epochs,
+        train_per_epoch: count(per_epoch),
+        test_samples: count(test),
+        batch: count(plan.batch),
+        learn: true,
+    };
+    walk(model, task, &p, plan.start_epoch, on_sample, on_epoch)
 }
 
 /// Score `model` on the test samples, learning off.
-pub fn test(model: &mut dyn Model, task: &Task, n: usize) -> Score {
+pub fn test(model: &mut dyn Trainable, task: &Task, n: usize) -> Score {
     let n = task.test_size().map_or(n, |m| n.min(m));
-    let mut sc = Scorer::default();
-    for i in 0..n {
-        model.sample(task, task.test_id(i), Learn::Off, &mut sc);
-    }
-    sc.score()
+    let p = PlanSpec {
+        samples: 0,
+        epochs: 0,
+        train_per_epoch: 0,
+        test_samples: count(n),
+        batch: 1,
+        learn: false,
+    };
+    let epochs = walk(model, task, &p, 0, |_, _, _| {}, |_| {});
+    epochs.first().map(|e| e.test).unwrap_or_default()
 }

@@ -423,7 +423,7 @@ pub fn learned(
 ) -> Result<(Probe, Vec<f64>, Vec<f64>), neurochip_emu::build::BuildError> {
     let task = neurochip_emu::build::task(cfg)?;
     let (_, mut chip0) = neurochip_emu::build::chip(cfg)?;
-    let probe = probe(chip, &task, task.test_id(0));
+    let probe = probe(chip, &task, neurochip_emu::task::Pick::Test(0));
     Ok((probe, weights(&mut chip0), weights(chip)))
 }
 

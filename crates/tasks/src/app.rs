@@ -14,6 +14,7 @@ use neurochip_core::reward::{RewardParams, MAX_READOUTS};
 use crate::cue::CueConfig;
 use crate::digits::{Image, RateEncoder, N_PIXELS};
 use crate::poisson::PoissonInput;
+use crate::sample::{AnySample, DigitSample, Pick, PoissonSample, Source};
 
 /// Bytes per digit in the image: 64 pixels and the label.
 pub const DIGIT_BYTES: usize = N_PIXELS + 1;
@@ -61,6 +62,39 @@ impl TaskSpec<'_> {
         let mut img = [0u8; N_PIXELS];
         img.copy_from_slice(d.get(..N_PIXELS)?);
         Some((img, *d.get(N_PIXELS)?))
+    }
+}
+
+impl Source for TaskSpec<'_> {
+    /// A generated task's sample from its seed index ([`Pick::seed_index`]); a digit
+    /// from the compiled subset (inference and test sample `i` are digit `i`); `None`
+    /// for a digit past the subset and for the reward task, which runs episodes.
+    fn sample(&self, pick: Pick) -> Option<AnySample<'_>> {
+        let index = pick.seed_index();
+        match self {
+            TaskSpec::Poisson { gen, steps } => Some(AnySample::Poisson(PoissonSample {
+                gen,
+                index,
+                steps: *steps,
+            })),
+            TaskSpec::Cue(c) => Some(AnySample::Cue(c.sample(index))),
+            TaskSpec::Digits { enc, window, .. } => {
+                let k = match pick {
+                    Pick::Run(i) | Pick::Test(i) => u64::from(i),
+                    Pick::Train { .. } => index,
+                };
+                let (image, label) = self.digit(usize::try_from(k).ok()?)?;
+                Some(AnySample::Digit(DigitSample {
+                    enc,
+                    image,
+                    label,
+                    index,
+                    window: *window,
+                }))
+            }
+            #[cfg(feature = "reward")]
+            TaskSpec::RewardCue { .. } => None,
+        }
     }
 }
 

@@ -17,6 +17,11 @@
 //! - [`digits`]: UCI 8x8 handwritten digits: spike encoders (no_std) and the
 //!   loader and fixed train/test split (feature `std`).
 //!
+//! The run loop (one for every model and workload, host and firmware alike):
+//! - [`sample`]: a sample (spikes, target and label per step) and a source of them;
+//! - [`model`]: the interface the chip, the cycle model and the float twin offer;
+//! - [`runner`]: a sample's steps, a plan's order, an image's plan.
+//!
 //! # Spike vector convention
 //! Inputs are written into a caller-provided [`Spikes`] (`BitSlice<u32, Lsb0>`,
 //! the chip's input format). A generator with `n` channels writes channel `c`
@@ -67,6 +72,7 @@ pub mod assembly;
 pub mod cue;
 pub mod digits;
 mod error;
+pub mod model;
 #[cfg(feature = "reward")]
 pub mod navigation;
 pub mod pattern;
@@ -75,6 +81,7 @@ pub mod poisson;
 pub mod reward_cue;
 pub mod rng;
 pub mod runner;
+pub mod sample;
 #[cfg(feature = "solver")]
 pub mod solver;
 mod source;

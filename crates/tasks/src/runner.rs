@@ -1,26 +1,29 @@
-//! The loop that runs a chip on a task, shared by the host (`neurochip`) and the
-//! firmware so both make exactly the same calls in the same order, and so compute the
-//! same bits: per sample, reset the dynamic state; per step, write the input, step the
-//! chip, ask for the target, learn when learning; at the end of a batch, apply.
+//! The one run loop: every model of the chip (the chip, the chip in the cycle model,
+//! the float twin; [`crate::model`]) runs every workload ([`crate::sample`]) through
+//! it, on the host and on the firmware, so all make the same calls in the same order.
 //!
-//! Training order: for each epoch, training samples `epoch * per_epoch + i`, then test
-//! samples `TEST_BASE + i` with learning off. A classification sample is predicted as
-//! the readout with the largest raw sum over the target window (the first one on ties).
-//! A reward plan (feature `reward`) walks the same order with one episode per sample:
-//! learning episodes act from the sampled policy, test ones greedily, and a rewarded
-//! episode counts as correct.
+//! - [`run_sample`]: per sample, reset the dynamic state; per step, write the input,
+//!   step, ask for the target, learn when learning; at the end of a batch, apply.
+//! - [`walk`]: a plan's order. Inference samples `Run(i)`; or, for each epoch, the
+//!   training samples `Train { epoch, index }` (the last of each batch applies the
+//!   updates), then the test samples `Test(i)` with learning off.
+//! - [`run_app`]: an image's plan on a chip, as the firmware runs it.
+//!
+//! A classification sample is predicted as the readout with the largest sum over the
+//! target window (the first one on ties). A reward plan (feature `reward`) walks the
+//! same order with one episode per sample: learning episodes act from the sampled
+//! policy, test ones greedily, and a rewarded episode counts as correct.
 
 #[cfg(feature = "reward")]
 use neurochip_core::reward;
-use neurochip_core::{Datapath, Memory, StepError, Target};
+use neurochip_core::{Datapath, Memory, StepError};
 
-use crate::app::{AppSpec, TaskSpec};
+use crate::app::{AppSpec, PlanSpec, TaskSpec};
+use crate::model::{Goal, Model, OnChip, Readout};
 #[cfg(feature = "reward")]
 use crate::reward_cue;
+use crate::sample::{Pick, Sample, Source};
 use crate::Spikes;
-
-/// Sample ids at or above this are test samples.
-pub const TEST_BASE: u64 = 1 << 40;
 
 /// Whether and how a sample learns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,71 +43,88 @@ pub enum Want {
     None,
     /// A class.
     Class(usize),
-    /// Regression values, in the buffer passed to [`run_sample`] (readout format).
+    /// Regression values, in the buffer passed to [`run_sample`] (real units).
     Values,
 }
 
-/// Run one sample of `steps` steps. `spikes(t, x)` writes the input, `want(t, vals)`
-/// gives the target (filling `vals` for regression), `on_step(t, mem, want)` sees the
-/// chip after each step. An inference sample (`learn` off) runs with the eligibility
-/// enable cleared ([`neurochip_core::Chip::set_eligibility_enabled`]); it is set again
-/// when the sample ends.
-#[allow(clippy::too_many_arguments)]
-pub fn run_sample(
-    chip: &mut (impl Datapath + ?Sized),
-    mem: &mut Memory<'_>,
-    steps: u32,
-    x: &mut Spikes,
-    vals: &mut [i32],
-    spikes: impl FnMut(u32, &mut Spikes),
-    want: impl FnMut(u32, &mut [i32]) -> Want,
+/// Run one sample on `model`. `x` takes the input of a step and `values` a regression
+/// target (one entry per readout; may be empty for tasks without one). `on_step(t,
+/// model, want, values)` sees the model after each step. Whatever happens, the sample
+/// is ended (and applies its updates only if it completed with `learn` =
+/// [`Learn::Apply`]).
+pub fn run_sample<M: Model + ?Sized>(
+    model: &mut M,
+    sample: &(impl Sample + ?Sized),
     learn: Learn,
-    on_step: impl FnMut(u32, &Memory<'_>, Want),
-) -> Result<(), StepError> {
-    // An inference sample reads no eligibility: gate its update off for the sample
-    // (the digest does not change), and on again whatever happens.
-    chip.set_eligibility_enabled(learn != Learn::Off);
-    let r = sample_steps(chip, mem, steps, x, vals, spikes, want, learn, on_step);
-    chip.set_eligibility_enabled(true);
-    r
+    x: &mut Spikes,
+    values: &mut [f64],
+    mut on_step: impl FnMut(u32, &M, Want, &[f64]),
+) -> Result<(), M::Error> {
+    model.begin_sample(learn);
+    let mut steps = || -> Result<(), M::Error> {
+        for t in 0..sample.steps() {
+            sample.spikes(t, x);
+            model.step(x)?;
+            let w = sample.want(t, values);
+            if learn != Learn::Off {
+                model.learn(match w {
+                    Want::None => Goal::None,
+                    Want::Class(c) => Goal::Class(c),
+                    Want::Values => Goal::Values(values),
+                })?;
+            }
+            on_step(t, model, w, values);
+        }
+        Ok(())
+    };
+    match steps() {
+        Ok(()) => model.end_sample(learn == Learn::Apply),
+        Err(e) => {
+            // The error is the news; ending the sample only restores the enables.
+            let _ = model.end_sample(false);
+            Err(e)
+        }
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn sample_steps(
-    chip: &mut (impl Datapath + ?Sized),
-    mem: &mut Memory<'_>,
-    steps: u32,
-    x: &mut Spikes,
-    vals: &mut [i32],
-    mut spikes: impl FnMut(u32, &mut Spikes),
-    mut want: impl FnMut(u32, &mut [i32]) -> Want,
+/// What one sample of a plan came to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// A classification sample predicted its label (a reward episode was rewarded).
+    pub correct: bool,
+    /// Recurrent spikes in the sample.
+    pub spikes: u64,
+}
+
+/// [`run_sample`], predicting a classification sample's class: `sums` (one per
+/// readout) collects the readout over the target window.
+pub fn run_scored<M: Model + ?Sized>(
+    model: &mut M,
+    sample: &(impl Sample + ?Sized),
     learn: Learn,
-    mut on_step: impl FnMut(u32, &Memory<'_>, Want),
-) -> Result<(), StepError> {
-    chip.begin_sample(mem);
-    for t in 0..steps {
-        spikes(t, x);
-        chip.step(mem, x)?;
-        let w = want(t, vals);
-        if learn != Learn::Off {
-            let target = match w {
-                Want::None => Target::None,
-                Want::Class(c) => Target::Class(c),
-                Want::Values => Target::Values(vals),
-            };
-            chip.learn(mem, target)?;
+    x: &mut Spikes,
+    values: &mut [f64],
+    sums: &mut [<M::Value as Readout>::Sum],
+    mut on_step: impl FnMut(u32, &M, Want, &[f64]),
+) -> Result<Outcome, M::Error> {
+    sums.fill(Default::default());
+    let mut spikes = 0u64;
+    run_sample(model, sample, learn, x, values, |t, m, w, v| {
+        spikes = spikes.wrapping_add(u64::from(m.spikes()));
+        if w != Want::None {
+            for (acc, &y) in sums.iter_mut().zip(m.readout()) {
+                *acc = Readout::accumulate(*acc, y);
+            }
         }
-        on_step(t, mem, w);
-    }
-    if learn == Learn::Apply {
-        chip.end_sample(mem)?;
-    }
-    Ok(())
+        on_step(t, m, w, v);
+    })?;
+    let correct = sample.label().is_some_and(|l| argmax(sums) == Some(l));
+    Ok(Outcome { correct, spikes })
 }
 
 /// Index of the largest value (the first on ties); `None` when empty.
-pub fn argmax(v: &[i64]) -> Option<usize> {
-    let mut best: Option<(usize, i64)> = None;
+pub fn argmax<T: PartialOrd + Copy>(v: &[T]) -> Option<usize> {
+    let mut best: Option<(usize, T)> = None;
     for (k, &x) in v.iter().enumerate() {
         if best.is_none_or(|(_, b)| x > b) {
             best = Some((k, x));
@@ -138,7 +158,7 @@ pub enum Event {
     },
     /// A reward episode finished (reward learning; not one of the printed lines).
     Episode {
-        /// Episode id (test episodes from [`TEST_BASE`]).
+        /// Seed index of the episode ([`Pick::seed_index`]).
         id: u64,
         /// Whether the choice was rewarded.
         success: bool,
@@ -180,164 +200,28 @@ impl core::fmt::Display for Event {
     }
 }
 
-/// One sample of a plan: (correct, spikes). A reward task's episode is also reported
-/// ([`Event::Episode`]).
-#[allow(clippy::too_many_arguments)]
-#[cfg_attr(not(feature = "reward"), allow(unused_variables))]
-fn task_sample(
-    chip: &mut (impl Datapath + ?Sized),
-    mem: &mut Memory<'_>,
-    task: &TaskSpec<'_>,
-    id: u64,
-    learn: Learn,
-    x: &mut Spikes,
-    sums: &mut [i64],
-    report: &mut impl FnMut(Event),
-) -> Result<(bool, u64), StepError> {
-    sums.fill(0);
-    let mut spikes = 0u64;
-    let mut vals = [0i32; 0];
-    match task {
-        TaskSpec::Poisson { gen, steps } => {
-            run_sample(
-                chip,
-                mem,
-                *steps,
-                x,
-                &mut vals,
-                |t, x| gen.spikes(id, t, x),
-                |_, _| Want::None,
-                learn,
-                |_, m, _| {
-                    spikes = spikes.wrapping_add(m.z.count_ones() as u64);
-                },
-            )?;
-            Ok((false, spikes))
-        }
-        TaskSpec::Cue(c) => {
-            let s = c.sample(id);
-            let label = usize::from(s.label());
-            let sample = ClassSample {
-                steps: s.steps(),
-                label,
-                learn,
-            };
-            sample.run(
-                chip,
-                mem,
-                x,
-                sums,
-                |t, x| s.spikes(t, x),
-                |t| s.in_recall(t),
-            )
-        }
-        #[cfg(feature = "reward")]
-        TaskSpec::RewardCue { cue, params } => {
-            // One episode: learning ones act from the sampled policy, the others are
-            // greedy.
-            let learn = learn != Learn::Off;
-            let ep = reward_cue::run_episode(chip, mem, cue, params, id, x, learn)?;
-            let success = ep.success();
-            report(Event::Episode { id, success, learn });
-            Ok((success, ep.spikes))
-        }
-        TaskSpec::Digits { enc, window, .. } => {
-            // Test ids address the compiled subset; inference ids directly.
-            let k = if id >= TEST_BASE {
-                id.wrapping_sub(TEST_BASE)
-            } else {
-                id
-            };
-            let Some((img, label)) = task.digit(k as usize) else {
-                return Ok((false, 0));
-            };
-            let (steps, window) = (enc.steps, *window);
-            let sample = ClassSample {
-                steps,
-                label: usize::from(label),
-                learn,
-            };
-            sample.run(
-                chip,
-                mem,
-                x,
-                sums,
-                |t, x| enc.spikes(&img, id, t, x),
-                |t| t.saturating_add(window) >= steps,
-            )
-        }
-    }
+/// What a plan runs its samples on: [`walk`] picks the samples, a walker runs them.
+pub trait Walker {
+    /// What a sample can fail with.
+    type Error;
+    /// Run the sample `pick`, learning as `learn` says.
+    fn sample(&mut self, pick: Pick, learn: Learn) -> Result<Outcome, Self::Error>;
+    /// A sample or an epoch finished ([`Event::Sample`], [`Event::Epoch`]).
+    fn report(&mut self, event: Event);
 }
 
-/// A classification sample: the target is `label` inside a window; the prediction is
-/// the readout with the largest raw sum over the window.
-struct ClassSample {
-    steps: u32,
-    label: usize,
-    learn: Learn,
-}
-
-impl ClassSample {
-    /// Run it; returns (correct, spikes).
-    fn run(
-        &self,
-        chip: &mut (impl Datapath + ?Sized),
-        mem: &mut Memory<'_>,
-        x: &mut Spikes,
-        sums: &mut [i64],
-        spikes_at: impl FnMut(u32, &mut Spikes),
-        in_window: impl Fn(u32) -> bool,
-    ) -> Result<(bool, u64), StepError> {
-        let mut spikes = 0u64;
-        let label = self.label;
-        run_sample(
-            chip,
-            mem,
-            self.steps,
-            x,
-            &mut [],
-            spikes_at,
-            |t, _| {
-                if in_window(t) {
-                    Want::Class(label)
-                } else {
-                    Want::None
-                }
-            },
-            self.learn,
-            |_, m, w| {
-                spikes = spikes.wrapping_add(m.z.count_ones() as u64);
-                if w != Want::None {
-                    for (acc, &y) in sums.iter_mut().zip(m.y.iter()) {
-                        *acc = acc.wrapping_add(i64::from(y));
-                    }
-                }
-            },
-        )?;
-        Ok((argmax(sums) == Some(label), spikes))
-    }
-}
-
-/// Run an image's plan: inference samples, or epochs of training and testing.
-/// `sums` needs one entry per readout.
-pub fn run_app(
-    chip: &mut (impl Datapath + ?Sized),
-    mem: &mut Memory<'_>,
-    app: &AppSpec<'_>,
-    x: &mut Spikes,
-    sums: &mut [i64],
-    mut report: impl FnMut(Event),
-) -> Result<(), StepError> {
-    let p = app.plan;
-    #[cfg(feature = "reward")]
-    if let TaskSpec::RewardCue { params, .. } = &app.task {
-        reward::check(chip.config(), params).map_err(StepError::Reward)?;
-    }
-    let task = &app.task;
+/// Walk a plan: inference samples, or epochs `start_epoch..start_epoch + epochs` of
+/// training and testing (a resumed run continues the order). Without learning and with
+/// test samples, the test samples run once and report epoch 0.
+pub fn walk<W: Walker + ?Sized>(
+    plan: &PlanSpec,
+    start_epoch: u32,
+    w: &mut W,
+) -> Result<(), W::Error> {
+    let p = plan;
     if !p.learn && p.test_samples > 0 {
-        // Inference on the test samples: one report with epoch 0.
-        let test_correct = test(chip, mem, task, p.test_samples, x, sums, &mut report)?;
-        report(Event::Epoch {
+        let test_correct = test(w, p.test_samples)?;
+        w.report(Event::Epoch {
             epoch: 0,
             train_correct: 0,
             train_samples: 0,
@@ -348,22 +232,16 @@ pub fn run_app(
     }
     if !p.learn {
         for s in 0..p.samples {
-            let (_, spikes) = task_sample(
-                chip,
-                mem,
-                task,
-                u64::from(s),
-                Learn::Off,
-                x,
-                sums,
-                &mut report,
-            )?;
-            report(Event::Sample { index: s, spikes });
+            let o = w.sample(Pick::Run(s), Learn::Off)?;
+            w.report(Event::Sample {
+                index: s,
+                spikes: o.spikes,
+            });
         }
         return Ok(());
     }
     let per = p.train_per_epoch;
-    for e in 0..p.epochs {
+    for e in start_epoch..start_epoch.saturating_add(p.epochs) {
         let mut train_correct = 0u32;
         for i in 0..per {
             let last = (i.wrapping_add(1)) % p.batch.max(1) == 0 || i.wrapping_add(1) == per;
@@ -372,14 +250,15 @@ pub fn run_app(
             } else {
                 Learn::Accumulate
             };
-            let id = u64::from(e)
-                .wrapping_mul(u64::from(per))
-                .wrapping_add(u64::from(i));
-            let (ok, _) = task_sample(chip, mem, task, id, learn, x, sums, &mut report)?;
-            train_correct = train_correct.wrapping_add(u32::from(ok));
+            let pick = Pick::Train {
+                epoch: e,
+                index: i,
+                per_epoch: per,
+            };
+            train_correct = train_correct.wrapping_add(u32::from(w.sample(pick, learn)?.correct));
         }
-        let test_correct = test(chip, mem, task, p.test_samples, x, sums, &mut report)?;
-        report(Event::Epoch {
+        let test_correct = test(w, p.test_samples)?;
+        w.report(Event::Epoch {
             epoch: e.wrapping_add(1),
             train_correct,
             train_samples: per,
@@ -390,22 +269,83 @@ pub fn run_app(
     Ok(())
 }
 
-/// The test samples `TEST_BASE + i`, `i < n`, with learning off; returns how many
-/// were correct.
-fn test(
-    chip: &mut (impl Datapath + ?Sized),
-    mem: &mut Memory<'_>,
-    task: &TaskSpec<'_>,
-    n: u32,
-    x: &mut Spikes,
-    sums: &mut [i64],
-    report: &mut impl FnMut(Event),
-) -> Result<u32, StepError> {
+/// The test samples `Test(i)`, `i < n`, with learning off; how many were correct.
+fn test<W: Walker + ?Sized>(w: &mut W, n: u32) -> Result<u32, W::Error> {
     let mut correct = 0u32;
     for i in 0..n {
-        let id = TEST_BASE.wrapping_add(u64::from(i));
-        let (ok, _) = task_sample(chip, mem, task, id, Learn::Off, x, sums, report)?;
-        correct = correct.wrapping_add(u32::from(ok));
+        correct = correct.wrapping_add(u32::from(w.sample(Pick::Test(i), Learn::Off)?.correct));
     }
     Ok(correct)
+}
+
+/// An image's task on a chip, as [`run_app`] walks it.
+struct AppRun<'r, 'm, D: ?Sized, R> {
+    chip: &'r mut D,
+    mem: &'r mut Memory<'m>,
+    task: &'r TaskSpec<'r>,
+    x: &'r mut Spikes,
+    sums: &'r mut [i64],
+    report: R,
+}
+
+impl<D: Datapath + ?Sized, R: FnMut(Event)> Walker for AppRun<'_, '_, D, R> {
+    type Error = StepError;
+
+    fn sample(&mut self, pick: Pick, learn: Learn) -> Result<Outcome, StepError> {
+        #[cfg(feature = "reward")]
+        if let TaskSpec::RewardCue { cue, params } = self.task {
+            // One episode: learning ones act from the sampled policy, the others are
+            // greedy.
+            let (id, learn) = (pick.seed_index(), learn != Learn::Off);
+            let ep = reward_cue::run_episode(self.chip, self.mem, cue, params, id, self.x, learn)?;
+            let success = ep.success();
+            (self.report)(Event::Episode { id, success, learn });
+            return Ok(Outcome {
+                correct: success,
+                spikes: ep.spikes,
+            });
+        }
+        let Some(sample) = self.task.sample(pick) else {
+            return Ok(Outcome::default());
+        };
+        let mut chip = OnChip::new(&mut *self.chip, &mut *self.mem, &mut []);
+        run_scored(
+            &mut chip,
+            &sample,
+            learn,
+            self.x,
+            &mut [],
+            self.sums,
+            |_, _, _, _| {},
+        )
+    }
+
+    fn report(&mut self, event: Event) {
+        (self.report)(event);
+    }
+}
+
+/// Run an image's plan on a chip: inference samples, or epochs of training and
+/// testing. `sums` needs one entry per readout.
+pub fn run_app(
+    chip: &mut (impl Datapath + ?Sized),
+    mem: &mut Memory<'_>,
+    app: &AppSpec<'_>,
+    x: &mut Spikes,
+    sums: &mut [i64],
+    report: impl FnMut(Event),
+) -> Result<(), StepError> {
+    #[cfg(feature = "reward")]
+    if let TaskSpec::RewardCue { params, .. } = &app.task {
+        reward::check(chip.config(), params).map_err(StepError::Reward)?;
+    }
+    let mut run = AppRun {
+        chip,
+        mem,
+        task: &app.task,
+        x,
+        sums,
+        report,
+    };
+    walk(&app.plan, 0, &mut run)
 }

@@ -28,8 +28,8 @@ pub fn params() -> RewardParams {
     }
 }
 
-/// Episode ids of the greedy test after training.
-pub const TEST_BASE: u64 = 1 << 40;
+/// Episode ids of the greedy test after training: the test seed range.
+use neurochip_tasks::sample::TEST_SEED_BASE as TEST_BASE;
 
 /// Train the chip for `n` episodes, then test the greedy policy on `tests` new
 /// episodes; returns both lists of results.

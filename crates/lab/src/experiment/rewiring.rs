@@ -29,8 +29,8 @@ use crate::plot::{self, Axes, Series};
 use neurochip_emu::build;
 use neurochip_emu::config::Config;
 use neurochip_emu::learn::plan;
-use neurochip_emu::task::Task;
-use neurochip_emu::train::{self, ChipModel, Epoch, Learn, Model, Scorer};
+use neurochip_emu::task::AnySample;
+use neurochip_emu::train::{self, ChipModel, Epoch, Learn, Scorer, Trainable};
 
 /// One arm of the comparison.
 #[derive(Clone, Copy, Debug)]
@@ -90,9 +90,9 @@ fn masks(chip: &mut HostChip) -> Vec<bool> {
         .collect()
 }
 
-impl Model for Tracked {
-    fn sample(&mut self, task: &Task, id: u64, learn: Learn, acc: &mut Scorer) {
-        self.inner.sample(task, id, learn, acc);
+impl Trainable for Tracked {
+    fn sample(&mut self, sample: &AnySample<'_>, learn: Learn, acc: &mut Scorer) {
+        self.inner.sample(sample, learn, acc);
         if learn == Learn::Off {
             return;
         }

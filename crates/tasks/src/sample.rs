@@ -1,0 +1,224 @@
+//! The workload side of the run loop: a sample is input spikes per step, a target per
+//! step and a label; a source hands out the samples a plan picks.
+//!
+//! Every generator's sample implements [`Sample`]; [`AnySample`] holds any of them, so
+//! the host's tasks and the firmware's image tasks give the run loop one type. Which
+//! sample a plan runs is a [`Pick`]: an inference sample, training sample `index` of an
+//! epoch, or test sample `index`. Generated tasks draw test samples from a seed range
+//! of their own ([`TEST_SEED_BASE`]), so a test sample is never one trained on.
+
+use crate::cue::CueSample;
+use crate::digits::{Image, RateEncoder};
+use crate::pattern::Pattern;
+use crate::poisson::PoissonInput;
+use crate::runner::Want;
+use crate::store_recall::StoreRecallSample;
+use crate::{SpikeSource, Spikes};
+
+/// Generated tasks draw test sample `i` with seed index `TEST_SEED_BASE + i`; training
+/// and inference samples use indices below it.
+pub const TEST_SEED_BASE: u64 = 1 << 40;
+
+/// Which sample of a task a plan runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    /// Inference sample `i` (learning off, no epochs).
+    Run(u32),
+    /// Training sample `index` of epoch `epoch` (from 0), of `per_epoch` an epoch.
+    Train {
+        /// Epoch, from 0.
+        epoch: u32,
+        /// Sample within the epoch.
+        index: u32,
+        /// Training samples per epoch.
+        per_epoch: u32,
+    },
+    /// Test sample `i`.
+    Test(u32),
+}
+
+impl Pick {
+    /// The seed index of a generated task's sample: inference sample `i` is `i`,
+    /// training sample `i` of epoch `e` is `e * per_epoch + i`, test sample `i` is
+    /// `TEST_SEED_BASE + i`.
+    pub fn seed_index(self) -> u64 {
+        match self {
+            Pick::Run(i) => u64::from(i),
+            Pick::Train {
+                epoch,
+                index,
+                per_epoch,
+            } => u64::from(epoch)
+                .wrapping_mul(u64::from(per_epoch))
+                .wrapping_add(u64::from(index)),
+            Pick::Test(i) => TEST_SEED_BASE.wrapping_add(u64::from(i)),
+        }
+    }
+}
+
+/// One sample: input spikes per step ([`SpikeSource`]), a target per step, a label.
+pub trait Sample: SpikeSource {
+    /// The target at step `t`. A regression target writes its values (real units,
+    /// one per readout) into `values` and returns [`Want::Values`].
+    fn want(&self, t: u32, values: &mut [f64]) -> Want;
+    /// The class of a classification sample.
+    fn label(&self) -> Option<usize>;
+}
+
+/// Something that hands out the samples a plan picks: a host task or an image's task.
+pub trait Source {
+    /// The sample `pick` selects; `None` when the task has no such sample (a digit
+    /// index past the data).
+    fn sample(&self, pick: Pick) -> Option<AnySample<'_>>;
+}
+
+/// A Poisson sample: independent channels, no target.
+#[derive(Clone, Copy, Debug)]
+pub struct PoissonSample<'a> {
+    /// The generator.
+    pub gen: &'a PoissonInput,
+    /// Seed index of the sample.
+    pub index: u64,
+    /// Steps.
+    pub steps: u32,
+}
+
+/// A rate-coded digit: its class over the last `window` steps.
+#[derive(Clone, Copy, Debug)]
+pub struct DigitSample<'a> {
+    /// The encoder.
+    pub enc: &'a RateEncoder,
+    /// Pixels.
+    pub image: Image,
+    /// Class.
+    pub label: u8,
+    /// Seed index of the presentation.
+    pub index: u64,
+    /// Steps at the end with a valid target.
+    pub window: u32,
+}
+
+/// Any generator's sample.
+#[derive(Clone, Copy, Debug)]
+pub enum AnySample<'a> {
+    /// Poisson input, no target.
+    Poisson(PoissonSample<'a>),
+    /// A cue-accumulation trial.
+    Cue(CueSample),
+    /// A store-recall trial.
+    StoreRecall(StoreRecallSample),
+    /// The frozen pattern-generation sample.
+    Pattern(&'a Pattern),
+    /// A digit.
+    Digit(DigitSample<'a>),
+    /// `steps` steps of silence with no target (a host digit index past its data).
+    Silent {
+        /// Steps.
+        steps: u32,
+        /// Input channels.
+        n_inputs: usize,
+    },
+}
+
+/// The class inside a window, nothing elsewhere.
+fn class_if(inside: bool, label: u8) -> Want {
+    if inside {
+        Want::Class(usize::from(label))
+    } else {
+        Want::None
+    }
+}
+
+impl SpikeSource for AnySample<'_> {
+    fn n_inputs(&self) -> usize {
+        match self {
+            AnySample::Poisson(p) => p.gen.n_inputs(),
+            AnySample::Cue(s) => s.n_inputs(),
+            AnySample::StoreRecall(s) => s.n_inputs(),
+            AnySample::Pattern(p) => p.n_inputs(),
+            AnySample::Digit(d) => d.enc.n_inputs(),
+            AnySample::Silent { n_inputs, .. } => *n_inputs,
+        }
+    }
+
+    fn steps(&self) -> u32 {
+        match self {
+            AnySample::Poisson(p) => p.steps,
+            AnySample::Cue(s) => s.steps(),
+            AnySample::StoreRecall(s) => s.steps(),
+            AnySample::Pattern(p) => p.steps(),
+            AnySample::Digit(d) => d.enc.steps,
+            AnySample::Silent { steps, .. } => *steps,
+        }
+    }
+
+    fn spikes(&self, t: u32, out: &mut Spikes) {
+        match self {
+            AnySample::Poisson(p) => p.gen.spikes(p.index, t, out),
+            AnySample::Cue(s) => s.spikes(t, out),
+            AnySample::StoreRecall(s) => s.spikes(t, out),
+            AnySample::Pattern(p) => p.spikes(t, out),
+            AnySample::Digit(d) => d.enc.spikes(&d.image, d.index, t, out),
+            AnySample::Silent { .. } => out.fill(false),
+        }
+    }
+}
+
+impl Sample for AnySample<'_> {
+    fn want(&self, t: u32, values: &mut [f64]) -> Want {
+        match self {
+            AnySample::Poisson(_) | AnySample::Silent { .. } => Want::None,
+            AnySample::Cue(s) => class_if(s.in_recall(t), s.label()),
+            AnySample::StoreRecall(s) => class_if(s.in_recall(t), s.label()),
+            AnySample::Pattern(p) => {
+                for (k, v) in values.iter_mut().enumerate() {
+                    *v = f64::from(p.target(t, k));
+                }
+                Want::Values
+            }
+            AnySample::Digit(d) => class_if(t.saturating_add(d.window) >= d.enc.steps, d.label),
+        }
+    }
+
+    fn label(&self) -> Option<usize> {
+        match self {
+            AnySample::Cue(s) => Some(usize::from(s.label())),
+            AnySample::StoreRecall(s) => Some(usize::from(s.label())),
+            AnySample::Digit(d) => Some(usize::from(d.label)),
+            AnySample::Poisson(_) | AnySample::Pattern(_) | AnySample::Silent { .. } => None,
+        }
+    }
+}
+
+/// The first `steps` steps of a sample (a run stopped after a step budget).
+#[derive(Clone, Copy, Debug)]
+pub struct First<'s, S: ?Sized> {
+    /// The sample.
+    pub sample: &'s S,
+    /// Steps to run at most.
+    pub steps: u32,
+}
+
+impl<S: Sample + ?Sized> SpikeSource for First<'_, S> {
+    fn n_inputs(&self) -> usize {
+        self.sample.n_inputs()
+    }
+
+    fn steps(&self) -> u32 {
+        self.sample.steps().min(self.steps)
+    }
+
+    fn spikes(&self, t: u32, out: &mut Spikes) {
+        self.sample.spikes(t, out);
+    }
+}
+
+impl<S: Sample + ?Sized> Sample for First<'_, S> {
+    fn want(&self, t: u32, values: &mut [f64]) -> Want {
+        self.sample.want(t, values)
+    }
+
+    fn label(&self) -> Option<usize> {
+        self.sample.label()
+    }
+}
