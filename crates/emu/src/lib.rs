@@ -27,6 +27,7 @@ pub mod footprint;
 pub mod host;
 pub mod init;
 pub mod learn;
+pub mod outputs;
 pub mod peer;
 pub mod probe;
 pub mod quant;

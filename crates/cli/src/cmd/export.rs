@@ -20,7 +20,7 @@ pub struct Args {
 
 /// Run `neurochip export`.
 pub fn run(a: Args) -> ExitCode {
-    match a.io.write("the image", export::image_bytes) {
+    match a.io.write("image", export::image_bytes) {
         Ok(n) => {
             println!("{}: {n} bytes", a.io.output.display());
             ExitCode::SUCCESS
