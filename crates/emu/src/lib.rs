@@ -26,6 +26,7 @@ pub mod export;
 pub mod footprint;
 pub mod host;
 pub mod init;
+pub mod inputs;
 pub mod learn;
 pub mod outputs;
 pub mod peer;

@@ -43,7 +43,7 @@ pub struct ImageArgs {
 pub fn run_image(a: ImageArgs) -> ExitCode {
     let bytes = match export::read_chip_file(&a.image) {
         Ok(b) => b,
-        Err(e) => return fail(format!("{}: cannot read: {e}", a.image.display())),
+        Err(e) => return fail(e),
     };
     match export::run_image(&bytes) {
         Ok(lines) => {
