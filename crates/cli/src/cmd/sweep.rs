@@ -128,7 +128,9 @@ pub fn run(a: Args) -> ExitCode {
         if let Err(e) = sweep::plot(&rows, &stem) {
             return fail(format!("--plot {}: {e}", stem.display()));
         }
-        println!("plot: {}.png, {0}.svg", stem.display());
+        if let (Some(png), Some(svg)) = (&png, &svg) {
+            println!("plot: {}, {}", png.display(), svg.display());
+        }
     }
     ExitCode::SUCCESS
 }
