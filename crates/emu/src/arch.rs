@@ -180,14 +180,9 @@ pub struct Energy {
 /// Why an architecture file was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchError {
-    /// Unreadable file.
-    #[error("{path}: cannot read the architecture file: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// Too large, endless, a folder, or not text ([`crate::inputs::read_text`]).
+    #[error("{0}")]
+    Input(Box<crate::inputs::InputError>),
     /// Not valid TOML or not the schema.
     #[error("{path}: {msg}")]
     Parse {
@@ -229,33 +224,12 @@ impl Arch {
         Self::builtin(spec).ok_or_else(|| ArchError::Unknown(spec.to_string()))
     }
 
-    /// Read and check an architecture file.
+    /// Read and check an architecture file (at most [`crate::inputs::ARCH`] bytes,
+    /// checked before it is read).
     pub fn load(path: &Path) -> Result<Self, ArchError> {
         let shown = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|source| ArchError::Io {
-            path: shown.clone(),
-            source,
-        })?;
-        if meta.len() > 1 << 20 {
-            return Err(ArchError::Parse {
-                path: shown,
-                msg: format!(
-                    "the file is {} bytes; architecture files are at most 1 MiB",
-                    meta.len()
-                ),
-            });
-        }
-        let bytes = std::fs::read(path).map_err(|source| ArchError::Io {
-            path: shown.clone(),
-            source,
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| ArchError::Parse {
-            path: shown.clone(),
-            msg: format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        })?;
+        let text = crate::inputs::read_text(path, "architecture file", crate::inputs::ARCH)
+            .map_err(|e| ArchError::Input(Box::new(e)))?;
         Self::parse(&text, &shown)
     }
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::LearnSpec;
 use neurochip_core::learning::{Engine, Loss};
 use neurochip_tasks::cue::CueConfig;
-use neurochip_tasks::digits::{load_digits, RateEncoder};
+use neurochip_tasks::digits::{decode_digits_gz, RateEncoder};
 use neurochip_tasks::pattern::PatternConfig;
 use neurochip_tasks::poisson::PoissonInput;
 use neurochip_tasks::rng::hash;
@@ -350,8 +350,10 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
             Task::Pattern(Box::new(p.build().map_err(|e| err("task", e.to_string()))?))
         }
         TaskKind::Digits => {
-            let data =
-                load_digits(Path::new(&t.data)).map_err(|e| err("task.data", e.to_string()))?;
+            let path = Path::new(&t.data);
+            let gz = crate::inputs::read(path, "digits data file", crate::inputs::DATA)
+                .map_err(|e| err("task.data", e.to_string()))?;
+            let data = decode_digits_gz(&gz, path).map_err(|e| err("task.data", e.to_string()))?;
             let (train, test) = data.split();
             let enc = RateEncoder {
                 steps: t.steps,

@@ -34,7 +34,6 @@ mod source;
 #[cfg(test)]
 mod tests;
 
-use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -324,37 +323,28 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             format!("cannot read the file: {e}; give the path of a .toml chip configuration"),
         )
     };
-    let meta = std::fs::metadata(path).map_err(cannot)?;
-    if meta.is_dir() {
-        return Err(ConfigError::file_level(
-            &origin,
-            "is a directory; give the path of a .toml chip configuration",
-        ));
-    }
-    let too_large = |size: String| {
-        ConfigError::file_level(
-            &origin,
-            format!(
-                "the file is {size}; a chip configuration is at most {} bytes",
-                source::MAX_FILE_BYTES
+    // At most MAX_FILE_BYTES, checked before reading and cut one byte past it (a
+    // device such as `/dev/zero` or a pipe has no size and may never end).
+    use crate::inputs::InputError;
+    let bytes = crate::inputs::read(path, "chip configuration", source::MAX_FILE_BYTES).map_err(
+        |e| match e {
+            InputError::Io { source, .. } => cannot(source),
+            InputError::Folder { .. } => ConfigError::file_level(
+                &origin,
+                "is a directory; give the path of a .toml chip configuration",
             ),
-        )
-    };
-    if meta.len() > source::MAX_FILE_BYTES {
-        return Err(too_large(format!("{} bytes", meta.len())));
-    }
-    // Read at most one byte past the limit: a device (`/dev/zero`) or a pipe has no
-    // size to check beforehand and may never end.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(source::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(cannot)?;
-    if bytes.len() as u64 > source::MAX_FILE_BYTES {
-        return Err(too_large(format!(
-            "more than {} bytes",
-            source::MAX_FILE_BYTES
-        )));
-    }
+            InputError::TooLarge { limit, size, .. } => ConfigError::file_level(
+                &origin,
+                format!(
+                    "the file is {}; a chip configuration is at most {limit} bytes",
+                    size.map_or_else(
+                        || format!("more than {limit} bytes"),
+                        |s| format!("{s} bytes")
+                    )
+                ),
+            ),
+        },
+    )?;
     let text = source::text_of(&bytes, &origin)?;
     let mut cfg = parse(text, &origin)?;
     // A relative data path is relative to the working directory, else to the file.

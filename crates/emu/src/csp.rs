@@ -156,8 +156,8 @@ fn at(file: &str, line: usize, col: Option<usize>, msg: impl std::fmt::Display) 
 /// is a `p`, `e` or `colors` line, else a Sudoku. `colors` overrides a graph's `colors` line.
 pub fn load(path: &Path, colors: Option<usize>) -> Result<Csp, String> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| format!("{name}: not UTF-8 text: {e}"))?;
+    let text = crate::inputs::read_text(path, "problem file", crate::inputs::PROBLEM)
+        .map_err(|e| e.to_string())?;
     parse(&text, &name, colors)
 }
 

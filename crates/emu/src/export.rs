@@ -127,20 +127,30 @@ pub fn run_image(bytes: &[u8]) -> Result<Vec<String>, String> {
 
 pub use crate::snapshot::write_atomic;
 
-/// Read a chip image or snapshot file (`neurochip inspect`, `neurochip run-image`). A
-/// regular file is read whole: its size bounds the read, and the decoders report a
-/// wrong size with the real one. A device or a pipe has no size and may never end
-/// (`/dev/zero`): read its header, then no more than the header announces and one
-/// byte, so the decoders refuse it at once.
-pub fn read_chip_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+/// What [`read_chip_file`] calls the file in its messages.
+pub const CHIP_FILE: &str = "chip image or snapshot";
+
+/// Read a chip image or snapshot file (`neurochip inspect`, `neurochip run-image`),
+/// at most [`crate::inputs::IMAGE`] bytes. A regular file is checked by its size
+/// before it is read, then read whole, so the decoders report a wrong size with the
+/// real one. A device or a pipe has no size and may never end (`/dev/zero`): its
+/// header is read, then no more than the header announces and one byte, so the
+/// decoders refuse it at once.
+pub fn read_chip_file(path: &std::path::Path) -> Result<Vec<u8>, crate::inputs::InputError> {
+    use crate::inputs::{self, InputError};
     use std::io::Read;
-    let f = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    if f.metadata()?.is_file() {
-        (&f).read_to_end(&mut bytes)?;
-        return Ok(bytes);
+    let limit = inputs::IMAGE;
+    let io = |source| InputError::Io {
+        path: path.to_path_buf(),
+        what: CHIP_FILE.into(),
+        source,
+    };
+    if std::fs::metadata(path).map_err(io)?.is_file() {
+        return inputs::read(path, CHIP_FILE, limit);
     }
-    (&f).take(16).read_to_end(&mut bytes)?;
+    let f = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    (&f).take(16).read_to_end(&mut bytes).map_err(io)?;
     let u32_at = |o: usize| {
         bytes
             .get(o..o + 4)
@@ -151,9 +161,18 @@ pub fn read_chip_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
         Some(b"NCSS") => u32_at(12).map(|payload| payload + 20),
         _ => None,
     }
-    .unwrap_or(16);
+    .unwrap_or(16)
+    .min(limit);
     let more = (total + 1).saturating_sub(bytes.len() as u64);
-    (&f).take(more).read_to_end(&mut bytes)?;
+    (&f).take(more).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(InputError::TooLarge {
+            path: path.to_path_buf(),
+            what: CHIP_FILE.into(),
+            limit,
+            size: None,
+        });
+    }
     Ok(bytes)
 }
 

@@ -49,6 +49,12 @@ pub fn init(task: &str, out: Option<&Path>, force: bool) -> Result<PathBuf, Stri
             path.display()
         ));
     }
+    let out = crate::outputs::Output {
+        flag: "-o",
+        what: "configuration",
+        path: &path,
+    };
+    crate::outputs::check(&[out], &[]).map_err(|e| e.to_string())?;
     crate::export::write_atomic(&path, text.as_bytes())
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
     Ok(path)

@@ -215,42 +215,9 @@ pub fn save_snapshot(
     }
 }
 
-/// Whether a file can be written at `path`: its folder exists and takes a new file
-/// (tried with an empty temporary file, removed at once), or `path` is a device that
-/// opens for writing. Nothing at `path` itself is changed.
+/// Whether a file can be written at `path` ([`crate::outputs::writable`]).
 pub fn check_writable(path: &Path) -> Result<(), String> {
-    if let Ok(m) = std::fs::metadata(path) {
-        if m.is_dir() {
-            return Err("is a folder".into());
-        }
-        if !m.is_file() {
-            return std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map(|_| ())
-                .map_err(|e| e.to_string());
-        }
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    match std::fs::metadata(dir) {
-        Ok(m) if !m.is_dir() => return Err(format!("{} is not a folder", dir.display())),
-        Err(_) => return Err(format!("the folder {} does not exist", dir.display())),
-        Ok(_) => {}
-    }
-    let probe = dir.join(format!(".neurochip-write-test-{}", std::process::id()));
-    match std::fs::File::create(&probe) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
-        }
-        Err(e) => Err(format!(
-            "the folder {} takes no new file: {e}",
-            dir.display()
-        )),
-    }
+    crate::outputs::writable(path)
 }
 
 /// The last epoch's test score, or a test run when no epoch ran.

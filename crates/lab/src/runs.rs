@@ -14,6 +14,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub use neurochip_emu::outputs::{OutputError, RunDir};
+
 pub use neurochip_emu::probe::{probe, probe_config, weights, Probe};
 
 use crate::plot::{self, Axes, RasterGroup, Series};
@@ -62,19 +64,15 @@ pub fn timestamp(secs: u64) -> String {
     )
 }
 
-/// Create the run folder: `out` when given (it may exist), else
-/// `runs/<name>-<timestamp>` (with `-2`, `-3`, ... when that exists already).
-pub fn create(out: Option<&Path>, name: &str) -> Result<PathBuf, String> {
+/// Claim the run folder ([`RunDir::claim`]): `out` when given (new, or empty unless
+/// `force`), else a new `runs/<name>-<timestamp>` (with `-2`, `-3`, ... when that
+/// is taken). It is locked while the returned [`RunDir`] lives, and removed again
+/// if the command writes nothing into it.
+pub fn claim(out: Option<&Path>, name: &str, force: bool) -> Result<RunDir, OutputError> {
     if let Some(dir) = out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("{}: cannot create the run folder: {e}", dir.display()))?;
-        return Ok(dir.to_path_buf());
+        return RunDir::claim(dir, force);
     }
     let base = default_folder(name);
-    if let Some(parent) = base.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("{}: cannot create the run folder: {e}", parent.display()))?;
-    }
     let mut k = 1;
     loop {
         let dir = if k == 1 {
@@ -82,15 +80,9 @@ pub fn create(out: Option<&Path>, name: &str) -> Result<PathBuf, String> {
         } else {
             PathBuf::from(format!("{}-{k}", base.display()))
         };
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && k < 1000 => k += 1,
-            Err(e) => {
-                return Err(format!(
-                    "{}: cannot create the run folder: {e}",
-                    dir.display()
-                ))
-            }
+        match RunDir::claim(&dir, false) {
+            Err(OutputError::NotEmpty { .. } | OutputError::Locked { .. }) if k < 1000 => k += 1,
+            r => return r,
         }
     }
 }

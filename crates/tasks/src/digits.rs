@@ -15,7 +15,7 @@ mod split;
 
 pub use encode::{LatencyEncoder, RateEncoder};
 #[cfg(feature = "std")]
-pub use load::{load_digits, parse_digits, Digits, DigitsError};
+pub use load::{decode_digits_gz, load_digits, parse_digits, Digits, DigitsError, MAX_CSV_BYTES};
 #[cfg(feature = "std")]
 pub use split::SPLIT_SEED;
 

@@ -28,6 +28,9 @@ pub struct Args {
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
+    /// Write into the --out folder even if it holds files already.
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
 /// Run `neurochip experiment`.
@@ -43,11 +46,14 @@ pub fn run(a: Args) -> ExitCode {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
-    let out = a
-        .out
-        .unwrap_or_else(|| neurochip_lab::runs::default_folder(&name));
+    // Claimed before the work: new or empty (or --force), locked while it runs, gone
+    // again if the experiment fails before writing into it.
+    let dir = match neurochip_lab::runs::claim(a.out.as_deref(), &name, a.force) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
     let ctx = experiment::Ctx {
-        out,
+        out: dir.path().to_path_buf(),
         quick: a.quick,
         quiet: a.quiet,
     };

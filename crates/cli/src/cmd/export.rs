@@ -20,7 +20,7 @@ pub struct Args {
 
 /// Run `neurochip export`.
 pub fn run(a: Args) -> ExitCode {
-    match a.io.write("the image", export::image_bytes) {
+    match a.io.write("image", export::image_bytes) {
         Ok(n) => {
             println!("{}: {n} bytes", a.io.output.display());
             ExitCode::SUCCESS
@@ -43,7 +43,7 @@ pub struct ImageArgs {
 pub fn run_image(a: ImageArgs) -> ExitCode {
     let bytes = match export::read_chip_file(&a.image) {
         Ok(b) => b,
-        Err(e) => return fail(format!("{}: cannot read: {e}", a.image.display())),
+        Err(e) => return fail(e),
     };
     match export::run_image(&bytes) {
         Ok(lines) => {

@@ -22,7 +22,7 @@ pub fn run(a: Args) -> ExitCode {
     let name = a.image.display();
     let bytes = match export::read_chip_file(&a.image) {
         Ok(b) => b,
-        Err(e) => return fail(format!("{name}: cannot read: {e}")),
+        Err(e) => return fail(e),
     };
     match export::describe(&bytes) {
         Ok(text) => {

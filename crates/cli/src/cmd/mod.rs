@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+pub use neurochip_emu::outputs::Output;
+
 pub mod bench;
 pub mod check;
 pub mod experiment;
@@ -59,26 +61,44 @@ pub struct Common {
     /// Write no run folder.
     #[arg(long)]
     pub no_out: bool,
+    /// Write into the --out folder even if it holds files already (they stay,
+    /// unless the run writes a file of the same name).
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
-/// Where a command leaves its run folder, decided (and created) before it runs so
-/// an unwritable folder is refused before any work.
+/// Check a command's outputs before it starts ([`neurochip_emu::outputs::check`]):
+/// each one writable, none of them an input, no two the same file.
+pub fn check_outputs(outputs: &[Output<'_>], inputs: &[&Path]) -> Result<(), ExitCode> {
+    neurochip_emu::outputs::check(outputs, inputs).map_err(fail)
+}
+
+/// The files a configuration makes a command read: the configuration itself and
+/// its data file.
+pub fn config_inputs<'a>(path: &'a Path, cfg: &'a neurochip_emu::config::Config) -> Vec<&'a Path> {
+    vec![path, Path::new(&cfg.task.data)]
+}
+
+/// Where a command leaves its run folder, claimed before it runs so an unusable
+/// folder is refused before any work: created (or new-or-empty unless `--force`),
+/// locked against a second run, and removed again if the command fails before it
+/// writes into it.
 pub struct RunFolder {
     /// The folder, unless `--no-out`.
-    pub dir: Option<PathBuf>,
+    dir: Option<neurochip_lab::runs::RunDir>,
     /// The title of its summary (`neurochip run: NAME`).
     title: String,
 }
 
 impl RunFolder {
-    /// Create the folder (`--out`, or `runs/<name>-<timestamp>`) of `neurochip
+    /// Claim the folder (`--out`, or `runs/<name>-<timestamp>`) of `neurochip
     /// COMMAND` on the configuration `name`.
     pub fn new(c: &Common, command: &str, name: &str) -> Result<Self, ExitCode> {
         let title = format!("neurochip {command}: {name}");
         if c.no_out {
             return Ok(Self { dir: None, title });
         }
-        match neurochip_lab::runs::create(c.out.as_deref(), name) {
+        match neurochip_lab::runs::claim(c.out.as_deref(), name, c.force) {
             Ok(d) => Ok(Self {
                 dir: Some(d),
                 title,
@@ -92,25 +112,15 @@ impl RunFolder {
         if let Some(d) = &self.dir {
             println!(
                 "\nrun folder: {} (summary.md, report.json, plots)",
-                d.display()
+                d.path().display()
             );
         }
     }
 
-    /// The command failed: remove the folder if it is still empty.
-    pub fn abandon(&self) {
-        if let Some(d) = &self.dir {
-            let _ = std::fs::remove_dir(d);
-        }
-    }
-
-    /// `r` passed on; an error is printed (exit code 2) and the folder, still empty,
-    /// removed.
+    /// `r` passed on; an error is printed (exit code 2). The folder, still empty, goes
+    /// when the `RunFolder` is dropped.
     pub fn check<T, E: std::fmt::Display>(&self, r: Result<T, E>) -> Result<T, ExitCode> {
-        r.map_err(|e| {
-            self.abandon();
-            fail(e)
-        })
+        r.map_err(fail)
     }
 
     /// The end of a command: `write` fills the run folder (called only when there is
@@ -146,6 +156,7 @@ impl RunFolder {
         let Some(dir) = &self.dir else {
             return ExitCode::SUCCESS;
         };
+        let dir = dir.path();
         let value = match serde_json::to_value(report) {
             Ok(v) => v,
             Err(e) => return fail(e),
@@ -159,13 +170,6 @@ impl RunFolder {
             }
             Err(e) => fail(e),
         }
-    }
-}
-
-impl Drop for RunFolder {
-    /// A folder the command wrote nothing into (it failed) does not stay behind.
-    fn drop(&mut self) {
-        self.abandon();
     }
 }
 
@@ -236,18 +240,24 @@ pub struct ConfigToFile {
 }
 
 impl ConfigToFile {
-    /// Load the configuration, make the bytes (`what`, for the error) and write them;
-    /// returns their length.
+    /// Load the configuration, check the output ([`check_outputs`]), make the bytes
+    /// (`what`, for the error: "image") and write them; returns their length.
     pub fn write<E: std::fmt::Display>(
         &self,
         what: &str,
         make: impl FnOnce(&neurochip_emu::config::Config) -> Result<Vec<u8>, E>,
     ) -> Result<usize, ExitCode> {
         let cfg = load(&self.config)?;
+        let out = Output {
+            flag: "-o",
+            what,
+            path: &self.output,
+        };
+        check_outputs(&[out], &config_inputs(&self.config, &cfg))?;
         let bytes = make(&cfg).map_err(fail)?;
         neurochip_emu::export::write_atomic(&self.output, &bytes).map_err(|e| {
             fail(format!(
-                "{}: cannot write {what}: {e}",
+                "{}: -o: cannot write the {what}: {e}",
                 self.output.display()
             ))
         })?;

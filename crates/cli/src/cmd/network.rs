@@ -14,7 +14,7 @@ pub struct Args {
 
 /// Run `neurochip network`.
 pub fn run(a: Args) -> ExitCode {
-    match a.io.write("the network JSON", |cfg| {
+    match a.io.write("network JSON", |cfg| {
         neurochip_emu::peer::network_json(cfg).map(|v| json(&v).into_bytes())
     }) {
         Ok(_) => ExitCode::SUCCESS,

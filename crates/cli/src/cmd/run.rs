@@ -8,7 +8,7 @@ use neurochip_emu::config::{Config, Engine};
 use neurochip_emu::{export, learn, sim};
 use neurochip_lab::runs::Figures;
 
-use super::{fail, json, Common, RunFolder};
+use super::{fail, json, Common, Output, RunFolder};
 
 /// Arguments of `neurochip run`.
 #[derive(clap::Args)]
@@ -47,9 +47,12 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
     let cfg = super::load(&c.config)?;
     if let Some(spec) = &a.arch {
+        check_outputs(a, &cfg)?;
         return Ok(arch_cmd(&cfg, spec, c.steps, c.json, c.quiet));
     }
+    // The folder first: --save and --export may go into it.
     let folder = RunFolder::new(c, "run", &cfg.name)?;
+    check_outputs(a, &cfg)?;
     if cfg.reward.is_some() {
         return reward(&cfg, a, &folder);
     }
@@ -57,7 +60,6 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         return train(&cfg, a, &folder);
     }
     if a.save.is_some() || a.resume.is_some() {
-        folder.abandon();
         return Err(fail(format!(
             "{}: --save and --resume apply to training runs ([learning] engine = \"exact\" or \"light\")",
             c.config.display()
@@ -86,6 +88,32 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         println!("  readout final    {}", fmt(&rep.readout_final));
         println!("  digest           {}", rep.digest);
     }))
+}
+
+/// `--save` and `--export`, checked before any work: writable, not the
+/// configuration, its data or the `--arch` file, not one file. `--save` may name
+/// the `--resume` snapshot: that is read before training and replaced at the end.
+fn check_outputs(a: &Args, cfg: &Config) -> Result<(), ExitCode> {
+    let mut outs = Vec::new();
+    if let Some(p) = &a.save {
+        outs.push(Output {
+            flag: "--save",
+            what: "snapshot",
+            path: p,
+        });
+    }
+    if let Some(p) = &a.export {
+        outs.push(Output {
+            flag: "--export",
+            what: "image",
+            path: p,
+        });
+    }
+    let mut inputs = super::config_inputs(&a.common.config, cfg);
+    if let Some(spec) = &a.arch {
+        inputs.push(Path::new(spec));
+    }
+    super::check_outputs(&outs, &inputs)
 }
 
 fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCode> {
@@ -148,7 +176,6 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
 fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCode> {
     let j = a.common.json;
     if a.resume.is_some() {
-        folder.abandon();
         return Err(fail(format!(
             "{}: --resume applies to supervised training runs; a reward run starts its episodes from 0",
             a.common.config.display()
@@ -199,8 +226,12 @@ fn write_image(
     quiet: bool,
 ) -> Result<(), ExitCode> {
     let bytes = export::encode_chip(cfg, chip, true).map_err(fail)?;
-    export::write_atomic(path, &bytes)
-        .map_err(|e| fail(format!("{}: cannot write the image: {e}", path.display())))?;
+    export::write_atomic(path, &bytes).map_err(|e| {
+        fail(format!(
+            "{}: --export: cannot write the image: {e}",
+            path.display()
+        ))
+    })?;
     if !quiet {
         println!(
             "trained chip image: {} ({} bytes)",

@@ -1,13 +1,13 @@
 //! `neurochip sweep`: train configurations at several engines, weight and trace widths
 //! (and cost them on architectures) on all cores; a table, CSV and a plot.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use neurochip_emu::config::Engine;
 use neurochip_lab::sweep;
 
-use super::fail;
+use super::{fail, Output};
 
 /// Arguments of `neurochip sweep`.
 #[derive(clap::Args)]
@@ -80,6 +80,40 @@ pub fn run(a: Args) -> ExitCode {
             Err(code) => return code,
         }
     }
+    let stem = a
+        .plot
+        .as_ref()
+        .map(|p| match p.extension().and_then(|e| e.to_str()) {
+            Some("png" | "svg") => p.with_extension(""),
+            _ => p.clone(),
+        });
+    let (png, svg) = match &stem {
+        Some(s) => (Some(s.with_extension("png")), Some(s.with_extension("svg"))),
+        None => (None, None),
+    };
+    let mut outs = Vec::new();
+    if let Some(p) = &a.csv {
+        outs.push(Output {
+            flag: "--csv",
+            what: "CSV",
+            path: p,
+        });
+    }
+    for p in [&png, &svg].into_iter().flatten() {
+        outs.push(Output {
+            flag: "--plot",
+            what: "plot",
+            path: p,
+        });
+    }
+    let mut inputs: Vec<&Path> = Vec::new();
+    for (p, c) in a.configs.iter().zip(&cfgs) {
+        inputs.extend(super::config_inputs(p, c));
+    }
+    inputs.extend(a.arch.iter().map(Path::new));
+    if let Err(code) = super::check_outputs(&outs, &inputs) {
+        return code;
+    }
     let rows = match sweep::sweep(&cfgs, &es, &a.weight_bits, &a.trace_bits, &archs) {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -87,18 +121,16 @@ pub fn run(a: Args) -> ExitCode {
     print!("{}", sweep::markdown(&rows));
     if let Some(p) = &a.csv {
         if let Err(e) = neurochip_emu::export::write_atomic(p, sweep::csv(&rows).as_bytes()) {
-            return fail(format!("{}: cannot write: {e}", p.display()));
+            return fail(format!("{}: --csv: cannot write the CSV: {e}", p.display()));
         }
     }
-    if let Some(p) = a.plot {
-        let stem = match p.extension().and_then(|e| e.to_str()) {
-            Some("png" | "svg") => p.with_extension(""),
-            _ => p,
-        };
+    if let Some(stem) = stem {
         if let Err(e) = sweep::plot(&rows, &stem) {
             return fail(format!("--plot {}: {e}", stem.display()));
         }
-        println!("plot: {}.png, {0}.svg", stem.display());
+        if let (Some(png), Some(svg)) = (&png, &svg) {
+            println!("plot: {}, {}", png.display(), svg.display());
+        }
     }
     ExitCode::SUCCESS
 }

@@ -9,7 +9,7 @@ use super::error::ConfigError;
 use super::schema::{self, Rule};
 
 /// The largest configuration file `load` reads.
-pub(super) const MAX_FILE_BYTES: u64 = 1 << 20;
+pub(super) const MAX_FILE_BYTES: u64 = crate::inputs::CONFIG;
 
 /// The text of `bytes`, or "not a text file".
 pub(super) fn text_of<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str, ConfigError> {

@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::{Image, MAX_PIXEL, N_CLASSES, N_PIXELS, N_SAMPLES};
@@ -90,6 +90,12 @@ pub enum DigitsError {
         /// The value found.
         value: i64,
     },
+    /// The file decompresses to more than [`MAX_CSV_BYTES`] (a gzip bomb, or not
+    /// the digits set).
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
     /// The file has the wrong number of samples.
     Count {
         /// The file.
@@ -145,6 +151,12 @@ impl fmt::Display for DigitsError {
                 path.display(),
                 N_CLASSES - 1
             ),
+            DigitsError::TooLarge { path } => write!(
+                f,
+                "{}: decompresses to more than {MAX_CSV_BYTES} bytes; a digits data file \
+                 holds at most {MAX_CSV_BYTES} bytes of CSV (the shipped set holds 265 KB)",
+                path.display()
+            ),
             DigitsError::Count { path, found } => write!(
                 f,
                 "{}: found {found} samples; expected {N_SAMPLES} (the UCI digits set \
@@ -164,16 +176,56 @@ impl std::error::Error for DigitsError {
     }
 }
 
+/// The most CSV text a digits data file may decompress to: 64 MiB (the shipped set
+/// is 265 KB). Decompression stops one byte past it.
+pub const MAX_CSV_BYTES: u64 = 64 << 20;
+
 /// Loads the gzipped digits CSV at `path` and checks it has exactly 1797
-/// samples (the shipped data set, `data/uci-digits/digits.csv.gz`).
+/// samples (the shipped data set, `data/uci-digits/digits.csv.gz`). The file is read
+/// and decompressed through [`MAX_CSV_BYTES`] bounds, so a device or a gzip bomb
+/// is refused rather than read into memory.
 pub fn load_digits(path: &Path) -> Result<Digits, DigitsError> {
     let file = File::open(path).map_err(|source| DigitsError::Io {
         path: path.to_path_buf(),
         line: None,
         source,
     })?;
-    let gz = flate2::read::GzDecoder::new(BufReader::new(file));
-    let digits = parse_digits(BufReader::new(gz), path)?;
+    let mut gz = Vec::new();
+    BufReader::new(file)
+        .take(MAX_CSV_BYTES + 1)
+        .read_to_end(&mut gz)
+        .map_err(|source| DigitsError::Io {
+            path: path.to_path_buf(),
+            line: None,
+            source,
+        })?;
+    if gz.len() as u64 > MAX_CSV_BYTES {
+        return Err(DigitsError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    decode_digits_gz(&gz, path)
+}
+
+/// The digits set from the gzip bytes `gz` of the file `path` (named in errors):
+/// decompressed to at most [`MAX_CSV_BYTES`], parsed, and checked to hold exactly
+/// 1797 samples.
+pub fn decode_digits_gz(gz: &[u8], path: &Path) -> Result<Digits, DigitsError> {
+    let mut csv = Vec::new();
+    flate2::read::GzDecoder::new(gz)
+        .take(MAX_CSV_BYTES + 1)
+        .read_to_end(&mut csv)
+        .map_err(|source| DigitsError::Io {
+            path: path.to_path_buf(),
+            line: None,
+            source,
+        })?;
+    if csv.len() as u64 > MAX_CSV_BYTES {
+        return Err(DigitsError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    let digits = parse_digits(csv.as_slice(), path)?;
     if digits.len() != N_SAMPLES {
         return Err(DigitsError::Count {
             path: path.to_path_buf(),
