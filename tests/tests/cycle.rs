@@ -1,8 +1,9 @@
 //! The cycle-level model computes the functional core's bits: every example
 //! configuration gives the same trace digest stepped through the cycle model as
 //! without it (training configurations on a shortened plan), on every shipped
-//! architecture it fits; the default architecture fits the default job; and a
-//! network that does not fit is refused with the bank and the excess named.
+//! architecture it fits, and the default architecture (`reckon`, with its external
+//! bank) fits them all; the default architecture fits the default job on the die; and
+//! a network that does not fit is refused with the bank and the excess named.
 
 use neurochip_emu::config::{self, Config, Engine};
 use neurochip_emu::Arch;
@@ -25,7 +26,12 @@ fn load(name: &str) -> Config {
 const STEPS: u64 = 600;
 
 fn functional_digest(cfg: &Config) -> String {
-    if cfg.learning.engine == Engine::Off {
+    if cfg.reward.is_some() {
+        neurochip_emu::reward::train_chip(cfg, None, |_, _| {})
+            .unwrap()
+            .0
+            .digest
+    } else if cfg.learning.engine == Engine::Off {
         sim::run(cfg, Some(STEPS)).unwrap().digest
     } else {
         learn::train_chip(cfg, true, |_| {}).unwrap().0.digest
@@ -44,6 +50,7 @@ fn every_example_gives_the_functional_digest() {
         "digits",
         "digits_light",
         "pattern",
+        "reward_cue",
     ];
     let mut runs = 0;
     for name in names {
@@ -70,11 +77,11 @@ fn every_example_gives_the_functional_digest() {
         }
         assert!(!fitted.is_empty(), "{name} fits no architecture");
         assert!(
-            fitted.contains(&"multicore"),
-            "{name} must fit the multicore what-if"
+            fitted.contains(&"multicore") && fitted.contains(&"reckon"),
+            "{name} must fit reckon and the multicore what-if"
         );
     }
-    assert!(runs >= 9);
+    assert!(runs >= 20);
 }
 
 #[test]
@@ -89,9 +96,27 @@ fn the_default_job_fits_the_default_architecture() {
 }
 
 #[test]
-fn exact_engine_on_reckon_is_refused_with_the_reason() {
+fn exact_engine_on_reckon_keeps_its_eligibility_off_the_die() {
     let cfg = load("cue_lif");
-    let e = arch_run::run_arch(&cfg, &Arch::builtin("reckon").unwrap(), None, true)
+    let reckon = Arch::builtin("reckon").unwrap();
+    let r = arch_run::run_arch(&cfg, &reckon, None, true).unwrap();
+    let c = &r.cycles;
+    let ext = c
+        .sram
+        .iter()
+        .find(|b| b.external)
+        .expect("an external bank");
+    assert!(ext.structures.iter().any(|s| s.name == "eligibility"));
+    assert!(c.external_bytes >= ext.used_bytes && c.external_bytes > 0);
+    assert!(c.external_words_per_step > 0.0);
+    assert!(c.sram_used_bytes <= c.sram_capacity_bytes);
+    // The light engine with per-step updates moves nothing off the die.
+    let light = arch_run::run_arch(&load("cue"), &reckon, None, true).unwrap();
+    assert_eq!(light.cycles.external_words_per_step, 0.0);
+    // Without the external bank the exact engine is refused, with the reason.
+    let mut die_only = reckon.clone();
+    die_only.banks.retain(|b| !b.external);
+    let e = arch_run::run_arch(&cfg, &die_only, None, true)
         .unwrap_err()
         .to_string();
     assert!(

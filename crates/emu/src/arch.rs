@@ -110,6 +110,12 @@ pub struct Bank {
     pub words: u64,
     /// Structures stored here (see [`STRUCTURES`]).
     pub holds: Vec<String>,
+    /// A memory beside the chip (an SRAM or DRAM on a bus), not on the die: every
+    /// word moved to or from it costs `cycles.external_word` and
+    /// `energy_pj.external_word` on top of the operation that moves it (default
+    /// false).
+    #[serde(default)]
+    pub external: bool,
 }
 
 impl Bank {
@@ -157,6 +163,9 @@ pub struct Cycles {
     pub signal: f64,
     /// Per weight word visited by a weight update.
     pub update_word: f64,
+    /// Per word moved to or from an external bank (default 0).
+    #[serde(default)]
+    pub external_word: f64,
 }
 
 /// Picojoules per operation.
@@ -175,6 +184,9 @@ pub struct Energy {
     pub learn: f64,
     /// Static power, microwatts, charged for the step's duration `dt`.
     pub static_uw: f64,
+    /// Per word moved to or from an external bank (default 0).
+    #[serde(default)]
+    pub external_word: f64,
 }
 
 /// Why an architecture file was refused.
@@ -295,12 +307,14 @@ impl Arch {
             ("cycles.eligibility_word", y.eligibility_word),
             ("cycles.signal", y.signal),
             ("cycles.update_word", y.update_word),
+            ("cycles.external_word", y.external_word),
             ("energy_pj.sop", e.sop),
             ("energy_pj.neuron", e.neuron),
             ("energy_pj.readout", e.readout),
             ("energy_pj.trace", e.trace),
             ("energy_pj.learn", e.learn),
             ("energy_pj.static_uw", e.static_uw),
+            ("energy_pj.external_word", e.external_word),
         ];
         for (field, v) in costs {
             if !(v.is_finite() && (0.0..=1e9).contains(&v)) {

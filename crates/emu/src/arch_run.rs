@@ -232,7 +232,7 @@ pub fn table(r: &ArchRun) -> String {
     );
     let _ = writeln!(
         o,
-        "\n  SRAM                       {:>12} of {} bytes",
+        "\n  SRAM on the die            {:>12} of {} bytes",
         c.sram_used_bytes, c.sram_capacity_bytes
     );
     for b in &c.sram {
@@ -240,8 +240,25 @@ pub fn table(r: &ArchRun) -> String {
         let pct = 100.0 * b.used_bytes as f64 / b.capacity_bytes.max(1) as f64;
         let _ = writeln!(
             o,
-            "    {:<12} {:>4}-bit {:>9} / {:>9} B {:>5.1}%  {}",
-            b.bank, b.word_bits, b.used_bytes, b.capacity_bytes, pct, what
+            "    {:<12} {:>4}-bit {:>9} / {:>9} B {:>5.1}%  {}{}",
+            b.bank,
+            b.word_bits,
+            b.used_bytes,
+            b.capacity_bytes,
+            pct,
+            what,
+            if b.external {
+                "  (external, off the die)"
+            } else {
+                ""
+            }
+        );
+    }
+    if c.external_bytes > 0 {
+        let _ = writeln!(
+            o,
+            "  external memory            {:>12} bytes, {:.1} words moved per step",
+            c.external_bytes, c.external_words_per_step
         );
     }
     let _ = writeln!(o, "\n  NeuroBench (per step)");

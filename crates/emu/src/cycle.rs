@@ -268,6 +268,8 @@ pub struct BankUse {
     pub used_bytes: u64,
     /// Structures in it.
     pub structures: Vec<StructureUse>,
+    /// Beside the chip, not on the die ([`crate::arch::Bank::external`]).
+    pub external: bool,
 }
 
 impl BankUse {
@@ -318,6 +320,7 @@ pub fn sram(cfg: &ChipConfig, arch: &Arch) -> Result<Vec<BankUse>, FitError> {
             capacity_bytes: b.bytes(),
             used_bytes: 0,
             structures: Vec::new(),
+            external: b.external,
         })
         .collect();
     for e in extents(cfg) {
@@ -481,6 +484,8 @@ pub struct Stats {
     pub membrane_updates: u64,
     /// Synapses visited by the learning engine.
     pub learn_synapses: u64,
+    /// Words moved to or from external banks.
+    pub external_words: f64,
     /// Energy.
     pub energy: EnergySplit,
     /// Finished samples without learning, and their energy.
@@ -519,6 +524,10 @@ pub struct CycleModel {
     neuron_cycles: f64,
     trace_words: f64,
     elig_words: f64,
+    /// Eligibility (exact engine) and update accumulators (per-sample mode) live in
+    /// an external bank.
+    elig_external: bool,
+    acc_external: bool,
     elig_synapses: u64,
     engine: Engine,
     sample_mode: bool,
@@ -666,6 +675,8 @@ impl CycleModel {
             neuron_cycles,
             trace_words,
             elig_words,
+            elig_external: arch.bank_of("eligibility").is_some_and(|b| b.external),
+            acc_external: arch.bank_of("accumulators").is_some_and(|b| b.external),
             elig_synapses,
             engine: l.engine,
             sample_mode: l.apply == Apply::Sample,
@@ -848,6 +859,13 @@ impl CycleModel {
             };
             c.cycles.learning = self.trace_words * y.trace + elig_words * y.eligibility_word;
             c.energy.learning = self.trace_words * e.trace;
+            if self.elig_external {
+                // Each eligibility word is read and written back.
+                let words = 2.0 * elig_words;
+                c.cycles.learning += words * y.external_word;
+                c.energy.learning += words * e.external_word;
+                self.stats.external_words += words;
+            }
             learn_syn += elig_synapses;
         }
         c.energy.synapses = c.sops as f64 * e.sop;
@@ -892,6 +910,8 @@ impl CycleModel {
         let biggest = self.biggest() as f64;
         let mut cycles = biggest * self.n_out as f64 * y.signal;
         let mut syn = 0u64;
+        // Weight words the update visits.
+        let mut words = self.n_rec as f64 * self.learn_words_out_row;
         if self.learn_hidden {
             let rows = match self.engine {
                 Engine::Exact => self.n_in + self.n_rec,
@@ -901,6 +921,7 @@ impl CycleModel {
                 }
             };
             cycles += rows as f64 * self.learn_words_row * y.update_word;
+            words += rows as f64 * self.learn_words_row;
             syn += if self.rewire {
                 // Active synapses of the rows updated (all rows for the exact engine).
                 let fan = |f: &[u32], t: &[u32], i: usize| {
@@ -921,7 +942,15 @@ impl CycleModel {
         }
         cycles += self.n_rec as f64 * self.learn_words_out_row * y.update_word;
         syn += (self.n_rec * self.n_out + self.n_out) as u64;
-        self.extra_learning(cycles, syn as f64 * e.learn, syn);
+        let mut pj = syn as f64 * e.learn;
+        if self.sample_mode && self.acc_external {
+            // The update goes into the accumulators: each word read and written back.
+            let moved = 2.0 * words;
+            cycles += moved * y.external_word;
+            pj += moved * e.external_word;
+            self.stats.external_words += moved;
+        }
+        self.extra_learning(cycles, pj, syn);
         self.stats.learn_steps += 1;
         self.sample.2 = true;
     }
@@ -947,7 +976,16 @@ impl CycleModel {
             + self.n_rec as f64 * self.learn_words_out_row)
             * y.update_word;
         let syn = (rows * self.n_rec + self.n_rec * self.n_out) as u64;
-        let pj = syn as f64 * self.arch.energy_pj.learn;
+        let mut pj = syn as f64 * self.arch.energy_pj.learn;
+        let mut cycles = cycles;
+        if self.acc_external {
+            // Every accumulator word is read once to apply it.
+            let words =
+                rows as f64 * self.learn_words_row + self.n_rec as f64 * self.learn_words_out_row;
+            cycles += words * y.external_word;
+            pj += words * self.arch.energy_pj.external_word;
+            self.stats.external_words += words;
+        }
         self.extra_learning(cycles, pj, syn);
     }
 
@@ -978,8 +1016,15 @@ impl CycleModel {
         let steps = s.steps.max(1) as f64;
         let mean = s.cycles.total() / steps;
         let mhz = |c: f64| c / self.dt_s / 1e6;
-        let sram_used: u64 = self.sram.iter().map(|b| b.used_bytes).sum();
-        let sram_cap: u64 = self.sram.iter().map(|b| b.capacity_bytes).sum();
+        let on_die = || self.sram.iter().filter(|b| !b.external);
+        let sram_used: u64 = on_die().map(|b| b.used_bytes).sum();
+        let sram_cap: u64 = on_die().map(|b| b.capacity_bytes).sum();
+        let external_bytes: u64 = self
+            .sram
+            .iter()
+            .filter(|b| b.external)
+            .map(|b| b.used_bytes)
+            .sum();
         let connected: u64 = self
             .fan_in
             .iter()
@@ -1004,6 +1049,8 @@ impl CycleModel {
             sram: self.sram.clone(),
             sram_used_bytes: sram_used,
             sram_capacity_bytes: sram_cap,
+            external_bytes,
+            external_words_per_step: s.external_words / steps,
             synaptic_operations: SynOps {
                 effective_acs: s.effective_sops as f64 / steps,
                 dense: s.dense_sops as f64 / steps,
@@ -1080,6 +1127,10 @@ pub struct CycleReport {
     pub sram_used_bytes: u64,
     /// SRAM capacity, bytes.
     pub sram_capacity_bytes: u64,
+    /// Bytes held in external banks, beside the chip (0: everything is on the die).
+    pub external_bytes: u64,
+    /// Words moved to or from external banks per step.
+    pub external_words_per_step: f64,
     /// NeuroBench `SynapticOperations`, per step.
     pub synaptic_operations: SynOps,
     /// NeuroBench `MembraneUpdates`, per step.
