@@ -19,12 +19,31 @@ pub use cortex_m_semihosting::hprintln as __println;
 #[doc(hidden)]
 pub use rtt_target::rprintln as __println;
 
-/// Print a line on the board's console (semihosting on QEMU, RTT on a board).
+/// Longest console line in bytes; a longer one is cut and ends in `...`.
+pub const LINE: usize = 160;
+
+/// Print a line on the board's console (semihosting on QEMU, RTT on a board): it is
+/// formatted into a bounded buffer ([`LINE`] bytes) first, then written in one piece.
 #[macro_export]
 macro_rules! out {
     ($($t:tt)*) => {{
-        $crate::__println!($($t)*);
+        $crate::print_line(format_args!($($t)*));
     }};
+}
+
+/// Format `args` into a `heapless::String` of [`LINE`] bytes and print it.
+#[doc(hidden)]
+pub fn print_line(args: core::fmt::Arguments<'_>) {
+    use core::fmt::Write;
+    let mut line: heapless::String<LINE> = heapless::String::new();
+    if line.write_fmt(args).is_err() {
+        // What fit stays; mark the cut.
+        while line.len() > LINE - 3 {
+            line.pop();
+        }
+        let _ = line.push_str("...");
+    }
+    __println!("{}", line.as_str());
 }
 
 /// An application's `main`: set up the console, run `app`, exit with its status.

@@ -37,19 +37,22 @@ pub fn adaptive_threshold(thr: i32, beta: i32, b: u32) -> i64 {
     i64::from(thr).saturating_add(adapt)
 }
 
-/// Fractional bits of the pseudo-derivative `psi` (Q4.12).
-pub const PSI_FRAC: u32 = 12;
+/// The pseudo-derivative `psi`: unsigned Q4.12 (16 bits), a format fixed by design;
+/// stored as its bits in [`Memory::psi`](crate::Memory).
+pub type Psi = fixed::types::U4F12;
+/// Fractional bits of [`Psi`].
+pub const PSI_FRAC: u32 = Psi::FRAC_NBITS;
 /// Fractional bits of the per-neuron gain `gamma / v_th^2` (Q16.16).
 pub const PSI_GAIN_FRAC: u32 = 16;
 
 /// The pseudo-derivative of a neuron:
 /// `psi = gamma / v_th * max(0, 1 - |v - A| / v_th) = gain * max(0, v_th - |v - A|)`
 /// with `gain = gamma / v_th^2` held per neuron (Q16.16), so no division is needed.
-/// Result Q4.12, rounded to nearest, saturating at `0xFFFF`. With `levels > 0` (light
+/// Result [`Psi`], rounded to nearest, saturating at its largest value. With `levels > 0` (light
 /// engine) `max(0, 1 - |v - A| / v_th)` is first quantised down to `levels` levels
 /// `0, 1/(levels-1), ..., 1` by comparisons, again without division.
 #[inline]
-pub fn pseudo_derivative(v: i32, a: i64, thr: i32, gain: u32, mem_frac: u32, levels: u8) -> u32 {
+pub fn pseudo_derivative(v: i32, a: i64, thr: i32, gain: u32, mem_frac: u32, levels: u8) -> Psi {
     let dist = i64::from(v).saturating_sub(a).saturating_abs();
     let thr = i64::from(thr);
     let raw = thr.saturating_sub(dist).max(0);
@@ -69,7 +72,7 @@ pub fn pseudo_derivative(v: i32, a: i64, thr: i32, gain: u32, mem_frac: u32, lev
         .saturating_add(PSI_GAIN_FRAC)
         .saturating_sub(PSI_FRAC)) as i32;
     let p = shift_round(raw.saturating_mul(i64::from(gain)), shift.wrapping_neg());
-    p.clamp(0, 0xFFFF) as u32
+    Psi::from_bits(p.clamp(0, i64::from(u16::MAX)) as u16)
 }
 
 /// Update every recurrent neuron from its accumulators. Reads the previous spikes in
@@ -160,7 +163,7 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
                 *psi = if refractory {
                     0
                 } else {
-                    pseudo_derivative(nv, a, thr, gain, mf, levels)
+                    u32::from(pseudo_derivative(nv, a, thr, gain, mf, levels).to_bits())
                 };
             }
         }

@@ -12,8 +12,12 @@ use crate::format::shift_round;
 const LOG2E_Q16: i64 = 94_548;
 /// One in Q16.
 const ONE_Q16: i64 = 1 << 16;
-/// One in Q15 (probabilities and errors).
-pub const ONE_Q15: i32 = 1 << 15;
+/// Probabilities and the errors made from them: Q0.15 held in an `i32` word (`32768`
+/// is 1), a format fixed by design; [`softmax_q15`] and the actor–critic store their
+/// bits.
+pub type Q15 = fixed::types::I17F15;
+/// One in [`Q15`].
+pub const ONE_Q15: i32 = Q15::ONE.to_bits();
 
 /// `2^x` for `x <= 0` in Q16 (input and output Q16).
 pub fn exp2_neg_q16(x: i64) -> i64 {

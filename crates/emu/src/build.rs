@@ -276,7 +276,7 @@ fn release_rewire(cfg: &Config, chip: HostChip) -> Result<HostChip, BuildError> 
         Some(f) => Rewire {
             budget_in: (f * ni * nr).round() as u32,
             budget_rec: (f * nr * (nr - 1.0)).round() as u32,
-            noise: (l.rewire_noise * 65536.0).round().min(65535.0) as u16,
+            noise: fixed::types::U0F16::saturating_from_num(l.rewire_noise).to_bits(),
         },
     };
     if !rel.is_stochastic() && !rew.is_on() {

@@ -9,6 +9,7 @@ use crate::{dequantize, effective, footprint, quantize, snapshot, Footprint, Hos
 use bitvec::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use neurochip_core::learning::{Apply, Engine};
+use neurochip_core::Decay;
 use neurochip_ref::bptt::{self, cosine};
 use neurochip_ref::{FTarget, LearnParams, Learner, RateScale, Reference, Rule};
 use serde::Serialize;
@@ -253,8 +254,8 @@ pub fn float_twin(cfg: &Config, chip: &mut HostChip) -> (Reference, Learner) {
             } else {
                 Rule::Exact
             },
-            trace_decay: f64::from(l.trace_decay) / 32768.0,
-            kappa: f64::from(l.elig_decay) / 32768.0,
+            trace_decay: Decay::from_bits(l.trace_decay).to_num(),
+            kappa: Decay::from_bits(l.elig_decay).to_num(),
             eta_in: rates.eta_in,
             eta_rec: rates.eta_rec,
             eta_out: rates.eta_out,

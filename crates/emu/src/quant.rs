@@ -10,7 +10,7 @@
 //! All roundings here are to nearest (ties away from zero, `f64::round`). Shifts are
 //! clamped to the configured range `-24..=24`.
 
-use fixed::types::U1F15;
+use fixed::types::{U16F16, U1F15};
 use neurochip_core::format::{Format, ADAPT_FRAC};
 use neurochip_core::learning::{Apply, Engine, Feedback, Learning, Loss};
 use neurochip_core::neuron::{PSI_FRAC, PSI_GAIN_FRAC};
@@ -145,8 +145,8 @@ pub fn effective(cfg: &ChipConfig) -> (EffectiveRates, Option<(f64, f64, f64)>) 
         let c = 2f64.powi(16 - i32::from(l.reg_shift) + so - rf - e);
         Some((
             c,
-            f64::from(l.reg_target) / 65536.0,
-            f64::from(l.rate_decay) / 32768.0,
+            U16F16::from_bits(l.reg_target).to_num(),
+            U1F15::from_bits(l.rate_decay).to_num(),
         ))
     } else {
         None
@@ -297,7 +297,7 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
                 } else {
                     0
                 };
-                l.reg_target = (target * 65536.0).round().clamp(0.0, f64::from(u32::MAX)) as u32;
+                l.reg_target = U16F16::saturating_from_num(target).to_bits();
             }
             builder.learning(l).build()?
         }

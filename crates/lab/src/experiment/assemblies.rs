@@ -20,6 +20,7 @@
 //! stochastic rounding) and from a second generator for the stimuli and cues, both
 //! seeded from the seed: the run is deterministic and its digest is reported.
 
+use fixed::types::U0F16;
 use neurochip_core::assembly::{lengths, Area, AreaConfig, AreaMemory};
 use neurochip_core::stdp::Weight;
 use neurochip_core::Prng;
@@ -104,7 +105,7 @@ impl HostArea {
 
     /// Wire (see [`Area::wire`]); probabilities as reals.
     pub fn wire(&mut self, p_in: f64, p_rec: f64, w0: (Weight, Weight)) {
-        let q = |p: f64| (p * 65536.0).round().clamp(0.0, 65535.0) as u16;
+        let q = |p: f64| U0F16::saturating_from_num(p).to_bits();
         let (area, mut mem) = self.parts();
         area.wire(&mut mem, q(p_in), q(p_rec), w0.0, w0.1);
     }
@@ -190,7 +191,7 @@ impl Params {
 
 /// Input spikes of stimulus set `stims` for one step.
 fn input(p: &Params, stims: &[usize], rng: &mut Prng, x: &mut [bool]) {
-    let q = (p.p_fire * 65536.0).round().clamp(0.0, 65535.0) as u16;
+    let q = U0F16::saturating_from_num(p.p_fire).to_bits();
     x.fill(false);
     for &s in stims {
         for i in s * p.stim_size..(s + 1) * p.stim_size {

@@ -6,6 +6,7 @@
 //! agent and of the goal on a 5 x 5 arena), 5 readouts (4 moves and the value), a
 //! 20 ms membrane and the rates below; one move every 20 steps, at most 30 moves.
 
+use fixed::types::U1F15;
 use neurochip_core::reward::RewardParams;
 use neurochip_tasks::navigation::{self, NavConfig, NavResult, N_ACTIONS};
 use serde_json::json;
@@ -23,8 +24,8 @@ pub const C_V: f64 = 0.5;
 pub fn params() -> RewardParams {
     RewardParams {
         n_actions: N_ACTIONS,
-        gamma: (GAMMA * 32768.0).round() as u16,
-        c_v: (C_V * 32768.0).round() as u16,
+        gamma: U1F15::saturating_from_num(GAMMA).to_bits(),
+        c_v: U1F15::saturating_from_num(C_V).to_bits(),
     }
 }
 
