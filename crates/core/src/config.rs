@@ -304,21 +304,30 @@ impl ConfigBuilder {
     /// Check every field and return the configuration.
     pub fn build(self) -> Result<ChipConfig, ConfigError> {
         let c = self.cfg;
-        let hard = i64::from(HARD_MAX_UNITS);
-        range("chip.max_inputs", c.limits.max_inputs.into(), 1, hard)?;
-        range("chip.max_neurons", c.limits.max_neurons.into(), 1, hard)?;
-        range("chip.max_outputs", c.limits.max_outputs.into(), 1, hard)?;
-        range("network.inputs", c.n_in.into(), 1, hard)?;
-        range("network.neurons", c.n_rec.into(), 1, hard)?;
-        range("network.outputs", c.n_out.into(), 1, hard)?;
+        use crate::ranges::{self as r, Range};
+        let check = |q: Range, field: &'static str, v: i64| range(field, v, q.lo, q.hi);
+        check(r::MAX_INPUTS, r::MAX_INPUTS.key, c.limits.max_inputs.into())?;
+        check(
+            r::MAX_NEURONS,
+            r::MAX_NEURONS.key,
+            c.limits.max_neurons.into(),
+        )?;
+        check(
+            r::MAX_OUTPUTS,
+            r::MAX_OUTPUTS.key,
+            c.limits.max_outputs.into(),
+        )?;
+        check(r::INPUTS, r::INPUTS.key, c.n_in.into())?;
+        check(r::NEURONS, r::NEURONS.key, c.n_rec.into())?;
+        check(r::OUTPUTS, r::OUTPUTS.key, c.n_out.into())?;
         fits("network.inputs", c.n_in, c.limits.max_inputs)?;
         fits("network.neurons", c.n_rec, c.limits.max_neurons)?;
         fits("network.outputs", c.n_out, c.limits.max_outputs)?;
         let f = c.formats;
-        check_format("formats.membrane_bits", f.membrane, 8, 24, true)?;
-        check_format("formats.weight_bits", f.weight, 2, 16, true)?;
-        check_format("formats.trace_bits", f.trace, 6, 16, false)?;
-        check_format("formats.readout_bits", f.readout, 8, 31, true)?;
+        check_format(r::MEMBRANE_BITS, f.membrane, true)?;
+        check_format(r::WEIGHT_BITS, f.weight, true)?;
+        check_format(r::TRACE_BITS, f.trace, false)?;
+        check_format(r::READOUT_BITS, f.readout, true)?;
         frac_leaves_two_bits("formats.membrane_frac", f.membrane)?;
         range(
             "formats.trace_frac",
@@ -328,20 +337,22 @@ impl ConfigBuilder {
         )?;
         frac_leaves_two_bits("formats.readout_frac", f.readout)?;
         range("formats.weight_frac", f.weight.frac().into(), 0, 0)?;
-        range("shifts.input", c.shifts.input.into(), -24, 24)?;
-        range("shifts.recurrent", c.shifts.recurrent.into(), -24, 24)?;
-        range("shifts.output", c.shifts.output.into(), -24, 24)?;
-        range("network.refractory_steps", c.refractory.into(), 0, 255)?;
+        let ws = r::WEIGHT_SHIFT;
+        check(ws, "shifts.input", c.shifts.input.into())?;
+        check(ws, "shifts.recurrent", c.shifts.recurrent.into())?;
+        check(ws, "shifts.output", c.shifts.output.into())?;
+        check(r::REFRACTORY, r::REFRACTORY.key, c.refractory.into())?;
         let l = &c.learning;
-        check_format("learning.elig_bits", l.elig, 8, 31, true)?;
+        check_format(r::ELIG_BITS, l.elig, true)?;
         frac_leaves_two_bits("learning.elig_frac", l.elig)?;
-        range("learning.shift_in", l.shift_in.into(), 0, 62)?;
-        range("learning.shift_rec", l.shift_rec.into(), 0, 62)?;
-        range("learning.shift_out", l.shift_out.into(), 0, 62)?;
-        range("learning.shift_bias", l.shift_bias.into(), 0, 62)?;
-        range("learning.psi_levels", l.psi_levels.into(), 2, 16)?;
-        range("learning.reg_shift", l.reg_shift.into(), 0, 62)?;
-        range("learning.lr_spread", l.lr_spread.into(), 0, 16)?;
+        let ls = r::LEARN_SHIFT;
+        check(ls, "learning.shift_in", l.shift_in.into())?;
+        check(ls, "learning.shift_rec", l.shift_rec.into())?;
+        check(ls, "learning.shift_out", l.shift_out.into())?;
+        check(ls, "learning.shift_bias", l.shift_bias.into())?;
+        check(r::PSI_LEVELS, r::PSI_LEVELS.key, l.psi_levels.into())?;
+        check(ls, "learning.reg_shift", l.reg_shift.into())?;
+        check(r::LR_SPREAD, r::LR_SPREAD.key, l.lr_spread.into())?;
         let a = i64::from(ALWAYS);
         range("network.release_in", c.release.p_in.into(), 0, a)?;
         range("network.release_rec", c.release.p_rec.into(), 0, a)?;
@@ -404,21 +415,15 @@ fn fits(field: &'static str, needed: u16, limit: u16) -> Result<(), ConfigError>
     }
 }
 
-fn check_format(
-    field: &'static str,
-    f: Format,
-    min: i64,
-    max: i64,
-    signed: bool,
-) -> Result<(), ConfigError> {
-    range(field, f.bits().into(), min, max)?;
+fn check_format(q: crate::ranges::Range, f: Format, signed: bool) -> Result<(), ConfigError> {
+    range(q.key, f.bits().into(), q.lo, q.hi)?;
     if f.is_signed() != signed {
         // Signedness is fixed per quantity; report it as a range error on the bits.
         return Err(ConfigError::OutOfRange {
-            field,
+            field: q.key,
             value: f.bits().into(),
-            min,
-            max,
+            min: q.lo,
+            max: q.hi,
         });
     }
     Ok(())

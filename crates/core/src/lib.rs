@@ -54,6 +54,7 @@ pub mod persist;
 pub mod prng;
 #[cfg(feature = "persist")]
 pub mod ramflash;
+pub mod ranges;
 pub mod readout;
 pub mod release;
 pub mod reward;

@@ -1,5 +1,9 @@
 //! What each key allows: one table that both the type errors (from TOML) and the range
-//! checks (after reading) take their "allowed ..." text from.
+//! checks (after reading) take their "allowed ..." text from. The keys the core's
+//! builder checks take their bounds from the core's own table
+//! ([`neurochip_core::ranges`]).
+
+use neurochip_core::ranges;
 
 /// What a key accepts.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,6 +33,13 @@ pub(super) struct Field {
 
 const fn int(lo: u64, hi: u64) -> Rule {
     Rule::Int { lo, hi }
+}
+/// The rule of a key whose range the core's builder checks (`neurochip_core::ranges`).
+const fn core(r: ranges::Range) -> Rule {
+    Rule::Int {
+        lo: r.lo as u64,
+        hi: r.hi as u64,
+    }
 }
 /// Finite and `> lo`.
 const fn above(lo: f64, hi: f64) -> Rule {
@@ -78,22 +89,22 @@ pub(super) const FIELDS: &[Field] = fields! {
     "name" => Rule::Text;
     "seed" => int(0, u64::MAX);
     "chip" => Rule::Section;
-    "chip.max_inputs" => int(1, 4096);
-    "chip.max_neurons" => int(1, 4096);
-    "chip.max_outputs" => int(1, 4096);
+    "chip.max_inputs" => core(ranges::MAX_INPUTS);
+    "chip.max_neurons" => core(ranges::MAX_NEURONS);
+    "chip.max_outputs" => core(ranges::MAX_OUTPUTS);
     "formats" => Rule::Section;
-    "formats.membrane_bits" => int(8, 24);
+    "formats.membrane_bits" => core(ranges::MEMBRANE_BITS);
     "formats.membrane_frac" => int(0, 22), "allowed 0..=membrane_bits - 2";
-    "formats.weight_bits" => int(2, 16);
-    "formats.trace_bits" => int(6, 16);
+    "formats.weight_bits" => core(ranges::WEIGHT_BITS);
+    "formats.trace_bits" => core(ranges::TRACE_BITS);
     "formats.trace_frac" => int(0, 16), "allowed 0..=trace_bits";
-    "formats.readout_bits" => int(8, 31);
+    "formats.readout_bits" => core(ranges::READOUT_BITS);
     "formats.readout_frac" => int(0, 29), "allowed 0..=readout_bits - 2";
     "formats.rounding" => Rule::Choice(ROUNDINGS);
     "network" => Rule::Section;
-    "network.inputs" => int(1, 4096), "allowed 1..=chip.max_inputs (256 unless [chip] says otherwise)";
-    "network.neurons" => int(1, 4096), "allowed 1..=chip.max_neurons (256 unless [chip] says otherwise)";
-    "network.outputs" => int(1, 4096), "allowed 1..=chip.max_outputs (16 unless [chip] says otherwise)";
+    "network.inputs" => core(ranges::INPUTS), "allowed 1..=chip.max_inputs (256 unless [chip] says otherwise)";
+    "network.neurons" => core(ranges::NEURONS), "allowed 1..=chip.max_neurons (256 unless [chip] says otherwise)";
+    "network.outputs" => core(ranges::OUTPUTS), "allowed 1..=chip.max_outputs (16 unless [chip] says otherwise)";
     "network.model" => Rule::Choice(MODELS);
     "network.alif_fraction" => from(0.0, 1.0);
     "network.dt_ms" => above(0.0, 1000.0);
@@ -102,7 +113,7 @@ pub(super) const FIELDS: &[Field] = fields! {
     "network.tau_out_ms" => above(0.0, INF);
     "network.threshold" => above(0.0, INF);
     "network.beta" => from(0.0, INF);
-    "network.refractory_steps" => int(0, 255);
+    "network.refractory_steps" => core(ranges::REFRACTORY);
     "network.connectivity" => above(0.0, 1.0);
     "network.input_connectivity" => above(0.0, 1.0);
     "network.excitatory_fraction" => from(0.0, 1.0);
@@ -140,16 +151,16 @@ pub(super) const FIELDS: &[Field] = fields! {
     "learning.eta_rec" => from(0.0, 1e6);
     "learning.eta_out" => from(0.0, 1e6);
     "learning.eta_bias" => from(0.0, 1e6);
-    "learning.elig_bits" => int(8, 31);
+    "learning.elig_bits" => core(ranges::ELIG_BITS);
     "learning.elig_frac" => int(0, 29), "allowed 0..=elig_bits - 2";
-    "learning.psi_levels" => int(2, 16);
+    "learning.psi_levels" => core(ranges::PSI_LEVELS);
     "learning.gamma" => from(0.0, 100.0);
     "learning.feedback" => Rule::Choice(FEEDBACK);
     "learning.reg_strength" => from(0.0, 1e9);
     "learning.reg_rate_hz" => from(0.0, 1000.0);
     "learning.learn_readout" => Rule::Bool;
     "learning.learn_hidden" => Rule::Bool;
-    "learning.lr_spread" => int(0, 16);
+    "learning.lr_spread" => core(ranges::LR_SPREAD);
     "learning.rewire_fraction" => above(0.0, 1.0);
     "learning.rewire_noise" => from(0.0, 1.0);
     "train" => Rule::Section;
@@ -252,4 +263,19 @@ pub(super) fn elsewhere(section: &str, key: &str) -> Option<&'static str> {
         let (s, k) = p.rsplit_once('.').unwrap_or(("", p));
         k == key && s != section
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every range the core's builder checks under a key of the file is that key's
+    /// rule here.
+    #[test]
+    fn core_ranges_are_the_schema_rules() {
+        for r in ranges::ALL.iter().filter(|r| !r.key.contains('*')) {
+            let f = field(r.key).unwrap_or_else(|| panic!("{} is not in the schema", r.key));
+            assert_eq!(f.rule, core(*r), "{}", r.key);
+        }
+    }
 }

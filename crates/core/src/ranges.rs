@@ -1,0 +1,84 @@
+//! The allowed range of every integer field of a chip configuration, in one table: the
+//! core's builder ([`crate::ConfigBuilder::build`]) checks against it, the host's
+//! TOML schema (`neurochip_emu::config`) takes its rules from it, and
+//! `docs/fixed-point.md` is checked against it by a test. Keys are the TOML paths.
+
+use crate::config::HARD_MAX_UNITS;
+
+/// A whole-number field: its TOML key and its inclusive bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    /// The key, as a configuration file writes it.
+    pub key: &'static str,
+    /// Smallest allowed value.
+    pub lo: i64,
+    /// Largest allowed value.
+    pub hi: i64,
+}
+
+impl Range {
+    /// Whether `v` is allowed.
+    pub const fn admits(&self, v: i64) -> bool {
+        v >= self.lo && v <= self.hi
+    }
+}
+
+const fn r(key: &'static str, lo: i64, hi: i64) -> Range {
+    Range { key, lo, hi }
+}
+
+const HARD: i64 = HARD_MAX_UNITS as i64;
+
+/// `[chip] max_inputs`.
+pub const MAX_INPUTS: Range = r("chip.max_inputs", 1, HARD);
+/// `[chip] max_neurons`.
+pub const MAX_NEURONS: Range = r("chip.max_neurons", 1, HARD);
+/// `[chip] max_outputs`.
+pub const MAX_OUTPUTS: Range = r("chip.max_outputs", 1, HARD);
+/// `[network] inputs` (and at most `chip.max_inputs`).
+pub const INPUTS: Range = r("network.inputs", 1, HARD);
+/// `[network] neurons` (and at most `chip.max_neurons`).
+pub const NEURONS: Range = r("network.neurons", 1, HARD);
+/// `[network] outputs` (and at most `chip.max_outputs`).
+pub const OUTPUTS: Range = r("network.outputs", 1, HARD);
+/// Membrane width, signed.
+pub const MEMBRANE_BITS: Range = r("formats.membrane_bits", 8, 24);
+/// Weight width, signed.
+pub const WEIGHT_BITS: Range = r("formats.weight_bits", 2, 16);
+/// Presynaptic trace width, unsigned.
+pub const TRACE_BITS: Range = r("formats.trace_bits", 6, 16);
+/// Readout width, signed.
+pub const READOUT_BITS: Range = r("formats.readout_bits", 8, 31);
+/// Refractory period, steps.
+pub const REFRACTORY: Range = r("network.refractory_steps", 0, 255);
+/// Eligibility width, signed.
+pub const ELIG_BITS: Range = r("learning.elig_bits", 8, 31);
+/// Levels of the light engine's pseudo-derivative.
+pub const PSI_LEVELS: Range = r("learning.psi_levels", 2, 16);
+/// Spread of the per-synapse learning-rate shifts.
+pub const LR_SPREAD: Range = r("learning.lr_spread", 0, 16);
+/// A learning-rate shift (`shift_in`, `shift_rec`, `shift_out`, `shift_bias`,
+/// `reg_shift`), set by the quantiser from the learning rates.
+pub const LEARN_SHIFT: Range = r("learning.shift_*", 0, 62);
+/// A synaptic weight shift (`input`, `recurrent`, `output`), set by the quantiser.
+pub const WEIGHT_SHIFT: Range = r("shifts.*", -24, 24);
+
+/// Every range above.
+pub const ALL: &[Range] = &[
+    MAX_INPUTS,
+    MAX_NEURONS,
+    MAX_OUTPUTS,
+    INPUTS,
+    NEURONS,
+    OUTPUTS,
+    MEMBRANE_BITS,
+    WEIGHT_BITS,
+    TRACE_BITS,
+    READOUT_BITS,
+    REFRACTORY,
+    ELIG_BITS,
+    PSI_LEVELS,
+    LR_SPREAD,
+    LEARN_SHIFT,
+    WEIGHT_SHIFT,
+];
