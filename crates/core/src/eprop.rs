@@ -52,6 +52,10 @@ pub enum Target<'a> {
     Class(usize),
     /// Regression: the wanted readout values, readout format.
     Values(&'a [i32]),
+    /// The output errors given directly, one per readout, in the loss's error format
+    /// (Q0.15 for classification, the readout format for regression): the
+    /// actor–critic's `pi - onehot(a)` and `-c_V` ([`crate::reward`]).
+    Error(&'a [i32]),
 }
 
 #[inline]
@@ -146,6 +150,11 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
         (Target::Values(t), _) => {
             for ((e, &y), &t) in mem.err.iter_mut().zip(mem.y.iter()).zip(t) {
                 *e = y.saturating_sub(t);
+            }
+        }
+        (Target::Error(x), _) => {
+            for (e, &x) in mem.err.iter_mut().zip(x) {
+                *e = x;
             }
         }
     }

@@ -282,15 +282,9 @@ pub fn act(
     let action = sample_action(pi, chip.prng_mut());
     let mut err = [0i32; MAX_READOUTS];
     actor_critic_error(pi, action, p.c_v, &mut err);
-    // The supervised circuit computes `err = y - target`: a target of `y - err`
-    // makes it broadcast exactly these errors.
-    let mut target = [0i32; MAX_READOUTS];
     let o = mem.y.len().min(MAX_READOUTS);
-    for ((t, &y), &e) in target.iter_mut().zip(mem.y.iter()).zip(err.iter()) {
-        *t = y.saturating_sub(e);
-    }
     decay_updates(mem, p.gamma);
-    chip.learn(mem, Target::Values(target.get(..o).unwrap_or(&[])))?;
+    chip.learn(mem, Target::Error(err.get(..o).unwrap_or(&[])))?;
     critic.v_prev = Some(v);
     if delta != 0 {
         chip.fold_weights(mem);

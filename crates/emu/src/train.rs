@@ -285,6 +285,7 @@ impl model::Model for RefModel {
             Goal::None => FTarget::None,
             Goal::Class(c) => FTarget::Class(c),
             Goal::Values(v) => FTarget::Values(v),
+            Goal::Error(e) => FTarget::Error(e),
         };
         self.learner.learn(&mut self.sim, target);
         Ok(())

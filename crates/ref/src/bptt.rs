@@ -48,6 +48,13 @@ pub fn gradient(net: &Network, inputs: &[Vec<bool>], targets: &[FTarget<'_>]) ->
                 loss += 0.5 * e.iter().map(|x| x * x).sum::<f64>();
                 err_hist[t] = e;
             }
+            FTarget::Error(e) => {
+                // An error given directly has no loss of its own; it only drives the
+                // gradient.
+                let mut e = e.to_vec();
+                e.resize(sim.y.len(), 0.0);
+                err_hist[t] = e;
+            }
         }
     }
     let mut g = Grads {

@@ -116,6 +116,8 @@ pub enum FTarget<'a> {
     Class(usize),
     /// Regression values.
     Values(&'a [f64]),
+    /// The output errors given directly, one per readout (the actor–critic's).
+    Error(&'a [f64]),
 }
 
 /// Per-synapse gradients of one sample (or since the last application).
@@ -290,6 +292,11 @@ impl Learner {
                 sim.y.iter().zip(t).map(|(y, t)| y - t).collect(),
                 sim.y.len(),
             ),
+            FTarget::Error(e) => {
+                let mut err = e.to_vec();
+                err.resize(sim.y.len(), 0.0);
+                (err, sim.y.len())
+            }
         };
         self.err = pi;
         let net = sim.network();

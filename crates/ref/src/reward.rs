@@ -120,11 +120,8 @@ impl ActorCritic {
         let pi = self.policy(sim);
         let action = sample_action(&pi, draw);
         let err = actor_critic_error(&pi, action, self.p.c_v);
-        let target: Vec<f64> = sim.y.iter().zip(&err).map(|(y, e)| y - e).collect();
         zero(&mut learner.g);
-        learner.learn(sim, FTarget::Values(&target));
-        // The exact errors (the target trick leaves them a rounding away).
-        learner.err.clone_from(&err);
+        learner.learn(sim, FTarget::Error(&err));
         let gamma = self.p.gamma;
         for (a, b) in [
             (&mut self.g.w_in, &learner.g.w_in),

@@ -9,7 +9,8 @@
 //! [`OnChip`] is the chip (any [`Datapath`]: the chip alone or stepped through cycle
 //! models) with its memories; the float twin implements the trait in `neurochip-emu`.
 
-use neurochip_core::{Datapath, Memory, StepError, StepOutput, Target};
+use neurochip_core::softmax::Q15;
+use neurochip_core::{Datapath, Loss, Memory, StepError, StepOutput, Target};
 
 use crate::runner::Learn;
 use crate::Spikes;
@@ -23,6 +24,11 @@ pub enum Goal<'a> {
     Class(usize),
     /// Regression: the wanted readout values, real units.
     Values(&'a [f64]),
+    /// The output errors given directly, one per readout, real units (as the
+    /// actor–critic gives `pi - onehot(a)` and `-c_V`); the chip holds them in its
+    /// loss's error format (Q0.15 for classification, the readout format for
+    /// regression).
+    Error(&'a [f64]),
 }
 
 /// A readout value a model reports, and how a classification window sums it.
@@ -152,6 +158,20 @@ impl<D: Datapath + ?Sized> Model for OnChip<'_, '_, D> {
                     *q = ro.saturate(round_half_away(v / lsb));
                 }
                 Target::Values(self.scratch)
+            }
+            Goal::Error(e) => {
+                let cfg = self.chip.config();
+                let lsb = cfg.formats().readout.lsb();
+                let q15 = cfg.learning().loss == Loss::Classification;
+                for (q, &e) in self.scratch.iter_mut().zip(e) {
+                    *q = if q15 {
+                        Q15::saturating_from_num(e).to_bits()
+                    } else {
+                        round_half_away(e / lsb).clamp(i64::from(i32::MIN), i64::from(i32::MAX))
+                            as i32
+                    };
+                }
+                Target::Error(self.scratch)
             }
         };
         self.chip.learn(self.mem, target)?;
