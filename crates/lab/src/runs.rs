@@ -1,8 +1,10 @@
 //! Run folders: where `run`, `verify` and `experiment` leave their reports and plots.
 //!
 //! A run folder (`runs/<name>-<timestamp>/`, or `--out DIR`) holds `report.json`
-//! (every figure the command printed), `summary.md` (the same, for a person, with the
-//! figures inline) and the plots, each as PNG and SVG:
+//! (every figure the command printed, and where it came from: the configuration's
+//! `seed`, the `neurochip_version` and the `command` line), `summary.md` (the same,
+//! for a person, with the figures inline), `config.toml` (the configuration file as
+//! given, byte for byte) and the plots, each as PNG and SVG:
 //!
 //! | file | what |
 //! |---|---|
@@ -105,16 +107,50 @@ pub struct Figures<'a> {
     pub verify: bool,
 }
 
-/// Write `report.json`, the plots and `summary.md` into `dir`. Plot failures (no
-/// font, say) are listed in the summary and returned as warnings; the report is
-/// written regardless.
+/// Where a run came from, kept in its folder.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Provenance<'a> {
+    /// The command line as typed.
+    pub command: &'a str,
+    /// The neurochip version that ran it.
+    pub version: &'a str,
+    /// The configuration's master seed.
+    pub seed: Option<u64>,
+    /// The configuration file as given, copied to `config.toml` byte for byte.
+    pub config: Option<&'a [u8]>,
+}
+
+impl Provenance<'_> {
+    /// `report` with `seed`, `neurochip_version` and `command` added (an object;
+    /// anything else is returned as it is).
+    pub fn stamp(&self, report: &serde_json::Value) -> serde_json::Value {
+        let mut r = report.clone();
+        if let Some(obj) = r.as_object_mut() {
+            if let Some(seed) = self.seed {
+                obj.insert("seed".into(), seed.into());
+            }
+            obj.insert("neurochip_version".into(), self.version.into());
+            obj.insert("command".into(), self.command.into());
+        }
+        r
+    }
+}
+
+/// Write `config.toml`, `report.json` (stamped with the [`Provenance`]), the plots
+/// and `summary.md` into `dir`. Plot failures (no font, say) are listed in the
+/// summary and returned as warnings; the report is written regardless.
 pub fn write(
     dir: &Path,
     title: &str,
-    command: &str,
+    prov: &Provenance<'_>,
     report: &serde_json::Value,
     figs: &Figures<'_>,
 ) -> Result<Vec<String>, String> {
+    if let Some(bytes) = prov.config {
+        put(&dir.join("config.toml"), bytes)?;
+    }
+    let report = &prov.stamp(report);
+    let command = prov.command;
     let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
     put(&dir.join("report.json"), json.as_bytes())?;
     let mut plots: Vec<(&str, &str)> = Vec::new();

@@ -45,13 +45,13 @@ pub fn run(a: Args) -> ExitCode {
 
 fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
-    let cfg = super::load(&c.config)?;
+    let (cfg, source) = super::load_source(&c.config)?;
     if let Some(spec) = &a.arch {
         check_outputs(a, &cfg)?;
         return Ok(arch_cmd(&cfg, spec, c.steps, c.json, c.quiet));
     }
     // The folder first: --save and --export may go into it.
-    let folder = RunFolder::new(c, "run", &cfg.name)?;
+    let folder = RunFolder::new(c, "run", &cfg, source)?;
     check_outputs(a, &cfg)?;
     if cfg.reward.is_some() {
         return reward(&cfg, a, &folder);
