@@ -83,6 +83,8 @@ fn training_run_and_verify_write_their_folders() {
     let printed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let rep = provenance(&run, Path::new(cfg), 1, &args);
     assert_eq!(rep, printed, "report.json holds every figure printed");
+    assert_eq!(rep["interrupted"], false);
+    assert_eq!(rep["epochs_done"], 2);
     assert_plots(&run, &["raster", "membrane", "accuracy", "loss", "weights"]);
 
     let ver = tmp("verify");

@@ -356,10 +356,16 @@ pub fn summary(
         "# {title}
 
 `{command}`
-
+"
+    );
+    if let Some(line) = interrupted_line(report) {
+        let _ = write!(md, "\n{line}\n");
+    }
+    md.push_str(
+        "
 | figure | value |
 |---|---|
-"
+",
     );
     if let Some(obj) = report.as_object() {
         for (k, v) in obj {
@@ -441,6 +447,30 @@ pub fn summary(
         }
     }
     md
+}
+
+/// The line `summary.md` shows under its title when the report says `"interrupted":
+/// true`.
+fn interrupted_line(report: &serde_json::Value) -> Option<String> {
+    if report.get("interrupted") != Some(&serde_json::Value::Bool(true)) {
+        return None;
+    }
+    let signal = report
+        .get("signal")
+        .and_then(|s| s.as_str())
+        .unwrap_or("a signal");
+    let finished = report
+        .get("epochs")
+        .and_then(|e| e.as_array())
+        .map_or(0, Vec::len);
+    let done = report
+        .get("epochs_done")
+        .map_or_else(|| "?".to_string(), |d| d.to_string());
+    Some(format!(
+        "**Interrupted** by {signal}: training stopped after {finished} finished epoch(s) \
+         ({done} done in all). The scores and plots are those of the finished epochs; a \
+         `--save` snapshot holds the chip after the last of them."
+    ))
 }
 
 /// What a training run's folder draws besides its curves: a test sample probed on the
