@@ -1,5 +1,7 @@
-//! Run folders: `run` and `verify` leave report.json, summary.md and their plots (PNG
-//! and SVG) in `--out DIR`; `--no-out` leaves nothing; a failed run leaves no folder.
+//! Run folders: `run` and `verify` leave report.json, summary.md, the configuration as
+//! given (config.toml) and their plots (PNG and SVG) in `--out DIR`; report.json says
+//! where the run came from (seed, version, command line); `--no-out` leaves nothing; a
+//! failed run leaves no folder.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,22 +50,48 @@ fn report(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
 }
 
+/// The provenance of a run folder: `config.toml` is the file `cfg` byte for byte, and
+/// report.json carries the seed, the version and the command line (`args`). Returns
+/// the report without those three keys.
+fn provenance(dir: &Path, cfg: &Path, seed: u64, args: &[&str]) -> serde_json::Value {
+    assert_eq!(
+        fs::read(dir.join("config.toml")).unwrap(),
+        fs::read(cfg).unwrap(),
+        "config.toml is the configuration as given"
+    );
+    let mut rep = report(dir);
+    assert_eq!(rep["seed"], seed);
+    assert_eq!(rep["neurochip_version"], env!("CARGO_PKG_VERSION"));
+    let command = rep["command"].as_str().unwrap().to_string();
+    assert!(command.contains("neurochip"), "{command}");
+    assert!(command.ends_with(&args.join(" ")), "{command}");
+    let obj = rep.as_object_mut().unwrap();
+    for k in ["seed", "neurochip_version", "command"] {
+        obj.remove(k);
+    }
+    rep
+}
+
 #[test]
 fn training_run_and_verify_write_their_folders() {
     let cfg = root().join("tests/firmware/light.toml");
     let cfg = cfg.to_str().unwrap();
     let run = tmp("train");
-    let (ok, stdout, err) = neurochip(&["run", cfg, "--json", "--out", run.to_str().unwrap()]);
+    let args = ["run", cfg, "--json", "--out", run.to_str().unwrap()];
+    let (ok, stdout, err) = neurochip(&args);
     assert!(ok, "{err}");
     let printed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let rep = report(&run);
+    let rep = provenance(&run, Path::new(cfg), 1, &args);
     assert_eq!(rep, printed, "report.json holds every figure printed");
+    assert_eq!(rep["interrupted"], false);
+    assert_eq!(rep["epochs_done"], 2);
     assert_plots(&run, &["raster", "membrane", "accuracy", "loss", "weights"]);
 
     let ver = tmp("verify");
-    let (ok, _, err) = neurochip(&["verify", cfg, "-q", "--out", ver.to_str().unwrap()]);
+    let args = ["verify", cfg, "-q", "--out", ver.to_str().unwrap()];
+    let (ok, _, err) = neurochip(&args);
     assert!(ok, "{err}");
-    let rep = report(&ver);
+    let rep = provenance(&ver, Path::new(cfg), 1, &args);
     assert!(rep["ref_test_accuracy"].is_number() && rep["chip_curve"].is_array());
     assert_plots(
         &ver,
@@ -85,11 +113,13 @@ fn training_run_and_verify_write_their_folders() {
 #[test]
 fn inference_run_and_verify_write_their_folders() {
     let run = tmp("lif");
-    let (ok, stdout, err) =
-        neurochip(&["run", "examples/lif.toml", "--out", run.to_str().unwrap()]);
+    let args = ["run", "examples/lif.toml", "--out", run.to_str().unwrap()];
+    let (ok, stdout, err) = neurochip(&args);
     assert!(ok, "{err}");
     assert!(stdout.contains("run folder:"), "{stdout}");
-    assert_eq!(report(&run)["name"], "lif");
+    let lif = root().join("examples/lif.toml");
+    let seed = neurochip_emu::config::load(&lif).unwrap().seed;
+    assert_eq!(provenance(&run, &lif, seed, &args)["name"], "lif");
     assert_plots(&run, &["raster", "membrane"]);
     let ver = tmp("lif-verify");
     let (ok, _, err) = neurochip(&[

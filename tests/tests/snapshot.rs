@@ -79,3 +79,44 @@ fn resume_is_bit_identical_and_bad_snapshots_are_refused() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary files left behind");
 }
+
+/// A run stopped between any two samples (training or test) keeps the snapshot of its
+/// last finished epoch, which resumes to the digest of the uninterrupted run.
+#[test]
+fn a_run_stopped_at_any_sample_resumes_bit_identically() {
+    use neurochip_emu::checkpoint::{self, Options};
+    use neurochip_emu::stop::Signal;
+    let dir = std::env::temp_dir().join(format!("neurochip-snap-stop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap = dir.join("stopped.snap");
+    let (whole, _) = train_chip_with(&cfg(2), true, None, None, |_| {}).unwrap();
+    // 2 epochs of 3 training and 3 test samples.
+    for k in 0..=12 {
+        let asked = std::cell::Cell::new(0);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            (asked.get() > k).then_some(Signal::Interrupt)
+        };
+        let opts = Options {
+            save: Some(&snap),
+            stop: Some(&stop),
+            ..Default::default()
+        };
+        let (rep, _) = checkpoint::train_chip(&cfg(2), true, &opts, |_| {}).unwrap();
+        assert_eq!(rep.interrupted, k < 12, "stopped before sample {k}");
+        assert_eq!(rep.epochs_done, k / 6, "stopped before sample {k}");
+        assert_eq!(rep.epochs.len() as u32, k / 6);
+        if rep.epochs_done == 2 {
+            assert_eq!(rep.digest, whole.digest);
+            continue;
+        }
+        let (rest, _) =
+            train_chip_with(&cfg(2 - rep.epochs_done), true, Some(&snap), None, |_| {}).unwrap();
+        assert_eq!(
+            rest.digest, whole.digest,
+            "stopped before sample {k}, resumed from epoch {}",
+            rep.epochs_done
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -316,6 +316,12 @@ pub struct Config {
 /// Read and check a configuration file. The file is read as bytes, so a binary file
 /// gives "not a text file" rather than an I/O error.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    load_source(path).map(|(cfg, _)| cfg)
+}
+
+/// [`load`], also returning the bytes of the file as read (a run folder keeps them as
+/// `config.toml`, byte for byte).
+pub fn load_source(path: &Path) -> Result<(Config, Vec<u8>), ConfigError> {
     let origin = path.display().to_string();
     let cannot = |e: std::io::Error| {
         ConfigError::file_level(
@@ -356,7 +362,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             }
         }
     }
-    Ok(cfg)
+    Ok((cfg, bytes))
 }
 
 /// Parse and check the text of a configuration; `origin` names it in messages and

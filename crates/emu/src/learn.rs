@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Instant;
 
 use crate::{dequantize, effective, footprint, quantize, snapshot, Footprint, HostChip};
 use bitvec::prelude::*;
@@ -15,9 +14,11 @@ use neurochip_ref::{FTarget, LearnParams, Learner, RateScale, Reference, Rule};
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
+use crate::checkpoint;
 use crate::config::Config;
+use crate::stop::Signal;
 use crate::task::{Pick, Task, Want};
-use crate::train::{self, ChipModel, Epoch, Plan, RefModel, Score};
+use crate::train::{self, ChipModel, Epoch, Plan, RefModel, Score, Trained};
 use neurochip_tasks::model::OnChip;
 use neurochip_tasks::runner::{self, Learn};
 
@@ -46,6 +47,39 @@ pub struct TrainReport {
     pub footprint: Footprint,
     /// Wall-clock seconds spent training.
     pub train_seconds: f64,
+    /// Epochs done in all: a resumed run counts the snapshot's; the `--save` snapshot
+    /// holds this many.
+    pub epochs_done: u32,
+    /// A signal stopped the training early ([`crate::stop`]): `epochs` holds the
+    /// finished epochs only, and the test scores are the last finished epoch's.
+    pub interrupted: bool,
+    /// The signal that stopped it (`SIGINT`, `SIGTERM`), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<Signal>,
+}
+
+impl TrainReport {
+    /// For a stopped run, the line that says what was kept and how to go on: the
+    /// epochs done of `planned` (the configuration's `train.epochs`, from where this
+    /// run started), and the snapshot `save` that holds them.
+    pub fn interrupted_line(&self, planned: u32, save: Option<&Path>) -> Option<String> {
+        let sig = self.signal?;
+        let finished = u32::try_from(self.epochs.len()).unwrap_or(u32::MAX);
+        let left = planned.saturating_sub(finished);
+        let head = format!(
+            "interrupted by {sig}: {finished} of {planned} epochs of this run finished ({} done in all)",
+            self.epochs_done
+        );
+        Some(match save {
+            Some(p) => format!(
+                "{head}; {} holds the chip with {} epochs done: continue with --resume {} and train.epochs = {left}",
+                p.display(),
+                self.epochs_done,
+                p.display()
+            ),
+            None => format!("{head}; nothing saved (no --save)"),
+        })
+    }
 }
 
 /// The training plan of a configuration.
@@ -84,16 +118,31 @@ pub fn train_model(
     plan: &Plan,
     quiet: bool,
     what: &str,
-    mut on_epoch: impl FnMut(&Epoch),
+    on_epoch: impl FnMut(&Epoch),
 ) -> Vec<Epoch> {
+    train_model_until(model, task, plan, quiet, what, &|| None, on_epoch).epochs
+}
+
+/// [`train_model`], stopping between two samples when `stop` names a signal
+/// ([`train::train_until`]).
+pub fn train_model_until(
+    model: &mut dyn train::Trainable,
+    task: &Task,
+    plan: &Plan,
+    quiet: bool,
+    what: &str,
+    stop: &dyn Fn() -> Option<Signal>,
+    mut on_epoch: impl FnMut(&Epoch),
+) -> Trained {
     let per = task
         .train_size()
         .map_or(plan.train_per_epoch, |n| plan.train_per_epoch.min(n));
     let pb = progress(u64::from(plan.epochs) * per as u64, quiet, what);
-    let out = train::train(
+    let out = train::train_until(
         model,
         task,
         plan,
+        stop,
         |e, _, s: &Score| {
             pb.inc(1);
             pb.set_message(format!(
@@ -147,40 +196,51 @@ pub fn train_chip_with(
     save: Option<&Path>,
     on_epoch: impl FnMut(&Epoch),
 ) -> Result<(TrainReport, HostChip), BuildError> {
-    let (_, mut chip) = build::chip(cfg)?;
-    let task = build::task(cfg)?;
-    let mut plan = plan(cfg);
-    check_save(save)?;
-    if let Some(p) = resume {
-        plan.start_epoch =
-            snapshot::load_file(p, &mut chip).map_err(|e| snap_err("--resume", p, e))?;
-    }
-    let mut model = ChipModel::new(chip, task.n_inputs());
-    let t0 = Instant::now();
-    let epochs = train_model(&mut model, &task, &plan, quiet, "chip", on_epoch);
-    let secs = t0.elapsed().as_secs_f64();
-    let last = final_test(&epochs, &mut model, &task, &plan);
-    let mut chip = model.chip;
-    save_snapshot(save, &mut chip, plan.start_epoch + plan.epochs)?;
-    Ok((
-        TrainReport {
-            name: cfg.name.clone(),
-            engine: engine_name(&chip),
-            test_accuracy: last.accuracy,
-            test_loss: last.loss,
-            nmse: last.nmse,
-            activity: last.activity,
-            test_samples: last.samples,
-            epochs,
-            digest: format!("{:016x}", chip.digest()),
-            footprint: footprint(chip.config()),
-            train_seconds: secs,
-        },
-        chip,
-    ))
+    let opts = checkpoint::Options {
+        resume,
+        save,
+        ..Default::default()
+    };
+    checkpoint::train_chip(cfg, quiet, &opts, on_epoch)
 }
 
-fn snap_err(flag: &str, p: &Path, e: snapshot::SnapshotError) -> BuildError {
+/// The report of a chip training run: `trained` (its finished epochs, the signal that
+/// stopped it) on `model` after `secs` seconds, `epochs_done` epochs done in all. A
+/// run that ran to the end scores its last epoch's test (or a test pass when it had
+/// no epoch); a stopped one scores its last finished epoch's test, or nothing.
+pub(crate) fn report(
+    cfg: &Config,
+    trained: Trained,
+    model: &mut ChipModel,
+    task: &Task,
+    plan: &Plan,
+    secs: f64,
+    epochs_done: u32,
+) -> TrainReport {
+    let last = match trained.stopped {
+        None => final_test(&trained.epochs, model, task, plan),
+        Some(_) => trained.epochs.last().map(|e| e.test).unwrap_or_default(),
+    };
+    let chip = &mut model.chip;
+    TrainReport {
+        name: cfg.name.clone(),
+        engine: engine_name(chip),
+        test_accuracy: last.accuracy,
+        test_loss: last.loss,
+        nmse: last.nmse,
+        activity: last.activity,
+        test_samples: last.samples,
+        epochs: trained.epochs,
+        digest: format!("{:016x}", chip.digest()),
+        footprint: footprint(chip.config()),
+        train_seconds: secs,
+        epochs_done,
+        interrupted: trained.stopped.is_some(),
+        signal: trained.stopped,
+    }
+}
+
+pub(crate) fn snap_err(flag: &str, p: &Path, e: snapshot::SnapshotError) -> BuildError {
     BuildError {
         file: p.display().to_string(),
         field: flag.into(),

@@ -11,7 +11,8 @@
 //! [`learn`] train the chip (and its float twin), [`sim`] runs and verifies it beside
 //! the f64 reference, [`probe`] records one sample step by step, [`arch_run`] steps it
 //! through the cycle model of an architecture, [`export`] writes and runs chip images,
-//! [`csp`] reads constraint problems for the solver.
+//! [`csp`] reads constraint problems for the solver; [`checkpoint`] keeps a training
+//! run's work (checkpoints, and a snapshot when [`stop`] says a signal came).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -19,6 +20,7 @@ pub mod arch;
 pub mod arch_run;
 pub mod batch;
 pub mod build;
+pub mod checkpoint;
 pub mod config;
 pub mod csp;
 pub mod cycle;
@@ -35,6 +37,7 @@ pub mod quant;
 pub mod reward;
 pub mod sim;
 pub mod snapshot;
+pub mod stop;
 pub mod task;
 pub mod train;
 

@@ -19,6 +19,7 @@ use neurochip_tasks::runner::{self, Event, Outcome, Walker};
 use neurochip_tasks::Spikes;
 use serde::Serialize;
 
+use crate::stop::Signal;
 use crate::task::{AnySample, Pick, Task, Want};
 
 /// How long to train and test.
@@ -134,6 +135,13 @@ pub use neurochip_tasks::runner::Learn;
 pub trait Trainable {
     /// Run `sample`, learning as `learn` says; add its score to `acc`.
     fn sample(&mut self, sample: &AnySample<'_>, learn: Learn, acc: &mut Scorer);
+
+    /// An epoch finished, its test samples included: `epochs_done` epochs are done in
+    /// all (a resumed run counts the snapshot's). A model that keeps checkpoints
+    /// ([`crate::checkpoint`]) takes one here; the others do nothing.
+    fn end_epoch(&mut self, epochs_done: u32) {
+        let _ = epochs_done;
+    }
 }
 
 /// Accumulates scores over samples.
@@ -342,6 +350,7 @@ pub struct Epoch {
 struct HostRun<'a, F, G> {
     model: &'a mut dyn Trainable,
     task: &'a Task,
+    stop: &'a dyn Fn() -> Option<Signal>,
     train: Scorer,
     test: Scorer,
     on_sample: F,
@@ -350,9 +359,13 @@ struct HostRun<'a, F, G> {
 }
 
 impl<F: FnMut(u32, usize, &Score), G: FnMut(&Epoch)> Walker for HostRun<'_, F, G> {
-    type Error = Infallible;
+    type Error = Signal;
 
-    fn sample(&mut self, pick: Pick, learn: Learn) -> Result<Outcome, Infallible> {
+    fn sample(&mut self, pick: Pick, learn: Learn) -> Result<Outcome, Signal> {
+        // Between samples: the one under way has finished.
+        if let Some(sig) = (self.stop)() {
+            return Err(sig);
+        }
         let s = self.task.sample(pick);
         if let Pick::Train { epoch, index, .. } = pick {
             self.model.sample(&s, learn, &mut self.train);
@@ -370,34 +383,49 @@ impl<F: FnMut(u32, usize, &Score), G: FnMut(&Epoch)> Walker for HostRun<'_, F, G
                 train: std::mem::take(&mut self.train).score(),
                 test: std::mem::take(&mut self.test).score(),
             };
+            self.model.end_epoch(epoch);
             (self.on_epoch)(&ep);
             self.epochs.push(ep);
         }
     }
 }
 
-/// Walk `plan` (learning or not) through the run loop ([`runner::walk`]); the scores
-/// of each epoch (epoch 0: a test pass without learning).
+/// What a training run came to: the scores of its finished epochs, and the signal that
+/// stopped it early, if one did.
+#[derive(Clone, Debug)]
+pub struct Trained {
+    /// The finished epochs (epoch 0: a test pass without learning).
+    pub epochs: Vec<Epoch>,
+    /// The signal that stopped the run between two samples; `None`: it ran to the end.
+    pub stopped: Option<Signal>,
+}
+
+/// Walk `plan` (learning or not) through the run loop ([`runner::walk`]), asking `stop`
+/// before each sample; the scores of each finished epoch (epoch 0: a test pass
+/// without learning).
 fn walk(
     model: &mut dyn Trainable,
     task: &Task,
     plan: &PlanSpec,
     start_epoch: u32,
+    stop: &dyn Fn() -> Option<Signal>,
     on_sample: impl FnMut(u32, usize, &Score),
     on_epoch: impl FnMut(&Epoch),
-) -> Vec<Epoch> {
+) -> Trained {
     let mut run = HostRun {
         model,
         task,
+        stop,
         train: Scorer::default(),
         test: Scorer::default(),
         on_sample,
         on_epoch,
         epochs: Vec::new(),
     };
-    match runner::walk(plan, start_epoch, &mut run) {
-        Ok(()) => run.epochs,
-        Err(e) => match e {},
+    let stopped = runner::walk(plan, start_epoch, &mut run).err();
+    Trained {
+        epochs: run.epochs,
+        stopped,
     }
 }
 
@@ -415,6 +443,21 @@ pub fn train(
     on_sample: impl FnMut(u32, usize, &Score),
     on_epoch: impl FnMut(&Epoch),
 ) -> Vec<Epoch> {
+    train_until(model, task, plan, &|| None, on_sample, on_epoch).epochs
+}
+
+/// [`train`], asking `stop` before every sample (training and test): when it names a
+/// signal ([`crate::stop::requested`]), the run stops there, after the sample under
+/// way, and returns the epochs finished so far. The model keeps the state it had
+/// after the last sample that ran.
+pub fn train_until(
+    model: &mut dyn Trainable,
+    task: &Task,
+    plan: &Plan,
+    stop: &dyn Fn() -> Option<Signal>,
+    on_sample: impl FnMut(u32, usize, &Score),
+    on_epoch: impl FnMut(&Epoch),
+) -> Trained {
     let per_epoch = task
         .train_size()
         .map_or(plan.train_per_epoch, |n| plan.train_per_epoch.min(n));
@@ -429,7 +472,7 @@ pub fn train(
         batch: count(plan.batch),
         learn: true,
     };
-    walk(model, task, &p, plan.start_epoch, on_sample, on_epoch)
+    walk(model, task, &p, plan.start_epoch, stop, on_sample, on_epoch)
 }
 
 /// Score `model` on the test samples, learning off.
@@ -443,6 +486,6 @@ pub fn test(model: &mut dyn Trainable, task: &Task, n: usize) -> Score {
         batch: 1,
         learn: false,
     };
-    let epochs = walk(model, task, &p, 0, |_, _, _| {}, |_| {});
-    epochs.first().map(|e| e.test).unwrap_or_default()
+    let run = walk(model, task, &p, 0, &|| None, |_, _, _| {}, |_| {});
+    run.epochs.first().map(|e| e.test).unwrap_or_default()
 }

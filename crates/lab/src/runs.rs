@@ -1,8 +1,10 @@
 //! Run folders: where `run`, `verify` and `experiment` leave their reports and plots.
 //!
 //! A run folder (`runs/<name>-<timestamp>/`, or `--out DIR`) holds `report.json`
-//! (every figure the command printed), `summary.md` (the same, for a person, with the
-//! figures inline) and the plots, each as PNG and SVG:
+//! (every figure the command printed, and where it came from: the configuration's
+//! `seed`, the `neurochip_version` and the `command` line), `summary.md` (the same,
+//! for a person, with the figures inline), `config.toml` (the configuration file as
+//! given, byte for byte) and the plots, each as PNG and SVG:
 //!
 //! | file | what |
 //! |---|---|
@@ -105,16 +107,50 @@ pub struct Figures<'a> {
     pub verify: bool,
 }
 
-/// Write `report.json`, the plots and `summary.md` into `dir`. Plot failures (no
-/// font, say) are listed in the summary and returned as warnings; the report is
-/// written regardless.
+/// Where a run came from, kept in its folder.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Provenance<'a> {
+    /// The command line as typed.
+    pub command: &'a str,
+    /// The neurochip version that ran it.
+    pub version: &'a str,
+    /// The configuration's master seed.
+    pub seed: Option<u64>,
+    /// The configuration file as given, copied to `config.toml` byte for byte.
+    pub config: Option<&'a [u8]>,
+}
+
+impl Provenance<'_> {
+    /// `report` with `seed`, `neurochip_version` and `command` added (an object;
+    /// anything else is returned as it is).
+    pub fn stamp(&self, report: &serde_json::Value) -> serde_json::Value {
+        let mut r = report.clone();
+        if let Some(obj) = r.as_object_mut() {
+            if let Some(seed) = self.seed {
+                obj.insert("seed".into(), seed.into());
+            }
+            obj.insert("neurochip_version".into(), self.version.into());
+            obj.insert("command".into(), self.command.into());
+        }
+        r
+    }
+}
+
+/// Write `config.toml`, `report.json` (stamped with the [`Provenance`]), the plots
+/// and `summary.md` into `dir`. Plot failures (no font, say) are listed in the
+/// summary and returned as warnings; the report is written regardless.
 pub fn write(
     dir: &Path,
     title: &str,
-    command: &str,
+    prov: &Provenance<'_>,
     report: &serde_json::Value,
     figs: &Figures<'_>,
 ) -> Result<Vec<String>, String> {
+    if let Some(bytes) = prov.config {
+        put(&dir.join("config.toml"), bytes)?;
+    }
+    let report = &prov.stamp(report);
+    let command = prov.command;
     let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
     put(&dir.join("report.json"), json.as_bytes())?;
     let mut plots: Vec<(&str, &str)> = Vec::new();
@@ -320,10 +356,16 @@ pub fn summary(
         "# {title}
 
 `{command}`
-
+"
+    );
+    if let Some(line) = interrupted_line(report) {
+        let _ = write!(md, "\n{line}\n");
+    }
+    md.push_str(
+        "
 | figure | value |
 |---|---|
-"
+",
     );
     if let Some(obj) = report.as_object() {
         for (k, v) in obj {
@@ -405,6 +447,30 @@ pub fn summary(
         }
     }
     md
+}
+
+/// The line `summary.md` shows under its title when the report says `"interrupted":
+/// true`.
+fn interrupted_line(report: &serde_json::Value) -> Option<String> {
+    if report.get("interrupted") != Some(&serde_json::Value::Bool(true)) {
+        return None;
+    }
+    let signal = report
+        .get("signal")
+        .and_then(|s| s.as_str())
+        .unwrap_or("a signal");
+    let finished = report
+        .get("epochs")
+        .and_then(|e| e.as_array())
+        .map_or(0, Vec::len);
+    let done = report
+        .get("epochs_done")
+        .map_or_else(|| "?".to_string(), |d| d.to_string());
+    Some(format!(
+        "**Interrupted** by {signal}: training stopped after {finished} finished epoch(s) \
+         ({done} done in all). The scores and plots are those of the finished epochs; a \
+         `--save` snapshot holds the chip after the last of them."
+    ))
 }
 
 /// What a training run's folder draws besides its curves: a test sample probed on the

@@ -40,6 +40,11 @@ pub fn load(path: &Path) -> Result<neurochip_emu::config::Config, ExitCode> {
     neurochip_emu::config::load(path).map_err(fail)
 }
 
+/// [`load`], also returning the file's bytes (for the run folder's `config.toml`).
+pub fn load_source(path: &Path) -> Result<(neurochip_emu::config::Config, Vec<u8>), ExitCode> {
+    neurochip_emu::config::load_source(path).map_err(fail)
+}
+
 /// Arguments `run` and `verify` share.
 #[derive(clap::Args)]
 pub struct Common {
@@ -88,23 +93,33 @@ pub struct RunFolder {
     dir: Option<neurochip_lab::runs::RunDir>,
     /// The title of its summary (`neurochip run: NAME`).
     title: String,
+    /// The configuration's seed, for the report.
+    seed: u64,
+    /// The configuration file as given, for `config.toml`.
+    config: Vec<u8>,
 }
 
 impl RunFolder {
     /// Claim the folder (`--out`, or `runs/<name>-<timestamp>`) of `neurochip
-    /// COMMAND` on the configuration `name`.
-    pub fn new(c: &Common, command: &str, name: &str) -> Result<Self, ExitCode> {
-        let title = format!("neurochip {command}: {name}");
-        if c.no_out {
-            return Ok(Self { dir: None, title });
-        }
-        match neurochip_lab::runs::claim(c.out.as_deref(), name, c.force) {
-            Ok(d) => Ok(Self {
-                dir: Some(d),
-                title,
-            }),
-            Err(e) => Err(fail(e)),
-        }
+    /// COMMAND` on the configuration `cfg`, read from the bytes `source`.
+    pub fn new(
+        c: &Common,
+        command: &str,
+        cfg: &neurochip_emu::config::Config,
+        source: Vec<u8>,
+    ) -> Result<Self, ExitCode> {
+        let title = format!("neurochip {command}: {}", cfg.name);
+        let dir = if c.no_out {
+            None
+        } else {
+            Some(neurochip_lab::runs::claim(c.out.as_deref(), &cfg.name, c.force).map_err(fail)?)
+        };
+        Ok(Self {
+            dir,
+            title,
+            seed: cfg.seed,
+            config: source,
+        })
     }
 
     /// Print where the report went (the last line of a table).
@@ -161,7 +176,14 @@ impl RunFolder {
             Ok(v) => v,
             Err(e) => return fail(e),
         };
-        match neurochip_lab::runs::write(dir, &self.title, &command_line(), &value, figs) {
+        let command = command_line();
+        let prov = neurochip_lab::runs::Provenance {
+            command: &command,
+            version: env!("CARGO_PKG_VERSION"),
+            seed: Some(self.seed),
+            config: Some(&self.config),
+        };
+        match neurochip_lab::runs::write(dir, &self.title, &prov, &value, figs) {
             Ok(warnings) => {
                 for w in warnings {
                     eprintln!("warning: plot not drawn: {w}");

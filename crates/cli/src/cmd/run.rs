@@ -1,11 +1,12 @@
 //! `neurochip run`: train the chip of a configuration on its task (or run it, when it
 //! does not learn), print the result and leave a run folder.
 
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use neurochip_emu::config::{Config, Engine};
-use neurochip_emu::{export, learn, sim};
+use neurochip_emu::{checkpoint, export, learn, sim, stop};
 use neurochip_lab::runs::Figures;
 
 use super::{fail, json, Common, Output, RunFolder};
@@ -23,9 +24,14 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     export: Option<PathBuf>,
     /// Save the whole chip state (weights, traces, PRNG, step counter, epochs done)
-    /// to FILE at the end, atomically.
+    /// to FILE at the end, atomically. Stopped by Ctrl-C (SIGINT) or SIGTERM, the run
+    /// finishes its sample and saves the state after its last finished epoch.
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
+    /// Also write the --save snapshot (atomically) each time N epochs are done, so a
+    /// crash loses at most N epochs. Needs --save.
+    #[arg(long, value_name = "N")]
+    checkpoint_every: Option<NonZeroU32>,
     /// Start from the chip state in FILE (saved with --save by a chip with the same
     /// configuration) and continue its training plan.
     #[arg(long, value_name = "FILE")]
@@ -45,18 +51,31 @@ pub fn run(a: Args) -> ExitCode {
 
 fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
-    let cfg = super::load(&c.config)?;
+    let (cfg, source) = super::load_source(&c.config)?;
+    let supervised = cfg.reward.is_none() && cfg.learning.engine != Engine::Off;
+    if a.checkpoint_every.is_some() && (a.save.is_none() || !supervised || a.arch.is_some()) {
+        return Err(fail(format!(
+            "{}: --checkpoint-every applies to supervised training runs with --save FILE \
+             (where the checkpoints go), without --arch",
+            c.config.display()
+        )));
+    }
     if let Some(spec) = &a.arch {
         check_outputs(a, &cfg)?;
         return Ok(arch_cmd(&cfg, spec, c.steps, c.json, c.quiet));
     }
+    if supervised {
+        // Before the folder is claimed: from here on a signal stops the training
+        // between two samples and the run keeps its work.
+        stop::install().map_err(fail)?;
+    }
     // The folder first: --save and --export may go into it.
-    let folder = RunFolder::new(c, "run", &cfg.name)?;
+    let folder = RunFolder::new(c, "run", &cfg, source)?;
     check_outputs(a, &cfg)?;
     if cfg.reward.is_some() {
         return reward(&cfg, a, &folder);
     }
-    if cfg.learning.engine != Engine::Off {
+    if supervised {
         return train(&cfg, a, &folder);
     }
     if a.save.is_some() || a.resume.is_some() {
@@ -124,19 +143,21 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
             cfg.name, cfg.learning.engine, cfg.task.kind
         );
     }
-    let res = learn::train_chip_with(
-        cfg,
-        a.common.quiet || j,
-        a.resume.as_deref(),
-        a.save.as_deref(),
-        |ep| {
-            if !j {
-                println!("{}", learn::epoch_line("chip", ep));
-            }
-        },
-    );
+    let opts = checkpoint::Options {
+        resume: a.resume.as_deref(),
+        save: a.save.as_deref(),
+        checkpoint_every: a.checkpoint_every,
+        stop: Some(&stop::requested),
+    };
+    let res = checkpoint::train_chip(cfg, a.common.quiet || j, &opts, |ep| {
+        if !j {
+            println!("{}", learn::epoch_line("chip", ep));
+        }
+    });
     let (rep, mut chip) = folder.check(res)?;
-    if let Some(path) = &a.export {
+    // A stopped run's chip is mid-epoch: no image of it.
+    let interrupted = rep.interrupted_line(cfg.train.epochs, a.save.as_deref());
+    if let (Some(path), None) = (&a.export, &interrupted) {
         write_image(cfg, &chip, path, j)?;
     }
     let write = || {
@@ -148,7 +169,7 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
             folder.write(&rep, &figs)
         })
     };
-    Ok(folder.finish(j, &rep, write, |rep| {
+    let code = folder.finish(j, &rep, write, |rep| {
         println!();
         println!("  {:<28} {:>12}", "engine", rep.engine);
         match rep.nmse {
@@ -170,7 +191,15 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
         );
         println!("  {:<28} {:>12.1}", "training time (s)", rep.train_seconds);
         println!("  {:<28} {:>12}", "digest", rep.digest);
-    }))
+    });
+    if code != ExitCode::SUCCESS {
+        return Err(code);
+    }
+    if let Some(line) = interrupted {
+        eprintln!("{line}");
+    }
+    // A signal that came after the last sample stops nothing, but is still the answer.
+    Ok(stop::requested().map_or(ExitCode::SUCCESS, |s| ExitCode::from(s.exit_code())))
 }
 
 fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCode> {

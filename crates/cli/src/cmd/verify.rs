@@ -32,8 +32,8 @@ pub fn run(a: Args) -> ExitCode {
 
 fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
-    let cfg = super::load(&c.config)?;
-    let folder = RunFolder::new(c, "verify", &cfg.name)?;
+    let (cfg, source) = super::load_source(&c.config)?;
+    let folder = RunFolder::new(c, "verify", &cfg, source)?;
     if cfg.reward.is_some() {
         return reward(&cfg, c.json, c.quiet, &folder);
     }
