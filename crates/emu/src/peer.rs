@@ -11,8 +11,9 @@ use serde::Serialize;
 
 use crate::arch_run;
 use crate::build::{self, BuildError};
-use crate::config::Config;
+use crate::config::{Apply, Config, Engine};
 use crate::task::Pick;
+use neurochip_core::Target;
 use neurochip_tasks::SpikeSource;
 
 /// The chip's network, dequantised (what the chip computes with), as JSON: sizes,
@@ -39,11 +40,56 @@ pub fn network_json(cfg: &Config) -> Result<serde_json::Value, BuildError> {
     }))
 }
 
+/// What `neurochip bench --mode` times on the configuration's network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// A forward step: learning circuits off.
+    Forward,
+    /// A training step of the exact engine (online): step, then learn with a class
+    /// target at every step.
+    Exact,
+    /// The same with the light engine.
+    Light,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    /// `forward`, `exact` or `light`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "forward" => Ok(Mode::Forward),
+            "exact" => Ok(Mode::Exact),
+            "light" => Ok(Mode::Light),
+            other => Err(format!(
+                "`{other}` is not a mode; allowed: forward, exact, light"
+            )),
+        }
+    }
+}
+
+impl Mode {
+    /// `cfg` set up for this mode.
+    fn config(self, cfg: &Config) -> Config {
+        let mut c = cfg.clone();
+        c.learning.engine = match self {
+            Mode::Forward => Engine::Off,
+            Mode::Exact => Engine::Exact,
+            Mode::Light => Engine::Light,
+        };
+        c.learning.apply = Apply::Online;
+        c
+    }
+}
+
 /// What `neurochip bench` measured.
 #[derive(Clone, Debug, Serialize)]
 pub struct Timing {
     /// Configuration name.
     pub name: String,
+    /// The mode timed (`None`: the configuration as it is, step only).
+    pub mode: Option<Mode>,
     /// Architecture of the cycle model, or "none" for the functional path.
     pub arch: String,
     /// Steps timed.
@@ -61,9 +107,20 @@ pub struct Timing {
 }
 
 /// Time `steps` steps of the chip of `cfg` on sample 0 of its input (repeated if the
-/// sample is shorter), through the cycle model of `arch` when given.
-pub fn time_steps(cfg: &Config, arch: Option<&Arch>, steps: u64) -> Result<Timing, BuildError> {
+/// sample is shorter), through the cycle model of `arch` when given. With a `mode`, the
+/// network is set up for it ([`Mode`]); a training mode learns at every step with
+/// class `t mod outputs` as the target.
+pub fn time_steps(
+    cfg: &Config,
+    arch: Option<&Arch>,
+    steps: u64,
+    mode: Option<Mode>,
+) -> Result<Timing, BuildError> {
+    let configured = mode.map(|m| m.config(cfg));
+    let cfg = configured.as_ref().unwrap_or(cfg);
+    let learns = matches!(mode, Some(Mode::Exact | Mode::Light));
     let (_, mut chip) = build::chip(cfg)?;
+    let n_out = chip.config().n_out().max(1) as u64;
     let task = build::task(cfg)?;
     let mut models: Vec<CycleModel> = match arch {
         Some(a) => vec![arch_run::model(cfg, a, &mut chip)?],
@@ -89,11 +146,22 @@ pub fn time_steps(cfg: &Config, arch: Option<&Arch>, steps: u64) -> Result<Timin
                     message: e.to_string(),
                 })?;
             spikes += u64::from(o.spikes);
+            if learns {
+                let k = (t % n_out) as usize;
+                neurochip_core::Datapath::learn(&mut dp, &mut mem, Target::Class(k)).map_err(
+                    |e| BuildError {
+                        file: cfg.origin.clone(),
+                        field: "learning".into(),
+                        message: e.to_string(),
+                    },
+                )?;
+            }
         }
     }
     let seconds = t0.elapsed().as_secs_f64();
     Ok(Timing {
         name: cfg.name.clone(),
+        mode,
         arch: arch.map_or("none".into(), |a| a.name.clone()),
         steps,
         seconds,

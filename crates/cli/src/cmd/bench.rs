@@ -9,7 +9,7 @@ use super::{fail, json};
 /// Arguments of `neurochip bench`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  neurochip bench examples/bench256.toml --steps 10000\n  neurochip bench examples/bench256.toml --arch reckon --json"
+    after_help = "Examples:\n  neurochip bench examples/bench256.toml --steps 10000\n  neurochip bench examples/bench256.toml --mode exact --json\n  neurochip bench examples/bench256.toml --arch reckon --json"
 )]
 pub struct Args {
     /// Chip configuration (TOML).
@@ -23,6 +23,10 @@ pub struct Args {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Time one kind of step on the configuration's network: `forward` (learning
+    /// off), `exact` or `light` (a training step: step, then learn with a target).
+    #[arg(long, value_name = "MODE")]
+    mode: Option<neurochip_emu::peer::Mode>,
 }
 
 /// Run `neurochip bench`.
@@ -35,12 +39,14 @@ pub fn run(a: Args) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    match neurochip_emu::peer::time_steps(&cfg, arch.as_ref(), a.steps) {
+    match neurochip_emu::peer::time_steps(&cfg, arch.as_ref(), a.steps, a.mode) {
         Ok(t) if a.json => println!("{}", json(&t)),
         Ok(t) => println!(
-            "{} ({}): {} steps in {:.4} s: {:.3} us/step, {:.0} steps/s, {} spikes, digest {}",
+            "{} ({}{}): {} steps in {:.4} s: {:.3} us/step, {:.0} steps/s, {} spikes, digest {}",
             t.name,
             t.arch,
+            t.mode
+                .map_or(String::new(), |m| format!(", {m:?}").to_lowercase()),
             t.steps,
             t.seconds,
             t.us_per_step,
