@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::task::{Pick, Task};
 use crate::{dequantize, HostChip};
+use neurochip_tasks::sample::Sample;
 use neurochip_tasks::SpikeSource;
 
 /// One test sample as the chip and the f64 reference (on the chip's dequantised
@@ -36,6 +37,11 @@ pub struct Probe {
     pub readout: Vec<Vec<f64>>,
     /// The same on the reference.
     pub readout_ref: Vec<Vec<f64>>,
+    /// Regression targets per output per step, real units (empty for tasks without
+    /// them).
+    pub target: Vec<Vec<f64>>,
+    /// Classes of a classification task (`None` otherwise).
+    pub classes: Option<usize>,
 }
 
 /// Run the sample `pick` of `task` on a copy of `chip` (learning circuits idle: the copy is
@@ -64,6 +70,8 @@ pub fn probe(chip: &HostChip, task: &Task, pick: Pick) -> Probe {
     };
     let mut x = bitvec![u32, Lsb0; 0; n_in];
     let mut xb = vec![false; n_in];
+    let mut vals = vec![0.0; o];
+    p.classes = task.n_classes();
     let mut v_all_chip: Vec<Vec<f64>> = vec![Vec::new(); n];
     let mut v_all_ref: Vec<Vec<f64>> = vec![Vec::new(); n];
     for t in 0..steps {
@@ -106,6 +114,12 @@ pub fn probe(chip: &HostChip, task: &Task, pick: Pick) -> Probe {
         }
         if o > 0 {
             p.readout_lead[lead.0].push(t);
+        }
+        if sample.want(t, &mut vals) == crate::task::Want::Values {
+            p.target.resize(o, Vec::new());
+            for (tk, &v) in p.target.iter_mut().zip(&vals) {
+                tk.push(v);
+            }
         }
     }
     let mut order: Vec<usize> = (0..n).collect();

@@ -160,6 +160,9 @@ pub struct RasterGroup {
     pub label: String,
     /// Spike times per row.
     pub rows: Vec<Vec<u32>>,
+    /// Units in the group; when more than the rows drawn, the label says
+    /// "first N of M".
+    pub of: usize,
 }
 
 fn paths(stem: &Path) -> (PathBuf, PathBuf) {
@@ -294,7 +297,30 @@ fn extent(series: &[Series]) -> (Range<f64>, Range<f64>) {
         }
     }
     let xr = if x0 <= x1 { x0..x1 } else { 0.0..1.0 };
-    (xr, padded(y0, y1))
+    let mut yr = padded(y0, y1);
+    // Data that is never negative starts on the axis, not below it.
+    if y0 >= 0.0 && y0 <= y1 && yr.start < 0.0 {
+        yr.start = 0.0;
+    }
+    (xr, yr)
+}
+
+/// Whether every x of `series` is a whole number (epochs, counts): the axis then
+/// labels whole numbers only.
+fn whole_x(series: &[Series]) -> bool {
+    series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .all(|&(x, _)| !x.is_finite() || x == x.round())
+}
+
+/// A tick label for a whole-number axis: whole numbers, and nothing between them.
+fn whole_tick(x: &f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        tick(&x.round())
+    } else {
+        String::new()
+    }
 }
 
 /// The frame every chart shares: the title, margins and label areas (the y labels
@@ -384,12 +410,18 @@ where
     DB::ErrorType: 'static,
 {
     let corner = legend_corner(series, &xr, &yr);
+    let whole = whole_x(series);
+    let span = (xr.end - xr.start).round().max(1.0) as usize;
     let mut chart = frame(root, axes, 64, xr, yr)?;
-    styled(&mut chart.configure_mesh(), axes)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .draw()
-        .map_err(err)?;
+    let mut mesh = chart.configure_mesh();
+    styled(&mut mesh, axes).y_label_formatter(&tick);
+    if whole {
+        mesh.x_labels((span + 1).min(12))
+            .x_label_formatter(&whole_tick);
+    } else {
+        mesh.x_label_formatter(&tick);
+    }
+    mesh.draw().map_err(err)?;
     for (i, s) in series.iter().enumerate() {
         let c = colour(s.colour.unwrap_or(i));
         let style = c.stroke_width(2);
@@ -426,6 +458,18 @@ where
 /// A scatter chart: each series a set of unconnected points, with a legend. With
 /// `log_x` the x axis is logarithmic (positive x only; ticks at the decades).
 pub fn scatter(stem: &Path, axes: &Axes<'_>, series: &[Series], log_x: bool) -> Result<(), String> {
+    scatter_line(stem, axes, series, log_x, None)
+}
+
+/// [`scatter`] with a dashed horizontal reference line `(y, label)` across the chart
+/// (a chance level, say), kept inside the y range.
+pub fn scatter_line(
+    stem: &Path,
+    axes: &Axes<'_>,
+    series: &[Series],
+    log_x: bool,
+    line: Option<(f64, &str)>,
+) -> Result<(), String> {
     let series: Vec<Series> = if log_x {
         series
             .iter()
@@ -443,6 +487,13 @@ pub fn scatter(stem: &Path, axes: &Axes<'_>, series: &[Series], log_x: bool) -> 
         series.to_vec()
     };
     let (xr, yr) = extent(&series);
+    let yr = match line {
+        Some((y, _)) if y.is_finite() => {
+            let (lo, hi) = (yr.start.min(y), yr.end.max(y));
+            padded(lo, hi)
+        }
+        _ => yr,
+    };
     let xr = if log_x {
         (xr.start - 0.25).floor().min(xr.start - 0.1)..(xr.end + 0.25).ceil().max(xr.end + 0.1)
     } else {
@@ -454,7 +505,8 @@ pub fn scatter(stem: &Path, axes: &Axes<'_>, series: &[Series], log_x: bool) -> 
         &series,
         xr.clone(),
         yr.clone(),
-        log_x
+        log_x,
+        line
     ))
 }
 
@@ -474,11 +526,13 @@ fn draw_scatter<DB: DrawingBackend>(
     xr: Range<f64>,
     yr: Range<f64>,
     log_x: bool,
+    line: Option<(f64, &str)>,
 ) -> Result<(), String>
 where
     DB::ErrorType: 'static,
 {
     let decades = (xr.end - xr.start).round().max(1.0) as usize;
+    let (x0, x1) = (xr.start, xr.end);
     let corner = legend_corner(series, &xr, &yr);
     let mut chart = frame(root, axes, 64, xr, yr)?;
     let fmt: &dyn Fn(&f64) -> String = if log_x { &decade } else { &tick };
@@ -498,6 +552,19 @@ where
             .map_err(err)?
             .label(&s.label)
             .legend(move |(x, y)| Circle::new((x + 6, y), 5, c.filled()));
+    }
+    if let Some((y, label)) = line {
+        let c = BLACK.mix(0.6);
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x0, y), (x1, y)],
+                6,
+                4,
+                c.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], c.stroke_width(2)));
     }
     legend!(chart, corner);
     Ok(())
@@ -764,22 +831,35 @@ pub fn raster(
     steps: u32,
 ) -> Result<(), String> {
     let total: usize = groups.iter().map(|g| g.rows.len()).sum::<usize>().max(1);
+    // Group names at the middle of their rows on the y axis.
+    let mut mids: Vec<(f64, String)> = Vec::new();
+    let mut top = total as f64;
+    for g in groups {
+        let h = g.rows.len() as f64;
+        let n = g.rows.len();
+        let name = if g.of > n {
+            format!("{} (first {n} of {})", g.label, g.of)
+        } else {
+            format!("{} ({n})", g.label)
+        };
+        mids.push((top - h / 2.0, name));
+        top -= h;
+    }
+    // Wide enough for the longest name (about 7 pixels a character at this size).
+    let widest = mids
+        .iter()
+        .map(|(_, s)| s.chars().count())
+        .max()
+        .unwrap_or(0);
+    let label_px = (widest as u32 * 7 + 12).max(90);
     both!(stem, |root| (|| {
         let mut chart = frame(
             &root,
             axes,
-            90,
+            label_px,
             0.0..f64::from(steps.max(1)),
             0.0..total as f64,
         )?;
-        // Group names at the middle of their rows on the y axis.
-        let mut mids: Vec<(f64, String)> = Vec::new();
-        let mut top = total as f64;
-        for g in groups {
-            let h = g.rows.len() as f64;
-            mids.push((top - h / 2.0, format!("{} ({})", g.label, g.rows.len())));
-            top -= h;
-        }
         let mids2 = mids.clone();
         // Smaller labels and lighter grid lines than the other charts: rows are dense.
         styled(&mut chart.configure_mesh(), axes)
@@ -878,6 +958,7 @@ mod tests {
             &[RasterGroup {
                 label: "in".into(),
                 rows: vec![vec![1, 3], vec![]],
+                of: 2,
             }],
             5,
         )

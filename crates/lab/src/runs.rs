@@ -105,6 +105,17 @@ pub struct Figures<'a> {
     pub divergence: Option<&'a [f64]>,
     /// The plot of the divergence is wanted (verify).
     pub verify: bool,
+    /// The time step, ms, for the time axes (0: axes in steps only).
+    pub dt_ms: f64,
+}
+
+/// The x axis of a plot over time steps: with the step's length when known.
+fn step_axis(dt_ms: f64) -> String {
+    if dt_ms > 0.0 {
+        format!("step ({} ms)", plot::tick(&dt_ms))
+    } else {
+        "step".into()
+    }
 }
 
 /// Where a run came from, kept in its folder.
@@ -163,25 +174,33 @@ pub fn write(
         try_plot(
             "raster",
             "Spikes of one test sample: input channels, recurrent neurons, and which readout leads at each step.",
-            raster(dir, p),
+            raster(dir, p, figs.dt_ms),
         );
         try_plot(
             "membrane",
             "Membranes of the three most active neurons over the first 300 steps of that sample: the fixed-point chip (solid) beside the f64 reference on the same weights (dashed).",
-            membrane(dir, p),
+            membrane(dir, p, figs.dt_ms),
         );
+        if !p.target.is_empty() {
+            try_plot(
+                "readout",
+                "Readout against target over one test sample (regression): the chip's readouts (solid) and the targets they learn (dashed), up to three outputs.",
+                readout(dir, p, figs.dt_ms),
+            );
+        }
     }
+    let classes = figs.probe.and_then(|p| p.classes);
     if let Some(c) = figs.chip_curve {
         if !c.is_empty() {
             try_plot(
                 "accuracy",
                 "Accuracy per epoch, on the training samples (while learning) and the test samples.",
-                curves(dir, c, figs.ref_curve, true),
+                curves(dir, c, figs.ref_curve, Some(classes)),
             );
             try_plot(
                 "loss",
                 "Loss per epoch (cross-entropy per target step, or mean squared error).",
-                curves(dir, c, figs.ref_curve, false),
+                curves(dir, c, figs.ref_curve, None),
             );
         }
     }
@@ -216,7 +235,7 @@ pub fn write(
                     &dir.join("divergence"),
                     &Axes {
                         title: &format!("Chip against f64 reference ({what})"),
-                        x: "step",
+                        x: &step_axis(figs.dt_ms),
                         y: "RMS membrane error (thresholds)",
                     },
                     &[Series::new("chip - reference", pts)],
@@ -234,28 +253,31 @@ fn put(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))
 }
 
-fn raster(dir: &Path, p: &Probe) -> Result<(), String> {
-    // Keep the picture legible: at most 64 rows per group.
+fn raster(dir: &Path, p: &Probe, dt_ms: f64) -> Result<(), String> {
+    // Keep the picture legible: at most 64 rows per group (the label says so).
     let cap = |rows: &[Vec<u32>]| -> Vec<Vec<u32>> { rows.iter().take(64).cloned().collect() };
     let groups = [
         RasterGroup {
             label: "input".into(),
             rows: cap(&p.input),
+            of: p.input.len(),
         },
         RasterGroup {
             label: "recurrent".into(),
             rows: cap(&p.recurrent),
+            of: p.recurrent.len(),
         },
         RasterGroup {
             label: "readout lead".into(),
             rows: p.readout_lead.clone(),
+            of: p.readout_lead.len(),
         },
     ];
     plot::raster(
         &dir.join("raster"),
         &Axes {
             title: "Spike raster of one test sample (chip)",
-            x: "step (1 ms)",
+            x: &step_axis(dt_ms),
             y: "",
         },
         &groups,
@@ -267,7 +289,7 @@ fn raster(dir: &Path, p: &Probe) -> Result<(), String> {
 /// visible).
 pub const MEMBRANE_STEPS: usize = 300;
 
-fn membrane(dir: &Path, p: &Probe) -> Result<(), String> {
+fn membrane(dir: &Path, p: &Probe, dt_ms: f64) -> Result<(), String> {
     let mut series = Vec::new();
     for (i, &j) in p.neurons.iter().enumerate() {
         let pts = |v: &[f64]| {
@@ -287,19 +309,43 @@ fn membrane(dir: &Path, p: &Probe) -> Result<(), String> {
                 "Membrane potential, first {} steps: chip and f64 reference",
                 MEMBRANE_STEPS.min(p.steps as usize)
             ),
-            x: "step (1 ms)",
+            x: &step_axis(dt_ms),
             y: "membrane (units of the base threshold)",
         },
         &series,
     )
 }
 
+/// Readouts against their targets (regression), up to three outputs.
+fn readout(dir: &Path, p: &Probe, dt_ms: f64) -> Result<(), String> {
+    let pts = |v: &[f64]| v.iter().enumerate().map(|(t, &y)| (t as f64, y)).collect();
+    let mut series = Vec::new();
+    for (k, (y, t)) in p.readout.iter().zip(&p.target).take(3).enumerate() {
+        series.push(Series::new(format!("readout {k}, chip"), pts(y)).colour(k));
+        series.push(Series::dashed(format!("target {k}"), pts(t)).colour(k));
+    }
+    plot::lines(
+        &dir.join("readout"),
+        &Axes {
+            title: "Readout against target, one test sample",
+            x: &step_axis(dt_ms),
+            y: "readout (real units)",
+        },
+        &series,
+    )
+}
+
+/// Accuracy (`acc` = `Some(classes)`: `Some(n)` for `n` classes, with the chance
+/// line; `None` inside for regression, where the score is `1 - NMSE`) or the loss
+/// (`acc` = `None`) per epoch.
 fn curves(
     dir: &Path,
     chip: &[Epoch],
     reference: Option<&[Epoch]>,
-    acc: bool,
+    acc: Option<Option<usize>>,
 ) -> Result<(), String> {
+    let classes = acc.flatten();
+    let acc = acc.is_some();
     let get = |e: &Epoch, test: bool| {
         let s = if test { e.test } else { e.train };
         if acc {
@@ -321,14 +367,31 @@ fn curves(
         s.push(Series::new("f64 reference, test", line(r, true)).colour(1));
         s.push(Series::dashed("f64 reference, train", line(r, false)).colour(1));
     }
-    let (name, title, y) = if acc {
-        (
+    if let (true, Some(n)) = (acc, classes) {
+        let chance = 1.0 / n.max(1) as f64;
+        let xs = chip.iter().map(|e| f64::from(e.epoch));
+        let (lo, hi) = (
+            xs.clone().fold(f64::MAX, f64::min),
+            xs.fold(f64::MIN, f64::max),
+        );
+        s.push(
+            Series::dashed(format!("chance (1/{n})"), vec![(lo, chance), (hi, chance)]).colour(6),
+        );
+    }
+    let regression = chip.first().is_some_and(|e| e.test.nmse.is_some());
+    let (name, title, y) = match (acc, regression) {
+        (true, false) => (
             "accuracy",
             "Accuracy per epoch",
             "accuracy (fraction correct)",
-        )
-    } else {
-        ("loss", "Loss per epoch", "loss")
+        ),
+        (true, true) => (
+            "accuracy",
+            "Score per epoch (regression)",
+            "1 - NMSE (clipped at 0)",
+        ),
+        (false, false) => ("loss", "Loss per epoch", "cross-entropy per target step"),
+        (false, true) => ("loss", "Loss per epoch", "mean squared error per step"),
     };
     let axes = Axes {
         title,

@@ -51,6 +51,9 @@ pub struct SweepRow {
     pub energy_per_training_sample_nj: Option<f64>,
     /// Training time, s.
     pub train_seconds: f64,
+    /// Classes of a classification task (the plot's chance line), `None` for
+    /// regression.
+    pub classes: Option<usize>,
 }
 
 /// Run the grid `configs x engines x weight_bits x trace_bits`, each point through the
@@ -132,6 +135,7 @@ fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
         energy_per_inference_nj: None,
         energy_per_training_sample_nj: None,
         train_seconds: t.seconds,
+        classes: task.n_classes(),
     };
     if archs.is_empty() {
         return Ok(vec![base]);
@@ -212,7 +216,14 @@ pub fn plot(rows: &[SweepRow], stem: &std::path::Path) -> Result<(), String> {
             y: "test accuracy (%)",
         }
     };
-    plot::scatter(stem, &axes, &series, with_energy)
+    // Chance, when every point is a classification with the same number of classes.
+    let chance = match rows.first().and_then(|r| r.classes) {
+        Some(n) if rows.iter().all(|r| r.classes == Some(n)) => Some((n, 100.0 / n.max(1) as f64)),
+        _ => None,
+    };
+    let label = chance.map(|(n, _)| format!("chance (1/{n})"));
+    let line = chance.zip(label.as_deref()).map(|((_, y), l)| (y, l));
+    plot::scatter_line(stem, &axes, &series, with_energy, line)
 }
 
 /// The columns of [`csv`], comma-separated.
@@ -309,6 +320,7 @@ mod tests {
             energy_per_inference_nj: Some(10.0),
             energy_per_training_sample_nj: None,
             train_seconds: 1.25,
+            classes: Some(2),
         }
     }
 

@@ -208,6 +208,7 @@ pub fn probe_figures(
     match neurochip_lab::runs::probe_config(cfg) {
         Ok(probe) => write(neurochip_lab::runs::Figures {
             probe: Some(&probe),
+            dt_ms: cfg.network.dt_ms,
             ..Default::default()
         }),
         Err(e) => fail(e),
@@ -245,6 +246,7 @@ pub fn learned_figures(
         Ok((probe, before, after)) => write(neurochip_lab::runs::Figures {
             probe: Some(&probe),
             weights: Some((&before, &after)),
+            dt_ms: cfg.network.dt_ms,
             ..Default::default()
         }),
         Err(e) => fail(e),
