@@ -20,7 +20,8 @@ fn every_starter_config_passes_check() {
         let path = dir.join(file);
         let _ = std::fs::remove_file(&path);
         let written = init::init(task, Some(&path), false).unwrap();
-        assert_eq!(written, path);
+        assert_eq!(written.path, path);
+        assert_eq!(written.note, None, "{task}: the data is found");
         let cfg = config::load(&path).unwrap_or_else(|e| panic!("{task}: {e}"));
         build::chip(&cfg).unwrap_or_else(|e| panic!("{task}: {e}"));
         build::task(&cfg).unwrap_or_else(|e| panic!("{task}: {e}"));
@@ -42,5 +43,21 @@ fn every_starter_config_passes_check() {
         err.contains("allowed: cue, digits, pattern, store-recall"),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_digits_starter_loads_from_any_folder() {
+    // Written and loaded outside the repository: the data path still resolves.
+    let dir = std::env::temp_dir().join(format!("neurochip-init-away-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("digits.toml");
+    let _ = std::fs::remove_file(&path);
+    let w = init::init("digits", Some(&path), false).unwrap();
+    assert_eq!(w.note, None);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("data = \"data/"), "an absolute path: {text}");
+    let cfg = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    build::task(&cfg).unwrap_or_else(|e| panic!("{e}"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -25,10 +25,13 @@ pub struct Args {
 /// Run `neurochip init`.
 pub fn run(a: Args) -> ExitCode {
     match neurochip_emu::init::init(&a.task, a.output.as_deref(), a.force) {
-        Ok(p) => {
+        Ok(w) => {
+            if let Some(n) = &w.note {
+                eprintln!("note: {n}");
+            }
             println!(
                 "wrote {}; next: neurochip check {0} && neurochip run {0}",
-                p.display()
+                w.path.display()
             );
             ExitCode::SUCCESS
         }
