@@ -96,14 +96,19 @@ pub fn plan(cfg: &Config) -> Plan {
 /// A progress bar over `total` samples, hidden when stdout is not a terminal or
 /// `quiet`.
 pub fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
+    progress_of(total, quiet, what, "samples")
+}
+
+/// [`progress`] counting `unit` ("samples", "grid points").
+pub fn progress_of(total: u64, quiet: bool, what: &str, unit: &str) -> ProgressBar {
     if quiet || !std::io::stdout().is_terminal() {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new(total);
     pb.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>6} [{bar:30}] {pos}/{len} samples  eta {eta}  {msg}",
-        )
+        ProgressStyle::with_template(&format!(
+            "{{prefix:>6}} [{{bar:30}}] {{pos}}/{{len}} {unit}  eta {{eta}}  {{msg}}"
+        ))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );

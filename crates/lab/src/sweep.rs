@@ -59,13 +59,15 @@ pub struct SweepRow {
 /// Run the grid `configs x engines x weight_bits x trace_bits`, each point through the
 /// cycle models of `archs`; an empty `engines` or `trace_bits` keeps each
 /// configuration's own. A trace width keeps the configuration's integer trace bits and
-/// changes the fraction.
+/// changes the fraction. `progress(done, total)` is called as points finish (from any
+/// thread).
 pub fn sweep(
     configs: &[Config],
     engines: &[Engine],
     weight_bits: &[u32],
     trace_bits: &[u32],
     archs: &[Arch],
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<SweepRow>, BuildError> {
     let mut points = Vec::new();
     for c in configs {
@@ -95,8 +97,18 @@ pub fn sweep(
             }
         }
     }
-    let rows: Result<Vec<Vec<SweepRow>>, BuildError> =
-        points.par_iter().map(|c| point(c, archs)).collect();
+    let total = points.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    progress(0, total);
+    let rows: Result<Vec<Vec<SweepRow>>, BuildError> = points
+        .par_iter()
+        .map(|c| {
+            let r = point(c, archs);
+            let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(d, total);
+            r
+        })
+        .collect();
     Ok(rows?.into_iter().flatten().collect())
 }
 
@@ -171,6 +183,39 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
 
 fn optf(v: Option<f64>, digits: usize) -> String {
     v.map_or(String::new(), |x| format!("{x:.digits$}"))
+}
+
+/// Write a sweep's run folder into `dir`: `report.json` (the rows, stamped with the
+/// [`crate::runs::Provenance`]), `sweep.csv`, the plot `sweep.png`/`.svg` and
+/// `summary.md` (the command, the table and the plot). A plot that cannot be drawn
+/// is returned as a warning.
+pub fn write_folder(
+    dir: &std::path::Path,
+    prov: &crate::runs::Provenance<'_>,
+    rows: &[SweepRow],
+) -> Result<Vec<String>, String> {
+    let put = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        neurochip_emu::export::write_atomic(&p, bytes)
+            .map_err(|e| format!("{}: cannot write: {e}", p.display()))
+    };
+    let report = prov.stamp(&serde_json::json!({ "rows": rows }));
+    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    put("report.json", json.as_bytes())?;
+    put("sweep.csv", csv(rows).as_bytes())?;
+    let mut warnings = Vec::new();
+    let mut md = format!(
+        "# neurochip sweep\n\n`{}`\n\nneurochip {}\n\n{}",
+        prov.command,
+        prov.version,
+        markdown(rows)
+    );
+    match plot(rows, &dir.join("sweep")) {
+        Ok(()) => md.push_str("\n![accuracy against cost](sweep.png)\n"),
+        Err(e) => warnings.push(format!("sweep: {e}")),
+    }
+    put("summary.md", md.as_bytes())?;
+    Ok(warnings)
 }
 
 /// Plot the rows into `<stem>.png` and `<stem>.svg`: accuracy against energy per

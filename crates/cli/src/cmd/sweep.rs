@@ -40,6 +40,19 @@ pub struct Args {
     /// without --arch) into FILE.png and FILE.svg.
     #[arg(long, value_name = "FILE")]
     plot: Option<PathBuf>,
+    /// Run folder for report.json, sweep.csv, the plot and summary.md (default
+    /// runs/sweep-<timestamp>).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_out")]
+    out: Option<PathBuf>,
+    /// Write no run folder.
+    #[arg(long)]
+    no_out: bool,
+    /// Write into the --out folder even if it holds files already.
+    #[arg(long, requires = "out")]
+    force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Run `neurochip sweep`.
@@ -63,15 +76,17 @@ pub fn run(a: Args) -> ExitCode {
             }
         });
     }
-    if let Some(wb) = a.weight_bits.iter().find(|b| !(2..=16).contains(*b)) {
-        return fail(format!(
-            "--weight-bits: {wb} is out of range; allowed 2..=16"
-        ));
-    }
-    if let Some(tb) = a.trace_bits.iter().find(|b| !(6..=16).contains(*b)) {
-        return fail(format!(
-            "--trace-bits: {tb} is out of range; allowed 6..=16"
-        ));
+    use neurochip_core::ranges::{TRACE_BITS, WEIGHT_BITS};
+    for (flag, r, bits) in [
+        ("--weight-bits", WEIGHT_BITS, &a.weight_bits),
+        ("--trace-bits", TRACE_BITS, &a.trace_bits),
+    ] {
+        if let Some(b) = bits.iter().find(|&&b| !r.admits(i64::from(b))) {
+            return fail(format!(
+                "{flag}: {b} is out of range; allowed {}..={}",
+                r.lo, r.hi
+            ));
+        }
     }
     let mut archs = Vec::new();
     for s in &a.arch {
@@ -114,11 +129,47 @@ pub fn run(a: Args) -> ExitCode {
     if let Err(code) = super::check_outputs(&outs, &inputs) {
         return code;
     }
-    let rows = match sweep::sweep(&cfgs, &es, &a.weight_bits, &a.trace_bits, &archs) {
+    let folder = if a.no_out {
+        None
+    } else {
+        match neurochip_lab::runs::claim(a.out.as_deref(), "sweep", a.force) {
+            Ok(d) => Some(d),
+            Err(e) => return fail(e),
+        }
+    };
+    let bar = neurochip_emu::learn::progress_of(0, a.quiet, "sweep", "grid points");
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let rows = sweep::sweep(&cfgs, &es, &a.weight_bits, &a.trace_bits, &archs, &progress);
+    bar.finish_and_clear();
+    let rows = match rows {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
     print!("{}", sweep::markdown(&rows));
+    if let Some(d) = &folder {
+        let command = super::command_line();
+        let prov = neurochip_lab::runs::Provenance {
+            command: &command,
+            version: env!("CARGO_PKG_VERSION"),
+            seed: None,
+            config: None,
+        };
+        match sweep::write_folder(d.path(), &prov, &rows) {
+            Ok(warnings) => {
+                for w in warnings {
+                    eprintln!("warning: plot not drawn: {w}");
+                }
+            }
+            Err(e) => return fail(e),
+        }
+        println!(
+            "\nrun folder: {} (summary.md, report.json, sweep.csv, plot)",
+            d.path().display()
+        );
+    }
     if let Some(p) = &a.csv {
         if let Err(e) = neurochip_emu::export::write_atomic(p, sweep::csv(&rows).as_bytes()) {
             return fail(format!("{}: --csv: cannot write the CSV: {e}", p.display()));
