@@ -119,6 +119,9 @@ pub fn firmware_app_line(app: &str, prefix: &str) -> String {
         ])
         .current_dir(&fw)
         .env_remove("CARGO_TARGET_DIR")
+        // The committed application image (`firmware/images/APP.img`), not one named
+        // in the environment.
+        .env_remove(format!("NEUROCHIP_{}_IMAGE", app.to_uppercase()))
         .status()
         .expect("cargo runs");
     assert!(build.success(), "firmware build of --bin {app} failed");
