@@ -3,7 +3,9 @@
 //! embed the chip image: `$NEUROCHIP_IMAGE` if set, else `images/default.img`
 //! (written by `neurochip export`); with the `solver` feature, also the solver's
 //! application image: `$NEUROCHIP_SOLVER_IMAGE` if set, else `images/solver.img`
-//! (written by `neurochip solve FILE --export`).
+//! (written by `neurochip solve FILE --export`); with the `assembly` feature, the
+//! assembly's: `$NEUROCHIP_ASSEMBLY_IMAGE`, else `images/assembly.img` (written by
+//! `neurochip assembly --export`).
 use std::{env, fs, path::PathBuf};
 
 fn main() {
@@ -33,6 +35,15 @@ fn main() {
             "images/solver.img",
             "solver.img",
             "`neurochip solve FILE --seed N --export FILE`",
+        );
+    }
+    if env::var_os("CARGO_FEATURE_ASSEMBLY").is_some() {
+        embed(
+            &out,
+            "NEUROCHIP_ASSEMBLY_IMAGE",
+            "images/assembly.img",
+            "assembly.img",
+            "`neurochip assembly --export FILE`",
         );
     }
 }

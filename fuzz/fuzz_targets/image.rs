@@ -1,4 +1,4 @@
-//! Arbitrary bytes as a chip image, an application image (the solver's), a snapshot
+//! Arbitrary bytes as a chip image, an application image (solver, assembly), a snapshot
 //! file, a flash holding two snapshot slots, and an application block: every decoder the host and the firmware run on
 //! untrusted bytes (`neurochip_core::image`, `neurochip_emu::snapshot`,
 //! `neurochip_core::persist`, `neurochip_tasks::app`). Whatever decodes is loaded
@@ -154,8 +154,8 @@ fn app_block(bytes: &[u8]) {
     }
 }
 
-/// An application image's block (the solver): decodes, round-trips, and runs at most
-/// 200 steps in buffers of its size.
+/// An application image's block (the solver, an assembly area): decodes,
+/// round-trips, and runs a few steps in buffers of its size.
 fn standalone(bytes: &[u8]) {
     let Ok(app) = Standalone::decode(bytes) else {
         return;
@@ -167,7 +167,18 @@ fn standalone(bytes: &[u8]) {
         app,
         "application blocks round-trip"
     );
-    let Standalone::Solver(mut spec) = app;
+    let mut spec = match app {
+        Standalone::Solver(spec) => spec,
+        Standalone::Assembly(mut spec) => {
+            // At most 20 steps of an area of at most a million weights.
+            let a = spec.area;
+            if a.n * (a.n + a.n_in) <= 1_000_000 {
+                spec.steps = spec.steps.min(20);
+                let _ = neurochip_emu::apps::run_assembly(&spec);
+            }
+            return;
+        }
+    };
     spec.budget = spec.budget.min(200);
     let p = spec.problem;
     let n = p.variables();

@@ -8,10 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-use neurochip_core::image;
 use neurochip_core::solver::Params;
 use neurochip_emu::csp;
-use neurochip_tests::{root, run_neurochip};
+use neurochip_tests::{firmware_app_with_image, patched_app_image, root, run_neurochip, temp_dir};
 
 /// The line `neurochip solve FILE --seed SEED` computes, through the host's solver
 /// loop and its independent checker (`neurochip_emu::csp::run`).
@@ -23,9 +22,7 @@ fn solve_line(file: &Path, seed: u64) -> String {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("neurochip-solver-img-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    temp_dir("solver-img").join(name)
 }
 
 /// `neurochip solve FILE --seed SEED --steps 100000 --export OUT`: the image bytes.
@@ -99,16 +96,8 @@ fn the_committed_image_is_pe96_grid01_seed_1_and_inspect_describes_it() {
     }
 }
 
-/// The committed image's application block, changed by `edit` and re-wrapped with a
-/// valid CRC: only the decoder's field checks can refuse it.
 fn patched(edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-    let bytes = std::fs::read(root().join("firmware/images/solver.img")).unwrap();
-    let mut block = image::decode_app(&bytes).unwrap().to_vec();
-    edit(&mut block);
-    let mut out = vec![0u8; block.len() + 64];
-    let n = image::encode_app(&mut out, &block).unwrap();
-    out.truncate(n);
-    out
+    patched_app_image("solver.img", edit)
 }
 
 /// Bad images: (name, image bytes, the field refused).
@@ -162,38 +151,12 @@ fn bad_solver_images_are_refused_with_the_field() {
     assert!(stderr.contains("CRC mismatch"), "{stderr}");
 }
 
-/// Build the `solver` binary around `image` and run it under QEMU: (exit code,
-/// output).
-fn firmware(image: &Path) -> (Option<i32>, String) {
-    let fw = root().join("firmware");
-    let mut build = std::process::Command::new("cargo");
-    build
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--features",
-            "solver",
-            "--bin",
-            "solver",
-        ])
-        .current_dir(&fw)
-        .env_remove("CARGO_TARGET_DIR");
-    build.env("NEUROCHIP_SOLVER_IMAGE", image);
-    assert!(build.status().unwrap().success(), "firmware build failed");
-    let out = neurochip_tests::run_qemu(&fw.join("target/thumbv7em-none-eabihf/release/solver"));
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
 /// One test, so that the builds around different images do not race for the ELF.
 #[test]
 fn firmware_prints_the_host_line_and_refuses_a_bad_image() {
     let bad = tmp("fw_bad_box.img");
     std::fs::write(&bad, patched(|b| b[2] = 4)).unwrap();
-    let (code, stdout) = firmware(&bad);
+    let (code, stdout) = firmware_app_with_image("solver", &bad);
     assert_ne!(code, Some(0), "{stdout}");
     assert_eq!(
         stdout,

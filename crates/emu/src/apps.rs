@@ -1,11 +1,14 @@
 //! Application images on the host: workloads that are not an e-prop chip (the
-//! constraint solver) written as images (`neurochip solve FILE --export OUT.img`), run
-//! exactly as their firmware binary runs them (`neurochip run-image`), and described
-//! (`neurochip inspect`). Format: `docs/formats.md`, "Application images".
+//! constraint solver, an STDP assembly area) written as images (`neurochip solve FILE
+//! --export OUT.img`, `neurochip assembly --export OUT.img`), run exactly as their
+//! firmware binary runs them (`neurochip run-image`), and described (`neurochip
+//! inspect`). Format: `docs/formats.md`, "Application images".
 
+use neurochip_core::assembly::lengths;
 use neurochip_core::image;
 use neurochip_core::solver::Params;
-use neurochip_tasks::app::Standalone;
+use neurochip_tasks::app::{Standalone, KIND_ASSEMBLY, KIND_SOLVER};
+use neurochip_tasks::assembly::{carve, AssemblySpec};
 use neurochip_tasks::solver::{SolverMemory, SolverProblem, SolverSpec, EDGE_BYTES};
 
 use crate::csp::{Csp, Kind};
@@ -71,6 +74,28 @@ pub fn solver_image(csp: &Csp, params: Params, seed: u64, budget: u64) -> Result
     encode(&Standalone::Solver(spec))
 }
 
+/// The assembly image of a workload (`neurochip assembly --export OUT.img`).
+pub fn assembly_image(spec: &AssemblySpec) -> Result<Vec<u8>, String> {
+    encode(&Standalone::Assembly(*spec))
+}
+
+/// Run an assembly workload on the host in buffers of its size: the line the
+/// firmware prints.
+pub fn run_assembly(spec: &AssemblySpec) -> Result<String, String> {
+    // The image's range checks first, so a refused area allocates nothing.
+    encode(&Standalone::Assembly(*spec))?;
+    let l = lengths(&spec.area);
+    let (n, m) = (spec.area.n, spec.area.n_in);
+    let mut weights = vec![0i16; l[0].1 + l[1].1];
+    let (mut v, mut z) = (vec![0i32; n], vec![false; n]);
+    let mut traces = vec![0u16; m + 2 * n];
+    let mut x = vec![false; m];
+    let mut mem =
+        carve(&spec.area, &mut weights, &mut v, &mut z, &mut traces).map_err(|e| e.to_string())?;
+    let r = spec.run(&mut mem, &mut x).map_err(|e| e.to_string())?;
+    Ok(r.to_string())
+}
+
 /// Run an application image as its firmware binary does; the lines it prints.
 pub fn run(bytes: &[u8]) -> Result<Vec<String>, String> {
     let block = image::decode_app(bytes).map_err(|e| e.to_string())?;
@@ -92,6 +117,7 @@ pub fn run(bytes: &[u8]) -> Result<Vec<String>, String> {
             let r = spec.run(mem).map_err(|e| e.to_string())?;
             Ok(vec![r.to_string()])
         }
+        Standalone::Assembly(spec) => Ok(vec![run_assembly(&spec)?]),
     }
 }
 
@@ -119,10 +145,7 @@ pub fn describe(bytes: &[u8]) -> Result<String, String> {
             let p = s.params;
             vec![
                 "application image (kind 3), format version 1".to_string(),
-                format!(
-                    "  app        constraint solver (application kind {})",
-                    neurochip_tasks::app::KIND_SOLVER
-                ),
+                format!("  app        constraint solver (application kind {KIND_SOLVER})"),
                 format!("  problem    {problem}"),
                 format!(
                     "  network    {} variables x {} values = {} neurons, {} neighbour entries",
@@ -137,6 +160,36 @@ pub fn describe(bytes: &[u8]) -> Result<String, String> {
                 ),
                 format!("  seed       {}", s.seed),
                 format!("  budget     {} steps", s.budget),
+            ]
+        }
+        Standalone::Assembly(s) => {
+            let a = &s.area;
+            let st = &a.stdp;
+            vec![
+                "application image (kind 3), format version 1".to_string(),
+                format!("  app        STDP assembly area (application kind {KIND_ASSEMBLY})"),
+                format!(
+                    "  area       {} neurons, cap {}, {} inputs ({} stimuli of {})",
+                    a.n, a.k, a.n_in, s.stimuli, s.stim_size
+                ),
+                format!(
+                    "  neuron     leak {}, v_th {}, rec_shift {}, rounding {:?}",
+                    a.leak, a.v_th, a.rec_shift, a.rounding
+                ),
+                format!(
+                    "  stdp       a_pre {}, a_post {}, inc {}, a_plus {}, a_minus {}, shift {}, w_max {}, rounding {:?}",
+                    st.a_pre, st.a_post, st.inc, st.a_plus, st.a_minus, st.shift, st.w_max, st.rounding
+                ),
+                format!(
+                    "  wiring     p_in {}, p_rec {} (/65536), initial weights {}..={}",
+                    s.p_in, s.p_rec, s.w0_lo, s.w0_hi
+                ),
+                format!(
+                    "  stimuli    {} steps each, p_fire {}, p_bg {} (/65536), stimulus seed {}",
+                    s.period, s.p_fire, s.p_bg, s.stim_seed
+                ),
+                format!("  seed       {}", s.seed),
+                format!("  steps      {}", s.steps),
             ]
         }
     };

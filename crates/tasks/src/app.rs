@@ -8,9 +8,9 @@
 //! the cue fields, then `n_actions u32, gamma u16, c_v u16` (Q1.15).
 //!
 //! Workloads that are not an e-prop chip travel in *application images* (header kind
-//! 3, `neurochip_core::image::encode_app`): their block is [`Standalone`], a kind byte
-//! (4 the constraint solver, [`crate::solver`]) and that workload's fields, with no
-//! plan. A chip image refuses those kinds and an application image the chip's.
+//! 3, `neurochip_core::image::encode_app`): their block is `Standalone`, a kind byte
+//! (4 the constraint solver, `crate::solver`; 5 an STDP assembly area,
+//! `crate::assembly`) and that workload's fields, with no plan. A chip image refuses those kinds and an application image the chip's.
 
 use neurochip_core::image::{ImageError, Reader, Writer};
 #[cfg(feature = "reward")]
@@ -309,22 +309,37 @@ fn out_len(w: &Writer<'_>) -> usize {
 
 /// Application kind of the constraint solver ([`Standalone::Solver`]).
 pub const KIND_SOLVER: u8 = 4;
+/// Application kind of an STDP assembly area ([`Standalone::Assembly`]).
+pub const KIND_ASSEMBLY: u8 = 5;
 
 /// The application of an application image (no chip): a workload with its own
 /// memories, run by its own firmware binary.
-#[cfg(feature = "solver")]
+#[cfg(any(feature = "solver", feature = "assembly"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Standalone<'a> {
     /// The constraint solver (kind [`KIND_SOLVER`], feature `solver`).
+    #[cfg(feature = "solver")]
     Solver(crate::solver::SolverSpec<'a>),
+    /// An STDP assembly area (kind [`KIND_ASSEMBLY`], feature `assembly`).
+    #[cfg(feature = "assembly")]
+    Assembly(crate::assembly::AssemblySpec),
+    /// Never built: holds the lifetime when the solver is compiled out.
+    #[cfg(not(feature = "solver"))]
+    #[doc(hidden)]
+    _Never(core::convert::Infallible, core::marker::PhantomData<&'a ()>),
 }
 
-#[cfg(feature = "solver")]
+#[cfg(any(feature = "solver", feature = "assembly"))]
 impl<'a> Standalone<'a> {
     /// The application kind byte.
     pub fn kind(&self) -> u8 {
         match self {
+            #[cfg(feature = "solver")]
             Standalone::Solver(_) => KIND_SOLVER,
+            #[cfg(feature = "assembly")]
+            Standalone::Assembly(_) => KIND_ASSEMBLY,
+            #[cfg(not(feature = "solver"))]
+            Standalone::_Never(never, _) => match *never {},
         }
     }
 
@@ -333,7 +348,12 @@ impl<'a> Standalone<'a> {
         let mut w = Writer::new(out);
         w.u8(self.kind());
         match self {
+            #[cfg(feature = "solver")]
             Standalone::Solver(s) => s.put(&mut w),
+            #[cfg(feature = "assembly")]
+            Standalone::Assembly(a) => a.put(&mut w),
+            #[cfg(not(feature = "solver"))]
+            Standalone::_Never(never, _) => match *never {},
         }
         let n = w.len();
         if n > w.capacity() {
@@ -345,11 +365,15 @@ impl<'a> Standalone<'a> {
         Ok(n)
     }
 
-    /// Decode and range-check every field; the block must end with the last field.
+    /// Decode and range-check every field; the block must end with the last field. A
+    /// kind this build does not carry is refused (`app.kind`).
     pub fn decode(bytes: &'a [u8]) -> Result<Self, ImageError> {
         let mut r = Reader::new(bytes);
         let app = match r.u8("app.kind")? {
+            #[cfg(feature = "solver")]
             KIND_SOLVER => Standalone::Solver(crate::solver::SolverSpec::get(&mut r)?),
+            #[cfg(feature = "assembly")]
+            KIND_ASSEMBLY => Standalone::Assembly(crate::assembly::AssemblySpec::get(&mut r)?),
             _ => return Err(ImageError::Field { field: "app.kind" }),
         };
         if r.remaining() != 0 {

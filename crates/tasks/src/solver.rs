@@ -448,7 +448,7 @@ mod tests {
         let mut buf = [0u8; 128];
         let n = app.encode(&mut buf).unwrap();
         assert_eq!(Standalone::decode(&buf[..n]).unwrap(), app);
-        let Standalone::Solver(spec) = app;
+        let spec = graph(&edges);
         let (mut o, mut nb, mut c) = ([0u32; 7], [0u16; 14], [0u8; 6]);
         let (mut v, mut t, mut k) = ([0u8; 6], [0u8; 6], [0u8; 18]);
         let mem = SolverMemory {
