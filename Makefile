@@ -61,6 +61,7 @@ nostd: toolchain
 	$(CARGO) build -p neurochip-core --no-default-features --target $(TARGET)
 	$(CARGO) build -p neurochip-tasks --no-default-features --target $(TARGET)
 	$(CARGO) build -p neurochip-tasks --no-default-features --features reward --target $(TARGET)
+	$(CARGO) build -p neurochip-tasks --no-default-features --features solver,assembly --target $(TARGET)
 
 ## test: formatting, lints, the no_std build, every test (debug with overflow
 ## checks, then the golden digests again in release: both builds give the same bits),

@@ -1,8 +1,8 @@
 //! What every neurochip firmware application shares: the board profile (QEMU
 //! `mps2-an386` by semihosting, or an STM32F411 over RTT), its console line ([`out!`]),
 //! its exit, and the panic handler. Each application is one binary: `src/main.rs`
-//! (`neurochip-firmware`, the embedded chip image) and `src/bin/*.rs` (the digest
-//! workloads that are not chip images yet).
+//! (`neurochip-firmware`, the embedded chip image) and `src/bin/*.rs` (the solver and
+//! the assemblies, each from its embedded application image).
 #![no_std]
 
 use core::panic::PanicInfo;

@@ -1,5 +1,5 @@
-//! Arbitrary bytes as a chip image, a snapshot file, a flash holding two snapshot
-//! slots, and an application block: every decoder the host and the firmware run on
+//! Arbitrary bytes as a chip image, an application image (solver, assembly), a snapshot
+//! file, a flash holding two snapshot slots, and an application block: every decoder the host and the firmware run on
 //! untrusted bytes (`neurochip_core::image`, `neurochip_emu::snapshot`,
 //! `neurochip_core::persist`, `neurochip_tasks::app`). Whatever decodes is loaded
 //! into a chip and run for a bounded number of steps (the image's own plan, cut
@@ -7,19 +7,20 @@
 //!
 //! The first byte picks how the rest is used, so the fuzzer also gets past the CRCs:
 //! 0 the raw bytes; 1 an image body, framed with a valid header and CRC; 2 a snapshot
-//! payload, framed the same way; 3 an application block alone.
+//! payload, framed the same way; 3 an application block alone; 4 an application
+//! image's block, framed as kind 3.
 #![no_main]
 
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use neurochip_core::image::{self, crc32, KIND_IMAGE, VERSION};
+use neurochip_core::image::{self, crc32, KIND_APP, KIND_IMAGE, VERSION};
 use neurochip_core::persist::{self, KIND_SNAPSHOT};
 use neurochip_core::reward::{AgentOp, Critic};
 use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
 use neurochip_emu::snapshot::{self, VecFlash};
 use neurochip_emu::HostChip;
-use neurochip_tasks::app::AppSpec;
+use neurochip_tasks::app::{AppSpec, Standalone};
 use neurochip_tasks::runner;
 
 /// Chip steps one input may run.
@@ -153,7 +154,53 @@ fn app_block(bytes: &[u8]) {
     }
 }
 
+/// An application image's block (the solver, an assembly area): decodes,
+/// round-trips, and runs a few steps in buffers of its size.
+fn standalone(bytes: &[u8]) {
+    let Ok(app) = Standalone::decode(bytes) else {
+        return;
+    };
+    let mut buf = vec![0u8; bytes.len() + 64];
+    let n = app.encode(&mut buf).expect("a decoded block encodes");
+    assert_eq!(
+        Standalone::decode(&buf[..n]).expect("and decodes again"),
+        app,
+        "application blocks round-trip"
+    );
+    let mut spec = match app {
+        Standalone::Solver(spec) => spec,
+        Standalone::Assembly(mut spec) => {
+            // At most 20 steps of an area of at most a million weights.
+            let a = spec.area;
+            if a.n * (a.n + a.n_in) <= 1_000_000 {
+                spec.steps = spec.steps.min(20);
+                let _ = neurochip_emu::apps::run_assembly(&spec);
+            }
+            return;
+        }
+    };
+    spec.budget = spec.budget.min(200);
+    let p = spec.problem;
+    let n = p.variables();
+    let (mut o, mut nb) = (vec![0u32; n + 1], vec![0u16; p.neighbour_entries()]);
+    let (mut c, mut v, mut t) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
+    let mut k = vec![0u8; n * p.values()];
+    let _ = spec.run(neurochip_tasks::solver::SolverMemory {
+        offsets: &mut o,
+        neighbours: &mut nb,
+        clues: &mut c,
+        value: &mut v,
+        timer: &mut t,
+        conflicts: &mut k,
+    });
+}
+
 fn everything(bytes: &[u8]) {
+    // As an application image (`neurochip inspect`, the `solver` firmware's boot).
+    let _ = neurochip_emu::apps::describe(bytes);
+    if let Ok(block) = image::decode_app(bytes) {
+        standalone(block);
+    }
     // As a chip image (`neurochip inspect`, `neurochip run-image`, the firmware's boot).
     let _ = image::check(bytes);
     match image::decode(bytes) {
@@ -195,16 +242,18 @@ fn everything(bytes: &[u8]) {
     }
     // As an application block.
     app_block(bytes);
+    standalone(bytes);
 }
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    match mode % 4 {
+    match mode % 5 {
         0 => everything(rest),
         1 => everything(&frame(b"NCHP", KIND_IMAGE, None, rest)),
         2 => everything(&frame(b"NCSS", KIND_SNAPSHOT, Some(1), rest)),
-        _ => app_block(rest),
+        3 => app_block(rest),
+        _ => everything(&frame(b"NCHP", KIND_APP, None, rest)),
     }
 });

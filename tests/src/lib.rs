@@ -119,6 +119,9 @@ pub fn firmware_app_line(app: &str, prefix: &str) -> String {
         ])
         .current_dir(&fw)
         .env_remove("CARGO_TARGET_DIR")
+        // The committed application image (`firmware/images/APP.img`), not one named
+        // in the environment.
+        .env_remove(format!("NEUROCHIP_{}_IMAGE", app.to_uppercase()))
         .status()
         .expect("cargo runs");
     assert!(build.success(), "firmware build of --bin {app} failed");
@@ -133,6 +136,58 @@ pub fn firmware_app_line(app: &str, prefix: &str) -> String {
         .find(|l| l.starts_with(prefix))
         .unwrap_or_else(|| panic!("no `{prefix}` line in the firmware output:\n{stdout}"))
         .to_string()
+}
+
+/// Build the firmware application `app` around the application image `image` (its
+/// `NEUROCHIP_APP_IMAGE`, QEMU profile) and run it under QEMU: (exit code, output).
+/// Tests that also call [`firmware_app_line`] for the same `app` do both in one test
+/// function, so the two builds do not race for the ELF.
+pub fn firmware_app_with_image(app: &str, image: &Path) -> (Option<i32>, String) {
+    let fw = root().join("firmware");
+    let status = std::process::Command::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--features",
+            app,
+            "--bin",
+            app,
+        ])
+        .current_dir(&fw)
+        .env_remove("CARGO_TARGET_DIR")
+        .env(format!("NEUROCHIP_{}_IMAGE", app.to_uppercase()), image)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "firmware build of --bin {app} failed");
+    let out = run_qemu(&fw.join("target/thumbv7em-none-eabihf/release").join(app));
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// The committed application image `firmware/images/NAME` with its application
+/// block changed by `edit`, re-wrapped with a valid CRC (so that only the decoder's
+/// field checks can refuse it).
+pub fn patched_app_image(name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    use neurochip_core::image;
+    let bytes = fs::read(root().join("firmware/images").join(name)).expect("committed image");
+    let mut block = image::decode_app(&bytes)
+        .expect("an application image")
+        .to_vec();
+    edit(&mut block);
+    let mut out = vec![0u8; block.len() + 64];
+    let n = image::encode_app(&mut out, &block).expect("fits");
+    out.truncate(n);
+    out
+}
+
+/// A fresh folder for a test's files, under the system's temporary folder.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("neurochip-{name}-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("temporary folder");
+    dir
 }
 
 /// `text N rodata N bss N` of a firmware ELF, from llvm-size (the llvm-tools

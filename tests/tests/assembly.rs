@@ -1,14 +1,19 @@
 //! STDP assemblies (issue 8, part 3): a golden digest of the assembly area for a
 //! fixed seed, and the quick run of `neurochip experiment assemblies` checked for its
 //! three figures (projection ratio, recall from a 50% cue, association overlap), and
-//! the same workload on the firmware under QEMU, bit for bit.
+//! the same workload from an application image (issue 14: `neurochip assembly
+//! --export`, application kind 5) on the host (`run-image`) and on the firmware under
+//! QEMU, bit for bit; bad images are refused with the field's name.
 
 use neurochip_lab::experiment::assemblies::{self, HostArea, Params};
 use neurochip_tasks::assembly::{
     area_config, workload, STIMULI, STIM_SIZE, WORKLOAD_K, WORKLOAD_N,
 };
 
-use neurochip_tests::{check_golden, quick_experiment, QuickRun};
+use neurochip_tests::{
+    check_golden, firmware_app_with_image, patched_app_image, quick_experiment, root,
+    run_neurochip, temp_dir, QuickRun,
+};
 
 /// The digest workload ([`neurochip_tasks::assembly::workload`]) on the host: the
 /// line the firmware prints with `--features assembly`. It runs in the zeroed buffers
@@ -80,10 +85,153 @@ fn quick_experiment_three_figures() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-/// Host against firmware: the `assembly` firmware application runs the same
-/// workload on the Cortex-M4 under QEMU and must print the host's line bit for bit.
+fn neurochip(args: &[&std::ffi::OsStr]) -> String {
+    let (code, stdout, stderr) = run_neurochip(args);
+    assert_eq!(code, 0, "neurochip {args:?}: {stdout}{stderr}");
+    stdout
+}
+
+/// `neurochip assembly --export` writes the committed image; `run-image` and
+/// `neurochip assembly` print the workload's line; `inspect` describes it; another
+/// size runs the same on both roads.
+#[test]
+fn assembly_image_runs_the_workload() {
+    let committed = root().join("firmware/images/assembly.img");
+    let fresh = temp_dir("assembly-img").join("workload.img");
+    neurochip(&["assembly".as_ref(), "--export".as_ref(), fresh.as_os_str()]);
+    assert_eq!(
+        std::fs::read(&fresh).unwrap(),
+        std::fs::read(&committed).unwrap(),
+        "firmware/images/assembly.img is stale: rewrite it with `neurochip assembly \
+         --export firmware/images/assembly.img`"
+    );
+    let line = core_digest() + "\n";
+    assert_eq!(
+        neurochip(&["run-image".as_ref(), committed.as_os_str()]),
+        line
+    );
+    assert_eq!(neurochip(&["assembly".as_ref()]), line);
+    let text = neurochip(&["inspect".as_ref(), committed.as_os_str()]);
+    for want in [
+        "STDP assembly area (application kind 5)",
+        "200 neurons, cap 20, 120 inputs (3 stimuli of 40)",
+        "initial weights 8..=24",
+        "stimulus seed 99",
+        "steps      200",
+    ] {
+        assert!(text.contains(want), "`{want}` missing:\n{text}");
+    }
+    let small = temp_dir("assembly-img").join("small.img");
+    let args = [
+        "--neurons",
+        "60",
+        "--cap",
+        "6",
+        "--steps",
+        "50",
+        "--seed",
+        "3",
+    ];
+    let mut export: Vec<&std::ffi::OsStr> = vec!["assembly".as_ref()];
+    export.extend(args.iter().map(std::ffi::OsStr::new));
+    let direct = neurochip(&export);
+    export.extend(["--export".as_ref(), small.as_os_str()]);
+    neurochip(&export);
+    assert_eq!(
+        neurochip(&["run-image".as_ref(), small.as_os_str()]),
+        direct
+    );
+    assert!(
+        direct.starts_with("assembly ") && direct.contains(" steps=50 "),
+        "{direct}"
+    );
+}
+
+/// Bad assembly images: (name, image bytes, the field refused). Block offsets: kind
+/// 0, n 1, k 5, stimuli 9, stim_size 13, leak 17, v_th 19, rec_shift 23, rounding 24,
+/// STDP a_pre 25, a_post 27, inc 29, a_plus 31, a_minus 33, shift 35, w_max 36,
+/// rounding 38, seed 39, p_in 47, p_rec 49, w0_lo 51, w0_hi 53, period 55, p_fire 59,
+/// p_bg 61, stim_seed 63, steps 71..75.
+fn bad_images() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let p = |edit: fn(&mut Vec<u8>)| patched_app_image("assembly.img", edit);
+    vec![
+        ("kind", p(|b| b[0] = 9), "app.kind"),
+        ("n", p(|b| b[1..5].fill(0)), "app.assembly.n"),
+        (
+            "n large",
+            p(|b| b[1..5].copy_from_slice(&4097u32.to_le_bytes())),
+            "app.assembly.n",
+        ),
+        (
+            "k",
+            p(|b| b[5..9].copy_from_slice(&201u32.to_le_bytes())),
+            "app.assembly.k",
+        ),
+        ("stimuli", p(|b| b[9..13].fill(0)), "app.assembly.stimuli"),
+        (
+            "inputs",
+            p(|b| b[13..17].copy_from_slice(&2000u32.to_le_bytes())),
+            "app.assembly.stim_size",
+        ),
+        (
+            "leak",
+            p(|b| b[17..19].copy_from_slice(&40000u16.to_le_bytes())),
+            "app.assembly.leak",
+        ),
+        ("rec_shift", p(|b| b[23] = 16), "app.assembly.rec_shift"),
+        ("rounding", p(|b| b[24] = 3), "app.assembly.rounding"),
+        (
+            "a_pre",
+            p(|b| b[25..27].copy_from_slice(&40000u16.to_le_bytes())),
+            "app.assembly.stdp.a_pre",
+        ),
+        ("shift", p(|b| b[35] = 32), "app.assembly.stdp.shift"),
+        (
+            "w_max",
+            p(|b| b[36..38].copy_from_slice(&(-1i16).to_le_bytes())),
+            "app.assembly.stdp.w_max",
+        ),
+        (
+            "w0",
+            p(|b| b[51..53].copy_from_slice(&30u16.to_le_bytes())),
+            "app.assembly.w0",
+        ),
+        ("period", p(|b| b[55..59].fill(0)), "app.assembly.period"),
+        ("steps", p(|b| b[71..75].fill(0)), "app.assembly.steps"),
+        ("trailing", p(|b| b.push(0)), "app trailing bytes"),
+        ("truncated", p(|b| b.truncate(73)), "app.assembly.steps"),
+    ]
+}
+
+#[test]
+fn bad_assembly_images_are_refused_with_the_field() {
+    let dir = temp_dir("assembly-bad");
+    for (name, bytes, field) in bad_images() {
+        let path = dir.join(format!("{}.img", name.replace(' ', "_")));
+        std::fs::write(&path, &bytes).unwrap();
+        let want = format!("image field {field} holds an invalid value");
+        for cmd in ["run-image", "inspect"] {
+            let (code, stdout, stderr) = run_neurochip(&[cmd.as_ref(), path.as_os_str()]);
+            assert_eq!(code, 2, "{cmd} {name}: {stdout}{stderr}");
+            assert!(stderr.contains(&want), "{cmd} {name}: {stderr}");
+        }
+    }
+}
+
+/// Host against firmware: the `assembly` firmware application runs the committed
+/// image on the Cortex-M4 under QEMU and must print the host's line bit for bit; an
+/// image with a bad field is refused there as on the host. One test, so that the two
+/// builds do not race for the ELF.
 #[test]
 fn firmware_assembly_digest_matches_host() {
+    let bad = temp_dir("assembly-fw").join("bad_k.img");
+    std::fs::write(&bad, patched_app_image("assembly.img", |b| b[5..9].fill(0))).unwrap();
+    let (code, stdout) = firmware_app_with_image("assembly", &bad);
+    assert_ne!(code, Some(0), "{stdout}");
+    assert_eq!(
+        stdout,
+        "error: assembly image refused: image field app.assembly.k holds an invalid value\n"
+    );
     let line = neurochip_tests::firmware_app_line("assembly", "assembly ");
     assert_eq!(line, core_digest());
 }

@@ -52,6 +52,9 @@ enum Command {
     /// Solve a constraint problem (Sudoku, graph colouring) with the stochastic
     /// spiking solver network; print the solution and the time to solution in steps.
     Solve(cmd::solve::Args),
+    /// Run the STDP assembly digest workload (an area of neurons under a k-cap
+    /// learning three stimuli), or write it as an image for the firmware.
+    Assembly(cmd::assembly::Args),
     /// Check a configuration without running it.
     Check(cmd::check::Args),
     /// Rerun one of the seed's comparisons (docs/experiments.md) and write its table,
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Network(a) => cmd::network::run(a),
         Command::Init(a) => cmd::init::run(a),
         Command::Solve(a) => cmd::solve::run(a),
+        Command::Assembly(a) => cmd::assembly::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Experiment(a) => cmd::experiment::run(a),
     }

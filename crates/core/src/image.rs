@@ -9,10 +9,15 @@
 //! |---|---|---|
 //! | 0 | 4 | magic `NCHP` |
 //! | 4 | 2 | format version (1; 2 when the configuration has `lr_spread > 0`; 3 with stochastic release or rewiring) |
-//! | 6 | 2 | kind (1 = image) |
+//! | 6 | 2 | kind (1 = chip image, 3 = application image) |
 //! | 8 | 4 | body length `B` |
-//! | 12 | `B` | body: configuration, application block, arenas |
+//! | 12 | `B` | body: configuration, application block, arenas (kind 1); the application block alone (kind 3) |
 //! | 12 + B | 4 | CRC-32 (IEEE) of bytes `0 .. 12 + B` |
+//!
+//! An *application image* (kind 3, always format version 1) carries a workload that
+//! is not an e-prop chip, the constraint solver or an assembly area: its body is one
+//! application block (`neurochip_tasks::app::Standalone`), with no configuration and
+//! no arenas. [`encode_app`] writes one, [`decode_app`] checks it.
 
 use core::fmt;
 
@@ -53,6 +58,8 @@ pub fn version_for(cfg: &ChipConfig) -> u16 {
 }
 /// Kind code of a chip image.
 pub const KIND_IMAGE: u16 = 1;
+/// Kind code of an application image: no chip, the body is one application block.
+pub const KIND_APP: u16 = 3;
 /// Header bytes before the body.
 pub const HEADER: usize = 12;
 
@@ -119,9 +126,11 @@ impl fmt::Display for ImageError {
                 f,
                 "image format version {found} is not supported (this build reads versions {VERSION} to {VERSION_SYNAPSES})"
             ),
-            ImageError::Kind { found } => {
-                write!(f, "not a chip image (kind {found}; a chip image is kind {KIND_IMAGE})")
-            }
+            ImageError::Kind { found } => write!(
+                f,
+                "not a chip image (kind {found}; a chip image is kind {KIND_IMAGE}, an \
+                 application image kind {KIND_APP})"
+            ),
             ImageError::Length { expected, got } => write!(
                 f,
                 "image truncated or padded: the header announces {expected} bytes, the file has {got}"
@@ -538,8 +547,23 @@ pub fn encode(
     Ok(total)
 }
 
-/// Check the header, length and CRC of `bytes`; return the body.
+/// Check the header, length and CRC of a chip image; return the body.
 pub fn check(bytes: &[u8]) -> Result<&[u8], ImageError> {
+    check_kind(bytes, KIND_IMAGE, VERSION_SYNAPSES)
+}
+
+/// The kind in the header of `bytes` (`None` when the file is too short or is not
+/// `NCHP`); nothing else is checked.
+pub fn kind(bytes: &[u8]) -> Option<u16> {
+    match (bytes.get(..4), bytes.get(6..8)) {
+        (Some(m), Some(&[a, b])) if m == MAGIC => Some(u16::from_le_bytes([a, b])),
+        _ => None,
+    }
+}
+
+/// Check the header (kind `want`, version 1 to `newest`), length and CRC; return
+/// the body.
+fn check_kind(bytes: &[u8], want: u16, newest: u16) -> Result<&[u8], ImageError> {
     if bytes.len() < HEADER.saturating_add(4) {
         return Err(ImageError::TooShort { len: bytes.len() });
     }
@@ -548,11 +572,11 @@ pub fn check(bytes: &[u8]) -> Result<&[u8], ImageError> {
         return Err(ImageError::BadMagic);
     }
     let version = r.u16("version")?;
-    if !(VERSION..=VERSION_SYNAPSES).contains(&version) {
+    if !(VERSION..=newest).contains(&version) {
         return Err(ImageError::Version { found: version });
     }
     let kind = r.u16("kind")?;
-    if kind != KIND_IMAGE {
+    if kind != want {
         return Err(ImageError::Kind { found: kind });
     }
     let body = r.u32("length")? as usize;
@@ -575,6 +599,33 @@ pub fn check(bytes: &[u8]) -> Result<&[u8], ImageError> {
     }
     data.get(HEADER..)
         .ok_or(ImageError::TooShort { len: bytes.len() })
+}
+
+/// Encode an application image (kind [`KIND_APP`], version 1) around an application
+/// block. Returns the bytes written, or the space needed when `out` is too small.
+pub fn encode_app(out: &mut [u8], app: &[u8]) -> Result<usize, ImageError> {
+    let mut w = Writer::new(out);
+    w.bytes(&MAGIC);
+    w.u16(VERSION);
+    w.u16(KIND_APP);
+    w.u32(app.len() as u32);
+    w.bytes(app);
+    let total = w.len().saturating_add(4);
+    if w.overflow > 0 || total > w.buf.len() {
+        return Err(ImageError::Space {
+            needed: total,
+            available: w.buf.len(),
+        });
+    }
+    let crc = crc32(w.buf.get(..w.len()).unwrap_or(&[]));
+    w.u32(crc);
+    Ok(total)
+}
+
+/// Check an application image (magic, version 1, kind [`KIND_APP`], length, CRC) and
+/// return its application block. A chip image is refused with [`ImageError::Kind`].
+pub fn decode_app(bytes: &[u8]) -> Result<&[u8], ImageError> {
+    check_kind(bytes, KIND_APP, VERSION)
 }
 
 /// A decoded image: the configuration, the application block, and a reader positioned
@@ -703,6 +754,40 @@ mod tests {
         assert!(matches!(
             encode(&mut small, &cfg, b"", &w16, &w32, &wu),
             Err(ImageError::Space { .. })
+        ));
+        // A chip image is not an application image, and the other way round.
+        assert_eq!(kind(img), Some(KIND_IMAGE));
+        assert!(matches!(
+            decode_app(img),
+            Err(ImageError::Kind { found: 1 })
+        ));
+    }
+
+    #[test]
+    fn application_images() {
+        let mut buf = [0u8; 64];
+        let n = encode_app(&mut buf, b"solver").unwrap();
+        let img = &buf[..n];
+        assert_eq!(n, HEADER + 6 + 4);
+        assert_eq!(kind(img), Some(KIND_APP));
+        assert_eq!(decode_app(img).unwrap(), b"solver");
+        assert!(matches!(decode(img), Err(ImageError::Kind { found: 3 })));
+        let mut v2 = img.to_vec();
+        v2[4] = 2;
+        assert!(matches!(
+            decode_app(&v2),
+            Err(ImageError::Version { found: 2 })
+        ));
+        let mut bad = img.to_vec();
+        bad[14] ^= 1;
+        assert!(matches!(decode_app(&bad), Err(ImageError::Crc { .. })));
+        assert!(matches!(
+            decode_app(&img[..n - 1]),
+            Err(ImageError::Length { .. })
+        ));
+        assert!(matches!(
+            encode_app(&mut [0u8; 8], b"solver"),
+            Err(ImageError::Space { needed: 22, .. })
         ));
     }
 }

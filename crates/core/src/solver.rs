@@ -137,6 +137,8 @@ pub enum SolverError {
     Clue(usize, u8),
     /// A state slice of the wrong length: (name, expected, got).
     State(&'static str, usize, usize),
+    /// A caller buffer too small for the problem: (name, needed, available).
+    Space(&'static str, usize, usize),
     /// `refractory` is 0.
     Refractory,
     /// `quiet` outside `U_MIN..=U_MAX`.
@@ -166,6 +168,10 @@ impl core::fmt::Display for SolverError {
             Self::State(name, want, got) => {
                 write!(f, "solver state `{name}`: {got} entries, expected {want}")
             }
+            Self::Space(name, need, have) => write!(
+                f,
+                "solver memory `{name}`: {need} entries needed, {have} available"
+            ),
             Self::Refractory => write!(f, "refractory period 0; at least 1 step"),
             Self::Quiet(q) => write!(f, "quiet potential {q} outside {U_MIN}..={U_MAX}"),
             Self::Floor(q) => write!(f, "potential floor {q} outside {U_MIN}..={U_MAX}"),

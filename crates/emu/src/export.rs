@@ -100,7 +100,12 @@ pub fn image_bytes(cfg: &Config) -> Result<Vec<u8>, BuildError> {
 
 /// Run an image on the host exactly as the firmware does (the same run loop), and
 /// return the lines the firmware prints.
+/// An application image (the constraint solver) runs as its own firmware binary
+/// does ([`crate::apps::run`]).
 pub fn run_image(bytes: &[u8]) -> Result<Vec<String>, String> {
+    if image::kind(bytes) == Some(image::KIND_APP) {
+        return crate::apps::run(bytes);
+    }
     let d = image::decode(bytes).map_err(|e| e.to_string())?;
     let cfg = d.config;
     let app = AppSpec::decode(d.app).map_err(|e| e.to_string())?;
@@ -181,6 +186,9 @@ pub fn read_chip_file(path: &std::path::Path) -> Result<Vec<u8>, crate::inputs::
 pub fn describe(bytes: &[u8]) -> Result<String, String> {
     if bytes.starts_with(b"NCSS") {
         return crate::snapshot::describe(bytes);
+    }
+    if image::kind(bytes) == Some(image::KIND_APP) {
+        return crate::apps::describe(bytes);
     }
     let d = image::decode(bytes).map_err(|e| e.to_string())?;
     let c = d.config;

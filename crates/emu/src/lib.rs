@@ -11,11 +11,14 @@
 //! [`learn`] train the chip (and its float twin), [`sim`] runs and verifies it beside
 //! the f64 reference, [`probe`] records one sample step by step, [`arch_run`] steps it
 //! through the cycle model of an architecture, [`export`] writes and runs chip images,
-//! [`csp`] reads constraint problems for the solver; [`checkpoint`] keeps a training
-//! run's work (checkpoints, and a snapshot when [`stop`] says a signal came).
+//! [`csp`] reads constraint problems for the solver; [`apps`] writes, runs and
+//! describes application images (the solver's and the assemblies'); [`checkpoint`]
+//! keeps a training run's work (checkpoints, and a snapshot when [`stop`] says a
+//! signal came).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod apps;
 pub mod arch;
 pub mod arch_run;
 pub mod batch;

@@ -6,6 +6,11 @@
 //! cue accumulation), task fields, then the plan: `samples u32, epochs u32,
 //! train_per_epoch u32, test_samples u32, batch u32, learn u8`. The reward kind holds
 //! the cue fields, then `n_actions u32, gamma u16, c_v u16` (Q1.15).
+//!
+//! Workloads that are not an e-prop chip travel in *application images* (header kind
+//! 3, `neurochip_core::image::encode_app`): their block is `Standalone`, a kind byte
+//! (4 the constraint solver, `crate::solver`; 5 an STDP assembly area,
+//! `crate::assembly`) and that workload's fields, with no plan. A chip image refuses those kinds and an application image the chip's.
 
 use neurochip_core::image::{ImageError, Reader, Writer};
 #[cfg(feature = "reward")]
@@ -300,4 +305,82 @@ fn get_cue(r: &mut Reader<'_>) -> Result<CueConfig, ImageError> {
 
 fn out_len(w: &Writer<'_>) -> usize {
     w.capacity()
+}
+
+/// Application kind of the constraint solver ([`Standalone::Solver`]).
+pub const KIND_SOLVER: u8 = 4;
+/// Application kind of an STDP assembly area ([`Standalone::Assembly`]).
+pub const KIND_ASSEMBLY: u8 = 5;
+
+/// The application of an application image (no chip): a workload with its own
+/// memories, run by its own firmware binary.
+#[cfg(any(feature = "solver", feature = "assembly"))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standalone<'a> {
+    /// The constraint solver (kind [`KIND_SOLVER`], feature `solver`).
+    #[cfg(feature = "solver")]
+    Solver(crate::solver::SolverSpec<'a>),
+    /// An STDP assembly area (kind [`KIND_ASSEMBLY`], feature `assembly`).
+    #[cfg(feature = "assembly")]
+    Assembly(crate::assembly::AssemblySpec),
+    /// Never built: holds the lifetime when the solver is compiled out.
+    #[cfg(not(feature = "solver"))]
+    #[doc(hidden)]
+    _Never(core::convert::Infallible, core::marker::PhantomData<&'a ()>),
+}
+
+#[cfg(any(feature = "solver", feature = "assembly"))]
+impl<'a> Standalone<'a> {
+    /// The application kind byte.
+    pub fn kind(&self) -> u8 {
+        match self {
+            #[cfg(feature = "solver")]
+            Standalone::Solver(_) => KIND_SOLVER,
+            #[cfg(feature = "assembly")]
+            Standalone::Assembly(_) => KIND_ASSEMBLY,
+            #[cfg(not(feature = "solver"))]
+            Standalone::_Never(never, _) => match *never {},
+        }
+    }
+
+    /// Encode into `out`; returns the bytes written (or needed, as an error).
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, ImageError> {
+        let mut w = Writer::new(out);
+        w.u8(self.kind());
+        match self {
+            #[cfg(feature = "solver")]
+            Standalone::Solver(s) => s.put(&mut w),
+            #[cfg(feature = "assembly")]
+            Standalone::Assembly(a) => a.put(&mut w),
+            #[cfg(not(feature = "solver"))]
+            Standalone::_Never(never, _) => match *never {},
+        }
+        let n = w.len();
+        if n > w.capacity() {
+            return Err(ImageError::Space {
+                needed: n,
+                available: w.capacity(),
+            });
+        }
+        Ok(n)
+    }
+
+    /// Decode and range-check every field; the block must end with the last field. A
+    /// kind this build does not carry is refused (`app.kind`).
+    pub fn decode(bytes: &'a [u8]) -> Result<Self, ImageError> {
+        let mut r = Reader::new(bytes);
+        let app = match r.u8("app.kind")? {
+            #[cfg(feature = "solver")]
+            KIND_SOLVER => Standalone::Solver(crate::solver::SolverSpec::get(&mut r)?),
+            #[cfg(feature = "assembly")]
+            KIND_ASSEMBLY => Standalone::Assembly(crate::assembly::AssemblySpec::get(&mut r)?),
+            _ => return Err(ImageError::Field { field: "app.kind" }),
+        };
+        if r.remaining() != 0 {
+            return Err(ImageError::Field {
+                field: "app trailing bytes",
+            });
+        }
+        Ok(app)
+    }
 }

@@ -1,56 +1,85 @@
-//! The STDP assembly application: the digest workload of
-//! `neurochip_tasks::assembly::workload` (200 steps of a 200-neuron area under a
-//! k-cap) in static buffers of about 130 KB; prints the host's digest line.
+//! The STDP assembly application: runs the assembly image embedded at build time
+//! (`$NEUROCHIP_ASSEMBLY_IMAGE`, else `images/assembly.img`, written by `neurochip
+//! assembly --export FILE`): an area under a k-cap, its wiring, a schedule of stimuli
+//! and the steps to run. The image is checked (header, CRC, every field), the area is
+//! carved out of static arenas (about 140 KB: up to 64,000 weights, 1,024 neurons and
+//! 1,024 inputs) and run; it prints `assembly DIGEST steps=N spikes=N`, the line
+//! `neurochip run-image FILE` prints. The committed image is the digest workload
+//! (`AssemblySpec::WORKLOAD`: 200 neurons, k = 20, 200 steps). QEMU only: the arenas
+//! do not fit the STM32F411's 128 KiB of RAM.
 #![no_std]
 #![no_main]
 
 use cortex_m_rt::entry;
-use neurochip_firmware::{out, report};
+use neurochip_core::image;
+use neurochip_firmware::out;
+use neurochip_tasks::app::Standalone;
+use neurochip_tasks::assembly::{carve, AssemblySpec};
 
-use neurochip_core::assembly::AreaMemory;
-use neurochip_tasks::assembly::{workload, STIMULI, STIM_SIZE, WORKLOAD_K, WORKLOAD_N};
+/// The assembly image, embedded by build.rs.
+static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/assembly.img"));
 
-const N: usize = WORKLOAD_N;
-const M: usize = STIMULI * STIM_SIZE;
-const _: () = assert!(WORKLOAD_K <= N);
+/// Most weights, afferent and recurrent (`n * n_in + n * n`; the workload has 64,000).
+const MAX_WEIGHTS: usize = 64_000;
+/// Most neurons.
+const MAX_N: usize = 1024;
+/// Most inputs.
+const MAX_IN: usize = 1024;
 
 struct Bufs {
-    w_in: [i16; N * M],
-    w_rec: [i16; N * N],
-    v: [i32; N],
-    z: [bool; N],
-    tr_in: [u16; M],
-    tr_pre: [u16; N],
-    tr_post: [u16; N],
-    x: [bool; M],
+    weights: [i16; MAX_WEIGHTS],
+    v: [i32; MAX_N],
+    z: [bool; MAX_N],
+    traces: [u16; MAX_IN + 2 * MAX_N],
+    x: [bool; MAX_IN],
 }
 
-/// Run the workload and print `assembly DIGEST steps=200 spikes=N`.
+/// The assembly application of the embedded image, or the reason it is refused.
+fn spec() -> Result<AssemblySpec, image::ImageError> {
+    let block = image::decode_app(IMAGE)?;
+    #[allow(unreachable_patterns)] // with `--features solver`, other applications
+    match Standalone::decode(block)? {
+        Standalone::Assembly(s) => Ok(s),
+        _ => Err(image::ImageError::Field { field: "app.kind" }),
+    }
+}
+
+/// Run the image and print `assembly DIGEST steps=N spikes=N`.
 fn run() -> bool {
+    let spec = match spec() {
+        Ok(s) => s,
+        Err(e) => {
+            out!("error: assembly image refused: {}", e);
+            return false;
+        }
+    };
     let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
-        w_in: [0; N * M],
-        w_rec: [0; N * N],
-        v: [0; N],
-        z: [false; N],
-        tr_in: [0; M],
-        tr_pre: [0; N],
-        tr_post: [0; N],
-        x: [false; M],
+        weights: [0; MAX_WEIGHTS],
+        v: [0; MAX_N],
+        z: [false; MAX_N],
+        traces: [0; MAX_IN + 2 * MAX_N],
+        x: [false; MAX_IN],
     }) else {
         return false;
     };
-    let mut mem = AreaMemory {
-        w_in: &mut b.w_in,
-        w_rec: &mut b.w_rec,
-        v: &mut b.v,
-        z: &mut b.z,
-        tr_in: &mut b.tr_in,
-        tr_pre: &mut b.tr_pre,
-        tr_post: &mut b.tr_post,
-    };
-    report(workload(&mut mem, &mut b.x, 200), |(d, spikes)| {
-        out!("assembly {:016x} steps=200 spikes={}", d, spikes)
-    })
+    let r = carve(
+        &spec.area,
+        &mut b.weights,
+        &mut b.v,
+        &mut b.z,
+        &mut b.traces,
+    )
+    .and_then(|mut mem| spec.run(&mut mem, &mut b.x));
+    match r {
+        Ok(r) => {
+            out!("{}", r);
+            true
+        }
+        Err(e) => {
+            out!("error: {}", e);
+            false
+        }
+    }
 }
 
 #[entry]

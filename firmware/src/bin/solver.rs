@@ -1,48 +1,86 @@
-//! The constraint-solver application: Project Euler 96 Grid 01 from seed 1
-//! (`neurochip_tasks::solver::workload`) in static buffers of about 4 KB; prints the
-//! digest and the time to solution that `neurochip solve problems/sudoku/pe96_01.txt
-//! --seed 1` prints on the host.
+//! The constraint-solver application: runs the solver image embedded at build time
+//! (`$NEUROCHIP_SOLVER_IMAGE`, else `images/solver.img`, written by `neurochip solve
+//! FILE --seed N --export FILE`): a Sudoku or a graph, the network constants, the seed
+//! and the step budget. The image is checked (header, CRC, every field) and the
+//! problem built in static buffers (about 20 KB); it prints `solver DIGEST
+//! solved_at=N`, the line `neurochip run-image FILE` prints and the digest and time to
+//! solution of `neurochip solve FILE --seed N`. The committed image is Project Euler
+//! 96 Grid 01 from seed 1.
 #![no_std]
 #![no_main]
 
 use cortex_m_rt::entry;
-use neurochip_firmware::{out, report};
+use neurochip_core::image;
+use neurochip_firmware::out;
+use neurochip_tasks::app::Standalone;
+use neurochip_tasks::solver::{SolverMemory, SolverSpec};
 
-use neurochip_tasks::solver::{workload, SudokuMemory, CELLS, PEERS};
+/// The solver image, embedded by build.rs.
+static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/solver.img"));
 
-/// Step budget (the host solves it at step 130).
-const BUDGET: u64 = 100_000;
+/// Most variables (a 9x9 Sudoku has 81).
+const MAX_VARIABLES: usize = 1024;
+/// Most neighbour entries, each edge counted both ways (a 9x9 Sudoku has 1,620).
+const MAX_NEIGHBOURS: usize = 4096;
+/// Most neurons, variables x values (a 9x9 Sudoku has 729).
+const MAX_NEURONS: usize = 4096;
 
 struct Bufs {
-    offsets: [u32; CELLS + 1],
-    neighbours: [u16; CELLS * PEERS],
-    value: [u8; CELLS],
-    timer: [u8; CELLS],
-    conflicts: [u8; CELLS * 9],
+    offsets: [u32; MAX_VARIABLES + 1],
+    neighbours: [u16; MAX_NEIGHBOURS],
+    clues: [u8; MAX_VARIABLES],
+    value: [u8; MAX_VARIABLES],
+    timer: [u8; MAX_VARIABLES],
+    conflicts: [u8; MAX_NEURONS],
 }
 
-/// Run the workload and print `solver DIGEST solved_at=N` (or `solved_at=none`).
+/// The solver application of the embedded image, or the reason it is refused.
+fn spec() -> Result<SolverSpec<'static>, image::ImageError> {
+    let block = image::decode_app(IMAGE)?;
+    #[allow(unreachable_patterns)] // with `--features assembly`, other applications
+    match Standalone::decode(block)? {
+        Standalone::Solver(s) => Ok(s),
+        _ => Err(image::ImageError::Field { field: "app.kind" }),
+    }
+}
+
+/// Run the image and print `solver DIGEST solved_at=N` (or `solved_at=none`).
 fn run() -> bool {
+    let spec = match spec() {
+        Ok(s) => s,
+        Err(e) => {
+            out!("error: solver image refused: {}", e);
+            return false;
+        }
+    };
     let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
-        offsets: [0; CELLS + 1],
-        neighbours: [0; CELLS * PEERS],
-        value: [0; CELLS],
-        timer: [0; CELLS],
-        conflicts: [0; CELLS * 9],
+        offsets: [0; MAX_VARIABLES + 1],
+        neighbours: [0; MAX_NEIGHBOURS],
+        clues: [0; MAX_VARIABLES],
+        value: [0; MAX_VARIABLES],
+        timer: [0; MAX_VARIABLES],
+        conflicts: [0; MAX_NEURONS],
     }) else {
         return false;
     };
-    let mem = SudokuMemory {
+    let mem = SolverMemory {
         offsets: &mut b.offsets,
         neighbours: &mut b.neighbours,
+        clues: &mut b.clues,
         value: &mut b.value,
         timer: &mut b.timer,
         conflicts: &mut b.conflicts,
     };
-    report(workload(mem, BUDGET), |(d, t)| match t {
-        Some(t) => out!("solver {:016x} solved_at={}", d, t),
-        None => out!("solver {:016x} solved_at=none", d),
-    })
+    match spec.run(mem) {
+        Ok(r) => {
+            out!("{}", r);
+            true
+        }
+        Err(e) => {
+            out!("error: {}", e);
+            false
+        }
+    }
 }
 
 #[entry]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 pub use neurochip_emu::outputs::Output;
 
+pub mod assembly;
 pub mod bench;
 pub mod check;
 pub mod experiment;

@@ -8,7 +8,7 @@ use serde::Serialize;
 /// Arguments of `neurochip solve`.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  neurochip solve problems/sudoku/pe96_01.txt\n  neurochip solve problems/graphs/planted50_1.col --colors 3 --json\n\nFormats: docs/formats.md (Constraint problems). Exit code 0 solved, 1 not solved within --steps, 2 bad input."
+    after_help = "Examples:\n  neurochip solve problems/sudoku/pe96_01.txt\n  neurochip solve problems/graphs/planted50_1.col --colors 3 --json\n  neurochip solve problems/sudoku/pe96_01.txt --seed 1 --export solver.img && neurochip run-image solver.img\n\nFormats: docs/formats.md (Constraint problems, Application images). Exit code 0 solved, 1 not solved within --steps, 2 bad input."
 )]
 pub struct Args {
     /// Problem file: a Sudoku (rows of digits, `.` or `0` blank) or a graph
@@ -44,6 +44,11 @@ pub struct Args {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Write the problem, the constants, --seed and --steps as an application image
+    /// (written atomically) instead of solving: `neurochip run-image FILE` and the
+    /// firmware's `solver` binary run it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "json"])]
+    pub export: Option<std::path::PathBuf>,
 }
 
 /// What `neurochip solve --json` prints.
@@ -98,6 +103,9 @@ fn command(a: &Args) -> u8 {
     };
     if a.steps == 0 {
         return fail("--steps 0: the budget must be at least 1 step".into());
+    }
+    if let Some(out) = &a.export {
+        return export(a, &csp, params, out);
     }
     let r = match csp::run(&csp, params, a.steps, a.seed, 0, |_, _, _| {}) {
         Ok(r) => r,
@@ -177,5 +185,45 @@ fn command(a: &Args) -> u8 {
         0
     } else {
         1
+    }
+}
+
+/// `--export FILE`: write the solver image, print its size; exit code 0, or 2.
+fn export(a: &Args, csp: &csp::Csp, params: Params, out: &std::path::Path) -> u8 {
+    let check = super::check_outputs(
+        &[neurochip_emu::outputs::Output {
+            flag: "--export",
+            what: "solver image",
+            path: out,
+        }],
+        &[&a.file],
+    );
+    if check.is_err() {
+        return 2;
+    }
+    let written = neurochip_emu::apps::solver_image(csp, params, a.seed, a.steps).and_then(|b| {
+        neurochip_emu::export::write_atomic(out, &b)
+            .map(|()| b.len())
+            .map_err(|e| {
+                format!(
+                    "{}: --export: cannot write the solver image: {e}",
+                    out.display()
+                )
+            })
+    });
+    match written {
+        Ok(n) => {
+            println!(
+                "{}: {n} bytes (solver image: seed {}, budget {} steps)",
+                out.display(),
+                a.seed,
+                a.steps
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
     }
 }
