@@ -657,3 +657,37 @@ fn a_closed_pipe_is_not_a_panic() {
     assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A Sudoku whose givens contradict each other (the parser, at the repeated clue), or
+/// leave a cell no value (`Csp::contradiction`), is refused before any simulation,
+/// naming the cells. `solve --quiet` is not a number (the potential is
+/// `--quiet-potential`).
+#[test]
+fn unsolvable_problems_are_refused_before_simulating() {
+    let d = dir("unsolvable");
+    // Row 1 holds two 5s.
+    let mut rows = vec!["5...5....".to_string()];
+    rows.extend((1..9).map(|_| ".........".to_string()));
+    let twice = write(&d, "twice.txt", rows.join("\n").as_bytes());
+    refused(
+        &["solve".as_ref(), twice.as_os_str()],
+        &[
+            "twice.txt:1:5",
+            "repeats the 5 at row 1, column 1",
+            "no solution",
+        ],
+        &[&twice],
+    );
+    // r1c9 sees 1..8 in its row and 9 in its column: no value left.
+    let mut rows = vec!["12345678.".to_string(), "........9".to_string()];
+    rows.extend((2..9).map(|_| ".........".to_string()));
+    let dead = write(&d, "dead.txt", rows.join("\n").as_bytes());
+    refused(
+        &["solve".as_ref(), dead.as_os_str()],
+        &["dead.txt", "unsolvable", "r1c9 has no value left"],
+        &[&dead],
+    );
+    let (code, _, stderr) = run(&["solve", "--quiet", "3", "x.txt"]);
+    assert_eq!(code, 2, "{stderr}");
+    let _ = fs::remove_dir_all(&d);
+}

@@ -98,6 +98,48 @@ impl Csp {
         self.clues.iter().filter(|&&c| c == 0).count()
     }
 
+    /// A contradiction in the clues, found without simulating: two constrained
+    /// variables given the same value, or a blank whose every value a clued neighbour
+    /// holds. The message names the variables (`r1c3` in a Sudoku, `node 7` in a
+    /// graph, 1-based).
+    pub fn contradiction(&self) -> Option<String> {
+        let name = |v: usize| match self.kind {
+            Kind::Sudoku { size, .. } => format!("r{}c{}", v / size + 1, v % size + 1),
+            Kind::Coloring => format!("node {}", v + 1),
+        };
+        for &(a, b) in &self.edges {
+            let (ca, cb) = (self.clues[usize::from(a)], self.clues[usize::from(b)]);
+            if ca != 0 && ca == cb {
+                return Some(format!(
+                    "{} and {} are both given {}, but they must differ",
+                    name(usize::from(a)),
+                    name(usize::from(b)),
+                    ca
+                ));
+            }
+        }
+        for v in (0..self.n()).filter(|&v| self.clues[v] == 0) {
+            let row = &self.neighbours[self.offsets[v] as usize..self.offsets[v + 1] as usize];
+            let mut taken = vec![false; self.k];
+            for &w in row {
+                if let Some(t) = usize::from(self.clues[usize::from(w)])
+                    .checked_sub(1)
+                    .and_then(|c| taken.get_mut(c))
+                {
+                    *t = true;
+                }
+            }
+            if taken.iter().all(|&t| t) {
+                return Some(format!(
+                    "{} has no value left: its given neighbours hold all {}",
+                    name(v),
+                    self.k
+                ));
+            }
+        }
+        None
+    }
+
     /// The core's checked view.
     pub fn problem(&self) -> Result<Problem<'_>, String> {
         Problem::new(self.k, &self.offsets, &self.neighbours, &self.clues)
@@ -158,7 +200,11 @@ pub fn load(path: &Path, colors: Option<usize>) -> Result<Csp, String> {
     let name = path.display().to_string();
     let text = crate::inputs::read_text(path, "problem file", crate::inputs::PROBLEM)
         .map_err(|e| e.to_string())?;
-    parse(&text, &name, colors)
+    let csp = parse(&text, &name, colors)?;
+    match csp.contradiction() {
+        Some(why) => Err(format!("{name}: unsolvable: {why}")),
+        None => Ok(csp),
+    }
 }
 
 /// Parse a problem text (`name` for messages).

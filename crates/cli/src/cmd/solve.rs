@@ -29,9 +29,10 @@ pub struct Args {
     /// Steps a winning value stays active before its WTA draws again.
     #[arg(long, default_value_t = Params::DEFAULT.refractory)]
     pub refractory: u8,
-    /// Potential of the quiet option (no neuron of a WTA fires).
+    /// Potential of the quiet option (no neuron of a WTA fires). (`--quiet` is a
+    /// switch everywhere else; this number is `--quiet-potential`.)
     #[arg(long, default_value_t = Params::DEFAULT.quiet, allow_hyphen_values = true)]
-    pub quiet: i8,
+    pub quiet_potential: i8,
     /// Lower saturation bound of the membrane potential.
     #[arg(long, default_value_t = Params::DEFAULT.floor, allow_hyphen_values = true)]
     pub floor: i8,
@@ -97,7 +98,7 @@ fn command(a: &Args) -> u8 {
     let params = Params {
         inhibition: a.inhibition,
         refractory: a.refractory,
-        quiet: a.quiet,
+        quiet: a.quiet_potential,
         clue_bias: a.clue_bias,
         floor: a.floor,
     };
