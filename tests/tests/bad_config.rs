@@ -123,6 +123,58 @@ fn misspelled_key_gets_a_suggestion() {
 }
 
 #[test]
+fn learning_on_a_task_without_targets() {
+    expect_error(
+        "poisson_learn.toml",
+        format!(
+            "{}[learning]\nengine = \"exact\"\n",
+            GOOD.replace("\"cue\"", "\"poisson\"")
+        )
+        .as_bytes(),
+        &[
+            "poisson_learn.toml:8:1",
+            "learning.engine",
+            "task.kind = \"poisson\" has none",
+        ],
+    );
+}
+
+#[test]
+fn training_plan_without_learning() {
+    expect_error(
+        "plan.toml",
+        format!("{GOOD}[train]\nepochs = 3\n").as_bytes(),
+        &["plan.toml:7:1", "train:", "learning is off"],
+    );
+    expect_error(
+        "plan_off.toml",
+        format!("{GOOD}[learning]\nengine = \"off\"\n[train]\nepochs = 3\n").as_bytes(),
+        &["plan_off.toml:9:1", "train:", "[learning] engine = \"off\""],
+    );
+}
+
+#[test]
+fn key_of_another_task_kind() {
+    let digits = GOOD
+        .replace("\"cue\"", "\"digits\"")
+        .replace("inputs = 40", "inputs = 64");
+    expect_error(
+        "other_kind.toml",
+        format!("{digits}n_cues = 5\n").as_bytes(),
+        &[
+            "other_kind.toml:7:1",
+            "task.n_cues",
+            "task.kind = \"digits\" does not read this key (only kind = \"cue\" reads it)",
+        ],
+    );
+    expect_error(
+        "other_kind2.toml",
+        format!("{GOOD}pattern_ms = 500\n").as_bytes(),
+        &["task.pattern_ms", "only kind = \"pattern\" reads it"],
+    );
+}
+
+#[test]
 fn missing_file() {
     let (code, _, stderr) = run(&["run", "/nonexistent/chip.toml"]);
     assert_eq!(code, 2);

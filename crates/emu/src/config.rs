@@ -177,7 +177,10 @@ pub struct Network {
     pub spread_dist: SpreadDist,
 }
 
-/// `[task]`: what drives the chip. Keys of other kinds keep their defaults.
+/// `[task]`: what drives the chip. A file may set only the keys its kind reads
+/// (`kind` and `samples`, then: Poisson `rate_hz`, `steps`; cue `n_cues` ...
+/// `bg_rate_hz`; pattern `pattern_*`; digits `steps`, `max_rate_hz`, `window`, `data`;
+/// store-recall none); the others keep their defaults.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Task {
     /// Which task (required).
@@ -214,7 +217,8 @@ pub struct Task {
     pub data: String,
 }
 
-/// `[learning]`: the on-chip learning engine.
+/// `[learning]`: the on-chip learning engine. An engine needs a task with targets
+/// (not `poisson`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Learning {
     /// Engine (default off).
@@ -261,7 +265,7 @@ pub struct Learning {
     pub rewire_noise: f64,
 }
 
-/// `[train]`: the training plan.
+/// `[train]`: the training plan. Written in a file, it needs a learning engine.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Train {
     /// Epochs (default 1).
