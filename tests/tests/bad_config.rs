@@ -175,6 +175,48 @@ fn key_of_another_task_kind() {
 }
 
 #[test]
+fn steps_on_a_training_run() {
+    let p = tmp(
+        "train_steps.toml",
+        format!(
+            "{}[learning]\nengine = \"light\"\n[train]\nepochs = 1\ntrain_samples = 1\n\
+             test_samples = 1\n",
+            GOOD.replace(
+                "kind = \"cue\"",
+                "kind = \"cue\"\nn_cues = 1\ndelay_ms = 10"
+            )
+        )
+        .as_bytes(),
+    );
+    let out = p.with_file_name("train_steps_out");
+    for cmd in ["run", "verify"] {
+        let (code, stdout, stderr) = run(&[
+            cmd,
+            p.to_str().unwrap(),
+            "--steps",
+            "5",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{cmd}: {stderr}");
+        assert!(stdout.is_empty(), "{cmd}: {stdout}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{cmd}: {stderr}");
+        assert!(
+            stderr.contains("train_steps.toml")
+                && stderr.contains("--steps applies to inference runs")
+                && stderr.contains("train.epochs"),
+            "{cmd}: {stderr}"
+        );
+        assert!(!out.exists(), "{cmd}: refused before the run folder");
+    }
+    // On an inference run it is the step budget.
+    let p = tmp("infer_steps.toml", GOOD.as_bytes());
+    let (code, stdout, stderr) = run(&["run", p.to_str().unwrap(), "--steps", "5", "--no-out"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("steps"), "{stdout}");
+}
+
+#[test]
 fn missing_file() {
     let (code, _, stderr) = run(&["run", "/nonexistent/chip.toml"]);
     assert_eq!(code, 2);

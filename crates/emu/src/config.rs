@@ -317,6 +317,15 @@ pub struct Config {
     pub reward: Option<Reward>,
 }
 
+impl Config {
+    /// Whether the chip learns (`learning.engine` is not off): its run follows the
+    /// `[train]` plan (with `[reward]`: its episodes), not `task.samples` or a step
+    /// budget such as `neurochip run --steps`.
+    pub fn learns(&self) -> bool {
+        self.learning.engine != Engine::Off
+    }
+}
+
 /// Read and check a configuration file. The file is read as bytes, so a binary file
 /// gives "not a text file" rather than an I/O error.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
