@@ -233,3 +233,122 @@ fn good_config_checks() {
     assert_eq!(code, 0);
     assert!(stdout.contains("ok"));
 }
+
+#[test]
+fn huge_spread_is_refused_not_a_panic() {
+    // Made the factors NaN, which panicked inside `fixed` (exit 101).
+    expect_error(
+        "spread.toml",
+        GOOD.replace("outputs = 2", "outputs = 2\ntau_m_spread = 1e308")
+            .as_bytes(),
+        &[
+            "spread.toml:5:1",
+            "network.tau_m_spread",
+            "allowed: a number in [0, 10]",
+        ],
+    );
+}
+
+/// Every float key of the schema, at values that break arithmetic, through `check` and
+/// a short `run`: accepted, or refused with one line naming the file; never a panic.
+#[test]
+fn float_keys_at_extreme_values_never_panic() {
+    const NETWORK: &[&str] = &[
+        "alif_fraction",
+        "dt_ms",
+        "tau_m_ms",
+        "tau_a_ms",
+        "tau_out_ms",
+        "threshold",
+        "beta",
+        "connectivity",
+        "input_connectivity",
+        "excitatory_fraction",
+        "w_in_scale",
+        "w_rec_scale",
+        "w_out_scale",
+        "tau_m_spread",
+        "threshold_spread",
+        "release_in",
+        "release_rec",
+    ];
+    const TASK: &[(&str, &str)] = &[
+        ("rate_hz", "poisson"),
+        ("cue_rate_hz", "cue"),
+        ("bg_rate_hz", "cue"),
+        ("pattern_rate_hz", "pattern"),
+    ];
+    const LEARNING: &[&str] = &[
+        "eta",
+        "eta_in",
+        "eta_rec",
+        "eta_out",
+        "eta_bias",
+        "gamma",
+        "reg_strength",
+        "reg_rate_hz",
+        "rewire_fraction",
+        "rewire_noise",
+    ];
+    const VALUES: &[&str] = &["1e308", "-1e308", "1e-308", "0.0", "-0.0", "nan", "inf"];
+    let small = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\nmodel = \"lsnn\"\n{net}\n\
+                 [task]\nkind = \"{kind}\"\n{task}\n";
+    let learn = "[learning]\nengine = \"exact\"\n{learn}\n[train]\nepochs = 1\n\
+                 train_samples = 1\ntest_samples = 1\n";
+    let cue_short = "n_cues = 1\ndelay_ms = 10";
+    let mut cases = Vec::new();
+    for v in VALUES {
+        for k in NETWORK {
+            for dist in ["lognormal", "uniform"] {
+                let net = format!("{k} = {v}\nspread_dist = \"{dist}\"");
+                let text = small
+                    .replace("{net}", &net)
+                    .replace("{kind}", "cue")
+                    .replace("{task}", cue_short);
+                cases.push((format!("{k}_{dist}"), text.clone(), false));
+                cases.push((format!("{k}_{dist}_learn"), text + learn, true));
+            }
+        }
+        for (k, kind) in TASK {
+            let text = small
+                .replace("{net}", "")
+                .replace("{kind}", kind)
+                .replace("{task}", &format!("{k} = {v}"));
+            cases.push((k.to_string(), text, false));
+        }
+        for k in LEARNING {
+            let extra = if *k == "rewire_noise" {
+                "\nrewire_fraction = 0.5"
+            } else {
+                ""
+            };
+            let text = small
+                .replace("{net}", "")
+                .replace("{kind}", "cue")
+                .replace("{task}", cue_short)
+                + &learn.replace("{learn}", &format!("{k} = {v}{extra}"));
+            cases.push((k.to_string(), text, true));
+        }
+    }
+    for (name, text, learns) in cases {
+        let text = text.replace("{learn}", "");
+        let p = tmp(&format!("float_{name}.toml"), text.as_bytes());
+        let p = p.to_str().unwrap();
+        let mut runs = vec![vec!["check", p]];
+        runs.push(if learns {
+            vec!["run", p, "--no-out", "-q"]
+        } else {
+            vec!["run", p, "--steps", "5", "--no-out", "-q"]
+        });
+        for args in runs {
+            let (code, _, stderr) = run(&args);
+            let what = format!("{args:?} on\n{text}");
+            assert!(code == 0 || code == 2, "exit {code}: {stderr}\n{what}");
+            assert!(!stderr.contains("panicked"), "{stderr}\n{what}");
+            if code == 2 {
+                assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}\n{what}");
+                assert!(stderr.contains(&format!("float_{name}.toml")), "{stderr}");
+            }
+        }
+    }
+}

@@ -138,7 +138,7 @@ pub struct Network {
     pub model: NeuronModel,
     /// Fraction of ALIF neurons in an LSNN ([0, 1], default 0.5).
     pub alif_fraction: f64,
-    /// Time step, ms ((0, 1000], default 1).
+    /// Time step, ms ([0.001, 1000], default 1).
     pub dt_ms: f64,
     /// Membrane time constant, ms (> 0, default 20).
     pub tau_m_ms: f64,
@@ -169,9 +169,9 @@ pub struct Network {
     pub w_rec_scale: f64,
     /// Readout weight scale (>= 0, default 1).
     pub w_out_scale: f64,
-    /// Log-normal relative spread of tau_m (>= 0, default 0).
+    /// Log-normal relative spread of tau_m ([0, 10], default 0).
     pub tau_m_spread: f64,
-    /// Log-normal relative spread of thresholds (>= 0, default 0).
+    /// Log-normal relative spread of thresholds ([0, 10], default 0).
     pub threshold_spread: f64,
     /// Distribution of the `tau_m` and threshold factors (default log-normal).
     pub spread_dist: SpreadDist,

@@ -58,6 +58,10 @@ const fn from(lo: f64, hi: f64) -> Rule {
     }
 }
 const INF: f64 = f64::INFINITY;
+/// The widest heterogeneity spread: a log-normal factor with `s = 10` has its median at
+/// `exp(-50)`, far past anything a neuron means; beyond ~1e154, `s * s` overflows and
+/// the factors are NaN.
+const MAX_SPREAD: f64 = 10.0;
 
 /// Neuron models, as written in the file.
 pub(super) const MODELS: &[&str] = &["lif", "alif", "lsnn"];
@@ -141,7 +145,7 @@ pub(super) const FIELDS: &[Field] = fields! {
     "network.outputs" => core(ranges::OUTPUTS), "allowed 1..=chip.max_outputs (16 unless [chip] says otherwise)";
     "network.model" => Rule::Choice(MODELS);
     "network.alif_fraction" => from(0.0, 1.0);
-    "network.dt_ms" => above(0.0, 1000.0);
+    "network.dt_ms" => from(0.001, 1000.0);
     "network.tau_m_ms" => above(0.0, INF);
     "network.tau_a_ms" => above(0.0, INF);
     "network.tau_out_ms" => above(0.0, INF);
@@ -154,8 +158,8 @@ pub(super) const FIELDS: &[Field] = fields! {
     "network.w_in_scale" => from(0.0, INF);
     "network.w_rec_scale" => from(0.0, INF);
     "network.w_out_scale" => from(0.0, INF);
-    "network.tau_m_spread" => from(0.0, INF);
-    "network.threshold_spread" => from(0.0, INF);
+    "network.tau_m_spread" => from(0.0, MAX_SPREAD);
+    "network.threshold_spread" => from(0.0, MAX_SPREAD);
     "network.spread_dist" => Rule::Choice(SPREAD_DISTS);
     "network.release_in" => above(0.0, 1.0);
     "network.release_rec" => above(0.0, 1.0);

@@ -366,7 +366,7 @@ fn bad_time_constants() {
     );
     let e = err(&net("dt_ms = 2000.0"));
     assert!(
-        e.to_string().contains("allowed: a number in (0, 1000]"),
+        e.to_string().contains("allowed: a number in [0.001, 1000]"),
         "{e}"
     );
 }
@@ -709,5 +709,29 @@ fn keys_of_another_task_kind_are_refused() {
             let text = OK.replace("\"cue\"", &format!("\"{kind}\"\n{key} = {v}"));
             parse(&text, "x.toml").unwrap_or_else(|e| panic!("{kind} {key}: {e}"));
         }
+    }
+}
+
+#[test]
+fn spreads_and_time_step_are_bounded() {
+    // A huge log-normal spread made the factors NaN, which panicked inside `fixed`.
+    for key in ["tau_m_spread", "threshold_spread"] {
+        for v in ["1e308", "10.5"] {
+            let e = err(&net(&format!("{key} = {v}")));
+            assert_eq!(e.field(), Some(format!("network.{key}").as_str()), "{e}");
+            assert!(
+                e.message()
+                    .ends_with("is out of range; allowed: a number in [0, 10]"),
+                "{e}"
+            );
+        }
+        parse(&net(&format!("{key} = 10.0")), "x.toml").unwrap();
+    }
+    // A time step that single precision (the task generators) would round to 0.
+    for v in ["1e-308", "0.0009"] {
+        err_says(
+            &net(&format!("dt_ms = {v}")),
+            "is out of range; allowed: a number in [0.001, 1000]",
+        );
     }
 }
