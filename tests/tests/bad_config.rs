@@ -216,6 +216,59 @@ fn steps_on_a_training_run() {
     assert!(stdout.contains("steps"), "{stdout}");
 }
 
+/// Errors found while building the chip and the task name the key of the file, not
+/// an internal type (`CueConfig.cue_ms`) or another key (`network.threshold` for a
+/// spread).
+#[test]
+fn build_errors_name_the_users_key() {
+    expect_error(
+        "thr_spread.toml",
+        GOOD.replace("outputs = 2", "outputs = 2\nthreshold_spread = 9.0")
+            .as_bytes(),
+        &[
+            "network.threshold_spread: 9 with network.threshold = 1 gives a neuron the \
+             threshold",
+        ],
+    );
+    expect_error(
+        "thr_big.toml",
+        GOOD.replace("outputs = 2", "outputs = 2\nthreshold = 1e30")
+            .as_bytes(),
+        &["network.threshold: 1e30 does not fit the membrane format"],
+    );
+    let dt5 = GOOD.replace("outputs = 2", "outputs = 2\ndt_ms = 5.0");
+    for (name, key, want) in [
+        (
+            "cue_ms.toml",
+            "cue_ms = 1",
+            "task.cue_ms: 1 ms is 0 steps at network.dt_ms = 5",
+        ),
+        (
+            "recall_ms.toml",
+            "recall_ms = 2",
+            "task.recall_ms: 2 ms is 0 steps at network.dt_ms = 5",
+        ),
+    ] {
+        expect_error(name, format!("{dt5}{key}\n").as_bytes(), &[want]);
+    }
+    expect_error(
+        "trial.toml",
+        GOOD.replace("outputs = 2", "outputs = 2\ndt_ms = 0.001")
+            .replace(
+                "kind = \"cue\"",
+                "kind = \"cue\"\nn_cues = 31\ncue_ms = 100000\ngap_ms = 100000",
+            )
+            .as_bytes(),
+        &["task: a cue trial of 6201199504 steps (task.n_cues * (cue_ms + gap_ms)"],
+    );
+    expect_error(
+        "pattern_ms.toml",
+        dt5.replace("\"cue\"", "\"pattern\"\npattern_ms = 1")
+            .as_bytes(),
+        &["task.pattern_ms: 1 ms is 0 steps at network.dt_ms = 5"],
+    );
+}
+
 #[test]
 fn missing_file() {
     let (code, _, stderr) = run(&["run", "/nonexistent/chip.toml"]);
