@@ -123,6 +123,153 @@ fn misspelled_key_gets_a_suggestion() {
 }
 
 #[test]
+fn learning_on_a_task_without_targets() {
+    expect_error(
+        "poisson_learn.toml",
+        format!(
+            "{}[learning]\nengine = \"exact\"\n",
+            GOOD.replace("\"cue\"", "\"poisson\"")
+        )
+        .as_bytes(),
+        &[
+            "poisson_learn.toml:8:1",
+            "learning.engine",
+            "task.kind = \"poisson\" has none",
+        ],
+    );
+}
+
+#[test]
+fn training_plan_without_learning() {
+    expect_error(
+        "plan.toml",
+        format!("{GOOD}[train]\nepochs = 3\n").as_bytes(),
+        &["plan.toml:7:1", "train:", "learning is off"],
+    );
+    expect_error(
+        "plan_off.toml",
+        format!("{GOOD}[learning]\nengine = \"off\"\n[train]\nepochs = 3\n").as_bytes(),
+        &["plan_off.toml:9:1", "train:", "[learning] engine = \"off\""],
+    );
+}
+
+#[test]
+fn key_of_another_task_kind() {
+    let digits = GOOD
+        .replace("\"cue\"", "\"digits\"")
+        .replace("inputs = 40", "inputs = 64");
+    expect_error(
+        "other_kind.toml",
+        format!("{digits}n_cues = 5\n").as_bytes(),
+        &[
+            "other_kind.toml:7:1",
+            "task.n_cues",
+            "task.kind = \"digits\" does not read this key (only kind = \"cue\" reads it)",
+        ],
+    );
+    expect_error(
+        "other_kind2.toml",
+        format!("{GOOD}pattern_ms = 500\n").as_bytes(),
+        &["task.pattern_ms", "only kind = \"pattern\" reads it"],
+    );
+}
+
+#[test]
+fn steps_on_a_training_run() {
+    let p = tmp(
+        "train_steps.toml",
+        format!(
+            "{}[learning]\nengine = \"light\"\n[train]\nepochs = 1\ntrain_samples = 1\n\
+             test_samples = 1\n",
+            GOOD.replace(
+                "kind = \"cue\"",
+                "kind = \"cue\"\nn_cues = 1\ndelay_ms = 10"
+            )
+        )
+        .as_bytes(),
+    );
+    let out = p.with_file_name("train_steps_out");
+    for cmd in ["run", "verify"] {
+        let (code, stdout, stderr) = run(&[
+            cmd,
+            p.to_str().unwrap(),
+            "--steps",
+            "5",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{cmd}: {stderr}");
+        assert!(stdout.is_empty(), "{cmd}: {stdout}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{cmd}: {stderr}");
+        assert!(
+            stderr.contains("train_steps.toml")
+                && stderr.contains("--steps applies to inference runs")
+                && stderr.contains("train.epochs"),
+            "{cmd}: {stderr}"
+        );
+        assert!(!out.exists(), "{cmd}: refused before the run folder");
+    }
+    // On an inference run it is the step budget.
+    let p = tmp("infer_steps.toml", GOOD.as_bytes());
+    let (code, stdout, stderr) = run(&["run", p.to_str().unwrap(), "--steps", "5", "--no-out"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("steps"), "{stdout}");
+}
+
+/// Errors found while building the chip and the task name the key of the file, not
+/// an internal type (`CueConfig.cue_ms`) or another key (`network.threshold` for a
+/// spread).
+#[test]
+fn build_errors_name_the_users_key() {
+    expect_error(
+        "thr_spread.toml",
+        GOOD.replace("outputs = 2", "outputs = 2\nthreshold_spread = 9.0")
+            .as_bytes(),
+        &[
+            "network.threshold_spread: 9 with network.threshold = 1 gives a neuron the \
+             threshold",
+        ],
+    );
+    expect_error(
+        "thr_big.toml",
+        GOOD.replace("outputs = 2", "outputs = 2\nthreshold = 1e30")
+            .as_bytes(),
+        &["network.threshold: 1e30 does not fit the membrane format"],
+    );
+    let dt5 = GOOD.replace("outputs = 2", "outputs = 2\ndt_ms = 5.0");
+    for (name, key, want) in [
+        (
+            "cue_ms.toml",
+            "cue_ms = 1",
+            "task.cue_ms: 1 ms is 0 steps at network.dt_ms = 5",
+        ),
+        (
+            "recall_ms.toml",
+            "recall_ms = 2",
+            "task.recall_ms: 2 ms is 0 steps at network.dt_ms = 5",
+        ),
+    ] {
+        expect_error(name, format!("{dt5}{key}\n").as_bytes(), &[want]);
+    }
+    expect_error(
+        "trial.toml",
+        GOOD.replace("outputs = 2", "outputs = 2\ndt_ms = 0.001")
+            .replace(
+                "kind = \"cue\"",
+                "kind = \"cue\"\nn_cues = 31\ncue_ms = 100000\ngap_ms = 100000",
+            )
+            .as_bytes(),
+        &["task: a cue trial of 6201199504 steps (task.n_cues * (cue_ms + gap_ms)"],
+    );
+    expect_error(
+        "pattern_ms.toml",
+        dt5.replace("\"cue\"", "\"pattern\"\npattern_ms = 1")
+            .as_bytes(),
+        &["task.pattern_ms: 1 ms is 0 steps at network.dt_ms = 5"],
+    );
+}
+
+#[test]
 fn missing_file() {
     let (code, _, stderr) = run(&["run", "/nonexistent/chip.toml"]);
     assert_eq!(code, 2);
@@ -138,4 +285,123 @@ fn good_config_checks() {
     let (code, stdout, _) = run(&["check", p.to_str().unwrap()]);
     assert_eq!(code, 0);
     assert!(stdout.contains("ok"));
+}
+
+#[test]
+fn huge_spread_is_refused_not_a_panic() {
+    // Made the factors NaN, which panicked inside `fixed` (exit 101).
+    expect_error(
+        "spread.toml",
+        GOOD.replace("outputs = 2", "outputs = 2\ntau_m_spread = 1e308")
+            .as_bytes(),
+        &[
+            "spread.toml:5:1",
+            "network.tau_m_spread",
+            "allowed: a number in [0, 10]",
+        ],
+    );
+}
+
+/// Every float key of the schema, at values that break arithmetic, through `check` and
+/// a short `run`: accepted, or refused with one line naming the file; never a panic.
+#[test]
+fn float_keys_at_extreme_values_never_panic() {
+    const NETWORK: &[&str] = &[
+        "alif_fraction",
+        "dt_ms",
+        "tau_m_ms",
+        "tau_a_ms",
+        "tau_out_ms",
+        "threshold",
+        "beta",
+        "connectivity",
+        "input_connectivity",
+        "excitatory_fraction",
+        "w_in_scale",
+        "w_rec_scale",
+        "w_out_scale",
+        "tau_m_spread",
+        "threshold_spread",
+        "release_in",
+        "release_rec",
+    ];
+    const TASK: &[(&str, &str)] = &[
+        ("rate_hz", "poisson"),
+        ("cue_rate_hz", "cue"),
+        ("bg_rate_hz", "cue"),
+        ("pattern_rate_hz", "pattern"),
+    ];
+    const LEARNING: &[&str] = &[
+        "eta",
+        "eta_in",
+        "eta_rec",
+        "eta_out",
+        "eta_bias",
+        "gamma",
+        "reg_strength",
+        "reg_rate_hz",
+        "rewire_fraction",
+        "rewire_noise",
+    ];
+    const VALUES: &[&str] = &["1e308", "-1e308", "1e-308", "0.0", "-0.0", "nan", "inf"];
+    let small = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\nmodel = \"lsnn\"\n{net}\n\
+                 [task]\nkind = \"{kind}\"\n{task}\n";
+    let learn = "[learning]\nengine = \"exact\"\n{learn}\n[train]\nepochs = 1\n\
+                 train_samples = 1\ntest_samples = 1\n";
+    let cue_short = "n_cues = 1\ndelay_ms = 10";
+    let mut cases = Vec::new();
+    for v in VALUES {
+        for k in NETWORK {
+            for dist in ["lognormal", "uniform"] {
+                let net = format!("{k} = {v}\nspread_dist = \"{dist}\"");
+                let text = small
+                    .replace("{net}", &net)
+                    .replace("{kind}", "cue")
+                    .replace("{task}", cue_short);
+                cases.push((format!("{k}_{dist}"), text.clone(), false));
+                cases.push((format!("{k}_{dist}_learn"), text + learn, true));
+            }
+        }
+        for (k, kind) in TASK {
+            let text = small
+                .replace("{net}", "")
+                .replace("{kind}", kind)
+                .replace("{task}", &format!("{k} = {v}"));
+            cases.push((k.to_string(), text, false));
+        }
+        for k in LEARNING {
+            let extra = if *k == "rewire_noise" {
+                "\nrewire_fraction = 0.5"
+            } else {
+                ""
+            };
+            let text = small
+                .replace("{net}", "")
+                .replace("{kind}", "cue")
+                .replace("{task}", cue_short)
+                + &learn.replace("{learn}", &format!("{k} = {v}{extra}"));
+            cases.push((k.to_string(), text, true));
+        }
+    }
+    for (name, text, learns) in cases {
+        let text = text.replace("{learn}", "");
+        let p = tmp(&format!("float_{name}.toml"), text.as_bytes());
+        let p = p.to_str().unwrap();
+        let mut runs = vec![vec!["check", p]];
+        runs.push(if learns {
+            vec!["run", p, "--no-out", "-q"]
+        } else {
+            vec!["run", p, "--steps", "5", "--no-out", "-q"]
+        });
+        for args in runs {
+            let (code, _, stderr) = run(&args);
+            let what = format!("{args:?} on\n{text}");
+            assert!(code == 0 || code == 2, "exit {code}: {stderr}\n{what}");
+            assert!(!stderr.contains("panicked"), "{stderr}\n{what}");
+            if code == 2 {
+                assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}\n{what}");
+                assert!(stderr.contains(&format!("float_{name}.toml")), "{stderr}");
+            }
+        }
+    }
 }

@@ -21,6 +21,7 @@ use neurochip_tasks::pattern::PatternConfig;
 use neurochip_tasks::poisson::PoissonInput;
 use neurochip_tasks::rng::hash;
 use neurochip_tasks::store_recall::StoreRecallConfig;
+use neurochip_tasks::TaskError;
 
 use crate::config::{Config, Feedback, NeuronModel, SpreadDist, TaskKind};
 use crate::task::Task;
@@ -239,13 +240,133 @@ pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
 /// The chip for a configuration, with the network it was quantised from.
 pub fn chip(cfg: &Config) -> Result<(Network, HostChip), BuildError> {
     let net = network(cfg);
-    let chip = quantize(&net, &quant_options(cfg)).map_err(|e| BuildError {
-        file: cfg.origin.clone(),
-        field: "network".into(),
-        message: e.to_string(),
-    })?;
+    let chip = quantize(&net, &quant_options(cfg)).map_err(|e| quant_error(cfg, e))?;
     let chip = release_rewire(cfg, chip)?;
     Ok((net, chip))
+}
+
+/// `v` short: `1e30` rather than thirty-one digits.
+fn short(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A quantiser error as the key of the file it comes from: a threshold that does not
+/// fit the membrane format is `network.threshold`'s fault, or, when the threshold
+/// itself fits, `network.threshold_spread`'s.
+fn quant_error(cfg: &Config, e: crate::QuantError) -> BuildError {
+    let n = &cfg.network;
+    let (field, message) = match e {
+        crate::QuantError::Range {
+            what: "network.threshold",
+            value,
+            range,
+        } if value != n.threshold && n.threshold_spread > 0.0 => (
+            "network.threshold_spread",
+            format!(
+                "{} with network.threshold = {} gives a neuron the threshold {}, which the \
+                 membrane format does not hold; allowed: per-neuron thresholds in {range} \
+                 (a smaller spread, or other formats.membrane_bits / membrane_frac)",
+                short(n.threshold_spread),
+                short(n.threshold),
+                short(value)
+            ),
+        ),
+        crate::QuantError::Range {
+            what: "network.threshold",
+            value,
+            range,
+        } => (
+            "network.threshold",
+            format!(
+                "{} does not fit the membrane format; allowed: {range} (or other \
+                 formats.membrane_bits / membrane_frac)",
+                short(value)
+            ),
+        ),
+        e => ("network", e.to_string()),
+    };
+    BuildError {
+        file: cfg.origin.clone(),
+        field: field.into(),
+        message,
+    }
+}
+
+/// A task generator's error as the key of the file behind it: the generators name
+/// their own fields (`CueConfig.dt_ms`, `PatternConfig.steps`), which the user never
+/// wrote.
+fn task_error(cfg: &Config, e: TaskError) -> BuildError {
+    let (field, value, allowed) = match e {
+        TaskError::Int {
+            field,
+            value,
+            allowed,
+        } => (field, value.to_string(), allowed),
+        TaskError::Float {
+            field,
+            value,
+            allowed,
+        } => (field, value.to_string(), allowed),
+    };
+    let t = &cfg.task;
+    let dt = short(cfg.network.dt_ms);
+    // "Type.field", "Type.field (in steps)" or "Type total steps (...)".
+    let ty = field.split(['.', ' ']).next().unwrap_or(field);
+    let name = field
+        .split_once('.')
+        .and_then(|(_, r)| r.split(' ').next())
+        .unwrap_or("");
+    let in_steps = |key: &str, ms: u32, allowed: &str| {
+        (
+            key.to_string(),
+            format!("{ms} ms is {value} steps at network.dt_ms = {dt}; allowed: {allowed}"),
+        )
+    };
+    let (key, message) = match (ty, name) {
+        (_, "dt_ms") | ("StoreRecallConfig", "period_ms") => (
+            "network.dt_ms".to_string(),
+            format!(
+                "{dt} is not allowed by the {:?} task; allowed: {allowed}",
+                t.kind
+            ),
+        ),
+        ("CueConfig", "cue_ms") => in_steps("task.cue_ms", t.cue_ms, "at least one step"),
+        ("CueConfig", "recall_ms") => in_steps("task.recall_ms", t.recall_ms, "at least one step"),
+        ("PatternConfig", "steps") => {
+            in_steps("task.pattern_ms", t.pattern_ms, "1..=1000000 steps")
+        }
+        ("CueConfig", "") => (
+            "task".to_string(),
+            format!(
+                "a cue trial of {value} steps (task.n_cues * (cue_ms + gap_ms) + delay_ms + \
+                 recall_ms at network.dt_ms = {dt}); allowed: {allowed}"
+            ),
+        ),
+        ("PatternConfig", "n_inputs") => ("network.inputs".into(), plain(&value, allowed)),
+        ("PatternConfig", "n_outputs") => ("network.outputs".into(), plain(&value, allowed)),
+        ("PatternConfig", "rate_hz") => ("task.pattern_rate_hz".into(), plain(&value, allowed)),
+        ("CueConfig", k @ ("n_cues" | "gap_ms" | "delay_ms" | "cue_rate_hz" | "bg_rate_hz"))
+        | ("RateEncoder", k @ ("steps" | "max_rate_hz"))
+        | ("PoissonInput", k @ "rate_hz") => (format!("task.{k}"), plain(&value, allowed)),
+        // A fixed parameter of the generator, not a key of the file.
+        _ => (
+            "task".into(),
+            format!("the task's internal {field} = {value} is not allowed; allowed: {allowed}"),
+        ),
+    };
+    BuildError {
+        file: cfg.origin.clone(),
+        field: key,
+        message,
+    }
+}
+
+fn plain(value: &str, allowed: &str) -> String {
+    format!("{value} is not allowed; allowed: {allowed}")
 }
 
 /// Stochastic release and rewiring (`network.release_*`, `learning.rewire_*`): chip
@@ -326,7 +447,7 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
                 dt_ms: dt,
                 seed: task_seed,
             };
-            c.check().map_err(|e| err("task", e.to_string()))?;
+            c.check().map_err(|e| task_error(cfg, e))?;
             Task::Cue(c)
         }
         TaskKind::StoreRecall => {
@@ -335,7 +456,7 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
                 seed: task_seed,
                 ..StoreRecallConfig::default()
             };
-            c.check().map_err(|e| err("task", e.to_string()))?;
+            c.check().map_err(|e| task_error(cfg, e))?;
             Task::StoreRecall(c)
         }
         TaskKind::Pattern => {
@@ -347,7 +468,7 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
                 dt_ms: dt,
                 seed: task_seed,
             };
-            Task::Pattern(Box::new(p.build().map_err(|e| err("task", e.to_string()))?))
+            Task::Pattern(Box::new(p.build().map_err(|e| task_error(cfg, e))?))
         }
         TaskKind::Digits => {
             let path = Path::new(&t.data);
@@ -361,7 +482,7 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
                 dt_ms: dt,
                 seed: task_seed,
             };
-            enc.check().map_err(|e| err("task", e.to_string()))?;
+            enc.check().map_err(|e| task_error(cfg, e))?;
             Task::Digits {
                 data: Arc::new(data),
                 train: Arc::new(train),
@@ -401,4 +522,83 @@ pub fn check(cfg: &Config) -> Result<(), BuildError> {
     chip(cfg)?;
     task(cfg)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(task: &str) -> Config {
+        crate::config::parse(
+            &format!("[network]\ninputs = 40\nneurons = 10\noutputs = 2\n[task]\n{task}\n"),
+            "x.toml",
+        )
+        .unwrap()
+    }
+
+    /// The generators' own field names never reach the user: each error names a key of
+    /// the file.
+    #[test]
+    fn task_errors_name_the_users_key() {
+        let c = cfg("kind = \"cue\"");
+        for (field, key) in [
+            ("CueConfig.dt_ms", "network.dt_ms"),
+            ("CueConfig.n_cues", "task.n_cues"),
+            ("CueConfig.cue_ms (in steps)", "task.cue_ms"),
+            ("CueConfig.recall_ms (in steps)", "task.recall_ms"),
+            ("CueConfig.bg_rate_hz", "task.bg_rate_hz"),
+            (
+                "CueConfig total steps (n_cues * (cue + gap) + delay + recall)",
+                "task",
+            ),
+            ("StoreRecallConfig.period_ms (in steps)", "network.dt_ms"),
+            ("PatternConfig.steps", "task.pattern_ms"),
+            ("PatternConfig.n_outputs", "network.outputs"),
+            ("PatternConfig.rate_hz", "task.pattern_rate_hz"),
+            ("RateEncoder.steps", "task.steps"),
+            ("RateEncoder.max_rate_hz", "task.max_rate_hz"),
+            ("PoissonInput.rate_hz", "task.rate_hz"),
+        ] {
+            let e = task_error(
+                &c,
+                TaskError::Int {
+                    field,
+                    value: 0,
+                    allowed: ">= 1",
+                },
+            );
+            assert_eq!(e.field, key, "{field}");
+            assert!(!e.message.contains("Config"), "{field}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn threshold_errors_name_the_spread_when_it_is_the_cause() {
+        let c = cfg("kind = \"cue\"");
+        let mut spread = c.clone();
+        spread.network.threshold_spread = 9.0;
+        let range = || "(0.001, 32]".to_string();
+        let e = quant_error(
+            &spread,
+            crate::QuantError::Range {
+                what: "network.threshold",
+                value: 1e-13,
+                range: range(),
+            },
+        );
+        assert_eq!(e.field, "network.threshold_spread");
+        assert!(e.message.contains("threshold 1e-13"), "{}", e.message);
+        let mut big = c;
+        big.network.threshold = 1e30;
+        let e = quant_error(
+            &big,
+            crate::QuantError::Range {
+                what: "network.threshold",
+                value: 1e30,
+                range: range(),
+            },
+        );
+        assert_eq!(e.field, "network.threshold");
+        assert!(e.message.starts_with("1e30 does not fit"), "{}", e.message);
+    }
 }

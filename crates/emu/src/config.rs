@@ -138,7 +138,7 @@ pub struct Network {
     pub model: NeuronModel,
     /// Fraction of ALIF neurons in an LSNN ([0, 1], default 0.5).
     pub alif_fraction: f64,
-    /// Time step, ms ((0, 1000], default 1).
+    /// Time step, ms ([0.001, 1000], default 1).
     pub dt_ms: f64,
     /// Membrane time constant, ms (> 0, default 20).
     pub tau_m_ms: f64,
@@ -169,15 +169,18 @@ pub struct Network {
     pub w_rec_scale: f64,
     /// Readout weight scale (>= 0, default 1).
     pub w_out_scale: f64,
-    /// Log-normal relative spread of tau_m (>= 0, default 0).
+    /// Log-normal relative spread of tau_m ([0, 10], default 0).
     pub tau_m_spread: f64,
-    /// Log-normal relative spread of thresholds (>= 0, default 0).
+    /// Log-normal relative spread of thresholds ([0, 10], default 0).
     pub threshold_spread: f64,
     /// Distribution of the `tau_m` and threshold factors (default log-normal).
     pub spread_dist: SpreadDist,
 }
 
-/// `[task]`: what drives the chip. Keys of other kinds keep their defaults.
+/// `[task]`: what drives the chip. A file may set only the keys its kind reads
+/// (`kind` and `samples`, then: Poisson `rate_hz`, `steps`; cue `n_cues` ...
+/// `bg_rate_hz`; pattern `pattern_*`; digits `steps`, `max_rate_hz`, `window`, `data`;
+/// store-recall none); the others keep their defaults.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Task {
     /// Which task (required).
@@ -214,7 +217,8 @@ pub struct Task {
     pub data: String,
 }
 
-/// `[learning]`: the on-chip learning engine.
+/// `[learning]`: the on-chip learning engine. An engine needs a task with targets
+/// (not `poisson`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Learning {
     /// Engine (default off).
@@ -261,7 +265,7 @@ pub struct Learning {
     pub rewire_noise: f64,
 }
 
-/// `[train]`: the training plan.
+/// `[train]`: the training plan. Written in a file, it needs a learning engine.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Train {
     /// Epochs (default 1).
@@ -311,6 +315,15 @@ pub struct Config {
     pub train: Train,
     /// Reward learning, when the file has a `[reward]` section.
     pub reward: Option<Reward>,
+}
+
+impl Config {
+    /// Whether the chip learns (`learning.engine` is not off): its run follows the
+    /// `[train]` plan (with `[reward]`: its episodes), not `task.samples` or a step
+    /// budget such as `neurochip run --steps`.
+    pub fn learns(&self) -> bool {
+        self.learning.engine != Engine::Off
+    }
 }
 
 /// Read and check a configuration file. The file is read as bytes, so a binary file

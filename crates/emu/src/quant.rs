@@ -211,13 +211,38 @@ fn q_weights(w: &[f64], fmt: Format, f: i32) -> Vec<i16> {
         .collect()
 }
 
+/// A decay factor in Q1.15, saturated. `fixed` panics on NaN, so NaN (which
+/// [`quantize`] refuses before it gets here) gives 0.
 fn q_decay(a: f64) -> u32 {
+    if a.is_nan() {
+        return 0;
+    }
     u32::from(U1F15::saturating_from_num(a).to_bits())
+}
+
+/// Every decay of `net` is a number in `[0, 1]` (`exp(-dt / tau)`), so it can go
+/// through `fixed` (which panics on NaN) and means what it says.
+fn check_decays(net: &Network) -> Result<(), QuantError> {
+    for (what, v) in [
+        ("the membrane decay exp(-dt / tau_m)", &net.alpha),
+        ("the adaptation decay exp(-dt / tau_a)", &net.rho),
+        ("the readout decay exp(-dt / tau_out)", &net.kappa),
+    ] {
+        if let Some(&a) = v.iter().find(|a| !(0.0..=1.0).contains(*a)) {
+            return Err(QuantError::Range {
+                what,
+                value: a,
+                range: "a number in [0, 1]".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Put `net` on a chip.
 pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantError> {
     net.check_shapes().map_err(QuantError::Shape)?;
+    check_decays(net)?;
     let f = opt.formats;
     let mf = f.membrane.frac();
     let rf = f.readout.frac();
@@ -311,7 +336,8 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
     let thr_scale = pow2(mf as i32);
     for &t in &net.thr {
         let q = (t * thr_scale).round();
-        if q <= 0.0 || q > f64::from(f.membrane.max()) {
+        // Written so that NaN is refused too.
+        if !(q > 0.0 && q <= f64::from(f.membrane.max())) {
             return Err(QuantError::Range {
                 what: "network.threshold",
                 value: t,
@@ -453,6 +479,28 @@ mod tests {
         let lsb_in = pow2(i32::from(chip.config().shifts().input) - 10);
         for (a, b) in net.w_in.iter().zip(&back.w_in) {
             assert!((a - b).abs() <= lsb_in / 2.0 + 1e-12);
+        }
+    }
+
+    /// NaN or out-of-range decays and thresholds are refused with an error: `fixed`
+    /// panics on NaN.
+    #[test]
+    fn nan_parameters_are_errors_not_panics() {
+        let base = Network::zeros(3, 4, 2);
+        for (name, set) in [
+            (
+                "alpha",
+                (|n: &mut Network| n.alpha[1] = f64::NAN) as fn(&mut Network),
+            ),
+            ("rho", |n| n.rho[0] = f64::NAN),
+            ("kappa", |n| n.kappa[0] = 1.5),
+            ("thr", |n| n.thr[2] = f64::NAN),
+            ("thr", |n| n.thr[2] = 0.0),
+        ] {
+            let mut net = base.clone();
+            set(&mut net);
+            let e = quantize(&net, &opts()).err();
+            assert!(matches!(e, Some(QuantError::Range { .. })), "{name}: {e:?}");
         }
     }
 }

@@ -54,7 +54,8 @@ pub struct Common {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Stop after this many steps in total (inference runs).
+    /// Stop after this many steps in total (inference runs; refused on training runs,
+    /// which follow their [train] plan).
     #[arg(long, value_name = "N")]
     pub steps: Option<u64>,
     /// No progress bar.

@@ -60,6 +60,9 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
             c.config.display()
         )));
     }
+    if c.steps.is_some() && cfg.learns() && a.arch.is_none() {
+        return Err(fail(steps_on_training(&c.config)));
+    }
     if let Some(spec) = &a.arch {
         check_outputs(a, &cfg)?;
         return Ok(arch_cmd(&cfg, spec, c.steps, c.json, c.quiet));
@@ -107,6 +110,16 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         println!("  readout final    {}", fmt(&rep.readout_final));
         println!("  digest           {}", rep.digest);
     }))
+}
+
+/// The refusal of `--steps` on a training run (`run` without `--arch`, `verify`).
+pub(super) fn steps_on_training(config: &Path) -> String {
+    format!(
+        "{}: --steps applies to inference runs ([learning] engine = \"off\"); a training \
+         run follows its [train] plan: set train.epochs, train.train_samples and \
+         train.test_samples instead",
+        config.display()
+    )
 }
 
 /// `--save` and `--export`, checked before any work: writable, not the

@@ -33,6 +33,9 @@ pub fn run(a: Args) -> ExitCode {
 fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
     let (cfg, source) = super::load_source(&c.config)?;
+    if c.steps.is_some() && cfg.learns() {
+        return Err(super::fail(super::run::steps_on_training(&c.config)));
+    }
     let folder = RunFolder::new(c, "verify", &cfg, source)?;
     if cfg.reward.is_some() {
         return reward(&cfg, c.json, c.quiet, &folder);

@@ -195,6 +195,7 @@ pub(super) fn config(raw: RawFile, src: &Source<'_>) -> Result<Config> {
     let learning = learning(&raw, src)?;
     let train = train(&raw, src)?;
     let reward = reward(&raw, src, &network, &task, &learning)?;
+    plan(src, &task, &learning)?;
     Ok(Config {
         name: raw.name.unwrap_or_else(|| stem(src.origin)),
         origin: src.origin.to_string(),
@@ -331,6 +332,26 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
             "[task] needs `kind`, the input the chip runs on",
         ));
     };
+    // Keys of other kinds first: their values mean nothing here.
+    let name = kind_name(kind);
+    for (key, kinds) in schema::TASK_KEYS {
+        let path = s.path(key);
+        if src.has(&path) && !kinds.contains(&name) {
+            let names = kinds.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>();
+            let by = match names.as_slice() {
+                [one] => format!("only kind = {one} reads it"),
+                many => format!("only kinds {} read it", many.join(" and ")),
+            };
+            return Err(src.error(
+                &path,
+                format!(
+                    "task.kind = \"{name}\" does not read this key ({by}); \
+                     allowed with \"{name}\": {}",
+                    schema::task_keys_of(name).join(", ")
+                ),
+            ));
+        }
+    }
     let n_cues = s.uint("n_cues", t.n_cues, 7)?;
     if n_cues % 2 == 0 {
         return Err(src.error(
@@ -423,6 +444,59 @@ fn train(raw: &RawFile, src: &Source<'_>) -> Result<Train> {
         train_samples: s.uint("train_samples", t.and_then(|t| t.train_samples), 100)?,
         test_samples: s.uint("test_samples", t.and_then(|t| t.test_samples), 100)?,
     })
+}
+
+/// The name of `kind` as the file writes it.
+fn kind_name(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::Poisson => "poisson",
+        TaskKind::Cue => "cue",
+        TaskKind::Pattern => "pattern",
+        TaskKind::StoreRecall => "store_recall",
+        TaskKind::Digits => "digits",
+    }
+}
+
+/// Learning and its plan must mean something: learning needs a task with targets, and
+/// a training plan needs learning.
+fn plan(src: &Source<'_>, task: &Task, learning: &Learning) -> Result<()> {
+    let engine = match learning.engine {
+        Engine::Off => None,
+        Engine::Exact => Some("exact"),
+        Engine::Light => Some("light"),
+    };
+    if let (Some(engine), TaskKind::Poisson) = (engine, task.kind) {
+        let targets: Vec<_> = schema::TASKS.iter().filter(|k| **k != "poisson").collect();
+        return Err(src.error(
+            "learning.engine",
+            format!(
+                "\"{engine}\" learns toward targets, but task.kind = \"poisson\" has none; \
+                 allowed with \"poisson\": engine = \"off\" (or a task with targets: {})",
+                targets
+                    .iter()
+                    .map(|k| format!("\"{k}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    if engine.is_none() && src.has("train") {
+        let why = if src.has("learning.engine") {
+            "[learning] engine = \"off\""
+        } else if src.has("learning") {
+            "[learning] has no engine (default \"off\")"
+        } else {
+            "there is no [learning] section"
+        };
+        return Err(src.error(
+            "train",
+            format!(
+                "a training plan, but learning is off ({why}); allowed: [train] with \
+                 [learning] engine = \"exact\" or \"light\", or no [train]"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn reward(

@@ -58,6 +58,10 @@ const fn from(lo: f64, hi: f64) -> Rule {
     }
 }
 const INF: f64 = f64::INFINITY;
+/// The widest heterogeneity spread: a log-normal factor with `s = 10` has its median at
+/// `exp(-50)`, far past anything a neuron means; beyond ~1e154, `s * s` overflows and
+/// the factors are NaN.
+const MAX_SPREAD: f64 = 10.0;
 
 /// Neuron models, as written in the file.
 pub(super) const MODELS: &[&str] = &["lif", "alif", "lsnn"];
@@ -67,6 +71,40 @@ pub(super) const SPREAD_DISTS: &[&str] = &["lognormal", "uniform"];
 pub(super) const ROUNDINGS: &[&str] = &["truncate", "nearest", "stochastic"];
 /// Task kinds.
 pub(super) const TASKS: &[&str] = &["poisson", "cue", "pattern", "store_recall", "digits"];
+/// The `[task]` keys that only some task kinds read, and the kinds that read them; a
+/// file that sets one for another kind is refused. `kind` and `samples` are read by
+/// every kind. (From `build::task`: Poisson reads `rate_hz` and `steps`; cue its trial
+/// keys; pattern `pattern_*`; digits `steps`, `max_rate_hz`, `window` and `data`;
+/// store-recall none: its trial is fixed.)
+pub(super) const TASK_KEYS: &[(&str, &[&str])] = &[
+    ("steps", &["poisson", "digits"]),
+    ("rate_hz", &["poisson"]),
+    ("n_cues", &["cue"]),
+    ("cue_ms", &["cue"]),
+    ("gap_ms", &["cue"]),
+    ("delay_ms", &["cue"]),
+    ("recall_ms", &["cue"]),
+    ("cue_rate_hz", &["cue"]),
+    ("bg_rate_hz", &["cue"]),
+    ("pattern_rate_hz", &["pattern"]),
+    ("pattern_ms", &["pattern"]),
+    ("max_rate_hz", &["digits"]),
+    ("window", &["digits"]),
+    ("data", &["digits"]),
+];
+
+/// The `[task]` keys task kind `kind` reads.
+pub(super) fn task_keys_of(kind: &str) -> Vec<&'static str> {
+    let mut keys = vec!["kind", "samples"];
+    keys.extend(
+        TASK_KEYS
+            .iter()
+            .filter(|(_, kinds)| kinds.contains(&kind))
+            .map(|(k, _)| *k),
+    );
+    keys
+}
+
 /// Reward-learning environments.
 pub(super) const ENVIRONMENTS: &[&str] = &["cue"];
 /// Learning engines.
@@ -107,7 +145,7 @@ pub(super) const FIELDS: &[Field] = fields! {
     "network.outputs" => core(ranges::OUTPUTS), "allowed 1..=chip.max_outputs (16 unless [chip] says otherwise)";
     "network.model" => Rule::Choice(MODELS);
     "network.alif_fraction" => from(0.0, 1.0);
-    "network.dt_ms" => above(0.0, 1000.0);
+    "network.dt_ms" => from(0.001, 1000.0);
     "network.tau_m_ms" => above(0.0, INF);
     "network.tau_a_ms" => above(0.0, INF);
     "network.tau_out_ms" => above(0.0, INF);
@@ -120,8 +158,8 @@ pub(super) const FIELDS: &[Field] = fields! {
     "network.w_in_scale" => from(0.0, INF);
     "network.w_rec_scale" => from(0.0, INF);
     "network.w_out_scale" => from(0.0, INF);
-    "network.tau_m_spread" => from(0.0, INF);
-    "network.threshold_spread" => from(0.0, INF);
+    "network.tau_m_spread" => from(0.0, MAX_SPREAD);
+    "network.threshold_spread" => from(0.0, MAX_SPREAD);
     "network.spread_dist" => Rule::Choice(SPREAD_DISTS);
     "network.release_in" => above(0.0, 1.0);
     "network.release_rec" => above(0.0, 1.0);
@@ -271,6 +309,21 @@ mod tests {
 
     /// Every range the core's builder checks under a key of the file is that key's
     /// rule here.
+    /// Every `[task]` key is either read by every kind or listed with its readers.
+    #[test]
+    fn task_keys_are_in_the_schema() {
+        for (k, kinds) in TASK_KEYS {
+            assert!(field(&format!("task.{k}")).is_some(), "task.{k}");
+            assert!(kinds.iter().all(|kind| TASKS.contains(kind)), "task.{k}");
+        }
+        for k in keys_of("task") {
+            assert!(
+                ["kind", "samples"].contains(&k) || TASK_KEYS.iter().any(|(t, _)| *t == k),
+                "task.{k} has no readers"
+            );
+        }
+    }
+
     #[test]
     fn core_ranges_are_the_schema_rules() {
         for r in ranges::ALL.iter().filter(|r| !r.key.contains('*')) {

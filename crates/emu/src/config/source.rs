@@ -136,11 +136,15 @@ impl<'a> Source<'a> {
         self.entry(path).is_some()
     }
 
-    /// Where `path` is written: its key; if it is not written, its section's header
-    /// (or first key); if neither, nowhere.
+    /// Where `path` is written: its key (a section: its header); if it is not written,
+    /// its section's header (or first key); if neither, nowhere.
     pub(super) fn pos(&self, path: &str) -> Option<(usize, usize)> {
         if let Some(e) = self.entry(path) {
-            return Some(line_col(self.text, e.key.start));
+            let at = match e.kind {
+                Kind::Table => e.value.start.min(e.key.start),
+                _ => e.key.start,
+            };
+            return Some(line_col(self.text, at));
         }
         let section = path.rsplit_once('.').map(|(s, _)| s)?;
         let e = self.entry(section)?;

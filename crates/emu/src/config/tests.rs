@@ -366,7 +366,7 @@ fn bad_time_constants() {
     );
     let e = err(&net("dt_ms = 2000.0"));
     assert!(
-        e.to_string().contains("allowed: a number in (0, 1000]"),
+        e.to_string().contains("allowed: a number in [0.001, 1000]"),
         "{e}"
     );
 }
@@ -397,7 +397,8 @@ fn bad_other_floats() {
         );
         assert!(s.contains(want), "{kv}: {s}");
     }
-    let s = err(&format!("{OK}rate_hz = -1\n")).to_string();
+    let poisson = OK.replace("\"cue\"", "\"poisson\"");
+    let s = err(&format!("{poisson}rate_hz = -1\n")).to_string();
     assert!(s.contains("task.rate_hz: -1 is out of range; allowed: a finite number >= 0"));
 }
 
@@ -549,7 +550,15 @@ fn with(section: &str, kv: &str) -> String {
         "" => format!("{kv}\n{OK}"),
         "network" => net(kv),
         "task" if kv.starts_with("kind ") => OK.replace("kind = \"cue\"", kv),
-        "task" => format!("{OK}{kv}\n"),
+        // A key of one task kind, under a kind that reads it.
+        "task" => {
+            let key = kv.split(' ').next().unwrap_or("");
+            let kind = schema::TASK_KEYS
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or("cue", |(_, kinds)| kinds[0]);
+            format!("{}{kv}\n", OK.replace("\"cue\"", &format!("\"{kind}\"")))
+        }
         // A reward section needs a learning chip with a value readout.
         "reward" => format!(
             "{}[learning]\nengine = \"exact\"\n[reward]\n{kv}\n",
@@ -608,4 +617,121 @@ fn reward_section_is_checked_against_the_network() {
         "{ok3}{learning}[reward]\nenvironment = \"maze\"\n"
     ));
     assert!(e.to_string().contains("allowed: cue"), "{e}");
+}
+
+#[test]
+fn learning_needs_a_task_with_targets() {
+    let poisson = OK.replace("\"cue\"", "\"poisson\"");
+    let e = err(&format!("{poisson}[learning]\nengine = \"light\"\n"));
+    assert_eq!(e.field(), Some("learning.engine"));
+    assert_eq!((e.line(), e.column()), (Some(8), Some(1)));
+    assert!(
+        e.message().starts_with(
+            "\"light\" learns toward targets, but task.kind = \"poisson\" has none; \
+             allowed with \"poisson\": engine = \"off\""
+        ),
+        "{e}"
+    );
+    // Learning off on Poisson inputs is a plain run.
+    parse(
+        &format!("{poisson}[learning]\nengine = \"off\"\n"),
+        "x.toml",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_training_plan_needs_learning() {
+    let plan = "[train]\nepochs = 2\n";
+    for (learning, why) in [
+        ("", "there is no [learning] section"),
+        ("[learning]\neta = 0.01\n", "[learning] has no engine"),
+        (
+            "[learning]\nengine = \"off\"\n",
+            "[learning] engine = \"off\"",
+        ),
+    ] {
+        let e = err(&format!("{OK}{learning}{plan}"));
+        assert_eq!(e.field(), Some("train"), "{e}");
+        assert!(e.message().contains(why), "{e}");
+        assert!(
+            e.message().ends_with(
+                "allowed: [train] with [learning] engine = \"exact\" or \"light\", or no [train]"
+            ),
+            "{e}"
+        );
+    }
+    let c = parse(
+        &format!("{OK}[learning]\nengine = \"exact\"\n{plan}"),
+        "x.toml",
+    )
+    .unwrap();
+    assert_eq!(c.train.epochs, 2);
+}
+
+#[test]
+fn keys_of_another_task_kind_are_refused() {
+    let digits = OK
+        .replace("\"cue\"", "\"digits\"")
+        .replace("inputs = 40", "inputs = 64");
+    let e = err(&format!("{digits}n_cues = 5\n"));
+    assert_eq!(e.field(), Some("task.n_cues"));
+    assert_eq!((e.line(), e.column()), (Some(7), Some(1)));
+    assert_eq!(
+        e.message(),
+        "task.kind = \"digits\" does not read this key (only kind = \"cue\" reads it); allowed \
+         with \"digits\": kind, samples, steps, max_rate_hz, window, data"
+    );
+    // Before its own range: an even n_cues is meaningless here, not wrong.
+    let e = err(&format!("{digits}n_cues = 4\n"));
+    assert!(e.message().contains("does not read this key"), "{e}");
+    let e = err(&format!("{OK}steps = 100\n"));
+    assert!(
+        e.message()
+            .contains("(only kinds \"poisson\" and \"digits\" read it)"),
+        "{e}"
+    );
+    let sr = OK.replace("\"cue\"", "\"store_recall\"");
+    err_says(
+        &format!("{sr}rate_hz = 5.0\n"),
+        "allowed with \"store_recall\": kind, samples",
+    );
+    // Inline tables and dotted keys are found too.
+    let e = err(&format!(
+        "task = {{ kind = \"pattern\", window = 3 }}\n{}",
+        OK.replace("[task]\nkind = \"cue\"\n", "")
+    ));
+    assert_eq!(e.field(), Some("task.window"));
+    // Every kind's own keys are accepted.
+    for (key, kinds) in schema::TASK_KEYS {
+        for kind in *kinds {
+            let v = if *key == "data" { "\"d.csv.gz\"" } else { "1" };
+            let text = OK.replace("\"cue\"", &format!("\"{kind}\"\n{key} = {v}"));
+            parse(&text, "x.toml").unwrap_or_else(|e| panic!("{kind} {key}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn spreads_and_time_step_are_bounded() {
+    // A huge log-normal spread made the factors NaN, which panicked inside `fixed`.
+    for key in ["tau_m_spread", "threshold_spread"] {
+        for v in ["1e308", "10.5"] {
+            let e = err(&net(&format!("{key} = {v}")));
+            assert_eq!(e.field(), Some(format!("network.{key}").as_str()), "{e}");
+            assert!(
+                e.message()
+                    .ends_with("is out of range; allowed: a number in [0, 10]"),
+                "{e}"
+            );
+        }
+        parse(&net(&format!("{key} = 10.0")), "x.toml").unwrap();
+    }
+    // A time step that single precision (the task generators) would round to 0.
+    for v in ["1e-308", "0.0009"] {
+        err_says(
+            &net(&format!("dt_ms = {v}")),
+            "is out of range; allowed: a number in [0.001, 1000]",
+        );
+    }
 }
