@@ -322,7 +322,7 @@ fn an_output_that_is_an_input_is_refused() {
                 "--save",
                 "arch.toml",
             ],
-            &["arch.toml: --save", is_input],
+            &["--save, --export and --resume do not apply with --arch"],
         ),
         (
             &[

@@ -9,7 +9,7 @@ use neurochip_emu::config::{Config, Engine};
 use neurochip_emu::{checkpoint, export, learn, sim, stop};
 use neurochip_lab::runs::Figures;
 
-use super::{fail, json, Common, Output, RunFolder};
+use super::{fail, Common, Output, RunFolder};
 
 /// Arguments of `neurochip run`.
 #[derive(clap::Args)]
@@ -64,8 +64,23 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         return Err(fail(steps_on_training(&c.config)));
     }
     if let Some(spec) = &a.arch {
-        check_outputs(a, &cfg)?;
-        return Ok(arch_cmd(&cfg, spec, c.steps, c.json, c.quiet));
+        if a.save.is_some() || a.export.is_some() || a.resume.is_some() {
+            return Err(fail(format!(
+                "{}: --save, --export and --resume do not apply with --arch (the cycle \
+                 model reports on a run; run without --arch to keep the trained chip)",
+                c.config.display()
+            )));
+        }
+        let arch = super::arch(spec)?;
+        let folder = RunFolder::new(c, "run", &cfg, source)?;
+        let quiet = c.quiet || c.json;
+        let r = folder.check(neurochip_emu::arch_run::run_arch(
+            &cfg, &arch, c.steps, quiet,
+        ))?;
+        let write = || folder.write(&r, &Figures::default());
+        return Ok(folder.finish(c.json, &r, write, |r| {
+            print!("{}", neurochip_emu::arch_run::table(r));
+        }));
     }
     if supervised {
         // Before the folder is claimed: from here on a signal stops the training
@@ -282,17 +297,4 @@ fn write_image(
         );
     }
     Ok(())
-}
-
-fn arch_cmd(cfg: &Config, spec: &str, steps: Option<u64>, j: bool, quiet: bool) -> ExitCode {
-    let arch = match super::arch(spec) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    match neurochip_emu::arch_run::run_arch(cfg, &arch, steps, quiet || j) {
-        Ok(r) if j => println!("{}", json(&r)),
-        Ok(r) => print!("{}", neurochip_emu::arch_run::table(&r)),
-        Err(e) => return fail(e),
-    }
-    ExitCode::SUCCESS
 }
