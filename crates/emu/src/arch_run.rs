@@ -6,15 +6,12 @@ use crate::cycle::CycleReport;
 use crate::{Arch, CycleChip, CycleModel, HostChip};
 use bitvec::prelude::*;
 use neurochip_tasks::model::OnChip;
-use neurochip_tasks::runner::{self, Learn};
-use neurochip_tasks::sample::First;
-use neurochip_tasks::SpikeSource;
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
 use crate::config::{Config, Engine};
 use crate::learn;
-use crate::task::{Pick, Task};
+use crate::task::Task;
 use crate::train::ChipModel;
 
 /// What `neurochip run --arch` reports.
@@ -66,24 +63,14 @@ pub fn run_arch(
     }
     let mut cm = cm;
     let mut x = bitvec![u32, Lsb0; 0; task.n_inputs()];
-    let mut left = max_steps.unwrap_or(u64::MAX);
-    for s in 0..cfg.task.samples {
-        if left == 0 {
-            break;
-        }
-        let sample = task.sample(Pick::Run(s));
-        let first = First {
-            sample: &sample,
-            steps: u32::try_from(left).unwrap_or(u32::MAX),
-        };
-        left -= u64::from(first.steps());
+    {
         let (c, mut mem) = chip.parts();
         let mut dp = CycleChip {
             chip: c,
             models: std::slice::from_mut(&mut cm),
         };
         let mut m = OnChip::new(&mut dp, &mut mem, &mut []);
-        runner::run_sample(&mut m, &first, Learn::Off, &mut x, &mut [], |_, _, _, _| {})
+        crate::sim::inference(&mut m, &task, cfg.task.samples, max_steps, &mut x, |_| {})
             .map_err(|e| fit_error(cfg, arch, e))?;
     }
     cm.finish();

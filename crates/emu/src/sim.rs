@@ -65,31 +65,20 @@ pub fn run_chip(
     {
         let (c, mut mem) = chip.parts();
         let mut m = OnChip::new(c, &mut mem, &mut []);
-        for s in 0..cfg.task.samples {
-            let left = max_steps.map_or(u64::MAX, |m| m.saturating_sub(steps));
-            if left == 0 {
-                break;
+        inference(&mut m, stim, cfg.task.samples, max_steps, &mut x, |m| {
+            spikes += u64::from(m.last.spikes);
+            synops += u64::from(m.last.synops);
+            steps += 1;
+            for j in m.mem.z.iter_ones() {
+                counts[j] += 1;
             }
-            let sample = stim.sample(Pick::Run(s));
-            let first = First {
-                sample: &sample,
-                steps: u32::try_from(left).unwrap_or(u32::MAX),
-            };
-            runner::run_sample(&mut m, &first, Learn::Off, &mut x, &mut [], |_, m, _, _| {
-                spikes += u64::from(m.last.spikes);
-                synops += u64::from(m.last.synops);
-                steps += 1;
-                for j in m.mem.z.iter_ones() {
-                    counts[j] += 1;
-                }
-                m.readout_real(&mut y);
-                for (acc, &v) in y_sum.iter_mut().zip(&y) {
-                    *acc += v;
-                }
-            })
-            // A built chip's memories fit its layout, so no step can fail.
-            .unwrap_or_else(|e| unreachable!("{e}"));
-        }
+            m.readout_real(&mut y);
+            for (acc, &v) in y_sum.iter_mut().zip(&y) {
+                *acc += v;
+            }
+        })
+        // A built chip's memories fit its layout, so no step can fail.
+        .unwrap_or_else(|e| unreachable!("{e}"));
     }
     let ro_lsb = chip.config().formats().readout.lsb();
     let digest = format!("{:016x}", chip.digest());
@@ -108,6 +97,36 @@ pub fn run_chip(
         readout_mean: y_sum.iter().map(|s| s / steps.max(1) as f64).collect(),
         readout_final: mem.y.iter().map(|&y| f64::from(y) * ro_lsb).collect(),
     }
+}
+
+/// An inference run through the run loop: the samples `Pick::Run(0..samples)` of
+/// `task` on `model`, learning off, stopping after `max_steps` steps in all when given;
+/// `on_step` sees the model after each step. Returns the steps run.
+pub fn inference<M: Model>(
+    model: &mut M,
+    task: &Task,
+    samples: u32,
+    max_steps: Option<u64>,
+    x: &mut neurochip_tasks::Spikes,
+    mut on_step: impl FnMut(&M),
+) -> Result<u64, M::Error> {
+    let mut steps = 0u64;
+    for s in 0..samples {
+        let left = max_steps.map_or(u64::MAX, |m| m.saturating_sub(steps));
+        if left == 0 {
+            break;
+        }
+        let sample = task.sample(Pick::Run(s));
+        let first = First {
+            sample: &sample,
+            steps: u32::try_from(left).unwrap_or(u32::MAX),
+        };
+        runner::run_sample(model, &first, Learn::Off, x, &mut [], |_, m, _, _| {
+            on_step(m)
+        })?;
+        steps += u64::from(first.steps());
+    }
+    Ok(steps)
 }
 
 /// Which float weights the reference runs with.
