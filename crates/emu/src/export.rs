@@ -181,6 +181,29 @@ pub fn read_chip_file(path: &std::path::Path) -> Result<Vec<u8>, crate::inputs::
     Ok(bytes)
 }
 
+/// The learning circuits of an image as one line.
+fn learning_line(l: &neurochip_core::Learning) -> String {
+    use neurochip_core::learning::{Apply, Engine};
+    let engine = match l.engine {
+        Engine::Off => return "off".into(),
+        Engine::Exact => "exact e-prop",
+        Engine::Light => "light e-prop",
+    };
+    let apply = match l.apply {
+        Apply::Online => "online updates",
+        Apply::Sample => "updates applied per sample",
+    };
+    format!(
+        "{engine}, {apply}; rate shifts in {}, rec {}, out {}, bias {}; eligibility {}.{}",
+        l.shift_in,
+        l.shift_rec,
+        l.shift_out,
+        l.shift_bias,
+        l.elig.bits(),
+        l.elig.frac()
+    )
+}
+
 /// What a chip image or a snapshot (`NCSS`) holds, as the lines `neurochip inspect`
 /// prints after the file name; an error when it does not check.
 pub fn describe(bytes: &[u8]) -> Result<String, String> {
@@ -214,11 +237,16 @@ pub fn describe(bytes: &[u8]) -> Result<String, String> {
             q(f.trace),
             q(f.readout)
         ),
-        format!("  shifts     {:?}", c.shifts()),
-        format!("  learning   {:?}", c.learning().engine),
+        format!(
+            "  shifts     input {}, recurrent {}, output {} (weight exponents)",
+            c.shifts().input,
+            c.shifts().recurrent,
+            c.shifts().output
+        ),
+        format!("  learning   {}", learning_line(c.learning())),
         format!("  seed       {}", c.seed()),
-        format!("  task       {:?}", app.task),
-        format!("  plan       {:?}", app.plan),
+        format!("  task       {}", app.task),
+        format!("  plan       {}", app.plan),
     ];
     Ok(lines.join("\n"))
 }

@@ -103,6 +103,74 @@ impl Source for TaskSpec<'_> {
     }
 }
 
+impl core::fmt::Display for TaskSpec<'_> {
+    /// One readable line (what `neurochip inspect` prints).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let cue = |f: &mut core::fmt::Formatter<'_>, c: &CueConfig| {
+            write!(
+                f,
+                "cue accumulation: {} cues of {} ms, gaps {} ms, delay {} ms, recall {} ms; \
+                 {} channels per population at {} Hz (background {} Hz); dt {} ms, seed {}",
+                c.n_cues,
+                c.cue_ms,
+                c.gap_ms,
+                c.delay_ms,
+                c.recall_ms,
+                c.channels_per_pop,
+                c.cue_rate_hz,
+                c.bg_rate_hz,
+                c.dt_ms,
+                c.seed
+            )
+        };
+        match self {
+            TaskSpec::Poisson { gen, steps } => write!(
+                f,
+                "poisson: {} channels at {} Hz, {steps} steps a sample; dt {} ms, seed {}",
+                gen.n, gen.rate_hz, gen.dt_ms, gen.seed
+            ),
+            TaskSpec::Cue(c) => cue(f, c),
+            TaskSpec::Digits { enc, window, data } => write!(
+                f,
+                "digits: {} images compiled in, rate coded over {} steps (at most {} Hz), \
+                 target over the last {window} steps; dt {} ms, seed {}",
+                data.len() / DIGIT_BYTES,
+                enc.steps,
+                enc.max_rate_hz,
+                enc.dt_ms,
+                enc.seed
+            ),
+            #[cfg(feature = "reward")]
+            TaskSpec::RewardCue { cue: c, params } => {
+                write!(f, "reward-based ")?;
+                cue(f, c)?;
+                write!(
+                    f,
+                    "; actor-critic: {} actions, gamma {}/32768, c_V {}/32768",
+                    params.n_actions, params.gamma, params.c_v
+                )
+            }
+        }
+    }
+}
+
+impl core::fmt::Display for PlanSpec {
+    /// One readable line (what `neurochip inspect` prints).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.learn {
+            write!(
+                f,
+                "train {} epochs of {} samples (applying every {}), then {} test samples after each",
+                self.epochs, self.train_per_epoch, self.batch, self.test_samples
+            )
+        } else if self.test_samples > 0 {
+            write!(f, "test {} samples, learning off", self.test_samples)
+        } else {
+            write!(f, "run {} samples, learning off", self.samples)
+        }
+    }
+}
+
 /// What to do with the chip.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlanSpec {
