@@ -49,6 +49,20 @@ pub fn run(cfg: &Config, max_steps: Option<u64>) -> Result<RunReport, BuildError
     Ok(run_chip(cfg, &mut chip, &task, max_steps))
 }
 
+/// The inference samples a configuration that does not learn runs: `task.samples`,
+/// and for digits at most the training digits there are (inference sample `i` is
+/// training digit `i`). `neurochip run` and the image of `neurochip export` both run
+/// this many.
+pub fn inference_samples(cfg: &Config, task: &Task) -> u32 {
+    match task {
+        Task::Digits { train, .. } => cfg
+            .task
+            .samples
+            .min(u32::try_from(train.len()).unwrap_or(u32::MAX)),
+        _ => cfg.task.samples,
+    }
+}
+
 /// Simulate an already built chip, stopping after `max_steps` steps if given.
 pub fn run_chip(
     cfg: &Config,
@@ -62,10 +76,11 @@ pub fn run_chip(
     let mut counts = vec![0u64; n];
     let (mut y, mut y_sum) = (vec![0f64; o], vec![0f64; o]);
     let (mut steps, mut spikes, mut synops) = (0u64, 0u64, 0u64);
+    let samples = inference_samples(cfg, stim);
     {
         let (c, mut mem) = chip.parts();
         let mut m = OnChip::new(c, &mut mem, &mut []);
-        for s in 0..cfg.task.samples {
+        for s in 0..samples {
             let left = max_steps.map_or(u64::MAX, |m| m.saturating_sub(steps));
             if left == 0 {
                 break;
@@ -99,7 +114,7 @@ pub fn run_chip(
         name: cfg.name.clone(),
         digest,
         steps,
-        samples: cfg.task.samples,
+        samples,
         spikes,
         rate_hz: spikes as f64 / (n as f64 * secs.max(f64::MIN_POSITIVE)),
         activity: spikes as f64 / (n as f64 * steps.max(1) as f64),
