@@ -70,8 +70,15 @@ pub fn run_arch(
             models: std::slice::from_mut(&mut cm),
         };
         let mut m = OnChip::new(&mut dp, &mut mem, &mut []);
-        crate::sim::inference(&mut m, &task, cfg.task.samples, max_steps, &mut x, |_| {})
-            .map_err(|e| fit_error(cfg, arch, e))?;
+        crate::sim::inference(
+            &mut m,
+            &task,
+            crate::sim::inference_samples(cfg, &task),
+            max_steps,
+            &mut x,
+            |_| {},
+        )
+        .map_err(|e| fit_error(cfg, arch, e))?;
     }
     cm.finish();
     Ok(ArchRun {

@@ -7,14 +7,15 @@ use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
 use neurochip_tasks::runner;
 
 use crate::build::{self, BuildError};
-use crate::config::{Config, Engine};
+use crate::config::{Config, Engine, TaskKind};
 use crate::task::Task;
 
-/// Digits subset compiled into an image: the first `n` test images, 65 bytes each.
-fn digits_subset(task: &Task, n: usize) -> Vec<u8> {
-    let mut data = Vec::new();
-    if let Task::Digits { data: d, test, .. } = task {
-        for &k in test.iter().take(n) {
+/// Digits compiled into an image: the digits `set` names (indices into the data set),
+/// 65 bytes each.
+fn digits_of(task: &Task, set: &[usize]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(set.len() * DIGIT_BYTES);
+    if let Task::Digits { data: d, .. } = task {
+        for &k in set {
             if let Some((img, label)) = d.get(k) {
                 data.extend_from_slice(img);
                 data.push(label);
@@ -24,15 +25,57 @@ fn digits_subset(task: &Task, n: usize) -> Vec<u8> {
     data
 }
 
+/// Whether an image can carry the plan of `cfg`: the firmware generates Poisson and cue
+/// inputs, runs reward learning, and runs digits compiled into the image (inference:
+/// `task.samples` training digits when the configuration does not learn, or, for a
+/// chip trained on the host, `trained`, its test digits). Checked before any work, by
+/// `neurochip export` and by `neurochip run --export`.
+pub fn check_exportable(cfg: &Config, trained: bool) -> Result<(), BuildError> {
+    match no_image(cfg, trained) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Why no image of `cfg` (`trained`: of a chip trained on the host) can be written,
+/// naming `task.kind`; `None` when one can.
+fn no_image(cfg: &Config, trained: bool) -> Option<BuildError> {
+    let message = match cfg.task.kind {
+        TaskKind::Poisson | TaskKind::Cue => return None,
+        TaskKind::Digits if trained || cfg.learning.engine == Engine::Off => return None,
+        TaskKind::Digits => "\"digits\" with learning on cannot be exported: an image does \
+             not carry the training set; train on the host with `neurochip run CONFIG \
+             --export FILE`, which writes the trained chip with its test digits compiled in"
+            .to_string(),
+        TaskKind::Pattern | TaskKind::StoreRecall => format!(
+            "\"{}\" has no image form: an image carries poisson and cue tasks (generated \
+             on the chip) and digits (compiled in), so no image of this configuration can \
+             be written, trained or not",
+            if cfg.task.kind == TaskKind::Pattern {
+                "pattern"
+            } else {
+                "store_recall"
+            }
+        ),
+    };
+    Some(BuildError {
+        file: cfg.origin.clone(),
+        field: "task.kind".into(),
+        message,
+    })
+}
+
 /// Encode an image of `chip` (initial, or trained) for the task of `cfg`. With
 /// `inference`, the plan only tests (learning off) on `cfg.train.test_samples`
-/// samples; otherwise it is the configuration's own plan.
+/// samples; otherwise it is the configuration's own plan, the one `neurochip run`
+/// follows. What an image cannot carry is refused ([`check_exportable`]).
 pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec<u8>, BuildError> {
+    check_exportable(cfg, inference)?;
     let task = build::task(cfg)?;
     let learn = cfg.learning.engine != Engine::Off && !inference;
     let tests = cfg.train.test_samples;
     let mut plan = PlanSpec {
-        samples: cfg.task.samples,
+        samples: crate::sim::inference_samples(cfg, &task),
         epochs: cfg.train.epochs,
         train_per_epoch: cfg.train.train_samples,
         test_samples: if learn || inference { tests } else { 0 },
@@ -53,9 +96,25 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
             steps: *steps,
         },
         Task::Cue(c) => TaskSpec::Cue(*c),
-        Task::Digits { enc, window, .. } if !learn => {
-            subset = digits_subset(&task, tests as usize);
-            plan.test_samples = (subset.len() / DIGIT_BYTES) as u32;
+        Task::Digits {
+            enc,
+            window,
+            train,
+            test,
+            ..
+        } if !learn => {
+            if inference {
+                // The trained chip's test: test digit `i` is compiled digit `i`.
+                let n = test.len().min(tests as usize);
+                subset = digits_of(&task, &test[..n]);
+                plan.test_samples = (subset.len() / DIGIT_BYTES) as u32;
+            } else {
+                // Inference, as `neurochip run` does it: sample `i` is training digit
+                // `i`, compiled digit `i`.
+                let n = (plan.samples as usize).min(train.len());
+                subset = digits_of(&task, &train[..n]);
+                plan.samples = (subset.len() / DIGIT_BYTES) as u32;
+            }
             TaskSpec::Digits {
                 enc: *enc,
                 window: *window,
@@ -63,17 +122,16 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
             }
         }
         _ => {
-            return Err(BuildError {
+            return Err(no_image(cfg, inference).unwrap_or_else(|| BuildError {
                 file: cfg.origin.clone(),
                 field: "task.kind".into(),
-                message: format!(
-                    "{:?} cannot be exported for this plan; the firmware generates poisson and \
-                     cue inputs and runs digits inference (export a trained chip with \
-                     `neurochip run CONFIG --export FILE`)",
-                    cfg.task.kind
-                ),
-            })
+                message: format!("{:?} cannot be exported", cfg.task.kind),
+            }))
         }
+    };
+    let data_len = match spec {
+        TaskSpec::Digits { data, .. } => data.len(),
+        _ => 0,
     };
     let app = AppSpec { task: spec, plan };
     let err = |e: image::ImageError| BuildError {
@@ -81,7 +139,9 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
         field: "image".into(),
         message: e.to_string(),
     };
-    let mut app_buf = vec![0u8; 128 + DIGIT_BYTES * tests as usize];
+    // The task's fields and the plan take under 128 bytes; only compiled digits add
+    // to that (at most the data set), whatever the plan's sample counts.
+    let mut app_buf = vec![0u8; 128 + data_len];
     let n = app.encode(&mut app_buf).map_err(err)?;
     app_buf.truncate(n);
     let (w16, w32, wu) = chip.arenas();
@@ -94,6 +154,7 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
 
 /// Encode the image of `cfg`'s initial chip and plan.
 pub fn image_bytes(cfg: &Config) -> Result<Vec<u8>, BuildError> {
+    check_exportable(cfg, false)?;
     let (_, chip) = build::chip(cfg)?;
     encode_chip(cfg, &chip, false)
 }

@@ -167,11 +167,15 @@ pub fn run_app(
             }
             Event::Epoch {
                 train_correct,
+                train_samples,
                 test_correct,
                 test_samples,
                 ..
             } => {
-                epochs.push(train_correct);
+                // A plan of zero epochs reports its one greedy pass without training.
+                if train_samples > 0 {
+                    epochs.push(train_correct);
+                }
                 test = (test_correct, test_samples);
             }
             _ => {}

@@ -49,6 +49,20 @@ pub fn run(cfg: &Config, max_steps: Option<u64>) -> Result<RunReport, BuildError
     Ok(run_chip(cfg, &mut chip, &task, max_steps))
 }
 
+/// The inference samples a configuration that does not learn runs: `task.samples`,
+/// and for digits at most the training digits there are (inference sample `i` is
+/// training digit `i`). `neurochip run` and the image of `neurochip export` both run
+/// this many.
+pub fn inference_samples(cfg: &Config, task: &Task) -> u32 {
+    match task {
+        Task::Digits { train, .. } => cfg
+            .task
+            .samples
+            .min(u32::try_from(train.len()).unwrap_or(u32::MAX)),
+        _ => cfg.task.samples,
+    }
+}
+
 /// Simulate an already built chip, stopping after `max_steps` steps if given.
 pub fn run_chip(
     cfg: &Config,
@@ -62,10 +76,11 @@ pub fn run_chip(
     let mut counts = vec![0u64; n];
     let (mut y, mut y_sum) = (vec![0f64; o], vec![0f64; o]);
     let (mut steps, mut spikes, mut synops) = (0u64, 0u64, 0u64);
+    let samples = inference_samples(cfg, stim);
     {
         let (c, mut mem) = chip.parts();
         let mut m = OnChip::new(c, &mut mem, &mut []);
-        inference(&mut m, stim, cfg.task.samples, max_steps, &mut x, |m| {
+        inference(&mut m, stim, samples, max_steps, &mut x, |m| {
             spikes += u64::from(m.last.spikes);
             synops += u64::from(m.last.synops);
             steps += 1;
@@ -88,7 +103,7 @@ pub fn run_chip(
         name: cfg.name.clone(),
         digest,
         steps,
-        samples: cfg.task.samples,
+        samples,
         spikes,
         rate_hz: spikes as f64 / (n as f64 * secs.max(f64::MIN_POSITIVE)),
         activity: spikes as f64 / (n as f64 * steps.max(1) as f64),
@@ -247,7 +262,7 @@ pub fn verify(
     let (mut se_lsb, mut se_thr, mut max_thr, mut n_se) = (0f64, 0f64, 0f64, 0u64);
     let (mut se_ro, mut ss_ro, mut n_ro) = (0f64, 0f64, 0u64);
     let mut divergence = Vec::new();
-    for s in 0..cfg.task.samples {
+    for s in 0..inference_samples(cfg, &stim) {
         chip.reset_state();
         r.reset_state();
         let sample = stim.sample(Pick::Run(s));

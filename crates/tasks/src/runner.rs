@@ -211,18 +211,20 @@ pub trait Walker {
 }
 
 /// Walk a plan: inference samples, or epochs `start_epoch..start_epoch + epochs` of
-/// training and testing (a resumed run continues the order). Without learning and with
-/// test samples, the test samples run once and report epoch 0.
+/// training and testing (a resumed run continues the order). With test samples and
+/// either no learning or no epochs to train, the test samples run once, learning off,
+/// and report epoch `start_epoch` (0 for a fresh chip): a plan of zero epochs tests the
+/// chip as it is, on the host and on the firmware alike.
 pub fn walk<W: Walker + ?Sized>(
     plan: &PlanSpec,
     start_epoch: u32,
     w: &mut W,
 ) -> Result<(), W::Error> {
     let p = plan;
-    if !p.learn && p.test_samples > 0 {
+    if (!p.learn || p.epochs == 0) && p.test_samples > 0 {
         let test_correct = test(w, p.test_samples)?;
         w.report(Event::Epoch {
-            epoch: 0,
+            epoch: start_epoch,
             train_correct: 0,
             train_samples: 0,
             test_correct,

@@ -63,6 +63,8 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     if c.steps.is_some() && cfg.learns() && a.arch.is_none() {
         return Err(fail(steps_on_training(&c.config)));
     }
+    // What the image cannot carry is refused before any work (and before the folder).
+    let image = export_plan(a, &cfg)?;
     if let Some(spec) = &a.arch {
         if a.save.is_some() || a.export.is_some() || a.resume.is_some() {
             return Err(fail(format!(
@@ -103,6 +105,11 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         )));
     }
     let rep = folder.check(sim::run(&cfg, c.steps))?;
+    if let (Some(path), Some(bytes)) = (&a.export, &image) {
+        // The image of the chip this run started from, with the plan it just ran:
+        // `run-image` reproduces its digest.
+        write_bytes(path, bytes, "chip image", c.json)?;
+    }
     let write = || super::probe_figures(&cfg, |figs| folder.write(&rep, &figs));
     Ok(folder.finish(c.json, &rep, write, |rep| {
         println!("neurochip run: {}", rep.name);
@@ -135,6 +142,35 @@ pub(super) fn steps_on_training(config: &Path) -> String {
          train.test_samples instead",
         config.display()
     )
+}
+
+/// `--export`, checked before any work: an image can carry this configuration
+/// ([`export::check_exportable`]), and the run follows the plan the image will hold.
+/// A run that does not learn exports its own start (the bytes `neurochip export`
+/// writes), returned here; a training run exports its trained chip at the end.
+fn export_plan(a: &Args, cfg: &Config) -> Result<Option<Vec<u8>>, ExitCode> {
+    let Some(path) = &a.export else {
+        return Ok(None);
+    };
+    let config = a.common.config.display();
+    if a.arch.is_some() {
+        return Err(fail(format!(
+            "{config}: --export does not apply with --arch; write the image with \
+             `neurochip export CONFIG -o {}`",
+            path.display()
+        )));
+    }
+    if cfg.learns() {
+        export::check_exportable(cfg, true).map_err(fail)?;
+        return Ok(None);
+    }
+    if a.common.steps.is_some() {
+        return Err(fail(format!(
+            "{config}: --export writes the configuration's whole plan, which --steps cuts \
+             short; drop --steps, or set task.samples"
+        )));
+    }
+    export::image_bytes(cfg).map(Some).map_err(fail)
 }
 
 /// `--save` and `--export`, checked before any work: writable, not the
@@ -283,18 +319,18 @@ fn write_image(
     quiet: bool,
 ) -> Result<(), ExitCode> {
     let bytes = export::encode_chip(cfg, chip, true).map_err(fail)?;
-    export::write_atomic(path, &bytes).map_err(|e| {
+    write_bytes(path, &bytes, "trained chip image", quiet)
+}
+
+fn write_bytes(path: &Path, bytes: &[u8], what: &str, quiet: bool) -> Result<(), ExitCode> {
+    export::write_atomic(path, bytes).map_err(|e| {
         fail(format!(
             "{}: --export: cannot write the image: {e}",
             path.display()
         ))
     })?;
     if !quiet {
-        println!(
-            "trained chip image: {} ({} bytes)",
-            path.display(),
-            bytes.len()
-        );
+        println!("{what}: {} ({} bytes)", path.display(), bytes.len());
     }
     Ok(())
 }

@@ -111,18 +111,25 @@ impl Source<'_> {
         Ok(v)
     }
 
-    /// Input rates must be at most one spike per step.
+    /// Input rates must be at most one spike per step, in the precision the task
+    /// generators (and an image's decoder) hold them: `f32` (`rate <= 1000 / dt`).
     fn rate_fits_dt(&self, path: &str, rate_hz: f64, dt_ms: f64) -> Result<()> {
         let max = 1000.0 / dt_ms;
-        if rate_hz <= max {
+        if rate_hz <= max && (rate_hz as f32) <= 1000.0 / (dt_ms as f32) {
             return Ok(());
         }
+        let precision = if rate_hz <= max {
+            " in f32, the precision of the chip's input generators and images"
+        } else {
+            ""
+        };
+        let max = f64::from(1000.0 / (dt_ms as f32)).min(max);
         let max = (max * 1000.0).floor() / 1000.0;
         Err(self.error(
             path,
             format!(
-                "{} is more than one spike per step at network.dt_ms = {dt_ms}; allowed: \
-                 0..={max} Hz at this dt (rate * dt_ms / 1000 <= 1)",
+                "{} is more than one spike per step at network.dt_ms = {dt_ms}{precision}; \
+                 allowed: 0..={max} Hz at this dt (rate * dt_ms / 1000 <= 1)",
                 self.shown(path, rate_hz)
             ),
         ))
