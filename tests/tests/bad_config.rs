@@ -464,20 +464,43 @@ fn application_problem_missing_or_unreadable() {
         b"[solver]\nseed = 2\n",
         &["solver.problem", "missing"],
     );
-    expect_error(
-        "app_noproblemfile.toml",
-        b"[solver]\nproblem = \"no/such/grid.txt\"\n",
-        &[
-            "app_noproblemfile.toml:2:1",
-            "solver.problem",
-            "no/such/grid.txt",
-        ],
-    );
-    expect_error(
-        "app_colors.toml",
-        solver_file("colors = 3").as_bytes(),
-        &["solver.colors", "graph problem only"],
-    );
+    // The problem file is read by the commands that take application files; the
+    // others (`verify`) refuse the file at its section without reading it.
+    let cases: [(&str, &[u8], &[&str]); 2] = [
+        (
+            "app_noproblemfile.toml",
+            b"[solver]\nproblem = \"no/such/grid.txt\"\n",
+            &[
+                "app_noproblemfile.toml:2:1",
+                "solver.problem",
+                "no/such/grid.txt",
+            ],
+        ),
+        (
+            "app_colors.toml",
+            solver_file("colors = 3").leak().as_bytes(),
+            &["app_colors.toml:3:1", "solver.colors", "graph problem only"],
+        ),
+    ];
+    for (name, bytes, wants) in cases {
+        let p = tmp(name, bytes);
+        let p = p.to_str().unwrap();
+        for args in [
+            &["run", p][..],
+            &["check", p],
+            &["export", p, "-o", "x.img"],
+        ] {
+            let (code, stdout, stderr) = run(args);
+            assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+            for w in wants {
+                assert!(stderr.contains(w), "{args:?}: `{w}` in {stderr}");
+            }
+        }
+        let (code, _, stderr) = run(&["verify", p]);
+        assert_eq!(code, 2);
+        assert!(stderr.contains("describes an application"), "{stderr}");
+    }
 }
 
 #[test]

@@ -506,14 +506,13 @@ fn found_data(mut cfg: Config, path: &Path) -> Config {
 }
 
 /// Parse and check the text of a chip configuration (an application file is refused:
-/// at its first mistake, else at its section); `origin` names it in messages and gives the default `name` (its
+/// at its first mistake, else at its section; its problem file is not read, so this
+/// reads no file at all); `origin` names it in messages and gives the default `name` (its
 /// file stem).
 pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     let (raw, src) = read_raw(text, origin)?;
     if app::is_app(&raw) {
-        // The file's own mistakes first, as `neurochip check` names them.
-        let refusal = app::not_a_chip(&raw, &src);
-        return Err(app::app(raw, &src).err().unwrap_or(refusal));
+        return Err(app::not_a_chip(&raw, &src));
     }
     check::config(raw, &src)
 }

@@ -34,8 +34,12 @@ fn section_of(raw: &RawFile) -> (&'static str, &'static str) {
     }
 }
 
-/// The refusal of an application file by a command that takes chip files.
+/// The refusal of an application file by a command that takes chip files: the file's
+/// first mistake (without reading its problem file), else a line at its section.
 pub(super) fn not_a_chip(raw: &RawFile, src: &Source<'_>) -> ConfigError {
+    if let Err(e) = keys(raw, src) {
+        return e;
+    }
     let (section, what) = section_of(raw);
     src.error(
         section,
@@ -46,9 +50,26 @@ pub(super) fn not_a_chip(raw: &RawFile, src: &Source<'_>) -> ConfigError {
     )
 }
 
-/// Check an application file and fill in every default.
+/// Check an application file and fill in every default; the solver's problem file is
+/// read and checked.
 pub(super) fn app(raw: RawFile, src: &Source<'_>) -> Result<AppConfig> {
-    let (section, what) = section_of(&raw);
+    keys(&raw, src)?;
+    let app = match (&raw.solver, &raw.assembly) {
+        (Some(s), _) => Application::Solver(solver(solver_keys(s, src)?, src)?),
+        (None, Some(a)) => Application::Assembly(assembly(a, src)?),
+        (None, None) => return Err(src.error("solver", "no application section")),
+    };
+    Ok(AppConfig {
+        name: raw.name.unwrap_or_else(|| stem(src.origin)),
+        origin: src.origin.to_string(),
+        app,
+    })
+}
+
+/// Every check of an application file that reads no other file: one application, no
+/// chip keys, every key of its section in range.
+fn keys(raw: &RawFile, src: &Source<'_>) -> Result<()> {
+    let (section, what) = section_of(raw);
     if raw.solver.is_some() && raw.assembly.is_some() {
         return Err(src.error(
             "assembly",
@@ -81,16 +102,13 @@ pub(super) fn app(raw: RawFile, src: &Source<'_>) -> Result<AppConfig> {
             ),
         ));
     }
-    let app = match (&raw.solver, &raw.assembly) {
-        (Some(s), _) => Application::Solver(solver(s, src)?),
-        (None, Some(a)) => Application::Assembly(assembly(a, src)?),
-        (None, None) => return Err(src.error(section, "no application section")),
-    };
-    Ok(AppConfig {
-        name: raw.name.unwrap_or_else(|| stem(src.origin)),
-        origin: src.origin.to_string(),
-        app,
-    })
+    if let Some(s) = &raw.solver {
+        solver_keys(s, src)?;
+    }
+    if let Some(a) = &raw.assembly {
+        assembly(a, src)?;
+    }
+    Ok(())
 }
 
 /// A whole number `v` (else `default`) in the range of its schema rule, as `T`.
@@ -133,7 +151,16 @@ fn resolve(origin: &str, path: &str) -> PathBuf {
     }
 }
 
-fn solver(r: &RawSolver, src: &Source<'_>) -> Result<Solver> {
+/// `[solver]` checked, its problem file not yet read.
+struct SolverKeys<'r> {
+    problem: &'r str,
+    seed: u64,
+    steps: u64,
+    colors: Option<u32>,
+    params: Params,
+}
+
+fn solver_keys<'r>(r: &'r RawSolver, src: &Source<'_>) -> Result<SolverKeys<'r>> {
     let d = Params::DEFAULT;
     let int = |v: Option<u64>| v.map(i128::from);
     let seed: u64 = whole(src, "solver.seed", int(r.seed), 1)?;
@@ -175,6 +202,24 @@ fn solver(r: &RawSolver, src: &Source<'_>) -> Result<Solver> {
              problem = \"problems/sudoku/pe96_01.txt\"); allowed: a string in quotes",
         ));
     };
+    Ok(SolverKeys {
+        problem: written,
+        seed,
+        steps,
+        colors,
+        params: Params {
+            inhibition,
+            clue_bias,
+            refractory,
+            quiet: quiet_potential,
+            floor,
+        },
+    })
+}
+
+/// The problem file of `k` read and checked: the solver.
+fn solver(k: SolverKeys<'_>, src: &Source<'_>) -> Result<Solver> {
+    let (written, colors) = (k.problem, k.colors);
     let path = resolve(src.origin, written);
     let name = path.display().to_string();
     let at = |e: String| src.error("solver.problem", e);
@@ -206,17 +251,18 @@ fn solver(r: &RawSolver, src: &Source<'_>) -> Result<Solver> {
         }
     }
     let csp = csp::checked(&text, &name, colors.map(|c| c as usize)).map_err(at)?;
+    let p = k.params;
     Ok(Solver {
         problem: name,
         csp,
-        seed,
-        steps,
+        seed: k.seed,
+        steps: k.steps,
         colors,
-        inhibition,
-        refractory,
-        quiet_potential,
-        floor,
-        clue_bias,
+        inhibition: p.inhibition,
+        refractory: p.refractory,
+        quiet_potential: p.quiet,
+        floor: p.floor,
+        clue_bias: p.clue_bias,
     })
 }
 
