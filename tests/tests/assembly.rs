@@ -235,3 +235,41 @@ fn firmware_assembly_digest_matches_host() {
     let line = neurochip_tests::firmware_app_line("assembly", "assembly ");
     assert_eq!(line, core_digest());
 }
+
+/// `examples/assemblies.toml` describes the committed image's workload: `neurochip
+/// export` writes its bytes, and `neurochip run` prints the line `run-image` prints
+/// for the image (and the same digest in `--json`).
+#[test]
+fn the_assembly_config_is_the_committed_image() {
+    let config = root().join("examples/assemblies.toml");
+    let committed = root().join("firmware/images/assembly.img");
+    let out = temp_dir("assembly-img").join("from-config.img");
+    neurochip(&[
+        "export".as_ref(),
+        config.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(&committed).unwrap(),
+        "`neurochip export examples/assemblies.toml` differs from firmware/images/assembly.img"
+    );
+    let image_line = neurochip(&["run-image".as_ref(), committed.as_os_str()]);
+    assert_eq!(image_line, core_digest() + "\n");
+    let run_line = neurochip(&["run".as_ref(), config.as_os_str(), "--no-out".as_ref()]);
+    assert_eq!(run_line, image_line);
+    let json = neurochip(&[
+        "run".as_ref(),
+        config.as_os_str(),
+        "--no-out".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["app"], "assembly");
+    assert_eq!(v["line"].as_str().unwrap(), image_line.trim_end());
+    assert_eq!(
+        (v["steps"].as_u64(), v["neurons"].as_u64()),
+        (Some(200), Some(200))
+    );
+}

@@ -405,3 +405,119 @@ fn float_keys_at_extreme_values_never_panic() {
         }
     }
 }
+
+/// A `[solver]` file on the PE 96 Grid 01 problem, with `extra` keys.
+fn solver_file(extra: &str) -> String {
+    let p = neurochip_tests::root().join("problems/sudoku/pe96_01.txt");
+    format!(
+        "[solver]\nproblem = {:?}\n{extra}\n",
+        p.display().to_string()
+    )
+}
+
+#[test]
+fn application_file_with_a_chip_section() {
+    expect_error(
+        "app_network.toml",
+        format!("{}[network]\ninputs = 40\n", solver_file("")).as_bytes(),
+        &[
+            "app_network.toml:4:1",
+            "network",
+            "allowed with it: name, [solver]",
+        ],
+    );
+    expect_error(
+        "app_seed.toml",
+        b"seed = 3\n[assembly]\n",
+        &["app_seed.toml:1:1", "seed", "assembly.seed"],
+    );
+    expect_error(
+        "app_both.toml",
+        format!("{}[assembly]\n", solver_file("")).as_bytes(),
+        &["app_both.toml:4:1", "assembly", "not both"],
+    );
+}
+
+#[test]
+fn application_keys_out_of_range() {
+    expect_error(
+        "app_floor.toml",
+        solver_file("floor = 100").as_bytes(),
+        &["app_floor.toml:3:1", "solver.floor", "allowed -128..=64"],
+    );
+    expect_error(
+        "app_cap.toml",
+        b"[assembly]\nneurons = 10\ncap = 11\n",
+        &["app_cap.toml:3:1", "assembly.cap", "allowed 1..=10"],
+    );
+    expect_error(
+        "app_typo.toml",
+        solver_file("refractry = 2").as_bytes(),
+        &["solver.refractry", "did you mean `refractory`?"],
+    );
+}
+
+#[test]
+fn application_problem_missing_or_unreadable() {
+    expect_error(
+        "app_noproblem.toml",
+        b"[solver]\nseed = 2\n",
+        &["solver.problem", "missing"],
+    );
+    // The problem file is read by the commands that take application files; the
+    // others (`verify`) refuse the file at its section without reading it.
+    let cases: [(&str, &[u8], &[&str]); 2] = [
+        (
+            "app_noproblemfile.toml",
+            b"[solver]\nproblem = \"no/such/grid.txt\"\n",
+            &[
+                "app_noproblemfile.toml:2:1",
+                "solver.problem",
+                "no/such/grid.txt",
+            ],
+        ),
+        (
+            "app_colors.toml",
+            solver_file("colors = 3").leak().as_bytes(),
+            &["app_colors.toml:3:1", "solver.colors", "graph problem only"],
+        ),
+    ];
+    for (name, bytes, wants) in cases {
+        let p = tmp(name, bytes);
+        let p = p.to_str().unwrap();
+        for args in [
+            &["run", p][..],
+            &["check", p],
+            &["export", p, "-o", "x.img"],
+        ] {
+            let (code, stdout, stderr) = run(args);
+            assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+            for w in wants {
+                assert!(stderr.contains(w), "{args:?}: `{w}` in {stderr}");
+            }
+        }
+        let (code, _, stderr) = run(&["verify", p]);
+        assert_eq!(code, 2);
+        assert!(stderr.contains("describes an application"), "{stderr}");
+    }
+}
+
+#[test]
+fn application_run_refuses_chip_flags() {
+    let p = tmp("app_flags.toml", b"[assembly]\nsteps = 5\n");
+    for flag in [
+        &["--steps", "10"][..],
+        &["--arch", "reckon"],
+        &["--save", "x.snap"],
+    ] {
+        let mut args = vec!["run", p.to_str().unwrap(), "--no-out"];
+        args.extend(flag);
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 2, "{flag:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(flag[0]) && stderr.contains("[assembly]"),
+            "{stderr}"
+        );
+    }
+}

@@ -172,3 +172,54 @@ fn firmware_prints_the_host_line_and_refuses_a_bad_image() {
         solve_line(&root().join("problems/sudoku/pe96_01.txt"), 1) + "\n"
     );
 }
+
+/// `examples/solver.toml` describes the committed image's workload: `neurochip export`
+/// writes its bytes, `neurochip check` accepts it, and `neurochip run` prints the
+/// line `run-image` prints for the image (and the same digest in `--json`).
+#[test]
+fn the_solver_config_is_the_committed_image() {
+    let config = root().join("examples/solver.toml");
+    let committed = root().join("firmware/images/solver.img");
+    let out = tmp("from-config.img");
+    let (code, stdout, stderr) = run_neurochip(&[
+        "export".as_ref(),
+        config.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(&committed).unwrap(),
+        "`neurochip export examples/solver.toml` differs from firmware/images/solver.img"
+    );
+    let (code, stdout, _) = run_neurochip(&["check".as_ref(), config.as_os_str()]);
+    assert_eq!((code, stdout.ends_with(": ok\n")), (0, true), "{stdout}");
+    let (_, image_line, _) = run_image(&committed);
+    let (code, run_line, stderr) =
+        run_neurochip(&["run".as_ref(), config.as_os_str(), "--no-out".as_ref()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(run_line, image_line);
+    let (code, json, _) = run_neurochip(&[
+        "run".as_ref(),
+        config.as_os_str(),
+        "--no-out".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["app"], "solver");
+    assert_eq!(v["line"].as_str().unwrap(), image_line.trim_end());
+    assert_eq!(v["digest"], "abeb7994566abda5");
+    assert_eq!(
+        (v["solved"].as_bool(), v["solved_at"].as_u64()),
+        (Some(true), Some(130))
+    );
+    // A chip command refuses it at its section.
+    let (code, _, stderr) = run_neurochip(&["verify".as_ref(), config.as_os_str()]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("solver: [solver] describes an application"),
+        "{stderr}"
+    );
+}

@@ -1,16 +1,20 @@
 //! Application images on the host: workloads that are not an e-prop chip (the
 //! constraint solver, an STDP assembly area) written as images (`neurochip solve FILE
-//! --export OUT.img`, `neurochip assembly --export OUT.img`), run exactly as their
-//! firmware binary runs them (`neurochip run-image`), and described (`neurochip
-//! inspect`). Format: `docs/formats.md`, "Application images".
+//! --export OUT.img`, `neurochip assembly --export OUT.img`, or from a configuration
+//! file with `[solver]` or `[assembly]`: `neurochip export FILE -o OUT.img`), run
+//! exactly as their firmware binary runs them (`neurochip run-image`; `neurochip run
+//! FILE` runs the image of the file), and described (`neurochip inspect`). Format:
+//! `docs/formats.md`, "Application images".
 
 use neurochip_core::assembly::lengths;
 use neurochip_core::image;
 use neurochip_core::solver::Params;
 use neurochip_tasks::app::{Standalone, KIND_ASSEMBLY, KIND_SOLVER};
-use neurochip_tasks::assembly::{carve, AssemblySpec};
-use neurochip_tasks::solver::{SolverMemory, SolverProblem, SolverSpec, EDGE_BYTES};
+use neurochip_tasks::assembly::{area_config, carve, AssemblyRun, AssemblySpec};
+use neurochip_tasks::solver::{SolverMemory, SolverProblem, SolverRun, SolverSpec, EDGE_BYTES};
+use serde::Serialize;
 
+use crate::config::{AppConfig, Application, Assembly};
 use crate::csp::{Csp, Kind};
 
 /// The solver application of a problem: its givens or edges, the constants, the seed
@@ -79,9 +83,141 @@ pub fn assembly_image(spec: &AssemblySpec) -> Result<Vec<u8>, String> {
     encode(&Standalone::Assembly(*spec))
 }
 
+/// The assembly workload of an `[assembly]` section: the standard area of its size,
+/// the digest workload's wiring and stimuli (as `neurochip assembly`).
+pub fn assembly_spec(a: &Assembly) -> AssemblySpec {
+    AssemblySpec {
+        area: area_config(a.neurons as usize, a.cap as usize),
+        steps: a.steps,
+        seed: a.seed,
+        stim_seed: a.stimulus_seed,
+        ..AssemblySpec::WORKLOAD
+    }
+}
+
+/// The application image of a configuration file (`neurochip export FILE -o OUT`):
+/// the bytes `neurochip solve --export` or `neurochip assembly --export` write for
+/// the same values.
+pub fn image(app: &AppConfig) -> Result<Vec<u8>, String> {
+    match &app.app {
+        Application::Solver(s) => solver_image(&s.csp, s.params(), s.seed, s.steps),
+        Application::Assembly(a) => assembly_image(&assembly_spec(a)),
+    }
+}
+
+/// What an application run gives: the solver's or the area's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The constraint solver.
+    Solver(SolverRun),
+    /// An assembly area.
+    Assembly(AssemblyRun),
+}
+
+impl std::fmt::Display for Outcome {
+    /// The line the firmware and `neurochip run-image` print.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Solver(r) => r.fmt(f),
+            Outcome::Assembly(r) => r.fmt(f),
+        }
+    }
+}
+
+/// What `neurochip run FILE` reports for an application file (`--json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct AppReport {
+    /// The configuration's name.
+    pub name: String,
+    /// The line `neurochip run-image` prints for the file's image.
+    pub line: String,
+    /// The size of the file's image, bytes.
+    pub image_bytes: usize,
+    /// The result.
+    #[serde(flatten)]
+    pub result: AppResult,
+}
+
+/// The result of one application, by kind (`"app": "solver"` or `"assembly"`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "app", rename_all = "snake_case")]
+pub enum AppResult {
+    /// The constraint solver.
+    Solver {
+        /// The problem file.
+        problem: String,
+        /// The trace digest, 16 hex digits.
+        digest: String,
+        /// Whether a solution was found within the budget.
+        solved: bool,
+        /// The step (from 1) of the first solution.
+        solved_at: Option<u64>,
+        /// The network's seed.
+        seed: u64,
+        /// The step budget.
+        budget: u64,
+    },
+    /// An assembly area.
+    Assembly {
+        /// The area's digest (final weights folded in), 16 hex digits.
+        digest: String,
+        /// Neurons.
+        neurons: u32,
+        /// Cap.
+        cap: u32,
+        /// Steps run.
+        steps: u32,
+        /// Spikes over the run.
+        spikes: u64,
+        /// The area's seed.
+        seed: u64,
+        /// The stimuli's seed.
+        stimulus_seed: u64,
+    },
+}
+
+/// Run an application file on the host (`neurochip run FILE`): its image is made and
+/// run as `neurochip run-image` runs it, so the two print the same line by
+/// construction.
+pub fn run_config(app: &AppConfig) -> Result<AppReport, String> {
+    let bytes = image(app)?;
+    let outcome = run_outcome(&bytes)?;
+    let result = match (&app.app, outcome) {
+        (Application::Solver(s), Outcome::Solver(r)) => AppResult::Solver {
+            problem: s.problem.clone(),
+            digest: format!("{:016x}", r.digest),
+            solved: r.solved_at.is_some(),
+            solved_at: r.solved_at,
+            seed: s.seed,
+            budget: s.steps,
+        },
+        (Application::Assembly(a), Outcome::Assembly(r)) => AppResult::Assembly {
+            digest: format!("{:016x}", r.digest),
+            neurons: a.neurons,
+            cap: a.cap,
+            steps: r.steps,
+            spikes: r.spikes,
+            seed: a.seed,
+            stimulus_seed: a.stimulus_seed,
+        },
+        _ => return Err("the image holds another application than its file".into()),
+    };
+    Ok(AppReport {
+        name: app.name.clone(),
+        line: outcome.to_string(),
+        image_bytes: bytes.len(),
+        result,
+    })
+}
+
 /// Run an assembly workload on the host in buffers of its size: the line the
 /// firmware prints.
 pub fn run_assembly(spec: &AssemblySpec) -> Result<String, String> {
+    assembly_run(spec).map(|r| r.to_string())
+}
+
+/// [`run_assembly`]: the digest and spike count.
+pub fn assembly_run(spec: &AssemblySpec) -> Result<AssemblyRun, String> {
     // The image's range checks first, so a refused area allocates nothing.
     encode(&Standalone::Assembly(*spec))?;
     let l = lengths(&spec.area);
@@ -92,12 +228,16 @@ pub fn run_assembly(spec: &AssemblySpec) -> Result<String, String> {
     let mut x = vec![false; m];
     let mut mem =
         carve(&spec.area, &mut weights, &mut v, &mut z, &mut traces).map_err(|e| e.to_string())?;
-    let r = spec.run(&mut mem, &mut x).map_err(|e| e.to_string())?;
-    Ok(r.to_string())
+    spec.run(&mut mem, &mut x).map_err(|e| e.to_string())
 }
 
 /// Run an application image as its firmware binary does; the lines it prints.
 pub fn run(bytes: &[u8]) -> Result<Vec<String>, String> {
+    run_outcome(bytes).map(|o| vec![o.to_string()])
+}
+
+/// Run an application image as its firmware binary does; what it computes.
+pub fn run_outcome(bytes: &[u8]) -> Result<Outcome, String> {
     let block = image::decode_app(bytes).map_err(|e| e.to_string())?;
     match Standalone::decode(block).map_err(|e| e.to_string())? {
         Standalone::Solver(spec) => {
@@ -115,9 +255,9 @@ pub fn run(bytes: &[u8]) -> Result<Vec<String>, String> {
                 conflicts: &mut k,
             };
             let r = spec.run(mem).map_err(|e| e.to_string())?;
-            Ok(vec![r.to_string()])
+            Ok(Outcome::Solver(r))
         }
-        Standalone::Assembly(spec) => Ok(vec![run_assembly(&spec)?]),
+        Standalone::Assembly(spec) => Ok(Outcome::Assembly(assembly_run(&spec)?)),
     }
 }
 

@@ -1,10 +1,18 @@
 //! Chip configuration files (TOML): reading, checking, and errors that say what was
 //! wrong, where (file, line, column, field) and what is allowed.
 //!
-//! A file has two top-level keys (`name`, `seed`) and the sections `[chip]`,
-//! `[formats]`, `[network]`, `[task]`, `[learning]` and `[train]`. `[network]`
-//! (`inputs`, `neurons`, `outputs`) and `[task]` (`kind`) are required; every other key
-//! has a default, filled in by [`parse`]. `examples/lif.toml` explains every key.
+//! A chip file has two top-level keys (`name`, `seed`) and the sections `[chip]`,
+//! `[formats]`, `[network]`, `[task]`, `[learning]`, `[train]` and `[reward]`.
+//! `[network]` (`inputs`, `neurons`, `outputs`) and `[task]` (`kind`) are required;
+//! every other key has a default, filled in by [`parse`]. `examples/lif.toml` explains
+//! every key.
+//!
+//! A file with `[solver]` or `[assembly]` describes that application instead of an
+//! e-prop chip (an [`AppConfig`], read by [`parse_workload`] and [`load_workload`]):
+//! besides its one section it may hold only `name`; any other key or section is
+//! refused, named. `examples/solver.toml` and `examples/assemblies.toml` explain their
+//! keys. [`parse`] and [`load`] take chip files only and refuse an application file
+//! at its section.
 //!
 //! ```
 //! let cfg = neurochip_emu::config::parse(
@@ -26,6 +34,7 @@
 //! filled in and every range checked (`check.rs`) against one table of what each key
 //! allows (`schema.rs`), with errors pointed at the spans.
 
+mod app;
 mod check;
 mod error;
 mod raw;
@@ -36,6 +45,7 @@ mod tests;
 
 use std::path::Path;
 
+use neurochip_core::solver::Params;
 use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
@@ -317,6 +327,96 @@ pub struct Config {
     pub reward: Option<Reward>,
 }
 
+/// `[solver]`: the constraint solver (`neurochip solve`, application kind 4) on one
+/// problem. Defaults are `neurochip solve`'s.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Solver {
+    /// The problem file (required) as found: a relative path names a file in the
+    /// working directory, else in the configuration's folder.
+    pub problem: String,
+    /// The problem read from it, checked (`neurochip_emu::inputs::PROBLEM` bounds it).
+    #[serde(skip)]
+    pub csp: crate::csp::Csp,
+    /// PRNG seed of the network (default 1).
+    pub seed: u64,
+    /// Step budget (at least 1, default 1000000).
+    pub steps: u64,
+    /// Colours of a graph problem (2..=16; overrides its `colors` line, else 3).
+    /// Refused for a Sudoku.
+    pub colors: Option<u32>,
+    /// Potential lost per active conflicting neighbour (0..=255, default 20).
+    pub inhibition: u8,
+    /// Steps a winner stays active (1..=255, default 1).
+    pub refractory: u8,
+    /// Potential of the quiet option (-128..=64, default -32).
+    pub quiet_potential: i8,
+    /// Lower saturation bound of the membrane potential (-128..=64, default -64).
+    pub floor: i8,
+    /// Potential bias of a clue's value (0..=255, default 64).
+    pub clue_bias: u8,
+}
+
+impl Solver {
+    /// The network constants.
+    pub fn params(&self) -> Params {
+        Params {
+            inhibition: self.inhibition,
+            clue_bias: self.clue_bias,
+            refractory: self.refractory,
+            quiet: self.quiet_potential,
+            floor: self.floor,
+        }
+    }
+}
+
+/// `[assembly]`: an STDP assembly area (`neurochip assembly`, application kind 5):
+/// the standard area (`neurochip_tasks::assembly::area_config`) and the digest
+/// workload's stimuli. Defaults are `neurochip assembly`'s (the digest workload).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Assembly {
+    /// Neurons in the area (1..=4096, default 200).
+    pub neurons: u32,
+    /// At most this many neurons fire per step (1..=neurons, default 20).
+    pub cap: u32,
+    /// Plastic steps (at least 1, default 200).
+    pub steps: u32,
+    /// PRNG seed of the area: wiring, rounding (default 7).
+    pub seed: u64,
+    /// PRNG seed of the stimuli (default 99).
+    pub stimulus_seed: u64,
+}
+
+/// The application a file describes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Application {
+    /// `[solver]`.
+    Solver(Solver),
+    /// `[assembly]`.
+    Assembly(Assembly),
+}
+
+/// A checked application file: its name and its one application section.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AppConfig {
+    /// Name (default: the file stem of the origin).
+    pub name: String,
+    /// Where it came from (for messages).
+    #[serde(skip)]
+    pub origin: String,
+    /// The application.
+    pub app: Application,
+}
+
+/// What a configuration file describes: an e-prop chip, or an application.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Workload {
+    /// `[network]`, `[task]` and the rest: an e-prop chip.
+    Chip(Box<Config>),
+    /// `[solver]` or `[assembly]`.
+    App(Box<AppConfig>),
+}
+
 impl Config {
     /// Whether the chip learns (`learning.engine` is not off): its run follows the
     /// `[train]` plan (with `[reward]`: its episodes), not `task.samples` or a step
@@ -326,7 +426,8 @@ impl Config {
     }
 }
 
-/// Read and check a configuration file. The file is read as bytes, so a binary file
+/// Read and check a chip configuration file (an application file is refused at its
+/// section: [`load_workload`] reads both). The file is read as bytes, so a binary file
 /// gives "not a text file" rather than an I/O error.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     load_source(path).map(|(cfg, _)| cfg)
@@ -335,6 +436,35 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// [`load`], also returning the bytes of the file as read (a run folder keeps them as
 /// `config.toml`, byte for byte).
 pub fn load_source(path: &Path) -> Result<(Config, Vec<u8>), ConfigError> {
+    let bytes = read(path)?;
+    let origin = path.display().to_string();
+    let text = source::text_of(&bytes, &origin)?;
+    let cfg = parse(text, &origin)?;
+    Ok((found_data(cfg, path), bytes))
+}
+
+/// Read and check a configuration file of either kind: a chip, or an application
+/// (`[solver]`, `[assembly]`; its problem file is read and checked too).
+pub fn load_workload(path: &Path) -> Result<Workload, ConfigError> {
+    load_workload_source(path).map(|(w, _)| w)
+}
+
+/// [`load_workload`], also returning the bytes of the file as read.
+pub fn load_workload_source(path: &Path) -> Result<(Workload, Vec<u8>), ConfigError> {
+    let bytes = read(path)?;
+    let origin = path.display().to_string();
+    let text = source::text_of(&bytes, &origin)?;
+    let w = match parse_workload(text, &origin)? {
+        Workload::Chip(cfg) => Workload::Chip(Box::new(found_data(*cfg, path))),
+        app => app,
+    };
+    Ok((w, bytes))
+}
+
+/// The bytes of a configuration file: at most MAX_FILE_BYTES, checked before reading
+/// and cut one byte past it (a device such as `/dev/zero` or a pipe has no size and
+/// may never end).
+fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
     let origin = path.display().to_string();
     let cannot = |e: std::io::Error| {
         ConfigError::file_level(
@@ -342,31 +472,28 @@ pub fn load_source(path: &Path) -> Result<(Config, Vec<u8>), ConfigError> {
             format!("cannot read the file: {e}; give the path of a .toml chip configuration"),
         )
     };
-    // At most MAX_FILE_BYTES, checked before reading and cut one byte past it (a
-    // device such as `/dev/zero` or a pipe has no size and may never end).
     use crate::inputs::InputError;
-    let bytes = crate::inputs::read(path, "chip configuration", source::MAX_FILE_BYTES).map_err(
-        |e| match e {
-            InputError::Io { source, .. } => cannot(source),
-            InputError::Folder { .. } => ConfigError::file_level(
-                &origin,
-                "is a directory; give the path of a .toml chip configuration",
+    crate::inputs::read(path, "chip configuration", source::MAX_FILE_BYTES).map_err(|e| match e {
+        InputError::Io { source, .. } => cannot(source),
+        InputError::Folder { .. } => ConfigError::file_level(
+            &origin,
+            "is a directory; give the path of a .toml chip configuration",
+        ),
+        InputError::TooLarge { limit, size, .. } => ConfigError::file_level(
+            &origin,
+            format!(
+                "the file is {}; a chip configuration is at most {limit} bytes",
+                size.map_or_else(
+                    || format!("more than {limit} bytes"),
+                    |s| format!("{s} bytes")
+                )
             ),
-            InputError::TooLarge { limit, size, .. } => ConfigError::file_level(
-                &origin,
-                format!(
-                    "the file is {}; a chip configuration is at most {limit} bytes",
-                    size.map_or_else(
-                        || format!("more than {limit} bytes"),
-                        |s| format!("{s} bytes")
-                    )
-                ),
-            ),
-        },
-    )?;
-    let text = source::text_of(&bytes, &origin)?;
-    let mut cfg = parse(text, &origin)?;
-    // A relative data path is relative to the working directory, else to the file.
+        ),
+    })
+}
+
+/// A relative digits data path is relative to the working directory, else to the file.
+fn found_data(mut cfg: Config, path: &Path) -> Config {
     if cfg.task.kind == TaskKind::Digits && !Path::new(&cfg.task.data).exists() {
         if let Some(dir) = path.parent() {
             let alt = dir.join(&cfg.task.data);
@@ -375,12 +502,37 @@ pub fn load_source(path: &Path) -> Result<(Config, Vec<u8>), ConfigError> {
             }
         }
     }
-    Ok((cfg, bytes))
+    cfg
 }
 
-/// Parse and check the text of a configuration; `origin` names it in messages and
-/// gives the default `name` (its file stem).
+/// Parse and check the text of a chip configuration (an application file is refused:
+/// at its first mistake, else at its section; its problem file is not read, so this
+/// reads no file at all); `origin` names it in messages and gives the default `name` (its
+/// file stem).
 pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+    let (raw, src) = read_raw(text, origin)?;
+    if app::is_app(&raw) {
+        return Err(app::not_a_chip(&raw, &src));
+    }
+    check::config(raw, &src)
+}
+
+/// Parse and check the text of a configuration of either kind. An application's
+/// problem file (`solver.problem`) is read: a relative path from the working
+/// directory, else from the folder of `origin`.
+pub fn parse_workload(text: &str, origin: &str) -> Result<Workload, ConfigError> {
+    let (raw, src) = read_raw(text, origin)?;
+    if app::is_app(&raw) {
+        return app::app(raw, &src).map(|a| Workload::App(Box::new(a)));
+    }
+    check::config(raw, &src).map(|c| Workload::Chip(Box::new(c)))
+}
+
+/// The file as written, and where each of its keys is.
+fn read_raw<'a>(
+    text: &'a str,
+    origin: &'a str,
+) -> Result<(raw::RawFile, source::Source<'a>), ConfigError> {
     source::check_text(text, origin)?;
     if text.trim().is_empty() {
         return Err(source::empty(origin));
@@ -393,5 +545,5 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     let src = source::Source::new(text, origin, table.get_ref());
     let raw = raw::RawFile::deserialize(toml::de::Deserializer::from(table))
         .map_err(|e| src.serde_error(&e))?;
-    check::config(raw, &src)
+    Ok((raw, src))
 }

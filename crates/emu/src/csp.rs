@@ -42,7 +42,7 @@ pub enum Kind {
 
 /// A constraint problem: `n` variables with `k` values, each edge forbidding equal
 /// values, and clues.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Csp {
     /// Where it came from.
     pub kind: Kind,
@@ -200,7 +200,13 @@ pub fn load(path: &Path, colors: Option<usize>) -> Result<Csp, String> {
     let name = path.display().to_string();
     let text = crate::inputs::read_text(path, "problem file", crate::inputs::PROBLEM)
         .map_err(|e| e.to_string())?;
-    let csp = parse(&text, &name, colors)?;
+    checked(&text, &name, colors)
+}
+
+/// [`parse`], then refuse a problem whose givens leave a variable without a value
+/// ([`Csp::contradiction`]).
+pub fn checked(text: &str, name: &str, colors: Option<usize>) -> Result<Csp, String> {
+    let csp = parse(text, name, colors)?;
     match csp.contradiction() {
         Some(why) => Err(format!("{name}: unsolvable: {why}")),
         None => Ok(csp),

@@ -1,26 +1,32 @@
-//! `neurochip check`: check a configuration (and build its chip and task) without
-//! running it.
+//! `neurochip check`: check a configuration (and build its chip and task, or make the
+//! image of its application) without running it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use neurochip_emu::config::Workload;
 
 use super::fail;
 
 /// Arguments of `neurochip check`.
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  neurochip check examples/cue.toml")]
+#[command(
+    after_help = "Examples:\n  neurochip check examples/cue.toml\n  neurochip check examples/solver.toml"
+)]
 pub struct Args {
-    /// Chip configuration (TOML).
+    /// Chip or application configuration (TOML).
     config: PathBuf,
 }
 
 /// Run `neurochip check`.
 pub fn run(a: Args) -> ExitCode {
-    let cfg = match super::load(&a.config) {
-        Ok(c) => c,
+    let checked = match super::load_workload(&a.config) {
+        Ok(Workload::Chip(cfg)) => neurochip_emu::build::check(&cfg).map_err(|e| e.to_string()),
+        // An application: its image is made and decoded back (every field in range).
+        Ok(Workload::App(app)) => neurochip_emu::apps::image(&app).map(|_| ()),
         Err(code) => return code,
     };
-    match neurochip_emu::build::check(&cfg) {
+    match checked {
         Ok(()) => {
             println!("{}: ok", a.config.display());
             ExitCode::SUCCESS

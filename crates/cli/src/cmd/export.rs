@@ -4,25 +4,40 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use neurochip_emu::export;
+use neurochip_emu::config::Workload;
+use neurochip_emu::{apps, export};
 
 use super::{fail, ConfigToFile};
 
 /// Arguments of `neurochip export`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Example:\n  neurochip export examples/lif.toml -o firmware/images/default.img"
+    after_help = "Examples:\n  neurochip export examples/lif.toml -o firmware/images/default.img\n  neurochip export examples/solver.toml -o firmware/images/solver.img"
 )]
 pub struct Args {
     #[command(flatten)]
     io: ConfigToFile,
 }
 
-/// Run `neurochip export`.
+/// Run `neurochip export`: a chip image, or the application image of a `[solver]` or
+/// `[assembly]` file (the bytes `neurochip solve --export` or `neurochip assembly
+/// --export` write for the same values).
 pub fn run(a: Args) -> ExitCode {
-    match a.io.write("image", export::image_bytes) {
+    let io = &a.io;
+    let written = match super::load_workload(&io.config) {
+        Ok(Workload::Chip(cfg)) => io.put("image", &super::config_inputs(&io.config, &cfg), || {
+            export::image_bytes(&cfg)
+        }),
+        Ok(Workload::App(app)) => io.put(
+            "application image",
+            &super::app_inputs(&io.config, &app),
+            || apps::image(&app),
+        ),
+        Err(code) => Err(code),
+    };
+    match written {
         Ok(n) => {
-            println!("{}: {n} bytes", a.io.output.display());
+            println!("{}: {n} bytes", io.output.display());
             ExitCode::SUCCESS
         }
         Err(code) => code,

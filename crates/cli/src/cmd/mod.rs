@@ -86,6 +86,27 @@ pub fn config_inputs<'a>(path: &'a Path, cfg: &'a neurochip_emu::config::Config)
     vec![path, Path::new(&cfg.task.data)]
 }
 
+/// The files an application file makes a command read: the file itself and its
+/// problem file.
+pub fn app_inputs<'a>(path: &'a Path, app: &'a neurochip_emu::config::AppConfig) -> Vec<&'a Path> {
+    match &app.app {
+        neurochip_emu::config::Application::Solver(s) => vec![path, Path::new(&s.problem)],
+        neurochip_emu::config::Application::Assembly(_) => vec![path],
+    }
+}
+
+/// Load and check a configuration file of either kind (chip or application).
+pub fn load_workload(path: &Path) -> Result<neurochip_emu::config::Workload, ExitCode> {
+    neurochip_emu::config::load_workload(path).map_err(fail)
+}
+
+/// [`load_workload`], also returning the file's bytes.
+pub fn load_workload_source(
+    path: &Path,
+) -> Result<(neurochip_emu::config::Workload, Vec<u8>), ExitCode> {
+    neurochip_emu::config::load_workload_source(path).map_err(fail)
+}
+
 /// Where a command leaves its run folder, claimed before it runs so an unusable
 /// folder is refused before any work: created (or new-or-empty unless `--force`),
 /// locked against a second run, and removed again if the command fails before it
@@ -110,16 +131,27 @@ impl RunFolder {
         cfg: &neurochip_emu::config::Config,
         source: Vec<u8>,
     ) -> Result<Self, ExitCode> {
-        let title = format!("neurochip {command}: {}", cfg.name);
+        Self::named(c, command, &cfg.name, cfg.seed, source)
+    }
+
+    /// [`RunFolder::new`] for a run called `name` from `seed` (an application file).
+    pub fn named(
+        c: &Common,
+        command: &str,
+        name: &str,
+        seed: u64,
+        source: Vec<u8>,
+    ) -> Result<Self, ExitCode> {
+        let title = format!("neurochip {command}: {name}");
         let dir = if c.no_out {
             None
         } else {
-            Some(neurochip_lab::runs::claim(c.out.as_deref(), &cfg.name, c.force).map_err(fail)?)
+            Some(neurochip_lab::runs::claim(c.out.as_deref(), name, c.force).map_err(fail)?)
         };
         Ok(Self {
             dir,
             title,
-            seed: cfg.seed,
+            seed,
             config: source,
         })
     }
@@ -274,13 +306,24 @@ impl ConfigToFile {
         make: impl FnOnce(&neurochip_emu::config::Config) -> Result<Vec<u8>, E>,
     ) -> Result<usize, ExitCode> {
         let cfg = load(&self.config)?;
+        self.put(what, &config_inputs(&self.config, &cfg), || make(&cfg))
+    }
+
+    /// Check the output against `inputs` ([`check_outputs`]), make the bytes (`what`,
+    /// for the error) and write them; returns their length.
+    pub fn put<E: std::fmt::Display>(
+        &self,
+        what: &str,
+        inputs: &[&Path],
+        make: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<usize, ExitCode> {
         let out = Output {
             flag: "-o",
             what,
             path: &self.output,
         };
-        check_outputs(&[out], &config_inputs(&self.config, &cfg))?;
-        let bytes = make(&cfg).map_err(fail)?;
+        check_outputs(&[out], inputs)?;
+        let bytes = make().map_err(fail)?;
         neurochip_emu::export::write_atomic(&self.output, &bytes).map_err(|e| {
             fail(format!(
                 "{}: -o: cannot write the {what}: {e}",

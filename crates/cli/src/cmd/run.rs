@@ -1,12 +1,13 @@
 //! `neurochip run`: train the chip of a configuration on its task (or run it, when it
-//! does not learn), print the result and leave a run folder.
+//! does not learn), print the result and leave a run folder. A file with `[solver]`
+//! or `[assembly]` runs that application's image on the host, as `run-image` does.
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use neurochip_emu::config::{Config, Engine};
-use neurochip_emu::{checkpoint, export, learn, sim, stop};
+use neurochip_emu::config::{AppConfig, Application, Config, Engine, Workload};
+use neurochip_emu::{apps, checkpoint, export, learn, sim, stop};
 use neurochip_lab::runs::Figures;
 
 use super::{fail, Common, Output, RunFolder};
@@ -14,7 +15,7 @@ use super::{fail, Common, Output, RunFolder};
 /// Arguments of `neurochip run`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  neurochip run examples/alif.toml --json\n  neurochip run examples/cue.toml --out runs/cue --save cue.snap\n  neurochip run examples/cue.toml --arch reckon\n  neurochip run examples/bench256.toml --arch arch/multicore.toml --steps 1000"
+    after_help = "Examples:\n  neurochip run examples/alif.toml --json\n  neurochip run examples/cue.toml --out runs/cue --save cue.snap\n  neurochip run examples/cue.toml --arch reckon\n  neurochip run examples/bench256.toml --arch arch/multicore.toml --steps 1000\n  neurochip run examples/solver.toml --no-out    # an application file: the line run-image prints for its image"
 )]
 pub struct Args {
     #[command(flatten)]
@@ -51,7 +52,10 @@ pub fn run(a: Args) -> ExitCode {
 
 fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
-    let (cfg, source) = super::load_source(&c.config)?;
+    let (cfg, source) = match super::load_workload_source(&c.config)? {
+        (Workload::Chip(cfg), source) => (*cfg, source),
+        (Workload::App(app), source) => return run_app(a, &app, source),
+    };
     let supervised = cfg.reward.is_none() && cfg.learning.engine != Engine::Off;
     if a.checkpoint_every.is_some() && (a.save.is_none() || !supervised || a.arch.is_some()) {
         return Err(fail(format!(
@@ -132,6 +136,57 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         println!("  readout final    {}", fmt(&rep.readout_final));
         println!("  digest           {}", rep.digest);
     }))
+}
+
+/// An application file (`[solver]`, `[assembly]`): its image run on the host as
+/// `neurochip run-image` runs it (exit code 0 whether or not the solver solves, as
+/// there; `--json` says `solved`). The table is that one line.
+fn run_app(a: &Args, app: &AppConfig, source: Vec<u8>) -> Result<ExitCode, ExitCode> {
+    let c = &a.common;
+    let (section, seed) = match &app.app {
+        Application::Solver(s) => ("solver", s.seed),
+        Application::Assembly(s) => ("assembly", s.seed),
+    };
+    let steps = format!("set {section}.steps in the file");
+    let image = format!(
+        "`neurochip export {} -o FILE` writes its image",
+        c.config.display()
+    );
+    let refused = [
+        ("--steps", c.steps.is_some(), steps.as_str()),
+        (
+            "--arch",
+            a.arch.is_some(),
+            "the cycle model prices e-prop chips",
+        ),
+        ("--export", a.export.is_some(), image.as_str()),
+        (
+            "--save",
+            a.save.is_some(),
+            "an application run keeps no chip state",
+        ),
+        (
+            "--resume",
+            a.resume.is_some(),
+            "an application run keeps no chip state",
+        ),
+        (
+            "--checkpoint-every",
+            a.checkpoint_every.is_some(),
+            "an application run keeps no chip state",
+        ),
+    ];
+    if let Some((flag, _, why)) = refused.iter().find(|(_, given, _)| *given) {
+        return Err(fail(format!(
+            "{}: {flag} applies to e-prop chip configurations, and this file describes an \
+             application ([{section}]): {why}",
+            c.config.display()
+        )));
+    }
+    let folder = RunFolder::named(c, "run", &app.name, seed, source)?;
+    let rep = folder.check(apps::run_config(app))?;
+    let write = || folder.write(&rep, &Figures::default());
+    Ok(folder.finish(c.json, &rep, write, |rep| println!("{}", rep.line)))
 }
 
 /// The refusal of `--steps` on a training run (`run` without `--arch`, `verify`).

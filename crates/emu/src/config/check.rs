@@ -17,7 +17,7 @@ type Result<T> = std::result::Result<T, ConfigError>;
 
 impl Source<'_> {
     /// How `v` reads in a message: as written in the file, else `{v} (the default)`.
-    fn shown(&self, path: &str, v: impl std::fmt::Display) -> String {
+    pub(super) fn shown(&self, path: &str, v: impl std::fmt::Display) -> String {
         self.literal(path)
             .unwrap_or_else(|| format!("{v} (the default)"))
     }
@@ -185,7 +185,7 @@ fn noun(key: &str) -> &'static str {
 }
 
 /// The default name: the file stem of `origin`.
-fn stem(origin: &str) -> String {
+pub(super) fn stem(origin: &str) -> String {
     Path::new(origin)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

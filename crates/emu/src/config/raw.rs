@@ -17,6 +17,8 @@ pub(super) struct RawFile {
     pub learning: Option<RawLearning>,
     pub train: Option<RawTrain>,
     pub reward: Option<RawReward>,
+    pub solver: Option<RawSolver>,
+    pub assembly: Option<RawAssembly>,
 }
 
 #[derive(Deserialize, Default)]
@@ -129,4 +131,30 @@ pub(super) struct RawReward {
     pub actions: Option<u32>,
     pub gamma: Option<f64>,
     pub value_weight: Option<f64>,
+}
+
+/// `[solver]`: integers wider than the checked types, so an out-of-range value gets
+/// our message (with the allowed range) rather than serde's.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSolver {
+    pub problem: Option<String>,
+    pub seed: Option<u64>,
+    pub steps: Option<u64>,
+    pub colors: Option<u64>,
+    pub inhibition: Option<u64>,
+    pub refractory: Option<u64>,
+    pub quiet_potential: Option<i64>,
+    pub floor: Option<i64>,
+    pub clue_bias: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAssembly {
+    pub neurons: Option<u64>,
+    pub cap: Option<u64>,
+    pub steps: Option<u64>,
+    pub seed: Option<u64>,
+    pub stimulus_seed: Option<u64>,
 }

@@ -3,7 +3,7 @@
 //! builder checks take their bounds from the core's own table
 //! ([`neurochip_core::ranges`]).
 
-use neurochip_core::ranges;
+use neurochip_core::{assembly, ranges, solver};
 
 /// What a key accepts.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -12,6 +12,8 @@ pub(super) enum Rule {
     Section,
     /// A whole number in `lo..=hi`.
     Int { lo: u64, hi: u64 },
+    /// A whole number in `lo..=hi`, negative ones allowed.
+    Signed { lo: i64, hi: i64 },
     /// A finite number above `lo` (or at least `lo` when `lo_closed`), at most `hi`
     /// (`hi` infinite: no upper bound).
     Float { lo: f64, lo_closed: bool, hi: f64 },
@@ -39,6 +41,13 @@ const fn core(r: ranges::Range) -> Rule {
     Rule::Int {
         lo: r.lo as u64,
         hi: r.hi as u64,
+    }
+}
+/// A whole number of either sign in `lo..=hi`.
+const fn signed(lo: i32, hi: i32) -> Rule {
+    Rule::Signed {
+        lo: lo as i64,
+        hi: hi as i64,
     }
 }
 /// Finite and `> lo`.
@@ -210,7 +219,29 @@ pub(super) const FIELDS: &[Field] = fields! {
     "reward.actions" => int(1, 63);
     "reward.gamma" => from(0.0, 1.0);
     "reward.value_weight" => from(0.0, 1.0);
+    "solver" => Rule::Section;
+    "solver.problem" => Rule::Text;
+    "solver.seed" => int(0, u64::MAX);
+    "solver.steps" => int(1, u64::MAX);
+    "solver.colors" => int(2, solver::MAX_VALUES as u64);
+    "solver.inhibition" => int(0, 255);
+    "solver.refractory" => int(1, 255);
+    "solver.quiet_potential" => signed(solver::U_MIN, solver::U_MAX);
+    "solver.floor" => signed(solver::U_MIN, solver::U_MAX);
+    "solver.clue_bias" => int(0, 255);
+    "assembly" => Rule::Section;
+    "assembly.neurons" => int(1, assembly::MAX_NEURONS as u64);
+    "assembly.cap" => int(1, assembly::MAX_NEURONS as u64), "allowed 1..=neurons";
+    "assembly.steps" => int(1, u32::MAX as u64);
+    "assembly.seed" => int(0, u64::MAX);
+    "assembly.stimulus_seed" => int(0, u64::MAX);
 };
+
+/// The sections that each describe an application instead of an e-prop chip; a file
+/// with one of them holds only `name` besides it.
+pub(super) const APPS: &[&str] = &["solver", "assembly"];
+/// The top-level keys an application file may hold besides its section.
+pub(super) const APP_KEYS: &[&str] = &["name"];
 
 /// The schema entry of `path`.
 pub(super) fn field(path: &str) -> Option<&'static Field> {
@@ -235,6 +266,7 @@ impl Rule {
         match *self {
             Rule::Section => "allowed: a table of keys".into(),
             Rule::Int { lo, hi } => format!("allowed {lo}..={hi}"),
+            Rule::Signed { lo, hi } => format!("allowed {lo}..={hi}"),
             Rule::Float { lo, lo_closed, hi } => {
                 let op = if lo_closed { ">=" } else { ">" };
                 if hi.is_infinite() {
@@ -254,7 +286,7 @@ impl Rule {
     pub(super) fn expects(&self) -> &'static str {
         match self {
             Rule::Section => "a table",
-            Rule::Int { .. } => "an integer",
+            Rule::Int { .. } | Rule::Signed { .. } => "an integer",
             Rule::Float { .. } => "a number",
             Rule::Choice(_) | Rule::Text => "a string",
             Rule::Bool => "true or false",

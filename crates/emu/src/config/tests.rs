@@ -4,6 +4,8 @@
 use super::schema::{self, Rule};
 use super::*;
 
+mod apps;
+
 const OK: &str = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nkind = \"cue\"\n";
 
 /// The error for `text`, checked to be one line.
@@ -103,12 +105,34 @@ fn every_example_parses() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let p = entry.unwrap().path();
         if p.extension().is_some_and(|e| e == "toml") {
-            let c = load(&p).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!c.name.is_empty());
+            let name = match load_workload(&p).unwrap_or_else(|e| panic!("{e}")) {
+                Workload::Chip(c) => c.name,
+                Workload::App(a) => a.name,
+            };
+            assert!(!name.is_empty());
             n += 1;
         }
     }
     assert!(n >= 4, "examples found: {n}");
+    // The application examples are the committed firmware images' workloads.
+    let Workload::App(s) = load_workload(&dir.join("solver.toml")).unwrap() else {
+        panic!("solver.toml describes the solver")
+    };
+    let Application::Solver(s) = s.app else {
+        panic!("[solver]")
+    };
+    assert_eq!((s.seed, s.steps, s.params()), (1, 100_000, Params::DEFAULT));
+    assert!(s.problem.ends_with("pe96_01.txt"), "{}", s.problem);
+    let Workload::App(a) = load_workload(&dir.join("assemblies.toml")).unwrap() else {
+        panic!("assemblies.toml describes an assembly area")
+    };
+    let Application::Assembly(a) = a.app else {
+        panic!("[assembly]")
+    };
+    assert_eq!(
+        crate::apps::assembly_spec(&a),
+        neurochip_tasks::assembly::AssemblySpec::WORKLOAD
+    );
     let lsnn = load(&dir.join("alif.toml")).unwrap();
     assert_eq!(lsnn.network.model, NeuronModel::Lsnn);
     assert_eq!(
@@ -304,7 +328,7 @@ fn unknown_section() {
     assert_eq!(
         e.to_string(),
         "x.toml:7:2: netwrk: unknown section `[netwrk]`; allowed: name, seed, chip, formats, \
-         network, task, learning, train, reward (did you mean `network`?)"
+         network, task, learning, train, reward, solver, assembly (did you mean `network`?)"
     );
 }
 
@@ -564,6 +588,8 @@ fn with(section: &str, kv: &str) -> String {
             "{}[learning]\nengine = \"exact\"\n[reward]\n{kv}\n",
             OK.replace("outputs = 2", "outputs = 3")
         ),
+        // An application section stands alone.
+        s if schema::APPS.contains(&s) => format!("[{s}]\n{kv}\n"),
         s => format!("{OK}[{s}]\n{kv}\n"),
     }
 }
@@ -572,7 +598,8 @@ fn with(section: &str, kv: &str) -> String {
 fn schema_matches_the_structs() {
     // The keys the structs accept are the keys the schema describes, section by section.
     for section in [
-        "", "chip", "formats", "network", "task", "learning", "train", "reward",
+        "", "chip", "formats", "network", "task", "learning", "train", "reward", "solver",
+        "assembly",
     ] {
         let e = parse(&with(section, "zzz_unknown = 1"), "x.toml").unwrap_err();
         let listed = e.message().split("; allowed: ").nth(1).unwrap_or_default();
@@ -585,6 +612,9 @@ fn schema_matches_the_structs() {
     // Every choice the schema lists is accepted, and so are its strings and booleans.
     for f in schema::FIELDS {
         let (section, key) = f.path.rsplit_once('.').unwrap_or(("", f.path));
+        if schema::APPS.contains(&section) {
+            continue; // apps.rs tests below
+        }
         let values: Vec<String> = match f.rule {
             Rule::Choice(names) => names.iter().map(|n| format!("\"{n}\"")).collect(),
             Rule::Bool => vec!["true".into()],
