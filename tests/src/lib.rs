@@ -106,26 +106,7 @@ pub fn run_qemu(elf: &Path) -> std::process::Output {
 /// and its size against `APP.size` (re-recorded with `UPDATE_GOLDEN=1`), and return the
 /// line it printed that starts with `prefix`.
 pub fn firmware_app_line(app: &str, prefix: &str) -> String {
-    let fw = root().join("firmware");
-    let build = std::process::Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--features",
-            app,
-            "--bin",
-            app,
-        ])
-        .current_dir(&fw)
-        .env_remove("CARGO_TARGET_DIR")
-        // The committed application image (`firmware/images/APP.img`), not one named
-        // in the environment.
-        .env_remove(format!("NEUROCHIP_{}_IMAGE", app.to_uppercase()))
-        .status()
-        .expect("cargo runs");
-    assert!(build.success(), "firmware build of --bin {app} failed");
-    let elf = fw.join("target/thumbv7em-none-eabihf/release").join(app);
+    let elf = build_app(app, None);
     let out = run_qemu(&elf);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(0), "firmware failed:\n{stdout}");
@@ -143,28 +124,38 @@ pub fn firmware_app_line(app: &str, prefix: &str) -> String {
 /// Tests that also call [`firmware_app_line`] for the same `app` do both in one test
 /// function, so the two builds do not race for the ELF.
 pub fn firmware_app_with_image(app: &str, image: &Path) -> (Option<i32>, String) {
-    let fw = root().join("firmware");
-    let status = std::process::Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--features",
-            app,
-            "--bin",
-            app,
-        ])
-        .current_dir(&fw)
-        .env_remove("CARGO_TARGET_DIR")
-        .env(format!("NEUROCHIP_{}_IMAGE", app.to_uppercase()), image)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "firmware build of --bin {app} failed");
-    let out = run_qemu(&fw.join("target/thumbv7em-none-eabihf/release").join(app));
+    let out = run_qemu(&build_app(app, Some(image)));
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
+}
+
+/// Build the firmware application `app` (QEMU profile) around `image`, or around
+/// the committed `firmware/images/APP.img` (not one named in the environment); the
+/// path of its ELF.
+fn build_app(app: &str, image: Option<&Path>) -> PathBuf {
+    let fw = root().join("firmware");
+    let var = format!("NEUROCHIP_{}_IMAGE", app.to_uppercase());
+    let mut cmd = std::process::Command::new("cargo");
+    cmd.args([
+        "build",
+        "--release",
+        "--quiet",
+        "--features",
+        app,
+        "--bin",
+        app,
+    ])
+    .current_dir(&fw)
+    .env_remove("CARGO_TARGET_DIR");
+    match image {
+        Some(p) => cmd.env(&var, p),
+        None => cmd.env_remove(&var),
+    };
+    let status = cmd.status().expect("cargo runs");
+    assert!(status.success(), "firmware build of --bin {app} failed");
+    fw.join("target/thumbv7em-none-eabihf/release").join(app)
 }
 
 /// The committed application image `firmware/images/NAME` with its application
