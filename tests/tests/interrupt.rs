@@ -316,3 +316,36 @@ fn checkpoints_survive_a_kill() {
     assert!(!out.exists(), "the refused run left a folder");
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A run that cannot stop between samples (reward learning here) ends at once on
+/// SIGINT with exit 130 and releases its run folder: no lock file and, while nothing
+/// was written, no folder.
+#[test]
+fn a_reward_run_releases_its_folder_on_sigint() {
+    let d = tmp("reward");
+    let out = d.join("run");
+    let cfg = root().join("examples/reward_cue.toml");
+    let mut child = Command::new(neurochip_bin())
+        .args(["run", cfg.to_str().unwrap(), "-q"])
+        .args(["--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The folder (with its lock) is claimed before the first episode.
+    let t0 = Instant::now();
+    while !out.join(".neurochip.lock").exists() && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(out.exists(), "the run folder was claimed");
+    std::thread::sleep(Duration::from_millis(300));
+    kill(&child, "-INT");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        !out.join(".neurochip.lock").exists(),
+        "the lock is released"
+    );
+    assert!(!out.exists(), "the empty run folder is gone");
+    let _ = fs::remove_dir_all(&d);
+}

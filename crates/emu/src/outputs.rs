@@ -323,15 +323,29 @@ impl RunDir {
     }
 }
 
+impl RunDir {
+    /// What dropping the claim does, as a closure that owns what it needs: for a
+    /// process that ends without unwinding (a signal, [`crate::stop::exit_on_signal`]).
+    pub fn release(&self) -> impl FnOnce() + Send + 'static {
+        let (path, created) = (self.path.clone(), self.created.clone());
+        move || release(&path, &created)
+    }
+}
+
+/// Remove the lock, then the folders the claim created while they are empty.
+fn release(path: &Path, created: &[PathBuf]) {
+    let _ = std::fs::remove_file(path.join(LOCK));
+    for d in created {
+        // Fails (and stops) at the first folder that holds something.
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+    }
+}
+
 impl Drop for RunDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(self.path.join(LOCK));
-        for d in &self.created {
-            // Fails (and stops) at the first folder that holds something.
-            if std::fs::remove_dir(d).is_err() {
-                break;
-            }
-        }
+        release(&self.path, &self.created);
     }
 }
 

@@ -53,6 +53,23 @@ impl std::fmt::Display for Signal {
     }
 }
 
+/// For a run that cannot stop between samples (inference, reward learning): on the
+/// first SIGINT or SIGTERM, run `cleanup` (release the run folder's lock, remove the
+/// folder if it is still empty) and end the process with 130 or 143. A thread waits
+/// for the signals; nothing else changes. Not for a process that also [`install`]s.
+pub fn exit_on_signal(cleanup: impl FnOnce() + Send + 'static) -> Result<(), String> {
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| format!("cannot catch signals: {e}"))?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            cleanup();
+            let code = if sig == SIGTERM { 143 } else { 130 };
+            std::process::exit(code);
+        }
+    });
+    Ok(())
+}
+
 /// Set by the handlers: a stop was asked for.
 static ASKED: AtomicBool = AtomicBool::new(false);
 /// The number of the last signal that asked.

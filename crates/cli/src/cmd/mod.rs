@@ -156,6 +156,16 @@ impl RunFolder {
         })
     }
 
+    /// For a run that cannot stop between samples: on SIGINT or SIGTERM, release the
+    /// folder (its lock; the folder itself while empty) and exit 130 or 143.
+    pub fn release_on_signal(&self) -> Result<(), ExitCode> {
+        match &self.dir {
+            Some(d) => neurochip_emu::stop::exit_on_signal(d.release()),
+            None => neurochip_emu::stop::exit_on_signal(|| {}),
+        }
+        .map_err(fail)
+    }
+
     /// Print where the report went (the last line of a table).
     pub fn announce(&self) {
         if let Some(d) = &self.dir {

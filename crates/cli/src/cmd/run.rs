@@ -79,6 +79,7 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         }
         let arch = super::arch(spec)?;
         let folder = RunFolder::new(c, "run", &cfg, source)?;
+        folder.release_on_signal()?;
         let quiet = c.quiet || c.json;
         let r = folder.check(neurochip_emu::arch_run::run_arch(
             &cfg, &arch, c.steps, quiet,
@@ -95,6 +96,9 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     }
     // The folder first: --save and --export may go into it.
     let folder = RunFolder::new(c, "run", &cfg, source)?;
+    if !supervised {
+        folder.release_on_signal()?;
+    }
     check_outputs(a, &cfg)?;
     if cfg.reward.is_some() {
         return reward(&cfg, a, &folder);
