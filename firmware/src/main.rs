@@ -9,7 +9,7 @@
 
 use bitvec::prelude::*;
 use cortex_m_rt::entry;
-use neurochip_core::{image, Chip, Memory};
+use neurochip_core::{board, image, Chip, Memory};
 use neurochip_tasks::app::AppSpec;
 use neurochip_tasks::runner::run_app;
 
@@ -18,21 +18,17 @@ use neurochip_firmware::{exit, out};
 /// The chip image, embedded by build.rs.
 static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/chip.img"));
 
-// Chip memories: QEMU has 4 MiB of data SSRAM, the STM32F411 128 KiB.
+// Chip memories, sized by the board profile the host checks images against
+// (`neurochip check --board`): QEMU has 4 MiB of data SSRAM, the STM32F411 128 KiB.
 #[cfg(feature = "qemu")]
-const W16: usize = 120_000;
-#[cfg(feature = "qemu")]
-const W32: usize = 200_000;
-#[cfg(feature = "qemu")]
-const WU: usize = 60_000;
+const BOARD: board::Board = board::QEMU;
 #[cfg(not(feature = "qemu"))]
-const W16: usize = 24_000;
-#[cfg(not(feature = "qemu"))]
-const W32: usize = 10_000;
-#[cfg(not(feature = "qemu"))]
-const WU: usize = 4_000;
-const MAX_INPUTS: usize = 4096;
-const MAX_OUTPUTS: usize = 64;
+const BOARD: board::Board = board::STM32F411;
+const W16: usize = BOARD.w16;
+const W32: usize = BOARD.w32;
+const WU: usize = BOARD.wu;
+const MAX_INPUTS: usize = BOARD.max_inputs;
+const MAX_OUTPUTS: usize = BOARD.max_outputs;
 
 struct Arenas {
     w16: [i16; W16],
@@ -67,6 +63,10 @@ fn run() -> bool {
     else {
         return false;
     };
+    if let Err(e) = BOARD.fits(&cfg.layout()) {
+        out!("error: chip image refused: {}", e);
+        return false;
+    }
     if let Err(e) = decoded.load(&mut a.w16, &mut a.w32, &mut a.wu) {
         out!("error: chip image refused: {}", e);
         return false;

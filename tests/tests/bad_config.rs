@@ -521,3 +521,24 @@ fn application_run_refuses_chip_flags() {
         );
     }
 }
+
+/// `check --board` tells whether a chip fits a firmware profile, naming the arena, the
+/// words needed and the limit; an unknown board is refused with the ones there are.
+#[test]
+fn check_board_names_the_arena_and_the_limit() {
+    let cfg = neurochip_tests::root().join("examples/bench256.toml");
+    let cfg = cfg.to_str().unwrap();
+    let (code, _, err) = neurochip_tests::run_neurochip(&["check", cfg, "--board", "qemu"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = neurochip_tests::run_neurochip(&["check", cfg, "--board", "stm32f411"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--board stm32f411")
+            && err.contains("84480 i16 words")
+            && err.contains("has 24000"),
+        "{err}"
+    );
+    let (code, _, err) = neurochip_tests::run_neurochip(&["check", cfg, "--board", "pdp11"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("allowed: qemu, stm32f411"), "{err}");
+}

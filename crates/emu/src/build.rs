@@ -524,6 +524,25 @@ pub fn check(cfg: &Config) -> Result<(), BuildError> {
     Ok(())
 }
 
+/// Whether the chip of `cfg` fits the firmware profile `board`
+/// ([`neurochip_core::board`]): an error names the file, the profile, the arena or
+/// buffer, the words needed and the limit.
+pub fn check_board(cfg: &Config, board: &str) -> Result<(), String> {
+    let names: Vec<&str> = neurochip_core::board::BOARDS
+        .iter()
+        .map(|b| b.name)
+        .collect();
+    let b = neurochip_core::board::Board::named(board).ok_or_else(|| {
+        format!(
+            "--board: `{board}` is not a board; allowed: {}",
+            names.join(", ")
+        )
+    })?;
+    let (_, chip) = self::chip(cfg).map_err(|e| e.to_string())?;
+    b.fits(&chip.config().layout())
+        .map_err(|m| format!("{}: --board {board}: {m}", cfg.origin))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

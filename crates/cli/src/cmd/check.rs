@@ -16,12 +16,21 @@ use super::fail;
 pub struct Args {
     /// Chip or application configuration (TOML).
     config: PathBuf,
+    /// Also check that the chip fits a firmware profile (`qemu`, `stm32f411`): each
+    /// memory arena and the input and readout buffers.
+    #[arg(long, value_name = "BOARD")]
+    board: Option<String>,
 }
 
 /// Run `neurochip check`.
 pub fn run(a: Args) -> ExitCode {
     let checked = match super::load_workload(&a.config) {
-        Ok(Workload::Chip(cfg)) => neurochip_emu::build::check(&cfg).map_err(|e| e.to_string()),
+        Ok(Workload::Chip(cfg)) => neurochip_emu::build::check(&cfg)
+            .map_err(|e| e.to_string())
+            .and_then(|()| match &a.board {
+                Some(b) => neurochip_emu::build::check_board(&cfg, b),
+                None => Ok(()),
+            }),
         // An application: its image is made and decoded back (every field in range).
         Ok(Workload::App(app)) => neurochip_emu::apps::image(&app).map(|_| ()),
         Err(code) => return code,
