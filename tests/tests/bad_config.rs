@@ -541,4 +541,27 @@ fn check_board_names_the_arena_and_the_limit() {
     let (code, _, err) = neurochip_tests::run_neurochip(&["check", cfg, "--board", "pdp11"]);
     assert_eq!(code, 2);
     assert!(err.contains("allowed: qemu, stm32f411"), "{err}");
+    // export refuses before writing; inspect checks an image the same way.
+    let dir = std::env::temp_dir().join(format!("neurochip-board-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let img = dir.join("b.img");
+    let img_s = img.to_str().unwrap();
+    let (code, _, err) =
+        neurochip_tests::run_neurochip(&["export", cfg, "-o", img_s, "--board", "stm32f411"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!img.exists(), "nothing written");
+    let (code, _, err) =
+        neurochip_tests::run_neurochip(&["export", cfg, "-o", img_s, "--board", "qemu"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = neurochip_tests::run_neurochip(&["inspect", img_s, "--board", "qemu"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("fits qemu"), "{out}");
+    let (code, _, err) =
+        neurochip_tests::run_neurochip(&["inspect", img_s, "--board", "stm32f411"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("b.img: --board stm32f411") && err.contains("84480 i16 words"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -528,19 +528,24 @@ pub fn check(cfg: &Config) -> Result<(), BuildError> {
 /// ([`neurochip_core::board`]): an error names the file, the profile, the arena or
 /// buffer, the words needed and the limit.
 pub fn check_board(cfg: &Config, board: &str) -> Result<(), String> {
-    let names: Vec<&str> = neurochip_core::board::BOARDS
-        .iter()
-        .map(|b| b.name)
-        .collect();
-    let b = neurochip_core::board::Board::named(board).ok_or_else(|| {
-        format!(
-            "--board: `{board}` is not a board; allowed: {}",
-            names.join(", ")
-        )
-    })?;
+    let b = named_board(board)?;
     let (_, chip) = self::chip(cfg).map_err(|e| e.to_string())?;
     b.fits(&chip.config().layout())
         .map_err(|m| format!("{}: --board {board}: {m}", cfg.origin))
+}
+
+/// The firmware profile `name`, or an error listing the ones there are.
+pub fn named_board(name: &str) -> Result<neurochip_core::board::Board, String> {
+    neurochip_core::board::Board::named(name).ok_or_else(|| {
+        let names: Vec<&str> = neurochip_core::board::BOARDS
+            .iter()
+            .map(|b| b.name)
+            .collect();
+        format!(
+            "--board: `{name}` is not a board; allowed: {}",
+            names.join(", ")
+        )
+    })
 }
 
 #[cfg(test)]

@@ -242,6 +242,19 @@ pub fn read_chip_file(path: &std::path::Path) -> Result<Vec<u8>, crate::inputs::
     Ok(bytes)
 }
 
+/// Whether the chip of the image `bytes` (from `file`) fits the firmware profile
+/// `board`, as the firmware checks it at boot; an application image has no chip
+/// memories to check.
+pub fn check_image_board(bytes: &[u8], file: &str, board: &str) -> Result<(), String> {
+    let b = crate::build::named_board(board)?;
+    if image::kind(bytes) == Some(image::KIND_APP) || bytes.starts_with(b"NCSS") {
+        return Ok(());
+    }
+    let d = image::decode(bytes).map_err(|e| format!("{file}: {e}"))?;
+    b.fits(&d.config.layout())
+        .map_err(|m| format!("{file}: --board {board}: {m}"))
+}
+
 /// The learning circuits of an image as one line.
 fn learning_line(l: &neurochip_core::Learning) -> String {
     use neurochip_core::learning::{Apply, Engine};

@@ -17,6 +17,10 @@ use super::{fail, ConfigToFile};
 pub struct Args {
     #[command(flatten)]
     io: ConfigToFile,
+    /// Refuse a chip that does not fit this firmware profile (`qemu`, `stm32f411`),
+    /// before anything is written.
+    #[arg(long, value_name = "BOARD")]
+    board: Option<String>,
 }
 
 /// Run `neurochip export`: a chip image, or the application image of a `[solver]` or
@@ -25,9 +29,16 @@ pub struct Args {
 pub fn run(a: Args) -> ExitCode {
     let io = &a.io;
     let written = match super::load_workload(&io.config) {
-        Ok(Workload::Chip(cfg)) => io.put("image", &super::config_inputs(&io.config, &cfg), || {
-            export::image_bytes(&cfg)
-        }),
+        Ok(Workload::Chip(cfg)) => {
+            if let Some(b) = &a.board {
+                if let Err(e) = neurochip_emu::build::check_board(&cfg, b) {
+                    return fail(e);
+                }
+            }
+            io.put("image", &super::config_inputs(&io.config, &cfg), || {
+                export::image_bytes(&cfg)
+            })
+        }
         Ok(Workload::App(app)) => io.put(
             "application image",
             &super::app_inputs(&io.config, &app),

@@ -15,6 +15,9 @@ use super::fail;
 pub struct Args {
     /// Chip image or snapshot file.
     image: PathBuf,
+    /// Also check that the chip fits a firmware profile (`qemu`, `stm32f411`).
+    #[arg(long, value_name = "BOARD")]
+    board: Option<String>,
 }
 
 /// Run `neurochip inspect`.
@@ -24,11 +27,18 @@ pub fn run(a: Args) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    match export::describe(&bytes) {
-        Ok(text) => {
-            println!("{name}: {text}");
-            ExitCode::SUCCESS
+    let text = match export::describe(&bytes) {
+        Ok(text) => text,
+        Err(e) => return fail(format!("{name}: {e}")),
+    };
+    if let Some(b) = &a.board {
+        if let Err(e) = export::check_image_board(&bytes, &name.to_string(), b) {
+            return fail(e);
         }
-        Err(e) => fail(format!("{name}: {e}")),
     }
+    println!("{name}: {text}");
+    if let Some(b) = &a.board {
+        println!("  board      fits {b}");
+    }
+    ExitCode::SUCCESS
 }
