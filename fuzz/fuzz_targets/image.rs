@@ -180,19 +180,7 @@ fn standalone(bytes: &[u8]) {
         }
     };
     spec.budget = spec.budget.min(200);
-    let p = spec.problem;
-    let n = p.variables();
-    let (mut o, mut nb) = (vec![0u32; n + 1], vec![0u16; p.neighbour_entries()]);
-    let (mut c, mut v, mut t) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
-    let mut k = vec![0u8; n * p.values()];
-    let _ = spec.run(neurochip_tasks::solver::SolverMemory {
-        offsets: &mut o,
-        neighbours: &mut nb,
-        clues: &mut c,
-        value: &mut v,
-        timer: &mut t,
-        conflicts: &mut k,
-    });
+    let _ = neurochip_emu::apps::run_solver(&spec);
 }
 
 fn everything(bytes: &[u8]) {

@@ -236,27 +236,29 @@ pub fn run(bytes: &[u8]) -> Result<Vec<String>, String> {
     run_outcome(bytes).map(|o| vec![o.to_string()])
 }
 
+/// Run a solver application in memories sized for its problem.
+pub fn run_solver(spec: &SolverSpec<'_>) -> Result<SolverRun, String> {
+    let p = &spec.problem;
+    let n = p.variables();
+    let (mut o, mut nb) = (vec![0u32; n + 1], vec![0u16; p.neighbour_entries()]);
+    let (mut c, mut v, mut t) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
+    let mut k = vec![0u8; n * p.values()];
+    let mem = SolverMemory {
+        offsets: &mut o,
+        neighbours: &mut nb,
+        clues: &mut c,
+        value: &mut v,
+        timer: &mut t,
+        conflicts: &mut k,
+    };
+    spec.run(mem).map_err(|e| e.to_string())
+}
+
 /// Run an application image as its firmware binary does; what it computes.
 pub fn run_outcome(bytes: &[u8]) -> Result<Outcome, String> {
     let block = image::decode_app(bytes).map_err(|e| e.to_string())?;
     match Standalone::decode(block).map_err(|e| e.to_string())? {
-        Standalone::Solver(spec) => {
-            let p = &spec.problem;
-            let n = p.variables();
-            let (mut o, mut nb) = (vec![0u32; n + 1], vec![0u16; p.neighbour_entries()]);
-            let (mut c, mut v, mut t) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
-            let mut k = vec![0u8; n * p.values()];
-            let mem = SolverMemory {
-                offsets: &mut o,
-                neighbours: &mut nb,
-                clues: &mut c,
-                value: &mut v,
-                timer: &mut t,
-                conflicts: &mut k,
-            };
-            let r = spec.run(mem).map_err(|e| e.to_string())?;
-            Ok(Outcome::Solver(r))
-        }
+        Standalone::Solver(spec) => Ok(Outcome::Solver(run_solver(&spec)?)),
         Standalone::Assembly(spec) => Ok(Outcome::Assembly(assembly_run(&spec)?)),
     }
 }

@@ -12,7 +12,7 @@
 
 use cortex_m_rt::entry;
 use neurochip_core::image;
-use neurochip_firmware::out;
+use neurochip_firmware::{out, report};
 use neurochip_tasks::app::Standalone;
 use neurochip_tasks::assembly::{carve, AssemblySpec};
 
@@ -70,16 +70,7 @@ fn run() -> bool {
         &mut b.traces,
     )
     .and_then(|mut mem| spec.run(&mut mem, &mut b.x));
-    match r {
-        Ok(r) => {
-            out!("{}", r);
-            true
-        }
-        Err(e) => {
-            out!("error: {}", e);
-            false
-        }
-    }
+    report(r, |r| out!("{}", r))
 }
 
 #[entry]

@@ -11,7 +11,7 @@
 
 use cortex_m_rt::entry;
 use neurochip_core::image;
-use neurochip_firmware::out;
+use neurochip_firmware::{out, report};
 use neurochip_tasks::app::Standalone;
 use neurochip_tasks::solver::{SolverMemory, SolverSpec};
 
@@ -71,16 +71,7 @@ fn run() -> bool {
         timer: &mut b.timer,
         conflicts: &mut b.conflicts,
     };
-    match spec.run(mem) {
-        Ok(r) => {
-            out!("{}", r);
-            true
-        }
-        Err(e) => {
-            out!("error: {}", e);
-            false
-        }
-    }
+    report(spec.run(mem), |r| out!("{}", r))
 }
 
 #[entry]
