@@ -231,6 +231,7 @@ impl Chip {
 
     /// Advance the chip by one time step with input spikes `input` (one bit per input
     /// channel). Spikes, membranes and readouts are left in `mem`.
+    #[inline(always)]
     pub fn step(&mut self, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError> {
         self.check_layout(mem)?;
         let n_in = self.cfg.n_in();
@@ -270,6 +271,7 @@ impl Chip {
     /// Step 1 of [`Chip::step`]: input and recurrent events into the accumulators,
     /// through the release comparators of a class whose release probability is below
     /// one ([`crate::release`]; probability one draws nothing).
+    #[inline(always)]
     fn hidden_input(&self, mem: &mut Memory<'_>, input: &Bits) -> u32 {
         let r = self.cfg.release();
         let (seed, t) = (self.cfg.seed(), self.steps);
@@ -291,9 +293,10 @@ impl Chip {
     /// The learning step after [`Chip::step`]: inside the target window (`target` is
     /// not [`Target::None`]) compute the error and learning signal and update (online)
     /// or accumulate (sample mode) the weights. Returns whether learning happened.
+    #[inline(always)]
     pub fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
         self.check_layout(mem)?;
-        let learned = eprop::learn(&self.cfg, mem, &mut self.prng, target);
+        let learned = eprop::learn(&self.cfg, mem, self.steps, target);
         if learned && self.cfg.learning().apply == Apply::Online {
             rewire::update(&self.cfg, mem, &mut self.prng);
         }
@@ -302,9 +305,10 @@ impl Chip {
 
     /// End of a training sample: apply accumulated updates (sample mode), then fold
     /// the weights into the digest.
+    #[inline(always)]
     pub fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
         self.check_layout(mem)?;
-        eprop::end_sample(&self.cfg, mem, &mut self.prng);
+        eprop::end_sample(&self.cfg, mem, self.steps);
         if self.cfg.learning().apply == Apply::Sample && self.cfg.learning().engine != Engine::Off {
             rewire::update(&self.cfg, mem, &mut self.prng);
         }
@@ -314,6 +318,7 @@ impl Chip {
         Ok(())
     }
 
+    #[inline(always)]
     fn fold_step(&mut self, mem: &Memory<'_>) {
         self.digest.fold(self.steps);
         for chunk in mem.z.chunks(32) {

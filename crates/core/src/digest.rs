@@ -48,6 +48,7 @@ impl Digest {
     /// Fold every value of a slice of `i32`, two to a word (the first in the high
     /// half; an odd last value alone, sign-extended): half the serial multiplies of
     /// one fold per value, on the step's longest dependency chain.
+    #[inline(always)]
     pub fn fold_i32s(&mut self, xs: &[i32]) {
         let mut pairs = xs.chunks_exact(2);
         for p in &mut pairs {

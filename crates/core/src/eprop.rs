@@ -30,15 +30,12 @@
 
 use crate::config::ChipConfig;
 use crate::format::{shift_round, Format};
+use crate::hash::{self, draw};
 use crate::learning::{layer, rate_offset, Apply, Engine, Feedback};
 use crate::memory::{Bits, Memory};
 use crate::neuron::PSI_FRAC;
-use crate::prng::Prng;
-use crate::round::Rounding;
 use crate::softmax::{softmax_q15, ONE_Q15};
-
-/// `-PSI_FRAC`: the right shift that removes the pseudo-derivative's fraction.
-const NEG_PSI: i32 = 0i32.wrapping_sub(PSI_FRAC as i32);
+use crate::update::{self, Bounds};
 
 /// Extra fractional bits of the per-sample update accumulators.
 pub const GRAD_FRAC: u32 = 16;
@@ -58,22 +55,46 @@ pub enum Target<'a> {
     Error(&'a [i32]),
 }
 
-#[inline]
-fn decay_nearest(x: i64, a: u16) -> i64 {
-    (x.saturating_mul(i64::from(a)).saturating_add(1 << 14)) >> 15
+/// `x * a` for a Q1.15 decay `a`, rounded to nearest (`|x| < 2^31`: no overflow).
+#[inline(always)]
+fn decay_nearest(x: i32, a: u16) -> i64 {
+    i64::from(x)
+        .wrapping_mul(i64::from(a))
+        .wrapping_add(1 << 14)
+        .wrapping_shr(15)
+}
+
+/// `p * x` for a Q4.12 pseudo-derivative `p`, rounded to nearest, with `|x| <= 2^46`
+/// (so the product fits; a larger `x` saturates every eligibility format anyway).
+#[inline(always)]
+fn times_psi(p: u32, x: i64) -> i64 {
+    const HALF: i64 = 1 << (PSI_FRAC - 1);
+    let x = x.clamp(-(1 << 46), 1 << 46);
+    i64::from(p.min(0xFFFF))
+        .wrapping_mul(x)
+        .wrapping_add(HALF)
+        .wrapping_shr(PSI_FRAC)
 }
 
 /// Update the exact engine's per-synapse eligibility (`ebar`, `eps_a`). Call after
-/// the neuron update of every step.
+/// the neuron update of every step. Each presynaptic row is one pass over the
+/// postsynaptic neurons, branch-free, so the compiler vectorises it.
+#[inline(always)]
 pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     if cfg.learning().engine != Engine::Exact {
         return;
     }
     let l = cfg.learning();
     let ef = l.elig;
+    let (lo, hi) = (i64::from(ef.min()), i64::from(ef.max()));
     let tf = cfg.formats().trace.frac() as i32;
     let conv = (ef.frac() as i32).wrapping_sub(tf);
-    let mf = cfg.formats().membrane.frac() as i32;
+    let mf = cfg.formats().membrane.frac().min(62);
+    let mhalf = if mf == 0 {
+        0
+    } else {
+        1i64.wrapping_shl(mf.wrapping_sub(1))
+    };
     let kappa = l.elig_decay;
     let n = mem.layout.n_rec;
     if n == 0 {
@@ -95,34 +116,30 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
             match eps_row {
                 None => {
                     for (eb, &p) in erow.iter_mut().zip(psi) {
-                        let e = shift_round(i64::from(p).saturating_mul(zb), NEG_PSI);
-                        *eb = ef.saturate(decay_nearest(i64::from(*eb), kappa).saturating_add(e));
+                        let e = times_psi(p, zb);
+                        // Both terms are below 2^50: the sum fits.
+                        *eb = decay_nearest(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
                     }
                 }
                 Some(prow) => {
-                    for ((((eb, ep), &p), &bj), &rj) in erow
-                        .iter_mut()
-                        .zip(prow.iter_mut())
-                        .zip(psi)
-                        .zip(beta)
-                        .zip(rho)
-                    {
-                        let p = i64::from(p);
-                        let eps0 = i64::from(*ep);
-                        let beps = if bj == 0 {
-                            0
-                        } else {
-                            shift_round(i64::from(bj).saturating_mul(eps0), mf.wrapping_neg())
-                        };
-                        let e = shift_round(p.saturating_mul(zb.saturating_sub(beps)), NEG_PSI);
-                        *eb = ef.saturate(decay_nearest(i64::from(*eb), kappa).saturating_add(e));
+                    let cells = erow.iter_mut().zip(prow.iter_mut());
+                    for ((((eb, ep), &p), &bj), &rj) in cells.zip(psi).zip(beta).zip(rho) {
+                        // |beta * eps| <= 2^62, rounded back to the eligibility format.
+                        let beps = i64::from(bj)
+                            .wrapping_mul(i64::from(*ep))
+                            .wrapping_add(mhalf)
+                            .wrapping_shr(mf)
+                            .clamp(-(1 << 46), 1 << 46);
+                        // |zb - beps| <= 2^47: times_psi clamps it to 2^46.
+                        let e = times_psi(p, zb.clamp(-(1 << 46), 1 << 46).wrapping_sub(beps));
+                        *eb = decay_nearest(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
                         if bj != 0 {
-                            let pz = shift_round(p.saturating_mul(zb), NEG_PSI);
-                            let pb = shift_round(p.saturating_mul(beps), NEG_PSI);
+                            let pz = times_psi(p, zb);
+                            let pb = times_psi(p, beps);
                             let ne = pz
-                                .saturating_add(decay_nearest(eps0, rj as u16))
-                                .saturating_sub(pb);
-                            *ep = ef.saturate(ne);
+                                .wrapping_add(decay_nearest(*ep, rj as u16))
+                                .wrapping_sub(pb);
+                            *ep = ne.clamp(lo, hi) as i32;
                         }
                     }
                 }
@@ -133,6 +150,7 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
 
 /// Output errors into `mem.err` and learning signals into `mem.l` for `target`.
 /// Returns false (and leaves both zero) outside the target window.
+#[inline(always)]
 pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_>) -> bool {
     let l = cfg.learning();
     match (target, l.loss) {
@@ -183,242 +201,220 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
     true
 }
 
-/// Apply (online) or accumulate (sample mode) one weight change of `d` weight LSBs
-/// with 16 extra fractional bits, i.e. `d_q16 / 2^16` LSB.
-#[inline]
-fn change(
-    w: &mut i16,
-    g: Option<&mut i32>,
-    d_q16: i64,
-    wf: Format,
-    sign: Option<bool>,
-    prng: &mut Prng,
-) {
-    match g {
-        Some(acc) => {
-            *acc = acc.saturating_add(d_q16.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32);
-        }
-        None => {
-            let d = Rounding::Stochastic.shift(d_q16, crate::eprop::GRAD_FRAC, prng);
-            set_weight(w, i64::from(*w).saturating_add(d), wf, sign);
-        }
+/// The range a weight of format `wf` may take, narrowed by Dale's law: an
+/// excitatory presynaptic unit (`Some(true)`) keeps its weights `>= 0`, an
+/// inhibitory one `<= 0`.
+fn bounds(wf: Format, sign: Option<bool>) -> Bounds {
+    let (lo, hi) = (wf.min(), wf.max());
+    match sign {
+        Some(true) => Bounds { lo: lo.max(0), hi },
+        Some(false) => Bounds { lo, hi: hi.min(0) },
+        None => Bounds { lo, hi },
     }
 }
 
-#[inline]
-fn set_weight(w: &mut i16, v: i64, wf: Format, sign: Option<bool>) {
-    let v = i64::from(wf.saturate(v));
-    let v = match sign {
-        Some(true) => v.max(0),
-        Some(false) => v.min(0),
-        None => v,
-    };
-    *w = v as i16;
+/// One hidden layer (input or recurrent weights) and what its update reads.
+struct Hidden<'a> {
+    /// Hash layer code ([`crate::hash::layer`]).
+    code: u32,
+    shift: u8,
+    trace: &'a [u32],
+    ebar: &'a [i32],
+    w: &'a mut [i16],
+    g: &'a mut [i32],
+    mask: &'a Bits,
+    /// Dale sign of each presynaptic unit (`None` for inputs or with Dale's law off).
+    pre_sign: Option<&'a Bits>,
 }
 
-/// Per-synapse rate offsets of one layer: `(chip seed, layer code, spread)`.
-type Rates = (u64, u32, u8);
-
-/// One hidden layer's update. `pre_sign` gives the Dale sign of each presynaptic unit
-/// (`None` for inputs or when Dale's law is off); `rates` adds each synapse's
-/// learning-rate offset ([`rate_offset`]) to `shift`.
-#[allow(clippy::too_many_arguments)]
-fn update_layer(
-    engine: Engine,
-    sample: bool,
-    shift: u8,
-    rates: Rates,
-    trace: &[u32],
-    ebar: &[i32],
-    w: &mut [i16],
-    g: &mut [i32],
-    mask: &Bits,
-    lsig: &[i32],
-    psi: &[u32],
-    pre_sign: Option<&Bits>,
-    wf: Format,
-    prng: &mut Prng,
-) {
+/// One hidden layer's update at chip step `step`, row by row through the kernels of
+/// [`crate::update`]. With a learning-rate spread each synapse's offset
+/// ([`rate_offset`]) is added to its shift, one synapse at a time.
+#[inline(always)]
+fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, lsig: &[i32], psi: &[u32]) {
     let n = lsig.len();
     if n == 0 {
         return;
     }
-    let sh = i32::from(shift);
-    let gshift = sh.saturating_sub(GRAD_FRAC as i32);
+    let l = cfg.learning();
+    let (seed, spread) = (cfg.seed(), l.lr_spread);
+    let wf = cfg.formats().weight;
+    let sample = l.apply == Apply::Sample;
+    let use_ = if l.engine == Engine::Light {
+        draw::CHANCE
+    } else {
+        draw::ROUND
+    };
+    let base = hash::step_base(seed, step, layer.code, use_);
+    let dense = layer.mask.all();
+    let mask = if dense { None } else { Some(layer.mask) };
+    let shift = i32::from(layer.shift);
+    let sign = |i: usize| layer.pre_sign.and_then(|s| s.get(i).map(|b| *b));
+    let g: &mut [i32] = if sample { layer.g } else { &mut [] };
+    if l.engine == Engine::Light {
+        let k = |idx: usize| {
+            let off = rate_offset(seed, layer.code, idx, spread);
+            shift.saturating_add(off as i32).max(0) as u32
+        };
+        let b = |i: usize| bounds(wf, sign(i));
+        update::light(layer.w, g, layer.trace, lsig, psi, mask, k, b, base);
+        return;
+    }
     let mut g_rows = g.chunks_exact_mut(n);
-    for (i, (wrow, &tr)) in w.chunks_exact_mut(n).zip(trace).enumerate() {
-        let sign = pre_sign.and_then(|s| s.get(i).map(|b| *b));
-        let mut grow = if sample { g_rows.next() } else { None };
-        let base = i.saturating_mul(n);
-        match engine {
-            Engine::Exact => {
-                let Some(erow) = ebar.get(base..base.saturating_add(n)) else {
-                    return;
+    for (i, (wrow, erow)) in layer.w.chunks_exact_mut(n).zip(layer.ebar.chunks_exact(n)).enumerate() {
+        let grow: &mut [i32] = g_rows.next().unwrap_or(&mut []);
+        let b = bounds(wf, sign(i));
+        let i0 = i.saturating_mul(n);
+        let row_mask = match mask {
+            None => None,
+            Some(m) => match m.get(i0..i0.saturating_add(n)) {
+                Some(r) => Some(r),
+                None => return,
+            },
+        };
+        let k0 = shift.wrapping_sub(GRAD_FRAC as i32);
+        for (s, e) in update::Runs::new(row_mask, n) {
+            // One run at a time, or one synapse at a time with a rate spread.
+            let mut j = s;
+            while j < e {
+                let (end, k) = if spread == 0 {
+                    (e, k0)
+                } else {
+                    let off = rate_offset(seed, layer.code, i0.saturating_add(j), spread);
+                    (j.saturating_add(1), k0.saturating_add(off as i32))
                 };
-                for (j, ((wv, &eb), &lj)) in wrow.iter_mut().zip(erow).zip(lsig).enumerate() {
-                    if lj == 0 || eb == 0 || !mask.get(base.saturating_add(j)).is_some_and(|b| *b) {
-                        continue;
-                    }
-                    let prod = i64::from(lj).saturating_mul(i64::from(eb)).saturating_neg();
-                    let off = rate_offset(rates.0, rates.1, base.saturating_add(j), rates.2);
-                    let d_q16 = shift_round(prod, gshift.saturating_add(off as i32).wrapping_neg());
-                    let gj = grow.as_mut().and_then(|r| r.get_mut(j));
-                    change(wv, gj, d_q16, wf, sign, prng);
+                if let (Some(w), Some(eb), Some(ls)) =
+                    (wrow.get_mut(j..end), erow.get(j..end), lsig.get(j..end))
+                {
+                    let g = grow.get_mut(j..end).unwrap_or(&mut []);
+                    update::exact(w, g, eb, ls, k, b, base, i0.saturating_add(j));
                 }
+                j = end;
             }
-            Engine::Light => {
-                if tr == 0 {
-                    continue;
-                }
-                for (j, ((wv, &lj), &p)) in wrow.iter_mut().zip(lsig).zip(psi).enumerate() {
-                    if lj == 0 || p == 0 || !mask.get(base.saturating_add(j)).is_some_and(|b| *b) {
-                        continue;
-                    }
-                    let mag = i64::from(lj)
-                        .saturating_abs()
-                        .saturating_mul(i64::from(tr))
-                        .saturating_mul(i64::from(p));
-                    let off = rate_offset(rates.0, rates.1, base.saturating_add(j), rates.2);
-                    let prob = shift_round(mag, sh.saturating_add(off as i32).wrapping_neg())
-                        .clamp(0, 0xFFFF) as u16;
-                    if prng.chance_q16(prob) {
-                        let step: i64 = if lj > 0 { -1 } else { 1 };
-                        let gj = grow.as_mut().and_then(|r| r.get_mut(j));
-                        change(wv, gj, step << GRAD_FRAC, wf, sign, prng);
-                    }
-                }
-            }
-            Engine::Off => return,
         }
     }
 }
 
-/// Learning step: compute the error and learning signal for `target` and update (or
-/// accumulate) weights. Call after [`crate::Chip::step`]. Returns whether the target
-/// was valid.
-pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, target: Target<'_>) -> bool {
+/// Learning step at chip step `step`: compute the error and learning signal for
+/// `target` and update (or accumulate) weights. Call after [`crate::Chip::step`].
+/// Returns whether the target was valid.
+#[inline(always)]
+pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'_>) -> bool {
     let l = *cfg.learning();
     if l.engine == Engine::Off || !learning_signal(cfg, mem, target) {
         return false;
     }
-    let wf = cfg.formats().weight;
-    let sample = l.apply == Apply::Sample;
-    let seed = cfg.seed();
     if l.learn_hidden {
-        update_layer(
-            l.engine,
-            sample,
-            l.shift_in,
-            (seed, layer::INPUT, l.lr_spread),
-            mem.xbar,
-            mem.ebar_in,
-            mem.w_in,
-            mem.g_in,
-            mem.mask_in,
-            mem.l,
-            mem.psi,
-            None,
-            wf,
-            prng,
-        );
-        let dale = if l.dale { Some(&*mem.exc) } else { None };
-        update_layer(
-            l.engine,
-            sample,
-            l.shift_rec,
-            (seed, layer::RECURRENT, l.lr_spread),
-            mem.zbar,
-            mem.ebar_rec,
-            mem.w_rec,
-            mem.g_rec,
-            mem.mask_rec,
-            mem.l,
-            mem.psi,
-            dale,
-            wf,
-            prng,
-        );
+        let input = Hidden {
+            code: layer::INPUT,
+            shift: l.shift_in,
+            trace: mem.xbar,
+            ebar: mem.ebar_in,
+            w: mem.w_in,
+            g: mem.g_in,
+            mask: mem.mask_in,
+            pre_sign: None,
+        };
+        update_hidden(cfg, step, input, mem.l, mem.psi);
+        let recurrent = Hidden {
+            code: layer::RECURRENT,
+            shift: l.shift_rec,
+            trace: mem.zbar,
+            ebar: mem.ebar_rec,
+            w: mem.w_rec,
+            g: mem.g_rec,
+            mask: mem.mask_rec,
+            pre_sign: if l.dale { Some(&*mem.exc) } else { None },
+        };
+        update_hidden(cfg, step, recurrent, mem.l, mem.psi);
     }
     if l.learn_readout {
-        let o = mem.layout.n_out;
-        let gsh = i32::from(l.shift_out).saturating_sub(GRAD_FRAC as i32);
-        let mut g_rows = mem.g_out.chunks_exact_mut(o.max(1));
-        for (j, (wrow, &zk)) in mem
-            .w_out
-            .chunks_exact_mut(o.max(1))
-            .zip(mem.zk.iter())
-            .enumerate()
-        {
-            let mut grow = if sample { g_rows.next() } else { None };
-            if zk == 0 {
-                continue;
-            }
-            for (k, (wv, &e)) in wrow.iter_mut().zip(mem.err.iter()).enumerate() {
-                if !mem
-                    .mask_out
-                    .get(j.saturating_mul(o).saturating_add(k))
-                    .is_some_and(|b| *b)
-                {
-                    continue;
-                }
-                let prod = i64::from(e).saturating_mul(i64::from(zk)).saturating_neg();
-                let idx = j.saturating_mul(o).saturating_add(k);
-                let off = rate_offset(seed, layer::READOUT, idx, l.lr_spread);
-                let d_q16 = shift_round(prod, gsh.saturating_add(off as i32).wrapping_neg());
-                let gk = grow.as_mut().and_then(|r| r.get_mut(k));
-                change(wv, gk, d_q16, wf, None, prng);
-            }
-        }
-        let rf = cfg.formats().readout;
-        let bsh = i32::from(l.shift_bias).saturating_sub(GRAD_FRAC as i32);
-        let bk = i64::from(mem.zk.get(mem.layout.n_rec).copied().unwrap_or(0));
-        for (k, (b, &e)) in mem.bias.iter_mut().zip(mem.err.iter()).enumerate() {
-            let prod = i64::from(e).saturating_mul(bk).saturating_neg();
-            let d_q16 = shift_round(prod, bsh.wrapping_neg());
-            if sample {
-                if let Some(acc) = mem.g_bias.get_mut(k) {
-                    *acc = acc.saturating_add(
-                        d_q16.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
-                    );
-                }
-            } else {
-                let d = Rounding::Stochastic.shift(d_q16, GRAD_FRAC, prng);
-                *b = rf.saturate(i64::from(*b).saturating_add(d));
-            }
-        }
+        update_readout(cfg, mem, step);
     }
     true
 }
 
-/// End of a sample: apply the accumulated updates (sample mode) with stochastic
-/// rounding and clear the accumulators.
-pub fn end_sample(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) {
+/// Readout weights and biases: `dW_out_jk = -(err_k * zk_j) >> shift_out` and
+/// `db_k = -(err_k * bk) >> shift_bias`, in 2^-16 LSB, through the exact kernel.
+#[inline(always)]
+fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
+    let l = cfg.learning();
+    let o = mem.layout.n_out;
+    let seed = cfg.seed();
+    let sample = l.apply == Apply::Sample;
+    let b = bounds(cfg.formats().weight, None);
+    let base = hash::step_base(seed, step, layer::READOUT, draw::ROUND);
+    let shift = i32::from(l.shift_out).wrapping_sub(GRAD_FRAC as i32);
+    let mut g_rows = mem.g_out.chunks_exact_mut(o.max(1));
+    for (j, (wrow, &zk)) in mem.w_out.chunks_exact_mut(o.max(1)).zip(mem.zk.iter()).enumerate() {
+        let grow: &mut [i32] = match (sample, g_rows.next()) {
+            (true, Some(r)) => r,
+            _ => &mut [],
+        };
+        if zk == 0 {
+            continue;
+        }
+        let i0 = j.saturating_mul(o);
+        for k in 0..o {
+            let at = i0.saturating_add(k);
+            if !mem.mask_out.get(at).is_some_and(|b| *b) {
+                continue;
+            }
+            let off = rate_offset(seed, layer::READOUT, at, l.lr_spread) as i32;
+            let (Some(w), Some(e)) = (wrow.get_mut(k..=k), mem.err.get(k..=k)) else {
+                continue;
+            };
+            let g = grow.get_mut(k..=k).unwrap_or(&mut []);
+            let zk = zk.min(i32::MAX as u32) as i32;
+            let zs = core::slice::from_ref(&zk);
+            update::exact(w, g, e, zs, shift.saturating_add(off), b, base, at);
+        }
+    }
+    let rf = cfg.formats().readout;
+    let bsh = i32::from(l.shift_bias).wrapping_sub(GRAD_FRAC as i32);
+    let bk = i64::from(mem.zk.get(mem.layout.n_rec).copied().unwrap_or(0));
+    let base = hash::step_base(seed, step, layer::BIAS, draw::ROUND);
+    for (k, (b, &e)) in mem.bias.iter_mut().zip(mem.err.iter()).enumerate() {
+        let d_q16 = shift_round(i64::from(e).saturating_mul(bk).saturating_neg(), bsh.wrapping_neg());
+        if sample {
+            if let Some(acc) = mem.g_bias.get_mut(k) {
+                let d = d_q16.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+                *acc = acc.saturating_add(d);
+            }
+        } else {
+            let d = hash::dither_shift(d_q16, GRAD_FRAC, base, k);
+            *b = rf.saturate(i64::from(*b).saturating_add(d));
+        }
+    }
+}
+
+/// End of a sample at chip step `step`: apply the accumulated updates (sample mode)
+/// with stochastic rounding and clear the accumulators.
+#[inline(always)]
+pub fn end_sample(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
     let l = cfg.learning();
     if l.engine == Engine::Off || l.apply != Apply::Sample {
         return;
     }
     let wf = cfg.formats().weight;
-    let n = mem.layout.n_rec;
-    for (w, g) in mem.w_in.iter_mut().zip(mem.g_in.iter()) {
-        let d = Rounding::Stochastic.shift(i64::from(*g), GRAD_FRAC, prng);
-        set_weight(w, i64::from(*w).saturating_add(d), wf, None);
-    }
-    for (k, (w, g)) in mem.w_rec.iter_mut().zip(mem.g_rec.iter()).enumerate() {
-        let d = Rounding::Stochastic.shift(i64::from(*g), GRAD_FRAC, prng);
+    let seed = cfg.seed();
+    let base = |code| hash::step_base(seed, step, code, draw::APPLY);
+    update::apply(mem.w_in, mem.g_in, bounds(wf, None), base(layer::INPUT), 0);
+    let b_rec = base(layer::RECURRENT);
+    let n = mem.layout.n_rec.max(1);
+    for (i, (w, g)) in mem.w_rec.chunks_mut(n).zip(mem.g_rec.chunks_mut(n)).enumerate() {
         let sign = if l.dale {
-            k.checked_div(n).and_then(|i| mem.exc.get(i).map(|b| *b))
+            mem.exc.get(i).map(|b| *b)
         } else {
             None
         };
-        set_weight(w, i64::from(*w).saturating_add(d), wf, sign);
+        update::apply(w, g, bounds(wf, sign), b_rec, i.saturating_mul(n));
     }
-    for (w, g) in mem.w_out.iter_mut().zip(mem.g_out.iter()) {
-        let d = Rounding::Stochastic.shift(i64::from(*g), GRAD_FRAC, prng);
-        set_weight(w, i64::from(*w).saturating_add(d), wf, None);
-    }
+    update::apply(mem.w_out, mem.g_out, bounds(wf, None), base(layer::READOUT), 0);
     let rf = cfg.formats().readout;
-    for (b, g) in mem.bias.iter_mut().zip(mem.g_bias.iter()) {
-        let d = Rounding::Stochastic.shift(i64::from(*g), GRAD_FRAC, prng);
+    let b_bias = base(layer::BIAS);
+    for (k, (b, g)) in mem.bias.iter_mut().zip(mem.g_bias.iter()).enumerate() {
+        let d = hash::dither_shift(i64::from(*g), GRAD_FRAC, b_bias, k);
         *b = rf.saturate(i64::from(*b).saturating_add(d));
     }
     mem.clear_updates();

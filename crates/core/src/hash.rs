@@ -2,9 +2,12 @@
 //! chip seed folded to 32 bits ([`fold_seed`]) and the coordinates of a draw (layer or
 //! class, synapse index, step). Every draw the chip makes without memory goes through
 //! it: the learning-rate offsets ([`crate::learning::rate_offset`]), the signs of
-//! rewired synapses ([`crate::rewire::sign`]) and the release comparators
-//! ([`crate::release`]). The uses differ only in the odd multipliers that spread the
-//! coordinates, so each draws bits independent of the others.
+//! rewired synapses ([`crate::rewire::sign`]), the release comparators
+//! ([`crate::release`]), and the learning circuits' stochastic rounding and light
+//! engine steps ([`step_base`], [`bits16`]: one draw per step, layer, synapse and
+//! use, so the synapses of a step can be updated in any order, in any lane). The uses
+//! differ only in the odd multipliers and salts that spread the coordinates, so each
+//! draws bits independent of the others.
 //!
 //! On a chip this is one hash circuit: two multiplies, three shifts and xors.
 
@@ -16,6 +19,52 @@ pub mod layer {
     pub const RECURRENT: u32 = 2;
     /// Readout weights.
     pub const READOUT: u32 = 3;
+    /// Readout biases.
+    pub const BIAS: u32 = 4;
+}
+
+/// What a learning draw is for ([`step_base`]): each use has its own salt.
+pub mod draw {
+    /// Stochastic rounding of an online weight update.
+    pub const ROUND: u32 = 0x68E3_1DA4;
+    /// The light engine's +-1 step comparator.
+    pub const CHANCE: u32 = 0xB529_7A4D;
+    /// Stochastic rounding when per-sample accumulators are applied.
+    pub const APPLY: u32 = 0x1B56_C4E9;
+    /// Stochastic rounding of the actor–critic's reward-modulated update.
+    pub const REINFORCE: u32 = 0x7F4A_7C15;
+}
+
+/// The base of the draws of use `salt` ([`draw`]) in `layer` at chip step `step`:
+/// computed once per step and layer; [`bits16`] then draws per synapse.
+#[inline]
+pub const fn step_base(seed: u64, step: u64, layer: u32, salt: u32) -> u32 {
+    let t = mix((step as u32) ^ ((step >> 32) as u32).rotate_left(16));
+    mix(fold_seed(seed) ^ salt ^ layer.wrapping_mul(GOLDEN) ^ t)
+}
+
+/// 32 random bits for synapse `index` from a [`step_base`].
+#[inline]
+pub const fn bits32(base: u32, index: usize) -> u32 {
+    mix(base ^ (index as u32).wrapping_mul(0xCC9E_2D51))
+}
+
+/// 16 random bits (in the low bits) for synapse `index` from a [`step_base`]: the
+/// high half of [`bits32`].
+#[inline]
+pub const fn bits16(base: u32, index: usize) -> u32 {
+    bits32(base, index) >> 16
+}
+
+/// `x * 2^-k` stochastically rounded (`k` in `1..=62`) with the draw of synapse
+/// `index` from a [`step_base`]: `(x + r) >> k` with `r` uniform in `[0, 2^k)` (for
+/// `k > 32` the dither is the draw's 32 bits shifted up: unbiased to `2^-32`).
+#[inline]
+pub fn dither_shift(x: i64, k: u32, base: u32, index: usize) -> i64 {
+    let k = k.clamp(1, 62);
+    let mask = (1u64 << k.min(32)).wrapping_sub(1);
+    let r = (u64::from(bits32(base, index)) & mask) as i64;
+    x.saturating_add(r << k.saturating_sub(32)) >> k
 }
 
 /// The multiplier (2^32 / golden ratio) that spreads a layer code or a step.

@@ -68,6 +68,7 @@ pub mod solver;
 pub mod stdp;
 pub mod synapse;
 pub mod trace;
+pub mod update;
 
 pub use chip::{Chip, Datapath, StepError, StepOutput};
 pub use config::{ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Shifts};

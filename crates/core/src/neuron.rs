@@ -77,6 +77,7 @@ pub fn pseudo_derivative(v: i32, a: i64, thr: i32, gain: u32, mem_frac: u32, lev
 
 /// Update every recurrent neuron from its accumulators. Reads the previous spikes in
 /// `mem.z` and overwrites them with the new ones. Returns the number of spikes.
+#[inline(always)]
 pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -> u32 {
     let fmt = cfg.formats().membrane;
     let (lo, hi) = (i64::from(fmt.min()), i64::from(fmt.max()));

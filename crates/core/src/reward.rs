@@ -48,10 +48,10 @@ use core::fmt;
 use crate::chip::{Chip, StepError};
 use crate::config::ChipConfig;
 use crate::eprop::{Target, GRAD_FRAC};
+use crate::hash::{self, layer};
 use crate::learning::{Apply, Engine};
 use crate::memory::Memory;
 use crate::prng::Prng;
-use crate::round::Rounding;
 use crate::softmax::{softmax_q15, ONE_Q15};
 
 /// Most readouts (policy logits and value) a reward configuration may have.
@@ -214,7 +214,7 @@ pub fn decay_updates(mem: &mut Memory<'_>, gamma: u16) {
 /// bits; each change is stochastically rounded to one LSB, weights saturate, Dale's
 /// law is kept, masked synapses never change (their `G` is zero). Returns whether
 /// anything was applied (`delta != 0`).
-pub fn reinforce(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, delta: i32) -> bool {
+pub fn reinforce(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, delta: i32) -> bool {
     if delta == 0 {
         return false;
     }
@@ -224,17 +224,28 @@ pub fn reinforce(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, delta:
     let n = mem.layout.n_rec;
     let k = GRAD_FRAC.saturating_add(rf);
     let d = i64::from(delta);
-    let step = |w: i64, g: i32, prng: &mut Prng| -> i64 {
+    let seed = cfg.seed();
+    let base = |code| hash::step_base(seed, step, code, hash::draw::REINFORCE);
+    // `w + delta * g`, scaled by `2^-k`, stochastically rounded with the synapse's
+    // own draw.
+    let add = |w: i64, g: i32, b: u32, idx: usize| -> i64 {
         if g == 0 {
             return w;
         }
-        w.saturating_add(Rounding::Stochastic.shift(d.saturating_mul(i64::from(g)), k, prng))
+        w.saturating_add(hash::dither_shift(
+            d.saturating_mul(i64::from(g)),
+            k,
+            b,
+            idx,
+        ))
     };
-    for (w, &g) in mem.w_in.iter_mut().zip(mem.g_in.iter()) {
-        *w = wf.saturate(step(i64::from(*w), g, prng)) as i16;
+    let b_in = base(layer::INPUT);
+    for (idx, (w, &g)) in mem.w_in.iter_mut().zip(mem.g_in.iter()).enumerate() {
+        *w = wf.saturate(add(i64::from(*w), g, b_in, idx)) as i16;
     }
+    let b_rec = base(layer::RECURRENT);
     for (idx, (w, &g)) in mem.w_rec.iter_mut().zip(mem.g_rec.iter()).enumerate() {
-        let v = i64::from(wf.saturate(step(i64::from(*w), g, prng)));
+        let v = i64::from(wf.saturate(add(i64::from(*w), g, b_rec, idx)));
         let sign = if l.dale {
             idx.checked_div(n).and_then(|i| mem.exc.get(i).map(|b| *b))
         } else {
@@ -246,12 +257,14 @@ pub fn reinforce(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, delta:
             None => v,
         } as i16;
     }
-    for (w, &g) in mem.w_out.iter_mut().zip(mem.g_out.iter()) {
-        *w = wf.saturate(step(i64::from(*w), g, prng)) as i16;
+    let b_out = base(layer::READOUT);
+    for (idx, (w, &g)) in mem.w_out.iter_mut().zip(mem.g_out.iter()).enumerate() {
+        *w = wf.saturate(add(i64::from(*w), g, b_out, idx)) as i16;
     }
     let bf = cfg.formats().readout;
-    for (b, &g) in mem.bias.iter_mut().zip(mem.g_bias.iter()) {
-        *b = bf.saturate(step(i64::from(*b), g, prng));
+    let b_bias = base(layer::BIAS);
+    for (idx, (b, &g)) in mem.bias.iter_mut().zip(mem.g_bias.iter()).enumerate() {
+        *b = bf.saturate(add(i64::from(*b), g, b_bias, idx));
     }
     true
 }
@@ -273,7 +286,7 @@ pub fn act(
     let mut delta = 0;
     if let Some(v_prev) = critic.v_prev {
         delta = td_error(reward, Some(v), v_prev, p.gamma);
-        reinforce(&cfg, mem, chip.prng_mut(), delta);
+        reinforce(&cfg, mem, chip.steps(), delta);
     }
     let rf = cfg.formats().readout.frac();
     let mut pi = [0i32; MAX_READOUTS];
@@ -336,7 +349,7 @@ pub fn finish(
     let mut delta = 0;
     if let Some(v_prev) = critic.v_prev {
         delta = td_error(reward, None, v_prev, 0);
-        reinforce(&cfg, mem, chip.prng_mut(), delta);
+        reinforce(&cfg, mem, chip.steps(), delta);
     }
     mem.clear_updates();
     critic.v_prev = None;

@@ -1175,7 +1175,7 @@ impl Datapath for CycleChip<'_> {
         for m in self.models.iter_mut() {
             m.before_step(mem, input, t);
         }
-        let out = self.chip.step(mem, input)?;
+        let out = crate::simd::step(self.chip, mem, input)?;
         for m in self.models.iter_mut() {
             m.after_step(mem);
         }
@@ -1183,7 +1183,7 @@ impl Datapath for CycleChip<'_> {
     }
 
     fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
-        let did = self.chip.learn(mem, target)?;
+        let did = crate::simd::learn(self.chip, mem, target)?;
         if did {
             for m in self.models.iter_mut() {
                 m.learned(mem);
@@ -1201,7 +1201,7 @@ impl Datapath for CycleChip<'_> {
     }
 
     fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
-        self.chip.end_sample(mem)?;
+        crate::simd::end_sample(self.chip, mem)?;
         for m in self.models.iter_mut() {
             m.applied();
             m.rewired(mem);

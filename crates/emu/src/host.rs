@@ -103,7 +103,7 @@ impl HostChip {
     /// One time step.
     pub fn step(&mut self, input: &Bits) -> Result<StepOutput, StepError> {
         let (chip, mut mem) = self.parts();
-        chip.step(&mut mem, input)
+        crate::simd::step(chip, &mut mem, input)
     }
 
     /// Zero the dynamic state (start of a sample).

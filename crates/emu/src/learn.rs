@@ -425,7 +425,8 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
     {
         let (c, mut mem) = chip.parts();
         let mut q = vec![0; o];
-        let mut m = OnChip::new(c, &mut mem, &mut q);
+        let mut fast = crate::simd::Fast(c);
+        let mut m = OnChip::new(&mut fast, &mut mem, &mut q);
         runner::run_sample(
             &mut m,
             &sample,

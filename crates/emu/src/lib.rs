@@ -39,6 +39,7 @@ pub mod probe;
 pub mod quant;
 pub mod reward;
 pub mod sim;
+pub mod simd;
 pub mod snapshot;
 pub mod stop;
 pub mod task;

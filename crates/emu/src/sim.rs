@@ -79,7 +79,8 @@ pub fn run_chip(
     let samples = inference_samples(cfg, stim);
     {
         let (c, mut mem) = chip.parts();
-        let mut m = OnChip::new(c, &mut mem, &mut []);
+        let mut fast = crate::simd::Fast(c);
+        let mut m = OnChip::new(&mut fast, &mut mem, &mut []);
         inference(&mut m, stim, samples, max_steps, &mut x, |m| {
             spikes += u64::from(m.last.spikes);
             synops += u64::from(m.last.synops);

@@ -224,7 +224,8 @@ impl Trainable for ChipModel {
         let (chip, mut mem) = self.chip.parts();
         let b = &mut self.buf;
         let r = if self.cycles.is_empty() {
-            let mut m = OnChip::new(chip, &mut mem, &mut self.quantised);
+            let mut fast = crate::simd::Fast(chip);
+            let mut m = OnChip::new(&mut fast, &mut mem, &mut self.quantised);
             acc.run(&mut m, sample, learn, &mut b.x, &mut b.vals, &mut b.y)
         } else {
             let mut cc = crate::CycleChip {

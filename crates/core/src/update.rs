@@ -1,0 +1,257 @@
+//! The weight-update kernels of both engines: one presynaptic row at a time, every
+//! synapse independent of every other.
+//!
+//! Each synapse's random bits come from the counter-based hash of (seed, step,
+//! layer, synapse) ([`crate::hash::step_base`], [`crate::hash::bits32`]), not from a
+//! serial generator, so the synapses of a row can be updated in any order and in any
+//! lane. The kernels are branch-free over a row (a zero learning signal or a zero
+//! eligibility gives a zero change, which stochastic rounding keeps at zero), so the
+//! compiler vectorises them; the caller picks the row's range (Dale's law) and skips
+//! masked-out synapses ([`for_row`]).
+//!
+//! Widths: weights are at most 16 bits, eligibilities and learning signals 32, so
+//! `L * ebar` fits in 63 bits and every intermediate below is a plain 64-bit
+//! operation that cannot overflow (the reasons are next to each); only the final
+//! weight saturates, as the contract says.
+
+use crate::eprop::GRAD_FRAC;
+use crate::hash::bits32;
+use crate::memory::Bits;
+use bitvec::field::BitField;
+
+/// The 16 dither bits of synapse `index`'s draw.
+#[inline(always)]
+fn dither16(base: u32, index: usize) -> i64 {
+    i64::from(bits32(base, index) & 0xFFFF)
+}
+
+
+/// Where a row's changes go and how far a weight may move.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    /// Smallest weight (the format's minimum, or 0 for an excitatory row).
+    pub lo: i32,
+    /// Largest weight (the format's maximum, or 0 for an inhibitory row).
+    pub hi: i32,
+}
+
+/// One weight change of `d_q16 / 2^16` LSB: applied at once with stochastic rounding
+/// from `dither` (online, `g` is `None`) or added to the synapse's accumulator.
+#[inline(always)]
+fn change(w: &mut i16, g: Option<&mut i32>, d_q16: i64, dither: i64, b: Bounds) {
+    match g {
+        Some(acc) => {
+            let d = d_q16.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+            *acc = acc.saturating_add(d);
+        }
+        None => {
+            // |d_q16| < 2^62 - 2^16: adding the dither cannot overflow. A change of
+            // more than 2^17 LSB saturates any 16-bit weight the same way.
+            let d = d_q16.wrapping_add(dither).wrapping_shr(GRAD_FRAC);
+            let d = d.clamp(-(1 << 17), 1 << 17) as i32;
+            *w = i32::from(*w).wrapping_add(d).clamp(b.lo, b.hi) as i16;
+        }
+    }
+}
+
+/// The exact engine on synapses `j` of one row: `dW = -(L_j * ebar_j) >> k` with
+/// `k = shift - 16 + offset`, in 2^-16 LSB (a negative `k` shifts left, saturating),
+/// stochastically rounded (online) or accumulated (`g` not empty). `index0` is the
+/// row's first synapse index (the hash coordinate), `base` the step's draw base.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn exact(
+    w: &mut [i16],
+    g: &mut [i32],
+    ebar: &[i32],
+    lsig: &[i32],
+    k: i32,
+    b: Bounds,
+    base: u32,
+    index0: usize,
+) {
+    if k < 0 {
+        // A shift below 16 bits: the left shift may saturate; rare, kept simple.
+        let left = k.clamp(-62, 0).unsigned_abs();
+        let cells = w.iter_mut().zip(ebar).zip(lsig).enumerate();
+        let mut gs = g.iter_mut();
+        for (j, ((wv, &eb), &lj)) in cells {
+            let p = i64::from(lj).wrapping_mul(i64::from(eb)).wrapping_neg();
+            let d_q16 = p.saturating_mul(1i64.wrapping_shl(left));
+            let dither = dither16(base, index0.wrapping_add(j));
+            change(wv, gs.next(), d_q16, dither, b);
+        }
+        return;
+    }
+    let right = k.min(46) as u32;
+    let half = if right == 0 {
+        0
+    } else {
+        1i64.wrapping_shl(right.wrapping_sub(1))
+    };
+    // |L * ebar| <= 2^62: the product, its negation and the rounding half fit.
+    let d_of = |eb: i32, lj: i32| {
+        i64::from(lj)
+            .wrapping_mul(i64::from(eb))
+            .wrapping_neg()
+            .wrapping_add(half)
+            .wrapping_shr(right)
+    };
+    if g.is_empty() {
+        let mut index = index0 as u32;
+        for ((wv, &eb), &lj) in w.iter_mut().zip(ebar).zip(lsig) {
+            let dither = i64::from(bits32(base, index as usize) & 0xFFFF);
+            index = index.wrapping_add(1);
+            // |d_q16| < 2^62 - 2^16: adding the dither cannot overflow; a change of
+            // more than 2^17 LSB saturates any 16-bit weight the same way.
+            let d = d_of(eb, lj).wrapping_add(dither).wrapping_shr(GRAD_FRAC);
+            let d = d.clamp(-(1 << 17), 1 << 17) as i32;
+            *wv = i32::from(*wv).wrapping_add(d).clamp(b.lo, b.hi) as i16;
+        }
+    } else {
+        for (((wv, gv), &eb), &lj) in w.iter_mut().zip(g.iter_mut()).zip(ebar).zip(lsig) {
+            change(wv, Some(gv), d_of(eb, lj), 0, b);
+        }
+    }
+}
+
+/// Columns `start..start + width` (`width <= 64`) of one row of `mask` as bits (bit
+/// `c` for column `start + c`); all present without a mask.
+#[inline(always)]
+fn mask_bits(mask: Option<&Bits>, row0: usize, start: usize, width: usize) -> u64 {
+    let all = if width >= 64 {
+        u64::MAX
+    } else {
+        1u64.wrapping_shl(width as u32).wrapping_sub(1)
+    };
+    let Some(m) = mask else {
+        return all;
+    };
+    let at = row0.saturating_add(start);
+    m.get(at..at.saturating_add(width))
+        .map_or(0, |b| b.load_le::<u64>() & all)
+}
+
+/// One layer of the light engine: the synapse `i -> j` steps one LSB against the
+/// sign of `L_j`, with probability `|L_j| * trace_i * psi_j >> k` over 2^16
+/// (`k = shift + offset(i, j)`), drawn from the synapse's hash. Only synapses with a
+/// non-zero trace, pseudo-derivative and learning signal can step: the kernel walks
+/// the columns 64 at a time, keeps the active ones in a bit set, and visits only
+/// those (and the ones the mask keeps) in each row with a non-zero trace.
+#[allow(clippy::too_many_arguments)]
+pub fn light(
+    w: &mut [i16],
+    g: &mut [i32],
+    trace: &[u32],
+    lsig: &[i32],
+    psi: &[u32],
+    mask: Option<&Bits>,
+    shift: impl Fn(usize) -> u32,
+    bounds: impl Fn(usize) -> Bounds,
+    base: u32,
+) {
+    let n = lsig.len();
+    let online = g.is_empty();
+    let mut start = 0usize;
+    while start < n {
+        let width = n.saturating_sub(start).min(64);
+        let mut active = 0u64;
+        for (c, (&lj, &p)) in lsig.iter().zip(psi).skip(start).take(width).enumerate() {
+            active |= u64::from(lj != 0 && p != 0).wrapping_shl(c as u32);
+        }
+        if active != 0 {
+            for (i, &tr) in trace.iter().enumerate() {
+                if tr == 0 {
+                    continue;
+                }
+                let row0 = i.saturating_mul(n);
+                let mut bits = active & mask_bits(mask, row0, start, width);
+                let b = bounds(i);
+                while bits != 0 {
+                    let j = start.saturating_add(bits.trailing_zeros() as usize);
+                    bits &= bits.wrapping_sub(1);
+                    let idx = row0.saturating_add(j);
+                    let (Some(&lj), Some(&p)) = (lsig.get(j), psi.get(j)) else {
+                        continue;
+                    };
+                    // |L| <= 2^31, psi < 2^16, trace < 2^16 (both clamped): the product
+                    // is below 2^63.
+                    let mag = u64::from(lj.unsigned_abs())
+                        .wrapping_mul(u64::from(p.min(0xFFFF)))
+                        .wrapping_mul(u64::from(tr.min(0xFFFF)));
+                    let k = shift(idx).min(62);
+                    let half = if k == 0 {
+                        0
+                    } else {
+                        1u64.wrapping_shl(k.wrapping_sub(1))
+                    };
+                    // Below 2^63 plus at most 2^61: no u64 overflow.
+                    let prob = mag.wrapping_add(half).wrapping_shr(k).min(0xFFFF);
+                    let draw = u64::from(bits32(base, idx) >> 16);
+                    if draw >= prob {
+                        continue;
+                    }
+                    let step: i64 = if lj > 0 { -1 } else { 1 };
+                    let Some(wv) = w.get_mut(idx) else {
+                        continue;
+                    };
+                    let gj = if online { None } else { g.get_mut(idx) };
+                    change(wv, gj, step << GRAD_FRAC, 0, b);
+                }
+            }
+        }
+        start = start.saturating_add(64);
+    }
+}
+
+/// Apply accumulated updates `g` (2^-16 LSB each) to the weights `w`, stochastically
+/// rounded with the draws of `base` from synapse `index0` on, and clear `g`.
+#[inline(always)]
+pub fn apply(w: &mut [i16], g: &mut [i32], b: Bounds, base: u32, index0: usize) {
+    for (j, (wv, gv)) in w.iter_mut().zip(g.iter_mut()).enumerate() {
+        let dither = dither16(base, index0.wrapping_add(j));
+        change(wv, None, i64::from(*gv), dither, b);
+        *gv = 0;
+    }
+}
+
+/// The runs of consecutive present synapses of one row of a mask, as `start..end`:
+/// the whole row at once without a mask (the dense case), two runs for a dense
+/// recurrent row without its self-synapse, none when no synapse is present.
+#[derive(Clone, Debug)]
+pub struct Runs<'a> {
+    mask: Option<&'a Bits>,
+    n: usize,
+    at: usize,
+}
+
+impl<'a> Runs<'a> {
+    /// The runs of a row of `n` synapses under `mask` (`None`: all present).
+    #[inline(always)]
+    pub fn new(mask: Option<&'a Bits>, n: usize) -> Self {
+        Self { mask, n, at: 0 }
+    }
+}
+
+impl Iterator for Runs<'_> {
+    type Item = (usize, usize);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(usize, usize)> {
+        if self.at >= self.n {
+            return None;
+        }
+        let Some(m) = self.mask else {
+            self.at = self.n;
+            return Some((0, self.n));
+        };
+        let start = self.at.saturating_add(m.get(self.at..)?.first_one()?);
+        let len = m
+            .get(start..)
+            .and_then(|r| r.first_zero())
+            .unwrap_or(self.n.saturating_sub(start));
+        let end = start.saturating_add(len).min(self.n);
+        self.at = end.max(start.saturating_add(1));
+        Some((start, end))
+    }
+}

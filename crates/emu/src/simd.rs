@@ -1,0 +1,263 @@
+//! Host SIMD: the chip's step, learning step and end of sample compiled for the
+//! widest vector unit this host has, chosen once at start-up.
+//!
+//! The core's datapath is plain, branch-free Rust over rows of synapses, and its hot
+//! functions are `#[inline(always)]`; here they are compiled three times, for the
+//! x86-64 baseline (SSE2), for AVX2 and for AVX-512, and [`current`] picks the widest
+//! the processor reports. Every path computes the same bits (integer arithmetic has
+//! one answer whatever the lane width): `tests/tests/simd.rs` forces each path in
+//! turn and compares digests. `NEUROCHIP_ISA=baseline|avx2|avx512` forces a path for
+//! a whole process (for benchmarks and bug reports); [`force`] does it for tests.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use neurochip_core::memory::Bits;
+use neurochip_core::reward::{AgentOp, Critic};
+use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
+
+/// An instruction set the datapath is compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Isa {
+    /// The target's baseline (SSE2 on x86-64; whatever the target has elsewhere).
+    Baseline,
+    /// AVX2 with BMI1/2, FMA, LZCNT and POPCNT (x86-64-v3).
+    Avx2,
+    /// AVX-512 F, BW, CD, DQ and VL on top of AVX2 (x86-64-v4).
+    Avx512,
+}
+
+impl Isa {
+    /// Every path, narrowest first.
+    pub const ALL: [Isa; 3] = [Isa::Baseline, Isa::Avx2, Isa::Avx512];
+
+    /// Its name, as `NEUROCHIP_ISA` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Baseline => "baseline",
+            Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
+        }
+    }
+
+    /// Parse a name ([`Isa::name`]).
+    pub fn from_name(s: &str) -> Option<Isa> {
+        Isa::ALL.into_iter().find(|i| i.name() == s)
+    }
+
+    /// Whether this processor runs the path.
+    pub fn available(self) -> bool {
+        match self {
+            Isa::Baseline => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => x86::has_avx2(),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => x86::has_avx2() && x86::has_avx512(),
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The widest path this processor runs.
+    pub fn detected() -> Isa {
+        Isa::ALL
+            .into_iter()
+            .rev()
+            .find(|i| i.available())
+            .unwrap_or(Isa::Baseline)
+    }
+
+    fn code(self) -> u8 {
+        match self {
+            Isa::Baseline => 1,
+            Isa::Avx2 => 2,
+            Isa::Avx512 => 3,
+        }
+    }
+}
+
+/// The chosen path (0: not chosen yet).
+static CHOSEN: AtomicU8 = AtomicU8::new(0);
+
+/// The path every host chip of this process runs: the one forced ([`force`] or
+/// `NEUROCHIP_ISA`, if this processor runs it), else [`Isa::detected`].
+pub fn current() -> Isa {
+    match CHOSEN.load(Ordering::Relaxed) {
+        1 => Isa::Baseline,
+        2 => Isa::Avx2,
+        3 => Isa::Avx512,
+        _ => {
+            let isa = std::env::var("NEUROCHIP_ISA")
+                .ok()
+                .and_then(|s| Isa::from_name(&s))
+                .filter(|i| i.available())
+                .unwrap_or_else(Isa::detected);
+            CHOSEN.store(isa.code(), Ordering::Relaxed);
+            isa
+        }
+    }
+}
+
+/// Force `isa` for the rest of the process. Refused (returns false, nothing changes)
+/// when this processor does not run it.
+pub fn force(isa: Isa) -> bool {
+    if !isa.available() {
+        return false;
+    }
+    CHOSEN.store(isa.code(), Ordering::Relaxed);
+    true
+}
+
+/// [`Chip::step`] on the [`current`] path.
+pub fn step(chip: &mut Chip, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError> {
+    match current() {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => x86::step_avx512(chip, mem, input),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => x86::step_avx2(chip, mem, input),
+        _ => chip.step(mem, input),
+    }
+}
+
+/// [`Chip::learn`] on the [`current`] path.
+pub fn learn(chip: &mut Chip, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
+    match current() {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => x86::learn_avx512(chip, mem, target),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => x86::learn_avx2(chip, mem, target),
+        _ => chip.learn(mem, target),
+    }
+}
+
+/// [`Chip::end_sample`] on the [`current`] path.
+pub fn end_sample(chip: &mut Chip, mem: &mut Memory<'_>) -> Result<(), StepError> {
+    match current() {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => x86::end_sample_avx512(chip, mem),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => x86::end_sample_avx2(chip, mem),
+        _ => chip.end_sample(mem),
+    }
+}
+
+/// A chip whose datapath runs on the [`current`] path: what every host run loop
+/// drives.
+#[derive(Debug)]
+pub struct Fast<'a>(pub &'a mut Chip);
+
+impl Datapath for Fast<'_> {
+    fn step(&mut self, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError> {
+        step(self.0, mem, input)
+    }
+    fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
+        learn(self.0, mem, target)
+    }
+    fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
+        end_sample(self.0, mem)
+    }
+    fn set_eligibility_enabled(&mut self, on: bool) {
+        self.0.set_eligibility_enabled(on);
+    }
+    fn agent(
+        &mut self,
+        mem: &mut Memory<'_>,
+        critic: &mut Critic,
+        op: AgentOp<'_>,
+    ) -> Result<(usize, i32), StepError> {
+        self.0.agent(mem, critic, op)
+    }
+    fn config(&self) -> &ChipConfig {
+        self.0.config()
+    }
+}
+
+/// The x86-64 paths: the same functions under `#[target_feature]`, so that the
+/// inlined datapath is compiled for the wider unit.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86 {
+    use super::*;
+
+    pub fn has_avx2() -> bool {
+        std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("bmi1")
+            && std::is_x86_feature_detected!("bmi2")
+            && std::is_x86_feature_detected!("fma")
+            && std::is_x86_feature_detected!("lzcnt")
+            && std::is_x86_feature_detected!("popcnt")
+    }
+
+    pub fn has_avx512() -> bool {
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512cd")
+            && std::is_x86_feature_detected!("avx512dq")
+            && std::is_x86_feature_detected!("avx512vl")
+    }
+
+    macro_rules! paths {
+        ($features:literal, $check:expr, $step:ident, $learn:ident, $end:ident) => {
+            pub fn $step(
+                chip: &mut Chip,
+                mem: &mut Memory<'_>,
+                input: &Bits,
+            ) -> Result<StepOutput, StepError> {
+                #[target_feature(enable = $features)]
+                fn inner(
+                    chip: &mut Chip,
+                    mem: &mut Memory<'_>,
+                    input: &Bits,
+                ) -> Result<StepOutput, StepError> {
+                    chip.step(mem, input)
+                }
+                debug_assert!($check);
+                // SAFETY: `current` picks this path only when the processor reports
+                // every feature `inner` is compiled for (`Isa::available`).
+                unsafe { inner(chip, mem, input) }
+            }
+
+            pub fn $learn(
+                chip: &mut Chip,
+                mem: &mut Memory<'_>,
+                target: Target<'_>,
+            ) -> Result<bool, StepError> {
+                #[target_feature(enable = $features)]
+                fn inner(
+                    chip: &mut Chip,
+                    mem: &mut Memory<'_>,
+                    target: Target<'_>,
+                ) -> Result<bool, StepError> {
+                    chip.learn(mem, target)
+                }
+                debug_assert!($check);
+                // SAFETY: as above.
+                unsafe { inner(chip, mem, target) }
+            }
+
+            pub fn $end(chip: &mut Chip, mem: &mut Memory<'_>) -> Result<(), StepError> {
+                #[target_feature(enable = $features)]
+                fn inner(chip: &mut Chip, mem: &mut Memory<'_>) -> Result<(), StepError> {
+                    chip.end_sample(mem)
+                }
+                debug_assert!($check);
+                // SAFETY: as above.
+                unsafe { inner(chip, mem) }
+            }
+        };
+    }
+
+    paths!(
+        "avx2,bmi1,bmi2,fma,lzcnt,popcnt",
+        has_avx2(),
+        step_avx2,
+        learn_avx2,
+        end_sample_avx2
+    );
+    paths!(
+        "avx2,bmi1,bmi2,fma,lzcnt,popcnt,avx512f,avx512bw,avx512cd,avx512dq,avx512vl",
+        has_avx2() && has_avx512(),
+        step_avx512,
+        learn_avx512,
+        end_sample_avx512
+    );
+}
