@@ -32,8 +32,8 @@
 //! one per synapse (`C`, `K`: membrane and readout classes; `K` readout traces `zk`
 //! per neuron). More than [`CLASS_LIMIT`] distinct values fall back to one class per
 //! unit (per neuron: `n_rec x (n_in + n_rec)` trace words, as many as synapses), the
-//! layout a chip with [`CLASS_LIMIT`] banks would need. Either way the result is the
-//! same exact gradient; only the memory a chip would spend differs
+//! layout a chip would need once its [`CLASS_LIMIT`] banks run out. Either way the
+//! result is the same exact gradient; only the memory a chip would spend differs
 //! ([`Learner::trace_classes`], [`Learner::readout_classes`]).
 //!
 //! [`Decays::Shared`] is the chip's circuit: one trace decay and one `kappa` for every
