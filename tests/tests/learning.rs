@@ -14,11 +14,12 @@ fn default_cue_job_learns_on_the_chip_and_matches_float() {
     cfg.train.test_samples = 500;
     let rep = learn::verify_learning(&cfg, true, |_, _| {}).unwrap();
     eprintln!(
-        "chip {:.3} float {:.3} gap {:.2} points, update cosine {:.3}, e-prop/BPTT cosine {:.3}",
+        "chip {:.3} float {:.3} gap {:.2} points, update cosine {:.3}, e-prop/BPTT cosine ({}) {:.3}",
         rep.test_accuracy,
         rep.ref_test_accuracy,
         rep.accuracy_gap_points,
         rep.update_cosine,
+        learn::EPROP_BPTT_RESET.label(),
         rep.eprop_bptt_cosine
     );
     assert!(

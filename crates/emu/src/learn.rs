@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use neurochip_core::learning::{Apply, Engine};
 use neurochip_core::Decay;
 use neurochip_ref::bptt::{self, cosine};
-use neurochip_ref::{FTarget, LearnParams, Learner, RateScale, Reference, Rule};
+use neurochip_ref::{Decays, FTarget, LearnParams, Learner, RateScale, Reference, Rule};
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
@@ -319,8 +319,12 @@ pub fn float_twin(cfg: &Config, chip: &mut HostChip) -> (Reference, Learner) {
             } else {
                 Rule::Exact
             },
-            trace_decay: Decay::from_bits(l.trace_decay).to_num(),
-            kappa: Decay::from_bits(l.elig_decay).to_num(),
+            // The chip's circuits: one presynaptic trace decay (the mean alpha), one
+            // eligibility decay (readout 0's kappa).
+            decays: Decays::Shared {
+                trace: Decay::from_bits(l.trace_decay).to_num(),
+                kappa: Decay::from_bits(l.elig_decay).to_num(),
+            },
             eta_in: rates.eta_in,
             eta_rec: rates.eta_rec,
             eta_out: rates.eta_out,
@@ -389,13 +393,20 @@ pub struct LearnVerifyReport {
     /// Cosine between the chip's and the reference's weight updates for the first
     /// training sample, from the same weights and inputs.
     pub update_cosine: f64,
-    /// Cosine between e-prop and BPTT gradients of the float model on that sample.
+    /// Cosine between e-prop and BPTT gradients of the float model on that sample
+    /// (exact e-prop with the network's own decays; BPTT with the reset detached,
+    /// [`EPROP_BPTT_RESET`]).
     pub eprop_bptt_cosine: f64,
     /// Chip digest after training.
     pub digest: String,
 }
 
-/// One-sample agreement: (update cosine chip vs float, e-prop vs BPTT cosine).
+/// The reset convention of [`LearnVerifyReport::eprop_bptt_cosine`]: detached, as
+/// e-prop's derivation.
+pub const EPROP_BPTT_RESET: bptt::Reset = bptt::Reset::Detached;
+
+/// One-sample agreement: (update cosine chip vs float, e-prop vs BPTT cosine with the
+/// reset [`EPROP_BPTT_RESET`]).
 pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
     let (net, _) = build::chip(cfg)?;
     let task = build::task(cfg)?;
@@ -499,7 +510,8 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
         float.extend_from_slice(&learner.g.w_out);
     }
     let update_cos = cosine(&fixed, &float);
-    // e-prop against BPTT on the float model (exact rule, same sample).
+    // e-prop against BPTT on the float model (exact rule with the network's own decays,
+    // reset detached, same sample).
     let targets: Vec<FTarget<'_>> = targets_owned
         .iter()
         .map(|(w, v)| match w {
@@ -508,10 +520,11 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
             Want::Values => FTarget::Values(v),
         })
         .collect();
-    let (g_bptt, _) = bptt::gradient(&fnet, &xs, &targets);
+    let (g_bptt, _) = bptt::gradient(&fnet, &xs, &targets, EPROP_BPTT_RESET);
     let mut sim2 = Reference::new(fnet.clone());
     let mut p = learner.p.clone();
     p.rule = Rule::Exact;
+    p.decays = Decays::Network;
     p.online = false;
     p.reg = None;
     let mut l2 = Learner::new(p, &sim2);

@@ -7,7 +7,7 @@ use neurochip_core::learning::{Apply, Engine, Loss};
 use neurochip_core::{ChipLimits, Formats, Rounding, Target};
 use neurochip_emu::{dequantize, effective_rates, quantize, LearnSpec, QuantOptions};
 use neurochip_ref::bptt::cosine;
-use neurochip_ref::{FTarget, LearnParams, Learner, Network, Reference};
+use neurochip_ref::{Decays, FTarget, LearnParams, Learner, Network, Reference};
 use neurochip_tasks::cue::CueConfig;
 use neurochip_tasks::rng::hash;
 
@@ -73,10 +73,14 @@ fn agreement(seed: u64, engine: Engine) -> f64 {
     let l = cfg.learning();
     let mut sim = Reference::new(fnet);
     let mut learner = Learner::new(
-        LearnParams::gradient_only(
-            f64::from(l.trace_decay) / 32768.0,
-            f64::from(l.elig_decay) / 32768.0,
-        ),
+        LearnParams {
+            // The chip's circuits: one trace decay, one eligibility decay.
+            decays: Decays::Shared {
+                trace: f64::from(l.trace_decay) / 32768.0,
+                kappa: f64::from(l.elig_decay) / 32768.0,
+            },
+            ..LearnParams::gradient_only()
+        },
         &sim,
     );
     let cue = CueConfig {

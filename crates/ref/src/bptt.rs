@@ -4,26 +4,56 @@
 //! Forward: the dynamics of [`crate::sim`], storing every state. Loss: the sum over
 //! the target-valid steps of the cross-entropy of `softmax(y_t)` (classification) or
 //! of `0.5 |y_t - y*_t|^2` (regression). Spikes use the pseudo-derivative `psi`
-//! (zero while refractory); as in the e-prop paper, the reset term `-z[t] v_th` is
-//! detached (no gradient flows through it). Backward, with `dy`, `dz`, `dv`, `db`
-//! the adjoints:
+//! (zero while refractory). The reset term `-z[t] v_th` of the membrane follows a
+//! [`Reset`] convention: [`Reset::Detached`] (the e-prop derivation, Bellec et al.
+//! 2020: no gradient flows through it) or [`Reset::Differentiated`] (their BPTT
+//! baseline in TensorFlow, where it is part of the graph). Backward, with `dy`, `dz`,
+//! `dv`, `db` the adjoints (each decay and `beta`, `v_th` the unit's own):
 //!
 //! ```text
 //! dy_t = err_t + kappa dy_{t+1}
-//! dz_t = W_out dy_t + W_rec^T dv_{t+1} + db_{t+1}
+//! dz_t = W_out dy_t + W_rec^T dv_{t+1} + db_{t+1}  [- v_th dv_{t+1}: Differentiated]
 //! dv_t = psi_t dz_t + alpha dv_{t+1}
 //! db_t = -beta psi_t dz_t + rho db_{t+1}
 //! ```
 //!
 //! and `dW_in = sum_t x_t dv_t`, `dW_rec = sum_t z_{t-1} dv_t`,
-//! `dW_out = sum_t z_t dy_t`, `dbias = sum_t dy_t`.
+//! `dW_out = sum_t z_t dy_t`, `dbias = sum_t dy_t`. Without recurrent weights,
+//! [`Reset::Detached`] is what e-prop ([`crate::Learner`], [`crate::Decays::Network`])
+//! computes exactly, for LIF and ALIF, with any per-neuron and per-readout decays.
 
 use crate::eprop::{softmax, FTarget, Grads};
 use crate::network::Network;
 use crate::sim::Reference;
 
-/// The exact gradient and loss of one sample, from the reset state.
-pub fn gradient(net: &Network, inputs: &[Vec<bool>], targets: &[FTarget<'_>]) -> (Grads, f64) {
+/// How the gradient treats the membrane reset `-z[t] v_th`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reset {
+    /// No gradient through the reset (the e-prop derivation; e-prop's comparisons use it).
+    Detached,
+    /// The reset is differentiated through `z` (the BPTT baseline of Bellec et al.
+    /// 2020, as TensorFlow computes it).
+    Differentiated,
+}
+
+impl Reset {
+    /// How reports name the convention: `"reset detached"` or `"reset differentiated"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reset::Detached => "reset detached",
+            Reset::Differentiated => "reset differentiated",
+        }
+    }
+}
+
+/// The exact gradient and loss of one sample, from the reset state, with the reset
+/// convention `reset`.
+pub fn gradient(
+    net: &Network,
+    inputs: &[Vec<bool>],
+    targets: &[FTarget<'_>],
+    reset: Reset,
+) -> (Grads, f64) {
     let (ni, n, o) = (net.n_in, net.n_rec, net.n_out);
     let steps = inputs.len();
     let mut sim = Reference::new(net.clone());
@@ -80,6 +110,9 @@ pub fn gradient(net: &Network, inputs: &[Vec<bool>], targets: &[FTarget<'_>]) ->
             }
             if net.beta[j] != 0.0 {
                 dz += db_next[j];
+            }
+            if reset == Reset::Differentiated {
+                dz -= net.thr[j] * dv_next[j];
             }
             let p = psi_hist[t][j];
             dv[j] = p * dz + net.alpha[j] * dv_next[j];

@@ -1,22 +1,43 @@
 //! e-prop in f64: the same learning rules as the chip's circuits
-//! (`neurochip_core::eprop`), without rounding.
+//! (`neurochip_core::eprop`), without rounding, and exact for heterogeneous time
+//! constants.
 //!
-//! Per step (after [`Reference::step`], with `psi` known):
+//! Per step (after [`Reference::step`], with `psi` known), for a synapse `i -> j` whose
+//! postsynaptic neuron `j` is in membrane-decay class `c(j)` (decay `alpha_c`) and a
+//! readout `k` in readout-decay class `q(k)` (decay `kappa_q`):
 //!
 //! ```text
-//! xbar_i = a_tr xbar_i + x_i,   zbar_i = a_tr zbar_i + z_i[t-1]   (before the step)
-//! e_ji   = psi_j (zbar_i - beta_j eps_ji)
-//! eps_ji <- psi_j zbar_i + (rho_j - psi_j beta_j) eps_ji
-//! ebar_ji <- kappa ebar_ji + e_ji
-//! zk_j   = kappa zk_j + z_j[t]
+//! xbar_ci = alpha_c xbar_ci + x_i,   zbar_ci = alpha_c zbar_ci + z_i[t-1]   (before the step)
+//! e_ji    = psi_j (zbar_c(j)i - beta_j eps_ji)
+//! eps_ji <- psi_j zbar_c(j)i + (rho_j - psi_j beta_j) eps_ji
+//! ebar_qji <- kappa_q ebar_qji + e_ji                   (one per readout class q)
+//! zk_qj   = kappa_q zk_qj + z_j[t],   bk_q = kappa_q bk_q + 1
 //! ```
 //!
 //! Inside the target window: `err_k = pi_k - onehot_k` (softmax) or `y_k - y*_k`;
-//! `L_j = sum_k B_jk err_k`; gradients `g_ji += L_j ebar_ji` (exact) or
-//! `L_j zbar_i psi_j` (light: the expectation of the chip's stochastic +-1 steps,
-//! unfiltered), `g_out_jk += err_k zk_j`, `g_b_k += err_k bk` (`bk = kappa bk + 1`: the bias
-//! sits inside the readout's leaky integration, so its eligibility is filtered too). Updates are
+//! `L_qj = sum_{k in q} B_jk err_k`, `L_j = sum_q L_qj`; gradients
+//! `g_ji += sum_q L_qj ebar_qji` (exact) or `L_j zbar_c(j)i psi_j` (light: the
+//! expectation of the chip's stochastic +-1 steps, unfiltered),
+//! `g_out_jk += err_k zk_q(k)j`, `g_b_k += err_k bk_q(k)` (the bias sits inside the
+//! readout's leaky integration, so its eligibility is filtered too). Rate
+//! regularisation, when on, adds to `L_q(0)j` (readout 0's class). Updates are
 //! `W -= eta g`, online or at the end of a sample.
+//!
+//! ## Decay classes and their memory
+//!
+//! With [`Decays::Network`] the classes are the distinct values (exact `==`) of the
+//! network's `alpha` and of its `kappa`. A hardware learner would hold one presynaptic
+//! trace bank per class, so the presynaptic traces cost `C x (n_in + n_rec)` words
+//! instead of `n_in + n_rec`, and the filtered eligibilities `K x` synapses instead of
+//! one per synapse (`C`, `K`: membrane and readout classes; `K` readout traces `zk`
+//! per neuron). More than [`CLASS_LIMIT`] distinct values fall back to one class per
+//! unit (per neuron: `n_rec x (n_in + n_rec)` trace words, as many as synapses), the
+//! layout a chip would need once its [`CLASS_LIMIT`] banks run out. Either way the
+//! result is the same exact gradient; only the memory a chip would spend differs
+//! ([`Learner::trace_classes`], [`Learner::readout_classes`]).
+//!
+//! [`Decays::Shared`] is the chip's circuit: one trace decay and one `kappa` for every
+//! neuron and readout (exact only when the network is homogeneous).
 
 use crate::sim::Reference;
 
@@ -29,15 +50,90 @@ pub enum Rule {
     Light,
 }
 
+/// Most distinct decay values that get one trace bank each; beyond it, one per unit
+/// (module docs, "Decay classes and their memory").
+pub const CLASS_LIMIT: usize = 8;
+
+/// Which decays the learner's traces use.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Decays {
+    /// Exact e-prop: every presynaptic trace filtered with the postsynaptic neuron's own
+    /// `alpha_j` (one trace vector per membrane-decay class), every readout's `zk`,
+    /// `bk` and the hidden eligibility `ebar` with that readout's own `kappa_k` (one
+    /// per readout-decay class). Classes are taken from the network at
+    /// [`Learner::new`].
+    Network,
+    /// One decay for every presynaptic trace and one `kappa` for every readout filter:
+    /// the chip's circuits (`learning.trace_decay`, the mean `alpha`;
+    /// `learning.elig_decay`, readout 0's `kappa`). Exact only when every neuron has
+    /// `alpha = trace` and every readout `kappa`.
+    Shared {
+        /// Presynaptic trace decay.
+        trace: f64,
+        /// Readout and eligibility filter decay.
+        kappa: f64,
+    },
+}
+
+/// Units (neurons or readouts) grouped by equal decay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Classes {
+    /// The decay of each class.
+    pub decay: Vec<f64>,
+    /// The class of each unit.
+    pub of: Vec<usize>,
+}
+
+impl Classes {
+    /// The distinct values of `decays` (exact `==`, in order of first appearance), or
+    /// one class per unit when there are more than [`CLASS_LIMIT`].
+    pub fn of_decays(decays: &[f64]) -> Self {
+        let mut decay: Vec<f64> = Vec::new();
+        let mut of = Vec::with_capacity(decays.len());
+        for &a in decays {
+            match decay.iter().position(|&d| d == a) {
+                Some(c) => of.push(c),
+                None => {
+                    of.push(decay.len());
+                    decay.push(a);
+                }
+            }
+        }
+        if decay.len() > CLASS_LIMIT {
+            return Self {
+                decay: decays.to_vec(),
+                of: (0..decays.len()).collect(),
+            };
+        }
+        Self { decay, of }
+    }
+
+    /// One class of decay `a` for `n` units.
+    pub fn one(a: f64, n: usize) -> Self {
+        Self {
+            decay: vec![a],
+            of: vec![0; n],
+        }
+    }
+
+    /// Number of classes.
+    pub fn len(&self) -> usize {
+        self.decay.len()
+    }
+
+    /// No class (no unit).
+    pub fn is_empty(&self) -> bool {
+        self.decay.is_empty()
+    }
+}
+
 /// Learning hyper-parameters of the float learner.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LearnParams {
     /// Rule.
     pub rule: Rule,
-    /// Presynaptic trace decay.
-    pub trace_decay: f64,
-    /// Eligibility filter (readout) decay `kappa`.
-    pub kappa: f64,
+    /// The decays of the presynaptic traces and of the readout filters.
+    pub decays: Decays,
     /// Learning rate of input weights.
     pub eta_in: f64,
     /// Learning rate of recurrent weights.
@@ -85,12 +181,12 @@ fn scale_of(s: Option<&Vec<f64>>, k: usize) -> f64 {
 
 impl LearnParams {
     /// Exact e-prop that only accumulates gradients (all rates zero, per-sample mode,
-    /// symmetric feedback, classification): what gradient comparisons use.
-    pub fn gradient_only(trace_decay: f64, kappa: f64) -> Self {
+    /// symmetric feedback, classification, the network's own decays): what gradient
+    /// comparisons use.
+    pub fn gradient_only() -> Self {
         Self {
             rule: Rule::Exact,
-            trace_decay,
-            kappa,
+            decays: Decays::Network,
             eta_in: 0.0,
             eta_rec: 0.0,
             eta_out: 0.0,
@@ -164,23 +260,33 @@ pub fn softmax(y: &[f64]) -> Vec<f64> {
 /// The float e-prop learner: the learning state beside a [`Reference`].
 #[derive(Clone, Debug)]
 pub struct Learner {
-    /// Parameters.
+    /// Parameters. The decay classes are fixed at [`Learner::new`].
     pub p: LearnParams,
+    /// Membrane-decay classes of the postsynaptic neurons (presynaptic trace banks).
+    trace_cls: Classes,
+    /// Readout-decay classes of the readouts.
+    out_cls: Classes,
+    /// `xbar[c * n_in + i]`: input `i` filtered with class `c`'s decay.
     xbar: Vec<f64>,
+    /// `zbar[c * n_rec + i]`: neuron `i`'s spikes filtered with class `c`'s decay.
     zbar: Vec<f64>,
+    /// `zk[q * n_rec + j]`: neuron `j`'s spikes filtered with readout class `q`'s decay.
     zk: Vec<f64>,
-    /// Eligibility of the readout biases: the constant input filtered with `kappa`
-    /// (the bias is inside the readout's leaky integration).
-    bk: f64,
+    /// Eligibility of the readout biases, per readout class: the constant input
+    /// filtered with `kappa_q` (the bias is inside the readout's leaky integration).
+    bk: Vec<f64>,
+    /// `ebar[q * synapses + idx]`: the eligibility filtered with readout class `q`'s decay.
     ebar_in: Vec<f64>,
     ebar_rec: Vec<f64>,
     eps_in: Vec<f64>,
     eps_rec: Vec<f64>,
+    /// Learning signal per readout class, `lq[q * n_rec + j]`.
+    lq: Vec<f64>,
     /// Gradients accumulated since the last application.
     pub g: Grads,
     /// Output error of the last learning step.
     pub err: Vec<f64>,
-    /// Learning signal of the last learning step.
+    /// Learning signal of the last learning step (summed over readout classes).
     pub l: Vec<f64>,
     /// Firing-rate estimates (per step), kept across samples.
     pub rbar: Vec<f64>,
@@ -191,21 +297,44 @@ impl Learner {
     pub fn new(p: LearnParams, sim: &Reference) -> Self {
         let net = sim.network();
         let (ni, n, o) = (net.n_in, net.n_rec, net.n_out);
+        let (trace_cls, out_cls) = match p.decays {
+            Decays::Network => (
+                Classes::of_decays(&net.alpha),
+                Classes::of_decays(&net.kappa),
+            ),
+            Decays::Shared { trace, kappa } => (Classes::one(trace, n), Classes::one(kappa, o)),
+        };
+        let (c, q) = (trace_cls.len(), out_cls.len());
         Self {
             p,
-            xbar: vec![0.0; ni],
-            zbar: vec![0.0; n],
-            zk: vec![0.0; n],
-            bk: 0.0,
-            ebar_in: vec![0.0; ni * n],
-            ebar_rec: vec![0.0; n * n],
+            trace_cls,
+            out_cls,
+            xbar: vec![0.0; c * ni],
+            zbar: vec![0.0; c * n],
+            zk: vec![0.0; q * n],
+            bk: vec![0.0; q],
+            ebar_in: vec![0.0; q * ni * n],
+            ebar_rec: vec![0.0; q * n * n],
             eps_in: vec![0.0; ni * n],
             eps_rec: vec![0.0; n * n],
+            lq: vec![0.0; q * n],
             g: Grads::zeros(ni, n, o),
             err: vec![0.0; o],
             l: vec![0.0; n],
             rbar: vec![0.0; n],
         }
+    }
+
+    /// Presynaptic trace banks (membrane-decay classes): the presynaptic traces hold
+    /// this many times `n_in + n_rec` values.
+    pub fn trace_classes(&self) -> usize {
+        self.trace_cls.len()
+    }
+
+    /// Readout-decay classes: the exact rule holds this many filtered eligibilities per
+    /// synapse, and this many readout traces per neuron.
+    pub fn readout_classes(&self) -> usize {
+        self.out_cls.len()
     }
 
     /// Zero the traces (start of a sample); gradients are kept.
@@ -214,6 +343,7 @@ impl Learner {
             &mut self.xbar,
             &mut self.zbar,
             &mut self.zk,
+            &mut self.bk,
             &mut self.ebar_in,
             &mut self.ebar_rec,
             &mut self.eps_in,
@@ -221,7 +351,6 @@ impl Learner {
         ] {
             v.fill(0.0);
         }
-        self.bk = 0.0;
     }
 
     /// One step of the network and of the traces.
@@ -237,19 +366,14 @@ impl Learner {
         x: &[bool],
         released: &dyn Fn(u32, usize) -> bool,
     ) -> usize {
-        let a = self.p.trace_decay;
-        for (t, &s) in self.xbar.iter_mut().zip(x) {
-            *t = a * *t + if s { 1.0 } else { 0.0 };
-        }
-        for (t, &s) in self.zbar.iter_mut().zip(&sim.z) {
-            *t = a * *t + if s { 1.0 } else { 0.0 };
-        }
+        let (ni, n) = (sim.network().n_in, sim.network().n_rec);
+        filter(&mut self.xbar, &self.trace_cls.decay, x, ni);
+        filter(&mut self.zbar, &self.trace_cls.decay, &sim.z, n);
         let spikes = sim.step_gated(x, released);
-        let k = self.p.kappa;
-        for (t, &s) in self.zk.iter_mut().zip(&sim.z) {
-            *t = k * *t + if s { 1.0 } else { 0.0 };
+        filter(&mut self.zk, &self.out_cls.decay, &sim.z, n);
+        for (b, &k) in self.bk.iter_mut().zip(&self.out_cls.decay) {
+            *b = k * *b + 1.0;
         }
-        self.bk = k * self.bk + 1.0;
         if let Some((_, _, r)) = self.p.reg {
             for (rb, &s) in self.rbar.iter_mut().zip(&sim.z) {
                 *rb = r * *rb + if s { 1.0 - r } else { 0.0 };
@@ -257,13 +381,16 @@ impl Learner {
         }
         if self.p.rule == Rule::Exact {
             let net = sim.network();
-            let n = net.n_rec;
-            for (trace, ebar, eps) in [
-                (&self.xbar, &mut self.ebar_in, &mut self.eps_in),
-                (&self.zbar, &mut self.ebar_rec, &mut self.eps_rec),
+            let kappa = &self.out_cls.decay;
+            let of = &self.trace_cls.of;
+            for (trace, width, ebar, eps) in [
+                (&self.xbar, ni, &mut self.ebar_in, &mut self.eps_in),
+                (&self.zbar, n, &mut self.ebar_rec, &mut self.eps_rec),
             ] {
-                for (i, &zb) in trace.iter().enumerate() {
+                let syn = width * n;
+                for i in 0..width {
                     for j in 0..n {
+                        let zb = trace[of[j] * width + i];
                         let idx = i * n + j;
                         let p = sim.psi[j];
                         let bj = net.beta[j];
@@ -271,7 +398,10 @@ impl Learner {
                         if bj != 0.0 {
                             eps[idx] = p * zb + (net.rho[j] - p * bj) * eps[idx];
                         }
-                        ebar[idx] = k * ebar[idx] + e;
+                        for (q, &k) in kappa.iter().enumerate() {
+                            let at = q * syn + idx;
+                            ebar[at] = k * ebar[at] + e;
+                        }
                     }
                 }
             }
@@ -302,24 +432,40 @@ impl Learner {
         let net = sim.network();
         let (ni, n) = (net.n_in, net.n_rec);
         let b = self.p.feedback.as_ref().unwrap_or(&net.w_out);
-        for j in 0..n {
-            self.l[j] = (0..o).map(|k| b[j * o + k] * self.err[k]).sum();
-            if let Some((c, target, _)) = self.p.reg {
-                self.l[j] += c * (self.rbar[j] - target);
+        let out_of = &self.out_cls.of;
+        for (q, lq) in self.lq.chunks_mut(n.max(1)).enumerate() {
+            for j in 0..n {
+                lq[j] = (0..o)
+                    .filter(|&k| out_of[k] == q)
+                    .map(|k| b[j * o + k] * self.err[k])
+                    .sum();
             }
+        }
+        if let (Some((c, target, _)), Some(&q)) = (self.p.reg, out_of.first()) {
+            for j in 0..n {
+                self.lq[q * n + j] += c * (self.rbar[j] - target);
+            }
+        }
+        let nq = self.out_cls.len();
+        for j in 0..n {
+            self.l[j] = (0..nq).map(|q| self.lq[q * n + j]).sum();
         }
         let mut d = Grads::zeros(ni, n, o);
         if self.p.learn_hidden {
-            for (trace, ebar, g) in [
-                (&self.xbar, &self.ebar_in, &mut d.w_in),
-                (&self.zbar, &self.ebar_rec, &mut d.w_rec),
+            let of = &self.trace_cls.of;
+            for (trace, width, ebar, g) in [
+                (&self.xbar, ni, &self.ebar_in, &mut d.w_in),
+                (&self.zbar, n, &self.ebar_rec, &mut d.w_rec),
             ] {
-                for (i, &zb) in trace.iter().enumerate() {
+                let syn = width * n;
+                for i in 0..width {
                     for j in 0..n {
                         let idx = i * n + j;
                         g[idx] = match self.p.rule {
-                            Rule::Exact => self.l[j] * ebar[idx],
-                            Rule::Light => self.l[j] * zb * sim.psi[j],
+                            Rule::Exact => (0..nq)
+                                .map(|q| self.lq[q * n + j] * ebar[q * syn + idx])
+                                .sum(),
+                            Rule::Light => self.l[j] * trace[of[j] * width + i] * sim.psi[j],
                         };
                     }
                 }
@@ -339,12 +485,12 @@ impl Learner {
             for j in 0..n {
                 for k in 0..o {
                     if net.mask_out[j * o + k] {
-                        d.w_out[j * o + k] = self.err[k] * self.zk[j];
+                        d.w_out[j * o + k] = self.err[k] * self.zk[out_of[k] * n + j];
                     }
                 }
             }
-            for (d, e) in d.bias.iter_mut().zip(&self.err) {
-                *d = e * self.bk;
+            for (k, (d, e)) in d.bias.iter_mut().zip(&self.err).enumerate() {
+                *d = e * self.bk[out_of[k]];
             }
         }
         if self.p.online {
@@ -362,6 +508,18 @@ impl Learner {
             apply(&self.p, sim, &g);
             let net = sim.network();
             self.g = Grads::zeros(net.n_in, net.n_rec, net.n_out);
+        }
+    }
+}
+
+/// `t[c * w + i] = a_c t[c * w + i] + s_i` for every class `c` (decay `a_c`).
+fn filter(t: &mut [f64], decay: &[f64], s: &[bool], w: usize) {
+    if w == 0 {
+        return;
+    }
+    for (bank, &a) in t.chunks_mut(w).zip(decay) {
+        for (t, &s) in bank.iter_mut().zip(s) {
+            *t = a * *t + if s { 1.0 } else { 0.0 };
         }
     }
 }

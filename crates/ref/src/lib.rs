@@ -17,6 +17,6 @@ pub mod reward;
 pub mod sim;
 pub mod stdp;
 
-pub use eprop::{FTarget, Grads, LearnParams, Learner, RateScale, Rule};
+pub use eprop::{Classes, Decays, FTarget, Grads, LearnParams, Learner, RateScale, Rule};
 pub use network::Network;
 pub use sim::Reference;

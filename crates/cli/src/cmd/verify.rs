@@ -124,7 +124,9 @@ fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<Ex
             2,
         );
         row("update cosine (chip vs float)", rep.update_cosine, 4);
-        row("e-prop vs BPTT cosine (float)", rep.eprop_bptt_cosine, 4);
+        // The float model's e-prop against BPTT, in the reset convention it used.
+        let eprop_row = format!("e-prop/BPTT cosine, {}", learn::EPROP_BPTT_RESET.label());
+        row(&eprop_row, rep.eprop_bptt_cosine, 4);
         println!("  {:<34} {:>10}", "digest", rep.digest);
     }))
 }
