@@ -261,7 +261,12 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, lsig: &[i32], p
         return;
     }
     let mut g_rows = g.chunks_exact_mut(n);
-    for (i, (wrow, erow)) in layer.w.chunks_exact_mut(n).zip(layer.ebar.chunks_exact(n)).enumerate() {
+    for (i, (wrow, erow)) in layer
+        .w
+        .chunks_exact_mut(n)
+        .zip(layer.ebar.chunks_exact(n))
+        .enumerate()
+    {
         let grow: &mut [i32] = g_rows.next().unwrap_or(&mut []);
         let b = bounds(wf, sign(i));
         let i0 = i.saturating_mul(n);
@@ -346,7 +351,12 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
     let base = hash::step_base(seed, step, layer::READOUT, draw::ROUND);
     let shift = i32::from(l.shift_out).wrapping_sub(GRAD_FRAC as i32);
     let mut g_rows = mem.g_out.chunks_exact_mut(o.max(1));
-    for (j, (wrow, &zk)) in mem.w_out.chunks_exact_mut(o.max(1)).zip(mem.zk.iter()).enumerate() {
+    for (j, (wrow, &zk)) in mem
+        .w_out
+        .chunks_exact_mut(o.max(1))
+        .zip(mem.zk.iter())
+        .enumerate()
+    {
         let grow: &mut [i32] = match (sample, g_rows.next()) {
             (true, Some(r)) => r,
             _ => &mut [],
@@ -375,7 +385,10 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
     let bk = i64::from(mem.zk.get(mem.layout.n_rec).copied().unwrap_or(0));
     let base = hash::step_base(seed, step, layer::BIAS, draw::ROUND);
     for (k, (b, &e)) in mem.bias.iter_mut().zip(mem.err.iter()).enumerate() {
-        let d_q16 = shift_round(i64::from(e).saturating_mul(bk).saturating_neg(), bsh.wrapping_neg());
+        let d_q16 = shift_round(
+            i64::from(e).saturating_mul(bk).saturating_neg(),
+            bsh.wrapping_neg(),
+        );
         if sample {
             if let Some(acc) = mem.g_bias.get_mut(k) {
                 let d = d_q16.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
@@ -402,7 +415,12 @@ pub fn end_sample(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
     update::apply(mem.w_in, mem.g_in, bounds(wf, None), base(layer::INPUT), 0);
     let b_rec = base(layer::RECURRENT);
     let n = mem.layout.n_rec.max(1);
-    for (i, (w, g)) in mem.w_rec.chunks_mut(n).zip(mem.g_rec.chunks_mut(n)).enumerate() {
+    for (i, (w, g)) in mem
+        .w_rec
+        .chunks_mut(n)
+        .zip(mem.g_rec.chunks_mut(n))
+        .enumerate()
+    {
         let sign = if l.dale {
             mem.exc.get(i).map(|b| *b)
         } else {
@@ -410,7 +428,13 @@ pub fn end_sample(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
         };
         update::apply(w, g, bounds(wf, sign), b_rec, i.saturating_mul(n));
     }
-    update::apply(mem.w_out, mem.g_out, bounds(wf, None), base(layer::READOUT), 0);
+    update::apply(
+        mem.w_out,
+        mem.g_out,
+        bounds(wf, None),
+        base(layer::READOUT),
+        0,
+    );
     let rf = cfg.formats().readout;
     let b_bias = base(layer::BIAS);
     for (k, (b, g)) in mem.bias.iter_mut().zip(mem.g_bias.iter()).enumerate() {

@@ -25,7 +25,6 @@ fn dither16(base: u32, index: usize) -> i64 {
     i64::from(bits32(base, index) & 0xFFFF)
 }
 
-
 /// Where a row's changes go and how far a weight may move.
 #[derive(Clone, Copy, Debug)]
 pub struct Bounds {
