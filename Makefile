@@ -84,16 +84,23 @@ run: toolchain fonts
 bench: toolchain
 	$(CARGO) bench -p neurochip-emu --bench step
 
-## bench-peers: Brian2 2.9 (cpp_standalone, one thread) beside neurochip on
-## examples/bench256.toml, in one run (docs/performance.md). Brian2 goes into a
-## throwaway venv under $(PEER_VENV).
+## bench-peers: neurochip (forward, exact and light e-prop steps) beside its peers on
+## examples/bench256.toml, in one run, with a table of times and ratios
+## (docs/performance.md): Brian2 2.9 (cpp_standalone, one thread) for the forward
+## step, PyTorch (float32, one thread, torch.compile and eager) for the exact e-prop
+## step. Brian2 and PyTorch go into a throwaway venv under $(PEER_VENV), each only when
+## absent (PyTorch's CPU-only wheel, else the default index's build, which runs on the CPU).
 PEER_VENV ?= /tmp/neurochip-peers-venv
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 bench-peers: toolchain
 	$(CARGO) build --release -p neurochip
 	@test -x $(PEER_VENV)/bin/python || python3 -m venv $(PEER_VENV)
 	@$(PEER_VENV)/bin/python -c "import brian2" 2>/dev/null || \
 	  $(PEER_VENV)/bin/pip install -q "brian2==2.9.*" "numpy<2.4"
-	$(PEER_VENV)/bin/python bench/peers/brian2_bench.py
+	@$(PEER_VENV)/bin/python -c "import torch" 2>/dev/null || \
+	  $(PEER_VENV)/bin/pip install -q --timeout 30 --retries 1 torch --index-url $(TORCH_CPU_INDEX) || \
+	  $(PEER_VENV)/bin/pip install -q torch
+	$(PEER_VENV)/bin/python bench/peers/peers.py
 
 ## qemu: export the default chip image, build the firmware around it and run it
 ## under QEMU mps2-an386 (FW_CONFIG / FW_IMAGE pick another one).
