@@ -114,13 +114,16 @@ qemu-image: toolchain qemu-install
 	@test -f $(FW_IMAGE) || { echo "FW_IMAGE=$(FW_IMAGE): no such image"; exit 2; }
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) run --release
 
-## qemu-cost: instructions per time step under QEMU (-icount shift=10, SysTick),
-## inference and learning, for the image in FW_IMAGE (docs/firmware.md).
+## qemu-cost: instructions per time step on the firmware under QEMU (-icount
+## shift=10: one instruction = one cycle), one line per mode, `cost <mode>
+## instructions_per_step N realtime_mhz F`, averaged over one whole trial of
+## COST_CONFIG (default the cue network; learning only in the target window, as in
+## training): inference (learning off), light and exact, three images of the same
+## network generated under target/qemu-cost (firmware/cost.sh, docs/firmware.md).
+COST_CONFIG ?= examples/cue.toml
 qemu-cost: toolchain qemu-install
-	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --features cost
-	qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
-	  -semihosting-config enable=on,target=native -icount shift=10 \
-	  -kernel $(FW_DIR)/target/thumbv7em-none-eabihf/release/neurochip-firmware
+	$(CARGO) build --release -p neurochip
+	CARGO="$(CARGO)" sh $(FW_DIR)/cost.sh $(COST_CONFIG)
 
 ## firmware: build every application (the image app around FW_IMAGE, and the
 ## assembly and solver apps) for every board profile it fits (QEMU, STM32F411; the
