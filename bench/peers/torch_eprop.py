@@ -45,9 +45,10 @@ Written as an expert would write it for speed:
 The step is `torch.compile`d (inductor, fullgraph; on the CPU it generates C++ and
 builds it with the local compiler, so it works offline: nothing is downloaded). An
 expert tries both and keeps the faster: on the machine of docs/performance.md the
-compiled step took about half the time of the eager one (eager pays the dispatch of
-about 25 small ops a step; inductor fuses the pointwise work, the eligibility decay,
-its outer product and the weight update among it, into a few C++ loops). `--eager`
+compiled step took about 0.6x the time of the eager one. Eager pays the dispatch of
+about 25 small ops a step; inductor turns the whole step (the matrix-vector products,
+the eligibility, softmax and weight updates) into one generated C++ function
+(`TORCH_LOGS=output_code` shows it). `--eager`
 runs the eager step; `make bench-peers` times both. If compilation fails (no C++
 compiler), the run falls back to eager and says so. Compilation happens in the
 warm-up, outside the timed loop.
