@@ -130,12 +130,12 @@ fn run() -> bool {
 /// cost MODE instructions_per_step I realtime_mhz F
 /// ```
 ///
-/// `MODE` is `inference` (no learning engine), `light` or `exact`; `I` is the ticks of
-/// the trial over the ticks per instruction of the largest calibration, divided by
-/// `S`; `F = I / dt_us`: the clock that runs one step per `dt` in real time at one
-/// instruction per cycle. Under QEMU `-icount shift=10` every instruction advances
-/// the virtual clock by the same 1.024 µs, so SysTick counts instructions (one cycle
-/// each); on a board it counts core cycles.
+/// `MODE` is `inference` (no learning engine, or a plan that does not train), `light`
+/// or `exact`; `I` is the ticks of the trial over the ticks per instruction of the
+/// largest calibration, divided by `S`; `F = I / dt_us`: the clock that runs one step
+/// per `dt` in real time at one instruction per cycle. Under QEMU `-icount shift=10`
+/// every instruction advances the virtual clock by the same 1.024 µs, so SysTick
+/// counts instructions (one cycle each); on a board it counts core cycles.
 #[cfg(feature = "cost")]
 mod cost {
     use core::sync::atomic::{AtomicU32, Ordering};
@@ -206,8 +206,10 @@ mod cost {
             out!("cost calibration delay {} systick {}", n, ticks);
             cal = (u64::from(n) + 2, ticks);
         }
-        let engine = chip.config().learning().engine;
-        let mode = match engine {
+        let plan = &app.plan;
+        // A chip learns in the trial when it has an engine and its plan trains.
+        let mode = match chip.config().learning().engine {
+            _ if !plan.learn => "inference",
             Engine::Off => "inference",
             Engine::Light => "light",
             Engine::Exact => "exact",
@@ -225,8 +227,7 @@ mod cost {
         };
         // The plan's first training sample: it applies when it ends a batch (or the
         // epoch), as `runner::walk` decides.
-        let plan = &app.plan;
-        let learn = if engine == Engine::Off || !plan.learn {
+        let learn = if mode == "inference" {
             Learn::Off
         } else if plan.batch <= 1 || plan.train_per_epoch <= 1 {
             Learn::Apply
