@@ -84,16 +84,23 @@ run: toolchain fonts
 bench: toolchain
 	$(CARGO) bench -p neurochip-emu --bench step
 
-## bench-peers: Brian2 2.9 (cpp_standalone, one thread) beside neurochip on
-## examples/bench256.toml, in one run (docs/performance.md). Brian2 goes into a
-## throwaway venv under $(PEER_VENV).
+## bench-peers: neurochip (forward, exact and light e-prop steps) beside its peers on
+## examples/bench256.toml, in one run, with a table of times and ratios
+## (docs/performance.md): Brian2 2.9 (cpp_standalone, one thread) for the forward
+## step, PyTorch (float32, one thread, torch.compile and eager) for the exact e-prop
+## step. Brian2 and PyTorch go into a throwaway venv under $(PEER_VENV), each only when
+## absent (PyTorch's CPU-only wheel, else the default index's build, which runs on the CPU).
 PEER_VENV ?= /tmp/neurochip-peers-venv
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 bench-peers: toolchain
 	$(CARGO) build --release -p neurochip
 	@test -x $(PEER_VENV)/bin/python || python3 -m venv $(PEER_VENV)
 	@$(PEER_VENV)/bin/python -c "import brian2" 2>/dev/null || \
 	  $(PEER_VENV)/bin/pip install -q "brian2==2.9.*" "numpy<2.4"
-	$(PEER_VENV)/bin/python bench/peers/brian2_bench.py
+	@$(PEER_VENV)/bin/python -c "import torch" 2>/dev/null || \
+	  $(PEER_VENV)/bin/pip install -q --timeout 30 --retries 1 torch --index-url $(TORCH_CPU_INDEX) || \
+	  $(PEER_VENV)/bin/pip install -q torch
+	$(PEER_VENV)/bin/python bench/peers/peers.py
 
 ## qemu: export the default chip image, build the firmware around it and run it
 ## under QEMU mps2-an386 (FW_CONFIG / FW_IMAGE pick another one).
@@ -107,13 +114,16 @@ qemu-image: toolchain qemu-install
 	@test -f $(FW_IMAGE) || { echo "FW_IMAGE=$(FW_IMAGE): no such image"; exit 2; }
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) run --release
 
-## qemu-cost: instructions per time step under QEMU (-icount shift=10, SysTick),
-## inference and learning, for the image in FW_IMAGE (docs/firmware.md).
+## qemu-cost: instructions per time step on the firmware under QEMU (-icount
+## shift=10: one instruction = one cycle), one line per mode, `cost <mode>
+## instructions_per_step N realtime_mhz F`, averaged over one whole trial of
+## COST_CONFIG (default the cue network; learning only in the target window, as in
+## training): inference (learning off), light and exact, three images of the same
+## network generated under target/qemu-cost (firmware/cost.sh, docs/firmware.md).
+COST_CONFIG ?= examples/cue.toml
 qemu-cost: toolchain qemu-install
-	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --features cost
-	qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
-	  -semihosting-config enable=on,target=native -icount shift=10 \
-	  -kernel $(FW_DIR)/target/thumbv7em-none-eabihf/release/neurochip-firmware
+	$(CARGO) build --release -p neurochip
+	CARGO="$(CARGO)" sh $(FW_DIR)/cost.sh $(COST_CONFIG)
 
 ## firmware: build every application (the image app around FW_IMAGE, and the
 ## assembly and solver apps) for every board profile it fits (QEMU, STM32F411; the

@@ -51,7 +51,7 @@ def brian2_run(net, workdir):
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
     b2.defaultclock.dt = net["dt_ms"] * b2.ms
     n_in, n, n_out = net["n_in"], net["n_rec"], net["n_out"]
-    dt = net["dt_ms"] * 1e-3
+    dt_s = net["dt_ms"] * 1e-3  # seconds (not `dt`: Brian2 would see it in the run namespace)
     # v <- alpha v + input: exact integration of dv/dt = -v / tau with tau = -dt / ln(alpha).
     alpha = np.array(net["alpha"])
     kappa = np.array(net["kappa"])
@@ -61,7 +61,7 @@ def brian2_run(net, workdir):
     # heterogeneous networks carry a per-neuron decay, applied as a precomputed factor
     # rather than exp(-dt/tau) per neuron per step.
     if np.all(alpha == alpha[0]):
-        tau = -dt / np.log(alpha[0]) * b2.second
+        tau = -dt_s / np.log(alpha[0]) * b2.second
         lif = b2.NeuronGroup(
             n,
             "dv/dt = -v / tau : 1 (unless refractory)\nthr : 1 (constant)",
@@ -88,7 +88,7 @@ def brian2_run(net, workdir):
             n_out,
             "dy/dt = -y / tau_o : 1",
             method="exact",
-            namespace={"tau_o": -dt / np.log(kappa[0]) * b2.second},
+            namespace={"tau_o": -dt_s / np.log(kappa[0]) * b2.second},
         )
     else:
         out = b2.NeuronGroup(n_out, "y : 1\nkappa : 1 (constant)")

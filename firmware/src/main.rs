@@ -98,6 +98,8 @@ fn run() -> bool {
     let x = &mut xbuf[..cfg.n_in()];
     let mut sums_buf = [0i64; MAX_OUTPUTS];
     let sums = &mut sums_buf[..cfg.n_out()];
+    #[cfg(feature = "cost")]
+    cost::measure(&mut chip, &mut mem, &app, x);
     let res = run_app(&mut chip, &mut mem, &app, x, sums, |ev| {
         if ev.printed() {
             out!("{}", ev)
@@ -110,80 +112,154 @@ fn run() -> bool {
     out!("digest {:016x}", chip.digest());
     #[cfg(feature = "persist")]
     persist_demo::save_and_reset(&chip, &mem);
-    #[cfg(feature = "cost")]
-    cost(&mut chip, &mut mem, &app, x);
     true
 }
 
+/// Instructions per time step over one whole trial, measured with SysTick (feature
+/// `cost`; `make qemu-cost`, docs/firmware.md).
+///
+/// Before the plan, on the chip as loaded, the first training sample of the image's
+/// task (seed index 0, the plan's first sample) runs through the host's and the
+/// plan's own loop (`runner::run_sample`): learning only where the task's target is
+/// valid (`Target::None` outside the window), as training does; an image without a
+/// learning engine runs it as inference. Printed lines, all starting `cost `:
+///
+/// ```text
+/// cost calibration delay N systick T           (three lines: N instructions took T ticks)
+/// cost MODE steps S systick_per_step T
+/// cost MODE instructions_per_step I realtime_mhz F
+/// ```
+///
+/// `MODE` is `inference` (no learning engine, or a plan that does not train), `light`
+/// or `exact`; `I` is the ticks of the trial over the ticks per instruction of the
+/// largest calibration, divided by `S`; `F = I / dt_us`: the clock that runs one step
+/// per `dt` in real time at one instruction per cycle. Under QEMU `-icount shift=10`
+/// every instruction advances the virtual clock by the same 1.024 µs, so SysTick
+/// counts instructions (one cycle each); on a board it counts core cycles.
 #[cfg(feature = "cost")]
-static WRAPS: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+mod cost {
+    use core::sync::atomic::{AtomicU32, Ordering};
 
-#[cfg(feature = "cost")]
-#[cortex_m_rt::exception]
-fn SysTick() {
-    WRAPS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-}
+    use cortex_m::peripheral::{syst::SystClkSource, SYST};
+    use neurochip_core::{Chip, Engine, Memory};
+    use neurochip_firmware::out;
+    use neurochip_tasks::app::{AppSpec, TaskSpec};
+    use neurochip_tasks::model::OnChip;
+    use neurochip_tasks::runner::{run_sample, Learn};
+    use neurochip_tasks::sample::{Pick, Source};
+    use neurochip_tasks::SpikeSource;
 
-/// SysTick ticks per step for inference and for learning (target valid every step),
-/// 200 steps each, on the first sample of the image's task.
-#[cfg(feature = "cost")]
-fn cost(chip: &mut Chip, mem: &mut Memory<'_>, app: &AppSpec, x: &mut neurochip_tasks::Spikes) {
-    use core::sync::atomic::Ordering;
-    use cortex_m::peripheral::syst::SystClkSource;
-    use neurochip_core::Target;
-    use neurochip_tasks::app::TaskSpec;
-    let Some(mut p) = cortex_m::Peripherals::take() else {
-        return;
-    };
-    p.SYST.set_clock_source(SystClkSource::Core);
-    p.SYST.set_reload(0x00FF_FFFF);
-    p.SYST.clear_current();
-    p.SYST.enable_interrupt();
-    p.SYST.enable_counter();
-    // Calibration: `asm::delay(n)` runs a two-instruction loop n/2 times (n
-    // instructions); under -icount its ticks per instruction convert the rest.
-    for n in [1_000u32, 10_000, 100_000] {
-        let start = cortex_m::peripheral::SYST::get_current();
-        cortex_m::asm::delay(n);
-        let end = cortex_m::peripheral::SYST::get_current();
-        out!(
-            "cost calibration delay {} systick {}",
-            n,
-            start.wrapping_sub(end) & 0x00FF_FFFF
-        );
+    static WRAPS: AtomicU32 = AtomicU32::new(0);
+
+    #[cortex_m_rt::exception]
+    fn SysTick() {
+        WRAPS.fetch_add(1, Ordering::Relaxed);
     }
-    let learning = chip.config().learning().engine != neurochip_core::Engine::Off;
-    for (label, learn) in [("inference", false), ("learning", true)] {
-        if learn && !learning {
-            continue;
-        }
-        mem.reset_state();
-        let n = 200u32;
-        let now = || {
-            // Wraps of the 24-bit down-counter, counted by the SysTick exception.
+
+    /// Ticks since the counter started: wraps of the 24-bit down-counter, counted by
+    /// the SysTick exception, and the counter.
+    fn now() -> u64 {
+        loop {
             let w = WRAPS.load(Ordering::Relaxed);
-            let c = cortex_m::peripheral::SYST::get_current();
-            (u64::from(w) << 24) + u64::from(0x00FF_FFFF - c)
-        };
-        let start = now();
-        for t in 0..n {
-            match &app.task {
-                TaskSpec::Poisson { gen, .. } => gen.spikes(0, t, x),
-                TaskSpec::Cue(c) => c.sample(0).spikes(t, x),
-                #[cfg(feature = "reward")]
-                TaskSpec::RewardCue { cue, .. } => cue.sample(0).spikes(t, x),
-                TaskSpec::Digits { enc, .. } => match app.task.digit(0) {
-                    Some((img, _)) => enc.spikes(&img, 0, t, x),
-                    None => x.fill(false),
-                },
-            }
-            let _ = chip.step(mem, x);
-            if learn {
-                let _ = chip.learn(mem, Target::Class(0));
+            let c = SYST::get_current();
+            // A wrap between the two reads would pair an old count with a new counter.
+            if WRAPS.load(Ordering::Relaxed) == w {
+                return (u64::from(w) << 24) + u64::from(0x00FF_FFFF - c);
             }
         }
-        let total = now().saturating_sub(start);
-        out!("cost {} systick_per_step {}", label, total / u64::from(n));
+    }
+
+    /// The time step of the image's task, in µs (`None` for the reward task, which runs
+    /// episodes rather than samples).
+    fn dt_us(task: &TaskSpec<'_>) -> Option<f32> {
+        match task {
+            TaskSpec::Poisson { gen, .. } => Some(gen.dt_ms * 1000.0),
+            TaskSpec::Cue(c) => Some(c.dt_ms * 1000.0),
+            TaskSpec::Digits { enc, .. } => Some(enc.dt_ms * 1000.0),
+            #[cfg(feature = "reward")]
+            TaskSpec::RewardCue { .. } => None,
+        }
+    }
+
+    /// Measure and print (see the module's doc).
+    pub fn measure(
+        chip: &mut Chip,
+        mem: &mut Memory<'_>,
+        app: &AppSpec,
+        x: &mut neurochip_tasks::Spikes,
+    ) {
+        let Some(mut p) = cortex_m::Peripherals::take() else {
+            return;
+        };
+        p.SYST.set_clock_source(SystClkSource::Core);
+        p.SYST.set_reload(0x00FF_FFFF);
+        p.SYST.clear_current();
+        p.SYST.enable_interrupt();
+        p.SYST.enable_counter();
+        // Calibration: `asm::delay(n)` runs a two-instruction loop n/2 + 1 times
+        // (n + 2 instructions); the ticks of the largest convert the rest.
+        let mut cal = (0u64, 0u64);
+        for n in [1_000u32, 10_000, 100_000] {
+            let start = now();
+            cortex_m::asm::delay(n);
+            let ticks = now().saturating_sub(start);
+            out!("cost calibration delay {} systick {}", n, ticks);
+            cal = (u64::from(n) + 2, ticks);
+        }
+        let plan = &app.plan;
+        // A chip learns in the trial when it has an engine and its plan trains.
+        let mode = match chip.config().learning().engine {
+            _ if !plan.learn => "inference",
+            Engine::Off => "inference",
+            Engine::Light => "light",
+            Engine::Exact => "exact",
+        };
+        let (Some(dt), Some(sample)) = (
+            dt_us(&app.task),
+            app.task.sample(Pick::Train {
+                epoch: 0,
+                index: 0,
+                per_epoch: app.plan.train_per_epoch.max(1),
+            }),
+        ) else {
+            out!("cost {} skipped: the task has no samples to time", mode);
+            return;
+        };
+        // The plan's first training sample: it applies when it ends a batch (or the
+        // epoch), as `runner::walk` decides.
+        let learn = if mode == "inference" {
+            Learn::Off
+        } else if plan.batch <= 1 || plan.train_per_epoch <= 1 {
+            Learn::Apply
+        } else {
+            Learn::Accumulate
+        };
+        let steps = sample.steps().max(1);
+        let mut model = OnChip::new(&mut *chip, &mut *mem, &mut []);
+        let start = now();
+        let r = run_sample(&mut model, &sample, learn, x, &mut [], |_, _, _, _| {});
+        let ticks = now().saturating_sub(start);
+        if let Err(e) = r {
+            out!("error: {}", e);
+            return;
+        }
+        out!(
+            "cost {} steps {} systick_per_step {}",
+            mode,
+            steps,
+            ticks / u64::from(steps)
+        );
+        // Instructions = ticks * calibration instructions / calibration ticks, rounded
+        // (a trial of 10^6 instructions a step at 51.2 ticks each stays far below 2^64).
+        let den = cal.1.saturating_mul(u64::from(steps)).max(1);
+        let instr = ticks.saturating_mul(cal.0).saturating_add(den / 2) / den;
+        let mhz = instr as f32 / dt;
+        out!(
+            "cost {} instructions_per_step {} realtime_mhz {:.2}",
+            mode,
+            instr,
+            mhz
+        );
     }
 }
 
