@@ -1,8 +1,9 @@
 //! The 64-bit trace digest that identifies a run bit for bit.
 //!
 //! Every step the chip folds in the step index, the spike vector, every membrane and
-//! every readout state (two 32-bit values to a 64-bit word); weights are folded in
-//! when the chip is built and whenever learning changes them. Two runs with the same
+//! every readout state (two 32-bit values to a 64-bit word, through four independent
+//! lanes: [`Digest::fold_i32s`]); weights are folded in when the chip is built and
+//! whenever learning changes them. Two runs with the same
 //! digest computed the same bits (up to hash collisions); tests and the firmware
 //! compare digests instead of whole traces.
 //!
@@ -45,33 +46,86 @@ impl Digest {
         self.fold(i64::from(x) as u64);
     }
 
-    /// Fold every value of a slice of `i32`, two to a word (the first in the high
-    /// half; an odd last value alone, sign-extended): half the serial multiplies of
-    /// one fold per value, on the step's longest dependency chain.
+    /// Fold 64-bit words through [`LANES`] independent lanes: word `w` goes to lane
+    /// `w mod LANES`, each lane folds its words in order from its own start (the
+    /// digest so far xor the lane's constant), and the lanes are then folded into the
+    /// digest in lane order. Every word still changes the result (each fold is a
+    /// bijection of the word), and so does any reordering, but the lanes' multiplies
+    /// are independent: four run at once on a superscalar core or in one vector.
+    /// `blocks` gives the words four at a time, `rest` the words after the last
+    /// whole block.
     #[inline(always)]
-    pub fn fold_i32s(&mut self, xs: &[i32]) {
-        let mut pairs = xs.chunks_exact(2);
-        for p in &mut pairs {
-            if let [a, b] = *p {
-                self.fold((u64::from(a as u32) << 32) | u64::from(b as u32));
-            }
+    fn fold_lanes(
+        &mut self,
+        blocks: impl Iterator<Item = [u64; LANES]>,
+        rest: impl Iterator<Item = u64>,
+    ) {
+        let mut lanes = LANE_START.map(|c| self.0 ^ c);
+        let lane = |h: u64, w: u64| (h.rotate_left(23) ^ w).wrapping_mul(MUL);
+        for ws in blocks {
+            let [a, b, c, d] = &mut lanes;
+            let [wa, wb, wc, wd] = ws;
+            *a = lane(*a, wa);
+            *b = lane(*b, wb);
+            *c = lane(*c, wc);
+            *d = lane(*d, wd);
         }
-        if let [x] = *pairs.remainder() {
-            self.fold_i32(x);
+        for (h, w) in lanes.iter_mut().zip(rest) {
+            *h = lane(*h, w);
+        }
+        for h in lanes {
+            self.fold(h);
         }
     }
 
-    /// Fold a slice of `i16` weights, four to a word.
-    pub fn fold_i16s(&mut self, xs: &[i16]) {
-        for c in xs.chunks(4) {
-            let mut w = 0u64;
-            for &x in c {
-                w = (w << 16) | u64::from(x as u16);
+    /// Fold every value of a slice of `i32`, two to a word (the first in the high
+    /// half; an odd last value alone, sign-extended), through the lanes.
+    #[inline(always)]
+    pub fn fold_i32s(&mut self, xs: &[i32]) {
+        let pair = |p: &[i32]| match *p {
+            [a, b] => (u64::from(a as u32) << 32) | u64::from(b as u32),
+            [x] => i64::from(x) as u64,
+            _ => 0,
+        };
+        let blocks = xs.chunks_exact(2 * LANES);
+        let rest = blocks.remainder().chunks(2).map(pair);
+        let blocks = blocks.map(|c| {
+            let mut ws = [0u64; LANES];
+            for (w, p) in ws.iter_mut().zip(c.chunks_exact(2)) {
+                *w = pair(p);
             }
-            self.fold(w);
-        }
+            ws
+        });
+        self.fold_lanes(blocks, rest);
+    }
+
+    /// Fold a slice of `i16` weights, four to a word (the first in the high bits),
+    /// through the lanes.
+    pub fn fold_i16s(&mut self, xs: &[i16]) {
+        let quad = |c: &[i16]| c.iter().fold(0u64, |w, &x| (w << 16) | u64::from(x as u16));
+        let blocks = xs.chunks_exact(4 * LANES);
+        let rest = blocks.remainder().chunks(4).map(quad);
+        let blocks = blocks.map(|c| {
+            let mut ws = [0u64; LANES];
+            for (w, q) in ws.iter_mut().zip(c.chunks_exact(4)) {
+                *w = quad(q);
+            }
+            ws
+        });
+        self.fold_lanes(blocks, rest);
     }
 }
+
+/// Lanes of [`Digest::fold_i32s`] and [`Digest::fold_i16s`].
+pub const LANES: usize = 4;
+
+/// Each lane's start constant (xored with the digest so far).
+const LANE_START: [u64; LANES] = [
+    0x243F_6A88_85A3_08D3,
+    0x1319_8A2E_0370_7344,
+    0xA409_3822_299F_31D0,
+    0x082E_FA98_EC4E_6C89,
+];
 
 impl Default for Digest {
     fn default() -> Self {
