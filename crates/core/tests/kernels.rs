@@ -180,6 +180,19 @@ fn change(
     }
 }
 
+/// One hidden layer as the oracle reads it: hash layer code, shift, traces,
+/// eligibilities, weights, accumulators, mask, and whether Dale's law applies.
+type Hidden<'a> = (
+    u32,
+    u8,
+    &'a [u32],
+    &'a [i32],
+    &'a mut [i16],
+    &'a mut [i32],
+    &'a BitSlice<u32>,
+    bool,
+);
+
 /// The oracle's learning step: the recipe, one synapse at a time.
 fn oracle_learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'_>) {
     assert!(eprop::learning_signal(cfg, mem, target));
@@ -190,16 +203,7 @@ fn oracle_learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Targe
     let n = mem.layout.n_rec;
     let lsig = mem.l.to_vec();
     let psi = mem.psi.to_vec();
-    let hidden: [(
-        u32,
-        u8,
-        &[u32],
-        &[i32],
-        &mut [i16],
-        &mut [i32],
-        &BitSlice<u32>,
-        bool,
-    ); 2] = [
+    let hidden: [Hidden<'_>; 2] = [
         (
             layer::INPUT,
             l.shift_in,
