@@ -23,6 +23,7 @@ use crate::config::ChipConfig;
 use crate::format::{shift_round, ADAPT_FRAC};
 use crate::memory::Memory;
 use crate::prng::Prng;
+use crate::round::Rounding;
 
 /// One unit of `b` (a spike) in Q16.16.
 const B_ONE: i64 = 1 << ADAPT_FRAC;
@@ -100,6 +101,41 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
     }
     let mut spikes = 0u32;
     let n = mem.layout.n_rec.min(WORDS.saturating_mul(32));
+    // Inference on a LIF network without stochastic rounding draws nothing from the
+    // PRNG and has no per-neuron branches: the block path below, 32 neurons a word.
+    let plain = !levels_or_learning
+        && rounding != Rounding::Stochastic
+        && s_in.unsigned_abs() <= 24
+        && s_rec.unsigned_abs() <= 24
+        && mem.beta.iter().all(|&b| b == 0);
+    if plain {
+        let p = Plain {
+            lo,
+            hi,
+            s_in,
+            s_rec,
+            truncate: rounding == Rounding::Truncate,
+            n_ref,
+        };
+        let blocks = mem
+            .v
+            .chunks_mut(32)
+            .zip(mem.thr.chunks(32))
+            .zip(mem.refr.chunks_mut(32))
+            .zip(mem.acc_in.chunks(32).zip(mem.acc_rec.chunks(32)))
+            .zip(mem.alpha.chunks(32))
+            .take(n.div_ceil(32));
+        for ((((((v, thr), refr), (ain, arec)), alpha), &o), w) in
+            blocks.zip(old.iter()).zip(new.iter_mut())
+        {
+            *w = p.block(v, thr, refr, ain, arec, alpha, o);
+            spikes = spikes.saturating_add(w.count_ones());
+        }
+        for (c, &w) in mem.z.chunks_mut(32).zip(new.iter()) {
+            c.store_le::<u32>(w);
+        }
+        return spikes;
+    }
     // Every region cut to exactly `n` words, so the per-neuron reads below cannot miss.
     let (Some(vs), Some(thrs), Some(betas), Some(refrs), Some(ains), Some(arecs)) = (
         mem.v.get_mut(..n),
@@ -187,6 +223,83 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         c.store_le::<u32>(w);
     }
     spikes
+}
+
+/// The neuron engine's constants for [`update_neurons`]' block path (LIF, inference,
+/// nearest or truncating decay).
+struct Plain {
+    lo: i64,
+    hi: i64,
+    s_in: i32,
+    s_rec: i32,
+    truncate: bool,
+    n_ref: i32,
+}
+
+impl Plain {
+    /// Up to 32 neurons, with their previous spikes in the bits of `old`: the same
+    /// arithmetic as the general loop, branch-free, so that the compiler vectorises
+    /// it. Plain 64-bit sums are exact here: a leak is below 2^47 and each input
+    /// (a 32-bit accumulator shifted by at most 24) below 2^56. Returns the new spikes.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn block(
+        &self,
+        v: &mut [i32],
+        thr: &[i32],
+        refr: &mut [i32],
+        ain: &[i32],
+        arec: &[i32],
+        alpha: &[u32],
+        old: u32,
+    ) -> u32 {
+        let half = if self.truncate { 0 } else { 1i64 << 14 };
+        let mut new = 0u32;
+        let cells = v
+            .iter_mut()
+            .zip(thr)
+            .zip(refr.iter_mut())
+            .zip(ain.iter().zip(arec))
+            .zip(alpha);
+        for (k, ((((v, &thr), refr), (&ain, &arec)), &alpha)) in cells.enumerate() {
+            let k = k as u32 & 31;
+            let z_old = (old >> k) & 1 == 1;
+            let leak = i64::from(*v)
+                .wrapping_mul(i64::from(alpha as u16))
+                .wrapping_add(half)
+                .wrapping_shr(15);
+            let input = scale(ain, self.s_in).wrapping_add(scale(arec, self.s_rec));
+            let reset = if z_old { i64::from(thr) } else { 0 };
+            let nv = leak
+                .wrapping_add(input)
+                .wrapping_sub(reset)
+                .clamp(self.lo, self.hi) as i32;
+            *v = nv;
+            let refractory = *refr > 0;
+            let fire = !refractory && nv > thr;
+            *refr = if fire {
+                self.n_ref
+            } else if refractory {
+                refr.wrapping_sub(1)
+            } else {
+                *refr
+            };
+            new |= u32::from(fire) << k;
+        }
+        new
+    }
+}
+
+/// `shift_round(x, s)` for a 32-bit accumulator and a layer shift `s` in `-24..=24`:
+/// a left shift (below 2^55, so it cannot saturate) or a rounded right shift, without
+/// the saturating multiply that keeps the general form from vectorising.
+#[inline(always)]
+fn scale(x: i32, s: i32) -> i64 {
+    let x = i64::from(x);
+    let left = s.clamp(0, 24) as u32;
+    let right = s.clamp(-24, 0).unsigned_abs();
+    let half = 1i64.wrapping_shl(right) >> 1;
+    x.wrapping_shl(left).wrapping_add(half).wrapping_shr(right)
 }
 
 /// Words of the largest spike vector.

@@ -359,3 +359,59 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The neuron engine's block path (inference on a LIF chip without stochastic
+    /// rounding) computes the membranes, spikes and refractory counters of the general
+    /// loop, which a learning chip runs: the same chip with learning on and off, the
+    /// same inputs, step after step.
+    #[test]
+    fn neuron_block_path_equals_the_general_loop(
+        sizes in (1usize..6, 1usize..100, 1usize..3),
+        truncate in any::<bool>(),
+        shifts in (-6i8..=6, -6i8..=6),
+        seed in 1u64..u64::MAX,
+    ) {
+        let build = |engine: Engine| {
+            let learning = Learning { engine, ..Learning::DEFAULT };
+            neurochip_core::ConfigBuilder::new(sizes.0, sizes.1, sizes.2)
+                .shifts(neurochip_core::Shifts { input: shifts.0, recurrent: shifts.1, output: 2 })
+                .refractory(2)
+                .leak_rounding(if truncate {
+                    neurochip_core::Rounding::Truncate
+                } else {
+                    neurochip_core::Rounding::Nearest
+                })
+                .learning(learning)
+                .seed(seed)
+                .build()
+                .unwrap()
+        };
+        let (plain, general) = (build(Engine::Off), build(Engine::Exact));
+        let mut s = seed;
+        let mut a = Arenas::with_defaults(&plain);
+        let mut b = Arenas::with_defaults(&general);
+        {
+            let (mut ma, mut mb) = (a.mem(&plain), b.mem(&general));
+            for (wa, wb) in ma.w_in.iter_mut().chain(ma.w_rec.iter_mut()).zip(mb.w_in.iter_mut().chain(mb.w_rec.iter_mut())) {
+                let w = (next(&mut s) % 200) as i16 - 60;
+                *wa = w;
+                *wb = w;
+            }
+        }
+        let mut ca = neurochip_core::Chip::new(plain, &a.mem(&plain)).unwrap();
+        let mut cb = neurochip_core::Chip::new(general, &b.mem(&general)).unwrap();
+        let mut x = bitvec![u32, Lsb0; 0; sizes.0];
+        for _ in 0..60 {
+            common::draw_input(&mut x, &mut s, 30);
+            ca.step(&mut a.mem(&plain), &x).unwrap();
+            cb.step(&mut b.mem(&general), &x).unwrap();
+            let (ma, mb) = (a.mem(&plain), b.mem(&general));
+            prop_assert_eq!(&*ma.v, &*mb.v);
+            prop_assert_eq!(&*ma.refr, &*mb.refr);
+            prop_assert_eq!(ma.z.to_bitvec(), mb.z.to_bitvec());
+        }
+    }
+}

@@ -161,7 +161,7 @@ fn bench_train_step(c: &mut Criterion) {
                 over_inputs(b, &xs, &mut t, |x, t| {
                     chip.step(x).expect("valid input");
                     let (ch, mut mem) = chip.parts();
-                    ch.learn(&mut mem, Target::Class(t % 10)).expect("layout")
+                    neurochip_emu::simd::learn(ch, &mut mem, Target::Class(t % 10)).expect("layout")
                 })
             });
         }
