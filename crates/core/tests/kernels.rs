@@ -394,7 +394,7 @@ proptest! {
         let mut a = Arenas::with_defaults(&plain);
         let mut b = Arenas::with_defaults(&general);
         {
-            let (mut ma, mut mb) = (a.mem(&plain), b.mem(&general));
+            let (ma, mb) = (a.mem(&plain), b.mem(&general));
             for (wa, wb) in ma.w_in.iter_mut().chain(ma.w_rec.iter_mut()).zip(mb.w_in.iter_mut().chain(mb.w_rec.iter_mut())) {
                 let w = (next(&mut s) % 200) as i16 - 60;
                 *wa = w;
