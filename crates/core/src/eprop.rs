@@ -204,6 +204,7 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
 /// The range a weight of format `wf` may take, narrowed by Dale's law: an
 /// excitatory presynaptic unit (`Some(true)`) keeps its weights `>= 0`, an
 /// inhibitory one `<= 0`.
+#[inline(always)]
 fn bounds(wf: Format, sign: Option<bool>) -> Bounds {
     let (lo, hi) = (wf.min(), wf.max());
     match sign {
@@ -257,7 +258,19 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, lsig: &[i32], p
             shift.saturating_add(off as i32).max(0) as u32
         };
         let b = |i: usize| bounds(wf, sign(i));
-        update::light(layer.w, g, layer.trace, lsig, psi, mask, k, b, base);
+        let uniform = (spread == 0).then_some(shift.max(0) as u32);
+        update::light(
+            layer.w,
+            g,
+            layer.trace,
+            lsig,
+            psi,
+            mask,
+            k,
+            uniform,
+            b,
+            base,
+        );
         return;
     }
     let mut g_rows = g.chunks_exact_mut(n);
