@@ -231,7 +231,7 @@ impl Chip {
 
     /// Advance the chip by one time step with input spikes `input` (one bit per input
     /// channel). Spikes, membranes and readouts are left in `mem`.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn step(&mut self, mem: &mut Memory<'_>, input: &Bits) -> Result<StepOutput, StepError> {
         self.check_layout(mem)?;
         let n_in = self.cfg.n_in();
@@ -271,7 +271,7 @@ impl Chip {
     /// Step 1 of [`Chip::step`]: input and recurrent events into the accumulators,
     /// through the release comparators of a class whose release probability is below
     /// one ([`crate::release`]; probability one draws nothing).
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn hidden_input(&self, mem: &mut Memory<'_>, input: &Bits) -> u32 {
         let r = self.cfg.release();
         let (seed, t) = (self.cfg.seed(), self.steps);
@@ -293,7 +293,7 @@ impl Chip {
     /// The learning step after [`Chip::step`]: inside the target window (`target` is
     /// not [`Target::None`]) compute the error and learning signal and update (online)
     /// or accumulate (sample mode) the weights. Returns whether learning happened.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
         self.check_layout(mem)?;
         let learned = eprop::learn(&self.cfg, mem, self.steps, target);
@@ -305,7 +305,7 @@ impl Chip {
 
     /// End of a training sample: apply accumulated updates (sample mode), then fold
     /// the weights into the digest.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
         self.check_layout(mem)?;
         eprop::end_sample(&self.cfg, mem, self.steps);
@@ -318,7 +318,7 @@ impl Chip {
         Ok(())
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn fold_step(&mut self, mem: &Memory<'_>) {
         self.digest.fold(self.steps);
         for chunk in mem.z.chunks(32) {

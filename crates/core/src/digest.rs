@@ -54,7 +54,7 @@ impl Digest {
     /// are independent: four run at once on a superscalar core or in one vector.
     /// `blocks` gives the words four at a time, `rest` the words after the last
     /// whole block.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn fold_lanes(
         &mut self,
         blocks: impl Iterator<Item = [u64; LANES]>,
@@ -80,7 +80,7 @@ impl Digest {
 
     /// Fold every value of a slice of `i32`, two to a word (the first in the high
     /// half; an odd last value alone, sign-extended), through the lanes.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn fold_i32s(&mut self, xs: &[i32]) {
         let pair = |p: &[i32]| match *p {
             [a, b] => (u64::from(a as u32) << 32) | u64::from(b as u32),

@@ -56,7 +56,7 @@ pub enum Target<'a> {
 }
 
 /// `x * a` for a Q1.15 decay `a`, rounded to nearest (`|x| < 2^31`: no overflow).
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn decay_nearest(x: i32, a: u16) -> i64 {
     i64::from(x)
         .wrapping_mul(i64::from(a))
@@ -66,7 +66,7 @@ fn decay_nearest(x: i32, a: u16) -> i64 {
 
 /// `p * x` for a Q4.12 pseudo-derivative `p`, rounded to nearest, with `|x| <= 2^46`
 /// (so the product fits; a larger `x` saturates every eligibility format anyway).
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn times_psi(p: u32, x: i64) -> i64 {
     const HALF: i64 = 1 << (PSI_FRAC - 1);
     let x = x.clamp(-(1 << 46), 1 << 46);
@@ -79,7 +79,7 @@ fn times_psi(p: u32, x: i64) -> i64 {
 /// Update the exact engine's per-synapse eligibility (`ebar`, `eps_a`). Call after
 /// the neuron update of every step. Each presynaptic row is one pass over the
 /// postsynaptic neurons, branch-free, so the compiler vectorises it.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     if cfg.learning().engine != Engine::Exact {
         return;
@@ -150,7 +150,7 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
 
 /// Output errors into `mem.err` and learning signals into `mem.l` for `target`.
 /// Returns false (and leaves both zero) outside the target window.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_>) -> bool {
     let l = cfg.learning();
     match (target, l.loss) {
@@ -204,7 +204,7 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
 /// The range a weight of format `wf` may take, narrowed by Dale's law: an
 /// excitatory presynaptic unit (`Some(true)`) keeps its weights `>= 0`, an
 /// inhibitory one `<= 0`.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn bounds(wf: Format, sign: Option<bool>) -> Bounds {
     let (lo, hi) = (wf.min(), wf.max());
     match sign {
@@ -231,7 +231,7 @@ struct Hidden<'a> {
 /// One hidden layer's update at chip step `step`, row by row through the kernels of
 /// [`crate::update`]. With a learning-rate spread each synapse's offset
 /// ([`rate_offset`]) is added to its shift, one synapse at a time.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, lsig: &[i32], psi: &[u32]) {
     let n = lsig.len();
     if n == 0 {
@@ -316,7 +316,7 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, lsig: &[i32], p
 /// Learning step at chip step `step`: compute the error and learning signal for
 /// `target` and update (or accumulate) weights. Call after [`crate::Chip::step`].
 /// Returns whether the target was valid.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'_>) -> bool {
     let l = *cfg.learning();
     if l.engine == Engine::Off || !learning_signal(cfg, mem, target) {
@@ -354,7 +354,7 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'
 
 /// Readout weights and biases: `dW_out_jk = -(err_k * zk_j) >> shift_out` and
 /// `db_k = -(err_k * bk) >> shift_bias`, in 2^-16 LSB, through the exact kernel.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
     let l = cfg.learning();
     let o = mem.layout.n_out;
@@ -416,7 +416,7 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
 
 /// End of a sample at chip step `step`: apply the accumulated updates (sample mode)
 /// with stochastic rounding and clear the accumulators.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn end_sample(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
     let l = cfg.learning();
     if l.engine == Engine::Off || l.apply != Apply::Sample {

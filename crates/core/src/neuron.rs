@@ -78,7 +78,7 @@ pub fn pseudo_derivative(v: i32, a: i64, thr: i32, gain: u32, mem_frac: u32, lev
 
 /// Update every recurrent neuron from its accumulators. Reads the previous spikes in
 /// `mem.z` and overwrites them with the new ones. Returns the number of spikes.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -> u32 {
     let fmt = cfg.formats().membrane;
     let (lo, hi) = (i64::from(fmt.min()), i64::from(fmt.max()));
@@ -241,7 +241,7 @@ impl Plain {
     /// arithmetic as the general loop, branch-free, so that the compiler vectorises
     /// it. Plain 64-bit sums are exact here: a leak is below 2^47 and each input
     /// (a 32-bit accumulator shifted by at most 24) below 2^56. Returns the new spikes.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     #[allow(clippy::too_many_arguments)]
     fn block(
         &self,
@@ -293,7 +293,7 @@ impl Plain {
 /// `shift_round(x, s)` for a 32-bit accumulator and a layer shift `s` in `-24..=24`:
 /// a left shift (below 2^55, so it cannot saturate) or a rounded right shift, without
 /// the saturating multiply that keeps the general form from vectorising.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn scale(x: i32, s: i32) -> i64 {
     let x = i64::from(x);
     let left = s.clamp(0, 24) as u32;

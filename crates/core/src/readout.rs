@@ -9,7 +9,7 @@ use crate::memory::Memory;
 use crate::prng::Prng;
 
 /// Update every readout from its accumulator.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn update_readouts(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) {
     let fmt = cfg.formats().readout;
     let s = i32::from(cfg.shifts().output);

@@ -16,7 +16,7 @@ use crate::memory::Bits;
 
 /// Add row `i` of `w` (`n_post` weights per row) to `acc` for every set bit `i` of
 /// `pre`. Returns the number of synaptic operations (events times `n_post`).
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn accumulate_events(pre: &Bits, w: &[i16], acc: &mut [i32]) -> u32 {
     event_rows(pre, w, acc.len(), |_, row| {
         for (a, &x) in acc.iter_mut().zip(row) {

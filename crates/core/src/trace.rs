@@ -36,7 +36,7 @@ fn update(tr: &mut [u32], spikes: &Bits, a: u16, one: i64, max: i64) {
     }
 }
 
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn update_rounded(
     tr: &mut [u32],
     spikes: &Bits,
@@ -57,7 +57,7 @@ fn update_rounded(
 /// Traces of the spikes that enter the membrane this step: inputs `x` and the
 /// previous recurrent spikes (still in `mem.z`). Call before the neuron update.
 /// Stochastic rounding draws one PRNG word per trace, inputs first.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn update_pre(cfg: &ChipConfig, mem: &mut Memory<'_>, x: &Bits, prng: &mut Prng) {
     let f = cfg.formats().trace;
     let one = 1i64 << f.frac();
@@ -70,7 +70,7 @@ pub fn update_pre(cfg: &ChipConfig, mem: &mut Memory<'_>, x: &Bits, prng: &mut P
 
 /// Traces of this step's spikes (readout eligibility, rate estimate). Call after the
 /// neuron update.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn update_post(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     let f = cfg.formats().trace;
     let one = 1i64 << f.frac();

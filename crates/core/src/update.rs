@@ -20,7 +20,7 @@ use crate::memory::Bits;
 use bitvec::field::BitField;
 
 /// The 16 dither bits of synapse `index`'s draw.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn dither16(base: u32, index: usize) -> i64 {
     i64::from(bits32(base, index) & 0xFFFF)
 }
@@ -36,7 +36,7 @@ pub struct Bounds {
 
 /// One weight change of `d_q16 / 2^16` LSB: applied at once with stochastic rounding
 /// from `dither` (online, `g` is `None`) or added to the synapse's accumulator.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn change(w: &mut i16, g: Option<&mut i32>, d_q16: i64, dither: i64, b: Bounds) {
     match g {
         Some(acc) => {
@@ -57,7 +57,7 @@ fn change(w: &mut i16, g: Option<&mut i32>, d_q16: i64, dither: i64, b: Bounds) 
 /// `k = shift - 16 + offset`, in 2^-16 LSB (a negative `k` shifts left, saturating),
 /// stochastically rounded (online) or accumulated (`g` not empty). `index0` is the
 /// row's first synapse index (the hash coordinate), `base` the step's draw base.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 #[allow(clippy::too_many_arguments)]
 pub fn exact(
     w: &mut [i16],
@@ -116,7 +116,7 @@ pub fn exact(
 
 /// Columns `start..start + width` (`width <= 64`) of one row of `mask` as bits (bit
 /// `c` for column `start + c`); all present without a mask.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn mask_bits(mask: Option<&Bits>, row0: usize, start: usize, width: usize) -> u64 {
     let all = if width >= 64 {
         u64::MAX
@@ -137,7 +137,7 @@ fn mask_bits(mask: Option<&Bits>, row0: usize, start: usize, width: usize) -> u6
 /// non-zero trace, pseudo-derivative and learning signal can step: the kernel walks
 /// the columns 64 at a time, keeps the active ones in a bit set, and visits only
 /// those (and the ones the mask keeps) in each row with a non-zero trace.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 #[allow(clippy::too_many_arguments)]
 pub fn light(
     w: &mut [i16],
@@ -255,7 +255,7 @@ struct LightRow {
 impl LightRow {
     /// The same steps as [`light`]'s one-by-one visit, computed for every synapse of
     /// the block and kept where `bits` says: the compiler vectorises it.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn dense(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], psi: &[u32]) {
         let k = self.k.min(62);
         let half = if k == 0 {
@@ -301,7 +301,7 @@ impl LightRow {
 
 /// Apply accumulated updates `g` (2^-16 LSB each) to the weights `w`, stochastically
 /// rounded with the draws of `base` from synapse `index0` on, and clear `g`.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn apply(w: &mut [i16], g: &mut [i32], b: Bounds, base: u32, index0: usize) {
     for (j, (wv, gv)) in w.iter_mut().zip(g.iter_mut()).enumerate() {
         let dither = dither16(base, index0.wrapping_add(j));
@@ -322,7 +322,7 @@ pub struct Runs<'a> {
 
 impl<'a> Runs<'a> {
     /// The runs of a row of `n` synapses under `mask` (`None`: all present).
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn new(mask: Option<&'a Bits>, n: usize) -> Self {
         Self { mask, n, at: 0 }
     }
@@ -331,7 +331,7 @@ impl<'a> Runs<'a> {
 impl Iterator for Runs<'_> {
     type Item = (usize, usize);
 
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn next(&mut self) -> Option<(usize, usize)> {
         if self.at >= self.n {
             return None;
