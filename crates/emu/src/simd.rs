@@ -1,8 +1,9 @@
 //! Host SIMD: the chip's step, learning step and end of sample compiled for the
 //! widest vector unit this host has, chosen once at start-up.
 //!
-//! The core's datapath is plain, branch-free Rust over rows of synapses, and its hot
-//! functions are `#[inline(always)]`; here they are compiled three times, for the
+//! The core's datapath is plain, branch-free Rust over rows of synapses, and on
+//! x86-64 its hot functions are `#[inline(always)]`; here they are compiled three
+//! times, for the
 //! x86-64 baseline (SSE2), for AVX2 and for AVX-512, and [`current`] picks the widest
 //! the processor reports. Every path computes the same bits (integer arithmetic has
 //! one answer whatever the lane width): `tests/tests/simd.rs` forces each path in
