@@ -108,6 +108,8 @@ pub enum ImageError {
     /// A value no chip holds, though the file checks ([`crate::semantic`]): named with
     /// its place, index and what is allowed.
     Invalid(Invalid),
+    /// A reward task the chip cannot run ([`crate::reward::check`]).
+    Reward(crate::reward::RewardError),
     /// The caller's buffer is too small (encoding) or the memory does not fit.
     Space {
         /// Bytes or words needed.
@@ -146,6 +148,7 @@ impl fmt::Display for ImageError {
             ImageError::Field { field } => write!(f, "image field {field} holds an invalid value"),
             ImageError::Config(e) => write!(f, "image configuration refused: {e}"),
             ImageError::Invalid(e) => write!(f, "image {e}"),
+            ImageError::Reward(e) => write!(f, "image app.reward: {e}"),
             ImageError::Space { needed, available } => {
                 write!(f, "not enough space: {needed} needed, {available} available")
             }

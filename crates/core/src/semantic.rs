@@ -55,9 +55,37 @@ impl fmt::Display for Value {
         match *self {
             Value::Int(v) => write!(f, "{v}"),
             Value::Count(v) => write!(f, "{v}"),
-            Value::Real(b) => write!(f, "{}", f32::from_bits(b)),
+            Value::Real(b) => real(f, f32::from_bits(b)),
         }
     }
+}
+
+/// `x` in decimal to the thousandth, with `~` when that rounds it, without the
+/// float formatting of `core::fmt` (which would add kilobytes to the firmware).
+fn real(f: &mut fmt::Formatter<'_>, x: f32) -> fmt::Result {
+    if x.is_nan() {
+        return f.write_str("NaN");
+    }
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    let scaled = x.abs() * 1000.0;
+    if scaled >= 1e18 {
+        return write!(f, "{sign}1e15 or more");
+    }
+    // Below 1e18 the conversion is exact up to the f32's own precision.
+    let milli = scaled as u64;
+    let approx = if milli as f32 == scaled { "" } else { "~" };
+    let (int, frac) = (milli / 1000, milli % 1000);
+    write!(f, "{approx}{sign}{int}")?;
+    if frac != 0 {
+        let mut digits = frac;
+        let mut width = 3usize;
+        while digits % 10 == 0 {
+            digits /= 10;
+            width = width.saturating_sub(1);
+        }
+        write!(f, ".{digits:0width$}")?;
+    }
+    Ok(())
 }
 
 /// What a refused value may be.
@@ -474,6 +502,22 @@ mod tests {
         c[start + 2] |= 1 << 20;
         let e = check_padding(&l, &c).unwrap_err();
         assert_eq!((e.key, e.index), ("mask_in", Some(20)));
+    }
+
+    #[test]
+    fn reals_without_float_formatting() {
+        let show = |x: f32| Value::Real(x.to_bits()).to_string();
+        assert_eq!(show(0.0), "0");
+        assert_eq!(show(1.5), "1.5");
+        assert_eq!(show(-2000.25), "-2000.25");
+        assert_eq!(show(0.001), "0.001");
+        assert_eq!(show(0.1), "0.1");
+        assert_eq!(show(0.0005), "~0");
+        assert_eq!(show(1.0001), "~1");
+        assert_eq!(show(1e-7), "~0");
+        assert_eq!(show(f32::NAN), "NaN");
+        assert_eq!(show(f32::INFINITY), "1e15 or more");
+        assert_eq!(show(f32::NEG_INFINITY), "-1e15 or more");
     }
 
     #[test]
