@@ -108,6 +108,11 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
                 let n = test.len().min(tests as usize);
                 subset = digits_of(&task, &test[..n]);
                 plan.test_samples = (subset.len() / DIGIT_BYTES) as u32;
+                if plan.test_samples == 0 {
+                    // No test digits: the plan runs nothing, rather than inference
+                    // samples of digits the image does not carry.
+                    plan.samples = 0;
+                }
             } else {
                 // Inference, as `neurochip run` does it: sample `i` is training digit
                 // `i`, compiled digit `i`.
