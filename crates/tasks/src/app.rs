@@ -375,15 +375,15 @@ fn task_invalid(place: &'static str, e: TaskError) -> ImageError {
 
 const PLAN: &str = "app.plan.";
 
-/// `Ok` when `range` admits the plan field `key`'s value `v`.
-fn plan_range(key: &'static str, v: u32, range: ranges::Range) -> Result<(), Invalid> {
-    semantic::in_range(
-        PLAN,
-        key,
-        v.into(),
-        range,
-        "beyond the limit of its configuration key (neurochip_core::ranges)",
-    )
+/// `Ok` when `range` admits the plan field `key`'s value `v`; `rule` names the
+/// configuration key the plan field comes from.
+fn plan_range(
+    key: &'static str,
+    v: u32,
+    range: ranges::Range,
+    rule: &'static str,
+) -> Result<(), Invalid> {
+    semantic::in_range(PLAN, key, v.into(), range, rule)
 }
 
 impl AppSpec<'_> {
@@ -407,13 +407,23 @@ impl AppSpec<'_> {
     /// - the plan's steps fit the chip's 64-bit step counter.
     pub fn check(&self, cfg: &ChipConfig) -> Result<(), ImageError> {
         let p = self.plan;
-        plan_range("epochs", p.epochs, ranges::EPOCHS)?;
-        plan_range("train_per_epoch", p.train_per_epoch, ranges::TRAIN_SAMPLES)?;
-        plan_range("test_samples", p.test_samples, ranges::TEST_SAMPLES)?;
+        let limit = "beyond the limit of train.epochs";
+        plan_range("epochs", p.epochs, ranges::EPOCHS, limit)?;
+        let limit = "beyond the limit of train.train_samples";
+        plan_range(
+            "train_per_epoch",
+            p.train_per_epoch,
+            ranges::TRAIN_SAMPLES,
+            limit,
+        )?;
+        let limit = "beyond the limit of train.test_samples";
+        plan_range("test_samples", p.test_samples, ranges::TEST_SAMPLES, limit)?;
         if p.samples != 0 {
-            plan_range("samples", p.samples, ranges::SAMPLES)?;
+            let limit = "beyond the limit of task.samples (0: the plan runs no inference samples)";
+            plan_range("samples", p.samples, ranges::SAMPLES, limit)?;
         }
-        plan_range("batch", p.batch, ranges::BATCH)?;
+        let limit = "beyond the limit of learning.batch";
+        plan_range("batch", p.batch, ranges::BATCH, limit)?;
         let (place, inputs, classes, steps) = match self.task {
             TaskSpec::Poisson { gen, steps } => {
                 let rule = "beyond the limit of task.steps";
