@@ -312,12 +312,20 @@ fn put_format(w: &mut Writer<'_>, f: Format) {
 
 fn get_format(r: &mut Reader<'_>, field: &'static str) -> Result<Format, ImageError> {
     let (bits, frac, signed) = (r.u8(field)?, r.u8(field)?, r.u8(field)?);
-    let f = if signed == 1 {
+    let signed = flag(signed, field)?;
+    let f = if signed {
         Format::signed(bits.into(), frac.into())
     } else {
         Format::unsigned(bits.into(), frac.into())
     };
-    f.ok_or(ImageError::Field { field })
+    f.ok_or(ImageError::Invalid(Invalid {
+        place: "",
+        key: field,
+        index: None,
+        value: semantic::Value::Int(bits.into()),
+        rule: "a format's total bits (its fraction at most 31)",
+        allowed: semantic::Allowed::Range(if signed { 2 } else { 1 }, 31),
+    }))
 }
 
 /// Write a configuration.
@@ -380,7 +388,7 @@ fn flag(v: u8, field: &'static str) -> Result<bool, ImageError> {
     match v {
         0 => Ok(false),
         1 => Ok(true),
-        _ => Err(ImageError::Field { field }),
+        _ => Err(Invalid::int("", field, v.into(), "a flag", 0, 1).into()),
     }
 }
 
@@ -392,10 +400,10 @@ fn get_code<T: Copy>(
     table: &[T],
 ) -> Result<T, ImageError> {
     let code = r.u8(field)?;
-    table
-        .get(usize::from(code))
-        .copied()
-        .ok_or(ImageError::Field { field })
+    table.get(usize::from(code)).copied().ok_or_else(|| {
+        let hi = i64::try_from(table.len()).unwrap_or(0).saturating_sub(1);
+        Invalid::int("", field, code.into(), "a code this build knows", 0, hi).into()
+    })
 }
 
 /// Read and check a configuration of format version 1.
@@ -425,9 +433,11 @@ pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig
         output: r.u8("config.shift_out")? as i8,
     };
     let refractory = r.u8("config.refractory")?;
-    let rounding = Rounding::from_code(r.u8("config.rounding")?).ok_or(ImageError::Field {
-        field: "config.rounding",
-    })?;
+    let rounding = get_code(
+        r,
+        "config.rounding",
+        &[Rounding::Truncate, Rounding::Nearest, Rounding::Stochastic],
+    )?;
     let seed = r.u64("config.seed")?;
     let alif = flag(r.u8("config.alif")?, "config.alif")?;
     let engine = get_code(

@@ -11,7 +11,7 @@
 //! | region | allowed |
 //! |---|---|
 //! | `w_in`, `w_rec`, `w_out`, `b_fb` | the weight format |
-//! | a synapse whose mask bit is clear | weight 0 (the builder writes 0, learning and rewiring never change it) |
+//! | a synapse whose mask bit is clear | weight 0 (the builder writes 0, learning and rewiring never change it), and update accumulator `g_*` 0 (sample mode) |
 //! | `w_rec` under Dale's law (`learning.dale`) | `>= 0` in the rows of excitatory neurons (`exc` set), `<= 0` in the others |
 //! | `v`, `thr`, `beta` | the membrane format |
 //! | `refr` | `0..=refractory` |
@@ -26,7 +26,8 @@
 //! Not checked, because every value is one the datapath can hold: the adaptation
 //! variable `b` and the rate estimate `rbar` (Q16.16, saturating at `u32::MAX`), the
 //! pseudo-derivative gain, the learning signals `l` and errors `err` (saturating
-//! `i32`), the update accumulators `g_*`, spike and excitatory bits.
+//! `i32`), the update accumulators `g_*` of connected synapses, spike and
+//! excitatory bits.
 //!
 //! Snapshot counters ([`check_counters`]): the epoch counter within
 //! [`crate::ranges::EPOCHS_DONE`] and at most the step counter (every epoch takes at
@@ -216,23 +217,22 @@ fn in_format<T: Copy + Into<i64>>(
     each(key, s, f.min().into(), f.max().into(), rule)
 }
 
-/// A synapse its mask switches off holds weight 0.
-fn masked_zero(key: &'static str, w: &[i16], mask: &Bits) -> Result<(), Invalid> {
+/// A synapse its mask switches off holds 0 in `w` (its weight, or its update
+/// accumulator).
+fn masked_zero<T: Copy + Into<i64>>(
+    key: &'static str,
+    w: &[T],
+    mask: &Bits,
+    rule: &'static str,
+) -> Result<(), Invalid> {
     let bad = w
         .iter()
+        .map(|&x| x.into())
         .zip(mask.iter().by_vals())
         .enumerate()
-        .find(|&(_, (&x, on))| !on && x != 0);
+        .find(|&(_, (x, on))| !on && x != 0);
     match bad {
-        Some((i, (&x, _))) => Err(Invalid::int(
-            ARENA,
-            key,
-            x.into(),
-            "the synapse's mask bit is clear (no connection), so its weight is 0",
-            0,
-            0,
-        )
-        .at(i)),
+        Some((i, (x, _))) => Err(Invalid::int(ARENA, key, x, rule, 0, 0).at(i)),
         None => Ok(()),
     }
 }
@@ -285,9 +285,15 @@ pub fn check_memory(cfg: &ChipConfig, mem: &Memory<'_>) -> Result<(), Invalid> {
     in_format("w_rec", mem.w_rec, wf, W)?;
     in_format("w_out", mem.w_out, wf, W)?;
     in_format("b_fb", mem.b_fb, wf, W)?;
-    masked_zero("w_in", mem.w_in, mem.mask_in)?;
-    masked_zero("w_rec", mem.w_rec, mem.mask_rec)?;
-    masked_zero("w_out", mem.w_out, mem.mask_out)?;
+    const OFF: &str = "the synapse's mask bit is clear (no connection), so its weight is 0";
+    masked_zero("w_in", mem.w_in, mem.mask_in, OFF)?;
+    masked_zero("w_rec", mem.w_rec, mem.mask_rec, OFF)?;
+    masked_zero("w_out", mem.w_out, mem.mask_out, OFF)?;
+    const G: &str =
+        "the synapse's mask bit is clear (no connection), so its update accumulator is 0";
+    masked_zero("g_in", mem.g_in, mem.mask_in, G)?;
+    masked_zero("g_rec", mem.g_rec, mem.mask_rec, G)?;
+    masked_zero("g_out", mem.g_out, mem.mask_out, G)?;
     if cfg.learning().dale {
         dale(mem.w_rec, mem.exc, l.n_rec, wf)?;
     }

@@ -319,7 +319,16 @@ impl<'a> AppSpec<'a> {
                 let data = r.bytes(n.saturating_mul(DIGIT_BYTES), "app.digits.data")?;
                 TaskSpec::Digits { enc, window, data }
             }
-            _ => return Err(ImageError::Field { field: "app.kind" }),
+            k => {
+                return Err(ImageError::Invalid(Invalid {
+                    place: "app.",
+                    key: "kind",
+                    index: None,
+                    value: Value::Int(k.into()),
+                    rule: "not the task of a chip image",
+                    allowed: Allowed::Text(KINDS),
+                }))
+            }
         };
         let plan = PlanSpec {
             samples: r.u32("app.plan.samples")?,
@@ -330,11 +339,7 @@ impl<'a> AppSpec<'a> {
             learn: match r.u8("app.plan.learn")? {
                 0 => false,
                 1 => true,
-                _ => {
-                    return Err(ImageError::Field {
-                        field: "app.plan.learn",
-                    })
-                }
+                v => return Err(Invalid::int(PLAN, "learn", v.into(), "a flag", 0, 1).into()),
             },
         };
         if r.remaining() != 0 {
@@ -374,6 +379,13 @@ fn task_invalid(place: &'static str, e: TaskError) -> ImageError {
 }
 
 const PLAN: &str = "app.plan.";
+
+/// The task kinds a chip image of this build carries.
+#[cfg(feature = "reward")]
+const KINDS: &str = "0 Poisson, 1 cue accumulation, 2 digits, 3 reward-based cue accumulation";
+#[cfg(not(feature = "reward"))]
+const KINDS: &str = "0 Poisson, 1 cue accumulation, 2 digits (3, reward-based cue accumulation, \
+                     needs a build with the reward feature)";
 
 /// `Ok` when `range` admits the plan field `key`'s value `v`; `rule` names the
 /// configuration key the plan field comes from.
