@@ -138,13 +138,14 @@ clean:
 	$(CARGO) clean
 	cd $(FW_DIR) && $(CARGO) clean
 
-## fuzz: the cargo-fuzz targets in fuzz/ (config, image, step), FUZZ_SECONDS each, one
-## at a time with one job, from the corpus in fuzz/corpus/TARGET (new inputs go to
-## fuzz/target/corpus, crashes to fuzz/artifacts/TARGET). Installs cargo-fuzz when
+## fuzz: the cargo-fuzz targets in fuzz/ (config, image, image_structured, step),
+## FUZZ_SECONDS each, one at a time with one job, from the corpus in
+## fuzz/corpus/TARGET (new inputs go to fuzz/target/corpus, crashes to
+## fuzz/artifacts/TARGET). Installs cargo-fuzz when
 ## absent. Stable Rust: RUSTC_BOOTSTRAP=1 lets it take the sanitizer flags
 ## (FUZZ_SANITIZER=none runs without AddressSanitizer). Not part of `make test`.
 FUZZ_SECONDS   ?= 60
-FUZZ_TARGETS   ?= config image step
+FUZZ_TARGETS   ?= config image image_structured step
 FUZZ_SANITIZER ?= address
 
 fuzz:

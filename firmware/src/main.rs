@@ -1,5 +1,7 @@
 //! neurochip firmware: the chip image embedded at build time is checked (header,
-//! version, CRC, configuration), loaded into static chip memories, and run with the
+//! version, CRC, configuration, the board's memory, then the task and plan against the
+//! chip and every memory value, `neurochip_tasks::app::open`: the check of the host's
+//! `inspect` and `run-image`), loaded into static chip memories, and run with the
 //! same `neurochip-core` datapath and the same task generators and run loop as the
 //! host (`neurochip_tasks::runner`): inference samples, or on-chip e-prop training with
 //! a test after every epoch. It prints the per-epoch accuracy and the trace digest over
@@ -10,7 +12,7 @@
 use bitvec::prelude::*;
 use cortex_m_rt::entry;
 use neurochip_core::{board, image, Chip, Memory};
-use neurochip_tasks::app::AppSpec;
+use neurochip_tasks::app;
 use neurochip_tasks::runner::run_app;
 
 use neurochip_firmware::{exit, out};
@@ -51,13 +53,6 @@ fn run() -> bool {
         }
     };
     let cfg = decoded.config;
-    let app = match AppSpec::decode(decoded.app) {
-        Ok(a) => a,
-        Err(e) => {
-            out!("error: chip image refused: {}", e);
-            return false;
-        }
-    };
     let Some(a) =
         cortex_m::singleton!(: Arenas = Arenas { w16: [0; W16], w32: [0; W32], wu: [0; WU] })
     else {
@@ -67,10 +62,15 @@ fn run() -> bool {
         out!("error: chip image refused: {}", e);
         return false;
     }
-    if let Err(e) = decoded.load(&mut a.w16, &mut a.w32, &mut a.wu) {
-        out!("error: chip image refused: {}", e);
-        return false;
-    }
+    // The one check of the host's `inspect` and `run-image`: the task and plan against
+    // the chip, then every memory value as it is loaded.
+    let app = match app::open(decoded, &mut a.w16, &mut a.w32, &mut a.wu) {
+        Ok(app) => app,
+        Err(e) => {
+            out!("error: chip image refused: {}", e);
+            return false;
+        }
+    };
     let layout = cfg.layout();
     let Ok(mut mem) = Memory::carve(&layout, &mut a.w16, &mut a.w32, &mut a.wu) else {
         out!("error: chip memory too small for this image");

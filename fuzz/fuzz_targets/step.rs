@@ -5,15 +5,22 @@
 //! `learn` and `end_sample` with arbitrary inputs and targets. The core is built with
 //! overflow checks, so an unintended overflow is a panic here; any panic is a bug.
 //! A configuration that builds also survives an image and a snapshot round trip.
+//!
+//! The semantic check (`neurochip_core::semantic`) is held to two properties: a state
+//! it accepts, stepped and trained, is accepted again (every invariant it checks is one
+//! the datapath keeps); and restoring a snapshot and loading an image of the final
+//! state refuse exactly what it refuses, with the same refusal.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use neurochip_core::format::Format;
+use neurochip_core::image::ImageError;
 use neurochip_core::learning::{Apply, Engine, Feedback, Learning, Loss};
+use neurochip_core::persist::PersistError;
 use neurochip_core::{
-    image, persist, Chip, ChipConfig, ChipLimits, ConfigBuilder, Formats, Memory, Rounding, Shifts,
-    Target,
+    image, persist, semantic, Chip, ChipConfig, ChipLimits, ConfigBuilder, Formats, Memory,
+    Rounding, Shifts, Target,
 };
 use neurochip_emu::snapshot::VecFlash;
 
@@ -259,6 +266,7 @@ fn run(c: &Case) {
     if !matches!(c.fill, Fill::Raw) {
         fill(c, &cfg, &mut mem);
     }
+    let valid_before = semantic::check_memory(&cfg, &mem).is_ok();
     let mut chip = Chip::new(cfg, &mem).expect("memory carved for this configuration");
     let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; n_in];
     let mut wrong = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; n_in + 1];
@@ -297,6 +305,20 @@ fn run(c: &Case) {
                 .expect("memory carved for the chip");
         }
     }
+    let checked = semantic::check_memory(&cfg, &mem);
+    drop(mem);
+    let padding = semantic::check_padding(&l, &wu);
+    // Stepping never writes bits past the end of a vector: the padding is as it was.
+    let valid_before = valid_before && padding.is_ok();
+    if valid_before {
+        assert_eq!(
+            checked,
+            Ok(()),
+            "the datapath keeps what the check requires"
+        );
+        assert_eq!(padding, Ok(()), "the datapath keeps padding bits at zero");
+    }
+    let mem = Memory::carve(&l, &mut w16, &mut w32, &mut wu).expect("arenas sized from the layout");
     // A snapshot of this state restores, and the restored chip saves the same bytes
     // (bits past the end of a bit vector are not state, so compare snapshots).
     let len = 16 + persist::payload_len(&mem) + 4;
@@ -309,8 +331,17 @@ fn run(c: &Case) {
     );
     let mut back_mem =
         Memory::carve(&l, &mut r16, &mut r32, &mut ru).expect("arenas sized from the layout");
-    let back =
-        persist::restore(&mut flash, len, cfg, &mut back_mem).expect("a fresh snapshot restores");
+    let back = match (
+        persist::restore(&mut flash, len, cfg, &mut back_mem),
+        checked,
+    ) {
+        (Ok(back), Ok(())) => back,
+        (Err(PersistError::Invalid(e)), Err(want)) => {
+            assert_eq!(e, want, "restore refuses what the check refuses");
+            return image_refused(&cfg, &w16, &w32, &wu, padding.and(checked));
+        }
+        (got, want) => panic!("restore gave {got:?}, the check {want:?}"),
+    };
     assert_eq!(back, chip, "snapshot registers round-trip");
     let mut again = VecFlash(vec![0xFF; 2 * len]);
     persist::save(&mut again, len, &back, &back_mem).expect("the slot is sized for the state");
@@ -321,12 +352,41 @@ fn run(c: &Case) {
     let dec = image::decode(&buf[..n]).expect("an encoded image decodes");
     assert_eq!(dec.config, cfg, "image configuration round-trips");
     let (mut a, mut b, mut cc) = (vec![0; w16.len()], vec![0; w32.len()], vec![0; wu.len()]);
-    dec.load(&mut a, &mut b, &mut cc)
-        .expect("image memories load");
+    match (dec.load(&mut a, &mut b, &mut cc), padding) {
+        (Ok(()), Ok(())) => {}
+        (Err(ImageError::Invalid(e)), Err(want)) => {
+            assert_eq!(
+                e, want,
+                "an image load refuses the padding the check refuses"
+            );
+            return;
+        }
+        (got, want) => panic!("image load gave {got:?}, the padding check {want:?}"),
+    }
     assert_eq!(
         (&a, &b, &cc),
         (&w16, &w32, &wu),
         "image memories round-trip"
+    );
+}
+
+/// An image of memories the check refuses (`want`) is refused by `load` the same way.
+fn image_refused(
+    cfg: &ChipConfig,
+    w16: &[i16],
+    w32: &[i32],
+    wu: &[u32],
+    want: Result<(), semantic::Invalid>,
+) {
+    let mut buf = vec![0u8; image::HEADER + 256 + 2 * w16.len() + 4 * (w32.len() + wu.len()) + 16];
+    let n = image::encode(&mut buf, cfg, b"", w16, w32, wu).expect("the buffer is sized");
+    let dec = image::decode(&buf[..n]).expect("an encoded image decodes");
+    let (mut a, mut b, mut c) = (vec![0; w16.len()], vec![0; w32.len()], vec![0; wu.len()]);
+    let got = dec.load(&mut a, &mut b, &mut c);
+    assert_eq!(
+        got,
+        want.map_err(ImageError::Invalid),
+        "an image load refuses what the check refuses"
     );
 }
 

@@ -353,6 +353,11 @@ impl ConfigBuilder {
         check(r::PSI_LEVELS, r::PSI_LEVELS.key, l.psi_levels.into())?;
         check(ls, "learning.reg_shift", l.reg_shift.into())?;
         check(r::LR_SPREAD, r::LR_SPREAD.key, l.lr_spread.into())?;
+        // Decay factors are exp(-dt/tau) in [0, 1]: Q1.15 raw 0..=32768.
+        let one = i64::from(crate::semantic::DECAY_ONE);
+        range("learning.trace_decay", l.trace_decay.into(), 0, one)?;
+        range("learning.elig_decay", l.elig_decay.into(), 0, one)?;
+        range("learning.rate_decay", l.rate_decay.into(), 0, one)?;
         let a = i64::from(ALWAYS);
         range("network.release_in", c.release.p_in.into(), 0, a)?;
         range("network.release_rec", c.release.p_rec.into(), 0, a)?;

@@ -27,6 +27,7 @@ use crate::learning::{Apply, Engine, Feedback, Learning, Loss};
 use crate::release::Release;
 use crate::rewire::Rewire;
 use crate::round::Rounding;
+use crate::semantic::{self, Invalid};
 
 /// Magic number at offset 0.
 pub const MAGIC: [u8; 4] = *b"NCHP";
@@ -104,6 +105,11 @@ pub enum ImageError {
     },
     /// The configuration in the image is refused.
     Config(ConfigError),
+    /// A value no chip holds, though the file checks ([`crate::semantic`]): named with
+    /// its place, index and what is allowed.
+    Invalid(Invalid),
+    /// A reward task the chip cannot run ([`crate::reward::check`]).
+    Reward(crate::reward::RewardError),
     /// The caller's buffer is too small (encoding) or the memory does not fit.
     Space {
         /// Bytes or words needed.
@@ -141,6 +147,8 @@ impl fmt::Display for ImageError {
             ),
             ImageError::Field { field } => write!(f, "image field {field} holds an invalid value"),
             ImageError::Config(e) => write!(f, "image configuration refused: {e}"),
+            ImageError::Invalid(e) => write!(f, "image {e}"),
+            ImageError::Reward(e) => write!(f, "image app.reward: {e}"),
             ImageError::Space { needed, available } => {
                 write!(f, "not enough space: {needed} needed, {available} available")
             }
@@ -149,6 +157,12 @@ impl fmt::Display for ImageError {
 }
 
 impl core::error::Error for ImageError {}
+
+impl From<Invalid> for ImageError {
+    fn from(e: Invalid) -> Self {
+        ImageError::Invalid(e)
+    }
+}
 
 impl From<ConfigError> for ImageError {
     fn from(e: ConfigError) -> Self {
@@ -298,12 +312,20 @@ fn put_format(w: &mut Writer<'_>, f: Format) {
 
 fn get_format(r: &mut Reader<'_>, field: &'static str) -> Result<Format, ImageError> {
     let (bits, frac, signed) = (r.u8(field)?, r.u8(field)?, r.u8(field)?);
-    let f = if signed == 1 {
+    let signed = flag(signed, field)?;
+    let f = if signed {
         Format::signed(bits.into(), frac.into())
     } else {
         Format::unsigned(bits.into(), frac.into())
     };
-    f.ok_or(ImageError::Field { field })
+    f.ok_or(ImageError::Invalid(Invalid {
+        place: "",
+        key: field,
+        index: None,
+        value: semantic::Value::Int(bits.into()),
+        rule: "a format's total bits (its fraction at most 31)",
+        allowed: semantic::Allowed::Range(if signed { 2 } else { 1 }, 31),
+    }))
 }
 
 /// Write a configuration.
@@ -366,7 +388,7 @@ fn flag(v: u8, field: &'static str) -> Result<bool, ImageError> {
     match v {
         0 => Ok(false),
         1 => Ok(true),
-        _ => Err(ImageError::Field { field }),
+        _ => Err(Invalid::int("", field, v.into(), "a flag", 0, 1).into()),
     }
 }
 
@@ -378,10 +400,10 @@ fn get_code<T: Copy>(
     table: &[T],
 ) -> Result<T, ImageError> {
     let code = r.u8(field)?;
-    table
-        .get(usize::from(code))
-        .copied()
-        .ok_or(ImageError::Field { field })
+    table.get(usize::from(code)).copied().ok_or_else(|| {
+        let hi = i64::try_from(table.len()).unwrap_or(0).saturating_sub(1);
+        Invalid::int("", field, code.into(), "a code this build knows", 0, hi).into()
+    })
 }
 
 /// Read and check a configuration of format version 1.
@@ -411,9 +433,11 @@ pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig
         output: r.u8("config.shift_out")? as i8,
     };
     let refractory = r.u8("config.refractory")?;
-    let rounding = Rounding::from_code(r.u8("config.rounding")?).ok_or(ImageError::Field {
-        field: "config.rounding",
-    })?;
+    let rounding = get_code(
+        r,
+        "config.rounding",
+        &[Rounding::Truncate, Rounding::Nearest, Rounding::Stochastic],
+    )?;
     let seed = r.u64("config.seed")?;
     let alif = flag(r.u8("config.alif")?, "config.alif")?;
     let engine = get_code(
@@ -658,7 +682,10 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ImageError> {
 
 impl Decoded<'_> {
     /// Copy the arenas into caller storage (which must be at least the layout's size;
-    /// the image's arenas must match the layout of its configuration exactly).
+    /// the image's arenas must match the layout of its configuration exactly), then
+    /// check every value ([`semantic::check_padding`], [`semantic::check_memory`]):
+    /// an image whose memories no chip can hold is refused with
+    /// [`ImageError::Invalid`], and the storage then holds its words unchecked.
     pub fn load(self, w16: &mut [i16], w32: &mut [i32], wu: &mut [u32]) -> Result<(), ImageError> {
         let mut r = self.arenas;
         let l = self.config.layout();
@@ -694,6 +721,12 @@ impl Decoded<'_> {
                 field: "trailing bytes",
             });
         }
+        semantic::check_padding(&l, wu)?;
+        let mem = crate::Memory::carve(&l, w16, w32, wu).map_err(|e| ImageError::Space {
+            needed: e.needed,
+            available: e.given,
+        })?;
+        semantic::check_memory(&self.config, &mem)?;
         Ok(())
     }
 }
@@ -722,9 +755,22 @@ mod tests {
     fn roundtrip_and_refusals() {
         let cfg = ConfigBuilder::new(3, 4, 2).seed(9).build().unwrap();
         let l = cfg.layout();
-        let w16: Vec<i16> = (0..l.words16()).map(|i| i as i16 - 7).collect();
-        let w32: Vec<i32> = (0..l.words32()).map(|i| -(i as i32) * 1000).collect();
-        let wu: Vec<u32> = (0..l.wordsu()).map(|i| i as u32 * 77).collect();
+        let (mut w16, mut w32, mut wu) = (
+            vec![0i16; l.words16()],
+            vec![0i32; l.words32()],
+            vec![0u32; l.wordsu()],
+        );
+        {
+            let mut mem = crate::Memory::carve(&l, &mut w16, &mut w32, &mut wu).unwrap();
+            mem.init_default_params(&cfg);
+            for (i, w) in mem.w_rec.iter_mut().enumerate() {
+                *w = i as i16 - 7;
+            }
+            for (i, v) in mem.v.iter_mut().enumerate() {
+                *v = -(i as i32) * 1000;
+            }
+            mem.alpha[1] = 77;
+        }
         let mut buf = vec![0u8; 4096];
         let n = encode(&mut buf, &cfg, b"app", &w16, &w32, &wu).unwrap();
         let img = &buf[..n];
@@ -761,6 +807,31 @@ mod tests {
             decode_app(img),
             Err(ImageError::Kind { found: 1 })
         ));
+    }
+
+    /// A value no chip holds is refused by `load`, with a CRC that checks.
+    #[test]
+    fn load_checks_values() {
+        let cfg = ConfigBuilder::new(2, 3, 2).build().unwrap();
+        let l = cfg.layout();
+        let (mut w16, mut w32, mut wu) = (
+            vec![0i16; l.words16()],
+            vec![0i32; l.words32()],
+            vec![0u32; l.wordsu()],
+        );
+        {
+            let mut mem = crate::Memory::carve(&l, &mut w16, &mut w32, &mut wu).unwrap();
+            mem.init_default_params(&cfg);
+        }
+        w16[4] = 1000;
+        let mut buf = vec![0u8; 4096];
+        let n = encode(&mut buf, &cfg, b"", &w16, &w32, &wu).unwrap();
+        let (mut a, mut b, mut c) = (vec![0; w16.len()], vec![0; w32.len()], vec![0; wu.len()]);
+        let e = decode(&buf[..n]).unwrap().load(&mut a, &mut b, &mut c);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "image arena w_in[4] = 1000: outside the weight format; allowed -128..=127"
+        );
     }
 
     #[test]

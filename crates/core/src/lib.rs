@@ -61,6 +61,7 @@ pub mod release;
 pub mod reward;
 pub mod rewire;
 pub mod round;
+pub mod semantic;
 pub mod softmax;
 #[cfg(feature = "solver")]
 pub mod solver;

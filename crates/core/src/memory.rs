@@ -189,6 +189,28 @@ impl Layout {
             .saturating_add(learn)
     }
 
+    /// Where the bit vectors lie in the `u32` arena, in [`Memory::carve`]'s order: the
+    /// word index of the first (after the decays and `b`), then each vector's name and
+    /// length in bits (`z`, `exc`, `mask_in`, `mask_rec`, `mask_out`), each taking
+    /// [`words_for`] its bits.
+    pub const fn bit_vectors(&self) -> (usize, [(&'static str, usize); 5]) {
+        let (a, b, c) = self.synapses();
+        let start = self
+            .n_rec
+            .saturating_mul(U32_PER_NEURON)
+            .saturating_add(self.n_out.saturating_mul(U32_PER_READOUT));
+        (
+            start,
+            [
+                ("z", self.n_rec),
+                ("exc", self.n_rec),
+                ("mask_in", a),
+                ("mask_rec", b),
+                ("mask_out", c),
+            ],
+        )
+    }
+
     /// Total bytes of chip memory.
     pub const fn bytes(&self) -> usize {
         self.words16()
@@ -498,5 +520,41 @@ impl<const A: usize, const B: usize, const C: usize> MemoryBuffers<A, B, C> {
 impl<const A: usize, const B: usize, const C: usize> Default for MemoryBuffers<A, B, C> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::learning::{Apply, Engine, Feedback};
+
+    /// [`Layout::bit_vectors`] says where [`Memory::carve`] puts each bit vector.
+    #[test]
+    fn bit_vectors_are_where_carve_puts_them() {
+        let l = Layout::new(3, 37, 2).with_learning(
+            Engine::Exact,
+            Apply::Sample,
+            Feedback::Random,
+            true,
+        );
+        let (mut a, mut b, mut c) = (
+            vec![0i16; l.words16()],
+            vec![0i32; l.words32()],
+            vec![0u32; l.wordsu()],
+        );
+        let (start, v) = l.bit_vectors();
+        for (k, (name, bits)) in v.iter().enumerate() {
+            c.fill(0);
+            {
+                let mem = Memory::carve(&l, &mut a, &mut b, &mut c).unwrap();
+                let vectors = [mem.z, mem.exc, mem.mask_in, mem.mask_rec, mem.mask_out];
+                let target = vectors.into_iter().nth(k).unwrap();
+                assert_eq!(target.len(), *bits, "{name}");
+                target.set(bits - 1, true);
+            }
+            let at = start + v[..k].iter().map(|(_, n)| words_for(*n)).sum::<usize>();
+            let last = at + words_for(*bits) - 1;
+            assert_eq!(c[last], 1 << ((bits - 1) % 32), "{name}");
+        }
     }
 }

@@ -28,6 +28,7 @@ use crate::digest::Digest;
 use crate::image::{self, crc32_update, ImageError, Writer};
 use crate::memory::Memory;
 use crate::prng::Prng;
+use crate::semantic::{self, Invalid};
 use crate::ChipConfig;
 
 const MAGIC: [u8; 4] = *b"NCSS";
@@ -54,6 +55,9 @@ pub enum PersistError {
     OtherConfig,
     /// The memory given does not match the snapshot.
     Layout,
+    /// The snapshot holds a value no chip can ([`crate::semantic`]); the memory then
+    /// holds the snapshot's words unchecked.
+    Invalid(Invalid),
 }
 
 impl core::fmt::Display for PersistError {
@@ -71,6 +75,7 @@ impl core::fmt::Display for PersistError {
                 )
             }
             PersistError::Layout => write!(f, "the snapshot's memories do not match the chip"),
+            PersistError::Invalid(e) => write!(f, "snapshot {e}"),
         }
     }
 }
@@ -442,15 +447,26 @@ pub fn restore_with<F: NorFlash>(
             *x = r.u32();
         }
     }
-    for bits in [
+    let mut padding = Ok(());
+    let (_, names) = l.bit_vectors();
+    for (bits, (key, len)) in [
         &mut *mem.z,
         &mut *mem.exc,
         &mut *mem.mask_in,
         &mut *mem.mask_rec,
         &mut *mem.mask_out,
-    ] {
+    ]
+    .into_iter()
+    .zip(names)
+    {
         for c in bits.chunks_mut(32) {
-            c.store_le::<u32>(r.u32());
+            let word = r.u32();
+            // Bits past the vector's end, in its last word, are 0 (`check_padding`).
+            let pad = word.checked_shr(c.len() as u32).unwrap_or(0);
+            if pad != 0 && padding.is_ok() {
+                padding = Err(semantic::padding(key, len, pad));
+            }
+            c.store_le::<u32>(word);
         }
     }
     for s in [
@@ -468,6 +484,9 @@ pub fn restore_with<F: NorFlash>(
     if r.err {
         return Err(PersistError::Flash);
     }
+    padding
+        .and_then(|()| semantic::check_memory(&cfg, mem))
+        .map_err(PersistError::Invalid)?;
     Ok((Chip::from_registers(cfg, prng, steps, digest), user))
 }
 

@@ -2,6 +2,12 @@
 //! core's builder ([`crate::ConfigBuilder::build`]) checks against it, the host's
 //! TOML schema (`neurochip_emu::config`) takes its rules from it, and
 //! `docs/fixed-point.md` is checked against it by a test. Keys are the TOML paths.
+//!
+//! The plan's counts (`[train]`, `task.samples`, `task.steps`, `learning.batch`) are
+//! here too: the schema reads them, and the semantic check of an image
+//! ([`crate::semantic`], `neurochip_tasks::app::AppSpec::check`) holds the plan an
+//! image carries to the same limits. [`EPOCHS_DONE`] bounds the epoch counter of a
+//! snapshot, which no configuration sets.
 
 use crate::config::HARD_MAX_UNITS;
 
@@ -63,6 +69,20 @@ pub const LEARN_SHIFT: Range = r("learning.shift_*", 0, 62);
 /// A synaptic weight shift (`input`, `recurrent`, `output`), set by the quantiser.
 pub const WEIGHT_SHIFT: Range = r("shifts.*", -24, 24);
 
+/// `[train] epochs`: epochs of one run (a resumed run counts its own).
+pub const EPOCHS: Range = r("train.epochs", 0, 100_000);
+/// `[train] train_samples`: training samples per epoch.
+pub const TRAIN_SAMPLES: Range = r("train.train_samples", 1, 100_000_000);
+/// `[train] test_samples`: test samples after each epoch (0: no test).
+pub const TEST_SAMPLES: Range = r("train.test_samples", 0, 100_000_000);
+/// `[task] samples`: inference samples of a run that does not learn. An image's
+/// plan may hold 0 here when it trains, tests or runs reward episodes instead.
+pub const SAMPLES: Range = r("task.samples", 1, 1_000_000);
+/// `[task] steps`: steps of a Poisson sample, and a digit's presentation.
+pub const TASK_STEPS: Range = r("task.steps", 1, 10_000_000);
+/// `[learning] batch`: training samples per weight update (per-sample mode).
+pub const BATCH: Range = r("learning.batch", 1, 1_000_000);
+
 /// Every range above.
 pub const ALL: &[Range] = &[
     MAX_INPUTS,
@@ -81,4 +101,19 @@ pub const ALL: &[Range] = &[
     LR_SPREAD,
     LEARN_SHIFT,
     WEIGHT_SHIFT,
+    EPOCHS,
+    TRAIN_SAMPLES,
+    TEST_SAMPLES,
+    SAMPLES,
+    TASK_STEPS,
+    BATCH,
 ];
+
+/// The epoch counter of a snapshot (the epochs done that `--resume` continues from):
+/// at most `u32::MAX - EPOCHS.hi`, so a resumed run of up to [`EPOCHS`]`.hi` more
+/// epochs cannot wrap it. Not a configuration key, so not in [`ALL`].
+pub const EPOCHS_DONE: Range = r(
+    "snapshot.epochs_done",
+    0,
+    (u32::MAX as i64).wrapping_sub(EPOCHS.hi),
+);

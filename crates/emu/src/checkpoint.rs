@@ -23,9 +23,11 @@ use crate::build::{self, BuildError};
 use crate::config::Config;
 use crate::learn::{self, TrainReport};
 use crate::stop::Signal;
-use crate::task::AnySample;
+use crate::task::{AnySample, Pick};
 use crate::train::{ChipModel, Epoch, Learn, Scorer, Trainable};
 use crate::{snapshot, HostChip};
+use neurochip_core::semantic;
+use neurochip_tasks::SpikeSource;
 
 /// How a chip training run starts, what it keeps, and when it stops.
 #[derive(Clone, Copy, Default)]
@@ -106,6 +108,21 @@ pub fn train_chip(
     if let Some(p) = opts.resume {
         plan.start_epoch =
             snapshot::load_file(p, &mut chip).map_err(|e| learn::snap_err("--resume", p, e))?;
+        // The plan's steps must not wrap the restored step counter.
+        let steps = u64::from(task.sample(Pick::Run(0)).steps());
+        let samples = u64::from(plan.epochs.max(1))
+            .saturating_mul((plan.train_per_epoch as u64).saturating_add(plan.test_samples as u64));
+        semantic::check_room(
+            "snapshot ",
+            "steps",
+            chip.chip().steps(),
+            samples.saturating_mul(steps),
+        )
+        .map_err(|e| BuildError {
+            file: p.display().to_string(),
+            field: "--resume".into(),
+            message: e.to_string(),
+        })?;
     }
     let mut keeper = Keeper {
         model: ChipModel::new(chip, task.n_inputs()),

@@ -108,6 +108,11 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
                 let n = test.len().min(tests as usize);
                 subset = digits_of(&task, &test[..n]);
                 plan.test_samples = (subset.len() / DIGIT_BYTES) as u32;
+                if plan.test_samples == 0 {
+                    // No test digits: the plan runs nothing, rather than inference
+                    // samples of digits the image does not carry.
+                    plan.samples = 0;
+                }
             } else {
                 // Inference, as `neurochip run` does it: sample `i` is training digit
                 // `i`, compiled digit `i`.
@@ -149,6 +154,9 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
     let mut out = vec![0u8; size];
     let len = image::encode(&mut out, chip.config(), &app_buf, w16, w32, wu).map_err(err)?;
     out.truncate(len);
+    // What `run-image` and the firmware would refuse is refused here, before the
+    // image is written (and, for `run --export`, before any training).
+    HostChip::open_image(&out).map_err(err)?;
     Ok(out)
 }
 
@@ -167,10 +175,8 @@ pub fn run_image(bytes: &[u8]) -> Result<Vec<String>, String> {
     if image::kind(bytes) == Some(image::KIND_APP) {
         return crate::apps::run(bytes);
     }
-    let d = image::decode(bytes).map_err(|e| e.to_string())?;
-    let cfg = d.config;
-    let app = AppSpec::decode(d.app).map_err(|e| e.to_string())?;
-    let mut chip = HostChip::from_image(d).map_err(|e| e.to_string())?;
+    let (mut chip, app) = HostChip::open_image(bytes).map_err(|e| e.to_string())?;
+    let cfg = *chip.config();
     let mut lines = vec![format!(
         "neurochip firmware: {} inputs, {} neurons, {} readouts, learning {:?}",
         cfg.n_in(),
@@ -287,14 +293,14 @@ pub fn describe(bytes: &[u8]) -> Result<String, String> {
     if image::kind(bytes) == Some(image::KIND_APP) {
         return crate::apps::describe(bytes);
     }
-    let d = image::decode(bytes).map_err(|e| e.to_string())?;
-    let c = d.config;
+    // What `run-image` refuses, refused the same way.
+    let (chip, app) = HostChip::open_image(bytes).map_err(|e| e.to_string())?;
+    let c = *chip.config();
     // The version the file carries (decode accepted it).
     let version = bytes
         .get(4..6)
         .map_or(0, |v| u16::from_le_bytes([v[0], v[1]]));
     let f = c.formats();
-    let app = AppSpec::decode(d.app).map_err(|e| e.to_string())?;
     let q = |x: neurochip_core::Format| format!("{}.{}", x.bits(), x.frac());
     let lines = [
         format!("chip image, format version {version}"),

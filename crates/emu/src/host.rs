@@ -30,7 +30,32 @@ impl HostChip {
         Self { chip, w16, w32, wu }
     }
 
-    /// A chip loaded from a decoded image (fresh registers, the image's memories).
+    /// Open a chip image for a run: the chip (fresh registers, the image's memories)
+    /// and its task and plan, after the one check every reader of images runs
+    /// ([`neurochip_tasks::app::open`]: header, CRC, configuration, task and plan
+    /// against the chip, every memory value). `neurochip inspect` and `neurochip
+    /// run-image` both call it, so they refuse the same images.
+    pub fn open_image(
+        bytes: &[u8],
+    ) -> Result<(Self, neurochip_tasks::app::AppSpec<'_>), neurochip_core::image::ImageError> {
+        let d = neurochip_core::image::decode(bytes)?;
+        let cfg = d.config;
+        let l = cfg.layout();
+        let mut w16 = vec![0i16; l.words16()];
+        let mut w32 = vec![0i32; l.words32()];
+        let mut wu = vec![0u32; l.wordsu()];
+        let app = neurochip_tasks::app::open(d, &mut w16, &mut w32, &mut wu)?;
+        let chip = {
+            let mem = Memory::carve(&l, &mut w16, &mut w32, &mut wu)
+                .expect("arenas sized from the layout");
+            Chip::new(cfg, &mem).expect("memory carved for this config")
+        };
+        Ok((Self { chip, w16, w32, wu }, app))
+    }
+
+    /// A chip loaded from a decoded image (fresh registers, the image's memories,
+    /// checked by [`neurochip_core::image::Decoded::load`]; the task and plan are not
+    /// looked at: [`HostChip::open_image`] checks them too).
     pub fn from_image(
         d: neurochip_core::image::Decoded<'_>,
     ) -> Result<Self, neurochip_core::image::ImageError> {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use neurochip_core::image::{crc32, VERSION};
 use neurochip_core::persist::{self, payload_len, PersistError, KIND_SNAPSHOT};
+use neurochip_core::semantic;
 
 use crate::host::HostChip;
 
@@ -115,6 +116,7 @@ pub fn decode_into(bytes: &[u8], chip: &mut HostChip) -> Result<u32, String> {
             e => e.to_string(),
         })?
     };
+    semantic::check_counters(c.steps(), user).map_err(|e| e.to_string())?;
     *chip.chip_mut() = c;
     Ok(user)
 }
@@ -270,12 +272,16 @@ pub fn load_file(path: &Path, chip: &mut HostChip) -> Result<u32, SnapshotError>
     })
 }
 
-/// What a snapshot holds, for `neurochip inspect` (after [`check`]).
+/// What a snapshot holds, for `neurochip inspect` (after [`check`], and the check of
+/// its counters, [`semantic::check_counters`]; its memories are checked against the
+/// chip's configuration when `--resume` restores it, since the file carries only a
+/// hash of that).
 pub fn describe(bytes: &[u8]) -> Result<String, String> {
     check(bytes)?;
     let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4 bytes"));
     let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().expect("8 bytes"));
     let p = HEAD;
+    semantic::check_counters(u64_at(p + 8), u32_at(p + 24)).map_err(|e| e.to_string())?;
     Ok(format!(
         "chip snapshot, format version {VERSION}\n  sequence   {}\n  payload    {} bytes\n  \
          config     hash {:08x}\n  steps      {}\n  digest     {:016x}\n  epochs     {} done\n  \

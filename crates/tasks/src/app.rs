@@ -12,14 +12,17 @@
 //! (4 the constraint solver, `crate::solver`; 5 an STDP assembly area,
 //! `crate::assembly`) and that workload's fields, with no plan. A chip image refuses those kinds and an application image the chip's.
 
-use neurochip_core::image::{ImageError, Reader, Writer};
+use neurochip_core::image::{Decoded, ImageError, Reader, Writer};
 #[cfg(feature = "reward")]
 use neurochip_core::reward::{RewardParams, MAX_READOUTS};
+use neurochip_core::semantic::{self, Allowed, Invalid, Value};
+use neurochip_core::{ranges, ChipConfig, Engine};
 
 use crate::cue::CueConfig;
-use crate::digits::{Image, RateEncoder, N_PIXELS};
+use crate::digits::{Image, RateEncoder, MAX_PIXEL, N_CLASSES, N_PIXELS};
 use crate::poisson::PoissonInput;
 use crate::sample::{AnySample, DigitSample, Pick, PoissonSample, Source};
+use crate::TaskError;
 
 /// Bytes per digit in the image: 64 pixels and the label.
 pub const DIGIT_BYTES: usize = N_PIXELS + 1;
@@ -271,9 +274,7 @@ impl<'a> AppSpec<'a> {
                     dt_ms: f(&mut r, "app.poisson.dt_ms")?,
                     seed: r.u64("app.poisson.seed")?,
                 };
-                gen.check().map_err(|_| ImageError::Field {
-                    field: "app.poisson",
-                })?;
+                gen.check().map_err(|e| task_invalid("app.poisson.", e))?;
                 TaskSpec::Poisson {
                     gen,
                     steps: r.u32("app.poisson.steps")?,
@@ -288,14 +289,20 @@ impl<'a> AppSpec<'a> {
                     gamma: r.u16("app.reward.gamma")?,
                     c_v: r.u16("app.reward.c_v")?,
                 };
-                let q15 = |v: u16| v <= 1 << 15;
-                if !(1..MAX_READOUTS).contains(&params.n_actions)
-                    || !q15(params.gamma)
-                    || !q15(params.c_v)
-                {
-                    return Err(ImageError::Field {
-                        field: "app.reward",
-                    });
+                let top = MAX_READOUTS.saturating_sub(1) as i64;
+                let actions = i64::try_from(params.n_actions).unwrap_or(i64::MAX);
+                let rule = "one readout per action and one for the value";
+                if !(1..=top).contains(&actions) {
+                    return Err(
+                        Invalid::int("app.reward.", "n_actions", actions, rule, 1, top).into(),
+                    );
+                }
+                let one = i64::from(semantic::DECAY_ONE);
+                let q15 = "a factor in [0, 1] (Q1.15 raw)";
+                for (key, v) in [("gamma", params.gamma), ("c_v", params.c_v)] {
+                    if i64::from(v) > one {
+                        return Err(Invalid::int("app.reward.", key, v.into(), q15, 0, one).into());
+                    }
                 }
                 TaskSpec::RewardCue { cue, params }
             }
@@ -306,15 +313,22 @@ impl<'a> AppSpec<'a> {
                     dt_ms: f(&mut r, "app.digits.dt_ms")?,
                     seed: r.u64("app.digits.seed")?,
                 };
-                enc.check().map_err(|_| ImageError::Field {
-                    field: "app.digits",
-                })?;
+                enc.check().map_err(|e| task_invalid("app.digits.", e))?;
                 let window = r.u32("app.digits.window")?;
                 let n = r.u32("app.digits.count")? as usize;
                 let data = r.bytes(n.saturating_mul(DIGIT_BYTES), "app.digits.data")?;
                 TaskSpec::Digits { enc, window, data }
             }
-            _ => return Err(ImageError::Field { field: "app.kind" }),
+            k => {
+                return Err(ImageError::Invalid(Invalid {
+                    place: "app.",
+                    key: "kind",
+                    index: None,
+                    value: Value::Int(k.into()),
+                    rule: "not the task of a chip image",
+                    allowed: Allowed::Text(KINDS),
+                }))
+            }
         };
         let plan = PlanSpec {
             samples: r.u32("app.plan.samples")?,
@@ -325,11 +339,7 @@ impl<'a> AppSpec<'a> {
             learn: match r.u8("app.plan.learn")? {
                 0 => false,
                 1 => true,
-                _ => {
-                    return Err(ImageError::Field {
-                        field: "app.plan.learn",
-                    })
-                }
+                v => return Err(Invalid::int(PLAN, "learn", v.into(), "a flag", 0, 1).into()),
             },
         };
         if r.remaining() != 0 {
@@ -339,6 +349,255 @@ impl<'a> AppSpec<'a> {
         }
         Ok(Self { task, plan })
     }
+}
+
+/// A task generator's refusal of one of its fields, as a refusal of the image field
+/// under `place` (`"app.cue."`): the generator names its own type
+/// (`CueConfig.dt_ms`), the image names the field (`app.cue.dt_ms`).
+fn task_invalid(place: &'static str, e: TaskError) -> ImageError {
+    let (field, value, allowed) = match e {
+        TaskError::Int {
+            field,
+            value,
+            allowed,
+        } => (field, Value::Count(value), allowed),
+        TaskError::Float {
+            field,
+            value,
+            allowed,
+        } => (field, Value::Real(value.to_bits()), allowed),
+    };
+    let key = field.split_once(['.', ' ']).map_or(field, |(_, k)| k);
+    ImageError::Invalid(Invalid {
+        place,
+        key,
+        index: None,
+        value,
+        rule: "out of range",
+        allowed: Allowed::Text(allowed),
+    })
+}
+
+const PLAN: &str = "app.plan.";
+
+/// The task kinds a chip image of this build carries.
+#[cfg(feature = "reward")]
+const KINDS: &str = "0 Poisson, 1 cue accumulation, 2 digits, 3 reward-based cue accumulation";
+#[cfg(not(feature = "reward"))]
+const KINDS: &str = "0 Poisson, 1 cue accumulation, 2 digits (3, reward-based cue accumulation, \
+                     needs a build with the reward feature)";
+
+/// `Ok` when `range` admits the plan field `key`'s value `v`; `rule` names the
+/// configuration key the plan field comes from.
+fn plan_range(
+    key: &'static str,
+    v: u32,
+    range: ranges::Range,
+    rule: &'static str,
+) -> Result<(), Invalid> {
+    semantic::in_range(PLAN, key, v.into(), range, rule)
+}
+
+impl AppSpec<'_> {
+    /// The semantic check of an image's task and plan against its chip `cfg`: what a
+    /// header, a CRC and the field decoders cannot see. One refusal names the field,
+    /// the value and what is allowed ([`ImageError::Invalid`]; a reward task that the
+    /// chip cannot run, [`ImageError::Reward`]). Checked:
+    ///
+    /// - the task drives exactly the chip's inputs, and the chip has a readout per
+    ///   class (2 for cue accumulation, 10 for digits), as `neurochip check` requires
+    ///   of a configuration; a reward task fits the chip's readouts and engine;
+    /// - a Poisson sample's steps and a digit's presentation within `task.steps`, the
+    ///   digits' target window within the presentation, every compiled pixel in
+    ///   `0..=16` and every label in `0..=9`;
+    /// - the plan's counts within the limits of their configuration keys
+    ///   ([`ranges::EPOCHS`], [`ranges::TRAIN_SAMPLES`], [`ranges::TEST_SAMPLES`],
+    ///   [`ranges::SAMPLES`] or 0, [`ranges::BATCH`]);
+    /// - a plan that learns has a learning engine and a task with targets;
+    /// - every digit the plan picks is compiled in (the image carries at least its test
+    ///   samples, its inference samples, or `epochs * train_per_epoch` training ones);
+    /// - the plan's steps fit the chip's 64-bit step counter.
+    pub fn check(&self, cfg: &ChipConfig) -> Result<(), ImageError> {
+        let p = self.plan;
+        let limit = "beyond the limit of train.epochs";
+        plan_range("epochs", p.epochs, ranges::EPOCHS, limit)?;
+        let limit = "beyond the limit of train.train_samples";
+        plan_range(
+            "train_per_epoch",
+            p.train_per_epoch,
+            ranges::TRAIN_SAMPLES,
+            limit,
+        )?;
+        let limit = "beyond the limit of train.test_samples";
+        plan_range("test_samples", p.test_samples, ranges::TEST_SAMPLES, limit)?;
+        if p.samples != 0 {
+            let limit = "beyond the limit of task.samples (0: the plan runs no inference samples)";
+            plan_range("samples", p.samples, ranges::SAMPLES, limit)?;
+        }
+        let limit = "beyond the limit of learning.batch";
+        plan_range("batch", p.batch, ranges::BATCH, limit)?;
+        let (place, inputs, classes, steps) = match self.task {
+            TaskSpec::Poisson { gen, steps } => {
+                let rule = "beyond the limit of task.steps";
+                semantic::in_range(
+                    "app.poisson.",
+                    "steps",
+                    steps.into(),
+                    ranges::TASK_STEPS,
+                    rule,
+                )?;
+                ("app.poisson.", gen.n_inputs(), None, steps)
+            }
+            TaskSpec::Cue(c) => {
+                let sample = c.sample(0);
+                ("app.cue.", sample.n_inputs(), Some(2), sample.steps())
+            }
+            TaskSpec::Digits { enc, window, data } => {
+                let rule = "beyond the limit of task.steps";
+                semantic::in_range(
+                    "app.digits.",
+                    "steps",
+                    enc.steps.into(),
+                    ranges::TASK_STEPS,
+                    rule,
+                )?;
+                let rule = "the target window lies inside the presentation (app.digits.steps)";
+                if window == 0 || window > enc.steps {
+                    return Err(Invalid::int(
+                        "app.digits.",
+                        "window",
+                        window.into(),
+                        rule,
+                        1,
+                        enc.steps.into(),
+                    )
+                    .into());
+                }
+                check_digits(data)?;
+                ("app.digits.", enc.n_inputs(), Some(N_CLASSES), enc.steps)
+            }
+            #[cfg(feature = "reward")]
+            TaskSpec::RewardCue { cue, params } => {
+                neurochip_core::reward::check(cfg, &params).map_err(ImageError::Reward)?;
+                let sample = cue.sample(0);
+                ("app.reward.", sample.n_inputs(), None, sample.steps())
+            }
+        };
+        let n_in = i64::try_from(cfg.n_in()).unwrap_or(i64::MAX);
+        let inputs = i64::try_from(inputs).unwrap_or(i64::MAX);
+        if inputs != n_in {
+            let rule = "the task drives exactly the chip's input channels (config.n_in)";
+            return Err(Invalid::int(place, "inputs", inputs, rule, n_in, n_in).into());
+        }
+        if let Some(k) = classes {
+            let n_out = i64::try_from(cfg.n_out()).unwrap_or(i64::MAX);
+            let k = i64::try_from(k).unwrap_or(i64::MAX);
+            if n_out < k {
+                let rule = "the task's classes each need a readout";
+                let hi = i64::from(cfg.limits().max_outputs);
+                return Err(Invalid::int("config.", "n_out", n_out, rule, k, hi).into());
+            }
+        }
+        if p.learn {
+            let learn = i64::from(p.learn);
+            if cfg.learning().engine == Engine::Off {
+                let rule = "the chip has no learning engine (learning.engine = off)";
+                return Err(Invalid::int(PLAN, "learn", learn, rule, 0, 0).into());
+            }
+            if matches!(self.task, TaskSpec::Poisson { .. }) {
+                let rule = "a Poisson task has no target to learn";
+                return Err(Invalid::int(PLAN, "learn", learn, rule, 0, 0).into());
+            }
+        }
+        let trains = p.learn && p.epochs > 0;
+        if let TaskSpec::Digits { data, .. } = self.task {
+            let count = u32::try_from(data.len() / DIGIT_BYTES).unwrap_or(u32::MAX);
+            let carried = "more digits than the image carries (app.digits.count)";
+            if p.test_samples > count {
+                let e = Invalid::int(
+                    PLAN,
+                    "test_samples",
+                    p.test_samples.into(),
+                    carried,
+                    0,
+                    count.into(),
+                );
+                return Err(e.into());
+            }
+            if !p.learn && p.test_samples == 0 && p.samples > count {
+                let e = Invalid::int(PLAN, "samples", p.samples.into(), carried, 0, count.into());
+                return Err(e.into());
+            }
+            // Training sample `i` of epoch `e` is compiled digit `e * per + i`.
+            let needed = u64::from(p.epochs).saturating_mul(p.train_per_epoch.into());
+            if trains && needed > u64::from(count) {
+                let rule = "epochs * train_per_epoch training digits: more than the image carries (app.digits.count)";
+                let hi = (count / p.epochs.max(1)).into();
+                let e = Invalid::int(
+                    PLAN,
+                    "train_per_epoch",
+                    p.train_per_epoch.into(),
+                    rule,
+                    1,
+                    hi,
+                );
+                return Err(e.into());
+            }
+        }
+        // The step counter starts at 0 and counts every step of every sample.
+        let per_epoch = u64::from(p.train_per_epoch).saturating_add(p.test_samples.into());
+        let per_epoch_steps = per_epoch.saturating_mul(steps.into());
+        if trains {
+            let max = u64::MAX.checked_div(per_epoch_steps).unwrap_or(u64::MAX);
+            if u64::from(p.epochs) > max {
+                let rule = "epochs * (train_per_epoch + test_samples) * steps per sample would wrap the 64-bit step counter";
+                let hi = i64::try_from(max).unwrap_or(i64::MAX);
+                return Err(Invalid::int(PLAN, "epochs", p.epochs.into(), rule, 0, hi).into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every compiled digit: 64 pixels in `0..=16`, then a label in `0..=9`.
+fn check_digits(data: &[u8]) -> Result<(), Invalid> {
+    let max_label = i64::try_from(N_CLASSES)
+        .unwrap_or(i64::MAX)
+        .saturating_sub(1);
+    for (k, d) in data.chunks(DIGIT_BYTES).enumerate() {
+        for (i, &v) in d.iter().enumerate() {
+            let (rule, hi) = if i < N_PIXELS {
+                (
+                    "a pixel counts the set bits of a 4x4 block",
+                    i64::from(MAX_PIXEL),
+                )
+            } else {
+                ("a label is a digit class", max_label)
+            };
+            if i64::from(v) > hi {
+                let at = k.saturating_mul(DIGIT_BYTES).saturating_add(i);
+                return Err(Invalid::int("app.digits.", "data", v.into(), rule, 0, hi).at(at));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Open a chip image's contents for a run: decode its application block, check it
+/// against the chip ([`AppSpec::check`]), then load the memories into caller storage
+/// and check every value (`neurochip_core::image::Decoded::load`). The one check
+/// that `neurochip inspect`, `neurochip run-image` and the firmware's boot all run:
+/// they accept and refuse the same images, with the same message.
+pub fn open<'a>(
+    image: Decoded<'a>,
+    w16: &mut [i16],
+    w32: &mut [i32],
+    wu: &mut [u32],
+) -> Result<AppSpec<'a>, ImageError> {
+    let app = AppSpec::decode(image.app)?;
+    app.check(&image.config)?;
+    image.load(w16, w32, wu)?;
+    Ok(app)
 }
 
 fn put_cue(w: &mut Writer<'_>, c: &CueConfig) {
@@ -366,8 +625,7 @@ fn get_cue(r: &mut Reader<'_>) -> Result<CueConfig, ImageError> {
         dt_ms: f(r, "app.cue.dt_ms")?,
         seed: r.u64("app.cue.seed")?,
     };
-    c.check()
-        .map_err(|_| ImageError::Field { field: "app.cue" })?;
+    c.check().map_err(|e| task_invalid("app.cue.", e))?;
     Ok(c)
 }
 
