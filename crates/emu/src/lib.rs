@@ -37,6 +37,7 @@ pub mod outputs;
 pub mod peer;
 pub mod probe;
 pub mod quant;
+pub mod rates;
 pub mod reward;
 pub mod sim;
 pub mod snapshot;
@@ -48,7 +49,5 @@ pub use arch::Arch;
 pub use cycle::{CycleChip, CycleModel, CycleReport, FitError};
 pub use footprint::{footprint, Footprint};
 pub use host::HostChip;
-pub use quant::{
-    dequantize, effective, effective_rates, quantize, EffectiveRates, LearnSpec, QuantError,
-    QuantOptions,
-};
+pub use quant::{dequantize, quantize, LearnSpec, QuantError, QuantOptions};
+pub use rates::{effective_rates, twin_rates, EffectiveRates};
