@@ -376,3 +376,45 @@ impl Bounds {
         }
     }
 }
+
+/// One warning line (without a `warning: ` prefix) per layer of the configuration's
+/// chip that learns at a rate that cannot move any of its weights ([`stuck_rates`]):
+/// the key, the rate the file asks for, the rate its shift realises and the smallest
+/// rate that can move a weight. Rates the file sets to 0 (learning switched off for
+/// that layer) and reward configurations (whose updates are scaled by the TD error
+/// after the circuits) are not checked; a configuration whose chip cannot be built
+/// gives none (building it reports the error).
+pub fn warnings(cfg: &crate::config::Config) -> Vec<String> {
+    if cfg.reward.is_some() || !cfg.learns() {
+        return Vec::new();
+    }
+    let Ok((_, mut chip)) = crate::build::chip(cfg) else {
+        return Vec::new();
+    };
+    let l = &cfg.learning;
+    stuck_rates(&mut chip)
+        .into_iter()
+        .filter_map(|s| {
+            let asked = match s.layer {
+                Layer::Input => l.eta_in,
+                Layer::Recurrent => l.eta_rec,
+                Layer::Readout => l.eta_out,
+                Layer::Bias => l.eta_bias,
+            };
+            (asked > 0.0).then(|| {
+                format!(
+                    "{}: {} = {asked:e} (effective {:.2e}, shift {}) cannot move any {}: \
+                     every update rounds to zero LSB; the smallest rate that can is {:.2e} \
+                     (shift {})",
+                    cfg.origin,
+                    s.layer.key(),
+                    s.effective,
+                    s.shift,
+                    s.layer.what(),
+                    s.smallest,
+                    s.largest_shift
+                )
+            })
+        })
+        .collect()
+}
