@@ -565,3 +565,31 @@ fn check_board_names_the_arena_and_the_limit() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Learning rates too small to move any weight: `check` says so on stdout and is
+/// still ok; `run` says so on stderr and trains.
+#[test]
+fn tiny_learning_rates_are_warned_about() {
+    let text = "[network]\ninputs = 40\nneurons = 8\noutputs = 2\n[task]\nkind = \"cue\"\n\
+                n_cues = 3\ndelay_ms = 100\n[learning]\nengine = \"exact\"\neta = 1e-3\n\
+                eta_out = 1e-20\n[train]\nepochs = 1\ntrain_samples = 1\ntest_samples = 1\n";
+    let p = tmp("tiny_eta.toml", text.as_bytes());
+    let want = "learning.eta_out = 1e-20 (effective ";
+    let (code, stdout, stderr) = run(&["check", p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "one warning and ok: {stdout}");
+    assert!(
+        lines[0].starts_with("warning: ") && lines[0].contains(want),
+        "{stdout}"
+    );
+    assert!(
+        lines[0].contains("the smallest rate that can is "),
+        "{stdout}"
+    );
+    assert!(lines[1].ends_with(": ok"), "{stdout}");
+    let (code, stdout, stderr) = run(&["run", p.to_str().unwrap(), "--no-out", "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains(want), "{stderr}");
+    assert!(!stdout.contains("warning"), "{stdout}");
+}

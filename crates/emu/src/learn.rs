@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use crate::{dequantize, effective, footprint, quantize, snapshot, Footprint, HostChip};
+use crate::{dequantize, footprint, quantize, snapshot, twin_rates, Footprint, HostChip};
 use bitvec::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use neurochip_core::learning::{Apply, Engine};
@@ -299,12 +299,12 @@ pub fn final_test(
     }
 }
 
-/// The float learner that mirrors the chip of `cfg` (effective rates, the chip's
+/// The float learner that mirrors the chip of `cfg` (the rates of its rule, the chip's
 /// decays), on the chip's dequantised network.
 pub fn float_twin(cfg: &Config, chip: &mut HostChip) -> (Reference, Learner) {
     let c = *chip.config();
     let l = c.learning();
-    let (rates, reg) = effective(&c);
+    let (rates, reg) = twin_rates(&c);
     let mut sim = Reference::new(dequantize(chip));
     sim.psi_levels = if l.engine == Engine::Light {
         l.psi_levels
@@ -467,7 +467,7 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
     }
     let RefModel { learner, .. } = twin;
     let c = *chip.config();
-    let (rates, _) = effective(&c);
+    let (rates, _) = twin_rates(&c);
     let sh = c.shifts();
     let mf = c.formats().membrane.frac() as i32;
     let rf = c.formats().readout.frac() as i32;

@@ -4,7 +4,8 @@
 //! `neurochip-core` datapath; [`quantize`] maps a float [`neurochip_ref::Network`]
 //! onto a chip configuration, choosing the per-layer shifts; [`dequantize`] maps the
 //! chip back to floats, so the float reference can run with exactly the chip's
-//! weights and parameters.
+//! weights and parameters; [`rates`] says what a learning rate means (one unit for
+//! both engines), which shift realises it, and which rates cannot move any weight.
 //!
 //! Above the chip, the host library: [`config`] reads and checks a chip configuration
 //! file, [`build`] turns it into a float network, a chip and a task, [`train`] and
@@ -37,6 +38,7 @@ pub mod outputs;
 pub mod peer;
 pub mod probe;
 pub mod quant;
+pub mod rates;
 pub mod reward;
 pub mod sim;
 pub mod simd;
@@ -49,7 +51,5 @@ pub use arch::Arch;
 pub use cycle::{CycleChip, CycleModel, CycleReport, FitError};
 pub use footprint::{footprint, Footprint};
 pub use host::HostChip;
-pub use quant::{
-    dequantize, effective, effective_rates, quantize, EffectiveRates, LearnSpec, QuantError,
-    QuantOptions,
-};
+pub use quant::{dequantize, quantize, LearnSpec, QuantError, QuantOptions};
+pub use rates::{effective_rates, twin_rates, EffectiveRates};

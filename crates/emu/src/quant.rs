@@ -8,19 +8,21 @@
 //! | readout bias | `round(b * 2^readout_frac)` |
 //!
 //! All roundings here are to nearest (ties away from zero, `f64::round`). Shifts are
-//! clamped to the configured range `-24..=24`.
+//! clamped to the configured range `-24..=24`. Learning rates become learning shifts
+//! as [`crate::rates`] describes.
 
 use fixed::types::{U16F16, U1F15};
 use neurochip_core::format::{Format, ADAPT_FRAC};
 use neurochip_core::learning::{Apply, Engine, Feedback, Learning, Loss};
-use neurochip_core::neuron::{PSI_FRAC, PSI_GAIN_FRAC};
-use neurochip_core::softmax::ONE_Q15;
+use neurochip_core::neuron::PSI_GAIN_FRAC;
 use neurochip_core::{
     ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Rounding, Shifts,
 };
 use neurochip_ref::Network;
 
 use crate::host::HostChip;
+pub use crate::rates::{effective_rates, twin_rates, EffectiveRates};
+use crate::rates::{rate_exponents, shift_for};
 
 /// Choices the network does not carry.
 #[derive(Clone, Debug)]
@@ -37,7 +39,8 @@ pub struct QuantOptions {
     pub learning: Option<LearnSpec>,
 }
 
-/// Learning circuits in float terms; [`quantize`] turns learning rates into shifts.
+/// Learning circuits in float terms; [`quantize`] turns learning rates into shifts
+/// ([`crate::rates`]: the rates mean the same for both engines).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LearnSpec {
     /// Engine.
@@ -73,97 +76,6 @@ pub struct LearnSpec {
     /// Rate regularisation `(strength, target spikes per step)`; see
     /// `neurochip_ref::LearnParams::reg`.
     pub reg: Option<(f64, f64)>,
-}
-
-/// The learning rates a chip really applies, after they became shifts.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct EffectiveRates {
-    /// Input weights.
-    pub eta_in: f64,
-    /// Recurrent weights.
-    pub eta_rec: f64,
-    /// Readout weights.
-    pub eta_out: f64,
-    /// Readout biases.
-    pub eta_bias: f64,
-}
-
-/// Exponents `x` such that a shift `S` realises `eta = 2^-(S + x)` for
-/// `(in, rec, out, bias)`.
-fn rate_exponents(cfg: &ChipConfig, engine: Engine, loss: Loss) -> [i32; 4] {
-    let f = cfg.formats();
-    let s = cfg.shifts();
-    let (mf, rf, tf) = (
-        f.membrane.frac() as i32,
-        f.readout.frac() as i32,
-        f.trace.frac() as i32,
-    );
-    let e = match loss {
-        Loss::Classification => ONE_Q15.trailing_zeros() as i32,
-        Loss::Regression => rf,
-    };
-    let ef = cfg.learning().elig.frac() as i32;
-    let so = i32::from(s.output);
-    let hidden = |sl: i32| match engine {
-        // dw_raw = eta L_raw ebar_raw 2^(so - rf - e - ef - sl + mf)
-        Engine::Exact | Engine::Off => so - rf - e - ef - sl + mf,
-        // E[step] = (|L| tr psi >> S) / 2^16 = eta L tr psi 2^(so - rf - e - tf - 12 - sl + mf)
-        Engine::Light => so - rf - e - tf - PSI_FRAC as i32 - sl + mf + 16,
-    };
-    [
-        hidden(i32::from(s.input)),
-        hidden(i32::from(s.recurrent)),
-        -e - tf - so + rf,
-        -e - tf + rf,
-    ]
-}
-
-fn shift_for(eta: f64, x: i32) -> u8 {
-    if eta <= 0.0 {
-        return 62;
-    }
-    ((-eta.log2() - f64::from(x)).round() as i32).clamp(0, 62) as u8
-}
-
-/// The learning rates the chip of `cfg` applies (float equivalents of its shifts).
-pub fn effective_rates(cfg: &ChipConfig) -> EffectiveRates {
-    effective(cfg).0
-}
-
-/// The effective rates and the effective regularisation `(strength, target per
-/// step, estimate decay)` of a chip.
-pub fn effective(cfg: &ChipConfig) -> (EffectiveRates, Option<(f64, f64, f64)>) {
-    let rates = effective_rates_only(cfg);
-    let l = cfg.learning();
-    let reg = if l.reg_shift > 0 {
-        let so = i32::from(cfg.shifts().output);
-        let rf = cfg.formats().readout.frac() as i32;
-        let e = match l.loss {
-            Loss::Classification => 15,
-            Loss::Regression => rf,
-        };
-        let c = 2f64.powi(16 - i32::from(l.reg_shift) + so - rf - e);
-        Some((
-            c,
-            U16F16::from_bits(l.reg_target).to_num(),
-            U1F15::from_bits(l.rate_decay).to_num(),
-        ))
-    } else {
-        None
-    };
-    (rates, reg)
-}
-
-fn effective_rates_only(cfg: &ChipConfig) -> EffectiveRates {
-    let l = cfg.learning();
-    let x = rate_exponents(cfg, l.engine, l.loss);
-    let eta = |s: u8, x: i32| 2f64.powi(-(i32::from(s) + x));
-    EffectiveRates {
-        eta_in: eta(l.shift_in, x[0]),
-        eta_rec: eta(l.shift_rec, x[1]),
-        eta_out: eta(l.shift_out, x[2]),
-        eta_bias: eta(l.shift_bias, x[3]),
-    }
 }
 
 /// Why a network cannot be put on the chip.

@@ -1,8 +1,13 @@
 //! `neurochip sweep`: the design-space grid (engine x weight bits x trace bits x
-//! architecture, per configuration), trained and tested on all cores, reported as a
-//! table and CSV. Every grid point trains once; the chip steps through the cycle model
-//! of every architecture at the same time (the bits do not depend on it), so the
-//! architecture axis costs no extra training.
+//! seed x architecture, per configuration), trained and tested on all cores, reported
+//! as a table and CSV. Every grid point trains once per seed; the chip steps through
+//! the cycle model of every architecture at the same time (the bits do not depend on
+//! it), so the architecture axis costs no extra training. With several seeds,
+//! [`seeds`] sums each point up as mean, sample standard deviation and worst seed.
+
+mod seeds;
+
+pub use seeds::{parse_seeds, seed_markdown, seed_summaries, SeedSummary, SeedValue, MAX_SEEDS};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -17,6 +22,9 @@ use neurochip_emu::Arch;
 pub struct SweepRow {
     /// Configuration (task) name.
     pub config: String,
+    /// The master seed the point trained with (the configuration's own, or one of
+    /// `--seeds`).
+    pub seed: u64,
     /// Engine.
     pub engine: String,
     /// Weight bits.
@@ -56,43 +64,64 @@ pub struct SweepRow {
     pub classes: Option<usize>,
 }
 
-/// Run the grid `configs x engines x weight_bits x trace_bits`, each point through the
-/// cycle models of `archs`; an empty `engines` or `trace_bits` keeps each
-/// configuration's own. A trace width keeps the configuration's integer trace bits and
-/// changes the fraction. `progress(done, total)` is called as points finish (from any
-/// thread).
+/// The axes of a sweep. An empty `engines`, `weight_bits`, `trace_bits` or `seeds`
+/// keeps each configuration's own engine, weight width, trace width or seed. A trace
+/// width keeps the configuration's integer trace bits and changes the fraction; a
+/// seed replaces the configuration's top-level `seed` and nothing else.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Grid<'a> {
+    /// Engines (their learning rates mean the same, `neurochip_emu::rates`).
+    pub engines: &'a [Engine],
+    /// Weight widths.
+    pub weight_bits: &'a [u32],
+    /// Trace widths.
+    pub trace_bits: &'a [u32],
+    /// Master seeds.
+    pub seeds: &'a [u64],
+    /// Architectures to cost every point on.
+    pub archs: &'a [Arch],
+}
+
+/// The weight widths of `neurochip sweep` when `--weight-bits` is not given: 4, 6, 8
+/// and 12 bits, or, when the sweep repeats every point over seeds, each
+/// configuration's own width only (empty), so that `--seeds` alone measures the
+/// configuration as it is.
+pub fn default_weight_bits(seeded: bool) -> &'static [u32] {
+    if seeded {
+        &[]
+    } else {
+        &[4, 6, 8, 12]
+    }
+}
+
+/// Run the grid `configs x engines x weight_bits x trace_bits x seeds`, each point
+/// through the cycle models of `grid.archs`. Rows come out in that order (the seeds
+/// of a point next to each other, one row per architecture). `progress(done, total)`
+/// is called as trainings finish (from any thread).
 pub fn sweep(
     configs: &[Config],
-    engines: &[Engine],
-    weight_bits: &[u32],
-    trace_bits: &[u32],
-    archs: &[Arch],
+    grid: &Grid<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<SweepRow>, BuildError> {
     let mut points = Vec::new();
     for c in configs {
-        let own = [c.learning.engine];
-        let engines = if engines.is_empty() {
-            &own[..]
-        } else {
-            engines
-        };
+        let own_e = [c.learning.engine];
+        let own_wb = [c.formats.weight_bits];
         let own_tb = [c.formats.trace_bits];
-        let tbs = if trace_bits.is_empty() {
-            &own_tb[..]
-        } else {
-            trace_bits
-        };
-        for &e in engines {
-            for &wb in weight_bits {
-                for &tb in tbs {
-                    let mut c = c.clone();
-                    c.learning.engine = e;
-                    c.formats.weight_bits = wb;
-                    let int_bits = c.formats.trace_bits.saturating_sub(c.formats.trace_frac);
-                    c.formats.trace_bits = tb;
-                    c.formats.trace_frac = tb.saturating_sub(int_bits);
-                    points.push(c);
+        let own_seed = [c.seed];
+        for &e in or(grid.engines, &own_e) {
+            for &wb in or(grid.weight_bits, &own_wb) {
+                for &tb in or(grid.trace_bits, &own_tb) {
+                    for &seed in or(grid.seeds, &own_seed) {
+                        let mut c = c.clone();
+                        c.seed = seed;
+                        c.learning.engine = e;
+                        c.formats.weight_bits = wb;
+                        let int_bits = c.formats.trace_bits.saturating_sub(c.formats.trace_frac);
+                        c.formats.trace_bits = tb;
+                        c.formats.trace_frac = tb.saturating_sub(int_bits);
+                        points.push(c);
+                    }
                 }
             }
         }
@@ -103,13 +132,22 @@ pub fn sweep(
     let rows: Result<Vec<Vec<SweepRow>>, BuildError> = points
         .par_iter()
         .map(|c| {
-            let r = point(c, archs);
+            let r = point(c, grid.archs);
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(d, total);
             r
         })
         .collect();
     Ok(rows?.into_iter().flatten().collect())
+}
+
+/// `v`, or `own` when `v` is empty.
+fn or<'a, T>(v: &'a [T], own: &'a [T]) -> &'a [T] {
+    if v.is_empty() {
+        own
+    } else {
+        v
+    }
 }
 
 fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
@@ -130,6 +168,7 @@ fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
     let engine = format!("{:?}", c.learning.engine).to_lowercase();
     let base = SweepRow {
         config: c.name.clone(),
+        seed: c.seed,
         engine,
         weight_bits: c.formats.weight_bits,
         trace_bits: c.formats.trace_bits,
@@ -186,30 +225,43 @@ fn optf(v: Option<f64>, digits: usize) -> String {
 }
 
 /// Write a sweep's run folder into `dir`: `report.json` (the rows, stamped with the
-/// [`crate::runs::Provenance`]), `sweep.csv`, the plot `sweep.png`/`.svg` and
-/// `summary.md` (the command, the table and the plot). A plot that cannot be drawn
-/// is returned as a warning.
+/// [`crate::runs::Provenance`]; with `seeded`, also `summary`, the
+/// [`seed_summaries`]), `sweep.csv` (one line per row, with its seed), the plot
+/// `sweep.png`/`.svg` and `summary.md` (the command, with `seeded` the table over
+/// seeds, the table of rows and the plot). A plot that cannot be drawn is returned as
+/// a warning.
 pub fn write_folder(
     dir: &std::path::Path,
     prov: &crate::runs::Provenance<'_>,
     rows: &[SweepRow],
+    seeded: bool,
 ) -> Result<Vec<String>, String> {
     let put = |name: &str, bytes: &[u8]| {
         let p = dir.join(name);
         neurochip_emu::export::write_atomic(&p, bytes)
             .map_err(|e| format!("{}: cannot write: {e}", p.display()))
     };
-    let report = prov.stamp(&serde_json::json!({ "rows": rows }));
+    let summaries = seed_summaries(rows);
+    let body = if seeded {
+        serde_json::json!({ "summary": summaries, "rows": rows })
+    } else {
+        serde_json::json!({ "rows": rows })
+    };
+    let report = prov.stamp(&body);
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     put("report.json", json.as_bytes())?;
     put("sweep.csv", csv(rows).as_bytes())?;
     let mut warnings = Vec::new();
     let mut md = format!(
-        "# neurochip sweep\n\n`{}`\n\nneurochip {}\n\n{}",
-        prov.command,
-        prov.version,
-        markdown(rows)
+        "# neurochip sweep\n\n`{}`\n\nneurochip {}\n\n",
+        prov.command, prov.version,
     );
+    if seeded {
+        md.push_str("## Over seeds\n\n");
+        md.push_str(&seed_markdown(&summaries));
+        md.push_str("\n## Every run\n\n");
+    }
+    md.push_str(&markdown(rows));
     match plot(rows, &dir.join("sweep")) {
         Ok(()) => md.push_str("\n![accuracy against cost](sweep.png)\n"),
         Err(e) => warnings.push(format!("sweep: {e}")),
@@ -272,7 +324,7 @@ pub fn plot(rows: &[SweepRow], stem: &std::path::Path) -> Result<(), String> {
 }
 
 /// The columns of [`csv`], comma-separated.
-const CSV_HEADER: &str = "config,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds";
+const CSV_HEADER: &str = "config,seed,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds";
 
 /// The rows as CSV (written by the `csv` crate through the experiments' writer: a field that needs
 /// quotes, such as a configuration name with a comma, is quoted).
@@ -280,8 +332,9 @@ pub fn csv(rows: &[SweepRow]) -> String {
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let cells: [&dyn std::fmt::Display; 17] = [
+            let cells: [&dyn std::fmt::Display; 18] = [
                 &r.config,
+                &r.seed,
                 &r.engine,
                 &r.weight_bits,
                 &r.trace_bits,
@@ -306,10 +359,19 @@ pub fn csv(rows: &[SweepRow]) -> String {
     crate::experiment::arms::csv(&header, &rows)
 }
 
-/// The rows as a Markdown table.
+/// The rows as a Markdown table; with a seed column when the rows have more than
+/// one seed.
 pub fn markdown(rows: &[SweepRow]) -> String {
-    let mut s = String::from(
-        "| task | engine | weight bits | trace bits | arch | test accuracy | NMSE | weights (B) | learning state (B) | of which per synapse (B) | SRAM (B) | cycles/step | real-time clock (MHz) | energy/inference (nJ) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    let seeded = rows
+        .first()
+        .is_some_and(|f| rows.iter().any(|r| r.seed != f.seed));
+    let (seed_head, seed_rule) = if seeded {
+        (" seed |", "---|")
+    } else {
+        ("", "")
+    };
+    let mut s = format!(
+        "| task |{seed_head} engine | weight bits | trace bits | arch | test accuracy | NMSE | weights (B) | learning state (B) | of which per synapse (B) | SRAM (B) | cycles/step | real-time clock (MHz) | energy/inference (nJ) |\n|---|{seed_rule}---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         let arch = if r.arch.is_empty() {
@@ -320,8 +382,13 @@ pub fn markdown(rows: &[SweepRow]) -> String {
             format!("{} (does not fit)", r.arch)
         };
         let dash = |v: String| if v.is_empty() { "–".to_string() } else { v };
+        let seed = if seeded {
+            format!(" {} |", r.seed)
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {:.1}% | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} |{seed} {} | {} | {} | {} | {:.1}% | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.config,
             r.engine,
             r.weight_bits,
@@ -348,6 +415,7 @@ mod tests {
     fn row() -> SweepRow {
         SweepRow {
             config: "cue".into(),
+            seed: 1,
             engine: "eprop".into(),
             weight_bits: 8,
             trace_bits: 12,
@@ -371,13 +439,13 @@ mod tests {
 
     #[test]
     fn csv_has_the_header_and_a_line_per_row() {
-        let header = "config,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds\n";
+        let header = "config,seed,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds\n";
         assert_eq!(
             csv(&[row()]),
-            format!("{header}cue,eprop,8,12,small,true,0.8765,,1024,2048,512,4096,123.5,0.500,10.0,,1.2\n")
+            format!("{header}cue,1,eprop,8,12,small,true,0.8765,,1024,2048,512,4096,123.5,0.500,10.0,,1.2\n")
         );
         let mut odd = row();
         odd.config = "cue, short".into();
-        assert!(csv(&[odd]).contains("\n\"cue, short\",eprop,"));
+        assert!(csv(&[odd]).contains("\n\"cue, short\",1,eprop,"));
     }
 }

@@ -1,5 +1,6 @@
 //! `neurochip check`: check a configuration (and build its chip and task, or make the
-//! image of its application) without running it.
+//! image of its application) without running it. Learning rates that cannot move any
+//! weight are warned about (`neurochip_emu::rates::warnings`), and the file is still ok.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,13 +31,17 @@ pub fn run(a: Args) -> ExitCode {
             .and_then(|()| match &a.board {
                 Some(b) => neurochip_emu::build::check_board(&cfg, b),
                 None => Ok(()),
-            }),
+            })
+            .map(|()| neurochip_emu::rates::warnings(&cfg)),
         // An application: its image is made and decoded back (every field in range).
-        Ok(Workload::App(app)) => neurochip_emu::apps::image(&app).map(|_| ()),
+        Ok(Workload::App(app)) => neurochip_emu::apps::image(&app).map(|_| Vec::new()),
         Err(code) => return code,
     };
     match checked {
-        Ok(()) => {
+        Ok(warnings) => {
+            for w in warnings {
+                println!("warning: {w}");
+            }
             println!("{}: ok", a.config.display());
             ExitCode::SUCCESS
         }

@@ -57,6 +57,9 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         (Workload::App(app), source) => return run_app(a, &app, source),
     };
     let supervised = cfg.reward.is_none() && cfg.learning.engine != Engine::Off;
+    for w in neurochip_emu::rates::warnings(&cfg) {
+        eprintln!("warning: {w}");
+    }
     if a.checkpoint_every.is_some() && (a.save.is_none() || !supervised || a.arch.is_some()) {
         return Err(fail(format!(
             "{}: --checkpoint-every applies to supervised training runs with --save FILE \

@@ -1,5 +1,5 @@
 //! `neurochip sweep`: train configurations at several engines, weight and trace widths
-//! (and cost them on architectures) on all cores; a table, CSV and a plot.
+//! and seeds (and cost them on architectures) on all cores; a table, CSV and a plot.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,23 +12,29 @@ use super::{fail, Output};
 /// Arguments of `neurochip sweep`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  neurochip sweep examples/cue.toml examples/digits.toml --weight-bits 4,6,8,12 --csv sweep.csv\n  neurochip sweep examples/cue.toml --engines exact,light --weight-bits 4,8 --trace-bits 8,12 --arch reckon,multicore --csv cue.csv --plot cue"
+    after_help = "Examples:\n  neurochip sweep examples/cue.toml examples/digits.toml --weight-bits 4,6,8,12 --csv sweep.csv\n  neurochip sweep examples/cue.toml --engines exact,light --weight-bits 4,8 --trace-bits 8,12 --arch reckon,multicore --csv cue.csv --plot cue\n  neurochip sweep examples/cue.toml examples/cue_lif.toml --seeds 1-5    # mean ± sd and worst seed, each at its own width"
 )]
 pub struct Args {
     /// Chip configurations (TOML) with learning settings.
     #[arg(required = true)]
     configs: Vec<PathBuf>,
-    /// Engines to compare (default: each configuration's own engine, with its
-    /// tuned learning rates).
+    /// Engines to compare (default: each configuration's own engine). The
+    /// configuration's learning rates mean the same for both engines.
     #[arg(long, value_delimiter = ',')]
     engines: Vec<String>,
-    /// Weight widths to compare.
-    #[arg(long, value_delimiter = ',', default_value = "4,6,8,12")]
+    /// Weight widths to compare (default 4,6,8,12; with --seeds, each
+    /// configuration's own width).
+    #[arg(long, value_delimiter = ',')]
     weight_bits: Vec<u32>,
     /// Trace widths to compare (default: each configuration's own); the integer
     /// trace bits stay, the fraction changes.
     #[arg(long, value_delimiter = ',')]
     trace_bits: Vec<u32>,
+    /// Train every point once per seed (the configuration's top-level `seed`
+    /// replaced, nothing else) and report mean ± sd (sample) and the worst seed per
+    /// point: a range `1-5`, a list `1,2,7`, or both `1-3,10`.
+    #[arg(long, value_name = "SEEDS")]
+    seeds: Option<String>,
     /// Architectures to cost every point on (shipped names or files); adds SRAM,
     /// cycles, real-time clock and energy columns.
     #[arg(long, value_delimiter = ',')]
@@ -88,6 +94,15 @@ pub fn run(a: Args) -> ExitCode {
             ));
         }
     }
+    let seeds = match a.seeds.as_deref().map(sweep::parse_seeds).transpose() {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let weight_bits: &[u32] = if a.weight_bits.is_empty() {
+        sweep::default_weight_bits(seeds.is_some())
+    } else {
+        &a.weight_bits
+    };
     let mut archs = Vec::new();
     for s in &a.arch {
         match super::arch(s) {
@@ -137,18 +152,28 @@ pub fn run(a: Args) -> ExitCode {
             Err(e) => return fail(e),
         }
     };
-    let bar = neurochip_emu::learn::progress_of(0, a.quiet, "sweep", "grid points");
+    let bar = neurochip_emu::learn::progress_of(0, a.quiet, "sweep", "trainings");
     let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let rows = sweep::sweep(&cfgs, &es, &a.weight_bits, &a.trace_bits, &archs, &progress);
+    let grid = sweep::Grid {
+        engines: &es,
+        weight_bits,
+        trace_bits: &a.trace_bits,
+        seeds: seeds.as_deref().unwrap_or_default(),
+        archs: &archs,
+    };
+    let rows = sweep::sweep(&cfgs, &grid, &progress);
     bar.finish_and_clear();
     let rows = match rows {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    print!("{}", sweep::markdown(&rows));
+    match seeds {
+        Some(_) => print!("{}", sweep::seed_markdown(&sweep::seed_summaries(&rows))),
+        None => print!("{}", sweep::markdown(&rows)),
+    }
     if let Some(d) = &folder {
         let command = super::command_line();
         let prov = neurochip_lab::runs::Provenance {
@@ -157,7 +182,7 @@ pub fn run(a: Args) -> ExitCode {
             seed: None,
             config: None,
         };
-        match sweep::write_folder(d.path(), &prov, &rows) {
+        match sweep::write_folder(d.path(), &prov, &rows, seeds.is_some()) {
             Ok(warnings) => {
                 for w in warnings {
                     eprintln!("warning: plot not drawn: {w}");

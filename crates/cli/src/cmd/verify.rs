@@ -36,6 +36,9 @@ fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     if c.steps.is_some() && cfg.learns() {
         return Err(super::fail(super::run::steps_on_training(&c.config)));
     }
+    for w in neurochip_emu::rates::warnings(&cfg) {
+        eprintln!("warning: {w}");
+    }
     let folder = RunFolder::new(c, "verify", &cfg, source)?;
     if cfg.reward.is_some() {
         return reward(&cfg, c.json, c.quiet, &folder);

@@ -150,7 +150,6 @@ pub fn budgets(tasks: &[(&str, &str, Budget, Budget)], quick: bool) -> Vec<serde
         .collect()
 }
 
-/// Mean and (sample) standard deviation; the deviation is 0 for fewer than two values.
 /// One run's JSON row: the keys of `head`, then the report's test accuracy, test loss
 /// and activity, then the keys of `tail` (in that order: `result.json` keeps it).
 pub fn json_row(
@@ -171,6 +170,7 @@ pub fn json_row(
     serde_json::Value::Object(row)
 }
 
+/// Mean and (sample) standard deviation; the deviation is 0 for fewer than two values.
 pub fn mean_std(v: &[f64]) -> (f64, f64) {
     if v.is_empty() {
         return (f64::NAN, 0.0);
