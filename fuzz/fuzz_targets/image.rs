@@ -16,8 +16,8 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use neurochip_core::image::{self, crc32, KIND_APP, KIND_IMAGE, VERSION};
 use neurochip_core::persist::{self, KIND_SNAPSHOT};
-use neurochip_core::reward::{AgentOp, Critic};
-use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
+use neurochip_core::Target;
+use neurochip_emu::budget::Budget;
 use neurochip_emu::snapshot::{self, VecFlash};
 use neurochip_emu::HostChip;
 use neurochip_tasks::app::{AppSpec, Standalone};
@@ -34,47 +34,6 @@ static CUE: LazyLock<HostChip> = LazyLock::new(|| {
         .expect("examples/cue.toml builds")
         .1
 });
-
-/// A chip that refuses to step once its budget is spent (the run loop then stops
-/// with that error), so an image's plan of 2^32 samples still ends.
-struct Budget<'a> {
-    chip: &'a mut Chip,
-    left: u32,
-}
-
-impl Datapath for Budget<'_> {
-    fn step(
-        &mut self,
-        mem: &mut Memory<'_>,
-        input: &neurochip_core::memory::Bits,
-    ) -> Result<StepOutput, StepError> {
-        if self.left == 0 {
-            return Err(StepError::InputLength {
-                expected: 0,
-                got: input.len(),
-            });
-        }
-        self.left -= 1;
-        self.chip.step(mem, input)
-    }
-    fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
-        self.chip.learn(mem, target)
-    }
-    fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
-        self.chip.end_sample(mem)
-    }
-    fn agent(
-        &mut self,
-        mem: &mut Memory<'_>,
-        critic: &mut Critic,
-        op: AgentOp<'_>,
-    ) -> Result<(usize, i32), StepError> {
-        self.chip.agent(mem, critic, op)
-    }
-    fn config(&self) -> &ChipConfig {
-        self.chip.config()
-    }
-}
 
 /// Run `app` on `chip` as `neurochip run-image` and the firmware do, with at most
 /// a few samples per phase and `STEP_BUDGET` steps in all.

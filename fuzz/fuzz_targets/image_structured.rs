@@ -21,11 +21,9 @@ use neurochip_core::format::Format;
 use neurochip_core::image::{self, crc32, ImageError};
 use neurochip_core::learning::{Apply, Engine, Feedback, Learning};
 use neurochip_core::release::Release;
-use neurochip_core::reward::{AgentOp, Critic, RewardParams};
-use neurochip_core::{
-    semantic, Chip, ChipConfig, ConfigBuilder, Datapath, Formats, Memory, Rounding, StepError,
-    StepOutput, Target,
-};
+use neurochip_core::reward::RewardParams;
+use neurochip_core::{semantic, ChipConfig, ConfigBuilder, Formats, Memory, Rounding};
+use neurochip_emu::budget::Budget;
 use neurochip_emu::{export, HostChip};
 use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
 use neurochip_tasks::digits::RateEncoder;
@@ -124,46 +122,6 @@ struct Input {
     values: Vec<(u8, u16, i32)>,
     plan: PlanIn,
     mutations: Vec<Mutation>,
-}
-
-/// A chip that refuses to step once its budget is spent, so any plan ends.
-struct Budget<'a> {
-    chip: &'a mut Chip,
-    left: u32,
-}
-
-impl Datapath for Budget<'_> {
-    fn step(
-        &mut self,
-        mem: &mut Memory<'_>,
-        input: &neurochip_core::memory::Bits,
-    ) -> Result<StepOutput, StepError> {
-        if self.left == 0 {
-            return Err(StepError::InputLength {
-                expected: 0,
-                got: input.len(),
-            });
-        }
-        self.left -= 1;
-        self.chip.step(mem, input)
-    }
-    fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
-        self.chip.learn(mem, target)
-    }
-    fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
-        self.chip.end_sample(mem)
-    }
-    fn agent(
-        &mut self,
-        mem: &mut Memory<'_>,
-        critic: &mut Critic,
-        op: AgentOp<'_>,
-    ) -> Result<(usize, i32), StepError> {
-        self.chip.agent(mem, critic, op)
-    }
-    fn config(&self) -> &ChipConfig {
-        self.chip.config()
-    }
 }
 
 fn signed(bits: u8, frac: u8, lo: u32, hi: u32) -> Option<Format> {

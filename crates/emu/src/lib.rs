@@ -23,6 +23,7 @@ pub mod apps;
 pub mod arch;
 pub mod arch_run;
 pub mod batch;
+pub mod budget;
 pub mod build;
 pub mod checkpoint;
 pub mod config;
