@@ -302,6 +302,21 @@ fn huge_spread_is_refused_not_a_panic() {
     );
 }
 
+#[test]
+fn weight_scale_that_only_saturates_is_refused() {
+    // Ran with every input weight saturated, and `check` said ok.
+    expect_error(
+        "scale.toml",
+        GOOD.replace("outputs = 2", "outputs = 2\nw_in_scale = 1e308")
+            .as_bytes(),
+        &[
+            "scale.toml",
+            "network.w_in_scale: 1e308 draws weights up to",
+            "they would all saturate; allowed: weights up to",
+        ],
+    );
+}
+
 /// Every float key of the schema, at values that break arithmetic, through `check` and
 /// a short `run`: accepted, or refused with one line naming the file; never a panic.
 #[test]

@@ -113,8 +113,11 @@ fn layer_frac(w: &[f64], fmt: Format, target_frac: u32) -> i32 {
     (wmax / m).log2().floor() as i32
 }
 
+/// The largest layer shift (`shifts.*` in `neurochip_core::ranges`).
+const MAX_LAYER_SHIFT: i32 = 24;
+
 fn clamp_shift(s: i32) -> i8 {
-    s.clamp(-24, 24) as i8
+    s.clamp(-MAX_LAYER_SHIFT, MAX_LAYER_SHIFT) as i8
 }
 
 fn q_weights(w: &[f64], fmt: Format, f: i32) -> Vec<i16> {
@@ -161,6 +164,25 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
     let fi = layer_frac(&net.w_in, f.weight, mf);
     let fr = layer_frac(&net.w_rec, f.weight, mf);
     let fo = layer_frac(&net.w_out, f.weight, rf);
+    // A layer whose largest weight needs a right shift past the largest one would
+    // only saturate: refused, naming the scale that drew it.
+    for (what, w, frac, target) in [
+        ("network.w_in_scale", &net.w_in, fi, mf),
+        ("network.w_rec_scale", &net.w_rec, fr, mf),
+        ("network.w_out_scale", &net.w_out, fo, rf),
+    ] {
+        if target as i32 - frac > MAX_LAYER_SHIFT {
+            let largest = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let fits = f64::from(f.weight.max()) * pow2(MAX_LAYER_SHIFT - target as i32);
+            return Err(QuantError::Range {
+                what,
+                value: largest,
+                range: format!(
+                    "weights up to {fits:.4e} at the largest layer shift ({MAX_LAYER_SHIFT})"
+                ),
+            });
+        }
+    }
     let shifts = Shifts {
         input: clamp_shift(mf as i32 - fi),
         recurrent: clamp_shift(mf as i32 - fr),
