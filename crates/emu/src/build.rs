@@ -294,15 +294,14 @@ fn quant_error(cfg: &Config, e: crate::QuantError) -> BuildError {
         } => (
             key,
             format!(
-                "{} draws weights up to {}, which the weight format cannot hold even at \
-                 the largest layer shift: they would all saturate; allowed: {range} (a \
-                 smaller scale, or other formats.weight_bits / membrane_frac)",
+                "{} draws weights up to {value:.3e}, which the weight format cannot hold \
+                 even at the largest layer shift: they would all saturate; allowed: {range} \
+                 (a smaller scale, or other formats.weight_bits / membrane_frac)",
                 short(match key {
                     "network.w_in_scale" => n.w_in_scale,
                     "network.w_rec_scale" => n.w_rec_scale,
                     _ => n.w_out_scale,
-                }),
-                format!("{value:.3e}")
+                })
             ),
         ),
         e => ("network", e.to_string()),
