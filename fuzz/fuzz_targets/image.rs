@@ -17,11 +17,10 @@ use libfuzzer_sys::fuzz_target;
 use neurochip_core::image::{self, crc32, KIND_APP, KIND_IMAGE, VERSION};
 use neurochip_core::persist::{self, KIND_SNAPSHOT};
 use neurochip_core::Target;
-use neurochip_emu::budget::Budget;
+use neurochip_emu::budget;
 use neurochip_emu::snapshot::{self, VecFlash};
 use neurochip_emu::HostChip;
 use neurochip_tasks::app::{AppSpec, Standalone};
-use neurochip_tasks::runner;
 
 /// Chip steps one input may run.
 const STEP_BUDGET: u32 = 256;
@@ -34,30 +33,6 @@ static CUE: LazyLock<HostChip> = LazyLock::new(|| {
         .expect("examples/cue.toml builds")
         .1
 });
-
-/// Run `app` on `chip` as `neurochip run-image` and the firmware do, with at most
-/// a few samples per phase and `STEP_BUDGET` steps in all.
-fn run_app(chip: &mut HostChip, app: &AppSpec<'_>) {
-    let mut app = *app;
-    let p = &mut app.plan;
-    p.samples = p.samples.min(3);
-    p.epochs = p.epochs.min(2);
-    p.train_per_epoch = p.train_per_epoch.min(3);
-    p.test_samples = p.test_samples.min(3);
-    let cfg = *chip.config();
-    let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; cfg.n_in()];
-    let mut sums = vec![0i64; cfg.n_out()];
-    let (c, mut mem) = chip.parts();
-    let mut budget = Budget {
-        chip: c,
-        left: STEP_BUDGET,
-    };
-    let mut lines = Vec::new();
-    let _ = runner::run_app(&mut budget, &mut mem, &app, &mut x, &mut sums, |ev| {
-        lines.push(ev.to_string())
-    });
-    let _ = chip.digest();
-}
 
 /// A few steps of a restored chip, with learning.
 fn run_restored(chip: &mut HostChip) {
@@ -157,7 +132,7 @@ fn everything(bytes: &[u8]) {
             match HostChip::from_image(d) {
                 Ok(mut chip) => {
                     if let Ok(app) = app {
-                        run_app(&mut chip, &app);
+                        budget::run_app_bounded(&mut chip, &app, 3, STEP_BUDGET);
                     }
                 }
                 Err(e) => {

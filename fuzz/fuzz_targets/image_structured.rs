@@ -23,11 +23,11 @@ use neurochip_core::learning::{Apply, Engine, Feedback, Learning};
 use neurochip_core::release::Release;
 use neurochip_core::reward::RewardParams;
 use neurochip_core::{semantic, ChipConfig, ConfigBuilder, Formats, Memory, Rounding};
-use neurochip_emu::budget::Budget;
+use neurochip_emu::budget;
 use neurochip_emu::{export, HostChip};
 use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
 use neurochip_tasks::digits::RateEncoder;
-use neurochip_tasks::{runner, CueConfig, PoissonInput};
+use neurochip_tasks::{CueConfig, PoissonInput};
 
 /// Chip steps one input may run.
 const STEP_BUDGET: u32 = 256;
@@ -465,24 +465,10 @@ fn run(input: &Input) {
         }
         Ok((mut chip, app)) => {
             assert!(described.is_ok(), "inspect accepts what run-image accepts");
-            let mut app = app;
-            let p = &mut app.plan;
-            p.samples = p.samples.min(2);
-            p.epochs = p.epochs.min(2);
-            p.train_per_epoch = p.train_per_epoch.min(2);
-            p.test_samples = p.test_samples.min(2);
-            let cfg = *chip.config();
-            let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; cfg.n_in()];
-            let mut sums = vec![0i64; cfg.n_out()];
+            budget::run_app_bounded(&mut chip, &app, 2, STEP_BUDGET);
             {
-                let (c, mut mem) = chip.parts();
-                let mut budget = Budget {
-                    chip: c,
-                    left: STEP_BUDGET,
-                };
-                let _ = runner::run_app(&mut budget, &mut mem, &app, &mut x, &mut sums, |ev| {
-                    let _ = ev.to_string();
-                });
+                let cfg = *chip.config();
+                let mem = chip.mem();
                 assert_eq!(
                     semantic::check_memory(&cfg, &mem),
                     Ok(()),

@@ -99,13 +99,9 @@ pub fn exact(
     if g.is_empty() {
         let mut index = index0 as u32;
         for ((wv, &eb), &lj) in w.iter_mut().zip(ebar).zip(lsig) {
-            let dither = i64::from(bits32(base, index as usize) & 0xFFFF);
+            let dither = dither16(base, index as usize);
             index = index.wrapping_add(1);
-            // |d_q16| < 2^62 - 2^16: adding the dither cannot overflow; a change of
-            // more than 2^17 LSB saturates any 16-bit weight the same way.
-            let d = d_of(eb, lj).wrapping_add(dither).wrapping_shr(GRAD_FRAC);
-            let d = d.clamp(-(1 << 17), 1 << 17) as i32;
-            *wv = i32::from(*wv).wrapping_add(d).clamp(b.lo, b.hi) as i16;
+            change(wv, None, d_of(eb, lj), dither, b);
         }
     } else {
         for (((wv, gv), &eb), &lj) in w.iter_mut().zip(g.iter_mut()).zip(ebar).zip(lsig) {
@@ -198,21 +194,7 @@ pub fn light(
                     let (Some(&lj), Some(&p)) = (lsig.get(j), psi.get(j)) else {
                         continue;
                     };
-                    // |L| <= 2^31, psi < 2^16, trace < 2^16 (both clamped): the product
-                    // is below 2^63.
-                    let mag = u64::from(lj.unsigned_abs())
-                        .wrapping_mul(u64::from(p.min(0xFFFF)))
-                        .wrapping_mul(u64::from(tr.min(0xFFFF)));
-                    let k = shift(idx).min(62);
-                    let half = if k == 0 {
-                        0
-                    } else {
-                        1u64.wrapping_shl(k.wrapping_sub(1))
-                    };
-                    // Below 2^63 plus at most 2^61: no u64 overflow.
-                    let prob = mag.wrapping_add(half).wrapping_shr(k).min(0xFFFF);
-                    let draw = u64::from(bits32(base, idx) >> 16);
-                    if draw >= prob {
+                    if !Chance::new(shift(idx), tr).steps(lj, p, base, idx) {
                         continue;
                     }
                     let step: i64 = if lj > 0 { -1 } else { 1 };
@@ -238,6 +220,43 @@ const DENSE_BLOCK: u32 = if cfg!(any(target_arch = "x86_64", target_arch = "aarc
     65
 };
 
+/// The light engine's comparator for one row and shift: whether synapse `index`
+/// steps, with probability `|L_j| * trace * psi_j >> k` over 2^16 against its draw.
+#[derive(Clone, Copy, Debug)]
+struct Chance {
+    k: u32,
+    half: u64,
+    tr: u64,
+}
+
+impl Chance {
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn new(k: u32, tr: u32) -> Self {
+        let k = k.min(62);
+        let half = if k == 0 {
+            0
+        } else {
+            1u64.wrapping_shl(k.wrapping_sub(1))
+        };
+        Self {
+            k,
+            half,
+            tr: u64::from(tr.min(0xFFFF)),
+        }
+    }
+
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn steps(&self, lj: i32, p: u32, base: u32, index: usize) -> bool {
+        // |L| <= 2^31, psi < 2^16 and trace < 2^16 (both clamped): the product is
+        // below 2^63, and with at most 2^61 added no u64 overflows.
+        let mag = u64::from(lj.unsigned_abs())
+            .wrapping_mul(u64::from(p.min(0xFFFF)))
+            .wrapping_mul(self.tr);
+        let prob = mag.wrapping_add(self.half).wrapping_shr(self.k).min(0xFFFF);
+        u64::from(bits32(base, index) >> 16) < prob
+    }
+}
+
 /// One row's block of the light engine with one shift for every synapse.
 struct LightRow {
     /// The block's synapses that may step (active columns the mask keeps).
@@ -257,22 +276,10 @@ impl LightRow {
     /// the block and kept where `bits` says: the compiler vectorises it.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn dense(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], psi: &[u32]) {
-        let k = self.k.min(62);
-        let half = if k == 0 {
-            0
-        } else {
-            1u64.wrapping_shl(k.wrapping_sub(1))
-        };
-        let tr = u64::from(self.tr.min(0xFFFF));
+        let chance = Chance::new(self.k, self.tr);
         let take = |c: usize, lj: i32, p: u32| -> bool {
             let on = self.bits.wrapping_shr(c as u32) & 1 == 1;
-            // As in `light`: the product is below 2^63, the sum below 2^64.
-            let mag = u64::from(lj.unsigned_abs())
-                .wrapping_mul(u64::from(p.min(0xFFFF)))
-                .wrapping_mul(tr);
-            let prob = mag.wrapping_add(half).wrapping_shr(k).min(0xFFFF);
-            let draw = u64::from(bits32(self.base, self.at.wrapping_add(c)) >> 16);
-            on && draw < prob
+            on & chance.steps(lj, p, self.base, self.at.wrapping_add(c))
         };
         if g.is_empty() {
             for (c, ((wv, &lj), &p)) in w.iter_mut().zip(lsig).zip(psi).enumerate() {

@@ -45,3 +45,35 @@ impl Datapath for Budget<'_> {
         self.chip.config()
     }
 }
+
+/// Run `app` on `chip` as `neurochip run-image` and the firmware do, but with at most
+/// `per_phase` samples in each phase of its plan and `steps` steps in all (a fuzzed
+/// image's plan may ask for 2^32 samples). Returns the event lines the run printed.
+pub fn run_app_bounded(
+    chip: &mut crate::HostChip,
+    app: &neurochip_tasks::app::AppSpec<'_>,
+    per_phase: u32,
+    steps: u32,
+) -> Vec<String> {
+    let mut app = *app;
+    let p = &mut app.plan;
+    p.samples = p.samples.min(per_phase);
+    p.epochs = p.epochs.min(2);
+    p.train_per_epoch = p.train_per_epoch.min(per_phase);
+    p.test_samples = p.test_samples.min(per_phase);
+    let cfg = *chip.config();
+    let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; cfg.n_in()];
+    let mut sums = vec![0i64; cfg.n_out()];
+    let (c, mut mem) = chip.parts();
+    let mut budget = Budget {
+        chip: c,
+        left: steps,
+    };
+    let mut lines = Vec::new();
+    // A spent budget ends the run with an error; what ran until then is the point.
+    let _ =
+        neurochip_tasks::runner::run_app(&mut budget, &mut mem, &app, &mut x, &mut sums, |ev| {
+            lines.push(ev.to_string());
+        });
+    lines
+}
