@@ -27,7 +27,7 @@ const STEPS: u64 = 600;
 
 fn functional_digest(cfg: &Config) -> String {
     if cfg.reward.is_some() {
-        neurochip_emu::reward::train_chip(cfg, None, |_, _| {})
+        neurochip_emu::reward::train_chip(cfg, None, &|| None, |_, _| {})
             .unwrap()
             .0
             .digest

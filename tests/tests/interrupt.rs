@@ -3,6 +3,8 @@
 //! a run folder marked interrupted; `--resume` with the remaining epochs reaches the
 //! digest of the uninterrupted run. SIGTERM ends it with 143. `--checkpoint-every N`
 //! leaves a resumable snapshot every N epochs, even when the run is killed outright.
+//! Reward-learning and inference runs stop between two episodes (samples) and keep
+//! the report of those that ran.
 //!
 //! The random moments come from the clock and are printed, so a failure names the
 //! delay that made it.
@@ -317,17 +319,20 @@ fn checkpoints_survive_a_kill() {
     let _ = fs::remove_dir_all(&dir);
 }
 
-/// A run that cannot stop between samples (reward learning here) ends at once on
-/// SIGINT with exit 130 and releases its run folder: no lock file and, while nothing
-/// was written, no folder.
+/// A reward-learning run stops between two episodes: on SIGINT it finishes the episode
+/// under way, saves the chip (`--save`), writes its run folder with a report marked
+/// interrupted, says how many episodes ran, and exits 130. The chip it kept is the chip
+/// of a run planned with exactly that many episodes (same digest).
 #[test]
-fn a_reward_run_releases_its_folder_on_sigint() {
+fn a_reward_run_keeps_its_episodes_on_sigint() {
     let d = tmp("reward");
     let out = d.join("run");
+    let snap = d.join("reward.snap");
     let cfg = root().join("examples/reward_cue.toml");
     let mut child = Command::new(neurochip_bin())
         .args(["run", cfg.to_str().unwrap(), "-q"])
         .args(["--out", out.to_str().unwrap()])
+        .args(["--save", snap.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -338,14 +343,111 @@ fn a_reward_run_releases_its_folder_on_sigint() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(out.exists(), "the run folder was claimed");
-    std::thread::sleep(Duration::from_millis(300));
+    let delay = 300 + random_below(700);
+    std::thread::sleep(Duration::from_millis(delay));
     kill(&child, "-INT");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(130), "after {delay} ms: {err}");
     assert!(
         !out.join(".neurochip.lock").exists(),
         "the lock is released"
     );
-    assert!(!out.exists(), "the empty run folder is gone");
+    let report = json(&fs::read_to_string(out.join("report.json")).unwrap());
+    assert_eq!(report["interrupted"], true, "{report}");
+    assert_eq!(report["signal"], "SIGINT", "{report}");
+    let episodes = report["episodes"].as_u64().unwrap();
+    assert!(episodes < 3000, "stopped early: {episodes} episodes");
+    assert!(
+        err.contains(&format!(
+            "interrupted by SIGINT: {episodes} of 3000 learning episodes finished; {} holds",
+            snap.display()
+        )),
+        "{err}"
+    );
+    assert!(snap.exists(), "the snapshot was saved");
+    // The same configuration planned with that many episodes reaches the same chip.
+    let text = fs::read_to_string(&cfg).unwrap();
+    let short = text.replace(
+        "train_samples = 3000",
+        &format!("train_samples = {episodes}"),
+    );
+    assert_ne!(short, text);
+    let short_cfg = d.join("reward_short.toml");
+    fs::write(&short_cfg, short).unwrap();
+    assert_eq!(
+        digest(&short_cfg, &[]),
+        report["digest"].as_str().unwrap(),
+        "{episodes} episodes, interrupted or planned, give one chip"
+    );
+    let _ = fs::remove_dir_all(&d);
+}
+
+/// An inference run stops between two samples as well: on SIGINT it writes the report
+/// of the samples that ran, marked interrupted, and exits 130; its chip is the chip of
+/// a run planned with that many samples.
+#[test]
+fn an_inference_run_keeps_its_samples_on_sigint() {
+    let d = tmp("inference");
+    let out = d.join("run");
+    let text = fs::read_to_string(root().join("examples/lif.toml")).unwrap();
+    let cfg = d.join("lif_long.toml");
+    fs::write(&cfg, text.replacen("samples = 1 ", "samples = 100000 ", 1)).unwrap();
+    let mut child = Command::new(neurochip_bin())
+        .args(["run", cfg.to_str().unwrap(), "-q"])
+        .args(["--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while !out.join(".neurochip.lock").exists() && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let delay = 200 + random_below(500);
+    std::thread::sleep(Duration::from_millis(delay));
+    kill(&child, "-INT");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "after {delay} ms: {err}");
+    assert!(
+        !out.join(".neurochip.lock").exists(),
+        "the lock is released"
+    );
+    let report = json(&fs::read_to_string(out.join("report.json")).unwrap());
+    assert_eq!(report["interrupted"], true, "{report}");
+    let samples = report["samples"].as_u64().unwrap();
+    assert!(samples < 100_000, "stopped early: {samples} samples");
+    assert!(
+        err.contains(&format!(
+            "interrupted by SIGINT: {samples} of 100000 samples ran"
+        )),
+        "{err}"
+    );
+    let short_cfg = d.join("lif_short.toml");
+    fs::write(
+        &short_cfg,
+        text.replacen("samples = 1 ", &format!("samples = {samples} "), 1),
+    )
+    .unwrap();
+    if samples > 0 {
+        assert_eq!(
+            digest(&short_cfg, &[]),
+            report["digest"].as_str().unwrap(),
+            "{samples} samples, interrupted or planned, give one chip"
+        );
+    }
     let _ = fs::remove_dir_all(&d);
 }

@@ -283,7 +283,7 @@ fn navigation_training_improves_arrivals() {
 #[test]
 fn cycle_model_prices_reward_learning_with_the_functional_digest() {
     let cfg = config::load(&root().join("tests/firmware/reward_cue.toml")).unwrap();
-    let (rep, _) = er::train_chip(&cfg, None, |_, _| {}).unwrap();
+    let (rep, _) = er::train_chip(&cfg, None, &|| None, |_, _| {}).unwrap();
     let arch = neurochip_emu::Arch::builtin("multicore").unwrap();
     let run = neurochip_emu::arch_run::run_arch(&cfg, &arch, None, true).unwrap();
     assert_eq!(run.digest, rep.digest);

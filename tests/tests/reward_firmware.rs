@@ -12,7 +12,7 @@ use neurochip_tests::{check_golden, root};
 #[test]
 fn reward_image_runs_the_same_on_host_and_firmware() {
     let cfg = config::load(&root().join("tests/firmware/reward_cue.toml")).unwrap();
-    let (rep, _) = reward::train_chip(&cfg, None, |_, _| {}).unwrap();
+    let (rep, _) = reward::train_chip(&cfg, None, &|| None, |_, _| {}).unwrap();
     let bytes = export::image_bytes(&cfg).unwrap();
     let host = export::run_image(&bytes).unwrap();
     assert_eq!(host.last().unwrap(), &format!("digest {}", rep.digest));

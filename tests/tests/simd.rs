@@ -27,7 +27,7 @@ fn short(name: &str) -> Config {
 /// The digest of `neurochip run` for `cfg` on the current path.
 fn digest(cfg: &Config) -> u64 {
     if cfg.reward.is_some() {
-        let (_, chip) = reward::train_chip(cfg, None, |_, _| {}).unwrap();
+        let (_, chip) = reward::train_chip(cfg, None, &|| None, |_, _| {}).unwrap();
         chip.digest()
     } else if cfg.learning.engine != config::Engine::Off {
         let (_, chip) = learn::train_chip(cfg, true, |_| {}).unwrap();

@@ -73,8 +73,7 @@ pub fn run_arch(
         crate::sim::inference(
             &mut m,
             &task,
-            crate::sim::inference_samples(cfg, &task),
-            max_steps,
+            crate::sim::Span::all(crate::sim::inference_samples(cfg, &task), max_steps),
             &mut x,
             |_| {},
         )
@@ -104,7 +103,7 @@ fn reward_arch(
         chip: c,
         models: std::slice::from_mut(&mut cm),
     };
-    let rep = crate::reward::run_app(cfg, &app, &mut dp, &mut mem, |_, _| {})
+    let rep = crate::reward::run_app(cfg, &app, &mut dp, &mut mem, &|| None, |_, _| {})
         .map_err(|e| fit_error(cfg, arch, e.message))?;
     cm.finish();
     Ok(ArchRun {

@@ -17,12 +17,13 @@ use neurochip_ref::reward::{ActorCritic, RewardParams as FParams};
 use neurochip_ref::{Learner, Reference};
 use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec};
 use neurochip_tasks::reward_cue::ActionDraws;
-use neurochip_tasks::runner::{self, Event};
+use neurochip_tasks::runner::{self, Event, Halt};
 use neurochip_tasks::CueConfig;
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
 use crate::config::{Config, Reward};
+use crate::stop::Signal;
 use crate::task::Task;
 use crate::{footprint, Footprint, HostChip};
 
@@ -137,15 +138,39 @@ pub struct RewardReport {
     pub footprint: Footprint,
     /// Wall-clock seconds.
     pub train_seconds: f64,
+    /// A signal stopped the run between two episodes ([`crate::stop`]): the figures
+    /// are those of the episodes that ran.
+    pub interrupted: bool,
+    /// The signal that stopped it (`SIGINT`, `SIGTERM`), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<Signal>,
+}
+
+impl RewardReport {
+    /// For a stopped run, the line that says what ran and what was kept (`save`).
+    pub fn interrupted_line(&self, planned: u64, save: Option<&Path>) -> Option<String> {
+        let sig = self.signal?;
+        let head = format!(
+            "interrupted by {sig}: {} of {planned} learning episodes finished",
+            self.episodes
+        );
+        Some(match save {
+            Some(p) => format!("{head}; {} holds the chip as they left it", p.display()),
+            None => format!("{head}; nothing saved (no --save)"),
+        })
+    }
 }
 
 /// Run the plan of `app` on `dp` (the chip, or the chip through cycle models) and
-/// collect the report; `on_episode(done, total)` sees progress.
+/// collect the report; `on_episode(done, total)` sees progress. `stop` is asked
+/// before every episode: when it names a signal, the run ends there and the report
+/// says so.
 pub fn run_app(
     cfg: &Config,
     app: &AppSpec<'_>,
     dp: &mut (impl Datapath + ?Sized),
     mem: &mut neurochip_core::Memory<'_>,
+    stop: &dyn Fn() -> Option<Signal>,
     mut on_episode: impl FnMut(u64, u64),
 ) -> Result<RewardReport, BuildError> {
     let c = *dp.config();
@@ -155,7 +180,12 @@ pub fn run_app(
     let mut test = (0u32, 0u32);
     let total = u64::from(app.plan.epochs) * u64::from(app.plan.train_per_epoch);
     let t0 = Instant::now();
-    runner::run_app(dp, mem, app, &mut x, &mut sums, |ev| {
+    let signal = std::cell::Cell::new(None);
+    let ask = || {
+        signal.set(stop());
+        signal.get().is_some()
+    };
+    let res = runner::run_app_until(dp, mem, app, &mut x, &mut sums, &ask, |ev| {
         match ev {
             Event::Episode {
                 success,
@@ -183,12 +213,14 @@ pub fn run_app(
         if ev.printed() {
             lines.push(ev.to_string());
         }
-    })
-    .map_err(|e| BuildError {
-        file: cfg.origin.clone(),
-        field: "reward".into(),
-        message: e.to_string(),
-    })?;
+    });
+    if let Err(Halt::Error(e)) = res {
+        return Err(BuildError {
+            file: cfg.origin.clone(),
+            field: "reward".into(),
+            message: e.to_string(),
+        });
+    }
     let w = window(learned.len() as u64).min(learned.len());
     Ok(RewardReport {
         name: cfg.name.clone(),
@@ -203,20 +235,31 @@ pub fn run_app(
         digest: String::new(),
         footprint: footprint(&c),
         train_seconds: t0.elapsed().as_secs_f64(),
+        interrupted: signal.get().is_some(),
+        signal: signal.get(),
     })
 }
 
 /// Train the chip of a reward configuration by its plan; save the trained chip to
-/// `save` (atomically) when given. `on_episode(done, total)` sees progress.
+/// `save` (atomically) when given. `on_episode(done, total)` sees progress; `stop`
+/// ([`crate::stop::requested`]) is asked before every episode, and a stopped run
+/// saves the chip as its finished episodes left it.
 pub fn train_chip(
     cfg: &Config,
     save: Option<&Path>,
+    stop: &dyn Fn() -> Option<Signal>,
     on_episode: impl FnMut(u64, u64),
 ) -> Result<(RewardReport, HostChip), BuildError> {
     crate::learn::check_save(save)?;
     let (_, chip) = build::chip(cfg)?;
-    let (rep, mut chip) = train_built(cfg, chip, on_episode)?;
-    crate::learn::save_snapshot(save, &mut chip, cfg.train.epochs)?;
+    let (rep, mut chip) = train_built(cfg, chip, stop, on_episode)?;
+    // A stopped run holds the epochs it finished.
+    let epochs = match rep.interrupted {
+        true => u32::try_from(rep.episodes / u64::from(cfg.train.train_samples.max(1)))
+            .unwrap_or(u32::MAX),
+        false => cfg.train.epochs,
+    };
+    crate::learn::save_snapshot(save, &mut chip, epochs)?;
     Ok((rep, chip))
 }
 
@@ -224,11 +267,12 @@ pub fn train_chip(
 fn train_built(
     cfg: &Config,
     mut chip: HostChip,
+    stop: &dyn Fn() -> Option<Signal>,
     on_episode: impl FnMut(u64, u64),
 ) -> Result<(RewardReport, HostChip), BuildError> {
     let app = app(cfg, true)?;
     let (c, mut mem) = chip.parts();
-    let mut rep = run_app(cfg, &app, c, &mut mem, on_episode)?;
+    let mut rep = run_app(cfg, &app, c, &mut mem, stop, on_episode)?;
     rep.digest = format!("{:016x}", chip.digest());
     Ok((rep, chip))
 }
@@ -295,7 +339,7 @@ pub fn verify(
     let (_, mut chip) = build::chip(cfg)?;
     let (mut sim, mut learner) = crate::learn::float_twin(cfg, &mut chip);
     let (c, f) = rayon::join(
-        || train_built(cfg, chip, on_episode),
+        || train_built(cfg, chip, &|| None, on_episode),
         || train_float(cfg, &mut sim, &mut learner),
     );
     let (rep, chip) = c?;

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::build::{self, BuildError};
 use crate::config::Config;
+use crate::stop::Signal;
 use crate::task::{Pick, Task};
 use neurochip_tasks::model::{Model, OnChip};
 use neurochip_tasks::runner::{self, Learn};
@@ -40,13 +41,43 @@ pub struct RunReport {
     pub readout_mean: Vec<f64>,
     /// Readout values at the last step, real units.
     pub readout_final: Vec<f64>,
+    /// A signal stopped the run between two samples ([`crate::stop`]): the figures
+    /// are those of the samples that ran.
+    pub interrupted: bool,
+    /// The signal that stopped it (`SIGINT`, `SIGTERM`), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<Signal>,
+    /// Samples the plan has.
+    #[serde(skip)]
+    pub planned_samples: u32,
+}
+
+impl RunReport {
+    /// For a stopped run, the line that says how far it went.
+    pub fn interrupted_line(&self) -> Option<String> {
+        let sig = self.signal?;
+        Some(format!(
+            "interrupted by {sig}: {} of {} samples ran ({} steps); the report holds them",
+            self.samples, self.planned_samples, self.steps
+        ))
+    }
 }
 
 /// Simulate the chip of `cfg` on its input.
 pub fn run(cfg: &Config, max_steps: Option<u64>) -> Result<RunReport, BuildError> {
+    run_until(cfg, max_steps, &|| None)
+}
+
+/// [`run`], asking `stop` ([`crate::stop::requested`]) before every sample: when it
+/// names a signal, the run ends there and the report says so.
+pub fn run_until(
+    cfg: &Config,
+    max_steps: Option<u64>,
+    stop: &dyn Fn() -> Option<Signal>,
+) -> Result<RunReport, BuildError> {
     let (_, mut chip) = build::chip(cfg)?;
     let task = build::task(cfg)?;
-    Ok(run_chip(cfg, &mut chip, &task, max_steps))
+    Ok(run_chip(cfg, &mut chip, &task, max_steps, stop))
 }
 
 /// The inference samples a configuration that does not learn runs: `task.samples`,
@@ -63,12 +94,14 @@ pub fn inference_samples(cfg: &Config, task: &Task) -> u32 {
     }
 }
 
-/// Simulate an already built chip, stopping after `max_steps` steps if given.
+/// Simulate an already built chip, stopping after `max_steps` steps if given, or
+/// before a sample when `stop` names a signal.
 pub fn run_chip(
     cfg: &Config,
     chip: &mut HostChip,
     stim: &Task,
     max_steps: Option<u64>,
+    stop: &dyn Fn() -> Option<Signal>,
 ) -> RunReport {
     let n = chip.config().n_rec();
     let o = chip.config().n_out();
@@ -76,12 +109,22 @@ pub fn run_chip(
     let mut counts = vec![0u64; n];
     let (mut y, mut y_sum) = (vec![0f64; o], vec![0f64; o]);
     let (mut steps, mut spikes, mut synops) = (0u64, 0u64, 0u64);
-    let samples = inference_samples(cfg, stim);
-    {
+    let planned = inference_samples(cfg, stim);
+    let signal = std::cell::Cell::new(None);
+    let ask = || {
+        signal.set(stop());
+        signal.get().is_some()
+    };
+    let samples = {
         let (c, mut mem) = chip.parts();
         let mut fast = crate::simd::Fast(c);
         let mut m = OnChip::new(&mut fast, &mut mem, &mut []);
-        inference(&mut m, stim, samples, max_steps, &mut x, |m| {
+        let run = Span {
+            samples: planned,
+            max_steps,
+            stop: &ask,
+        };
+        inference(&mut m, stim, run, &mut x, |m| {
             spikes += u64::from(m.last.spikes);
             synops += u64::from(m.last.synops);
             steps += 1;
@@ -94,8 +137,15 @@ pub fn run_chip(
             }
         })
         // A built chip's memories fit its layout, so no step can fail.
-        .unwrap_or_else(|e| unreachable!("{e}"));
-    }
+        .unwrap_or_else(|e| unreachable!("{e}"))
+        .1
+    };
+    // A run cut by `max_steps` reports the samples planned, a stopped one those begun.
+    let samples = if signal.get().is_some() {
+        samples
+    } else {
+        planned
+    };
     let ro_lsb = chip.config().formats().readout.lsb();
     let digest = format!("{:016x}", chip.digest());
     let mem = chip.mem();
@@ -112,25 +162,50 @@ pub fn run_chip(
         spike_counts: counts,
         readout_mean: y_sum.iter().map(|s| s / steps.max(1) as f64).collect(),
         readout_final: mem.y.iter().map(|&y| f64::from(y) * ro_lsb).collect(),
+        interrupted: signal.get().is_some(),
+        signal: signal.get(),
+        planned_samples: planned,
     }
 }
 
-/// An inference run through the run loop: the samples `Pick::Run(0..samples)` of
-/// `task` on `model`, learning off, stopping after `max_steps` steps in all when given;
-/// `on_step` sees the model after each step. Returns the steps run.
+/// How far an inference run goes: `samples` samples, at most `max_steps` steps in
+/// all when given, and none after `stop` says so (it is asked before each sample).
+#[derive(Clone, Copy)]
+pub struct Span<'a> {
+    /// Samples planned.
+    pub samples: u32,
+    /// Steps at most, in all.
+    pub max_steps: Option<u64>,
+    /// Asked before every sample.
+    pub stop: &'a dyn Fn() -> bool,
+}
+
+impl Span<'_> {
+    /// All `samples`, at most `max_steps` steps.
+    pub fn all(samples: u32, max_steps: Option<u64>) -> Self {
+        Span {
+            samples,
+            max_steps,
+            stop: &|| false,
+        }
+    }
+}
+
+/// An inference run through the run loop: the samples `Pick::Run(0..)` of `task` on
+/// `model`, learning off, as far as `span` goes; `on_step` sees the model after each
+/// step. Returns the steps run and the samples begun.
 pub fn inference<M: Model>(
     model: &mut M,
     task: &Task,
-    samples: u32,
-    max_steps: Option<u64>,
+    span: Span<'_>,
     x: &mut neurochip_tasks::Spikes,
     mut on_step: impl FnMut(&M),
-) -> Result<u64, M::Error> {
+) -> Result<(u64, u32), M::Error> {
     let mut steps = 0u64;
-    for s in 0..samples {
-        let left = max_steps.map_or(u64::MAX, |m| m.saturating_sub(steps));
-        if left == 0 {
-            break;
+    for s in 0..span.samples {
+        let left = span.max_steps.map_or(u64::MAX, |m| m.saturating_sub(steps));
+        if left == 0 || (span.stop)() {
+            return Ok((steps, s));
         }
         let sample = task.sample(Pick::Run(s));
         let first = First {
@@ -142,7 +217,7 @@ pub fn inference<M: Model>(
         })?;
         steps += u64::from(first.steps());
     }
-    Ok(steps)
+    Ok((steps, span.samples))
 }
 
 /// Which float weights the reference runs with.

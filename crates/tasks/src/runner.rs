@@ -337,11 +337,28 @@ pub fn run_app(
     sums: &mut [i64],
     report: impl FnMut(Event),
 ) -> Result<(), StepError> {
+    match run_app_until(chip, mem, app, x, sums, &|| false, report) {
+        Err(Halt::Error(e)) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// [`run_app`], asking `stop` before every sample: when it says so, the walk ends
+/// there ([`Halt::Stopped`]), after the sample under way, and what ran stays run.
+pub fn run_app_until(
+    chip: &mut (impl Datapath + ?Sized),
+    mem: &mut Memory<'_>,
+    app: &AppSpec<'_>,
+    x: &mut Spikes,
+    sums: &mut [i64],
+    stop: &dyn Fn() -> bool,
+    report: impl FnMut(Event),
+) -> Result<(), Halt<StepError>> {
     #[cfg(feature = "reward")]
     if let TaskSpec::RewardCue { params, .. } = &app.task {
-        reward::check(chip.config(), params).map_err(StepError::Reward)?;
+        reward::check(chip.config(), params).map_err(|e| Halt::Error(StepError::Reward(e)))?;
     }
-    let mut run = AppRun {
+    let run = AppRun {
         chip,
         mem,
         task: &app.task,
@@ -349,5 +366,37 @@ pub fn run_app(
         sums,
         report,
     };
-    walk(&app.plan, 0, &mut run)
+    walk(&app.plan, 0, &mut Until { inner: run, stop })
+}
+
+/// Why a walk through [`Until`] ended early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Halt<E> {
+    /// A sample failed.
+    Error(E),
+    /// `stop` said so before a sample.
+    Stopped,
+}
+
+/// A walker that asks `stop` before each sample of `inner` and ends the walk there.
+pub struct Until<'s, W> {
+    /// The walker that runs the samples.
+    pub inner: W,
+    /// Asked before every sample.
+    pub stop: &'s dyn Fn() -> bool,
+}
+
+impl<W: Walker> Walker for Until<'_, W> {
+    type Error = Halt<W::Error>;
+
+    fn sample(&mut self, pick: Pick, learn: Learn) -> Result<Outcome, Self::Error> {
+        if (self.stop)() {
+            return Err(Halt::Stopped);
+        }
+        self.inner.sample(pick, learn).map_err(Halt::Error)
+    }
+
+    fn report(&mut self, event: Event) {
+        self.inner.report(event);
+    }
 }

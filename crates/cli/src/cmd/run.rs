@@ -92,16 +92,11 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
             print!("{}", neurochip_emu::arch_run::table(r));
         }));
     }
-    if supervised {
-        // Before the folder is claimed: from here on a signal stops the training
-        // between two samples and the run keeps its work.
-        stop::install().map_err(fail)?;
-    }
+    // Before the folder is claimed: from here on a signal stops the run between two
+    // samples (episodes) and the run keeps its work.
+    stop::install().map_err(fail)?;
     // The folder first: --save and --export may go into it.
     let folder = RunFolder::new(c, "run", &cfg, source)?;
-    if !supervised {
-        folder.release_on_signal()?;
-    }
     check_outputs(a, &cfg)?;
     if cfg.reward.is_some() {
         return reward(&cfg, a, &folder);
@@ -115,14 +110,15 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
             c.config.display()
         )));
     }
-    let rep = folder.check(sim::run(&cfg, c.steps))?;
-    if let (Some(path), Some(bytes)) = (&a.export, &image) {
+    let rep = folder.check(sim::run_until(&cfg, c.steps, &stop::requested))?;
+    let interrupted = rep.interrupted_line();
+    if let (Some(path), Some(bytes), None) = (&a.export, &image, &interrupted) {
         // The image of the chip this run started from, with the plan it just ran:
         // `run-image` reproduces its digest.
         write_bytes(path, bytes, "chip image", c.json)?;
     }
     let write = || super::probe_figures(&cfg, |figs| folder.write(&rep, &figs));
-    Ok(folder.finish(c.json, &rep, write, |rep| {
+    let code = folder.finish(c.json, &rep, write, |rep| {
         println!("neurochip run: {}", rep.name);
         println!("  steps            {:>12}", rep.steps);
         println!("  samples          {:>12}", rep.samples);
@@ -142,7 +138,14 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         println!("  readout mean     {}", fmt(&rep.readout_mean));
         println!("  readout final    {}", fmt(&rep.readout_final));
         println!("  digest           {}", rep.digest);
-    }))
+    });
+    if code != ExitCode::SUCCESS {
+        return Err(code);
+    }
+    if let Some(line) = interrupted {
+        eprintln!("{line}");
+    }
+    Ok(stop::requested().map_or(ExitCode::SUCCESS, |s| ExitCode::from(s.exit_code())))
 }
 
 /// An application file (`[solver]`, `[assembly]`): its image run on the host as
@@ -343,14 +346,17 @@ fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCo
         );
     }
     let res = super::episode_bar(cfg, a.common.quiet || j, |on_episode| {
-        neurochip_emu::reward::train_chip(cfg, a.save.as_deref(), on_episode)
+        neurochip_emu::reward::train_chip(cfg, a.save.as_deref(), &stop::requested, on_episode)
     });
     let (rep, chip) = folder.check(res)?;
-    if let Some(path) = &a.export {
+    // A stopped run's chip is mid-plan: no image of it.
+    let planned = u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples);
+    let interrupted = rep.interrupted_line(planned, a.save.as_deref());
+    if let (Some(path), None) = (&a.export, &interrupted) {
         write_image(cfg, &chip, path, j)?;
     }
     let write = || folder.write(&rep, &Figures::default());
-    Ok(folder.finish(j, &rep, write, |rep| {
+    let code = folder.finish(j, &rep, write, |rep| {
         for l in &rep.lines {
             println!("{l}");
         }
@@ -371,7 +377,14 @@ fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCo
         }
         println!("  {:<32} {:>12.1}", "training time (s)", rep.train_seconds);
         println!("  {:<32} {:>12}", "digest", rep.digest);
-    }))
+    });
+    if code != ExitCode::SUCCESS {
+        return Err(code);
+    }
+    if let Some(line) = interrupted {
+        eprintln!("{line}");
+    }
+    Ok(stop::requested().map_or(ExitCode::SUCCESS, |s| ExitCode::from(s.exit_code())))
 }
 
 fn write_image(
