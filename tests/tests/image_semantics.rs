@@ -7,7 +7,8 @@
 //! one line on stderr naming the file, the field or memory word and what is allowed,
 //! no panic, the file untouched. A snapshot with a wrapped epoch counter, a step
 //! counter the plan would wrap, or a memory word outside its format is refused by
-//! `inspect` (the counters) and by `run --resume` (all three).
+//! `inspect` (the counters; the memories too with `--config`, the configuration it
+//! was saved from) and by `run --resume` (all three).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -539,7 +540,8 @@ fn snapshot_counters_and_memories() {
         )),
         "{line}"
     );
-    // A weight outside the weight format.
+    // A weight outside the weight format: refused by --resume, and by inspect given
+    // the configuration (the snapshot holds only its hash).
     let p = patched("weight.snap", W_IN, &300i16.to_le_bytes());
     assert_eq!(
         resume(&p),
@@ -548,6 +550,52 @@ fn snapshot_counters_and_memories() {
              allowed -128..=127",
             p.display()
         )
+    );
+    let with_config = |p: &Path| {
+        refused(
+            &[
+                "inspect".as_ref(),
+                p.as_os_str(),
+                "--config".as_ref(),
+                cfg.as_os_str(),
+            ],
+            p,
+        )
+    };
+    assert_eq!(
+        with_config(&p),
+        format!(
+            "error: {}: snapshot arena w_in[0] = 300: outside the weight format; allowed \
+             -128..=127",
+            p.display()
+        )
+    );
+    let (code, out, err) = run(&[
+        "inspect".as_ref(),
+        good.as_os_str(),
+        "--config".as_ref(),
+        cfg.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("memories   in their formats, for the chip of"),
+        "{out}"
+    );
+    // Another configuration's chip: the hash differs.
+    let other = d.join("other.toml");
+    fs::write(&other, TINY.replace("seed = 1", "seed = 2")).unwrap();
+    let line = refused(
+        &[
+            "inspect".as_ref(),
+            good.as_os_str(),
+            "--config".as_ref(),
+            other.as_os_str(),
+        ],
+        &good,
+    );
+    assert!(
+        line.ends_with("another configuration (its hash differs)"),
+        "{line}"
     );
     fs::remove_dir_all(&d).unwrap();
 }

@@ -272,10 +272,18 @@ pub fn load_file(path: &Path, chip: &mut HostChip) -> Result<u32, SnapshotError>
     })
 }
 
+/// Check the snapshot `bytes` against the chip of `cfg` (the one it was saved from):
+/// the configuration hash, then every memory value against its format and the
+/// counters, as `--resume` does (`neurochip inspect SNAP --config CFG`).
+pub fn check_against(bytes: &[u8], cfg: &crate::config::Config) -> Result<(), String> {
+    let (_, mut chip) = crate::build::chip(cfg).map_err(|e| e.to_string())?;
+    decode_into(bytes, &mut chip).map(|_| ())
+}
+
 /// What a snapshot holds, for `neurochip inspect` (after [`check`], and the check of
 /// its counters, [`semantic::check_counters`]; its memories are checked against the
-/// chip's configuration when `--resume` restores it, since the file carries only a
-/// hash of that).
+/// chip's configuration by [`check_against`] and when `--resume` restores it, since
+/// the file carries only a hash of that).
 pub fn describe(bytes: &[u8]) -> Result<String, String> {
     check(bytes)?;
     let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4 bytes"));
