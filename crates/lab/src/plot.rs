@@ -245,7 +245,9 @@ pub fn tick(x: &f64) -> String {
         format!("{}", x as i64)
     } else {
         let s = format!("{x:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        // A tick a rounding error below zero is zero, not "-0".
+        if s == "-0" { "0" } else { s }.to_string()
     }
 }
 
@@ -913,6 +915,15 @@ mod tests {
         let d = std::env::temp_dir().join(format!("neurochip-plot-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
         d.join(name)
+    }
+
+    #[test]
+    fn ticks_are_short_and_never_minus_zero() {
+        assert_eq!(tick(&3.0), "3");
+        assert_eq!(tick(&0.25), "0.25");
+        assert_eq!(tick(&-0.2), "-0.2");
+        assert_eq!(tick(&-1e-17), "0");
+        assert_eq!(tick(&-0.0004), "0");
     }
 
     #[test]
