@@ -113,7 +113,11 @@ fn standalone(bytes: &[u8]) {
             return;
         }
     };
-    spec.budget = spec.budget.min(200);
+    // At most 200 steps, and about 2^21 neuron and neighbour visits in all: a block of
+    // 33 bytes can ask for 65,535 nodes of 16 colours (a million neurons a step).
+    let p = &spec.problem;
+    let per_step = (p.variables() * p.values() + p.neighbour_entries()).max(1) as u64;
+    spec.budget = spec.budget.min(200).min(((1 << 21) / per_step).max(1));
     let _ = neurochip_emu::apps::run_solver(&spec);
 }
 
