@@ -223,6 +223,8 @@ impl fmt::Display for AudioError {
     }
 }
 
+impl core::error::Error for AudioError {}
+
 /// A checked front-end configuration: coefficients and settings that passed
 /// [`Config::new`]; a [`FrontEnd`] built from it cannot fail except on a wrongly
 /// sized step.
