@@ -70,6 +70,8 @@ pub const COEFF_FRAC: u32 = 30;
 pub const SIGNAL_FRAC: u32 = 8;
 /// Fractional bits of a log level ([`Level`], Q16.16).
 pub const LEVEL_FRAC: u32 = 16;
+/// The fraction a band output drops (`2^30 - 1`), saved for the next sample.
+const FRACTION_MASK: i64 = (1 << COEFF_FRAC) - 1;
 /// One in a Q1.15 gain ([`Gain`]).
 pub const GAIN_ONE: u16 = 1 << 15;
 /// The largest threshold: 16 octaves of envelope (log2 units, Q16.16).
@@ -313,6 +315,7 @@ impl Config {
 struct State {
     y1: Signal,
     y2: Signal,
+    rest: u32,
     e1: Envelope,
     e2: Envelope,
     level: Level,
@@ -456,17 +459,21 @@ impl FrontEnd {
         for (b, st) in bands.zip(self.state.iter_mut()) {
             let (b0, c1, c2) = (i64::from(b.b0), i64::from(b.c1), i64::from(b.c2));
             let (mut y1, mut y2) = (i64::from(st.y1), i64::from(st.y2));
+            let mut rest = i64::from(st.rest);
             let mut sum = 0u64;
             for (old, new) in u.iter().zip(u.iter().skip(2)) {
-                // |u| < 2^24, so |dx| < 2^25; products < 2^55, 2^62, 2^61: the sum
-                // and the rounding constant fit i64.
+                // |u| < 2^24, so |dx| < 2^25; products < 2^55, 2^62, 2^61, and the
+                // saved fraction < 2^30: the sum fits i64.
                 let dx = i64::from(new.wrapping_sub(*old));
                 let acc = b0
                     .wrapping_mul(dx)
                     .wrapping_add(c1.wrapping_mul(y1))
                     .wrapping_add(c2.wrapping_mul(y2))
-                    .wrapping_add(1 << (COEFF_FRAC - 1));
+                    .wrapping_add(rest);
+                // Floor, and the fraction it dropped goes into the next sample
+                // (error feedback: no zero-input limit cycles, no bias).
                 let y = (acc >> COEFF_FRAC).clamp(i64::from(i32::MIN), i64::from(i32::MAX));
+                rest = acc & FRACTION_MASK;
                 y2 = y1;
                 y1 = y;
                 // |y| <= 2^31 and at most 64 samples: below 2^37.
@@ -474,6 +481,7 @@ impl FrontEnd {
             }
             st.y1 = y1 as Signal;
             st.y2 = y2 as Signal;
+            st.rest = rest as u32;
             // Mean over the step, rounded; at most 2^31.
             let half = (1u64 << s.step_shift) >> 1;
             let m = (sum.wrapping_add(half) >> s.step_shift).min(u64::from(u32::MAX)) as u32;

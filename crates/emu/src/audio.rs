@@ -201,6 +201,131 @@ pub fn encode_clip(cfg: &Config, pcm: &[i16]) -> SpikeTrain {
     }
 }
 
+/// How closely the chip's front end follows its float twin over some clips (both
+/// from the same [`Settings`]; [`agreement`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Agreement {
+    /// Clips compared.
+    pub clips: usize,
+    /// Band-steps compared (clips x steps x bands).
+    pub band_steps: u64,
+    /// Largest `|L_chip - L_twin|` of the log level, dB (both clamp at the floor).
+    pub level_err_max_db: f64,
+    /// Mean `|L_chip - L_twin|`, dB, over the band-steps where the twin's envelope
+    /// is above the floor.
+    pub level_err_mean_db: f64,
+    /// Largest `|e_chip - e_twin|` over the band's largest twin envelope in the clip
+    /// (band-clips whose peak is under the floor left out).
+    pub env_err_max: f64,
+    /// Mean of that ratio over every band-step counted.
+    pub env_err_mean: f64,
+    /// Pearson correlation of the spike counts per clip and channel, chip against
+    /// twin.
+    pub count_corr: f64,
+    /// Spikes of the chip, all clips.
+    pub spikes_chip: u64,
+    /// Spikes of the twin, all clips.
+    pub spikes_twin: u64,
+    /// Of the (step, channel) pairs where either spikes, the fraction where both do.
+    pub spike_match: f64,
+}
+
+/// Pearson correlation of `a` and `b` (1 when both are constant and equal).
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len()) as f64;
+    if n == 0.0 {
+        return 1.0;
+    }
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    if saa == 0.0 || sbb == 0.0 {
+        return if a == b { 1.0 } else { 0.0 };
+    }
+    sab / (saa * sbb).sqrt()
+}
+
+/// Run every clip through the chip's front end and the float twin of `s`, step by
+/// step, and measure their agreement ([`Agreement`]).
+pub fn agreement(s: &Settings, clips: &[Vec<i16>]) -> Result<Agreement, SettingsError> {
+    let cfg = chip_config(s)?;
+    let nb = cfg.n_bands();
+    let nc = cfg.n_channels();
+    let n = cfg.samples_per_step();
+    let floor = s.floor();
+    let db = 20.0 * 2f64.log10() / f64::from(1u32 << fe::LEVEL_FRAC);
+    let mut a = Agreement {
+        clips: clips.len(),
+        ..Agreement::default()
+    };
+    let (mut counts_chip, mut counts_twin) = (Vec::new(), Vec::new());
+    let (mut level_sum, mut level_n, mut env_sum, mut env_n) = (0.0, 0u64, 0.0, 0u64);
+    let (mut both, mut either) = (0u64, 0u64);
+    for pcm in clips {
+        let mut chip = FrontEnd::new(&cfg);
+        let mut twin = neurochip_ref::audio::Twin::new(s);
+        let mut bits = vec![0u32; words_per_step(nc)];
+        let mut tbits = vec![false; nc];
+        let (mut cc, mut ct) = (vec![0u32; nc], vec![0u32; nc]);
+        let mut env: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); nb];
+        for step in pcm.chunks_exact(n) {
+            let out =
+                bitvec::slice::BitSlice::<u32, bitvec::order::Lsb0>::from_slice_mut(&mut bits);
+            chip.push(step, out)?;
+            twin.push(step, &mut tbits);
+            for c in 0..nc {
+                let (x, y) = (out[c], tbits[c]);
+                cc[c] += u32::from(x);
+                ct[c] += u32::from(y);
+                both += u64::from(x && y);
+                either += u64::from(x || y);
+            }
+            for (b, (ec, et)) in env.iter_mut().enumerate() {
+                let lc = f64::from(chip.level(b)) * db;
+                let lt = twin.level(b) * 20.0 * 2f64.log10();
+                let le = (lc - lt).abs();
+                a.level_err_max_db = a.level_err_max_db.max(le);
+                if twin.envelope(b) > floor {
+                    level_sum += le;
+                    level_n += 1;
+                }
+                ec.push(f64::from(chip.envelope(b)));
+                et.push(twin.envelope(b));
+            }
+            a.band_steps += nb as u64;
+        }
+        for (ec, et) in &env {
+            let peak = et.iter().copied().fold(0.0, f64::max);
+            if peak <= floor {
+                continue;
+            }
+            for (x, y) in ec.iter().zip(et) {
+                let r = (x - y).abs() / peak;
+                a.env_err_max = a.env_err_max.max(r);
+                env_sum += r;
+                env_n += 1;
+            }
+        }
+        a.spikes_chip += cc.iter().map(|&v| u64::from(v)).sum::<u64>();
+        a.spikes_twin += ct.iter().map(|&v| u64::from(v)).sum::<u64>();
+        counts_chip.extend(cc.iter().map(|&v| f64::from(v)));
+        counts_twin.extend(ct.iter().map(|&v| f64::from(v)));
+    }
+    a.level_err_mean_db = level_sum / level_n.max(1) as f64;
+    a.env_err_mean = env_sum / env_n.max(1) as f64;
+    a.count_corr = pearson(&counts_chip, &counts_twin);
+    a.spike_match = if either == 0 {
+        1.0
+    } else {
+        both as f64 / either as f64
+    };
+    Ok(a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
