@@ -61,7 +61,7 @@ pub fn check(s: &Settings) -> Result<(), SettingsError> {
             format!("0 < f_lo < f_hi ({})", s.f_hi),
         ));
     }
-    if !(s.f_hi < nyq) {
+    if s.f_hi.is_nan() || s.f_hi >= nyq {
         return Err(range(
             "f_hi",
             s.f_hi,
