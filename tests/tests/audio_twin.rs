@@ -204,3 +204,23 @@ proptest! {
         }
     }
 }
+
+/// The chip's spikes and levels on the synthetic clips, folded: the same number in
+/// debug (overflow checks on) and release builds (`make test` runs both), and on
+/// the firmware once it runs the front end.
+#[test]
+fn front_end_digest_is_fixed() {
+    let cfg = neurochip_emu::audio::chip_config(&Settings::default()).unwrap();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut fold = |v: u32| h = (h ^ u64::from(v)).wrapping_mul(0x0000_0100_0000_01b3);
+    for c in synthetic() {
+        let mut fe = FrontEnd::new(&cfg);
+        let mut out = bitvec![u32, Lsb0; 0; 64];
+        for step in c.chunks_exact(16) {
+            fe.push(step, &mut out).unwrap();
+            out.as_raw_slice().iter().for_each(|&w| fold(w));
+            (0..32).for_each(|b| fold(fe.level(b)));
+        }
+    }
+    assert_eq!(h, 0x4703_e1f3_1d5c_9676, "digest {h:#018x}");
+}

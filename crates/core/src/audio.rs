@@ -9,11 +9,13 @@
 //!    high-pass `1 - pre z^-1` (`pre` Q1.15, 0 = off) that lifts the weak upper
 //!    formants. `|u| < 2^24`.
 //! 2. **Band-pass filter bank** (per band, per sample): one second-order IIR section
-//!    (RBJ band-pass, 0 dB peak) in direct form I,
-//!    `y[n] = round((b0 (u[n] - u[n-2]) + c1 y[n-1] + c2 y[n-2]) / 2^30)`,
-//!    saturated to `i32`. The band-pass numerator `b0 (1 - z^-2)` costs one
-//!    multiply, so a band is three multiply-accumulates per sample (one `SMLAL`
-//!    each on a Cortex-M4). The coefficients ([`Band`], Q2.30: `c1 = -a1`,
+//!    (RBJ band-pass, 0 dB peak) in direct form I with error feedback,
+//!    `acc = b0 (u[n] - u[n-2]) + c1 y[n-1] + c2 y[n-2] + f[n-1]`,
+//!    `y[n] = floor(acc / 2^30)` saturated to `i32`, `f[n] = acc mod 2^30` (the
+//!    fraction the floor dropped, carried into the next sample: no zero-input limit
+//!    cycles, no rounding bias). The band-pass numerator `b0 (1 - z^-2)` costs one
+//!    multiply, so a band is three 32x32+64 multiply-accumulates per sample (one
+//!    `SMLAL` each on a Cortex-M4). The coefficients ([`Band`], Q2.30: `c1 = -a1`,
 //!    `c2 = -a2`) are computed on the host from mel-spaced centres and handed in as
 //!    integers; the input history `u[n-1], u[n-2]` is shared by every band.
 //! 3. **Rectify and decimate** (per band): `s = sum |y|` over the step's samples,
@@ -43,17 +45,20 @@
 //! (each says why), and the only saturation is the one the format asks for (the
 //! band output to `i32`, the envelope to `u32`, the level reference). The products
 //! of one band are at most `2^30 * 2^25 + 2^31 * 2^31 + 2^30 * 2^31 < 2^63` even
-//! with saturated outputs, so an `i64` accumulator holds them. Debug and release
+//! with saturated outputs, so an `i64` accumulator holds them with the carried
+//! fraction (`< 2^30`). Debug and release
 //! builds, x86-64 and thumbv7em compute the same bits.
 //!
 //! # Cost
-//! Per sample and band: three 32x32+64 multiply-accumulates, a round and shift, a
-//! clamp, an absolute value and a 64-bit add (about 17 Cortex-M4 instructions); the
-//! bands are the outer loop, so a band's coefficients and state stay in registers
-//! for the step's 16 samples. Per step and band: two envelope updates, one log and
-//! two comparisons (about 60 instructions). 32 bands at 1 ms: about 10,000
-//! instructions a step, 10 MHz for real time (`make qemu-cost` measures it once the
-//! firmware runs the front end).
+//! Per sample and band: three `SMLAL`, the shift and the clamp of the 64-bit sum to
+//! 32 bits, the fraction kept, an absolute value and a 64-bit add: about 26
+//! Cortex-M4 instructions as `rustc` compiles it for thumbv7em (release, the sample
+//! loop unrolled four times; counted in the disassembly, not yet run). The bands
+//! are the outer loop, so a band's coefficients and state stay in registers for the
+//! step's 16 samples. Per step and band: two envelope updates, one log and two
+//! comparisons (about 80 instructions). 32 bands at 1 ms: about 16,000
+//! instructions a step, 16 MHz for real time (`make qemu-cost` is to measure it
+//! once the firmware runs the front end).
 
 use core::fmt;
 
@@ -457,31 +462,31 @@ impl FrontEnd {
         let bands = self.cfg.bands.iter().take(self.cfg.n_bands);
         let mut slots = out.iter_mut();
         for (b, st) in bands.zip(self.state.iter_mut()) {
-            let (b0, c1, c2) = (i64::from(b.b0), i64::from(b.c1), i64::from(b.c2));
-            let (mut y1, mut y2) = (i64::from(st.y1), i64::from(st.y2));
-            let mut rest = i64::from(st.rest);
+            // 32-bit operands into a 64-bit accumulator: one SMULL/SMLAL each on a
+            // Cortex-M4.
+            let wide = |a: i32, b: i32| i64::from(a).wrapping_mul(i64::from(b));
+            let (mut y1, mut y2, mut rest) = (st.y1, st.y2, st.rest);
             let mut sum = 0u64;
             for (old, new) in u.iter().zip(u.iter().skip(2)) {
                 // |u| < 2^24, so |dx| < 2^25; products < 2^55, 2^62, 2^61, and the
                 // saved fraction < 2^30: the sum fits i64.
-                let dx = i64::from(new.wrapping_sub(*old));
-                let acc = b0
-                    .wrapping_mul(dx)
-                    .wrapping_add(c1.wrapping_mul(y1))
-                    .wrapping_add(c2.wrapping_mul(y2))
-                    .wrapping_add(rest);
+                let dx = new.wrapping_sub(*old);
+                let acc = wide(b.b0, dx)
+                    .wrapping_add(wide(b.c1, y1))
+                    .wrapping_add(wide(b.c2, y2))
+                    .wrapping_add(i64::from(rest));
                 // Floor, and the fraction it dropped goes into the next sample
                 // (error feedback: no zero-input limit cycles, no bias).
-                let y = (acc >> COEFF_FRAC).clamp(i64::from(i32::MIN), i64::from(i32::MAX));
-                rest = acc & FRACTION_MASK;
+                let y = (acc >> COEFF_FRAC).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+                rest = (acc & FRACTION_MASK) as u32;
                 y2 = y1;
                 y1 = y;
                 // |y| <= 2^31 and at most 64 samples: below 2^37.
-                sum = sum.wrapping_add(y.unsigned_abs());
+                sum = sum.wrapping_add(u64::from(y.unsigned_abs()));
             }
-            st.y1 = y1 as Signal;
-            st.y2 = y2 as Signal;
-            st.rest = rest as u32;
+            st.y1 = y1;
+            st.y2 = y2;
+            st.rest = rest;
             // Mean over the step, rounded; at most 2^31.
             let half = (1u64 << s.step_shift) >> 1;
             let m = (sum.wrapping_add(half) >> s.step_shift).min(u64::from(u32::MAX)) as u32;
