@@ -65,7 +65,7 @@ use core::fmt;
 use crate::memory::Bits;
 
 /// Most bands a front end holds (state and coefficients are fixed arrays of this
-/// length, 2.3 KB in all, so the firmware keeps a front end in a static).
+/// length, about 2.6 KB in all, so the firmware keeps a front end in a static).
 pub const MAX_BANDS: usize = 64;
 /// Most samples a step: `2^MAX_STEP_SHIFT` (64, 4 ms at 16 kHz).
 pub const MAX_STEP_SHIFT: u8 = 6;
@@ -328,7 +328,7 @@ struct State {
 }
 
 /// The front end: a [`Config`] and its state (input history and, per band, filter
-/// outputs, envelopes, level and spike reference). No allocation; 2.3 KB.
+/// outputs, envelopes, level and spike reference). No allocation; about 2.6 KB.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FrontEnd {
     cfg: Config,
