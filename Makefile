@@ -10,7 +10,8 @@ FW_CONFIG ?= firmware/chip.toml
 FW_IMAGE  ?= firmware/images/default.img
 
 .PHONY: all setup toolchain qemu-install fonts fmt fmt-check lint nostd test test-unit test-release \
-        run bench bench-peers qemu qemu-image qemu-cost firmware clean fuzz
+        run bench bench-peers qemu qemu-image qemu-cost firmware clean fuzz \
+        data-kws kws-install
 
 all: test
 
@@ -29,6 +30,21 @@ qemu-install:
 	  echo "installing qemu-system-arm"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq qemu-system-arm >/dev/null; }
+
+## kws-install: espeak-ng and sox from Debian, for the spoken-word data set.
+kws-install:
+	@command -v espeak-ng >/dev/null 2>&1 && command -v sox >/dev/null 2>&1 || { \
+	  echo "installing espeak-ng and sox"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng sox >/dev/null; }
+
+## data-kws: the spoken-word data set in data/kws (Speech Commands layout, split by
+## voice; docs/kws.md), deterministic from KWS_SEED, on KWS_JOBS processes. Skipped
+## when data/kws was made by the same script with the same seed.
+KWS_SEED ?= 1
+KWS_JOBS ?= 2
+data-kws: kws-install
+	python3 tools/kws/make_data.py --out data/kws --seed $(KWS_SEED) --jobs $(KWS_JOBS)
 
 ## fonts: the plots of run folders need a TrueType font (Debian's fonts-dejavu-core).
 FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf

@@ -39,6 +39,7 @@
 
 #[cfg(feature = "assembly")]
 pub mod assembly;
+pub mod audio;
 pub mod board;
 pub mod chip;
 pub mod config;

@@ -10,6 +10,8 @@
 //! | constraint problem (`solve`) | [`PROBLEM`] |
 //! | chip image or snapshot (`inspect`, `run-image`) | [`IMAGE`] |
 //! | data file (`task.data`, gzip) | [`DATA`] compressed, [`DATA_TEXT`] decompressed |
+//! | WAV file (`neurochip_emu::wav`) | [`WAV`] |
+//! | Speech Commands list (`validation_list.txt`, `testing_list.txt`) | [`LIST`] |
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -26,6 +28,11 @@ pub const IMAGE: u64 = 64 << 20;
 pub const DATA: u64 = 16 << 20;
 /// A data file once decompressed: 64 MiB (the shipped digits CSV is 265 KB).
 pub const DATA_TEXT: u64 = neurochip_tasks::digits::MAX_CSV_BYTES;
+/// A WAV file: 64 MiB (a 1 s clip at 16 kHz is 32 KB, the real corpus's longest
+/// background noise file, 95 s, is 3 MB; 64 MiB is 35 minutes).
+pub const WAV: u64 = 64 << 20;
+/// A Speech Commands split list: 16 MiB (the real corpus's lists are under 0.5 MB).
+pub const LIST: u64 = 16 << 20;
 
 /// Why an input file was not read.
 #[derive(Debug, thiserror::Error)]

@@ -15,13 +15,16 @@
 //! [`csp`] reads constraint problems for the solver; [`apps`] writes, runs and
 //! describes application images (the solver's and the assemblies'); [`checkpoint`]
 //! keeps a training run's work (checkpoints, and a snapshot when [`stop`] says a
-//! signal came).
+//! signal came). Sound: [`audio`] makes the chip's front end from settings in real
+//! units and turns clips into spikes, [`wav`] reads WAV files, [`speech`] reads a
+//! folder in the Speech Commands layout.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod apps;
 pub mod arch;
 pub mod arch_run;
+pub mod audio;
 pub mod batch;
 pub mod budget;
 pub mod build;
@@ -44,9 +47,11 @@ pub mod reward;
 pub mod sim;
 pub mod simd;
 pub mod snapshot;
+pub mod speech;
 pub mod stop;
 pub mod task;
 pub mod train;
+pub mod wav;
 
 pub use arch::Arch;
 pub use cycle::{CycleChip, CycleModel, CycleReport, FitError};

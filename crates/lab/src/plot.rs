@@ -907,6 +907,48 @@ pub fn raster(
     })())
 }
 
+/// A heat map: `cells[r][c]` drawn as the cell `x = x0 + c * dx`, `y = r` (row 0 at
+/// the bottom), shaded from white (the smallest value) to dark blue (the largest);
+/// for spectrograms (time by band) and confusion matrices.
+pub fn heatmap(
+    stem: &Path,
+    axes: &Axes<'_>,
+    cells: &[Vec<f64>],
+    x0: f64,
+    dx: f64,
+) -> Result<(), String> {
+    let rows = cells.len();
+    let cols = cells.iter().map(Vec::len).max().unwrap_or(0);
+    let vals = || cells.iter().flatten().copied().filter(|v| v.is_finite());
+    let lo = vals().fold(f64::INFINITY, f64::min);
+    let hi = vals().fold(f64::NEG_INFINITY, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let shade = |v: f64| {
+        let t = ((v - lo) / span).clamp(0.0, 1.0);
+        let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+        RGBColor(mix(255.0, 8.0), mix(255.0, 48.0), mix(255.0, 107.0))
+    };
+    let x1 = x0 + dx * cols.max(1) as f64;
+    both!(stem, |root| (|| {
+        let mut chart = frame(&root, axes, 56, x0..x1, 0.0..rows.max(1) as f64)?;
+        styled(&mut chart.configure_mesh(), axes)
+            .disable_mesh()
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(cells.iter().enumerate().flat_map(|(r, row)| {
+                row.iter().enumerate().map(move |(c, &v)| {
+                    let x = x0 + dx * c as f64;
+                    Rectangle::new([(x, r as f64), (x + dx, r as f64 + 1.0)], shade(v).filled())
+                })
+            }))
+            .map_err(err)?;
+        Ok(())
+    })())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 // Numerical code indexes several arrays with one index; iterator chains would hide the maths.
 #![allow(clippy::needless_range_loop)]
 
+pub mod audio;
 pub mod bptt;
 pub mod eprop;
 pub mod network;

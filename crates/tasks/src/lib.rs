@@ -14,6 +14,8 @@
 //! - [`cue`]: evidence accumulation (cue accumulation) of Bellec et al. 2020, Fig. 3.
 //! - [`pattern`]: pattern generation (regression on sums of sinusoids), Fig. 2.
 //! - [`store_recall`]: the store-recall working-memory task (e-prop / LSNN).
+//! - [`audio`]: sound through the front end (`neurochip_core::audio`) into a spike
+//!   raster, `2 * bands` channels a step.
 //! - [`digits`]: UCI 8x8 handwritten digits: spike encoders (no_std) and the
 //!   loader and fixed train/test split (feature `std`).
 //!
@@ -69,6 +71,7 @@
 pub mod app;
 #[cfg(feature = "assembly")]
 pub mod assembly;
+pub mod audio;
 pub mod cue;
 pub mod digits;
 mod error;
