@@ -15,7 +15,8 @@
 //! [`csp`] reads constraint problems for the solver; [`apps`] writes, runs and
 //! describes application images (the solver's and the assemblies'); [`checkpoint`]
 //! keeps a training run's work (checkpoints, and a snapshot when [`stop`] says a
-//! signal came).
+//! signal came); [`weights`] reads and writes a chip's weights, quantised or as
+//! real values, checked as images are.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -47,6 +48,7 @@ pub mod snapshot;
 pub mod stop;
 pub mod task;
 pub mod train;
+pub mod weights;
 
 pub use arch::Arch;
 pub use cycle::{CycleChip, CycleModel, CycleReport, FitError};

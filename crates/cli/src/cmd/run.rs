@@ -274,6 +274,7 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
         save: a.save.as_deref(),
         checkpoint_every: a.checkpoint_every,
         stop: Some(&stop::requested),
+        ..Default::default()
     };
     let res = checkpoint::train_chip(cfg, a.common.quiet || j, &opts, |ep| {
         if !j {
