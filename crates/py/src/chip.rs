@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use neurochip_emu::config::{Config as EmuConfig, Engine};
 use neurochip_emu::host::to_bits;
 use neurochip_emu::stop::Signal;
-use neurochip_emu::task::Task;
+use neurochip_emu::task::{Pick, Task};
 use neurochip_emu::weights::{self, Layer};
 use neurochip_emu::{build, checkpoint, export, learn, reward, sim, snapshot, HostChip};
 use pyo3::prelude::*;
@@ -317,6 +317,23 @@ impl Chip {
             membranes_raw: arrays::out(py, Some(rows), n, v)?.unbind(),
             readouts_raw: arrays::out(py, Some(rows), o, y)?.unbind(),
         })
+    }
+
+    /// The input spikes of the configuration's inference sample ``sample`` (``bool``
+    /// [steps, inputs]): what ``infer`` feeds the chip for that sample. ``reset()``
+    /// then ``run(chip.task_input(i))`` for each sample ``i`` is ``infer()``, digest
+    /// and all, on a chip that does not learn.
+    #[pyo3(signature = (sample = 0))]
+    fn task_input<'py>(&self, py: Python<'py>, sample: u32) -> PyResult<Bound<'py, PyAny>> {
+        let (steps, x) = self.task.input(Pick::Run(sample));
+        arrays::out(py, Some(steps), self.inputs(), x)
+    }
+
+    /// The inference samples ``infer`` runs: ``task.samples`` (digits: at most the
+    /// training digits there are).
+    #[getter]
+    fn samples(&self) -> u32 {
+        sim::inference_samples(&self.cfg, &self.task)
     }
 
     /// Zero the dynamic state (membranes, refractory counters, traces, readouts), as
