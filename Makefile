@@ -60,7 +60,7 @@ python-deps: $(VPY)
 	@$(VPY) -c "import numpy" 2>/dev/null || $(VPY) -m pip install -q numpy
 	@$(VPY) -c "import pytest" 2>/dev/null || $(VPY) -m pip install -q pytest
 
-$(PY_STAMP): $(VPY) $(PY_SOURCES)
+$(PY_STAMP): $(VPY) $(PY_SOURCES) | python-deps
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(VENV))/bin:$$PATH" \
 	  $(VENV)/bin/maturin develop --release -q -m crates/py/Cargo.toml
 	@touch $@

@@ -384,6 +384,7 @@ impl Chip {
                 cfg.origin
             )));
         }
+        crate::warn_rates(py, cfg)?;
         if cfg.reward.is_some() {
             if resume.is_some() || checkpoint_every.is_some() {
                 return Err(err(format!(

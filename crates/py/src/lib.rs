@@ -45,7 +45,7 @@ fn config_of(config: &Bound<'_, PyAny>) -> PyResult<EmuConfig> {
 
 /// Warnings the command line prints before a run (learning rates too small to move
 /// any weight), as Python warnings.
-fn warn_rates(py: Python<'_>, cfg: &EmuConfig) -> PyResult<()> {
+pub(crate) fn warn_rates(py: Python<'_>, cfg: &EmuConfig) -> PyResult<()> {
     for w in neurochip_emu::rates::warnings(cfg) {
         let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
         PyErr::warn(py, &category, &std::ffi::CString::new(w)?, 1)?;

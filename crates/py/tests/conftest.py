@@ -82,6 +82,13 @@ class Cli:
         return lines[0].removeprefix("error: ")
 
 
+@pytest.fixture(autouse=True)
+def at_the_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in the repository's root, as the command line does here:
+    relative paths (``examples/lif.toml``) name the same files for both."""
+    monkeypatch.chdir(ROOT)
+
+
 @pytest.fixture(scope="session")
 def cli() -> Cli:
     cargo = os.environ.get("CARGO", "cargo")

@@ -91,3 +91,14 @@ def test_other_refusals():
         nc.to_toml({"network": {"inputs": None}})
     with pytest.raises(TypeError, match="a configuration is a neurochip.Config, a dict or a path, not int"):
         nc.Chip(3)
+
+
+def test_rate_warnings_are_python_warnings(cli, tmp_path):
+    d = example("cue", learning={"eta": 1e-15}, train={"epochs": 1, "train_samples": 2, "test_samples": 2})
+    path, cfg = write(tmp_path, "tiny", d)
+    want = [l.removeprefix("warning: ") for l in cli("check", path).stdout.splitlines() if l.startswith("warning: ")]
+    assert len(want) == 2 and "cannot move any input weight" in want[0]
+    for call in [lambda: nc.run(cfg), lambda: nc.Chip(cfg).train()]:
+        with pytest.warns(UserWarning) as rec:
+            call()
+        assert [str(w.message) for w in rec] == want

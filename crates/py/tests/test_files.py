@@ -115,3 +115,21 @@ def test_files_that_are_not_images_are_refused(cli, tmp_path):
     assert str(e.value) == want
     with pytest.raises(nc.NeurochipError, match="cannot write the image"):
         nc.Chip("examples/lif.toml").export_image(tmp_path / "no" / "such" / "dir.img")
+
+
+def test_an_exception_in_on_epoch_stops_training_at_the_epoch(cli, tmp_path):
+    path1, cfg1 = cue(tmp_path, "cue1", epochs=1)
+    _, cfg2 = cue(tmp_path, "cue2", epochs=2)
+
+    def stop(epoch):
+        raise RuntimeError(f"enough after epoch {epoch['epoch']}")
+
+    chip = nc.Chip(cfg2)
+    with pytest.raises(RuntimeError, match="enough after epoch 1"):
+        chip.train(on_epoch=stop, save=tmp_path / "stopped.snap")
+    # The run stopped before the next sample: the chip and the snapshot hold the
+    # first epoch, as a one-epoch run leaves it.
+    assert chip.epochs_done == 1
+    assert chip.digest == cli.json("run", path1)["digest"]
+    assert nc.Chip(cfg2).load(tmp_path / "stopped.snap") == 1
+    assert "epochs     1 done" in cli("inspect", tmp_path / "stopped.snap").stdout
