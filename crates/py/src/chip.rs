@@ -69,9 +69,11 @@ impl<'py> Interrupts<'py> {
 /// What ``Chip.run`` produced, one row per step.
 ///
 /// ``spikes`` is ``bool`` [steps, neurons]; ``membranes`` [steps, neurons] and
-/// ``readouts`` [steps, outputs] are ``float64`` in real units (threshold units for
-/// membranes); ``membranes_raw`` and ``readouts_raw`` are the same as the ``int32``
-/// integers the chip holds (one unit is ``Chip.membrane_lsb`` / ``Chip.readout_lsb``).
+/// ``readouts`` [steps, outputs] are ``float64`` in the configuration's real units
+/// (a membrane reaching its threshold, ``network.threshold`` plus any adaptation,
+/// spikes); ``membranes_raw`` and ``readouts_raw`` are the same as the ``int32``
+/// integers the chip holds (one unit is ``Chip.membrane_lsb`` /
+/// ``Chip.readout_lsb``).
 #[pyclass(module = "neurochip", frozen)]
 pub struct Trace {
     /// Steps run (rows).
