@@ -9,15 +9,15 @@ CONFIG   ?= examples/cue.toml
 FW_CONFIG ?= firmware/chip.toml
 FW_IMAGE  ?= firmware/images/default.img
 
-.PHONY: all setup toolchain qemu-install fonts fmt fmt-check lint nostd test test-unit test-release \
-        run bench bench-peers qemu qemu-image qemu-cost firmware clean fuzz \
-        data-kws kws-install
+.PHONY: all setup toolchain qemu-install fonts python python-deps fmt fmt-check lint nostd test \
+        test-unit test-release test-python run bench bench-peers qemu qemu-image qemu-cost firmware \
+        clean fuzz data-kws kws-install
 
 all: test
 
 ## setup: install the Rust target and components, QEMU, and a font for the plots,
-## when absent.
-setup: toolchain qemu-install fonts
+## when absent, and build the Python package into .venv.
+setup: toolchain qemu-install fonts python
 
 toolchain:
 	@rustup target list --installed | grep -qx $(TARGET) || rustup target add $(TARGET)
@@ -54,6 +54,32 @@ fonts:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-dejavu-core >/dev/null; }
 
+## python: the Python package `neurochip` (crates/py, PyO3 + maturin) built into the
+## project's virtual environment .venv: the venv is created (python3 -m venv) when
+## absent, maturin, numpy and pytest are pip-installed when absent, and the package
+## is rebuilt (maturin develop --release) only when a source it is built from changed.
+VENV      := .venv
+VPY       := $(VENV)/bin/python
+PY_STAMP  := $(VENV)/.neurochip-built
+PY_SOURCES := Cargo.toml Cargo.lock $(shell find crates/core crates/ref crates/tasks crates/emu crates/py \
+                -type f \( -name '*.rs' -o -name '*.toml' -o -name '*.py' -o -name '*.pyi' -o -name py.typed \) \
+                -not -path '*/tests/*' 2>/dev/null)
+
+python: python-deps $(PY_STAMP)
+
+$(VPY):
+	python3 -m venv $(VENV)
+
+python-deps: $(VPY)
+	@test -x $(VENV)/bin/maturin || $(VPY) -m pip install -q "maturin>=1.9.4,<2"
+	@$(VPY) -c "import numpy" 2>/dev/null || $(VPY) -m pip install -q numpy
+	@$(VPY) -c "import pytest" 2>/dev/null || $(VPY) -m pip install -q pytest
+
+$(PY_STAMP): $(VPY) $(PY_SOURCES) | python-deps
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(VENV))/bin:$$PATH" \
+	  $(VENV)/bin/maturin develop --release -q -m crates/py/Cargo.toml
+	@touch $@
+
 fmt:
 	$(CARGO) fmt --all
 	cd $(FW_DIR) && $(CARGO) fmt
@@ -82,7 +108,7 @@ nostd: toolchain
 ## test: formatting, lints, the no_std build, every test (debug with overflow
 ## checks, then the golden digests again in release: both builds give the same bits),
 ## and the firmware under QEMU.
-test: setup fmt-check lint nostd test-unit test-release firmware qemu
+test: setup fmt-check lint nostd test-unit test-release test-python firmware qemu
 
 test-unit:
 	$(CARGO) test --workspace --exclude neurochip-tests
@@ -90,6 +116,11 @@ test-unit:
 
 test-release:
 	$(CARGO) test --release -p neurochip-tests
+
+## test-python: the Python package's pytest suite (crates/py/tests): digests equal to
+## the command line's on example configurations, weights, arrays, errors, files.
+test-python: python
+	$(VPY) -m pytest -q crates/py/tests
 
 ## run: the main job: train the default chip (cue accumulation, light e-prop engine)
 ## on the chip and the f64 reference side by side, and print both.

@@ -43,6 +43,10 @@ pub struct Options<'a> {
     /// Asked before every sample: a signal stops the run there
     /// ([`crate::stop::requested`]). `None`: the run never stops early.
     pub stop: Option<&'a dyn Fn() -> Option<Signal>>,
+    /// Epochs the chip has done already ([`train_built`] on a chip trained before):
+    /// the sample order continues from there, as after `resume`, whose snapshot's
+    /// own count replaces this.
+    pub start_epoch: u32,
 }
 
 /// The chip model, keeping the snapshot of the last epoch boundary.
@@ -94,6 +98,13 @@ pub fn train_chip(
     opts: &Options<'_>,
     on_epoch: impl FnMut(&Epoch),
 ) -> Result<(TrainReport, HostChip), BuildError> {
+    check_options(cfg, opts)?;
+    let (_, chip) = build::chip(cfg)?;
+    train_built(cfg, chip, quiet, opts, on_epoch)
+}
+
+/// `checkpoint_every` needs `save`.
+fn check_options(cfg: &Config, opts: &Options<'_>) -> Result<(), BuildError> {
     if opts.checkpoint_every.is_some() && opts.save.is_none() {
         return Err(BuildError {
             file: cfg.origin.clone(),
@@ -101,9 +112,23 @@ pub fn train_chip(
             message: "needs --save FILE, where the checkpoints are written".into(),
         });
     }
-    let (_, mut chip) = build::chip(cfg)?;
+    Ok(())
+}
+
+/// [`train_chip`] on `chip`, a chip of `cfg` as it is now (built from `cfg`, perhaps
+/// with weights written since, [`crate::weights`]): the plan of `cfg` from its
+/// current state, as `opts` says. The trained chip comes back with the report.
+pub fn train_built(
+    cfg: &Config,
+    mut chip: HostChip,
+    quiet: bool,
+    opts: &Options<'_>,
+    on_epoch: impl FnMut(&Epoch),
+) -> Result<(TrainReport, HostChip), BuildError> {
+    check_options(cfg, opts)?;
     let task = build::task(cfg)?;
     let mut plan = learn::plan(cfg);
+    plan.start_epoch = opts.start_epoch;
     learn::check_save(opts.save)?;
     if let Some(p) = opts.resume {
         plan.start_epoch =
@@ -174,5 +199,44 @@ pub fn train_chip(
     match failed {
         Some(e) => Err(e),
         None => Ok((rep, chip)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(epochs: u32) -> Config {
+        crate::config::parse(
+            &format!(
+                "[network]\ninputs = 40\nneurons = 12\noutputs = 2\n\
+                 [task]\nkind = \"cue\"\nn_cues = 1\ndelay_ms = 50\n\
+                 [learning]\nengine = \"exact\"\neta = 1e-3\n\
+                 [train]\nepochs = {epochs}\ntrain_samples = 3\ntest_samples = 2\n"
+            ),
+            "split.toml",
+        )
+        .unwrap()
+    }
+
+    /// A chip trained for one epoch and trained on from there (`start_epoch`) ends
+    /// where the chip trained for both epochs in one run ends.
+    #[test]
+    fn training_a_built_chip_on_continues_its_epochs() {
+        let quiet = |_: &Epoch| {};
+        let (whole, _) = train_chip(&cfg(2), true, &Options::default(), quiet).unwrap();
+        let (first, chip) = train_chip(&cfg(1), true, &Options::default(), quiet).unwrap();
+        assert_eq!(first.epochs_done, 1);
+        let opts = Options {
+            start_epoch: 1,
+            ..Default::default()
+        };
+        let (rest, _) = train_built(&cfg(1), chip, true, &opts, quiet).unwrap();
+        assert_eq!(rest.epochs_done, 2);
+        assert_eq!(rest.digest, whole.digest);
+        // From epoch 0 again, the second run repeats the first epoch's samples.
+        let (_, chip) = train_chip(&cfg(1), true, &Options::default(), quiet).unwrap();
+        let (again, _) = train_built(&cfg(1), chip, true, &Options::default(), quiet).unwrap();
+        assert_ne!(again.digest, whole.digest);
     }
 }

@@ -517,6 +517,15 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     check::config(raw, &src)
 }
 
+/// [`parse`] the text as if it were the file at `path` (which need not exist): `path`
+/// names it in messages and gives the default `name`, and a relative digits data path
+/// that is not found from the working directory is looked up beside it, as [`load`]
+/// does. For configurations that are not files (the Python package's dicts).
+pub fn parse_at(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let cfg = parse(text, &path.display().to_string())?;
+    Ok(found_data(cfg, path))
+}
+
 /// Parse and check the text of a configuration of either kind. An application's
 /// problem file (`solver.problem`) is read: a relative path from the working
 /// directory, else from the folder of `origin`.

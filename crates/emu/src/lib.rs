@@ -15,9 +15,10 @@
 //! [`csp`] reads constraint problems for the solver; [`apps`] writes, runs and
 //! describes application images (the solver's and the assemblies'); [`checkpoint`]
 //! keeps a training run's work (checkpoints, and a snapshot when [`stop`] says a
-//! signal came). Sound: [`audio`] makes the chip's front end from settings in real
-//! units and turns clips into spikes, [`wav`] reads WAV files, [`speech`] reads a
-//! folder in the Speech Commands layout.
+//! signal came); [`weights`] reads and writes a chip's weights, quantised or as
+//! real values, checked as images are. Sound: [`audio`] makes the chip's front end
+//! from settings in real units and turns clips into spikes, [`wav`] reads WAV files,
+//! [`speech`] reads a folder in the Speech Commands layout.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -52,6 +53,7 @@ pub mod stop;
 pub mod task;
 pub mod train;
 pub mod wav;
+pub mod weights;
 
 pub use arch::Arch;
 pub use cycle::{CycleChip, CycleModel, CycleReport, FitError};

@@ -263,8 +263,9 @@ pub fn train_chip(
     Ok((rep, chip))
 }
 
-/// Train `chip` (built from `cfg`) by the plan of `cfg`.
-fn train_built(
+/// Train `chip` (built from `cfg`, perhaps with weights written since,
+/// [`crate::weights`]) by the plan of `cfg`.
+pub fn train_built(
     cfg: &Config,
     mut chip: HostChip,
     stop: &dyn Fn() -> Option<Signal>,

@@ -220,6 +220,17 @@ pub fn inference<M: Model>(
     Ok((steps, span.samples))
 }
 
+/// The refusal of a step budget (`neurochip run --steps`, `verify --steps`, the
+/// Python package's `steps=`) on a configuration that learns, from the file `origin`:
+/// a training run follows its `[train]` plan.
+pub fn steps_on_training(origin: &str) -> String {
+    format!(
+        "{origin}: --steps applies to inference runs ([learning] engine = \"off\"); a training \
+         run follows its [train] plan: set train.epochs, train.train_samples and \
+         train.test_samples instead"
+    )
+}
+
 /// Which float weights the reference runs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -143,6 +143,25 @@ impl Task {
     }
 }
 
+impl Task {
+    /// The input spikes of the sample `pick`, step by step: `steps` rows of
+    /// [`Task::n_inputs`] values, row-major, with `steps`. What the chip receives when
+    /// a run loop runs that sample (the Python package's `Chip.task_input`).
+    pub fn input(&self, pick: Pick) -> (usize, Vec<bool>) {
+        use neurochip_tasks::SpikeSource;
+        let sample = self.sample(pick);
+        let n = self.n_inputs();
+        let steps = sample.steps() as usize;
+        let mut x = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; n];
+        let mut out = Vec::with_capacity(steps * n);
+        for t in 0..sample.steps() {
+            sample.spikes(t, &mut x);
+            out.extend(x.iter().by_vals());
+        }
+        (steps, out)
+    }
+}
+
 impl Source for Task {
     /// [`Task::sample`]; the host has every sample.
     fn sample(&self, pick: Pick) -> Option<AnySample<'_>> {
@@ -168,5 +187,38 @@ fn gcd(a: usize, b: usize) -> usize {
         a
     } else {
         gcd(b, a % b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HostChip;
+
+    /// Stepping a chip through a sample's input, from the reset state, is what the
+    /// run loop does with that sample (learning off): the same digest.
+    #[test]
+    fn a_samples_input_steps_the_chip_as_the_run_loop_does() {
+        let cfg = crate::config::parse(
+            "[network]\ninputs = 40\nneurons = 20\noutputs = 2\n[task]\nkind = \"cue\"\n\
+             n_cues = 3\ndelay_ms = 100\nsamples = 2\n",
+            "in.toml",
+        )
+        .unwrap();
+        let task = crate::build::task(&cfg).unwrap();
+        let (_, mut a) = crate::build::chip(&cfg).unwrap();
+        let mut b: HostChip = a.clone();
+        crate::sim::run_chip(&cfg, &mut a, &task, None, &|| None);
+        let mut spikes = 0;
+        for s in 0..2 {
+            let (steps, x) = task.input(Pick::Run(s));
+            assert_eq!(x.len(), steps * 40);
+            b.reset_state();
+            for row in x.chunks(40) {
+                spikes += b.step(&crate::host::to_bits(row)).unwrap().spikes;
+            }
+        }
+        assert!(spikes > 0);
+        assert_eq!(a.digest(), b.digest());
     }
 }

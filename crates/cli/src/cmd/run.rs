@@ -201,12 +201,7 @@ fn run_app(a: &Args, app: &AppConfig, source: Vec<u8>) -> Result<ExitCode, ExitC
 
 /// The refusal of `--steps` on a training run (`run` without `--arch`, `verify`).
 pub(super) fn steps_on_training(config: &Path) -> String {
-    format!(
-        "{}: --steps applies to inference runs ([learning] engine = \"off\"); a training \
-         run follows its [train] plan: set train.epochs, train.train_samples and \
-         train.test_samples instead",
-        config.display()
-    )
+    sim::steps_on_training(&config.display().to_string())
 }
 
 /// `--export`, checked before any work: an image can carry this configuration
@@ -277,6 +272,7 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
         save: a.save.as_deref(),
         checkpoint_every: a.checkpoint_every,
         stop: Some(&stop::requested),
+        ..Default::default()
     };
     let res = checkpoint::train_chip(cfg, a.common.quiet || j, &opts, |ep| {
         if !j {

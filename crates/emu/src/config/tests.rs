@@ -765,3 +765,34 @@ fn spreads_and_time_step_are_bounded() {
         );
     }
 }
+
+/// Text parsed as a file at a path reads as that file does: its name, its messages,
+/// and a relative digits data path found beside it.
+#[test]
+fn parse_at_reads_as_the_file_would() {
+    let digits = OK
+        .replace(
+            "kind = \"cue\"",
+            "kind = \"digits\"\ndata = \"../data/uci-digits/digits.csv.gz\"",
+        )
+        .replace("inputs = 40", "inputs = 64")
+        .replace("outputs = 2", "outputs = 10");
+    // From the tests' working directory (crates/emu) the data path finds nothing;
+    // beside a file in examples/ it finds the data set.
+    let at = std::path::Path::new("../../examples/d.toml");
+    let c = parse_at(&digits, at).unwrap();
+    assert_eq!(c.name, "d");
+    assert_eq!(
+        c.task.data,
+        "../../examples/../data/uci-digits/digits.csv.gz"
+    );
+    assert_eq!(
+        parse(&digits, "../../examples/d.toml").unwrap().task.data,
+        "../data/uci-digits/digits.csv.gz"
+    );
+    let bad = "[network]\nnuerons = 1\n";
+    assert_eq!(
+        parse_at(bad, at).unwrap_err().to_string(),
+        parse(bad, "../../examples/d.toml").unwrap_err().to_string()
+    );
+}

@@ -1,0 +1,184 @@
+//! [`Config`]: a checked chip configuration, read from a file, from TOML text or from
+//! a dict (turned into TOML text first), always through the library's loader and
+//! checks, so a mistake gets the command line's message.
+
+use std::path::PathBuf;
+
+use neurochip_emu::config::{self, Config as EmuConfig};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::error::err;
+
+/// Where a configuration that is not a file comes from, in its messages (and, for
+/// want of a `name` key, its name).
+const NO_FILE: &str = "<dict>";
+
+/// The TOML text of a dict: the dict as a TOML table (keys sorted, plain keys before
+/// tables).
+pub fn dict_to_toml(d: &Bound<'_, PyDict>) -> PyResult<String> {
+    let table: toml::Table = pythonize::depythonize(d.as_any())
+        .map_err(|e| err(format!("{NO_FILE}: not a configuration table: {e}")))?;
+    toml::to_string(&table).map_err(|e| err(format!("{NO_FILE}: no TOML form: {e}")))
+}
+
+/// A checked chip configuration: every default filled in, every range checked.
+///
+/// Make one with ``Config.load(path)`` (a TOML file, read as ``neurochip run PATH``
+/// reads it), ``Config.from_toml(text)`` or ``Config.from_dict(d)`` (the dict is
+/// written as TOML text, ``neurochip.to_toml(d)``, and read by the same loader). A
+/// mistake raises ``NeurochipError`` with the command line's one-line message. Where
+/// a ``Chip`` or a function takes a configuration, a path or a dict does as well.
+#[pyclass(module = "neurochip", frozen)]
+pub struct Config {
+    /// The checked configuration.
+    pub cfg: EmuConfig,
+    /// The TOML text it was read from.
+    text: String,
+}
+
+impl Config {
+    /// A configuration and the text it was read from.
+    pub fn new(cfg: EmuConfig, text: String) -> Self {
+        Self { cfg, text }
+    }
+
+    /// The TOML text it was read from.
+    pub fn source(&self) -> &str {
+        &self.text
+    }
+
+    /// `obj` as a configuration: a `Config`, a dict, or a path (`str`, `os.PathLike`).
+    pub fn coerce(obj: &Bound<'_, PyAny>) -> PyResult<Config> {
+        if let Ok(c) = obj.cast::<Config>() {
+            let c = c.get();
+            return Ok(Config {
+                cfg: c.cfg.clone(),
+                text: c.text.clone(),
+            });
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            return Self::from_dict(d, None);
+        }
+        match obj.extract::<PathBuf>() {
+            Ok(p) => Self::load(p),
+            Err(_) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "a configuration is a neurochip.Config, a dict or a path, not {}",
+                obj.get_type().name()?
+            ))),
+        }
+    }
+}
+
+#[pymethods]
+impl Config {
+    /// Read and check the configuration file at ``path``, as the command line does.
+    #[staticmethod]
+    pub fn load(path: PathBuf) -> PyResult<Config> {
+        let (cfg, bytes) = config::load_source(&path).map_err(err)?;
+        // The loader has checked that the file is UTF-8 text.
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Ok(Config { cfg, text })
+    }
+
+    /// Check the TOML ``text`` as if it were the file at ``path`` (default
+    /// ``"<dict>"``): ``path`` names it in messages, gives the default name (its
+    /// stem), and a relative digits data path is also looked up beside it.
+    #[staticmethod]
+    #[pyo3(signature = (text, path = None))]
+    pub fn from_toml(text: String, path: Option<PathBuf>) -> PyResult<Config> {
+        let at = path.unwrap_or_else(|| PathBuf::from(NO_FILE));
+        let cfg = config::parse_at(&text, &at).map_err(err)?;
+        Ok(Config { cfg, text })
+    }
+
+    /// Check a configuration given as a dict of sections (``{"network": {"inputs":
+    /// 40, ...}, "task": {"kind": "cue"}}``): its TOML text (``neurochip.to_toml``)
+    /// read as ``Config.from_toml(text, path)`` reads it.
+    #[staticmethod]
+    #[pyo3(signature = (d, path = None))]
+    pub fn from_dict(d: &Bound<'_, PyDict>, path: Option<PathBuf>) -> PyResult<Config> {
+        Self::from_toml(dict_to_toml(d)?, path)
+    }
+
+    /// The configuration's name (``name``, or the stem of its file).
+    #[getter]
+    fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    /// The file it was read from (or the path given for text and dicts): the place
+    /// its messages name.
+    #[getter]
+    fn origin(&self) -> &str {
+        &self.cfg.origin
+    }
+
+    /// The master seed.
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.cfg.seed
+    }
+
+    /// Whether the chip learns (``[learning] engine`` is not ``"off"``).
+    #[getter]
+    fn learns(&self) -> bool {
+        self.cfg.learns()
+    }
+
+    /// Input channels (``network.inputs``).
+    #[getter]
+    fn inputs(&self) -> u32 {
+        self.cfg.network.inputs
+    }
+
+    /// Recurrent neurons (``network.neurons``).
+    #[getter]
+    fn neurons(&self) -> u32 {
+        self.cfg.network.neurons
+    }
+
+    /// Readouts (``network.outputs``).
+    #[getter]
+    fn outputs(&self) -> u32 {
+        self.cfg.network.outputs
+    }
+
+    /// The TOML text the configuration was read from, as given.
+    #[getter]
+    fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The checked configuration as a dict, to read: every section and key, defaults
+    /// filled in (``to_dict()["formats"]["membrane_frac"]``). It is not a file to
+    /// write back: a file may hold only the keys its task kind and engine read.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let mut value = serde_json::to_value(&self.cfg).map_err(err)?;
+        // Absent optional keys (`excitatory_fraction`, `rewire_fraction`, `[reward]`)
+        // have no TOML form: leave them out rather than write them as null.
+        drop_nulls(&mut value);
+        pythonize::pythonize(py, &value).map_err(err)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Config(name={:?}, origin={:?}, inputs={}, neurons={}, outputs={}, learns={})",
+            self.cfg.name,
+            self.cfg.origin,
+            self.cfg.network.inputs,
+            self.cfg.network.neurons,
+            self.cfg.network.outputs,
+            if self.cfg.learns() { "True" } else { "False" }
+        )
+    }
+}
+
+fn drop_nulls(v: &mut serde_json::Value) {
+    if let serde_json::Value::Object(m) = v {
+        m.retain(|_, x| !x.is_null());
+        for x in m.values_mut() {
+            drop_nulls(x);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! [`Report`]: a run's report as the command line writes it with `--json`.
+
+use pyo3::exceptions::{PyAttributeError, PyKeyError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::error::err;
+
+/// What a run, a training run, a verification or a cycle-model run reports: the
+/// object `neurochip run CONFIG --json` (or `verify`, or `run --arch`) prints, key for
+/// key, with the same numbers and the same digest.
+///
+/// Read it as attributes (``report.digest``, ``report.test_accuracy``) or as a mapping
+/// (``report["digest"]``, ``report.keys()``); ``report.to_dict()`` gives a plain dict.
+/// ``report.kind`` says which report it is: ``"run"``, ``"train"``, ``"reward"``,
+/// ``"verify"``, ``"learn_verify"``, ``"reward_verify"`` or ``"cycles"``.
+#[pyclass(module = "neurochip", frozen)]
+pub struct Report {
+    kind: String,
+    /// The digest: `digest`, or (reward verify) the chip's, `chip.digest`.
+    digest: String,
+    data: Py<PyDict>,
+}
+
+impl Report {
+    /// The report `rep` of kind `kind`, converted as the command line's `--json` does
+    /// (through `serde_json`, so a value JSON cannot hold reads as it does there).
+    pub fn new<T: serde::Serialize>(py: Python<'_>, kind: &str, rep: &T) -> PyResult<Self> {
+        let value = serde_json::to_value(rep).map_err(err)?;
+        let digest = value
+            .get("digest")
+            .or_else(|| value.get("chip").and_then(|c| c.get("digest")))
+            .and_then(|d| d.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let obj = pythonize::pythonize(py, &value).map_err(err)?;
+        let data = obj
+            .cast_into::<PyDict>()
+            .map_err(|_| err("a report is an object"))?;
+        Ok(Self {
+            kind: kind.to_string(),
+            digest,
+            data: data.unbind(),
+        })
+    }
+}
+
+#[pymethods]
+impl Report {
+    /// Which report this is: ``"run"``, ``"train"``, ``"reward"``, ``"verify"``,
+    /// ``"learn_verify"``, ``"reward_verify"`` or ``"cycles"``.
+    #[getter]
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The trace digest, 16 hex digits: the number to compare with the command line's
+    /// (a reward verification's is its chip's, ``report["chip"]["digest"]``).
+    #[getter]
+    fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// A copy of the report as a plain dict.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.data.bind(py).copy()
+    }
+
+    /// The report's keys, in the command line's order.
+    fn keys<'py>(&self, py: Python<'py>) -> Bound<'py, PyList> {
+        self.data.bind(py).keys()
+    }
+
+    fn __getitem__(&self, py: Python<'_>, key: &str) -> PyResult<Py<PyAny>> {
+        match self.data.bind(py).get_item(key)? {
+            Some(v) => Ok(v.unbind()),
+            None => Err(PyKeyError::new_err(key.to_string())),
+        }
+    }
+
+    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        match self.data.bind(py).get_item(name)? {
+            Some(v) => Ok(v.unbind()),
+            None => Err(PyAttributeError::new_err(format!(
+                "a {} report has no `{name}`; it has: {}",
+                self.kind,
+                self.data.bind(py).keys().str()?
+            ))),
+        }
+    }
+
+    fn __contains__(&self, py: Python<'_>, key: &str) -> PyResult<bool> {
+        self.data.bind(py).contains(key)
+    }
+
+    fn __len__(&self, py: Python<'_>) -> usize {
+        self.data.bind(py).len()
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.data
+            .bind(py)
+            .keys()
+            .into_any()
+            .try_iter()
+            .map(Bound::into_any)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let d = self.data.bind(py);
+        let name = match d.get_item("name")? {
+            Some(n) => n.str()?.to_string(),
+            None => String::new(),
+        };
+        Ok(format!(
+            "Report(kind={:?}, name={name:?}, digest={:?})",
+            self.kind, self.digest
+        ))
+    }
+}
