@@ -124,3 +124,45 @@ fn exact_engine_on_reckon_keeps_its_eligibility_off_the_die() {
         "{e}"
     );
 }
+
+/// The applications (`[solver]`, `[assembly]`) stepped through the cycle model keep
+/// their digest on every shipped architecture, and are priced: neuron updates every
+/// step, synaptic events, and for the plastic area, STDP in the learning engine.
+#[test]
+fn applications_give_their_digest_and_a_price() {
+    std::env::set_current_dir(root()).unwrap();
+    for name in ["solver", "assemblies"] {
+        let path = root().join("examples").join(format!("{name}.toml"));
+        let config::Workload::App(app) = config::load_workload(&path).unwrap() else {
+            panic!("{name} is an application file");
+        };
+        let want = neurochip_emu::apps::run_config(&app).unwrap();
+        let want = match want.result {
+            neurochip_emu::apps::AppResult::Solver { digest, .. }
+            | neurochip_emu::apps::AppResult::Assembly { digest, .. } => digest,
+        };
+        for arch in ["reckon", "multicore", "xylo"] {
+            let a = Arch::resolve(arch).unwrap();
+            let r = neurochip_emu::app_cost::run_arch(&app, &a)
+                .unwrap_or_else(|e| panic!("{name} on {arch}: {e}"));
+            assert_eq!(r.digest, want, "{name} on {arch}");
+            let c = &r.cycles;
+            let s = &c.cycles_per_step_by_stage;
+            assert!(
+                c.steps > 0 && s.neuron > 0.0 && s.recurrent > 0.0,
+                "{name} on {arch}: {s:?}"
+            );
+            assert!(
+                c.synaptic_operations.effective_acs > 0.0,
+                "{name} on {arch}"
+            );
+            assert!(c.energy_per_step_pj > 0.0, "{name} on {arch}");
+            assert_eq!(
+                s.learning > 0.0,
+                name == "assemblies",
+                "{name} on {arch}: STDP only"
+            );
+            assert!(c.sram_used_bytes > 0, "{name} on {arch}");
+        }
+    }
+}

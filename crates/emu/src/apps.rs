@@ -218,6 +218,17 @@ pub fn run_assembly(spec: &AssemblySpec) -> Result<String, String> {
 
 /// [`run_assembly`]: the digest and spike count.
 pub fn assembly_run(spec: &AssemblySpec) -> Result<AssemblyRun, String> {
+    assembly_observed(spec, |_, _| {}, |_| {})
+}
+
+/// [`assembly_run`], showing `on_step(x, z)` the input and spikes of every step and
+/// `wired` the afferent and recurrent weights after the run (the cycle model counts
+/// from them).
+pub fn assembly_observed(
+    spec: &AssemblySpec,
+    on_step: impl FnMut(&[bool], &[bool]),
+    wired: impl FnOnce(&[i16]),
+) -> Result<AssemblyRun, String> {
     // The image's range checks first, so a refused area allocates nothing.
     encode(&Standalone::Assembly(*spec))?;
     let l = lengths(&spec.area);
@@ -228,7 +239,11 @@ pub fn assembly_run(spec: &AssemblySpec) -> Result<AssemblyRun, String> {
     let mut x = vec![false; m];
     let mut mem =
         carve(&spec.area, &mut weights, &mut v, &mut z, &mut traces).map_err(|e| e.to_string())?;
-    spec.run(&mut mem, &mut x).map_err(|e| e.to_string())
+    let run = spec
+        .run_observed(&mut mem, &mut x, on_step)
+        .map_err(|e| e.to_string())?;
+    wired(&weights);
+    Ok(run)
 }
 
 /// Run an application image as its firmware binary does; the lines it prints.
@@ -238,6 +253,14 @@ pub fn run(bytes: &[u8]) -> Result<Vec<String>, String> {
 
 /// Run a solver application in memories sized for its problem.
 pub fn run_solver(spec: &SolverSpec<'_>) -> Result<SolverRun, String> {
+    solver_observed(spec, |_| {})
+}
+
+/// [`run_solver`], showing `on_step` the solver after every step.
+pub fn solver_observed(
+    spec: &SolverSpec<'_>,
+    on_step: impl FnMut(&neurochip_core::solver::Solver<'_, '_>),
+) -> Result<SolverRun, String> {
     let p = &spec.problem;
     let n = p.variables();
     let (mut o, mut nb) = (vec![0u32; n + 1], vec![0u16; p.neighbour_entries()]);
@@ -251,7 +274,7 @@ pub fn run_solver(spec: &SolverSpec<'_>) -> Result<SolverRun, String> {
         timer: &mut t,
         conflicts: &mut k,
     };
-    spec.run(mem).map_err(|e| e.to_string())
+    spec.run_observed(mem, on_step).map_err(|e| e.to_string())
 }
 
 /// Run an application image as its firmware binary does; what it computes.

@@ -92,12 +92,12 @@ pub enum FitError {
 /// each row starting on a word boundary (a presynaptic row of a weight matrix is read
 /// with whole words), or, when `packed`, all bits back to back.
 #[derive(Clone, Copy, Debug)]
-struct Extent {
-    name: &'static str,
-    rows: u64,
-    per_row: u64,
-    item_bits: u64,
-    packed: bool,
+pub(crate) struct Extent {
+    pub(crate) name: &'static str,
+    pub(crate) rows: u64,
+    pub(crate) per_row: u64,
+    pub(crate) item_bits: u64,
+    pub(crate) packed: bool,
 }
 
 impl Extent {
@@ -115,7 +115,7 @@ impl Extent {
 }
 
 /// Items of `item_bits` per word of `word_bits` (at least one word per item).
-fn per_word(item_bits: u64, word_bits: u64) -> u64 {
+pub(crate) fn per_word(item_bits: u64, word_bits: u64) -> u64 {
     (word_bits / item_bits.max(1)).max(1)
 }
 
@@ -311,6 +311,13 @@ pub fn sram(cfg: &ChipConfig, arch: &Arch) -> Result<Vec<BankUse>, FitError> {
             });
         }
     }
+    place(&extents(cfg), arch)
+}
+
+/// Place `extents` in the banks of `arch` (each in the first bank that holds its
+/// structure), or say why they do not fit.
+pub(crate) fn place(extents: &[Extent], arch: &Arch) -> Result<Vec<BankUse>, FitError> {
+    let name = arch.name.clone();
     let mut uses: Vec<BankUse> = arch
         .banks
         .iter()
@@ -323,7 +330,7 @@ pub fn sram(cfg: &ChipConfig, arch: &Arch) -> Result<Vec<BankUse>, FitError> {
             external: b.external,
         })
         .collect();
-    for e in extents(cfg) {
+    for e in extents {
         let Some(k) = arch
             .banks
             .iter()
@@ -389,7 +396,7 @@ macro_rules! parts {
                 self.$first $(+ self.$rest)*
             }
 
-            fn add(&mut self, o: &$t) {
+            pub(crate) fn add(&mut self, o: &$t) {
                 self.$first += o.$first;
                 $(self.$rest += o.$rest;)*
             }
@@ -1012,7 +1019,40 @@ impl CycleModel {
 
     /// A report of the totals so far (call [`CycleModel::finish`] first).
     pub fn report(&self) -> CycleReport {
-        let s = &self.stats;
+        let connected: u64 = self
+            .fan_in
+            .iter()
+            .chain(&self.fan_rec)
+            .chain(&self.fan_out)
+            .map(|&x| u64::from(x))
+            .sum();
+        let fit = Fit {
+            arch: &self.arch,
+            dt_s: self.dt_s,
+            sram: &self.sram,
+        };
+        fit.report(&self.stats, self.n_rec, connected, self.dense)
+    }
+}
+
+/// An architecture, the time step and the SRAM a network takes on it: what turns a
+/// run's [`Stats`] into a [`CycleReport`].
+pub(crate) struct Fit<'a> {
+    pub(crate) arch: &'a Arch,
+    pub(crate) dt_s: f64,
+    pub(crate) sram: &'a [BankUse],
+}
+
+impl Fit<'_> {
+    /// The report of `s`, for a network of `neurons` neurons (activation sparsity)
+    /// with `connected` of `dense` possible synapses.
+    pub(crate) fn report(
+        &self,
+        s: &Stats,
+        neurons: usize,
+        connected: u64,
+        dense: u64,
+    ) -> CycleReport {
         let steps = s.steps.max(1) as f64;
         let mean = s.cycles.total() / steps;
         let mhz = |c: f64| c / self.dt_s / 1e6;
@@ -1024,13 +1064,6 @@ impl CycleModel {
             .iter()
             .filter(|b| b.external)
             .map(|b| b.used_bytes)
-            .sum();
-        let connected: u64 = self
-            .fan_in
-            .iter()
-            .chain(&self.fan_rec)
-            .chain(&self.fan_out)
-            .map(|&x| u64::from(x))
             .sum();
         CycleReport {
             arch: self.arch.name.clone(),
@@ -1046,7 +1079,7 @@ impl CycleModel {
             realtime_at_nominal: mhz(s.max_step_cycles) <= self.arch.chip.clock_mhz,
             stall_cycles_per_step: s.stalls / steps,
             queue_peak: s.queue_peak,
-            sram: self.sram.clone(),
+            sram: self.sram.to_vec(),
             sram_used_bytes: sram_used,
             sram_capacity_bytes: sram_cap,
             external_bytes,
@@ -1057,8 +1090,8 @@ impl CycleModel {
                 release_failures: s.release_failures as f64 / steps,
             },
             membrane_updates: s.membrane_updates as f64 / steps,
-            activation_sparsity: 1.0 - s.readout_events as f64 / (steps * self.n_rec.max(1) as f64),
-            connection_sparsity: 1.0 - connected as f64 / self.dense.max(1) as f64,
+            activation_sparsity: 1.0 - s.readout_events as f64 / (steps * neurons.max(1) as f64),
+            connection_sparsity: 1.0 - connected as f64 / dense.max(1) as f64,
             energy_per_step_pj: s.energy.total() / steps,
             energy_split_per_step_pj: EnergySplit {
                 synapses: s.energy.synapses / steps,

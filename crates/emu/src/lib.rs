@@ -22,6 +22,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod app_cost;
 pub mod apps;
 pub mod arch;
 pub mod arch_run;

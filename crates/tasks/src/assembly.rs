@@ -239,6 +239,17 @@ impl AssemblySpec {
 
     /// Run in `mem` (sized for the area) with `x` (at least `n_in` entries).
     pub fn run(&self, mem: &mut AreaMemory<'_>, x: &mut [bool]) -> Result<AssemblyRun, AreaError> {
+        self.run_observed(mem, x, |_, _| {})
+    }
+
+    /// [`AssemblySpec::run`], showing `on_step(x, z)` the input and the spikes of
+    /// every step (the cycle model counts what the step did).
+    pub fn run_observed(
+        &self,
+        mem: &mut AreaMemory<'_>,
+        x: &mut [bool],
+        mut on_step: impl FnMut(&[bool], &[bool]),
+    ) -> Result<AssemblyRun, AreaError> {
         let n_in = self.area.n_in;
         let got = x.len();
         let x = x.get_mut(..n_in).ok_or(AreaError::Memory {
@@ -255,6 +266,7 @@ impl AssemblySpec {
             let s = (t / self.period.max(1)) % stimuli;
             stimulus_of(size, &[s as usize], self.p_fire, self.p_bg, &mut rng, x);
             let fired = area.step(mem, x, true)?;
+            on_step(x, mem.z);
             spikes = spikes.saturating_add(fired as u64);
         }
         area.fold_weights(mem);

@@ -258,6 +258,16 @@ impl<'a> SolverSpec<'a> {
     /// Build the problem in `mem` and run the network from the seed for at most the
     /// budget, stopping at the first solution.
     pub fn run(&self, mem: SolverMemory<'_>) -> Result<SolverRun, SolverError> {
+        self.run_observed(mem, |_| {})
+    }
+
+    /// [`SolverSpec::run`], showing `on_step` the solver after every step (the cycle
+    /// model counts what the step did).
+    pub fn run_observed(
+        &self,
+        mem: SolverMemory<'_>,
+        mut on_step: impl FnMut(&Solver<'_, '_>),
+    ) -> Result<SolverRun, SolverError> {
         let p = &self.problem;
         let n = p.variables();
         let offsets = take(mem.offsets, n.saturating_add(1), "offsets")?;
@@ -274,6 +284,7 @@ impl<'a> SolverSpec<'a> {
         let mut solved_at = None;
         for _ in 0..self.budget {
             s.step();
+            on_step(&s);
             if s.is_solution() {
                 solved_at = Some(s.steps());
                 break;

@@ -164,11 +164,6 @@ fn run_app(a: &Args, app: &AppConfig, source: Vec<u8>) -> Result<ExitCode, ExitC
     );
     let refused = [
         ("--steps", c.steps.is_some(), steps.as_str()),
-        (
-            "--arch",
-            a.arch.is_some(),
-            "the cycle model prices e-prop chips",
-        ),
         ("--export", a.export.is_some(), image.as_str()),
         (
             "--save",
@@ -194,6 +189,19 @@ fn run_app(a: &Args, app: &AppConfig, source: Vec<u8>) -> Result<ExitCode, ExitC
         )));
     }
     let folder = RunFolder::named(c, "run", &app.name, seed, source)?;
+    if let Some(spec) = &a.arch {
+        // The application through the cycle model: the same digest, priced.
+        let arch = super::arch(spec)?;
+        folder.release_on_signal()?;
+        let r = folder.check(
+            neurochip_emu::app_cost::run_arch(app, &arch)
+                .map_err(|e| format!("{}: {e}", c.config.display())),
+        )?;
+        let write = || folder.write(&r, &Figures::default());
+        return Ok(folder.finish(c.json, &r, write, |r| {
+            print!("{}", neurochip_emu::arch_run::table(r));
+        }));
+    }
     let rep = folder.check(apps::run_config(app))?;
     let write = || folder.write(&rep, &Figures::default());
     Ok(folder.finish(c.json, &rep, write, |rep| println!("{}", rep.line)))
