@@ -319,31 +319,32 @@ fn checkpoints_survive_a_kill() {
     let _ = fs::remove_dir_all(&dir);
 }
 
-/// A reward-learning run stops between two episodes: on SIGINT it finishes the episode
-/// under way, saves the chip (`--save`), writes its run folder with a report marked
-/// interrupted, says how many episodes ran, and exits 130. The chip it kept is the chip
-/// of a run planned with exactly that many episodes (same digest).
-#[test]
-fn a_reward_run_keeps_its_episodes_on_sigint() {
-    let d = tmp("reward");
-    let out = d.join("run");
-    let snap = d.join("reward.snap");
-    let cfg = root().join("examples/reward_cue.toml");
+/// `neurochip run CFG -q --out OUT EXTRA..`, sent SIGINT a random moment (`base` ms
+/// plus up to `spread` more) after its run folder is claimed: it must exit 130 and
+/// release the folder's lock. Returns its stderr and its `report.json`, which must be
+/// marked interrupted by SIGINT.
+fn sigint_run(
+    cfg: &Path,
+    out: &Path,
+    extra: &[&str],
+    base: u64,
+    spread: u64,
+) -> (String, serde_json::Value) {
     let mut child = Command::new(neurochip_bin())
         .args(["run", cfg.to_str().unwrap(), "-q"])
         .args(["--out", out.to_str().unwrap()])
-        .args(["--save", snap.to_str().unwrap()])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The folder (with its lock) is claimed before the first episode.
+    // The folder (with its lock) is claimed before the first sample.
     let t0 = Instant::now();
     while !out.join(".neurochip.lock").exists() && t0.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(out.exists(), "the run folder was claimed");
-    let delay = 300 + random_below(700);
+    let delay = base + random_below(spread);
     std::thread::sleep(Duration::from_millis(delay));
     kill(&child, "-INT");
     let mut err = String::new();
@@ -362,27 +363,47 @@ fn a_reward_run_keeps_its_episodes_on_sigint() {
     let report = json(&fs::read_to_string(out.join("report.json")).unwrap());
     assert_eq!(report["interrupted"], true, "{report}");
     assert_eq!(report["signal"], "SIGINT", "{report}");
+    (err, report)
+}
+
+/// `text` with `from` replaced by `to` written as `dir/name`, and its digest: the
+/// chip of a plan cut where an interrupted run stopped.
+fn planned_digest(dir: &Path, name: &str, text: &str, from: &str, to: &str) -> String {
+    let short = text.replacen(from, to, 1);
+    assert_ne!(short, text, "{from}");
+    let p = dir.join(name);
+    fs::write(&p, short).unwrap();
+    digest(&p, &[])
+}
+
+/// A reward-learning run stops between two episodes: on SIGINT it finishes the episode
+/// under way, saves the chip (`--save`), writes its run folder with a report marked
+/// interrupted, says how many episodes ran, and exits 130. The chip it kept is the chip
+/// of a run planned with exactly that many episodes (same digest).
+#[test]
+fn a_reward_run_keeps_its_episodes_on_sigint() {
+    let d = tmp("reward");
+    let snap = d.join("reward.snap");
+    let cfg = root().join("examples/reward_cue.toml");
+    let (err, report) = sigint_run(
+        &cfg,
+        &d.join("run"),
+        &["--save", snap.to_str().unwrap()],
+        300,
+        700,
+    );
     let episodes = report["episodes"].as_u64().unwrap();
     assert!(episodes < 3000, "stopped early: {episodes} episodes");
-    assert!(
-        err.contains(&format!(
-            "interrupted by SIGINT: {episodes} of 3000 learning episodes finished; {} holds",
-            snap.display()
-        )),
-        "{err}"
+    let line = format!(
+        "interrupted by SIGINT: {episodes} of 3000 learning episodes finished; {} holds",
+        snap.display()
     );
+    assert!(err.contains(&line), "{err}");
     assert!(snap.exists(), "the snapshot was saved");
-    // The same configuration planned with that many episodes reaches the same chip.
     let text = fs::read_to_string(&cfg).unwrap();
-    let short = text.replace(
-        "train_samples = 3000",
-        &format!("train_samples = {episodes}"),
-    );
-    assert_ne!(short, text);
-    let short_cfg = d.join("reward_short.toml");
-    fs::write(&short_cfg, short).unwrap();
+    let to = format!("train_samples = {episodes}");
     assert_eq!(
-        digest(&short_cfg, &[]),
+        planned_digest(&d, "reward_short.toml", &text, "train_samples = 3000", &to),
         report["digest"].as_str().unwrap(),
         "{episodes} episodes, interrupted or planned, give one chip"
     );
@@ -395,56 +416,18 @@ fn a_reward_run_keeps_its_episodes_on_sigint() {
 #[test]
 fn an_inference_run_keeps_its_samples_on_sigint() {
     let d = tmp("inference");
-    let out = d.join("run");
     let text = fs::read_to_string(root().join("examples/lif.toml")).unwrap();
     let cfg = d.join("lif_long.toml");
     fs::write(&cfg, text.replacen("samples = 1 ", "samples = 100000 ", 1)).unwrap();
-    let mut child = Command::new(neurochip_bin())
-        .args(["run", cfg.to_str().unwrap(), "-q"])
-        .args(["--out", out.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let t0 = Instant::now();
-    while !out.join(".neurochip.lock").exists() && t0.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let delay = 200 + random_below(500);
-    std::thread::sleep(Duration::from_millis(delay));
-    kill(&child, "-INT");
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "after {delay} ms: {err}");
-    assert!(
-        !out.join(".neurochip.lock").exists(),
-        "the lock is released"
-    );
-    let report = json(&fs::read_to_string(out.join("report.json")).unwrap());
-    assert_eq!(report["interrupted"], true, "{report}");
+    let (err, report) = sigint_run(&cfg, &d.join("run"), &[], 200, 500);
     let samples = report["samples"].as_u64().unwrap();
     assert!(samples < 100_000, "stopped early: {samples} samples");
-    assert!(
-        err.contains(&format!(
-            "interrupted by SIGINT: {samples} of 100000 samples ran"
-        )),
-        "{err}"
-    );
-    let short_cfg = d.join("lif_short.toml");
-    fs::write(
-        &short_cfg,
-        text.replacen("samples = 1 ", &format!("samples = {samples} "), 1),
-    )
-    .unwrap();
+    let line = format!("interrupted by SIGINT: {samples} of 100000 samples ran");
+    assert!(err.contains(&line), "{err}");
     if samples > 0 {
+        let to = format!("samples = {samples} ");
         assert_eq!(
-            digest(&short_cfg, &[]),
+            planned_digest(&d, "lif_short.toml", &text, "samples = 1 ", &to),
             report["digest"].as_str().unwrap(),
             "{samples} samples, interrupted or planned, give one chip"
         );

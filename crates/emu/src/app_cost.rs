@@ -32,7 +32,7 @@ use crate::apps;
 use crate::arch::Arch;
 use crate::arch_run::ArchRun;
 use crate::config::AppConfig;
-use crate::cycle::{per_word, place, Extent, Fit, Stats, StepCost};
+use crate::cycle::{per_word, place, CycleReport, Extent, Fit, Stats, StepCost};
 
 /// The time step the solver's real-time clock assumes, seconds.
 pub const SOLVER_DT_S: f64 = 1e-3;
@@ -169,13 +169,18 @@ fn assembly(name: &str, spec: &AssemblySpec, arch: &Arch) -> Result<ArchRun, Str
         dt_s: 1e-3,
         sram: &sram,
     };
-    Ok(ArchRun {
+    let cycles = fit.report(&meter.stats, n, connected, nu * (mu + nu));
+    Ok(arch_run(name, run.digest, cycles))
+}
+
+fn arch_run(name: &str, digest: u64, cycles: CycleReport) -> ArchRun {
+    ArchRun {
         name: name.to_string(),
-        digest: format!("{:016x}", run.digest),
+        digest: format!("{digest:016x}"),
         test_accuracy: None,
         success_rate: None,
-        cycles: fit.report(&meter.stats, n, connected, nu * (mu + nu)),
-    })
+        cycles,
+    }
 }
 
 fn solver(name: &str, spec: &SolverSpec<'_>, arch: &Arch) -> Result<ArchRun, String> {
@@ -229,11 +234,6 @@ fn solver(name: &str, spec: &SolverSpec<'_>, arch: &Arch) -> Result<ArchRun, Str
         dt_s: SOLVER_DT_S,
         sram: &sram,
     };
-    Ok(ArchRun {
-        name: name.to_string(),
-        digest: format!("{:016x}", run.digest),
-        test_accuracy: None,
-        success_rate: None,
-        cycles: fit.report(&meter.stats, n, entries, (n as u64).pow(2)),
-    })
+    let cycles = fit.report(&meter.stats, n, entries, (n as u64).pow(2));
+    Ok(arch_run(name, run.digest, cycles))
 }
