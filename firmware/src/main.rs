@@ -177,7 +177,7 @@ mod cost {
             TaskSpec::Cue(c) => Some(c.dt_ms * 1000.0),
             TaskSpec::Digits { enc, .. } => Some(enc.dt_ms * 1000.0),
             #[cfg(feature = "reward")]
-            TaskSpec::RewardCue { .. } => None,
+            TaskSpec::RewardCue { .. } | TaskSpec::RewardNav { .. } => None,
         }
     }
 

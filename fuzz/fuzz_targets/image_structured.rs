@@ -2,7 +2,7 @@
 //! refractory period, rounding, ALIF, learning engine, apply mode, feedback, Dale's
 //! law, release), memories with in-format values (weights, masks with their
 //! masked-out weights at 0, Dale signs, thresholds, decays, traces), a task (Poisson,
-//! cue accumulation, digits compiled in, reward-based cue accumulation) and a plan;
+//! cue accumulation, digits compiled in, reward-based cue accumulation and navigation) and a plan;
 //! the core's encoder writes a valid image of them. Then a list of mutations changes
 //! memory words, plan fields, task fields, compiled digits, or raw bytes of the
 //! configuration and the application block (with the CRC recomputed), so only the
@@ -27,6 +27,7 @@ use neurochip_emu::budget;
 use neurochip_emu::{export, HostChip};
 use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
 use neurochip_tasks::digits::RateEncoder;
+use neurochip_tasks::navigation::NavConfig;
 use neurochip_tasks::{CueConfig, PoissonInput};
 
 /// Chip steps one input may run.
@@ -54,6 +55,12 @@ enum TaskIn {
         actions: u8,
         gamma: u16,
         c_v: u16,
+    },
+    Navigation {
+        size: u8,
+        action_steps: u8,
+        max_moves: u8,
+        gamma: u16,
     },
 }
 
@@ -185,6 +192,25 @@ fn task<'a>(t: &TaskIn, data: &'a [u8]) -> (TaskSpec<'a>, usize) {
                 4 * c.channels_per_pop,
             )
         }
+        TaskIn::Navigation {
+            size,
+            action_steps,
+            max_moves,
+            gamma,
+        } => {
+            let nav = NavConfig {
+                size: 2 + u32::from(size % 3),
+                action_steps: 1 + u32::from(action_steps % 8),
+                max_moves: 1 + u32::from(max_moves % 8),
+                ..NavConfig::default()
+            };
+            let params = RewardParams {
+                n_actions: 4,
+                gamma: gamma % 32_769,
+                c_v: 16_384,
+            };
+            (TaskSpec::RewardNav { nav, params }, nav.n_inputs())
+        }
     }
 }
 
@@ -301,7 +327,9 @@ fn run(input: &Input) {
     let (spec, n_in) = task(&input.task, &digits);
     let n_rec = 1 + usize::from(input.n_rec % 12);
     let n_out = match spec {
-        TaskSpec::RewardCue { params, .. } => params.n_actions + 1,
+        TaskSpec::RewardCue { params, .. } | TaskSpec::RewardNav { params, .. } => {
+            params.n_actions + 1
+        }
         _ => 1 + usize::from(input.n_out % 11),
     };
     let d = Formats::default();

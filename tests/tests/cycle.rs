@@ -51,6 +51,7 @@ fn every_example_gives_the_functional_digest() {
         "digits_light",
         "pattern",
         "reward_cue",
+        "reward_nav",
     ];
     let mut runs = 0;
     for name in names {

@@ -117,7 +117,10 @@ fn reward_cue_digest_golden() {
     cfg.task.n_cues = 3;
     cfg.task.delay_ms = 200;
     let (_, mut chip) = neurochip_emu::build::chip(&cfg).unwrap();
-    let cue = neurochip_emu::reward::environment(&cfg).unwrap();
+    let neurochip_emu::reward::Env::Cue(cue) = neurochip_emu::reward::environment(&cfg).unwrap()
+    else {
+        panic!("a cue environment");
+    };
     let p = neurochip_emu::reward::params(cfg.reward.as_ref().unwrap());
     let mut x = bitvec![u32, Lsb0; 0; cue.sample(0).n_inputs()];
     let mut out = String::new();

@@ -25,7 +25,10 @@ fn setup(
 ) {
     let (_, mut chip) = neurochip_emu::build::chip(cfg).unwrap();
     let (sim, learner) = neurochip_emu::learn::float_twin(cfg, &mut chip);
-    (chip, sim, learner, er::environment(cfg).unwrap())
+    let er::Env::Cue(cue) = er::environment(cfg).unwrap() else {
+        panic!("a cue environment");
+    };
+    (chip, sim, learner, cue)
 }
 
 /// The reward-cue example with a short trial (3 cues, 200 ms delay).

@@ -1,4 +1,4 @@
-//! Reward-based cue accumulation on the firmware: a `[reward]` configuration exported
+//! Reward-based cue accumulation and navigation on the firmware: a `[reward]` configuration exported
 //! as a chip image runs on the Cortex-M4 under QEMU exactly as on the host, through the
 //! same run loop (`neurochip_tasks::runner::run_app`), bit for bit.
 
@@ -11,15 +11,25 @@ use neurochip_tests::{check_golden, root};
 /// through the same loop and give the same digest and lines.
 #[test]
 fn reward_image_runs_the_same_on_host_and_firmware() {
-    let cfg = config::load(&root().join("tests/firmware/reward_cue.toml")).unwrap();
+    for name in ["reward_cue", "reward_nav"] {
+        same_on_host_and_firmware(name);
+    }
+}
+
+fn same_on_host_and_firmware(name: &str) {
+    let cfg = config::load(&root().join(format!("tests/firmware/{name}.toml"))).unwrap();
     let (rep, _) = reward::train_chip(&cfg, None, &|| None, |_, _| {}).unwrap();
     let bytes = export::image_bytes(&cfg).unwrap();
     let host = export::run_image(&bytes).unwrap();
-    assert_eq!(host.last().unwrap(), &format!("digest {}", rep.digest));
-    assert_eq!(&host[1..host.len() - 1], rep.lines.as_slice());
+    assert_eq!(
+        host.last().unwrap(),
+        &format!("digest {}", rep.digest),
+        "{name}"
+    );
+    assert_eq!(&host[1..host.len() - 1], rep.lines.as_slice(), "{name}");
     let dir = std::env::temp_dir().join(format!("neurochip-fw-reward-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let img = dir.join("reward_cue.img");
+    let img = dir.join(format!("{name}.img"));
     export::write_atomic(&img, &bytes).unwrap();
     let fw = root().join("firmware");
     let build = std::process::Command::new("cargo")
@@ -33,12 +43,12 @@ fn reward_image_runs_the_same_on_host_and_firmware() {
     let run = neurochip_tests::run_qemu(
         &fw.join("target/thumbv7em-none-eabihf/release/neurochip-firmware"),
     );
-    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(run.status.code(), Some(0), "{name}");
     let out = String::from_utf8_lossy(&run.stdout).into_owned();
     assert_eq!(
         out,
         host.join("\n") + "\n",
-        "firmware differs from run-image"
+        "{name}: firmware differs from run-image"
     );
-    check_golden("firmware/reward_cue.run", &out);
+    check_golden(&format!("firmware/{name}.run"), &out);
 }

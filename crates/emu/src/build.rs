@@ -17,6 +17,7 @@ use crate::LearnSpec;
 use neurochip_core::learning::{Engine, Loss};
 use neurochip_tasks::cue::CueConfig;
 use neurochip_tasks::digits::{decode_digits_gz, RateEncoder};
+use neurochip_tasks::navigation::NavConfig;
 use neurochip_tasks::pattern::PatternConfig;
 use neurochip_tasks::poisson::PoissonInput;
 use neurochip_tasks::rng::hash;
@@ -486,6 +487,19 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
                 seed: task_seed,
             };
             Task::Pattern(Box::new(p.build().map_err(|e| task_error(cfg, e))?))
+        }
+        TaskKind::Navigation => {
+            let nav = NavConfig {
+                size: t.arena,
+                rate_hz: t.place_rate_hz as f32,
+                sigma: t.place_sigma as f32,
+                action_steps: t.action_steps,
+                max_moves: t.max_moves,
+                dt_ms: dt,
+                seed: task_seed,
+            };
+            nav.check().map_err(|e| task_error(cfg, e))?;
+            Task::Navigation(nav)
         }
         TaskKind::Digits => {
             let path = Path::new(&t.data);

@@ -92,6 +92,9 @@ pub enum TaskKind {
     StoreRecall,
     /// UCI 8x8 digits, rate coded.
     Digits,
+    /// Delayed-reward navigation in a grid arena (only with `[reward]` environment =
+    /// "navigation").
+    Navigation,
 }
 
 /// Reward-learning environment (`reward.environment`).
@@ -101,6 +104,9 @@ pub enum Environment {
     /// The cue-accumulation trial of `[task]`: one choice at the end of the recall
     /// window, reward 1 for the majority side.
     Cue,
+    /// The navigation arena of `[task]`: a move every `action_steps` steps, reward 1
+    /// on arrival at the goal.
+    Navigation,
 }
 
 /// `[chip]`: the physical limits the network must fit.
@@ -225,6 +231,16 @@ pub struct Task {
     pub window: u32,
     /// Digits: the data file.
     pub data: String,
+    /// Navigation: side of the arena in cells (2..=16, default 5).
+    pub arena: u32,
+    /// Navigation: peak rate of a place cell, Hz (default 100).
+    pub place_rate_hz: f64,
+    /// Navigation: width of a place field, cells (default 0.7).
+    pub place_sigma: f64,
+    /// Navigation: steps between two moves (default 20).
+    pub action_steps: u32,
+    /// Navigation: most moves of an episode (default 30).
+    pub max_moves: u32,
 }
 
 /// `[learning]`: the on-chip learning engine. An engine needs a task with targets

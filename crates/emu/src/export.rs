@@ -41,7 +41,7 @@ pub fn check_exportable(cfg: &Config, trained: bool) -> Result<(), BuildError> {
 /// naming `task.kind`; `None` when one can.
 fn no_image(cfg: &Config, trained: bool) -> Option<BuildError> {
     let message = match cfg.task.kind {
-        TaskKind::Poisson | TaskKind::Cue => return None,
+        TaskKind::Poisson | TaskKind::Cue | TaskKind::Navigation => return None,
         TaskKind::Digits if trained || cfg.learning.engine == Engine::Off => return None,
         TaskKind::Digits => "\"digits\" with learning on cannot be exported: an image does \
              not carry the training set; train on the host with `neurochip run CONFIG \
@@ -84,7 +84,7 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
     };
     let subset;
     let spec = match &task {
-        Task::Cue(_) if cfg.reward.is_some() => {
+        Task::Cue(_) | Task::Navigation(_) if cfg.reward.is_some() => {
             // Reward learning: learning episodes, then greedy ones (an inference
             // image runs only the greedy ones).
             let app = crate::reward::app(cfg, !inference)?;

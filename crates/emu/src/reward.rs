@@ -16,9 +16,10 @@ use neurochip_core::Datapath;
 use neurochip_ref::reward::{ActorCritic, RewardParams as FParams};
 use neurochip_ref::{Learner, Reference};
 use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec};
+use neurochip_tasks::navigation::{NavConfig, Outcome as NavOutcome};
 use neurochip_tasks::reward_cue::ActionDraws;
 use neurochip_tasks::runner::{self, Event, Halt};
-use neurochip_tasks::CueConfig;
+use neurochip_tasks::{CueConfig, Spikes};
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
@@ -78,14 +79,24 @@ fn no_reward(cfg: &Config) -> BuildError {
     }
 }
 
-/// The cue trial of a reward configuration.
-pub fn environment(cfg: &Config) -> Result<CueConfig, BuildError> {
+/// The environment of a reward configuration: the cue trial or the navigation arena
+/// of its `[task]`.
+pub enum Env {
+    /// Cue accumulation, one choice per trial.
+    Cue(CueConfig),
+    /// Navigation, a move every `action_steps` steps.
+    Navigation(NavConfig),
+}
+
+/// The environment of a reward configuration.
+pub fn environment(cfg: &Config) -> Result<Env, BuildError> {
     match build::task(cfg)? {
-        Task::Cue(c) => Ok(c),
+        Task::Cue(c) => Ok(Env::Cue(c)),
+        Task::Navigation(n) => Ok(Env::Navigation(n)),
         _ => Err(BuildError {
             file: cfg.origin.clone(),
             field: "task.kind".into(),
-            message: "reward learning needs task.kind = \"cue\"".into(),
+            message: "reward learning needs task.kind = \"cue\" or \"navigation\"".into(),
         }),
     }
 }
@@ -95,10 +106,11 @@ pub fn environment(cfg: &Config) -> Result<CueConfig, BuildError> {
 /// `test_samples` greedy ones). With `learn` off, only the greedy episodes.
 pub fn app(cfg: &Config, learn: bool) -> Result<AppSpec<'static>, BuildError> {
     let r = cfg.reward.as_ref().ok_or_else(|| no_reward(cfg))?;
+    let params = params(r);
     Ok(AppSpec {
-        task: TaskSpec::RewardCue {
-            cue: environment(cfg)?,
-            params: params(r),
+        task: match environment(cfg)? {
+            Env::Cue(cue) => TaskSpec::RewardCue { cue, params },
+            Env::Navigation(nav) => TaskSpec::RewardNav { nav, params },
         },
         plan: PlanSpec {
             samples: 0,
@@ -288,31 +300,58 @@ pub fn train_float(
     learner: &mut Learner,
 ) -> Result<Vec<bool>, BuildError> {
     let r = cfg.reward.as_ref().ok_or_else(|| no_reward(cfg))?;
-    let cue = environment(cfg)?;
+    let env = environment(cfg)?;
     let n = u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples);
     let mut ac = ActorCritic::new(float_params(r), sim);
     let draws = ActionDraws::new(cfg.seed);
-    let n_in = cue.sample(0).n_inputs();
+    let n_in = sim.network().n_in;
     let mut bits = bitvec::bitvec![u32, bitvec::order::Lsb0; 0; n_in];
     let mut x = vec![false; n_in];
+    let mut step = |sim: &mut Reference, learner: &mut Learner, bits: &Spikes| {
+        for (xi, b) in x.iter_mut().zip(bits.iter()) {
+            *xi = *b;
+        }
+        learner.step(sim, &x);
+    };
     Ok((0..n)
         .map(|e| {
-            let s = cue.sample(e);
             sim.reset_state();
             learner.reset_state();
-            let steps = s.steps();
-            let mut action = 0;
-            for t in 0..steps {
-                s.spikes(t, &mut bits);
-                for (xi, b) in x.iter_mut().zip(bits.iter()) {
-                    *xi = *b;
+            let ok = match &env {
+                Env::Cue(cue) => {
+                    let s = cue.sample(e);
+                    let steps = s.steps();
+                    let mut action = 0;
+                    for t in 0..steps {
+                        s.spikes(t, &mut bits);
+                        step(sim, learner, &bits);
+                        if t + 1 == steps {
+                            action = ac.act(sim, learner, 0.0, draws.draw(e, 0)).0;
+                        }
+                    }
+                    action == usize::from(s.label())
                 }
-                learner.step(sim, &x);
-                if t + 1 == steps {
-                    action = ac.act(sim, learner, 0.0, draws.draw(e, 0)).0;
+                Env::Navigation(nav) => {
+                    // The chip's episode: a move every action_steps steps, the k-th
+                    // move drawn with the k-th draw of the episode.
+                    let mut ep = nav.episode(e);
+                    let (mut t, mut k) = (0u32, 0u64);
+                    loop {
+                        for _ in 0..nav.action_steps.max(1) {
+                            ep.spikes(t, &mut bits);
+                            step(sim, learner, &bits);
+                            t += 1;
+                        }
+                        let a = ac.act(sim, learner, 0.0, draws.draw(e, k)).0;
+                        k += 1;
+                        match ep.act(a) {
+                            NavOutcome::Continue => continue,
+                            NavOutcome::Arrived => break true,
+                            NavOutcome::TimedOut => break false,
+                        }
+                    }
                 }
-            }
-            let ok = action == usize::from(s.label());
+            };
             ac.finish(sim, learner, if ok { 1.0 } else { 0.0 });
             ok
         })

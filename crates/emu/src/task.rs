@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use neurochip_tasks::cue::CueConfig;
 use neurochip_tasks::digits::{Digits, RateEncoder};
+use neurochip_tasks::navigation::NavConfig;
 use neurochip_tasks::pattern::Pattern;
 use neurochip_tasks::poisson::PoissonInput;
 use neurochip_tasks::sample::{DigitSample, PoissonSample};
@@ -44,6 +45,9 @@ pub enum Task {
         /// Steps at the end of a sample with a valid target.
         window: u32,
     },
+    /// Reward-based navigation: its input follows the agent's moves, so it runs only
+    /// as episodes of the actor–critic (`crate::reward`); outside one it is silent.
+    Navigation(NavConfig),
 }
 
 impl Task {
@@ -55,6 +59,7 @@ impl Task {
             Task::StoreRecall(c) => c.sample(0).n_inputs(),
             Task::Pattern(p) => p.n_inputs(),
             Task::Digits { enc, .. } => enc.n_inputs(),
+            Task::Navigation(n) => n.n_inputs(),
         }
     }
 
@@ -63,7 +68,7 @@ impl Task {
         match self {
             Task::Cue(_) | Task::StoreRecall(_) => Some(2),
             Task::Digits { .. } => Some(10),
-            Task::Poisson { .. } | Task::Pattern(_) => None,
+            Task::Poisson { .. } | Task::Pattern(_) | Task::Navigation(_) => None,
         }
     }
 
@@ -106,6 +111,10 @@ impl Task {
             Task::Cue(c) => AnySample::Cue(c.sample(pick.seed_index())),
             Task::StoreRecall(c) => AnySample::StoreRecall(c.sample(pick.seed_index())),
             Task::Pattern(p) => AnySample::Pattern(p),
+            Task::Navigation(n) => AnySample::Silent {
+                steps: n.action_steps.saturating_mul(n.max_moves),
+                n_inputs: n.n_inputs(),
+            },
             Task::Digits {
                 data,
                 train,

@@ -3,9 +3,11 @@
 //! the same plan the host ran.
 //!
 //! Layout (little endian): `kind u8` (0 Poisson, 1 cue, 2 digits, 3 reward-based
-//! cue accumulation), task fields, then the plan: `samples u32, epochs u32,
-//! train_per_epoch u32, test_samples u32, batch u32, learn u8`. The reward kind holds
-//! the cue fields, then `n_actions u32, gamma u16, c_v u16` (Q1.15).
+//! cue accumulation, 6 reward-based navigation), task fields, then the plan: `samples
+//! u32, epochs u32, train_per_epoch u32, test_samples u32, batch u32, learn u8`. The
+//! reward kinds hold their environment's fields (the cue trial's; navigation's `size
+//! u32, rate_hz f32, sigma f32, action_steps u32, max_moves u32, dt_ms f32, seed
+//! u64`), then `n_actions u32, gamma u16, c_v u16` (Q1.15).
 //!
 //! Workloads that are not an e-prop chip travel in *application images* (header kind
 //! 3, `neurochip_core::image::encode_app`): their block is `Standalone`, a kind byte
@@ -15,6 +17,9 @@
 use neurochip_core::image::{Decoded, ImageError, Reader, Writer};
 #[cfg(feature = "reward")]
 use neurochip_core::reward::{RewardParams, MAX_READOUTS};
+
+#[cfg(feature = "reward")]
+use crate::navigation::NavConfig;
 use neurochip_core::semantic::{self, Allowed, Invalid, Value};
 use neurochip_core::{ranges, ChipConfig, Engine};
 
@@ -54,6 +59,15 @@ pub enum TaskSpec<'a> {
     RewardCue {
         /// The cue trial.
         cue: CueConfig,
+        /// The actor–critic.
+        params: RewardParams,
+    },
+    /// Reward-based navigation ([`crate::navigation`]): one episode per sample, a move
+    /// every `action_steps` steps, reward on arrival (feature `reward`).
+    #[cfg(feature = "reward")]
+    RewardNav {
+        /// The arena.
+        nav: NavConfig,
         /// The actor–critic.
         params: RewardParams,
     },
@@ -101,7 +115,7 @@ impl Source for TaskSpec<'_> {
                 }))
             }
             #[cfg(feature = "reward")]
-            TaskSpec::RewardCue { .. } => None,
+            TaskSpec::RewardCue { .. } | TaskSpec::RewardNav { .. } => None,
         }
     }
 }
@@ -147,11 +161,24 @@ impl core::fmt::Display for TaskSpec<'_> {
             TaskSpec::RewardCue { cue: c, params } => {
                 write!(f, "reward-based ")?;
                 cue(f, c)?;
+                actor_critic(f, params)
+            }
+            #[cfg(feature = "reward")]
+            TaskSpec::RewardNav { nav, params } => {
                 write!(
                     f,
-                    "; actor-critic: {} actions, gamma {}/32768, c_V {}/32768",
-                    params.n_actions, params.gamma, params.c_v
-                )
+                    "reward-based navigation: {0}x{0} arena, place cells at {1} Hz (sigma \
+                     {2} cells), a move every {3} steps, at most {4} moves, dt {5} ms, \
+                     seed {6}",
+                    nav.size,
+                    nav.rate_hz,
+                    nav.sigma,
+                    nav.action_steps,
+                    nav.max_moves,
+                    nav.dt_ms,
+                    nav.seed
+                )?;
+                actor_critic(f, params)
             }
         }
     }
@@ -225,9 +252,19 @@ impl<'a> AppSpec<'a> {
             TaskSpec::RewardCue { cue, params } => {
                 w.u8(3);
                 put_cue(&mut w, &cue);
-                w.u32(params.n_actions as u32);
-                w.u16(params.gamma);
-                w.u16(params.c_v);
+                put_params(&mut w, &params);
+            }
+            #[cfg(feature = "reward")]
+            TaskSpec::RewardNav { nav, params } => {
+                w.u8(6);
+                w.u32(nav.size);
+                f32_bits(&mut w, nav.rate_hz);
+                f32_bits(&mut w, nav.sigma);
+                w.u32(nav.action_steps);
+                w.u32(nav.max_moves);
+                f32_bits(&mut w, nav.dt_ms);
+                w.u64(nav.seed);
+                put_params(&mut w, &params);
             }
             TaskSpec::Digits { enc, window, data } => {
                 w.u8(2);
@@ -284,27 +321,24 @@ impl<'a> AppSpec<'a> {
             #[cfg(feature = "reward")]
             3 => {
                 let cue = get_cue(&mut r)?;
-                let params = RewardParams {
-                    n_actions: r.u32("app.reward.n_actions")? as usize,
-                    gamma: r.u16("app.reward.gamma")?,
-                    c_v: r.u16("app.reward.c_v")?,
-                };
-                let top = MAX_READOUTS.saturating_sub(1) as i64;
-                let actions = i64::try_from(params.n_actions).unwrap_or(i64::MAX);
-                let rule = "one readout per action and one for the value";
-                if !(1..=top).contains(&actions) {
-                    return Err(
-                        Invalid::int("app.reward.", "n_actions", actions, rule, 1, top).into(),
-                    );
-                }
-                let one = i64::from(semantic::DECAY_ONE);
-                let q15 = "a factor in [0, 1] (Q1.15 raw)";
-                for (key, v) in [("gamma", params.gamma), ("c_v", params.c_v)] {
-                    if i64::from(v) > one {
-                        return Err(Invalid::int("app.reward.", key, v.into(), q15, 0, one).into());
-                    }
-                }
+                let params = get_params(&mut r)?;
                 TaskSpec::RewardCue { cue, params }
+            }
+            #[cfg(feature = "reward")]
+            6 => {
+                let nav = NavConfig {
+                    size: r.u32("app.navigation.size")?,
+                    rate_hz: f(&mut r, "app.navigation.rate_hz")?,
+                    sigma: f(&mut r, "app.navigation.sigma")?,
+                    action_steps: r.u32("app.navigation.action_steps")?,
+                    max_moves: r.u32("app.navigation.max_moves")?,
+                    dt_ms: f(&mut r, "app.navigation.dt_ms")?,
+                    seed: r.u64("app.navigation.seed")?,
+                };
+                nav.check()
+                    .map_err(|e| task_invalid("app.navigation.", e))?;
+                let params = get_params(&mut r)?;
+                TaskSpec::RewardNav { nav, params }
             }
             2 => {
                 let enc = RateEncoder {
@@ -482,6 +516,17 @@ impl AppSpec<'_> {
                 let sample = cue.sample(0);
                 ("app.reward.", sample.n_inputs(), None, sample.steps())
             }
+            #[cfg(feature = "reward")]
+            TaskSpec::RewardNav { nav, params } => {
+                neurochip_core::reward::check(cfg, &params).map_err(ImageError::Reward)?;
+                if params.n_actions != crate::navigation::N_ACTIONS {
+                    let rule = "navigation has four moves (up, down, left, right)";
+                    let n = i64::try_from(params.n_actions).unwrap_or(i64::MAX);
+                    return Err(Invalid::int("app.reward.", "n_actions", n, rule, 4, 4).into());
+                }
+                let steps = nav.action_steps.saturating_mul(nav.max_moves);
+                ("app.navigation.", nav.n_inputs(), None, steps)
+            }
         };
         let n_in = i64::try_from(cfg.n_in()).unwrap_or(i64::MAX);
         let inputs = i64::try_from(inputs).unwrap_or(i64::MAX);
@@ -598,6 +643,47 @@ pub fn open<'a>(
     app.check(&image.config)?;
     image.load(w16, w32, wu)?;
     Ok(app)
+}
+
+#[cfg(feature = "reward")]
+fn actor_critic(f: &mut core::fmt::Formatter<'_>, p: &RewardParams) -> core::fmt::Result {
+    write!(
+        f,
+        "; actor-critic: {} actions, gamma {}/32768, c_V {}/32768",
+        p.n_actions, p.gamma, p.c_v
+    )
+}
+
+#[cfg(feature = "reward")]
+fn put_params(w: &mut Writer<'_>, p: &RewardParams) {
+    w.u32(p.n_actions as u32);
+    w.u16(p.gamma);
+    w.u16(p.c_v);
+}
+
+/// The actor–critic's fields, each checked: an action per readout but the value's,
+/// and gamma and c_V factors in [0, 1].
+#[cfg(feature = "reward")]
+fn get_params(r: &mut Reader<'_>) -> Result<RewardParams, ImageError> {
+    let params = RewardParams {
+        n_actions: r.u32("app.reward.n_actions")? as usize,
+        gamma: r.u16("app.reward.gamma")?,
+        c_v: r.u16("app.reward.c_v")?,
+    };
+    let top = MAX_READOUTS.saturating_sub(1) as i64;
+    let actions = i64::try_from(params.n_actions).unwrap_or(i64::MAX);
+    let rule = "one readout per action and one for the value";
+    if !(1..=top).contains(&actions) {
+        return Err(Invalid::int("app.reward.", "n_actions", actions, rule, 1, top).into());
+    }
+    let one = i64::from(semantic::DECAY_ONE);
+    let q15 = "a factor in [0, 1] (Q1.15 raw)";
+    for (key, v) in [("gamma", params.gamma), ("c_v", params.c_v)] {
+        if i64::from(v) > one {
+            return Err(Invalid::int("app.reward.", key, v.into(), q15, 0, one).into());
+        }
+    }
+    Ok(params)
 }
 
 fn put_cue(w: &mut Writer<'_>, c: &CueConfig) {

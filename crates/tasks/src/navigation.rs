@@ -21,6 +21,8 @@ use crate::error::{at_least_one, int_in};
 use crate::poisson::{check_dt, check_rate};
 use crate::rng::{self, StepHasher, META};
 use crate::{fill, Spikes, TaskError};
+use neurochip_core::reward::{AgentOp, Critic, RewardParams};
+use neurochip_core::{Datapath, Memory, StepError};
 
 /// Stream tag of the start and goal draws.
 const TAG_PLACE: u64 = 2;
@@ -316,64 +318,62 @@ pub struct NavResult {
     pub moves: u32,
     /// The fewest moves from the start.
     pub shortest: u32,
+    /// Recurrent spikes of the episode.
+    pub spikes: u64,
 }
 
-/// Run navigation episode `index` on the chip, learning with the actor–critic of `p`
-/// (`p.n_actions` must be [`N_ACTIONS`]): the chip steps `action_steps` steps per
-/// move, then [`neurochip_core::reward::act`] picks the move (the TD error of the
-/// previous move is applied with reward 0), and the episode ends with
-/// [`neurochip_core::reward::finish`] and reward one (readout format) on arrival, 0
-/// on time-out. With `learn` false the chip takes the most probable move (the largest
-/// policy readout) and nothing learns.
+/// Run navigation episode `index` on the chip (any [`Datapath`]: the chip, or the chip
+/// through cycle models), learning with the actor–critic of `p` (`p.n_actions` must be
+/// [`N_ACTIONS`]): the chip steps `action_steps` steps per move, then an agent step
+/// ([`AgentOp::Act`]) picks the move (the TD error of the previous move is applied
+/// with reward 0), and the episode ends with [`AgentOp::Finish`] and reward one
+/// (readout format) on arrival, 0 on time-out. With `learn` false the chip takes the
+/// most probable move (the largest policy readout) and nothing learns.
 pub fn run_episode(
-    chip: &mut neurochip_core::Chip,
-    mem: &mut neurochip_core::Memory<'_>,
+    chip: &mut (impl Datapath + ?Sized),
+    mem: &mut Memory<'_>,
     task: &NavConfig,
-    p: &neurochip_core::reward::RewardParams,
+    p: &RewardParams,
     index: u64,
     x: &mut Spikes,
     learn: bool,
-) -> Result<NavResult, neurochip_core::StepError> {
-    use neurochip_core::reward::{self, Critic};
+) -> Result<NavResult, StepError> {
     let mut ep = task.episode(index);
     let shortest = ep.shortest();
-    mem.reset_state();
+    chip.begin_sample(mem);
     let mut critic = Critic::default();
-    let one = 1i32 << chip.config().formats().readout.frac().min(30);
-    let mut t = 0u32;
+    let one = crate::reward_cue::reward_one(chip.config());
+    let (mut t, mut spikes) = (0u32, 0u64);
     loop {
         for _ in 0..task.action_steps.max(1) {
             ep.spikes(t, x);
             chip.step(mem, x)?;
+            spikes = spikes.wrapping_add(mem.z.count_ones() as u64);
             t = t.wrapping_add(1);
         }
         let a = if learn {
-            reward::act(chip, mem, p, &mut critic, 0)?.0
+            let act = AgentOp::Act {
+                params: p,
+                reward: 0,
+            };
+            chip.agent(mem, &mut critic, act)?.0
         } else {
             crate::reward_cue::greedy(mem.y, p.n_actions)
         };
-        match ep.act(a) {
-            Outcome::Continue => {}
-            Outcome::Arrived => {
-                if learn {
-                    reward::finish(chip, mem, &mut critic, one)?;
-                }
-                return Ok(NavResult {
-                    arrived: true,
-                    moves: ep.moves(),
-                    shortest,
-                });
-            }
-            Outcome::TimedOut => {
-                if learn {
-                    reward::finish(chip, mem, &mut critic, 0)?;
-                }
-                return Ok(NavResult {
-                    arrived: false,
-                    moves: ep.moves(),
-                    shortest,
-                });
-            }
+        let arrived = match ep.act(a) {
+            Outcome::Continue => continue,
+            Outcome::Arrived => true,
+            Outcome::TimedOut => false,
+        };
+        if learn {
+            let reward = if arrived { one } else { 0 };
+            chip.agent(mem, &mut critic, AgentOp::Finish { reward })?;
         }
+        return Ok(NavResult {
+            arrived,
+            moves: ep.moves(),
+            shortest,
+            spikes,
+        });
     }
 }

@@ -307,6 +307,19 @@ impl<D: Datapath + ?Sized, R: FnMut(Event)> Walker for AppRun<'_, '_, D, R> {
                 spikes: ep.spikes,
             });
         }
+        #[cfg(feature = "reward")]
+        if let TaskSpec::RewardNav { nav, params } = self.task {
+            let (id, learn) = (pick.seed_index(), learn != Learn::Off);
+            let ep = crate::navigation::run_episode(
+                self.chip, self.mem, nav, params, id, self.x, learn,
+            )?;
+            let success = ep.arrived;
+            (self.report)(Event::Episode { id, success, learn });
+            return Ok(Outcome {
+                correct: success,
+                spikes: ep.spikes,
+            });
+        }
         let Some(sample) = self.task.sample(pick) else {
             return Ok(Outcome::default());
         };
@@ -355,7 +368,7 @@ pub fn run_app_until(
     report: impl FnMut(Event),
 ) -> Result<(), Halt<StepError>> {
     #[cfg(feature = "reward")]
-    if let TaskSpec::RewardCue { params, .. } = &app.task {
+    if let TaskSpec::RewardCue { params, .. } | TaskSpec::RewardNav { params, .. } = &app.task {
         reward::check(chip.config(), params).map_err(|e| Halt::Error(StepError::Reward(e)))?;
     }
     let run = AppRun {

@@ -390,6 +390,11 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
             .data
             .clone()
             .unwrap_or_else(|| "data/uci-digits/digits.csv.gz".into()),
+        arena: s.uint("arena", t.arena, 5)?,
+        place_rate_hz: s.float("place_rate_hz", t.place_rate_hz, 100.0)?,
+        place_sigma: s.float("place_sigma", t.place_sigma, 0.7)?,
+        action_steps: s.uint("action_steps", t.action_steps, 20)?,
+        max_moves: s.uint("max_moves", t.max_moves, 30)?,
     };
     // Only the rates the task uses must fit the time step.
     let rates: &[(&str, f64)] = match kind {
@@ -401,6 +406,7 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
         TaskKind::Pattern => &[("task.pattern_rate_hz", task.pattern_rate_hz)],
         TaskKind::Digits => &[("task.max_rate_hz", task.max_rate_hz)],
         TaskKind::StoreRecall => &[],
+        TaskKind::Navigation => &[("task.place_rate_hz", task.place_rate_hz)],
     };
     for &(path, rate) in rates {
         src.rate_fits_dt(path, rate, dt_ms)?;
@@ -461,6 +467,7 @@ fn kind_name(kind: TaskKind) -> &'static str {
         TaskKind::Pattern => "pattern",
         TaskKind::StoreRecall => "store_recall",
         TaskKind::Digits => "digits",
+        TaskKind::Navigation => "navigation",
     }
 }
 
@@ -515,18 +522,44 @@ fn reward(
 ) -> Result<Option<Reward>> {
     let s = src.section("reward");
     let Some(r) = raw.reward.as_ref() else {
+        if task.kind == TaskKind::Navigation {
+            return Err(src.error(
+                "task.kind",
+                "\"navigation\" is a reward-learning environment: it needs a [reward] section \
+                 (environment = \"navigation\", actions = 4), see examples/reward_nav.toml",
+            ));
+        }
         return Ok(None);
     };
+    let default = match task.kind {
+        TaskKind::Navigation => Environment::Navigation,
+        _ => Environment::Cue,
+    };
     let out = Reward {
-        environment: r.environment.unwrap_or(Environment::Cue),
+        environment: r.environment.unwrap_or(default),
         actions: s.uint("actions", r.actions, 2)?,
         gamma: s.float("gamma", r.gamma, 0.9)?,
         value_weight: s.float("value_weight", r.value_weight, 0.5)?,
     };
-    if task.kind != TaskKind::Cue {
+    let (kind, name) = match out.environment {
+        Environment::Cue => (TaskKind::Cue, "cue"),
+        Environment::Navigation => (TaskKind::Navigation, "navigation"),
+    };
+    if task.kind != kind {
         return Err(src.error(
             "task.kind",
-            "reward learning (`[reward]` environment = \"cue\") needs task.kind = \"cue\"",
+            format!(
+                "reward learning (`[reward]` environment = \"{name}\") needs task.kind = \"{name}\""
+            ),
+        ));
+    }
+    if kind == TaskKind::Navigation && out.actions != 4 {
+        return Err(src.error(
+            "reward.actions",
+            format!(
+                "{}: navigation has four moves (up, down, left, right); allowed: 4",
+                out.actions
+            ),
         ));
     }
     if network.outputs != out.actions + 1 {

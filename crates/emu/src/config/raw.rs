@@ -89,6 +89,11 @@ pub(super) struct RawTask {
     pub max_rate_hz: Option<f64>,
     pub window: Option<u32>,
     pub data: Option<String>,
+    pub arena: Option<u32>,
+    pub place_rate_hz: Option<f64>,
+    pub place_sigma: Option<f64>,
+    pub action_steps: Option<u32>,
+    pub max_moves: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]

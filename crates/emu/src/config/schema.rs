@@ -79,12 +79,19 @@ pub(super) const SPREAD_DISTS: &[&str] = &["lognormal", "uniform"];
 /// Rounding modes.
 pub(super) const ROUNDINGS: &[&str] = &["truncate", "nearest", "stochastic"];
 /// Task kinds.
-pub(super) const TASKS: &[&str] = &["poisson", "cue", "pattern", "store_recall", "digits"];
+pub(super) const TASKS: &[&str] = &[
+    "poisson",
+    "cue",
+    "pattern",
+    "store_recall",
+    "digits",
+    "navigation",
+];
 /// The `[task]` keys that only some task kinds read, and the kinds that read them; a
 /// file that sets one for another kind is refused. `kind` and `samples` are read by
 /// every kind. (From `build::task`: Poisson reads `rate_hz` and `steps`; cue its trial
 /// keys; pattern `pattern_*`; digits `steps`, `max_rate_hz`, `window` and `data`;
-/// store-recall none: its trial is fixed.)
+/// store-recall none: its trial is fixed; navigation its arena.)
 pub(super) const TASK_KEYS: &[(&str, &[&str])] = &[
     ("steps", &["poisson", "digits"]),
     ("rate_hz", &["poisson"]),
@@ -100,6 +107,11 @@ pub(super) const TASK_KEYS: &[(&str, &[&str])] = &[
     ("max_rate_hz", &["digits"]),
     ("window", &["digits"]),
     ("data", &["digits"]),
+    ("arena", &["navigation"]),
+    ("place_rate_hz", &["navigation"]),
+    ("place_sigma", &["navigation"]),
+    ("action_steps", &["navigation"]),
+    ("max_moves", &["navigation"]),
 ];
 
 /// The `[task]` keys task kind `kind` reads.
@@ -115,7 +127,7 @@ pub(super) fn task_keys_of(kind: &str) -> Vec<&'static str> {
 }
 
 /// Reward-learning environments.
-pub(super) const ENVIRONMENTS: &[&str] = &["cue"];
+pub(super) const ENVIRONMENTS: &[&str] = &["cue", "navigation"];
 /// Learning engines.
 pub(super) const ENGINES: &[&str] = &["off", "exact", "light"];
 /// When learning updates are applied.
@@ -189,6 +201,11 @@ pub(super) const FIELDS: &[Field] = fields! {
     "task.max_rate_hz" => from(0.0, INF);
     "task.window" => int(1, 10_000_000);
     "task.data" => Rule::Text;
+    "task.arena" => int(2, 16);
+    "task.place_rate_hz" => above(0.0, INF);
+    "task.place_sigma" => above(0.0, 16.0);
+    "task.action_steps" => int(1, 100_000);
+    "task.max_moves" => int(1, 100_000);
     "learning" => Rule::Section;
     "learning.engine" => Rule::Choice(ENGINES);
     "learning.apply" => Rule::Choice(APPLY);

@@ -8,6 +8,11 @@ mod apps;
 
 const OK: &str = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nkind = \"cue\"\n";
 
+/// A navigation file (its `kind = "cue"` replaced by the test): 5 x 5 place cells,
+/// four moves and the value, reward learning.
+const NAV_OK: &str = "[network]\ninputs = 50\nneurons = 100\noutputs = 5\n[task]\nkind = \"cue\"\n\
+[learning]\nengine = \"exact\"\n[reward]\nenvironment = \"navigation\"\nactions = 4\n";
+
 /// The error for `text`, checked to be one line.
 fn err(text: &str) -> ConfigError {
     let e = parse(text, "x.toml").expect_err("should be refused");
@@ -233,7 +238,7 @@ fn missing_required_field() {
     assert_eq!(
         e.to_string(),
         "x.toml:5:1: task.kind: missing: [task] needs `kind`, the input the chip runs on; \
-         allowed: poisson, cue, pattern, store_recall, digits"
+         allowed: poisson, cue, pattern, store_recall, digits, navigation"
     );
 }
 
@@ -444,7 +449,7 @@ fn unknown_task_kind() {
     assert_eq!(
         e.to_string(),
         "x.toml:6:8: task.kind: `cues` is not a known task kind; allowed: poisson, cue, \
-         pattern, store_recall, digits (did you mean `cue`?)"
+         pattern, store_recall, digits, navigation (did you mean `cue`?)"
     );
     let s = err(&format!("{OK}[formats]\nrounding = \"round\"\n")).to_string();
     assert!(s.contains("not a known rounding mode; allowed: truncate, nearest, stochastic"));
@@ -622,6 +627,9 @@ fn schema_matches_the_structs() {
             _ => continue,
         };
         for v in values {
+            if v == "\"navigation\"" {
+                continue; // a navigation file has its own network: the test below
+            }
             let text = with(section, &format!("{key} = {v}"));
             parse(&text, "x.toml").unwrap_or_else(|e| panic!("{}: {e}", f.path));
         }
@@ -646,7 +654,40 @@ fn reward_section_is_checked_against_the_network() {
     let e = err(&format!(
         "{ok3}{learning}[reward]\nenvironment = \"maze\"\n"
     ));
-    assert!(e.to_string().contains("allowed: cue"), "{e}");
+    assert!(e.to_string().contains("allowed: cue, navigation"), "{e}");
+}
+
+#[test]
+fn navigation_is_a_reward_environment() {
+    let learning = "[learning]\nengine = \"exact\"\n";
+    let nav = OK
+        .replace("kind = \"cue\"", "kind = \"navigation\"\narena = 4")
+        .replace("inputs = 40", "inputs = 32")
+        .replace("outputs = 2", "outputs = 5");
+    assert_ne!(nav, OK);
+    // The arena and the moves from the file, the environment from the task kind.
+    let c = parse(&format!("{nav}{learning}[reward]\nactions = 4\n"), "x.toml").unwrap();
+    assert_eq!(
+        c.reward.unwrap().environment,
+        super::Environment::Navigation
+    );
+    assert_eq!(
+        (c.task.arena, c.task.action_steps, c.task.max_moves),
+        (4, 20, 30)
+    );
+    // Without [reward], with another number of actions, or with a cue environment.
+    let e = err(&nav);
+    assert_eq!(e.field(), Some("task.kind"));
+    assert!(e.message().contains("needs a [reward] section"), "{e}");
+    let e = err(&format!("{nav}{learning}[reward]\nactions = 2\n"));
+    assert!(e.to_string().contains("four moves"), "{e}");
+    let e = err(&format!(
+        "{nav}{learning}[reward]\nenvironment = \"cue\"\nactions = 4\n"
+    ));
+    assert!(e.to_string().contains("needs task.kind = \"cue\""), "{e}");
+    // Navigation's keys belong to navigation.
+    let e = err(&OK.replace("kind = \"cue\"", "kind = \"cue\"\nmax_moves = 3"));
+    assert!(e.to_string().contains("max_moves"), "{e}");
 }
 
 #[test]
@@ -735,8 +776,13 @@ fn keys_of_another_task_kind_are_refused() {
     // Every kind's own keys are accepted.
     for (key, kinds) in schema::TASK_KEYS {
         for kind in *kinds {
-            let v = if *key == "data" { "\"d.csv.gz\"" } else { "1" };
-            let text = OK.replace("\"cue\"", &format!("\"{kind}\"\n{key} = {v}"));
+            let v = match *key {
+                "data" => "\"d.csv.gz\"",
+                "arena" => "2", // an arena is 2 cells a side at least
+                _ => "1",
+            };
+            let base = if *kind == "navigation" { NAV_OK } else { OK };
+            let text = base.replace("\"cue\"", &format!("\"{kind}\"\n{key} = {v}"));
             parse(&text, "x.toml").unwrap_or_else(|e| panic!("{kind} {key}: {e}"));
         }
     }
