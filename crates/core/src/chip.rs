@@ -12,7 +12,7 @@ use crate::neuron::update_neurons;
 use crate::prng::Prng;
 use crate::readout::update_readouts;
 use crate::release;
-use crate::reward::{AgentOp, Critic};
+use crate::reward::{AgentOp, AgentOut, Critic};
 use crate::rewire;
 use crate::synapse::accumulate_events;
 use crate::trace;
@@ -80,23 +80,13 @@ pub trait Datapath {
     /// The actor–critic after [`Datapath::step`]: an agent step or the end of an
     /// episode ([`crate::reward::agent`]). Returns the action (0 at the end of an
     /// episode) and the TD error applied.
-    fn agent(
-        &mut self,
-        mem: &mut Memory<'_>,
-        critic: &mut Critic,
-        op: AgentOp<'_>,
-    ) -> Result<(usize, i32), StepError>;
+    fn agent(&mut self, mem: &mut Memory<'_>, critic: &mut Critic, op: AgentOp<'_>) -> AgentOut;
     /// The checked configuration the datapath runs.
     fn config(&self) -> &ChipConfig;
 }
 
 impl Datapath for Chip {
-    fn agent(
-        &mut self,
-        mem: &mut Memory<'_>,
-        critic: &mut Critic,
-        op: AgentOp<'_>,
-    ) -> Result<(usize, i32), StepError> {
+    fn agent(&mut self, mem: &mut Memory<'_>, critic: &mut Critic, op: AgentOp<'_>) -> AgentOut {
         crate::reward::agent(self, mem, critic, op)
     }
     fn config(&self) -> &ChipConfig {

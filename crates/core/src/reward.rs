@@ -305,6 +305,10 @@ pub fn act(
     Ok((action, delta))
 }
 
+/// What an agent step gives: the action (0 at the end of an episode) and the TD
+/// error applied, or why the step failed.
+pub type AgentOut = Result<(usize, i32), StepError>;
+
 /// What the actor–critic circuit is asked to do ([`crate::Datapath::agent`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AgentOp<'p> {
@@ -329,7 +333,7 @@ pub fn agent(
     mem: &mut Memory<'_>,
     critic: &mut Critic,
     op: AgentOp<'_>,
-) -> Result<(usize, i32), StepError> {
+) -> AgentOut {
     match op {
         AgentOp::Act { params, reward } => act(chip, mem, params, critic, reward),
         AgentOp::Finish { reward } => finish(chip, mem, critic, reward).map(|d| (0, d)),

@@ -3,7 +3,7 @@
 //! run images through it.
 
 use neurochip_core::memory::Bits;
-use neurochip_core::reward::{AgentOp, Critic};
+use neurochip_core::reward::{AgentOp, AgentOut, Critic};
 use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
 
 /// A chip that steps at most `left` more times; after that every step fails (with
@@ -33,12 +33,7 @@ impl Datapath for Budget<'_> {
     fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
         crate::simd::end_sample(self.chip, mem)
     }
-    fn agent(
-        &mut self,
-        mem: &mut Memory<'_>,
-        critic: &mut Critic,
-        op: AgentOp<'_>,
-    ) -> Result<(usize, i32), StepError> {
+    fn agent(&mut self, mem: &mut Memory<'_>, critic: &mut Critic, op: AgentOp<'_>) -> AgentOut {
         self.chip.agent(mem, critic, op)
     }
     fn config(&self) -> &ChipConfig {

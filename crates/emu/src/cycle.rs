@@ -29,7 +29,7 @@
 use neurochip_core::learning::{Apply, Engine};
 use neurochip_core::memory::Bits;
 use neurochip_core::release::{self, Release};
-use neurochip_core::reward::{AgentOp, Critic};
+use neurochip_core::reward::{AgentOp, AgentOut, Critic};
 use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
 use serde::Serialize;
 
@@ -1248,12 +1248,7 @@ impl Datapath for CycleChip<'_> {
     /// pass that adds `delta * G` to the weights (each pass costs what applying
     /// per-sample updates costs). The end of an episode: the pass that applies the last
     /// TD error, when there was an agent step.
-    fn agent(
-        &mut self,
-        mem: &mut Memory<'_>,
-        critic: &mut Critic,
-        op: AgentOp<'_>,
-    ) -> Result<(usize, i32), StepError> {
+    fn agent(&mut self, mem: &mut Memory<'_>, critic: &mut Critic, op: AgentOp<'_>) -> AgentOut {
         let applies = critic.v_prev.is_some();
         let (action, delta) = self.chip.agent(mem, critic, op)?;
         for m in self.models.iter_mut() {

@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use neurochip_core::memory::Bits;
-use neurochip_core::reward::{AgentOp, Critic};
+use neurochip_core::reward::{AgentOp, AgentOut, Critic};
 use neurochip_core::{Chip, ChipConfig, Datapath, Memory, StepError, StepOutput, Target};
 
 /// An instruction set the datapath is compiled for.
@@ -159,12 +159,7 @@ impl Datapath for Fast<'_> {
     fn set_eligibility_enabled(&mut self, on: bool) {
         self.0.set_eligibility_enabled(on);
     }
-    fn agent(
-        &mut self,
-        mem: &mut Memory<'_>,
-        critic: &mut Critic,
-        op: AgentOp<'_>,
-    ) -> Result<(usize, i32), StepError> {
+    fn agent(&mut self, mem: &mut Memory<'_>, critic: &mut Critic, op: AgentOp<'_>) -> AgentOut {
         self.0.agent(mem, critic, op)
     }
     fn config(&self) -> &ChipConfig {
