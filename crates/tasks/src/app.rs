@@ -3,7 +3,7 @@
 //! the same plan the host ran.
 //!
 //! Layout (little endian): `kind u8` (0 Poisson, 1 cue, 2 digits, 3 reward-based
-//! cue accumulation, 6 reward-based navigation), task fields, then the plan: `samples
+//! cue accumulation, 7 reward-based navigation), task fields, then the plan: `samples
 //! u32, epochs u32, train_per_epoch u32, test_samples u32, batch u32, learn u8`. The
 //! reward kinds hold their environment's fields (the cue trial's; navigation's `size
 //! u32, rate_hz f32, sigma f32, action_steps u32, max_moves u32, dt_ms f32, seed
@@ -256,7 +256,7 @@ impl<'a> AppSpec<'a> {
             }
             #[cfg(feature = "reward")]
             TaskSpec::RewardNav { nav, params } => {
-                w.u8(6);
+                w.u8(7);
                 w.u32(nav.size);
                 f32_bits(&mut w, nav.rate_hz);
                 f32_bits(&mut w, nav.sigma);
@@ -325,7 +325,7 @@ impl<'a> AppSpec<'a> {
                 TaskSpec::RewardCue { cue, params }
             }
             #[cfg(feature = "reward")]
-            6 => {
+            7 => {
                 let nav = NavConfig {
                     size: r.u32("app.navigation.size")?,
                     rate_hz: f(&mut r, "app.navigation.rate_hz")?,
