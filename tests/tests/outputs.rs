@@ -118,6 +118,15 @@ fn run_in(cwd: &Path, args: &[&str]) -> Ran {
 
 /// `args` (run in `cwd`) must be refused: exit code 2, one `error:` line holding every
 /// fragment of `wants`, no panic, bounded memory, nothing under `cwd` changed, no work
+/// Each command line of `cases` (words split at spaces) is [`refused`] with its
+/// wanted parts, run in `dir`, which goes afterwards.
+fn refuse_all(dir: &Path, cases: &[(&str, &[&str])]) {
+    for (args, wants) in cases {
+        refused(dir, &args.split(' ').collect::<Vec<_>>(), wants);
+    }
+    fs::remove_dir_all(dir).unwrap();
+}
+
 /// done (no epoch printed). Returns the line.
 fn refused(cwd: &Path, args: &[&str], wants: &[&str]) -> String {
     let before = snapshot_tree(cwd);
@@ -172,16 +181,9 @@ fn refused(cwd: &Path, args: &[&str], wants: &[&str]) -> String {
 fn an_output_that_cannot_be_written_is_refused_before_training() {
     let (d, _) = tiny("unwritable");
     fs::write(d.join("a_file"), "not a folder").unwrap();
-    let cases: &[(&[&str], &[&str])] = &[
+    let cases: &[(&str, &[&str])] = &[
         (
-            &[
-                "run",
-                "tiny.toml",
-                "-q",
-                "--no-out",
-                "--export",
-                "nodir/x.img",
-            ],
+            "run tiny.toml -q --no-out --export nodir/x.img",
             &[
                 "nodir/x.img",
                 "--export",
@@ -190,29 +192,15 @@ fn an_output_that_cannot_be_written_is_refused_before_training() {
             ],
         ),
         (
-            &[
-                "run",
-                "tiny.toml",
-                "-q",
-                "--no-out",
-                "--save",
-                "a_file/x.snap",
-            ],
+            "run tiny.toml -q --no-out --save a_file/x.snap",
             &["a_file/x.snap", "--save", "a_file is not a folder"],
         ),
         (
-            &["run", "tiny.toml", "-q", "--no-out", "--save", "."],
+            "run tiny.toml -q --no-out --save .",
             &[".: --save", "is a directory"],
         ),
         (
-            &[
-                "sweep",
-                "tiny.toml",
-                "--weight-bits",
-                "4",
-                "--csv",
-                "nodir/a.csv",
-            ],
+            "sweep tiny.toml --weight-bits 4 --csv nodir/a.csv",
             &[
                 "nodir/a.csv",
                 "--csv",
@@ -221,33 +209,23 @@ fn an_output_that_cannot_be_written_is_refused_before_training() {
             ],
         ),
         (
-            &[
-                "sweep",
-                "tiny.toml",
-                "--weight-bits",
-                "4",
-                "--plot",
-                "nodir/p",
-            ],
+            "sweep tiny.toml --weight-bits 4 --plot nodir/p",
             &["nodir/p.png", "--plot", "cannot write the plot"],
         ),
         (
-            &["export", "tiny.toml", "-o", "nodir/x.img"],
+            "export tiny.toml -o nodir/x.img",
             &["nodir/x.img", "-o", "cannot write the image"],
         ),
         (
-            &["network", "tiny.toml", "-o", "nodir/n.json"],
+            "network tiny.toml -o nodir/n.json",
             &["nodir/n.json", "-o", "cannot write the network JSON"],
         ),
         (
-            &["init", "--task", "cue", "-o", "nodir/c.toml"],
+            "init --task cue -o nodir/c.toml",
             &["nodir/c.toml", "-o", "cannot write the configuration"],
         ),
     ];
-    for (args, wants) in cases {
-        refused(&d, args, wants);
-    }
-    fs::remove_dir_all(&d).unwrap();
+    refuse_all(&d, cases);
 }
 
 #[test]
@@ -276,75 +254,50 @@ fn an_output_that_is_an_input_is_refused() {
         .join("\n");
     fs::write(d.join("digits.toml"), digits).unwrap();
     let is_input = "is the input";
-    let cases: &[(&[&str], &[&str])] = &[
+    let cases: &[(&str, &[&str])] = &[
         (
-            &["run", "tiny.toml", "-q", "--no-out", "--save", "tiny.toml"],
+            "run tiny.toml -q --no-out --save tiny.toml",
             &["tiny.toml: --save", is_input],
         ),
         (
-            &["run", "tiny.toml", "-q", "--no-out", "--save", "link.toml"],
+            "run tiny.toml -q --no-out --save link.toml",
             &["link.toml: --save", is_input, "tiny.toml"],
         ),
         (
-            &[
-                "run",
-                "tiny.toml",
-                "-q",
-                "--no-out",
-                "--export",
-                "./hard.toml",
-            ],
+            "run tiny.toml -q --no-out --export ./hard.toml",
             &["./hard.toml: --export", is_input],
         ),
         (
-            &["export", "tiny.toml", "-o", "tiny.toml"],
+            "export tiny.toml -o tiny.toml",
             &["tiny.toml: -o", is_input],
         ),
         (
-            &["export", "tiny.toml", "-o", "link.toml"],
+            "export tiny.toml -o link.toml",
             &["link.toml: -o", is_input],
         ),
         (
-            &["network", "tiny.toml", "-o", "tiny.toml"],
+            "network tiny.toml -o tiny.toml",
             &["tiny.toml: -o", is_input],
         ),
         (
-            &["export", "digits.toml", "-o", "digits.csv.gz"],
+            "export digits.toml -o digits.csv.gz",
             &["digits.csv.gz: -o", is_input],
         ),
         (
-            &[
-                "run",
-                "tiny.toml",
-                "-q",
-                "--arch",
-                "arch.toml",
-                "--save",
-                "arch.toml",
-            ],
+            "run tiny.toml -q --arch arch.toml --save arch.toml",
             &["--save, --export and --resume do not apply with --arch"],
         ),
         (
-            &[
-                "sweep",
-                "tiny.toml",
-                "--weight-bits",
-                "4",
-                "--csv",
-                "tiny.toml",
-            ],
+            "sweep tiny.toml --weight-bits 4 --csv tiny.toml",
             &["tiny.toml: --csv", is_input],
         ),
         (
             // --plot p writes p.png and p.svg; here p.svg is the configuration.
-            &["sweep", "plot.svg", "--weight-bits", "4", "--plot", "plot"],
+            "sweep plot.svg --weight-bits 4 --plot plot",
             &["plot.svg: --plot", is_input],
         ),
     ];
-    for (args, wants) in cases {
-        refused(&d, args, wants);
-    }
-    fs::remove_dir_all(&d).unwrap();
+    refuse_all(&d, cases);
 }
 
 #[test]
@@ -352,64 +305,25 @@ fn two_outputs_of_one_command_are_not_one_file() {
     let (d, _) = tiny("same");
     fs::create_dir_all(d.join("sub")).unwrap();
     fs::write(d.join("old.snap"), "a previous snapshot").unwrap();
-    let cases: &[(&[&str], &[&str])] = &[
+    let cases: &[(&str, &[&str])] = &[
         (
-            &[
-                "run",
-                "tiny.toml",
-                "-q",
-                "--no-out",
-                "--save",
-                "x",
-                "--export",
-                "x",
-            ],
+            "run tiny.toml -q --no-out --save x --export x",
             &["x: --export and --save name the same file"],
         ),
         (
-            &[
-                "run",
-                "tiny.toml",
-                "-q",
-                "--no-out",
-                "--save",
-                "x",
-                "--export",
-                "sub/../x",
-            ],
+            "run tiny.toml -q --no-out --save x --export sub/../x",
             &["sub/../x: --export and --save", "(x)"],
         ),
         (
-            &[
-                "run",
-                "tiny.toml",
-                "-q",
-                "--no-out",
-                "--save",
-                "old.snap",
-                "--export",
-                "./old.snap",
-            ],
+            "run tiny.toml -q --no-out --save old.snap --export ./old.snap",
             &["--export and --save name the same file"],
         ),
         (
-            &[
-                "sweep",
-                "tiny.toml",
-                "--weight-bits",
-                "4",
-                "--csv",
-                "s.png",
-                "--plot",
-                "s",
-            ],
+            "sweep tiny.toml --weight-bits 4 --csv s.png --plot s",
             &["s.png: --plot and --csv name the same file"],
         ),
     ];
-    for (args, wants) in cases {
-        refused(&d, args, wants);
-    }
-    fs::remove_dir_all(&d).unwrap();
+    refuse_all(&d, cases);
 }
 
 #[test]
@@ -419,9 +333,9 @@ fn a_run_folder_is_new_or_empty_and_locked() {
     fs::write(d.join("full/mine.txt"), "the user's notes").unwrap();
     fs::create_dir_all(d.join("busy")).unwrap();
     fs::write(d.join("busy/.neurochip.lock"), "12345\n").unwrap();
-    let cases: &[(&[&str], &[&str])] = &[
+    let cases: &[(&str, &[&str])] = &[
         (
-            &["run", "tiny.toml", "-q", "--out", "full"],
+            "run tiny.toml -q --out full",
             &[
                 "full: --out",
                 "holds 1 file(s) already",
@@ -430,49 +344,33 @@ fn a_run_folder_is_new_or_empty_and_locked() {
             ],
         ),
         (
-            &["verify", "tiny.toml", "-q", "--out", "full"],
+            "verify tiny.toml -q --out full",
             &["full: --out", "mine.txt"],
         ),
         (
-            &["experiment", "reservoir", "--quick", "-q", "--out", "full"],
+            "experiment reservoir --quick -q --out full",
             &["full: --out", "mine.txt"],
         ),
         (
-            &["run", "tiny.toml", "-q", "--out", "tiny.toml"],
+            "run tiny.toml -q --out tiny.toml",
             &["tiny.toml: --out", "not a folder"],
         ),
         (
-            &["run", "tiny.toml", "-q", "--out", "busy", "--force"],
+            "run tiny.toml -q --out busy --force",
             &["busy: --out", "another neurochip run", ".neurochip.lock"],
         ),
         (
-            &[
-                "experiment",
-                "reservoir",
-                "--quick",
-                "-q",
-                "--out",
-                "busy",
-                "--force",
-            ],
+            "experiment reservoir --quick -q --out busy --force",
             &["busy: --out", "another neurochip run"],
         ),
         // A failed run takes away the folders it made (new/nested), not the user's.
         (
-            &[
-                "run",
-                "tiny.toml",
-                "-q",
-                "--out",
-                "new/nested",
-                "--resume",
-                "missing.snap",
-            ],
+            "run tiny.toml -q --out new/nested --resume missing.snap",
             &["missing.snap", "--resume"],
         ),
     ];
     for (args, wants) in cases {
-        refused(&d, args, wants);
+        refused(&d, &args.split(' ').collect::<Vec<_>>(), wants);
     }
     // A user's empty folder stays after a failed run.
     fs::create_dir_all(d.join("empty")).unwrap();
