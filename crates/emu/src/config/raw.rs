@@ -19,6 +19,7 @@ pub(super) struct RawFile {
     pub reward: Option<RawReward>,
     pub solver: Option<RawSolver>,
     pub assembly: Option<RawAssembly>,
+    pub audio: Option<super::audio::RawAudio>,
 }
 
 #[derive(Deserialize, Default)]
@@ -89,6 +90,16 @@ pub(super) struct RawTask {
     pub max_rate_hz: Option<f64>,
     pub window: Option<u32>,
     pub data: Option<String>,
+    // kind = "audio" (`audio.rs`).
+    pub folder: Option<String>,
+    pub keywords: Option<Vec<String>>,
+    pub silence_percent: Option<f64>,
+    pub unknown_percent: Option<f64>,
+    pub train_clips: Option<u32>,
+    pub test_clips: Option<u32>,
+    pub window_ms: Option<u32>,
+    pub image_input: Option<super::audio::ImageInput>,
+    pub image_clips: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]

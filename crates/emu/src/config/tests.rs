@@ -5,6 +5,7 @@ use super::schema::{self, Rule};
 use super::*;
 
 mod apps;
+mod audio;
 
 const OK: &str = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nkind = \"cue\"\n";
 
@@ -233,7 +234,7 @@ fn missing_required_field() {
     assert_eq!(
         e.to_string(),
         "x.toml:5:1: task.kind: missing: [task] needs `kind`, the input the chip runs on; \
-         allowed: poisson, cue, pattern, store_recall, digits"
+         allowed: poisson, cue, pattern, store_recall, digits, audio"
     );
 }
 
@@ -328,7 +329,7 @@ fn unknown_section() {
     assert_eq!(
         e.to_string(),
         "x.toml:7:2: netwrk: unknown section `[netwrk]`; allowed: name, seed, chip, formats, \
-         network, task, learning, train, reward, solver, assembly (did you mean `network`?)"
+         network, task, learning, train, reward, solver, assembly, audio (did you mean `network`?)"
     );
 }
 
@@ -444,7 +445,7 @@ fn unknown_task_kind() {
     assert_eq!(
         e.to_string(),
         "x.toml:6:8: task.kind: `cues` is not a known task kind; allowed: poisson, cue, \
-         pattern, store_recall, digits (did you mean `cue`?)"
+         pattern, store_recall, digits, audio (did you mean `cue`?)"
     );
     let s = err(&format!("{OK}[formats]\nrounding = \"round\"\n")).to_string();
     assert!(s.contains("not a known rounding mode; allowed: truncate, nearest, stochastic"));
@@ -590,6 +591,8 @@ fn with(section: &str, kv: &str) -> String {
         ),
         // An application section stands alone.
         s if schema::APPS.contains(&s) => format!("[{s}]\n{kv}\n"),
+        // The front end of a keyword spotter.
+        "audio" => format!("{}[audio]\n{kv}\n", OK.replace("\"cue\"", "\"audio\"")),
         s => format!("{OK}[{s}]\n{kv}\n"),
     }
 }
@@ -599,7 +602,7 @@ fn schema_matches_the_structs() {
     // The keys the structs accept are the keys the schema describes, section by section.
     for section in [
         "", "chip", "formats", "network", "task", "learning", "train", "reward", "solver",
-        "assembly",
+        "assembly", "audio",
     ] {
         let e = parse(&with(section, "zzz_unknown = 1"), "x.toml").unwrap_err();
         let listed = e.message().split("; allowed: ").nth(1).unwrap_or_default();
@@ -735,7 +738,12 @@ fn keys_of_another_task_kind_are_refused() {
     // Every kind's own keys are accepted.
     for (key, kinds) in schema::TASK_KEYS {
         for kind in *kinds {
-            let v = if *key == "data" { "\"d.csv.gz\"" } else { "1" };
+            let v = match schema::field(&format!("task.{key}")).map(|f| f.rule) {
+                Some(Rule::Text) => "\"d.csv.gz\"".to_string(),
+                Some(Rule::Words) => "[\"yes\"]".to_string(),
+                Some(Rule::Choice(names)) => format!("\"{}\"", names[0]),
+                _ => "1".to_string(),
+            };
             let text = OK.replace("\"cue\"", &format!("\"{kind}\"\n{key} = {v}"));
             parse(&text, "x.toml").unwrap_or_else(|e| panic!("{kind} {key}: {e}"));
         }
