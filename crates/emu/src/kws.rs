@@ -144,16 +144,17 @@ pub fn corpus(a: &AudioTask) -> Result<Arc<Corpus>, CorpusError> {
     Ok(c)
 }
 
-/// `clips` in a fixed order (by a hash of each path and window, whatever the seed),
+/// `clips` in a fixed order (by a hash of each path in the folder and window,
+/// whatever the seed and wherever the folder is),
 /// cut to the first `n`: any prefix of a split then holds every class in about its
 /// share, as the split's own order (by path, so by word) would not.
-fn subset(clips: Vec<Clip>, n: u32) -> Vec<Clip> {
+fn subset(dir: &Path, clips: Vec<Clip>, n: u32) -> Vec<Clip> {
     let n = n as usize;
     let mut keyed: Vec<(u64, usize)> = clips
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let key = format!("{}#{}", c.path.display(), c.start);
+            let key = speech::clip_key(dir, c);
             let h = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
             });
@@ -186,8 +187,9 @@ pub fn load(a: &AudioTask) -> Result<Corpus, CorpusError> {
         ..Options::default()
     };
     let split = speech::open(Path::new(&a.folder), &opt).map_err(folder_err)?;
-    let train_clips = subset(split.train, a.train_clips);
-    let test_clips = subset(split.test, a.test_clips);
+    let dir = Path::new(&a.folder);
+    let train_clips = subset(dir, split.train, a.train_clips);
+    let test_clips = subset(dir, split.test, a.test_clips);
     if train_clips.is_empty() || test_clips.is_empty() {
         return Err(CorpusError {
             field: "task.folder",
