@@ -93,7 +93,8 @@ lint: toolchain
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release --no-default-features --features stm32f411,solver --bins -- -D warnings
-	cd $(FW_DIR) && $(CARGO) clippy --release --features persist,cost,reward -- -D warnings
+	cd $(FW_DIR) && $(CARGO) clippy --release --features persist,cost,reward,audio -- -D warnings
+	cd $(FW_DIR) && $(CARGO) clippy --release --no-default-features --features stm32f411,audio -- -D warnings
 	cd $(FW_DIR) && $(CARGO) clippy --release --features assembly,solver --bins -- -D warnings
 
 ## nostd: the core and the task generators build for the microcontroller, without std.
@@ -104,6 +105,7 @@ nostd: toolchain
 	$(CARGO) build -p neurochip-tasks --no-default-features --target $(TARGET)
 	$(CARGO) build -p neurochip-tasks --no-default-features --features reward --target $(TARGET)
 	$(CARGO) build -p neurochip-tasks --no-default-features --features solver,assembly --target $(TARGET)
+	$(CARGO) build -p neurochip-tasks --no-default-features --features audio --target $(TARGET)
 
 ## test: formatting, lints, the no_std build, every test (debug with overflow
 ## checks, then the golden digests again in release: both builds give the same bits),
@@ -167,10 +169,15 @@ qemu-image: toolchain qemu-install
 ## COST_CONFIG (default the cue network; learning only in the target window, as in
 ## training): inference (learning off), light and exact, three images of the same
 ## network generated under target/qemu-cost (firmware/cost.sh, docs/firmware.md).
+## Then the keyword spotter of KWS_COST_CONFIG (needs data/kws: make data-kws): the
+## audio front end alone (`cost frontend`, from PCM) and its network in the three
+## modes (from the front end's spikes), under target/qemu-cost/kws.
 COST_CONFIG ?= examples/cue.toml
-qemu-cost: toolchain qemu-install
+KWS_COST_CONFIG ?= examples/kws.toml
+qemu-cost: toolchain qemu-install data-kws
 	$(CARGO) build --release -p neurochip
 	CARGO="$(CARGO)" sh $(FW_DIR)/cost.sh $(COST_CONFIG)
+	CARGO="$(CARGO)" COST_DIR=$(abspath target/qemu-cost/kws) sh $(FW_DIR)/cost.sh $(KWS_COST_CONFIG)
 
 ## firmware: build every application (the image app around FW_IMAGE, and the
 ## assembly and solver apps) for every board profile it fits (QEMU, STM32F411; the

@@ -15,6 +15,12 @@
 #
 #   cost <mode> instructions_per_step N realtime_mhz F
 #
+# A keyword spotter (`[task] kind = "audio"`, needs its folder, e.g. `make data-kws`)
+# gets a fourth variant first, `frontend`: inference with PCM in the image, where the
+# firmware times the audio front end alone over the clip (`cost frontend ...`); the
+# three network variants carry the front end's spikes (`image_input = "spikes"`), so
+# their lines count the network alone. The firmware is built with the `audio` feature.
+#
 # Needs target/release/neurochip (the Makefile builds it) and qemu-system-arm.
 set -eu
 
@@ -24,30 +30,41 @@ OUT=${COST_DIR:-$ROOT/target/qemu-cost}
 NEUROCHIP=${NEUROCHIP:-$ROOT/target/release/neurochip}
 CARGO=${CARGO:-cargo}
 ELF=$ROOT/firmware/target/thumbv7em-none-eabihf/release/neurochip-firmware
-MODES=${COST_MODES:-inference light exact}
+FEATURES=cost
+AUDIO=
+if grep -Eq '^[ \t]*kind[ \t]*=[ \t]*"audio"' "$CONFIG"; then
+    AUDIO=1
+    FEATURES=cost,audio
+fi
+MODES=${COST_MODES:-${AUDIO:+frontend }inference light exact}
 mkdir -p "$OUT"
 
-# variant MODE: CONFIG with the engine of MODE and a short plan, on stdout.
+# variant MODE: CONFIG with the engine of MODE and a short plan, on stdout (an audio
+# image carries PCM for `frontend`, spikes otherwise).
 variant() {
-    awk -v mode="$1" '
+    awk -v mode="$1" -v audio="$AUDIO" '
         /^[ \t]*\[/ {
             sec = $0
             sub(/[ \t]*#.*/, "", sec)
             gsub(/[ \t]/, "", sec)
-            skip = (sec == "[train]") || (sec == "[learning]" && mode == "inference")
+            off = (mode == "inference" || mode == "frontend")
+            skip = (sec == "[train]") || (sec == "[learning]" && off)
             if (!skip) print
-            if (sec == "[task]" && mode == "inference") print "samples = 1"
+            if (sec == "[task]" && off) print "samples = 1"
+            if (sec == "[task]" && audio != "") {
+                print "image_input = \"" (mode == "frontend" ? "pcm" : "spikes") "\""
+            }
             next
         }
         skip { next }
-        sec == "[task]" && /^[ \t]*samples[ \t]*=/ { next }
+        sec == "[task]" && /^[ \t]*(samples|image_input)[ \t]*=/ { next }
         sec == "[learning]" && /^[ \t]*engine[ \t]*=/ {
             print "engine = \"" mode "\""
             next
         }
         { print }
         END {
-            if (mode != "inference") {
+            if (mode != "inference" && mode != "frontend") {
                 print ""
                 print "[train]"
                 print "epochs = 1"
@@ -66,7 +83,7 @@ for mode in $MODES; do
         echo "# $mode variant of $CONFIG for firmware/cost.sh (generated; do not edit)"
         variant "$mode"
     } >"$cfg"
-    if [ "$mode" != inference ] && ! grep -q "^engine = \"$mode\"" "$cfg"; then
+    if [ "$mode" != inference ] && [ "$mode" != frontend ] && ! grep -q "^engine = \"$mode\"" "$cfg"; then
         echo "cost.sh: $CONFIG has no [learning] engine line to set to $mode" >&2
         exit 2
     fi
@@ -76,7 +93,7 @@ for mode in $MODES; do
         exit 1
     }
     "$NEUROCHIP" export "$cfg" -o "$img" --board qemu >/dev/null
-    (cd "$ROOT/firmware" && NEUROCHIP_IMAGE=$img $CARGO build -q --release --features cost)
+    (cd "$ROOT/firmware" && NEUROCHIP_IMAGE=$img $CARGO build -q --release --features $FEATURES)
     qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
         -semihosting-config enable=on,target=native -icount shift=10 \
         -kernel "$ELF" >"$log" || {

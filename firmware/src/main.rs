@@ -130,6 +130,10 @@ fn run() -> bool {
 /// cost MODE instructions_per_step I realtime_mhz F
 /// ```
 ///
+/// With the `audio` feature and a keyword-spotting image from PCM, two lines
+/// `cost frontend ...` come first: the front end alone over the same clip, as the
+/// run loop streams it (its mode line then counts the front end and the network).
+///
 /// `MODE` is `inference` (no learning engine, or a plan that does not train), `light`
 /// or `exact`; `I` is the ticks of the trial over the ticks per instruction of the
 /// largest calibration, divided by `S`; `F = I / dt_us`: the clock that runs one step
@@ -178,7 +182,53 @@ mod cost {
             TaskSpec::Digits { enc, .. } => Some(enc.dt_ms * 1000.0),
             #[cfg(feature = "reward")]
             TaskSpec::RewardCue { .. } | TaskSpec::RewardNav { .. } => None,
+            #[cfg(feature = "audio")]
+            TaskSpec::Audio(a) => Some(a.dt_ms() * 1000.0),
         }
+    }
+
+    /// Instructions = ticks * calibration instructions / calibration ticks, per step,
+    /// rounded (a trial of 10^6 instructions a step at 51.2 ticks each stays far below
+    /// 2^64), and the clock for real time at one instruction a cycle.
+    fn per_step(mode: &str, ticks: u64, steps: u32, cal: (u64, u64), dt: f32) {
+        out!(
+            "cost {} steps {} systick_per_step {}",
+            mode,
+            steps,
+            ticks / u64::from(steps)
+        );
+        let den = cal.1.saturating_mul(u64::from(steps)).max(1);
+        let instr = ticks.saturating_mul(cal.0).saturating_add(den / 2) / den;
+        let mhz = instr as f32 / dt;
+        out!(
+            "cost {} instructions_per_step {} realtime_mhz {:.2}",
+            mode,
+            instr,
+            mhz
+        );
+    }
+
+    /// A PCM clip's front end alone, step by step as the run loop streams it (the
+    /// clip's bytes to samples, one `FrontEnd::push`, the spikes into the input
+    /// vector): `cost frontend ...`.
+    #[cfg(feature = "audio")]
+    fn frontend(
+        sample: &neurochip_tasks::sample::AnySample<'_>,
+        x: &mut neurochip_tasks::Spikes,
+        cal: (u64, u64),
+        dt: f32,
+    ) {
+        let neurochip_tasks::sample::AnySample::Pcm(p) = sample else {
+            return;
+        };
+        let stream = neurochip_tasks::audio::PcmStream::new(*p);
+        let steps = stream.steps().max(1);
+        let start = now();
+        for t in 0..stream.steps() {
+            stream.spikes(t, x);
+        }
+        let ticks = now().saturating_sub(start);
+        per_step("frontend", ticks, steps, cal, dt);
     }
 
     /// Measure and print (see the module's doc).
@@ -235,31 +285,28 @@ mod cost {
             Learn::Accumulate
         };
         let steps = sample.steps().max(1);
+        #[cfg(feature = "audio")]
+        frontend(&sample, x, cal, dt);
         let mut model = OnChip::new(&mut *chip, &mut *mem, &mut []);
         let start = now();
+        // Sound is streamed through the front end, as the run loop does: this mode's
+        // line then counts the front end too.
+        #[cfg(feature = "audio")]
+        let r = match sample {
+            neurochip_tasks::sample::AnySample::Pcm(p) => {
+                let stream = neurochip_tasks::audio::PcmStream::new(p);
+                run_sample(&mut model, &stream, learn, x, &mut [], |_, _, _, _| {})
+            }
+            s => run_sample(&mut model, &s, learn, x, &mut [], |_, _, _, _| {}),
+        };
+        #[cfg(not(feature = "audio"))]
         let r = run_sample(&mut model, &sample, learn, x, &mut [], |_, _, _, _| {});
         let ticks = now().saturating_sub(start);
         if let Err(e) = r {
             out!("error: {}", e);
             return;
         }
-        out!(
-            "cost {} steps {} systick_per_step {}",
-            mode,
-            steps,
-            ticks / u64::from(steps)
-        );
-        // Instructions = ticks * calibration instructions / calibration ticks, rounded
-        // (a trial of 10^6 instructions a step at 51.2 ticks each stays far below 2^64).
-        let den = cal.1.saturating_mul(u64::from(steps)).max(1);
-        let instr = ticks.saturating_mul(cal.0).saturating_add(den / 2) / den;
-        let mhz = instr as f32 / dt;
-        out!(
-            "cost {} instructions_per_step {} realtime_mhz {:.2}",
-            mode,
-            instr,
-            mhz
-        );
+        per_step(mode, ticks, steps, cal, dt);
     }
 }
 

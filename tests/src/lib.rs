@@ -317,3 +317,92 @@ pub fn check_golden(name: &str, actual: &str) {
         path.display()
     );
 }
+
+/// A small spoken-word folder in the Speech Commands layout, made of synthetic "words"
+/// (tone glides, noise bursts and clicks, 16 kHz), for tests that need a keyword
+/// spotter without `make data-kws`: keywords `yes` and `no`, other words `cat` and
+/// `dog` (the unknown class), a 20 s noise file (silence), 8 speakers (each a pitch
+/// and speed of its own; speaker 7 is the validation list's, speaker 8 the test
+/// list's), `takes` clips per word and speaker, each at a place of its own in the 1 s
+/// clip. Deterministic: the same bytes every time. Returns the folder.
+pub fn spoken_words(name: &str, takes: usize) -> PathBuf {
+    use neurochip_emu::speech::{BACKGROUND, TESTING_LIST, VALIDATION_LIST};
+    use neurochip_emu::wav::write_wav;
+    let dir = temp_dir(&format!("words-{name}"));
+    let _ = fs::remove_dir_all(&dir);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    };
+    // (start Hz, end Hz, ms, noise instead of a tone) segments of a word.
+    type Segment = (f64, f64, f64, bool);
+    let words: [(&str, &[Segment]); 4] = [
+        (
+            "yes",
+            &[(400.0, 900.0, 150.0, false), (0.0, 0.0, 110.0, true)],
+        ),
+        ("no", &[(900.0, 300.0, 260.0, false)]),
+        (
+            "cat",
+            &[(0.0, 0.0, 20.0, true), (2000.0, 2100.0, 120.0, false)],
+        ),
+        (
+            "dog",
+            &[(300.0, 320.0, 220.0, false), (150.0, 140.0, 60.0, false)],
+        ),
+    ];
+    let mut validation = String::new();
+    let mut testing = String::new();
+    for (w, segments) in words {
+        fs::create_dir_all(dir.join(w)).expect("word folder");
+        for speaker in 0..8usize {
+            let pitch = 0.8 + 0.07 * speaker as f64;
+            let speed = 1.2 - 0.05 * speaker as f64;
+            for take in 0..takes {
+                let mut clip = vec![0i16; 16_000];
+                let mut n = 1000 + ((speaker * 7 + take * 13 + w.len() * 5) % 9) * 1000;
+                let mut phase = 0.0f64;
+                for &(f0, f1, ms, is_noise) in segments {
+                    let len = (ms * speed * 16.0) as usize;
+                    for i in 0..len {
+                        let x = i as f64 / len as f64;
+                        let v = if is_noise {
+                            // A hiss: noise, differentiated (high frequencies).
+                            noise() * 0.25
+                        } else {
+                            let f = (f0 + (f1 - f0) * x) * pitch;
+                            phase += 2.0 * std::f64::consts::PI * f / 16_000.0;
+                            phase.sin() * 0.3 + (2.0 * phase).sin() * 0.15
+                        };
+                        let env = (x * 20.0).min(1.0) * ((1.0 - x) * 20.0).min(1.0);
+                        if let Some(s) = clip.get_mut(n + i) {
+                            *s = (v * env * 20_000.0 + noise() * 60.0) as i16;
+                        }
+                    }
+                    n += len;
+                }
+                let file = format!("{w}/spk{speaker:05}_nohash_{take}.wav");
+                write_wav(&dir.join(&file), &clip).expect("a clip");
+                match speaker {
+                    6 => validation.push_str(&format!("{file}\n")),
+                    7 => testing.push_str(&format!("{file}\n")),
+                    _ => {}
+                }
+            }
+        }
+    }
+    fs::create_dir_all(dir.join(BACKGROUND)).expect("noise folder");
+    let hum: Vec<i16> = (0..20 * 16_000)
+        .map(|i| {
+            let t = i as f64 / 16_000.0;
+            ((2.0 * std::f64::consts::PI * 50.0 * t).sin() * 300.0 + noise() * 400.0) as i16
+        })
+        .collect();
+    write_wav(&dir.join(BACKGROUND).join("hum.wav"), &hum).expect("noise");
+    fs::write(dir.join(VALIDATION_LIST), validation).expect("list");
+    fs::write(dir.join(TESTING_LIST), testing).expect("list");
+    dir
+}

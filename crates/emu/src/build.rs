@@ -522,6 +522,15 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
                 window: t.window.min(t.steps),
             }
         }
+        TaskKind::Audio => {
+            let Some(a) = t.audio.as_ref() else {
+                return Err(err("task.kind", "\"audio\" without its keys".into()));
+            };
+            let corpus = crate::kws::corpus(a).map_err(|e| err(e.field, e.message))?;
+            let dt = a.front_end.dt_ms();
+            let window = ((f64::from(a.window_ms) / dt).round() as u32).clamp(1, corpus.steps);
+            Task::Audio { corpus, window }
+        }
     };
     let need = task.n_inputs();
     if need != cfg.network.inputs as usize {

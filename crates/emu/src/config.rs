@@ -35,6 +35,7 @@
 //! allows (`schema.rs`), with errors pointed at the spans.
 
 mod app;
+mod audio;
 mod check;
 mod error;
 mod raw;
@@ -48,6 +49,7 @@ use std::path::Path;
 use neurochip_core::solver::Params;
 use serde::{Deserialize, Serialize};
 
+pub use audio::{AudioTask, FrontEnd, ImageInput};
 pub use error::ConfigError;
 /// The core's own types for `learning.engine`, `learning.apply`, `learning.feedback` and
 /// `formats.rounding` (core feature `serde`): the file names their variants in
@@ -95,6 +97,8 @@ pub enum TaskKind {
     /// Delayed-reward navigation in a grid arena (only with `[reward]` environment =
     /// "navigation").
     Navigation,
+    /// Keyword spotting: spoken words through the audio front end (`[audio]`).
+    Audio,
 }
 
 /// Reward-learning environment (`reward.environment`).
@@ -241,6 +245,9 @@ pub struct Task {
     pub action_steps: u32,
     /// Navigation: most moves of an episode (default 30).
     pub max_moves: u32,
+    /// Keyword spotting (`kind = "audio"`): its `[task]` keys and `[audio]`; `None`
+    /// for every other kind.
+    pub audio: Option<AudioTask>,
 }
 
 /// `[learning]`: the on-chip learning engine. An engine needs a task with targets
@@ -508,8 +515,18 @@ fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
     })
 }
 
-/// A relative digits data path is relative to the working directory, else to the file.
+/// A relative digits data path (or an audio folder) is relative to the working
+/// directory, else to the file.
 fn found_data(mut cfg: Config, path: &Path) -> Config {
+    if let Some(a) = cfg.task.audio.as_mut() {
+        if !Path::new(&a.folder).exists() {
+            if let Some(alt) = path.parent().map(|d| d.join(&a.folder)) {
+                if alt.exists() {
+                    a.folder = alt.display().to_string();
+                }
+            }
+        }
+    }
     if cfg.task.kind == TaskKind::Digits && !Path::new(&cfg.task.data).exists() {
         if let Some(dir) = path.parent() {
             let alt = dir.join(&cfg.task.data);

@@ -4,6 +4,7 @@
 use crate::HostChip;
 use neurochip_core::image;
 use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
+use neurochip_tasks::kws::{AudioSpec, Form};
 use neurochip_tasks::runner;
 
 use crate::build::{self, BuildError};
@@ -25,6 +26,118 @@ fn digits_of(task: &Task, set: &[usize]) -> Vec<u8> {
     data
 }
 
+/// The clips an audio image carries.
+struct AudioClips {
+    form: Form,
+    train: u32,
+    test: u32,
+    data: Vec<u8>,
+}
+
+/// The clips of an audio image and its plan: a trained chip's image (`inference`)
+/// carries at most `task.image_clips` test clips and tests on them; an image of an
+/// untrained chip that learns carries the training clips in the order the host
+/// trains on them (clip `e * per_epoch + i` is the host's training sample `i` of
+/// epoch `e`) and its test clips, and one that does not learn its inference clips
+/// (test clips): at most `task.image_clips` in all, else refused.
+fn audio_clips(
+    cfg: &Config,
+    corpus: &crate::kws::Corpus,
+    learn: bool,
+    inference: bool,
+    mut plan: PlanSpec,
+) -> Result<(PlanSpec, AudioClips), BuildError> {
+    let a = cfg.task.audio.as_ref().ok_or_else(|| BuildError {
+        file: cfg.origin.clone(),
+        field: "task.kind".into(),
+        message: "\"audio\" without its keys".into(),
+    })?;
+    let cap = a.image_clips as usize;
+    let refuse = |field: &str, what: String| BuildError {
+        file: cfg.origin.clone(),
+        field: field.into(),
+        message: format!(
+            "{what}; an image carries at most task.image_clips = {cap} clips; allowed: a plan \
+             of at most that many clips, or a chip trained on the host (`neurochip run CONFIG \
+             --export FILE` writes it with its first test clips)"
+        ),
+    };
+    let mut train = Vec::new();
+    let n_test;
+    if inference {
+        n_test = (plan.test_samples as usize).min(corpus.test.len()).min(cap);
+        plan.test_samples = n_test as u32;
+        if n_test == 0 {
+            plan.samples = 0;
+        }
+    } else if learn {
+        let per = plan.train_per_epoch as usize;
+        let need = (plan.epochs as usize).saturating_mul(per);
+        let tests = plan.test_samples as usize;
+        if need.saturating_add(tests) > cap || tests > corpus.test.len() {
+            return Err(refuse(
+                "train.train_samples",
+                format!(
+                    "the plan trains on {need} clips (train.epochs * train.train_samples) and \
+                     tests on {tests}"
+                ),
+            ));
+        }
+        for e in 0..plan.epochs {
+            for i in 0..per {
+                train.push(crate::task::permuted(e, i, corpus.train.len()));
+            }
+        }
+        n_test = tests;
+    } else {
+        n_test = plan.samples as usize;
+        if n_test > cap {
+            return Err(refuse(
+                "task.samples",
+                format!("the plan runs {n_test} inference clips"),
+            ));
+        }
+    }
+    let form = match a.image_input {
+        crate::config::ImageInput::Pcm => Form::Pcm,
+        crate::config::ImageInput::Spikes => Form::Spikes,
+    };
+    let read_err = |e: crate::wav::WavError| BuildError {
+        file: cfg.origin.clone(),
+        field: "task.folder".into(),
+        message: e.to_string(),
+    };
+    let mut data = Vec::new();
+    let mut put = |enc: &crate::kws::Encoded, pcm: Option<Vec<i16>>| {
+        data.push(enc.label);
+        match pcm {
+            Some(p) => data.extend(p.iter().flat_map(|x| x.to_le_bytes())),
+            None => data.extend(crate::kws::packed(&enc.spikes)),
+        }
+    };
+    for &k in &train {
+        let pcm = match form {
+            Form::Pcm => Some(corpus.train_pcm(k).map_err(read_err)?),
+            Form::Spikes => None,
+        };
+        put(&corpus.train[k], pcm);
+    }
+    for k in 0..n_test {
+        let pcm = match form {
+            Form::Pcm => Some(corpus.test_pcm(k).map_err(read_err)?),
+            Form::Spikes => None,
+        };
+        put(&corpus.test[k], pcm);
+    }
+    let clips = AudioClips {
+        form,
+        train: train.len() as u32,
+        test: n_test as u32,
+        data,
+    };
+    Ok((plan, clips))
+}
+
 /// Whether an image can carry the plan of `cfg`: the firmware generates Poisson and cue
 /// inputs, runs reward learning, and runs digits compiled into the image (inference:
 /// `task.samples` training digits when the configuration does not learn, or, for a
@@ -41,7 +154,7 @@ pub fn check_exportable(cfg: &Config, trained: bool) -> Result<(), BuildError> {
 /// naming `task.kind`; `None` when one can.
 fn no_image(cfg: &Config, trained: bool) -> Option<BuildError> {
     let message = match cfg.task.kind {
-        TaskKind::Poisson | TaskKind::Cue | TaskKind::Navigation => return None,
+        TaskKind::Poisson | TaskKind::Cue | TaskKind::Navigation | TaskKind::Audio => return None,
         TaskKind::Digits if trained || cfg.learning.engine == Engine::Off => return None,
         TaskKind::Digits => "\"digits\" with learning on cannot be exported: an image does \
              not carry the training set; train on the host with `neurochip run CONFIG \
@@ -126,6 +239,22 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
                 data: &subset,
             }
         }
+        Task::Audio { corpus, window } => {
+            let (a_plan, clips) = audio_clips(cfg, corpus, learn, inference, plan)?;
+            plan = a_plan;
+            subset = clips.data;
+            TaskSpec::Audio(AudioSpec {
+                fe: corpus.fe,
+                sample_rate: crate::wav::SAMPLE_RATE,
+                form: clips.form,
+                steps: corpus.steps,
+                window: *window,
+                classes: corpus.classes.len() as u32,
+                train: clips.train,
+                test: clips.test,
+                data: &subset,
+            })
+        }
         _ => {
             return Err(no_image(cfg, inference).unwrap_or_else(|| BuildError {
                 file: cfg.origin.clone(),
@@ -136,6 +265,8 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
     };
     let data_len = match spec {
         TaskSpec::Digits { data, .. } => data.len(),
+        // The front end's bands (12 bytes each) and its settings, and the clips.
+        TaskSpec::Audio(a) => 64 * 12 + 64 + a.data.len(),
         _ => 0,
     };
     let app = AppSpec { task: spec, plan };

@@ -18,7 +18,8 @@
 //! signal came); [`weights`] reads and writes a chip's weights, quantised or as
 //! real values, checked as images are. Sound: [`audio`] makes the chip's front end
 //! from settings in real units and turns clips into spikes, [`wav`] reads WAV files,
-//! [`speech`] reads a folder in the Speech Commands layout.
+//! [`speech`] reads a folder in the Speech Commands layout, [`kws`] encodes one for
+//! `[task] kind = "audio"`.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -39,6 +40,7 @@ pub mod footprint;
 pub mod host;
 pub mod init;
 pub mod inputs;
+pub mod kws;
 pub mod learn;
 pub mod outputs;
 pub mod peer;

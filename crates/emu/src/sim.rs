@@ -90,6 +90,10 @@ pub fn inference_samples(cfg: &Config, task: &Task) -> u32 {
             .task
             .samples
             .min(u32::try_from(train.len()).unwrap_or(u32::MAX)),
+        Task::Audio { corpus, .. } => cfg
+            .task
+            .samples
+            .min(u32::try_from(corpus.test.len()).unwrap_or(u32::MAX)),
         _ => cfg.task.samples,
     }
 }

@@ -210,6 +210,18 @@ fn pick<T: Clone>(items: &[T], key: impl Fn(&T) -> String, seed: u64, salt: u64)
     keyed.into_iter().map(|(_, i)| items[i].clone()).collect()
 }
 
+/// A clip's key for the seeded picks: its path inside the folder (`yes/x.wav`, with
+/// `/` whatever the platform) and its first sample, so that the folder's place on
+/// the disk (a relative or an absolute path, another machine) picks the same clips.
+pub fn clip_key(dir: &Path, c: &Clip) -> String {
+    let rel = c.path.strip_prefix(dir).unwrap_or(&c.path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|p| p.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    format!("{}#{}", parts.join("/"), c.start)
+}
+
 /// FNV-1a of a string (a stable key for the pick).
 fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -317,7 +329,7 @@ pub fn open(dir: &Path, opt: &Options) -> Result<Corpus, SpeechError> {
         let k = known[s].len() as f64;
         let n_unknown = (k * opt.unknown_percent / 100.0).ceil() as usize;
         let n_silence = (k * opt.silence_percent / 100.0).ceil() as usize;
-        let key = |c: &Clip| format!("{}#{}", c.path.display(), c.start);
+        let key = |c: &Clip| clip_key(dir, c);
         let mut out = std::mem::take(&mut known[s]);
         out.extend(
             pick(&unknown[s], key, opt.seed, 1)
@@ -434,8 +446,18 @@ mod tests {
             read_clip(w).unwrap()[0],
             ((9 * CLIP_SAMPLES) * 7919 % 601) as i16 - 300
         );
-        // Deterministic for a seed.
+        // Deterministic for a seed, wherever the folder is.
         assert_eq!(open(&d, &opt).unwrap(), c);
+        let moved = d.with_file_name(format!("neurochip-speech-moved-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&moved);
+        std::fs::rename(&d, &moved).unwrap();
+        let m = open(&moved, &opt).unwrap();
+        let rel = |v: &[Clip], dir: &Path| -> Vec<String> {
+            v.iter().map(|c| clip_key(dir, c)).collect()
+        };
+        assert_eq!(rel(&m.train, &moved), rel(&c.train, &d));
+        assert_eq!(rel(&m.test, &moved), rel(&c.test, &d));
+        std::fs::rename(&moved, &d).unwrap();
         std::fs::remove_dir_all(&d).unwrap();
     }
 

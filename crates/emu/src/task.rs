@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use neurochip_tasks::audio::AudioSample;
 use neurochip_tasks::cue::CueConfig;
 use neurochip_tasks::digits::{Digits, RateEncoder};
 use neurochip_tasks::navigation::NavConfig;
@@ -48,6 +49,14 @@ pub enum Task {
     /// Reward-based navigation: its input follows the agent's moves, so it runs only
     /// as episodes of the actor–critic (`crate::reward`); outside one it is silent.
     Navigation(NavConfig),
+    /// Keyword spotting: spoken-word clips through the front end, the class over the
+    /// last `window` steps ([`crate::kws`]).
+    Audio {
+        /// The encoded splits.
+        corpus: Arc<crate::kws::Corpus>,
+        /// Steps at the end of a clip with a valid target.
+        window: u32,
+    },
 }
 
 impl Task {
@@ -60,6 +69,7 @@ impl Task {
             Task::Pattern(p) => p.n_inputs(),
             Task::Digits { enc, .. } => enc.n_inputs(),
             Task::Navigation(n) => n.n_inputs(),
+            Task::Audio { corpus, .. } => corpus.channels(),
         }
     }
 
@@ -68,6 +78,7 @@ impl Task {
         match self {
             Task::Cue(_) | Task::StoreRecall(_) => Some(2),
             Task::Digits { .. } => Some(10),
+            Task::Audio { corpus, .. } => Some(corpus.classes.len()),
             Task::Poisson { .. } | Task::Pattern(_) | Task::Navigation(_) => None,
         }
     }
@@ -81,6 +92,7 @@ impl Task {
     pub fn train_size(&self) -> Option<usize> {
         match self {
             Task::Digits { train, .. } => Some(train.len()),
+            Task::Audio { corpus, .. } => Some(corpus.train.len()),
             Task::Pattern(_) => Some(1),
             _ => None,
         }
@@ -90,6 +102,7 @@ impl Task {
     pub fn test_size(&self) -> Option<usize> {
         match self {
             Task::Digits { test, .. } => Some(test.len()),
+            Task::Audio { corpus, .. } => Some(corpus.test.len()),
             Task::Pattern(_) => Some(1),
             _ => None,
         }
@@ -100,7 +113,8 @@ impl Task {
     /// training sample strides through the training set in a fixed permutation per
     /// epoch (its presentation seed is its position in the set), a test sample is test
     /// digit `i`, an inference sample training digit `i`; a digit index past the data
-    /// runs as silence.
+    /// runs as silence. A spoken-word training sample strides through the training
+    /// clips the same way; test and inference sample `i` are test clip `i`.
     pub fn sample(&self, pick: Pick) -> AnySample<'_> {
         match self {
             Task::Poisson { gen, steps } => AnySample::Poisson(PoissonSample {
@@ -148,6 +162,26 @@ impl Task {
                     },
                 }
             }
+            Task::Audio { corpus, window } => {
+                let clip = match pick {
+                    Pick::Run(i) | Pick::Test(i) => corpus.test.get(i as usize),
+                    Pick::Train { epoch, index, .. } => {
+                        let n = corpus.train.len();
+                        corpus.train.get(permuted(epoch, index as usize, n))
+                    }
+                };
+                match clip {
+                    Some(c) => AnySample::Audio(AudioSample {
+                        raster: c.spikes.raster(),
+                        label: c.label,
+                        window: *window,
+                    }),
+                    None => AnySample::Silent {
+                        steps: corpus.steps,
+                        n_inputs: corpus.channels(),
+                    },
+                }
+            }
         }
     }
 }
@@ -180,7 +214,7 @@ impl Source for Task {
 
 /// Position of training sample `i` of epoch `epoch` in a set of `n`: a fixed stride
 /// through the set per epoch.
-fn permuted(epoch: u32, i: usize, n: usize) -> usize {
+pub(crate) fn permuted(epoch: u32, i: usize, n: usize) -> usize {
     let n = n.max(1);
     let stride = [7919usize, 104_729, 1_299_709][epoch as usize % 3] % n;
     let stride = if stride == 0 || gcd(stride, n) != 1 {

@@ -949,6 +949,87 @@ pub fn heatmap(
     })())
 }
 
+/// A confusion matrix: `counts[true][predicted]`, one row per true class (the first
+/// at the top) and one column per prediction, each cell shaded by its share of its
+/// row (white 0 to dark blue 1) and labelled with its count; class names on both
+/// axes. Rows without samples stay white.
+pub fn confusion(
+    stem: &Path,
+    title: &str,
+    classes: &[String],
+    counts: &[Vec<u32>],
+) -> Result<(), String> {
+    let n = classes.len().max(1);
+    let shade = |t: f64| {
+        let t = t.clamp(0.0, 1.0);
+        let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+        RGBColor(mix(255.0, 8.0), mix(255.0, 48.0), mix(255.0, 107.0))
+    };
+    let name = |x: &f64| {
+        let k = x.floor();
+        if (x - k - 0.5).abs() < 1e-6 && k >= 0.0 {
+            classes.get(k as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    // Row r (true class r) is drawn at y = n - 1 - r: the first class on top.
+    let rows = |y: &f64| name(&(n as f64 - y));
+    both!(stem, |root| (|| {
+        let axes = Axes {
+            title,
+            x: "predicted class",
+            y: "true class",
+        };
+        let mut chart = frame(&root, &axes, 96, 0.0..n as f64, 0.0..n as f64)?;
+        styled(&mut chart.configure_mesh(), &axes)
+            .disable_mesh()
+            .x_labels(n * 2 + 1)
+            .y_labels(n * 2 + 1)
+            .x_label_formatter(&name)
+            .y_label_formatter(&rows)
+            .x_label_style((FAMILY, 11))
+            .y_label_style((FAMILY, 11))
+            .draw()
+            .map_err(err)?;
+        for (r, row) in counts.iter().enumerate().take(n) {
+            let total: u32 = row.iter().sum();
+            let y = (n - 1 - r) as f64;
+            for (c, &v) in row.iter().enumerate().take(n) {
+                let share = if total == 0 {
+                    0.0
+                } else {
+                    f64::from(v) / f64::from(total)
+                };
+                let x = c as f64;
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x, y), (x + 1.0, y + 1.0)],
+                        shade(share).filled(),
+                    )))
+                    .map_err(err)?;
+                if v > 0 {
+                    let ink = if share > 0.5 { WHITE } else { BLACK };
+                    let style = TextStyle::from((FAMILY, 12).into_font()).color(&ink).pos(
+                        plotters::style::text_anchor::Pos::new(
+                            plotters::style::text_anchor::HPos::Center,
+                            plotters::style::text_anchor::VPos::Center,
+                        ),
+                    );
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            v.to_string(),
+                            (x + 0.5, y + 0.5),
+                            style,
+                        )))
+                        .map_err(err)?;
+                }
+            }
+        }
+        Ok(())
+    })())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1016,7 +1097,20 @@ mod tests {
             5,
         )
         .unwrap();
-        for stem in [stem, b, h, r] {
+        let c = tmp("confusion");
+        confusion(
+            &c,
+            "confusion",
+            &["_silence_".into(), "yes".into(), "no".into()],
+            &[vec![5, 0, 1], vec![0, 7, 2], vec![0, 0, 0]],
+        )
+        .unwrap();
+        let svg = std::fs::read_to_string(c.with_extension("svg")).unwrap();
+        assert!(
+            svg.contains("\n_silence_\n") && svg.contains("\n7\n"),
+            "labels and counts"
+        );
+        for stem in [stem, b, h, r, c] {
             let png = std::fs::read(stem.with_extension("png")).unwrap();
             assert_eq!(&png[1..4], b"PNG");
             let svg = std::fs::read_to_string(stem.with_extension("svg")).unwrap();

@@ -3,11 +3,12 @@
 //! the same plan the host ran.
 //!
 //! Layout (little endian): `kind u8` (0 Poisson, 1 cue, 2 digits, 3 reward-based
-//! cue accumulation, 7 reward-based navigation), task fields, then the plan: `samples
-//! u32, epochs u32, train_per_epoch u32, test_samples u32, batch u32, learn u8`. The
-//! reward kinds hold their environment's fields (the cue trial's; navigation's `size
-//! u32, rate_hz f32, sigma f32, action_steps u32, max_moves u32, dt_ms f32, seed
-//! u64`), then `n_actions u32, gamma u16, c_v u16` (Q1.15).
+//! cue accumulation, 6 keyword spotting, 7 reward-based navigation), task fields, then
+//! the plan: `samples u32, epochs u32, train_per_epoch u32, test_samples u32, batch u32,
+//! learn u8`. The reward kinds hold their environment's fields (the cue trial's;
+//! navigation's `size u32, rate_hz f32, sigma f32, action_steps u32, max_moves u32,
+//! dt_ms f32, seed u64`), then `n_actions u32, gamma u16, c_v u16` (Q1.15); the
+//! keyword-spotting kind its front end and clips ([`crate::kws`]).
 //!
 //! Workloads that are not an e-prop chip travel in *application images* (header kind
 //! 3, `neurochip_core::image::encode_app`): their block is `Standalone`, a kind byte
@@ -25,6 +26,8 @@ use neurochip_core::{ranges, ChipConfig, Engine};
 
 use crate::cue::CueConfig;
 use crate::digits::{Image, RateEncoder, MAX_PIXEL, N_CLASSES, N_PIXELS};
+#[cfg(feature = "audio")]
+use crate::kws::{AudioSpec, KIND_AUDIO};
 use crate::poisson::PoissonInput;
 use crate::sample::{AnySample, DigitSample, Pick, PoissonSample, Source};
 use crate::TaskError;
@@ -33,6 +36,9 @@ use crate::TaskError;
 pub const DIGIT_BYTES: usize = N_PIXELS + 1;
 
 /// The task of an image.
+// One per run, `Copy`, and `no_std` without an allocator: the audio front end's
+// coefficients stay inline rather than boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TaskSpec<'a> {
     /// Poisson input, `steps` per sample, no target.
@@ -71,6 +77,10 @@ pub enum TaskSpec<'a> {
         /// The actor–critic.
         params: RewardParams,
     },
+    /// Keyword spotting: spoken-word clips compiled into the image, as spikes or as
+    /// PCM through the front end (feature `audio`).
+    #[cfg(feature = "audio")]
+    Audio(AudioSpec<'a>),
 }
 
 impl TaskSpec<'_> {
@@ -116,6 +126,8 @@ impl Source for TaskSpec<'_> {
             }
             #[cfg(feature = "reward")]
             TaskSpec::RewardCue { .. } | TaskSpec::RewardNav { .. } => None,
+            #[cfg(feature = "audio")]
+            TaskSpec::Audio(a) => a.sample(pick),
         }
     }
 }
@@ -180,6 +192,8 @@ impl core::fmt::Display for TaskSpec<'_> {
                 )?;
                 actor_critic(f, params)
             }
+            #[cfg(feature = "audio")]
+            TaskSpec::Audio(a) => write!(f, "{a}"),
         }
     }
 }
@@ -276,6 +290,11 @@ impl<'a> AppSpec<'a> {
                 w.u32((data.len() / DIGIT_BYTES) as u32);
                 w.bytes(data);
             }
+            #[cfg(feature = "audio")]
+            TaskSpec::Audio(a) => {
+                w.u8(KIND_AUDIO);
+                a.put(&mut w);
+            }
         }
         let p = self.plan;
         for v in [
@@ -353,6 +372,8 @@ impl<'a> AppSpec<'a> {
                 let data = r.bytes(n.saturating_mul(DIGIT_BYTES), "app.digits.data")?;
                 TaskSpec::Digits { enc, window, data }
             }
+            #[cfg(feature = "audio")]
+            KIND_AUDIO => TaskSpec::Audio(AudioSpec::get(&mut r)?),
             k => {
                 return Err(ImageError::Invalid(Invalid {
                     place: "app.",
@@ -415,11 +436,19 @@ fn task_invalid(place: &'static str, e: TaskError) -> ImageError {
 const PLAN: &str = "app.plan.";
 
 /// The task kinds a chip image of this build carries.
-#[cfg(feature = "reward")]
-const KINDS: &str = "0 Poisson, 1 cue accumulation, 2 digits, 3 reward-based cue accumulation";
-#[cfg(not(feature = "reward"))]
+#[cfg(all(feature = "reward", feature = "audio"))]
+const KINDS: &str =
+    "0 Poisson, 1 cue accumulation, 2 digits, 3 reward-based cue accumulation, 6 keyword spotting";
+#[cfg(all(feature = "reward", not(feature = "audio")))]
+const KINDS: &str = "0 Poisson, 1 cue accumulation, 2 digits, 3 reward-based cue accumulation \
+                     (6, keyword spotting, needs a build with the audio feature)";
+#[cfg(all(not(feature = "reward"), feature = "audio"))]
+const KINDS: &str = "0 Poisson, 1 cue accumulation, 2 digits, 6 keyword spotting (3, reward-based \
+                     cue accumulation, needs a build with the reward feature)";
+#[cfg(all(not(feature = "reward"), not(feature = "audio")))]
 const KINDS: &str = "0 Poisson, 1 cue accumulation, 2 digits (3, reward-based cue accumulation, \
-                     needs a build with the reward feature)";
+                     needs a build with the reward feature; 6, keyword spotting, with the audio \
+                     feature)";
 
 /// `Ok` when `range` admits the plan field `key`'s value `v`; `rule` names the
 /// configuration key the plan field comes from.
@@ -527,6 +556,12 @@ impl AppSpec<'_> {
                 let steps = nav.action_steps.saturating_mul(nav.max_moves);
                 ("app.navigation.", nav.n_inputs(), None, steps)
             }
+            #[cfg(feature = "audio")]
+            TaskSpec::Audio(a) => {
+                a.check()?;
+                let classes = usize::try_from(a.classes).unwrap_or(usize::MAX);
+                ("app.audio.", a.fe.n_channels(), Some(classes), a.steps)
+            }
         };
         let n_in = i64::try_from(cfg.n_in()).unwrap_or(i64::MAX);
         let inputs = i64::try_from(inputs).unwrap_or(i64::MAX);
@@ -589,6 +624,10 @@ impl AppSpec<'_> {
                 return Err(e.into());
             }
         }
+        #[cfg(feature = "audio")]
+        if let TaskSpec::Audio(a) = self.task {
+            check_clips(&p, &a, trains)?;
+        }
         // The step counter starts at 0 and counts every step of every sample.
         let per_epoch = u64::from(p.train_per_epoch).saturating_add(p.test_samples.into());
         let per_epoch_steps = per_epoch.saturating_mul(steps.into());
@@ -602,6 +641,29 @@ impl AppSpec<'_> {
         }
         Ok(())
     }
+}
+
+/// Every clip the plan picks is compiled in: its test samples, its inference samples
+/// (test clips too) and `epochs * train_per_epoch` training clips.
+#[cfg(feature = "audio")]
+fn check_clips(p: &PlanSpec, a: &AudioSpec<'_>, trains: bool) -> Result<(), Invalid> {
+    let carried = "more clips than the image carries (app.audio.test)";
+    if p.test_samples > a.test {
+        let (v, hi) = (p.test_samples.into(), a.test.into());
+        return Err(Invalid::int(PLAN, "test_samples", v, carried, 0, hi));
+    }
+    if !p.learn && p.test_samples == 0 && p.samples > a.test {
+        let (v, hi) = (p.samples.into(), a.test.into());
+        return Err(Invalid::int(PLAN, "samples", v, carried, 0, hi));
+    }
+    let needed = u64::from(p.epochs).saturating_mul(p.train_per_epoch.into());
+    if trains && needed > u64::from(a.train) {
+        let rule = "epochs * train_per_epoch training clips: more than the image carries (app.audio.train)";
+        let hi = (a.train / p.epochs.max(1)).into();
+        let v = p.train_per_epoch.into();
+        return Err(Invalid::int(PLAN, "train_per_epoch", v, rule, 1, hi));
+    }
+    Ok(())
 }
 
 /// Every compiled digit: 64 pixels in `0..=16`, then a label in `0..=9`.

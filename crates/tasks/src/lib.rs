@@ -16,6 +16,7 @@
 //! - [`store_recall`]: the store-recall working-memory task (e-prop / LSNN).
 //! - [`audio`]: sound through the front end (`neurochip_core::audio`) into a spike
 //!   raster, `2 * bands` channels a step.
+//! - [`kws`] (feature `audio`): keyword-spotting clips compiled into a chip image.
 //! - [`digits`]: UCI 8x8 handwritten digits: spike encoders (no_std) and the
 //!   loader and fixed train/test split (feature `std`).
 //!
@@ -75,6 +76,8 @@ pub mod audio;
 pub mod cue;
 pub mod digits;
 mod error;
+#[cfg(feature = "audio")]
+pub mod kws;
 pub mod model;
 #[cfg(feature = "reward")]
 pub mod navigation;

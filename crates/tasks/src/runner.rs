@@ -324,6 +324,13 @@ impl<D: Datapath + ?Sized, R: FnMut(Event)> Walker for AppRun<'_, '_, D, R> {
             return Ok(Outcome::default());
         };
         let mut chip = OnChip::new(&mut *self.chip, &mut *self.mem, &mut []);
+        // Sound goes through the front end one step at a time, as the chip runs.
+        #[cfg(feature = "audio")]
+        if let crate::sample::AnySample::Pcm(p) = sample {
+            let stream = crate::audio::PcmStream::new(p);
+            let (x, sums) = (&mut *self.x, &mut *self.sums);
+            return run_scored(&mut chip, &stream, learn, x, &mut [], sums, |_, _, _, _| {});
+        }
         run_scored(
             &mut chip,
             &sample,

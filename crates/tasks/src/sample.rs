@@ -7,6 +7,8 @@
 //! epoch, or test sample `index`. Generated tasks draw test samples from a seed range
 //! of their own ([`TEST_SEED_BASE`]), so a test sample is never one trained on.
 
+#[cfg(feature = "audio")]
+use crate::audio::{AudioSample, PcmSample, PcmStream};
 use crate::cue::CueSample;
 use crate::digits::{Image, RateEncoder};
 use crate::pattern::Pattern;
@@ -111,6 +113,13 @@ pub enum AnySample<'a> {
     Pattern(&'a Pattern),
     /// A digit.
     Digit(DigitSample<'a>),
+    /// A spoken word as spikes (feature `audio`).
+    #[cfg(feature = "audio")]
+    Audio(AudioSample<'a>),
+    /// A spoken word as sound, through the front end (feature `audio`). The run loop
+    /// streams it ([`PcmStream`]).
+    #[cfg(feature = "audio")]
+    Pcm(PcmSample<'a>),
     /// `steps` steps of silence with no target (a host digit index past its data).
     Silent {
         /// Steps.
@@ -137,6 +146,10 @@ impl SpikeSource for AnySample<'_> {
             AnySample::StoreRecall(s) => s.n_inputs(),
             AnySample::Pattern(p) => p.n_inputs(),
             AnySample::Digit(d) => d.enc.n_inputs(),
+            #[cfg(feature = "audio")]
+            AnySample::Audio(a) => a.raster.n_inputs(),
+            #[cfg(feature = "audio")]
+            AnySample::Pcm(p) => p.n_inputs(),
             AnySample::Silent { n_inputs, .. } => *n_inputs,
         }
     }
@@ -148,6 +161,10 @@ impl SpikeSource for AnySample<'_> {
             AnySample::StoreRecall(s) => s.steps(),
             AnySample::Pattern(p) => p.steps(),
             AnySample::Digit(d) => d.enc.steps,
+            #[cfg(feature = "audio")]
+            AnySample::Audio(a) => a.raster.steps(),
+            #[cfg(feature = "audio")]
+            AnySample::Pcm(p) => p.steps(),
             AnySample::Silent { steps, .. } => *steps,
         }
     }
@@ -159,6 +176,10 @@ impl SpikeSource for AnySample<'_> {
             AnySample::StoreRecall(s) => s.spikes(t, out),
             AnySample::Pattern(p) => p.spikes(t, out),
             AnySample::Digit(d) => d.enc.spikes(&d.image, d.index, t, out),
+            #[cfg(feature = "audio")]
+            AnySample::Audio(a) => a.raster.spikes(t, out),
+            #[cfg(feature = "audio")]
+            AnySample::Pcm(p) => p.spikes(t, out),
             AnySample::Silent { .. } => out.fill(false),
         }
     }
@@ -177,6 +198,10 @@ impl Sample for AnySample<'_> {
                 Want::Values
             }
             AnySample::Digit(d) => class_if(t.saturating_add(d.window) >= d.enc.steps, d.label),
+            #[cfg(feature = "audio")]
+            AnySample::Audio(a) => class_if(a.in_window(t), a.label),
+            #[cfg(feature = "audio")]
+            AnySample::Pcm(p) => class_if(p.in_window(t), p.label),
         }
     }
 
@@ -185,8 +210,23 @@ impl Sample for AnySample<'_> {
             AnySample::Cue(s) => Some(usize::from(s.label())),
             AnySample::StoreRecall(s) => Some(usize::from(s.label())),
             AnySample::Digit(d) => Some(usize::from(d.label)),
+            #[cfg(feature = "audio")]
+            AnySample::Audio(a) => Some(usize::from(a.label)),
+            #[cfg(feature = "audio")]
+            AnySample::Pcm(p) => Some(usize::from(p.label)),
             AnySample::Poisson(_) | AnySample::Pattern(_) | AnySample::Silent { .. } => None,
         }
+    }
+}
+
+#[cfg(feature = "audio")]
+impl Sample for PcmStream<'_> {
+    fn want(&self, t: u32, _values: &mut [f64]) -> Want {
+        class_if(self.sample().in_window(t), self.sample().label)
+    }
+
+    fn label(&self) -> Option<usize> {
+        Some(usize::from(self.sample().label))
     }
 }
 

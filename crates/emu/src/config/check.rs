@@ -137,7 +137,7 @@ impl Source<'_> {
 }
 
 /// The keys of one section of the file, read by their names in it: `name.key`.
-struct Section<'s, 'a> {
+pub(super) struct Section<'s, 'a> {
     src: &'s Source<'a>,
     name: &'static str,
 }
@@ -149,17 +149,17 @@ impl Section<'_, '_> {
     }
 
     /// [`Source::uint`] of `key`.
-    fn uint(&self, key: &str, v: Option<u32>, default: u32) -> Result<u32> {
+    pub(super) fn uint(&self, key: &str, v: Option<u32>, default: u32) -> Result<u32> {
         self.src.uint(&self.path(key), v, default)
     }
 
     /// [`Source::uint_in`] of `key`.
-    fn uint_in(&self, key: &str, v: u32, lo: u32, hi: u32, why: &str) -> Result<u32> {
+    pub(super) fn uint_in(&self, key: &str, v: u32, lo: u32, hi: u32, why: &str) -> Result<u32> {
         self.src.uint_in(&self.path(key), v, lo, hi, why)
     }
 
     /// [`Source::float`] of `key`.
-    fn float(&self, key: &str, v: Option<f64>, default: f64) -> Result<f64> {
+    pub(super) fn float(&self, key: &str, v: Option<f64>, default: f64) -> Result<f64> {
         self.src.float(&self.path(key), v, default)
     }
 
@@ -173,6 +173,18 @@ impl<'a> Source<'a> {
     /// The keys of section `name`.
     fn section(&self, name: &'static str) -> Section<'_, 'a> {
         Section { src: self, name }
+    }
+}
+
+/// [`Source::section`] for the other modules of the configuration.
+pub(super) trait SectionOf<'a> {
+    /// The keys of section `name`.
+    fn section_of(&self, name: &'static str) -> Section<'_, 'a>;
+}
+
+impl<'a> SectionOf<'a> for Source<'a> {
+    fn section_of(&self, name: &'static str) -> Section<'_, 'a> {
+        self.section(name)
     }
 }
 
@@ -395,6 +407,7 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
         place_sigma: s.float("place_sigma", t.place_sigma, 0.7)?,
         action_steps: s.uint("action_steps", t.action_steps, 20)?,
         max_moves: s.uint("max_moves", t.max_moves, 30)?,
+        audio: super::audio::audio(raw, t, src, kind, dt_ms)?,
     };
     // Only the rates the task uses must fit the time step.
     let rates: &[(&str, f64)] = match kind {
@@ -405,7 +418,7 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
         ],
         TaskKind::Pattern => &[("task.pattern_rate_hz", task.pattern_rate_hz)],
         TaskKind::Digits => &[("task.max_rate_hz", task.max_rate_hz)],
-        TaskKind::StoreRecall => &[],
+        TaskKind::StoreRecall | TaskKind::Audio => &[],
         TaskKind::Navigation => &[("task.place_rate_hz", task.place_rate_hz)],
     };
     for &(path, rate) in rates {
@@ -460,7 +473,7 @@ fn train(raw: &RawFile, src: &Source<'_>) -> Result<Train> {
 }
 
 /// The name of `kind` as the file writes it.
-fn kind_name(kind: TaskKind) -> &'static str {
+pub(super) fn kind_name(kind: TaskKind) -> &'static str {
     match kind {
         TaskKind::Poisson => "poisson",
         TaskKind::Cue => "cue",
@@ -468,6 +481,7 @@ fn kind_name(kind: TaskKind) -> &'static str {
         TaskKind::StoreRecall => "store_recall",
         TaskKind::Digits => "digits",
         TaskKind::Navigation => "navigation",
+        TaskKind::Audio => "audio",
     }
 }
 

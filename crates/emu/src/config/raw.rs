@@ -19,6 +19,7 @@ pub(super) struct RawFile {
     pub reward: Option<RawReward>,
     pub solver: Option<RawSolver>,
     pub assembly: Option<RawAssembly>,
+    pub audio: Option<super::audio::RawAudio>,
 }
 
 #[derive(Deserialize, Default)]
@@ -94,6 +95,16 @@ pub(super) struct RawTask {
     pub place_sigma: Option<f64>,
     pub action_steps: Option<u32>,
     pub max_moves: Option<u32>,
+    // kind = "audio" (`audio.rs`).
+    pub folder: Option<String>,
+    pub keywords: Option<Vec<String>>,
+    pub silence_percent: Option<f64>,
+    pub unknown_percent: Option<f64>,
+    pub train_clips: Option<u32>,
+    pub test_clips: Option<u32>,
+    pub window_ms: Option<u32>,
+    pub image_input: Option<super::audio::ImageInput>,
+    pub image_clips: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]

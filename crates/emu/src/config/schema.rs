@@ -23,6 +23,8 @@ pub(super) enum Rule {
     Text,
     /// `true` or `false`.
     Bool,
+    /// A list of strings.
+    Words,
 }
 
 /// One key of the schema: its dotted path, its rule, and (for bounds that depend on
@@ -86,6 +88,7 @@ pub(super) const TASKS: &[&str] = &[
     "store_recall",
     "digits",
     "navigation",
+    "audio",
 ];
 /// The `[task]` keys that only some task kinds read, and the kinds that read them; a
 /// file that sets one for another kind is refused. `kind` and `samples` are read by
@@ -112,6 +115,16 @@ pub(super) const TASK_KEYS: &[(&str, &[&str])] = &[
     ("place_sigma", &["navigation"]),
     ("action_steps", &["navigation"]),
     ("max_moves", &["navigation"]),
+    // Keyword spotting (`config/audio.rs`); its front end is the `[audio]` section.
+    ("folder", &["audio"]),
+    ("keywords", &["audio"]),
+    ("silence_percent", &["audio"]),
+    ("unknown_percent", &["audio"]),
+    ("train_clips", &["audio"]),
+    ("test_clips", &["audio"]),
+    ("window_ms", &["audio"]),
+    ("image_input", &["audio"]),
+    ("image_clips", &["audio"]),
 ];
 
 /// The `[task]` keys task kind `kind` reads.
@@ -125,6 +138,9 @@ pub(super) fn task_keys_of(kind: &str) -> Vec<&'static str> {
     );
     keys
 }
+
+/// What an exported audio image carries.
+pub(super) const IMAGE_INPUTS: &[&str] = &["pcm", "spikes"];
 
 /// Reward-learning environments.
 pub(super) const ENVIRONMENTS: &[&str] = &["cue", "navigation"];
@@ -206,6 +222,15 @@ pub(super) const FIELDS: &[Field] = fields! {
     "task.place_sigma" => above(0.0, 16.0);
     "task.action_steps" => int(1, 100_000);
     "task.max_moves" => int(1, 100_000);
+    "task.folder" => Rule::Text, "allowed: a folder in the Speech Commands layout (word folders, validation_list.txt, testing_list.txt), e.g. \"data/kws\"";
+    "task.keywords" => Rule::Words, "allowed: 1 to 253 distinct word folders of task.folder, e.g. [\"yes\", \"no\"]";
+    "task.silence_percent" => from(0.0, 1000.0);
+    "task.unknown_percent" => from(0.0, 1000.0);
+    "task.train_clips" => int(1, 1_000_000);
+    "task.test_clips" => int(1, 1_000_000);
+    "task.window_ms" => int(1, 1000), "allowed 1..=1000 (the last part of the 1 s clip, at least one step)";
+    "task.image_input" => Rule::Choice(IMAGE_INPUTS);
+    "task.image_clips" => int(1, 64);
     "learning" => Rule::Section;
     "learning.engine" => Rule::Choice(ENGINES);
     "learning.apply" => Rule::Choice(APPLY);
@@ -252,6 +277,16 @@ pub(super) const FIELDS: &[Field] = fields! {
     "assembly.steps" => int(1, u32::MAX as u64);
     "assembly.seed" => int(0, u64::MAX);
     "assembly.stimulus_seed" => int(0, u64::MAX);
+    "audio" => Rule::Section;
+    "audio.bands" => int(1, 64);
+    "audio.f_lo" => above(0.0, 8000.0), "allowed: 0 < f_lo < f_hi (Hz)";
+    "audio.f_hi" => above(0.0, 8000.0), "allowed: f_lo < f_hi < 8000 (Hz, half the sample rate)";
+    "audio.samples_per_step" => int(1, 64), "allowed: a power of two, 1..=64 (16 = 1 ms at 16 kHz)";
+    "audio.pre_emphasis" => from(0.0, 1.0), "allowed: 0 <= pre_emphasis < 1";
+    "audio.env_tau_ms" => above(0.0, INF);
+    "audio.floor_dbfs" => from(-138.0, 0.0);
+    "audio.theta_on_db" => above(0.0, 96.0);
+    "audio.theta_off_db" => above(0.0, 96.0);
 };
 
 /// The sections that each describe an application instead of an e-prop chip; a file
@@ -296,6 +331,7 @@ impl Rule {
             Rule::Choice(names) => format!("allowed: {}", names.join(", ")),
             Rule::Text => "allowed: a string in quotes".into(),
             Rule::Bool => "allowed: true or false".into(),
+            Rule::Words => "allowed: a list of strings in quotes".into(),
         }
     }
 
@@ -307,6 +343,7 @@ impl Rule {
             Rule::Float { .. } => "a number",
             Rule::Choice(_) | Rule::Text => "a string",
             Rule::Bool => "true or false",
+            Rule::Words => "a list of strings",
         }
     }
 

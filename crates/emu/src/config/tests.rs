@@ -5,6 +5,7 @@ use super::schema::{self, Rule};
 use super::*;
 
 mod apps;
+mod audio;
 
 const OK: &str = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nkind = \"cue\"\n";
 
@@ -238,7 +239,7 @@ fn missing_required_field() {
     assert_eq!(
         e.to_string(),
         "x.toml:5:1: task.kind: missing: [task] needs `kind`, the input the chip runs on; \
-         allowed: poisson, cue, pattern, store_recall, digits, navigation"
+         allowed: poisson, cue, pattern, store_recall, digits, navigation, audio"
     );
 }
 
@@ -333,7 +334,7 @@ fn unknown_section() {
     assert_eq!(
         e.to_string(),
         "x.toml:7:2: netwrk: unknown section `[netwrk]`; allowed: name, seed, chip, formats, \
-         network, task, learning, train, reward, solver, assembly (did you mean `network`?)"
+         network, task, learning, train, reward, solver, assembly, audio (did you mean `network`?)"
     );
 }
 
@@ -449,7 +450,7 @@ fn unknown_task_kind() {
     assert_eq!(
         e.to_string(),
         "x.toml:6:8: task.kind: `cues` is not a known task kind; allowed: poisson, cue, \
-         pattern, store_recall, digits, navigation (did you mean `cue`?)"
+         pattern, store_recall, digits, navigation, audio (did you mean `cue`?)"
     );
     let s = err(&format!("{OK}[formats]\nrounding = \"round\"\n")).to_string();
     assert!(s.contains("not a known rounding mode; allowed: truncate, nearest, stochastic"));
@@ -595,6 +596,8 @@ fn with(section: &str, kv: &str) -> String {
         ),
         // An application section stands alone.
         s if schema::APPS.contains(&s) => format!("[{s}]\n{kv}\n"),
+        // The front end of a keyword spotter.
+        "audio" => format!("{}[audio]\n{kv}\n", OK.replace("\"cue\"", "\"audio\"")),
         s => format!("{OK}[{s}]\n{kv}\n"),
     }
 }
@@ -604,7 +607,7 @@ fn schema_matches_the_structs() {
     // The keys the structs accept are the keys the schema describes, section by section.
     for section in [
         "", "chip", "formats", "network", "task", "learning", "train", "reward", "solver",
-        "assembly",
+        "assembly", "audio",
     ] {
         let e = parse(&with(section, "zzz_unknown = 1"), "x.toml").unwrap_err();
         let listed = e.message().split("; allowed: ").nth(1).unwrap_or_default();
@@ -776,10 +779,13 @@ fn keys_of_another_task_kind_are_refused() {
     // Every kind's own keys are accepted.
     for (key, kinds) in schema::TASK_KEYS {
         for kind in *kinds {
-            let v = match *key {
-                "data" => "\"d.csv.gz\"",
-                "arena" => "2", // an arena is 2 cells a side at least
-                _ => "1",
+            let v = match schema::field(&format!("task.{key}")).map(|f| f.rule) {
+                Some(Rule::Text) => "\"d.csv.gz\"".to_string(),
+                Some(Rule::Words) => "[\"yes\"]".to_string(),
+                Some(Rule::Choice(names)) => format!("\"{}\"", names[0]),
+                // An arena is 2 cells a side at least.
+                _ if *key == "arena" => "2".to_string(),
+                _ => "1".to_string(),
             };
             let base = if *kind == "navigation" { NAV_OK } else { OK };
             let text = base.replace("\"cue\"", &format!("\"{kind}\"\n{key} = {v}"));
