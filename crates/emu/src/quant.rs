@@ -37,6 +37,10 @@ pub struct QuantOptions {
     pub seed: u64,
     /// Learning circuits, if any.
     pub learning: Option<LearnSpec>,
+    /// Layer shifts to use instead of the ones the largest weights ask for (a weights
+    /// file that holds its integers and their shifts: `crate::weights_file`); a
+    /// weight that does not fit the weight format at its layer's shift is refused.
+    pub shifts: Option<Shifts>,
 }
 
 /// Learning circuits in float terms; [`quantize`] turns learning rates into shifts
@@ -154,6 +158,31 @@ fn check_decays(net: &Network) -> Result<(), QuantError> {
     Ok(())
 }
 
+/// With forced layer shifts, every weight must be on the weight format at its
+/// layer's shift (within rounding): nothing saturates in silence.
+fn forced_fit(net: &Network, f: Formats, s: Shifts) -> Result<(), QuantError> {
+    let (mf, rf) = (f.membrane.frac() as i32, f.readout.frac() as i32);
+    for (what, w, e) in [
+        ("w_in", &net.w_in, i32::from(s.input) - mf),
+        ("w_rec", &net.w_rec, i32::from(s.recurrent) - mf),
+        ("w_out", &net.w_out, i32::from(s.output) - rf),
+    ] {
+        let max = f64::from(f.weight.max());
+        if let Some(&x) = w.iter().find(|x| !((**x / pow2(e)).round().abs() <= max)) {
+            return Err(QuantError::Range {
+                what,
+                value: x,
+                range: format!(
+                    "-{0}..={0} units of {1} at its layer shift",
+                    f.weight.max(),
+                    pow2(e)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Put `net` on a chip.
 pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantError> {
     net.check_shapes().map_err(QuantError::Shape)?;
@@ -183,10 +212,16 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
             });
         }
     }
-    let shifts = Shifts {
-        input: clamp_shift(mf as i32 - fi),
-        recurrent: clamp_shift(mf as i32 - fr),
-        output: clamp_shift(rf as i32 - fo),
+    let shifts = match opt.shifts {
+        Some(s) => {
+            forced_fit(net, f, s)?;
+            s
+        }
+        None => Shifts {
+            input: clamp_shift(mf as i32 - fi),
+            recurrent: clamp_shift(mf as i32 - fr),
+            output: clamp_shift(rf as i32 - fo),
+        },
     };
     // Effective fractional bits after clamping the shift.
     let fi = mf as i32 - i32::from(shifts.input);
@@ -390,6 +425,7 @@ mod tests {
             rounding: Rounding::Nearest,
             seed: 3,
             learning: None,
+            shifts: None,
         }
     }
 

@@ -13,6 +13,7 @@ use crate::pattern::Pattern;
 use crate::poisson::PoissonInput;
 use crate::runner::Want;
 use crate::store_recall::StoreRecallSample;
+use crate::user::{EventSample, FeatureSample};
 use crate::{SpikeSource, Spikes};
 
 /// Generated tasks draw test sample `i` with seed index `TEST_SEED_BASE + i`; training
@@ -111,6 +112,10 @@ pub enum AnySample<'a> {
     Pattern(&'a Pattern),
     /// A digit.
     Digit(DigitSample<'a>),
+    /// A user's spike events (`[task] kind = "events"`).
+    Events(EventSample<'a>),
+    /// A user's feature vector, rate or latency coded (`[task] kind = "features"`).
+    Features(FeatureSample<'a>),
     /// `steps` steps of silence with no target (a host digit index past its data).
     Silent {
         /// Steps.
@@ -138,6 +143,8 @@ impl SpikeSource for AnySample<'_> {
             AnySample::Pattern(p) => p.n_inputs(),
             AnySample::Digit(d) => d.enc.n_inputs(),
             AnySample::Silent { n_inputs, .. } => *n_inputs,
+            AnySample::Events(s) => s.n_inputs(),
+            AnySample::Features(s) => s.n_inputs(),
         }
     }
 
@@ -149,6 +156,8 @@ impl SpikeSource for AnySample<'_> {
             AnySample::Pattern(p) => p.steps(),
             AnySample::Digit(d) => d.enc.steps,
             AnySample::Silent { steps, .. } => *steps,
+            AnySample::Events(s) => s.steps(),
+            AnySample::Features(s) => s.steps(),
         }
     }
 
@@ -160,6 +169,8 @@ impl SpikeSource for AnySample<'_> {
             AnySample::Pattern(p) => p.spikes(t, out),
             AnySample::Digit(d) => d.enc.spikes(&d.image, d.index, t, out),
             AnySample::Silent { .. } => out.fill(false),
+            AnySample::Events(s) => s.spikes(t, out),
+            AnySample::Features(s) => s.spikes(t, out),
         }
     }
 }
@@ -177,6 +188,8 @@ impl Sample for AnySample<'_> {
                 Want::Values
             }
             AnySample::Digit(d) => class_if(t.saturating_add(d.window) >= d.enc.steps, d.label),
+            AnySample::Events(s) => user_class(t, s.window, s.steps, s.label),
+            AnySample::Features(s) => user_class(t, s.window, s.enc.steps, s.label),
         }
     }
 
@@ -186,7 +199,18 @@ impl Sample for AnySample<'_> {
             AnySample::StoreRecall(s) => Some(usize::from(s.label())),
             AnySample::Digit(d) => Some(usize::from(d.label)),
             AnySample::Poisson(_) | AnySample::Pattern(_) | AnySample::Silent { .. } => None,
+            AnySample::Events(s) => Some(usize::from(s.label)),
+            AnySample::Features(s) => Some(usize::from(s.label)),
         }
+    }
+}
+
+/// A user sample's class over its last `window` of `steps` steps.
+fn user_class(t: u32, window: u32, steps: u32, label: u16) -> Want {
+    if t.saturating_add(window) >= steps {
+        Want::Class(usize::from(label))
+    } else {
+        Want::None
     }
 }
 

@@ -79,14 +79,24 @@ pub(super) const SPREAD_DISTS: &[&str] = &["lognormal", "uniform"];
 /// Rounding modes.
 pub(super) const ROUNDINGS: &[&str] = &["truncate", "nearest", "stochastic"];
 /// Task kinds.
-pub(super) const TASKS: &[&str] = &["poisson", "cue", "pattern", "store_recall", "digits"];
+pub(super) const TASKS: &[&str] = &[
+    "poisson",
+    "cue",
+    "pattern",
+    "store_recall",
+    "digits",
+    "events",
+    "features",
+];
+/// Feature codes (`task.encoding`).
+pub(super) const ENCODINGS: &[&str] = &["rate", "latency"];
 /// The `[task]` keys that only some task kinds read, and the kinds that read them; a
 /// file that sets one for another kind is refused. `kind` and `samples` are read by
 /// every kind. (From `build::task`: Poisson reads `rate_hz` and `steps`; cue its trial
 /// keys; pattern `pattern_*`; digits `steps`, `max_rate_hz`, `window` and `data`;
 /// store-recall none: its trial is fixed.)
 pub(super) const TASK_KEYS: &[(&str, &[&str])] = &[
-    ("steps", &["poisson", "digits"]),
+    ("steps", &["poisson", "digits", "events", "features"]),
     ("rate_hz", &["poisson"]),
     ("n_cues", &["cue"]),
     ("cue_ms", &["cue"]),
@@ -97,9 +107,12 @@ pub(super) const TASK_KEYS: &[(&str, &[&str])] = &[
     ("bg_rate_hz", &["cue"]),
     ("pattern_rate_hz", &["pattern"]),
     ("pattern_ms", &["pattern"]),
-    ("max_rate_hz", &["digits"]),
-    ("window", &["digits"]),
-    ("data", &["digits"]),
+    ("max_rate_hz", &["digits", "features"]),
+    ("window", &["digits", "events", "features"]),
+    ("data", &["digits", "events", "features"]),
+    ("encoding", &["features"]),
+    ("test_fraction", &["events", "features"]),
+    ("split_seed", &["events", "features"]),
 ];
 
 /// The `[task]` keys task kind `kind` reads.
@@ -172,6 +185,7 @@ pub(super) const FIELDS: &[Field] = fields! {
     "network.spread_dist" => Rule::Choice(SPREAD_DISTS);
     "network.release_in" => above(0.0, 1.0);
     "network.release_rec" => above(0.0, 1.0);
+    "network.weights" => Rule::Text;
     "task" => Rule::Section;
     "task.kind" => Rule::Choice(TASKS);
     "task.samples" => core(ranges::SAMPLES);
@@ -189,6 +203,9 @@ pub(super) const FIELDS: &[Field] = fields! {
     "task.max_rate_hz" => from(0.0, INF);
     "task.window" => int(1, 10_000_000);
     "task.data" => Rule::Text;
+    "task.encoding" => Rule::Choice(ENCODINGS);
+    "task.test_fraction" => above(0.0, 1.0);
+    "task.split_seed" => int(0, u64::MAX);
     "learning" => Rule::Section;
     "learning.engine" => Rule::Choice(ENGINES);
     "learning.apply" => Rule::Choice(APPLY);
