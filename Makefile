@@ -56,7 +56,8 @@ fonts:
 
 ## python: the Python package `neurochip` (crates/py, PyO3 + maturin) built into the
 ## project's virtual environment .venv: the venv is created (python3 -m venv) when
-## absent, maturin, numpy and pytest are pip-installed when absent, and the package
+## absent, maturin, numpy, pytest, nir (with h5py: NIR files, import-nir/export-nir)
+## and ray (sweeps on a Ray cluster) are pip-installed when absent, and the package
 ## is rebuilt (maturin develop --release) only when a source it is built from changed.
 VENV      := .venv
 VPY       := $(VENV)/bin/python
@@ -74,6 +75,8 @@ python-deps: $(VPY)
 	@test -x $(VENV)/bin/maturin || $(VPY) -m pip install -q "maturin>=1.9.4,<2"
 	@$(VPY) -c "import numpy" 2>/dev/null || $(VPY) -m pip install -q numpy
 	@$(VPY) -c "import pytest" 2>/dev/null || $(VPY) -m pip install -q pytest
+	@$(VPY) -c "import nir, h5py" 2>/dev/null || $(VPY) -m pip install -q "nir>=1.0,<2" h5py
+	@$(VPY) -c "import ray" 2>/dev/null || $(VPY) -m pip install -q "ray>=2.9"
 
 $(PY_STAMP): $(VPY) $(PY_SOURCES) | python-deps
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(VENV))/bin:$$PATH" \

@@ -568,6 +568,43 @@ impl Chip {
         Ok(bytes.len())
     }
 
+    /// The neurons' and readouts' parameters as the chip holds them, in real units
+    /// (``neurochip_emu::dequantize``): ``alpha``, ``rho`` (per-step decays of the
+    /// membrane and the adaptation, [neurons]), ``threshold``, ``beta`` [neurons],
+    /// ``kappa`` (readout decay, [outputs]), ``refractory`` (steps), ``gamma``, and
+    /// ``dt_ms`` (the configuration's step).
+    fn parameters<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let net = neurochip_emu::dequantize(&mut self.chip);
+        let d = PyDict::new(py);
+        let n = net.n_rec;
+        let o = net.n_out;
+        d.set_item("alpha", arrays::out(py, None, n, net.alpha)?)?;
+        d.set_item("rho", arrays::out(py, None, n, net.rho)?)?;
+        d.set_item("threshold", arrays::out(py, None, n, net.thr)?)?;
+        d.set_item("beta", arrays::out(py, None, n, net.beta)?)?;
+        d.set_item("kappa", arrays::out(py, None, o, net.kappa)?)?;
+        d.set_item("refractory", net.refractory)?;
+        d.set_item("gamma", net.gamma)?;
+        d.set_item("dt_ms", self.cfg.network.dt_ms)?;
+        Ok(d)
+    }
+
+    /// The chip as a NIR graph (``nir.NIRGraph``; the ``nir`` package): Input ->
+    /// Linear -> LIF (with a recurrent Linear) -> Affine -> LI -> Output, in the
+    /// conventions of docs/nir.md; ``dt`` is the step in the unit of the graph's time
+    /// constants (default: the configuration's ``dt_ms`` in seconds).
+    /// ``neurochip.from_nir`` of it gives this chip again (same digest). ``nir.write``
+    /// saves it.
+    #[pyo3(signature = (*, dt = None))]
+    fn to_nir<'py>(slf: Bound<'py, Self>, dt: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("dt", dt)?;
+        py.import("neurochip.nir")?
+            .getattr("to_nir")?
+            .call((slf,), Some(&kwargs))
+    }
+
     /// Write the chip's weights to ``path`` as a ``.npz`` file, atomically: the
     /// integers, the layer shifts, the real values and the masks (the file
     /// ``neurochip weights`` writes; ``Chip(config, weights=path)`` and ``neurochip
