@@ -348,7 +348,8 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
             let names = kinds.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>();
             let by = match names.as_slice() {
                 [one] => format!("only kind = {one} reads it"),
-                many => format!("only kinds {} read it", many.join(" and ")),
+                [rest @ .., last] => format!("only kinds {} and {last} read it", rest.join(", ")),
+                [] => "no kind reads it".to_string(),
             };
             return Err(src.error(
                 &path,
