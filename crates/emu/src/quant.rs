@@ -168,7 +168,9 @@ fn forced_fit(net: &Network, f: Formats, s: Shifts) -> Result<(), QuantError> {
         ("w_out", &net.w_out, i32::from(s.output) - rf),
     ] {
         let max = f64::from(f.weight.max());
-        if let Some(&x) = w.iter().find(|x| !((**x / pow2(e)).round().abs() <= max)) {
+        // Written so that NaN is refused too.
+        let fits = |x: f64| (x / pow2(e)).round().abs() <= max;
+        if let Some(&x) = w.iter().find(|x| !fits(**x)) {
             return Err(QuantError::Range {
                 what,
                 value: x,

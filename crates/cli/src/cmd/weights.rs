@@ -51,8 +51,8 @@ fn write(a: &Args) -> Result<ExitCode, ExitCode> {
         inputs.push(c);
     }
     // The chip, checked before anything is written.
-    let mut chip: HostChip = match &kind {
-        Some(m) if m == b"NCHP" => {
+    let mut chip: HostChip = match kind.as_ref() {
+        Some(b"NCHP") => {
             if a.config.is_some() {
                 return Err(fail(format!(
                     "{}: --config applies to snapshots; a chip image holds its configuration",
@@ -65,7 +65,7 @@ fn write(a: &Args) -> Result<ExitCode, ExitCode> {
                 .map_err(|e| fail(format!("{}: {e}", a.file.display())))?;
             chip
         }
-        Some(m) if m == b"NCSS" => {
+        Some(b"NCSS") => {
             let Some(cpath) = &a.config else {
                 return Err(fail(format!(
                     "{}: a snapshot holds no configuration; give the one it was saved from \
