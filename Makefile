@@ -9,7 +9,7 @@ CONFIG   ?= examples/cue.toml
 FW_CONFIG ?= firmware/chip.toml
 FW_IMAGE  ?= firmware/images/default.img
 
-.PHONY: all setup toolchain qemu-install fonts python python-deps fmt fmt-check lint nostd test \
+.PHONY: all setup toolchain qemu-install fonts python python-deps l2l fmt fmt-check lint nostd test \
         test-unit test-release test-python run bench bench-peers qemu qemu-image qemu-cost firmware \
         clean fuzz data-kws kws-install
 
@@ -82,6 +82,15 @@ $(PY_STAMP): $(VPY) $(PY_SOURCES) | python-deps
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(VENV))/bin:$$PATH" \
 	  $(VENV)/bin/maturin develop --release -q -m crates/py/Cargo.toml
 	@touch $@
+
+## l2l: learning to learn: Ray Tune (outer loop) searches the chip's learning rates and
+## time constants over a family of cue tasks learned by on-chip e-prop (inner loop);
+## ray[tune] is pip-installed into .venv when absent. docs/distributed.md. L2L_ARGS
+## passes options (--trials, --tasks, --ray ADDRESS).
+L2L_ARGS ?=
+l2l: python
+	@$(VPY) -c "from ray import tune" 2>/dev/null || $(VPY) -m pip install -q "ray[tune]>=2.9"
+	$(VPY) crates/py/examples/l2l_tune.py $(L2L_ARGS)
 
 fmt:
 	$(CARGO) fmt --all
