@@ -501,7 +501,8 @@ def from_nir(
                2.0 ** (sh[2] - f["readout_frac"]), 2.0 ** (-f["readout_frac"])]
         ints = {k: np.rint(v / q).astype(np.int64) for (k, v), q in zip(real.items(), lsb)}
         wmax = 2 ** (f["weight_bits"] - 1) - 1
-        if all(np.abs(ints[k]).max(initial=0) <= wmax for k in ("w_in", "w_rec", "w_out")):
+        if all(-wmax - 1 <= ints[k].min(initial=0) and ints[k].max(initial=0) <= wmax
+               for k in ("w_in", "w_rec", "w_out")):
             weights = {**ints, "shifts": np.asarray(sh, dtype=np.int8)}
         masks = [meta.get(f"neurochip_mask_{m}") for m in ("in", "rec", "out")]
         if all(m is not None for m in masks):
