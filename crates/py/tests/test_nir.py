@@ -234,3 +234,20 @@ def test_refusals_of_structure() -> None:
     g.nodes["neurons2"] = nir.LIF(tau=np.full(2, 0.02), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2))
     with pytest.raises(nc.NeurochipError, match="^NIR graph: 2 spiking population nodes"):
         nc.from_nir(g)
+
+
+def test_the_command_line_refuses_in_one_line(tmp_path: Path, cli: Any) -> None:
+    g = graph("LIF", True)
+    g.nodes["neurons"].v_leak = np.full(30, 0.1)
+    bad = tmp_path / "bad.nir"
+    nc.write_nir(bad, g)
+    out = tmp_path / "m.toml"
+    assert cli.error("import-nir", bad, "-o", out).startswith("NIR node 'neurons' (LIF): v_leak is not 0")
+    assert not out.exists() and not out.with_suffix(".npz").exists()
+    # Outputs are checked by the binary before any work.
+    e = cli.error("import-nir", bad, "-o", tmp_path / "no" / "m.toml")
+    assert "the folder" in e and "does not exist" in e, e
+    assert cli.error("import-nir", tmp_path / "none.nir", "-o", out).endswith("cannot read the NIR file: no such file")
+    assert cli.error("export-nir", "examples/alif.toml", "-o", tmp_path / "a.nir").endswith(
+        "NIR has no adaptive LIF node (allowed: model = \"lif\")"
+    )
