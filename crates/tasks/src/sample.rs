@@ -13,6 +13,7 @@ use crate::pattern::Pattern;
 use crate::poisson::PoissonInput;
 use crate::runner::Want;
 use crate::store_recall::StoreRecallSample;
+#[cfg(feature = "user")]
 use crate::user::{EventSample, FeatureSample};
 use crate::{SpikeSource, Spikes};
 
@@ -113,8 +114,10 @@ pub enum AnySample<'a> {
     /// A digit.
     Digit(DigitSample<'a>),
     /// A user's spike events (`[task] kind = "events"`).
+    #[cfg(feature = "user")]
     Events(EventSample<'a>),
     /// A user's feature vector, rate or latency coded (`[task] kind = "features"`).
+    #[cfg(feature = "user")]
     Features(FeatureSample<'a>),
     /// `steps` steps of silence with no target (a host digit index past its data).
     Silent {
@@ -143,7 +146,9 @@ impl SpikeSource for AnySample<'_> {
             AnySample::Pattern(p) => p.n_inputs(),
             AnySample::Digit(d) => d.enc.n_inputs(),
             AnySample::Silent { n_inputs, .. } => *n_inputs,
+            #[cfg(feature = "user")]
             AnySample::Events(s) => s.n_inputs(),
+            #[cfg(feature = "user")]
             AnySample::Features(s) => s.n_inputs(),
         }
     }
@@ -156,7 +161,9 @@ impl SpikeSource for AnySample<'_> {
             AnySample::Pattern(p) => p.steps(),
             AnySample::Digit(d) => d.enc.steps,
             AnySample::Silent { steps, .. } => *steps,
+            #[cfg(feature = "user")]
             AnySample::Events(s) => s.steps(),
+            #[cfg(feature = "user")]
             AnySample::Features(s) => s.steps(),
         }
     }
@@ -169,7 +176,9 @@ impl SpikeSource for AnySample<'_> {
             AnySample::Pattern(p) => p.spikes(t, out),
             AnySample::Digit(d) => d.enc.spikes(&d.image, d.index, t, out),
             AnySample::Silent { .. } => out.fill(false),
+            #[cfg(feature = "user")]
             AnySample::Events(s) => s.spikes(t, out),
+            #[cfg(feature = "user")]
             AnySample::Features(s) => s.spikes(t, out),
         }
     }
@@ -188,7 +197,9 @@ impl Sample for AnySample<'_> {
                 Want::Values
             }
             AnySample::Digit(d) => class_if(t.saturating_add(d.window) >= d.enc.steps, d.label),
+            #[cfg(feature = "user")]
             AnySample::Events(s) => user_class(t, s.window, s.steps, s.label),
+            #[cfg(feature = "user")]
             AnySample::Features(s) => user_class(t, s.window, s.enc.steps, s.label),
         }
     }
@@ -199,13 +210,16 @@ impl Sample for AnySample<'_> {
             AnySample::StoreRecall(s) => Some(usize::from(s.label())),
             AnySample::Digit(d) => Some(usize::from(d.label)),
             AnySample::Poisson(_) | AnySample::Pattern(_) | AnySample::Silent { .. } => None,
+            #[cfg(feature = "user")]
             AnySample::Events(s) => Some(usize::from(s.label)),
+            #[cfg(feature = "user")]
             AnySample::Features(s) => Some(usize::from(s.label)),
         }
     }
 }
 
 /// A user sample's class over its last `window` of `steps` steps.
+#[cfg(feature = "user")]
 fn user_class(t: u32, window: u32, steps: u32, label: u16) -> Want {
     if t.saturating_add(window) >= steps {
         Want::Class(usize::from(label))
