@@ -9,7 +9,7 @@ CONFIG   ?= examples/cue.toml
 FW_CONFIG ?= firmware/chip.toml
 FW_IMAGE  ?= firmware/images/default.img
 
-.PHONY: all setup toolchain qemu-install fonts python python-deps fmt fmt-check lint nostd test \
+.PHONY: all setup toolchain qemu-install fonts python python-deps l2l fmt fmt-check lint nostd test \
         test-unit test-release test-python run bench bench-peers qemu qemu-image qemu-cost firmware \
         clean fuzz data-kws kws-install
 
@@ -56,7 +56,8 @@ fonts:
 
 ## python: the Python package `neurochip` (crates/py, PyO3 + maturin) built into the
 ## project's virtual environment .venv: the venv is created (python3 -m venv) when
-## absent, maturin, numpy and pytest are pip-installed when absent, and the package
+## absent, maturin, numpy, pytest, nir (with h5py: NIR files, import-nir/export-nir)
+## and ray (sweeps on a Ray cluster) are pip-installed when absent, and the package
 ## is rebuilt (maturin develop --release) only when a source it is built from changed.
 VENV      := .venv
 VPY       := $(VENV)/bin/python
@@ -74,11 +75,22 @@ python-deps: $(VPY)
 	@test -x $(VENV)/bin/maturin || $(VPY) -m pip install -q "maturin>=1.9.4,<2"
 	@$(VPY) -c "import numpy" 2>/dev/null || $(VPY) -m pip install -q numpy
 	@$(VPY) -c "import pytest" 2>/dev/null || $(VPY) -m pip install -q pytest
+	@$(VPY) -c "import nir, h5py" 2>/dev/null || $(VPY) -m pip install -q "nir>=1.0,<2" h5py
+	@$(VPY) -c "import ray" 2>/dev/null || $(VPY) -m pip install -q "ray>=2.9"
 
 $(PY_STAMP): $(VPY) $(PY_SOURCES) | python-deps
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(VENV))/bin:$$PATH" \
 	  $(VENV)/bin/maturin develop --release -q -m crates/py/Cargo.toml
 	@touch $@
+
+## l2l: learning to learn: Ray Tune (outer loop) searches the chip's learning rates and
+## time constants over a family of cue tasks learned by on-chip e-prop (inner loop);
+## ray[tune] is pip-installed into .venv when absent. docs/distributed.md. L2L_ARGS
+## passes options (--trials, --tasks, --ray ADDRESS).
+L2L_ARGS ?=
+l2l: python
+	@$(VPY) -c "from ray import tune" 2>/dev/null || $(VPY) -m pip install -q "ray[tune]>=2.9"
+	$(VPY) crates/py/examples/l2l_tune.py $(L2L_ARGS)
 
 fmt:
 	$(CARGO) fmt --all

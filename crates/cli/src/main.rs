@@ -57,6 +57,20 @@ enum Command {
     Assembly(cmd::assembly::Args),
     /// Check a configuration without running it.
     Check(cmd::check::Args),
+    /// Write a chip's weights (integers, layer shifts, real values, masks) as a numpy
+    /// .npz file, from a configuration, a chip image or a snapshot.
+    Weights(cmd::weights::Args),
+    /// Import a NIR graph (Input, Affine/Linear, LIF/CubaLIF with a recurrent loop,
+    /// LI/CubaLI readout) as a chip configuration and its weights (Python package).
+    #[command(name = "import-nir")]
+    ImportNir(cmd::nir::ImportArgs),
+    /// Export a chip (configuration or snapshot) as a NIR graph (Python package).
+    #[command(name = "export-nir")]
+    ExportNir(cmd::nir::ExportArgs),
+    /// Convert an HDF5 event file in the layout of the Spiking Heidelberg Digits into
+    /// the .npz event file `[task] kind = "events"` reads (Python package).
+    #[command(name = "convert-events")]
+    ConvertEvents(cmd::nir::ConvertArgs),
     /// Rerun one of the seed's comparisons (docs/experiments.md) and write its table,
     /// plots and JSON into a run folder.
     Experiment(cmd::experiment::Args),
@@ -95,6 +109,10 @@ fn main() -> ExitCode {
         Command::Solve(a) => cmd::solve::run(a),
         Command::Assembly(a) => cmd::assembly::run(a),
         Command::Check(a) => cmd::check::run(a),
+        Command::Weights(a) => cmd::weights::run(a),
+        Command::ImportNir(a) => cmd::nir::import(a),
+        Command::ExportNir(a) => cmd::nir::export(a),
+        Command::ConvertEvents(a) => cmd::nir::convert(a),
         Command::Experiment(a) => cmd::experiment::run(a),
     }
 }

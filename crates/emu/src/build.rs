@@ -185,6 +185,7 @@ pub fn quant_options(cfg: &Config) -> QuantOptions {
         rounding: f.rounding,
         seed: cfg.seed,
         learning: learn_spec(cfg),
+        shifts: None,
     }
 }
 
@@ -238,12 +239,75 @@ pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
     })
 }
 
-/// The chip for a configuration, with the network it was quantised from.
+/// The chip for a configuration, with the network it was quantised from. With
+/// `network.weights`, the weights (and masks, and for an exact file the layer
+/// shifts) are the file's ([`crate::weights_file`]); the rest is the
+/// configuration's.
 pub fn chip(cfg: &Config) -> Result<(Network, HostChip), BuildError> {
-    let net = network(cfg);
-    let chip = quantize(&net, &quant_options(cfg)).map_err(|e| quant_error(cfg, e))?;
-    let chip = release_rewire(cfg, chip)?;
+    chip_with(cfg, None)
+}
+
+/// [`chip`] with the weights of `file` (already read: the Python package's arrays)
+/// instead of the configuration's `network.weights` or drawn ones.
+pub fn chip_with(
+    cfg: &Config,
+    file: Option<crate::weights_file::WeightsFile>,
+) -> Result<(Network, HostChip), BuildError> {
+    let mut net = network(cfg);
+    let mut opt = quant_options(cfg);
+    let from_file = weights_from_file(cfg, file, &mut net, &mut opt)?;
+    let chip = quantize(&net, &opt).map_err(|e| match &from_file {
+        Some(f) => BuildError {
+            file: cfg.origin.clone(),
+            field: "network.weights".into(),
+            message: match e {
+                crate::QuantError::Range { what, value, range } => {
+                    format!("{f}: {what}: {value} does not fit the weight format: {range}")
+                }
+                e => format!("{f}: {e}"),
+            },
+        },
+        None => quant_error(cfg, e),
+    })?;
+    let mut chip = release_rewire(cfg, chip)?;
+    if let Some(f) = from_file {
+        let c = *chip.config();
+        neurochip_core::semantic::check_memory(&c, &chip.mem()).map_err(|e| BuildError {
+            file: cfg.origin.clone(),
+            field: "network.weights".into(),
+            message: format!("{f}: {}", crate::weights::refusal(&c, &e)),
+        })?;
+    }
     Ok((net, chip))
+}
+
+/// Put the weights file of `cfg` (if any) into `net` and `opt`; returns its path.
+fn weights_from_file(
+    cfg: &Config,
+    given: Option<crate::weights_file::WeightsFile>,
+    net: &mut Network,
+    opt: &mut QuantOptions,
+) -> Result<Option<String>, BuildError> {
+    let err = |message: String| BuildError {
+        file: cfg.origin.clone(),
+        field: "network.weights".into(),
+        message,
+    };
+    if let Some(f) = given {
+        f.apply(net, opt).map_err(err)?;
+        return Ok(Some(f.path));
+    }
+    let Some(path) = &cfg.network.weights else {
+        return Ok(None);
+    };
+    let sizes = crate::weights_file::Sizes {
+        inputs: cfg.network.inputs as usize,
+        neurons: cfg.network.neurons as usize,
+        outputs: cfg.network.outputs as usize,
+    };
+    let f = crate::weights_file::read(Path::new(path), sizes).map_err(err)?;
+    f.apply(net, opt).map_err(err)?;
+    Ok(Some(path.clone()))
 }
 
 /// `v` short: `1e30` rather than thirty-one digits.
@@ -531,6 +595,7 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
             let window = ((f64::from(a.window_ms) / dt).round() as u32).clamp(1, corpus.steps);
             Task::Audio { corpus, window }
         }
+        TaskKind::Events | TaskKind::Features => user_task(cfg, dt, task_seed)?,
     };
     let need = task.n_inputs();
     if need != cfg.network.inputs as usize {
@@ -554,6 +619,48 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
         }
     }
     Ok(task)
+}
+
+/// The task of a user's data set (`kind = "events"` or `"features"`), read from
+/// `task.data` ([`crate::dataset`]).
+fn user_task(cfg: &Config, dt: f32, seed: u64) -> Result<Task, BuildError> {
+    let t = &cfg.task;
+    let err = |message: String| BuildError {
+        file: cfg.origin.clone(),
+        field: "task.data".into(),
+        message,
+    };
+    let by = crate::dataset::SplitBy {
+        test_fraction: t.test_fraction,
+        seed: t.split_seed,
+    };
+    let path = Path::new(&t.data);
+    let window = t.window.min(t.steps);
+    if t.kind == TaskKind::Events {
+        let n_inputs = cfg.network.inputs as usize;
+        let data = crate::dataset::read_events(path, n_inputs, t.steps, cfg.network.dt_ms, by)
+            .map_err(err)?;
+        return Ok(Task::Events {
+            data: Arc::new(data),
+            n_inputs,
+            steps: t.steps,
+            window,
+        });
+    }
+    let data = crate::dataset::read_features(path, by).map_err(err)?;
+    let enc = neurochip_tasks::user::FeatureEncoder {
+        n: data.n,
+        steps: t.steps,
+        latency: t.encoding == crate::config::Encoding::Latency,
+        max_rate_hz: t.max_rate_hz as f32,
+        dt_ms: dt,
+        seed,
+    };
+    Ok(Task::Features {
+        data: Arc::new(data),
+        enc,
+        window,
+    })
 }
 
 /// Build the chip and the task of `cfg` and drop them: what `neurochip check` checks

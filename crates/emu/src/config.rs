@@ -99,6 +99,33 @@ pub enum TaskKind {
     Navigation,
     /// Keyword spotting: spoken words through the audio front end (`[audio]`).
     Audio,
+    /// A user's spike events (`.npz`, the layout of the Spiking Heidelberg Digits:
+    /// `spikes/times`, `spikes/units`, `labels`; [`crate::dataset`]).
+    Events,
+    /// A user's dense features (CSV, `.npy` or `.npz`), rate or latency coded
+    /// ([`crate::dataset`]).
+    Features,
+}
+
+impl TaskKind {
+    /// Whether the task reads `task.data`.
+    pub fn reads_data(self) -> bool {
+        matches!(
+            self,
+            TaskKind::Digits | TaskKind::Events | TaskKind::Features
+        )
+    }
+}
+
+/// How a feature becomes spikes (`task.encoding`, `kind = "features"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// Each feature a Poisson channel, its rate in proportion to the value.
+    #[default]
+    Rate,
+    /// Each feature one spike, the larger the value the earlier.
+    Latency,
 }
 
 /// Reward-learning environment (`reward.environment`).
@@ -181,6 +208,11 @@ pub struct Network {
     pub release_in: f64,
     /// Release probability of recurrent synapses ((0, 1], default 1).
     pub release_rec: f64,
+    /// A weights file (`.npz`, [`crate::weights_file`]) the chip starts from instead of
+    /// drawing its weights: a relative path from the working directory, else from the
+    /// configuration's folder. `--weights FILE` sets it on the command line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weights: Option<String>,
     /// Fraction of excitatory neurons ([0, 1]); Dale's law when present.
     pub excitatory_fraction: Option<f64>,
     /// Input weight scale: weights ~ N(0, scale / sqrt(fan-in)) (>= 0, default 1).
@@ -233,7 +265,7 @@ pub struct Task {
     pub max_rate_hz: f64,
     /// Digits: steps at the end of a sample with a valid target (default 10).
     pub window: u32,
-    /// Digits: the data file.
+    /// Digits, events, features: the data file.
     pub data: String,
     /// Navigation: side of the arena in cells (2..=16, default 5).
     pub arena: u32,
@@ -248,6 +280,13 @@ pub struct Task {
     /// Keyword spotting (`kind = "audio"`): its `[task]` keys and `[audio]`; `None`
     /// for every other kind.
     pub audio: Option<AudioTask>,
+    /// Features: rate or latency coding (default rate).
+    pub encoding: Encoding,
+    /// Events, features: the fraction of samples held out for testing, drawn with
+    /// `split_seed` (absent: the file's own split, else 0.2).
+    pub test_fraction: Option<f64>,
+    /// Events, features: the seed of the split by `test_fraction` (default 0).
+    pub split_seed: u64,
 }
 
 /// `[learning]`: the on-chip learning engine. An engine needs a task with targets
@@ -515,24 +554,28 @@ fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
     })
 }
 
-/// A relative digits data path (or an audio folder) is relative to the working
-/// directory, else to the file.
+/// A relative data path (digits, and the user data sets of `events` and `features`),
+/// audio folder (`kind = "audio"`) or weights file (`network.weights`) is relative to
+/// the working directory, else to the file.
 fn found_data(mut cfg: Config, path: &Path) -> Config {
-    if let Some(a) = cfg.task.audio.as_mut() {
-        if !Path::new(&a.folder).exists() {
-            if let Some(alt) = path.parent().map(|d| d.join(&a.folder)) {
-                if alt.exists() {
-                    a.folder = alt.display().to_string();
-                }
-            }
+    let beside = |p: &str| -> Option<String> {
+        if Path::new(p).exists() {
+            return None;
+        }
+        let alt = path.parent()?.join(p);
+        alt.exists().then(|| alt.display().to_string())
+    };
+    if cfg.task.kind.reads_data() {
+        if let Some(alt) = beside(&cfg.task.data) {
+            cfg.task.data = alt;
         }
     }
-    if cfg.task.kind == TaskKind::Digits && !Path::new(&cfg.task.data).exists() {
-        if let Some(dir) = path.parent() {
-            let alt = dir.join(&cfg.task.data);
-            if alt.exists() {
-                cfg.task.data = alt.display().to_string();
-            }
+    if let Some(alt) = cfg.network.weights.as_deref().and_then(beside) {
+        cfg.network.weights = Some(alt);
+    }
+    if let Some(a) = cfg.task.audio.as_mut() {
+        if let Some(alt) = beside(&a.folder) {
+            a.folder = alt;
         }
     }
     cfg

@@ -160,6 +160,16 @@ fn no_image(cfg: &Config, trained: bool) -> Option<BuildError> {
              not carry the training set; train on the host with `neurochip run CONFIG \
              --export FILE`, which writes the trained chip with its test digits compiled in"
             .to_string(),
+        TaskKind::Events | TaskKind::Features => format!(
+            "\"{}\" (a user's data set) has no image form: an image carries poisson and \
+             cue tasks (generated on the chip) and the UCI digits (compiled in); run it on \
+             the host (`neurochip run`, `neurochip weights` for the trained weights)",
+            if cfg.task.kind == TaskKind::Events {
+                "events"
+            } else {
+                "features"
+            }
+        ),
         TaskKind::Pattern | TaskKind::StoreRecall => format!(
             "\"{}\" has no image form: an image carries poisson and cue tasks (generated \
              on the chip) and digits (compiled in), so no image of this configuration can \

@@ -12,6 +12,9 @@
 //! | data file (`task.data`, gzip) | [`DATA`] compressed, [`DATA_TEXT`] decompressed |
 //! | WAV file (`neurochip_emu::wav`) | [`WAV`] |
 //! | Speech Commands list (`validation_list.txt`, `testing_list.txt`) | [`LIST`] |
+//! | weights file (`.npz`, `--weights`) | [`crate::weights_file::MAX_BYTES`]; arrays [`crate::npz::MAX_ENTRY`] inflated |
+//! | event file (`kind = "events"`) | [`crate::dataset::MAX_EVENT_BYTES`] |
+//! | feature file (`kind = "features"`) | [`crate::dataset::MAX_FEATURE_BYTES`] |
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -16,7 +16,8 @@
 //! describes application images (the solver's and the assemblies'); [`checkpoint`]
 //! keeps a training run's work (checkpoints, and a snapshot when [`stop`] says a
 //! signal came); [`weights`] reads and writes a chip's weights, quantised or as
-//! real values, checked as images are. Sound: [`audio`] makes the chip's front end
+//! real values, checked as images are, and [`weights_file`] as numpy `.npz` files
+//! ([`npz`]); [`dataset`] reads a user's event and feature data sets. Sound: [`audio`] makes the chip's front end
 //! from settings in real units and turns clips into spikes, [`wav`] reads WAV files,
 //! [`speech`] reads a folder in the Speech Commands layout, [`kws`] encodes one for
 //! `[task] kind = "audio"`.
@@ -35,6 +36,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod csp;
 pub mod cycle;
+pub mod dataset;
 pub mod export;
 pub mod footprint;
 pub mod host;
@@ -42,6 +44,7 @@ pub mod init;
 pub mod inputs;
 pub mod kws;
 pub mod learn;
+pub mod npz;
 pub mod outputs;
 pub mod peer;
 pub mod probe;
@@ -57,6 +60,7 @@ pub mod task;
 pub mod train;
 pub mod wav;
 pub mod weights;
+pub mod weights_file;
 
 pub use arch::Arch;
 pub use cycle::{CycleChip, CycleModel, CycleReport, FitError};

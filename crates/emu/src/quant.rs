@@ -37,6 +37,10 @@ pub struct QuantOptions {
     pub seed: u64,
     /// Learning circuits, if any.
     pub learning: Option<LearnSpec>,
+    /// Layer shifts to use instead of the ones the largest weights ask for (a weights
+    /// file that holds its integers and their shifts: `crate::weights_file`); a
+    /// weight that does not fit the weight format at its layer's shift is refused.
+    pub shifts: Option<Shifts>,
 }
 
 /// Learning circuits in float terms; [`quantize`] turns learning rates into shifts
@@ -154,6 +158,34 @@ fn check_decays(net: &Network) -> Result<(), QuantError> {
     Ok(())
 }
 
+/// With forced layer shifts, every weight must be on the weight format at its
+/// layer's shift (within rounding): nothing saturates in silence.
+fn forced_fit(net: &Network, f: Formats, s: Shifts) -> Result<(), QuantError> {
+    let (mf, rf) = (f.membrane.frac() as i32, f.readout.frac() as i32);
+    let (lo, hi) = (f64::from(f.weight.min()), f64::from(f.weight.max()));
+    for (what, w, e) in [
+        ("w_in", &net.w_in, i32::from(s.input) - mf),
+        ("w_rec", &net.w_rec, i32::from(s.recurrent) - mf),
+        ("w_out", &net.w_out, i32::from(s.output) - rf),
+    ] {
+        // Written so that NaN is refused too.
+        let fits = |x: f64| (lo..=hi).contains(&(x / pow2(e)).round());
+        if let Some(&x) = w.iter().find(|x| !fits(**x)) {
+            return Err(QuantError::Range {
+                what,
+                value: x,
+                range: format!(
+                    "{}..={} units of {} at its layer shift",
+                    f.weight.min(),
+                    f.weight.max(),
+                    pow2(e)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Put `net` on a chip.
 pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantError> {
     net.check_shapes().map_err(QuantError::Shape)?;
@@ -183,10 +215,16 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
             });
         }
     }
-    let shifts = Shifts {
-        input: clamp_shift(mf as i32 - fi),
-        recurrent: clamp_shift(mf as i32 - fr),
-        output: clamp_shift(rf as i32 - fo),
+    let shifts = match opt.shifts {
+        Some(s) => {
+            forced_fit(net, f, s)?;
+            s
+        }
+        None => Shifts {
+            input: clamp_shift(mf as i32 - fi),
+            recurrent: clamp_shift(mf as i32 - fr),
+            output: clamp_shift(rf as i32 - fo),
+        },
     };
     // Effective fractional bits after clamping the shift.
     let fi = mf as i32 - i32::from(shifts.input);
@@ -390,6 +428,7 @@ mod tests {
             rounding: Rounding::Nearest,
             seed: 3,
             learning: None,
+            shifts: None,
         }
     }
 
@@ -414,6 +453,29 @@ mod tests {
         for (a, b) in net.w_in.iter().zip(&back.w_in) {
             assert!((a - b).abs() <= lsb_in / 2.0 + 1e-12);
         }
+    }
+
+    /// Forced layer shifts take every integer of the weight format, its most negative
+    /// one included, and refuse one past it, naming the layer.
+    #[test]
+    fn forced_shifts_hold_the_whole_weight_format() {
+        let mut net = Network::zeros(3, 4, 2);
+        net.w_in[0] = -128.0 * pow2(-10);
+        net.w_in[1] = 127.0 * pow2(-10);
+        let mut opt = opts();
+        opt.shifts = Some(Shifts {
+            input: 0,
+            recurrent: 0,
+            output: 0,
+        });
+        let mut chip = quantize(&net, &opt).unwrap();
+        assert_eq!(&chip.mem().w_in[..2], &[-128, 127]);
+        net.w_in[1] = 128.0 * pow2(-10);
+        let e = quantize(&net, &opt).err();
+        assert!(
+            matches!(e, Some(QuantError::Range { what: "w_in", .. })),
+            "{e:?}"
+        );
     }
 
     /// NaN or out-of-range decays and thresholds are refused with an error: `fixed`

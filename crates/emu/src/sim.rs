@@ -94,6 +94,11 @@ pub fn inference_samples(cfg: &Config, task: &Task) -> u32 {
             .task
             .samples
             .min(u32::try_from(corpus.test.len()).unwrap_or(u32::MAX)),
+        Task::Events { .. } | Task::Features { .. } => cfg.task.samples.min(
+            task.train_size()
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(u32::MAX),
+        ),
         _ => cfg.task.samples,
     }
 }

@@ -11,6 +11,9 @@ use neurochip_tasks::pattern::Pattern;
 use neurochip_tasks::poisson::PoissonInput;
 use neurochip_tasks::sample::{DigitSample, PoissonSample};
 use neurochip_tasks::store_recall::StoreRecallConfig;
+use neurochip_tasks::user::{EventSample, FeatureEncoder, FeatureSample};
+
+use crate::dataset::{EventData, FeatureData};
 
 /// What the readout should do at one step: the run loop's own.
 pub use neurochip_tasks::runner::Want;
@@ -57,6 +60,27 @@ pub enum Task {
         /// Steps at the end of a clip with a valid target.
         window: u32,
     },
+    /// A user's spike events: its classes, target over the last `window` steps.
+    Events {
+        /// The data set (with its split).
+        data: Arc<EventData>,
+        /// Input channels.
+        n_inputs: usize,
+        /// Steps per sample.
+        steps: u32,
+        /// Steps at the end of a sample with a valid target.
+        window: u32,
+    },
+    /// A user's features, rate or latency coded: its classes, target over the last
+    /// `window` steps.
+    Features {
+        /// The data set (scaled, with its split).
+        data: Arc<FeatureData>,
+        /// The encoder.
+        enc: FeatureEncoder,
+        /// Steps at the end of a sample with a valid target.
+        window: u32,
+    },
 }
 
 impl Task {
@@ -70,6 +94,8 @@ impl Task {
             Task::Digits { enc, .. } => enc.n_inputs(),
             Task::Navigation(n) => n.n_inputs(),
             Task::Audio { corpus, .. } => corpus.channels(),
+            Task::Events { n_inputs, .. } => *n_inputs,
+            Task::Features { enc, .. } => enc.n,
         }
     }
 
@@ -79,6 +105,8 @@ impl Task {
             Task::Cue(_) | Task::StoreRecall(_) => Some(2),
             Task::Digits { .. } => Some(10),
             Task::Audio { corpus, .. } => Some(corpus.classes.len()),
+            Task::Events { data, .. } => Some(data.classes),
+            Task::Features { data, .. } => Some(data.classes),
             Task::Poisson { .. } | Task::Pattern(_) | Task::Navigation(_) => None,
         }
     }
@@ -93,6 +121,8 @@ impl Task {
         match self {
             Task::Digits { train, .. } => Some(train.len()),
             Task::Audio { corpus, .. } => Some(corpus.train.len()),
+            Task::Events { data, .. } => Some(data.split.train.len()),
+            Task::Features { data, .. } => Some(data.split.train.len()),
             Task::Pattern(_) => Some(1),
             _ => None,
         }
@@ -103,6 +133,8 @@ impl Task {
         match self {
             Task::Digits { test, .. } => Some(test.len()),
             Task::Audio { corpus, .. } => Some(corpus.test.len()),
+            Task::Events { data, .. } => Some(data.split.test.len()),
+            Task::Features { data, .. } => Some(data.split.test.len()),
             Task::Pattern(_) => Some(1),
             _ => None,
         }
@@ -182,6 +214,43 @@ impl Task {
                     },
                 }
             }
+            Task::Events {
+                data,
+                n_inputs,
+                steps,
+                window,
+            } => match user_pick(pick, &data.split.train, &data.split.test) {
+                Some((_, k)) => {
+                    let (steps_of, units) = data.events(k);
+                    AnySample::Events(EventSample {
+                        steps_of,
+                        units,
+                        n_inputs: *n_inputs,
+                        steps: *steps,
+                        label: data.labels[k],
+                        window: *window,
+                    })
+                }
+                None => AnySample::Silent {
+                    steps: *steps,
+                    n_inputs: *n_inputs,
+                },
+            },
+            Task::Features { data, enc, window } => {
+                match user_pick(pick, &data.split.train, &data.split.test) {
+                    Some((index, k)) => AnySample::Features(FeatureSample {
+                        enc,
+                        values: data.values(k),
+                        index,
+                        label: data.labels[k],
+                        window: *window,
+                    }),
+                    None => AnySample::Silent {
+                        steps: enc.steps,
+                        n_inputs: enc.n,
+                    },
+                }
+            }
         }
     }
 }
@@ -209,6 +278,22 @@ impl Source for Task {
     /// [`Task::sample`]; the host has every sample.
     fn sample(&self, pick: Pick) -> Option<AnySample<'_>> {
         Some(Task::sample(self, pick))
+    }
+}
+
+/// The sample of a user's data set that `pick` selects, as digits pick theirs: an
+/// inference sample `i` is training sample `i`, a training sample strides through
+/// the training set in a fixed permutation per epoch, a test sample `i` is test
+/// sample `i`; with its presentation index (the seed index of a rate code's draws).
+/// `None` past the set.
+fn user_pick(pick: Pick, train: &[usize], test: &[usize]) -> Option<(u64, usize)> {
+    match pick {
+        Pick::Run(i) => train.get(i as usize).map(|&k| (u64::from(i), k)),
+        Pick::Train { epoch, index, .. } => {
+            let i = permuted(epoch, index as usize, train.len());
+            train.get(i).map(|&k| (i as u64, k))
+        }
+        Pick::Test(i) => test.get(i as usize).map(|&k| (pick.seed_index(), k)),
     }
 }
 

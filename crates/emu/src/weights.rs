@@ -292,7 +292,7 @@ fn copy16(dst: &mut [i16], src: &[i64]) {
 }
 
 /// The core's refusal, with the element as `layer[i, j]`.
-fn refusal(cfg: &ChipConfig, e: &Invalid) -> WeightError {
+pub(crate) fn refusal(cfg: &ChipConfig, e: &Invalid) -> WeightError {
     let at = match (Layer::named(e.key), e.index) {
         (Ok(l), Some(k)) => place(l, cfg, k),
         (_, Some(k)) => format!("{}[{k}]", e.key),

@@ -66,6 +66,7 @@ fn agreement(seed: u64, engine: Engine) -> f64 {
             lr_spread: 0,
             reg: None,
         }),
+        shifts: None,
     };
     let mut chip = quantize(&net, &opt).unwrap();
     let cfg = *chip.config();

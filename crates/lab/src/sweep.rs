@@ -18,7 +18,7 @@ use neurochip_emu::config::{Config, Engine};
 use neurochip_emu::Arch;
 
 /// One grid point's result.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct SweepRow {
     /// Configuration (task) name.
     pub config: String,
@@ -62,6 +62,9 @@ pub struct SweepRow {
     /// Classes of a classification task (the plot's chance line), `None` for
     /// regression.
     pub classes: Option<usize>,
+    /// The chip's trace digest after training and testing: the same point gives the
+    /// same digest wherever it runs (locally, or as a Ray task: docs/distributed.md).
+    pub digest: String,
 }
 
 /// The axes of a sweep. An empty `engines`, `weight_bits`, `trace_bits` or `seeds`
@@ -103,29 +106,10 @@ pub fn sweep(
     grid: &Grid<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<SweepRow>, BuildError> {
-    let mut points = Vec::new();
-    for c in configs {
-        let own_e = [c.learning.engine];
-        let own_wb = [c.formats.weight_bits];
-        let own_tb = [c.formats.trace_bits];
-        let own_seed = [c.seed];
-        for &e in or(grid.engines, &own_e) {
-            for &wb in or(grid.weight_bits, &own_wb) {
-                for &tb in or(grid.trace_bits, &own_tb) {
-                    for &seed in or(grid.seeds, &own_seed) {
-                        let mut c = c.clone();
-                        c.seed = seed;
-                        c.learning.engine = e;
-                        c.formats.weight_bits = wb;
-                        let int_bits = c.formats.trace_bits.saturating_sub(c.formats.trace_frac);
-                        c.formats.trace_bits = tb;
-                        c.formats.trace_frac = tb.saturating_sub(int_bits);
-                        points.push(c);
-                    }
-                }
-            }
-        }
-    }
+    let points: Vec<Config> = grid_points(configs, grid)
+        .into_iter()
+        .map(|(k, p)| p.apply(&configs[k]))
+        .collect();
     let total = points.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     progress(0, total);
@@ -139,6 +123,71 @@ pub fn sweep(
         })
         .collect();
     Ok(rows?.into_iter().flatten().collect())
+}
+
+/// One point of a grid: the values a configuration takes there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Point {
+    /// Engine.
+    pub engine: Engine,
+    /// Weight bits.
+    pub weight_bits: u32,
+    /// Trace bits.
+    pub trace_bits: u32,
+    /// Master seed.
+    pub seed: u64,
+}
+
+impl Point {
+    /// `c` at this point: the seed, engine and weight width replaced; the trace width
+    /// replaced keeping the integer trace bits (the fraction changes).
+    pub fn apply(&self, c: &Config) -> Config {
+        let mut c = c.clone();
+        c.seed = self.seed;
+        c.learning.engine = self.engine;
+        c.formats.weight_bits = self.weight_bits;
+        let int_bits = c.formats.trace_bits.saturating_sub(c.formats.trace_frac);
+        c.formats.trace_bits = self.trace_bits;
+        c.formats.trace_frac = self.trace_bits.saturating_sub(int_bits);
+        c
+    }
+}
+
+/// The points of the grid `configs x engines x weight_bits x trace_bits x seeds`, in
+/// the order [`sweep`] runs and reports them: `(index of the configuration, point)`.
+pub fn grid_points(configs: &[Config], grid: &Grid<'_>) -> Vec<(usize, Point)> {
+    let mut points = Vec::new();
+    for (k, c) in configs.iter().enumerate() {
+        let own_e = [c.learning.engine];
+        let own_wb = [c.formats.weight_bits];
+        let own_tb = [c.formats.trace_bits];
+        let own_seed = [c.seed];
+        for &engine in or(grid.engines, &own_e) {
+            for &weight_bits in or(grid.weight_bits, &own_wb) {
+                for &trace_bits in or(grid.trace_bits, &own_tb) {
+                    for &seed in or(grid.seeds, &own_seed) {
+                        points.push((
+                            k,
+                            Point {
+                                engine,
+                                weight_bits,
+                                trace_bits,
+                                seed,
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    points
+}
+
+/// Train one point (a configuration already at its point, [`Point::apply`]) and cost
+/// it on `archs`: its rows, one per architecture (one without). What [`sweep`] runs
+/// for each point, and what a Ray task runs for one (the Python package).
+pub fn run_point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
+    point(c, archs)
 }
 
 /// `v`, or `own` when `v` is empty.
@@ -187,6 +236,7 @@ fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
         energy_per_training_sample_nj: None,
         train_seconds: t.seconds,
         classes: task.n_classes(),
+        digest: t.digest.clone(),
     };
     if archs.is_empty() {
         return Ok(vec![base]);
@@ -434,6 +484,7 @@ mod tests {
             energy_per_training_sample_nj: None,
             train_seconds: 1.25,
             classes: Some(2),
+            digest: "0123456789abcdef".into(),
         }
     }
 

@@ -11,6 +11,7 @@ use neurochip_emu::host::to_bits;
 use neurochip_emu::stop::Signal;
 use neurochip_emu::task::{Pick, Task};
 use neurochip_emu::weights::{self, Layer};
+use neurochip_emu::weights_file::{self, WeightsFile};
 use neurochip_emu::{build, checkpoint, export, learn, reward, sim, snapshot, HostChip};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -165,13 +166,57 @@ impl Chip {
     }
 }
 
+/// The weights `w` stand for: a path (set as the configuration's `network.weights`,
+/// read when the chip is built), bytes of an `.npz` file, or a dict of arrays (saved
+/// as one with numpy).
+fn weights_in(cfg: &mut EmuConfig, w: &Bound<'_, PyAny>) -> PyResult<Option<WeightsFile>> {
+    let py = w.py();
+    let sizes = weights_file::Sizes {
+        inputs: cfg.network.inputs as usize,
+        neurons: cfg.network.neurons as usize,
+        outputs: cfg.network.outputs as usize,
+    };
+    let (bytes, what) = if let Ok(b) = w.cast::<PyBytes>() {
+        (b.as_bytes().to_vec(), "<bytes>")
+    } else if let Ok(d) = w.cast::<PyDict>() {
+        let buf = py.import("io")?.call_method0("BytesIO")?;
+        py.import("numpy")?
+            .getattr("savez")?
+            .call((&buf,), Some(d))?;
+        let b: Vec<u8> = buf.call_method0("getvalue")?.extract()?;
+        (b, "<weights dict>")
+    } else {
+        let p: PathBuf = w.extract().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(
+                "weights: a path to a .npz file, its bytes, or a dict of arrays",
+            )
+        })?;
+        cfg.network.weights = Some(p.display().to_string());
+        return Ok(None);
+    };
+    weights_file::parse(bytes, what, sizes)
+        .map(Some)
+        .map_err(|e| err(format!("{what}: {e}")))
+}
+
 #[pymethods]
 impl Chip {
     /// Build the chip (and its task) of ``config``: a ``Config``, a path or a dict.
+    ///
+    /// ``weights`` starts it from other weights than the configuration's: a weights
+    /// file (``.npz``, what ``save_weights`` and ``neurochip weights`` write), its
+    /// bytes, or a dict of arrays in that layout: integers with ``"shifts"`` (taken
+    /// exactly), or real values without (quantised as drawn weights are), with
+    /// optional ``"bias"`` and masks (docs/formats.md).
     #[new]
-    fn new(config: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let c = Config::coerce(config)?;
-        let (_, chip) = build::chip(&c.cfg).map_err(err)?;
+    #[pyo3(signature = (config, *, weights = None))]
+    fn new(config: &Bound<'_, PyAny>, weights: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let mut c = Config::coerce(config)?;
+        let file = match weights {
+            None => None,
+            Some(w) => weights_in(&mut c.cfg, w)?,
+        };
+        let (_, chip) = build::chip_with(&c.cfg, file).map_err(err)?;
         let task = build::task(&c.cfg).map_err(err)?;
         Ok(Self {
             text: c.source().to_string(),
@@ -520,6 +565,58 @@ impl Chip {
         let bytes = export::encode_chip(&self.cfg, &self.chip, inference).map_err(err)?;
         export::write_atomic(&path, &bytes)
             .map_err(|e| err(format!("{}: cannot write the image: {e}", path.display())))?;
+        Ok(bytes.len())
+    }
+
+    /// The neurons' and readouts' parameters as the chip holds them, in real units
+    /// (``neurochip_emu::dequantize``): ``alpha``, ``rho`` (per-step decays of the
+    /// membrane and the adaptation, [neurons]), ``threshold``, ``beta`` [neurons],
+    /// ``kappa`` (readout decay, [outputs]), ``refractory`` (steps), ``gamma``, and
+    /// ``dt_ms`` (the configuration's step).
+    fn parameters<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let net = neurochip_emu::dequantize(&mut self.chip);
+        let d = PyDict::new(py);
+        let n = net.n_rec;
+        let o = net.n_out;
+        d.set_item("alpha", arrays::out(py, None, n, net.alpha)?)?;
+        d.set_item("rho", arrays::out(py, None, n, net.rho)?)?;
+        d.set_item("threshold", arrays::out(py, None, n, net.thr)?)?;
+        d.set_item("beta", arrays::out(py, None, n, net.beta)?)?;
+        d.set_item("kappa", arrays::out(py, None, o, net.kappa)?)?;
+        d.set_item("refractory", net.refractory)?;
+        d.set_item("gamma", net.gamma)?;
+        d.set_item("dt_ms", self.cfg.network.dt_ms)?;
+        Ok(d)
+    }
+
+    /// The chip as a NIR graph (``nir.NIRGraph``; the ``nir`` package): Input ->
+    /// Linear -> LIF (with a recurrent Linear) -> Affine -> LI -> Output, in the
+    /// conventions of docs/nir.md; ``dt`` is the step in the unit of the graph's time
+    /// constants (default: the configuration's ``dt_ms`` in seconds).
+    /// ``neurochip.from_nir`` of it gives this chip again (same digest). ``nir.write``
+    /// saves it.
+    #[pyo3(signature = (*, dt = None))]
+    fn to_nir<'py>(slf: Bound<'py, Self>, dt: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("dt", dt)?;
+        py.import("neurochip.nir")?
+            .getattr("to_nir")?
+            .call((slf,), Some(&kwargs))
+    }
+
+    /// Write the chip's weights to ``path`` as a ``.npz`` file, atomically: the
+    /// integers, the layer shifts, the real values and the masks (the file
+    /// ``neurochip weights`` writes; ``Chip(config, weights=path)`` and ``neurochip
+    /// run --weights`` start a chip from it). Returns its size in bytes.
+    fn save_weights(&mut self, path: PathBuf) -> PyResult<usize> {
+        let bytes = weights_file::encode(&mut self.chip).map_err(err)?;
+        export::write_atomic(&path, &bytes).map_err(|e| {
+            err(format!(
+                "{}: cannot write the weights file: {e}",
+                path.display()
+            ))
+        })?;
         Ok(bytes.len())
     }
 

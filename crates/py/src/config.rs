@@ -161,6 +161,15 @@ impl Config {
         pythonize::pythonize(py, &value).map_err(err)
     }
 
+    /// Pickle support (a Ray task's argument): rebuilt from its text and origin by
+    /// ``Config.from_toml``.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let from_toml = py.get_type::<Config>().getattr("from_toml")?;
+        (from_toml, (self.text.clone(), self.cfg.origin.clone()))
+            .into_pyobject(py)
+            .map(|t| t.into_any())
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Config(name={:?}, origin={:?}, inputs={}, neurons={}, outputs={}, learns={})",

@@ -12,6 +12,7 @@
 //! | `chip` | [`chip::Chip`]: a chip built from a configuration: step, run, train, weights, images, snapshots |
 //! | `report` | [`report::Report`]: what `neurochip run` / `verify` print with `--json`, as an object |
 //! | `arrays` | numpy arrays in and out |
+//! | `lab` | sweeps: the grid's points, one point (a Ray task), the grid on this machine |
 //! | `error` | `NeurochipError` (a `ValueError`) carrying the library's one-line messages |
 //!
 //! The workspace denies `unsafe_code`, and so does this crate, with no exception:
@@ -32,6 +33,7 @@ mod arrays;
 mod chip;
 mod config;
 mod error;
+mod lab;
 mod report;
 
 use config::Config;
@@ -175,5 +177,10 @@ fn _neurochip(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cycles, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(to_toml, m)?)?;
+    m.add_function(wrap_pyfunction!(lab::sweep_points, m)?)?;
+    m.add_function(wrap_pyfunction!(lab::sweep_point, m)?)?;
+    m.add_function(wrap_pyfunction!(lab::sweep_local, m)?)?;
+    m.add_function(wrap_pyfunction!(lab::sweep_table, m)?)?;
+    m.add_function(wrap_pyfunction!(lab::sweep_csv, m)?)?;
     Ok(())
 }

@@ -92,6 +92,8 @@ pub mod sample;
 pub mod solver;
 mod source;
 pub mod store_recall;
+#[cfg(feature = "user")]
+pub mod user;
 
 pub use cue::{CueConfig, CueSample};
 pub use error::TaskError;

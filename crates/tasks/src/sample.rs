@@ -15,6 +15,8 @@ use crate::pattern::Pattern;
 use crate::poisson::PoissonInput;
 use crate::runner::Want;
 use crate::store_recall::StoreRecallSample;
+#[cfg(feature = "user")]
+use crate::user::{EventSample, FeatureSample};
 use crate::{SpikeSource, Spikes};
 
 /// Generated tasks draw test sample `i` with seed index `TEST_SEED_BASE + i`; training
@@ -120,6 +122,12 @@ pub enum AnySample<'a> {
     /// streams it ([`PcmStream`]).
     #[cfg(feature = "audio")]
     Pcm(PcmSample<'a>),
+    /// A user's spike events (`[task] kind = "events"`).
+    #[cfg(feature = "user")]
+    Events(EventSample<'a>),
+    /// A user's feature vector, rate or latency coded (`[task] kind = "features"`).
+    #[cfg(feature = "user")]
+    Features(FeatureSample<'a>),
     /// `steps` steps of silence with no target (a host digit index past its data).
     Silent {
         /// Steps.
@@ -151,6 +159,10 @@ impl SpikeSource for AnySample<'_> {
             #[cfg(feature = "audio")]
             AnySample::Pcm(p) => p.n_inputs(),
             AnySample::Silent { n_inputs, .. } => *n_inputs,
+            #[cfg(feature = "user")]
+            AnySample::Events(s) => s.n_inputs(),
+            #[cfg(feature = "user")]
+            AnySample::Features(s) => s.n_inputs(),
         }
     }
 
@@ -166,6 +178,10 @@ impl SpikeSource for AnySample<'_> {
             #[cfg(feature = "audio")]
             AnySample::Pcm(p) => p.steps(),
             AnySample::Silent { steps, .. } => *steps,
+            #[cfg(feature = "user")]
+            AnySample::Events(s) => s.steps(),
+            #[cfg(feature = "user")]
+            AnySample::Features(s) => s.steps(),
         }
     }
 
@@ -181,6 +197,10 @@ impl SpikeSource for AnySample<'_> {
             #[cfg(feature = "audio")]
             AnySample::Pcm(p) => p.spikes(t, out),
             AnySample::Silent { .. } => out.fill(false),
+            #[cfg(feature = "user")]
+            AnySample::Events(s) => s.spikes(t, out),
+            #[cfg(feature = "user")]
+            AnySample::Features(s) => s.spikes(t, out),
         }
     }
 }
@@ -202,6 +222,10 @@ impl Sample for AnySample<'_> {
             AnySample::Audio(a) => class_if(a.in_window(t), a.label),
             #[cfg(feature = "audio")]
             AnySample::Pcm(p) => class_if(p.in_window(t), p.label),
+            #[cfg(feature = "user")]
+            AnySample::Events(s) => user_class(t, s.window, s.steps, s.label),
+            #[cfg(feature = "user")]
+            AnySample::Features(s) => user_class(t, s.window, s.enc.steps, s.label),
         }
     }
 
@@ -215,6 +239,10 @@ impl Sample for AnySample<'_> {
             #[cfg(feature = "audio")]
             AnySample::Pcm(p) => Some(usize::from(p.label)),
             AnySample::Poisson(_) | AnySample::Pattern(_) | AnySample::Silent { .. } => None,
+            #[cfg(feature = "user")]
+            AnySample::Events(s) => Some(usize::from(s.label)),
+            #[cfg(feature = "user")]
+            AnySample::Features(s) => Some(usize::from(s.label)),
         }
     }
 }
@@ -227,6 +255,16 @@ impl Sample for PcmStream<'_> {
 
     fn label(&self) -> Option<usize> {
         Some(usize::from(self.sample().label))
+    }
+}
+
+/// A user sample's class over its last `window` of `steps` steps.
+#[cfg(feature = "user")]
+fn user_class(t: u32, window: u32, steps: u32, label: u16) -> Want {
+    if t.saturating_add(window) >= steps {
+        Want::Class(usize::from(label))
+    } else {
+        Want::None
     }
 }
 

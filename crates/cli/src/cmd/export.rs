@@ -21,6 +21,9 @@ pub struct Args {
     /// before anything is written.
     #[arg(long, value_name = "BOARD")]
     board: Option<String>,
+    /// Start the chip from the weights in FILE.npz instead of the configuration's own.
+    #[arg(long, value_name = "FILE.npz")]
+    weights: Option<std::path::PathBuf>,
 }
 
 /// Run `neurochip export`: a chip image, or the application image of a `[solver]` or
@@ -29,7 +32,8 @@ pub struct Args {
 pub fn run(a: Args) -> ExitCode {
     let io = &a.io;
     let written = match super::load_workload(&io.config) {
-        Ok(Workload::Chip(cfg)) => {
+        Ok(Workload::Chip(mut cfg)) => {
+            super::with_weights(&mut cfg, a.weights.as_deref());
             if let Some(b) = &a.board {
                 if let Err(e) = neurochip_emu::build::check_board(&cfg, b) {
                     return fail(e);

@@ -15,10 +15,13 @@ pub mod export;
 pub mod init;
 pub mod inspect;
 pub mod network;
+pub mod nir;
+pub mod python;
 pub mod run;
 pub mod solve;
 pub mod sweep;
 pub mod verify;
+pub mod weights;
 
 /// Print `error: MSG` on stderr; exit code 2 (bad input).
 pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -80,10 +83,22 @@ pub fn check_outputs(outputs: &[Output<'_>], inputs: &[&Path]) -> Result<(), Exi
     neurochip_emu::outputs::check(outputs, inputs).map_err(fail)
 }
 
-/// The files a configuration makes a command read: the configuration itself and
-/// its data file.
+/// The files a configuration makes a command read: the configuration itself, its
+/// data file and its weights file.
 pub fn config_inputs<'a>(path: &'a Path, cfg: &'a neurochip_emu::config::Config) -> Vec<&'a Path> {
-    vec![path, Path::new(&cfg.task.data)]
+    let mut v = vec![path, Path::new(&cfg.task.data)];
+    if let Some(w) = &cfg.network.weights {
+        v.push(Path::new(w));
+    }
+    v
+}
+
+/// `--weights FILE.npz`: the chip of `cfg` starts from the weights in it
+/// (`network.weights`, overriding the file's own).
+pub fn with_weights(cfg: &mut neurochip_emu::config::Config, weights: Option<&Path>) {
+    if let Some(w) = weights {
+        cfg.network.weights = Some(w.display().to_string());
+    }
 }
 
 /// The files an application file makes a command read: the file itself and its

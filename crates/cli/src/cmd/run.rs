@@ -43,6 +43,10 @@ pub struct Args {
     /// counts and energy. The chip computes the same bits as without it.
     #[arg(long, value_name = "ARCH")]
     arch: Option<String>,
+    /// Start the chip from the weights in FILE.npz (`neurochip weights` writes one; or
+    /// real values from numpy: docs/formats.md), instead of the configuration's own.
+    #[arg(long, value_name = "FILE.npz")]
+    weights: Option<PathBuf>,
 }
 
 /// Run `neurochip run`.
@@ -53,7 +57,17 @@ pub fn run(a: Args) -> ExitCode {
 fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
     let (cfg, source) = match super::load_workload_source(&c.config)? {
-        (Workload::Chip(cfg), source) => (*cfg, source),
+        (Workload::Chip(mut cfg), source) => {
+            super::with_weights(&mut cfg, a.weights.as_deref());
+            (*cfg, source)
+        }
+        (Workload::App(_), _) if a.weights.is_some() => {
+            return Err(fail(format!(
+                "{}: --weights applies to e-prop chip configurations; this file describes \
+                 an application",
+                c.config.display()
+            )))
+        }
         (Workload::App(app), source) => return run_app(a, &app, source),
     };
     let supervised = cfg.reward.is_none() && cfg.learning.engine != Engine::Off;

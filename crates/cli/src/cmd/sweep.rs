@@ -59,6 +59,46 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Run every grid point as a task on the Ray cluster at ADDRESS (`local`: a Ray
+    /// instance on this machine), through the Python package (`make python`); the rows
+    /// and digests are the local sweep's. Prints the table (and --csv); no run folder
+    /// or plot. docs/distributed.md.
+    #[arg(long, value_name = "ADDRESS", conflicts_with_all = ["plot", "out"])]
+    ray: Option<String>,
+}
+
+/// `neurochip sweep --ray ADDRESS`: the same grid, each point a Ray task, in the
+/// Python package (`neurochip.sweep`).
+fn on_ray(a: &Args, address: &str) -> ExitCode {
+    use std::ffi::OsString;
+    let mut args: Vec<OsString> = a.configs.iter().map(|p| p.as_os_str().to_owned()).collect();
+    let list = |v: &[String]| v.join(",");
+    let nums = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    if !a.engines.is_empty() {
+        args.extend(["--engines".into(), list(&a.engines).into()]);
+    }
+    if !a.weight_bits.is_empty() {
+        args.extend(["--weight-bits".into(), nums(&a.weight_bits).into()]);
+    } else if a.seeds.is_none() {
+        args.extend([
+            "--weight-bits".into(),
+            nums(sweep::default_weight_bits(false)).into(),
+        ]);
+    }
+    if !a.trace_bits.is_empty() {
+        args.extend(["--trace-bits".into(), nums(&a.trace_bits).into()]);
+    }
+    if let Some(s) = &a.seeds {
+        args.extend(["--seeds".into(), s.into()]);
+    }
+    if !a.arch.is_empty() {
+        args.extend(["--arch".into(), list(&a.arch).into()]);
+    }
+    if let Some(c) = &a.csv {
+        args.extend(["--csv".into(), c.as_os_str().to_owned()]);
+    }
+    args.extend(["--ray".into(), address.into()]);
+    super::python::delegate("sweep", args)
 }
 
 /// Run `neurochip sweep`.
@@ -143,6 +183,9 @@ pub fn run(a: Args) -> ExitCode {
     inputs.extend(a.arch.iter().map(Path::new));
     if let Err(code) = super::check_outputs(&outs, &inputs) {
         return code;
+    }
+    if let Some(address) = &a.ray {
+        return on_ray(&a, address);
     }
     let folder = if a.no_out {
         None

@@ -20,9 +20,14 @@ pub struct Args {
     common: Common,
     /// Weights of the reference: the chip's own, dequantised (only arithmetic
     /// differs), or the original floats (quantisation included). Allowed:
-    /// dequantized, float.
-    #[arg(long, default_value = "dequantized")]
-    weights: RefWeights,
+    /// dequantized, float; or FILE.npz: the chip starts from the weights in it, and
+    /// the reference gets them dequantised.
+    #[arg(
+        long,
+        default_value = "dequantized",
+        value_name = "dequantized|float|FILE.npz"
+    )]
+    weights: String,
 }
 
 /// Run `neurochip verify`.
@@ -32,7 +37,19 @@ pub fn run(a: Args) -> ExitCode {
 
 fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
-    let (cfg, source) = super::load_source(&c.config)?;
+    let (mut cfg, source) = super::load_source(&c.config)?;
+    let weights = match a.weights.parse::<RefWeights>() {
+        Ok(w) => w,
+        Err(_) if a.weights.ends_with(".npz") || std::path::Path::new(&a.weights).is_file() => {
+            super::with_weights(&mut cfg, Some(std::path::Path::new(&a.weights)));
+            RefWeights::Dequantized
+        }
+        Err(e) => {
+            return Err(super::fail(format!(
+                "--weights: {e}, or a weights file FILE.npz"
+            )))
+        }
+    };
     if c.steps.is_some() && cfg.learns() {
         return Err(super::fail(super::run::steps_on_training(&c.config)));
     }
@@ -46,7 +63,7 @@ fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     if cfg.learning.engine != Engine::Off {
         return learning(&cfg, c.json, c.quiet, &folder);
     }
-    let rep = folder.check(sim::verify(&cfg, a.weights, c.steps))?;
+    let rep = folder.check(sim::verify(&cfg, weights, c.steps))?;
     let write = || {
         super::probe_figures(&cfg, |figs| {
             let figs = Figures {
@@ -60,7 +77,7 @@ fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     Ok(folder.finish(c.json, &rep, write, |rep| {
         println!(
             "neurochip verify: {} (reference weights: {:?})",
-            rep.name, a.weights
+            rep.name, weights
         );
         println!("  steps compared        {:>10}", rep.steps);
         match rep.first_mismatch_step {

@@ -330,6 +330,7 @@ fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
         spread_dist,
         release_in: s.float("release_in", n.release_in, 1.0)?,
         release_rec: s.float("release_rec", n.release_rec, 1.0)?,
+        weights: n.weights.clone(),
     })
 }
 
@@ -359,7 +360,8 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
             let names = kinds.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>();
             let by = match names.as_slice() {
                 [one] => format!("only kind = {one} reads it"),
-                many => format!("only kinds {} read it", many.join(" and ")),
+                [rest @ .., last] => format!("only kinds {} and {last} read it", rest.join(", ")),
+                [] => "no kind reads it".to_string(),
             };
             return Err(src.error(
                 &path,
@@ -384,7 +386,10 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
         steps: s.uint(
             "steps",
             t.steps,
-            if kind == TaskKind::Digits { 50 } else { 1000 },
+            match kind {
+                TaskKind::Digits | TaskKind::Features => 50,
+                _ => 1000,
+            },
         )?,
         rate_hz: s.float("rate_hz", t.rate_hz, 20.0)?,
         n_cues,
@@ -398,10 +403,19 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
         pattern_ms: s.uint("pattern_ms", t.pattern_ms, 1000)?,
         max_rate_hz: s.float("max_rate_hz", t.max_rate_hz, 200.0)?,
         window: s.uint("window", t.window, 10)?,
-        data: t
-            .data
-            .clone()
-            .unwrap_or_else(|| "data/uci-digits/digits.csv.gz".into()),
+        data: match (&t.data, kind) {
+            (Some(d), _) => d.clone(),
+            (None, TaskKind::Events | TaskKind::Features) => {
+                return Err(src.missing(
+                    "task.data",
+                    &format!("task.kind = \"{name}\" reads the user's data file `data`"),
+                ))
+            }
+            (None, _) => "data/uci-digits/digits.csv.gz".into(),
+        },
+        encoding: t.encoding.unwrap_or_default(),
+        test_fraction: s.float_opt("test_fraction", t.test_fraction)?,
+        split_seed: t.split_seed.unwrap_or(0),
         arena: s.uint("arena", t.arena, 5)?,
         place_rate_hz: s.float("place_rate_hz", t.place_rate_hz, 100.0)?,
         place_sigma: s.float("place_sigma", t.place_sigma, 0.7)?,
@@ -418,7 +432,10 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
         ],
         TaskKind::Pattern => &[("task.pattern_rate_hz", task.pattern_rate_hz)],
         TaskKind::Digits => &[("task.max_rate_hz", task.max_rate_hz)],
-        TaskKind::StoreRecall | TaskKind::Audio => &[],
+        TaskKind::Features if task.encoding == super::Encoding::Rate => {
+            &[("task.max_rate_hz", task.max_rate_hz)]
+        }
+        TaskKind::StoreRecall | TaskKind::Audio | TaskKind::Events | TaskKind::Features => &[],
         TaskKind::Navigation => &[("task.place_rate_hz", task.place_rate_hz)],
     };
     for &(path, rate) in rates {
@@ -482,6 +499,8 @@ pub(super) fn kind_name(kind: TaskKind) -> &'static str {
         TaskKind::Digits => "digits",
         TaskKind::Navigation => "navigation",
         TaskKind::Audio => "audio",
+        TaskKind::Events => "events",
+        TaskKind::Features => "features",
     }
 }
 

@@ -3,7 +3,9 @@
 
 use serde::Deserialize;
 
-use super::{Apply, Engine, Environment, Feedback, NeuronModel, Rounding, SpreadDist, TaskKind};
+use super::{
+    Apply, Encoding, Engine, Environment, Feedback, NeuronModel, Rounding, SpreadDist, TaskKind,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,6 +71,7 @@ pub(super) struct RawNetwork {
     pub spread_dist: Option<SpreadDist>,
     pub release_in: Option<f64>,
     pub release_rec: Option<f64>,
+    pub weights: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -105,6 +108,9 @@ pub(super) struct RawTask {
     pub window_ms: Option<u32>,
     pub image_input: Option<super::audio::ImageInput>,
     pub image_clips: Option<u32>,
+    pub encoding: Option<Encoding>,
+    pub test_fraction: Option<f64>,
+    pub split_seed: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]

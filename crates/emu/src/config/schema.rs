@@ -89,14 +89,18 @@ pub(super) const TASKS: &[&str] = &[
     "digits",
     "navigation",
     "audio",
+    "events",
+    "features",
 ];
+/// Feature codes (`task.encoding`).
+pub(super) const ENCODINGS: &[&str] = &["rate", "latency"];
 /// The `[task]` keys that only some task kinds read, and the kinds that read them; a
 /// file that sets one for another kind is refused. `kind` and `samples` are read by
 /// every kind. (From `build::task`: Poisson reads `rate_hz` and `steps`; cue its trial
 /// keys; pattern `pattern_*`; digits `steps`, `max_rate_hz`, `window` and `data`;
 /// store-recall none: its trial is fixed; navigation its arena.)
 pub(super) const TASK_KEYS: &[(&str, &[&str])] = &[
-    ("steps", &["poisson", "digits"]),
+    ("steps", &["poisson", "digits", "events", "features"]),
     ("rate_hz", &["poisson"]),
     ("n_cues", &["cue"]),
     ("cue_ms", &["cue"]),
@@ -107,9 +111,12 @@ pub(super) const TASK_KEYS: &[(&str, &[&str])] = &[
     ("bg_rate_hz", &["cue"]),
     ("pattern_rate_hz", &["pattern"]),
     ("pattern_ms", &["pattern"]),
-    ("max_rate_hz", &["digits"]),
-    ("window", &["digits"]),
-    ("data", &["digits"]),
+    ("max_rate_hz", &["digits", "features"]),
+    ("window", &["digits", "events", "features"]),
+    ("data", &["digits", "events", "features"]),
+    ("encoding", &["features"]),
+    ("test_fraction", &["events", "features"]),
+    ("split_seed", &["events", "features"]),
     ("arena", &["navigation"]),
     ("place_rate_hz", &["navigation"]),
     ("place_sigma", &["navigation"]),
@@ -200,6 +207,7 @@ pub(super) const FIELDS: &[Field] = fields! {
     "network.spread_dist" => Rule::Choice(SPREAD_DISTS);
     "network.release_in" => above(0.0, 1.0);
     "network.release_rec" => above(0.0, 1.0);
+    "network.weights" => Rule::Text;
     "task" => Rule::Section;
     "task.kind" => Rule::Choice(TASKS);
     "task.samples" => core(ranges::SAMPLES);
@@ -231,6 +239,9 @@ pub(super) const FIELDS: &[Field] = fields! {
     "task.window_ms" => int(1, 1000), "allowed 1..=1000 (the last part of the 1 s clip, at least one step)";
     "task.image_input" => Rule::Choice(IMAGE_INPUTS);
     "task.image_clips" => int(1, 64);
+    "task.encoding" => Rule::Choice(ENCODINGS);
+    "task.test_fraction" => above(0.0, 1.0);
+    "task.split_seed" => int(0, u64::MAX);
     "learning" => Rule::Section;
     "learning.engine" => Rule::Choice(ENGINES);
     "learning.apply" => Rule::Choice(APPLY);

@@ -239,7 +239,7 @@ fn missing_required_field() {
     assert_eq!(
         e.to_string(),
         "x.toml:5:1: task.kind: missing: [task] needs `kind`, the input the chip runs on; \
-         allowed: poisson, cue, pattern, store_recall, digits, navigation, audio"
+         allowed: poisson, cue, pattern, store_recall, digits, navigation, audio, events, features"
     );
 }
 
@@ -450,7 +450,7 @@ fn unknown_task_kind() {
     assert_eq!(
         e.to_string(),
         "x.toml:6:8: task.kind: `cues` is not a known task kind; allowed: poisson, cue, \
-         pattern, store_recall, digits, navigation, audio (did you mean `cue`?)"
+         pattern, store_recall, digits, navigation, audio, events, features (did you mean `cue`?)"
     );
     let s = err(&format!("{OK}[formats]\nrounding = \"round\"\n")).to_string();
     assert!(s.contains("not a known rounding mode; allowed: truncate, nearest, stochastic"));
@@ -579,6 +579,10 @@ fn with(section: &str, kv: &str) -> String {
     match section {
         "" => format!("{kv}\n{OK}"),
         "network" => net(kv),
+        // A user's data set needs its file.
+        "task" if kv.starts_with("kind ") && (kv.contains("events") || kv.contains("features")) => {
+            OK.replace("kind = \"cue\"", &format!("{kv}\ndata = \"d.npz\""))
+        }
         "task" if kv.starts_with("kind ") => OK.replace("kind = \"cue\"", kv),
         // A key of one task kind, under a kind that reads it.
         "task" => {
@@ -587,7 +591,15 @@ fn with(section: &str, kv: &str) -> String {
                 .iter()
                 .find(|(k, _)| *k == key)
                 .map_or("cue", |(_, kinds)| kinds[0]);
-            format!("{}{kv}\n", OK.replace("\"cue\"", &format!("\"{kind}\"")))
+            let data = if matches!(kind, "events" | "features") && key != "data" {
+                "data = \"d.npz\"\n"
+            } else {
+                ""
+            };
+            format!(
+                "{}{data}{kv}\n",
+                OK.replace("\"cue\"", &format!("\"{kind}\""))
+            )
         }
         // A reward section needs a learning chip with a value readout.
         "reward" => format!(
@@ -762,7 +774,7 @@ fn keys_of_another_task_kind_are_refused() {
     let e = err(&format!("{OK}steps = 100\n"));
     assert!(
         e.message()
-            .contains("(only kinds \"poisson\" and \"digits\" read it)"),
+            .contains("(only kinds \"poisson\", \"digits\", \"events\" and \"features\" read it)"),
         "{e}"
     );
     let sr = OK.replace("\"cue\"", "\"store_recall\"");
@@ -782,13 +794,19 @@ fn keys_of_another_task_kind_are_refused() {
             let v = match schema::field(&format!("task.{key}")).map(|f| f.rule) {
                 Some(Rule::Text) => "\"d.csv.gz\"".to_string(),
                 Some(Rule::Words) => "[\"yes\"]".to_string(),
-                Some(Rule::Choice(names)) => format!("\"{}\"", names[0]),
-                // An arena is 2 cells a side at least.
+                Some(Rule::Choice(names)) => format!("\"{}\"", names[names.len() - 1]),
+                // An arena is 2 cells a side at least; a fraction is below 1.
                 _ if *key == "arena" => "2".to_string(),
+                _ if *key == "test_fraction" => "0.5".to_string(),
                 _ => "1".to_string(),
             };
+            let data = if matches!(*kind, "events" | "features") && *key != "data" {
+                "\ndata = \"d.npz\""
+            } else {
+                ""
+            };
             let base = if *kind == "navigation" { NAV_OK } else { OK };
-            let text = base.replace("\"cue\"", &format!("\"{kind}\"\n{key} = {v}"));
+            let text = base.replace("\"cue\"", &format!("\"{kind}\"{data}\n{key} = {v}"));
             parse(&text, "x.toml").unwrap_or_else(|e| panic!("{kind} {key}: {e}"));
         }
     }

@@ -240,6 +240,7 @@ mod tests {
             energy_per_training_sample_nj: None,
             train_seconds: 1.0,
             classes: Some(2),
+            digest: String::new(),
         }
     }
 

@@ -16,6 +16,11 @@ step, run, train, read and write weights of, save, load and export. ``run``,
 ``neurochip run --arch`` report, as ``Report`` objects. ``inspect``: what an image or
 snapshot holds. ``to_toml``: the TOML text of a configuration dict.
 
+``from_nir`` and ``Chip.to_nir``: NIR graphs in and out (docs/nir.md). ``sweep``:
+a design-space grid on this machine or as Ray tasks (docs/distributed.md).
+``save_events``, ``load_events``, ``convert_events``, ``save_features``: a user's
+data sets in the layouts ``[task] kind = "events"`` and ``"features"`` read.
+
 docs/python.md walks through it.
 """
 
@@ -32,10 +37,23 @@ from ._neurochip import (
     to_toml,
     verify,
 )
+from .events import convert_events, load_events, save_events, save_features
+from .nir import Import, from_nir, read_nir, to_nir, write_nir
+from .sweep import sweep
 
 __all__ = [
     "Chip",
     "Config",
+    "Import",
+    "convert_events",
+    "from_nir",
+    "load_events",
+    "read_nir",
+    "save_events",
+    "save_features",
+    "sweep",
+    "to_nir",
+    "write_nir",
     "NeurochipError",
     "Report",
     "Trace",

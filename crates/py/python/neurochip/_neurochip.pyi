@@ -20,6 +20,11 @@ __all__ = [
     "cycles",
     "inspect",
     "run",
+    "sweep_csv",
+    "sweep_local",
+    "sweep_point",
+    "sweep_points",
+    "sweep_table",
     "to_toml",
     "verify",
 ]
@@ -141,8 +146,14 @@ class Chip:
     """A chip built from a configuration (a ``Config``, a path or a dict): the chip
     the command line builds for it, held in Python."""
 
-    def __new__(cls, config: _ConfigLike) -> Chip:
-        """Build the chip (and its task) of ``config``."""
+    def __new__(
+        cls,
+        config: _ConfigLike,
+        *,
+        weights: _StrPath | bytes | dict[str, npt.ArrayLike] | None = None,
+    ) -> Chip:
+        """Build the chip (and its task) of ``config``, from the weights in
+        ``weights`` (a ``.npz`` file, its bytes, or a dict of arrays) if given."""
     @property
     def config(self) -> Config:
         """The configuration the chip was built from."""
@@ -214,6 +225,12 @@ class Chip:
         """The real value of one unit of ``layer``'s memory."""
     def export_image(self, path: _StrPath, *, inference: bool | None = None) -> int:
         """Write the chip as an image for the firmware; returns its size in bytes."""
+    def parameters(self) -> dict[str, Any]:
+        """The neurons' and readouts' parameters as the chip holds them (real units)."""
+    def to_nir(self, *, dt: float | None = None) -> Any:
+        """The chip as a NIR graph (``nir.NIRGraph``); docs/nir.md."""
+    def save_weights(self, path: _StrPath) -> int:
+        """Write the chip's weights as a ``.npz`` file, atomically; returns its size."""
     def save(self, path: _StrPath) -> None:
         """Save the whole chip state as a snapshot file, atomically."""
     def load(self, path: _StrPath) -> int:
@@ -246,3 +263,35 @@ def inspect(path: _StrPath) -> str:
 
 def to_toml(config: dict[str, Any]) -> str:
     """The TOML text of a configuration dict."""
+
+def sweep_points(
+    configs: list[_ConfigLike],
+    *,
+    engines: list[str] = ...,
+    weight_bits: list[int] = ...,
+    trace_bits: list[int] = ...,
+    seeds: list[int] = ...,
+) -> list[tuple[int, dict[str, Any]]]:
+    """The points of a sweep grid: ``(configuration index, point)``."""
+
+def sweep_point(
+    config: _ConfigLike, point: dict[str, Any], archs: list[str] = ...
+) -> list[dict[str, Any]]:
+    """Train one grid point; its rows (what a Ray task runs)."""
+
+def sweep_local(
+    configs: list[_ConfigLike],
+    *,
+    engines: list[str] = ...,
+    weight_bits: list[int] = ...,
+    trace_bits: list[int] = ...,
+    seeds: list[int] = ...,
+    archs: list[str] = ...,
+) -> list[dict[str, Any]]:
+    """The whole grid on this machine's cores."""
+
+def sweep_table(rows: list[dict[str, Any]]) -> str:
+    """The rows as the Markdown table ``neurochip sweep`` prints."""
+
+def sweep_csv(rows: list[dict[str, Any]]) -> str:
+    """The rows as the CSV ``neurochip sweep --csv`` writes."""

@@ -1,0 +1,142 @@
+//! Sweeps from Python: the grid's points, one point trained (what a Ray task runs),
+//! the whole grid on this machine's cores, and the command line's table and CSV of
+//! the rows. `neurochip.sweep` (python/neurochip/sweep.py) puts them together.
+
+use neurochip_emu::config::Engine;
+use neurochip_emu::Arch;
+use neurochip_lab::sweep::{self, Grid, Point, SweepRow};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::config::Config;
+use crate::error::err;
+
+fn engines(names: Vec<String>) -> PyResult<Vec<Engine>> {
+    names
+        .iter()
+        .map(|e| match e.as_str() {
+            "exact" => Ok(Engine::Exact),
+            "light" => Ok(Engine::Light),
+            other => Err(err(format!(
+                "engines: `{other}` is not an engine; allowed: exact, light"
+            ))),
+        })
+        .collect()
+}
+
+fn archs(names: Vec<String>) -> PyResult<Vec<Arch>> {
+    names
+        .iter()
+        .map(|a| Arch::resolve(a).map_err(|e| err(format!("--arch: {e}"))))
+        .collect()
+}
+
+fn rows_out<'py>(py: Python<'py>, rows: &[SweepRow]) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for r in rows {
+        let v = serde_json::to_value(r).map_err(err)?;
+        out.append(pythonize::pythonize(py, &v).map_err(err)?)?;
+    }
+    Ok(out)
+}
+
+fn rows_in(rows: &Bound<'_, PyAny>) -> PyResult<Vec<SweepRow>> {
+    pythonize::depythonize(rows).map_err(|e| err(format!("sweep rows: {e}")))
+}
+
+/// The points of a sweep grid, in the order the sweep reports them: a list of
+/// ``(k, point)``, ``k`` the index of the configuration in ``configs`` and ``point``
+/// a dict ``{"engine", "weight_bits", "trace_bits", "seed"}``. Empty axes keep each
+/// configuration's own value.
+#[pyfunction]
+#[pyo3(signature = (configs, *, engines = vec![], weight_bits = vec![], trace_bits = vec![], seeds = vec![]))]
+pub fn sweep_points<'py>(
+    py: Python<'py>,
+    configs: Vec<Bound<'py, PyAny>>,
+    engines: Vec<String>,
+    weight_bits: Vec<u32>,
+    trace_bits: Vec<u32>,
+    seeds: Vec<u64>,
+) -> PyResult<Bound<'py, PyList>> {
+    let cfgs: Vec<_> = configs
+        .iter()
+        .map(|c| Config::coerce(c).map(|c| c.cfg))
+        .collect::<PyResult<_>>()?;
+    let es = self::engines(engines)?;
+    let grid = Grid {
+        engines: &es,
+        weight_bits: &weight_bits,
+        trace_bits: &trace_bits,
+        seeds: &seeds,
+        archs: &[],
+    };
+    let out = PyList::empty(py);
+    for (k, p) in sweep::grid_points(&cfgs, &grid) {
+        let v = serde_json::to_value(p).map_err(err)?;
+        out.append((k, pythonize::pythonize(py, &v).map_err(err)?))?;
+    }
+    Ok(out)
+}
+
+/// Train one grid point: ``config`` at ``point`` (a dict from ``sweep_points``),
+/// costed on ``archs``; its rows (one per architecture, one without), as dicts with
+/// the chip's ``digest``. The same point gives the same rows on any machine.
+#[pyfunction]
+#[pyo3(signature = (config, point, archs = vec![]))]
+pub fn sweep_point<'py>(
+    py: Python<'py>,
+    config: &Bound<'py, PyAny>,
+    point: &Bound<'py, PyAny>,
+    archs: Vec<String>,
+) -> PyResult<Bound<'py, PyList>> {
+    let cfg = Config::coerce(config)?.cfg;
+    let p: Point = pythonize::depythonize(point).map_err(|e| err(format!("point: {e}")))?;
+    let archs = self::archs(archs)?;
+    let c = p.apply(&cfg);
+    let rows = py.detach(|| sweep::run_point(&c, &archs)).map_err(err)?;
+    rows_out(py, &rows)
+}
+
+/// The whole grid on this machine's cores (``neurochip sweep``'s engine): the rows
+/// in the order of ``sweep_points``.
+#[pyfunction]
+#[pyo3(signature = (configs, *, engines = vec![], weight_bits = vec![], trace_bits = vec![], seeds = vec![], archs = vec![]))]
+pub fn sweep_local<'py>(
+    py: Python<'py>,
+    configs: Vec<Bound<'py, PyAny>>,
+    engines: Vec<String>,
+    weight_bits: Vec<u32>,
+    trace_bits: Vec<u32>,
+    seeds: Vec<u64>,
+    archs: Vec<String>,
+) -> PyResult<Bound<'py, PyList>> {
+    let cfgs: Vec<_> = configs
+        .iter()
+        .map(|c| Config::coerce(c).map(|c| c.cfg))
+        .collect::<PyResult<_>>()?;
+    let es = self::engines(engines)?;
+    let archs = self::archs(archs)?;
+    let grid = Grid {
+        engines: &es,
+        weight_bits: &weight_bits,
+        trace_bits: &trace_bits,
+        seeds: &seeds,
+        archs: &archs,
+    };
+    let rows = py
+        .detach(|| sweep::sweep(&cfgs, &grid, &|_, _| {}))
+        .map_err(err)?;
+    rows_out(py, &rows)
+}
+
+/// The rows as the Markdown table ``neurochip sweep`` prints.
+#[pyfunction]
+pub fn sweep_table(rows: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(sweep::markdown(&rows_in(rows)?))
+}
+
+/// The rows as the CSV ``neurochip sweep --csv`` writes.
+#[pyfunction]
+pub fn sweep_csv(rows: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(sweep::csv(&rows_in(rows)?))
+}
