@@ -62,7 +62,7 @@ fonts:
 VENV      := .venv
 VPY       := $(VENV)/bin/python
 PY_STAMP  := $(VENV)/.neurochip-built
-PY_SOURCES := Cargo.toml Cargo.lock $(shell find crates/core crates/ref crates/tasks crates/emu crates/py \
+PY_SOURCES := Cargo.toml Cargo.lock $(shell find crates/core crates/ref crates/tasks crates/emu crates/lab crates/py \
                 -type f \( -name '*.rs' -o -name '*.toml' -o -name '*.py' -o -name '*.pyi' -o -name py.typed \) \
                 -not -path '*/tests/*' 2>/dev/null)
 

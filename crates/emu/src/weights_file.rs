@@ -198,7 +198,8 @@ pub fn parse(bytes: Vec<u8>, file: &str, sizes: Sizes) -> Result<WeightsFile, St
                 match z.array(name)?.data {
                     Data::Int(v) => v,
                     Data::Bool(v) => v.into_iter().map(i64::from).collect(),
-                    Data::Float(_) => unreachable_float(name)?,
+                    // Checked above from the header: integers beside `shifts`.
+                    Data::Float(_) => return Err(format!("{name}: allowed: integers")),
                 }
             } else {
                 vec![0; sizes.outputs]
@@ -237,10 +238,6 @@ pub fn parse(bytes: Vec<u8>, file: &str, sizes: Sizes) -> Result<WeightsFile, St
         masks,
         format,
     })
-}
-
-fn unreachable_float(name: &str) -> Result<Vec<i64>, String> {
-    Err(format!("{name}: allowed: integers"))
 }
 
 fn what_shape(name: &str) -> &'static str {
