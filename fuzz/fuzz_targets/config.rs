@@ -48,9 +48,10 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    // The digits task and a user's data sets read the file named by `task.data`: a
-    // fuzzer must not read arbitrary paths (or /dev/zero), so they stop at the chip.
-    if cfg.task.kind.reads_data() {
+    // The digits task and a user's data sets read the file named by `task.data`, the
+    // audio task the folder named by `task.folder`: a fuzzer must not read arbitrary
+    // paths (or /dev/zero), so they stop at the chip.
+    if cfg.task.kind.reads_data() || cfg.task.kind == config::TaskKind::Audio {
         return;
     }
     let task = match build::task(&cfg) {
