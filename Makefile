@@ -170,10 +170,12 @@ qemu: toolchain qemu-install
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) run --release
 
 ## qemu-image: build the firmware around the image in FW_IMAGE as it is (e.g. a
-## trained chip from `neurochip run CONFIG --export FILE`) and run it under QEMU.
+## trained chip from `neurochip run CONFIG --export FILE`) and run it under QEMU;
+## FW_FEATURES adds firmware features (`audio` for a keyword spotter, `reward`).
+FW_FEATURES ?=
 qemu-image: toolchain qemu-install
 	@test -f $(FW_IMAGE) || { echo "FW_IMAGE=$(FW_IMAGE): no such image"; exit 2; }
-	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) run --release
+	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) run --release $(if $(FW_FEATURES),--features $(FW_FEATURES))
 
 ## qemu-cost: instructions per time step on the firmware under QEMU (-icount
 ## shift=10: one instruction = one cycle), one line per mode, `cost <mode>

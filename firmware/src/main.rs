@@ -264,14 +264,17 @@ mod cost {
             Engine::Light => "light",
             Engine::Exact => "exact",
         };
-        let (Some(dt), Some(sample)) = (
-            dt_us(&app.task),
-            app.task.sample(Pick::Train {
+        // The plan's first training sample; an image that carries no training samples
+        // (a trained keyword spotter's test clips) times its first inference sample.
+        let first = app
+            .task
+            .sample(Pick::Train {
                 epoch: 0,
                 index: 0,
                 per_epoch: app.plan.train_per_epoch.max(1),
-            }),
-        ) else {
+            })
+            .or_else(|| app.task.sample(Pick::Run(0)));
+        let (Some(dt), Some(sample)) = (dt_us(&app.task), first) else {
             out!("cost {} skipped: the task has no samples to time", mode);
             return;
         };
