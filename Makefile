@@ -11,7 +11,7 @@ FW_IMAGE  ?= firmware/images/default.img
 
 .PHONY: all setup toolchain qemu-install fonts python python-deps l2l fmt fmt-check lint nostd test \
         test-unit test-release test-python run bench bench-peers qemu qemu-image qemu-cost firmware \
-        clean fuzz data-kws kws-install
+        clean fuzz data-kws kws-install kws
 
 all: test
 
@@ -45,6 +45,14 @@ KWS_SEED ?= 1
 KWS_JOBS ?= 2
 data-kws: kws-install
 	python3 tools/kws/make_data.py --out data/kws --seed $(KWS_SEED) --jobs $(KWS_JOBS)
+
+## kws: the keyword spotter end to end: make the data set (data-kws), then train
+## KWS_CONFIG online on the chip and test it on the unseen voices (docs/kws.md);
+## KWS_ARGS adds `neurochip run` options (--export kws.img, --save kws.snap, --out).
+KWS_CONFIG ?= examples/kws.toml
+KWS_ARGS ?=
+kws: data-kws fonts
+	$(CARGO) run --release -p neurochip -- run $(KWS_CONFIG) $(KWS_ARGS)
 
 ## fonts: the plots of run folders need a TrueType font (Debian's fonts-dejavu-core).
 FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf

@@ -71,6 +71,8 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=4, help="tasks of the family per trial")
     ap.add_argument("--holdout", type=int, default=4, help="unseen tasks for the best trial")
     ap.add_argument("--family-seed", type=int, default=1)
+    ap.add_argument("--search-seed", type=int, default=1,
+                    help="seed of the random search's draws of hyperparameters")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--train-samples", type=int, default=100)
     ap.add_argument("--test-samples", type=int, default=50)
@@ -80,6 +82,7 @@ def main() -> None:
 
     import ray
     from ray import tune
+    from ray.tune.search.basic_variant import BasicVariantGenerator
 
     if a.ray == "local":
         ray.init(num_cpus=a.cpus, include_dashboard=False, log_to_driver=False)
@@ -100,7 +103,14 @@ def main() -> None:
     tuner = tune.Tuner(
         trainable,
         param_space=space,
-        tune_config=tune.TuneConfig(metric="accuracy", mode="max", num_samples=a.trials),
+        tune_config=tune.TuneConfig(
+            metric="accuracy",
+            mode="max",
+            num_samples=a.trials,
+            # Random search (Ray Tune's default searcher), its draws seeded: the same
+            # --search-seed draws the same hyperparameters.
+            search_alg=BasicVariantGenerator(random_state=a.search_seed),
+        ),
     )
     results = tuner.fit()
     best = results.get_best_result()
