@@ -7,9 +7,11 @@
 //! ```
 //!
 //! Arguments: the folder (`data/kws`), how many test clips (50, spread evenly over
-//! the test split, so over its classes), and a folder for the figures (none when
-//! absent). Prints the agreement (`neurochip_emu::audio::Agreement`) and the spike
-//! rates of the chip's code.
+//! the test split, so over its classes), a folder for the figures (none when absent
+//! or `-`), and a keyword-spotting configuration whose `[audio]` settings to use
+//! (default: the front end's defaults), for example
+//! `-- data/kws 50 - examples/kws.toml`. Prints the agreement
+//! (`neurochip_emu::audio::Agreement`) and the spike rates of the chip's code.
 
 use std::path::{Path, PathBuf};
 
@@ -22,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = PathBuf::from(args.first().map_or("data/kws", String::as_str));
     let n: usize = args.get(1).map_or(Ok(50), |s| s.parse())?;
-    let figs = args.get(2).map(PathBuf::from);
+    let figs = args.get(2).filter(|a| *a != "-").map(PathBuf::from);
     let corpus = open(&dir, &Options::default())?;
     let test = &corpus.test;
     if test.is_empty() {
@@ -35,7 +37,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|c| read_clip(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let s = Settings::default();
+    let s = match args.get(3) {
+        Some(path) => {
+            let cfg = neurochip_emu::config::load(Path::new(path))?;
+            let Some(audio) = cfg.task.audio else {
+                return Err(format!("{path}: not a keyword-spotting configuration").into());
+            };
+            audio.front_end.settings()
+        }
+        None => Settings::default(),
+    };
     let t0 = std::time::Instant::now();
     let a = agreement(&s, &clips)?;
     println!(
