@@ -77,7 +77,16 @@ fn training_run_and_verify_write_their_folders() {
     let cfg = root().join("tests/firmware/light.toml");
     let cfg = cfg.to_str().unwrap();
     let run = tmp("train");
-    let args = ["run", cfg, "--json", "--out", run.to_str().unwrap()];
+    let snap = tmp("train.snap");
+    let args = [
+        "run",
+        cfg,
+        "--json",
+        "--out",
+        run.to_str().unwrap(),
+        "--save",
+        snap.to_str().unwrap(),
+    ];
     let (ok, stdout, err) = neurochip(&args);
     assert!(ok, "{err}");
     let printed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -85,7 +94,30 @@ fn training_run_and_verify_write_their_folders() {
     assert_eq!(rep, printed, "report.json holds every figure printed");
     assert_eq!(rep["interrupted"], false);
     assert_eq!(rep["epochs_done"], 2);
-    assert_plots(&run, &["raster", "membrane", "accuracy", "loss", "weights"]);
+    assert_plots(
+        &run,
+        &[
+            "raster",
+            "membrane",
+            "accuracy",
+            "loss",
+            "weights",
+            "confusion",
+        ],
+    );
+    // The confusion matrix counts the run's own test: the trained chip on the plan's
+    // test samples, its diagonal the test accuracy.
+    let config = neurochip_emu::config::load(Path::new(cfg)).unwrap();
+    let (_, mut chip) = neurochip_emu::build::chip(&config).unwrap();
+    neurochip_emu::snapshot::load_file(&snap, &mut chip).unwrap();
+    let task = neurochip_emu::build::task(&config).unwrap();
+    let c = neurochip_emu::confusion::confusion(&chip, &task, config.train.test_samples as usize)
+        .unwrap();
+    assert_eq!(c.classes, ["left", "right"]);
+    assert_eq!(c.total(), config.train.test_samples);
+    let acc = f64::from(c.correct()) / f64::from(c.total());
+    assert!((acc - rep["test_accuracy"].as_f64().unwrap()).abs() < 1e-12);
+    let _ = fs::remove_file(&snap);
 
     let ver = tmp("verify");
     let args = ["verify", cfg, "-q", "--out", ver.to_str().unwrap()];
@@ -101,6 +133,7 @@ fn training_run_and_verify_write_their_folders() {
             "accuracy",
             "loss",
             "weights",
+            "confusion",
             "divergence",
         ],
     );

@@ -34,6 +34,7 @@ pub mod budget;
 pub mod build;
 pub mod checkpoint;
 pub mod config;
+pub mod confusion;
 pub mod csp;
 pub mod cycle;
 pub mod dataset;

@@ -111,6 +111,18 @@ impl Task {
         }
     }
 
+    /// The names of a classification task's classes, in label order: the spoken
+    /// words of a keyword spotter, `left`/`right` for cue accumulation, the label
+    /// numbers otherwise (the digits, the stored bit, a user's labels); `None` for a
+    /// task without classes.
+    pub fn class_names(&self) -> Option<Vec<String>> {
+        match self {
+            Task::Audio { corpus, .. } => Some(corpus.classes.clone()),
+            Task::Cue(_) => Some(vec!["left".into(), "right".into()]),
+            _ => Some((0..self.n_classes()?).map(|c| c.to_string()).collect()),
+        }
+    }
+
     /// Whether the task learns by regression.
     pub fn is_regression(&self) -> bool {
         matches!(self, Task::Pattern(_))

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 pub use neurochip_emu::outputs::{OutputError, RunDir};
 
+pub use neurochip_emu::confusion::{confusion, Confusion};
 pub use neurochip_emu::probe::{probe, probe_config, weights, Probe};
 
 use crate::plot::{self, Axes, RasterGroup, Series};
@@ -107,6 +108,8 @@ pub struct Figures<'a> {
     pub verify: bool,
     /// The time step, ms, for the time axes (0: axes in steps only).
     pub dt_ms: f64,
+    /// The confusion matrix of the test samples (classification).
+    pub confusion: Option<&'a Confusion>,
 }
 
 /// The x axis of a plot over time steps: with the step's length when known.
@@ -217,6 +220,22 @@ pub fn write(
                 },
                 &[("before", before), ("after", after)],
                 60,
+            ),
+        );
+    }
+    if let Some(c) = figs.confusion {
+        try_plot(
+            "confusion",
+            "Confusion matrix of the trained chip on the test samples: rows the true class, columns the predicted one, shaded by the row's fraction.",
+            plot::confusion(
+                &dir.join("confusion"),
+                &format!(
+                    "{} test samples, {:.1}% correct",
+                    c.total(),
+                    100.0 * f64::from(c.correct()) / f64::from(c.total().max(1))
+                ),
+                &c.classes,
+                &c.counts,
             ),
         );
     }
@@ -536,16 +555,49 @@ fn interrupted_line(report: &serde_json::Value) -> Option<String> {
     ))
 }
 
+/// What a training run's folder draws besides its curves ([`learned`]).
+pub struct Learned {
+    /// A test sample probed on the trained chip.
+    pub probe: Probe,
+    /// Every weight before learning (the chip the configuration builds), LSBs.
+    pub before: Vec<f64>,
+    /// Every weight after learning, LSBs.
+    pub after: Vec<f64>,
+    /// The trained chip's confusion matrix on the plan's test samples
+    /// (classification tasks).
+    pub confusion: Option<Confusion>,
+}
+
+impl Learned {
+    /// The figures of these, for [`write`].
+    pub fn figures(&self, dt_ms: f64) -> Figures<'_> {
+        Figures {
+            probe: Some(&self.probe),
+            weights: Some((&self.before, &self.after)),
+            confusion: self.confusion.as_ref(),
+            dt_ms,
+            ..Default::default()
+        }
+    }
+}
+
 /// What a training run's folder draws besides its curves: a test sample probed on the
-/// trained `chip`, and every weight before (the chip `cfg` builds) and after learning.
+/// trained `chip`, every weight before (the chip `cfg` builds) and after learning, and
+/// the confusion matrix of a classification task's test samples.
 pub fn learned(
     cfg: &neurochip_emu::config::Config,
     chip: &mut neurochip_emu::HostChip,
-) -> Result<(Probe, Vec<f64>, Vec<f64>), neurochip_emu::build::BuildError> {
+) -> Result<Learned, neurochip_emu::build::BuildError> {
     let task = neurochip_emu::build::task(cfg)?;
     let (_, mut chip0) = neurochip_emu::build::chip(cfg)?;
     let probe = probe(chip, &task, neurochip_emu::task::Pick::Test(0));
-    Ok((probe, weights(&mut chip0), weights(chip)))
+    let confusion = confusion(chip, &task, cfg.train.test_samples as usize);
+    Ok(Learned {
+        probe,
+        before: weights(&mut chip0),
+        after: weights(chip),
+        confusion,
+    })
 }
 
 #[cfg(test)]

@@ -302,12 +302,7 @@ pub fn learned_figures(
     write: impl FnOnce(neurochip_lab::runs::Figures<'_>) -> ExitCode,
 ) -> ExitCode {
     match neurochip_lab::runs::learned(cfg, chip) {
-        Ok((probe, before, after)) => write(neurochip_lab::runs::Figures {
-            probe: Some(&probe),
-            weights: Some((&before, &after)),
-            dt_ms: cfg.network.dt_ms,
-            ..Default::default()
-        }),
+        Ok(learned) => write(learned.figures(cfg.network.dt_ms)),
         Err(e) => fail(e),
     }
 }
