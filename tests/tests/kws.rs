@@ -246,3 +246,31 @@ fn images_of_spotters_are_checked_field_by_field() {
     // The task of the configuration is what the image was made from.
     assert!(build::task(&cfg).is_ok());
 }
+
+#[test]
+fn test_split_validation_tests_on_the_validation_voices() {
+    let words = spoken_words("split", 2);
+    let listed = |name: &str| fs::read_to_string(words.join(name)).unwrap();
+    let (testing, validation) = (listed("testing_list.txt"), listed("validation_list.txt"));
+    let corpus_of = |extra: &str| {
+        let cfg = config::parse(&config_text(&words, extra), "kws.toml").unwrap();
+        match build::task(&cfg).unwrap() {
+            neurochip_emu::task::Task::Audio { corpus, .. } => corpus,
+            _ => unreachable!("an audio task"),
+        }
+    };
+    // Keyword clips of a held-out split are in its list (silence windows and unknown
+    // words are drawn from the same split, by position and by hash).
+    let in_list = |corpus: &neurochip_emu::kws::Corpus, list: &str| {
+        corpus
+            .test_clips
+            .iter()
+            .filter(|c| c.class >= 2)
+            .all(|c| list.contains(&*c.path.strip_prefix(&words).unwrap().to_string_lossy()))
+    };
+    let test = corpus_of("");
+    let val = corpus_of("test_split = \"validation\"");
+    assert!(in_list(&test, &testing) && in_list(&val, &validation));
+    assert!(val.test_clips.iter().any(|c| c.class >= 2));
+    assert_eq!(test.train_clips, val.train_clips, "the training clips stay");
+}

@@ -49,7 +49,7 @@ use std::path::Path;
 use neurochip_core::solver::Params;
 use serde::{Deserialize, Serialize};
 
-pub use audio::{AudioTask, FrontEnd, ImageInput};
+pub use audio::{AudioTask, FrontEnd, ImageInput, TestSplit};
 pub use error::ConfigError;
 /// The core's own types for `learning.engine`, `learning.apply`, `learning.feedback` and
 /// `formats.rounding` (core feature `serde`): the file names their variants in

@@ -4,9 +4,9 @@
 //! memory for every epoch ([`Corpus`]).
 //!
 //! - **Splits.** Training samples come from the training split, test samples from the
-//!   test split (voices never heard in training, for `make data-kws`); inference
-//!   samples (`neurochip run` without learning) are test clips too. The validation
-//!   split is not used.
+//!   test split (voices never heard in training, for `make data-kws`), or from the
+//!   validation split with `task.test_split = "validation"` (to tune on); inference
+//!   samples (`neurochip run` without learning) are test samples too.
 //! - **Order and limits.** Each split is put in a fixed order, by a hash of each
 //!   clip's path (whatever the seed), so that the first `n` test clips hold every
 //!   class in about its share; `task.train_clips` and `task.test_clips` keep the
@@ -28,7 +28,7 @@ use neurochip_tasks::audio::{bytes_per_step, words_per_step};
 use rayon::prelude::*;
 
 use crate::audio::{chip_config, encode_clip, SpikeTrain};
-use crate::config::AudioTask;
+use crate::config::{AudioTask, TestSplit};
 use crate::speech::{self, Clip, Options, CLIP_SAMPLES};
 use crate::wav::WavError;
 
@@ -120,13 +120,14 @@ pub fn corpus(a: &AudioTask) -> Result<Arc<Corpus>, CorpusError> {
         .canonicalize()
         .unwrap_or_else(|_| folder.to_path_buf());
     let key = format!(
-        "{}|{:?}|{}|{}|{}|{}|{:?}",
+        "{}|{:?}|{}|{}|{}|{}|{:?}|{:?}",
         canon.display(),
         a.keywords,
         a.silence_percent,
         a.unknown_percent,
         a.train_clips,
         a.test_clips,
+        a.test_split,
         a.front_end
     );
     let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
@@ -189,7 +190,11 @@ pub fn load(a: &AudioTask) -> Result<Corpus, CorpusError> {
     let split = speech::open(Path::new(&a.folder), &opt).map_err(folder_err)?;
     let dir = Path::new(&a.folder);
     let train_clips = subset(dir, split.train, a.train_clips);
-    let test_clips = subset(dir, split.test, a.test_clips);
+    let (held_out, held_name) = match a.test_split {
+        TestSplit::Test => (split.test, "test"),
+        TestSplit::Validation => (split.validation, "validation"),
+    };
+    let test_clips = subset(dir, held_out, a.test_clips);
     if train_clips.is_empty() || test_clips.is_empty() {
         return Err(CorpusError {
             field: "task.folder",
@@ -200,7 +205,7 @@ pub fn load(a: &AudioTask) -> Result<Corpus, CorpusError> {
                 if train_clips.is_empty() {
                     "training"
                 } else {
-                    "test"
+                    held_name
                 }
             ),
         });

@@ -27,6 +27,18 @@ pub enum ImageInput {
     Spikes,
 }
 
+/// Which clips of the folder a keyword spotter tests on (`task.test_split`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestSplit {
+    /// The clips of `testing_list.txt`: the voices held out for the final figure.
+    #[default]
+    Test,
+    /// The clips of `validation_list.txt`: other held-out voices, to tune settings on
+    /// without looking at the test split.
+    Validation,
+}
+
 /// `[audio]`: the front end in real units, as `neurochip_ref::audio::Settings` takes
 /// them (sample rate 16 kHz: the WAV files' own).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -93,6 +105,9 @@ pub struct AudioTask {
     pub train_clips: u32,
     /// At most this many test clips (default 1000000: all).
     pub test_clips: u32,
+    /// The split test samples come from (default the test split; `"validation"` to
+    /// tune on).
+    pub test_split: TestSplit,
     /// Target window: the last `window_ms` of the clip (default 1000: all of it).
     pub window_ms: u32,
     /// What an exported image carries (default PCM).
@@ -191,6 +206,7 @@ pub(super) fn audio(
         unknown_percent: s.float("unknown_percent", t.unknown_percent, 10.0)?,
         train_clips: s.uint("train_clips", t.train_clips, 1_000_000)?,
         test_clips: s.uint("test_clips", t.test_clips, 1_000_000)?,
+        test_split: t.test_split.unwrap_or_default(),
         window_ms: {
             let w = s.uint("window_ms", t.window_ms, clip_ms)?;
             if f64::from(w) < step {

@@ -105,6 +105,7 @@ pub(super) struct RawTask {
     pub unknown_percent: Option<f64>,
     pub train_clips: Option<u32>,
     pub test_clips: Option<u32>,
+    pub test_split: Option<super::audio::TestSplit>,
     pub window_ms: Option<u32>,
     pub image_input: Option<super::audio::ImageInput>,
     pub image_clips: Option<u32>,

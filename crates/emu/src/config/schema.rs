@@ -129,6 +129,7 @@ pub(super) const TASK_KEYS: &[(&str, &[&str])] = &[
     ("unknown_percent", &["audio"]),
     ("train_clips", &["audio"]),
     ("test_clips", &["audio"]),
+    ("test_split", &["audio"]),
     ("window_ms", &["audio"]),
     ("image_input", &["audio"]),
     ("image_clips", &["audio"]),
@@ -148,6 +149,9 @@ pub(super) fn task_keys_of(kind: &str) -> Vec<&'static str> {
 
 /// What an exported audio image carries.
 pub(super) const IMAGE_INPUTS: &[&str] = &["pcm", "spikes"];
+
+/// The splits a keyword spotter tests on.
+pub(super) const TEST_SPLITS: &[&str] = &["test", "validation"];
 
 /// Reward-learning environments.
 pub(super) const ENVIRONMENTS: &[&str] = &["cue", "navigation"];
@@ -236,6 +240,7 @@ pub(super) const FIELDS: &[Field] = fields! {
     "task.unknown_percent" => from(0.0, 1000.0);
     "task.train_clips" => int(1, 1_000_000);
     "task.test_clips" => int(1, 1_000_000);
+    "task.test_split" => Rule::Choice(TEST_SPLITS);
     "task.window_ms" => int(1, 1000), "allowed 1..=1000 (the last part of the 1 s clip, at least one step)";
     "task.image_input" => Rule::Choice(IMAGE_INPUTS);
     "task.image_clips" => int(1, 64);

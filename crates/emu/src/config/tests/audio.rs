@@ -30,6 +30,7 @@ fn defaults_are_the_recipe_and_the_front_ends() {
     assert_eq!((a.train_clips, a.test_clips), (1_000_000, 1_000_000));
     assert_eq!((a.window_ms, a.image_clips), (1000, 10));
     assert_eq!(a.image_input, ImageInput::Pcm);
+    assert_eq!(a.test_split, TestSplit::Test);
     assert_eq!(
         a.front_end.settings(),
         neurochip_ref::audio::Settings::default()
@@ -42,7 +43,7 @@ fn defaults_are_the_recipe_and_the_front_ends() {
         &kws(
             "folder = \"f\"\nkeywords = [\"yes\", \"no\"]\nsilence_percent = 5.0\n\
              unknown_percent = 0.0\ntrain_clips = 100\ntest_clips = 50\nwindow_ms = 300\n\
-             image_input = \"spikes\"\nimage_clips = 5",
+             image_input = \"spikes\"\nimage_clips = 5\ntest_split = \"validation\"",
             "[audio]\nbands = 16\nf_lo = 60.0\nf_hi = 7900.0\nsamples_per_step = 32\n\
              pre_emphasis = 0.0\nenv_tau_ms = 8.0\nfloor_dbfs = -70.0\ntheta_on_db = 1.5\n\
              theta_off_db = 4.0\n",
@@ -55,6 +56,7 @@ fn defaults_are_the_recipe_and_the_front_ends() {
     assert_eq!(a.keywords, ["yes", "no"]);
     assert_eq!((a.train_clips, a.test_clips, a.window_ms), (100, 50, 300));
     assert_eq!((a.image_input, a.image_clips), (ImageInput::Spikes, 5));
+    assert_eq!(a.test_split, TestSplit::Validation);
     let s = a.front_end.settings();
     assert_eq!((s.bands, s.samples_per_step), (16, 32));
     assert_eq!((s.f_lo, s.f_hi, s.pre_emphasis), (60.0, 7900.0, 0.0));
@@ -78,7 +80,8 @@ fn audio_keys_are_refused_for_other_kinds_and_theirs_for_audio() {
         &kws("window = 10", ""),
         "task.window",
         "allowed with \"audio\": kind, samples, folder, keywords, silence_percent, \
-         unknown_percent, train_clips, test_clips, window_ms, image_input, image_clips",
+         unknown_percent, train_clips, test_clips, test_split, window_ms, image_input, \
+         image_clips",
     );
     refused(
         &kws("", "[audio]\nbandz = 16\n"),
