@@ -181,6 +181,17 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// `path` written as `head` followed by zeros to `len` bytes, sparse: no disk space
+/// and no time to make, however large.
+pub fn sparse_file(path: &Path, head: &[u8], len: u64) {
+    fs::write(path, head).expect("write the head");
+    fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_len(len))
+        .expect("extend the file");
+}
+
 /// `text N rodata N bss N` of a firmware ELF, from llvm-size (the llvm-tools
 /// component, which rust-toolchain.toml installs).
 pub fn elf_size(elf: &Path) -> String {

@@ -37,13 +37,8 @@ fn tiny(case: &str) -> (PathBuf, PathBuf) {
 
 /// `head` followed by zeros to 100 MB, sparse: no disk space and no time to make.
 fn huge(dir: &Path, name: &str, head: &[u8]) -> PathBuf {
-    let p = write(dir, name, head);
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&p)
-        .unwrap()
-        .set_len(100 << 20)
-        .unwrap();
+    let p = dir.join(name);
+    neurochip_tests::sparse_file(&p, head, 100 << 20);
     p
 }
 

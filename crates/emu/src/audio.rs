@@ -230,23 +230,13 @@ pub struct Agreement {
     pub spike_match: f64,
 }
 
-/// Pearson correlation of `a` and `b` (1 when both are constant and equal).
+/// Pearson correlation of `a` and `b` ([`crate::sim::pearson`]), 1 when either is
+/// empty (nothing to disagree on).
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len()) as f64;
-    if n == 0.0 {
+    if a.is_empty() || b.is_empty() {
         return 1.0;
     }
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        sab += (x - ma) * (y - mb);
-        saa += (x - ma) * (x - ma);
-        sbb += (y - mb) * (y - mb);
-    }
-    if saa == 0.0 || sbb == 0.0 {
-        return if a == b { 1.0 } else { 0.0 };
-    }
-    sab / (saa * sbb).sqrt()
+    crate::sim::pearson(a, b)
 }
 
 /// Run every clip through the chip's front end and the float twin of `s`, step by
