@@ -349,12 +349,7 @@ impl ConfigToFile {
         };
         check_outputs(&[out], inputs)?;
         let bytes = make().map_err(fail)?;
-        neurochip_emu::export::write_atomic(&self.output, &bytes).map_err(|e| {
-            fail(format!(
-                "{}: -o: cannot write the {what}: {e}",
-                self.output.display()
-            ))
-        })?;
+        out.write(&bytes).map_err(fail)?;
         Ok(bytes.len())
     }
 }

@@ -132,27 +132,7 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         write_bytes(path, bytes, "chip image", c.json)?;
     }
     let write = || super::probe_figures(&cfg, |figs| folder.write(&rep, &figs));
-    let code = folder.finish(c.json, &rep, write, |rep| {
-        println!("neurochip run: {}", rep.name);
-        println!("  steps            {:>12}", rep.steps);
-        println!("  samples          {:>12}", rep.samples);
-        println!("  spikes           {:>12}", rep.spikes);
-        println!("  mean rate        {:>12.2} Hz", rep.rate_hz);
-        println!(
-            "  activity         {:>12.4} spikes/neuron/step",
-            rep.activity
-        );
-        println!("  synaptic ops     {:>12}", rep.synops);
-        let fmt = |v: &[f64]| {
-            v.iter()
-                .map(|x| format!("{x:.3}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        println!("  readout mean     {}", fmt(&rep.readout_mean));
-        println!("  readout final    {}", fmt(&rep.readout_final));
-        println!("  digest           {}", rep.digest);
-    });
+    let code = folder.finish(c.json, &rep, write, |rep| print!("{}", rep.table()));
     if code != ExitCode::SUCCESS {
         return Err(code);
     }
@@ -316,29 +296,7 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
             folder.write(&rep, &figs)
         })
     };
-    let code = folder.finish(j, &rep, write, |rep| {
-        println!();
-        println!("  {:<28} {:>12}", "engine", rep.engine);
-        match rep.nmse {
-            Some(n) => println!("  {:<28} {:>12.4}", "test NMSE", n),
-            None => println!(
-                "  {:<28} {:>11.1}%",
-                format!("test accuracy ({} samples)", rep.test_samples),
-                100.0 * rep.test_accuracy
-            ),
-        }
-        println!("  {:<28} {:>12.4}", "test loss", rep.test_loss);
-        println!(
-            "  {:<28} {:>12}",
-            "weight memory (bytes)", rep.footprint.weights
-        );
-        println!(
-            "  {:<28} {:>12}",
-            "learning state (bytes)", rep.footprint.learning
-        );
-        println!("  {:<28} {:>12.1}", "training time (s)", rep.train_seconds);
-        println!("  {:<28} {:>12}", "digest", rep.digest);
-    });
+    let code = folder.finish(j, &rep, write, |rep| print!("\n{}", rep.table()));
     if code != ExitCode::SUCCESS {
         return Err(code);
     }
@@ -374,28 +332,7 @@ fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCo
         write_image(cfg, &chip, path, j)?;
     }
     let write = || folder.write(&rep, &Figures::default());
-    let code = folder.finish(j, &rep, write, |rep| {
-        for l in &rep.lines {
-            println!("{l}");
-        }
-        println!();
-        println!("  {:<32} {:>12}", "engine", rep.engine);
-        println!("  {:<32} {:>12}", "learning episodes", rep.episodes);
-        println!(
-            "  {:<32} {:>11.1}%",
-            format!("success (last {} episodes)", rep.window),
-            100.0 * rep.success_rate
-        );
-        if let Some(t) = rep.test_success_rate {
-            println!(
-                "  {:<32} {:>11.1}%",
-                format!("greedy test ({} episodes)", rep.test_episodes),
-                100.0 * t
-            );
-        }
-        println!("  {:<32} {:>12.1}", "training time (s)", rep.train_seconds);
-        println!("  {:<32} {:>12}", "digest", rep.digest);
-    });
+    let code = folder.finish(j, &rep, write, |rep| print!("{}", rep.table()));
     if code != ExitCode::SUCCESS {
         return Err(code);
     }
@@ -416,12 +353,12 @@ fn write_image(
 }
 
 fn write_bytes(path: &Path, bytes: &[u8], what: &str, quiet: bool) -> Result<(), ExitCode> {
-    export::write_atomic(path, bytes).map_err(|e| {
-        fail(format!(
-            "{}: --export: cannot write the image: {e}",
-            path.display()
-        ))
-    })?;
+    let out = Output {
+        flag: "--export",
+        what: "image",
+        path,
+    };
+    out.write(bytes).map_err(fail)?;
     if !quiet {
         println!("{what}: {} ({} bytes)", path.display(), bytes.len());
     }

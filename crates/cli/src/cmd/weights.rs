@@ -94,12 +94,7 @@ fn write(a: &Args) -> Result<ExitCode, ExitCode> {
         }
     };
     let bytes = weights_file::encode(&mut chip).map_err(fail)?;
-    export::write_atomic(&a.output, &bytes).map_err(|e| {
-        fail(format!(
-            "{}: -o: cannot write the weights file: {e}",
-            a.output.display()
-        ))
-    })?;
+    out.write(&bytes).map_err(fail)?;
     println!("{}: {} bytes", a.output.display(), bytes.len());
     Ok(ExitCode::SUCCESS)
 }
