@@ -553,53 +553,37 @@ pub fn run(
     })
 }
 
-/// What `neurochip solve --json` prints: the problem, the network's constants, the
-/// run and (with the baseline) the baseline's time to solution.
+/// What `neurochip solve --json` prints: the problem file, its kind, variables,
+/// values per variable, blanks and constraint edges; the network's constants, seed
+/// and step budget; whether and when it was solved, the trace digest and the
+/// solution (values from 1); and the random-restart baseline's time, when it ran.
 #[derive(Clone, Debug, Serialize)]
 pub struct SolveReport<'a> {
-    /// The problem file, as given.
-    pub file: String,
-    /// What kind of problem it is.
-    pub kind: &'a Kind,
-    /// Variables.
-    pub variables: usize,
-    /// Values per variable.
-    pub values: usize,
-    /// Variables without a clue.
-    pub blanks: usize,
-    /// Constraint edges.
-    pub constraints: usize,
-    /// The network's constants.
-    pub params: SolveParams,
-    /// PRNG seed of the network.
-    pub seed: u64,
-    /// Step budget.
-    pub budget: u64,
-    /// Whether a solution was found within the budget.
-    pub solved: bool,
-    /// Step of the first solution.
-    pub time_to_solution: Option<u64>,
-    /// Trace digest (hex).
-    pub digest: Option<String>,
-    /// The solution, values from 1, when solved.
-    pub solution: Option<Vec<u8>>,
-    /// The random-restart baseline's time to solution, when it ran.
-    pub baseline_time_to_solution: Option<Option<u64>>,
+    file: String,
+    kind: &'a Kind,
+    variables: usize,
+    values: usize,
+    blanks: usize,
+    constraints: usize,
+    params: SolveParams,
+    seed: u64,
+    budget: u64,
+    solved: bool,
+    time_to_solution: Option<u64>,
+    digest: Option<String>,
+    solution: Option<Vec<u8>>,
+    baseline_time_to_solution: Option<Option<u64>>,
 }
 
-/// [`Params`] as [`SolveReport`] lists them.
+/// [`Params`] as [`SolveReport`] lists them: inhibition, refractory, quiet, clue
+/// bias and floor.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct SolveParams {
-    /// Potential lost per active conflicting neighbour.
-    pub inhibition: u8,
-    /// Steps a winner stays active.
-    pub refractory: u8,
-    /// Potential of the quiet option.
-    pub quiet: i8,
-    /// Potential bias of a clue's value.
-    pub clue_bias: u8,
-    /// Lower saturation bound of the membrane potential.
-    pub floor: i8,
+    inhibition: u8,
+    refractory: u8,
+    quiet: i8,
+    clue_bias: u8,
+    floor: i8,
 }
 
 impl<'a> SolveReport<'a> {

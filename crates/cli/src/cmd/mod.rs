@@ -10,14 +10,17 @@ pub use neurochip_emu::outputs::Output;
 pub mod assembly;
 pub mod bench;
 pub mod check;
+pub mod convert_events;
 pub mod experiment;
 pub mod export;
+pub mod export_nir;
+pub mod import_nir;
 pub mod init;
 pub mod inspect;
 pub mod network;
-pub mod nir;
 pub mod python;
 pub mod run;
+pub mod run_image;
 pub mod solve;
 pub mod sweep;
 pub mod verify;
@@ -122,20 +125,9 @@ pub fn load_workload_source(
     neurochip_emu::config::load_workload_source(path).map_err(fail)
 }
 
-/// Where a command leaves its run folder, claimed before it runs so an unusable
-/// folder is refused before any work: created (or new-or-empty unless `--force`),
-/// locked against a second run, and removed again if the command fails before it
-/// writes into it.
-pub struct RunFolder {
-    /// The folder, unless `--no-out`.
-    dir: Option<neurochip_lab::runs::RunDir>,
-    /// The title of its summary (`neurochip run: NAME`).
-    title: String,
-    /// The configuration's seed, for the report.
-    seed: u64,
-    /// The configuration file as given, for `config.toml`.
-    config: Vec<u8>,
-}
+/// The run folder of a command ([`neurochip_lab::runs::RunFolder`]), its errors
+/// printed (exit code 2).
+pub struct RunFolder(neurochip_lab::runs::RunFolder);
 
 impl RunFolder {
     /// Claim the folder (`--out`, or `runs/<name>-<timestamp>`) of `neurochip
@@ -157,38 +149,16 @@ impl RunFolder {
         seed: u64,
         source: Vec<u8>,
     ) -> Result<Self, ExitCode> {
-        let title = format!("neurochip {command}: {name}");
-        let dir = if c.no_out {
-            None
-        } else {
-            Some(neurochip_lab::runs::claim(c.out.as_deref(), name, c.force).map_err(fail)?)
-        };
-        Ok(Self {
-            dir,
-            title,
-            seed,
-            config: source,
-        })
+        let place = (!c.no_out).then_some((c.out.as_deref(), c.force));
+        neurochip_lab::runs::RunFolder::claim(place, command, name, seed, source)
+            .map(Self)
+            .map_err(fail)
     }
 
     /// For a run that cannot stop between samples: on SIGINT or SIGTERM, release the
-    /// folder (its lock; the folder itself while empty) and exit 130 or 143.
+    /// folder and exit 130 or 143.
     pub fn release_on_signal(&self) -> Result<(), ExitCode> {
-        match &self.dir {
-            Some(d) => neurochip_emu::stop::exit_on_signal(d.release()),
-            None => neurochip_emu::stop::exit_on_signal(|| {}),
-        }
-        .map_err(fail)
-    }
-
-    /// Print where the report went (the last line of a table).
-    pub fn announce(&self) {
-        if let Some(d) = &self.dir {
-            println!(
-                "\nrun folder: {} (summary.md, report.json, plots)",
-                d.path().display()
-            );
-        }
+        self.0.release_on_signal().map_err(fail)
     }
 
     /// `r` passed on; an error is printed (exit code 2). The folder, still empty, goes
@@ -206,7 +176,7 @@ impl RunFolder {
         write: impl FnOnce() -> ExitCode,
         table: impl FnOnce(&T),
     ) -> ExitCode {
-        if self.dir.is_some() {
+        if self.0.path().is_some() {
             let code = write();
             if code != ExitCode::SUCCESS {
                 return code;
@@ -217,7 +187,12 @@ impl RunFolder {
             return ExitCode::SUCCESS;
         }
         table(rep);
-        self.announce();
+        if let Some(d) = self.0.path() {
+            println!(
+                "\nrun folder: {} (summary.md, report.json, plots)",
+                d.display()
+            );
+        }
         ExitCode::SUCCESS
     }
 
@@ -227,22 +202,8 @@ impl RunFolder {
         report: &T,
         figs: &neurochip_lab::runs::Figures<'_>,
     ) -> ExitCode {
-        let Some(dir) = &self.dir else {
-            return ExitCode::SUCCESS;
-        };
-        let dir = dir.path();
-        let value = match serde_json::to_value(report) {
-            Ok(v) => v,
-            Err(e) => return fail(e),
-        };
-        let command = command_line();
-        let prov = neurochip_lab::runs::Provenance {
-            command: &command,
-            version: env!("CARGO_PKG_VERSION"),
-            seed: Some(self.seed),
-            config: Some(&self.config),
-        };
-        match neurochip_lab::runs::write(dir, &self.title, &prov, &value, figs) {
+        let version = (command_line(), env!("CARGO_PKG_VERSION"));
+        match self.0.write(report, figs, (&version.0, version.1)) {
             Ok(warnings) => {
                 for w in warnings {
                     eprintln!("warning: plot not drawn: {w}");

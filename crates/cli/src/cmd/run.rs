@@ -133,13 +133,7 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     }
     let write = || super::probe_figures(&cfg, |figs| folder.write(&rep, &figs));
     let code = folder.finish(c.json, &rep, write, |rep| print!("{}", rep.table()));
-    if code != ExitCode::SUCCESS {
-        return Err(code);
-    }
-    if let Some(line) = interrupted {
-        eprintln!("{line}");
-    }
-    Ok(stop::requested().map_or(ExitCode::SUCCESS, |s| ExitCode::from(s.exit_code())))
+    ended(code, interrupted)
 }
 
 /// An application file (`[solver]`, `[assembly]`): its image run on the host as
@@ -297,14 +291,7 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
         })
     };
     let code = folder.finish(j, &rep, write, |rep| print!("\n{}", rep.table()));
-    if code != ExitCode::SUCCESS {
-        return Err(code);
-    }
-    if let Some(line) = interrupted {
-        eprintln!("{line}");
-    }
-    // A signal that came after the last sample stops nothing, but is still the answer.
-    Ok(stop::requested().map_or(ExitCode::SUCCESS, |s| ExitCode::from(s.exit_code())))
+    ended(code, interrupted)
 }
 
 fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCode> {
@@ -333,12 +320,19 @@ fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCo
     }
     let write = || folder.write(&rep, &Figures::default());
     let code = folder.finish(j, &rep, write, |rep| print!("{}", rep.table()));
+    ended(code, interrupted)
+}
+
+/// The end of a run whose folder and table `code` finished: the line of a run that a
+/// signal stopped, and the exit code (the signal's, else success).
+fn ended(code: ExitCode, interrupted: Option<String>) -> Result<ExitCode, ExitCode> {
     if code != ExitCode::SUCCESS {
         return Err(code);
     }
     if let Some(line) = interrupted {
         eprintln!("{line}");
     }
+    // A signal that came after the last sample stops nothing, but is still the answer.
     Ok(stop::requested().map_or(ExitCode::SUCCESS, |s| ExitCode::from(s.exit_code())))
 }
 
