@@ -486,6 +486,35 @@ impl Config {
     pub fn learns(&self) -> bool {
         self.learning.engine != Engine::Off
     }
+
+    /// The files this configuration, read from `path`, makes a command read: `path`
+    /// itself, its data file and its weights file.
+    pub fn inputs<'a>(&'a self, path: &'a Path) -> Vec<&'a Path> {
+        let mut v = vec![path, Path::new(&self.task.data)];
+        if let Some(w) = &self.network.weights {
+            v.push(Path::new(w));
+        }
+        v
+    }
+
+    /// Start the chip from the weights in `weights` (a `.npz` file), when given:
+    /// `network.weights`, overriding the file's own.
+    pub fn with_weights(&mut self, weights: Option<&Path>) {
+        if let Some(w) = weights {
+            self.network.weights = Some(w.display().to_string());
+        }
+    }
+}
+
+impl AppConfig {
+    /// The files this application file, read from `path`, makes a command read:
+    /// `path` itself and its problem file.
+    pub fn inputs<'a>(&'a self, path: &'a Path) -> Vec<&'a Path> {
+        match &self.app {
+            Application::Solver(s) => vec![path, Path::new(&s.problem)],
+            Application::Assembly(_) => vec![path],
+        }
+    }
 }
 
 /// Read and check a chip configuration file (an application file is refused at its

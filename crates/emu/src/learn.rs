@@ -131,6 +131,21 @@ pub fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
     progress_of(total, quiet, what, "samples")
 }
 
+/// Run `job` (reward learning) behind a progress bar over its episodes, epochs ×
+/// training samples of `cfg`, which `job` hands its episode callback; the bar is
+/// gone when it returns.
+pub fn with_episode_bar<R>(
+    cfg: &Config,
+    quiet: bool,
+    job: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> R,
+) -> R {
+    let n = u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples);
+    let bar = progress(n, quiet, "chip");
+    let r = job(&|done, _| bar.set_position(done));
+    bar.finish_and_clear();
+    r
+}
+
 /// [`progress`] counting `unit` ("samples", "grid points").
 pub fn progress_of(total: u64, quiet: bool, what: &str, unit: &str) -> ProgressBar {
     if quiet || !std::io::stdout().is_terminal() {

@@ -610,6 +610,36 @@ fn interrupted_line(report: &serde_json::Value) -> Option<String> {
     ))
 }
 
+/// The figures of an inference run's folder: a test sample of `cfg` probed, handed
+/// to `write`.
+pub fn with_probe<R>(
+    cfg: &neurochip_emu::config::Config,
+    write: impl FnOnce(Figures<'_>) -> R,
+) -> Result<R, neurochip_emu::build::BuildError> {
+    let probe = probe_config(cfg)?;
+    Ok(write(Figures {
+        probe: Some(&probe),
+        dt_ms: cfg.network.dt_ms,
+        ..Default::default()
+    }))
+}
+
+/// The figures of a training run's folder besides its curves ([`learned`]), handed
+/// to `write`.
+pub fn with_learned<R>(
+    cfg: &neurochip_emu::config::Config,
+    chip: &mut neurochip_emu::HostChip,
+    write: impl FnOnce(Figures<'_>) -> R,
+) -> Result<R, neurochip_emu::build::BuildError> {
+    let (probe, before, after) = learned(cfg, chip)?;
+    Ok(write(Figures {
+        probe: Some(&probe),
+        weights: Some((&before, &after)),
+        dt_ms: cfg.network.dt_ms,
+        ..Default::default()
+    }))
+}
+
 /// What a training run's folder draws besides its curves: a test sample probed on the
 /// trained `chip`, and every weight before (the chip `cfg` builds) and after learning.
 pub fn learned(

@@ -32,21 +32,19 @@ pub fn run(a: Args) -> ExitCode {
     let io = &a.io;
     let written = match super::load_workload(&io.config) {
         Ok(Workload::Chip(mut cfg)) => {
-            super::with_weights(&mut cfg, a.weights.as_deref());
+            cfg.with_weights(a.weights.as_deref());
             if let Some(b) = &a.board {
                 if let Err(e) = neurochip_emu::build::check_board(&cfg, b) {
                     return fail(e);
                 }
             }
-            io.put("image", &super::config_inputs(&io.config, &cfg), || {
+            io.put("image", &cfg.inputs(&io.config), || {
                 export::image_bytes(&cfg)
             })
         }
-        Ok(Workload::App(app)) => io.put(
-            "application image",
-            &super::app_inputs(&io.config, &app),
-            || apps::image(&app),
-        ),
+        Ok(Workload::App(app)) => io.put("application image", &app.inputs(&io.config), || {
+            apps::image(&app)
+        }),
         Err(code) => Err(code),
     };
     match written {

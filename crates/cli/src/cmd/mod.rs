@@ -86,33 +86,6 @@ pub fn check_outputs(outputs: &[Output<'_>], inputs: &[&Path]) -> Result<(), Exi
     neurochip_emu::outputs::check(outputs, inputs).map_err(fail)
 }
 
-/// The files a configuration makes a command read: the configuration itself, its
-/// data file and its weights file.
-pub fn config_inputs<'a>(path: &'a Path, cfg: &'a neurochip_emu::config::Config) -> Vec<&'a Path> {
-    let mut v = vec![path, Path::new(&cfg.task.data)];
-    if let Some(w) = &cfg.network.weights {
-        v.push(Path::new(w));
-    }
-    v
-}
-
-/// `--weights FILE.npz`: the chip of `cfg` starts from the weights in it
-/// (`network.weights`, overriding the file's own).
-pub fn with_weights(cfg: &mut neurochip_emu::config::Config, weights: Option<&Path>) {
-    if let Some(w) = weights {
-        cfg.network.weights = Some(w.display().to_string());
-    }
-}
-
-/// The files an application file makes a command read: the file itself and its
-/// problem file.
-pub fn app_inputs<'a>(path: &'a Path, app: &'a neurochip_emu::config::AppConfig) -> Vec<&'a Path> {
-    match &app.app {
-        neurochip_emu::config::Application::Solver(s) => vec![path, Path::new(&s.problem)],
-        neurochip_emu::config::Application::Assembly(_) => vec![path],
-    }
-}
-
 /// Load and check a configuration file of either kind (chip or application).
 pub fn load_workload(path: &Path) -> Result<neurochip_emu::config::Workload, ExitCode> {
     neurochip_emu::config::load_workload(path).map_err(fail)
@@ -220,57 +193,9 @@ pub fn arch(spec: &str) -> Result<neurochip_emu::Arch, ExitCode> {
     neurochip_emu::Arch::resolve(spec).map_err(|e| fail(format!("--arch: {e}")))
 }
 
-/// The probe of a test sample, for the run folder of an inference run.
-pub fn probe_figures(
-    cfg: &neurochip_emu::config::Config,
-    write: impl FnOnce(neurochip_lab::runs::Figures<'_>) -> ExitCode,
-) -> ExitCode {
-    match neurochip_lab::runs::probe_config(cfg) {
-        Ok(probe) => write(neurochip_lab::runs::Figures {
-            probe: Some(&probe),
-            dt_ms: cfg.network.dt_ms,
-            ..Default::default()
-        }),
-        Err(e) => fail(e),
-    }
-}
-
-/// Run `job` (reward learning) behind a progress bar over its episodes, epochs ×
-/// training samples, which `job` hands its episode callback; the bar is gone when it
-/// returns.
-pub fn episode_bar<R>(
-    cfg: &neurochip_emu::config::Config,
-    quiet: bool,
-    job: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> R,
-) -> R {
-    let n = u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples);
-    let bar = neurochip_emu::learn::progress(n, quiet, "chip");
-    let r = job(&|done, _| bar.set_position(done));
-    bar.finish_and_clear();
-    r
-}
-
 /// The code a command ends with, whether it ran to the end or stopped early.
 pub fn exit(r: Result<ExitCode, ExitCode>) -> ExitCode {
     r.unwrap_or_else(|code| code)
-}
-
-/// The probe of a test sample and the weights before and after learning, for the run
-/// folder of a training run.
-pub fn learned_figures(
-    cfg: &neurochip_emu::config::Config,
-    chip: &mut neurochip_emu::HostChip,
-    write: impl FnOnce(neurochip_lab::runs::Figures<'_>) -> ExitCode,
-) -> ExitCode {
-    match neurochip_lab::runs::learned(cfg, chip) {
-        Ok((probe, before, after)) => write(neurochip_lab::runs::Figures {
-            probe: Some(&probe),
-            weights: Some((&before, &after)),
-            dt_ms: cfg.network.dt_ms,
-            ..Default::default()
-        }),
-        Err(e) => fail(e),
-    }
 }
 
 /// A configuration in, one file out (`export`, `network`).
@@ -292,7 +217,7 @@ impl ConfigToFile {
         make: impl FnOnce(&neurochip_emu::config::Config) -> Result<Vec<u8>, E>,
     ) -> Result<usize, ExitCode> {
         let cfg = load(&self.config)?;
-        self.put(what, &config_inputs(&self.config, &cfg), || make(&cfg))
+        self.put(what, &cfg.inputs(&self.config), || make(&cfg))
     }
 
     /// Check the output against `inputs` ([`check_outputs`]), make the bytes (`what`,

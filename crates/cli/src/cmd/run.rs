@@ -58,7 +58,7 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
     let (cfg, source) = match super::load_workload_source(&c.config)? {
         (Workload::Chip(mut cfg), source) => {
-            super::with_weights(&mut cfg, a.weights.as_deref());
+            cfg.with_weights(a.weights.as_deref());
             (*cfg, source)
         }
         (Workload::App(_), _) if a.weights.is_some() => {
@@ -131,7 +131,10 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         // `run-image` reproduces its digest.
         write_bytes(path, bytes, "chip image", c.json)?;
     }
-    let write = || super::probe_figures(&cfg, |figs| folder.write(&rep, &figs));
+    let write = || {
+        neurochip_lab::runs::with_probe(&cfg, |figs| folder.write(&rep, &figs))
+            .unwrap_or_else(super::fail)
+    };
     let code = folder.finish(c.json, &rep, write, |rep| print!("{}", rep.table()));
     ended(code, interrupted)
 }
@@ -248,7 +251,7 @@ fn check_outputs(a: &Args, cfg: &Config) -> Result<(), ExitCode> {
             path: p,
         });
     }
-    let mut inputs = super::config_inputs(&a.common.config, cfg);
+    let mut inputs = cfg.inputs(&a.common.config);
     if let Some(spec) = &a.arch {
         inputs.push(Path::new(spec));
     }
@@ -282,13 +285,14 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
         write_image(cfg, &chip, path, j)?;
     }
     let write = || {
-        super::learned_figures(cfg, &mut chip, |figs| {
+        neurochip_lab::runs::with_learned(cfg, &mut chip, |figs| {
             let figs = Figures {
                 chip_curve: Some(&rep.epochs),
                 ..figs
             };
             folder.write(&rep, &figs)
         })
+        .unwrap_or_else(super::fail)
     };
     let code = folder.finish(j, &rep, write, |rep| print!("\n{}", rep.table()));
     ended(code, interrupted)
@@ -308,7 +312,7 @@ fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCo
             cfg.name, cfg.learning.engine, cfg.task.kind
         );
     }
-    let res = super::episode_bar(cfg, a.common.quiet || j, |on_episode| {
+    let res = neurochip_emu::learn::with_episode_bar(cfg, a.common.quiet || j, |on_episode| {
         neurochip_emu::reward::train_chip(cfg, a.save.as_deref(), &stop::requested, on_episode)
     });
     let (rep, chip) = folder.check(res)?;

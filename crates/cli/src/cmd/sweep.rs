@@ -150,7 +150,7 @@ pub fn run(a: Args) -> ExitCode {
     }
     let mut inputs: Vec<&Path> = Vec::new();
     for (p, c) in a.configs.iter().zip(&cfgs) {
-        inputs.extend(super::config_inputs(p, c));
+        inputs.extend(c.inputs(p));
     }
     inputs.extend(a.arch.iter().map(Path::new));
     if let Err(code) = super::check_outputs(&outs, &inputs) {

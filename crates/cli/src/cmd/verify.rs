@@ -41,7 +41,7 @@ fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let weights = match a.weights.parse::<RefWeights>() {
         Ok(w) => w,
         Err(_) if a.weights.ends_with(".npz") || std::path::Path::new(&a.weights).is_file() => {
-            super::with_weights(&mut cfg, Some(std::path::Path::new(&a.weights)));
+            cfg.with_weights(Some(std::path::Path::new(&a.weights)));
             RefWeights::Dequantized
         }
         Err(e) => {
@@ -65,7 +65,7 @@ fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     }
     let rep = folder.check(sim::verify(&cfg, weights, c.steps))?;
     let write = || {
-        super::probe_figures(&cfg, |figs| {
+        neurochip_lab::runs::with_probe(&cfg, |figs| {
             let figs = Figures {
                 divergence: Some(&rep.divergence),
                 verify: true,
@@ -73,6 +73,7 @@ fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
             };
             folder.write(&rep, &figs)
         })
+        .unwrap_or_else(super::fail)
     };
     Ok(folder.finish(c.json, &rep, write, |rep| print!("{}", rep.table(weights))))
 }
@@ -91,7 +92,7 @@ fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<Ex
     });
     let (rep, mut chip) = folder.check(res)?;
     let write = || {
-        super::learned_figures(cfg, &mut chip, |figs| {
+        neurochip_lab::runs::with_learned(cfg, &mut chip, |figs| {
             let figs = Figures {
                 chip_curve: Some(&rep.chip_curve),
                 ref_curve: Some(&rep.ref_curve),
@@ -100,6 +101,7 @@ fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<Ex
             };
             folder.write(&rep, &figs)
         })
+        .unwrap_or_else(super::fail)
     };
     Ok(folder.finish(j, &rep, write, |rep| print!("\n{}", rep.table())))
 }
@@ -111,7 +113,7 @@ fn reward(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<Exit
             cfg.name
         );
     }
-    let res = super::episode_bar(cfg, quiet || j, |on_episode| {
+    let res = neurochip_emu::learn::with_episode_bar(cfg, quiet || j, |on_episode| {
         neurochip_emu::reward::verify(cfg, on_episode)
     });
     let (rep, _) = folder.check(res)?;

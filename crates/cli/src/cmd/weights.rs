@@ -74,7 +74,7 @@ fn write(a: &Args) -> Result<ExitCode, ExitCode> {
                 )));
             };
             let cfg = super::load(cpath)?;
-            inputs.extend(super::config_inputs(cpath, &cfg));
+            inputs.extend(cfg.inputs(cpath));
             super::check_outputs(&[out], &inputs)?;
             let (_, mut chip) = build::chip(&cfg).map_err(fail)?;
             snapshot::load_file(&a.file, &mut chip).map_err(fail)?;
@@ -88,7 +88,7 @@ fn write(a: &Args) -> Result<ExitCode, ExitCode> {
                 )));
             }
             let cfg = super::load(&a.file)?;
-            inputs.extend(super::config_inputs(&a.file, &cfg));
+            inputs.extend(cfg.inputs(&a.file));
             super::check_outputs(&[out], &inputs)?;
             build::chip(&cfg).map_err(fail)?.1
         }
