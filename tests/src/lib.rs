@@ -81,6 +81,16 @@ pub fn run_neurochip<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (i32, String, Str
     )
 }
 
+/// `neurochip export CONFIG -o IMAGE`: (exit code, stdout, stderr).
+pub fn export_image(config: &Path, image: &Path) -> (i32, String, String) {
+    run_neurochip(&[
+        "export".as_ref(),
+        config.as_os_str(),
+        "-o".as_ref(),
+        image.as_os_str(),
+    ])
+}
+
 /// Run the firmware ELF `elf` under QEMU mps2-an386 (Cortex-M4, semihosting on) to
 /// its exit.
 pub fn run_qemu(elf: &Path) -> std::process::Output {
@@ -129,6 +139,18 @@ pub fn firmware_app_with_image(app: &str, image: &Path) -> (Option<i32>, String)
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
+}
+
+/// The firmware application `app` built around the image `bad` must refuse it: a
+/// non-zero exit and the one line naming the image `field` that holds an invalid
+/// value.
+pub fn assert_firmware_refuses(app: &str, bad: &Path, field: &str) {
+    let (code, stdout) = firmware_app_with_image(app, bad);
+    assert_ne!(code, Some(0), "{stdout}");
+    assert_eq!(
+        stdout,
+        format!("error: {app} image refused: image field {field} holds an invalid value\n")
+    );
 }
 
 /// Build the firmware application `app` (QEMU profile) around `image`, or around

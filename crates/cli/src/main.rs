@@ -66,7 +66,7 @@ enum Command {
     ImportNir(cmd::import_nir::Args),
     /// Export a chip (configuration or snapshot) as a NIR graph (Python package).
     #[command(name = "export-nir")]
-    ExportNir(cmd::export_nir::Args),
+    ExportNir(cmd::export_nir::ExportArgs),
     /// Convert an HDF5 event file in the layout of the Spiking Heidelberg Digits into
     /// the .npz event file `[task] kind = "events"` reads (Python package).
     #[command(name = "convert-events")]

@@ -331,27 +331,23 @@ mod tests {
 
     #[test]
     fn refusals_name_the_setting() {
-        let s = Settings {
-            samples_per_step: 12,
-            ..Settings::default()
-        };
+        let refusal = |s: Settings| chip_config(&s).unwrap_err().to_string();
+        let d = Settings::default;
         assert_eq!(
-            chip_config(&s).unwrap_err().to_string(),
+            refusal(Settings {
+                samples_per_step: 12,
+                ..d()
+            }),
             "audio.samples_per_step = 12; allowed a power of two, 1..=64 (16 = 1 ms at 16 kHz)"
         );
-        let s = Settings {
-            f_hi: 9000.0,
-            ..Settings::default()
-        };
         assert_eq!(
-            chip_config(&s).unwrap_err().to_string(),
+            refusal(Settings {
+                f_hi: 9000.0,
+                ..d()
+            }),
             "audio.f_hi = 9000; allowed f_hi < 8000 (half the sample rate)"
         );
-        let s = Settings {
-            bands: 65,
-            ..Settings::default()
-        };
-        assert!(chip_config(&s).unwrap_err().to_string().contains("1..=64"));
+        assert!(refusal(Settings { bands: 65, ..d() }).contains("1..=64"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::Output;
 #[command(
     after_help = "Examples:\n  neurochip export-nir examples/lif.toml -o lif.nir\n  neurochip export-nir cue.snap --config examples/cue.toml -o trained.nir"
 )]
-pub struct Args {
+pub struct ExportArgs {
     /// A chip configuration (TOML), or a snapshot (with --config).
     file: PathBuf,
     /// The configuration a snapshot was saved from.
@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 /// Run `neurochip export-nir`.
-pub fn run(a: Args) -> ExitCode {
+pub fn run(a: ExportArgs) -> ExitCode {
     let out = Output {
         flag: "-o",
         what: "NIR file",
