@@ -82,12 +82,7 @@ impl TrainReport {
         for (k, v) in rows {
             let _ = writeln!(o, "  {k:<28} {v:>12}");
         }
-        let _ = writeln!(
-            o,
-            "  {:<28} {:>12.1}",
-            "training time (s)", self.train_seconds
-        );
-        let _ = writeln!(o, "  {:<28} {:>12}", "digest", self.digest);
+        table_tail(&mut o, 28, self.train_seconds, &self.digest);
         o
     }
 
@@ -123,6 +118,18 @@ pub fn plan(cfg: &Config) -> Plan {
         batch: cfg.learning.batch as usize,
         start_epoch: 0,
     }
+}
+
+/// The last rows of a training run's table, the label column `width` wide: the
+/// training time and the digest.
+pub(crate) fn table_tail(o: &mut String, width: usize, train_seconds: f64, digest: &str) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        o,
+        "  {:<width$} {:>12.1}",
+        "training time (s)", train_seconds
+    );
+    let _ = writeln!(o, "  {:<width$} {:>12}", "digest", digest);
 }
 
 /// A progress bar over `total` samples, hidden when stdout is not a terminal or

@@ -184,12 +184,7 @@ impl RewardReport {
                 100.0 * t
             );
         }
-        let _ = writeln!(
-            o,
-            "  {:<32} {:>12.1}",
-            "training time (s)", self.train_seconds
-        );
-        let _ = writeln!(o, "  {:<32} {:>12}", "digest", self.digest);
+        crate::learn::table_tail(&mut o, 32, self.train_seconds, &self.digest);
         o
     }
 
