@@ -81,6 +81,16 @@ pub fn run_neurochip<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (i32, String, Str
     )
 }
 
+/// `neurochip export CONFIG -o IMAGE`: (exit code, stdout, stderr).
+pub fn export_image(config: &Path, image: &Path) -> (i32, String, String) {
+    run_neurochip(&[
+        "export".as_ref(),
+        config.as_os_str(),
+        "-o".as_ref(),
+        image.as_os_str(),
+    ])
+}
+
 /// Run the firmware ELF `elf` under QEMU mps2-an386 (Cortex-M4, semihosting on) to
 /// its exit.
 pub fn run_qemu(elf: &Path) -> std::process::Output {
@@ -131,6 +141,18 @@ pub fn firmware_app_with_image(app: &str, image: &Path) -> (Option<i32>, String)
     )
 }
 
+/// The firmware application `app` built around the image `bad` must refuse it: a
+/// non-zero exit and the one line naming the image `field` that holds an invalid
+/// value.
+pub fn assert_firmware_refuses(app: &str, bad: &Path, field: &str) {
+    let (code, stdout) = firmware_app_with_image(app, bad);
+    assert_ne!(code, Some(0), "{stdout}");
+    assert_eq!(
+        stdout,
+        format!("error: {app} image refused: image field {field} holds an invalid value\n")
+    );
+}
+
 /// Build the firmware application `app` (QEMU profile) around `image`, or around
 /// the committed `firmware/images/APP.img` (not one named in the environment); the
 /// path of its ELF.
@@ -179,6 +201,17 @@ pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("neurochip-{name}-{}", std::process::id()));
     fs::create_dir_all(&dir).expect("temporary folder");
     dir
+}
+
+/// `path` written as `head` followed by zeros to `len` bytes, sparse: no disk space
+/// and no time to make, however large.
+pub fn sparse_file(path: &Path, head: &[u8], len: u64) {
+    fs::write(path, head).expect("write the head");
+    fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_len(len))
+        .expect("extend the file");
 }
 
 /// `text N rodata N bss N` of a firmware ELF, from llvm-size (the llvm-tools

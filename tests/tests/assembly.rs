@@ -11,7 +11,7 @@ use neurochip_tasks::assembly::{
 };
 
 use neurochip_tests::{
-    check_golden, firmware_app_with_image, patched_app_image, quick_experiment, root,
+    assert_firmware_refuses, check_golden, patched_app_image, quick_experiment, root,
     run_neurochip, temp_dir, QuickRun,
 };
 
@@ -226,12 +226,7 @@ fn bad_assembly_images_are_refused_with_the_field() {
 fn firmware_assembly_digest_matches_host() {
     let bad = temp_dir("assembly-fw").join("bad_k.img");
     std::fs::write(&bad, patched_app_image("assembly.img", |b| b[5..9].fill(0))).unwrap();
-    let (code, stdout) = firmware_app_with_image("assembly", &bad);
-    assert_ne!(code, Some(0), "{stdout}");
-    assert_eq!(
-        stdout,
-        "error: assembly image refused: image field app.assembly.k holds an invalid value\n"
-    );
+    assert_firmware_refuses("assembly", &bad, "app.assembly.k");
     let line = neurochip_tests::firmware_app_line("assembly", "assembly ");
     assert_eq!(line, core_digest());
 }

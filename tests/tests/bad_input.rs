@@ -37,13 +37,8 @@ fn tiny(case: &str) -> (PathBuf, PathBuf) {
 
 /// `head` followed by zeros to 100 MB, sparse: no disk space and no time to make.
 fn huge(dir: &Path, name: &str, head: &[u8]) -> PathBuf {
-    let p = write(dir, name, head);
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&p)
-        .unwrap()
-        .set_len(100 << 20)
-        .unwrap();
+    let p = dir.join(name);
+    neurochip_tests::sparse_file(&p, head, 100 << 20);
     p
 }
 
@@ -302,12 +297,7 @@ fn with_version(bytes: &[u8], version: u16) -> Vec<u8> {
 fn images_bad() {
     let (d, cfg) = tiny("images");
     let img = d.join("good.img");
-    let (code, _, err) = run(&[
-        "export".as_ref(),
-        cfg.as_os_str(),
-        "-o".as_ref(),
-        img.as_os_str(),
-    ]);
+    let (code, _, err) = neurochip_tests::export_image(&cfg, &img);
     assert_eq!(code, 0, "{err}");
     let good = fs::read(&img).unwrap();
     let keep: &[&Path] = &[&img];

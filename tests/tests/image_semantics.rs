@@ -41,12 +41,7 @@ fn export(dir: &Path, name: &str, toml: &str) -> Vec<u8> {
     let cfg = dir.join(format!("{name}.toml"));
     fs::write(&cfg, toml).unwrap();
     let img = dir.join(format!("{name}.img"));
-    let (code, _, err) = run(&[
-        "export".as_ref(),
-        cfg.as_os_str(),
-        "-o".as_ref(),
-        img.as_os_str(),
-    ]);
+    let (code, _, err) = neurochip_tests::export_image(&cfg, &img);
     assert_eq!(code, 0, "export {name}: {err}");
     fs::read(&img).unwrap()
 }
@@ -98,6 +93,15 @@ impl Parts {
         let n = spec.encode(&mut buf).unwrap();
         self.app = buf[..n].to_vec();
         self
+    }
+
+    /// Change the cue task (nothing when the task is another).
+    fn cue(self, edit: impl FnOnce(&mut neurochip_tasks::CueConfig)) -> Self {
+        self.app(|a| {
+            if let TaskSpec::Cue(c) = &mut a.task {
+                edit(c);
+            }
+        })
     }
 
     /// The image again, with a CRC that checks.
@@ -353,26 +357,14 @@ fn plans_against_their_data_and_limits() {
     case(
         &d,
         "inputs.img",
-        &Parts::of(&tiny)
-            .app(|a| {
-                if let TaskSpec::Cue(c) = &mut a.task {
-                    c.channels_per_pop = 5;
-                }
-            })
-            .encode(),
+        &Parts::of(&tiny).cue(|c| c.channels_per_pop = 5).encode(),
         "app.cue.inputs = 20: the task drives exactly the chip's input channels \
          (config.n_in); allowed 40..=40",
     );
     case(
         &d,
         "cue-dt.img",
-        &Parts::of(&tiny)
-            .app(|a| {
-                if let TaskSpec::Cue(c) = &mut a.task {
-                    c.dt_ms = 0.0;
-                }
-            })
-            .encode(),
+        &Parts::of(&tiny).cue(|c| c.dt_ms = 0.0).encode(),
         "app.cue.dt_ms = 0: out of range; allowed finite, 0 < dt_ms <= 1000",
     );
     // A plan whose steps would wrap the step counter: 2e8 samples an epoch of a cue

@@ -65,15 +65,55 @@ fn random_below(n: u64) -> u64 {
     (x ^ (x >> 31)) % n.max(1)
 }
 
-/// Start `neurochip ARGS` and wait until it prints its first line (the training has
-/// begun and the signals are caught).
-fn start(args: &[&str]) -> (Child, BufReader<std::process::ChildStdout>) {
-    let mut child = Command::new(neurochip_bin())
+/// Start `neurochip ARGS` with stdout and stderr piped.
+fn spawn(args: &[&str]) -> Child {
+    Command::new(neurochip_bin())
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
+        .unwrap()
+}
+
+/// The arguments `run CFG -q FLAG PATH EXTRA..`.
+fn run_args<'a>(cfg: &'a Path, flag: &'a str, path: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "run",
+        cfg.to_str().unwrap(),
+        "-q",
+        flag,
+        path.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// `neurochip run CFG -q --save SNAP EXTRA..` started as [`start`] does.
+fn start_run(
+    cfg: &Path,
+    snap: &Path,
+    extra: &[&str],
+) -> (Child, BufReader<std::process::ChildStdout>) {
+    start(&run_args(cfg, "--save", snap, extra))
+}
+
+/// Wait for `child` after its stdout was read: (exit code, stderr).
+fn wait_code(mut child: Child) -> (i32, String) {
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
         .unwrap();
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), err)
+}
+
+/// Start `neurochip ARGS` and wait until it prints its first line (the training has
+/// begun and the signals are caught).
+fn start(args: &[&str]) -> (Child, BufReader<std::process::ChildStdout>) {
+    let mut child = spawn(args);
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
@@ -92,21 +132,11 @@ fn kill(child: &Child, signal: &str) {
 }
 
 /// Wait for `child`: (exit code, the rest of stdout, stderr).
-fn finish(
-    mut child: Child,
-    mut out: BufReader<std::process::ChildStdout>,
-) -> (i32, String, String) {
+fn finish(child: Child, mut out: BufReader<std::process::ChildStdout>) -> (i32, String, String) {
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let status = child.wait().unwrap();
-    (status.code().unwrap_or(-1), rest, err)
+    let (code, err) = wait_code(child);
+    (code, rest, err)
 }
 
 /// Epochs done that the snapshot `snap` holds, as `neurochip inspect` prints them.
@@ -155,15 +185,7 @@ fn interrupt_once(
     let snap = dir.join(format!("{case}.snap"));
     let out = dir.join(format!("{case}-run"));
     let delay = Duration::from_millis(random_below(window.as_millis() as u64));
-    let (child, stdout) = start(&[
-        "run",
-        cfg.to_str().unwrap(),
-        "-q",
-        "--save",
-        snap.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (child, stdout) = start_run(&cfg, &snap, &["--out", out.to_str().unwrap()]);
     std::thread::sleep(delay);
     kill(&child, signal);
     let (got, _, err) = finish(child, stdout);
@@ -222,25 +244,28 @@ fn interrupt_once(
 /// One test at a time: the timing of one must not be the load of the other.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-#[test]
-fn sigint_and_sigterm_keep_a_resumable_snapshot() {
-    let _one = ONE_AT_A_TIME.lock();
-    let dir = tmp("signals");
+/// The start of a timed test: its turn (held until it ends), a fresh folder, the
+/// configuration of [`EPOCHS`] epochs in it and the digest of its uninterrupted run.
+fn timed_case(case: &str) -> (std::sync::MutexGuard<'static, ()>, PathBuf, PathBuf, String) {
+    let one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tmp(case);
     let cfg = config(&dir, EPOCHS);
     let whole = digest(&cfg, &[]);
+    (one, dir, cfg, whole)
+}
+
+#[test]
+fn sigint_and_sigterm_keep_a_resumable_snapshot() {
+    let (_one, dir, cfg, whole) = timed_case("signals");
     // How long a run takes from its first line to its exit, plots included: the
     // signals land anywhere in the first 80% of that (a signal after the training,
     // while the plots are drawn, still ends the run with the signal's code).
     let out = dir.join("whole-run");
-    let (child, stdout) = start(&[
-        "run",
-        cfg.to_str().unwrap(),
-        "-q",
-        "--save",
-        dir.join("whole.snap").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (child, stdout) = start_run(
+        &cfg,
+        &dir.join("whole.snap"),
+        &["--out", out.to_str().unwrap()],
+    );
     let t0 = Instant::now();
     let (code, _, err) = finish(child, stdout);
     let window = t0.elapsed().mul_f64(0.8);
@@ -264,21 +289,9 @@ fn sigint_and_sigterm_keep_a_resumable_snapshot() {
 
 #[test]
 fn checkpoints_survive_a_kill() {
-    let _one = ONE_AT_A_TIME.lock();
-    let dir = tmp("checkpoint");
-    let cfg = config(&dir, EPOCHS);
-    let whole = digest(&cfg, &[]);
+    let (_one, dir, cfg, whole) = timed_case("checkpoint");
     let snap = dir.join("ck.snap");
-    let (child, mut stdout) = start(&[
-        "run",
-        cfg.to_str().unwrap(),
-        "-q",
-        "--no-out",
-        "--save",
-        snap.to_str().unwrap(),
-        "--checkpoint-every",
-        "3",
-    ]);
+    let (child, mut stdout) = start_run(&cfg, &snap, &["--no-out", "--checkpoint-every", "3"]);
     // The checkpoint of epoch 3 is written before its line is printed.
     let mut line = String::new();
     while !line.contains("epoch   3") {
@@ -330,14 +343,7 @@ fn sigint_run(
     base: u64,
     spread: u64,
 ) -> (String, serde_json::Value) {
-    let mut child = Command::new(neurochip_bin())
-        .args(["run", cfg.to_str().unwrap(), "-q"])
-        .args(["--out", out.to_str().unwrap()])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&run_args(cfg, "--out", out, extra));
     // The folder (with its lock) is claimed before the first sample.
     let t0 = Instant::now();
     while !out.join(".neurochip.lock").exists() && t0.elapsed() < Duration::from_secs(20) {
@@ -347,15 +353,8 @@ fn sigint_run(
     let delay = base + random_below(spread);
     std::thread::sleep(Duration::from_millis(delay));
     kill(&child, "-INT");
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "after {delay} ms: {err}");
+    let (code, err) = wait_code(child);
+    assert_eq!(code, 130, "after {delay} ms: {err}");
     assert!(
         !out.join(".neurochip.lock").exists(),
         "the lock is released"
@@ -366,14 +365,25 @@ fn sigint_run(
     (err, report)
 }
 
-/// `text` with `from` replaced by `to` written as `dir/name`, and its digest: the
-/// chip of a plan cut where an interrupted run stopped.
-fn planned_digest(dir: &Path, name: &str, text: &str, from: &str, to: &str) -> String {
+/// `text` with `from` replaced by `to` written as `dir/name`: the plan cut where the
+/// interrupted run of `report` stopped, whose chip must be that run's (`what` ran).
+fn assert_planned(
+    dir: &Path,
+    name: &str,
+    text: &str,
+    (from, to): (&str, &str),
+    report: &serde_json::Value,
+    what: &str,
+) {
     let short = text.replacen(from, to, 1);
     assert_ne!(short, text, "{from}");
     let p = dir.join(name);
     fs::write(&p, short).unwrap();
-    digest(&p, &[])
+    assert_eq!(
+        digest(&p, &[]),
+        report["digest"].as_str().unwrap(),
+        "{what}, interrupted or planned, give one chip"
+    );
 }
 
 /// A reward-learning run stops between two episodes: on SIGINT it finishes the episode
@@ -402,11 +412,9 @@ fn a_reward_run_keeps_its_episodes_on_sigint() {
     assert!(snap.exists(), "the snapshot was saved");
     let text = fs::read_to_string(&cfg).unwrap();
     let to = format!("train_samples = {episodes}");
-    assert_eq!(
-        planned_digest(&d, "reward_short.toml", &text, "train_samples = 3000", &to),
-        report["digest"].as_str().unwrap(),
-        "{episodes} episodes, interrupted or planned, give one chip"
-    );
+    let what = format!("{episodes} episodes");
+    let cut = ("train_samples = 3000", to.as_str());
+    assert_planned(&d, "reward_short.toml", &text, cut, &report, &what);
     let _ = fs::remove_dir_all(&d);
 }
 
@@ -426,10 +434,14 @@ fn an_inference_run_keeps_its_samples_on_sigint() {
     assert!(err.contains(&line), "{err}");
     if samples > 0 {
         let to = format!("samples = {samples} ");
-        assert_eq!(
-            planned_digest(&d, "lif_short.toml", &text, "samples = 1 ", &to),
-            report["digest"].as_str().unwrap(),
-            "{samples} samples, interrupted or planned, give one chip"
+        let what = format!("{samples} samples");
+        assert_planned(
+            &d,
+            "lif_short.toml",
+            &text,
+            ("samples = 1 ", &to),
+            &report,
+            &what,
         );
     }
     let _ = fs::remove_dir_all(&d);

@@ -163,8 +163,13 @@ fn patched(bytes: &[u8], edit: impl FnOnce(&mut AppSpec<'_>)) -> Vec<u8> {
     let d = image::decode(bytes).unwrap();
     let mut app = AppSpec::decode(d.app).unwrap();
     edit(&mut app);
+    reencoded(bytes, &app)
+}
+
+/// The image `bytes` with the application block `app`, re-encoded with a valid CRC.
+fn reencoded(bytes: &[u8], app: &AppSpec<'_>) -> Vec<u8> {
     let (chip, _) = HostChip::open_image(bytes).unwrap();
-    let mut block = vec![0u8; d.app.len() + 64];
+    let mut block = vec![0u8; image::decode(bytes).unwrap().app.len() + 64];
     let n = app.encode(&mut block).unwrap();
     let (w16, w32, wu) = chip.arenas();
     let mut out = vec![0u8; bytes.len() + 64];
@@ -222,14 +227,7 @@ fn images_of_spotters_are_checked_field_by_field() {
             task: TaskSpec::Audio(a2),
             plan: app.plan,
         };
-        let (chip, _) = HostChip::open_image(&good).unwrap();
-        let mut block = vec![0u8; d.app.len() + 64];
-        let n = app2.encode(&mut block).unwrap();
-        let (w16, w32, wu) = chip.arenas();
-        let mut out = vec![0u8; good.len() + 64];
-        let len = image::encode(&mut out, chip.config(), &block[..n], w16, w32, wu).unwrap();
-        out.truncate(len);
-        out
+        reencoded(&good, &app2)
     };
     let e = refusal(bad);
     assert!(

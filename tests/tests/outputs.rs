@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use neurochip_tests::{neurochip_bin, root};
+use neurochip_tests::{neurochip_bin, root, sparse_file};
 
 /// Peak resident memory a refused command may use.
 const MAX_RSS_KB: u64 = 200 * 1024;
@@ -463,22 +463,8 @@ fn a_second_run_into_a_running_folder_is_refused() {
 fn endless_and_huge_inputs_are_refused_at_once_in_bounded_memory() {
     let (d, _) = tiny("inputs");
     // 2 GB, sparse: no disk and no time to make.
-    let huge = d.join("huge.img");
-    fs::write(&huge, b"NCHP").unwrap();
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&huge)
-        .unwrap()
-        .set_len(2 << 30)
-        .unwrap();
-    let big_problem = d.join("big.txt");
-    fs::write(&big_problem, b"1").unwrap();
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&big_problem)
-        .unwrap()
-        .set_len(100 << 20)
-        .unwrap();
+    sparse_file(&d.join("huge.img"), b"NCHP", 2 << 30);
+    sparse_file(&d.join("big.txt"), b"1", 100 << 20);
     // A gzip bomb: 100 MB of CSV-like text in a small file; and /dev/zero as data.
     let bomb = d.join("bomb.csv.gz");
     let gz = Command::new("sh")

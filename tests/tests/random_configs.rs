@@ -454,12 +454,7 @@ fn one(case: &Case, dir: &Path) -> Outcome {
         return Outcome::RefusedByCheck;
     }
     let img = dir.join(format!("{name}.img"));
-    let (code, _, err) = run_neurochip(&[
-        "export".as_ref(),
-        cfg.as_os_str(),
-        "-o".as_ref(),
-        img.as_os_str(),
-    ]);
+    let (code, _, err) = neurochip_tests::export_image(&cfg, &img);
     let learns =
         case.toml.contains("engine = \"exact\"") || case.toml.contains("engine = \"light\"");
     if code != 0 {

@@ -3,8 +3,9 @@
 //! never damages the file already there.
 
 use neurochip_emu::config;
-use neurochip_emu::learn::train_chip_with;
-use neurochip_tests::root;
+use neurochip_emu::learn::{train_chip_with, TrainReport};
+use neurochip_tests::{root, temp_dir};
+use std::path::PathBuf;
 
 fn cfg(epochs: u32) -> config::Config {
     let mut c = config::load(&root().join("tests/firmware/light.toml")).unwrap();
@@ -12,12 +13,18 @@ fn cfg(epochs: u32) -> config::Config {
     c
 }
 
+/// A fresh folder `neurochip-CASE-PID`, the path `SNAP` in it, and the report of the
+/// uninterrupted two-epoch run.
+fn whole_run(case: &str, snap: &str) -> (PathBuf, PathBuf, TrainReport) {
+    let dir = temp_dir(case);
+    let snap = dir.join(snap);
+    let (whole, _) = train_chip_with(&cfg(2), true, None, None, |_| {}).unwrap();
+    (dir, snap, whole)
+}
+
 #[test]
 fn resume_is_bit_identical_and_bad_snapshots_are_refused() {
-    let dir = std::env::temp_dir().join(format!("neurochip-snap-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let snap = dir.join("half.snap");
-    let (whole, _) = train_chip_with(&cfg(2), true, None, None, |_| {}).unwrap();
+    let (dir, snap, whole) = whole_run("snap", "half.snap");
     let (first, _) = train_chip_with(&cfg(1), true, None, Some(&snap), |_| {}).unwrap();
     assert_ne!(first.digest, whole.digest);
     let (second, _) = train_chip_with(&cfg(1), true, Some(&snap), None, |_| {}).unwrap();
@@ -86,10 +93,7 @@ fn resume_is_bit_identical_and_bad_snapshots_are_refused() {
 fn a_run_stopped_at_any_sample_resumes_bit_identically() {
     use neurochip_emu::checkpoint::{self, Options};
     use neurochip_emu::stop::Signal;
-    let dir = std::env::temp_dir().join(format!("neurochip-snap-stop-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let snap = dir.join("stopped.snap");
-    let (whole, _) = train_chip_with(&cfg(2), true, None, None, |_| {}).unwrap();
+    let (dir, snap, whole) = whole_run("snap-stop", "stopped.snap");
     // 2 epochs of 3 training and 3 test samples.
     for k in 0..=12 {
         let asked = std::cell::Cell::new(0);

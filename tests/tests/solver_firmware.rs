@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use neurochip_core::solver::Params;
 use neurochip_emu::csp;
-use neurochip_tests::{firmware_app_with_image, patched_app_image, root, run_neurochip, temp_dir};
+use neurochip_tests::{
+    assert_firmware_refuses, export_image, patched_app_image, root, run_neurochip, temp_dir,
+};
 
 /// The line `neurochip solve FILE --seed SEED` computes, through the host's solver
 /// loop and its independent checker (`neurochip_emu::csp::run`).
@@ -156,12 +158,7 @@ fn bad_solver_images_are_refused_with_the_field() {
 fn firmware_prints_the_host_line_and_refuses_a_bad_image() {
     let bad = tmp("fw_bad_box.img");
     std::fs::write(&bad, patched(|b| b[2] = 4)).unwrap();
-    let (code, stdout) = firmware_app_with_image("solver", &bad);
-    assert_ne!(code, Some(0), "{stdout}");
-    assert_eq!(
-        stdout,
-        "error: solver image refused: image field app.solver.box holds an invalid value\n"
-    );
+    assert_firmware_refuses("solver", &bad, "app.solver.box");
     // The committed image: the golden output and size, and the host's line.
     let line = neurochip_tests::firmware_app_line("solver", "solver ");
     let committed = root().join("firmware/images/solver.img");
@@ -181,12 +178,7 @@ fn the_solver_config_is_the_committed_image() {
     let config = root().join("examples/solver.toml");
     let committed = root().join("firmware/images/solver.img");
     let out = tmp("from-config.img");
-    let (code, stdout, stderr) = run_neurochip(&[
-        "export".as_ref(),
-        config.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let (code, stdout, stderr) = export_image(&config, &out);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(
         std::fs::read(&out).unwrap(),

@@ -38,7 +38,7 @@ enum Command {
     /// Run a chip image on the host exactly as the firmware runs it, and print the
     /// same lines the firmware prints.
     #[command(name = "run-image")]
-    RunImage(cmd::export::ImageArgs),
+    RunImage(cmd::run_image::Args),
     /// Print what a chip image or a snapshot holds (and check it).
     Inspect(cmd::inspect::Args),
     /// Time the chip's step loop on the host (functional path, or through the cycle
@@ -63,14 +63,14 @@ enum Command {
     /// Import a NIR graph (Input, Affine/Linear, LIF/CubaLIF with a recurrent loop,
     /// LI/CubaLI readout) as a chip configuration and its weights (Python package).
     #[command(name = "import-nir")]
-    ImportNir(cmd::nir::ImportArgs),
+    ImportNir(cmd::import_nir::Args),
     /// Export a chip (configuration or snapshot) as a NIR graph (Python package).
     #[command(name = "export-nir")]
-    ExportNir(cmd::nir::ExportArgs),
+    ExportNir(cmd::export_nir::ExportArgs),
     /// Convert an HDF5 event file in the layout of the Spiking Heidelberg Digits into
     /// the .npz event file `[task] kind = "events"` reads (Python package).
     #[command(name = "convert-events")]
-    ConvertEvents(cmd::nir::ConvertArgs),
+    ConvertEvents(cmd::convert_events::Args),
     /// Rerun one of the seed's comparisons (docs/experiments.md) and write its table,
     /// plots and JSON into a run folder.
     Experiment(cmd::experiment::Args),
@@ -101,7 +101,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(a),
         Command::Sweep(a) => cmd::sweep::run(a),
         Command::Export(a) => cmd::export::run(a),
-        Command::RunImage(a) => cmd::export::run_image(a),
+        Command::RunImage(a) => cmd::run_image::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Network(a) => cmd::network::run(a),
@@ -110,9 +110,9 @@ fn main() -> ExitCode {
         Command::Assembly(a) => cmd::assembly::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Weights(a) => cmd::weights::run(a),
-        Command::ImportNir(a) => cmd::nir::import(a),
-        Command::ExportNir(a) => cmd::nir::export(a),
-        Command::ConvertEvents(a) => cmd::nir::convert(a),
+        Command::ImportNir(a) => cmd::import_nir::run(a),
+        Command::ExportNir(a) => cmd::export_nir::run(a),
+        Command::ConvertEvents(a) => cmd::convert_events::run(a),
         Command::Experiment(a) => cmd::experiment::run(a),
     }
 }

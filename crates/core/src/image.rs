@@ -755,11 +755,7 @@ mod tests {
     fn roundtrip_and_refusals() {
         let cfg = ConfigBuilder::new(3, 4, 2).seed(9).build().unwrap();
         let l = cfg.layout();
-        let (mut w16, mut w32, mut wu) = (
-            vec![0i16; l.words16()],
-            vec![0i32; l.words32()],
-            vec![0u32; l.wordsu()],
-        );
+        let (mut w16, mut w32, mut wu) = l.zeroed_arenas();
         {
             let mut mem = crate::Memory::carve(&l, &mut w16, &mut w32, &mut wu).unwrap();
             mem.init_default_params(&cfg);
@@ -814,11 +810,7 @@ mod tests {
     fn load_checks_values() {
         let cfg = ConfigBuilder::new(2, 3, 2).build().unwrap();
         let l = cfg.layout();
-        let (mut w16, mut w32, mut wu) = (
-            vec![0i16; l.words16()],
-            vec![0i32; l.words32()],
-            vec![0u32; l.wordsu()],
-        );
+        let (mut w16, mut w32, mut wu) = l.zeroed_arenas();
         {
             let mut mem = crate::Memory::carve(&l, &mut w16, &mut w32, &mut wu).unwrap();
             mem.init_default_params(&cfg);

@@ -51,6 +51,17 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Zeroed word arenas (16-bit, 32-bit, unsigned) of this layout's sizes, for
+    /// [`Memory::carve`] in the crate's tests.
+    #[cfg(test)]
+    pub(crate) fn zeroed_arenas(&self) -> (Vec<i16>, Vec<i32>, Vec<u32>) {
+        (
+            vec![0; self.words16()],
+            vec![0; self.words32()],
+            vec![0; self.wordsu()],
+        )
+    }
+
     /// The layout of an inference-only network of the given sizes.
     pub const fn new(n_in: usize, n_rec: usize, n_out: usize) -> Self {
         Self {
@@ -537,11 +548,7 @@ mod tests {
             Feedback::Random,
             true,
         );
-        let (mut a, mut b, mut c) = (
-            vec![0i16; l.words16()],
-            vec![0i32; l.words32()],
-            vec![0u32; l.wordsu()],
-        );
+        let (mut a, mut b, mut c) = l.zeroed_arenas();
         let (start, v) = l.bit_vectors();
         for (k, (name, bits)) in v.iter().enumerate() {
             c.fill(0);

@@ -435,11 +435,7 @@ mod tests {
 
     fn with_mem(cfg: &ChipConfig, f: impl FnOnce(&mut Memory<'_>)) -> Result<(), Invalid> {
         let l = cfg.layout();
-        let (mut a, mut b, mut c) = (
-            vec![0i16; l.words16()],
-            vec![0i32; l.words32()],
-            vec![0u32; l.wordsu()],
-        );
+        let (mut a, mut b, mut c) = l.zeroed_arenas();
         let mut mem = Memory::carve(&l, &mut a, &mut b, &mut c).unwrap();
         mem.init_default_params(cfg);
         f(&mut mem);
@@ -492,11 +488,7 @@ mod tests {
     fn padding_bits_are_zero() {
         let cfg = ConfigBuilder::new(3, 5, 2).build().unwrap();
         let l = cfg.layout();
-        let (mut a, mut b, mut c) = (
-            vec![0i16; l.words16()],
-            vec![0i32; l.words32()],
-            vec![0u32; l.wordsu()],
-        );
+        let (mut a, mut b, mut c) = l.zeroed_arenas();
         {
             let mut mem = Memory::carve(&l, &mut a, &mut b, &mut c).unwrap();
             mem.init_default_params(&cfg);

@@ -98,15 +98,13 @@ proptest! {
         let learning = Learning {
             feedback: if c.random_fb { Feedback::Random } else { Feedback::Symmetric },
             loss: if c.regression { Loss::Regression } else { Loss::Classification },
-            shift_in: c.shift_in,
-            shift_rec: c.shift_rec,
-            shift_out: c.shift_out,
-            shift_bias: c.shift_out,
             lr_spread: c.lr_spread,
-            dale: true,
-            trace_decay: 32_000,
-            elig_decay: 32_000,
-            ..common::learning(c.exact, c.sample)
+            ..common::shifted_learning(
+                c.exact,
+                c.sample,
+                [c.shift_in, c.shift_rec, c.shift_out, c.shift_out],
+                true,
+            )
         };
         let dims = (c.n_in, c.n_rec, c.n_out);
         let (cfg, mut arenas) = Arenas::build(learning_chip(dims, formats, learning, c.seed).alif(c.alif));

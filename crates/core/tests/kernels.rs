@@ -60,23 +60,13 @@ fn case() -> impl Strategy<Value = Case> {
 fn config(c: &Case) -> ChipConfig {
     let (si, sr, so, sb) = c.shifts;
     let learning = Learning {
-        engine: if c.exact {
-            Engine::Exact
-        } else {
-            Engine::Light
-        },
-        apply: if c.sample {
-            Apply::Sample
-        } else {
-            Apply::Online
-        },
         dale: c.dale,
         lr_spread: c.spread,
         shift_in: si,
         shift_rec: sr,
         shift_out: so,
         shift_bias: sb,
-        ..Learning::DEFAULT
+        ..common::learning(c.exact, c.sample)
     };
     learning_chip(c.sizes, weight_formats(8), learning, c.seed)
         .alif(c.alif)

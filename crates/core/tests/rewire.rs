@@ -99,14 +99,7 @@ proptest! {
         let formats = common::weight_formats(c.weight_bits);
         let learning = Learning {
             loss: Loss::Classification,
-            shift_in: c.shifts.0,
-            shift_rec: c.shifts.1,
-            shift_out: c.shifts.2,
-            shift_bias: c.shifts.2,
-            dale: c.dale,
-            trace_decay: 32_000,
-            elig_decay: 32_000,
-            ..common::learning(c.exact, c.sample)
+            ..common::shifted_learning(c.exact, c.sample, [c.shifts.0, c.shifts.1, c.shifts.2, c.shifts.2], c.dale)
         };
         let (ni, nr) = (c.n_in as u32, c.n_rec as u32);
         let r = Rewire {

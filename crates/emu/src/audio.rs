@@ -230,23 +230,13 @@ pub struct Agreement {
     pub spike_match: f64,
 }
 
-/// Pearson correlation of `a` and `b` (1 when both are constant and equal).
+/// Pearson correlation of `a` and `b` ([`crate::sim::pearson`]), 1 when either is
+/// empty (nothing to disagree on).
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len()) as f64;
-    if n == 0.0 {
+    if a.is_empty() || b.is_empty() {
         return 1.0;
     }
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        sab += (x - ma) * (y - mb);
-        saa += (x - ma) * (x - ma);
-        sbb += (y - mb) * (y - mb);
-    }
-    if saa == 0.0 || sbb == 0.0 {
-        return if a == b { 1.0 } else { 0.0 };
-    }
-    sab / (saa * sbb).sqrt()
+    crate::sim::pearson(a, b)
 }
 
 /// Run every clip through the chip's front end and the float twin of `s`, step by
@@ -341,27 +331,23 @@ mod tests {
 
     #[test]
     fn refusals_name_the_setting() {
-        let s = Settings {
-            samples_per_step: 12,
-            ..Settings::default()
-        };
+        let refusal = |s: Settings| chip_config(&s).unwrap_err().to_string();
+        let d = Settings::default;
         assert_eq!(
-            chip_config(&s).unwrap_err().to_string(),
+            refusal(Settings {
+                samples_per_step: 12,
+                ..d()
+            }),
             "audio.samples_per_step = 12; allowed a power of two, 1..=64 (16 = 1 ms at 16 kHz)"
         );
-        let s = Settings {
-            f_hi: 9000.0,
-            ..Settings::default()
-        };
         assert_eq!(
-            chip_config(&s).unwrap_err().to_string(),
+            refusal(Settings {
+                f_hi: 9000.0,
+                ..d()
+            }),
             "audio.f_hi = 9000; allowed f_hi < 8000 (half the sample rate)"
         );
-        let s = Settings {
-            bands: 65,
-            ..Settings::default()
-        };
-        assert!(chip_config(&s).unwrap_err().to_string().contains("1..=64"));
+        assert!(refusal(Settings { bands: 65, ..d() }).contains("1..=64"));
     }
 
     #[test]

@@ -486,6 +486,35 @@ impl Config {
     pub fn learns(&self) -> bool {
         self.learning.engine != Engine::Off
     }
+
+    /// The files this configuration, read from `path`, makes a command read: `path`
+    /// itself, its data file and its weights file.
+    pub fn inputs<'a>(&'a self, path: &'a Path) -> Vec<&'a Path> {
+        let mut v = vec![path, Path::new(&self.task.data)];
+        if let Some(w) = &self.network.weights {
+            v.push(Path::new(w));
+        }
+        v
+    }
+
+    /// Start the chip from the weights in `weights` (a `.npz` file), when given:
+    /// `network.weights`, overriding the file's own.
+    pub fn with_weights(&mut self, weights: Option<&Path>) {
+        if let Some(w) = weights {
+            self.network.weights = Some(w.display().to_string());
+        }
+    }
+}
+
+impl AppConfig {
+    /// The files this application file, read from `path`, makes a command read:
+    /// `path` itself and its problem file.
+    pub fn inputs<'a>(&'a self, path: &'a Path) -> Vec<&'a Path> {
+        match &self.app {
+            Application::Solver(s) => vec![path, Path::new(&s.problem)],
+            Application::Assembly(_) => vec![path],
+        }
+    }
 }
 
 /// Read and check a chip configuration file (an application file is refused at its
@@ -498,11 +527,9 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// [`load`], also returning the bytes of the file as read (a run folder keeps them as
 /// `config.toml`, byte for byte).
 pub fn load_source(path: &Path) -> Result<(Config, Vec<u8>), ConfigError> {
-    let bytes = read(path)?;
-    let origin = path.display().to_string();
-    let text = source::text_of(&bytes, &origin)?;
-    let cfg = parse(text, &origin)?;
-    Ok((found_data(cfg, path), bytes))
+    read_parsed(path, |text, origin| {
+        parse(text, origin).map(|cfg| found_data(cfg, path))
+    })
 }
 
 /// Read and check a configuration file of either kind: a chip, or an application
@@ -513,14 +540,25 @@ pub fn load_workload(path: &Path) -> Result<Workload, ConfigError> {
 
 /// [`load_workload`], also returning the bytes of the file as read.
 pub fn load_workload_source(path: &Path) -> Result<(Workload, Vec<u8>), ConfigError> {
+    read_parsed(path, |text, origin| {
+        Ok(match parse_workload(text, origin)? {
+            Workload::Chip(cfg) => Workload::Chip(Box::new(found_data(*cfg, path))),
+            app => app,
+        })
+    })
+}
+
+/// The file at `path` read ([`read`]), its text (a text file) given to `parse` with
+/// the file's name; what `parse` made of it, and the bytes as read.
+fn read_parsed<T>(
+    path: &Path,
+    parse: impl FnOnce(&str, &str) -> Result<T, ConfigError>,
+) -> Result<(T, Vec<u8>), ConfigError> {
     let bytes = read(path)?;
     let origin = path.display().to_string();
     let text = source::text_of(&bytes, &origin)?;
-    let w = match parse_workload(text, &origin)? {
-        Workload::Chip(cfg) => Workload::Chip(Box::new(found_data(*cfg, path))),
-        app => app,
-    };
-    Ok((w, bytes))
+    let parsed = parse(text, &origin)?;
+    Ok((parsed, bytes))
 }
 
 /// The bytes of a configuration file: at most MAX_FILE_BYTES, checked before reading

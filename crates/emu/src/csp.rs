@@ -553,6 +553,115 @@ pub fn run(
     })
 }
 
+/// What `neurochip solve --json` prints: the problem file, its kind, variables,
+/// values per variable, blanks and constraint edges; the network's constants, seed
+/// and step budget; whether and when it was solved, the trace digest and the
+/// solution (values from 1); and the random-restart baseline's time, when it ran.
+#[derive(Clone, Debug, Serialize)]
+pub struct SolveReport<'a> {
+    file: String,
+    kind: &'a Kind,
+    variables: usize,
+    values: usize,
+    blanks: usize,
+    constraints: usize,
+    params: SolveParams,
+    seed: u64,
+    budget: u64,
+    solved: bool,
+    time_to_solution: Option<u64>,
+    digest: Option<String>,
+    solution: Option<Vec<u8>>,
+    baseline_time_to_solution: Option<Option<u64>>,
+}
+
+/// [`Params`] as [`SolveReport`] lists them: inhibition, refractory, quiet, clue
+/// bias and floor.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SolveParams {
+    inhibition: u8,
+    refractory: u8,
+    quiet: i8,
+    clue_bias: u8,
+    floor: i8,
+}
+
+impl<'a> SolveReport<'a> {
+    /// The report of the run `r` of `csp` (read from `file`) with `params` from `seed`
+    /// within `budget` steps, and the baseline's time `baseline` when it ran.
+    pub fn new(
+        file: &str,
+        csp: &'a Csp,
+        (params, seed, budget): (Params, u64, u64),
+        r: &RunResult,
+        baseline: Option<Option<u64>>,
+    ) -> Self {
+        Self {
+            file: file.to_string(),
+            kind: &csp.kind,
+            variables: csp.n(),
+            values: csp.k,
+            blanks: csp.blanks(),
+            constraints: csp.edges.len(),
+            params: SolveParams {
+                inhibition: params.inhibition,
+                refractory: params.refractory,
+                quiet: params.quiet,
+                clue_bias: params.clue_bias,
+                floor: params.floor,
+            },
+            seed,
+            budget,
+            solved: r.solved_at.is_some(),
+            time_to_solution: r.solved_at,
+            digest: r.digest.clone(),
+            solution: r
+                .solved_at
+                .map(|_| r.assignment.iter().map(|&x| x + 1).collect()),
+            baseline_time_to_solution: baseline,
+        }
+    }
+
+    /// The report as the text `neurochip solve` prints: the problem, the solution (or
+    /// the last state, `assignment`), the baseline and the digest.
+    pub fn text(&self, csp: &Csp, assignment: &[u8]) -> String {
+        use std::fmt::Write;
+        let what = match csp.kind {
+            Kind::Sudoku { size, .. } => format!("{size}x{size} sudoku, {} blanks", self.blanks),
+            Kind::Coloring => format!(
+                "graph, {} nodes, {} edges, {} colours",
+                self.variables, self.constraints, self.values
+            ),
+        };
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "neurochip solve: {} ({what}), seed {}",
+            self.file, self.seed
+        );
+        let _ = match self.time_to_solution {
+            Some(t) => write!(o, "solved at step {t}:\n{}", csp.render(assignment)),
+            None => writeln!(
+                o,
+                "no solution within {} steps; last state:\n{}",
+                self.budget,
+                csp.render(assignment)
+            ),
+        };
+        let _ = match self.baseline_time_to_solution {
+            Some(Some(t)) => writeln!(o, "random-restart baseline: solved at step {t}"),
+            Some(None) => writeln!(
+                o,
+                "random-restart baseline: no solution within {} steps",
+                self.budget
+            ),
+            None => Ok(()),
+        };
+        let _ = writeln!(o, "digest {}", self.digest.as_deref().unwrap_or_default());
+        o
+    }
+}
+
 /// The baseline: every step a new uniformly random value for every blank (clues
 /// kept), checked; at most `budget` steps.
 pub fn random_restart(csp: &Csp, budget: u64, seed: u64) -> RunResult {

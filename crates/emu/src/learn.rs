@@ -59,6 +59,33 @@ pub struct TrainReport {
 }
 
 impl TrainReport {
+    /// The report as the table `neurochip run` prints after training (after a blank
+    /// line).
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut o = String::new();
+        let _ = writeln!(o, "  {:<28} {:>12}", "engine", self.engine);
+        let _ = match self.nmse {
+            Some(n) => writeln!(o, "  {:<28} {:>12.4}", "test NMSE", n),
+            None => writeln!(
+                o,
+                "  {:<28} {:>11.1}%",
+                format!("test accuracy ({} samples)", self.test_samples),
+                100.0 * self.test_accuracy
+            ),
+        };
+        let _ = writeln!(o, "  {:<28} {:>12.4}", "test loss", self.test_loss);
+        let rows = [
+            ("weight memory (bytes)", self.footprint.weights),
+            ("learning state (bytes)", self.footprint.learning),
+        ];
+        for (k, v) in rows {
+            let _ = writeln!(o, "  {k:<28} {v:>12}");
+        }
+        table_tail(&mut o, 28, self.train_seconds, &self.digest);
+        o
+    }
+
     /// For a stopped run, the line that says what was kept and how to go on: the
     /// epochs done of `planned` (the configuration's `train.epochs`, from where this
     /// run started), and the snapshot `save` that holds them.
@@ -93,10 +120,37 @@ pub fn plan(cfg: &Config) -> Plan {
     }
 }
 
+/// The last rows of a training run's table, the label column `width` wide: the
+/// training time and the digest.
+pub(crate) fn table_tail(o: &mut String, width: usize, train_seconds: f64, digest: &str) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        o,
+        "  {:<width$} {:>12.1}",
+        "training time (s)", train_seconds
+    );
+    let _ = writeln!(o, "  {:<width$} {:>12}", "digest", digest);
+}
+
 /// A progress bar over `total` samples, hidden when stdout is not a terminal or
 /// `quiet`.
 pub fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
     progress_of(total, quiet, what, "samples")
+}
+
+/// Run `job` (reward learning) behind a progress bar over its episodes, epochs ×
+/// training samples of `cfg`, which `job` hands its episode callback; the bar is
+/// gone when it returns.
+pub fn with_episode_bar<R>(
+    cfg: &Config,
+    quiet: bool,
+    job: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> R,
+) -> R {
+    let n = u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples);
+    let bar = progress(n, quiet, "chip");
+    let r = job(&|done, _| bar.set_position(done));
+    bar.finish_and_clear();
+    r
 }
 
 /// [`progress`] counting `unit` ("samples", "grid points").
@@ -399,6 +453,42 @@ pub struct LearnVerifyReport {
     pub eprop_bptt_cosine: f64,
     /// Chip digest after training.
     pub digest: String,
+}
+
+impl LearnVerifyReport {
+    /// The report as the table `neurochip verify` prints after training side by side
+    /// (after a blank line).
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut o = String::new();
+        let _ = writeln!(o, "  {:<34} {:>10} {:>10}", "", "chip", "float");
+        let _ = match (self.nmse, self.ref_nmse) {
+            (Some(a), Some(b)) => writeln!(o, "  {:<34} {:>10.4} {:>10.4}", "test NMSE", a, b),
+            _ => writeln!(
+                o,
+                "  {:<34} {:>9.1}% {:>9.1}%",
+                "test accuracy",
+                100.0 * self.test_accuracy,
+                100.0 * self.ref_test_accuracy
+            ),
+        };
+        // The float model's e-prop against BPTT, in the reset convention it used.
+        let eprop_row = format!("e-prop/BPTT cosine, {}", EPROP_BPTT_RESET.label());
+        let rows = [
+            (
+                "accuracy gap (points, float - chip)",
+                self.accuracy_gap_points,
+                2,
+            ),
+            ("update cosine (chip vs float)", self.update_cosine, 4),
+            (eprop_row.as_str(), self.eprop_bptt_cosine, 4),
+        ];
+        for (k, v, digits) in rows {
+            let _ = writeln!(o, "  {k:<34} {v:>10.digits$}");
+        }
+        let _ = writeln!(o, "  {:<34} {:>10}", "digest", self.digest);
+        o
+    }
 }
 
 /// The reset convention of [`LearnVerifyReport::eprop_bptt_cosine`]: detached, as

@@ -32,6 +32,23 @@ pub struct Output<'a> {
     pub path: &'a Path,
 }
 
+impl Output<'_> {
+    /// Write `bytes` here atomically ([`crate::export::write_atomic`]: a failed write
+    /// leaves the old file); the error names the output and why it failed.
+    pub fn write(&self, bytes: &[u8]) -> Result<(), OutputError> {
+        crate::export::write_atomic(self.path, bytes).map_err(|e| self.unwritable(e.to_string()))
+    }
+
+    fn unwritable(&self, reason: String) -> OutputError {
+        OutputError::Unwritable {
+            flag: self.flag.into(),
+            what: self.what.into(),
+            path: self.path.to_path_buf(),
+            reason,
+        }
+    }
+}
+
 /// Why an output (or a run folder) was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -122,12 +139,7 @@ pub const LOCK: &str = ".neurochip.lock";
 pub fn check(outputs: &[Output<'_>], inputs: &[&Path]) -> Result<(), OutputError> {
     let mut seen: Vec<(Key, &Output<'_>)> = Vec::new();
     for o in outputs {
-        writable(o.path).map_err(|reason| OutputError::Unwritable {
-            flag: o.flag.into(),
-            what: o.what.into(),
-            path: o.path.to_path_buf(),
-            reason,
-        })?;
+        writable(o.path).map_err(|reason| o.unwritable(reason))?;
         let Some(key) = key(o.path) else {
             continue;
         };

@@ -106,6 +106,25 @@ pub struct Timing {
     pub digest: String,
 }
 
+impl Timing {
+    /// The timing as the line `neurochip bench` prints.
+    pub fn line(&self) -> String {
+        format!(
+            "{} ({}{}): {} steps in {:.4} s: {:.3} us/step, {:.0} steps/s, {} spikes, digest {}",
+            self.name,
+            self.arch,
+            self.mode
+                .map_or(String::new(), |m| format!(", {m:?}").to_lowercase()),
+            self.steps,
+            self.seconds,
+            self.us_per_step,
+            self.steps_per_second,
+            self.spikes,
+            self.digest
+        )
+    }
+}
+
 /// Time `steps` steps of the chip of `cfg` on sample 0 of its input (repeated if the
 /// sample is shorter), through the cycle model of `arch` when given. With a `mode`, the
 /// network is set up for it ([`Mode`]); a training mode learns at every step with

@@ -159,6 +159,35 @@ pub struct RewardReport {
 }
 
 impl RewardReport {
+    /// The report as the table `neurochip run` prints after reward learning: the
+    /// report's lines, a blank line and the figures.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut o = String::new();
+        for l in &self.lines {
+            let _ = writeln!(o, "{l}");
+        }
+        let _ = writeln!(o);
+        let _ = writeln!(o, "  {:<32} {:>12}", "engine", self.engine);
+        let _ = writeln!(o, "  {:<32} {:>12}", "learning episodes", self.episodes);
+        let _ = writeln!(
+            o,
+            "  {:<32} {:>11.1}%",
+            format!("success (last {} episodes)", self.window),
+            100.0 * self.success_rate
+        );
+        if let Some(t) = self.test_success_rate {
+            let _ = writeln!(
+                o,
+                "  {:<32} {:>11.1}%",
+                format!("greedy test ({} episodes)", self.test_episodes),
+                100.0 * t
+            );
+        }
+        crate::learn::table_tail(&mut o, 32, self.train_seconds, &self.digest);
+        o
+    }
+
     /// For a stopped run, the line that says what ran and what was kept (`save`).
     pub fn interrupted_line(&self, planned: u64, save: Option<&Path>) -> Option<String> {
         let sig = self.signal?;
@@ -368,6 +397,29 @@ pub struct RewardVerifyReport {
     pub float_success_rate: f64,
     /// Chip minus twin, points.
     pub gap_points: f64,
+}
+
+impl RewardVerifyReport {
+    /// The report as the table `neurochip verify` prints (after a blank line).
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut o = String::new();
+        let _ = writeln!(o, "  {:<34} {:>10} {:>10}", "", "chip", "float");
+        let _ = writeln!(
+            o,
+            "  {:<34} {:>9.1}% {:>9.1}%",
+            format!("success (last {} episodes)", self.chip.window),
+            100.0 * self.chip.success_rate,
+            100.0 * self.float_success_rate
+        );
+        let _ = writeln!(
+            o,
+            "  {:<34} {:>10.1}",
+            "gap (points, chip - float)", self.gap_points
+        );
+        let _ = writeln!(o, "  {:<34} {:>10}", "digest", self.chip.digest);
+        o
+    }
 }
 
 /// Train the chip of a reward configuration and its f64 twin (on the chip's

@@ -53,6 +53,33 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// The report as the table `neurochip run` prints.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let fmt = |v: &[f64]| {
+            v.iter()
+                .map(|x| format!("{x:.3}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut o = String::new();
+        let _ = writeln!(o, "neurochip run: {}", self.name);
+        let _ = writeln!(o, "  steps            {:>12}", self.steps);
+        let _ = writeln!(o, "  samples          {:>12}", self.samples);
+        let _ = writeln!(o, "  spikes           {:>12}", self.spikes);
+        let _ = writeln!(o, "  mean rate        {:>12.2} Hz", self.rate_hz);
+        let _ = writeln!(
+            o,
+            "  activity         {:>12.4} spikes/neuron/step",
+            self.activity
+        );
+        let _ = writeln!(o, "  synaptic ops     {:>12}", self.synops);
+        let _ = writeln!(o, "  readout mean     {}", fmt(&self.readout_mean));
+        let _ = writeln!(o, "  readout final    {}", fmt(&self.readout_final));
+        let _ = writeln!(o, "  digest           {}", self.digest);
+        o
+    }
+
     /// For a stopped run, the line that says how far it went.
     pub fn interrupted_line(&self) -> Option<String> {
         let sig = self.signal?;
@@ -309,6 +336,43 @@ pub struct VerifyReport {
     /// folder's divergence plot; not in the JSON).
     #[serde(skip)]
     pub divergence: Vec<f64>,
+}
+
+impl VerifyReport {
+    /// The report as the table `neurochip verify` prints, the reference having run
+    /// with `weights`.
+    pub fn table(&self, weights: RefWeights) -> String {
+        use std::fmt::Write;
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "neurochip verify: {} (reference weights: {:?})",
+            self.name, weights
+        );
+        let _ = writeln!(o, "  steps compared        {:>10}", self.steps);
+        let _ = match self.first_mismatch_step {
+            Some(s) => writeln!(o, "  first spike mismatch  {s:>10}"),
+            None => writeln!(o, "  first spike mismatch        none"),
+        };
+        let _ = writeln!(
+            o,
+            "  membrane RMS error    {:>10.3} LSB = {:.5} thresholds (max {:.5})",
+            self.membrane_rms_lsb, self.membrane_rms_thr, self.membrane_max_thr
+        );
+        let _ = writeln!(o, "  rate correlation      {:>10.4}", self.rate_correlation);
+        let _ = writeln!(
+            o,
+            "  readout RMS error     {:>10.4} (reference readout RMS {:.4})",
+            self.readout_rms, self.readout_ref_rms
+        );
+        let _ = writeln!(
+            o,
+            "  rate chip / ref       {:>10.2} / {:.2} Hz",
+            self.rate_hz, self.ref_rate_hz
+        );
+        let _ = writeln!(o, "  digest                {}", self.digest);
+        o
+    }
 }
 
 /// Pearson correlation; 1 when both are constant and equal, 0 when one is constant.

@@ -130,24 +130,22 @@ impl Task {
 
     /// Training samples available per epoch (`None`: unbounded, generated).
     pub fn train_size(&self) -> Option<usize> {
-        match self {
-            Task::Digits { train, .. } => Some(train.len()),
-            Task::Audio { corpus, .. } => Some(corpus.train.len()),
-            Task::Events { data, .. } => Some(data.split.train.len()),
-            Task::Features { data, .. } => Some(data.split.train.len()),
-            Task::Pattern(_) => Some(1),
-            _ => None,
-        }
+        self.split_sizes().map(|(train, _)| train)
     }
 
     /// Test samples available (`None`: unbounded).
     pub fn test_size(&self) -> Option<usize> {
+        self.split_sizes().map(|(_, test)| test)
+    }
+
+    /// Training and test samples of a task with a fixed set (`None`: generated).
+    fn split_sizes(&self) -> Option<(usize, usize)> {
         match self {
-            Task::Digits { test, .. } => Some(test.len()),
-            Task::Audio { corpus, .. } => Some(corpus.test.len()),
-            Task::Events { data, .. } => Some(data.split.test.len()),
-            Task::Features { data, .. } => Some(data.split.test.len()),
-            Task::Pattern(_) => Some(1),
+            Task::Digits { train, test, .. } => Some((train.len(), test.len())),
+            Task::Audio { corpus, .. } => Some((corpus.train.len(), corpus.test.len())),
+            Task::Events { data, .. } => Some((data.split.train.len(), data.split.test.len())),
+            Task::Features { data, .. } => Some((data.split.train.len(), data.split.test.len())),
+            Task::Pattern(_) => Some((1, 1)),
             _ => None,
         }
     }

@@ -101,6 +101,27 @@ mod tests {
         d
     }
 
+    /// A WAV file at `path` of `channels` channels at `rate` Hz, `bits`-bit samples
+    /// of `format`, holding `samples`.
+    fn other_wav<S: hound::Sample + Copy>(
+        path: &Path,
+        (channels, rate, bits): (u16, u32, u16),
+        format: hound::SampleFormat,
+        samples: &[S],
+    ) {
+        let spec = hound::WavSpec {
+            channels,
+            sample_rate: rate,
+            bits_per_sample: bits,
+            sample_format: format,
+        };
+        let mut w = hound::WavWriter::create(path, spec).unwrap();
+        for &s in samples {
+            w.write_sample(s).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+
     #[test]
     fn reads_its_own_format_and_refuses_others_in_one_line() {
         let d = dir();
@@ -110,16 +131,12 @@ mod tests {
         assert_eq!(read_wav(&p).unwrap(), pcm);
 
         let stereo = d.join("stereo.wav");
-        let spec = hound::WavSpec {
-            channels: 2,
-            sample_rate: 44100,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut w = hound::WavWriter::create(&stereo, spec).unwrap();
-        w.write_sample(0i16).unwrap();
-        w.write_sample(0i16).unwrap();
-        w.finalize().unwrap();
+        other_wav(
+            &stereo,
+            (2, 44100, 16),
+            hound::SampleFormat::Int,
+            &[0i16, 0],
+        );
         assert_eq!(
             read_wav(&stereo).unwrap_err().to_string(),
             format!(
@@ -128,15 +145,12 @@ mod tests {
             )
         );
         let float = d.join("float.wav");
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 16000,
-            bits_per_sample: 32,
-            sample_format: hound::SampleFormat::Float,
-        };
-        let mut w = hound::WavWriter::create(&float, spec).unwrap();
-        w.write_sample(0.5f32).unwrap();
-        w.finalize().unwrap();
+        other_wav(
+            &float,
+            (1, 16000, 32),
+            hound::SampleFormat::Float,
+            &[0.5f32],
+        );
         let e = read_wav(&float).unwrap_err().to_string();
         assert!(e.ends_with("a WAV of 16000 Hz, 1 channel, 32-bit float; allowed 16000 Hz mono 16-bit integer PCM"), "{e}");
 

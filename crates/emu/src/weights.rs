@@ -231,16 +231,7 @@ impl std::fmt::Display for Allowed {
 /// with these weights); otherwise the weights are folded into the digest.
 pub fn set(chip: &mut HostChip, layer: Layer, values: &[i64]) -> Result<(), WeightError> {
     let cfg = *chip.config();
-    let (rows, cols) = layer.shape(&cfg);
-    if values.len() != rows * cols {
-        return Err(WeightError::Length {
-            layer,
-            rows,
-            cols,
-            expected: rows * cols,
-            got: values.len(),
-        });
-    }
+    check_length(&cfg, layer, values.len())?;
     let fmt = layer.format(&cfg);
     if let Some((k, &v)) = values
         .iter()
@@ -285,6 +276,21 @@ pub fn set(chip: &mut HostChip, layer: Layer, values: &[i64]) -> Result<(), Weig
     Ok(())
 }
 
+/// `len` values for `layer`: its rows times its columns, or the length error.
+fn check_length(cfg: &ChipConfig, layer: Layer, len: usize) -> Result<(), WeightError> {
+    let (rows, cols) = layer.shape(cfg);
+    if len == rows * cols {
+        return Ok(());
+    }
+    Err(WeightError::Length {
+        layer,
+        rows,
+        cols,
+        expected: rows * cols,
+        got: len,
+    })
+}
+
 fn copy16(dst: &mut [i16], src: &[i64]) {
     for (d, &v) in dst.iter_mut().zip(src) {
         *d = v as i16;
@@ -307,16 +313,7 @@ pub(crate) fn refusal(cfg: &ChipConfig, e: &Invalid) -> WeightError {
 /// [`set`] from real values ([`quantize_real`] puts them on the layer's grid).
 pub fn set_real(chip: &mut HostChip, layer: Layer, values: &[f64]) -> Result<(), WeightError> {
     let cfg = *chip.config();
-    let (rows, cols) = layer.shape(&cfg);
-    if values.len() != rows * cols {
-        return Err(WeightError::Length {
-            layer,
-            rows,
-            cols,
-            expected: rows * cols,
-            got: values.len(),
-        });
-    }
+    check_length(&cfg, layer, values.len())?;
     let q = quantize_real(&cfg, layer, values)?;
     set(chip, layer, &q)
 }

@@ -90,6 +90,80 @@ pub fn claim(out: Option<&Path>, name: &str, force: bool) -> Result<RunDir, Outp
     }
 }
 
+/// Where a command leaves its run folder, claimed before it runs so an unusable
+/// folder is refused before any work ([`claim`]), or none (`--no-out`); with the
+/// title of its summary and what its provenance records of the configuration.
+pub struct RunFolder {
+    /// The folder, unless none was asked for.
+    dir: Option<RunDir>,
+    /// The title of its summary (`neurochip run: NAME`).
+    title: String,
+    /// The configuration's seed, for the report.
+    seed: u64,
+    /// The configuration file as given, for `config.toml`.
+    config: Vec<u8>,
+}
+
+impl RunFolder {
+    /// Claim the folder of `neurochip COMMAND` on the configuration called `name` with
+    /// master seed `seed`, read from the bytes `config`: at `place` (`--out` or the
+    /// default, and `--force`), or none when `place` is `None`.
+    pub fn claim(
+        place: Option<(Option<&Path>, bool)>,
+        command: &str,
+        name: &str,
+        seed: u64,
+        config: Vec<u8>,
+    ) -> Result<Self, OutputError> {
+        let dir = match place {
+            Some((out, force)) => Some(claim(out, name, force)?),
+            None => None,
+        };
+        Ok(Self {
+            dir,
+            title: format!("neurochip {command}: {name}"),
+            seed,
+            config,
+        })
+    }
+
+    /// The folder, when there is one.
+    pub fn path(&self) -> Option<&Path> {
+        self.dir.as_ref().map(RunDir::path)
+    }
+
+    /// For a run that cannot stop between samples: on SIGINT or SIGTERM, release the
+    /// folder (its lock; the folder itself while empty) and exit 130 or 143.
+    pub fn release_on_signal(&self) -> Result<(), String> {
+        match &self.dir {
+            Some(d) => neurochip_emu::stop::exit_on_signal(d.release()),
+            None => neurochip_emu::stop::exit_on_signal(|| {}),
+        }
+    }
+
+    /// Write the report, the summary and the figures ([`write`]) of a run of
+    /// neurochip `version` typed as `command`, when there is a folder; the plots that
+    /// could not be drawn.
+    pub fn write<T: serde::Serialize>(
+        &self,
+        report: &T,
+        figs: &Figures<'_>,
+        (command, version): (&str, &str),
+    ) -> Result<Vec<String>, String> {
+        let Some(dir) = &self.dir else {
+            return Ok(Vec::new());
+        };
+        let value = serde_json::to_value(report).map_err(|e| e.to_string())?;
+        let prov = Provenance {
+            command,
+            version,
+            seed: Some(self.seed),
+            config: Some(&self.config),
+        };
+        write(dir.path(), &self.title, &prov, &value, figs)
+    }
+}
+
 /// What goes into a run folder besides the report.
 #[derive(Default)]
 pub struct Figures<'a> {
@@ -579,6 +653,31 @@ impl Learned {
             ..Default::default()
         }
     }
+}
+
+/// The figures of an inference run's folder: a test sample of `cfg` probed, handed
+/// to `write`.
+pub fn with_probe<R>(
+    cfg: &neurochip_emu::config::Config,
+    write: impl FnOnce(Figures<'_>) -> R,
+) -> Result<R, neurochip_emu::build::BuildError> {
+    let probe = probe_config(cfg)?;
+    Ok(write(Figures {
+        probe: Some(&probe),
+        dt_ms: cfg.network.dt_ms,
+        ..Default::default()
+    }))
+}
+
+/// The figures of a training run's folder besides its curves ([`learned`]), handed
+/// to `write`.
+pub fn with_learned<R>(
+    cfg: &neurochip_emu::config::Config,
+    chip: &mut neurochip_emu::HostChip,
+    write: impl FnOnce(Figures<'_>) -> R,
+) -> Result<R, neurochip_emu::build::BuildError> {
+    let learned = learned(cfg, chip)?;
+    Ok(write(learned.figures(cfg.network.dt_ms)))
 }
 
 /// What a training run's folder draws besides its curves: a test sample probed on the

@@ -9,6 +9,8 @@ mod seeds;
 
 pub use seeds::{parse_seeds, seed_markdown, seed_summaries, SeedSummary, SeedValue, MAX_SEEDS};
 
+use std::path::{Path, PathBuf};
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -95,6 +97,48 @@ pub fn default_weight_bits(seeded: bool) -> &'static [u32] {
     } else {
         &[4, 6, 8, 12]
     }
+}
+
+/// The engines named in `names` (`exact`, `light`); the error names the one that is
+/// not an engine and what is allowed.
+pub fn parse_engines(names: &[String]) -> Result<Vec<Engine>, String> {
+    names
+        .iter()
+        .map(|e| match e.as_str() {
+            "exact" => Ok(Engine::Exact),
+            "light" => Ok(Engine::Light),
+            other => Err(format!("`{other}` is not an engine; allowed: exact, light")),
+        })
+        .collect()
+}
+
+/// Weight and trace widths of a sweep, checked against the chip's ranges; the error
+/// names the flag (`--weight-bits`, `--trace-bits`) of the first width out of range.
+pub fn check_widths(weight_bits: &[u32], trace_bits: &[u32]) -> Result<(), String> {
+    use neurochip_core::ranges::{TRACE_BITS, WEIGHT_BITS};
+    for (flag, r, bits) in [
+        ("--weight-bits", WEIGHT_BITS, weight_bits),
+        ("--trace-bits", TRACE_BITS, trace_bits),
+    ] {
+        if let Some(b) = bits.iter().find(|&&b| !r.admits(i64::from(b))) {
+            return Err(format!(
+                "{flag}: {b} is out of range; allowed {}..={}",
+                r.lo, r.hi
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The files of `--plot FILE`: the stem (FILE without a `.png` or `.svg` ending) and
+/// the PNG and SVG [`plot`] writes there.
+pub fn plot_files(plot: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let stem = match plot.extension().and_then(|e| e.to_str()) {
+        Some("png" | "svg") => plot.with_extension(""),
+        _ => plot.to_path_buf(),
+    };
+    let (png, svg) = (stem.with_extension("png"), stem.with_extension("svg"));
+    (stem, png, svg)
 }
 
 /// Run the grid `configs x engines x weight_bits x trace_bits x seeds`, each point

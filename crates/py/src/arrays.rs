@@ -1,6 +1,7 @@
 //! numpy arrays in and out: input spikes (bool or uint8, 0 or 1) in; spikes,
 //! membranes, readouts and weights out.
 
+use neurochip_emu::npz::shape_text;
 use numpy::ndarray::{Array1, Array2};
 use numpy::{
     IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn,
@@ -16,20 +17,6 @@ fn asarray<'py>(x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyUntypedArray>> {
     let np = x.py().import("numpy")?;
     let a = np.call_method1("asarray", (x,))?;
     Ok(a.cast_into::<PyUntypedArray>()?)
-}
-
-/// `shape` as Python writes it: `(3, 40)`, `(40,)`.
-fn shape_text(shape: &[usize]) -> String {
-    match shape {
-        [one] => format!("({one},)"),
-        s => format!(
-            "({})",
-            s.iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }
 
 /// Input spikes: `x` (anything `numpy.asarray` takes, of dtype bool or uint8 with

@@ -12,16 +12,7 @@ use crate::config::Config;
 use crate::error::err;
 
 fn engines(names: Vec<String>) -> PyResult<Vec<Engine>> {
-    names
-        .iter()
-        .map(|e| match e.as_str() {
-            "exact" => Ok(Engine::Exact),
-            "light" => Ok(Engine::Light),
-            other => Err(err(format!(
-                "engines: `{other}` is not an engine; allowed: exact, light"
-            ))),
-        })
-        .collect()
+    sweep::parse_engines(&names).map_err(|e| err(format!("engines: {e}")))
 }
 
 fn archs(names: Vec<String>) -> PyResult<Vec<Arch>> {

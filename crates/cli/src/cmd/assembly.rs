@@ -68,7 +68,7 @@ pub fn run(a: Args) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(format!("--export: {e}")),
     };
-    match neurochip_emu::export::write_atomic(out, &bytes) {
+    match target.write(&bytes) {
         Ok(()) => {
             println!(
                 "{}: {} bytes (assembly image: {} neurons, cap {}, {} steps)",
@@ -80,9 +80,6 @@ pub fn run(a: Args) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(e) => fail(format!(
-            "{}: --export: cannot write the assembly image: {e}",
-            out.display()
-        )),
+        Err(e) => fail(e),
     }
 }

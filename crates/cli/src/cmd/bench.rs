@@ -41,19 +41,7 @@ pub fn run(a: Args) -> ExitCode {
     };
     match neurochip_emu::peer::time_steps(&cfg, arch.as_ref(), a.steps, a.mode) {
         Ok(t) if a.json => println!("{}", json(&t)),
-        Ok(t) => println!(
-            "{} ({}{}): {} steps in {:.4} s: {:.3} us/step, {:.0} steps/s, {} spikes, digest {}",
-            t.name,
-            t.arch,
-            t.mode
-                .map_or(String::new(), |m| format!(", {m:?}").to_lowercase()),
-            t.steps,
-            t.seconds,
-            t.us_per_step,
-            t.steps_per_second,
-            t.spikes,
-            t.digest
-        ),
+        Ok(t) => println!("{}", t.line()),
         Err(e) => return fail(e),
     }
     ExitCode::SUCCESS

@@ -1,7 +1,6 @@
-//! `neurochip export` and `neurochip run-image`: write a chip image for the firmware,
-//! and run one on the host exactly as the firmware runs it.
+//! `neurochip export`: write a chip image (or an application's image) for the
+//! firmware.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use neurochip_emu::config::Workload;
@@ -33,21 +32,19 @@ pub fn run(a: Args) -> ExitCode {
     let io = &a.io;
     let written = match super::load_workload(&io.config) {
         Ok(Workload::Chip(mut cfg)) => {
-            super::with_weights(&mut cfg, a.weights.as_deref());
+            cfg.with_weights(a.weights.as_deref());
             if let Some(b) = &a.board {
                 if let Err(e) = neurochip_emu::build::check_board(&cfg, b) {
                     return fail(e);
                 }
             }
-            io.put("image", &super::config_inputs(&io.config, &cfg), || {
+            io.put("image", &cfg.inputs(&io.config), || {
                 export::image_bytes(&cfg)
             })
         }
-        Ok(Workload::App(app)) => io.put(
-            "application image",
-            &super::app_inputs(&io.config, &app),
-            || apps::image(&app),
-        ),
+        Ok(Workload::App(app)) => io.put("application image", &app.inputs(&io.config), || {
+            apps::image(&app)
+        }),
         Err(code) => Err(code),
     };
     match written {
@@ -56,32 +53,5 @@ pub fn run(a: Args) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(code) => code,
-    }
-}
-
-/// Arguments of `neurochip run-image`.
-#[derive(clap::Args)]
-#[command(
-    after_help = "Example:\n  neurochip run examples/cue.toml --export cue.img && neurochip run-image cue.img"
-)]
-pub struct ImageArgs {
-    /// Chip image file.
-    image: PathBuf,
-}
-
-/// Run `neurochip run-image`: print the lines the firmware prints.
-pub fn run_image(a: ImageArgs) -> ExitCode {
-    let bytes = match export::read_chip_file(&a.image) {
-        Ok(b) => b,
-        Err(e) => return fail(e),
-    };
-    match export::run_image(&bytes) {
-        Ok(lines) => {
-            for l in lines {
-                println!("{l}");
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(format!("{}: {e}", a.image.display())),
     }
 }

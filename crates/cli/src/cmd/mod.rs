@@ -10,14 +10,17 @@ pub use neurochip_emu::outputs::Output;
 pub mod assembly;
 pub mod bench;
 pub mod check;
+pub mod convert_events;
 pub mod experiment;
 pub mod export;
+pub mod export_nir;
+pub mod import_nir;
 pub mod init;
 pub mod inspect;
 pub mod network;
-pub mod nir;
 pub mod python;
 pub mod run;
+pub mod run_image;
 pub mod solve;
 pub mod sweep;
 pub mod verify;
@@ -83,33 +86,6 @@ pub fn check_outputs(outputs: &[Output<'_>], inputs: &[&Path]) -> Result<(), Exi
     neurochip_emu::outputs::check(outputs, inputs).map_err(fail)
 }
 
-/// The files a configuration makes a command read: the configuration itself, its
-/// data file and its weights file.
-pub fn config_inputs<'a>(path: &'a Path, cfg: &'a neurochip_emu::config::Config) -> Vec<&'a Path> {
-    let mut v = vec![path, Path::new(&cfg.task.data)];
-    if let Some(w) = &cfg.network.weights {
-        v.push(Path::new(w));
-    }
-    v
-}
-
-/// `--weights FILE.npz`: the chip of `cfg` starts from the weights in it
-/// (`network.weights`, overriding the file's own).
-pub fn with_weights(cfg: &mut neurochip_emu::config::Config, weights: Option<&Path>) {
-    if let Some(w) = weights {
-        cfg.network.weights = Some(w.display().to_string());
-    }
-}
-
-/// The files an application file makes a command read: the file itself and its
-/// problem file.
-pub fn app_inputs<'a>(path: &'a Path, app: &'a neurochip_emu::config::AppConfig) -> Vec<&'a Path> {
-    match &app.app {
-        neurochip_emu::config::Application::Solver(s) => vec![path, Path::new(&s.problem)],
-        neurochip_emu::config::Application::Assembly(_) => vec![path],
-    }
-}
-
 /// Load and check a configuration file of either kind (chip or application).
 pub fn load_workload(path: &Path) -> Result<neurochip_emu::config::Workload, ExitCode> {
     neurochip_emu::config::load_workload(path).map_err(fail)
@@ -122,20 +98,9 @@ pub fn load_workload_source(
     neurochip_emu::config::load_workload_source(path).map_err(fail)
 }
 
-/// Where a command leaves its run folder, claimed before it runs so an unusable
-/// folder is refused before any work: created (or new-or-empty unless `--force`),
-/// locked against a second run, and removed again if the command fails before it
-/// writes into it.
-pub struct RunFolder {
-    /// The folder, unless `--no-out`.
-    dir: Option<neurochip_lab::runs::RunDir>,
-    /// The title of its summary (`neurochip run: NAME`).
-    title: String,
-    /// The configuration's seed, for the report.
-    seed: u64,
-    /// The configuration file as given, for `config.toml`.
-    config: Vec<u8>,
-}
+/// The run folder of a command ([`neurochip_lab::runs::RunFolder`]), its errors
+/// printed (exit code 2).
+pub struct RunFolder(neurochip_lab::runs::RunFolder);
 
 impl RunFolder {
     /// Claim the folder (`--out`, or `runs/<name>-<timestamp>`) of `neurochip
@@ -157,38 +122,16 @@ impl RunFolder {
         seed: u64,
         source: Vec<u8>,
     ) -> Result<Self, ExitCode> {
-        let title = format!("neurochip {command}: {name}");
-        let dir = if c.no_out {
-            None
-        } else {
-            Some(neurochip_lab::runs::claim(c.out.as_deref(), name, c.force).map_err(fail)?)
-        };
-        Ok(Self {
-            dir,
-            title,
-            seed,
-            config: source,
-        })
+        let place = (!c.no_out).then_some((c.out.as_deref(), c.force));
+        neurochip_lab::runs::RunFolder::claim(place, command, name, seed, source)
+            .map(Self)
+            .map_err(fail)
     }
 
     /// For a run that cannot stop between samples: on SIGINT or SIGTERM, release the
-    /// folder (its lock; the folder itself while empty) and exit 130 or 143.
+    /// folder and exit 130 or 143.
     pub fn release_on_signal(&self) -> Result<(), ExitCode> {
-        match &self.dir {
-            Some(d) => neurochip_emu::stop::exit_on_signal(d.release()),
-            None => neurochip_emu::stop::exit_on_signal(|| {}),
-        }
-        .map_err(fail)
-    }
-
-    /// Print where the report went (the last line of a table).
-    pub fn announce(&self) {
-        if let Some(d) = &self.dir {
-            println!(
-                "\nrun folder: {} (summary.md, report.json, plots)",
-                d.path().display()
-            );
-        }
+        self.0.release_on_signal().map_err(fail)
     }
 
     /// `r` passed on; an error is printed (exit code 2). The folder, still empty, goes
@@ -206,7 +149,7 @@ impl RunFolder {
         write: impl FnOnce() -> ExitCode,
         table: impl FnOnce(&T),
     ) -> ExitCode {
-        if self.dir.is_some() {
+        if self.0.path().is_some() {
             let code = write();
             if code != ExitCode::SUCCESS {
                 return code;
@@ -217,7 +160,12 @@ impl RunFolder {
             return ExitCode::SUCCESS;
         }
         table(rep);
-        self.announce();
+        if let Some(d) = self.0.path() {
+            println!(
+                "\nrun folder: {} (summary.md, report.json, plots)",
+                d.display()
+            );
+        }
         ExitCode::SUCCESS
     }
 
@@ -227,22 +175,8 @@ impl RunFolder {
         report: &T,
         figs: &neurochip_lab::runs::Figures<'_>,
     ) -> ExitCode {
-        let Some(dir) = &self.dir else {
-            return ExitCode::SUCCESS;
-        };
-        let dir = dir.path();
-        let value = match serde_json::to_value(report) {
-            Ok(v) => v,
-            Err(e) => return fail(e),
-        };
-        let command = command_line();
-        let prov = neurochip_lab::runs::Provenance {
-            command: &command,
-            version: env!("CARGO_PKG_VERSION"),
-            seed: Some(self.seed),
-            config: Some(&self.config),
-        };
-        match neurochip_lab::runs::write(dir, &self.title, &prov, &value, figs) {
+        let version = (command_line(), env!("CARGO_PKG_VERSION"));
+        match self.0.write(report, figs, (&version.0, version.1)) {
             Ok(warnings) => {
                 for w in warnings {
                     eprintln!("warning: plot not drawn: {w}");
@@ -259,52 +193,9 @@ pub fn arch(spec: &str) -> Result<neurochip_emu::Arch, ExitCode> {
     neurochip_emu::Arch::resolve(spec).map_err(|e| fail(format!("--arch: {e}")))
 }
 
-/// The probe of a test sample, for the run folder of an inference run.
-pub fn probe_figures(
-    cfg: &neurochip_emu::config::Config,
-    write: impl FnOnce(neurochip_lab::runs::Figures<'_>) -> ExitCode,
-) -> ExitCode {
-    match neurochip_lab::runs::probe_config(cfg) {
-        Ok(probe) => write(neurochip_lab::runs::Figures {
-            probe: Some(&probe),
-            dt_ms: cfg.network.dt_ms,
-            ..Default::default()
-        }),
-        Err(e) => fail(e),
-    }
-}
-
-/// Run `job` (reward learning) behind a progress bar over its episodes, epochs ×
-/// training samples, which `job` hands its episode callback; the bar is gone when it
-/// returns.
-pub fn episode_bar<R>(
-    cfg: &neurochip_emu::config::Config,
-    quiet: bool,
-    job: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> R,
-) -> R {
-    let n = u64::from(cfg.train.epochs) * u64::from(cfg.train.train_samples);
-    let bar = neurochip_emu::learn::progress(n, quiet, "chip");
-    let r = job(&|done, _| bar.set_position(done));
-    bar.finish_and_clear();
-    r
-}
-
 /// The code a command ends with, whether it ran to the end or stopped early.
 pub fn exit(r: Result<ExitCode, ExitCode>) -> ExitCode {
     r.unwrap_or_else(|code| code)
-}
-
-/// The probe of a test sample and the weights before and after learning, for the run
-/// folder of a training run.
-pub fn learned_figures(
-    cfg: &neurochip_emu::config::Config,
-    chip: &mut neurochip_emu::HostChip,
-    write: impl FnOnce(neurochip_lab::runs::Figures<'_>) -> ExitCode,
-) -> ExitCode {
-    match neurochip_lab::runs::learned(cfg, chip) {
-        Ok(learned) => write(learned.figures(cfg.network.dt_ms)),
-        Err(e) => fail(e),
-    }
 }
 
 /// A configuration in, one file out (`export`, `network`).
@@ -326,7 +217,7 @@ impl ConfigToFile {
         make: impl FnOnce(&neurochip_emu::config::Config) -> Result<Vec<u8>, E>,
     ) -> Result<usize, ExitCode> {
         let cfg = load(&self.config)?;
-        self.put(what, &config_inputs(&self.config, &cfg), || make(&cfg))
+        self.put(what, &cfg.inputs(&self.config), || make(&cfg))
     }
 
     /// Check the output against `inputs` ([`check_outputs`]), make the bytes (`what`,
@@ -344,12 +235,7 @@ impl ConfigToFile {
         };
         check_outputs(&[out], inputs)?;
         let bytes = make().map_err(fail)?;
-        neurochip_emu::export::write_atomic(&self.output, &bytes).map_err(|e| {
-            fail(format!(
-                "{}: -o: cannot write the {what}: {e}",
-                self.output.display()
-            ))
-        })?;
+        out.write(&bytes).map_err(fail)?;
         Ok(bytes.len())
     }
 }

@@ -13,6 +13,11 @@ use std::process::{Command, ExitCode};
 
 use super::fail;
 
+/// A path as a command-line argument.
+pub fn os(p: &Path) -> OsString {
+    p.as_os_str().to_owned()
+}
+
 /// The Python to run: `NEUROCHIP_PYTHON`, else `.venv/bin/python` in the working
 /// directory or in a folder above the binary (a `target/release/neurochip` in the
 /// repository).

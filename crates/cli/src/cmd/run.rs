@@ -58,7 +58,7 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let c = &a.common;
     let (cfg, source) = match super::load_workload_source(&c.config)? {
         (Workload::Chip(mut cfg), source) => {
-            super::with_weights(&mut cfg, a.weights.as_deref());
+            cfg.with_weights(a.weights.as_deref());
             (*cfg, source)
         }
         (Workload::App(_), _) if a.weights.is_some() => {
@@ -131,35 +131,12 @@ fn run_config(a: &Args) -> Result<ExitCode, ExitCode> {
         // `run-image` reproduces its digest.
         write_bytes(path, bytes, "chip image", c.json)?;
     }
-    let write = || super::probe_figures(&cfg, |figs| folder.write(&rep, &figs));
-    let code = folder.finish(c.json, &rep, write, |rep| {
-        println!("neurochip run: {}", rep.name);
-        println!("  steps            {:>12}", rep.steps);
-        println!("  samples          {:>12}", rep.samples);
-        println!("  spikes           {:>12}", rep.spikes);
-        println!("  mean rate        {:>12.2} Hz", rep.rate_hz);
-        println!(
-            "  activity         {:>12.4} spikes/neuron/step",
-            rep.activity
-        );
-        println!("  synaptic ops     {:>12}", rep.synops);
-        let fmt = |v: &[f64]| {
-            v.iter()
-                .map(|x| format!("{x:.3}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        println!("  readout mean     {}", fmt(&rep.readout_mean));
-        println!("  readout final    {}", fmt(&rep.readout_final));
-        println!("  digest           {}", rep.digest);
-    });
-    if code != ExitCode::SUCCESS {
-        return Err(code);
-    }
-    if let Some(line) = interrupted {
-        eprintln!("{line}");
-    }
-    Ok(stop::requested().map_or(ExitCode::SUCCESS, |s| ExitCode::from(s.exit_code())))
+    let write = || {
+        neurochip_lab::runs::with_probe(&cfg, |figs| folder.write(&rep, &figs))
+            .unwrap_or_else(super::fail)
+    };
+    let code = folder.finish(c.json, &rep, write, |rep| print!("{}", rep.table()));
+    ended(code, interrupted)
 }
 
 /// An application file (`[solver]`, `[assembly]`): its image run on the host as
@@ -274,7 +251,7 @@ fn check_outputs(a: &Args, cfg: &Config) -> Result<(), ExitCode> {
             path: p,
         });
     }
-    let mut inputs = super::config_inputs(&a.common.config, cfg);
+    let mut inputs = cfg.inputs(&a.common.config);
     if let Some(spec) = &a.arch {
         inputs.push(Path::new(spec));
     }
@@ -308,45 +285,17 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
         write_image(cfg, &chip, path, j)?;
     }
     let write = || {
-        super::learned_figures(cfg, &mut chip, |figs| {
+        neurochip_lab::runs::with_learned(cfg, &mut chip, |figs| {
             let figs = Figures {
                 chip_curve: Some(&rep.epochs),
                 ..figs
             };
             folder.write(&rep, &figs)
         })
+        .unwrap_or_else(super::fail)
     };
-    let code = folder.finish(j, &rep, write, |rep| {
-        println!();
-        println!("  {:<28} {:>12}", "engine", rep.engine);
-        match rep.nmse {
-            Some(n) => println!("  {:<28} {:>12.4}", "test NMSE", n),
-            None => println!(
-                "  {:<28} {:>11.1}%",
-                format!("test accuracy ({} samples)", rep.test_samples),
-                100.0 * rep.test_accuracy
-            ),
-        }
-        println!("  {:<28} {:>12.4}", "test loss", rep.test_loss);
-        println!(
-            "  {:<28} {:>12}",
-            "weight memory (bytes)", rep.footprint.weights
-        );
-        println!(
-            "  {:<28} {:>12}",
-            "learning state (bytes)", rep.footprint.learning
-        );
-        println!("  {:<28} {:>12.1}", "training time (s)", rep.train_seconds);
-        println!("  {:<28} {:>12}", "digest", rep.digest);
-    });
-    if code != ExitCode::SUCCESS {
-        return Err(code);
-    }
-    if let Some(line) = interrupted {
-        eprintln!("{line}");
-    }
-    // A signal that came after the last sample stops nothing, but is still the answer.
-    Ok(stop::requested().map_or(ExitCode::SUCCESS, |s| ExitCode::from(s.exit_code())))
+    let code = folder.finish(j, &rep, write, |rep| print!("\n{}", rep.table()));
+    ended(code, interrupted)
 }
 
 fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCode> {
@@ -363,7 +312,7 @@ fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCo
             cfg.name, cfg.learning.engine, cfg.task.kind
         );
     }
-    let res = super::episode_bar(cfg, a.common.quiet || j, |on_episode| {
+    let res = neurochip_emu::learn::with_episode_bar(cfg, a.common.quiet || j, |on_episode| {
         neurochip_emu::reward::train_chip(cfg, a.save.as_deref(), &stop::requested, on_episode)
     });
     let (rep, chip) = folder.check(res)?;
@@ -374,34 +323,20 @@ fn reward(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCo
         write_image(cfg, &chip, path, j)?;
     }
     let write = || folder.write(&rep, &Figures::default());
-    let code = folder.finish(j, &rep, write, |rep| {
-        for l in &rep.lines {
-            println!("{l}");
-        }
-        println!();
-        println!("  {:<32} {:>12}", "engine", rep.engine);
-        println!("  {:<32} {:>12}", "learning episodes", rep.episodes);
-        println!(
-            "  {:<32} {:>11.1}%",
-            format!("success (last {} episodes)", rep.window),
-            100.0 * rep.success_rate
-        );
-        if let Some(t) = rep.test_success_rate {
-            println!(
-                "  {:<32} {:>11.1}%",
-                format!("greedy test ({} episodes)", rep.test_episodes),
-                100.0 * t
-            );
-        }
-        println!("  {:<32} {:>12.1}", "training time (s)", rep.train_seconds);
-        println!("  {:<32} {:>12}", "digest", rep.digest);
-    });
+    let code = folder.finish(j, &rep, write, |rep| print!("{}", rep.table()));
+    ended(code, interrupted)
+}
+
+/// The end of a run whose folder and table `code` finished: the line of a run that a
+/// signal stopped, and the exit code (the signal's, else success).
+fn ended(code: ExitCode, interrupted: Option<String>) -> Result<ExitCode, ExitCode> {
     if code != ExitCode::SUCCESS {
         return Err(code);
     }
     if let Some(line) = interrupted {
         eprintln!("{line}");
     }
+    // A signal that came after the last sample stops nothing, but is still the answer.
     Ok(stop::requested().map_or(ExitCode::SUCCESS, |s| ExitCode::from(s.exit_code())))
 }
 
@@ -416,12 +351,12 @@ fn write_image(
 }
 
 fn write_bytes(path: &Path, bytes: &[u8], what: &str, quiet: bool) -> Result<(), ExitCode> {
-    export::write_atomic(path, bytes).map_err(|e| {
-        fail(format!(
-            "{}: --export: cannot write the image: {e}",
-            path.display()
-        ))
-    })?;
+    let out = Output {
+        flag: "--export",
+        what: "image",
+        path,
+    };
+    out.write(bytes).map_err(fail)?;
     if !quiet {
         println!("{what}: {} ({} bytes)", path.display(), bytes.len());
     }

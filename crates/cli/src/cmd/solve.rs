@@ -2,8 +2,7 @@
 //! spiking network ([`neurochip_emu::csp`]).
 
 use neurochip_core::solver::Params;
-use neurochip_emu::csp::{self, load, random_restart, Kind};
-use serde::Serialize;
+use neurochip_emu::csp::{self, load, random_restart, SolveReport};
 
 /// Arguments of `neurochip solve`.
 #[derive(clap::Args, Debug)]
@@ -52,34 +51,6 @@ pub struct Args {
     pub export: Option<std::path::PathBuf>,
 }
 
-/// What `neurochip solve --json` prints.
-#[derive(Serialize)]
-struct Report<'a> {
-    file: String,
-    kind: &'a Kind,
-    variables: usize,
-    values: usize,
-    blanks: usize,
-    constraints: usize,
-    params: ParamsReport,
-    seed: u64,
-    budget: u64,
-    solved: bool,
-    time_to_solution: Option<u64>,
-    digest: Option<String>,
-    solution: Option<Vec<u8>>,
-    baseline_time_to_solution: Option<Option<u64>>,
-}
-
-#[derive(Serialize)]
-struct ParamsReport {
-    inhibition: u8,
-    refractory: u8,
-    quiet: i8,
-    clue_bias: u8,
-    floor: i8,
-}
-
 /// Run `neurochip solve`: exit code 0 solved, 1 not solved within the budget, 2 bad
 /// input.
 pub fn run(a: Args) -> std::process::ExitCode {
@@ -115,72 +86,12 @@ fn command(a: &Args) -> u8 {
     let base = a
         .baseline
         .then(|| random_restart(&csp, a.steps, a.seed).solved_at);
+    let file = a.file.display().to_string();
+    let rep = SolveReport::new(&file, &csp, (params, a.seed, a.steps), &r, base);
     if a.json {
-        let rep = Report {
-            file: a.file.display().to_string(),
-            kind: &csp.kind,
-            variables: csp.n(),
-            values: csp.k,
-            blanks: csp.blanks(),
-            constraints: csp.edges.len(),
-            params: ParamsReport {
-                inhibition: params.inhibition,
-                refractory: params.refractory,
-                quiet: params.quiet,
-                clue_bias: params.clue_bias,
-                floor: params.floor,
-            },
-            seed: a.seed,
-            budget: a.steps,
-            solved: r.solved_at.is_some(),
-            time_to_solution: r.solved_at,
-            digest: r.digest.clone(),
-            solution: r
-                .solved_at
-                .map(|_| r.assignment.iter().map(|&x| x + 1).collect()),
-            baseline_time_to_solution: base,
-        };
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rep)
-                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-        );
+        println!("{}", super::json(&rep));
     } else {
-        let what = match csp.kind {
-            Kind::Sudoku { size, .. } => format!("{size}x{size} sudoku, {} blanks", csp.blanks()),
-            Kind::Coloring => format!(
-                "graph, {} nodes, {} edges, {} colours",
-                csp.n(),
-                csp.edges.len(),
-                csp.k
-            ),
-        };
-        println!(
-            "neurochip solve: {} ({what}), seed {}",
-            a.file.display(),
-            a.seed
-        );
-        match r.solved_at {
-            Some(t) => {
-                println!("solved at step {t}:");
-                print!("{}", csp.render(&r.assignment));
-            }
-            None => println!(
-                "no solution within {} steps; last state:\n{}",
-                a.steps,
-                csp.render(&r.assignment)
-            ),
-        }
-        if let Some(b) = base {
-            match b {
-                Some(t) => println!("random-restart baseline: solved at step {t}"),
-                None => println!(
-                    "random-restart baseline: no solution within {} steps",
-                    a.steps
-                ),
-            }
-        }
-        println!("digest {}", r.digest.unwrap_or_default());
+        print!("{}", rep.text(&csp, &r.assignment));
     }
     if r.solved_at.is_some() {
         0
@@ -191,26 +102,19 @@ fn command(a: &Args) -> u8 {
 
 /// `--export FILE`: write the solver image, print its size; exit code 0, or 2.
 fn export(a: &Args, csp: &csp::Csp, params: Params, out: &std::path::Path) -> u8 {
-    let check = super::check_outputs(
-        &[neurochip_emu::outputs::Output {
-            flag: "--export",
-            what: "solver image",
-            path: out,
-        }],
-        &[&a.file],
-    );
-    if check.is_err() {
+    let target = neurochip_emu::outputs::Output {
+        flag: "--export",
+        what: "solver image",
+        path: out,
+    };
+    if super::check_outputs(&[target], &[&a.file]).is_err() {
         return 2;
     }
     let written = neurochip_emu::apps::solver_image(csp, params, a.seed, a.steps).and_then(|b| {
-        neurochip_emu::export::write_atomic(out, &b)
+        target
+            .write(&b)
             .map(|()| b.len())
-            .map_err(|e| {
-                format!(
-                    "{}: --export: cannot write the solver image: {e}",
-                    out.display()
-                )
-            })
+            .map_err(|e| e.to_string())
     });
     match written {
         Ok(n) => {

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use neurochip_emu::config::Engine;
 use neurochip_lab::sweep;
 
 use super::{fail, Output};
@@ -110,29 +109,12 @@ pub fn run(a: Args) -> ExitCode {
             Err(code) => return code,
         }
     }
-    let mut es = Vec::new();
-    for e in &a.engines {
-        es.push(match e.as_str() {
-            "exact" => Engine::Exact,
-            "light" => Engine::Light,
-            other => {
-                return fail(format!(
-                    "--engines: `{other}` is not an engine; allowed: exact, light"
-                ))
-            }
-        });
-    }
-    use neurochip_core::ranges::{TRACE_BITS, WEIGHT_BITS};
-    for (flag, r, bits) in [
-        ("--weight-bits", WEIGHT_BITS, &a.weight_bits),
-        ("--trace-bits", TRACE_BITS, &a.trace_bits),
-    ] {
-        if let Some(b) = bits.iter().find(|&&b| !r.admits(i64::from(b))) {
-            return fail(format!(
-                "{flag}: {b} is out of range; allowed {}..={}",
-                r.lo, r.hi
-            ));
-        }
+    let es = match sweep::parse_engines(&a.engines) {
+        Ok(es) => es,
+        Err(e) => return fail(format!("--engines: {e}")),
+    };
+    if let Err(e) = sweep::check_widths(&a.weight_bits, &a.trace_bits) {
+        return fail(e);
     }
     let seeds = match a.seeds.as_deref().map(sweep::parse_seeds).transpose() {
         Ok(s) => s,
@@ -150,35 +132,25 @@ pub fn run(a: Args) -> ExitCode {
             Err(code) => return code,
         }
     }
-    let stem = a
-        .plot
-        .as_ref()
-        .map(|p| match p.extension().and_then(|e| e.to_str()) {
-            Some("png" | "svg") => p.with_extension(""),
-            _ => p.clone(),
-        });
-    let (png, svg) = match &stem {
-        Some(s) => (Some(s.with_extension("png")), Some(s.with_extension("svg"))),
-        None => (None, None),
-    };
-    let mut outs = Vec::new();
-    if let Some(p) = &a.csv {
-        outs.push(Output {
-            flag: "--csv",
-            what: "CSV",
-            path: p,
-        });
-    }
-    for p in [&png, &svg].into_iter().flatten() {
-        outs.push(Output {
-            flag: "--plot",
-            what: "plot",
-            path: p,
-        });
+    let plot = a.plot.as_deref().map(sweep::plot_files);
+    let csv = a.csv.as_deref().map(|path| Output {
+        flag: "--csv",
+        what: "CSV",
+        path,
+    });
+    let mut outs: Vec<Output> = csv.into_iter().collect();
+    if let Some((_, png, svg)) = &plot {
+        for p in [png, svg] {
+            outs.push(Output {
+                flag: "--plot",
+                what: "plot",
+                path: p,
+            });
+        }
     }
     let mut inputs: Vec<&Path> = Vec::new();
     for (p, c) in a.configs.iter().zip(&cfgs) {
-        inputs.extend(super::config_inputs(p, c));
+        inputs.extend(c.inputs(p));
     }
     inputs.extend(a.arch.iter().map(Path::new));
     if let Err(code) = super::check_outputs(&outs, &inputs) {
@@ -238,18 +210,14 @@ pub fn run(a: Args) -> ExitCode {
             d.path().display()
         );
     }
-    if let Some(p) = &a.csv {
-        if let Err(e) = neurochip_emu::export::write_atomic(p, sweep::csv(&rows).as_bytes()) {
-            return fail(format!("{}: --csv: cannot write the CSV: {e}", p.display()));
-        }
+    if let Some(Err(e)) = csv.map(|o| o.write(sweep::csv(&rows).as_bytes())) {
+        return fail(e);
     }
-    if let Some(stem) = stem {
-        if let Err(e) = sweep::plot(&rows, &stem) {
+    if let Some((stem, png, svg)) = &plot {
+        if let Err(e) = sweep::plot(&rows, stem) {
             return fail(format!("--plot {}: {e}", stem.display()));
         }
-        if let (Some(png), Some(svg)) = (&png, &svg) {
-            println!("plot: {}, {}", png.display(), svg.display());
-        }
+        println!("plot: {}, {}", png.display(), svg.display());
     }
     ExitCode::SUCCESS
 }

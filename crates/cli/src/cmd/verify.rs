@@ -41,7 +41,7 @@ fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     let weights = match a.weights.parse::<RefWeights>() {
         Ok(w) => w,
         Err(_) if a.weights.ends_with(".npz") || std::path::Path::new(&a.weights).is_file() => {
-            super::with_weights(&mut cfg, Some(std::path::Path::new(&a.weights)));
+            cfg.with_weights(Some(std::path::Path::new(&a.weights)));
             RefWeights::Dequantized
         }
         Err(e) => {
@@ -65,7 +65,7 @@ fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
     }
     let rep = folder.check(sim::verify(&cfg, weights, c.steps))?;
     let write = || {
-        super::probe_figures(&cfg, |figs| {
+        neurochip_lab::runs::with_probe(&cfg, |figs| {
             let figs = Figures {
                 divergence: Some(&rep.divergence),
                 verify: true,
@@ -73,32 +73,9 @@ fn verify_config(a: &Args) -> Result<ExitCode, ExitCode> {
             };
             folder.write(&rep, &figs)
         })
+        .unwrap_or_else(super::fail)
     };
-    Ok(folder.finish(c.json, &rep, write, |rep| {
-        println!(
-            "neurochip verify: {} (reference weights: {:?})",
-            rep.name, weights
-        );
-        println!("  steps compared        {:>10}", rep.steps);
-        match rep.first_mismatch_step {
-            Some(s) => println!("  first spike mismatch  {s:>10}"),
-            None => println!("  first spike mismatch        none"),
-        }
-        println!(
-            "  membrane RMS error    {:>10.3} LSB = {:.5} thresholds (max {:.5})",
-            rep.membrane_rms_lsb, rep.membrane_rms_thr, rep.membrane_max_thr
-        );
-        println!("  rate correlation      {:>10.4}", rep.rate_correlation);
-        println!(
-            "  readout RMS error     {:>10.4} (reference readout RMS {:.4})",
-            rep.readout_rms, rep.readout_ref_rms
-        );
-        println!(
-            "  rate chip / ref       {:>10.2} / {:.2} Hz",
-            rep.rate_hz, rep.ref_rate_hz
-        );
-        println!("  digest                {}", rep.digest);
-    }))
+    Ok(folder.finish(c.json, &rep, write, |rep| print!("{}", rep.table(weights))))
 }
 
 fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<ExitCode, ExitCode> {
@@ -115,7 +92,7 @@ fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<Ex
     });
     let (rep, mut chip) = folder.check(res)?;
     let write = || {
-        super::learned_figures(cfg, &mut chip, |figs| {
+        neurochip_lab::runs::with_learned(cfg, &mut chip, |figs| {
             let figs = Figures {
                 chip_curve: Some(&rep.chip_curve),
                 ref_curve: Some(&rep.ref_curve),
@@ -124,31 +101,9 @@ fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<Ex
             };
             folder.write(&rep, &figs)
         })
+        .unwrap_or_else(super::fail)
     };
-    Ok(folder.finish(j, &rep, write, |rep| {
-        println!();
-        println!("  {:<34} {:>10} {:>10}", "", "chip", "float");
-        match (rep.nmse, rep.ref_nmse) {
-            (Some(a), Some(b)) => println!("  {:<34} {:>10.4} {:>10.4}", "test NMSE", a, b),
-            _ => println!(
-                "  {:<34} {:>9.1}% {:>9.1}%",
-                "test accuracy",
-                100.0 * rep.test_accuracy,
-                100.0 * rep.ref_test_accuracy
-            ),
-        }
-        let row = |k: &str, v: f64, digits: usize| println!("  {k:<34} {v:>10.digits$}");
-        row(
-            "accuracy gap (points, float - chip)",
-            rep.accuracy_gap_points,
-            2,
-        );
-        row("update cosine (chip vs float)", rep.update_cosine, 4);
-        // The float model's e-prop against BPTT, in the reset convention it used.
-        let eprop_row = format!("e-prop/BPTT cosine, {}", learn::EPROP_BPTT_RESET.label());
-        row(&eprop_row, rep.eprop_bptt_cosine, 4);
-        println!("  {:<34} {:>10}", "digest", rep.digest);
-    }))
+    Ok(folder.finish(j, &rep, write, |rep| print!("\n{}", rep.table())))
 }
 
 fn reward(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<ExitCode, ExitCode> {
@@ -158,24 +113,10 @@ fn reward(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<Exit
             cfg.name
         );
     }
-    let res = super::episode_bar(cfg, quiet || j, |on_episode| {
+    let res = neurochip_emu::learn::with_episode_bar(cfg, quiet || j, |on_episode| {
         neurochip_emu::reward::verify(cfg, on_episode)
     });
     let (rep, _) = folder.check(res)?;
     let write = || folder.write(&rep, &Figures::default());
-    Ok(folder.finish(j, &rep, write, |rep| {
-        println!();
-        println!("  {:<34} {:>10} {:>10}", "", "chip", "float");
-        println!(
-            "  {:<34} {:>9.1}% {:>9.1}%",
-            format!("success (last {} episodes)", rep.chip.window),
-            100.0 * rep.chip.success_rate,
-            100.0 * rep.float_success_rate
-        );
-        println!(
-            "  {:<34} {:>10.1}",
-            "gap (points, chip - float)", rep.gap_points
-        );
-        println!("  {:<34} {:>10}", "digest", rep.chip.digest);
-    }))
+    Ok(folder.finish(j, &rep, write, |rep| print!("\n{}", rep.table())))
 }

@@ -74,7 +74,7 @@ fn write(a: &Args) -> Result<ExitCode, ExitCode> {
                 )));
             };
             let cfg = super::load(cpath)?;
-            inputs.extend(super::config_inputs(cpath, &cfg));
+            inputs.extend(cfg.inputs(cpath));
             super::check_outputs(&[out], &inputs)?;
             let (_, mut chip) = build::chip(&cfg).map_err(fail)?;
             snapshot::load_file(&a.file, &mut chip).map_err(fail)?;
@@ -88,18 +88,13 @@ fn write(a: &Args) -> Result<ExitCode, ExitCode> {
                 )));
             }
             let cfg = super::load(&a.file)?;
-            inputs.extend(super::config_inputs(&a.file, &cfg));
+            inputs.extend(cfg.inputs(&a.file));
             super::check_outputs(&[out], &inputs)?;
             build::chip(&cfg).map_err(fail)?.1
         }
     };
     let bytes = weights_file::encode(&mut chip).map_err(fail)?;
-    export::write_atomic(&a.output, &bytes).map_err(|e| {
-        fail(format!(
-            "{}: -o: cannot write the weights file: {e}",
-            a.output.display()
-        ))
-    })?;
+    out.write(&bytes).map_err(fail)?;
     println!("{}: {} bytes", a.output.display(), bytes.len());
     Ok(ExitCode::SUCCESS)
 }

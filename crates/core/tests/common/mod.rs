@@ -98,6 +98,21 @@ pub fn learning(exact: bool, sample: bool) -> Learning {
     }
 }
 
+/// [`learning`] with the learning-rate shifts `[input, recurrent, output, bias]`,
+/// Dale's law on or off, and trace and eligibility decays of 32,000.
+pub fn shifted_learning(exact: bool, sample: bool, shifts: [u8; 4], dale: bool) -> Learning {
+    Learning {
+        shift_in: shifts[0],
+        shift_rec: shifts[1],
+        shift_out: shifts[2],
+        shift_bias: shifts[3],
+        dale,
+        trace_decay: 32_000,
+        elig_decay: 32_000,
+        ..learning(exact, sample)
+    }
+}
+
 /// Input, recurrent and output shifts 6, 4 and 4.
 pub const SHIFTS: Shifts = Shifts {
     input: 6,

@@ -26,6 +26,11 @@ fn err(text: &str) -> ConfigError {
     e
 }
 
+/// `text` is refused with the message `want`.
+fn refused_as(text: &str, want: &str) {
+    assert_eq!(err(text).to_string(), want);
+}
+
 /// The error for `text` ([`err`]) says `want`.
 fn err_says(text: &str, want: &str) {
     let s = err(text).to_string();
@@ -210,36 +215,29 @@ fn toml_syntax_error() {
     let e = err("[network]\ninputs = 40\nneurons = 5 6\n");
     assert_eq!((e.line(), e.column()), (Some(3), Some(11)));
     assert_eq!(e.field(), Some("network.neurons"));
-    let e = err(&format!("{OK}kind = \"pattern\"\n"));
-    assert_eq!(
-        e.to_string(),
-        "x.toml:7:1: task.kind: this key is set twice; allowed: each key once per section"
+    refused_as(
+        &format!("{OK}kind = \"pattern\"\n"),
+        "x.toml:7:1: task.kind: this key is set twice; allowed: each key once per section",
     );
     let e = err("[network]\nx = 1\n[task\nkind = 1\n");
     assert_eq!(
         (e.line(), e.column(), e.field()),
         (Some(3), Some(6), Some("task"))
     );
-    let e = err(&format!("{OK}[network]\n"));
-    assert!(
-        e.to_string().contains("this section is written twice"),
-        "{e}"
-    );
+    err_says(&format!("{OK}[network]\n"), "this section is written twice");
 }
 
 #[test]
 fn missing_required_field() {
-    let e = err(&OK.replace("neurons = 100\n", ""));
-    assert_eq!(
-        e.to_string(),
+    refused_as(
+        &OK.replace("neurons = 100\n", ""),
         "x.toml:1:1: network.neurons: missing: [network] needs `neurons`, the number of \
-         recurrent neurons; allowed 1..=256 (chip.max_neurons)"
+         recurrent neurons; allowed 1..=256 (chip.max_neurons)",
     );
-    let e = err("[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nsamples = 3\n");
-    assert_eq!(
-        e.to_string(),
+    refused_as(
+        "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nsamples = 3\n",
         "x.toml:5:1: task.kind: missing: [task] needs `kind`, the input the chip runs on; \
-         allowed: poisson, cue, pattern, store_recall, digits, navigation, audio, events, features"
+         allowed: poisson, cue, pattern, store_recall, digits, navigation, audio, events, features",
     );
 }
 
@@ -262,40 +260,37 @@ fn missing_section() {
 
 #[test]
 fn wrong_type() {
-    let e = err(&OK.replace("neurons = 100", "neurons = \"many\""));
-    assert_eq!(
-        e.to_string(),
+    refused_as(
+        &OK.replace("neurons = 100", "neurons = \"many\""),
         "x.toml:3:11: network.neurons: wrong type: expected an integer, found the string \
-         \"many\"; allowed 1..=chip.max_neurons (256 unless [chip] says otherwise)"
+         \"many\"; allowed 1..=chip.max_neurons (256 unless [chip] says otherwise)",
     );
-    let e = err(&OK.replace("neurons = 100", "neurons = 100.0"));
-    assert!(e
-        .to_string()
-        .contains("expected an integer, found the number 100.0"));
-    let e = err(&net("tau_m_ms = \"fast\""));
-    assert!(e
-        .to_string()
-        .contains("expected a number, found the string \"fast\""));
-    let e = err(&net("model = 5"));
-    assert_eq!(
-        e.to_string(),
+    err_says(
+        &OK.replace("neurons = 100", "neurons = 100.0"),
+        "expected an integer, found the number 100.0",
+    );
+    err_says(
+        &net("tau_m_ms = \"fast\""),
+        "expected a number, found the string \"fast\"",
+    );
+    refused_as(
+        &net("model = 5"),
         "x.toml:5:9: network.model: wrong type: expected a string, found the integer 5; \
-         allowed: lif, alif, lsnn"
+         allowed: lif, alif, lsnn",
     );
-    let e = err(&format!("name = 5\n{OK}"));
-    assert!(
-        e.to_string()
-            .contains("name: wrong type: expected a string"),
-        "{e}"
+    err_says(
+        &format!("name = 5\n{OK}"),
+        "name: wrong type: expected a string",
     );
-    let e = err(&format!("{OK}[[chip]]\nmax_neurons = 5\n"));
-    assert_eq!(
-        e.to_string(),
+    refused_as(
+        &format!("{OK}[[chip]]\nmax_neurons = 5\n"),
         "x.toml:7:1: chip: wrong type: expected a table, found an array of tables [[chip]]; \
-         allowed: a single [chip] section"
+         allowed: a single [chip] section",
     );
-    let e = err(&format!("{OK}[learning]\nlearn_hidden = \"no\"\n"));
-    assert!(e.to_string().contains("allowed: true or false"), "{e}");
+    err_says(
+        &format!("{OK}[learning]\nlearn_hidden = \"no\"\n"),
+        "allowed: true or false",
+    );
 }
 
 #[test]
@@ -330,42 +325,36 @@ fn unknown_key_with_suggestion() {
 
 #[test]
 fn unknown_section() {
-    let e = err(&format!("{OK}[netwrk]\nx = 1\n"));
-    assert_eq!(
-        e.to_string(),
+    refused_as(
+        &format!("{OK}[netwrk]\nx = 1\n"),
         "x.toml:7:2: netwrk: unknown section `[netwrk]`; allowed: name, seed, chip, formats, \
-         network, task, learning, train, reward, solver, assembly, audio (did you mean `network`?)"
+         network, task, learning, train, reward, solver, assembly, audio (did you mean `network`?)",
     );
 }
 
 #[test]
 fn widths_out_of_range() {
-    let e = err(&format!("{OK}[formats]\nweight_bits = 17\n"));
-    assert_eq!(
-        e.to_string(),
-        "x.toml:8:1: formats.weight_bits: 17 is out of range; allowed 2..=16"
+    refused_as(
+        &format!("{OK}[formats]\nweight_bits = 17\n"),
+        "x.toml:8:1: formats.weight_bits: 17 is out of range; allowed 2..=16",
     );
-    let e = err(&format!("{OK}[formats]\nmembrane_bits = 7\n"));
-    assert!(
-        e.to_string().contains("7 is out of range; allowed 8..=24"),
-        "{e}"
+    err_says(
+        &format!("{OK}[formats]\nmembrane_bits = 7\n"),
+        "7 is out of range; allowed 8..=24",
     );
-    let e = err(&format!(
-        "{OK}[formats]\nmembrane_bits = 12\nmembrane_frac = 11\n"
-    ));
-    assert_eq!(
-        e.to_string(),
+    refused_as(
+        &format!("{OK}[formats]\nmembrane_bits = 12\nmembrane_frac = 11\n"),
         "x.toml:9:1: formats.membrane_frac: 11 is out of range; allowed 0..=10 \
-         (membrane_bits - 2, membrane_bits = 12)"
+         (membrane_bits - 2, membrane_bits = 12)",
     );
-    let e = err(&format!("{OK}[formats]\ntrace_frac = 13\n"));
-    assert!(
-        e.to_string()
-            .contains("allowed 0..=12 (at most trace_bits = 12)"),
-        "{e}"
+    err_says(
+        &format!("{OK}[formats]\ntrace_frac = 13\n"),
+        "allowed 0..=12 (at most trace_bits = 12)",
     );
-    let e = err(&format!("{OK}[formats]\nreadout_bits = 32\n"));
-    assert!(e.to_string().contains("allowed 8..=31"), "{e}");
+    err_says(
+        &format!("{OK}[formats]\nreadout_bits = 32\n"),
+        "allowed 8..=31",
+    );
 }
 
 #[test]
@@ -389,16 +378,11 @@ fn bad_time_constants() {
             );
         }
     }
-    let e = err(&net("tau_m_ms = 0.0"));
-    assert_eq!(
-        e.to_string(),
-        "x.toml:5:1: network.tau_m_ms: 0.0 is out of range; allowed: a finite number > 0"
+    refused_as(
+        &net("tau_m_ms = 0.0"),
+        "x.toml:5:1: network.tau_m_ms: 0.0 is out of range; allowed: a finite number > 0",
     );
-    let e = err(&net("dt_ms = 2000.0"));
-    assert!(
-        e.to_string().contains("allowed: a number in [0.001, 1000]"),
-        "{e}"
-    );
+    err_says(&net("dt_ms = 2000.0"), "allowed: a number in [0.001, 1000]");
 }
 
 #[test]
@@ -434,11 +418,10 @@ fn bad_other_floats() {
 
 #[test]
 fn unknown_neuron_model() {
-    let e = err(&net("model = \"izhikevich\""));
-    assert_eq!(
-        e.to_string(),
+    refused_as(
+        &net("model = \"izhikevich\""),
         "x.toml:5:9: network.model: `izhikevich` is not a known neuron model; allowed: lif, \
-         alif, lsnn"
+         alif, lsnn",
     );
     let s = err(&net("model = \"LIF\"")).to_string();
     assert!(s.ends_with("(did you mean `lif`?)"), "{s}");
@@ -446,11 +429,10 @@ fn unknown_neuron_model() {
 
 #[test]
 fn unknown_task_kind() {
-    let e = err(&OK.replace("kind = \"cue\"", "kind = \"cues\""));
-    assert_eq!(
-        e.to_string(),
+    refused_as(
+        &OK.replace("kind = \"cue\"", "kind = \"cues\""),
         "x.toml:6:8: task.kind: `cues` is not a known task kind; allowed: poisson, cue, \
-         pattern, store_recall, digits, navigation, audio, events, features (did you mean `cue`?)"
+         pattern, store_recall, digits, navigation, audio, events, features (did you mean `cue`?)",
     );
     let s = err(&format!("{OK}[formats]\nrounding = \"round\"\n")).to_string();
     assert!(s.contains("not a known rounding mode; allowed: truncate, nearest, stochastic"));
@@ -458,11 +440,10 @@ fn unknown_task_kind() {
 
 #[test]
 fn network_larger_than_chip() {
-    let e = err(&OK.replace("neurons = 100", "neurons = 300"));
-    assert_eq!(
-        e.to_string(),
+    refused_as(
+        &OK.replace("neurons = 100", "neurons = 300"),
         "x.toml:3:1: network.neurons: 300 does not fit the chip: chip.max_neurons = 256 (the \
-         default); allowed 1..=256, or raise chip.max_neurons in [chip] (up to 4096)"
+         default); allowed 1..=256, or raise chip.max_neurons in [chip] (up to 4096)",
     );
     err_says(
         &format!("{OK}[chip]\nmax_neurons = 64\n"),
@@ -484,11 +465,10 @@ fn network_larger_than_chip() {
 
 #[test]
 fn huge_numbers() {
-    let e = err(&OK.replace("neurons = 100", "neurons = 99999999999"));
-    assert_eq!(
-        e.to_string(),
+    refused_as(
+        &OK.replace("neurons = 100", "neurons = 99999999999"),
         "x.toml:3:11: network.neurons: 99999999999 does not fit a 32-bit unsigned integer; \
-         allowed 1..=chip.max_neurons (256 unless [chip] says otherwise)"
+         allowed 1..=chip.max_neurons (256 unless [chip] says otherwise)",
     );
     // Beyond i64 too.
     err_says(
@@ -654,22 +634,19 @@ fn schema_matches_the_structs() {
 #[test]
 fn reward_section_is_checked_against_the_network() {
     let learning = "[learning]\nengine = \"exact\"\n";
-    let e = err(&format!("{OK}{learning}[reward]\nactions = 2\n"));
-    assert!(
-        e.to_string()
-            .contains("network.outputs: 2 outputs with [reward] actions = 2: the network needs actions + 1 = 3"),
-        "{e}"
+    err_says(
+        &format!("{OK}{learning}[reward]\nactions = 2\n"),
+        "network.outputs: 2 outputs with [reward] actions = 2: the network needs actions + 1 = 3",
     );
     let ok3 = OK.replace("outputs = 2", "outputs = 3");
-    let e = err(&format!("{ok3}[reward]\n"));
-    assert!(e.to_string().contains("learning.engine"), "{e}");
+    err_says(&format!("{ok3}[reward]\n"), "learning.engine");
     let c = parse(&format!("{ok3}{learning}[reward]\ngamma = 0.5\n"), "x.toml").unwrap();
     let r = c.reward.unwrap();
     assert_eq!((r.actions, r.gamma, r.value_weight), (2, 0.5, 0.5));
-    let e = err(&format!(
-        "{ok3}{learning}[reward]\nenvironment = \"maze\"\n"
-    ));
-    assert!(e.to_string().contains("allowed: cue, navigation"), "{e}");
+    err_says(
+        &format!("{ok3}{learning}[reward]\nenvironment = \"maze\"\n"),
+        "allowed: cue, navigation",
+    );
 }
 
 #[test]
@@ -694,15 +671,19 @@ fn navigation_is_a_reward_environment() {
     let e = err(&nav);
     assert_eq!(e.field(), Some("task.kind"));
     assert!(e.message().contains("needs a [reward] section"), "{e}");
-    let e = err(&format!("{nav}{learning}[reward]\nactions = 2\n"));
-    assert!(e.to_string().contains("four moves"), "{e}");
-    let e = err(&format!(
-        "{nav}{learning}[reward]\nenvironment = \"cue\"\nactions = 4\n"
-    ));
-    assert!(e.to_string().contains("needs task.kind = \"cue\""), "{e}");
+    err_says(
+        &format!("{nav}{learning}[reward]\nactions = 2\n"),
+        "four moves",
+    );
+    err_says(
+        &format!("{nav}{learning}[reward]\nenvironment = \"cue\"\nactions = 4\n"),
+        "needs task.kind = \"cue\"",
+    );
     // Navigation's keys belong to navigation.
-    let e = err(&OK.replace("kind = \"cue\"", "kind = \"cue\"\nmax_moves = 3"));
-    assert!(e.to_string().contains("max_moves"), "{e}");
+    err_says(
+        &OK.replace("kind = \"cue\"", "kind = \"cue\"\nmax_moves = 3"),
+        "max_moves",
+    );
 }
 
 #[test]
