@@ -10,12 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use bitvec::prelude::*;
 use neurochip_emu::config::{self, Config};
-use neurochip_emu::task::Pick;
+use neurochip_emu::confusion::confusion_on;
 use neurochip_emu::{build, export, learn, HostChip};
-use neurochip_tasks::model::OnChip;
-use neurochip_tasks::runner::{run_scored, Learn};
 use neurochip_tests::{check_golden, root, spoken_words, temp_dir};
 
 /// 16 bands at 2 ms steps (32 inputs, 500 steps a clip), 24 LIF neurons, the light
@@ -62,28 +59,9 @@ fn firmware(image: &Path) -> (i32, String) {
 fn host_test(cfg: &Config, image: &[u8], n: u32) -> (usize, u64) {
     let task = build::task(cfg).unwrap();
     let (mut chip, _) = HostChip::open_image(image).unwrap();
-    let mut x = bitvec![u32, Lsb0; 0; cfg.network.inputs as usize];
-    let mut sums = vec![0i64; cfg.network.outputs as usize];
-    let mut correct = 0;
-    {
-        let (c, mut mem) = chip.parts();
-        let mut m = OnChip::new(c, &mut mem, &mut []);
-        for i in 0..n {
-            let s = task.sample(Pick::Test(i));
-            let o = run_scored(
-                &mut m,
-                &s,
-                Learn::Off,
-                &mut x,
-                &mut [],
-                &mut sums,
-                |_, _, _, _| {},
-            )
-            .unwrap();
-            correct += usize::from(o.correct);
-        }
-    }
-    (correct, chip.digest())
+    let c = confusion_on(&mut chip, &task, n as usize).unwrap();
+    assert_eq!(c.total(), n, "every clip ran");
+    (c.correct() as usize, chip.digest())
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

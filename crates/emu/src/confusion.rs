@@ -68,11 +68,16 @@ impl Confusion {
 /// first `n` test samples of `task` (at most its test split); `None` for a task
 /// without classes.
 pub fn confusion(chip: &HostChip, task: &Task, n: usize) -> Option<Confusion> {
+    confusion_on(&mut chip.clone(), task, n)
+}
+
+/// [`confusion`] on `chip` itself: its state (and digest) is the chip's after the
+/// samples, as an inference run leaves it.
+pub fn confusion_on(chip: &mut HostChip, task: &Task, n: usize) -> Option<Confusion> {
     let classes = task.class_names()?;
     let k = classes.len();
     let n = task.test_size().map_or(n, |m| n.min(m));
     let mut counts = vec![vec![0u32; k]; k];
-    let mut chip = chip.clone();
     let mut x = bitvec![u32, Lsb0; 0; task.n_inputs()];
     let mut sums = vec![0i64; chip.config().n_out()];
     let (c, mut mem) = chip.parts();
