@@ -115,8 +115,7 @@ fn training_run_and_verify_write_their_folders() {
         .unwrap();
     assert_eq!(c.classes, ["left", "right"]);
     assert_eq!(c.total(), config.train.test_samples);
-    let acc = f64::from(c.correct()) / f64::from(c.total());
-    assert!((acc - rep["test_accuracy"].as_f64().unwrap()).abs() < 1e-12);
+    assert!((c.accuracy() - rep["test_accuracy"].as_f64().unwrap()).abs() < 1e-12);
     let _ = fs::remove_file(&snap);
 
     let ver = tmp("verify");

@@ -36,6 +36,12 @@ impl Confusion {
             .sum()
     }
 
+    /// The fraction of samples on the diagonal (0 without samples): the test accuracy
+    /// of the samples counted.
+    pub fn accuracy(&self) -> f64 {
+        f64::from(self.correct()) / f64::from(self.total().max(1))
+    }
+
     /// The fraction of each class's samples predicted as that class (0 for a class
     /// without samples).
     pub fn recall(&self) -> Vec<f64> {

@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let Some(c) = confusion(&chip, &task, cfg.train.test_samples as usize) else {
         return Err(format!("{}: not a classification task", cfg.origin).into());
     };
-    let pct = 100.0 * f64::from(c.correct()) / f64::from(c.total().max(1));
+    let pct = 100.0 * c.accuracy();
     println!(
         "{}: {}/{} test samples correct ({pct:.1}%)\n",
         cfg.name,

@@ -306,7 +306,7 @@ pub fn write(
                 &format!(
                     "{} test samples, {:.1}% correct",
                     c.total(),
-                    100.0 * f64::from(c.correct()) / f64::from(c.total().max(1))
+                    100.0 * c.accuracy()
                 ),
                 &c.classes,
                 &c.counts,
