@@ -296,6 +296,7 @@ fn plan(p: &PlanIn, learns: bool) -> PlanSpec {
         test_samples: u32::from(p.test % 4),
         batch: 1 + u32::from(p.batch % 3),
         learn: p.learn && learns,
+        halve_every: u32::from(p.batch % 3),
     }
 }
 

@@ -133,6 +133,28 @@ fn firmware_is_bit_identical_with_release_and_rewiring() {
     }
 }
 
+/// A learning-rate schedule travels in the image's plan: the firmware halves the rates
+/// at the epochs the host does (the same digest and lines as `run-image`), and the
+/// schedule changes what is learned (the digest differs from the same plan without
+/// it).
+#[test]
+fn firmware_follows_the_learning_rate_schedule() {
+    let dir = std::env::temp_dir().join(format!("neurochip-fw-sched-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let img = export_image("schedule", &dir);
+    let bytes = std::fs::read(&img).unwrap();
+    let (out, digest, facts) = firmware_matches_host_digest("schedule", &img);
+    for f in &facts {
+        assert!(out.contains(f.as_str()), "host {f}, firmware said:\n{out}");
+    }
+    let host = export::run_image(&bytes).unwrap();
+    assert_eq!(out, host.join("\n") + "\n", "host run-image differs");
+    let mut cfg = config::load(&root().join("tests/firmware/schedule.toml")).unwrap();
+    cfg.train.halve_rates_every = 0;
+    let (flat, _) = learn::train_chip(&cfg, true, |_| {}).unwrap();
+    assert_ne!(flat.digest, digest, "the schedule changed nothing");
+}
+
 #[test]
 fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
     let dir = std::env::temp_dir().join(format!("neurochip-fw-{}", std::process::id()));

@@ -350,6 +350,15 @@ fn plans_against_their_data_and_limits() {
     );
     case(
         &d,
+        "halve-every.img",
+        &Parts::of(&tiny)
+            .app(|a| a.plan.halve_every = 100_001)
+            .encode(),
+        "app.plan.halve_every = 100001: beyond the limit of train.halve_rates_every; allowed \
+         0..=100000",
+    );
+    case(
+        &d,
         "batch.img",
         &Parts::of(&tiny).app(|a| a.plan.batch = 0).encode(),
         "app.plan.batch = 0: beyond the limit of learning.batch; allowed 1..=1000000",

@@ -77,6 +77,8 @@ pub trait Datapath {
     /// See [`Chip::set_eligibility_enabled`] (a datapath without the register ignores
     /// it).
     fn set_eligibility_enabled(&mut self, _on: bool) {}
+    /// See [`Chip::set_rate_step`]. Every datapath that learns forwards it to its chip.
+    fn set_rate_step(&mut self, k: u8);
     /// The actor–critic after [`Datapath::step`]: an agent step or the end of an
     /// episode ([`crate::reward::agent`]). Returns the action (0 at the end of an
     /// episode) and the TD error applied.
@@ -104,6 +106,9 @@ impl Datapath for Chip {
     fn set_eligibility_enabled(&mut self, on: bool) {
         Chip::set_eligibility_enabled(self, on);
     }
+    fn set_rate_step(&mut self, k: u8) {
+        Chip::set_rate_step(self, k);
+    }
 }
 
 /// What one step produced (the spikes and readouts themselves are in memory).
@@ -128,6 +133,11 @@ pub struct Chip {
     /// per-synapse eligibility each step. Set (the reset value) while learning;
     /// cleared for inference samples, where nothing reads it.
     elig_en: bool,
+    /// Learning-rate step (`RATE_STEP`): added to every learning-rate shift
+    /// (`shift_in`, `shift_rec`, `shift_out`, `shift_bias`), so each step halves every
+    /// rate. 0 (the reset value): the configured rates. A run loop's schedule sets it
+    /// at the start of each epoch ([`Chip::set_rate_step`]).
+    rate_step: u8,
 }
 
 impl Chip {
@@ -140,6 +150,7 @@ impl Chip {
             steps: 0,
             digest: Digest::new(),
             elig_en: true,
+            rate_step: 0,
         };
         chip.check_layout(mem)?;
         chip.fold_weights(mem);
@@ -154,6 +165,7 @@ impl Chip {
             steps,
             digest,
             elig_en: true,
+            rate_step: 0,
         }
     }
 
@@ -167,6 +179,20 @@ impl Chip {
     /// (`neurochip_tasks::runner::run_sample` does, and sets it again after).
     pub fn set_eligibility_enabled(&mut self, on: bool) {
         self.elig_en = on;
+    }
+
+    /// Set the learning-rate step: every learning-rate shift of the configuration is
+    /// increased by `k` (saturating at [`crate::ranges::LEARN_SHIFT`]'s top), so every
+    /// weight and bias update, of both engines, is `2^-k` of the configured one. It
+    /// changes no state but the register: a run loop's schedule (halve the rates
+    /// every few epochs) sets it before each epoch.
+    pub fn set_rate_step(&mut self, k: u8) {
+        self.rate_step = k;
+    }
+
+    /// The learning-rate step ([`Chip::set_rate_step`]).
+    pub fn rate_step(&self) -> u8 {
+        self.rate_step
     }
 
     /// Whether the eligibility enable is set.
@@ -286,7 +312,12 @@ impl Chip {
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
         self.check_layout(mem)?;
-        let learned = eprop::learn(&self.cfg, mem, self.steps, target);
+        let learned = if self.rate_step == 0 {
+            eprop::learn(&self.cfg, mem, self.steps, target)
+        } else {
+            let cfg = self.cfg.with_rate_step(self.rate_step);
+            eprop::learn(&cfg, mem, self.steps, target)
+        };
         if learned && self.cfg.learning().apply == Apply::Online {
             rewire::update(&self.cfg, mem, &mut self.prng);
         }

@@ -231,6 +231,25 @@ impl ChipConfig {
     pub const fn to_builder(&self) -> ConfigBuilder {
         ConfigBuilder { cfg: *self }
     }
+
+    /// This configuration with every learning-rate shift (`shift_in`, `shift_rec`,
+    /// `shift_out`, `shift_bias`) increased by `k`, at most to the top of
+    /// [`crate::ranges::LEARN_SHIFT`]: the rates the chip learns with at rate step `k`
+    /// ([`crate::Chip::set_rate_step`]).
+    pub fn with_rate_step(&self, k: u8) -> Self {
+        let top = crate::ranges::LEARN_SHIFT.hi.clamp(0, 255) as u8;
+        let mut cfg = *self;
+        let l = &mut cfg.learning;
+        for s in [
+            &mut l.shift_in,
+            &mut l.shift_rec,
+            &mut l.shift_out,
+            &mut l.shift_bias,
+        ] {
+            *s = s.saturating_add(k).min(top);
+        }
+        cfg
+    }
 }
 
 /// Collects a configuration; [`ConfigBuilder::build`] checks it.

@@ -71,6 +71,9 @@ pub const WEIGHT_SHIFT: Range = r("shifts.*", -24, 24);
 
 /// `[train] epochs`: epochs of one run (a resumed run counts its own).
 pub const EPOCHS: Range = r("train.epochs", 0, 100_000);
+/// `[train] halve_rates_every`: epochs between halvings of every learning rate (0:
+/// the rates stay).
+pub const HALVE_EVERY: Range = r("train.halve_rates_every", 0, 100_000);
 /// `[train] train_samples`: training samples per epoch.
 pub const TRAIN_SAMPLES: Range = r("train.train_samples", 1, 100_000_000);
 /// `[train] test_samples`: test samples after each epoch (0: no test).
@@ -102,6 +105,7 @@ pub const ALL: &[Range] = &[
     LEARN_SHIFT,
     WEIGHT_SHIFT,
     EPOCHS,
+    HALVE_EVERY,
     TRAIN_SAMPLES,
     TEST_SAMPLES,
     SAMPLES,

@@ -36,6 +36,9 @@ impl Datapath for Budget<'_> {
     fn agent(&mut self, mem: &mut Memory<'_>, critic: &mut Critic, op: AgentOp<'_>) -> AgentOut {
         self.chip.agent(mem, critic, op)
     }
+    fn set_rate_step(&mut self, k: u8) {
+        self.chip.set_rate_step(k);
+    }
     fn config(&self) -> &ChipConfig {
         self.chip.config()
     }

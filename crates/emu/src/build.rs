@@ -431,6 +431,18 @@ fn task_error(cfg: &Config, e: TaskError) -> BuildError {
         ("PatternConfig", "n_inputs") => ("network.inputs".into(), plain(&value, allowed)),
         ("PatternConfig", "n_outputs") => ("network.outputs".into(), plain(&value, allowed)),
         ("PatternConfig", "rate_hz") => ("task.pattern_rate_hz".into(), plain(&value, allowed)),
+        ("StoreRecallConfig", "n_periods") => ("task.periods".into(), plain(&value, allowed)),
+        ("StoreRecallConfig", "rate_hz") => ("task.rate_hz".into(), plain(&value, allowed)),
+        ("StoreRecallConfig", k @ ("min_delay" | "max_delay" | "bg_rate_hz")) => {
+            (format!("task.{k}"), plain(&value, allowed))
+        }
+        ("StoreRecallConfig", "") => (
+            "task".to_string(),
+            format!(
+                "a store-recall trial of {value} steps (task.periods * period_ms at \
+                 network.dt_ms = {dt}); allowed: {allowed}"
+            ),
+        ),
         ("CueConfig", k @ ("n_cues" | "gap_ms" | "delay_ms" | "cue_rate_hz" | "bg_rate_hz"))
         | ("RateEncoder", k @ ("steps" | "max_rate_hz"))
         | ("PoissonInput", k @ "rate_hz") => (format!("task.{k}"), plain(&value, allowed)),
@@ -534,6 +546,13 @@ pub fn task(cfg: &Config) -> Result<Task, BuildError> {
         }
         TaskKind::StoreRecall => {
             let c = StoreRecallConfig {
+                n_periods: t.periods,
+                period_ms: t.period_ms,
+                min_delay: t.min_delay,
+                max_delay: t.max_delay,
+                rate_hz: t.rate_hz as f32,
+                bg_rate_hz: t.bg_rate_hz as f32,
+                distractors: t.distractors,
                 dt_ms: dt,
                 seed: task_seed,
                 ..StoreRecallConfig::default()
@@ -723,6 +742,12 @@ mod tests {
                 "task",
             ),
             ("StoreRecallConfig.period_ms (in steps)", "network.dt_ms"),
+            ("StoreRecallConfig.n_periods", "task.periods"),
+            ("StoreRecallConfig.min_delay", "task.min_delay"),
+            ("StoreRecallConfig.max_delay", "task.max_delay"),
+            ("StoreRecallConfig.rate_hz", "task.rate_hz"),
+            ("StoreRecallConfig.bg_rate_hz", "task.bg_rate_hz"),
+            ("StoreRecallConfig total steps (n_periods * period)", "task"),
             ("PatternConfig.steps", "task.pattern_ms"),
             ("PatternConfig.n_outputs", "network.outputs"),
             ("PatternConfig.rate_hz", "task.pattern_rate_hz"),

@@ -65,6 +65,10 @@ impl Trainable for Keeper<'_> {
         self.model.sample(sample, learn, acc);
     }
 
+    fn set_rate_step(&mut self, k: u8) {
+        self.model.set_rate_step(k);
+    }
+
     fn end_epoch(&mut self, epochs_done: u32) {
         let Some(path) = self.save else {
             return;

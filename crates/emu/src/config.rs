@@ -241,7 +241,8 @@ pub struct Task {
     pub samples: u32,
     /// Steps per sample (Poisson, default 1000), or encoding steps (digits, default 50).
     pub steps: u32,
-    /// Poisson rate, Hz (default 20).
+    /// Poisson rate, Hz (default 20); store-recall: the rate of the active store,
+    /// recall and value populations (default 40).
     pub rate_hz: f64,
     /// Cues (odd, 1..=31, default 7).
     pub n_cues: u32,
@@ -277,6 +278,17 @@ pub struct Task {
     pub action_steps: u32,
     /// Navigation: most moves of an episode (default 30).
     pub max_moves: u32,
+    /// Store-recall: periods per trial (default 10).
+    pub periods: u32,
+    /// Store-recall: length of a period, ms (default 200).
+    pub period_ms: u32,
+    /// Store-recall: shortest store-to-recall delay, periods (default 1).
+    pub min_delay: u32,
+    /// Store-recall: longest store-to-recall delay, periods (default 6).
+    pub max_delay: u32,
+    /// Store-recall: random values shown without a store signal in the other periods
+    /// (default true).
+    pub distractors: bool,
     /// Keyword spotting (`kind = "audio"`): its `[task]` keys and `[audio]`; `None`
     /// for every other kind.
     pub audio: Option<AudioTask>,
@@ -346,6 +358,10 @@ pub struct Train {
     pub train_samples: u32,
     /// Test samples (default 100).
     pub test_samples: u32,
+    /// Halve every learning rate after each this many epochs (default 0: never). The
+    /// chip adds one to every learning-rate shift per halving
+    /// ([`neurochip_core::Chip::set_rate_step`]); the float twin halves its rates.
+    pub halve_rates_every: u32,
 }
 
 /// `[reward]`: reward-based e-prop (actor–critic, [`neurochip_core::reward`]). The

@@ -1263,6 +1263,9 @@ impl Datapath for CycleChip<'_> {
         Ok((action, delta))
     }
 
+    fn set_rate_step(&mut self, k: u8) {
+        self.chip.set_rate_step(k);
+    }
     fn config(&self) -> &ChipConfig {
         self.chip.config()
     }

@@ -204,6 +204,11 @@ pub fn encode_chip(cfg: &Config, chip: &HostChip, inference: bool) -> Result<Vec
         test_samples: if learn || inference { tests } else { 0 },
         batch: cfg.learning.batch,
         learn,
+        halve_every: if learn {
+            cfg.train.halve_rates_every
+        } else {
+            0
+        },
     };
     let subset;
     let spec = match &task {

@@ -117,6 +117,7 @@ pub fn plan(cfg: &Config) -> Plan {
         test_samples: cfg.train.test_samples as usize,
         batch: cfg.learning.batch as usize,
         start_epoch: 0,
+        halve_every: cfg.train.halve_rates_every,
     }
 }
 

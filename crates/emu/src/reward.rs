@@ -119,6 +119,7 @@ pub fn app(cfg: &Config, learn: bool) -> Result<AppSpec<'static>, BuildError> {
             test_samples: cfg.train.test_samples,
             batch: 1,
             learn,
+            halve_every: 0,
         },
     })
 }

@@ -162,6 +162,9 @@ impl Datapath for Fast<'_> {
     fn agent(&mut self, mem: &mut Memory<'_>, critic: &mut Critic, op: AgentOp<'_>) -> AgentOut {
         self.0.agent(mem, critic, op)
     }
+    fn set_rate_step(&mut self, k: u8) {
+        self.0.set_rate_step(k);
+    }
     fn config(&self) -> &ChipConfig {
         self.0.config()
     }

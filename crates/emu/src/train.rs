@@ -35,6 +35,9 @@ pub struct Plan {
     pub batch: usize,
     /// Epochs already done (a resumed run continues the sample order from there).
     pub start_epoch: u32,
+    /// Halve every learning rate after each this many epochs (0: never;
+    /// [`PlanSpec::rate_step`]).
+    pub halve_every: u32,
 }
 
 /// Score of a set of samples.
@@ -142,6 +145,10 @@ pub trait Trainable {
     fn end_epoch(&mut self, epochs_done: u32) {
         let _ = epochs_done;
     }
+
+    /// Learn with every learning rate at `2^-k` of the configured one, from the next
+    /// sample on (the plan's schedule, [`PlanSpec::rate_step`]).
+    fn set_rate_step(&mut self, k: u8);
 }
 
 /// Accumulates scores over samples.
@@ -238,6 +245,10 @@ impl Trainable for ChipModel {
         // A built chip's memories fit its layout, so no step can fail.
         r.unwrap_or_else(|e| unreachable!("{e}"));
     }
+
+    fn set_rate_step(&mut self, k: u8) {
+        self.chip.chip_mut().set_rate_step(k);
+    }
 }
 
 /// The float twin: the reference simulator and its learner.
@@ -249,13 +260,18 @@ pub struct RefModel {
     xb: Vec<bool>,
     spiked: usize,
     buf: Buffers,
+    /// The learner's rates at rate step 0 (in, rec, out, bias).
+    rates: [f64; 4],
 }
 
 impl RefModel {
     /// Wrap a reference and learner.
     pub fn new(sim: Reference, learner: Learner, n_inputs: usize) -> Self {
         let o = sim.y.len();
+        let p = &learner.p;
+        let rates = [p.eta_in, p.eta_rec, p.eta_out, p.eta_bias];
         Self {
+            rates,
             sim,
             learner,
             xb: vec![false; n_inputs],
@@ -334,6 +350,14 @@ impl Trainable for RefModel {
             Err(e) => match e {},
         }
     }
+
+    fn set_rate_step(&mut self, k: u8) {
+        // The chip's shifts grow by k: the twin's rates halve k times.
+        let scale = 0.5f64.powi(i32::from(k));
+        let p = &mut self.learner.p;
+        let [i, r, o, b] = self.rates;
+        (p.eta_in, p.eta_rec, p.eta_out, p.eta_bias) = (i * scale, r * scale, o * scale, b * scale);
+    }
 }
 
 /// Scores of one epoch.
@@ -375,6 +399,10 @@ impl<F: FnMut(u32, usize, &Score), G: FnMut(&Epoch)> Walker for HostRun<'_, F, G
             self.model.sample(&s, learn, &mut self.test);
         }
         Ok(Outcome::default())
+    }
+
+    fn set_rate_step(&mut self, k: u8) {
+        self.model.set_rate_step(k);
     }
 
     fn report(&mut self, event: Event) {
@@ -472,6 +500,7 @@ pub fn train_until(
         test_samples: count(test),
         batch: count(plan.batch),
         learn: true,
+        halve_every: plan.halve_every,
     };
     walk(model, task, &p, plan.start_epoch, stop, on_sample, on_epoch)
 }
@@ -486,6 +515,7 @@ pub fn test(model: &mut dyn Trainable, task: &Task, n: usize) -> Score {
         test_samples: count(n),
         batch: 1,
         learn: false,
+        halve_every: 0,
     };
     let run = walk(model, task, &p, 0, &|| None, |_, _, _| {}, |_| {});
     run.epochs.first().map(|e| e.test).unwrap_or_default()

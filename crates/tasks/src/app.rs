@@ -206,7 +206,11 @@ impl core::fmt::Display for PlanSpec {
                 f,
                 "train {} epochs of {} samples (applying every {}), then {} test samples after each",
                 self.epochs, self.train_per_epoch, self.batch, self.test_samples
-            )
+            )?;
+            if self.halve_every > 0 {
+                write!(f, "; the rates halve every {} epochs", self.halve_every)?;
+            }
+            Ok(())
         } else if self.test_samples > 0 {
             write!(f, "test {} samples, learning off", self.test_samples)
         } else {
@@ -230,6 +234,21 @@ pub struct PlanSpec {
     pub batch: u32,
     /// Train (true) or only run (false).
     pub learn: bool,
+    /// The learning-rate schedule: every learning rate halves after each
+    /// `halve_every` epochs ([`PlanSpec::rate_step`]); 0: the rates stay.
+    pub halve_every: u32,
+}
+
+impl PlanSpec {
+    /// The chip's learning-rate step ([`neurochip_core::Chip::set_rate_step`]) for
+    /// training epoch `epoch` (from 0, counted over a resumed run too): `epoch /
+    /// halve_every`, 0 without a schedule.
+    pub fn rate_step(&self, epoch: u32) -> u8 {
+        match epoch.checked_div(self.halve_every) {
+            Some(k) => k.min(u32::from(u8::MAX)) as u8,
+            None => 0,
+        }
+    }
 }
 
 /// Task and plan.
@@ -306,7 +325,12 @@ impl<'a> AppSpec<'a> {
         ] {
             w.u32(v);
         }
-        w.u8(u8::from(p.learn));
+        // Plan flags: bit 0 learn, bit 1 a rate schedule follows (images without one
+        // keep the single 0/1 byte they always had).
+        w.u8(u8::from(p.learn) | (u8::from(p.halve_every > 0) << 1));
+        if p.halve_every > 0 {
+            w.u32(p.halve_every);
+        }
         let n = w.len();
         if n > out_len(&w) {
             return Err(ImageError::Space {
@@ -385,18 +409,30 @@ impl<'a> AppSpec<'a> {
                 }))
             }
         };
-        let plan = PlanSpec {
+        let mut plan = PlanSpec {
             samples: r.u32("app.plan.samples")?,
             epochs: r.u32("app.plan.epochs")?,
             train_per_epoch: r.u32("app.plan.train_per_epoch")?,
             test_samples: r.u32("app.plan.test_samples")?,
             batch: r.u32("app.plan.batch")?,
-            learn: match r.u8("app.plan.learn")? {
-                0 => false,
-                1 => true,
-                v => return Err(Invalid::int(PLAN, "learn", v.into(), "a flag", 0, 1).into()),
-            },
+            learn: false,
+            halve_every: 0,
         };
+        let flags = r.u8("app.plan.learn")?;
+        if flags > 3 {
+            let allowed = "bit 0 learn, bit 1 a rate schedule follows";
+            return Err(Invalid::int(PLAN, "learn", flags.into(), allowed, 0, 3).into());
+        }
+        plan.learn = flags & 1 != 0;
+        if flags & 2 != 0 {
+            plan.halve_every = r.u32("app.plan.halve_every")?;
+            if plan.halve_every == 0 {
+                let allowed = "an epoch count (the flag says a schedule follows)";
+                return Err(
+                    Invalid::int(PLAN, "halve_every", 0, allowed, 1, u32::MAX.into()).into(),
+                );
+            }
+        }
         if r.remaining() != 0 {
             return Err(ImageError::Field {
                 field: "app trailing bytes",
@@ -475,6 +511,7 @@ impl AppSpec<'_> {
     ///   `0..=16` and every label in `0..=9`;
     /// - the plan's counts within the limits of their configuration keys
     ///   ([`ranges::EPOCHS`], [`ranges::TRAIN_SAMPLES`], [`ranges::TEST_SAMPLES`],
+    ///   [`ranges::HALVE_EVERY`],
     ///   [`ranges::SAMPLES`] or 0, [`ranges::BATCH`]);
     /// - a plan that learns has a learning engine and a task with targets;
     /// - every digit the plan picks is compiled in (the image carries at least its test
@@ -493,6 +530,8 @@ impl AppSpec<'_> {
         )?;
         let limit = "beyond the limit of train.test_samples";
         plan_range("test_samples", p.test_samples, ranges::TEST_SAMPLES, limit)?;
+        let limit = "beyond the limit of train.halve_rates_every";
+        plan_range("halve_every", p.halve_every, ranges::HALVE_EVERY, limit)?;
         if p.samples != 0 {
             let limit = "beyond the limit of task.samples (0: the plan runs no inference samples)";
             plan_range("samples", p.samples, ranges::SAMPLES, limit)?;

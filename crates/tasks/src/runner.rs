@@ -5,8 +5,9 @@
 //! - [`run_sample`]: per sample, reset the dynamic state; per step, write the input,
 //!   step, ask for the target, learn when learning; at the end of a batch, apply.
 //! - [`walk`]: a plan's order. Inference samples `Run(i)`; or, for each epoch, the
-//!   training samples `Train { epoch, index }` (the last of each batch applies the
-//!   updates), then the test samples `Test(i)` with learning off.
+//!   chip's learning-rate step for the epoch ([`PlanSpec::rate_step`]), the training
+//!   samples `Train { epoch, index }` (the last of each batch applies the updates),
+//!   then the test samples `Test(i)` with learning off.
 //! - [`run_app`]: an image's plan on a chip, as the firmware runs it.
 //!
 //! A classification sample is predicted as the readout with the largest sum over the
@@ -208,6 +209,9 @@ pub trait Walker {
     fn sample(&mut self, pick: Pick, learn: Learn) -> Result<Outcome, Self::Error>;
     /// A sample or an epoch finished ([`Event::Sample`], [`Event::Epoch`]).
     fn report(&mut self, event: Event);
+    /// A training epoch starts: learn with rate step `k` ([`PlanSpec::rate_step`],
+    /// [`neurochip_core::Chip::set_rate_step`]).
+    fn set_rate_step(&mut self, k: u8);
 }
 
 /// Walk a plan: inference samples, or epochs `start_epoch..start_epoch + epochs` of
@@ -244,6 +248,7 @@ pub fn walk<W: Walker + ?Sized>(
     }
     let per = p.train_per_epoch;
     for e in start_epoch..start_epoch.saturating_add(p.epochs) {
+        w.set_rate_step(p.rate_step(e));
         let mut train_correct = 0u32;
         for i in 0..per {
             let last = (i.wrapping_add(1)) % p.batch.max(1) == 0 || i.wrapping_add(1) == per;
@@ -345,6 +350,10 @@ impl<D: Datapath + ?Sized, R: FnMut(Event)> Walker for AppRun<'_, '_, D, R> {
     fn report(&mut self, event: Event) {
         (self.report)(event);
     }
+
+    fn set_rate_step(&mut self, k: u8) {
+        self.chip.set_rate_step(k);
+    }
 }
 
 /// Run an image's plan on a chip: inference samples, or epochs of training and
@@ -418,5 +427,9 @@ impl<W: Walker> Walker for Until<'_, W> {
 
     fn report(&mut self, event: Event) {
         self.inner.report(event);
+    }
+
+    fn set_rate_step(&mut self, k: u8) {
+        self.inner.set_rate_step(k);
     }
 }

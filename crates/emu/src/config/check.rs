@@ -391,7 +391,15 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
                 _ => 1000,
             },
         )?,
-        rate_hz: s.float("rate_hz", t.rate_hz, 20.0)?,
+        rate_hz: s.float(
+            "rate_hz",
+            t.rate_hz,
+            if kind == TaskKind::StoreRecall {
+                40.0
+            } else {
+                20.0
+            },
+        )?,
         n_cues,
         cue_ms: s.uint("cue_ms", t.cue_ms, 100)?,
         gap_ms: s.uint("gap_ms", t.gap_ms, 50)?,
@@ -421,6 +429,11 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
         place_sigma: s.float("place_sigma", t.place_sigma, 0.7)?,
         action_steps: s.uint("action_steps", t.action_steps, 20)?,
         max_moves: s.uint("max_moves", t.max_moves, 30)?,
+        periods: s.uint("periods", t.periods, 10)?,
+        period_ms: s.uint("period_ms", t.period_ms, 200)?,
+        min_delay: s.uint("min_delay", t.min_delay, 1)?,
+        max_delay: s.uint("max_delay", t.max_delay, 6)?,
+        distractors: t.distractors.unwrap_or(true),
         audio: super::audio::audio(raw, t, src, kind, dt_ms)?,
     };
     // Only the rates the task uses must fit the time step.
@@ -435,7 +448,11 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
         TaskKind::Features if task.encoding == super::Encoding::Rate => {
             &[("task.max_rate_hz", task.max_rate_hz)]
         }
-        TaskKind::StoreRecall | TaskKind::Audio | TaskKind::Events | TaskKind::Features => &[],
+        TaskKind::StoreRecall => &[
+            ("task.rate_hz", task.rate_hz),
+            ("task.bg_rate_hz", task.bg_rate_hz),
+        ],
+        TaskKind::Audio | TaskKind::Events | TaskKind::Features => &[],
         TaskKind::Navigation => &[("task.place_rate_hz", task.place_rate_hz)],
     };
     for &(path, rate) in rates {
@@ -486,6 +503,7 @@ fn train(raw: &RawFile, src: &Source<'_>) -> Result<Train> {
         epochs: s.uint("epochs", t.and_then(|t| t.epochs), 1)?,
         train_samples: s.uint("train_samples", t.and_then(|t| t.train_samples), 100)?,
         test_samples: s.uint("test_samples", t.and_then(|t| t.test_samples), 100)?,
+        halve_rates_every: s.uint("halve_rates_every", t.and_then(|t| t.halve_rates_every), 0)?,
     })
 }
 

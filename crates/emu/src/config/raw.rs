@@ -98,6 +98,11 @@ pub(super) struct RawTask {
     pub place_sigma: Option<f64>,
     pub action_steps: Option<u32>,
     pub max_moves: Option<u32>,
+    pub periods: Option<u32>,
+    pub period_ms: Option<u32>,
+    pub min_delay: Option<u32>,
+    pub max_delay: Option<u32>,
+    pub distractors: Option<bool>,
     // kind = "audio" (`audio.rs`).
     pub folder: Option<String>,
     pub keywords: Option<Vec<String>>,
@@ -145,6 +150,7 @@ pub(super) struct RawTrain {
     pub epochs: Option<u32>,
     pub train_samples: Option<u32>,
     pub test_samples: Option<u32>,
+    pub halve_rates_every: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]

@@ -101,14 +101,19 @@ pub(super) const ENCODINGS: &[&str] = &["rate", "latency"];
 /// store-recall none: its trial is fixed; navigation its arena.)
 pub(super) const TASK_KEYS: &[(&str, &[&str])] = &[
     ("steps", &["poisson", "digits", "events", "features"]),
-    ("rate_hz", &["poisson"]),
+    ("rate_hz", &["poisson", "store_recall"]),
     ("n_cues", &["cue"]),
     ("cue_ms", &["cue"]),
     ("gap_ms", &["cue"]),
     ("delay_ms", &["cue"]),
     ("recall_ms", &["cue"]),
     ("cue_rate_hz", &["cue"]),
-    ("bg_rate_hz", &["cue"]),
+    ("bg_rate_hz", &["cue", "store_recall"]),
+    ("periods", &["store_recall"]),
+    ("period_ms", &["store_recall"]),
+    ("min_delay", &["store_recall"]),
+    ("max_delay", &["store_recall"]),
+    ("distractors", &["store_recall"]),
     ("pattern_rate_hz", &["pattern"]),
     ("pattern_ms", &["pattern"]),
     ("max_rate_hz", &["digits", "features"]),
@@ -234,6 +239,11 @@ pub(super) const FIELDS: &[Field] = fields! {
     "task.place_sigma" => above(0.0, 16.0);
     "task.action_steps" => int(1, 100_000);
     "task.max_moves" => int(1, 100_000);
+    "task.periods" => int(2, 100_000), "allowed 2..=100000 and more than task.max_delay";
+    "task.period_ms" => int(1, 100_000);
+    "task.min_delay" => int(1, 100_000);
+    "task.max_delay" => int(1, 100_000), "allowed task.min_delay..task.periods";
+    "task.distractors" => Rule::Bool;
     "task.folder" => Rule::Text, "allowed: a folder in the Speech Commands layout (word folders, validation_list.txt, testing_list.txt), e.g. \"data/kws\"";
     "task.keywords" => Rule::Words, "allowed: 1 to 253 distinct word folders of task.folder, e.g. [\"yes\", \"no\"]";
     "task.silence_percent" => from(0.0, 1000.0);
@@ -272,6 +282,7 @@ pub(super) const FIELDS: &[Field] = fields! {
     "train.epochs" => core(ranges::EPOCHS);
     "train.train_samples" => core(ranges::TRAIN_SAMPLES);
     "train.test_samples" => core(ranges::TEST_SAMPLES);
+    "train.halve_rates_every" => core(ranges::HALVE_EVERY);
     "reward" => Rule::Section;
     "reward.environment" => Rule::Choice(ENVIRONMENTS);
     "reward.actions" => int(1, 63);

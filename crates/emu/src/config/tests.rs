@@ -760,8 +760,9 @@ fn keys_of_another_task_kind_are_refused() {
     );
     let sr = OK.replace("\"cue\"", "\"store_recall\"");
     err_says(
-        &format!("{sr}rate_hz = 5.0\n"),
-        "allowed with \"store_recall\": kind, samples",
+        &format!("{sr}n_cues = 5\n"),
+        "allowed with \"store_recall\": kind, samples, rate_hz, bg_rate_hz, periods, period_ms, \
+         min_delay, max_delay, distractors",
     );
     // Inline tables and dotted keys are found too.
     let e = err(&format!(
@@ -779,6 +780,8 @@ fn keys_of_another_task_kind_are_refused() {
                 // An arena is 2 cells a side at least; a fraction is below 1.
                 _ if *key == "arena" => "2".to_string(),
                 _ if *key == "test_fraction" => "0.5".to_string(),
+                Some(Rule::Bool) => "false".to_string(),
+                _ if *key == "periods" => "7".to_string(),
                 _ => "1".to_string(),
             };
             let data = if matches!(*kind, "events" | "features") && *key != "data" {

@@ -103,6 +103,10 @@ impl Trainable for Tracked {
         let k = self.log.len() as u64 + 1;
         self.log.push((k, a_in, a_rec, switched));
     }
+
+    fn set_rate_step(&mut self, k: u8) {
+        self.inner.set_rate_step(k);
+    }
 }
 
 struct Run {
