@@ -69,3 +69,13 @@ pub use footprint::{footprint, Footprint};
 pub use host::HostChip;
 pub use quant::{dequantize, quantize, LearnSpec, QuantError, QuantOptions};
 pub use rates::{effective_rates, twin_rates, EffectiveRates};
+
+/// A fresh, empty folder `neurochip-{name}-{pid}` under the temporary directory, for
+/// a unit test's files.
+#[cfg(test)]
+pub(crate) fn test_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("neurochip-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

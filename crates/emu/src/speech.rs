@@ -377,9 +377,7 @@ mod tests {
 
     /// A tiny folder: keywords yes/no (3 speakers), unknown bed/cat, one 10 s noise.
     fn tiny(name: &str) -> PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("neurochip-speech-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
+        let d = crate::test_dir(&format!("speech-{name}"));
         for w in ["yes", "no", "bed", "cat", BACKGROUND] {
             std::fs::create_dir_all(d.join(w)).unwrap();
         }
