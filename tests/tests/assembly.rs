@@ -11,8 +11,8 @@ use neurochip_tasks::assembly::{
 };
 
 use neurochip_tests::{
-    assert_firmware_refuses, check_golden, patched_app_image, quick_experiment, root,
-    run_neurochip, temp_dir, QuickRun,
+    assert_firmware_refuses, assert_host_refuses, check_golden, patched_app_image,
+    quick_experiment, root, run_neurochip, temp_dir, QuickRun,
 };
 
 /// The digest workload ([`neurochip_tasks::assembly::workload`]) on the host: the
@@ -205,17 +205,7 @@ fn bad_images() -> Vec<(&'static str, Vec<u8>, &'static str)> {
 
 #[test]
 fn bad_assembly_images_are_refused_with_the_field() {
-    let dir = temp_dir("assembly-bad");
-    for (name, bytes, field) in bad_images() {
-        let path = dir.join(format!("{}.img", name.replace(' ', "_")));
-        std::fs::write(&path, &bytes).unwrap();
-        let want = format!("image field {field} holds an invalid value");
-        for cmd in ["run-image", "inspect"] {
-            let (code, stdout, stderr) = run_neurochip(&[cmd.as_ref(), path.as_os_str()]);
-            assert_eq!(code, 2, "{cmd} {name}: {stdout}{stderr}");
-            assert!(stderr.contains(&want), "{cmd} {name}: {stderr}");
-        }
-    }
+    assert_host_refuses(&temp_dir("assembly-bad"), &bad_images());
 }
 
 /// Host against firmware: the `assembly` firmware application runs the committed
