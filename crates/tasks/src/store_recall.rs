@@ -280,7 +280,6 @@ mod tests {
     #[test]
     fn defaults_and_schedule() {
         let c = StoreRecallConfig::default();
-        c.check().unwrap();
         for i in 0..500 {
             let s = c.sample(i);
             assert_eq!(s.steps(), 2000);

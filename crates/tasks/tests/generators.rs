@@ -3,6 +3,7 @@
 
 use bitvec::prelude::*;
 use neurochip_tasks::digits::{LatencyEncoder, RateEncoder};
+use neurochip_tasks::navigation::NavConfig;
 use neurochip_tasks::{CueConfig, PatternConfig, PoissonInput, SpikeSource, StoreRecallConfig};
 use proptest::prelude::*;
 
@@ -32,6 +33,16 @@ prop_compose! {
         StoreRecallConfig { n_periods, period_ms, min_delay, max_delay, rate_hz, bg_rate_hz,
                             channels_per_pop, distractors, dt_ms, seed }
     }
+}
+
+/// Every task's default configuration passes its own check.
+#[test]
+fn default_configurations_check() {
+    CueConfig::default().check().unwrap();
+    StoreRecallConfig::default().check().unwrap();
+    PoissonInput::default().check().unwrap();
+    PatternConfig::default().check().unwrap();
+    NavConfig::default().check().unwrap();
 }
 
 /// Runs `src` at the given steps (and past its end) into buffers of several
