@@ -16,13 +16,15 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use neurochip_core::format::Format;
 use neurochip_core::image::ImageError;
-use neurochip_core::learning::{Apply, Engine, Feedback, Learning, Loss};
+use neurochip_core::learning::{Learning, Loss};
 use neurochip_core::persist::PersistError;
 use neurochip_core::{
     image, persist, semantic, Chip, ChipConfig, ChipLimits, ConfigBuilder, Formats, Memory,
     Rounding, Shifts, Target,
 };
 use neurochip_emu::snapshot::VecFlash;
+
+mod common;
 
 #[derive(Arbitrary, Debug)]
 struct Fmt {
@@ -176,21 +178,6 @@ fn run(c: &Case) {
         }
     };
     let learning = Learning {
-        engine: match c.engine % 3 {
-            0 => Engine::Off,
-            1 => Engine::Exact,
-            _ => Engine::Light,
-        },
-        apply: if c.apply {
-            Apply::Sample
-        } else {
-            Apply::Online
-        },
-        feedback: if c.feedback {
-            Feedback::Random
-        } else {
-            Feedback::Symmetric
-        },
         loss: if c.regression {
             Loss::Regression
         } else {
@@ -212,6 +199,7 @@ fn run(c: &Case) {
         learn_hidden: c.learn_hidden,
         // 0..=31 from the top bits of rate_decay: in and out of the allowed 0..=16.
         lr_spread: (c.rate_decay >> 11) as u8,
+        ..common::learning(c.engine, c.apply, c.feedback)
     };
     let built = ConfigBuilder::new(n_in, n_rec, n_out)
         .limits(ChipLimits {
