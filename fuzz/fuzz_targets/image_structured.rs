@@ -19,7 +19,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use neurochip_core::format::Format;
 use neurochip_core::image::{self, crc32, ImageError};
-use neurochip_core::learning::{Apply, Engine, Feedback, Learning};
+use neurochip_core::learning::{Engine, Learning};
 use neurochip_core::release::Release;
 use neurochip_core::reward::RewardParams;
 use neurochip_core::{semantic, ChipConfig, ConfigBuilder, Formats, Memory, Rounding};
@@ -29,6 +29,8 @@ use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
 use neurochip_tasks::digits::RateEncoder;
 use neurochip_tasks::navigation::NavConfig;
 use neurochip_tasks::{CueConfig, PoissonInput};
+
+mod common;
 
 /// Chip steps one input may run.
 const STEP_BUDGET: u32 = 256;
@@ -344,26 +346,11 @@ fn run(input: &Input) {
         .unwrap_or(d.trace),
         readout: signed(input.readout.0, input.readout.1, 8, 31).unwrap_or(d.readout),
     };
-    let engine = match input.engine % 3 {
-        0 => Engine::Off,
-        1 => Engine::Exact,
-        _ => Engine::Light,
-    };
     let learning = Learning {
-        engine,
-        apply: if input.sample_mode {
-            Apply::Sample
-        } else {
-            Apply::Online
-        },
-        feedback: if input.random_feedback {
-            Feedback::Random
-        } else {
-            Feedback::Symmetric
-        },
         dale: input.dale,
-        ..Learning::DEFAULT
+        ..common::learning(input.engine, input.sample_mode, input.random_feedback)
     };
+    let engine = learning.engine;
     let release = Release {
         p_in: u32::from(input.release) << 16,
         p_rec: neurochip_core::release::ALWAYS,

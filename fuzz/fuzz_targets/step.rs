@@ -16,13 +16,15 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use neurochip_core::format::Format;
 use neurochip_core::image::ImageError;
-use neurochip_core::learning::{Apply, Engine, Feedback, Learning, Loss};
+use neurochip_core::learning::{Learning, Loss};
 use neurochip_core::persist::PersistError;
 use neurochip_core::{
     image, persist, semantic, Chip, ChipConfig, ChipLimits, ConfigBuilder, Formats, Memory,
     Rounding, Shifts, Target,
 };
 use neurochip_emu::snapshot::VecFlash;
+
+mod common;
 
 #[derive(Arbitrary, Debug)]
 struct Fmt {
@@ -118,40 +120,37 @@ fn pick<T: Copy>(v: &[T], i: usize, d: T) -> T {
     }
 }
 
+/// The words of `parts`, one after the other, from `v` (cycled, `d` when empty).
+fn fill_words<T: Copy, const N: usize>(parts: [&mut [T]; N], v: &[T], d: T) {
+    for (i, w) in parts.into_iter().flatten().enumerate() {
+        *w = pick(v, i, d);
+    }
+}
+
 /// `init_default_params`, then the weights (and with `Fill::Params` thresholds,
 /// adaptation strengths, biases, decays, gains, masks and Dale flags) from the fuzzer.
 fn fill(c: &Case, cfg: &ChipConfig, mem: &mut Memory<'_>) {
     mem.init_default_params(cfg);
-    for (i, w) in mem
-        .w_in
-        .iter_mut()
-        .chain(mem.w_rec.iter_mut())
-        .chain(mem.w_out.iter_mut())
-        .chain(mem.b_fb.iter_mut())
-        .enumerate()
-    {
-        *w = pick(&c.words16, i, 0);
-    }
+    let weights = [
+        &mut *mem.w_in,
+        &mut *mem.w_rec,
+        &mut *mem.w_out,
+        &mut *mem.b_fb,
+    ];
+    fill_words(weights, &c.words16, 0);
     if matches!(c.fill, Fill::Params) {
-        for (i, x) in mem
-            .thr
-            .iter_mut()
-            .chain(mem.beta.iter_mut())
-            .chain(mem.bias.iter_mut())
-            .enumerate()
-        {
-            *x = pick(&c.words32, i, 1);
-        }
-        for (i, x) in mem
-            .alpha
-            .iter_mut()
-            .chain(mem.rho.iter_mut())
-            .chain(mem.kappa.iter_mut())
-            .chain(mem.psi_gain.iter_mut())
-            .enumerate()
-        {
-            *x = pick(&c.wordsu, i, 0);
-        }
+        fill_words(
+            [&mut *mem.thr, &mut *mem.beta, &mut *mem.bias],
+            &c.words32,
+            1,
+        );
+        let decays = [
+            &mut *mem.alpha,
+            &mut *mem.rho,
+            &mut *mem.kappa,
+            &mut *mem.psi_gain,
+        ];
+        fill_words(decays, &c.wordsu, 0);
         for i in 0..mem.mask_rec.len() {
             mem.mask_rec.set(i, pick(&c.wordsu, i, 1) & 1 == 1);
         }
@@ -179,21 +178,6 @@ fn run(c: &Case) {
         }
     };
     let learning = Learning {
-        engine: match c.engine % 3 {
-            0 => Engine::Off,
-            1 => Engine::Exact,
-            _ => Engine::Light,
-        },
-        apply: if c.apply {
-            Apply::Sample
-        } else {
-            Apply::Online
-        },
-        feedback: if c.feedback {
-            Feedback::Random
-        } else {
-            Feedback::Symmetric
-        },
         loss: if c.regression {
             Loss::Regression
         } else {
@@ -215,6 +199,7 @@ fn run(c: &Case) {
         learn_hidden: c.learn_hidden,
         // 0..=31 from the top bits of rate_decay: in and out of the allowed 0..=16.
         lr_spread: (c.rate_decay >> 11) as u8,
+        ..common::learning(c.engine, c.apply, c.feedback)
     };
     let built = ConfigBuilder::new(n_in, n_rec, n_out)
         .limits(ChipLimits {

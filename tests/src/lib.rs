@@ -153,6 +153,22 @@ pub fn assert_firmware_refuses(app: &str, bad: &Path, field: &str) {
     );
 }
 
+/// The host refuses each bad application image `(name, bytes, field)` of `cases` as
+/// the firmware does: written as `dir/bad_NAME.img`, `run-image` and `inspect` exit
+/// with code 2 naming the image `field` that holds an invalid value.
+pub fn assert_host_refuses(dir: &Path, cases: &[(&str, Vec<u8>, &str)]) {
+    for (name, bytes, field) in cases {
+        let path = dir.join(format!("bad_{}.img", name.replace(' ', "_")));
+        fs::write(&path, bytes).unwrap();
+        let want = format!("image field {field} holds an invalid value");
+        for cmd in ["run-image", "inspect"] {
+            let (code, stdout, stderr) = run_neurochip(&[cmd.as_ref(), path.as_os_str()]);
+            assert_eq!(code, 2, "{cmd} {name}: {stdout}{stderr}");
+            assert!(stderr.contains(&want), "{cmd} {name}: {stderr}");
+        }
+    }
+}
+
 /// Build the firmware application `app` (QEMU profile) around `image`, or around
 /// the committed `firmware/images/APP.img` (not one named in the environment); the
 /// path of its ELF.

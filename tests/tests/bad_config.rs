@@ -37,141 +37,113 @@ fn expect_error(name: &str, bytes: &[u8], wants: &[&str]) {
     }
 }
 
+/// Files a new user might write, each refused in one line: (file name, its bytes,
+/// what the line holds).
 #[test]
-fn empty_file() {
-    expect_error("empty.toml", b"", &["the file is empty"]);
-}
-
-#[test]
-fn binary_file() {
-    expect_error(
-        "binary.toml",
-        &[0x7f, b'E', b'L', b'F', 0, 1, 2, 0xff, 0xfe],
-        &["not a text file"],
-    );
-}
-
-#[test]
-fn missing_field() {
-    expect_error(
-        "missing.toml",
-        GOOD.replace("neurons = 100\n", "").as_bytes(),
-        &["network.neurons", "missing"],
-    );
-}
-
-#[test]
-fn wrong_type() {
-    expect_error(
-        "type.toml",
-        GOOD.replace("neurons = 100", "neurons = \"many\"")
-            .as_bytes(),
-        &["type.toml:3:", "network.neurons", "wrong type"],
-    );
-}
-
-#[test]
-fn width_out_of_range() {
-    expect_error(
-        "width.toml",
-        format!("{GOOD}[formats]\nweight_bits = 32\n").as_bytes(),
-        &["width.toml:8:1", "formats.weight_bits", "allowed 2..=16"],
-    );
-}
-
-#[test]
-fn zero_and_negative_time_constants() {
-    for v in ["0.0", "-20.0"] {
-        expect_error(
-            "tau.toml",
-            GOOD.replace("outputs = 2", &format!("outputs = 2\ntau_m_ms = {v}"))
-                .as_bytes(),
-            &["network.tau_m_ms", "allowed: a finite number > 0"],
-        );
-    }
-}
-
-#[test]
-fn unknown_neuron_model() {
-    expect_error(
-        "model.toml",
-        GOOD.replace("outputs = 2", "outputs = 2\nmodel = \"hodgkin_huxley\"")
-            .as_bytes(),
-        &["network.model", "allowed: lif, alif, lsnn"],
-    );
-}
-
-#[test]
-fn network_larger_than_chip() {
-    expect_error(
-        "large.toml",
-        format!("{GOOD}[chip]\nmax_neurons = 64\n").as_bytes(),
-        &[
-            "network.neurons",
-            "100 does not fit the chip: chip.max_neurons = 64",
-        ],
-    );
-}
-
-#[test]
-fn misspelled_key_gets_a_suggestion() {
-    expect_error(
-        "typo.toml",
-        GOOD.replace("neurons", "nuerons").as_bytes(),
-        &["typo.toml:3:1", "did you mean `neurons`?"],
-    );
-}
-
-#[test]
-fn learning_on_a_task_without_targets() {
-    expect_error(
-        "poisson_learn.toml",
-        format!(
-            "{}[learning]\nengine = \"exact\"\n",
-            GOOD.replace("\"cue\"", "\"poisson\"")
-        )
-        .as_bytes(),
-        &[
-            "poisson_learn.toml:8:1",
-            "learning.engine",
-            "task.kind = \"poisson\" has none",
-        ],
-    );
-}
-
-#[test]
-fn training_plan_without_learning() {
-    expect_error(
-        "plan.toml",
-        format!("{GOOD}[train]\nepochs = 3\n").as_bytes(),
-        &["plan.toml:7:1", "train:", "learning is off"],
-    );
-    expect_error(
-        "plan_off.toml",
-        format!("{GOOD}[learning]\nengine = \"off\"\n[train]\nepochs = 3\n").as_bytes(),
-        &["plan_off.toml:9:1", "train:", "[learning] engine = \"off\""],
-    );
-}
-
-#[test]
-fn key_of_another_task_kind() {
+fn bad_files_are_refused_in_one_line() {
     let digits = GOOD
         .replace("\"cue\"", "\"digits\"")
         .replace("inputs = 40", "inputs = 64");
-    expect_error(
-        "other_kind.toml",
-        format!("{digits}n_cues = 5\n").as_bytes(),
-        &[
-            "other_kind.toml:7:1",
-            "task.n_cues",
-            "task.kind = \"digits\" does not read this key (only kind = \"cue\" reads it)",
-        ],
-    );
-    expect_error(
-        "other_kind2.toml",
-        format!("{GOOD}pattern_ms = 500\n").as_bytes(),
-        &["task.pattern_ms", "only kind = \"pattern\" reads it"],
-    );
+    let cases: Vec<(&str, Vec<u8>, &[&str])> = vec![
+        ("empty.toml", b"".into(), &["the file is empty"]),
+        (
+            "binary.toml",
+            vec![0x7f, b'E', b'L', b'F', 0, 1, 2, 0xff, 0xfe],
+            &["not a text file"],
+        ),
+        (
+            "missing.toml",
+            GOOD.replace("neurons = 100\n", "").into(),
+            &["network.neurons", "missing"],
+        ),
+        (
+            "type.toml",
+            GOOD.replace("neurons = 100", "neurons = \"many\"").into(),
+            &["type.toml:3:", "network.neurons", "wrong type"],
+        ),
+        (
+            "width.toml",
+            format!("{GOOD}[formats]\nweight_bits = 32\n").into(),
+            &["width.toml:8:1", "formats.weight_bits", "allowed 2..=16"],
+        ),
+        // Zero and negative time constants.
+        (
+            "tau.toml",
+            GOOD.replace("outputs = 2", "outputs = 2\ntau_m_ms = 0.0")
+                .into(),
+            &["network.tau_m_ms", "allowed: a finite number > 0"],
+        ),
+        (
+            "tau.toml",
+            GOOD.replace("outputs = 2", "outputs = 2\ntau_m_ms = -20.0")
+                .into(),
+            &["network.tau_m_ms", "allowed: a finite number > 0"],
+        ),
+        (
+            "model.toml",
+            GOOD.replace("outputs = 2", "outputs = 2\nmodel = \"hodgkin_huxley\"")
+                .into(),
+            &["network.model", "allowed: lif, alif, lsnn"],
+        ),
+        // A network larger than the chip.
+        (
+            "large.toml",
+            format!("{GOOD}[chip]\nmax_neurons = 64\n").into(),
+            &[
+                "network.neurons",
+                "100 does not fit the chip: chip.max_neurons = 64",
+            ],
+        ),
+        // A misspelled key gets a suggestion.
+        (
+            "typo.toml",
+            GOOD.replace("neurons", "nuerons").into(),
+            &["typo.toml:3:1", "did you mean `neurons`?"],
+        ),
+        // Learning on a task without targets.
+        (
+            "poisson_learn.toml",
+            format!(
+                "{}[learning]\nengine = \"exact\"\n",
+                GOOD.replace("\"cue\"", "\"poisson\"")
+            )
+            .into(),
+            &[
+                "poisson_learn.toml:8:1",
+                "learning.engine",
+                "task.kind = \"poisson\" has none",
+            ],
+        ),
+        // A training plan without learning.
+        (
+            "plan.toml",
+            format!("{GOOD}[train]\nepochs = 3\n").into(),
+            &["plan.toml:7:1", "train:", "learning is off"],
+        ),
+        (
+            "plan_off.toml",
+            format!("{GOOD}[learning]\nengine = \"off\"\n[train]\nepochs = 3\n").into(),
+            &["plan_off.toml:9:1", "train:", "[learning] engine = \"off\""],
+        ),
+        // A key of another task kind.
+        (
+            "other_kind.toml",
+            format!("{digits}n_cues = 5\n").into(),
+            &[
+                "other_kind.toml:7:1",
+                "task.n_cues",
+                "task.kind = \"digits\" does not read this key (only kind = \"cue\" reads it)",
+            ],
+        ),
+        (
+            "other_kind2.toml",
+            format!("{GOOD}pattern_ms = 500\n").into(),
+            &["task.pattern_ms", "only kind = \"pattern\" reads it"],
+        ),
+    ];
+    for (name, bytes, wants) in cases {
+        expect_error(name, &bytes, wants);
+    }
 }
 
 #[test]

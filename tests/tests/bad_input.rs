@@ -200,87 +200,82 @@ fn config_endless_device_is_cut_at_the_limit() {
     assert!(t.elapsed() < Duration::from_secs(5), "refused at once");
 }
 
+/// Values out of their range, or not numbers: each refused naming the line and the
+/// field: (case, the file's text, what the one line of the refusal holds).
 #[test]
-fn config_nan_and_infinities() {
+fn config_values_out_of_range() {
     let with = |line: &str| GOOD.replace("outputs = 2", &format!("outputs = 2\n{line}"));
-    bad_config(
-        "nan",
-        with("tau_m_ms = nan").as_bytes(),
-        &[
-            "nan.toml:5:1",
-            "network.tau_m_ms",
-            "nan is not a number",
-            "a finite number > 0",
-        ],
-    );
-    bad_config(
-        "inf",
-        with("tau_m_ms = inf").as_bytes(),
-        &["inf.toml:5:1", "network.tau_m_ms", "inf is infinite"],
-    );
-    bad_config(
-        "neginf",
-        with("threshold = -inf").as_bytes(),
-        &["neginf.toml:5:1", "network.threshold", "-inf is infinite"],
-    );
-    bad_config(
-        "nanrate",
-        format!("{GOOD}cue_rate_hz = nan\n").as_bytes(),
-        &[
-            "nanrate.toml:7:1",
-            "task.cue_rate_hz",
-            "nan is not a number",
-        ],
-    );
-}
-
-#[test]
-fn config_negative_sizes() {
-    bad_config(
-        "negative",
-        GOOD.replace("neurons = 16", "neurons = -5").as_bytes(),
-        &["negative.toml:3:", "network.neurons", "-5 is negative"],
-    );
-    bad_config(
-        "zero",
-        GOOD.replace("outputs = 2", "outputs = 0").as_bytes(),
-        &["zero.toml:4:", "network.outputs"],
-    );
-}
-
-#[test]
-fn config_widths_out_of_range() {
-    bad_config(
-        "weight_bits",
-        format!("{GOOD}[formats]\nweight_bits = 32\n").as_bytes(),
-        &[
-            "weight_bits.toml:8:1",
-            "formats.weight_bits",
-            "allowed 2..=16",
-        ],
-    );
-    bad_config(
-        "membrane_bits",
-        format!("{GOOD}[formats]\nmembrane_bits = 4\n").as_bytes(),
-        &[
-            "membrane_bits.toml:8:1",
-            "formats.membrane_bits",
-            "allowed 8..=24",
-        ],
-    );
-}
-
-#[test]
-fn config_network_larger_than_chip() {
-    bad_config(
-        "larger",
-        GOOD.replace("neurons = 16", "neurons = 300").as_bytes(),
-        &[
-            "larger.toml:3:",
-            "network.neurons",
-            "300 does not fit the chip",
-        ],
-    );
+    let cases: [(&str, String, &[&str]); 9] = [
+        (
+            "nan",
+            with("tau_m_ms = nan"),
+            &[
+                "nan.toml:5:1",
+                "network.tau_m_ms",
+                "nan is not a number",
+                "a finite number > 0",
+            ],
+        ),
+        (
+            "inf",
+            with("tau_m_ms = inf"),
+            &["inf.toml:5:1", "network.tau_m_ms", "inf is infinite"],
+        ),
+        (
+            "neginf",
+            with("threshold = -inf"),
+            &["neginf.toml:5:1", "network.threshold", "-inf is infinite"],
+        ),
+        (
+            "nanrate",
+            format!("{GOOD}cue_rate_hz = nan\n"),
+            &[
+                "nanrate.toml:7:1",
+                "task.cue_rate_hz",
+                "nan is not a number",
+            ],
+        ),
+        (
+            "negative",
+            GOOD.replace("neurons = 16", "neurons = -5"),
+            &["negative.toml:3:", "network.neurons", "-5 is negative"],
+        ),
+        (
+            "zero",
+            GOOD.replace("outputs = 2", "outputs = 0"),
+            &["zero.toml:4:", "network.outputs"],
+        ),
+        (
+            "weight_bits",
+            format!("{GOOD}[formats]\nweight_bits = 32\n"),
+            &[
+                "weight_bits.toml:8:1",
+                "formats.weight_bits",
+                "allowed 2..=16",
+            ],
+        ),
+        (
+            "membrane_bits",
+            format!("{GOOD}[formats]\nmembrane_bits = 4\n"),
+            &[
+                "membrane_bits.toml:8:1",
+                "formats.membrane_bits",
+                "allowed 8..=24",
+            ],
+        ),
+        (
+            "larger",
+            GOOD.replace("neurons = 16", "neurons = 300"),
+            &[
+                "larger.toml:3:",
+                "network.neurons",
+                "300 does not fit the chip",
+            ],
+        ),
+    ];
+    for (name, toml, wants) in cases {
+        bad_config(name, toml.as_bytes(), wants);
+    }
 }
 
 /// Patch the 16-bit version field and recompute the CRC, so only the version is wrong.

@@ -148,6 +148,9 @@ fn refused(args: &[&std::ffi::OsStr], file: &Path) -> String {
     err.trim_end().to_string()
 }
 
+/// A change to an image's memories.
+type Edit = fn(&mut Memory<'_>);
+
 /// Write `bytes` as `dir/name`; `inspect` and `run-image` must both refuse it with
 /// the line `error: FILE: image MESSAGE`.
 fn case(dir: &Path, name: &str, bytes: &[u8], message: &str) {
@@ -183,71 +186,66 @@ fn memories_outside_their_formats_are_refused() {
         assert_eq!(code, 0, "{cmd}: {err}");
     }
     let parts = || Parts::of(&good);
-    case(
-        &d,
-        "weight.img",
-        &parts().mem(|m| m.w_in[5] = 200).encode(),
-        "arena w_in[5] = 200: outside the weight format; allowed -128..=127",
-    );
-    // The recurrent self-connection 0 -> 0 is never connected.
-    case(
-        &d,
-        "masked.img",
-        &parts().mem(|m| m.w_rec[0] = 3).encode(),
-        "arena w_rec[0] = 3: the synapse's mask bit is clear (no connection), so its weight \
-         is 0; allowed 0..=0",
-    );
-    case(
-        &d,
-        "membrane.img",
-        &parts().mem(|m| m.v[1] = 1 << 20).encode(),
-        "arena v[1] = 1048576: outside the membrane format; allowed -32768..=32767",
-    );
-    case(
-        &d,
-        "threshold.img",
-        &parts().mem(|m| m.thr[7] = -40_000).encode(),
-        "arena thr[7] = -40000: outside the membrane format; allowed -32768..=32767",
-    );
-    case(
-        &d,
-        "refractory.img",
-        &parts().mem(|m| m.refr[2] = 5).encode(),
-        "arena refr[2] = 5: a refractory counter counts down from \
-         network.refractory_steps; allowed 0..=2",
-    );
-    case(
-        &d,
-        "decay.img",
-        &parts().mem(|m| m.alpha[3] = 40_000).encode(),
-        "arena alpha[3] = 40000: a decay factor exp(-dt/tau) is in [0, 1] (Q1.15 raw); \
-         allowed 0..=32768",
-    );
-    case(
-        &d,
-        "trace.img",
-        &parts().mem(|m| m.zbar[4] = 4096).encode(),
-        "arena zbar[4] = 4096: outside the trace format (unsigned); allowed 0..=4095",
-    );
-    case(
-        &d,
-        "psi.img",
-        &parts().mem(|m| m.psi[0] = 70_000).encode(),
-        "arena psi[0] = 70000: a pseudo-derivative is U4F12 (16 bits); allowed 0..=65535",
-    );
-    case(
-        &d,
-        "readout.img",
-        &parts().mem(|m| m.bias[1] = i32::MIN).encode(),
-        "arena bias[1] = -2147483648: outside the readout format; allowed -32768..=32767",
-    );
-    case(
-        &d,
-        "accumulator.img",
-        &parts().mem(|m| m.acc_in[0] = 40 * 127 + 1).encode(),
-        "arena acc_in[0] = 5081: a synaptic sum of at most fan-in weights; allowed \
-         -5120..=5080",
-    );
+    let edits: [(&str, Edit, &str); 10] = [
+        (
+            "weight.img",
+            |m| m.w_in[5] = 200,
+            "arena w_in[5] = 200: outside the weight format; allowed -128..=127",
+        ),
+        // The recurrent self-connection 0 -> 0 is never connected.
+        (
+            "masked.img",
+            |m| m.w_rec[0] = 3,
+            "arena w_rec[0] = 3: the synapse's mask bit is clear (no connection), so its weight \
+             is 0; allowed 0..=0",
+        ),
+        (
+            "membrane.img",
+            |m| m.v[1] = 1 << 20,
+            "arena v[1] = 1048576: outside the membrane format; allowed -32768..=32767",
+        ),
+        (
+            "threshold.img",
+            |m| m.thr[7] = -40_000,
+            "arena thr[7] = -40000: outside the membrane format; allowed -32768..=32767",
+        ),
+        (
+            "refractory.img",
+            |m| m.refr[2] = 5,
+            "arena refr[2] = 5: a refractory counter counts down from \
+             network.refractory_steps; allowed 0..=2",
+        ),
+        (
+            "decay.img",
+            |m| m.alpha[3] = 40_000,
+            "arena alpha[3] = 40000: a decay factor exp(-dt/tau) is in [0, 1] (Q1.15 raw); \
+             allowed 0..=32768",
+        ),
+        (
+            "trace.img",
+            |m| m.zbar[4] = 4096,
+            "arena zbar[4] = 4096: outside the trace format (unsigned); allowed 0..=4095",
+        ),
+        (
+            "psi.img",
+            |m| m.psi[0] = 70_000,
+            "arena psi[0] = 70000: a pseudo-derivative is U4F12 (16 bits); allowed 0..=65535",
+        ),
+        (
+            "readout.img",
+            |m| m.bias[1] = i32::MIN,
+            "arena bias[1] = -2147483648: outside the readout format; allowed -32768..=32767",
+        ),
+        (
+            "accumulator.img",
+            |m| m.acc_in[0] = 40 * 127 + 1,
+            "arena acc_in[0] = 5081: a synaptic sum of at most fan-in weights; allowed \
+             -5120..=5080",
+        ),
+    ];
+    for (name, edit, message) in edits {
+        case(&d, name, &parts().mem(edit).encode(), message);
+    }
     // The exact engine's eligibility, 24 bits by default.
     let exact = export(&d, "exact", &TINY.replace("\"light\"", "\"exact\""));
     case(
@@ -496,17 +494,23 @@ fn snapshot_counters_and_memories() {
             p,
         )
     };
-    // A wrapped epoch counter: refused by inspect and by --resume.
+    // `p` refused by inspect and by --resume, with the line `msg`.
+    let refused_both = |p: &Path, msg: &str| {
+        assert_eq!(
+            refused(&["inspect".as_ref(), p.as_os_str()], p),
+            format!("error: {}: {msg}", p.display())
+        );
+        assert_eq!(
+            resume(p),
+            format!("error: {}: --resume: {msg}", p.display())
+        );
+    };
+    // A wrapped epoch counter.
     let p = patched("wrapped.snap", EPOCHS_DONE, &u32::MAX.to_le_bytes());
-    let msg = "snapshot epochs_done = 4294967295: the epoch counter leaves room for a \
-               resumed run of train.epochs more (it would wrap); allowed 0..=4294867295";
-    assert_eq!(
-        refused(&["inspect".as_ref(), p.as_os_str()], &p),
-        format!("error: {}: {msg}", p.display())
-    );
-    assert_eq!(
-        resume(&p),
-        format!("error: {}: --resume: {msg}", p.display())
+    refused_both(
+        &p,
+        "snapshot epochs_done = 4294967295: the epoch counter leaves room for a resumed run \
+         of train.epochs more (it would wrap); allowed 0..=4294867295",
     );
     // More epochs done than steps taken.
     let p = patched(
@@ -514,18 +518,13 @@ fn snapshot_counters_and_memories() {
         EPOCHS_DONE,
         &(u32::try_from(steps).unwrap() + 1).to_le_bytes(),
     );
-    let msg = format!(
-        "snapshot epochs_done = {}: more epochs than the chip took steps (each epoch takes \
-         at least one step); allowed 0..={steps}",
-        steps + 1
-    );
-    assert_eq!(
-        refused(&["inspect".as_ref(), p.as_os_str()], &p),
-        format!("error: {}: {msg}", p.display())
-    );
-    assert_eq!(
-        resume(&p),
-        format!("error: {}: --resume: {msg}", p.display())
+    refused_both(
+        &p,
+        &format!(
+            "snapshot epochs_done = {}: more epochs than the chip took steps (each epoch \
+             takes at least one step); allowed 0..={steps}",
+            steps + 1
+        ),
     );
     // A step counter the plan's steps would wrap: inspect shows it (it does not know
     // the plan), --resume refuses it.

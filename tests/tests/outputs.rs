@@ -70,9 +70,9 @@ struct Ran {
     max_rss_kb: Option<u64>,
 }
 
-/// Run the binary with `args` in `cwd`, under a 2 GB address-space limit, through
-/// `/usr/bin/time` when it is there.
-fn run_in(cwd: &Path, args: &[&str]) -> Ran {
+/// Run the binary with the command line `line` (words split at spaces) in `cwd`, under
+/// a 2 GB address-space limit, through `/usr/bin/time` when it is there.
+fn run_in(cwd: &Path, line: &str) -> Ran {
     let time = Path::new("/usr/bin/time");
     let rss_file = cwd.join("..").join(format!(
         "rss-{}-{}",
@@ -93,7 +93,7 @@ fn run_in(cwd: &Path, args: &[&str]) -> Ran {
     }
     let out = cmd
         .arg(neurochip_bin())
-        .args(args)
+        .args(line.split(' '))
         .current_dir(cwd)
         .env("RUST_BACKTRACE", "1")
         .output()
@@ -116,22 +116,41 @@ fn run_in(cwd: &Path, args: &[&str]) -> Ran {
     }
 }
 
-/// `args` (run in `cwd`) must be refused: exit code 2, one `error:` line holding every
-/// fragment of `wants`, no panic, bounded memory, nothing under `cwd` changed, no work
-/// Each command line of `cases` (words split at spaces) is [`refused`] with its
-/// wanted parts, run in `dir`, which goes afterwards.
-fn refuse_all(dir: &Path, cases: &[(&str, &[&str])]) {
-    for (args, wants) in cases {
-        refused(dir, &args.split(' ').collect::<Vec<_>>(), wants);
+/// `examples/digits.toml` reading its data from `data`.
+fn digits_toml(data: &str) -> String {
+    fs::read_to_string(root().join("examples/digits.toml"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            if l.starts_with("data =") {
+                format!("data = \"{data}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Each command line of `cases` is [`refused`] with its wanted parts, run in `dir`.
+fn refuse_each(dir: &Path, cases: &[(&str, &[&str])]) {
+    for (line, wants) in cases {
+        refused(dir, line, wants);
     }
+}
+
+/// [`refuse_each`], then `dir` goes.
+fn refuse_all(dir: &Path, cases: &[(&str, &[&str])]) {
+    refuse_each(dir, cases);
     fs::remove_dir_all(dir).unwrap();
 }
 
-/// done (no epoch printed). Returns the line.
-fn refused(cwd: &Path, args: &[&str], wants: &[&str]) -> String {
+/// The command line `what` (run in `cwd`) must be refused: exit code 2, one `error:`
+/// line holding every fragment of `wants`, no panic, bounded memory, nothing under
+/// `cwd` changed, no work done (no epoch printed). Returns the line.
+fn refused(cwd: &Path, what: &str, wants: &[&str]) -> String {
     let before = snapshot_tree(cwd);
-    let what = args.join(" ");
-    let r = run_in(cwd, args);
+    let r = run_in(cwd, what);
     assert_eq!(
         r.code, 2,
         "`{what}`: exit code {}, stderr: {}",
@@ -240,19 +259,7 @@ fn an_output_that_is_an_input_is_refused() {
         d.join("digits.csv.gz"),
     )
     .unwrap();
-    let digits = fs::read_to_string(root().join("examples/digits.toml"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            if l.starts_with("data =") {
-                "data = \"digits.csv.gz\"".to_string()
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    fs::write(d.join("digits.toml"), digits).unwrap();
+    fs::write(d.join("digits.toml"), digits_toml("digits.csv.gz")).unwrap();
     let is_input = "is the input";
     let cases: &[(&str, &[&str])] = &[
         (
@@ -369,38 +376,17 @@ fn a_run_folder_is_new_or_empty_and_locked() {
             &["missing.snap", "--resume"],
         ),
     ];
-    for (args, wants) in cases {
-        refused(&d, &args.split(' ').collect::<Vec<_>>(), wants);
-    }
+    refuse_each(&d, cases);
     // A user's empty folder stays after a failed run.
     fs::create_dir_all(d.join("empty")).unwrap();
     refused(
         &d,
-        &[
-            "run",
-            "tiny.toml",
-            "-q",
-            "--out",
-            "empty",
-            "--resume",
-            "missing.snap",
-        ],
+        "run tiny.toml -q --out empty --resume missing.snap",
         &["missing.snap"],
     );
     assert!(d.join("empty").is_dir());
     // --force writes into a folder that holds files, and keeps them.
-    let r = run_in(
-        &d,
-        &[
-            "run",
-            "tiny.toml",
-            "-q",
-            "--out",
-            "full",
-            "--force",
-            "--json",
-        ],
-    );
+    let r = run_in(&d, "run tiny.toml -q --out full --force --json");
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         fs::read_to_string(d.join("full/mine.txt")).unwrap(),
@@ -414,16 +400,7 @@ fn a_run_folder_is_new_or_empty_and_locked() {
     // --save into the run folder it names.
     let r = run_in(
         &d,
-        &[
-            "run",
-            "tiny.toml",
-            "-q",
-            "--out",
-            "fresh",
-            "--save",
-            "fresh/t.snap",
-            "--json",
-        ],
+        "run tiny.toml -q --out fresh --save fresh/t.snap --json",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(d.join("fresh/t.snap").exists() && d.join("fresh/report.json").exists());
@@ -448,10 +425,7 @@ fn a_second_run_into_a_running_folder_is_refused() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert!(lock.exists(), "the first run holds the lock");
-    let r = run_in(
-        &d,
-        &["run", "tiny.toml", "-q", "--out", "shared", "--force"],
-    );
+    let r = run_in(&d, "run tiny.toml -q --out shared --force");
     let _ = first.kill();
     let _ = first.wait();
     assert_eq!(r.code, 2, "{}", r.stderr);
@@ -473,25 +447,11 @@ fn endless_and_huge_inputs_are_refused_at_once_in_bounded_memory() {
         .current_dir(&d)
         .status();
     let have_bomb = gz.is_ok_and(|s| s.success()) && bomb.exists();
-    let digits = |data: &str| {
-        fs::read_to_string(root().join("examples/digits.toml"))
-            .unwrap()
-            .lines()
-            .map(|l| {
-                if l.starts_with("data =") {
-                    format!("data = \"{data}\"")
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    fs::write(d.join("bomb.toml"), digits("bomb.csv.gz")).unwrap();
-    fs::write(d.join("zero.toml"), digits("/dev/zero")).unwrap();
-    let mut cases: Vec<(&[&str], &[&str])> = vec![
+    fs::write(d.join("bomb.toml"), digits_toml("bomb.csv.gz")).unwrap();
+    fs::write(d.join("zero.toml"), digits_toml("/dev/zero")).unwrap();
+    let mut cases: Vec<(&str, &[&str])> = vec![
         (
-            &["inspect", "huge.img"],
+            "inspect huge.img",
             &[
                 "huge.img",
                 "is 2147483648 bytes",
@@ -499,38 +459,35 @@ fn endless_and_huge_inputs_are_refused_at_once_in_bounded_memory() {
             ],
         ),
         (
-            &["run-image", "huge.img"],
+            "run-image huge.img",
             &["huge.img", "chip image or snapshot", "67108864"],
         ),
         (
-            &["solve", "big.txt"],
+            "solve big.txt",
             &["big.txt", "problem file is 104857600 bytes", "16777216"],
         ),
     ];
     if Path::new("/dev/zero").exists() {
         cases.extend_from_slice(&[
             (
-                &["solve", "/dev/zero"][..],
+                "solve /dev/zero",
                 &["/dev/zero", "problem file gives more than 16777216 bytes"][..],
             ),
             (
-                &["sweep", "tiny.toml", "--arch", "/dev/zero"],
+                "sweep tiny.toml --arch /dev/zero",
                 &["--arch", "/dev/zero", "architecture file", "1048576"],
             ),
             (
-                &["run", "tiny.toml", "--arch", "/dev/zero"],
+                "run tiny.toml --arch /dev/zero",
                 &["--arch", "/dev/zero", "1048576"],
             ),
             (
-                &["bench", "tiny.toml", "--arch", "/dev/zero"],
+                "bench tiny.toml --arch /dev/zero",
                 &["--arch", "/dev/zero", "1048576"],
             ),
+            ("check /dev/zero", &["/dev/zero", "more than 1048576 bytes"]),
             (
-                &["check", "/dev/zero"],
-                &["/dev/zero", "more than 1048576 bytes"],
-            ),
-            (
-                &["check", "zero.toml"],
+                "check zero.toml",
                 &[
                     "zero.toml",
                     "task.data",
@@ -543,7 +500,7 @@ fn endless_and_huge_inputs_are_refused_at_once_in_bounded_memory() {
     }
     if have_bomb {
         cases.push((
-            &["check", "bomb.toml"],
+            "check bomb.toml",
             &[
                 "bomb.toml",
                 "task.data",
@@ -552,13 +509,12 @@ fn endless_and_huge_inputs_are_refused_at_once_in_bounded_memory() {
             ],
         ));
     }
-    for (args, wants) in cases {
+    for (line, wants) in cases {
         let t = std::time::Instant::now();
-        refused(&d, args, wants);
+        refused(&d, line, wants);
         assert!(
             t.elapsed() < std::time::Duration::from_secs(10),
-            "`{}` refused at once",
-            args.join(" ")
+            "`{line}` refused at once"
         );
     }
     fs::remove_dir_all(&d).unwrap();

@@ -100,28 +100,28 @@ fn random_case(rng: &mut Rng, i: usize) -> Case {
     };
     let model = *rng.pick(&["lif", "alif", "lsnn"]);
     let mut t = String::new();
-    let w = &mut t;
-    writeln!(w, "name = \"rand{i}\"\nseed = {}", rng.int(0, 1 << 40)).unwrap();
-    // Formats.
-    writeln!(w, "[formats]").unwrap();
-    let mb = rng.int(12, 20);
-    writeln!(w, "membrane_bits = {mb}").unwrap();
-    if rng.chance(0.3) {
-        writeln!(w, "membrane_frac = {}", rng.int(4, mb - 4)).unwrap();
+    // Lines of the configuration's TOML.
+    macro_rules! put {
+        ($($line:tt)*) => {
+            writeln!(t, $($line)*).unwrap()
+        };
     }
-    writeln!(w, "weight_bits = {}", rng.int(4, 12)).unwrap();
-    let tb = rng.int(8, 16);
-    writeln!(
-        w,
-        "trace_bits = {tb}\ntrace_frac = {}",
-        rng.int(4, 8.min(tb))
-    )
-    .unwrap();
+    put!("name = \"rand{i}\"\nseed = {}", rng.int(0, 1 << 40));
+    // Formats.
+    put!("[formats]");
+    let mb = rng.int(12, 20);
+    put!("membrane_bits = {mb}");
     if rng.chance(0.3) {
-        writeln!(w, "readout_bits = {}", rng.int(16, 31)).unwrap();
+        put!("membrane_frac = {}", rng.int(4, mb - 4));
+    }
+    put!("weight_bits = {}", rng.int(4, 12));
+    let tb = rng.int(8, 16);
+    put!("trace_bits = {tb}\ntrace_frac = {}", rng.int(4, 8.min(tb)));
+    if rng.chance(0.3) {
+        put!("readout_bits = {}", rng.int(16, 31));
     }
     let rounding = *rng.pick(&["truncate", "nearest", "stochastic", "stochastic"]);
-    writeln!(w, "rounding = \"{rounding}\"").unwrap();
+    put!("rounding = \"{rounding}\"");
     // Network.
     let (inputs, outputs) = match kind {
         "cue" => (40, 2),
@@ -133,137 +133,116 @@ fn random_case(rng: &mut Rng, i: usize) -> Case {
     let actions = rng.int(2, 3);
     let outputs = if reward { actions + 1 } else { outputs };
     let dt = *rng.pick(&[1.0, 1.0, 1.0, 0.5, 2.0]);
-    writeln!(
-        w,
+    put!(
         "[network]\ninputs = {inputs}\nneurons = {}\noutputs = {outputs}\nmodel = \"{model}\"\ndt_ms = {dt:?}",
         rng.int(3, 24)
-    )
-    .unwrap();
+    );
     if model != "lif" {
-        writeln!(
-            w,
+        put!(
             "tau_a_ms = {:?}\nbeta = {:?}",
             rng.float(50.0, 2000.0),
             rng.float(0.0, 0.2)
-        )
-        .unwrap();
+        );
     }
     if model == "lsnn" {
-        writeln!(w, "alif_fraction = {:?}", rng.float(0.0, 1.0)).unwrap();
+        put!("alif_fraction = {:?}", rng.float(0.0, 1.0));
     }
-    writeln!(
-        w,
+    put!(
         "tau_m_ms = {:?}\nrefractory_steps = {}\nw_in_scale = {:?}\nw_rec_scale = {:?}",
         rng.float(10.0, 2000.0),
         rng.int(0, 5),
         rng.float(0.5, 3.0),
         rng.float(0.0, 0.6)
-    )
-    .unwrap();
-    if rng.chance(0.3) {
-        writeln!(w, "release_in = {:?}", rng.float(0.2, 1.0)).unwrap();
-    }
-    if rng.chance(0.3) {
-        writeln!(w, "release_rec = {:?}", rng.float(0.2, 1.0)).unwrap();
-    }
-    if rng.chance(0.2) {
-        writeln!(w, "connectivity = {:?}", rng.float(0.2, 1.0)).unwrap();
-    }
-    if rng.chance(0.2) {
-        writeln!(w, "tau_m_spread = {:?}", rng.float(0.0, 0.5)).unwrap();
+    );
+    // Keys present by chance: (chance, key, range of its value).
+    for (p, key, lo, hi) in [
+        (0.3, "release_in", 0.2, 1.0),
+        (0.3, "release_rec", 0.2, 1.0),
+        (0.2, "connectivity", 0.2, 1.0),
+        (0.2, "tau_m_spread", 0.0, 0.5),
+    ] {
+        if rng.chance(p) {
+            put!("{key} = {:?}", rng.float(lo, hi));
+        }
     }
     // Task.
-    writeln!(w, "[task]\nkind = \"{kind}\"").unwrap();
+    put!("[task]\nkind = \"{kind}\"");
     match kind {
-        "cue" => writeln!(
-            w,
+        "cue" => put!(
             "n_cues = {}\ncue_ms = {}\ngap_ms = {}\ndelay_ms = {}\nrecall_ms = {}",
             rng.pick(&[1, 3, 5]),
             rng.int(4, 20),
             rng.int(0, 10),
             rng.int(0, 40),
             rng.int(4, 20)
-        )
-        .unwrap(),
-        "poisson" => writeln!(
-            w,
+        ),
+        "poisson" => put!(
             "samples = {}\nsteps = {}\nrate_hz = {:?}",
             rng.int(1, 3),
             rng.int(5, 60),
             rng.float(1.0, 300.0)
-        )
-        .unwrap(),
+        ),
         "digits" => {
             let steps = rng.int(5, 25);
-            writeln!(
-                w,
+            put!(
                 "samples = {}\nsteps = {steps}\nwindow = {}\nmax_rate_hz = {:?}\ndata = {:?}",
                 rng.int(1, 3),
                 rng.int(1, steps),
                 rng.float(50.0, 400.0),
                 digits_data()
             )
-            .unwrap()
         }
-        "pattern" => writeln!(w, "pattern_ms = {}", rng.int(10, 40)).unwrap(),
+        "pattern" => put!("pattern_ms = {}", rng.int(10, 40)),
         _ => {}
     }
     // Learning.
-    writeln!(w, "[learning]\nengine = \"{engine}\"").unwrap();
+    put!("[learning]\nengine = \"{engine}\"");
     if engine != "off" {
-        writeln!(
-            w,
+        put!(
             "apply = \"{apply}\"\nbatch = {}\neta = {:?}\neta_out = {:?}\neta_bias = {:?}",
             rng.int(1, 3),
             rng.float(1e-5, 1e-2),
             rng.float(1e-4, 1e-2),
             rng.float(1e-6, 1e-4)
-        )
-        .unwrap();
+        );
         if engine == "light" && rng.chance(0.4) {
-            writeln!(w, "psi_levels = {}", rng.int(2, 16)).unwrap();
+            put!("psi_levels = {}", rng.int(2, 16));
         }
         if rng.chance(0.25) {
-            writeln!(
-                w,
+            put!(
                 "rewire_fraction = {:?}\nrewire_noise = {:?}",
                 rng.float(0.1, 0.9),
                 rng.float(0.0, 0.1)
-            )
-            .unwrap();
+            );
         }
         if rng.chance(0.2) {
-            writeln!(w, "lr_spread = {}", rng.int(1, 4)).unwrap();
+            put!("lr_spread = {}", rng.int(1, 4));
         }
         if rng.chance(0.2) {
-            writeln!(w, "feedback = \"random\"").unwrap();
+            put!("feedback = \"random\"");
         }
         if rng.chance(0.2) {
-            writeln!(w, "reg_strength = {:?}", rng.float(0.0, 1.0)).unwrap();
+            put!("reg_strength = {:?}", rng.float(0.0, 1.0));
         }
         if !reward && rng.chance(0.15) {
-            writeln!(w, "learn_hidden = false").unwrap();
+            put!("learn_hidden = false");
         }
     }
     if reward {
-        writeln!(
-            w,
+        put!(
             "[reward]\nenvironment = \"cue\"\nactions = {actions}\ngamma = {:?}\nvalue_weight = {:?}",
             rng.float(0.5, 1.0),
             rng.float(0.1, 1.0)
-        )
-        .unwrap();
+        );
     }
     if engine != "off" {
         // Edge plans come often: zero epochs, zero test samples.
-        writeln!(
-            w,
+        put!(
             "[train]\nepochs = {}\ntrain_samples = {}\ntest_samples = {}",
             rng.int(0, 2),
             rng.int(1, 4),
             rng.int(0, 3)
-        )
-        .unwrap();
+        );
     }
     let name = format!(
         "rand{i}-{kind}{}-{engine}-{}{model}",
@@ -442,6 +421,18 @@ enum Outcome {
     },
 }
 
+/// The arguments of `neurochip run CFG --no-out -q --export OUT`.
+fn run_export<'a>(cfg: &'a Path, out: &'a Path) -> [&'a std::ffi::OsStr; 6] {
+    [
+        "run".as_ref(),
+        cfg.as_os_str(),
+        "--no-out".as_ref(),
+        "-q".as_ref(),
+        "--export".as_ref(),
+        out.as_os_str(),
+    ]
+}
+
 fn one(case: &Case, dir: &Path) -> Outcome {
     let cfg = dir.join(format!("{}.toml", case.name));
     std::fs::write(&cfg, &case.toml).unwrap();
@@ -465,14 +456,7 @@ fn one(case: &Case, dir: &Path) -> Outcome {
         let out = dir.join(format!("{name}-run.img"));
         if learns && case.toml.contains("kind = \"digits\"") {
             // The trained chip exports, its test digits compiled in, and runs.
-            let (code, _, err) = run_neurochip(&[
-                "run".as_ref(),
-                cfg.as_os_str(),
-                "--no-out".as_ref(),
-                "-q".as_ref(),
-                "--export".as_ref(),
-                out.as_os_str(),
-            ]);
+            let (code, _, err) = run_neurochip(&run_export(&cfg, &out));
             assert_eq!(code, 0, "{}: run --export: {err}", ctx());
             let (code, lines, err) = run_neurochip(&[Path::new("run-image"), &out]);
             assert_eq!(code, 0, "{}: run-image of the trained chip: {err}", ctx());
@@ -480,18 +464,8 @@ fn one(case: &Case, dir: &Path) -> Outcome {
         } else if learns {
             // `run --export` refuses it the same way, before any training, and
             // recommends no command that cannot work.
-            let (code, err, took) = run_bounded(
-                &[
-                    "run".as_ref(),
-                    cfg.as_os_str(),
-                    "--no-out".as_ref(),
-                    "-q".as_ref(),
-                    "--export".as_ref(),
-                    out.as_os_str(),
-                ],
-                Duration::from_secs(60),
-            )
-            .unwrap_or_else(|| panic!("{}: run --export trained instead of refusing", ctx()));
+            let (code, err, took) = run_bounded(&run_export(&cfg, &out), Duration::from_secs(60))
+                .unwrap_or_else(|| panic!("{}: run --export trained instead of refusing", ctx()));
             assert_refusal("run --export", &ctx(), code, &err);
             assert!(!err.contains("--export FILE"), "{}: {err}", ctx());
             assert!(!out.exists(), "{}", ctx());
@@ -521,14 +495,7 @@ fn one(case: &Case, dir: &Path) -> Outcome {
         // `run --export` of a run that does not learn: the image of its own start, the
         // bytes `export` writes.
         let again = dir.join(format!("{name}-run.img"));
-        let (code, _, err) = run_neurochip(&[
-            "run".as_ref(),
-            cfg.as_os_str(),
-            "--no-out".as_ref(),
-            "-q".as_ref(),
-            "--export".as_ref(),
-            again.as_os_str(),
-        ]);
+        let (code, _, err) = run_neurochip(&run_export(&cfg, &again));
         assert_eq!(code, 0, "{}: run --export: {err}", ctx());
         assert_eq!(
             std::fs::read(&again).ok(),

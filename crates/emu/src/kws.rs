@@ -249,17 +249,7 @@ pub fn load(a: &AudioTask) -> Result<Corpus, CorpusError> {
             .par_iter()
             .map(|c| {
                 let pcm = match long.get(&c.path) {
-                    Some(p) => {
-                        let mut w: Vec<i16> = p
-                            .get(c.start..)
-                            .unwrap_or_default()
-                            .iter()
-                            .take(CLIP_SAMPLES)
-                            .copied()
-                            .collect();
-                        w.resize(CLIP_SAMPLES, 0);
-                        w
-                    }
+                    Some(p) => speech::cut_clip(p, c.start),
                     None => speech::read_clip(c)?,
                 };
                 Ok(Encoded {

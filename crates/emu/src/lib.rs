@@ -69,3 +69,43 @@ pub use footprint::{footprint, Footprint};
 pub use host::HostChip;
 pub use quant::{dequantize, quantize, LearnSpec, QuantError, QuantOptions};
 pub use rates::{effective_rates, twin_rates, EffectiveRates};
+
+/// The value named `s` among `choices` (name, value), else the error "`s` is not a
+/// `what`; allowed: " and the names: the parse of a command-line choice.
+pub(crate) fn choose<T: Copy>(s: &str, what: &str, choices: &[(&str, T)]) -> Result<T, String> {
+    match choices.iter().find(|(name, _)| *name == s) {
+        Some(&(_, v)) => Ok(v),
+        None => {
+            let names: Vec<&str> = choices.iter().map(|&(name, _)| name).collect();
+            Err(format!(
+                "`{s}` is not a {what}; allowed: {}",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// `FromStr` for a command-line choice `ty` (a `what`) by [`choose`]: each name and
+/// the value it stands for.
+macro_rules! choice_from_str {
+    ($ty:ty, $what:literal, [$($name:literal => $value:expr),+ $(,)?]) => {
+        impl std::str::FromStr for $ty {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, String> {
+                $crate::choose(s, $what, &[$(($name, $value)),+])
+            }
+        }
+    };
+}
+pub(crate) use choice_from_str;
+
+/// A fresh, empty folder `neurochip-{name}-{pid}` under the temporary directory, for
+/// a unit test's files.
+#[cfg(test)]
+pub(crate) fn test_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("neurochip-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

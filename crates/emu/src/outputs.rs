@@ -366,11 +366,7 @@ mod tests {
     use super::*;
 
     fn tmp(case: &str) -> PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("neurochip-outputs-{}-{case}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+        crate::test_dir(&format!("outputs-{case}"))
     }
 
     fn out<'a>(flag: &'a str, path: &'a Path) -> Output<'a> {

@@ -53,21 +53,11 @@ pub enum Mode {
     Light,
 }
 
-impl std::str::FromStr for Mode {
-    type Err = String;
-
-    /// `forward`, `exact` or `light`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "forward" => Ok(Mode::Forward),
-            "exact" => Ok(Mode::Exact),
-            "light" => Ok(Mode::Light),
-            other => Err(format!(
-                "`{other}` is not a mode; allowed: forward, exact, light"
-            )),
-        }
-    }
-}
+crate::choice_from_str!(Mode, "mode", [
+    "forward" => Mode::Forward,
+    "exact" => Mode::Exact,
+    "light" => Mode::Light,
+]);
 
 impl Mode {
     /// `cfg` set up for this mode.

@@ -277,20 +277,10 @@ pub enum RefWeights {
     Float,
 }
 
-impl std::str::FromStr for RefWeights {
-    type Err = String;
-
-    /// `dequantized` or `float`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "dequantized" => Ok(Self::Dequantized),
-            "float" => Ok(Self::Float),
-            other => Err(format!(
-                "`{other}` is not a weight source; allowed: dequantized, float"
-            )),
-        }
-    }
-}
+crate::choice_from_str!(RefWeights, "weight source", [
+    "dequantized" => RefWeights::Dequantized,
+    "float" => RefWeights::Float,
+]);
 
 /// What `neurochip verify` reports.
 #[derive(Clone, Debug, Serialize)]

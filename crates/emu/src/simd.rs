@@ -177,21 +177,19 @@ impl Datapath for Fast<'_> {
 mod x86 {
     use super::*;
 
+    /// Whether the CPU has every one of the features named.
+    macro_rules! detected {
+        ($($feature:tt),+) => {
+            $(std::is_x86_feature_detected!($feature))&&+
+        };
+    }
+
     pub fn has_avx2() -> bool {
-        std::is_x86_feature_detected!("avx2")
-            && std::is_x86_feature_detected!("bmi1")
-            && std::is_x86_feature_detected!("bmi2")
-            && std::is_x86_feature_detected!("fma")
-            && std::is_x86_feature_detected!("lzcnt")
-            && std::is_x86_feature_detected!("popcnt")
+        detected!("avx2", "bmi1", "bmi2", "fma", "lzcnt", "popcnt")
     }
 
     pub fn has_avx512() -> bool {
-        std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512bw")
-            && std::is_x86_feature_detected!("avx512cd")
-            && std::is_x86_feature_detected!("avx512dq")
-            && std::is_x86_feature_detected!("avx512vl")
+        detected!("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl")
     }
 
     macro_rules! paths {

@@ -353,16 +353,21 @@ pub fn open(dir: &Path, opt: &Options) -> Result<Corpus, SpeechError> {
 /// A clip's [`CLIP_SAMPLES`] samples: the file from `start`, cut, and padded with
 /// zeros when shorter (as the real corpus's short clips are).
 pub fn read_clip(clip: &Clip) -> Result<Vec<i16>, WavError> {
-    let pcm = read_wav(&clip.path)?;
+    Ok(cut_clip(&read_wav(&clip.path)?, clip.start))
+}
+
+/// The [`CLIP_SAMPLES`] samples of a file's `pcm` from `start`, padded with zeros
+/// when shorter: a clip of a file already read.
+pub fn cut_clip(pcm: &[i16], start: usize) -> Vec<i16> {
     let mut out: Vec<i16> = pcm
-        .get(clip.start..)
+        .get(start..)
         .unwrap_or_default()
         .iter()
         .take(CLIP_SAMPLES)
         .copied()
         .collect();
     out.resize(CLIP_SAMPLES, 0);
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -372,9 +377,7 @@ mod tests {
 
     /// A tiny folder: keywords yes/no (3 speakers), unknown bed/cat, one 10 s noise.
     fn tiny(name: &str) -> PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("neurochip-speech-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
+        let d = crate::test_dir(&format!("speech-{name}"));
         for w in ["yes", "no", "bed", "cat", BACKGROUND] {
             std::fs::create_dir_all(d.join(w)).unwrap();
         }

@@ -2,7 +2,7 @@
 //! the whole grid on this machine's cores, and the command line's table and CSV of
 //! the rows. `neurochip.sweep` (python/neurochip/sweep.py) puts them together.
 
-use neurochip_emu::config::Engine;
+use neurochip_emu::config::{Config as EmuConfig, Engine};
 use neurochip_emu::Arch;
 use neurochip_lab::sweep::{self, Grid, Point, SweepRow};
 use pyo3::prelude::*;
@@ -35,6 +35,50 @@ fn rows_in(rows: &Bound<'_, PyAny>) -> PyResult<Vec<SweepRow>> {
     pythonize::depythonize(rows).map_err(|e| err(format!("sweep rows: {e}")))
 }
 
+/// A sweep grid's arguments as Python gave them, converted: the configurations and
+/// the axes (empty: each configuration's own value).
+struct GridArgs {
+    configs: Vec<EmuConfig>,
+    engines: Vec<Engine>,
+    weight_bits: Vec<u32>,
+    trace_bits: Vec<u32>,
+    seeds: Vec<u64>,
+    archs: Vec<Arch>,
+}
+
+impl GridArgs {
+    fn new(
+        configs: Vec<Bound<'_, PyAny>>,
+        engines: Vec<String>,
+        weight_bits: Vec<u32>,
+        trace_bits: Vec<u32>,
+        seeds: Vec<u64>,
+        archs: Vec<String>,
+    ) -> PyResult<Self> {
+        Ok(GridArgs {
+            configs: configs
+                .iter()
+                .map(|c| Config::coerce(c).map(|c| c.cfg))
+                .collect::<PyResult<_>>()?,
+            engines: self::engines(engines)?,
+            weight_bits,
+            trace_bits,
+            seeds,
+            archs: self::archs(archs)?,
+        })
+    }
+
+    fn grid(&self) -> Grid<'_> {
+        Grid {
+            engines: &self.engines,
+            weight_bits: &self.weight_bits,
+            trace_bits: &self.trace_bits,
+            seeds: &self.seeds,
+            archs: &self.archs,
+        }
+    }
+}
+
 /// The points of a sweep grid, in the order the sweep reports them: a list of
 /// ``(k, point)``, ``k`` the index of the configuration in ``configs`` and ``point``
 /// a dict ``{"engine", "weight_bits", "trace_bits", "seed"}``. Empty axes keep each
@@ -49,20 +93,9 @@ pub fn sweep_points<'py>(
     trace_bits: Vec<u32>,
     seeds: Vec<u64>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let cfgs: Vec<_> = configs
-        .iter()
-        .map(|c| Config::coerce(c).map(|c| c.cfg))
-        .collect::<PyResult<_>>()?;
-    let es = self::engines(engines)?;
-    let grid = Grid {
-        engines: &es,
-        weight_bits: &weight_bits,
-        trace_bits: &trace_bits,
-        seeds: &seeds,
-        archs: &[],
-    };
+    let g = GridArgs::new(configs, engines, weight_bits, trace_bits, seeds, vec![])?;
     let out = PyList::empty(py);
-    for (k, p) in sweep::grid_points(&cfgs, &grid) {
+    for (k, p) in sweep::grid_points(&g.configs, &g.grid()) {
         let v = serde_json::to_value(p).map_err(err)?;
         out.append((k, pythonize::pythonize(py, &v).map_err(err)?))?;
     }
@@ -101,21 +134,9 @@ pub fn sweep_local<'py>(
     seeds: Vec<u64>,
     archs: Vec<String>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let cfgs: Vec<_> = configs
-        .iter()
-        .map(|c| Config::coerce(c).map(|c| c.cfg))
-        .collect::<PyResult<_>>()?;
-    let es = self::engines(engines)?;
-    let archs = self::archs(archs)?;
-    let grid = Grid {
-        engines: &es,
-        weight_bits: &weight_bits,
-        trace_bits: &trace_bits,
-        seeds: &seeds,
-        archs: &archs,
-    };
+    let g = GridArgs::new(configs, engines, weight_bits, trace_bits, seeds, archs)?;
     let rows = py
-        .detach(|| sweep::sweep(&cfgs, &grid, &|_, _| {}))
+        .detach(|| sweep::sweep(&g.configs, &g.grid(), &|_, _| {}))
         .map_err(err)?;
     rows_out(py, &rows)
 }

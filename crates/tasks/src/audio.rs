@@ -61,6 +61,24 @@ enum Store<'a> {
     Bytes(&'a [u8]),
 }
 
+impl Store<'_> {
+    /// Words or bytes held.
+    fn len(&self) -> usize {
+        match self {
+            Store::Words(words) => words.len(),
+            Store::Bytes(bytes) => bytes.len(),
+        }
+    }
+
+    /// Words or bytes a step of `channels` channels takes.
+    fn per_step(&self, channels: usize) -> usize {
+        match self {
+            Store::Words(_) => words_per_step(channels),
+            Store::Bytes(_) => bytes_per_step(channels),
+        }
+    }
+}
+
 /// A spike raster: `steps` steps of `channels` channels in words or packed bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Raster<'a> {
@@ -73,20 +91,21 @@ impl<'a> Raster<'a> {
     /// The raster of `steps` steps in `words`; `None` when `words` holds fewer than
     /// `steps * words_per_step(channels)` words.
     pub fn new(words: &'a [u32], channels: usize, steps: u32) -> Option<Self> {
-        let need = (steps as usize).checked_mul(words_per_step(channels))?;
-        (words.len() >= need).then_some(Self {
-            store: Store::Words(words),
-            channels,
-            steps,
-        })
+        Self::of(Store::Words(words), channels, steps)
     }
 
     /// The raster of `steps` steps packed in `bytes` (`bytes_per_step(channels)` a
     /// step); `None` when `bytes` holds fewer than `steps * bytes_per_step(channels)`.
     pub fn from_bytes(bytes: &'a [u8], channels: usize, steps: u32) -> Option<Self> {
-        let need = (steps as usize).checked_mul(bytes_per_step(channels))?;
-        (bytes.len() >= need).then_some(Self {
-            store: Store::Bytes(bytes),
+        Self::of(Store::Bytes(bytes), channels, steps)
+    }
+
+    /// The raster of `steps` steps in `store`; `None` when it holds fewer than `steps`
+    /// steps' worth.
+    fn of(store: Store<'a>, channels: usize, steps: u32) -> Option<Self> {
+        let need = (steps as usize).checked_mul(store.per_step(channels))?;
+        (store.len() >= need).then_some(Self {
+            store,
             channels,
             steps,
         })

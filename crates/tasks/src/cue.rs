@@ -248,7 +248,6 @@ mod tests {
     #[test]
     fn defaults() {
         let c = CueConfig::default();
-        c.check().unwrap();
         let s = c.sample(0);
         assert_eq!(s.steps(), 2250);
         assert_eq!(s.n_inputs(), 40);

@@ -83,9 +83,8 @@ mod tests {
     use bitvec::prelude::*;
 
     #[test]
-    fn default_is_valid_and_rate_matches() {
+    fn default_rate_matches() {
         let p = PoissonInput::default();
-        p.check().unwrap();
         let mut out = bitvec![u32, Lsb0; 0; 100];
         let steps = 5_000u32;
         let mut total = 0usize;

@@ -280,7 +280,6 @@ mod tests {
     #[test]
     fn defaults_and_schedule() {
         let c = StoreRecallConfig::default();
-        c.check().unwrap();
         for i in 0..500 {
             let s = c.sample(i);
             assert_eq!(s.steps(), 2000);
@@ -350,30 +349,26 @@ mod tests {
         .check()
         .unwrap_err();
         assert!(e.to_string().contains("n_periods = 6"), "{e}");
-        assert!(StoreRecallConfig {
-            min_delay: 0,
-            ..base
+        for bad in [
+            StoreRecallConfig {
+                min_delay: 0,
+                ..base
+            },
+            StoreRecallConfig {
+                max_delay: 0,
+                ..base
+            },
+            StoreRecallConfig {
+                period_ms: 0,
+                ..base
+            },
+            StoreRecallConfig {
+                channels_per_pop: 0,
+                ..base
+            },
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
         }
-        .check()
-        .is_err());
-        assert!(StoreRecallConfig {
-            max_delay: 0,
-            ..base
-        }
-        .check()
-        .is_err());
-        assert!(StoreRecallConfig {
-            period_ms: 0,
-            ..base
-        }
-        .check()
-        .is_err());
-        assert!(StoreRecallConfig {
-            channels_per_pop: 0,
-            ..base
-        }
-        .check()
-        .is_err());
         let unchecked = StoreRecallConfig {
             n_periods: 0,
             min_delay: 9,

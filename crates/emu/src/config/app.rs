@@ -115,10 +115,10 @@ fn keys(raw: &RawFile, src: &Source<'_>) -> Result<()> {
 fn whole<T: TryFrom<i128>>(
     src: &Source<'_>,
     path: &str,
-    v: Option<i128>,
-    default: i128,
+    v: Option<impl Into<i128>>,
+    default: impl Into<i128>,
 ) -> Result<T> {
-    let v = v.unwrap_or(default);
+    let v = v.map_or_else(|| default.into(), Into::into);
     let field = schema::field(path);
     let (lo, hi) = match field.map(|f| f.rule) {
         Some(Rule::Int { lo, hi }) => (i128::from(lo), i128::from(hi)),
@@ -162,38 +162,16 @@ struct SolverKeys<'r> {
 
 fn solver_keys<'r>(r: &'r RawSolver, src: &Source<'_>) -> Result<SolverKeys<'r>> {
     let d = Params::DEFAULT;
-    let int = |v: Option<u64>| v.map(i128::from);
-    let seed: u64 = whole(src, "solver.seed", int(r.seed), 1)?;
-    let steps: u64 = whole(src, "solver.steps", int(r.steps), 1_000_000)?;
-    let inhibition: u8 = whole(
-        src,
-        "solver.inhibition",
-        int(r.inhibition),
-        d.inhibition.into(),
-    )?;
-    let refractory: u8 = whole(
-        src,
-        "solver.refractory",
-        int(r.refractory),
-        d.refractory.into(),
-    )?;
-    let clue_bias: u8 = whole(
-        src,
-        "solver.clue_bias",
-        int(r.clue_bias),
-        d.clue_bias.into(),
-    )?;
-    let signed = |v: Option<i64>| v.map(i128::from);
-    let quiet_potential: i8 = whole(
-        src,
-        "solver.quiet_potential",
-        signed(r.quiet_potential),
-        d.quiet.into(),
-    )?;
-    let floor: i8 = whole(src, "solver.floor", signed(r.floor), d.floor.into())?;
+    let seed: u64 = whole(src, "solver.seed", r.seed, 1)?;
+    let steps: u64 = whole(src, "solver.steps", r.steps, 1_000_000)?;
+    let inhibition: u8 = whole(src, "solver.inhibition", r.inhibition, d.inhibition)?;
+    let refractory: u8 = whole(src, "solver.refractory", r.refractory, d.refractory)?;
+    let clue_bias: u8 = whole(src, "solver.clue_bias", r.clue_bias, d.clue_bias)?;
+    let quiet_potential: i8 = whole(src, "solver.quiet_potential", r.quiet_potential, d.quiet)?;
+    let floor: i8 = whole(src, "solver.floor", r.floor, d.floor)?;
     let colors: Option<u32> = r
         .colors
-        .map(|c| whole(src, "solver.colors", Some(c.into()), 0))
+        .map(|c| whole(src, "solver.colors", Some(c), 0))
         .transpose()?;
     let Some(written) = r.problem.as_deref() else {
         return Err(src.error(
@@ -268,9 +246,8 @@ fn solver(k: SolverKeys<'_>, src: &Source<'_>) -> Result<Solver> {
 
 fn assembly(r: &RawAssembly, src: &Source<'_>) -> Result<Assembly> {
     let w = AssemblySpec::WORKLOAD;
-    let int = |v: Option<u64>| v.map(i128::from);
-    let neurons: u32 = whole(src, "assembly.neurons", int(r.neurons), w.area.n as i128)?;
-    let cap: u32 = whole(src, "assembly.cap", int(r.cap), w.area.k as i128)?;
+    let neurons: u32 = whole(src, "assembly.neurons", r.neurons, w.area.n as i128)?;
+    let cap: u32 = whole(src, "assembly.cap", r.cap, w.area.k as i128)?;
     if cap > neurons {
         return Err(src.error(
             "assembly.cap",
@@ -284,13 +261,8 @@ fn assembly(r: &RawAssembly, src: &Source<'_>) -> Result<Assembly> {
     Ok(Assembly {
         neurons,
         cap,
-        steps: whole(src, "assembly.steps", int(r.steps), w.steps.into())?,
-        seed: whole(src, "assembly.seed", int(r.seed), w.seed.into())?,
-        stimulus_seed: whole(
-            src,
-            "assembly.stimulus_seed",
-            int(r.stimulus_seed),
-            w.stim_seed.into(),
-        )?,
+        steps: whole(src, "assembly.steps", r.steps, w.steps)?,
+        seed: whole(src, "assembly.seed", r.seed, w.seed)?,
+        stimulus_seed: whole(src, "assembly.stimulus_seed", r.stimulus_seed, w.stim_seed)?,
     })
 }

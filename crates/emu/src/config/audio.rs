@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::check::SectionOf;
 use super::error::ConfigError;
-use super::raw::{RawFile, RawTask};
+use super::raw::{raw_section, RawFile, RawTask};
 use super::schema;
 use super::source::Source;
 use super::TaskKind;
@@ -118,19 +118,20 @@ pub struct AudioTask {
     pub front_end: FrontEnd,
 }
 
-/// `[audio]` as written.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawAudio {
-    pub bands: Option<u32>,
-    pub f_lo: Option<f64>,
-    pub f_hi: Option<f64>,
-    pub samples_per_step: Option<u32>,
-    pub pre_emphasis: Option<f64>,
-    pub env_tau_ms: Option<f64>,
-    pub floor_dbfs: Option<f64>,
-    pub theta_on_db: Option<f64>,
-    pub theta_off_db: Option<f64>,
+raw_section! {
+    /// `[audio]` as written.
+    #[derive(Default)]
+    RawAudio {
+        bands: u32,
+        f_lo: f64,
+        f_hi: f64,
+        samples_per_step: u32,
+        pre_emphasis: f64,
+        env_tau_ms: f64,
+        floor_dbfs: f64,
+        theta_on_db: f64,
+        theta_off_db: f64,
+    }
 }
 
 /// The audio keys of a file whose kind is `kind`: `None` for other kinds (and an

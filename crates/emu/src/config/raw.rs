@@ -1,189 +1,209 @@
 //! The file as written: every key optional, unknown keys refused. Defaults and range
 //! checks are applied afterwards (`check.rs`), so their errors are ours.
 
-use serde::Deserialize;
-
 use super::{
     Apply, Encoding, Engine, Environment, Feedback, NeuronModel, Rounding, SpreadDist, TaskKind,
 };
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawFile {
-    pub name: Option<String>,
-    pub seed: Option<u64>,
-    pub chip: Option<RawChip>,
-    pub formats: Option<RawFormats>,
-    pub network: Option<RawNetwork>,
-    pub task: Option<RawTask>,
-    pub learning: Option<RawLearning>,
-    pub train: Option<RawTrain>,
-    pub reward: Option<RawReward>,
-    pub solver: Option<RawSolver>,
-    pub assembly: Option<RawAssembly>,
-    pub audio: Option<super::audio::RawAudio>,
+/// A section as written: a struct with one `Option` per key (`key: Type` declares
+/// `pub key: Option<Type>`) that refuses unknown keys. Attributes before the name
+/// (docs, `#[derive(Default)]`) go to the struct.
+macro_rules! raw_section {
+    ($(#[$meta:meta])* $name:ident { $($key:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub(super) struct $name {
+            $(pub $key: Option<$ty>,)*
+        }
+    };
+}
+pub(super) use raw_section;
+
+raw_section! {
+    RawFile {
+        name: String,
+        seed: u64,
+        chip: RawChip,
+        formats: RawFormats,
+        network: RawNetwork,
+        task: RawTask,
+        learning: RawLearning,
+        train: RawTrain,
+        reward: RawReward,
+        solver: RawSolver,
+        assembly: RawAssembly,
+        audio: super::audio::RawAudio,
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawChip {
-    pub max_inputs: Option<u32>,
-    pub max_neurons: Option<u32>,
-    pub max_outputs: Option<u32>,
+raw_section! {
+    #[derive(Default)]
+    RawChip {
+        max_inputs: u32,
+        max_neurons: u32,
+        max_outputs: u32,
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawFormats {
-    pub membrane_bits: Option<u32>,
-    pub membrane_frac: Option<u32>,
-    pub weight_bits: Option<u32>,
-    pub trace_bits: Option<u32>,
-    pub trace_frac: Option<u32>,
-    pub readout_bits: Option<u32>,
-    pub readout_frac: Option<u32>,
-    pub rounding: Option<Rounding>,
+raw_section! {
+    #[derive(Default)]
+    RawFormats {
+        membrane_bits: u32,
+        membrane_frac: u32,
+        weight_bits: u32,
+        trace_bits: u32,
+        trace_frac: u32,
+        readout_bits: u32,
+        readout_frac: u32,
+        rounding: Rounding,
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawNetwork {
-    pub inputs: Option<u32>,
-    pub neurons: Option<u32>,
-    pub outputs: Option<u32>,
-    pub model: Option<NeuronModel>,
-    pub alif_fraction: Option<f64>,
-    pub dt_ms: Option<f64>,
-    pub tau_m_ms: Option<f64>,
-    pub tau_a_ms: Option<f64>,
-    pub tau_out_ms: Option<f64>,
-    pub threshold: Option<f64>,
-    pub beta: Option<f64>,
-    pub refractory_steps: Option<u32>,
-    pub connectivity: Option<f64>,
-    pub input_connectivity: Option<f64>,
-    pub excitatory_fraction: Option<f64>,
-    pub w_in_scale: Option<f64>,
-    pub w_rec_scale: Option<f64>,
-    pub w_out_scale: Option<f64>,
-    pub tau_m_spread: Option<f64>,
-    pub threshold_spread: Option<f64>,
-    pub spread_dist: Option<SpreadDist>,
-    pub release_in: Option<f64>,
-    pub release_rec: Option<f64>,
-    pub weights: Option<String>,
+raw_section! {
+    RawNetwork {
+        inputs: u32,
+        neurons: u32,
+        outputs: u32,
+        model: NeuronModel,
+        alif_fraction: f64,
+        dt_ms: f64,
+        tau_m_ms: f64,
+        tau_a_ms: f64,
+        tau_out_ms: f64,
+        threshold: f64,
+        beta: f64,
+        refractory_steps: u32,
+        connectivity: f64,
+        input_connectivity: f64,
+        excitatory_fraction: f64,
+        w_in_scale: f64,
+        w_rec_scale: f64,
+        w_out_scale: f64,
+        tau_m_spread: f64,
+        threshold_spread: f64,
+        spread_dist: SpreadDist,
+        release_in: f64,
+        release_rec: f64,
+        weights: String,
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawTask {
-    pub kind: Option<TaskKind>,
-    pub samples: Option<u32>,
-    pub steps: Option<u32>,
-    pub rate_hz: Option<f64>,
-    pub n_cues: Option<u32>,
-    pub cue_ms: Option<u32>,
-    pub gap_ms: Option<u32>,
-    pub delay_ms: Option<u32>,
-    pub recall_ms: Option<u32>,
-    pub cue_rate_hz: Option<f64>,
-    pub bg_rate_hz: Option<f64>,
-    pub pattern_rate_hz: Option<f64>,
-    pub pattern_ms: Option<u32>,
-    pub max_rate_hz: Option<f64>,
-    pub window: Option<u32>,
-    pub data: Option<String>,
-    pub arena: Option<u32>,
-    pub place_rate_hz: Option<f64>,
-    pub place_sigma: Option<f64>,
-    pub action_steps: Option<u32>,
-    pub max_moves: Option<u32>,
-    pub periods: Option<u32>,
-    pub period_ms: Option<u32>,
-    pub min_delay: Option<u32>,
-    pub max_delay: Option<u32>,
-    pub distractors: Option<bool>,
-    // kind = "audio" (`audio.rs`).
-    pub folder: Option<String>,
-    pub keywords: Option<Vec<String>>,
-    pub silence_percent: Option<f64>,
-    pub unknown_percent: Option<f64>,
-    pub train_clips: Option<u32>,
-    pub test_clips: Option<u32>,
-    pub test_split: Option<super::audio::TestSplit>,
-    pub window_ms: Option<u32>,
-    pub image_input: Option<super::audio::ImageInput>,
-    pub image_clips: Option<u32>,
-    pub encoding: Option<Encoding>,
-    pub test_fraction: Option<f64>,
-    pub split_seed: Option<u64>,
+raw_section! {
+    RawTask {
+        kind: TaskKind,
+        samples: u32,
+        steps: u32,
+        rate_hz: f64,
+        n_cues: u32,
+        cue_ms: u32,
+        gap_ms: u32,
+        delay_ms: u32,
+        recall_ms: u32,
+        cue_rate_hz: f64,
+        bg_rate_hz: f64,
+        pattern_rate_hz: f64,
+        pattern_ms: u32,
+        max_rate_hz: f64,
+        window: u32,
+        data: String,
+        arena: u32,
+        place_rate_hz: f64,
+        place_sigma: f64,
+        action_steps: u32,
+        max_moves: u32,
+        periods: u32,
+        period_ms: u32,
+        min_delay: u32,
+        max_delay: u32,
+        distractors: bool,
+        // kind = "audio" (`audio.rs`).
+        folder: String,
+        keywords: Vec<String>,
+        silence_percent: f64,
+        unknown_percent: f64,
+        train_clips: u32,
+        test_clips: u32,
+        test_split: super::audio::TestSplit,
+        window_ms: u32,
+        image_input: super::audio::ImageInput,
+        image_clips: u32,
+        encoding: Encoding,
+        test_fraction: f64,
+        split_seed: u64,
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawLearning {
-    pub engine: Option<Engine>,
-    pub apply: Option<Apply>,
-    pub batch: Option<u32>,
-    pub eta: Option<f64>,
-    pub eta_in: Option<f64>,
-    pub eta_rec: Option<f64>,
-    pub eta_out: Option<f64>,
-    pub eta_bias: Option<f64>,
-    pub elig_bits: Option<u32>,
-    pub elig_frac: Option<u32>,
-    pub psi_levels: Option<u32>,
-    pub gamma: Option<f64>,
-    pub feedback: Option<Feedback>,
-    pub reg_strength: Option<f64>,
-    pub reg_rate_hz: Option<f64>,
-    pub learn_readout: Option<bool>,
-    pub learn_hidden: Option<bool>,
-    pub lr_spread: Option<u32>,
-    pub rewire_fraction: Option<f64>,
-    pub rewire_noise: Option<f64>,
+raw_section! {
+    #[derive(Default)]
+    RawLearning {
+        engine: Engine,
+        apply: Apply,
+        batch: u32,
+        eta: f64,
+        eta_in: f64,
+        eta_rec: f64,
+        eta_out: f64,
+        eta_bias: f64,
+        elig_bits: u32,
+        elig_frac: u32,
+        psi_levels: u32,
+        gamma: f64,
+        feedback: Feedback,
+        reg_strength: f64,
+        reg_rate_hz: f64,
+        learn_readout: bool,
+        learn_hidden: bool,
+        lr_spread: u32,
+        rewire_fraction: f64,
+        rewire_noise: f64,
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawTrain {
-    pub epochs: Option<u32>,
-    pub train_samples: Option<u32>,
-    pub test_samples: Option<u32>,
-    pub halve_rates_every: Option<u32>,
+raw_section! {
+    #[derive(Default)]
+    RawTrain {
+        epochs: u32,
+        train_samples: u32,
+        test_samples: u32,
+        halve_rates_every: u32,
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawReward {
-    pub environment: Option<Environment>,
-    pub actions: Option<u32>,
-    pub gamma: Option<f64>,
-    pub value_weight: Option<f64>,
+raw_section! {
+    #[derive(Default)]
+    RawReward {
+        environment: Environment,
+        actions: u32,
+        gamma: f64,
+        value_weight: f64,
+    }
 }
 
-/// `[solver]`: integers wider than the checked types, so an out-of-range value gets
-/// our message (with the allowed range) rather than serde's.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawSolver {
-    pub problem: Option<String>,
-    pub seed: Option<u64>,
-    pub steps: Option<u64>,
-    pub colors: Option<u64>,
-    pub inhibition: Option<u64>,
-    pub refractory: Option<u64>,
-    pub quiet_potential: Option<i64>,
-    pub floor: Option<i64>,
-    pub clue_bias: Option<u64>,
+raw_section! {
+    /// `[solver]`: integers wider than the checked types, so an out-of-range value gets
+    /// our message (with the allowed range) rather than serde's.
+    #[derive(Default)]
+    RawSolver {
+        problem: String,
+        seed: u64,
+        steps: u64,
+        colors: u64,
+        inhibition: u64,
+        refractory: u64,
+        quiet_potential: i64,
+        floor: i64,
+        clue_bias: u64,
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawAssembly {
-    pub neurons: Option<u64>,
-    pub cap: Option<u64>,
-    pub steps: Option<u64>,
-    pub seed: Option<u64>,
-    pub stimulus_seed: Option<u64>,
+raw_section! {
+    #[derive(Default)]
+    RawAssembly {
+        neurons: u64,
+        cap: u64,
+        steps: u64,
+        seed: u64,
+        stimulus_seed: u64,
+    }
 }

@@ -32,7 +32,7 @@ import tomllib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -111,6 +111,19 @@ def _one(node: str, kind: str, name: str, a: np.ndarray, why: str) -> float:
             f"{name} differs across neurons ({lo:g}..{hi:g}); {why}",
         )
     return float(a.mean())
+
+
+def _current_weight(
+    node: str, cuba: Any, n: int, dt: float, outlasts: Callable[[np.ndarray], str]
+) -> np.ndarray:
+    """The input weights ``w_in`` of the current-based node ``cuba`` (CubaLIF, CubaLI) of
+    ``n`` units, whose synaptic current must last one step (``tau_syn = dt``): the chip
+    holds no current state. ``outlasts(tau_syn)`` says why another ``tau_syn`` is refused."""
+    kind = type(cuba).__name__
+    tau_syn = _vec(node, kind, "tau_syn", cuba.tau_syn, n)
+    if np.any(np.abs(tau_syn - dt) > TOL * dt):
+        raise _refuse(node, kind, outlasts(tau_syn))
+    return _vec(node, kind, "w_in", cuba.w_in, n)
 
 
 @dataclass
@@ -389,17 +402,18 @@ def from_nir(
     if not th > 0:
         raise _refuse(s["neurons"], nk, f"v_threshold = {th:g}; allowed: > 0")
     if nk == "CubaLIF":
-        tau_syn = _vec(s["neurons"], nk, "tau_syn", neurons.tau_syn, n)
-        if np.any(np.abs(tau_syn - dt) > TOL * dt):
-            raise _refuse(
-                s["neurons"],
-                nk,
+        w_syn = _current_weight(
+            s["neurons"],
+            neurons,
+            n,
+            dt,
+            lambda tau_syn: (
                 f"tau_syn = {tau_syn.min():g}..{tau_syn.max():g} gives a synaptic current "
                 f"that outlasts a step (Euler decay {1 - dt / tau_syn.max():g} per step); "
                 f"the chip's neurons have no current state (allowed: tau_syn = dt = {dt:g}: "
-                "the current is the step's input)",
-            )
-        w_syn = _vec(s["neurons"], nk, "w_in", neurons.w_in, n)
+                "the current is the step's input)"
+            ),
+        )
         notes.append(f"{s['neurons']}: CubaLIF with tau_syn = dt, the current is the step's input times w_in")
     alpha = 1.0 - dt / t
     gain = dt * r * w_syn / t
@@ -411,15 +425,16 @@ def from_nir(
     rleak = _vec(s["readout"], rk, "v_leak", readout.v_leak, o)
     r_syn = np.ones(o)
     if rk == "CubaLI":
-        rts = _vec(s["readout"], rk, "tau_syn", readout.tau_syn, o)
-        if np.any(np.abs(rts - dt) > TOL * dt):
-            raise _refuse(
-                s["readout"],
-                rk,
-                f"tau_syn = {rts.max():g} gives a synaptic current that outlasts a step; "
-                f"the chip's readouts integrate their input directly (allowed: tau_syn = dt = {dt:g})",
-            )
-        r_syn = _vec(s["readout"], rk, "w_in", readout.w_in, o)
+        r_syn = _current_weight(
+            s["readout"],
+            readout,
+            o,
+            dt,
+            lambda tau_syn: (
+                f"tau_syn = {tau_syn.max():g} gives a synaptic current that outlasts a step; "
+                f"the chip's readouts integrate their input directly (allowed: tau_syn = dt = {dt:g})"
+            ),
+        )
     rt = _one(s["readout"], rk, "tau", rtau, "the configuration holds one readout time constant")
     if not rt > dt:
         raise _refuse(s["readout"], rk, f"tau = {rt:g} is not longer than dt = {dt:g} (allowed: tau > dt)")

@@ -185,25 +185,8 @@ pub const MAX_CSV_BYTES: u64 = 64 << 20;
 /// and decompressed through [`MAX_CSV_BYTES`] bounds, so a device or a gzip bomb
 /// is refused rather than read into memory.
 pub fn load_digits(path: &Path) -> Result<Digits, DigitsError> {
-    let file = File::open(path).map_err(|source| DigitsError::Io {
-        path: path.to_path_buf(),
-        line: None,
-        source,
-    })?;
-    let mut gz = Vec::new();
-    BufReader::new(file)
-        .take(MAX_CSV_BYTES + 1)
-        .read_to_end(&mut gz)
-        .map_err(|source| DigitsError::Io {
-            path: path.to_path_buf(),
-            line: None,
-            source,
-        })?;
-    if gz.len() as u64 > MAX_CSV_BYTES {
-        return Err(DigitsError::TooLarge {
-            path: path.to_path_buf(),
-        });
-    }
+    let file = File::open(path).map_err(|source| io_error(path, source))?;
+    let gz = read_capped(BufReader::new(file), path)?;
     decode_digits_gz(&gz, path)
 }
 
@@ -211,20 +194,7 @@ pub fn load_digits(path: &Path) -> Result<Digits, DigitsError> {
 /// decompressed to at most [`MAX_CSV_BYTES`], parsed, and checked to hold exactly
 /// 1797 samples.
 pub fn decode_digits_gz(gz: &[u8], path: &Path) -> Result<Digits, DigitsError> {
-    let mut csv = Vec::new();
-    flate2::read::GzDecoder::new(gz)
-        .take(MAX_CSV_BYTES + 1)
-        .read_to_end(&mut csv)
-        .map_err(|source| DigitsError::Io {
-            path: path.to_path_buf(),
-            line: None,
-            source,
-        })?;
-    if csv.len() as u64 > MAX_CSV_BYTES {
-        return Err(DigitsError::TooLarge {
-            path: path.to_path_buf(),
-        });
-    }
+    let csv = read_capped(flate2::read::GzDecoder::new(gz), path)?;
     let digits = parse_digits(csv.as_slice(), path)?;
     if digits.len() != N_SAMPLES {
         return Err(DigitsError::Count {
@@ -233,6 +203,31 @@ pub fn decode_digits_gz(gz: &[u8], path: &Path) -> Result<Digits, DigitsError> {
         });
     }
     Ok(digits)
+}
+
+/// An I/O error on the file `path`, at no particular line.
+fn io_error(path: &Path, source: io::Error) -> DigitsError {
+    DigitsError::Io {
+        path: path.to_path_buf(),
+        line: None,
+        source,
+    }
+}
+
+/// All of `reader` (the file `path`, or its decompressed text), refused when longer
+/// than [`MAX_CSV_BYTES`]: reading stops one byte past it.
+fn read_capped(reader: impl Read, path: &Path) -> Result<Vec<u8>, DigitsError> {
+    let mut out = Vec::new();
+    reader
+        .take(MAX_CSV_BYTES + 1)
+        .read_to_end(&mut out)
+        .map_err(|source| io_error(path, source))?;
+    if out.len() as u64 > MAX_CSV_BYTES {
+        return Err(DigitsError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(out)
 }
 
 /// Parses uncompressed digits CSV text from `reader`; `source` names it in

@@ -93,30 +93,30 @@ fn audio_keys_are_refused_for_other_kinds_and_theirs_for_audio() {
 #[test]
 fn front_end_settings_are_checked_in_real_units() {
     let a = |kv: &str| kws("", &format!("[audio]\n{kv}\n"));
-    refused(
-        &a("samples_per_step = 12"),
-        "audio.samples_per_step",
-        "12 is out of range; allowed a power of two, 1..=64 (16 = 1 ms at 16 kHz)",
-    );
-    refused(
-        &a("f_lo = 5000.0\nf_hi = 4000.0"),
-        "audio.f_lo",
-        "5000.0 is out of range; allowed 0 < f_lo < f_hi (4000)",
-    );
-    refused(&a("f_hi = 8000.0"), "audio.f_hi", "8000.0 is out of range");
-    refused(&a("bands = 65"), "audio.bands", "allowed 1..=64");
-    refused(
-        &a("pre_emphasis = 1.0"),
-        "audio.pre_emphasis",
-        "out of range",
-    );
-    refused(&a("floor_dbfs = 3.0"), "audio.floor_dbfs", "out of range");
-    refused(&a("theta_on_db = 0.0"), "audio.theta_on_db", "out of range");
-    refused(
-        &a("bands = \"many\""),
-        "audio.bands",
-        "wrong type: expected an integer",
-    );
+    for (kv, field, want) in [
+        (
+            "samples_per_step = 12",
+            "audio.samples_per_step",
+            "12 is out of range; allowed a power of two, 1..=64 (16 = 1 ms at 16 kHz)",
+        ),
+        (
+            "f_lo = 5000.0\nf_hi = 4000.0",
+            "audio.f_lo",
+            "5000.0 is out of range; allowed 0 < f_lo < f_hi (4000)",
+        ),
+        ("f_hi = 8000.0", "audio.f_hi", "8000.0 is out of range"),
+        ("bands = 65", "audio.bands", "allowed 1..=64"),
+        ("pre_emphasis = 1.0", "audio.pre_emphasis", "out of range"),
+        ("floor_dbfs = 3.0", "audio.floor_dbfs", "out of range"),
+        ("theta_on_db = 0.0", "audio.theta_on_db", "out of range"),
+        (
+            "bands = \"many\"",
+            "audio.bands",
+            "wrong type: expected an integer",
+        ),
+    ] {
+        refused(&a(kv), field, want);
+    }
     // The network steps with the front end.
     refused(
         &a("samples_per_step = 32"),
