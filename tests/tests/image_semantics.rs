@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use neurochip_core::image::{self, crc32};
 use neurochip_core::{ChipConfig, Memory};
-use neurochip_tasks::app::{AppSpec, TaskSpec, DIGIT_BYTES};
+use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
 use neurochip_tests::{root, run_neurochip as run, temp_dir};
 
 /// A training run of a few milliseconds (light engine, one short cue sample).
@@ -331,36 +331,35 @@ impl Parts {
 fn plans_against_their_data_and_limits() {
     let d = dir("plans");
     let tiny = export(&d, "tiny", TINY);
-    case(
-        &d,
-        "epochs.img",
-        &Parts::of(&tiny).app(|a| a.plan.epochs = u32::MAX).encode(),
-        "app.plan.epochs = 4294967295: beyond the limit of train.epochs; allowed 0..=100000",
-    );
-    case(
-        &d,
-        "test-samples.img",
-        &Parts::of(&tiny)
-            .app(|a| a.plan.test_samples = 200_000_000)
-            .encode(),
-        "app.plan.test_samples = 200000000: beyond the limit of train.test_samples; allowed \
-         0..=100000000",
-    );
-    case(
-        &d,
-        "halve-every.img",
-        &Parts::of(&tiny)
-            .app(|a| a.plan.halve_every = 100_001)
-            .encode(),
-        "app.plan.halve_every = 100001: beyond the limit of train.halve_rates_every; allowed \
-         0..=100000",
-    );
-    case(
-        &d,
-        "batch.img",
-        &Parts::of(&tiny).app(|a| a.plan.batch = 0).encode(),
-        "app.plan.batch = 0: beyond the limit of learning.batch; allowed 1..=1000000",
-    );
+    // The plan's counts, each against the limit of its configuration key.
+    let plans: [(&str, fn(&mut PlanSpec), &str); 4] = [
+        (
+            "epochs.img",
+            |p| p.epochs = u32::MAX,
+            "app.plan.epochs = 4294967295: beyond the limit of train.epochs; allowed 0..=100000",
+        ),
+        (
+            "test-samples.img",
+            |p| p.test_samples = 200_000_000,
+            "app.plan.test_samples = 200000000: beyond the limit of train.test_samples; \
+             allowed 0..=100000000",
+        ),
+        (
+            "halve-every.img",
+            |p| p.halve_every = 100_001,
+            "app.plan.halve_every = 100001: beyond the limit of train.halve_rates_every; \
+             allowed 0..=100000",
+        ),
+        (
+            "batch.img",
+            |p| p.batch = 0,
+            "app.plan.batch = 0: beyond the limit of learning.batch; allowed 1..=1000000",
+        ),
+    ];
+    for (file, edit, message) in plans {
+        let bytes = Parts::of(&tiny).app(|a| edit(&mut a.plan)).encode();
+        case(&d, file, &bytes, message);
+    }
     case(
         &d,
         "inputs.img",
