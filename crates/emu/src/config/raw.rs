@@ -67,6 +67,7 @@ pub(super) struct RawNetwork {
     pub w_rec_scale: Option<f64>,
     pub w_out_scale: Option<f64>,
     pub tau_m_spread: Option<f64>,
+    pub tau_out_spread: Option<f64>,
     pub threshold_spread: Option<f64>,
     pub spread_dist: Option<SpreadDist>,
     pub release_in: Option<f64>,
@@ -137,6 +138,7 @@ pub(super) struct RawLearning {
     pub lr_spread: Option<u32>,
     pub rewire_fraction: Option<f64>,
     pub rewire_noise: Option<f64>,
+    pub tau_classes: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]
