@@ -163,10 +163,7 @@ fn agreement(c: &Case) -> (f64, f64, usize, usize) {
     let eff = effective_rates(&cfg);
     let sh = cfg.shifts();
     let lsb = |s: i8, frac: u32| 2f64.powi(i32::from(s) - frac as i32);
-    let (mf, rf) = (
-        cfg.formats().membrane.frac(),
-        cfg.formats().readout.frac(),
-    );
+    let (mf, rf) = (cfg.formats().membrane.frac(), cfg.formats().readout.frac());
     let mem = chip.mem();
     let to_grad = |g: &[i32], w_lsb: f64, eta: f64| -> Vec<f64> {
         g.iter()

@@ -606,6 +606,61 @@ mod tests {
     use super::*;
     use crate::learning::{Apply, Engine, Feedback};
 
+    /// With one decay class of each kind (the default) every region has the length it
+    /// had before classes existed (`crate::classes`): the arenas' sizes by the formulas
+    /// of that layout, the traces, signals and eligibilities once, no class indices.
+    #[test]
+    fn one_class_layout_is_the_layout_before_classes() {
+        let engines = [Engine::Off, Engine::Exact, Engine::Light];
+        let applies = [Apply::Online, Apply::Sample];
+        let feedbacks = [Feedback::Symmetric, Feedback::Random];
+        for (ni, n, o) in [(1, 1, 1), (3, 37, 2), (40, 100, 2), (64, 256, 10)] {
+            for engine in engines {
+                for apply in applies {
+                    for fb in feedbacks {
+                        for alif in [false, true] {
+                            let l = Layout::new(ni, n, o)
+                                .with_learning(engine, apply, fb, alif)
+                                .with_classes(1, 1);
+                            let on = engine != Engine::Off;
+                            let exact = engine == Engine::Exact;
+                            let sample = on && apply == Apply::Sample;
+                            let (si, sr, so) = (ni * n, n * n, n * o);
+                            let fbw = if on && fb == Feedback::Random { so } else { 0 };
+                            assert_eq!(l.words16(), si + sr + so + fbw);
+                            let w32 = 6 * n
+                                + 3 * o
+                                + if exact { si + sr } else { 0 }
+                                + if exact && alif { si + sr } else { 0 }
+                                + if sample { si + sr + so + o } else { 0 }
+                                + if on { n + o } else { 0 };
+                            assert_eq!(l.words32(), w32, "{ni} {n} {o} {engine:?} {apply:?}");
+                            let wu = 3 * n
+                                + o
+                                + 2 * words_for(n)
+                                + words_for(si)
+                                + words_for(sr)
+                                + words_for(so)
+                                + if on { ni + 5 * n + 1 } else { 0 };
+                            assert_eq!(l.wordsu(), wu, "{ni} {n} {o} {engine:?} {apply:?}");
+                            let (mut a, mut b, mut c) = l.zeroed_arenas();
+                            let mem = Memory::carve(&l, &mut a, &mut b, &mut c).unwrap();
+                            let nl = if on { n } else { 0 };
+                            assert_eq!(mem.xbar.len(), if on { ni } else { 0 });
+                            assert_eq!(mem.zbar.len(), nl);
+                            assert_eq!(mem.zk.len(), if on { n + 1 } else { 0 });
+                            assert_eq!(mem.l.len(), nl);
+                            assert_eq!(mem.ebar_rec.len(), if exact { sr } else { 0 });
+                            assert!(mem.tclass.is_empty() && mem.kclass.is_empty());
+                            // Classes ask for nothing without learning.
+                            assert_eq!(l.with_classes(8, 8) == l, !on);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// [`Layout::bit_vectors`] says where [`Memory::carve`] puts each bit vector.
     #[test]
     fn bit_vectors_are_where_carve_puts_them() {

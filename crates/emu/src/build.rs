@@ -130,9 +130,7 @@ pub fn network(cfg: &Config) -> Network {
         .map(|j| n.tau_m_ms * spread_factor(d, seed, stream::TAU, j as u64, n.tau_m_spread))
         .collect();
     let mut tau_out: Vec<f64> = (0..no)
-        .map(|k| {
-            n.tau_out_ms * spread_factor(d, seed, stream::TAU_OUT, k as u64, n.tau_out_spread)
-        })
+        .map(|k| n.tau_out_ms * spread_factor(d, seed, stream::TAU_OUT, k as u64, n.tau_out_spread))
         .collect();
     if let Some(c) = cfg.learning.tau_classes {
         snap_to_classes(&mut taus, c as usize);

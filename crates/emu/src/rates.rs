@@ -322,8 +322,16 @@ impl Bounds {
         let tmax = f64::from(f.trace.max());
         let spike = 2f64.powi(f.trace.frac() as i32);
         // The slowest decay class bounds every class's traces (one class: its own).
-        let trace_decay = cfg.trace_decays().into_iter().max().unwrap_or(l.trace_decay);
-        let elig_decay = cfg.readout_decays().into_iter().max().unwrap_or(l.elig_decay);
+        let trace_decay = cfg
+            .trace_decays()
+            .into_iter()
+            .max()
+            .unwrap_or(l.trace_decay);
+        let elig_decay = cfg
+            .readout_decays()
+            .into_iter()
+            .max()
+            .unwrap_or(l.elig_decay);
         let trace = rest(trace_decay, spike).min(tmax);
         let zk = rest(elig_decay, spike).min(tmax);
         let mem = chip.mem();
