@@ -133,6 +133,28 @@ fn firmware_is_bit_identical_with_release_and_rewiring() {
     }
 }
 
+/// Decay classes (issue 17, `neurochip_core::classes`): a chip with 3 membrane and 2
+/// readout classes travels in an image of format version 4, and the firmware computes
+/// the host's bits (digest, test scores, every line of `run-image`).
+#[test]
+fn firmware_is_bit_identical_with_decay_classes() {
+    let dir = std::env::temp_dir().join(format!("neurochip-fw-cls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let img = export_image("classes", &dir);
+    let bytes = std::fs::read(&img).unwrap();
+    assert_eq!(u16::from_le_bytes([bytes[4], bytes[5]]), 4, "version");
+    let d = neurochip_core::image::decode(&bytes).unwrap();
+    let l = d.config.layout();
+    assert_eq!((l.trace_classes, l.readout_classes), (3, 2));
+    let (out, digest, facts) = firmware_matches_host_digest("classes", &img);
+    for f in &facts {
+        assert!(out.contains(f.as_str()), "host {f}, firmware said:\n{out}");
+    }
+    let host = export::run_image(&bytes).unwrap();
+    assert_eq!(out, host.join("\n") + "\n", "host run-image differs");
+    eprintln!("classes: firmware digest {digest} = host");
+}
+
 #[test]
 fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
     let dir = std::env::temp_dir().join(format!("neurochip-fw-{}", std::process::id()));
