@@ -21,11 +21,17 @@ fn refused(name: &str, text: &str, wants: &[&str]) {
     let p = file(name, text);
     for cmd in ["check", "run", "verify"] {
         let (code, stdout, stderr) = run(&[cmd, p.to_str().unwrap()]);
-        assert_eq!(code, 2, "{name} ({cmd}): exit {code}, stdout {stdout}, stderr {stderr}");
+        assert_eq!(
+            code, 2,
+            "{name} ({cmd}): exit {code}, stdout {stdout}, stderr {stderr}"
+        );
         assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
         assert!(stderr.contains(name), "{stderr}");
         for w in wants {
-            assert!(stderr.contains(w), "{name} ({cmd}): expected `{w}` in {stderr}");
+            assert!(
+                stderr.contains(w),
+                "{name} ({cmd}): expected `{w}` in {stderr}"
+            );
         }
     }
 }
@@ -44,7 +50,10 @@ fn bad_class_settings_are_one_line_errors() {
     );
     refused(
         "wide.toml",
-        &BASE.replace("tau_out_spread = 0.6", "tau_out_spread = 1.2\nspread_dist = \"uniform\""),
+        &BASE.replace(
+            "tau_out_spread = 0.6",
+            "tau_out_spread = 1.2\nspread_dist = \"uniform\"",
+        ),
         &["network.tau_out_spread", "uniform"],
     );
     // Ten readouts with ten time constants do not fit eight classes.
@@ -62,7 +71,10 @@ fn tau_classes_put_every_unit_in_a_class() {
     assert_eq!(code, 0, "{stderr}");
     let cfg = config::load(&p).unwrap();
     let bytes = export::image_bytes(&cfg).unwrap();
-    assert_eq!(u16::from_le_bytes([bytes[4], bytes[5]]), image::VERSION_CLASSES);
+    assert_eq!(
+        u16::from_le_bytes([bytes[4], bytes[5]]),
+        image::VERSION_CLASSES
+    );
     let d = image::decode(&bytes).unwrap();
     let c = d.config;
     let l = c.layout();
