@@ -184,7 +184,7 @@ fn experiments_run_quick() {
     let _ = std::fs::remove_dir_all(out);
 
     let (out, json) = quick("heterogeneity");
-    assert_eq!(json["runs"].as_array().unwrap().len(), 6);
+    assert_eq!(json["runs"].as_array().unwrap().len(), 10);
     let _ = std::fs::remove_dir_all(out);
 
     let (out, json) = quick("dale");

@@ -109,28 +109,36 @@ fn firmware_is_bit_identical_with_release_and_rewiring() {
     let dir = std::env::temp_dir().join(format!("neurochip-fw-syn-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for name in ["release", "rewire"] {
-        let img = export_image(name, &dir);
-        let bytes = std::fs::read(&img).unwrap();
+        let (bytes, digest) = firmware_runs_like_run_image(name, &dir);
         assert_eq!(
             u16::from_le_bytes([bytes[4], bytes[5]]),
             3,
             "{name}: version"
         );
-        let (out, digest, facts) = firmware_matches_host_digest(name, &img);
-        for f in &facts {
-            assert!(
-                out.contains(f.as_str()),
-                "{name}: host {f}, firmware said:\n{out}"
-            );
-        }
-        let host = export::run_image(&bytes).unwrap();
-        assert_eq!(
-            out,
-            host.join("\n") + "\n",
-            "{name}: host run-image differs"
-        );
         eprintln!("{name}: firmware digest {digest} = host");
     }
+}
+
+/// Build the firmware around the image of `tests/firmware/<name>.toml` and check it
+/// against the host: exit 0, the host's digest and test lines, and every line of
+/// `run-image` on the same bytes. (image bytes, digest).
+fn firmware_runs_like_run_image(name: &str, dir: &Path) -> (Vec<u8>, String) {
+    let img = export_image(name, dir);
+    let bytes = std::fs::read(&img).unwrap();
+    let (out, digest, facts) = firmware_matches_host_digest(name, &img);
+    for f in &facts {
+        assert!(
+            out.contains(f.as_str()),
+            "{name}: host {f}, firmware said:\n{out}"
+        );
+    }
+    let host = export::run_image(&bytes).unwrap();
+    assert_eq!(
+        out,
+        host.join("\n") + "\n",
+        "{name}: host run-image differs"
+    );
+    (bytes, digest)
 }
 
 /// A learning-rate schedule travels in the image's plan: the firmware halves the rates
@@ -141,18 +149,26 @@ fn firmware_is_bit_identical_with_release_and_rewiring() {
 fn firmware_follows_the_learning_rate_schedule() {
     let dir = std::env::temp_dir().join(format!("neurochip-fw-sched-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let img = export_image("schedule", &dir);
-    let bytes = std::fs::read(&img).unwrap();
-    let (out, digest, facts) = firmware_matches_host_digest("schedule", &img);
-    for f in &facts {
-        assert!(out.contains(f.as_str()), "host {f}, firmware said:\n{out}");
-    }
-    let host = export::run_image(&bytes).unwrap();
-    assert_eq!(out, host.join("\n") + "\n", "host run-image differs");
+    let (_, digest) = firmware_runs_like_run_image("schedule", &dir);
     let mut cfg = config::load(&root().join("tests/firmware/schedule.toml")).unwrap();
     cfg.train.halve_rates_every = 0;
     let (flat, _) = learn::train_chip(&cfg, true, |_| {}).unwrap();
     assert_ne!(flat.digest, digest, "the schedule changed nothing");
+}
+
+/// Decay classes (issue 17, `neurochip_core::classes`): a chip with 3 membrane and 2
+/// readout classes travels in an image of format version 4, and the firmware computes
+/// the host's bits (digest, test scores, every line of `run-image`).
+#[test]
+fn firmware_is_bit_identical_with_decay_classes() {
+    let dir = std::env::temp_dir().join(format!("neurochip-fw-cls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (bytes, digest) = firmware_runs_like_run_image("classes", &dir);
+    assert_eq!(u16::from_le_bytes([bytes[4], bytes[5]]), 4, "version");
+    let d = neurochip_core::image::decode(&bytes).unwrap();
+    let l = d.config.layout();
+    assert_eq!((l.trace_classes, l.readout_classes), (3, 2));
+    eprintln!("classes: firmware digest {digest} = host");
 }
 
 #[test]

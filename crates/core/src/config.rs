@@ -7,6 +7,7 @@
 
 use core::fmt;
 
+use crate::classes::{self, Classes, MAX_CLASSES};
 use crate::format::Format;
 use crate::learning::Learning;
 use crate::memory::Layout;
@@ -162,6 +163,7 @@ pub struct ChipConfig {
     learning: Learning,
     release: Release,
     rewire: Rewire,
+    classes: Classes,
 }
 
 impl ChipConfig {
@@ -218,14 +220,32 @@ impl ChipConfig {
     pub const fn rewire(&self) -> Rewire {
         self.rewire
     }
+    /// Decay classes of the learning circuits ([`crate::classes`]).
+    pub const fn classes(&self) -> Classes {
+        self.classes
+    }
+    /// The decay of each membrane-decay class (Q1.15 raw), class 0's being
+    /// `learning.trace_decay`; entries past the class count are 0.
+    pub fn trace_decays(&self) -> [u16; MAX_CLASSES] {
+        let c = &self.classes;
+        classes::decays(self.learning.trace_decay, &c.alpha, c.trace)
+    }
+    /// The decay of each readout-decay class (Q1.15 raw), class 0's being
+    /// `learning.elig_decay`; entries past the class count are 0.
+    pub fn readout_decays(&self) -> [u16; MAX_CLASSES] {
+        let c = &self.classes;
+        classes::decays(self.learning.elig_decay, &c.kappa, c.readout)
+    }
     /// Sizes of every memory region this configuration needs.
     pub const fn layout(&self) -> Layout {
-        Layout::new(self.n_in as usize, self.n_rec as usize, self.n_out as usize).with_learning(
-            self.learning.engine,
-            self.learning.apply,
-            self.learning.feedback,
-            self.alif,
-        )
+        Layout::new(self.n_in as usize, self.n_rec as usize, self.n_out as usize)
+            .with_learning(
+                self.learning.engine,
+                self.learning.apply,
+                self.learning.feedback,
+                self.alif,
+            )
+            .with_classes(self.classes.trace as usize, self.classes.readout as usize)
     }
     /// Return a builder holding this configuration, to change a field and check again.
     pub const fn to_builder(&self) -> ConfigBuilder {
@@ -293,6 +313,7 @@ impl ConfigBuilder {
                 learning: Learning::DEFAULT,
                 release: Release::ALWAYS,
                 rewire: Rewire::OFF,
+                classes: Classes::ONE,
             },
         }
     }
@@ -316,6 +337,8 @@ impl ConfigBuilder {
         release: Release;
         /// Set the rewiring budgets ([`crate::rewire`]).
         rewire: Rewire;
+        /// Set the decay classes of the learning circuits ([`crate::classes`]).
+        classes: Classes;
         /// Set the PRNG seed.
         seed: u64;
     }
@@ -377,6 +400,28 @@ impl ConfigBuilder {
         range("learning.trace_decay", l.trace_decay.into(), 0, one)?;
         range("learning.elig_decay", l.elig_decay.into(), 0, one)?;
         range("learning.rate_decay", l.rate_decay.into(), 0, one)?;
+        let k = &c.classes;
+        let most = MAX_CLASSES as i64;
+        range("learning.trace_classes", k.trace.into(), 1, most)?;
+        range("learning.readout_classes", k.readout.into(), 1, most)?;
+        // Every class decay in [0, 1]; the entries past the class count are 0, so a
+        // chip has one encoding.
+        for (i, &d) in k.alpha.iter().enumerate() {
+            let hi = if i.saturating_add(1) < usize::from(k.trace) {
+                one
+            } else {
+                0
+            };
+            range("learning.trace_class_decay", d.into(), 0, hi)?;
+        }
+        for (i, &d) in k.kappa.iter().enumerate() {
+            let hi = if i.saturating_add(1) < usize::from(k.readout) {
+                one
+            } else {
+                0
+            };
+            range("learning.readout_class_decay", d.into(), 0, hi)?;
+        }
         let a = i64::from(ALWAYS);
         range("network.release_in", c.release.p_in.into(), 0, a)?;
         range("network.release_rec", c.release.p_rec.into(), 0, a)?;

@@ -28,6 +28,7 @@
 //! law clamps recurrent weights of excitatory neurons at `>= 0` and of inhibitory
 //! ones at `<= 0`; masked-out synapses never change; weights saturate.
 
+use crate::classes::{CLASS_MASK, MAX_CLASSES};
 use crate::config::ChipConfig;
 use crate::format::{shift_round, Format};
 use crate::hash::{self, draw};
@@ -78,7 +79,10 @@ fn times_psi(p: u32, x: i64) -> i64 {
 
 /// Update the exact engine's per-synapse eligibility (`ebar`, `eps_a`). Call after
 /// the neuron update of every step. Each presynaptic row is one pass over the
-/// postsynaptic neurons, branch-free, so the compiler vectorises it.
+/// postsynaptic neurons, branch-free, so the compiler vectorises it; with decay
+/// classes ([`crate::classes`]) a row reads its trace of each membrane class once and
+/// each synapse takes the one of its postsynaptic neuron's class (a table lookup, no
+/// branch), and the row is filtered once per readout class.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     if cfg.learning().engine != Engine::Exact {
@@ -86,61 +90,173 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     }
     let l = cfg.learning();
     let ef = l.elig;
-    let (lo, hi) = (i64::from(ef.min()), i64::from(ef.max()));
     let tf = cfg.formats().trace.frac() as i32;
-    let conv = (ef.frac() as i32).wrapping_sub(tf);
     let mf = cfg.formats().membrane.frac().min(62);
-    let mhalf = if mf == 0 {
-        0
-    } else {
-        1i64.wrapping_shl(mf.wrapping_sub(1))
+    let k = Row {
+        lo: i64::from(ef.min()),
+        hi: i64::from(ef.max()),
+        mf,
+        mhalf: if mf == 0 {
+            0
+        } else {
+            1i64.wrapping_shl(mf.wrapping_sub(1))
+        },
+        kappa: l.elig_decay,
     };
-    let kappa = l.elig_decay;
-    let n = mem.layout.n_rec;
+    let conv = (ef.frac() as i32).wrapping_sub(tf);
+    let layout = mem.layout;
+    let n = layout.n_rec;
     if n == 0 {
         return;
     }
+    let classes = layout.trace_classes;
+    let kappas = cfg.readout_decays();
     let psi: &[u32] = mem.psi;
     let beta: &[i32] = mem.beta;
     let rho: &[u32] = mem.rho;
-    let layers: [(&[u32], &mut [i32], &mut [i32]); 2] = [
-        (mem.xbar, &mut *mem.ebar_in, &mut *mem.eps_in),
-        (mem.zbar, &mut *mem.ebar_rec, &mut *mem.eps_rec),
+    let tclass: &[u32] = mem.tclass;
+    let layers: [EligLayer<'_>; 2] = [
+        (mem.xbar, layout.n_in, &mut *mem.ebar_in, &mut *mem.eps_in),
+        (mem.zbar, n, &mut *mem.ebar_rec, &mut *mem.eps_rec),
     ];
-    for (trace, ebar, eps) in layers {
+    for (trace, width, ebar, eps) in layers {
+        let syn = width.saturating_mul(n);
+        if syn == 0 {
+            continue;
+        }
         let alif = !eps.is_empty();
         let mut eps_rows = eps.chunks_exact_mut(n);
-        for (&tr, erow) in trace.iter().zip(ebar.chunks_exact_mut(n)) {
-            let zb = shift_round(i64::from(tr), conv);
+        // Bank q of ebar is readout class q's; bank 0 last, so the ALIF pass that
+        // updates eps comes after every bank has read it.
+        let mut banks = ebar.chunks_exact_mut(syn).zip(kappas).rev();
+        let mut rows: [Option<core::slice::ChunksExactMut<'_, i32>>; MAX_CLASSES] =
+            Default::default();
+        let mut decays = [0u16; MAX_CLASSES];
+        let mut nb = 0usize;
+        for (slot, d) in rows.iter_mut().zip(decays.iter_mut()) {
+            if let Some((bank, kappa)) = banks.next() {
+                *slot = Some(bank.chunks_exact_mut(n));
+                *d = kappa;
+                nb = nb.saturating_add(1);
+            }
+        }
+        for i in 0..width {
             let eps_row = if alif { eps_rows.next() } else { None };
-            match eps_row {
-                None => {
-                    for (eb, &p) in erow.iter_mut().zip(psi) {
-                        let e = times_psi(p, zb);
-                        // Both terms are below 2^50: the sum fits.
-                        *eb = decay_nearest(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
-                    }
+            let mut eps_row = eps_row;
+            if classes <= 1 {
+                let zb = shift_round(i64::from(trace.get(i).copied().unwrap_or(0)), conv);
+                let zs = core::iter::repeat(zb);
+                for (b, (slot, &kappa)) in rows.iter_mut().zip(&decays).take(nb).enumerate() {
+                    let Some(erow) = slot.as_mut().and_then(|r| r.next()) else {
+                        continue;
+                    };
+                    let last = b.saturating_add(1) == nb;
+                    Row { kappa, ..k }.filter(
+                        erow,
+                        eps_row.as_deref_mut(),
+                        last,
+                        zs.clone(),
+                        psi,
+                        beta,
+                        rho,
+                    );
                 }
-                Some(prow) => {
-                    let cells = erow.iter_mut().zip(prow.iter_mut());
-                    for ((((eb, ep), &p), &bj), &rj) in cells.zip(psi).zip(beta).zip(rho) {
-                        // |beta * eps| <= 2^62, rounded back to the eligibility format.
-                        let beps = i64::from(bj)
-                            .wrapping_mul(i64::from(*ep))
-                            .wrapping_add(mhalf)
-                            .wrapping_shr(mf)
-                            .clamp(-(1 << 46), 1 << 46);
-                        // |zb - beps| <= 2^47: times_psi clamps it to 2^46.
-                        let e = times_psi(p, zb.clamp(-(1 << 46), 1 << 46).wrapping_sub(beps));
-                        *eb = decay_nearest(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
-                        if bj != 0 {
-                            let pz = times_psi(p, zb);
-                            let pb = times_psi(p, beps);
-                            let ne = pz
-                                .wrapping_add(decay_nearest(*ep, rj as u16))
-                                .wrapping_sub(pb);
-                            *ep = ne.clamp(lo, hi) as i32;
-                        }
+            } else {
+                let mut zbs = [0i64; MAX_CLASSES];
+                for (z, bank) in zbs.iter_mut().zip(trace.chunks_exact(width)) {
+                    *z = shift_round(i64::from(bank.get(i).copied().unwrap_or(0)), conv);
+                }
+                let zs = tclass
+                    .iter()
+                    .map(|&c| zbs.get(c as usize & CLASS_MASK).copied().unwrap_or(0));
+                for (b, (slot, &kappa)) in rows.iter_mut().zip(&decays).take(nb).enumerate() {
+                    let Some(erow) = slot.as_mut().and_then(|r| r.next()) else {
+                        continue;
+                    };
+                    let last = b.saturating_add(1) == nb;
+                    Row { kappa, ..k }.filter(
+                        erow,
+                        eps_row.as_deref_mut(),
+                        last,
+                        zs.clone(),
+                        psi,
+                        beta,
+                        rho,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// One layer of [`update_eligibility`]: its presynaptic trace banks, their width
+/// (presynaptic units), its `ebar` banks and its `eps`.
+type EligLayer<'a> = (&'a [u32], usize, &'a mut [i32], &'a mut [i32]);
+
+/// The constants of one eligibility row pass.
+#[derive(Clone, Copy)]
+struct Row {
+    /// Eligibility format bounds.
+    lo: i64,
+    hi: i64,
+    /// Membrane fractional bits (of `beta`) and half an LSB of them.
+    mf: u32,
+    mhalf: i64,
+    /// This bank's readout decay.
+    kappa: u16,
+}
+
+impl Row {
+    /// One row of one `ebar` bank: `ebar = round(kappa ebar) + e` with `e = psi_j zb_j`
+    /// (LIF, `eps` `None`) or `psi_j (zb_j - beta_j eps_j)` (ALIF), `zb_j` the row's
+    /// trace in the eligibility format for postsynaptic neuron `j`. The ALIF `eps` is
+    /// read, and updated only when `update_eps` (the last bank's pass).
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    #[allow(clippy::too_many_arguments)]
+    fn filter(
+        self,
+        erow: &mut [i32],
+        eps: Option<&mut [i32]>,
+        update_eps: bool,
+        zs: impl Iterator<Item = i64>,
+        psi: &[u32],
+        beta: &[i32],
+        rho: &[u32],
+    ) {
+        let Row {
+            lo,
+            hi,
+            mf,
+            mhalf,
+            kappa,
+        } = self;
+        match eps {
+            None => {
+                for ((eb, &p), zb) in erow.iter_mut().zip(psi).zip(zs) {
+                    let e = times_psi(p, zb);
+                    // Both terms are below 2^50: the sum fits.
+                    *eb = decay_nearest(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
+                }
+            }
+            Some(prow) => {
+                let cells = erow.iter_mut().zip(prow.iter_mut()).zip(zs);
+                for ((((eb, ep), zb), &p), (&bj, &rj)) in cells.zip(psi).zip(beta.iter().zip(rho)) {
+                    // |beta * eps| <= 2^62, rounded back to the eligibility format.
+                    let beps = i64::from(bj)
+                        .wrapping_mul(i64::from(*ep))
+                        .wrapping_add(mhalf)
+                        .wrapping_shr(mf)
+                        .clamp(-(1 << 46), 1 << 46);
+                    // |zb - beps| <= 2^47: times_psi clamps it to 2^46.
+                    let e = times_psi(p, zb.clamp(-(1 << 46), 1 << 46).wrapping_sub(beps));
+                    *eb = decay_nearest(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
+                    if update_eps && bj != 0 {
+                        let pz = times_psi(p, zb);
+                        let pb = times_psi(p, beps);
+                        let ne = pz
+                            .wrapping_add(decay_nearest(*ep, rj as u16))
+                            .wrapping_sub(pb);
+                        *ep = ne.clamp(lo, hi) as i32;
                     }
                 }
             }
@@ -182,21 +298,37 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
         Feedback::Random => mem.b_fb,
     };
     let reg_on = l.reg_shift > 0;
-    for ((lj, brow), &rb) in mem
-        .l
-        .iter_mut()
-        .zip(fb.chunks_exact(o.max(1)))
-        .zip(mem.rbar.iter())
-    {
-        let mut s = 0i64;
-        for (&b, &e) in brow.iter().zip(mem.err.iter()) {
-            s = s.saturating_add(i64::from(b).saturating_mul(i64::from(e)));
+    let n = mem.layout.n_rec.max(1);
+    // One bank L_q per readout class (the exact engine's signal memory), or the sum
+    // over every readout (one bank): the readouts of class q add to bank q.
+    let banks = mem.l.len().checked_div(n).unwrap_or(0);
+    let kclass: &[u32] = if banks > 1 { mem.kclass } else { &[] };
+    // Rate regularisation adds to readout 0's class.
+    let reg_bank = kclass.first().map_or(0, |&q| q as usize);
+    for (q, lbank) in mem.l.chunks_exact_mut(n).enumerate() {
+        for ((lj, brow), &rb) in lbank
+            .iter_mut()
+            .zip(fb.chunks_exact(o.max(1)))
+            .zip(mem.rbar.iter())
+        {
+            let mut s = 0i64;
+            if kclass.is_empty() {
+                for (&b, &e) in brow.iter().zip(mem.err.iter()) {
+                    s = s.saturating_add(i64::from(b).saturating_mul(i64::from(e)));
+                }
+            } else {
+                // Readouts of other classes contribute 0 (a select, not a branch).
+                for ((&b, &e), &c) in brow.iter().zip(mem.err.iter()).zip(kclass) {
+                    let e = if c as usize == q { i64::from(e) } else { 0 };
+                    s = s.saturating_add(i64::from(b).saturating_mul(e));
+                }
+            }
+            if reg_on && q == reg_bank {
+                let d = i64::from(rb).saturating_sub(i64::from(l.reg_target));
+                s = s.saturating_add(shift_round(d, i32::from(l.reg_shift).wrapping_neg()));
+            }
+            *lj = s.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
         }
-        if reg_on {
-            let d = i64::from(rb).saturating_sub(i64::from(l.reg_target));
-            s = s.saturating_add(shift_round(d, i32::from(l.reg_shift).wrapping_neg()));
-        }
-        *lj = s.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
     }
     true
 }
@@ -228,15 +360,30 @@ struct Hidden<'a> {
     pre_sign: Option<&'a Bits>,
 }
 
+/// What every hidden layer's update reads of the neurons: the learning signals (one
+/// bank per readout class with the exact engine), the pseudo-derivatives, and the
+/// membrane classes ([`crate::classes`]).
+#[derive(Clone, Copy)]
+struct Post<'a> {
+    lsig: &'a [i32],
+    psi: &'a [u32],
+    trace_classes: usize,
+    tclass: &'a [u32],
+}
+
 /// One hidden layer's update at chip step `step`, row by row through the kernels of
 /// [`crate::update`]. With a learning-rate spread each synapse's offset
 /// ([`rate_offset`]) is added to its shift, one synapse at a time.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, lsig: &[i32], psi: &[u32]) {
-    let n = lsig.len();
+fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, post: Post<'_>) {
+    let n = post.psi.len();
     if n == 0 {
         return;
     }
+    let psi = post.psi;
+    // The first bank: the light engine's only one.
+    let lsig = post.lsig.get(..n).unwrap_or(&[]);
+    let banks = post.lsig.len().checked_div(n).unwrap_or(1).max(1);
     let l = cfg.learning();
     let (seed, spread) = (cfg.seed(), l.lr_spread);
     let wf = cfg.formats().weight;
@@ -263,6 +410,8 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, lsig: &[i32], p
             layer.w,
             g,
             layer.trace,
+            post.trace_classes,
+            post.tclass,
             lsig,
             psi,
             mask,
@@ -274,6 +423,8 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, lsig: &[i32], p
         return;
     }
     let mut g_rows = g.chunks_exact_mut(n);
+    // One ebar bank (and learning-signal bank) per readout class.
+    let syn = layer.ebar.len().checked_div(banks).unwrap_or(0);
     for (i, (wrow, erow)) in layer
         .w
         .chunks_exact_mut(n)
@@ -301,11 +452,28 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, lsig: &[i32], p
                     let off = rate_offset(seed, layer.code, i0.saturating_add(j), spread);
                     (j.saturating_add(1), k0.saturating_add(off as i32))
                 };
-                if let (Some(w), Some(eb), Some(ls)) =
+                let at = i0.saturating_add(j);
+                if banks > 1 {
+                    // sum_q L_qj ebar_qji: bank q of ebar at q * syn, of L at q * n.
+                    let mut terms: [(&[i32], &[i32]); MAX_CLASSES] = [(&[], &[]); MAX_CLASSES];
+                    for (q, t) in terms.iter_mut().enumerate().take(banks) {
+                        let e0 = q.saturating_mul(syn).saturating_add(at);
+                        let l0 = q.saturating_mul(n).saturating_add(j);
+                        let len = end.saturating_sub(j);
+                        *t = (
+                            layer.ebar.get(e0..e0.saturating_add(len)).unwrap_or(&[]),
+                            post.lsig.get(l0..l0.saturating_add(len)).unwrap_or(&[]),
+                        );
+                    }
+                    if let (Some(w), Some(terms)) = (wrow.get_mut(j..end), terms.get(..banks)) {
+                        let g = grow.get_mut(j..end).unwrap_or(&mut []);
+                        update::exact_classes(w, g, terms, k, b, base, at);
+                    }
+                } else if let (Some(w), Some(eb), Some(ls)) =
                     (wrow.get_mut(j..end), erow.get(j..end), lsig.get(j..end))
                 {
                     let g = grow.get_mut(j..end).unwrap_or(&mut []);
-                    update::exact(w, g, eb, ls, k, b, base, i0.saturating_add(j));
+                    update::exact(w, g, eb, ls, k, b, base, at);
                 }
                 j = end;
             }
@@ -333,7 +501,13 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'
             mask: mem.mask_in,
             pre_sign: None,
         };
-        update_hidden(cfg, step, input, mem.l, mem.psi);
+        let post = Post {
+            lsig: mem.l,
+            psi: mem.psi,
+            trace_classes: mem.layout.trace_classes,
+            tclass: mem.tclass,
+        };
+        update_hidden(cfg, step, input, post);
         let recurrent = Hidden {
             code: layer::RECURRENT,
             shift: l.shift_rec,
@@ -344,7 +518,7 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'
             mask: mem.mask_rec,
             pre_sign: if l.dale { Some(&*mem.exc) } else { None },
         };
-        update_hidden(cfg, step, recurrent, mem.l, mem.psi);
+        update_hidden(cfg, step, recurrent, post);
     }
     if l.learn_readout {
         update_readout(cfg, mem, step);
@@ -364,21 +538,33 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
     let base = hash::step_base(seed, step, layer::READOUT, draw::ROUND);
     let shift = i32::from(l.shift_out).wrapping_sub(GRAD_FRAC as i32);
     let mut g_rows = mem.g_out.chunks_exact_mut(o.max(1));
-    for (j, (wrow, &zk)) in mem
-        .w_out
-        .chunks_exact_mut(o.max(1))
-        .zip(mem.zk.iter())
-        .enumerate()
-    {
+    // Readout k learns from the trace bank of its class (bank q at q * (n_rec + 1)).
+    let n = mem.layout.n_rec;
+    let bank = n.saturating_add(1);
+    let kclass: &[u32] = mem.kclass;
+    let bank_of = |k: usize| {
+        kclass
+            .get(k)
+            .map_or(0, |&q| (q as usize).saturating_mul(bank))
+    };
+    for (j, wrow) in mem.w_out.chunks_exact_mut(o.max(1)).enumerate() {
         let grow: &mut [i32] = match (sample, g_rows.next()) {
             (true, Some(r)) => r,
             _ => &mut [],
         };
-        if zk == 0 {
+        let zk_row = |k: usize| mem.zk.get(bank_of(k).saturating_add(j)).copied();
+        let Some(zk0) = zk_row(0) else {
+            break;
+        };
+        if kclass.is_empty() && zk0 == 0 {
             continue;
         }
         let i0 = j.saturating_mul(o);
         for k in 0..o {
+            let zk = zk_row(k).unwrap_or(0);
+            if zk == 0 {
+                continue;
+            }
             let at = i0.saturating_add(k);
             if !mem.mask_out.get(at).is_some_and(|b| *b) {
                 continue;
@@ -395,9 +581,14 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
     }
     let rf = cfg.formats().readout;
     let bsh = i32::from(l.shift_bias).wrapping_sub(GRAD_FRAC as i32);
-    let bk = i64::from(mem.zk.get(mem.layout.n_rec).copied().unwrap_or(0));
     let base = hash::step_base(seed, step, layer::BIAS, draw::ROUND);
     for (k, (b, &e)) in mem.bias.iter_mut().zip(mem.err.iter()).enumerate() {
+        let bk = i64::from(
+            mem.zk
+                .get(bank_of(k).saturating_add(n))
+                .copied()
+                .unwrap_or(0),
+        );
         let d_q16 = shift_round(
             i64::from(e).saturating_mul(bk).saturating_neg(),
             bsh.wrapping_neg(),

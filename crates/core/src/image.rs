@@ -8,7 +8,7 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `NCHP` |
-//! | 4 | 2 | format version (1; 2 when the configuration has `lr_spread > 0`; 3 with stochastic release or rewiring) |
+//! | 4 | 2 | format version (1; 2 when the configuration has `lr_spread > 0`; 3 with stochastic release or rewiring; 4 with decay classes) |
 //! | 6 | 2 | kind (1 = chip image, 3 = application image) |
 //! | 8 | 4 | body length `B` |
 //! | 12 | `B` | body: configuration, application block, arenas (kind 1); the application block alone (kind 3) |
@@ -21,6 +21,7 @@
 
 use core::fmt;
 
+use crate::classes::{Classes, MAX_CLASSES};
 use crate::config::{ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Shifts};
 use crate::format::Format;
 use crate::learning::{Apply, Engine, Feedback, Learning, Loss};
@@ -47,9 +48,20 @@ pub const VERSION_LR_SPREAD: u16 = 2;
 /// bytes.
 pub const VERSION_SYNAPSES: u16 = 3;
 
+/// The format version of images whose configuration has decay classes
+/// (`crate::classes`, more than one membrane or readout class): after the version-3
+/// fields (here any values, the defaults included) come `classes.trace` and
+/// `classes.readout` (u8 each), then the decays of membrane classes `1..C` and of
+/// readout classes `1..K` (u16 each; class 0's are `learning.trace_decay` and
+/// `learning.elig_decay`). Images of chips without classes keep versions 1 to 3 and
+/// their bytes.
+pub const VERSION_CLASSES: u16 = 4;
+
 /// The image format version that encodes `cfg`.
 pub fn version_for(cfg: &ChipConfig) -> u16 {
-    if cfg.release().is_stochastic() || cfg.rewire().is_on() {
+    if cfg.classes().is_on() {
+        VERSION_CLASSES
+    } else if cfg.release().is_stochastic() || cfg.rewire().is_on() {
         VERSION_SYNAPSES
     } else if cfg.learning().lr_spread > 0 {
         VERSION_LR_SPREAD
@@ -130,7 +142,7 @@ impl fmt::Display for ImageError {
             ImageError::BadMagic => write!(f, "not a chip image: the file does not start with NCHP"),
             ImageError::Version { found } => write!(
                 f,
-                "image format version {found} is not supported (this build reads versions {VERSION} to {VERSION_SYNAPSES})"
+                "image format version {found} is not supported (this build reads versions {VERSION} to {VERSION_CLASSES})"
             ),
             ImageError::Kind { found } => write!(
                 f,
@@ -382,6 +394,18 @@ pub fn put_config(w: &mut Writer<'_>, c: &ChipConfig) {
         }
         w.u16(q.noise);
     }
+    if version_for(c) >= VERSION_CLASSES {
+        let k = c.classes();
+        w.u8(k.trace);
+        w.u8(k.readout);
+        let (nc, nk) = (usize::from(k.trace), usize::from(k.readout));
+        for &d in k.alpha.iter().take(nc.saturating_sub(1)) {
+            w.u16(d);
+        }
+        for &d in k.kappa.iter().take(nk.saturating_sub(1)) {
+            w.u16(d);
+        }
+    }
 }
 
 fn flag(v: u8, field: &'static str) -> Result<bool, ImageError> {
@@ -411,7 +435,7 @@ pub fn get_config(r: &mut Reader<'_>) -> Result<ChipConfig, ImageError> {
     get_config_version(r, VERSION)
 }
 
-/// Read and check a configuration written by format `version` (1 or 2).
+/// Read and check a configuration written by format `version` (1 to 4).
 pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig, ImageError> {
     let n_in = r.u16("config.n_in")?;
     let n_rec = r.u16("config.n_rec")?;
@@ -503,7 +527,7 @@ pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig
             noise: r.u16("rewire.noise")?,
         };
         // Version 3 exists for these options only: one encoding per chip.
-        if !rel.is_stochastic() && !rew.is_on() {
+        if version == VERSION_SYNAPSES && !rel.is_stochastic() && !rew.is_on() {
             return Err(ImageError::Field {
                 field: "release / rewire",
             });
@@ -511,6 +535,30 @@ pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig
         (rel, rew)
     } else {
         (Release::ALWAYS, Rewire::OFF)
+    };
+    let classes = if version >= VERSION_CLASSES {
+        let mut k = Classes {
+            trace: r.u8("classes.trace")?,
+            readout: r.u8("classes.readout")?,
+            ..Classes::ONE
+        };
+        let (nc, nk) = (usize::from(k.trace), usize::from(k.readout));
+        if nc > MAX_CLASSES || nk > MAX_CLASSES {
+            return Err(ImageError::Field { field: "classes" });
+        }
+        for d in k.alpha.iter_mut().take(nc.saturating_sub(1)) {
+            *d = r.u16("classes.alpha")?;
+        }
+        for d in k.kappa.iter_mut().take(nk.saturating_sub(1)) {
+            *d = r.u16("classes.kappa")?;
+        }
+        // Version 4 exists for classes only: one encoding per chip.
+        if !k.is_on() {
+            return Err(ImageError::Field { field: "classes" });
+        }
+        k
+    } else {
+        Classes::ONE
     };
     Ok(ConfigBuilder::new(n_in.into(), n_rec.into(), n_out.into())
         .limits(limits)
@@ -523,6 +571,7 @@ pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig
         .learning(learning)
         .release(release)
         .rewire(rewire)
+        .classes(classes)
         .build()?)
 }
 
@@ -573,7 +622,7 @@ pub fn encode(
 
 /// Check the header, length and CRC of a chip image; return the body.
 pub fn check(bytes: &[u8]) -> Result<&[u8], ImageError> {
-    check_kind(bytes, KIND_IMAGE, VERSION_SYNAPSES)
+    check_kind(bytes, KIND_IMAGE, VERSION_CLASSES)
 }
 
 /// The kind in the header of `bytes` (`None` when the file is too short or is not

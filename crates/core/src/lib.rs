@@ -42,6 +42,7 @@ pub mod assembly;
 pub mod audio;
 pub mod board;
 pub mod chip;
+pub mod classes;
 pub mod config;
 pub mod digest;
 pub mod eprop;

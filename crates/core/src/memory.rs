@@ -48,6 +48,12 @@ pub struct Layout {
     pub random_feedback: bool,
     /// Per-synapse adaptation eligibility (`eps_a`) exists (exact engine, ALIF).
     pub alif: bool,
+    /// Membrane-decay classes `C` of the learning circuits ([`crate::classes`]): `C`
+    /// banks of presynaptic traces. 1 without learning.
+    pub trace_classes: usize,
+    /// Readout-decay classes `K`: `K` banks of readout traces, and with the exact
+    /// engine of learning signals and filtered eligibilities. 1 without learning.
+    pub readout_classes: usize,
 }
 
 impl Layout {
@@ -72,7 +78,19 @@ impl Layout {
             sample_mode: false,
             random_feedback: false,
             alif: false,
+            trace_classes: 1,
+            readout_classes: 1,
         }
+    }
+
+    /// The same layout with `trace` membrane-decay and `readout` readout-decay classes
+    /// (each at least 1; both 1 without learning). Call after
+    /// [`Layout::with_learning`].
+    pub const fn with_classes(mut self, trace: usize, readout: usize) -> Self {
+        let on = self.learning();
+        self.trace_classes = if on && trace > 1 { trace } else { 1 };
+        self.readout_classes = if on && readout > 1 { readout } else { 1 };
+        self
     }
 
     /// The same sizes with the learning memories of `engine`.
@@ -95,8 +113,8 @@ impl Layout {
         !matches!(self.engine, Engine::Off)
     }
 
-    /// Per-synapse `ebar` words (exact engine): `(input, recurrent)`.
-    pub const fn ebar_words(&self) -> (usize, usize) {
+    /// Input and recurrent synapses when the exact engine is on, else `(0, 0)`.
+    const fn exact_synapses(&self) -> (usize, usize) {
         if matches!(self.engine, Engine::Exact) {
             let (a, b, _) = self.synapses();
             (a, b)
@@ -105,13 +123,49 @@ impl Layout {
         }
     }
 
+    /// Per-synapse `ebar` words (exact engine), one bank per readout-decay class:
+    /// `(input, recurrent)`.
+    pub const fn ebar_words(&self) -> (usize, usize) {
+        let (a, b) = self.exact_synapses();
+        let k = self.readout_classes;
+        (a.saturating_mul(k), b.saturating_mul(k))
+    }
+
     /// Per-synapse `eps_a` words: `(input, recurrent)`.
     pub const fn eps_words(&self) -> (usize, usize) {
         if self.alif {
-            self.ebar_words()
+            self.exact_synapses()
         } else {
             (0, 0)
         }
+    }
+
+    /// Learning-signal words `l`: one per neuron, times the readout-decay classes with
+    /// the exact engine (one `L_q` per class); 0 without learning.
+    pub const fn signal_words(&self) -> usize {
+        if matches!(self.engine, Engine::Exact) {
+            self.n_rec.saturating_mul(self.readout_classes)
+        } else {
+            self.nl()
+        }
+    }
+
+    /// Words of the learning circuits' class-sized regions of the `u32` arena:
+    /// `(xbar, zbar, zk, tclass, kclass)` (`C` input and neuron trace banks, `K`
+    /// readout trace banks of `n_rec + 1` words, a class index per neuron when
+    /// `C > 1` and per readout when `K > 1`); all 0 without learning.
+    pub const fn class_words(&self) -> (usize, usize, usize, usize, usize) {
+        if !self.learning() {
+            return (0, 0, 0, 0, 0);
+        }
+        let (c, k) = (self.trace_classes, self.readout_classes);
+        (
+            self.n_in.saturating_mul(c),
+            self.n_rec.saturating_mul(c),
+            self.n_rec.saturating_add(1).saturating_mul(k),
+            if c > 1 { self.n_rec } else { 0 },
+            if k > 1 { self.n_out } else { 0 },
+        )
     }
 
     /// Per-synapse update accumulators: `(input, recurrent, output)`.
@@ -159,9 +213,9 @@ impl Layout {
         let (pi, pr) = self.eps_words();
         let (gi, gr, go) = self.grad_words();
         let gb = if self.sample_mode { self.n_out } else { 0 };
-        // L per neuron, err per readout.
+        // L per neuron (and readout class), err per readout.
         let sig = if self.learning() {
-            self.n_rec.saturating_add(self.n_out)
+            self.signal_words().saturating_add(self.n_out)
         } else {
             0
         };
@@ -185,11 +239,17 @@ impl Layout {
             .saturating_add(words_for(b))
             .saturating_add(words_for(c));
         // xbar per input; zbar, zk, psi, psi_gain, rbar per neuron when learning, and
-        // one more zk word for the always-on bias unit.
+        // one more zk word for the always-on bias unit; the traces once per class, and
+        // the class indices.
+        let (xb, zb, zk, tc, kc) = self.class_words();
         let learn = if self.learning() {
-            self.n_in
-                .saturating_add(self.n_rec.saturating_mul(5))
-                .saturating_add(1)
+            self.n_rec
+                .saturating_mul(3)
+                .saturating_add(xb)
+                .saturating_add(zb)
+                .saturating_add(zk)
+                .saturating_add(tc)
+                .saturating_add(kc)
         } else {
             0
         };
@@ -311,13 +371,16 @@ pub struct Memory<'a> {
     /// Random feedback weights `B[j * n_out + k]` (weight format, readout shift);
     /// empty unless random feedback.
     pub b_fb: &'a mut [i16],
-    /// Presynaptic traces of the inputs, trace format (learning only).
+    /// Presynaptic traces of the inputs, trace format (learning only), one bank of
+    /// `n_in` words per membrane-decay class: `xbar[c * n_in + i]`.
     pub xbar: &'a mut [u32],
-    /// Presynaptic traces of the neurons, trace format (learning only).
+    /// Presynaptic traces of the neurons, trace format (learning only), one bank of
+    /// `n_rec` words per membrane-decay class: `zbar[c * n_rec + i]`.
     pub zbar: &'a mut [u32],
     /// Neuron spikes filtered with the readout decay `kappa`, trace format: the
     /// readout's eligibility (learning only). One more word at the end is the same
-    /// trace of an always-on unit: the eligibility of the readout biases.
+    /// trace of an always-on unit: the eligibility of the readout biases. One bank of
+    /// `n_rec + 1` words per readout-decay class: `zk[q * (n_rec + 1) + j]`.
     pub zk: &'a mut [u32],
     /// Pseudo-derivatives of the last step, Q4.12 (learning only).
     pub psi: &'a mut [u32],
@@ -325,13 +388,17 @@ pub struct Memory<'a> {
     pub psi_gain: &'a mut [u32],
     /// Firing-rate estimates, Q16.16 (learning only).
     pub rbar: &'a mut [u32],
-    /// Learning signals of the last learning step (learning only).
+    /// Learning signals of the last learning step (learning only); with the exact
+    /// engine one bank of `n_rec` words per readout-decay class, `l[q * n_rec + j]` =
+    /// `L_qj`.
     pub l: &'a mut [i32],
     /// Output errors of the last learning step (learning only).
     pub err: &'a mut [i32],
-    /// Filtered eligibility traces of input synapses, eligibility format (exact).
+    /// Filtered eligibility traces of input synapses, eligibility format (exact), one
+    /// bank per readout-decay class: `ebar_in[q * n_in * n_rec + i * n_rec + j]`.
     pub ebar_in: &'a mut [i32],
-    /// Filtered eligibility traces of recurrent synapses (exact).
+    /// Filtered eligibility traces of recurrent synapses (exact), one bank per
+    /// readout-decay class.
     pub ebar_rec: &'a mut [i32],
     /// Adaptation eligibility of input synapses (exact, ALIF).
     pub eps_in: &'a mut [i32],
@@ -345,6 +412,11 @@ pub struct Memory<'a> {
     pub g_out: &'a mut [i32],
     /// Update accumulators of readout biases (sample mode).
     pub g_bias: &'a mut [i32],
+    /// Membrane-decay class of each neuron, `0..C` (learning with `C > 1` classes
+    /// only; [`crate::classes`]).
+    pub tclass: &'a mut [u32],
+    /// Readout-decay class of each readout, `0..K` (learning with `K > 1` only).
+    pub kclass: &'a mut [u32],
 }
 
 fn take<'a, T>(rest: &mut &'a mut [T], n: usize) -> &'a mut [T] {
@@ -379,8 +451,8 @@ impl<'a> Memory<'a> {
         let (s_in, s_rec, s_out) = layout.synapses();
         let (n, o) = (layout.n_rec, layout.n_out);
         let nl = layout.nl();
-        let il = if layout.learning() { layout.n_in } else { 0 };
         let ol = if layout.learning() { o } else { 0 };
+        let (xb, zb, zk, tc, kc) = layout.class_words();
         let (ei, er) = layout.ebar_words();
         let (pi, pr) = layout.eps_words();
         let (gi, gr, go) = layout.grad_words();
@@ -413,20 +485,13 @@ impl<'a> Memory<'a> {
             mask_rec: take_bits(&mut ru, s_rec),
             mask_out: take_bits(&mut ru, s_out),
             b_fb: take(&mut r16, fb),
-            xbar: take(&mut ru, il),
-            zbar: take(&mut ru, nl),
-            zk: take(
-                &mut ru,
-                if layout.learning() {
-                    nl.saturating_add(1)
-                } else {
-                    0
-                },
-            ),
+            xbar: take(&mut ru, xb),
+            zbar: take(&mut ru, zb),
+            zk: take(&mut ru, zk),
             psi: take(&mut ru, nl),
             psi_gain: take(&mut ru, nl),
             rbar: take(&mut ru, nl),
-            l: take(&mut r32, nl),
+            l: take(&mut r32, layout.signal_words()),
             err: take(&mut r32, ol),
             ebar_in: take(&mut r32, ei),
             ebar_rec: take(&mut r32, er),
@@ -436,6 +501,8 @@ impl<'a> Memory<'a> {
             g_rec: take(&mut r32, gr),
             g_out: take(&mut r32, go),
             g_bias: take(&mut r32, gb),
+            tclass: take(&mut ru, tc),
+            kclass: take(&mut ru, kc),
         })
     }
 
@@ -538,6 +605,61 @@ impl<const A: usize, const B: usize, const C: usize> Default for MemoryBuffers<A
 mod tests {
     use super::*;
     use crate::learning::{Apply, Engine, Feedback};
+
+    /// With one decay class of each kind (the default) every region has the length it
+    /// had before classes existed (`crate::classes`): the arenas' sizes by the formulas
+    /// of that layout, the traces, signals and eligibilities once, no class indices.
+    #[test]
+    fn one_class_layout_is_the_layout_before_classes() {
+        let engines = [Engine::Off, Engine::Exact, Engine::Light];
+        let applies = [Apply::Online, Apply::Sample];
+        let feedbacks = [Feedback::Symmetric, Feedback::Random];
+        for (ni, n, o) in [(1, 1, 1), (3, 37, 2), (40, 100, 2), (64, 256, 10)] {
+            for engine in engines {
+                for apply in applies {
+                    for fb in feedbacks {
+                        for alif in [false, true] {
+                            let l = Layout::new(ni, n, o)
+                                .with_learning(engine, apply, fb, alif)
+                                .with_classes(1, 1);
+                            let on = engine != Engine::Off;
+                            let exact = engine == Engine::Exact;
+                            let sample = on && apply == Apply::Sample;
+                            let (si, sr, so) = (ni * n, n * n, n * o);
+                            let fbw = if on && fb == Feedback::Random { so } else { 0 };
+                            assert_eq!(l.words16(), si + sr + so + fbw);
+                            let w32 = 6 * n
+                                + 3 * o
+                                + if exact { si + sr } else { 0 }
+                                + if exact && alif { si + sr } else { 0 }
+                                + if sample { si + sr + so + o } else { 0 }
+                                + if on { n + o } else { 0 };
+                            assert_eq!(l.words32(), w32, "{ni} {n} {o} {engine:?} {apply:?}");
+                            let wu = 3 * n
+                                + o
+                                + 2 * words_for(n)
+                                + words_for(si)
+                                + words_for(sr)
+                                + words_for(so)
+                                + if on { ni + 5 * n + 1 } else { 0 };
+                            assert_eq!(l.wordsu(), wu, "{ni} {n} {o} {engine:?} {apply:?}");
+                            let (mut a, mut b, mut c) = l.zeroed_arenas();
+                            let mem = Memory::carve(&l, &mut a, &mut b, &mut c).unwrap();
+                            let nl = if on { n } else { 0 };
+                            assert_eq!(mem.xbar.len(), if on { ni } else { 0 });
+                            assert_eq!(mem.zbar.len(), nl);
+                            assert_eq!(mem.zk.len(), if on { n + 1 } else { 0 });
+                            assert_eq!(mem.l.len(), nl);
+                            assert_eq!(mem.ebar_rec.len(), if exact { sr } else { 0 });
+                            assert!(mem.tclass.is_empty() && mem.kclass.is_empty());
+                            // Classes ask for nothing without learning.
+                            assert_eq!(l.with_classes(8, 8) == l, !on);
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// [`Layout::bit_vectors`] says where [`Memory::carve`] puts each bit vector.
     #[test]

@@ -221,6 +221,8 @@ fn for_each_u32(mem: &Memory<'_>, mut f: impl FnMut(u32)) {
         &*mem.psi,
         &*mem.psi_gain,
         &*mem.rbar,
+        &*mem.tclass,
+        &*mem.kclass,
     ] {
         for &x in s {
             f(x);
@@ -476,6 +478,8 @@ pub fn restore_with<F: NorFlash>(
         &mut *mem.psi,
         &mut *mem.psi_gain,
         &mut *mem.rbar,
+        &mut *mem.tclass,
+        &mut *mem.kclass,
     ] {
         for x in s.iter_mut() {
             *x = r.u32();

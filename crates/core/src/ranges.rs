@@ -86,6 +86,10 @@ pub const TASK_STEPS: Range = r("task.steps", 1, 10_000_000);
 /// `[learning] batch`: training samples per weight update (per-sample mode).
 pub const BATCH: Range = r("learning.batch", 1, 1_000_000);
 
+/// `learning.tau_classes`: decay classes of each kind the learning circuits hold
+/// (`crate::classes`).
+pub const TAU_CLASSES: Range = r("learning.tau_classes", 1, 8);
+
 /// Every range above.
 pub const ALL: &[Range] = &[
     MAX_INPUTS,
@@ -111,6 +115,7 @@ pub const ALL: &[Range] = &[
     SAMPLES,
     TASK_STEPS,
     BATCH,
+    TAU_CLASSES,
 ];
 
 /// The epoch counter of a snapshot (the epochs done that `--resume` continues from):

@@ -181,8 +181,10 @@ fn pass(seed: u64, l: &mut Layer<'_, '_>, wf: Format, noise: u16, prng: &mut Prn
         if let Some(w) = l.w.get_mut(k) {
             *w = if pos { 1 } else { -1 };
         }
+        // Every bank of the state (one ebar per readout-decay class).
+        let syn = l.w.len().max(1);
         for s in l.state.iter_mut() {
-            if let Some(x) = s.get_mut(k) {
+            for x in s.iter_mut().skip(k).step_by(syn) {
                 *x = 0;
             }
         }

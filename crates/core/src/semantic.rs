@@ -21,6 +21,7 @@
 //! | `alpha`, `rho`, `kappa` | a decay factor in `[0, 1]`: Q1.15 raw `0..=32768` |
 //! | `xbar`, `zbar`, `zk` | the trace format, unsigned |
 //! | `psi` | U4F12: `0..=65535` |
+//! | `tclass`, `kclass` | a class index: `0..C` and `0..K` (`crate::classes`) |
 //! | bits past the end of `z`, `exc`, `mask_*` in their last word | 0 ([`check_padding`]) |
 //!
 //! Not checked, because every value is one the datapath can hold: the adaptation
@@ -345,6 +346,21 @@ pub fn check_memory(cfg: &ChipConfig, mem: &Memory<'_>) -> Result<(), Invalid> {
         0,
         PSI_MAX.into(),
         "a pseudo-derivative is U4F12 (16 bits)",
+    )?;
+    let last = |classes: usize| i64::try_from(classes).unwrap_or(1).saturating_sub(1);
+    each(
+        "tclass",
+        mem.tclass,
+        0,
+        last(l.trace_classes),
+        "a neuron's membrane-decay class is one of learning's trace classes",
+    )?;
+    each(
+        "kclass",
+        mem.kclass,
+        0,
+        last(l.readout_classes),
+        "a readout's decay class is one of learning's readout classes",
     )?;
     Ok(())
 }

@@ -10,6 +10,11 @@
 //! * `rbar_j = round(r * rbar_j) + (1 - r) z_j` (Q16.16): a running firing-rate
 //!   estimate for rate regularisation.
 //!
+//! With decay classes ([`crate::classes`]) the presynaptic traces are kept once per
+//! membrane-decay class `c` (decay `alpha_c`, bank `c` of `xbar` and `zbar`), and the
+//! readout and bias traces once per readout-decay class `q` (decay `kappa_q`, bank `q`
+//! of `zk`). One class of each is the chip without classes.
+//!
 //! Traces are unsigned, in the trace format (a spike adds `2^trace_frac`), and
 //! saturate. The presynaptic traces decay with the chip's configured rounding (the
 //! same as the membrane's): with a slow decay (`tau` of seconds) nearest rounding
@@ -56,16 +61,28 @@ fn update_rounded(
 
 /// Traces of the spikes that enter the membrane this step: inputs `x` and the
 /// previous recurrent spikes (still in `mem.z`). Call before the neuron update.
-/// Stochastic rounding draws one PRNG word per trace, inputs first.
+/// Stochastic rounding draws one PRNG word per trace: the input banks first (class 0
+/// first), then the neuron banks.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn update_pre(cfg: &ChipConfig, mem: &mut Memory<'_>, x: &Bits, prng: &mut Prng) {
     let f = cfg.formats().trace;
     let one = 1i64 << f.frac();
     let max = i64::from(f.max());
-    let a = cfg.learning().trace_decay;
     let r = cfg.leak_rounding();
-    update_rounded(mem.xbar, x, a, one, max, r, prng);
-    update_rounded(mem.zbar, mem.z, a, one, max, r, prng);
+    let l = mem.layout;
+    if l.trace_classes <= 1 {
+        let a = cfg.learning().trace_decay;
+        update_rounded(mem.xbar, x, a, one, max, r, prng);
+        update_rounded(mem.zbar, mem.z, a, one, max, r, prng);
+        return;
+    }
+    let decays = cfg.trace_decays();
+    for (bank, &a) in mem.xbar.chunks_exact_mut(l.n_in.max(1)).zip(&decays) {
+        update_rounded(bank, x, a, one, max, r, prng);
+    }
+    for (bank, &a) in mem.zbar.chunks_exact_mut(l.n_rec.max(1)).zip(&decays) {
+        update_rounded(bank, mem.z, a, one, max, r, prng);
+    }
 }
 
 /// Traces of this step's spikes (readout eligibility, rate estimate). Call after the
@@ -77,12 +94,14 @@ pub fn update_post(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     let max = i64::from(f.max());
     let l = cfg.learning();
     let n = mem.layout.n_rec;
-    let (zk, bk) = mem.zk.split_at_mut(n.min(mem.zk.len()));
-    update(zk, mem.z, l.elig_decay, one, max);
-    if let Some(b) = bk.first_mut() {
-        *b = decay_nearest(*b, l.elig_decay)
-            .saturating_add(one)
-            .clamp(0, max) as u32;
+    let kappas = cfg.readout_decays();
+    let bank = n.saturating_add(1);
+    for (zk, &kappa) in mem.zk.chunks_exact_mut(bank).zip(&kappas) {
+        let (zk, bk) = zk.split_at_mut(n.min(zk.len()));
+        update(zk, mem.z, kappa, one, max);
+        if let Some(b) = bk.first_mut() {
+            *b = decay_nearest(*b, kappa).saturating_add(one).clamp(0, max) as u32;
+        }
     }
     // Rate estimate in Q16.16: a spike adds (1 - r) so the steady state is the rate
     // per step.

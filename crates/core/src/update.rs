@@ -14,6 +14,7 @@
 //! operation that cannot overflow (the reasons are next to each); only the final
 //! weight saturates, as the contract says.
 
+use crate::classes::{CLASS_MASK, MAX_CLASSES};
 use crate::eprop::GRAD_FRAC;
 use crate::hash::bits32;
 use crate::memory::Bits;
@@ -69,14 +70,76 @@ pub fn exact(
     base: u32,
     index0: usize,
 ) {
+    // |L * ebar| <= 2^62: the product fits.
+    let prods = ebar
+        .iter()
+        .zip(lsig)
+        .map(|(&eb, &lj)| i64::from(lj).wrapping_mul(i64::from(eb)));
+    exact_products(w, g, prods, k, b, base, index0);
+}
+
+/// Synapses a chunk of [`exact_classes`] sums at once (on the stack).
+const CHUNK: usize = 64;
+
+/// The exact engine with readout-decay classes ([`crate::classes`]) on synapses `j`
+/// of one row: `dW = -(sum_q L_qj * ebar_qj) >> k`, every other detail as
+/// [`exact`]. `terms` holds each class's `(ebar, L)` over the same synapses; the sum
+/// saturates at `+-2^62` (beyond what any weight change needs). The products are
+/// summed over a chunk of [`CHUNK`] synapses at a time, class by class, so every
+/// loop is branch-free over the synapses.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+#[allow(clippy::too_many_arguments)]
+pub fn exact_classes(
+    w: &mut [i16],
+    g: &mut [i32],
+    terms: &[(&[i32], &[i32])],
+    k: i32,
+    b: Bounds,
+    base: u32,
+    index0: usize,
+) {
+    const LIM: i64 = 1 << 62;
+    let sample = !g.is_empty();
+    let mut gs = g.chunks_mut(CHUNK);
+    for (c, wc) in w.chunks_mut(CHUNK).enumerate() {
+        let off = c.saturating_mul(CHUNK);
+        let mut prods = [0i64; CHUNK];
+        for &(eb, ls) in terms {
+            let eb = eb.get(off..).unwrap_or(&[]);
+            let ls = ls.get(off..).unwrap_or(&[]);
+            for ((p, &e), &l) in prods.iter_mut().zip(eb).zip(ls) {
+                *p = p.saturating_add(i64::from(l).wrapping_mul(i64::from(e)));
+            }
+        }
+        let gc: &mut [i32] = if sample {
+            gs.next().unwrap_or(&mut [])
+        } else {
+            &mut []
+        };
+        let ps = prods.iter().map(|&p| p.clamp(-LIM, LIM));
+        exact_products(wc, gc, ps, k, b, base, index0.wrapping_add(off));
+    }
+}
+
+/// [`exact`] from the products `L * ebar` (each `|p| <= 2^62`).
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+#[allow(clippy::too_many_arguments)]
+fn exact_products(
+    w: &mut [i16],
+    g: &mut [i32],
+    prods: impl Iterator<Item = i64>,
+    k: i32,
+    b: Bounds,
+    base: u32,
+    index0: usize,
+) {
     if k < 0 {
         // A shift below 16 bits: the left shift may saturate; rare, kept simple.
         let left = k.clamp(-62, 0).unsigned_abs();
-        let cells = w.iter_mut().zip(ebar).zip(lsig).enumerate();
+        let cells = w.iter_mut().zip(prods).enumerate();
         let mut gs = g.iter_mut();
-        for (j, ((wv, &eb), &lj)) in cells {
-            let p = i64::from(lj).wrapping_mul(i64::from(eb)).wrapping_neg();
-            let d_q16 = p.saturating_mul(1i64.wrapping_shl(left));
+        for (j, (wv, p)) in cells {
+            let d_q16 = p.wrapping_neg().saturating_mul(1i64.wrapping_shl(left));
             let dither = dither16(base, index0.wrapping_add(j));
             change(wv, gs.next(), d_q16, dither, b);
         }
@@ -88,24 +151,18 @@ pub fn exact(
     } else {
         1i64.wrapping_shl(right.wrapping_sub(1))
     };
-    // |L * ebar| <= 2^62: the product, its negation and the rounding half fit.
-    let d_of = |eb: i32, lj: i32| {
-        i64::from(lj)
-            .wrapping_mul(i64::from(eb))
-            .wrapping_neg()
-            .wrapping_add(half)
-            .wrapping_shr(right)
-    };
+    // |p| <= 2^62: its negation and the rounding half fit.
+    let d_of = |p: i64| p.wrapping_neg().wrapping_add(half).wrapping_shr(right);
     if g.is_empty() {
         let mut index = index0 as u32;
-        for ((wv, &eb), &lj) in w.iter_mut().zip(ebar).zip(lsig) {
+        for (wv, p) in w.iter_mut().zip(prods) {
             let dither = dither16(base, index as usize);
             index = index.wrapping_add(1);
-            change(wv, None, d_of(eb, lj), dither, b);
+            change(wv, None, d_of(p), dither, b);
         }
     } else {
-        for (((wv, gv), &eb), &lj) in w.iter_mut().zip(g.iter_mut()).zip(ebar).zip(lsig) {
-            change(wv, Some(gv), d_of(eb, lj), 0, b);
+        for ((wv, gv), p) in w.iter_mut().zip(g.iter_mut()).zip(prods) {
+            change(wv, Some(gv), d_of(p), 0, b);
         }
     }
 }
@@ -133,12 +190,18 @@ fn mask_bits(mask: Option<&Bits>, row0: usize, start: usize, width: usize) -> u6
 /// non-zero trace, pseudo-derivative and learning signal can step: the kernel walks
 /// the columns 64 at a time, keeps the active ones in a bit set, and visits only
 /// those (and the ones the mask keeps) in each row with a non-zero trace.
+///
+/// With membrane-decay classes ([`crate::classes`]) `trace` holds `banks` trace
+/// banks (class 0 first) and `tclass` each column's class: a block is walked once per
+/// class, over the columns of that class, with that class's trace of each row.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 #[allow(clippy::too_many_arguments)]
 pub fn light(
     w: &mut [i16],
     g: &mut [i32],
     trace: &[u32],
+    banks: usize,
+    tclass: &[u32],
     lsig: &[i32],
     psi: &[u32],
     mask: Option<&Bits>,
@@ -149,6 +212,8 @@ pub fn light(
 ) {
     let n = lsig.len();
     let online = g.is_empty();
+    let banks = banks.clamp(1, MAX_CLASSES);
+    let rows = trace.len().checked_div(banks).unwrap_or(0).max(1);
     let mut start = 0usize;
     while start < n {
         let width = n.saturating_sub(start).min(64);
@@ -156,8 +221,23 @@ pub fn light(
         for (c, (&lj, &p)) in lsig.iter().zip(psi).skip(start).take(width).enumerate() {
             active |= u64::from(lj != 0 && p != 0).wrapping_shl(c as u32);
         }
-        if active != 0 {
-            for (i, &tr) in trace.iter().enumerate() {
+        // The block's columns of each class (all of them with one class).
+        let mut of_class = [0u64; MAX_CLASSES];
+        if banks <= 1 {
+            of_class = [u64::MAX; MAX_CLASSES];
+        } else {
+            for (c, &k) in tclass.iter().skip(start).take(width).enumerate() {
+                if let Some(m) = of_class.get_mut(k as usize & CLASS_MASK) {
+                    *m |= 1u64.wrapping_shl(c as u32);
+                }
+            }
+        }
+        for (bank, &cols) in trace.chunks(rows).zip(&of_class).take(banks) {
+            let active = active & cols;
+            if active == 0 {
+                continue;
+            }
+            for (i, &tr) in bank.iter().enumerate() {
                 if tr == 0 {
                     continue;
                 }

@@ -49,6 +49,7 @@ mod stream {
     pub const TAU: u64 = 6;
     pub const THR: u64 = 7;
     pub const FEEDBACK: u64 = 8;
+    pub const TAU_OUT: u64 = 9;
 }
 
 fn uniform(seed: u64, s: u64, i: u64, j: u64) -> f64 {
@@ -84,6 +85,34 @@ pub fn spread_factor(dist: SpreadDist, seed: u64, s: u64, i: u64, spread: f64) -
     }
 }
 
+/// Put each time constant of `taus` on the nearest (in log) of `classes` log-spaced
+/// values spanning the smallest to the largest of them (one class: their geometric
+/// middle): the decay classes of `learning.tau_classes` (`neurochip_core::classes`).
+pub fn snap_to_classes(taus: &mut [f64], classes: usize) {
+    let lo = taus.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = taus.iter().copied().fold(0.0, f64::max);
+    if taus.is_empty() || lo >= hi {
+        return;
+    }
+    let values: Vec<f64> = if classes <= 1 {
+        vec![(lo * hi).sqrt()]
+    } else {
+        let c = classes as f64 - 1.0;
+        (0..classes)
+            .map(|k| lo * (hi / lo).powf(k as f64 / c))
+            .collect()
+    };
+    for t in taus.iter_mut() {
+        let best = values
+            .iter()
+            .copied()
+            .min_by(|a, b| (a / *t).ln().abs().total_cmp(&(b / *t).ln().abs()));
+        if let Some(v) = best {
+            *t = v;
+        }
+    }
+}
+
 /// The float network a configuration describes.
 pub fn network(cfg: &Config) -> Network {
     let n = &cfg.network;
@@ -96,16 +125,27 @@ pub fn network(cfg: &Config) -> Network {
         NeuronModel::Alif => nr,
         NeuronModel::Lsnn => ((nr as f64) * n.alif_fraction).round() as usize,
     };
-    for j in 0..nr {
-        let d = n.spread_dist;
-        let tau = n.tau_m_ms * spread_factor(d, seed, stream::TAU, j as u64, n.tau_m_spread);
+    let d = n.spread_dist;
+    let mut taus: Vec<f64> = (0..nr)
+        .map(|j| n.tau_m_ms * spread_factor(d, seed, stream::TAU, j as u64, n.tau_m_spread))
+        .collect();
+    let mut tau_out: Vec<f64> = (0..no)
+        .map(|k| n.tau_out_ms * spread_factor(d, seed, stream::TAU_OUT, k as u64, n.tau_out_spread))
+        .collect();
+    if let Some(c) = cfg.learning.tau_classes {
+        snap_to_classes(&mut taus, c as usize);
+        snap_to_classes(&mut tau_out, c as usize);
+    }
+    for (j, &tau) in taus.iter().enumerate() {
         net.alpha[j] = (-dt / tau).exp();
         net.rho[j] = (-dt / n.tau_a_ms).exp();
         net.thr[j] =
             n.threshold * spread_factor(d, seed, stream::THR, j as u64, n.threshold_spread);
         net.beta[j] = if j >= nr - n_alif { n.beta } else { 0.0 };
     }
-    net.kappa.fill((-dt / n.tau_out_ms).exp());
+    for (k, &tau) in tau_out.iter().enumerate() {
+        net.kappa[k] = (-dt / tau).exp();
+    }
     net.refractory = n.refractory_steps;
     net.gamma = cfg.learning.gamma;
 

@@ -223,6 +223,10 @@ pub struct Network {
     pub w_out_scale: f64,
     /// Log-normal relative spread of tau_m ([0, 10], default 0).
     pub tau_m_spread: f64,
+    /// Relative spread of each readout's tau_out, drawn like `tau_m_spread` from
+    /// `spread_dist` ([0, 10], default 0: every readout at `tau_out_ms`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tau_out_spread: f64,
     /// Log-normal relative spread of thresholds ([0, 10], default 0).
     pub threshold_spread: f64,
     /// Distribution of the `tau_m` and threshold factors (default log-normal).
@@ -347,6 +351,18 @@ pub struct Learning {
     /// Synaptic-sampling noise: probability per active weight and update of a +-1 LSB
     /// random step ([0, 1], default 0; needs `rewire_fraction`).
     pub rewire_noise: f64,
+    /// Decay classes of the learning circuits (1..=8; absent: the distinct decays of
+    /// the network when at most 8, else one shared trace decay). With a spread of
+    /// `tau_m` or `tau_out`, each neuron's (readout's) time constant is put on the
+    /// nearest of this many log-spaced values spanning the drawn ones, and the chip
+    /// learns with exact e-prop (`neurochip_core::classes`, docs/eprop.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tau_classes: Option<u32>,
+}
+
+/// Whether a spread is 0 (the default, left out of the serialised configuration).
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// `[train]`: the training plan. Written in a file, it needs a learning engine.

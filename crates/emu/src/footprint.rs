@@ -61,13 +61,27 @@ pub fn footprint(cfg: &ChipConfig) -> Footprint {
     }
     let tb = f.trace.bits() as usize;
     let eb = l.elig.bits() as usize;
-    // Traces: xbar, zbar, zk (+ bias trace); psi (16), psi gain (32), rate (32),
-    // learning signal (32) per neuron; error (32) per readout.
-    let per_neuron = bytes((ni + 2 * n + 1) * tb + n * (16 + 32 + 32 + 32) + o * 32);
+    // Traces: xbar, zbar (one bank per membrane-decay class C), zk (+ bias trace, one
+    // bank per readout-decay class K); psi (16), psi gain (32), rate (32), learning
+    // signal (32, one per readout class with the exact engine) per neuron; error (32)
+    // per readout; a class index of ceil(log2 C) bits per neuron and ceil(log2 K) per
+    // readout (`neurochip_core::classes`).
+    let layout = cfg.layout();
+    let (tc, kc) = (layout.trace_classes, layout.readout_classes);
+    let signals = if l.engine == Engine::Exact { kc } else { 1 };
+    let index_bits = |c: usize| (usize::BITS - (c - 1).leading_zeros()) as usize;
+    let per_neuron = bytes(
+        (tc * (ni + n) + kc * (n + 1)) * tb
+            + n * (16 + 32 + 32 + 32 * signals)
+            + o * 32
+            + n * index_bits(tc)
+            + o * index_bits(kc),
+    );
     let hidden_syn = s_in + s_rec;
     let mut per_syn_bits = 0usize;
     if l.engine == Engine::Exact {
-        per_syn_bits += hidden_syn * eb;
+        // One filtered eligibility per readout-decay class.
+        per_syn_bits += kc * hidden_syn * eb;
         if cfg.alif() {
             per_syn_bits += hidden_syn * eb;
         }

@@ -374,11 +374,17 @@ pub fn float_twin(cfg: &Config, chip: &mut HostChip) -> (Reference, Learner) {
             } else {
                 Rule::Exact
             },
-            // The chip's circuits: one presynaptic trace decay (the mean alpha), one
-            // eligibility decay (readout 0's kappa).
-            decays: Decays::Shared {
-                trace: Decay::from_bits(l.trace_decay).to_num(),
-                kappa: Decay::from_bits(l.elig_decay).to_num(),
+            // The chip's circuits: with decay classes (`neurochip_core::classes`) each
+            // neuron's and readout's own decay, which the classes hold exactly; without,
+            // one presynaptic trace decay (the mean alpha) and one eligibility decay
+            // (readout 0's kappa), the same numbers when the network is homogeneous.
+            decays: if c.classes().is_on() {
+                Decays::Network
+            } else {
+                Decays::Shared {
+                    trace: Decay::from_bits(l.trace_decay).to_num(),
+                    kappa: Decay::from_bits(l.elig_decay).to_num(),
+                }
             },
             eta_in: rates.eta_in,
             eta_rec: rates.eta_rec,

@@ -7,11 +7,14 @@
 //! | decays `alpha`, `rho`, `kappa` | `round(a * 2^15)` (Q1.15), via `fixed` |
 //! | readout bias | `round(b * 2^readout_frac)` |
 //!
+//! | decay classes of the learning circuits (`neurochip_core::classes`) | the distinct quantised `alpha` (membrane classes) and `kappa` (readout classes), in order of first appearance, when there are at most 8 of each: each neuron's (readout's) class is the one of its own decay, so the chip learns with exact e-prop; more than 8 distinct `alpha` fall back to one shared trace decay, the mean `alpha` (an approximation; `learning.tau_classes` puts the time constants on at most 8 values), and are refused when the readouts need more than one class |
+//!
 //! All roundings here are to nearest (ties away from zero, `f64::round`). Shifts are
 //! clamped to the configured range `-24..=24`. Learning rates become learning shifts
 //! as [`crate::rates`] describes.
 
 use fixed::types::{U16F16, U1F15};
+use neurochip_core::classes::{Classes, MAX_CLASSES};
 use neurochip_core::format::{Format, ADAPT_FRAC};
 use neurochip_core::learning::{Apply, Engine, Feedback, Learning, Loss};
 use neurochip_core::neuron::PSI_GAIN_FRAC;
@@ -91,6 +94,9 @@ pub enum QuantError {
     /// The chip configuration was refused.
     #[error("{0}")]
     Config(#[from] ConfigError),
+    /// The network's time constants do not fit the learning circuits' decay classes.
+    #[error("learning: {0}")]
+    Classes(String),
     /// A parameter is outside what its format holds.
     #[error("{what} = {value} does not fit its format ({range})")]
     Range {
@@ -186,6 +192,61 @@ fn forced_fit(net: &Network, f: Formats, s: Shifts) -> Result<(), QuantError> {
     Ok(())
 }
 
+/// Units grouped by equal quantised decay: each class's decay (Q1.15 raw, in order of
+/// first appearance) and each unit's class.
+#[derive(Clone, Debug, PartialEq)]
+struct DecayClasses {
+    decays: Vec<u16>,
+    of: Vec<usize>,
+}
+
+impl DecayClasses {
+    fn of(decays: &[f64]) -> Self {
+        let mut c = Self {
+            decays: Vec::new(),
+            of: Vec::with_capacity(decays.len()),
+        };
+        for &a in decays {
+            let q = q_decay(a) as u16;
+            match c.decays.iter().position(|&d| d == q) {
+                Some(k) => c.of.push(k),
+                None => {
+                    c.of.push(c.decays.len());
+                    c.decays.push(q);
+                }
+            }
+        }
+        c
+    }
+}
+
+/// The learning circuits' decay classes of `net` ([`neurochip_core::classes`]): the
+/// membrane classes (`None`: more than [`MAX_CLASSES`] distinct `alpha`, one shared
+/// trace decay instead) and the readout classes; more than [`MAX_CLASSES`] distinct
+/// `kappa`, or more than one readout class without membrane classes, is refused.
+fn decay_classes(net: &Network) -> Result<(Option<DecayClasses>, DecayClasses), QuantError> {
+    let tc = DecayClasses::of(&net.alpha);
+    let kc = DecayClasses::of(&net.kappa);
+    let fix = "set learning.tau_classes (1..=8) to put the time constants on that many values";
+    if kc.decays.len() > MAX_CLASSES {
+        return Err(QuantError::Classes(format!(
+            "the readouts have {} distinct time constants, the learning circuits hold at most {MAX_CLASSES} readout-decay classes: {fix}",
+            kc.decays.len()
+        )));
+    }
+    if tc.decays.len() <= MAX_CLASSES {
+        return Ok((Some(tc), kc));
+    }
+    if kc.decays.len() > 1 {
+        return Err(QuantError::Classes(format!(
+            "the neurons have {} distinct membrane time constants (more than the {MAX_CLASSES} classes the learning circuits hold) and the readouts {}: exact e-prop needs both in classes; {fix}",
+            tc.decays.len(),
+            kc.decays.len()
+        )));
+    }
+    Ok((None, kc))
+}
+
 /// Put `net` on a chip.
 pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantError> {
     net.check_shapes().map_err(QuantError::Shape)?;
@@ -244,10 +305,24 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
         .leak_rounding(opt.rounding)
         .alif(alif)
         .seed(opt.seed);
-    let cfg = match &opt.learning {
-        None => builder.build()?,
-        Some(ls) => {
+    // Decay classes: only the learning circuits have them.
+    let classes = match &opt.learning {
+        Some(_) => Some(decay_classes(net)?),
+        None => None,
+    };
+    let cfg = match (&opt.learning, &classes) {
+        (Some(ls), Some((tc, kc))) => {
             let mean_alpha = net.alpha.iter().sum::<f64>() / net.alpha.len().max(1) as f64;
+            let trace_decay = match tc {
+                Some(tc) => tc.decays[0],
+                None => q_decay(mean_alpha) as u16,
+            };
+            let (k, _, _) = Classes::from_decays(
+                tc.as_ref().map_or(&[trace_decay][..], |c| &c.decays),
+                &kc.decays,
+            )
+            .ok_or_else(|| QuantError::Shape("no neuron or no readout".into()))?;
+            let builder = builder.classes(k);
             let elig = Format::signed(ls.elig_bits, ls.elig_frac).ok_or(QuantError::Range {
                 what: "learning.elig_bits",
                 value: f64::from(ls.elig_bits),
@@ -262,8 +337,8 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
                     Feedback::Symmetric
                 },
                 loss: ls.loss,
-                trace_decay: q_decay(mean_alpha) as u16,
-                elig_decay: q_decay(net.kappa.first().copied().unwrap_or(0.0)) as u16,
+                trace_decay,
+                elig_decay: kc.decays[0],
                 elig,
                 psi_levels: ls.psi_levels,
                 dale: ls.dale,
@@ -298,6 +373,7 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
             }
             builder.learning(l).build()?
         }
+        _ => builder.build()?,
     };
     let b_fb = opt
         .learning
@@ -325,7 +401,18 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
     let w_in = q_weights(&net.w_in, f.weight, fi);
     let w_rec = q_weights(&net.w_rec, f.weight, fr);
     let w_out = q_weights(&net.w_out, f.weight, fo);
+    let (tclass, kclass) = match classes {
+        Some((tc, kc)) => (tc.map(|c| c.of).unwrap_or_default(), kc.of),
+        None => (Vec::new(), Vec::new()),
+    };
     Ok(HostChip::build(cfg, |mem| {
+        // Class indices exist only with more than one class (empty regions else).
+        for (d, &c) in mem.tclass.iter_mut().zip(&tclass) {
+            *d = c as u32;
+        }
+        for (d, &c) in mem.kclass.iter_mut().zip(&kclass) {
+            *d = c as u32;
+        }
         mem.w_in.copy_from_slice(&w_in);
         mem.w_rec.copy_from_slice(&w_rec);
         mem.w_out.copy_from_slice(&w_out);

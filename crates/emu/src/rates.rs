@@ -321,8 +321,19 @@ impl Bounds {
         let rest = |a: u16, inc: f64| (inc + 1.0) * one / (one - f64::from(a).min(one - 1.0));
         let tmax = f64::from(f.trace.max());
         let spike = 2f64.powi(f.trace.frac() as i32);
-        let trace = rest(l.trace_decay, spike).min(tmax);
-        let zk = rest(l.elig_decay, spike).min(tmax);
+        // The slowest decay class bounds every class's traces (one class: its own).
+        let trace_decay = cfg
+            .trace_decays()
+            .into_iter()
+            .max()
+            .unwrap_or(l.trace_decay);
+        let elig_decay = cfg
+            .readout_decays()
+            .into_iter()
+            .max()
+            .unwrap_or(l.elig_decay);
+        let trace = rest(trace_decay, spike).min(tmax);
+        let zk = rest(elig_decay, spike).min(tmax);
         let mem = chip.mem();
         // psi <= gain * v_th (at v = A), rounded, saturated at the format's top.
         let mf = f.membrane.frac() as i32;
@@ -363,7 +374,7 @@ impl Bounds {
         } else {
             let zb = trace * 2f64.powi(ef.frac() as i32 - f.trace.frac() as i32) + 1.0;
             let e = psi * zb / 2f64.powi(PSI_FRAC as i32) + 1.0;
-            rest(l.elig_decay, e).min(elig_max)
+            rest(elig_decay, e).min(elig_max)
         };
         Bounds {
             signal,

@@ -293,6 +293,7 @@ fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
     if spread_dist == SpreadDist::Uniform {
         for (k, v) in [
             ("tau_m_spread", n.tau_m_spread),
+            ("tau_out_spread", n.tau_out_spread),
             ("threshold_spread", n.threshold_spread),
         ] {
             if let Some(v) = v.filter(|v| *v >= 1.0) {
@@ -326,6 +327,7 @@ fn network(raw: &RawFile, src: &Source<'_>, chip: &Chip) -> Result<Network> {
         w_rec_scale: s.float("w_rec_scale", n.w_rec_scale, 1.0)?,
         w_out_scale: s.float("w_out_scale", n.w_out_scale, 1.0)?,
         tau_m_spread: s.float("tau_m_spread", n.tau_m_spread, 0.0)?,
+        tau_out_spread: s.float("tau_out_spread", n.tau_out_spread, 0.0)?,
         threshold_spread: s.float("threshold_spread", n.threshold_spread, 0.0)?,
         spread_dist,
         release_in: s.float("release_in", n.release_in, 1.0)?,
@@ -493,6 +495,10 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
         lr_spread: s.uint("lr_spread", l.lr_spread, 0)?,
         rewire_fraction: s.float_opt("rewire_fraction", l.rewire_fraction)?,
         rewire_noise: s.float("rewire_noise", l.rewire_noise, 0.0)?,
+        tau_classes: l
+            .tau_classes
+            .map(|v| s.uint("tau_classes", Some(v), v))
+            .transpose()?,
     })
 }
 

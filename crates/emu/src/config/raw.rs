@@ -81,6 +81,7 @@ raw_section! {
         w_rec_scale: f64,
         w_out_scale: f64,
         tau_m_spread: f64,
+        tau_out_spread: f64,
         threshold_spread: f64,
         spread_dist: SpreadDist,
         release_in: f64,
@@ -155,6 +156,7 @@ raw_section! {
         learn_readout: bool,
         learn_hidden: bool,
         lr_spread: u32,
+        tau_classes: u32,
         rewire_fraction: f64,
         rewire_noise: f64,
     }

@@ -89,7 +89,7 @@ pub const ALL: &[Experiment] = &[
     },
     Experiment {
         name: "heterogeneity",
-        about: "homogeneous against heterogeneous tau_m on cue and digits, 5 seeds each",
+        about: "homogeneous against heterogeneous tau_m (shared trace decay, or 8 exact decay classes) on cue and digits, 5 seeds each",
         run: heterogeneity::run,
     },
     Experiment {
