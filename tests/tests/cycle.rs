@@ -55,6 +55,7 @@ fn every_example_gives_the_functional_digest() {
         "digits_light",
         "digits256",
         "pattern",
+        "store_recall",
         "reward_cue",
         "reward_nav",
     ];

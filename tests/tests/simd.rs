@@ -144,6 +144,7 @@ fn every_simd_path_gives_the_same_bits() {
         "digits",
         "digits_light",
         "pattern",
+        "store_recall",
         "lif",
         "alif",
         "sparse_ei",

@@ -29,6 +29,8 @@
 //! ones at `<= 0`; masked-out synapses never change; weights saturate.
 
 use crate::classes::{CLASS_MASK, MAX_CLASSES};
+use core::slice::ChunksExactMut;
+
 use crate::config::ChipConfig;
 use crate::format::{shift_round, Format};
 use crate::hash::{self, draw};
@@ -129,8 +131,7 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
         // Bank q of ebar is readout class q's; bank 0 last, so the ALIF pass that
         // updates eps comes after every bank has read it.
         let mut banks = ebar.chunks_exact_mut(syn).zip(kappas).rev();
-        let mut rows: [Option<core::slice::ChunksExactMut<'_, i32>>; MAX_CLASSES] =
-            Default::default();
+        let mut rows: [Option<ChunksExactMut<'_, i32>>; MAX_CLASSES] = Default::default();
         let mut decays = [0u16; MAX_CLASSES];
         let mut nb = 0usize;
         for (slot, d) in rows.iter_mut().zip(decays.iter_mut()) {
@@ -142,25 +143,11 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
         }
         for i in 0..width {
             let eps_row = if alif { eps_rows.next() } else { None };
-            let mut eps_row = eps_row;
+            let banks = (&mut rows[..], &decays[..], nb);
             if classes <= 1 {
                 let zb = shift_round(i64::from(trace.get(i).copied().unwrap_or(0)), conv);
                 let zs = core::iter::repeat(zb);
-                for (b, (slot, &kappa)) in rows.iter_mut().zip(&decays).take(nb).enumerate() {
-                    let Some(erow) = slot.as_mut().and_then(|r| r.next()) else {
-                        continue;
-                    };
-                    let last = b.saturating_add(1) == nb;
-                    Row { kappa, ..k }.filter(
-                        erow,
-                        eps_row.as_deref_mut(),
-                        last,
-                        zs.clone(),
-                        psi,
-                        beta,
-                        rho,
-                    );
-                }
+                filter_banks(k, banks, eps_row, zs, psi, beta, rho);
             } else {
                 let mut zbs = [0i64; MAX_CLASSES];
                 for (z, bank) in zbs.iter_mut().zip(trace.chunks_exact(width)) {
@@ -169,23 +156,39 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
                 let zs = tclass
                     .iter()
                     .map(|&c| zbs.get(c as usize & CLASS_MASK).copied().unwrap_or(0));
-                for (b, (slot, &kappa)) in rows.iter_mut().zip(&decays).take(nb).enumerate() {
-                    let Some(erow) = slot.as_mut().and_then(|r| r.next()) else {
-                        continue;
-                    };
-                    let last = b.saturating_add(1) == nb;
-                    Row { kappa, ..k }.filter(
-                        erow,
-                        eps_row.as_deref_mut(),
-                        last,
-                        zs.clone(),
-                        psi,
-                        beta,
-                        rho,
-                    );
-                }
+                filter_banks(k, banks, eps_row, zs, psi, beta, rho);
             }
         }
+    }
+}
+
+/// The `ebar` rows of one presynaptic row, one per readout-class bank (`rows` and their
+/// `decays`, the first `nb` in use; bank 0 last), filtered with the row's trace `zs`
+/// per postsynaptic neuron; the last bank's pass updates the ALIF `eps`.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn filter_banks(
+    k: Row,
+    (rows, decays, nb): (&mut [Option<ChunksExactMut<'_, i32>>], &[u16], usize),
+    mut eps_row: Option<&mut [i32]>,
+    zs: impl Iterator<Item = i64> + Clone,
+    psi: &[u32],
+    beta: &[i32],
+    rho: &[u32],
+) {
+    for (b, (slot, &kappa)) in rows.iter_mut().zip(decays).take(nb).enumerate() {
+        let Some(erow) = slot.as_mut().and_then(|r| r.next()) else {
+            continue;
+        };
+        let last = b.saturating_add(1) == nb;
+        Row { kappa, ..k }.filter(
+            erow,
+            eps_row.as_deref_mut(),
+            last,
+            zs.clone(),
+            psi,
+            beta,
+            rho,
+        );
     }
 }
 
