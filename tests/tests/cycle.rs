@@ -54,6 +54,7 @@ fn every_example_gives_the_functional_digest() {
         "digits",
         "digits_light",
         "digits256",
+        "hetero",
         "pattern",
         "store_recall",
         "reward_cue",
