@@ -332,7 +332,8 @@ fn plans_against_their_data_and_limits() {
     let d = dir("plans");
     let tiny = export(&d, "tiny", TINY);
     // The plan's counts, each against the limit of its configuration key.
-    let plans: [(&str, fn(&mut PlanSpec), &str); 4] = [
+    type PlanCase = (&'static str, fn(&mut PlanSpec), &'static str);
+    let plans: [PlanCase; 4] = [
         (
             "epochs.img",
             |p| p.epochs = u32::MAX,
