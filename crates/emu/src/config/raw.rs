@@ -156,9 +156,9 @@ raw_section! {
         learn_readout: bool,
         learn_hidden: bool,
         lr_spread: u32,
-        tau_classes: u32,
         rewire_fraction: f64,
         rewire_noise: f64,
+        tau_classes: u32,
     }
 }
 
