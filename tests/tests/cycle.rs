@@ -51,6 +51,7 @@ fn every_example_gives_the_functional_digest() {
         "bench256",
         "cue",
         "cue_lif",
+        "cue_light",
         "digits",
         "digits_light",
         "digits256",
