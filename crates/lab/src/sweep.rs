@@ -39,7 +39,9 @@ pub struct SweepRow {
     pub fits: bool,
     /// Why it does not fit.
     pub fit_error: Option<String>,
-    /// Test accuracy (classification) or `1 - nmse` (regression).
+    /// Test accuracy (classification), `1 - nmse` (regression), or for reward
+    /// learning the greedy test episodes' success rate (the learning window's when
+    /// the plan has no test episodes).
     pub test_accuracy: f64,
     /// NMSE for regression tasks.
     pub nmse: Option<f64>,
@@ -67,6 +69,10 @@ pub struct SweepRow {
     /// The chip's trace digest after training and testing: the same point gives the
     /// same digest wherever it runs (locally, or as a Ray task: docs/distributed.md).
     pub digest: String,
+    /// Reward learning: the rewarded fraction of the last learning episodes (what
+    /// `neurochip run` reports as `success_rate`); `None` for other workloads.
+    #[serde(default)]
+    pub success_rate: Option<f64>,
 }
 
 /// The axes of a sweep. An empty `engines`, `weight_bits`, `trace_bits` or `seeds`
@@ -244,6 +250,9 @@ fn or<'a, T>(v: &'a [T], own: &'a [T]) -> &'a [T] {
 }
 
 fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
+    if c.reward.is_some() {
+        return reward_point(c, archs);
+    }
     let (_, mut chip) = build::chip(c)?;
     let task = build::task(c)?;
     let mut models = Vec::new();
@@ -281,6 +290,7 @@ fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
         train_seconds: t.seconds,
         classes: task.n_classes(),
         digest: t.digest.clone(),
+        success_rate: None,
     };
     if archs.is_empty() {
         return Ok(vec![base]);
@@ -303,6 +313,62 @@ fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
                 Err(e) => {
                     r.fits = false;
                     r.fit_error = Some(e);
+                }
+            }
+            r
+        })
+        .collect())
+}
+
+/// A reward configuration's rows: trained by its plan (the same run as `neurochip
+/// run`), once per architecture through its cycle model when architectures are given.
+fn reward_point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
+    let row = |rep: &neurochip_emu::reward::RewardReport, digest: &str| SweepRow {
+        config: c.name.clone(),
+        seed: c.seed,
+        engine: rep.engine.clone(),
+        weight_bits: c.formats.weight_bits,
+        trace_bits: c.formats.trace_bits,
+        arch: String::new(),
+        fits: true,
+        fit_error: None,
+        test_accuracy: rep.test_success_rate.unwrap_or(rep.success_rate),
+        nmse: None,
+        weight_bytes: rep.footprint.weights,
+        learning_bytes: rep.footprint.learning,
+        learning_per_synapse_bytes: rep.footprint.learning_per_synapse,
+        sram_bytes: None,
+        cycles_per_step: None,
+        realtime_clock_mhz: None,
+        energy_per_inference_nj: None,
+        energy_per_training_sample_nj: None,
+        train_seconds: rep.train_seconds,
+        classes: None,
+        digest: digest.to_string(),
+        success_rate: Some(rep.success_rate),
+    };
+    let (rep, _) = neurochip_emu::reward::train_chip(c, None, &|| None, |_, _| {})?;
+    let base = row(&rep, &rep.digest);
+    if archs.is_empty() {
+        return Ok(vec![base]);
+    }
+    Ok(archs
+        .iter()
+        .map(|a| {
+            let mut r = base.clone();
+            r.arch = a.name.clone();
+            match arch_run::run_arch(c, a, None, true) {
+                Ok(run) => {
+                    let m = &run.cycles;
+                    r.sram_bytes = Some(m.sram_used_bytes);
+                    r.cycles_per_step = Some(m.cycles_per_step);
+                    r.realtime_clock_mhz = Some(m.realtime_clock_mhz_worst);
+                    r.energy_per_inference_nj = m.energy_per_inference_nj;
+                    r.energy_per_training_sample_nj = m.energy_per_training_sample_nj;
+                }
+                Err(e) => {
+                    r.fits = false;
+                    r.fit_error = Some(e.message);
                 }
             }
             r
@@ -418,7 +484,7 @@ pub fn plot(rows: &[SweepRow], stem: &std::path::Path) -> Result<(), String> {
 }
 
 /// The columns of [`csv`], comma-separated.
-const CSV_HEADER: &str = "config,seed,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds";
+const CSV_HEADER: &str = "config,seed,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds,success_rate";
 
 /// The rows as CSV (written by the `csv` crate through the experiments' writer: a field that needs
 /// quotes, such as a configuration name with a comma, is quoted).
@@ -426,7 +492,7 @@ pub fn csv(rows: &[SweepRow]) -> String {
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let cells: [&dyn std::fmt::Display; 18] = [
+            let cells: [&dyn std::fmt::Display; 19] = [
                 &r.config,
                 &r.seed,
                 &r.engine,
@@ -445,6 +511,7 @@ pub fn csv(rows: &[SweepRow]) -> String {
                 &optf(r.energy_per_inference_nj, 1),
                 &optf(r.energy_per_training_sample_nj, 1),
                 &format!("{:.1}", r.train_seconds),
+                &optf(r.success_rate, 4),
             ];
             cells.iter().map(ToString::to_string).collect()
         })
@@ -529,15 +596,16 @@ mod tests {
             train_seconds: 1.25,
             classes: Some(2),
             digest: "0123456789abcdef".into(),
+            success_rate: None,
         }
     }
 
     #[test]
     fn csv_has_the_header_and_a_line_per_row() {
-        let header = "config,seed,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds\n";
+        let header = "config,seed,engine,weight_bits,trace_bits,arch,fits,test_accuracy,nmse,weight_bytes,learning_bytes,learning_per_synapse_bytes,sram_bytes,cycles_per_step,realtime_clock_mhz,energy_per_inference_nj,energy_per_training_sample_nj,train_seconds,success_rate\n";
         assert_eq!(
             csv(&[row()]),
-            format!("{header}cue,1,eprop,8,12,small,true,0.8765,,1024,2048,512,4096,123.5,0.500,10.0,,1.2\n")
+            format!("{header}cue,1,eprop,8,12,small,true,0.8765,,1024,2048,512,4096,123.5,0.500,10.0,,1.2,\n")
         );
         let mut odd = row();
         odd.config = "cue, short".into();

@@ -67,7 +67,7 @@ pub fn signs(before: &mut HostChip, after: &mut HostChip) -> Signs {
 
 /// Run the comparison into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
-    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3] };
+    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3, 4, 5] };
     let jobs = arms::grid(&TASKS, &ARMS, seeds, ctx.quick, |cfg, frac| {
         cfg.network.excitatory_fraction = frac
     })?;

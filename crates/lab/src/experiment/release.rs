@@ -70,7 +70,7 @@ fn arm(p: f64) -> String {
 
 /// Run the sweep into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
-    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2] };
+    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3, 4, 5] };
     let ps: &[f64] = if ctx.quick { &[1.0, 0.5] } else { &PS };
     let mut jobs = Vec::new();
     for (task, example, full, quick) in TASKS {

@@ -19,7 +19,7 @@ const TASKS: [(&str, &str, Budget, Budget); 2] = arms::CUE_DIGITS;
 
 /// Run the comparison into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
-    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3] };
+    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3, 4, 5] };
     let jobs = arms::grid(&TASKS, &ARMS, seeds, ctx.quick, |cfg, learn| {
         cfg.learning.learn_hidden = learn
     })?;

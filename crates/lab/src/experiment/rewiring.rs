@@ -165,7 +165,7 @@ fn config(base: &Config, arm: Arm, seed: u64, b: Budget) -> Config {
 
 /// Run the comparison into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
-    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3] };
+    let seeds: &[u64] = if ctx.quick { &[1] } else { &[1, 2, 3, 4, 5] };
     let budget = if ctx.quick { QUICK } else { FULL };
     let base = arms::example("digits")?;
     let mut jobs = Vec::new();

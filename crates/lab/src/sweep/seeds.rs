@@ -59,7 +59,7 @@ pub fn parse_seeds(spec: &str) -> Result<Vec<u64>, String> {
 pub struct SeedValue {
     /// The seed.
     pub seed: u64,
-    /// Its test accuracy (classification) or NMSE (regression).
+    /// Its value of the point's metric ([`SeedSummary::metric`]).
     pub value: f64,
 }
 
@@ -74,7 +74,9 @@ pub struct SeedSummary {
     pub weight_bits: u32,
     /// Trace bits.
     pub trace_bits: u32,
-    /// `test_accuracy` (higher is better) or `nmse` (regression, lower is better).
+    /// `test_accuracy` (higher is better), `nmse` (regression, lower is better) or
+    /// `success_rate` (reward learning: the rewarded fraction of the last learning
+    /// episodes, higher is better).
     pub metric: &'static str,
     /// Mean over the seeds.
     pub mean: f64,
@@ -95,9 +97,10 @@ pub struct SeedSummary {
 pub fn seed_summaries(rows: &[SweepRow]) -> Vec<SeedSummary> {
     let mut out: Vec<SeedSummary> = Vec::new();
     for r in rows {
-        let (metric, value) = match r.nmse {
-            Some(n) => ("nmse", n),
-            None => ("test_accuracy", r.test_accuracy),
+        let (metric, value) = match (r.nmse, r.success_rate) {
+            (Some(n), _) => ("nmse", n),
+            (None, Some(s)) => ("success_rate", s),
+            (None, None) => ("test_accuracy", r.test_accuracy),
         };
         let same = |s: &SeedSummary| {
             s.config == r.config
@@ -181,10 +184,10 @@ pub fn seed_markdown(summaries: &[SeedSummary]) -> String {
             x.weight_bits,
             x.trace_bits,
             x.per_seed.len(),
-            if x.metric == "nmse" {
-                "NMSE"
-            } else {
-                "test accuracy"
+            match x.metric {
+                "nmse" => "NMSE",
+                "success_rate" => "success (last episodes)",
+                _ => "test accuracy",
             },
             x.worst_seed,
             show(x.metric, x.worst),
@@ -241,6 +244,7 @@ mod tests {
             train_seconds: 1.0,
             classes: Some(2),
             digest: String::new(),
+            success_rate: None,
         }
     }
 
@@ -284,5 +288,20 @@ mod tests {
             ("nmse", 5, 0.05)
         );
         assert!(seed_markdown(&s).contains("| NMSE | 0.0350 ± 0.0212 | 5: 0.0500 |"));
+    }
+
+    /// Reward points are summed up by their learning episodes' success rate, not by
+    /// the greedy test that fills `test_accuracy`.
+    #[test]
+    fn reward_points_are_summed_up_by_success() {
+        let mut rows = vec![row(1, "exact", 0.5, ""), row(2, "exact", 0.9, "")];
+        rows[0].success_rate = Some(0.96);
+        rows[1].success_rate = Some(0.92);
+        let s = seed_summaries(&rows);
+        assert_eq!(
+            (s[0].metric, s[0].worst_seed, s[0].worst),
+            ("success_rate", 2, 0.92)
+        );
+        assert!(seed_markdown(&s).contains("| success (last episodes) | 94.0 ± 2.8% | 2: 92.0% |"));
     }
 }
