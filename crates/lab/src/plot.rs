@@ -179,24 +179,18 @@ macro_rules! both {
         let (png, svg) = paths(stem);
         let tmp_png = png.with_extension("tmp.png");
         {
-            let $root = BitMapBackend::new(&tmp_png, SIZE).into_drawing_area();
-            $root.fill(&WHITE).map_err(err)?;
+            let $root = canvas(BitMapBackend::new(&tmp_png, SIZE))?;
             let r: Result<(), String> = $body;
             r?;
-            $root
-                .present()
-                .map_err(|e| format!("{}: {e}", png.display()))?;
+            present(&$root, &png)?;
         }
         std::fs::rename(&tmp_png, &png).map_err(|e| format!("{}: {e}", png.display()))?;
         let mut text = String::new();
         {
-            let $root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-            $root.fill(&WHITE).map_err(err)?;
+            let $root = canvas(SVGBackend::with_string(&mut text, SIZE))?;
             let r: Result<(), String> = $body;
             r?;
-            $root
-                .present()
-                .map_err(|e| format!("{}: {e}", svg.display()))?;
+            present(&$root, &svg)?;
         }
         neurochip_emu::export::write_atomic(&svg, text.as_bytes())
             .map_err(|e| format!("{}: cannot write: {e}", svg.display()))
@@ -205,6 +199,25 @@ macro_rules! both {
 
 fn err<E: std::fmt::Display>(e: E) -> String {
     format!("plot: {e}")
+}
+
+/// A white drawing area on `backend`, for `both!` to draw on.
+fn canvas<DB: DrawingBackend>(backend: DB) -> Result<DrawingArea<DB, Shift>, String>
+where
+    DB::ErrorType: 'static,
+{
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    Ok(root)
+}
+
+/// Finish the drawing on `root` into the file `path` (named in the error).
+fn present<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, path: &Path) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.present()
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// A range around `lo..hi` with a margin, never empty.

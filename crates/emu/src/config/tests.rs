@@ -14,9 +14,9 @@ const OK: &str = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nki
 const NAV_OK: &str = "[network]\ninputs = 50\nneurons = 100\noutputs = 5\n[task]\nkind = \"cue\"\n\
 [learning]\nengine = \"exact\"\n[reward]\nenvironment = \"navigation\"\nactions = 4\n";
 
-/// The error for `text`, checked to be one line.
+/// The error for `text` (a chip or an application file), checked to be one line.
 fn err(text: &str) -> ConfigError {
-    let e = parse(text, "x.toml").expect_err("should be refused");
+    let e = parse_workload(text, "x.toml").expect_err("should be refused");
     let line = e.to_string();
     assert!(
         !line.contains('\n') && !line.contains('\r'),
@@ -35,6 +35,13 @@ fn refused_as(text: &str, want: &str) {
 fn err_says(text: &str, want: &str) {
     let s = err(text).to_string();
     assert!(s.contains(want), "{s}");
+}
+
+/// The error for `text` ([`err`]) names `field`; its message contains `want`.
+fn refused(text: &str, field: &str, want: &str) {
+    let e = err(text);
+    assert_eq!(e.field(), Some(field), "{e}");
+    assert!(e.message().contains(want), "`{want}` in {e}");
 }
 
 /// `OK` with `extra` added at the end of `[network]`.

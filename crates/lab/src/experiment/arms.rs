@@ -324,17 +324,22 @@ pub fn pct(m: f64, s: f64) -> String {
     format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * s)
 }
 
-/// Cue and digits as (task label, example, full budget, quick budget): the tasks and
-/// budgets of `reservoir` and `dale`.
-pub const CUE_DIGITS: [(&str, &str, Budget, Budget); 2] = [
-    ("cue", "cue", Budget::new(3, 300, 200), Budget::new(1, 4, 4)),
-    (
-        "digits",
-        "digits",
-        Budget::new(3, 500, 200),
-        Budget::new(1, 8, 8),
-    ),
-];
+/// A task of a comparison: (task label, example, full budget, quick budget).
+pub type TaskPlan = (&'static str, &'static str, Budget, Budget);
+
+/// Cue and digits, each from its own example, with these (full, quick) budgets.
+pub const fn cue_digits(cue: (Budget, Budget), digits: (Budget, Budget)) -> [TaskPlan; 2] {
+    [
+        ("cue", "cue", cue.0, cue.1),
+        ("digits", "digits", digits.0, digits.1),
+    ]
+}
+
+/// The tasks and budgets of `reservoir` and `dale`.
+pub const CUE_DIGITS: [TaskPlan; 2] = cue_digits(
+    (Budget::new(3, 300, 200), Budget::new(1, 4, 4)),
+    (Budget::new(3, 500, 200), Budget::new(1, 8, 8)),
+);
 
 #[cfg(test)]
 mod tests {

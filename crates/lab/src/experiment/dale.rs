@@ -11,7 +11,7 @@
 use neurochip_emu::HostChip;
 use serde_json::json;
 
-use super::arms::{self, Budget};
+use super::arms::{self, TaskPlan};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, BarGroup};
 use neurochip_emu::build;
@@ -21,7 +21,7 @@ const ARMS: [(&str, Option<f64>); 2] = [("Dale 80% E / 20% I", Some(0.8)), ("no 
 
 /// Cue and digits at the budgets `reservoir` and `dale` share (so `dale`'s no-Dale arm
 /// is `reservoir`'s full e-prop arm, bit for bit).
-const TASKS: [(&str, &str, Budget, Budget); 2] = arms::CUE_DIGITS;
+const TASKS: [TaskPlan; 2] = arms::CUE_DIGITS;
 
 /// Sign bookkeeping of the recurrent weights after training.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -14,7 +14,7 @@
 
 use serde_json::json;
 
-use super::arms::{self, Budget};
+use super::arms::{self, Budget, TaskPlan};
 use super::{Ctx, Outcome};
 use crate::plot::BarGroup;
 use neurochip_emu::config::SpreadDist;
@@ -48,16 +48,11 @@ const ARMS: [(&str, SpreadDist, f64, Option<u32>); 5] = [
     ),
 ];
 
-/// (task label, example, full budget, quick budget).
-const TASKS: [(&str, &str, Budget, Budget); 2] = [
-    ("cue", "cue", Budget::new(2, 250, 150), Budget::new(1, 4, 4)),
-    (
-        "digits",
-        "digits",
-        Budget::new(2, 400, 200),
-        Budget::new(1, 8, 8),
-    ),
-];
+/// Cue and digits, (full, quick) budgets.
+const TASKS: [TaskPlan; 2] = arms::cue_digits(
+    (Budget::new(2, 250, 150), Budget::new(1, 4, 4)),
+    (Budget::new(2, 400, 200), Budget::new(1, 8, 8)),
+);
 
 /// Run the comparison into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {

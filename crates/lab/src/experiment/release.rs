@@ -16,7 +16,7 @@ use neurochip_emu::Arch;
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::arms::{self, Budget, Done, Job};
+use super::arms::{self, Budget, Done, Job, TaskPlan};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 use neurochip_emu::train::{self, ChipModel};
@@ -53,16 +53,11 @@ fn inference_cost(d: &Done) -> Result<(f64, f64), String> {
 /// Release probabilities compared.
 const PS: [f64; 4] = [1.0, 0.75, 0.5, 0.25];
 
-/// (task label, example, full budget, quick budget).
-const TASKS: [(&str, &str, Budget, Budget); 2] = [
-    ("cue", "cue", Budget::new(2, 300, 200), Budget::new(1, 8, 8)),
-    (
-        "digits",
-        "digits",
-        Budget::new(2, 1297, 500),
-        Budget::new(1, 20, 20),
-    ),
-];
+/// Cue and digits, (full, quick) budgets.
+const TASKS: [TaskPlan; 2] = arms::cue_digits(
+    (Budget::new(2, 300, 200), Budget::new(1, 8, 8)),
+    (Budget::new(2, 1297, 500), Budget::new(1, 20, 20)),
+);
 
 fn arm(p: f64) -> String {
     format!("p = {p}")

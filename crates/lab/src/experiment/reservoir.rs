@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::arms::{self, Budget};
+use super::arms::{self, TaskPlan};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, BarGroup, Series};
 
@@ -15,7 +15,7 @@ const ARMS: [(&str, bool); 2] = [("full e-prop", true), ("reservoir", false)];
 
 /// Cue and digits at the budgets `reservoir` and `dale` share (so `dale`'s no-Dale arm
 /// is `reservoir`'s full e-prop arm, bit for bit).
-const TASKS: [(&str, &str, Budget, Budget); 2] = arms::CUE_DIGITS;
+const TASKS: [TaskPlan; 2] = arms::CUE_DIGITS;
 
 /// Run the comparison into `ctx.out`.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::super::schema;
 use super::super::*;
+use super::refused;
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -33,19 +34,6 @@ fn solver(text: &str) -> Solver {
         Application::Solver(s) => s,
         Application::Assembly(_) => panic!("[solver]"),
     }
-}
-
-/// The error for `text`, one line, naming `field`; its message contains `want`.
-fn refused(text: &str, field: &str, want: &str) {
-    let e = parse_workload(text, "x.toml").expect_err("should be refused");
-    let line = e.to_string();
-    assert!(!line.contains('\n'), "{line}");
-    assert!(
-        line.starts_with("x.toml:"),
-        "names the file and place: {line}"
-    );
-    assert_eq!(e.field(), Some(field), "{line}");
-    assert!(e.message().contains(want), "`{want}` in {line}");
 }
 
 #[test]

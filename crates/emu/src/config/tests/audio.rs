@@ -2,21 +2,13 @@
 //! step the front end fixes, the keyword list, and the keys refused across kinds.
 
 use super::super::*;
+use super::refused;
 
 /// A keyword spotter with `task` keys and `rest` after its `[task]`.
 fn kws(task: &str, rest: &str) -> String {
     format!(
         "[network]\ninputs = 64\nneurons = 20\noutputs = 12\n[task]\nkind = \"audio\"\n{task}\n{rest}"
     )
-}
-
-/// The one-line error for `text`, about `field`, saying `want`.
-fn refused(text: &str, field: &str, want: &str) {
-    let e = parse(text, "x.toml").expect_err("should be refused");
-    let line = e.to_string();
-    assert!(!line.contains('\n'), "{line}");
-    assert_eq!(e.field(), Some(field), "{line}");
-    assert!(e.message().contains(want), "{line}");
 }
 
 #[test]
