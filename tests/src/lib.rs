@@ -1,6 +1,9 @@
 //! Helpers shared by the cross-crate tests: paths, golden files that can be
-//! re-recorded with `UPDATE_GOLDEN=1`, and quick experiment runs.
+//! re-recorded with `UPDATE_GOLDEN=1`, and quick experiment runs; [`updates`]: the
+//! chip's weight updates beside the f64 reference's e-prop.
 #![deny(unsafe_code)]
+
+pub mod updates;
 
 use std::fs;
 use std::path::{Path, PathBuf};

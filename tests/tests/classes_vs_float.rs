@@ -9,23 +9,15 @@
 //! and readout 0's `kappa`) is printed beside it.
 
 use bitvec::prelude::*;
-use neurochip_core::format::Format;
-use neurochip_core::learning::{Apply, Engine, Loss};
-use neurochip_core::{ChipLimits, Formats, Rounding, Target};
-use neurochip_emu::{dequantize, effective_rates, quantize, LearnSpec, QuantOptions};
+use neurochip_core::learning::Engine;
+use neurochip_emu::{dequantize, quantize};
 use neurochip_ref::bptt::cosine;
-use neurochip_ref::{Decays, FTarget, LearnParams, Learner, Network, Reference};
+use neurochip_ref::{Decays, LearnParams, Learner, Network, Reference};
 use neurochip_tasks::rng::hash;
+use neurochip_tests::updates::{
+    chip_gradients, learn_step, quant_options, random_weights, ref_gradients, uniform,
+};
 use proptest::prelude::*;
-
-fn uniform(seed: u64, s: u64, i: u64, c: u64) -> f64 {
-    ((hash(seed, s, i, c) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-}
-
-fn normal(seed: u64, s: u64, i: u64) -> f64 {
-    (-2.0 * uniform(seed, s, i, 0).ln()).sqrt()
-        * (std::f64::consts::TAU * uniform(seed, s, i, 1)).cos()
-}
 
 /// The network of one case: `classes` distinct `tau_m` (ms, 1 ms steps) spread over
 /// the neurons at random, `tau_out` per readout, ALIF neurons when `alif`.
@@ -61,59 +53,15 @@ fn network(c: &Case) -> Network {
         net.kappa[k] = (-1.0 / t).exp();
     }
     net.refractory = 2;
-    for k in 0..NI * N {
-        net.w_in[k] = 2.5 / (NI as f64).sqrt() * normal(seed, 1, k as u64);
-    }
-    for k in 0..N * N {
-        if k / N == k % N {
-            net.mask_rec[k] = false;
-        } else {
-            net.w_rec[k] = 0.5 / (N as f64).sqrt() * normal(seed, 2, k as u64);
-        }
-    }
-    for k in 0..N * o {
-        net.w_out[k] = 1.0 / (N as f64).sqrt() * normal(seed, 3, k as u64);
-    }
+    random_weights(&mut net, seed, 2.5, 0.5);
     net
-}
-
-fn spec() -> LearnSpec {
-    LearnSpec {
-        engine: Engine::Exact,
-        apply: Apply::Sample,
-        loss: Loss::Classification,
-        eta_in: 1e-3,
-        eta_rec: 1e-3,
-        eta_out: 1e-3,
-        eta_bias: 1e-3,
-        elig_bits: 24,
-        elig_frac: 12,
-        psi_levels: 4,
-        feedback: None,
-        dale: false,
-        learn_readout: true,
-        learn_hidden: true,
-        lr_spread: 0,
-        reg: None,
-    }
 }
 
 /// (cosine with exact e-prop, cosine with the shared-decay rule, trace classes,
 /// readout classes) of the chip's updates for one sample.
 fn agreement(c: &Case) -> (f64, f64, usize, usize) {
     let net = network(c);
-    let opt = QuantOptions {
-        limits: ChipLimits::default(),
-        formats: Formats {
-            trace: Format::unsigned(12, 6).unwrap(),
-            ..Formats::default()
-        },
-        rounding: Rounding::Stochastic,
-        seed: c.seed,
-        learning: Some(spec()),
-        shifts: None,
-    };
-    let mut chip = quantize(&net, &opt).unwrap();
+    let mut chip = quantize(&net, &quant_options(c.seed, Engine::Exact)).unwrap();
     let cfg = *chip.config();
     let layout = cfg.layout();
     let fnet = dequantize(&mut chip);
@@ -145,47 +93,14 @@ fn agreement(c: &Case) -> (f64, f64, usize, usize) {
         for i in 0..NI {
             x.set(i, uniform(c.seed, 30, t as u64, i as u64) < 0.05);
         }
-        let xb: Vec<bool> = x.iter().by_vals().collect();
-        chip.step(&x).unwrap();
         let recall = t >= STEPS - 100;
-        let (tc, tf) = if recall {
-            (Target::Class(label), FTarget::Class(label))
-        } else {
-            (Target::None, FTarget::None)
-        };
-        let (chip_regs, mut mem) = chip.parts();
-        chip_regs.learn(&mut mem, tc).unwrap();
-        for (l, s) in learners.iter_mut().zip(sims.iter_mut()) {
-            l.step(s, &xb);
-            l.learn(s, tf);
-        }
+        let twins = learners.iter_mut().zip(sims.iter_mut());
+        learn_step(&mut chip, twins, &x, recall.then_some(label));
     }
-    let eff = effective_rates(&cfg);
-    let sh = cfg.shifts();
-    let lsb = |s: i8, frac: u32| 2f64.powi(i32::from(s) - frac as i32);
-    let (mf, rf) = (cfg.formats().membrane.frac(), cfg.formats().readout.frac());
-    let mem = chip.mem();
-    let to_grad = |g: &[i32], w_lsb: f64, eta: f64| -> Vec<f64> {
-        g.iter()
-            .map(|&q| -f64::from(q) / 65536.0 * w_lsb / eta)
-            .collect()
-    };
-    let mut fixed = to_grad(mem.g_in, lsb(sh.input, mf), eff.eta_in);
-    fixed.extend(to_grad(mem.g_rec, lsb(sh.recurrent, mf), eff.eta_rec));
-    fixed.extend(to_grad(mem.g_out, lsb(sh.output, rf), eff.eta_out));
-    fixed.extend(to_grad(mem.g_bias, 2f64.powi(-(rf as i32)), eff.eta_bias));
-    let float = |l: &Learner| {
-        [
-            l.g.w_in.clone(),
-            l.g.w_rec.clone(),
-            l.g.w_out.clone(),
-            l.g.bias.clone(),
-        ]
-        .concat()
-    };
+    let fixed = chip_gradients(&mut chip).concat();
     (
-        cosine(&fixed, &float(&learners[0])),
-        cosine(&fixed, &float(&learners[1])),
+        cosine(&fixed, &ref_gradients(&learners[0]).concat()),
+        cosine(&fixed, &ref_gradients(&learners[1]).concat()),
         layout.trace_classes,
         layout.readout_classes,
     )

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use neurochip_emu::config::{self, Engine};
 use neurochip_emu::{export, learn, sim};
@@ -16,8 +17,15 @@ fn firmware_dir() -> PathBuf {
     root().join("firmware")
 }
 
-/// Build the firmware for a board profile around `image`.
-fn build_firmware(image: &Path, features: &[&str]) {
+/// The tests of this file run in parallel, and all of them rebuild the one firmware
+/// ELF around their own image: a test holds this from its build until it has run or
+/// measured what it built.
+static FIRMWARE: Mutex<()> = Mutex::new(());
+
+/// Build the firmware for a board profile around `image`; the ELF stays as built
+/// while the guard is held.
+fn build_firmware(image: &Path, features: &[&str]) -> MutexGuard<'static, ()> {
+    let built = FIRMWARE.lock().unwrap_or_else(PoisonError::into_inner);
     let build = Command::new("cargo")
         .args(["build", "--release", "--quiet"])
         .args(features)
@@ -31,6 +39,7 @@ fn build_firmware(image: &Path, features: &[&str]) {
         "firmware build failed for {}",
         image.display()
     );
+    built
 }
 
 /// `text`, `rodata` and `bss` of the built image firmware.
@@ -47,7 +56,7 @@ fn run_firmware(image: &Path) -> (i32, String) {
 
 /// The same with extra cargo arguments (features).
 fn run_firmware_with(image: &Path, features: &[&str]) -> (i32, String) {
-    build_firmware(image, features);
+    let _built = build_firmware(image, features);
     let elf = firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
     let out = neurochip_tests::run_qemu(&elf);
     (
@@ -275,13 +284,17 @@ fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
         "the restored registers equal the saved ones"
     );
     // Footprint of the default image in both board profiles, tracked in a golden file.
-    build_firmware(&default, &[]);
-    let qemu = sizes();
-    build_firmware(
-        &default,
-        &["--no-default-features", "--features", "stm32f411"],
-    );
-    let board = sizes();
+    let qemu = {
+        let _built = build_firmware(&default, &[]);
+        sizes()
+    };
+    let board = {
+        let _built = build_firmware(
+            &default,
+            &["--no-default-features", "--features", "stm32f411"],
+        );
+        sizes()
+    };
     neurochip_tests::check_size_golden(
         "firmware/default.size",
         &format!("qemu {qemu}\nstm32f411 {board}\n"),

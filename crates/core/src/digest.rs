@@ -82,33 +82,31 @@ impl Digest {
     /// half; an odd last value alone, sign-extended), through the lanes.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn fold_i32s(&mut self, xs: &[i32]) {
-        let pair = |p: &[i32]| match *p {
+        self.fold_packed::<_, 2>(xs, |p| match *p {
             [a, b] => (u64::from(a as u32) << 32) | u64::from(b as u32),
             [x] => i64::from(x) as u64,
             _ => 0,
-        };
-        let blocks = xs.chunks_exact(2 * LANES);
-        let rest = blocks.remainder().chunks(2).map(pair);
-        let blocks = blocks.map(|c| {
-            let mut ws = [0u64; LANES];
-            for (w, p) in ws.iter_mut().zip(c.chunks_exact(2)) {
-                *w = pair(p);
-            }
-            ws
         });
-        self.fold_lanes(blocks, rest);
     }
 
     /// Fold a slice of `i16` weights, four to a word (the first in the high bits),
     /// through the lanes.
     pub fn fold_i16s(&mut self, xs: &[i16]) {
-        let quad = |c: &[i16]| c.iter().fold(0u64, |w, &x| (w << 16) | u64::from(x as u16));
-        let blocks = xs.chunks_exact(4 * LANES);
-        let rest = blocks.remainder().chunks(4).map(quad);
+        self.fold_packed::<_, 4>(xs, |q| {
+            q.iter().fold(0u64, |w, &x| (w << 16) | u64::from(x as u16))
+        });
+    }
+
+    /// Fold a slice through the lanes, `PER` values to a word: `pack` makes a word of
+    /// `PER` values, or of the fewer left at the end.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn fold_packed<T, const PER: usize>(&mut self, xs: &[T], pack: impl Fn(&[T]) -> u64) {
+        let blocks = xs.chunks_exact(const { PER * LANES });
+        let rest = blocks.remainder().chunks(PER).map(&pack);
         let blocks = blocks.map(|c| {
             let mut ws = [0u64; LANES];
-            for (w, q) in ws.iter_mut().zip(c.chunks_exact(4)) {
-                *w = quad(q);
+            for (w, p) in ws.iter_mut().zip(c.chunks_exact(PER)) {
+                *w = pack(p);
             }
             ws
         });

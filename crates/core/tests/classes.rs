@@ -18,7 +18,7 @@ use neurochip_core::{Chip, ConfigBuilder, Rounding, Target};
 use proptest::prelude::*;
 
 mod common;
-use common::{next, random_gains, Arenas, SHIFTS};
+use common::{next, random_params, Arenas, SHIFTS};
 
 fn equal_classes(c: u8, k: u8, alpha: u16, kappa: u16) -> Classes {
     let mut cl = Classes {
@@ -67,18 +67,7 @@ proptest! {
         prop_assert_eq!((lm.trace_classes, lm.readout_classes), (usize::from(c), usize::from(k)));
         let mut s = seed | 1;
         let mut a = Arenas::with_defaults(&one);
-        {
-            let mut mem = a.mem(&one);
-            for w in mem.w_in.iter_mut().chain(mem.w_rec.iter_mut()).chain(mem.w_out.iter_mut()) {
-                *w = (next(&mut s) % 255) as i16 - 127;
-            }
-            random_gains(&mut mem, &mut s);
-            if alif {
-                for be in mem.beta.iter_mut() {
-                    *be = (next(&mut s) % 4096) as i32;
-                }
-            }
-        }
+        random_params(&mut a.mem(&one), &mut s, alif);
         // The same parameters in the layout with classes, random class indices.
         let mut b = Arenas::with_defaults(&many);
         {

@@ -11,7 +11,7 @@ use neurochip_core::{Chip, ConfigBuilder, Formats, Rounding, Target};
 use proptest::prelude::*;
 
 mod common;
-use common::{next, random_gains, Arenas, SHIFTS};
+use common::{next, random_params, Arenas, SHIFTS};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
@@ -41,18 +41,7 @@ proptest! {
             .unwrap();
         let mut s = seed | 1;
         let mut arenas = Arenas::with_defaults(&cfg);
-        {
-            let mut mem = arenas.mem(&cfg);
-            for w in mem.w_in.iter_mut().chain(mem.w_rec.iter_mut()).chain(mem.w_out.iter_mut()) {
-                *w = (next(&mut s) % 255) as i16 - 127;
-            }
-            random_gains(&mut mem, &mut s);
-            if alif {
-                for be in mem.beta.iter_mut() {
-                    *be = (next(&mut s) % 4096) as i32;
-                }
-            }
-        }
+        random_params(&mut arenas.mem(&cfg), &mut s, alif);
         let mut copy = arenas.clone();
         let mut a_mem = arenas.mem(&cfg);
         let mut b_mem = copy.mem(&cfg);

@@ -3,12 +3,14 @@
 //! learns (saturating at the top shift), for both engines and both application modes,
 //! and the register changes nothing while it is 0.
 
-use bitvec::prelude::*;
 use neurochip_core::{Chip, Target};
 use proptest::prelude::*;
 
 mod common;
-use common::{any_weight, draw_input, learning_chip, random_gains, shifted_learning, Arenas};
+use common::{
+    any_weight, drive, learning_chip, random_gains, shifted_learning, weights, weights_mut, Arenas,
+    Run,
+};
 
 /// Train `cfg`'s chip for 60 steps from seeded weights at rate step `k`: (weights,
 /// digest).
@@ -17,39 +19,26 @@ fn train(cfg: &neurochip_core::ChipConfig, k: u8, seed: u64) -> (Vec<i16>, u64) 
     let mut mem = arenas.mem(cfg);
     let mut s = seed | 1;
     let wf = cfg.formats().weight;
-    for w in mem
-        .w_in
-        .iter_mut()
-        .chain(mem.w_rec.iter_mut())
-        .chain(mem.w_out.iter_mut())
-    {
+    for w in weights_mut(&mut mem) {
         *w = any_weight(wf, &mut s);
     }
     random_gains(&mut mem, &mut s);
     let mut chip = Chip::new(*cfg, &mem).unwrap();
     chip.set_rate_step(k);
-    let mut x = bitvec![u32, Lsb0; 0; cfg.n_in()];
-    for t in 0..60u32 {
-        draw_input(&mut x, &mut s, 30);
-        chip.step(&mut mem, &x).unwrap();
-        let target = if t % 3 == 0 {
+    let run = Run {
+        steps: 60,
+        sample: 20,
+        p_in: 30,
+    };
+    let target = |t: u32, _: &mut u64| {
+        if t % 3 == 0 {
             Target::None
         } else {
             Target::Class(t as usize % cfg.n_out())
-        };
-        chip.learn(&mut mem, target).unwrap();
-        if t % 20 == 19 {
-            chip.end_sample(&mut mem).unwrap();
         }
-    }
-    let w = mem
-        .w_in
-        .iter()
-        .chain(mem.w_rec.iter())
-        .chain(mem.w_out.iter())
-        .copied()
-        .collect();
-    (w, chip.digest())
+    };
+    drive(&mut chip, &mut mem, run, &mut s, target, |_| Ok(())).unwrap();
+    (weights(&mem).copied().collect(), chip.digest())
 }
 
 proptest! {
@@ -57,11 +46,11 @@ proptest! {
 
     #[test]
     fn rate_step_k_learns_what_shifts_k_larger_learn(
-        exact in any::<bool>(),
-        sample in any::<bool>(),
+        exact: bool,
+        sample: bool,
         shifts in prop::array::uniform4(0u8..=62),
         k in 0u8..=70,
-        seed in any::<u64>(),
+        seed: u64,
     ) {
         let learning = shifted_learning(exact, sample, shifts, false);
         let formats = common::weight_formats(8);

@@ -7,60 +7,13 @@
 //! sign and is nonzero, and no recurrent self-connection is active.
 
 use bitvec::prelude::*;
-use neurochip_core::learning::{Apply, Engine, Learning, Loss};
+use neurochip_core::learning::{Apply, Engine, Learning};
 use neurochip_core::rewire::{self, Rewire};
 use neurochip_core::{Chip, ConfigBuilder, Memory, Target};
 use proptest::prelude::*;
 
 mod common;
-use common::{any_weight, draw_input, learning_chip, next, random_gains, Arenas, SHIFTS};
-
-#[derive(Debug, Clone)]
-struct Case {
-    n_in: usize,
-    n_rec: usize,
-    n_out: usize,
-    weight_bits: u32,
-    exact: bool,
-    sample: bool,
-    dale: bool,
-    shifts: (u8, u8, u8),
-    /// Budgets as a fraction of capacity, per mille.
-    frac: (u32, u32),
-    noise: u16,
-    p_in: u32,
-    seed: u64,
-}
-
-fn case() -> impl Strategy<Value = Case> {
-    (
-        (1usize..10, 2usize..20, 1usize..4, 2u32..=16),
-        (any::<bool>(), any::<bool>(), any::<bool>()),
-        (0u8..=62, 0u8..=62, 0u8..=62),
-        (0u32..=1000, 0u32..=1000),
-        (
-            prop_oneof![Just(0u16), any::<u16>()],
-            0u32..=100,
-            any::<u64>(),
-        ),
-    )
-        .prop_map(
-            |((ni, nr, no, wb), (ex, s, d), sh, fr, (noise, p, seed))| Case {
-                n_in: ni,
-                n_rec: nr,
-                n_out: no,
-                weight_bits: wb,
-                exact: ex,
-                sample: s,
-                dale: d,
-                shifts: sh,
-                frac: fr,
-                noise,
-                p_in: p,
-                seed,
-            },
-        )
-}
+use common::{any_weight, chip_case, drive, next, random_gains, weights_mut, Arenas, SHIFTS};
 
 fn check(mem: &Memory<'_>, r: Rewire, seed: u64, dale: bool) -> Result<(), TestCaseError> {
     let n = mem.layout.n_rec;
@@ -94,30 +47,37 @@ fn check(mem: &Memory<'_>, r: Rewire, seed: u64, dale: bool) -> Result<(), TestC
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
+    /// `frac`: the budgets as a fraction of capacity, per mille.
     #[test]
-    fn budget_holds_at_every_step(c in case()) {
-        let formats = common::weight_formats(c.weight_bits);
-        let learning = Learning {
-            loss: Loss::Classification,
-            ..common::shifted_learning(c.exact, c.sample, [c.shifts.0, c.shifts.1, c.shifts.2, c.shifts.2], c.dale)
-        };
+    fn budget_holds_at_every_step(
+        c in chip_case(1..10, 2..20, 1..4),
+        dale: bool,
+        (shift_in, shift_rec, shift_out) in (0u8..=62, 0u8..=62, 0u8..=62),
+        frac in (0u32..=1000, 0u32..=1000),
+        noise in prop_oneof![Just(0u16), any::<u16>()],
+    ) {
+        let learning = common::shifted_learning(
+            c.exact,
+            c.sample,
+            [shift_in, shift_rec, shift_out, shift_out],
+            dale,
+        );
         let (ni, nr) = (c.n_in as u32, c.n_rec as u32);
         let r = Rewire {
-            budget_in: ni * nr * c.frac.0 / 1000,
-            budget_rec: nr * (nr - 1) * c.frac.1 / 1000,
-            noise: c.noise,
+            budget_in: ni * nr * frac.0 / 1000,
+            budget_rec: nr * (nr - 1) * frac.1 / 1000,
+            noise,
         };
-        let dims = (c.n_in, c.n_rec, c.n_out);
-        let (cfg, mut arenas) = Arenas::build(learning_chip(dims, formats, learning, c.seed).rewire(r));
+        let (cfg, mut arenas) = Arenas::build(c.chip(learning).rewire(r));
         let mut mem = arenas.mem(&cfg);
-        let wf = formats.weight;
+        let wf = c.weight_format();
         let mut s = c.seed | 1;
         let n = c.n_rec;
         for j in 0..n {
             mem.exc.set(j, next(&mut s) % 4 != 0);
         }
         // Any starting weights (zeros included) and masks: init must fix them.
-        for w in mem.w_in.iter_mut().chain(mem.w_rec.iter_mut()).chain(mem.w_out.iter_mut()) {
+        for w in weights_mut(&mut mem) {
             *w = any_weight(wf, &mut s);
         }
         for k in 0..mem.mask_rec.len() {
@@ -125,7 +85,7 @@ proptest! {
         }
         for k in 0..mem.w_rec.len() {
             let v = i64::from(mem.w_rec[k]);
-            let w = match (c.dale, mem.exc[k / n], mem.mask_rec[k]) {
+            let w = match (dale, mem.exc[k / n], mem.mask_rec[k]) {
                 (_, _, false) => 0,
                 (true, true, true) => v.abs(),
                 (true, false, true) => -v.abs(),
@@ -135,25 +95,17 @@ proptest! {
         }
         random_gains(&mut mem, &mut s);
         rewire::init(&cfg, &mut mem);
-        check(&mem, r, c.seed, c.dale)?;
+        check(&mem, r, c.seed, dale)?;
         let mut chip = Chip::new(cfg, &mem).unwrap();
-        let mut x = bitvec![u32, Lsb0; 0; c.n_in];
-        for t in 0..100u32 {
-            draw_input(&mut x, &mut s, c.p_in);
-            chip.step(&mut mem, &x).unwrap();
-            check(&mem, r, c.seed, c.dale)?;
-            let target = if t % 4 == 0 {
+        let target = |t: u32, s: &mut u64| {
+            if t % 4 == 0 {
                 Target::None
             } else {
-                Target::Class((next(&mut s) as usize) % c.n_out)
-            };
-            chip.learn(&mut mem, target).unwrap();
-            check(&mem, r, c.seed, c.dale)?;
-            if t % 10 == 9 {
-                chip.end_sample(&mut mem).unwrap();
-                check(&mem, r, c.seed, c.dale)?;
+                Target::Class((next(s) as usize) % c.n_out)
             }
-        }
+        };
+        let holds = |mem: &Memory<'_>| check(mem, r, c.seed, dale);
+        drive(&mut chip, &mut mem, c.run(100, 10), &mut s, target, holds)?;
     }
 }
 

@@ -1,14 +1,18 @@
 //! Test support shared by the core's integration tests: the three memory arenas of a
 //! configuration, the xorshift stream the property tests draw their weights, gains
-//! and inputs from, and the small learning chip most of them build.
+//! and inputs from, the small learning chip most of them build, and the training
+//! loop they drive it with.
 //!
 //! Every test binary uses a part of it.
 #![allow(dead_code)]
 
 use bitvec::prelude::*;
 use neurochip_core::format::Format;
-use neurochip_core::learning::{Apply, Engine, Learning};
-use neurochip_core::{ChipConfig, ConfigBuilder, Formats, Memory, Rounding, Shifts};
+use std::ops::Range;
+
+use neurochip_core::learning::{Apply, Engine, Feedback, Learning, Loss};
+use neurochip_core::{Chip, ChipConfig, ConfigBuilder, Formats, Memory, Rounding, Shifts, Target};
+use proptest::prelude::*;
 
 /// The three word arenas (16-bit, 32-bit, unsigned) of one chip's memory, zeroed.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,6 +75,60 @@ pub fn random_gains(mem: &mut Memory<'_>, s: &mut u64) {
     for g in mem.psi_gain.iter_mut() {
         *g = (next(s) % (1 << 24)) as u32;
     }
+}
+
+/// Every synaptic weight of `mem`: input, recurrent, then output.
+pub fn weights<'m>(mem: &'m Memory<'_>) -> impl Iterator<Item = &'m i16> {
+    mem.w_in
+        .iter()
+        .chain(mem.w_rec.iter())
+        .chain(mem.w_out.iter())
+}
+
+/// Every synaptic weight of `mem`, as [`weights`], to write.
+pub fn weights_mut<'m>(mem: &'m mut Memory<'_>) -> impl Iterator<Item = &'m mut i16> {
+    mem.w_in
+        .iter_mut()
+        .chain(mem.w_rec.iter_mut())
+        .chain(mem.w_out.iter_mut())
+}
+
+/// Small random parameters: every synaptic weight in -127..=127, random gains
+/// ([`random_gains`]) and, when `alif`, adaptation strengths below 4096.
+pub fn random_params(mem: &mut Memory<'_>, s: &mut u64, alif: bool) {
+    for w in weights_mut(mem) {
+        *w = (next(s) % 255) as i16 - 127;
+    }
+    random_gains(mem, s);
+    if alif {
+        for be in mem.beta.iter_mut() {
+            *be = (next(s) % 4096) as i32;
+        }
+    }
+}
+
+/// Random weights anywhere in `wf` ([`any_weight`]): the recurrent ones first, each
+/// with the sign Dale's law gives its row in `mem.exc` when `dale`, then the input,
+/// output and feedback weights; then random gains ([`random_gains`]).
+pub fn random_weights(mem: &mut Memory<'_>, wf: Format, dale: bool, s: &mut u64) {
+    let n = mem.layout.n_rec;
+    for (k, w) in mem.w_rec.iter_mut().enumerate() {
+        let v = any_weight(wf, s);
+        *w = match (dale, mem.exc[k / n]) {
+            (false, _) => v,
+            (true, true) => v.max(0),
+            (true, false) => v.min(0),
+        };
+    }
+    for w in mem
+        .w_in
+        .iter_mut()
+        .chain(mem.w_out.iter_mut())
+        .chain(mem.b_fb.iter_mut())
+    {
+        *w = any_weight(wf, s);
+    }
+    random_gains(mem, s);
 }
 
 /// Each input spikes with probability `p_in` percent, one draw each.
@@ -136,4 +194,140 @@ pub fn learning_chip(
         .leak_rounding(Rounding::Stochastic)
         .learning(learning)
         .seed(seed)
+}
+
+/// The random learning chip of a property test: its sizes, weight width, engine
+/// (exact or light), application (per sample or online), input spike probability
+/// (percent) and seed.
+#[derive(Clone, Debug)]
+pub struct ChipCase {
+    pub n_in: usize,
+    pub n_rec: usize,
+    pub n_out: usize,
+    pub weight_bits: u32,
+    pub exact: bool,
+    pub sample: bool,
+    pub p_in: u32,
+    pub seed: u64,
+}
+
+/// A [`ChipCase`] of `n_in` inputs, `n_rec` neurons and `n_out` readouts in the
+/// ranges given, 2- to 16-bit weights, either engine and application, inputs that
+/// spike with any probability and any seed.
+pub fn chip_case(
+    n_in: Range<usize>,
+    n_rec: Range<usize>,
+    n_out: Range<usize>,
+) -> impl Strategy<Value = ChipCase> {
+    (
+        (n_in, n_rec, n_out, 2u32..=16),
+        (any::<bool>(), any::<bool>()),
+        (0u32..=100, any::<u64>()),
+    )
+        .prop_map(
+            |((n_in, n_rec, n_out, weight_bits), (exact, sample), (p_in, seed))| ChipCase {
+                n_in,
+                n_rec,
+                n_out,
+                weight_bits,
+                exact,
+                sample,
+                p_in,
+                seed,
+            },
+        )
+}
+
+impl ChipCase {
+    /// The case's weight format: `weight_bits`-bit integers.
+    pub fn weight_format(&self) -> Format {
+        weight_formats(self.weight_bits).weight
+    }
+
+    /// The case's [`learning_chip`] learning by `learning`; the caller adds what its
+    /// test varies.
+    pub fn chip(&self, learning: Learning) -> ConfigBuilder {
+        let dims = (self.n_in, self.n_rec, self.n_out);
+        learning_chip(dims, weight_formats(self.weight_bits), learning, self.seed)
+    }
+
+    /// A [`Run`] of `steps` steps in samples of `sample`, at the case's input rate.
+    pub fn run(&self, steps: u32, sample: u32) -> Run {
+        Run {
+            steps,
+            sample,
+            p_in: self.p_in,
+        }
+    }
+}
+
+/// Symmetric or random feedback.
+pub fn any_feedback() -> impl Strategy<Value = Feedback> {
+    prop_oneof![Just(Feedback::Symmetric), Just(Feedback::Random)]
+}
+
+/// A classification or a regression loss.
+pub fn any_loss() -> impl Strategy<Value = Loss> {
+    prop_oneof![Just(Loss::Classification), Just(Loss::Regression)]
+}
+
+/// Dale's law in `mem`: no recurrent weight out of an excitatory neuron is negative,
+/// none out of an inhibitory one positive.
+pub fn check_dale(mem: &Memory<'_>) -> Result<(), TestCaseError> {
+    let n = mem.layout.n_rec;
+    for (k, &w) in mem.w_rec.iter().enumerate() {
+        let exc = mem.exc[k / n];
+        prop_assert!(
+            if exc { w >= 0 } else { w <= 0 },
+            "Dale violated at synapse {k} (presynaptic neuron {}, {}): {w}",
+            k / n,
+            if exc { "excitatory" } else { "inhibitory" }
+        );
+    }
+    Ok(())
+}
+
+/// Regression targets at the ends of the range: `i32::MAX` for even readouts,
+/// `i32::MIN` for odd ones.
+pub fn extreme_values(n_out: usize) -> Vec<i32> {
+    (0..n_out)
+        .map(|k| if k % 2 == 0 { i32::MAX } else { i32::MIN })
+        .collect()
+}
+
+/// A training run for [`drive`]: `steps` steps, samples of `sample` steps, inputs
+/// that spike with probability `p_in` percent.
+pub struct Run {
+    /// Steps in all.
+    pub steps: u32,
+    /// Steps of a sample.
+    pub sample: u32,
+    /// The probability of each input spiking at a step, percent.
+    pub p_in: u32,
+}
+
+/// Train `chip` on `mem` for a [`Run`]: at each step `t`, random inputs
+/// ([`draw_input`] from `s`), a step, a learning step toward `target(t, s)`, and at
+/// the end of each sample its end; `check` the memory after each of them.
+pub fn drive<'v>(
+    chip: &mut Chip,
+    mem: &mut Memory<'_>,
+    run: Run,
+    s: &mut u64,
+    mut target: impl FnMut(u32, &mut u64) -> Target<'v>,
+    mut check: impl FnMut(&Memory<'_>) -> Result<(), TestCaseError>,
+) -> Result<(), TestCaseError> {
+    let mut x = bitvec![u32, Lsb0; 0; mem.layout.n_in];
+    for t in 0..run.steps {
+        draw_input(&mut x, s, run.p_in);
+        chip.step(mem, &x).unwrap();
+        check(mem)?;
+        chip.learn(mem, target(t, s)).unwrap();
+        check(mem)?;
+        if t % run.sample == run.sample - 1 {
+            chip.end_sample(mem).unwrap();
+            check(mem)?;
+        }
+    }
+    Ok(())
 }
