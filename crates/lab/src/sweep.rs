@@ -17,6 +17,7 @@ use serde::Serialize;
 use neurochip_emu::arch_run;
 use neurochip_emu::build::{self, BuildError};
 use neurochip_emu::config::{Config, Engine};
+use neurochip_emu::cycle::CycleReport;
 use neurochip_emu::Arch;
 
 /// One grid point's result.
@@ -267,43 +268,70 @@ fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
         }
     }
     let t = arch_run::train_models(c, chip, &task, models, true);
-    let engine = format!("{:?}", c.learning.engine).to_lowercase();
     let base = SweepRow {
+        test_accuracy: t.score.accuracy,
+        nmse: t.score.nmse,
+        train_seconds: t.seconds,
+        classes: task.n_classes(),
+        ..row(c, &c.learning.engine, &t.footprint, &t.digest)
+    };
+    Ok(costed(base, archs, |i, _| {
+        fit[i].clone().map(|k| t.reports[k].clone())
+    }))
+}
+
+/// A point's row before its scores and costs: the configuration's coordinates, the
+/// chip's footprint and digest.
+fn row(
+    c: &Config,
+    engine: &Engine,
+    footprint: &neurochip_emu::Footprint,
+    digest: &str,
+) -> SweepRow {
+    SweepRow {
         config: c.name.clone(),
         seed: c.seed,
-        engine,
+        engine: format!("{engine:?}").to_lowercase(),
         weight_bits: c.formats.weight_bits,
         trace_bits: c.formats.trace_bits,
         arch: String::new(),
         fits: true,
         fit_error: None,
-        test_accuracy: t.score.accuracy,
-        nmse: t.score.nmse,
-        weight_bytes: t.footprint.weights,
-        learning_bytes: t.footprint.learning,
-        learning_per_synapse_bytes: t.footprint.learning_per_synapse,
+        test_accuracy: 0.0,
+        nmse: None,
+        weight_bytes: footprint.weights,
+        learning_bytes: footprint.learning,
+        learning_per_synapse_bytes: footprint.learning_per_synapse,
         sram_bytes: None,
         cycles_per_step: None,
         realtime_clock_mhz: None,
         energy_per_inference_nj: None,
         energy_per_training_sample_nj: None,
-        train_seconds: t.seconds,
-        classes: task.n_classes(),
-        digest: t.digest.clone(),
+        train_seconds: 0.0,
+        classes: None,
+        digest: digest.to_string(),
         success_rate: None,
-    };
-    if archs.is_empty() {
-        return Ok(vec![base]);
     }
-    Ok(archs
+}
+
+/// `base` alone without architectures, else one row per architecture with the cycle
+/// model's figures from `cost(index, arch)`, or why the network does not fit.
+fn costed(
+    base: SweepRow,
+    archs: &[Arch],
+    cost: impl Fn(usize, &Arch) -> Result<CycleReport, String>,
+) -> Vec<SweepRow> {
+    if archs.is_empty() {
+        return vec![base];
+    }
+    archs
         .iter()
-        .zip(fit)
-        .map(|(a, f)| {
+        .enumerate()
+        .map(|(i, a)| {
             let mut r = base.clone();
             r.arch = a.name.clone();
-            match f {
-                Ok(k) => {
-                    let c = &t.reports[k];
+            match cost(i, a) {
+                Ok(c) => {
                     r.sram_bytes = Some(c.sram_used_bytes);
                     r.cycles_per_step = Some(c.cycles_per_step);
                     r.realtime_clock_mhz = Some(c.realtime_clock_mhz_worst);
@@ -317,63 +345,24 @@ fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
             }
             r
         })
-        .collect())
+        .collect()
 }
 
 /// A reward configuration's rows: trained by its plan (the same run as `neurochip
-/// run`), once per architecture through its cycle model when architectures are given.
+/// run`), and once more per architecture through its cycle model (the same bits).
 fn reward_point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
-    let row = |rep: &neurochip_emu::reward::RewardReport, digest: &str| SweepRow {
-        config: c.name.clone(),
-        seed: c.seed,
-        engine: rep.engine.clone(),
-        weight_bits: c.formats.weight_bits,
-        trace_bits: c.formats.trace_bits,
-        arch: String::new(),
-        fits: true,
-        fit_error: None,
-        test_accuracy: rep.test_success_rate.unwrap_or(rep.success_rate),
-        nmse: None,
-        weight_bytes: rep.footprint.weights,
-        learning_bytes: rep.footprint.learning,
-        learning_per_synapse_bytes: rep.footprint.learning_per_synapse,
-        sram_bytes: None,
-        cycles_per_step: None,
-        realtime_clock_mhz: None,
-        energy_per_inference_nj: None,
-        energy_per_training_sample_nj: None,
-        train_seconds: rep.train_seconds,
-        classes: None,
-        digest: digest.to_string(),
-        success_rate: Some(rep.success_rate),
-    };
     let (rep, _) = neurochip_emu::reward::train_chip(c, None, &|| None, |_, _| {})?;
-    let base = row(&rep, &rep.digest);
-    if archs.is_empty() {
-        return Ok(vec![base]);
-    }
-    Ok(archs
-        .iter()
-        .map(|a| {
-            let mut r = base.clone();
-            r.arch = a.name.clone();
-            match arch_run::run_arch(c, a, None, true) {
-                Ok(run) => {
-                    let m = &run.cycles;
-                    r.sram_bytes = Some(m.sram_used_bytes);
-                    r.cycles_per_step = Some(m.cycles_per_step);
-                    r.realtime_clock_mhz = Some(m.realtime_clock_mhz_worst);
-                    r.energy_per_inference_nj = m.energy_per_inference_nj;
-                    r.energy_per_training_sample_nj = m.energy_per_training_sample_nj;
-                }
-                Err(e) => {
-                    r.fits = false;
-                    r.fit_error = Some(e.message);
-                }
-            }
-            r
-        })
-        .collect())
+    let base = SweepRow {
+        test_accuracy: rep.test_success_rate.unwrap_or(rep.success_rate),
+        train_seconds: rep.train_seconds,
+        success_rate: Some(rep.success_rate),
+        ..row(c, &c.learning.engine, &rep.footprint, &rep.digest)
+    };
+    Ok(costed(base, archs, |_, a| {
+        arch_run::run_arch(c, a, None, true)
+            .map(|run| run.cycles)
+            .map_err(|e| e.message)
+    }))
 }
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {

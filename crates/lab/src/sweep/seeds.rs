@@ -276,32 +276,35 @@ mod tests {
         );
     }
 
-    /// Regression points are summed up by NMSE, whose worst seed is the largest.
+    /// Regression points are summed up by NMSE, whose worst seed is the largest;
+    /// reward points by their learning episodes' success rate (not by the greedy test
+    /// in `test_accuracy`), whose worst seed is the smallest.
     #[test]
-    fn nmse_worst_is_the_largest() {
-        let mut rows = vec![row(4, "exact", 0.0, ""), row(5, "exact", 0.0, "")];
-        rows[0].nmse = Some(0.02);
-        rows[1].nmse = Some(0.05);
-        let s = seed_summaries(&rows);
-        assert_eq!(
-            (s[0].metric, s[0].worst_seed, s[0].worst),
-            ("nmse", 5, 0.05)
-        );
-        assert!(seed_markdown(&s).contains("| NMSE | 0.0350 ± 0.0212 | 5: 0.0500 |"));
-    }
-
-    /// Reward points are summed up by their learning episodes' success rate, not by
-    /// the greedy test that fills `test_accuracy`.
-    #[test]
-    fn reward_points_are_summed_up_by_success() {
-        let mut rows = vec![row(1, "exact", 0.5, ""), row(2, "exact", 0.9, "")];
-        rows[0].success_rate = Some(0.96);
-        rows[1].success_rate = Some(0.92);
-        let s = seed_summaries(&rows);
-        assert_eq!(
-            (s[0].metric, s[0].worst_seed, s[0].worst),
-            ("success_rate", 2, 0.92)
-        );
-        assert!(seed_markdown(&s).contains("| success (last episodes) | 94.0 ± 2.8% | 2: 92.0% |"));
+    fn regression_and_reward_points_have_their_metric() {
+        type Set = fn(&mut SweepRow, f64);
+        type Want = (&'static str, u64, f64);
+        let cases: [(Set, [f64; 2], Want, &str); 2] = [
+            (
+                |r, v| r.nmse = Some(v),
+                [0.02, 0.05],
+                ("nmse", 5, 0.05),
+                "| NMSE | 0.0350 ± 0.0212 | 5: 0.0500 |",
+            ),
+            (
+                |r, v| r.success_rate = Some(v),
+                [0.96, 0.92],
+                ("success_rate", 5, 0.92),
+                "| success (last episodes) | 94.0 ± 2.8% | 5: 92.0% |",
+            ),
+        ];
+        for (set, values, want, line) in cases {
+            let mut rows = vec![row(4, "exact", 0.5, ""), row(5, "exact", 0.9, "")];
+            for (r, v) in rows.iter_mut().zip(values) {
+                set(r, v);
+            }
+            let s = seed_summaries(&rows);
+            assert_eq!((s[0].metric, s[0].worst_seed, s[0].worst), want);
+            assert!(seed_markdown(&s).contains(line), "{}", seed_markdown(&s));
+        }
     }
 }
