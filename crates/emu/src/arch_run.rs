@@ -94,25 +94,44 @@ pub fn run_arch(
 fn reward_arch(
     cfg: &Config,
     arch: &Arch,
-    mut chip: HostChip,
-    mut cm: CycleModel,
+    chip: HostChip,
+    cm: CycleModel,
 ) -> Result<ArchRun, BuildError> {
+    let (rep, mut reports) =
+        reward_models(cfg, chip, vec![cm]).map_err(|e| fit_error(cfg, arch, e.message))?;
+    Ok(ArchRun {
+        name: cfg.name.clone(),
+        digest: rep.digest,
+        test_accuracy: None,
+        success_rate: Some(rep.success_rate),
+        cycles: reports.swap_remove(0),
+    })
+}
+
+/// Train `chip` by the reward plan of `cfg`, stepped through `models` (all count the
+/// same steps; the chip computes the same bits with or without them): the report,
+/// with the chip's digest, and one cycle report per model, in order.
+pub fn reward_models(
+    cfg: &Config,
+    mut chip: HostChip,
+    mut models: Vec<CycleModel>,
+) -> Result<(crate::reward::RewardReport, Vec<CycleReport>), BuildError> {
     let app = crate::reward::app(cfg, true)?;
     let (c, mut mem) = chip.parts();
     let mut dp = CycleChip {
         chip: c,
-        models: std::slice::from_mut(&mut cm),
+        models: &mut models,
     };
-    let rep = crate::reward::run_app(cfg, &app, &mut dp, &mut mem, &|| None, |_, _| {})
-        .map_err(|e| fit_error(cfg, arch, e.message))?;
-    cm.finish();
-    Ok(ArchRun {
-        name: cfg.name.clone(),
-        digest: format!("{:016x}", chip.digest()),
-        test_accuracy: None,
-        success_rate: Some(rep.success_rate),
-        cycles: cm.report(),
-    })
+    let mut rep = crate::reward::run_app(cfg, &app, &mut dp, &mut mem, &|| None, |_, _| {})?;
+    rep.digest = format!("{:016x}", chip.digest());
+    let reports = models
+        .iter_mut()
+        .map(|m| {
+            m.finish();
+            m.report()
+        })
+        .collect();
+    Ok((rep, reports))
 }
 
 fn train_arch(

@@ -251,11 +251,8 @@ fn or<'a, T>(v: &'a [T], own: &'a [T]) -> &'a [T] {
 }
 
 fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
-    if c.reward.is_some() {
-        return reward_point(c, archs);
-    }
     let (_, mut chip) = build::chip(c)?;
-    let task = build::task(c)?;
+    // Every architecture the network fits steps beside the one training.
     let mut models = Vec::new();
     let mut fit: Vec<Result<usize, String>> = Vec::new();
     for a in archs {
@@ -267,16 +264,30 @@ fn point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
             Err(e) => fit.push(Err(e.message)),
         }
     }
-    let t = arch_run::train_models(c, chip, &task, models, true);
-    let base = SweepRow {
-        test_accuracy: t.score.accuracy,
-        nmse: t.score.nmse,
-        train_seconds: t.seconds,
-        classes: task.n_classes(),
-        ..row(c, &c.learning.engine, &t.footprint, &t.digest)
+    let (base, reports) = if c.reward.is_some() {
+        // Reward learning: trained by its plan, as `neurochip run` does.
+        let (rep, reports) = arch_run::reward_models(c, chip, models)?;
+        let base = SweepRow {
+            test_accuracy: rep.test_success_rate.unwrap_or(rep.success_rate),
+            train_seconds: rep.train_seconds,
+            success_rate: Some(rep.success_rate),
+            ..row(c, &c.learning.engine, &rep.footprint, &rep.digest)
+        };
+        (base, reports)
+    } else {
+        let task = build::task(c)?;
+        let t = arch_run::train_models(c, chip, &task, models, true);
+        let base = SweepRow {
+            test_accuracy: t.score.accuracy,
+            nmse: t.score.nmse,
+            train_seconds: t.seconds,
+            classes: task.n_classes(),
+            ..row(c, &c.learning.engine, &t.footprint, &t.digest)
+        };
+        (base, t.reports)
     };
-    Ok(costed(base, archs, |i, _| {
-        fit[i].clone().map(|k| t.reports[k].clone())
+    Ok(costed(base, archs, |i| {
+        fit[i].clone().map(|k| reports[k].clone())
     }))
 }
 
@@ -315,11 +326,12 @@ fn row(
 }
 
 /// `base` alone without architectures, else one row per architecture with the cycle
-/// model's figures from `cost(index, arch)`, or why the network does not fit.
+/// model's figures from `cost(index of the architecture)`, or why the network does
+/// not fit.
 fn costed(
     base: SweepRow,
     archs: &[Arch],
-    cost: impl Fn(usize, &Arch) -> Result<CycleReport, String>,
+    cost: impl Fn(usize) -> Result<CycleReport, String>,
 ) -> Vec<SweepRow> {
     if archs.is_empty() {
         return vec![base];
@@ -330,7 +342,7 @@ fn costed(
         .map(|(i, a)| {
             let mut r = base.clone();
             r.arch = a.name.clone();
-            match cost(i, a) {
+            match cost(i) {
                 Ok(c) => {
                     r.sram_bytes = Some(c.sram_used_bytes);
                     r.cycles_per_step = Some(c.cycles_per_step);
@@ -346,23 +358,6 @@ fn costed(
             r
         })
         .collect()
-}
-
-/// A reward configuration's rows: trained by its plan (the same run as `neurochip
-/// run`), and once more per architecture through its cycle model (the same bits).
-fn reward_point(c: &Config, archs: &[Arch]) -> Result<Vec<SweepRow>, BuildError> {
-    let (rep, _) = neurochip_emu::reward::train_chip(c, None, &|| None, |_, _| {})?;
-    let base = SweepRow {
-        test_accuracy: rep.test_success_rate.unwrap_or(rep.success_rate),
-        train_seconds: rep.train_seconds,
-        success_rate: Some(rep.success_rate),
-        ..row(c, &c.learning.engine, &rep.footprint, &rep.digest)
-    };
-    Ok(costed(base, archs, |_, a| {
-        arch_run::run_arch(c, a, None, true)
-            .map(|run| run.cycles)
-            .map_err(|e| e.message)
-    }))
 }
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
