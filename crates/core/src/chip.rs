@@ -1,6 +1,5 @@
 //! The chip: registers around the memories, and one time step.
 
-use bitvec::field::BitField;
 use core::fmt;
 
 use crate::config::ChipConfig;
@@ -342,9 +341,8 @@ impl Chip {
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn fold_step(&mut self, mem: &Memory<'_>) {
         self.digest.fold(self.steps);
-        for chunk in mem.z.chunks(32) {
-            self.digest.fold(u64::from(chunk.load_le::<u32>()));
-        }
+        let digest = &mut self.digest;
+        crate::words::for_each_word(mem.z, |_, w| digest.fold(u64::from(w)));
         self.digest.fold_i32s(mem.v);
         self.digest.fold_i32s(mem.y);
     }

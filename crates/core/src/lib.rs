@@ -72,6 +72,7 @@ pub mod stdp;
 pub mod synapse;
 pub mod trace;
 pub mod update;
+pub mod words;
 
 pub use chip::{Chip, Datapath, StepError, StepOutput};
 pub use config::{ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Shifts};

@@ -17,10 +17,8 @@
 //! After a spike the neuron is refractory for `refractory` steps: it cannot spike and
 //! its pseudo-derivative is zero; the reset still happens.
 
-use bitvec::field::BitField;
-
 use crate::config::ChipConfig;
-use crate::format::{shift_round, ADAPT_FRAC};
+use crate::format::{shift_round, ADAPT_FRAC, DECAY_FRAC};
 use crate::memory::Memory;
 use crate::prng::Prng;
 use crate::round::Rounding;
@@ -96,27 +94,31 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
     let levels_or_learning = !mem.psi.is_empty();
     let mut old = [0u32; WORDS];
     let mut new = [0u32; WORDS];
-    for (w, c) in old.iter_mut().zip(mem.z.chunks(32)) {
-        *w = c.load_le::<u32>();
-    }
+    crate::words::for_each_word(mem.z, |k, w| {
+        if let Some(o) = old.get_mut(k) {
+            *o = w;
+        }
+    });
     let mut spikes = 0u32;
     let n = mem.layout.n_rec.min(WORDS.saturating_mul(32));
-    // Inference on a LIF network without stochastic rounding draws nothing from the
-    // PRNG and has no per-neuron branches: the block path below, 32 neurons a word.
+    // Inference on a LIF network has no per-neuron branches: the block path below,
+    // 32 neurons a word (vectorised unless stochastic rounding draws from the PRNG,
+    // one draw per neuron in order, as the general loop draws).
     let plain = !levels_or_learning
-        && rounding != Rounding::Stochastic
         && s_in.unsigned_abs() <= 24
         && s_rec.unsigned_abs() <= 24
-        && mem.beta.iter().all(|&b| b == 0);
+        && mem.beta.iter().fold(0, |acc, &b| acc | b) == 0; // branch-free: vectorises
     if plain {
         let p = Plain {
             lo,
             hi,
-            s_in,
-            s_rec,
-            truncate: rounding == Rounding::Truncate,
+            s_in: Scale::new(s_in),
+            s_rec: Scale::new(s_rec),
             n_ref,
         };
+        let live = old.get(..n.div_ceil(32)).unwrap_or(&[]);
+        let fired = live.iter().map(|w| u64::from(w.count_ones())).sum();
+        let narrow = p.fits_32(mem.v, mem.thr, mem.layout.n_in, fired);
         let blocks = mem
             .v
             .chunks_mut(32)
@@ -128,12 +130,27 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         for ((((((v, thr), refr), (ain, arec)), alpha), &o), w) in
             blocks.zip(old.iter()).zip(new.iter_mut())
         {
-            *w = p.block(v, thr, refr, ain, arec, alpha, o);
+            // The rounding's addend of the 15-bit decay shift (`Rounding::shift`).
+            let b = Block {
+                v,
+                thr,
+                refr,
+                ain,
+                arec,
+                alpha,
+                old: o,
+            };
+            *w = match (rounding, narrow) {
+                (Rounding::Truncate, false) => p.block::<false>(b, || 0),
+                (Rounding::Truncate, true) => p.block::<true>(b, || 0),
+                (Rounding::Nearest, false) => p.block::<false>(b, || 1 << 14),
+                (Rounding::Nearest, true) => p.block::<true>(b, || 1 << 14),
+                (Rounding::Stochastic, false) => p.block::<false>(b, || stochastic(prng)),
+                (Rounding::Stochastic, true) => p.block::<true>(b, || stochastic(prng)),
+            };
             spikes = spikes.saturating_add(w.count_ones());
         }
-        for (c, &w) in mem.z.chunks_mut(32).zip(new.iter()) {
-            c.store_le::<u32>(w);
-        }
+        crate::words::store_words(mem.z, &new);
         return spikes;
     }
     // Every region cut to exactly `n` words, so the per-neuron reads below cannot miss.
@@ -153,6 +170,7 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         return 0;
     };
     for j in 0..n {
+        let (word, bit) = (j >> 5, (j & 31) as u32);
         let (Some(v), Some(&thr), Some(&beta), Some(refr), Some(&ain), Some(&arec)) = (
             vs.get_mut(j),
             thrs.get(j),
@@ -167,7 +185,6 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         else {
             break;
         };
-        let (word, bit) = (j >> 5, (j & 31) as u32);
         let z_old = old.get(word).is_some_and(|w| (w >> bit) & 1 == 1);
 
         // Leak, input (each accumulator scaled by its layer shift), reset by subtraction.
@@ -219,61 +236,103 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
             }
         }
     }
-    for (c, &w) in mem.z.chunks_mut(32).zip(new.iter()) {
-        c.store_le::<u32>(w);
-    }
+    crate::words::store_words(mem.z, &new);
     spikes
 }
 
-/// The neuron engine's constants for [`update_neurons`]' block path (LIF, inference,
-/// nearest or truncating decay).
+/// The neuron engine's constants for [`update_neurons`]' block path (LIF, inference).
 struct Plain {
     lo: i64,
     hi: i64,
-    s_in: i32,
-    s_rec: i32,
-    truncate: bool,
+    s_in: Scale,
+    s_rec: Scale,
     n_ref: i32,
 }
 
+/// One block of up to 32 neurons for [`Plain::block`], with their previous spikes in
+/// the bits of `old`.
+struct Block<'a> {
+    v: &'a mut [i32],
+    thr: &'a [i32],
+    refr: &'a mut [i32],
+    ain: &'a [i32],
+    arec: &'a [i32],
+    alpha: &'a [u32],
+    old: u32,
+}
+
+/// The stochastic rounding addend of the decay shift: 15 random bits, as
+/// [`Rounding::shift`] draws them.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn stochastic(prng: &mut Prng) -> i64 {
+    i64::from(prng.next_u32() & ((1 << DECAY_FRAC) - 1))
+}
+
 impl Plain {
-    /// Up to 32 neurons, with their previous spikes in the bits of `old`: the same
-    /// arithmetic as the general loop, branch-free, so that the compiler vectorises
-    /// it. Plain 64-bit sums are exact here: a leak is below 2^47 and each input
-    /// (a 32-bit accumulator shifted by at most 24) below 2^56. Returns the new spikes.
+    /// Whether every sum of this step's membrane update fits in 32 bits, so that
+    /// [`Plain::block`] may add in 32-bit words (`NARROW`) and get the bits of the
+    /// 64-bit sums: the leak is below `2 |v| + 1` (a decay is below 2), an input term
+    /// below `(|acc| + 1) 2^s`, where an input accumulator is below `n_in 2^15` and
+    /// the recurrent one below `spikes 2^15` (16-bit weights), and the reset is a
+    /// threshold. `|v|` and `|thr|` are bounded from above by or-ing them (one pass).
+    fn fits_32(&self, v: &[i32], thr: &[i32], n_in: usize, spikes: u64) -> bool {
+        let fold = |m: u32, &x: &i32| m | (x ^ (x >> 31)) as u32;
+        let vb = u64::from(v.iter().fold(0, fold)) + 1;
+        let tb = u64::from(thr.iter().fold(0, fold)) + 1;
+        let term = |events: u64, s: Scale| {
+            events
+                .saturating_mul(1 << 15)
+                .saturating_add(1)
+                .saturating_mul(1 << s.left)
+        };
+        let bound = vb
+            .saturating_mul(2)
+            .saturating_add(1)
+            .saturating_add(term(n_in as u64, self.s_in))
+            .saturating_add(term(spikes, self.s_rec))
+            .saturating_add(tb);
+        bound < 1 << 31 && self.lo >= i64::from(i32::MIN) && self.hi <= i64::from(i32::MAX)
+    }
+
+    /// Up to 32 neurons: the same arithmetic as the general loop, branch-free, so that
+    /// the compiler vectorises it. Plain 64-bit sums are exact here: a leak is below
+    /// 2^47 and each input (a 32-bit accumulator shifted by at most 24) below 2^56;
+    /// with `NARROW` ([`Plain::fits_32`]) the sums are 32-bit and as exact. `dither`
+    /// gives each neuron's rounding addend, in neuron order. Returns the new spikes.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
-    #[allow(clippy::too_many_arguments)]
-    fn block(
-        &self,
-        v: &mut [i32],
-        thr: &[i32],
-        refr: &mut [i32],
-        ain: &[i32],
-        arec: &[i32],
-        alpha: &[u32],
-        old: u32,
-    ) -> u32 {
-        let half = if self.truncate { 0 } else { 1i64 << 14 };
+    fn block<const NARROW: bool>(&self, b: Block<'_>, mut dither: impl FnMut() -> i64) -> u32 {
         let mut new = 0u32;
-        let cells = v
-            .iter_mut()
-            .zip(thr)
-            .zip(refr.iter_mut())
-            .zip(ain.iter().zip(arec))
-            .zip(alpha);
+        let (lo, hi) = (self.lo as i32, self.hi as i32);
+        let cells =
+            b.v.iter_mut()
+                .zip(b.thr)
+                .zip(b.refr.iter_mut())
+                .zip(b.ain.iter().zip(b.arec))
+                .zip(b.alpha);
         for (k, ((((v, &thr), refr), (&ain, &arec)), &alpha)) in cells.enumerate() {
             let k = k as u32 & 31;
-            let z_old = (old >> k) & 1 == 1;
+            let z_old = (b.old >> k) & 1 == 1;
             let leak = i64::from(*v)
                 .wrapping_mul(i64::from(alpha as u16))
-                .wrapping_add(half)
-                .wrapping_shr(15);
-            let input = scale(ain, self.s_in).wrapping_add(scale(arec, self.s_rec));
-            let reset = if z_old { i64::from(thr) } else { 0 };
-            let nv = leak
-                .wrapping_add(input)
-                .wrapping_sub(reset)
-                .clamp(self.lo, self.hi) as i32;
+                .wrapping_add(dither())
+                .wrapping_shr(DECAY_FRAC);
+            let nv = if NARROW {
+                let input = self
+                    .s_in
+                    .apply32(ain)
+                    .wrapping_add(self.s_rec.apply32(arec));
+                let reset = if z_old { thr } else { 0 };
+                (leak as i32)
+                    .wrapping_add(input)
+                    .wrapping_sub(reset)
+                    .clamp(lo, hi)
+            } else {
+                let input = self.s_in.apply(ain).wrapping_add(self.s_rec.apply(arec));
+                let reset = if z_old { i64::from(thr) } else { 0 };
+                leak.wrapping_add(input)
+                    .wrapping_sub(reset)
+                    .clamp(self.lo, self.hi) as i32
+            };
             *v = nv;
             let refractory = *refr > 0;
             let fire = !refractory && nv > thr;
@@ -290,16 +349,52 @@ impl Plain {
     }
 }
 
-/// `shift_round(x, s)` for a 32-bit accumulator and a layer shift `s` in `-24..=24`:
-/// a left shift (below 2^55, so it cannot saturate) or a rounded right shift, without
-/// the saturating multiply that keeps the general form from vectorising.
-#[cfg_attr(target_arch = "x86_64", inline(always))]
-fn scale(x: i32, s: i32) -> i64 {
-    let x = i64::from(x);
-    let left = s.clamp(0, 24) as u32;
-    let right = s.clamp(-24, 0).unsigned_abs();
-    let half = 1i64.wrapping_shl(right) >> 1;
-    x.wrapping_shl(left).wrapping_add(half).wrapping_shr(right)
+/// `shift_round(x, s)` for a 32-bit accumulator and a layer shift `s` in `-24..=24`,
+/// set up once per step: a left shift (below 2^55, so it cannot saturate) or a
+/// rounded right shift, without the saturating multiply that keeps the general form
+/// from vectorising. The right shift is done in 32 bits (an accumulator is below 2^27
+/// in magnitude, see [`crate::synapse`], so adding the rounding half cannot wrap) and
+/// the left shift is a widening multiply by `2^s`: on a 32-bit core one `smull`
+/// rather than three 64-bit shifts.
+#[derive(Clone, Copy)]
+struct Scale {
+    half: i32,
+    right: u32,
+    left: u32,
+    mul: i32,
+}
+
+impl Scale {
+    // Not inlined on a microcontroller: the compiler would see that `mul` is `2^s` and
+    // turn the one-instruction widening multiply back into 64-bit shifts.
+    #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
+    fn new(s: i32) -> Self {
+        let right = s.clamp(-24, 0).unsigned_abs();
+        let left = s.clamp(0, 24) as u32;
+        Self {
+            half: 1i32.wrapping_shl(right) >> 1,
+            right,
+            left,
+            mul: 1i32.wrapping_shl(left),
+        }
+    }
+
+    /// [`Scale::apply`] in 32 bits, when the result fits ([`Plain::fits_32`]).
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn apply32(self, x: i32) -> i32 {
+        let y = x.wrapping_add(self.half).wrapping_shr(self.right);
+        if cfg!(target_arch = "x86_64") {
+            y.wrapping_shl(self.left)
+        } else {
+            y.wrapping_mul(self.mul)
+        }
+    }
+
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn apply(self, x: i32) -> i64 {
+        let y = x.wrapping_add(self.half).wrapping_shr(self.right);
+        i64::from(y).wrapping_mul(i64::from(self.mul))
+    }
 }
 
 /// Words of the largest spike vector.

@@ -29,7 +29,7 @@ pub fn accumulate_events(pre: &Bits, w: &[i16], acc: &mut [i32]) -> u32 {
 /// The event-driven walk: for every set bit `i` of `pre`, call `add(start, row)` with
 /// row `i` of `w` (`n_post` weights from index `start`). Returns the synaptic
 /// operations (events times `n_post`). A row past the end of `w` is skipped.
-#[inline]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn event_rows<'w>(
     pre: &Bits,
     w: &'w [i16],
@@ -40,14 +40,13 @@ pub fn event_rows<'w>(
     if n_post == 0 {
         return 0;
     }
-    for i in pre.iter_ones() {
+    crate::words::for_each_one(pre, |i| {
         let start = i.saturating_mul(n_post);
-        let Some(row) = w.get(start..start.saturating_add(n_post)) else {
-            continue;
-        };
-        add(start, row);
-        ops = ops.saturating_add(n_post as u32);
-    }
+        if let Some(row) = w.get(start..start.saturating_add(n_post)) {
+            add(start, row);
+            ops = ops.saturating_add(n_post as u32);
+        }
+    });
     ops
 }
 

@@ -41,8 +41,24 @@ pub(crate) use spike_source_by_inherent;
 /// rest of `out`. This is the buffer convention of every generator here.
 #[inline]
 pub fn fill(out: &mut Spikes, n: usize, mut bit: impl FnMut(usize) -> bool) {
-    for (c, mut slot) in out.iter_mut().enumerate() {
-        *slot = c < n && bit(c);
+    // A word of 32 channels at a time, written whole ([`neurochip_core::words`]).
+    let len = out.len();
+    let mut words = [0u32; 8];
+    let mut at = 0usize;
+    while at < len {
+        let block = len.saturating_sub(at).min(words.len() * 32);
+        words.fill(0);
+        // Only channels below `n` are drawn; the loop has no other branch.
+        let live = n.saturating_sub(at).min(block);
+        for (w, k0) in words.iter_mut().zip((0..live).step_by(32)) {
+            for k in k0..live.min(k0.saturating_add(32)) {
+                *w |= u32::from(bit(at.wrapping_add(k))) << (k % 32);
+            }
+        }
+        if let Some(part) = out.get_mut(at..at.saturating_add(block)) {
+            neurochip_core::words::store_words(part, &words);
+        }
+        at = at.saturating_add(block);
     }
 }
 
@@ -51,11 +67,21 @@ pub fn fill(out: &mut Spikes, n: usize, mut bit: impl FnMut(usize) -> bool) {
 /// drawn from `h` (one hash per channel). Channels past the populations stay silent.
 #[inline]
 pub fn fill_populations(out: &mut Spikes, n: usize, per_pop: usize, rates: &[u32], h: &StepHasher) {
-    fill(out, n, |c| {
-        let p = c
-            .checked_div(per_pop)
-            .and_then(|pop| rates.get(pop).copied())
-            .unwrap_or(0);
-        p != 0 && h.bernoulli(c as u64, p)
-    });
+    // Population by population: a silent one (rate 0, most of them at any step of a
+    // task) costs nothing, and only the spikes are written, one bit each.
+    out.fill(false);
+    let n = n.min(out.len());
+    for (pop, &p) in rates.iter().enumerate() {
+        if p == 0 {
+            continue;
+        }
+        let start = pop.saturating_mul(per_pop);
+        for c in start..start.saturating_add(per_pop).min(n) {
+            if h.bernoulli(c as u64, p) {
+                if let Some(mut bit) = out.get_mut(c) {
+                    *bit = true;
+                }
+            }
+        }
+    }
 }
