@@ -11,6 +11,9 @@ use neurochip_core::reward::RewardParams;
 use neurochip_tasks::navigation::{self, NavConfig, NavResult, N_ACTIONS};
 use serde_json::json;
 
+use rayon::prelude::*;
+
+use super::arms::{markdown, mean_std, pct};
 use super::reward_cue::{example, set_rates, sliding, success_plot};
 use super::{Ctx, Outcome};
 use crate::plot::Series;
@@ -67,71 +70,101 @@ pub fn train(n: u64, tests: u64, seed: u64) -> Result<(Vec<NavResult>, Vec<NavRe
     Ok((train, test))
 }
 
-/// Run the experiment into `ctx.out`.
-pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
-    let n: u64 = if ctx.quick { 200 } else { 3000 };
-    let w = neurochip_emu::reward::window(n);
-    let tests = if ctx.quick { 50 } else { 500 };
-    let (res, test) = train(n, tests, 1)?;
-    let t_success = test.iter().filter(|r| r.arrived).count() as f64 / tests as f64;
-    let t_arr: Vec<&NavResult> = test.iter().filter(|r| r.arrived).collect();
-    let t_ratio = t_arr.iter().map(|r| f64::from(r.moves)).sum::<f64>()
-        / t_arr.iter().map(|r| f64::from(r.shortest)).sum::<f64>();
-    let ok: Vec<bool> = res.iter().map(|r| r.arrived).collect();
-    let last = &res[res.len() - w..];
-    let success = last.iter().filter(|r| r.arrived).count() as f64 / w as f64;
-    let arrived: Vec<&NavResult> = last.iter().filter(|r| r.arrived).collect();
+/// Success and moves against the shortest path of some episodes: the fraction that
+/// arrived, and the moves of the arrivals over their shortest paths (NaN if none).
+fn score(eps: &[NavResult]) -> (f64, f64) {
+    let arrived: Vec<&NavResult> = eps.iter().filter(|r| r.arrived).collect();
+    let success = arrived.len() as f64 / eps.len().max(1) as f64;
     let ratio = if arrived.is_empty() {
         f64::NAN
     } else {
         arrived.iter().map(|r| f64::from(r.moves)).sum::<f64>()
             / arrived.iter().map(|r| f64::from(r.shortest)).sum::<f64>()
     };
+    (success, ratio)
+}
+
+/// Seeds of the full run.
+const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
+
+/// Run the experiment into `ctx.out`: every seed (in parallel) trained, then its
+/// greedy policy tested; a row per seed and one of mean ± sd with the worst seed.
+pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
+    let n: u64 = if ctx.quick { 200 } else { 3000 };
+    let w = neurochip_emu::reward::window(n);
+    let tests = if ctx.quick { 50 } else { 500 };
+    let seeds: &[u64] = if ctx.quick { &[1] } else { &SEEDS };
+    let results = seeds
+        .par_iter()
+        .map(|&seed| train(n, tests, seed))
+        .collect::<Result<Vec<_>, _>>()?;
     let every = (n as usize / 200).max(1);
-    let pts: Vec<(f64, f64)> = sliding(&ok, w)
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| (i + 1) % every == 0)
-        .map(|(i, &v)| ((i + 1) as f64, v))
-        .collect();
+    let (mut rows, mut series, mut runs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cols: [Vec<f64>; 4] = Default::default();
+    for (i, (&seed, (res, test))) in seeds.iter().zip(&results).enumerate() {
+        let ok: Vec<bool> = res.iter().map(|r| r.arrived).collect();
+        let (success, ratio) = score(&res[res.len().saturating_sub(w)..]);
+        let (t_success, t_ratio) = score(test);
+        for (c, v) in cols.iter_mut().zip([success, ratio, t_success, t_ratio]) {
+            c.push(v);
+        }
+        rows.push(vec![
+            seed.to_string(),
+            format!("{:.1}", 100.0 * success),
+            format!("{ratio:.2}"),
+            format!("{:.1}", 100.0 * t_success),
+            format!("{t_ratio:.2}"),
+        ]);
+        let pts: Vec<(f64, f64)> = sliding(&ok, w)
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| (i + 1) % every == 0)
+            .map(|(i, &v)| ((i + 1) as f64, v))
+            .collect();
+        series.push(Series::new(format!("chip, seed {seed}"), pts).colour(i));
+        runs.push(json!({ "seed": seed, "episodes": n, "window": w, "success": success,
+            "moves_over_shortest": ratio,
+            "greedy": { "episodes": tests, "success": t_success, "moves_over_shortest": t_ratio } }));
+    }
+    if seeds.len() > 1 {
+        let worst_low = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+        let worst_high = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let pct_cell = |v: &[f64]| {
+            let (m, sd) = mean_std(v);
+            format!("{} (worst {:.1})", pct(m, sd), 100.0 * worst_low(v))
+        };
+        let ratio_cell = |v: &[f64]| {
+            let (m, sd) = mean_std(v);
+            format!("{m:.2} ± {sd:.2} (worst {:.2})", worst_high(v))
+        };
+        rows.push(vec![
+            format!("{} seeds", seeds.len()),
+            pct_cell(&cols[0]),
+            ratio_cell(&cols[1]),
+            pct_cell(&cols[2]),
+            ratio_cell(&cols[3]),
+        ]);
+    }
     success_plot(
         ctx,
         "success",
         "Navigation on the chip: arrivals while learning",
         "arrivals",
         w,
-        &[Series::new("chip, seed 1", pts)],
+        &series,
     )?;
-    let header =
-        "| policy | episodes | success (%) | moves / shortest path (arrivals) |\n|---|---|---|---|\n";
-    let table = format!(
-        "{header}| sampled, while learning (last {w}) | {n} | {:.1} | {:.2} |\n| greedy, after training ({tests} new episodes) | {tests} | {:.1} | {:.2} |\n",
-        100.0 * success,
-        ratio,
-        100.0 * t_success,
-        t_ratio
-    );
-    ctx.write_csv(
-        "table.csv",
-        &["policy", "episodes", "success", "moves_over_shortest"],
-        &[
-            vec![
-                "sampled".into(),
-                n.to_string(),
-                success.to_string(),
-                ratio.to_string(),
-            ],
-            vec![
-                "greedy".into(),
-                tests.to_string(),
-                t_success.to_string(),
-                t_ratio.to_string(),
-            ],
-        ],
-    )?;
+    let sampled = format!("sampled success, last {w} of {n} (%)");
+    let greedy = format!("greedy success, {tests} new episodes (%)");
+    let header = [
+        "seed",
+        sampled.as_str(),
+        "moves / shortest path (sampled)",
+        greedy.as_str(),
+        "moves / shortest path (greedy)",
+    ];
+    ctx.write_csv("table.csv", &header, &rows)?;
     Ok(Outcome {
-        table,
-        json: json!({ "episodes": n, "window": w, "success": success, "moves_over_shortest": ratio,
-            "greedy": { "episodes": tests, "success": t_success, "moves_over_shortest": t_ratio } }),
+        table: markdown(&header, &rows),
+        json: json!({ "episodes": n, "window": w, "runs": runs }),
     })
 }

@@ -13,7 +13,9 @@ use neurochip_ref::{Learner, Reference};
 use neurochip_tasks::runner::{self, Event};
 use serde_json::json;
 
-use super::arms::markdown;
+use rayon::prelude::*;
+
+use super::arms::{markdown, mean_std, pct};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 use neurochip_emu::config::Config;
@@ -126,7 +128,11 @@ pub(super) fn set_rates(cfg: &mut Config, [eta_in, eta_rec, eta_out, eta_bias]: 
     cfg.learning.eta_bias = eta_bias;
 }
 
-/// Run the experiment into `ctx.out`.
+/// Seeds of the full run.
+const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
+
+/// Run the experiment into `ctx.out`: every seed's chip and twin (the seeds in
+/// parallel), a row per seed and one of mean ± sd with the worst seed.
 pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
     let mut cfg = example()?;
     let (n, seeds): (u64, &[u64]) = if ctx.quick {
@@ -137,23 +143,31 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         set_rates(&mut cfg, [1e-3, 1e-3, 0.1, 3e-5]);
         (300, &[1])
     } else {
-        (u64::from(cfg.train.train_samples), &[1])
+        (u64::from(cfg.train.train_samples), &SEEDS)
     };
+    let w = window(n);
+    let results = seeds
+        .par_iter()
+        .map(|&seed| {
+            let mut c = cfg.clone();
+            c.seed = seed;
+            c.train.train_samples = n as u32;
+            c.train.test_samples = 0;
+            run_pair(&c)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut rows = Vec::new();
     let mut series = Vec::new();
     let mut runs = Vec::new();
-    for (i, &seed) in seeds.iter().enumerate() {
-        let mut c = cfg.clone();
-        c.seed = seed;
-        c.train.train_samples = n as u32;
-        c.train.test_samples = 0;
-        let r = run_pair(&c)?;
-        let chip_ok = r.chip.clone();
-        let w = window(n);
+    let (mut chips, mut twins, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, (&seed, r)) in seeds.iter().zip(&results).enumerate() {
         let (sc, sf) = (
-            reward::success_rate(&chip_ok, w),
+            reward::success_rate(&r.chip, w),
             reward::success_rate(&r.float, w),
         );
+        chips.push(sc);
+        twins.push(sf);
+        gaps.push(sc - sf);
         rows.push(vec![
             seed.to_string(),
             n.to_string(),
@@ -166,7 +180,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         series.push(
             Series::new(
                 format!("chip, seed {seed}"),
-                points(&sliding(&chip_ok, w), every),
+                points(&sliding(&r.chip, w), every),
             )
             .colour(i),
         );
@@ -182,7 +196,22 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
             "chip_success": sc, "float_success": sf, "digest": format!("{:016x}", r.digest),
         }));
     }
-    let w = window(n);
+    if seeds.len() > 1 {
+        let worst = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+        let cell = |v: &[f64]| {
+            let (m, sd) = mean_std(v);
+            format!("{} (worst {:.1})", pct(m, sd), 100.0 * worst(v))
+        };
+        let (g, gsd) = mean_std(&gaps);
+        rows.push(vec![
+            format!("{} seeds", seeds.len()),
+            n.to_string(),
+            cell(&chips),
+            cell(&twins),
+            format!("{:+.1} ± {:.1}", 100.0 * g, 100.0 * gsd),
+            String::new(),
+        ]);
+    }
     let (hc, hf) = (
         format!("chip success, last {w} (%)"),
         format!("f64 twin success, last {w} (%)"),
