@@ -85,7 +85,11 @@ fn times_psi(p: u32, x: i64) -> i64 {
 /// classes ([`crate::classes`]) a row reads its trace of each membrane class once and
 /// each synapse takes the one of its postsynaptic neuron's class (a table lookup, no
 /// branch), and the row is filtered once per readout class.
+///
+/// On a microcontroller it is its own function, not inlined into the step: its
+/// inner loop then gets the registers to itself (no spills for the step's values).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(never))]
 pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     if cfg.learning().engine != Engine::Exact {
         return;
