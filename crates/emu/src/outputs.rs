@@ -111,12 +111,16 @@ pub enum OutputError {
     },
     /// Another run holds the folder's lock.
     #[error(
-        "{}: --out: another neurochip run is writing into this folder ({} exists); \
+        "{}: --out: another neurochip run is writing into this folder ({} exists{}); \
          give another folder, or delete {LOCK} if no run is using it",
         path.display(),
-        path.join(LOCK).display()
+        path.join(LOCK).display(),
+        holder.as_deref().unwrap_or("")
     )]
     Locked {
+        /// What the lock says of the run that holds it, when the lock names a
+        /// process ([`holder`]).
+        holder: Option<String>,
         /// The folder.
         path: PathBuf,
     },
@@ -281,6 +285,7 @@ impl RunDir {
                     .collect();
                 if entries.iter().any(|e| e == LOCK) {
                     return Err(OutputError::Locked {
+                        holder: holder(&path.join(LOCK)),
                         path: path.to_path_buf(),
                     });
                 }
@@ -318,6 +323,7 @@ impl RunDir {
             }
             // Another run took it between the look and the lock: the folder is its.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(OutputError::Locked {
+                holder: holder(&path.join(LOCK)),
                 path: path.to_path_buf(),
             }),
             Err(e) => {
@@ -341,6 +347,35 @@ impl RunDir {
     pub fn release(&self) -> impl FnOnce() + Send + 'static {
         let (path, created) = (self.path.clone(), self.created.clone());
         move || release(&path, &created)
+    }
+}
+
+/// What a lock file says of its run: the process id it holds (its first line, read
+/// from at most 32 bytes), and on Linux whether that process still runs on this
+/// machine. A lock on a folder other machines share may belong to a run elsewhere, so
+/// a stale lock is reported, never removed.
+fn holder(lock: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = [0u8; 32];
+    let n = std::fs::File::open(lock).ok()?.read(&mut head).ok()?;
+    let pid: u32 = std::str::from_utf8(head.get(..n)?)
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    let proc = Path::new("/proc");
+    if cfg!(target_os = "linux") && proc.join("self").exists() {
+        if proc.join(pid.to_string()).exists() {
+            Some(format!(", held by process {pid}, which is running"))
+        } else {
+            Some(format!(
+                ", left by process {pid}, which no longer runs on this machine"
+            ))
+        }
+    } else {
+        Some(format!(", held by process {pid}"))
     }
 }
 
@@ -414,8 +449,21 @@ mod tests {
             assert!(r.path().join(LOCK).exists());
             let e = RunDir::claim(&new, true).unwrap_err();
             assert!(matches!(e, OutputError::Locked { .. }), "{e}");
+            let me = format!("held by process {}", std::process::id());
+            assert!(e.to_string().contains(&me), "{e}");
         }
         assert!(!d.join("a").exists(), "the folders it made are gone again");
+        // A lock left by a process that is gone (a pid above Linux's largest) says so.
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(new.join(LOCK), "4294967295\n").unwrap();
+        let e = RunDir::claim(&new, true).unwrap_err().to_string();
+        if Path::new("/proc/self").exists() {
+            assert!(
+                e.contains("process 4294967295, which no longer runs"),
+                "{e}"
+            );
+        }
+        std::fs::remove_dir_all(d.join("a")).unwrap();
         std::fs::create_dir_all(&new).unwrap();
         std::fs::write(new.join("old.txt"), "mine").unwrap();
         let e = RunDir::claim(&new, false).unwrap_err();
