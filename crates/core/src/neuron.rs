@@ -130,7 +130,6 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         for ((((((v, thr), refr), (ain, arec)), alpha), &o), w) in
             blocks.zip(old.iter()).zip(new.iter_mut())
         {
-            // The rounding's addend of the 15-bit decay shift (`Rounding::shift`).
             let b = Block {
                 v,
                 thr,
@@ -140,6 +139,7 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
                 alpha,
                 old: o,
             };
+            // The rounding's addend of the 15-bit decay shift (`Rounding::shift`).
             *w = match (rounding, narrow) {
                 (Rounding::Truncate, false) => p.block::<false>(b, || 0),
                 (Rounding::Truncate, true) => p.block::<true>(b, || 0),
