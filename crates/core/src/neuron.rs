@@ -21,7 +21,6 @@ use crate::config::ChipConfig;
 use crate::format::{shift_round, ADAPT_FRAC, DECAY_FRAC};
 use crate::memory::Memory;
 use crate::prng::Prng;
-use crate::round::Rounding;
 
 /// One unit of `b` (a spike) in Q16.16.
 const B_ONE: i64 = 1 << ADAPT_FRAC;
@@ -119,6 +118,7 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         let live = old.get(..n.div_ceil(32)).unwrap_or(&[]);
         let fired = live.iter().map(|w| u64::from(w.count_ones())).sum();
         let narrow = p.fits_32(mem.v, mem.thr, mem.layout.n_in, fired);
+        let fixed = rounding.fixed_addend(DECAY_FRAC);
         let blocks = mem
             .v
             .chunks_mut(32)
@@ -139,14 +139,14 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
                 alpha,
                 old: o,
             };
-            // The rounding's addend of the 15-bit decay shift (`Rounding::shift`).
-            *w = match (rounding, narrow) {
-                (Rounding::Truncate, false) => p.block::<false>(b, || 0),
-                (Rounding::Truncate, true) => p.block::<true>(b, || 0),
-                (Rounding::Nearest, false) => p.block::<false>(b, || 1 << 14),
-                (Rounding::Nearest, true) => p.block::<true>(b, || 1 << 14),
-                (Rounding::Stochastic, false) => p.block::<false>(b, || stochastic(prng)),
-                (Rounding::Stochastic, true) => p.block::<true>(b, || stochastic(prng)),
+            // The rounding's addend of the decay shift (`Rounding::addend`): a
+            // constant unless it draws, so that the constant case vectorises (and the
+            // drawing case is named as a constant, so that its mask folds).
+            *w = match (fixed, narrow) {
+                (Some(a), false) => p.block::<false>(b, || a),
+                (Some(a), true) => p.block::<true>(b, || a),
+                (None, false) => p.block::<false>(b, || STOCHASTIC.addend(DECAY_FRAC, prng)),
+                (None, true) => p.block::<true>(b, || STOCHASTIC.addend(DECAY_FRAC, prng)),
             };
             spikes = spikes.saturating_add(w.count_ones());
         }
@@ -240,6 +240,9 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
     spikes
 }
 
+/// The one rounding whose addend is drawn ([`crate::round::Rounding::fixed_addend`]).
+const STOCHASTIC: crate::round::Rounding = crate::round::Rounding::Stochastic;
+
 /// The neuron engine's constants for [`update_neurons`]' block path (LIF, inference).
 struct Plain {
     lo: i64,
@@ -259,13 +262,6 @@ struct Block<'a> {
     arec: &'a [i32],
     alpha: &'a [u32],
     old: u32,
-}
-
-/// The stochastic rounding addend of the decay shift: 15 random bits, as
-/// [`Rounding::shift`] draws them.
-#[cfg_attr(target_arch = "x86_64", inline(always))]
-fn stochastic(prng: &mut Prng) -> i64 {
-    i64::from(prng.next_u32() & ((1 << DECAY_FRAC) - 1))
 }
 
 impl Plain {
@@ -379,21 +375,26 @@ impl Scale {
         }
     }
 
+    /// The rounded right shift, in 32 bits (it cannot wrap: see above).
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn right(self, x: i32) -> i32 {
+        x.wrapping_add(self.half).wrapping_shr(self.right)
+    }
+
     /// [`Scale::apply`] in 32 bits, when the result fits ([`Plain::fits_32`]).
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn apply32(self, x: i32) -> i32 {
-        let y = x.wrapping_add(self.half).wrapping_shr(self.right);
         if cfg!(target_arch = "x86_64") {
-            y.wrapping_shl(self.left)
+            self.right(x).wrapping_shl(self.left)
         } else {
-            y.wrapping_mul(self.mul)
+            self.right(x).wrapping_mul(self.mul)
         }
     }
 
+    /// `shift_round(x, s)`.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn apply(self, x: i32) -> i64 {
-        let y = x.wrapping_add(self.half).wrapping_shr(self.right);
-        i64::from(y).wrapping_mul(i64::from(self.mul))
+        i64::from(self.right(x)).wrapping_mul(i64::from(self.mul))
     }
 }
 

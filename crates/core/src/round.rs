@@ -50,20 +50,43 @@ impl Rounding {
         }
     }
 
-    /// Drop `k` low bits of `x` (`k` in `1..=62`) with this rounding.
+    /// Drop `k` low bits of `x` (`k` in `1..=62`) with this rounding: `x` plus
+    /// [`Rounding::addend`], shifted right.
     #[inline]
     pub fn shift(self, x: i64, k: u32, prng: &mut Prng) -> i64 {
         let k = k.clamp(1, 62);
+        x.saturating_add(self.addend(k, prng)) >> k
+    }
+
+    /// What this rounding adds before dropping `k` low bits (`k` in `1..=62`): nothing
+    /// (truncate), half an LSB (nearest), or uniform bits below `2^k` drawn from the
+    /// PRNG (stochastic; for `k > 32` the dither is only 32 bits wide, shifted up:
+    /// still unbiased to 2^-32).
+    #[inline]
+    pub fn addend(self, k: u32, prng: &mut Prng) -> i64 {
+        self.fixed_addend(k).unwrap_or_else(|| {
+            let k = k.clamp(1, 62);
+            let mask = (1u64 << k.min(32)).wrapping_sub(1);
+            let r = (u64::from(prng.next_u32()) & mask) as i64;
+            r << k.saturating_sub(32)
+        })
+    }
+
+    /// [`Rounding::addend`] when it draws nothing (truncate, nearest); `None` for
+    /// stochastic rounding.
+    #[inline]
+    pub const fn fixed_addend(self, k: u32) -> Option<i64> {
+        let k = if k < 1 {
+            1
+        } else if k > 62 {
+            62
+        } else {
+            k
+        };
         match self {
-            Rounding::Truncate => x >> k,
-            Rounding::Nearest => x.saturating_add(1i64 << k.wrapping_sub(1)) >> k,
-            Rounding::Stochastic => {
-                let mask = (1u64 << k.min(32)).wrapping_sub(1);
-                let r = (u64::from(prng.next_u32()) & mask) as i64;
-                // For k > 32 the dither is only 32 bits wide: still unbiased to 2^-32.
-                let r = r << k.saturating_sub(32);
-                x.saturating_add(r) >> k
-            }
+            Rounding::Truncate => Some(0),
+            Rounding::Nearest => Some(1i64 << k.wrapping_sub(1)),
+            Rounding::Stochastic => None,
         }
     }
 

@@ -324,6 +324,13 @@ pub fn pct(m: f64, s: f64) -> String {
     format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * s)
 }
 
+/// Fractions over seeds as `mean ± sd (worst w)` in percent, the worst the lowest.
+pub fn pct_worst(v: &[f64]) -> String {
+    let (m, s) = mean_std(v);
+    let worst = v.iter().copied().fold(f64::INFINITY, f64::min);
+    format!("{} (worst {:.1})", pct(m, s), 100.0 * worst)
+}
+
 /// A task of a comparison: (task label, example, full budget, quick budget).
 pub type TaskPlan = (&'static str, &'static str, Budget, Budget);
 

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use rayon::prelude::*;
 
-use super::arms::{markdown, mean_std, pct};
+use super::arms::{markdown, mean_std, pct_worst};
 use super::{Ctx, Outcome};
 use crate::plot::{self, Axes, Series};
 use neurochip_emu::config::Config;
@@ -197,17 +197,12 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, String> {
         }));
     }
     if seeds.len() > 1 {
-        let worst = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
-        let cell = |v: &[f64]| {
-            let (m, sd) = mean_std(v);
-            format!("{} (worst {:.1})", pct(m, sd), 100.0 * worst(v))
-        };
         let (g, gsd) = mean_std(&gaps);
         rows.push(vec![
             format!("{} seeds", seeds.len()),
             n.to_string(),
-            cell(&chips),
-            cell(&twins),
+            pct_worst(&chips),
+            pct_worst(&twins),
             format!("{:+.1} ± {:.1}", 100.0 * g, 100.0 * gsd),
             String::new(),
         ]);
