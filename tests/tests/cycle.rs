@@ -119,9 +119,18 @@ fn exact_engine_on_reckon_keeps_its_eligibility_off_the_die() {
     assert!(c.external_bytes >= ext.used_bytes && c.external_bytes > 0);
     assert!(c.external_words_per_step > 0.0);
     assert!(c.sram_used_bytes <= c.sram_capacity_bytes);
-    // The light engine with per-step updates moves nothing off the die.
-    let light = arch_run::run_arch(&load("cue"), &reckon, None, true).unwrap();
+    // The light engine with per-step updates moves nothing off the die; holding the
+    // readout's updates to the end of a trial (the file's `apply = "readout"`) keeps
+    // those accumulators, and only those, in the external bank.
+    let mut online = load("cue");
+    online.learning.apply = neurochip_core::Apply::Online;
+    let light = arch_run::run_arch(&online, &reckon, None, true).unwrap();
     assert_eq!(light.cycles.external_words_per_step, 0.0);
+    let held = arch_run::run_arch(&load("cue"), &reckon, None, true).unwrap();
+    let ext = held.cycles.sram.iter().find(|b| b.external).unwrap();
+    let names: Vec<&str> = ext.structures.iter().map(|s| s.name).collect();
+    assert_eq!(names, ["accumulators"]);
+    assert!(held.cycles.external_words_per_step > 0.0);
     // Without the external bank the exact engine is refused, with the reason.
     let mut die_only = reckon.clone();
     die_only.banks.retain(|b| !b.external);

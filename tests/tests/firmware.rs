@@ -150,6 +150,24 @@ fn firmware_runs_like_run_image(name: &str, dir: &Path) -> (Vec<u8>, String) {
     (bytes, digest)
 }
 
+/// `apply = "readout"` (the default job's mode): the hidden weights learn online while
+/// the readout's updates wait in their accumulators for the end of the sample. The
+/// image carries the mode, the firmware computes the host's bits, and holding the
+/// readout changes what is learned (the digest differs from the online plan).
+#[test]
+fn firmware_holds_the_readout_updates_like_the_host() {
+    let dir = std::env::temp_dir().join(format!("neurochip-fw-ro-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (bytes, digest) = firmware_runs_like_run_image("readout", &dir);
+    let d = neurochip_core::image::decode(&bytes).unwrap();
+    assert_eq!(d.config.learning().apply, neurochip_core::Apply::Readout);
+    let mut cfg = config::load(&root().join("tests/firmware/readout.toml")).unwrap();
+    cfg.learning.apply = neurochip_core::Apply::Online;
+    let (online, _) = learn::train_chip(&cfg, true, |_| {}).unwrap();
+    assert_ne!(online.digest, digest, "the mode changed nothing");
+    eprintln!("readout: firmware digest {digest} = host");
+}
+
 /// A learning-rate schedule travels in the image's plan: the firmware halves the rates
 /// at the epochs the host does (the same digest and lines as `run-image`), and the
 /// schedule changes what is learned (the digest differs from the same plan without

@@ -96,7 +96,7 @@ fn random_case(rng: &mut Rng, i: usize) -> Case {
     let apply = if reward {
         "sample"
     } else {
-        *rng.pick(&["online", "sample"])
+        *rng.pick(&["online", "sample", "readout"])
     };
     let model = *rng.pick(&["lif", "alif", "lsnn"]);
     let mut t = String::new();

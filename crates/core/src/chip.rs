@@ -5,7 +5,7 @@ use core::fmt;
 use crate::config::ChipConfig;
 use crate::digest::Digest;
 use crate::eprop::{self, Target};
-use crate::learning::{Apply, Engine};
+use crate::learning::Engine;
 use crate::memory::{Bits, Layout, Memory};
 use crate::neuron::update_neurons;
 use crate::prng::Prng;
@@ -317,7 +317,7 @@ impl Chip {
             let cfg = self.cfg.with_rate_step(self.rate_step);
             eprop::learn(&cfg, mem, self.steps, target)
         };
-        if learned && self.cfg.learning().apply == Apply::Online {
+        if learned && !self.cfg.learning().apply.hidden_per_sample() {
             rewire::update(&self.cfg, mem, &mut self.prng);
         }
         Ok(learned)
@@ -329,7 +329,9 @@ impl Chip {
     pub fn end_sample(&mut self, mem: &mut Memory<'_>) -> Result<(), StepError> {
         self.check_layout(mem)?;
         eprop::end_sample(&self.cfg, mem, self.steps);
-        if self.cfg.learning().apply == Apply::Sample && self.cfg.learning().engine != Engine::Off {
+        if self.cfg.learning().apply.hidden_per_sample()
+            && self.cfg.learning().engine != Engine::Off
+        {
             rewire::update(&self.cfg, mem, &mut self.prng);
         }
         if self.cfg.learning().engine != Engine::Off {

@@ -394,7 +394,7 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, post: Post<'_>)
     let l = cfg.learning();
     let (seed, spread) = (cfg.seed(), l.lr_spread);
     let wf = cfg.formats().weight;
-    let sample = l.apply == Apply::Sample;
+    let sample = l.apply.hidden_per_sample();
     let use_ = if l.engine == Engine::Light {
         draw::CHANCE
     } else {
@@ -540,7 +540,7 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
     let l = cfg.learning();
     let o = mem.layout.n_out;
     let seed = cfg.seed();
-    let sample = l.apply == Apply::Sample;
+    let sample = l.apply.readout_per_sample();
     let b = bounds(cfg.formats().weight, None);
     let base = hash::step_base(seed, step, layer::READOUT, draw::ROUND);
     let shift = i32::from(l.shift_out).wrapping_sub(GRAD_FRAC as i32);
@@ -617,7 +617,7 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn end_sample(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
     let l = cfg.learning();
-    if l.engine == Engine::Off || l.apply != Apply::Sample {
+    if l.engine == Engine::Off || l.apply == Apply::Online {
         return;
     }
     let wf = cfg.formats().weight;

@@ -469,7 +469,11 @@ pub fn get_config_version(r: &mut Reader<'_>, version: u16) -> Result<ChipConfig
         "learning.engine",
         &[Engine::Off, Engine::Exact, Engine::Light],
     )?;
-    let apply = get_code(r, "learning.apply", &[Apply::Online, Apply::Sample])?;
+    let apply = get_code(
+        r,
+        "learning.apply",
+        &[Apply::Online, Apply::Sample, Apply::Readout],
+    )?;
     let feedback = get_code(
         r,
         "learning.feedback",

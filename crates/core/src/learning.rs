@@ -42,6 +42,22 @@ pub enum Apply {
     Online,
     /// Accumulated over a sample (per-synapse accumulators) and applied at its end.
     Sample,
+    /// Input and recurrent weights every step, as [`Apply::Online`]; readout weights
+    /// and biases accumulated over the sample and applied at its end, as
+    /// [`Apply::Sample`] (accumulators for the `n x o` readout synapses only).
+    Readout,
+}
+
+impl Apply {
+    /// Whether the input and recurrent updates are held to the end of a sample.
+    pub const fn hidden_per_sample(self) -> bool {
+        matches!(self, Apply::Sample)
+    }
+
+    /// Whether the readout weight and bias updates are held to the end of a sample.
+    pub const fn readout_per_sample(self) -> bool {
+        matches!(self, Apply::Sample | Apply::Readout)
+    }
 }
 
 /// Feedback weights `B` that broadcast the output error to the neurons.

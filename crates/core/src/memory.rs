@@ -42,8 +42,9 @@ pub struct Layout {
     pub n_out: usize,
     /// Learning engine (decides which learning memories exist).
     pub engine: Engine,
-    /// Per-sample update accumulators exist.
-    pub sample_mode: bool,
+    /// When updates are applied ([`Apply::Online`] without learning): which per-sample
+    /// update accumulators exist.
+    pub apply: Apply,
     /// Random feedback weights exist.
     pub random_feedback: bool,
     /// Per-synapse adaptation eligibility (`eps_a`) exists (exact engine, ALIF).
@@ -75,7 +76,7 @@ impl Layout {
             n_rec,
             n_out,
             engine: Engine::Off,
-            sample_mode: false,
+            apply: Apply::Online,
             random_feedback: false,
             alif: false,
             trace_classes: 1,
@@ -103,7 +104,7 @@ impl Layout {
     ) -> Self {
         let on = !matches!(engine, Engine::Off);
         self.engine = engine;
-        self.sample_mode = on && matches!(apply, Apply::Sample);
+        self.apply = if on { apply } else { Apply::Online };
         self.random_feedback = on && matches!(feedback, Feedback::Random);
         self.alif = matches!(engine, Engine::Exact) && alif;
         self
@@ -170,10 +171,20 @@ impl Layout {
 
     /// Per-synapse update accumulators: `(input, recurrent, output)`.
     pub const fn grad_words(&self) -> (usize, usize, usize) {
-        if self.sample_mode {
-            self.synapses()
+        let (i, r, o) = self.synapses();
+        match self.apply {
+            Apply::Online => (0, 0, 0),
+            Apply::Sample => (i, r, o),
+            Apply::Readout => (0, 0, o),
+        }
+    }
+
+    /// Per-readout bias update accumulators.
+    const fn bias_grad_words(&self) -> usize {
+        if self.apply.readout_per_sample() {
+            self.n_out
         } else {
-            (0, 0, 0)
+            0
         }
     }
 
@@ -212,7 +223,7 @@ impl Layout {
         let (ei, er) = self.ebar_words();
         let (pi, pr) = self.eps_words();
         let (gi, gr, go) = self.grad_words();
-        let gb = if self.sample_mode { self.n_out } else { 0 };
+        let gb = self.bias_grad_words();
         // L per neuron (and readout class), err per readout.
         let sig = if self.learning() {
             self.signal_words().saturating_add(self.n_out)
@@ -456,7 +467,7 @@ impl<'a> Memory<'a> {
         let (ei, er) = layout.ebar_words();
         let (pi, pr) = layout.eps_words();
         let (gi, gr, go) = layout.grad_words();
-        let gb = if layout.sample_mode { o } else { 0 };
+        let gb = layout.bias_grad_words();
         let fb = if layout.random_feedback { s_out } else { 0 };
         let mut r16 = w16;
         let mut r32 = w32;
@@ -612,7 +623,7 @@ mod tests {
     #[test]
     fn one_class_layout_is_the_layout_before_classes() {
         let engines = [Engine::Off, Engine::Exact, Engine::Light];
-        let applies = [Apply::Online, Apply::Sample];
+        let applies = [Apply::Online, Apply::Sample, Apply::Readout];
         let feedbacks = [Feedback::Symmetric, Feedback::Random];
         for (ni, n, o) in [(1, 1, 1), (3, 37, 2), (40, 100, 2), (64, 256, 10)] {
             for engine in engines {
@@ -625,6 +636,7 @@ mod tests {
                             let on = engine != Engine::Off;
                             let exact = engine == Engine::Exact;
                             let sample = on && apply == Apply::Sample;
+                            let readout = on && apply == Apply::Readout;
                             let (si, sr, so) = (ni * n, n * n, n * o);
                             let fbw = if on && fb == Feedback::Random { so } else { 0 };
                             assert_eq!(l.words16(), si + sr + so + fbw);
@@ -633,6 +645,7 @@ mod tests {
                                 + if exact { si + sr } else { 0 }
                                 + if exact && alif { si + sr } else { 0 }
                                 + if sample { si + sr + so + o } else { 0 }
+                                + if readout { so + o } else { 0 }
                                 + if on { n + o } else { 0 };
                             assert_eq!(l.words32(), w32, "{ni} {n} {o} {engine:?} {apply:?}");
                             let wu = 3 * n

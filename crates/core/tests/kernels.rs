@@ -21,7 +21,7 @@ use common::{learning_chip, next, weight_formats, Arenas};
 struct Case {
     sizes: (usize, usize, usize),
     exact: bool,
-    sample: bool,
+    apply: Apply,
     dale: bool,
     alif: bool,
     spread: u8,
@@ -35,17 +35,22 @@ struct Case {
 fn case() -> impl Strategy<Value = Case> {
     (
         (1usize..6, 1usize..80, 1usize..4),
-        (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        (
+            any::<bool>(),
+            prop::sample::select(vec![Apply::Online, Apply::Sample, Apply::Readout]),
+            any::<bool>(),
+            any::<bool>(),
+        ),
         prop_oneof![Just(0u8), 1u8..=3],
         (8u8..=30, 8u8..=30, 8u8..=30, 8u8..=30),
         prop_oneof![Just(100u64), 0u64..=100],
         (any::<u64>(), 1u64..u64::MAX),
     )
         .prop_map(
-            |(sizes, (exact, sample, dale, alif), spread, shifts, density, (step, seed))| Case {
+            |(sizes, (exact, apply, dale, alif), spread, shifts, density, (step, seed))| Case {
                 sizes,
                 exact,
-                sample,
+                apply,
                 dale,
                 alif,
                 spread,
@@ -66,7 +71,8 @@ fn config(c: &Case) -> ChipConfig {
         shift_rec: sr,
         shift_out: so,
         shift_bias: sb,
-        ..common::learning(c.exact, c.sample)
+        apply: c.apply,
+        ..common::learning(c.exact, false)
     };
     learning_chip(c.sizes, weight_formats(8), learning, c.seed)
         .alif(c.alif)
@@ -189,7 +195,7 @@ fn oracle_learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Targe
     let l = *cfg.learning();
     let wf = cfg.formats().weight;
     let seed = cfg.seed();
-    let sample = l.apply == Apply::Sample;
+    let sample = l.apply.hidden_per_sample();
     let n = mem.layout.n_rec;
     let lsig = mem.l.to_vec();
     let psi = mem.psi.to_vec();
@@ -263,7 +269,7 @@ fn oracle_learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Targe
             let p = -(i64::from(mem.err[k]) * i64::from(mem.zk[j]));
             let d_q16 = shift_round(p, -(i32::from(l.shift_out) + off - GRAD_FRAC as i32));
             let dither = i64::from(bits32(base, idx) & 0xFFFF);
-            let gk = if sample {
+            let gk = if l.apply.readout_per_sample() {
                 Some(&mut mem.g_out[idx])
             } else {
                 None

@@ -195,6 +195,13 @@ fn extents(cfg: &ChipConfig) -> Vec<Extent> {
         } else {
             v.push(row("accumulators", ni + 2 * n + 1, n.max(o), 32));
         }
+    } else if l.engine != Engine::Off && l.apply == Apply::Readout {
+        // The readout's weights and biases only.
+        if c.on() {
+            v.push(packed("accumulators", (n + 1) * o * 32));
+        } else {
+            v.push(row("accumulators", n + 1, o, 32));
+        }
     }
     v
 }
@@ -537,7 +544,8 @@ pub struct CycleModel {
     acc_external: bool,
     elig_synapses: u64,
     engine: Engine,
-    sample_mode: bool,
+    /// When updates are applied: which of them go through the accumulators.
+    apply: Apply,
     learn_hidden: bool,
     dense: u64,
     /// Connectivity changes during training (rewiring): fans are read again after
@@ -686,7 +694,7 @@ impl CycleModel {
             acc_external: arch.bank_of("accumulators").is_some_and(|b| b.external),
             elig_synapses,
             engine: l.engine,
-            sample_mode: l.apply == Apply::Sample,
+            apply: l.apply,
             learn_hidden: l.learn_hidden,
             dense: (ni * n + n * n + n * o) as u64,
             starts: vec![0.0; arch.router.queue_depth as usize],
@@ -918,7 +926,8 @@ impl CycleModel {
         let mut cycles = biggest * self.n_out as f64 * y.signal;
         let mut syn = 0u64;
         // Weight words the update visits.
-        let mut words = self.n_rec as f64 * self.learn_words_out_row;
+        let out_words = self.n_rec as f64 * self.learn_words_out_row;
+        let mut words = out_words;
         if self.learn_hidden {
             let rows = match self.engine {
                 Engine::Exact => self.n_in + self.n_rec,
@@ -950,9 +959,14 @@ impl CycleModel {
         cycles += self.n_rec as f64 * self.learn_words_out_row * y.update_word;
         syn += (self.n_rec * self.n_out + self.n_out) as u64;
         let mut pj = syn as f64 * e.learn;
-        if self.sample_mode && self.acc_external {
+        let held = match self.apply {
+            Apply::Online => 0.0,
+            Apply::Sample => words,
+            Apply::Readout => out_words,
+        };
+        if held > 0.0 && self.acc_external {
             // The update goes into the accumulators: each word read and written back.
-            let moved = 2.0 * words;
+            let moved = 2.0 * held;
             cycles += moved * y.external_word;
             pj += moved * e.external_word;
             self.stats.external_words += moved;
@@ -974,11 +988,16 @@ impl CycleModel {
 
     /// Cost of applying per-sample accumulators.
     fn applied(&mut self) {
-        if !(self.sample_mode && self.engine != Engine::Off) {
+        if self.apply == Apply::Online || self.engine == Engine::Off {
             return;
         }
         let y = self.arch.cycles.clone();
-        let rows = self.n_in + self.n_rec;
+        // Hidden rows held too, or the readout's alone.
+        let rows = if self.apply.hidden_per_sample() {
+            self.n_in + self.n_rec
+        } else {
+            0
+        };
         let cycles = (rows as f64 * self.learn_words_row
             + self.n_rec as f64 * self.learn_words_out_row)
             * y.update_word;

@@ -418,6 +418,7 @@ fn learning_line(l: &neurochip_core::Learning) -> String {
     let apply = match l.apply {
         Apply::Online => "online updates",
         Apply::Sample => "updates applied per sample",
+        Apply::Readout => "online updates, readout applied per sample",
     };
     format!(
         "{engine}, {apply}; rate shifts in {}, rec {}, out {}, bias {}; eligibility {}.{}",

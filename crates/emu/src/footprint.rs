@@ -86,8 +86,10 @@ pub fn footprint(cfg: &ChipConfig) -> Footprint {
             per_syn_bits += hidden_syn * eb;
         }
     }
-    if l.apply == Apply::Sample {
-        per_syn_bits += syn * 32 + o * 32;
+    match l.apply {
+        Apply::Online => {}
+        Apply::Sample => per_syn_bits += syn * 32 + o * 32,
+        Apply::Readout => per_syn_bits += (n * o + o) * 32,
     }
     let fb = if l.feedback == neurochip_core::learning::Feedback::Random {
         bytes(n * o * wb)

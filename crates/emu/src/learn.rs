@@ -391,7 +391,8 @@ pub fn float_twin(cfg: &Config, chip: &mut HostChip) -> (Reference, Learner) {
             eta_out: rates.eta_out,
             eta_bias: rates.eta_bias,
             feedback,
-            online: l.apply == Apply::Online,
+            online: !l.apply.hidden_per_sample(),
+            readout_online: !l.apply.readout_per_sample(),
             classification: !build::is_regression(cfg),
             dale: l.dale,
             learn_hidden: l.learn_hidden,
@@ -519,6 +520,7 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
     })?;
     let (sim, mut learner) = float_twin(cfg, &mut chip);
     learner.p.online = false;
+    learner.p.readout_online = false;
     let fnet = sim.network().clone();
     // One training sample through the run loop, on the chip and on the twin, with
     // the updates accumulated and not applied.

@@ -144,8 +144,13 @@ pub struct LearnParams {
     pub eta_bias: f64,
     /// Random feedback `B[j * n_out + k]`; `None` = symmetric (`W_out`).
     pub feedback: Option<Vec<f64>>,
-    /// Apply every step (true) or at [`Learner::end_sample`].
+    /// Apply the input and recurrent updates every step (true) or at
+    /// [`Learner::end_sample`].
     pub online: bool,
+    /// Apply the readout weight and bias updates every step (true) or at
+    /// [`Learner::end_sample`] (the chip's `apply = "readout"` holds them there while
+    /// the hidden updates go online).
+    pub readout_online: bool,
     /// Classification (softmax) or regression.
     pub classification: bool,
     /// Dale's law on recurrent weights.
@@ -193,6 +198,7 @@ impl LearnParams {
             eta_bias: 0.0,
             feedback: None,
             online: false,
+            readout_online: false,
             classification: true,
             dale: false,
             learn_hidden: true,
@@ -493,17 +499,27 @@ impl Learner {
                 *d = e * self.bk[out_of[k]];
             }
         }
-        if self.p.online {
-            apply(&self.p, sim, &d);
-        } else {
-            add(&mut self.g, &d);
+        // The readout's part apart from the hidden part (an empty vector is no work
+        // for `apply` and `add`), each applied now or accumulated by its own flag.
+        let readout = Grads {
+            w_in: Vec::new(),
+            w_rec: Vec::new(),
+            w_out: std::mem::take(&mut d.w_out),
+            bias: std::mem::take(&mut d.bias),
+        };
+        for (part, online) in [(&d, self.p.online), (&readout, self.p.readout_online)] {
+            if online {
+                apply(&self.p, sim, part);
+            } else {
+                add(&mut self.g, part);
+            }
         }
         true
     }
 
     /// End of a sample: apply the accumulated gradients (per-sample mode) and clear them.
     pub fn end_sample(&mut self, sim: &mut Reference) {
-        if !self.p.online {
+        if !(self.p.online && self.p.readout_online) {
             let g = std::mem::take(&mut self.g);
             apply(&self.p, sim, &g);
             let net = sim.network();

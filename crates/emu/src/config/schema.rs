@@ -163,7 +163,7 @@ pub(super) const ENVIRONMENTS: &[&str] = &["cue", "navigation"];
 /// Learning engines.
 pub(super) const ENGINES: &[&str] = &["off", "exact", "light"];
 /// When learning updates are applied.
-pub(super) const APPLY: &[&str] = &["online", "sample"];
+pub(super) const APPLY: &[&str] = &["online", "sample", "readout"];
 /// Feedback weights.
 pub(super) const FEEDBACK: &[&str] = &["symmetric", "random"];
 
