@@ -119,18 +119,24 @@ fn exact_engine_on_reckon_keeps_its_eligibility_off_the_die() {
     assert!(c.external_bytes >= ext.used_bytes && c.external_bytes > 0);
     assert!(c.external_words_per_step > 0.0);
     assert!(c.sram_used_bytes <= c.sram_capacity_bytes);
-    // The light engine with per-step updates moves nothing off the die; holding the
-    // readout's updates to the end of a trial (the file's `apply = "readout"`) keeps
-    // those accumulators, and only those, in the external bank.
+    // `accumulators` is listed by the learning bank and the external one: the exact
+    // engine's per-synapse ones do not fit the die and go out; the light engine's
+    // readout-only ones (the file's `apply = "readout"`) stay on the die beside the
+    // traces, and nothing moves off it. With per-step updates there are none.
+    let on = |r: &arch_run::ArchRun, bank: &str| -> Vec<&'static str> {
+        let b = r.cycles.sram.iter().find(|b| b.bank == bank).unwrap();
+        b.structures.iter().map(|s| s.name).collect()
+    };
+    assert_eq!(on(&r, "external"), ["eligibility", "accumulators"]);
+    let held = arch_run::run_arch(&load("cue"), &reckon, None, true).unwrap();
+    assert_eq!(on(&held, "learning"), ["traces", "accumulators"]);
+    assert!(on(&held, "external").is_empty());
+    assert_eq!(held.cycles.external_words_per_step, 0.0);
     let mut online = load("cue");
     online.learning.apply = neurochip_core::Apply::Online;
     let light = arch_run::run_arch(&online, &reckon, None, true).unwrap();
+    assert_eq!(on(&light, "learning"), ["traces"]);
     assert_eq!(light.cycles.external_words_per_step, 0.0);
-    let held = arch_run::run_arch(&load("cue"), &reckon, None, true).unwrap();
-    let ext = held.cycles.sram.iter().find(|b| b.external).unwrap();
-    let names: Vec<&str> = ext.structures.iter().map(|s| s.name).collect();
-    assert_eq!(names, ["accumulators"]);
-    assert!(held.cycles.external_words_per_step > 0.0);
     // Without the external bank the exact engine is refused, with the reason.
     let mut die_only = reckon.clone();
     die_only.banks.retain(|b| !b.external);

@@ -108,7 +108,8 @@ pub struct Bank {
     pub word_bits: u32,
     /// Words (chip-wide, summed over cores).
     pub words: u64,
-    /// Structures stored here (see [`STRUCTURES`]).
+    /// Structures stored here (see [`STRUCTURES`]). A structure listed by several
+    /// banks goes to the first of them (in file order) with room for it.
     pub holds: Vec<String>,
     /// A memory beside the chip (an SRAM or DRAM on a bus), not on the die: every
     /// word moved to or from it costs `cycles.external_word` and
@@ -330,7 +331,6 @@ impl Arch {
                 "an architecture needs at least one [[bank]]".into(),
             ));
         }
-        let mut seen: Vec<&str> = Vec::new();
         for (i, b) in self.banks.iter().enumerate() {
             let f = |name: &str| format!("bank[{i}] ({}).{name}", b.name);
             if !(1..=4096).contains(&b.word_bits) {
@@ -355,16 +355,17 @@ impl Arch {
                         ),
                     ));
                 }
-                if seen.contains(&h.as_str()) {
-                    return Err(bad(&f("holds"), format!("`{h}` is held by two banks")));
+                if b.holds.iter().filter(|x| *x == h).count() > 1 {
+                    return Err(bad(&f("holds"), format!("`{h}` is listed twice")));
                 }
-                seen.push(h);
             }
         }
         Ok(())
     }
 
-    /// The bank holding `structure`, if any.
+    /// The first bank that lists `structure`, if any (where it goes when it fits:
+    /// [`crate::cycle`] places a structure listed by several banks in the first with
+    /// room).
     pub fn bank_of(&self, structure: &str) -> Option<&Bank> {
         self.banks
             .iter()

@@ -321,8 +321,10 @@ pub fn sram(cfg: &ChipConfig, arch: &Arch) -> Result<Vec<BankUse>, FitError> {
     place(&extents(cfg), arch)
 }
 
-/// Place `extents` in the banks of `arch` (each in the first bank that holds its
-/// structure), or say why they do not fit.
+/// Place `extents` in the banks of `arch`, or say why they do not fit. Each goes to
+/// the first bank (in file order) that lists its structure and still has room for
+/// it; when none has room, to the last that lists it, whose overflow is then the
+/// error.
 pub(crate) fn place(extents: &[Extent], arch: &Arch) -> Result<Vec<BankUse>, FitError> {
     let name = arch.name.clone();
     let mut uses: Vec<BankUse> = arch
@@ -338,20 +340,27 @@ pub(crate) fn place(extents: &[Extent], arch: &Arch) -> Result<Vec<BankUse>, Fit
         })
         .collect();
     for e in extents {
-        let Some(k) = arch
-            .banks
+        // The bytes `e` takes in bank `k`, at that bank's word width.
+        let size = |k: usize| {
+            let wbits = u64::from(arch.banks[k].word_bits);
+            let words = e.words(wbits);
+            (words, (words * wbits).div_ceil(8))
+        };
+        let listing: Vec<usize> = (0..arch.banks.len())
+            .filter(|&k| arch.banks[k].holds.iter().any(|h| h == e.name))
+            .collect();
+        let roomy = listing
             .iter()
-            .position(|b| b.holds.iter().any(|h| h == e.name))
-        else {
+            .copied()
+            .find(|&k| uses[k].used_bytes + size(k).1 <= uses[k].capacity_bytes);
+        let Some(k) = roomy.or(listing.last().copied()) else {
             return Err(FitError::NoBank {
                 arch: name,
                 structure: e.name,
                 bytes: e.bits().div_ceil(8),
             });
         };
-        let wbits = u64::from(arch.banks[k].word_bits);
-        let words = e.words(wbits);
-        let bytes = (words * wbits).div_ceil(8);
+        let (words, bytes) = size(k);
         let u = &mut uses[k];
         u.used_bytes += bytes;
         u.structures.push(StructureUse {
@@ -585,6 +594,11 @@ impl CycleModel {
         dt_s: f64,
     ) -> Result<Self, FitError> {
         let sram = sram(cfg, arch)?;
+        // The bank `structure` was placed in (a structure may be listed by several).
+        let bank = |structure: &str| {
+            sram.iter()
+                .find(|u| u.structures.iter().any(|s| s.name == structure))
+        };
         let (ni, n, o) = (cfg.n_in(), cfg.n_rec(), cfg.n_out());
         let cores = (arch.chip.cores as usize).min(n.max(1));
         let base = n / cores;
@@ -599,9 +613,7 @@ impl CycleModel {
         let biggest = slices.iter().map(|s| s.1).max().unwrap_or(0) as u64;
         let wb = u64::from(cfg.formats().weight.bits());
         let lanes = |structure: &str, item_bits: u64, lanes: u32| -> u64 {
-            let w = arch
-                .bank_of(structure)
-                .map_or(32, |b| u64::from(b.word_bits));
+            let w = bank(structure).map_or(32, |b| u64::from(b.word_bits));
             per_word(item_bits, w).min(u64::from(lanes)).max(1)
         };
         let l_in = lanes("w_in", wb, arch.chip.synapse_lanes);
@@ -627,9 +639,7 @@ impl CycleModel {
         let trace_words = if l.engine == Engine::Off {
             0.0
         } else {
-            let w = arch
-                .bank_of("traces")
-                .map_or(32, |b| u64::from(b.word_bits));
+            let w = bank("traces").map_or(32, |b| u64::from(b.word_bits));
             let tb = u64::from(cfg.formats().trace.bits());
             (ni as u64 + 2 * n as u64 + 1).div_ceil(per_word(tb, w)) as f64
         };
@@ -651,9 +661,7 @@ impl CycleModel {
         let (elig_words, elig_synapses) = if l.engine == Engine::Exact {
             let per = if cfg.alif() { 2 } else { 1 };
             let eb = u64::from(l.elig.bits());
-            let w = arch
-                .bank_of("eligibility")
-                .map_or(32, |b| u64::from(b.word_bits));
+            let w = bank("eligibility").map_or(32, |b| u64::from(b.word_bits));
             let lw = per_word(eb, w).min(u64::from(arch.learning.lanes)).max(1);
             if comp.on() {
                 let syn = (comp.b_in.unwrap_or((ni * n) as u64)
@@ -667,6 +675,8 @@ impl CycleModel {
         } else {
             (0.0, 0)
         };
+        let elig_external = bank("eligibility").is_some_and(|b| b.external);
+        let acc_external = bank("accumulators").is_some_and(|b| b.external);
         Ok(Self {
             arch: arch.clone(),
             dt_s,
@@ -690,8 +700,8 @@ impl CycleModel {
             neuron_cycles,
             trace_words,
             elig_words,
-            elig_external: arch.bank_of("eligibility").is_some_and(|b| b.external),
-            acc_external: arch.bank_of("accumulators").is_some_and(|b| b.external),
+            elig_external,
+            acc_external,
             elig_synapses,
             engine: l.engine,
             apply: l.apply,
@@ -1429,6 +1439,46 @@ mod tests {
             e.contains("no bank that holds it") && e.contains("`traces`"),
             "{e}"
         );
+    }
+
+    /// A structure listed by two banks goes to the first with room for it, else to
+    /// the next; when neither has room, the last one's overflow is the error.
+    #[test]
+    fn a_structure_listed_twice_goes_to_the_first_bank_with_room() {
+        let arch = Arch::builtin("reckon").unwrap();
+        let k = |name: &str| arch.banks.iter().position(|b| b.name == name).unwrap();
+        let (learning, external) = (k("learning"), k("external"));
+        assert!(arch.banks[learning]
+            .holds
+            .iter()
+            .any(|h| h == "accumulators"));
+        let bank_of = |uses: &[BankUse]| {
+            uses.iter()
+                .find(|u| u.structures.iter().any(|s| s.name == "accumulators"))
+                .map(|u| u.bank.clone())
+        };
+        let packed = |name, bytes: u64| Extent {
+            name,
+            rows: 1,
+            per_row: 1,
+            item_bits: bytes * 8,
+            packed: true,
+        };
+        // 8,192 bytes of learning SRAM: 6,000 of traces, then 2,000 or 3,000 more.
+        let traces = || packed("traces", 6000);
+        let uses = place(&[traces(), packed("accumulators", 2000)], &arch).unwrap();
+        assert_eq!(bank_of(&uses).as_deref(), Some("learning"));
+        assert_eq!(uses[learning].used_bytes, 8000);
+        let uses = place(&[traces(), packed("accumulators", 3000)], &arch).unwrap();
+        assert_eq!(bank_of(&uses).as_deref(), Some("external"));
+        assert_eq!(uses[learning].used_bytes, 6000);
+        assert_eq!(uses[external].used_bytes, 3008);
+        let mut small = arch.clone();
+        small.banks[external].words = 10;
+        let e = place(&[traces(), packed("accumulators", 3000)], &small)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("SRAM bank `external`"), "{e}");
     }
 
     proptest! {
