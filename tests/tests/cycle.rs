@@ -58,6 +58,7 @@ fn every_example_gives_the_functional_digest() {
         "hetero",
         "pattern",
         "store_recall",
+        "cue_lsnn",
         "reward_cue",
         "reward_nav",
     ];

@@ -145,6 +145,7 @@ fn every_simd_path_gives_the_same_bits() {
         "digits_light",
         "pattern",
         "store_recall",
+        "cue_lsnn",
         "lif",
         "alif",
         "sparse_ei",
