@@ -32,7 +32,7 @@ use crate::apps;
 use crate::arch::Arch;
 use crate::arch_run::ArchRun;
 use crate::config::AppConfig;
-use crate::cycle::{per_word, place, CycleReport, Extent, Fit, Stats, StepCost};
+use crate::cycle::{lanes, per_word, place, word_bits, CycleReport, Extent, Fit, Stats, StepCost};
 
 /// The time step the solver's real-time clock assumes, seconds.
 pub const SOLVER_DT_S: f64 = 1e-3;
@@ -49,19 +49,6 @@ pub fn run_arch(app: &AppConfig, arch: &Arch) -> Result<ArchRun, String> {
 
 fn fit_error(arch: &Arch, e: impl std::fmt::Display) -> String {
     format!("--arch {}: {e}", arch.name)
-}
-
-/// Bits of one word of the bank that holds `structure` (32 when none does).
-fn word_bits(arch: &Arch, structure: &str) -> u64 {
-    arch.bank_of(structure)
-        .map_or(32, |b| u64::from(b.word_bits))
-}
-
-/// Items of `item_bits` one access of `structure` moves, at most `lanes`.
-fn lanes(arch: &Arch, structure: &str, item_bits: u64, lanes: u32) -> f64 {
-    per_word(item_bits, word_bits(arch, structure))
-        .min(u64::from(lanes))
-        .max(1) as f64
 }
 
 fn row(name: &'static str, rows: u64, per_row: u64, item_bits: u64) -> Extent {
@@ -120,10 +107,10 @@ fn assembly(name: &str, spec: &AssemblySpec, arch: &Arch) -> Result<ArchRun, Str
     .map_err(|e| fit_error(arch, e))?;
     let (y, e) = (&arch.cycles, &arch.energy_pj);
     let nb = biggest(arch, n);
-    let syn = lanes(arch, "w_in", wb, arch.chip.synapse_lanes);
-    let learn = lanes(arch, "w_rec", wb, arch.learning.lanes);
+    let syn = lanes(&sram, "w_in", wb, arch.chip.synapse_lanes) as f64;
+    let learn = lanes(&sram, "w_rec", wb, arch.learning.lanes) as f64;
     let lanes_n = f64::from(arch.chip.neuron_lanes.max(1));
-    let trace_words = (mu + 2 * nu).div_ceil(per_word(16, word_bits(arch, "traces"))) as f64;
+    let trace_words = (mu + 2 * nu).div_ceil(per_word(16, word_bits(&sram, "traces"))) as f64;
     let mut meter = Meter::new();
     let mut last = vec![false; n];
     let mut connected = 0u64;
@@ -198,7 +185,7 @@ fn solver(name: &str, spec: &SolverSpec<'_>, arch: &Arch) -> Result<ArchRun, Str
     .map_err(|e| fit_error(arch, e))?;
     let (y, e) = (&arch.cycles, &arch.energy_pj);
     let nb = biggest(arch, n * k);
-    let syn = lanes(arch, "neurons", 8, arch.chip.synapse_lanes);
+    let syn = lanes(&sram, "neurons", 8, arch.chip.synapse_lanes) as f64;
     let lanes_n = f64::from(arch.chip.neuron_lanes.max(1));
     let mut meter = Meter::new();
     let mut last = vec![u8::MAX; n];

@@ -362,15 +362,6 @@ impl Arch {
         }
         Ok(())
     }
-
-    /// The first bank that lists `structure`, if any (where it goes when it fits:
-    /// [`crate::cycle`] places a structure listed by several banks in the first with
-    /// room).
-    pub fn bank_of(&self, structure: &str) -> Option<&Bank> {
-        self.banks
-            .iter()
-            .find(|b| b.holds.iter().any(|h| h == structure))
-    }
 }
 
 #[cfg(test)]

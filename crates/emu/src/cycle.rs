@@ -189,19 +189,21 @@ fn extents(cfg: &ChipConfig) -> Vec<Extent> {
             v.push(row("eligibility", (ni + n) * per, n, eb));
         }
     }
-    if l.engine != Engine::Off && l.apply == Apply::Sample {
-        if c.on() {
-            v.push(packed("accumulators", (hidden + (n + 1) * n.max(o)) * 32));
+    // 32-bit update accumulators: (packed words, rows, words a row). Per sample, every
+    // layer's (input, recurrent and readout rows, and a bias row); with the readout
+    // held alone, its rows and the bias row.
+    let acc = match l.apply {
+        _ if l.engine == Engine::Off => None,
+        Apply::Online => None,
+        Apply::Sample => Some((hidden + (n + 1) * n.max(o), ni + 2 * n + 1, n.max(o))),
+        Apply::Readout => Some(((n + 1) * o, n + 1, o)),
+    };
+    if let Some((words, rows, per_row)) = acc {
+        v.push(if c.on() {
+            packed("accumulators", words * 32)
         } else {
-            v.push(row("accumulators", ni + 2 * n + 1, n.max(o), 32));
-        }
-    } else if l.engine != Engine::Off && l.apply == Apply::Readout {
-        // The readout's weights and biases only.
-        if c.on() {
-            v.push(packed("accumulators", (n + 1) * o * 32));
-        } else {
-            v.push(row("accumulators", n + 1, o, 32));
-        }
+            row("accumulators", rows, per_row, 32)
+        });
     }
     v
 }
@@ -383,6 +385,25 @@ pub(crate) fn place(extents: &[Extent], arch: &Arch) -> Result<Vec<BankUse>, Fit
         }
     }
     Ok(uses)
+}
+
+/// The bank [`place`] put `structure` in, if any (a structure may be listed by
+/// several banks).
+pub(crate) fn placed<'a>(sram: &'a [BankUse], structure: &str) -> Option<&'a BankUse> {
+    sram.iter()
+        .find(|u| u.structures.iter().any(|s| s.name == structure))
+}
+
+/// Bits of one word of the bank `structure` was placed in (32 when none holds it).
+pub(crate) fn word_bits(sram: &[BankUse], structure: &str) -> u64 {
+    placed(sram, structure).map_or(32, |b| u64::from(b.word_bits))
+}
+
+/// Items of `item_bits` one access of `structure` moves, at most `lanes`.
+pub(crate) fn lanes(sram: &[BankUse], structure: &str, item_bits: u64, lanes: u32) -> u64 {
+    per_word(item_bits, word_bits(sram, structure))
+        .min(u64::from(lanes))
+        .max(1)
 }
 
 /// Cycles per stage.
@@ -594,11 +615,6 @@ impl CycleModel {
         dt_s: f64,
     ) -> Result<Self, FitError> {
         let sram = sram(cfg, arch)?;
-        // The bank `structure` was placed in (a structure may be listed by several).
-        let bank = |structure: &str| {
-            sram.iter()
-                .find(|u| u.structures.iter().any(|s| s.name == structure))
-        };
         let (ni, n, o) = (cfg.n_in(), cfg.n_rec(), cfg.n_out());
         let cores = (arch.chip.cores as usize).min(n.max(1));
         let base = n / cores;
@@ -612,10 +628,7 @@ impl CycleModel {
         }
         let biggest = slices.iter().map(|s| s.1).max().unwrap_or(0) as u64;
         let wb = u64::from(cfg.formats().weight.bits());
-        let lanes = |structure: &str, item_bits: u64, lanes: u32| -> u64 {
-            let w = bank(structure).map_or(32, |b| u64::from(b.word_bits));
-            per_word(item_bits, w).min(u64::from(lanes)).max(1)
-        };
+        let lanes = |structure: &str, item_bits: u64, n: u32| lanes(&sram, structure, item_bits, n);
         let l_in = lanes("w_in", wb, arch.chip.synapse_lanes);
         let l_rec = lanes("w_rec", wb, arch.chip.synapse_lanes);
         let l_out = lanes("w_out", wb, arch.chip.synapse_lanes);
@@ -639,7 +652,7 @@ impl CycleModel {
         let trace_words = if l.engine == Engine::Off {
             0.0
         } else {
-            let w = bank("traces").map_or(32, |b| u64::from(b.word_bits));
+            let w = word_bits(&sram, "traces");
             let tb = u64::from(cfg.formats().trace.bits());
             (ni as u64 + 2 * n as u64 + 1).div_ceil(per_word(tb, w)) as f64
         };
@@ -661,7 +674,7 @@ impl CycleModel {
         let (elig_words, elig_synapses) = if l.engine == Engine::Exact {
             let per = if cfg.alif() { 2 } else { 1 };
             let eb = u64::from(l.elig.bits());
-            let w = bank("eligibility").map_or(32, |b| u64::from(b.word_bits));
+            let w = word_bits(&sram, "eligibility");
             let lw = per_word(eb, w).min(u64::from(arch.learning.lanes)).max(1);
             if comp.on() {
                 let syn = (comp.b_in.unwrap_or((ni * n) as u64)
@@ -675,8 +688,8 @@ impl CycleModel {
         } else {
             (0.0, 0)
         };
-        let elig_external = bank("eligibility").is_some_and(|b| b.external);
-        let acc_external = bank("accumulators").is_some_and(|b| b.external);
+        let external = |structure| placed(&sram, structure).is_some_and(|b| b.external);
+        let (elig_external, acc_external) = (external("eligibility"), external("accumulators"));
         Ok(Self {
             arch: arch.clone(),
             dt_s,
@@ -1452,11 +1465,7 @@ mod tests {
             .holds
             .iter()
             .any(|h| h == "accumulators"));
-        let bank_of = |uses: &[BankUse]| {
-            uses.iter()
-                .find(|u| u.structures.iter().any(|s| s.name == "accumulators"))
-                .map(|u| u.bank.clone())
-        };
+        let bank_of = |uses: &[BankUse]| placed(uses, "accumulators").map(|u| u.bank.clone());
         let packed = |name, bytes: u64| Extent {
             name,
             rows: 1,
