@@ -18,7 +18,10 @@
 //!
 //! * exact: `dW_ji = -(L_j * ebar_ji) >> shift`, stochastically rounded;
 //! * light: `W_ji -= sign(L_j)` with probability `|L_j| * zbar_i * psi_j >> shift`
-//!   (over `2^16`), a +-1 LSB step;
+//!   (over `2^16`), a +-1 LSB step; onto an ALIF neuron the trace is
+//!   `zbar_i - beta_j * eps_ji` (signed: the step is `-sign(L_j * that)`), with `eps_ji`
+//!   kept as above (the light engine's only per-synapse state) and read after this
+//!   step's update;
 //! * readout (both): `dW_out_jk = -(err_k * zk_j) >> shift_out` and
 //!   `db_k = -(err_k * bk) >> shift_bias` with `bk` the bias eligibility
 //!   (`crate::trace`), stochastically rounded.
@@ -79,8 +82,9 @@ fn times_psi(p: u32, x: i64) -> i64 {
         .wrapping_shr(PSI_FRAC)
 }
 
-/// Update the exact engine's per-synapse eligibility (`ebar`, `eps_a`). Call after
-/// the neuron update of every step. Each presynaptic row is one pass over the
+/// Update the per-synapse eligibility: the exact engine's `ebar` and `eps_a`, the
+/// light engine's `eps_a` (ALIF only; [`light_eps`]). Call after the neuron update of
+/// every step. Each presynaptic row is one pass over the
 /// postsynaptic neurons, branch-free, so the compiler vectorises it; with decay
 /// classes ([`crate::classes`]) a row reads its trace of each membrane class once and
 /// each synapse takes the one of its postsynaptic neuron's class (a table lookup, no
@@ -91,25 +95,25 @@ fn times_psi(p: u32, x: i64) -> i64 {
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
 pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
-    if cfg.learning().engine != Engine::Exact {
+    if cfg.learning().engine == Engine::Off {
         return;
     }
     let l = cfg.learning();
     let ef = l.elig;
     let tf = cfg.formats().trace.frac() as i32;
-    let mf = cfg.formats().membrane.frac().min(62);
+    let (mf, mhalf) = beta_frac(cfg);
     let k = Row {
         lo: i64::from(ef.min()),
         hi: i64::from(ef.max()),
         mf,
-        mhalf: if mf == 0 {
-            0
-        } else {
-            1i64.wrapping_shl(mf.wrapping_sub(1))
-        },
+        mhalf,
         kappa: l.elig_decay,
     };
     let conv = (ef.frac() as i32).wrapping_sub(tf);
+    if l.engine == Engine::Light {
+        light_eps(mem, k, conv);
+        return;
+    }
     let layout = mem.layout;
     let n = layout.n_rec;
     if n == 0 {
@@ -248,24 +252,103 @@ impl Row {
             Some(prow) => {
                 let cells = erow.iter_mut().zip(prow.iter_mut()).zip(zs);
                 for ((((eb, ep), zb), &p), (&bj, &rj)) in cells.zip(psi).zip(beta.iter().zip(rho)) {
-                    // |beta * eps| <= 2^62, rounded back to the eligibility format.
-                    let beps = i64::from(bj)
-                        .wrapping_mul(i64::from(*ep))
-                        .wrapping_add(mhalf)
-                        .wrapping_shr(mf)
-                        .clamp(-(1 << 46), 1 << 46);
+                    let beps = beta_eps(bj, *ep, mf, mhalf);
                     // |zb - beps| <= 2^47: times_psi clamps it to 2^46.
                     let e = times_psi(p, zb.clamp(-(1 << 46), 1 << 46).wrapping_sub(beps));
                     *eb = decay_nearest(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
                     if update_eps && bj != 0 {
-                        let pz = times_psi(p, zb);
-                        let pb = times_psi(p, beps);
-                        let ne = pz
-                            .wrapping_add(decay_nearest(*ep, rj as u16))
-                            .wrapping_sub(pb);
-                        *ep = ne.clamp(lo, hi) as i32;
+                        *ep = self.next_eps(*ep, zb, beps, p, rj);
                     }
                 }
+            }
+        }
+    }
+
+    /// One row of the light engine's `eps` (`zs`: the row's trace per postsynaptic
+    /// neuron, eligibility format): the ALIF columns (`beta_j != 0`) take their next
+    /// value, the others keep theirs (zero), branch-free.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn eps_row(
+        self,
+        row: &mut [i32],
+        zs: impl Iterator<Item = i64>,
+        psi: &[u32],
+        beta: &[i32],
+        rho: &[u32],
+    ) {
+        let cells = row.iter_mut().zip(zs).zip(psi);
+        for (((ep, zb), &p), (&bj, &rj)) in cells.zip(beta.iter().zip(rho)) {
+            let beps = beta_eps(bj, *ep, self.mf, self.mhalf);
+            let next = self.next_eps(*ep, zb, beps, p, rj);
+            *ep = if bj != 0 { next } else { *ep };
+        }
+    }
+
+    /// The ALIF eligibility's next value, `eps <- psi zb + rho eps - psi beta eps`,
+    /// with `beps = beta eps` ([`beta_eps`]) and `zb` in the eligibility format.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn next_eps(self, ep: i32, zb: i64, beps: i64, p: u32, rho: u32) -> i32 {
+        let pz = times_psi(p, zb);
+        let pb = times_psi(p, beps);
+        let ne = pz
+            .wrapping_add(decay_nearest(ep, rho as u16))
+            .wrapping_sub(pb);
+        ne.clamp(self.lo, self.hi) as i32
+    }
+}
+
+/// The fractional bits of `beta` (the membrane format's) and half an LSB of them.
+fn beta_frac(cfg: &ChipConfig) -> (u32, i64) {
+    let mf = cfg.formats().membrane.frac().min(62);
+    let half = if mf == 0 {
+        0
+    } else {
+        1i64.wrapping_shl(mf.wrapping_sub(1))
+    };
+    (mf, half)
+}
+
+/// `beta_j * eps_ji` rounded back to the eligibility format: `beta` has `mf`
+/// fractional bits (`mhalf` half an LSB of them); `|beta * eps| <= 2^62`, and the
+/// result is clamped to `2^46`.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn beta_eps(bj: i32, ep: i32, mf: u32, mhalf: i64) -> i64 {
+    i64::from(bj)
+        .wrapping_mul(i64::from(ep))
+        .wrapping_add(mhalf)
+        .wrapping_shr(mf)
+        .clamp(-(1 << 46), 1 << 46)
+}
+
+/// The light engine's ALIF eligibility (`eps_a`, the exact engine's recipe without
+/// `ebar`), for the synapses onto adaptive neurons: one pass over each layer's rows,
+/// after the neuron update of every step, so that the learning step reads the
+/// eligibility this step left. The light engine keeps no other per-synapse state.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn light_eps(mem: &mut Memory<'_>, k: Row, conv: i32) {
+    let layout = mem.layout;
+    let n = layout.n_rec;
+    let classes = layout.trace_classes;
+    let (psi, beta, rho, tclass): (&[u32], &[i32], &[u32], &[u32]) =
+        (mem.psi, mem.beta, mem.rho, mem.tclass);
+    let layers: [(&[u32], usize, &mut [i32]); 2] = [
+        (mem.xbar, layout.n_in, &mut *mem.eps_in),
+        (mem.zbar, n, &mut *mem.eps_rec),
+    ];
+    for (trace, width, eps) in layers {
+        for (i, row) in eps.chunks_exact_mut(n.max(1)).take(width).enumerate() {
+            if classes <= 1 {
+                let zb = shift_round(i64::from(trace.get(i).copied().unwrap_or(0)), conv);
+                k.eps_row(row, core::iter::repeat(zb), psi, beta, rho);
+            } else {
+                let mut zbs = [0i64; MAX_CLASSES];
+                for (z, bank) in zbs.iter_mut().zip(trace.chunks_exact(width)) {
+                    *z = shift_round(i64::from(bank.get(i).copied().unwrap_or(0)), conv);
+                }
+                let zs = tclass
+                    .iter()
+                    .map(|&c| zbs.get(c as usize & CLASS_MASK).copied().unwrap_or(0));
+                k.eps_row(row, zs, psi, beta, rho);
             }
         }
     }
@@ -360,6 +443,8 @@ struct Hidden<'a> {
     shift: u8,
     trace: &'a [u32],
     ebar: &'a [i32],
+    /// The ALIF eligibility (empty without ALIF neurons): the light engine reads it.
+    eps: &'a [i32],
     w: &'a mut [i16],
     g: &'a mut [i32],
     mask: &'a Bits,
@@ -374,6 +459,7 @@ struct Hidden<'a> {
 struct Post<'a> {
     lsig: &'a [i32],
     psi: &'a [u32],
+    beta: &'a [i32],
     trace_classes: usize,
     tclass: &'a [u32],
 }
@@ -413,6 +499,20 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, post: Post<'_>)
         };
         let b = |i: usize| bounds(wf, sign(i));
         let uniform = (spread == 0).then_some(shift.max(0) as u32);
+        // Onto an ALIF neuron: zbar_i - beta_j eps_ji, back in the trace format.
+        let (mf, mhalf) = beta_frac(cfg);
+        let conv = (l.elig.frac() as i32).wrapping_sub(cfg.formats().trace.frac() as i32);
+        let eps = layer.eps;
+        let trace = |idx: usize, j: usize, tr: u32| -> i64 {
+            let ep = eps.get(idx).copied().unwrap_or(0);
+            let bj = post.beta.get(j).copied().unwrap_or(0);
+            let beps = shift_round(beta_eps(bj, ep, mf, mhalf), conv.wrapping_neg());
+            i64::from(tr).wrapping_sub(beps)
+        };
+        let adaptive = update::Adaptive {
+            beta: post.beta,
+            trace: &trace,
+        };
         update::light(
             layer.w,
             g,
@@ -426,6 +526,7 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, post: Post<'_>)
             uniform,
             b,
             base,
+            (!eps.is_empty()).then_some(&adaptive),
         );
         return;
     }
@@ -503,6 +604,7 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'
             shift: l.shift_in,
             trace: mem.xbar,
             ebar: mem.ebar_in,
+            eps: mem.eps_in,
             w: mem.w_in,
             g: mem.g_in,
             mask: mem.mask_in,
@@ -511,6 +613,7 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'
         let post = Post {
             lsig: mem.l,
             psi: mem.psi,
+            beta: mem.beta,
             trace_classes: mem.layout.trace_classes,
             tclass: mem.tclass,
         };
@@ -520,6 +623,7 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'
             shift: l.shift_rec,
             trace: mem.zbar,
             ebar: mem.ebar_rec,
+            eps: mem.eps_rec,
             w: mem.w_rec,
             g: mem.g_rec,
             mask: mem.mask_rec,

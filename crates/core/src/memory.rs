@@ -47,7 +47,7 @@ pub struct Layout {
     pub apply: Apply,
     /// Random feedback weights exist.
     pub random_feedback: bool,
-    /// Per-synapse adaptation eligibility (`eps_a`) exists (exact engine, ALIF).
+    /// Per-synapse adaptation eligibility (`eps_a`) exists (learning on, ALIF).
     pub alif: bool,
     /// Membrane-decay classes `C` of the learning circuits ([`crate::classes`]): `C`
     /// banks of presynaptic traces. 1 without learning.
@@ -106,7 +106,7 @@ impl Layout {
         self.engine = engine;
         self.apply = if on { apply } else { Apply::Online };
         self.random_feedback = on && matches!(feedback, Feedback::Random);
-        self.alif = matches!(engine, Engine::Exact) && alif;
+        self.alif = on && alif;
         self
     }
 
@@ -132,10 +132,12 @@ impl Layout {
         (a.saturating_mul(k), b.saturating_mul(k))
     }
 
-    /// Per-synapse `eps_a` words: `(input, recurrent)`.
+    /// Per-synapse `eps_a` words, with ALIF neurons and either engine: `(input,
+    /// recurrent)`.
     pub const fn eps_words(&self) -> (usize, usize) {
         if self.alif {
-            self.exact_synapses()
+            let (a, b, _) = self.synapses();
+            (a, b)
         } else {
             (0, 0)
         }
@@ -643,7 +645,7 @@ mod tests {
                             let w32 = 6 * n
                                 + 3 * o
                                 + if exact { si + sr } else { 0 }
-                                + if exact && alif { si + sr } else { 0 }
+                                + if on && alif { si + sr } else { 0 }
                                 + if sample { si + sr + so + o } else { 0 }
                                 + if readout { so + o } else { 0 }
                                 + if on { n + o } else { 0 };

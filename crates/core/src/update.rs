@@ -194,6 +194,9 @@ fn mask_bits(mask: Option<&Bits>, row0: usize, start: usize, width: usize) -> u6
 /// With membrane-decay classes ([`crate::classes`]) `trace` holds `banks` trace
 /// banks (class 0 first) and `tclass` each column's class: a block is walked once per
 /// class, over the columns of that class, with that class's trace of each row.
+///
+/// The columns of adaptive neurons (`adaptive`) step with their synapse's signed
+/// trace instead ([`Adaptive`]), in every row, the zero-trace ones too.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 #[allow(clippy::too_many_arguments)]
 pub fn light(
@@ -209,6 +212,7 @@ pub fn light(
     uniform: Option<u32>,
     bounds: impl Fn(usize) -> Bounds,
     base: u32,
+    adaptive: Option<&Adaptive<'_>>,
 ) {
     let n = lsig.len();
     let online = g.is_empty();
@@ -220,6 +224,31 @@ pub fn light(
         let mut active = 0u64;
         for (c, (&lj, &p)) in lsig.iter().zip(psi).skip(start).take(width).enumerate() {
             active |= u64::from(lj != 0 && p != 0).wrapping_shl(c as u32);
+        }
+        if let Some(a) = adaptive {
+            let mut cols = 0u64;
+            for (c, &b) in a.beta.iter().skip(start).take(width).enumerate() {
+                cols |= u64::from(b != 0).wrapping_shl(c as u32);
+            }
+            let block = Block {
+                start,
+                width,
+                rows,
+                banks,
+            };
+            let columns = (lsig, psi, tclass);
+            a.block(
+                block,
+                active & cols,
+                (&mut *w, &mut *g),
+                trace,
+                columns,
+                mask,
+                &shift,
+                &bounds,
+                base,
+            );
+            active &= !cols;
         }
         // The block's columns of each class (all of them with one class).
         let mut of_class = [0u64; MAX_CLASSES];
@@ -287,6 +316,81 @@ pub fn light(
             }
         }
         start = start.saturating_add(64);
+    }
+}
+
+/// The light engine's synapses onto adaptive (ALIF) neurons: each steps with its own
+/// signed trace, `zbar_i - beta_j eps_ji` in the trace format, with probability
+/// `|L_j| * |that| * psi_j >> k` and against the sign of `L_j * that`.
+pub struct Adaptive<'a> {
+    /// `beta_j` per neuron: the columns with `beta_j != 0` are the adaptive ones.
+    pub beta: &'a [i32],
+    /// The signed trace of a synapse, from its index, its postsynaptic neuron and
+    /// its row's (unsigned) trace.
+    pub trace: &'a dyn Fn(usize, usize, u32) -> i64,
+}
+
+/// Where one 64-column block of [`light`] lies: its first column, its width, the
+/// rows of a trace bank, and the banks.
+#[derive(Clone, Copy)]
+struct Block {
+    start: usize,
+    width: usize,
+    rows: usize,
+    banks: usize,
+}
+
+impl Adaptive<'_> {
+    /// The block's adaptive columns that may step (`cols`), row by row, one synapse
+    /// at a time.
+    #[allow(clippy::too_many_arguments)]
+    fn block(
+        &self,
+        at: Block,
+        cols: u64,
+        (w, g): (&mut [i16], &mut [i32]),
+        trace: &[u32],
+        (lsig, psi, tclass): (&[i32], &[u32], &[u32]),
+        mask: Option<&Bits>,
+        shift: &impl Fn(usize) -> u32,
+        bounds: &impl Fn(usize) -> Bounds,
+        base: u32,
+    ) {
+        if cols == 0 {
+            return;
+        }
+        let n = lsig.len();
+        let online = g.is_empty();
+        for i in 0..at.rows {
+            let row0 = i.saturating_mul(n);
+            let mut bits = cols & mask_bits(mask, row0, at.start, at.width);
+            let b = bounds(i);
+            while bits != 0 {
+                let j = at.start.saturating_add(bits.trailing_zeros() as usize);
+                bits &= bits.wrapping_sub(1);
+                let idx = row0.saturating_add(j);
+                let (Some(&lj), Some(&p)) = (lsig.get(j), psi.get(j)) else {
+                    continue;
+                };
+                let c = if at.banks > 1 {
+                    tclass.get(j).map_or(0, |&c| c as usize & CLASS_MASK)
+                } else {
+                    0
+                };
+                let tr = trace.get(c.saturating_mul(at.rows).saturating_add(i));
+                let e = (self.trace)(idx, j, tr.copied().unwrap_or(0));
+                let mag = e.unsigned_abs().min(0xFFFF) as u32;
+                if mag == 0 || !Chance::new(shift(idx), mag).steps(lj, p, base, idx) {
+                    continue;
+                }
+                let step: i64 = if (lj > 0) == (e > 0) { -1 } else { 1 };
+                let Some(wv) = w.get_mut(idx) else {
+                    continue;
+                };
+                let gj = if online { None } else { g.get_mut(idx) };
+                change(wv, gj, step << GRAD_FRAC, 0, b);
+            }
+        }
     }
 }
 

@@ -180,9 +180,9 @@ fn extents(cfg: &ChipConfig) -> Vec<Extent> {
         ));
     }
     let hidden = c.b_in.unwrap_or(ni * n) + c.b_rec.unwrap_or(n * n);
-    if l.engine == Engine::Exact {
+    let per = elig_per_synapse(cfg);
+    if per > 0 {
         let eb = u64::from(l.elig.bits());
-        let per = if cfg.alif() { 2 } else { 1 };
         if c.on() {
             v.push(packed("eligibility", hidden * per * eb));
         } else {
@@ -221,6 +221,17 @@ pub struct Compressed {
     pub b_in: Option<u64>,
     /// Budget of the recurrent layer, when it rewires.
     pub b_rec: Option<u64>,
+}
+
+/// Eligibility words per hidden synapse: the exact engine's `ebar`, and `eps` with
+/// ALIF neurons on either engine (the light engine keeps nothing else per synapse).
+fn elig_per_synapse(cfg: &ChipConfig) -> u64 {
+    let alif = u64::from(cfg.alif());
+    match cfg.learning().engine {
+        Engine::Off => 0,
+        Engine::Exact => 1 + alif,
+        Engine::Light => alif,
+    }
 }
 
 /// Bits to hold values `0..x` (at least 1).
@@ -671,8 +682,8 @@ impl CycleModel {
         let words_rec = comp
             .b_rec
             .map_or(biggest.div_ceil(l_rec) as f64, |b| row_words(b, n, "w_rec"));
-        let (elig_words, elig_synapses) = if l.engine == Engine::Exact {
-            let per = if cfg.alif() { 2 } else { 1 };
+        let per = elig_per_synapse(cfg);
+        let (elig_words, elig_synapses) = if per > 0 {
             let eb = u64::from(l.elig.bits());
             let w = word_bits(&sram, "eligibility");
             let lw = per_word(eb, w).min(u64::from(arch.learning.lanes)).max(1);
@@ -952,8 +963,11 @@ impl CycleModel {
         let out_words = self.n_rec as f64 * self.learn_words_out_row;
         let mut words = out_words;
         if self.learn_hidden {
+            // The light engine visits the rows with a trace, and every row when ALIF
+            // columns step with their eps.
             let rows = match self.engine {
                 Engine::Exact => self.n_in + self.n_rec,
+                _ if self.elig_synapses > 0 => self.n_in + self.n_rec,
                 _ => {
                     mem.xbar.iter().filter(|&&x| x != 0).count()
                         + mem.zbar.iter().filter(|&&x| x != 0).count()
@@ -964,7 +978,9 @@ impl CycleModel {
             syn += if self.rewire {
                 // Active synapses of the rows updated (all rows for the exact engine).
                 let fan = |f: &[u32], t: &[u32], i: usize| {
-                    let on = self.engine == Engine::Exact || t.get(i).is_some_and(|&x| x != 0);
+                    let on = self.engine == Engine::Exact
+                        || self.elig_synapses > 0
+                        || t.get(i).is_some_and(|&x| x != 0);
                     if on {
                         u64::from(f.get(i).copied().unwrap_or(0))
                     } else {

@@ -82,9 +82,10 @@ pub fn footprint(cfg: &ChipConfig) -> Footprint {
     if l.engine == Engine::Exact {
         // One filtered eligibility per readout-decay class.
         per_syn_bits += kc * hidden_syn * eb;
-        if cfg.alif() {
-            per_syn_bits += hidden_syn * eb;
-        }
+    }
+    if cfg.alif() && l.engine != Engine::Off {
+        // The ALIF eligibility eps, on either engine.
+        per_syn_bits += hidden_syn * eb;
     }
     match l.apply {
         Apply::Online => {}

@@ -220,8 +220,15 @@ pub fn stuck_rates(chip: &mut HostChip) -> Vec<StuckRate> {
     let b = Bounds::of(chip);
     let rates = effective_rates(&cfg);
     let x = rate_exponents(&cfg, l.engine, l.loss);
+    // Onto an ALIF neuron the light engine steps with `zbar - beta eps`, bounded only
+    // by its comparator's 16 bits.
+    let light_trace = if cfg.alif() {
+        f64::from(u16::MAX)
+    } else {
+        b.trace
+    };
     let hidden_prod = match l.engine {
-        Engine::Light => b.signal * b.trace * b.psi,
+        Engine::Light => b.signal * light_trace * b.psi,
         Engine::Exact | Engine::Off => b.signal * b.ebar,
     };
     // The exact engine's and the readout's updates carry GRAD_FRAC more fractional

@@ -16,8 +16,9 @@
 //!
 //! Inside the target window: `err_k = pi_k - onehot_k` (softmax) or `y_k - y*_k`;
 //! `L_qj = sum_{k in q} B_jk err_k`, `L_j = sum_q L_qj`; gradients
-//! `g_ji += sum_q L_qj ebar_qji` (exact) or `L_j zbar_c(j)i psi_j` (light: the
-//! expectation of the chip's stochastic +-1 steps, unfiltered),
+//! `g_ji += sum_q L_qj ebar_qji` (exact) or `L_j (zbar_c(j)i - beta_j eps_ji) psi_j`
+//! (light: the expectation of the chip's stochastic +-1 steps, unfiltered; its `eps`
+//! is the one this step left, as the chip reads it),
 //! `g_out_jk += err_k zk_q(k)j`, `g_b_k += err_k bk_q(k)` (the bias sits inside the
 //! readout's leaky integration, so its eligibility is filtered too). Rate
 //! regularisation, when on, adds to `L_q(0)j` (readout 0's class). Updates are
@@ -411,6 +412,21 @@ impl Learner {
                     }
                 }
             }
+        } else {
+            // The light engine keeps eps alone, for the synapses onto ALIF neurons.
+            let net = sim.network();
+            let of = &self.trace_cls.of;
+            for (trace, width, eps) in [
+                (&self.xbar, ni, &mut self.eps_in),
+                (&self.zbar, n, &mut self.eps_rec),
+            ] {
+                for i in 0..width {
+                    for j in (0..n).filter(|&j| net.beta[j] != 0.0) {
+                        let (zb, p, idx) = (trace[of[j] * width + i], sim.psi[j], i * n + j);
+                        eps[idx] = p * zb + (net.rho[j] - p * net.beta[j]) * eps[idx];
+                    }
+                }
+            }
         }
         spikes
     }
@@ -459,9 +475,9 @@ impl Learner {
         let mut d = Grads::zeros(ni, n, o);
         if self.p.learn_hidden {
             let of = &self.trace_cls.of;
-            for (trace, width, ebar, g) in [
-                (&self.xbar, ni, &self.ebar_in, &mut d.w_in),
-                (&self.zbar, n, &self.ebar_rec, &mut d.w_rec),
+            for (trace, width, ebar, eps, g) in [
+                (&self.xbar, ni, &self.ebar_in, &self.eps_in, &mut d.w_in),
+                (&self.zbar, n, &self.ebar_rec, &self.eps_rec, &mut d.w_rec),
             ] {
                 let syn = width * n;
                 for i in 0..width {
@@ -471,7 +487,10 @@ impl Learner {
                             Rule::Exact => (0..nq)
                                 .map(|q| self.lq[q * n + j] * ebar[q * syn + idx])
                                 .sum(),
-                            Rule::Light => self.l[j] * trace[of[j] * width + i] * sim.psi[j],
+                            Rule::Light => {
+                                let zb = trace[of[j] * width + i] - net.beta[j] * eps[idx];
+                                self.l[j] * zb * sim.psi[j]
+                            }
                         };
                     }
                 }
