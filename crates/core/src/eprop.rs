@@ -82,6 +82,30 @@ fn times_psi(p: u32, x: i64) -> i64 {
         .wrapping_shr(PSI_FRAC)
 }
 
+/// Runs `$body` with `$zs`, presynaptic row `i`'s trace per postsynaptic neuron in the
+/// eligibility format (`row = (trace banks, width, i, conv)`: the trace shifted by
+/// `conv` bits): one value repeated with one membrane class (so the row pass
+/// vectorises), else each neuron's class's trace of the row (a table lookup).
+macro_rules! with_row_trace {
+    ($row:expr, $classes:expr, $tclass:expr, |$zs:ident| $body:expr) => {{
+        let (trace, width, i, conv): (&[u32], usize, usize, i32) = $row;
+        if $classes <= 1 {
+            let zb = shift_round(i64::from(trace.get(i).copied().unwrap_or(0)), conv);
+            let $zs = core::iter::repeat(zb);
+            $body
+        } else {
+            let mut zbs = [0i64; MAX_CLASSES];
+            for (z, bank) in zbs.iter_mut().zip(trace.chunks_exact(width)) {
+                *z = shift_round(i64::from(bank.get(i).copied().unwrap_or(0)), conv);
+            }
+            let $zs = $tclass
+                .iter()
+                .map(|&c| zbs.get(c as usize & CLASS_MASK).copied().unwrap_or(0));
+            $body
+        }
+    }};
+}
+
 /// Update the per-synapse eligibility: the exact engine's `ebar` and `eps_a`, the
 /// light engine's `eps_a` (ALIF only; [`light_eps`]). Call after the neuron update of
 /// every step. Each presynaptic row is one pass over the
@@ -152,20 +176,10 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
         for i in 0..width {
             let eps_row = if alif { eps_rows.next() } else { None };
             let banks = (&mut rows[..], &decays[..], nb);
-            if classes <= 1 {
-                let zb = shift_round(i64::from(trace.get(i).copied().unwrap_or(0)), conv);
-                let zs = core::iter::repeat(zb);
-                filter_banks(k, banks, eps_row, zs, psi, beta, rho);
-            } else {
-                let mut zbs = [0i64; MAX_CLASSES];
-                for (z, bank) in zbs.iter_mut().zip(trace.chunks_exact(width)) {
-                    *z = shift_round(i64::from(bank.get(i).copied().unwrap_or(0)), conv);
-                }
-                let zs = tclass
-                    .iter()
-                    .map(|&c| zbs.get(c as usize & CLASS_MASK).copied().unwrap_or(0));
-                filter_banks(k, banks, eps_row, zs, psi, beta, rho);
-            }
+            let row = (trace, width, i, conv);
+            with_row_trace!(row, classes, tclass, |zs| filter_banks(
+                k, banks, eps_row, zs, psi, beta, rho
+            ));
         }
     }
 }
@@ -337,19 +351,8 @@ fn light_eps(mem: &mut Memory<'_>, k: Row, conv: i32) {
     ];
     for (trace, width, eps) in layers {
         for (i, row) in eps.chunks_exact_mut(n.max(1)).take(width).enumerate() {
-            if classes <= 1 {
-                let zb = shift_round(i64::from(trace.get(i).copied().unwrap_or(0)), conv);
-                k.eps_row(row, core::iter::repeat(zb), psi, beta, rho);
-            } else {
-                let mut zbs = [0i64; MAX_CLASSES];
-                for (z, bank) in zbs.iter_mut().zip(trace.chunks_exact(width)) {
-                    *z = shift_round(i64::from(bank.get(i).copied().unwrap_or(0)), conv);
-                }
-                let zs = tclass
-                    .iter()
-                    .map(|&c| zbs.get(c as usize & CLASS_MASK).copied().unwrap_or(0));
-                k.eps_row(row, zs, psi, beta, rho);
-            }
+            let at = (trace, width, i, conv);
+            with_row_trace!(at, classes, tclass, |zs| k.eps_row(row, zs, psi, beta, rho));
         }
     }
 }
