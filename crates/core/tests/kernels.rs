@@ -340,16 +340,23 @@ fn oracle_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     }
 }
 
+/// The chip of case `c` and two copies of one random memory state: one for the chip's
+/// kernels, one for the oracle.
+fn twins(c: &Case) -> (ChipConfig, Arenas, Arenas) {
+    let cfg = config(c);
+    let mut a = Arenas::with_defaults(&cfg);
+    randomise(&cfg, &mut a.mem(&cfg), c);
+    let b = a.clone();
+    (cfg, a, b)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
     /// The chip's learning step equals the oracle's, word for word.
     #[test]
     fn learning_step_equals_the_oracle(c in case()) {
-        let cfg = config(&c);
-        let mut a = Arenas::with_defaults(&cfg);
-        randomise(&cfg, &mut a.mem(&cfg), &c);
-        let mut b = a.clone();
+        let (cfg, mut a, mut b) = twins(&c);
         let class = (c.seed % c.sizes.2 as u64) as usize;
         prop_assert!(eprop::learn(&cfg, &mut a.mem(&cfg), c.step, Target::Class(class)));
         // The oracle leaves biases to the chip: they are a single row of the same rule.
@@ -365,10 +372,7 @@ proptest! {
     /// engines (the light engine's `eps` with ALIF neurons).
     #[test]
     fn eligibility_update_equals_the_oracle(c in case()) {
-        let cfg = config(&c);
-        let mut a = Arenas::with_defaults(&cfg);
-        randomise(&cfg, &mut a.mem(&cfg), &c);
-        let mut b = a.clone();
+        let (cfg, mut a, mut b) = twins(&c);
         eprop::update_eligibility(&cfg, &mut a.mem(&cfg));
         oracle_eligibility(&cfg, &mut b.mem(&cfg));
         prop_assert_eq!(a, b);
