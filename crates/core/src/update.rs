@@ -215,7 +215,6 @@ pub fn light(
     adaptive: Option<&Adaptive<'_>>,
 ) {
     let n = lsig.len();
-    let online = g.is_empty();
     let banks = banks.clamp(1, MAX_CLASSES);
     let rows = trace.len().checked_div(banks).unwrap_or(0).max(1);
     let mut start = 0usize;
@@ -303,15 +302,7 @@ pub fn light(
                     let (Some(&lj), Some(&p)) = (lsig.get(j), psi.get(j)) else {
                         continue;
                     };
-                    if !Chance::new(shift(idx), tr).steps(lj, p, base, idx) {
-                        continue;
-                    }
-                    let step: i64 = if lj > 0 { -1 } else { 1 };
-                    let Some(wv) = w.get_mut(idx) else {
-                        continue;
-                    };
-                    let gj = if online { None } else { g.get_mut(idx) };
-                    change(wv, gj, step << GRAD_FRAC, 0, b);
+                    visit(w, g, idx, (lj, p, i64::from(tr)), shift(idx), base, b);
                 }
             }
         }
@@ -328,6 +319,32 @@ pub struct Adaptive<'a> {
     /// The signed trace of a synapse, from its index, its postsynaptic neuron and
     /// its row's (unsigned) trace.
     pub trace: &'a dyn Fn(usize, usize, u32) -> i64,
+}
+
+/// One synapse of [`light`] visited alone: with `(L_j, psi_j, e)` (`e` the signed
+/// trace, `|e|` capped at 16 bits) it steps one LSB against the sign of `L_j e`, with
+/// probability `|L_j| |e| psi_j >> k` over 2^16 against its draw, into the weight
+/// (online: `g` empty) or its accumulator.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn visit(
+    w: &mut [i16],
+    g: &mut [i32],
+    idx: usize,
+    (lj, p, e): (i32, u32, i64),
+    k: u32,
+    base: u32,
+    b: Bounds,
+) {
+    let mag = e.unsigned_abs().min(0xFFFF) as u32;
+    if mag == 0 || !Chance::new(k, mag).steps(lj, p, base, idx) {
+        return;
+    }
+    let step: i64 = if (lj > 0) == (e > 0) { -1 } else { 1 };
+    let Some(wv) = w.get_mut(idx) else {
+        return;
+    };
+    let gj = if g.is_empty() { None } else { g.get_mut(idx) };
+    change(wv, gj, step << GRAD_FRAC, 0, b);
 }
 
 /// Where one 64-column block of [`light`] lies: its first column, its width, the
@@ -360,7 +377,6 @@ impl Adaptive<'_> {
             return;
         }
         let n = lsig.len();
-        let online = g.is_empty();
         for i in 0..at.rows {
             let row0 = i.saturating_mul(n);
             let mut bits = cols & mask_bits(mask, row0, at.start, at.width);
@@ -379,16 +395,7 @@ impl Adaptive<'_> {
                 };
                 let tr = trace.get(c.saturating_mul(at.rows).saturating_add(i));
                 let e = (self.trace)(idx, j, tr.copied().unwrap_or(0));
-                let mag = e.unsigned_abs().min(0xFFFF) as u32;
-                if mag == 0 || !Chance::new(shift(idx), mag).steps(lj, p, base, idx) {
-                    continue;
-                }
-                let step: i64 = if (lj > 0) == (e > 0) { -1 } else { 1 };
-                let Some(wv) = w.get_mut(idx) else {
-                    continue;
-                };
-                let gj = if online { None } else { g.get_mut(idx) };
-                change(wv, gj, step << GRAD_FRAC, 0, b);
+                visit(w, g, idx, (lj, p, e), shift(idx), base, b);
             }
         }
     }
