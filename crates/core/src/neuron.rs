@@ -43,33 +43,79 @@ pub const PSI_FRAC: u32 = Psi::FRAC_NBITS;
 /// Fractional bits of the per-neuron gain `gamma / v_th^2` (Q16.16).
 pub const PSI_GAIN_FRAC: u32 = 16;
 
+/// `thr * k / steps` (truncated; `steps >= 1`, `k <= steps`): the level `k` of
+/// `steps`, at most `thr`. Level 0 is 0 without a division, and a product that fits in
+/// 32 bits divides in 32 bits (one instruction on a Cortex-M4, where a 64-bit
+/// division is a library call); both give the same quotient.
+#[inline]
+fn level(thr: u32, k: u32, steps: u32) -> u32 {
+    if k == 0 {
+        return 0;
+    }
+    match thr.checked_mul(k) {
+        Some(n) => n.checked_div(steps).unwrap_or(0),
+        None => u64::from(thr)
+            .wrapping_mul(u64::from(k))
+            .checked_div(u64::from(steps))
+            .unwrap_or(0) as u32,
+    }
+}
+
 /// The pseudo-derivative of a neuron:
 /// `psi = gamma / v_th * max(0, 1 - |v - A| / v_th) = gain * max(0, v_th - |v - A|)`
 /// with `gain = gamma / v_th^2` held per neuron (Q16.16), so no division is needed.
 /// Result [`Psi`], rounded to nearest, saturating at its largest value. With `levels > 0` (light
 /// engine) `max(0, 1 - |v - A| / v_th)` is first quantised down to `levels` levels
 /// `0, 1/(levels-1), ..., 1` by comparisons, again without division.
+///
+/// A threshold at or below zero gives zero (no level above zero), and so does a
+/// neuron at its threshold's distance or farther, or below the first level. Otherwise every
+/// quantity is unsigned and below `2^31` (`raw` and its level lie in `0..=thr`), and
+/// each product has 32-bit factors: one multiply each on a 32-bit core, with no
+/// overflow check, and the same values as in 64-bit signed arithmetic.
 #[inline]
 pub fn pseudo_derivative(v: i32, a: i64, thr: i32, gain: u32, mem_frac: u32, levels: u8) -> Psi {
+    let thr = match u32::try_from(thr) {
+        Ok(t) if t > 0 => t,
+        _ => return Psi::ZERO,
+    };
     let dist = i64::from(v).saturating_sub(a).saturating_abs();
-    let thr = i64::from(thr);
-    let raw = thr.saturating_sub(dist).max(0);
+    let raw = i64::from(thr).saturating_sub(dist).max(0) as u32;
+    // Far from threshold (most neurons at most steps) there is nothing to scale.
+    if raw == 0 {
+        return Psi::ZERO;
+    }
     let raw = if levels >= 2 {
-        let lv = i64::from(levels);
-        let steps = lv.saturating_sub(1);
-        // level = largest k in 0..=steps with raw * steps >= thr * k.
-        let mut k = 0i64;
-        while k < steps && raw.saturating_mul(steps) >= thr.saturating_mul(k.saturating_add(1)) {
-            k = k.saturating_add(1);
-        }
-        thr.saturating_mul(k).checked_div(steps).unwrap_or(0)
+        let steps = u32::from(levels).wrapping_sub(1);
+        // level = largest k in 0..=steps with raw * steps >= thr * k, that is
+        // floor(raw * steps / thr) (raw <= thr, so at most steps): one 32-bit
+        // division where the product fits, else the comparisons one level at a time.
+        let k = match raw.checked_mul(steps) {
+            Some(r) => r.checked_div(thr).unwrap_or(0).min(steps),
+            None => {
+                let (r, t) = (
+                    u64::from(raw).wrapping_mul(u64::from(steps)),
+                    u64::from(thr),
+                );
+                let mut k = 0u32;
+                while k < steps && r >= t.wrapping_mul(u64::from(k.wrapping_add(1))) {
+                    k = k.wrapping_add(1);
+                }
+                k
+            }
+        };
+        level(thr, k, steps)
     } else {
         raw
     };
+    if raw == 0 {
+        return Psi::ZERO;
+    }
     let shift = (mem_frac
         .saturating_add(PSI_GAIN_FRAC)
         .saturating_sub(PSI_FRAC)) as i32;
-    let p = shift_round(raw.saturating_mul(i64::from(gain)), shift.wrapping_neg());
+    let product = u64::from(raw).wrapping_mul(u64::from(gain)); // below 2^63
+    let p = shift_round(product as i64, shift.wrapping_neg());
     Psi::from_bits(p.clamp(0, i64::from(u16::MAX)) as u16)
 }
 
@@ -103,8 +149,7 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
     // Inference on a LIF network has no per-neuron branches: the block path below,
     // 32 neurons a word (vectorised unless stochastic rounding draws from the PRNG,
     // one draw per neuron in order, as the general loop draws).
-    let plain = !levels_or_learning
-        && s_in.unsigned_abs() <= 24
+    let plain = s_in.unsigned_abs() <= 24
         && s_rec.unsigned_abs() <= 24
         && mem.beta.iter().fold(0, |acc, &b| acc | b) == 0; // branch-free: vectorises
     if plain {
@@ -114,6 +159,8 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
             s_in: Scale::new(s_in),
             s_rec: Scale::new(s_rec),
             n_ref,
+            mf,
+            levels,
         };
         let live = old.get(..n.div_ceil(32)).unwrap_or(&[]);
         let fired = live.iter().map(|w| u64::from(w.count_ones())).sum();
@@ -127,6 +174,9 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
             .zip(mem.acc_in.chunks(32).zip(mem.acc_rec.chunks(32)))
             .zip(mem.alpha.chunks(32))
             .take(n.div_ceil(32));
+        // Learning: the pseudo-derivatives too, 32 a block (none without learning).
+        let mut psis = mem.psi.chunks_mut(32);
+        let mut gains = mem.psi_gain.chunks(32);
         for ((((((v, thr), refr), (ain, arec)), alpha), &o), w) in
             blocks.zip(old.iter()).zip(new.iter_mut())
         {
@@ -139,14 +189,18 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
                 alpha,
                 old: o,
             };
+            let psi = (
+                psis.next().unwrap_or_default(),
+                gains.next().unwrap_or_default(),
+            );
             // The rounding's addend of the decay shift (`Rounding::addend`): a
             // constant unless it draws, so that the constant case vectorises (and the
             // drawing case is named as a constant, so that its mask folds).
-            *w = match (fixed, narrow) {
-                (Some(a), false) => p.block::<false>(b, || a),
-                (Some(a), true) => p.block::<true>(b, || a),
-                (None, false) => p.block::<false>(b, || STOCHASTIC.addend(DECAY_FRAC, prng)),
-                (None, true) => p.block::<true>(b, || STOCHASTIC.addend(DECAY_FRAC, prng)),
+            *w = match (narrow, levels_or_learning) {
+                (false, false) => p.dithered::<false, false>(b, psi, fixed, prng),
+                (true, false) => p.dithered::<true, false>(b, psi, fixed, prng),
+                (false, true) => p.dithered::<false, true>(b, psi, fixed, prng),
+                (true, true) => p.dithered::<true, true>(b, psi, fixed, prng),
             };
             spikes = spikes.saturating_add(w.count_ones());
         }
@@ -250,6 +304,9 @@ struct Plain {
     s_in: Scale,
     s_rec: Scale,
     n_ref: i32,
+    /// Membrane fractional bits and pseudo-derivative levels (learning only).
+    mf: u32,
+    levels: u8,
 }
 
 /// One block of up to 32 neurons for [`Plain::block`], with their previous spikes in
@@ -263,6 +320,9 @@ struct Block<'a> {
     alpha: &'a [u32],
     old: u32,
 }
+
+/// A block's pseudo-derivatives and their gains (both empty without learning).
+type Psis<'a> = (&'a mut [u32], &'a [u32]);
 
 impl Plain {
     /// Whether every sum of this step's membrane update fits in 32 bits, so that
@@ -290,14 +350,38 @@ impl Plain {
         bound < 1 << 31 && self.lo >= i64::from(i32::MIN) && self.hi <= i64::from(i32::MAX)
     }
 
+    /// [`Plain::block`] with the chip's rounding: a fixed addend (`fixed`) or one
+    /// drawn from the PRNG per neuron.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn dithered<const NARROW: bool, const LEARN: bool>(
+        &self,
+        b: Block<'_>,
+        psi: Psis<'_>,
+        fixed: Option<i64>,
+        prng: &mut Prng,
+    ) -> u32 {
+        match fixed {
+            Some(a) => self.block::<NARROW, LEARN>(b, psi, || a),
+            None => self.block::<NARROW, LEARN>(b, psi, || STOCHASTIC.addend(DECAY_FRAC, prng)),
+        }
+    }
+
     /// Up to 32 neurons: the same arithmetic as the general loop, branch-free, so that
     /// the compiler vectorises it. Plain 64-bit sums are exact here: a leak is below
     /// 2^47 and each input (a 32-bit accumulator shifted by at most 24) below 2^56;
     /// with `NARROW` ([`Plain::fits_32`]) the sums are 32-bit and as exact. `dither`
-    /// gives each neuron's rounding addend, in neuron order. Returns the new spikes.
+    /// gives each neuron's rounding addend, in neuron order. With `LEARN` it also
+    /// writes each neuron's pseudo-derivative (LIF: its threshold is `A`; zero while
+    /// refractory), as the general loop does. Returns the new spikes.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
-    fn block<const NARROW: bool>(&self, b: Block<'_>, mut dither: impl FnMut() -> i64) -> u32 {
+    fn block<const NARROW: bool, const LEARN: bool>(
+        &self,
+        b: Block<'_>,
+        (psi, gain): Psis<'_>,
+        mut dither: impl FnMut() -> i64,
+    ) -> u32 {
         let mut new = 0u32;
+        let mut psi = psi.iter_mut().zip(gain);
         let (lo, hi) = (self.lo as i32, self.hi as i32);
         let cells =
             b.v.iter_mut()
@@ -308,10 +392,7 @@ impl Plain {
         for (k, ((((v, &thr), refr), (&ain, &arec)), &alpha)) in cells.enumerate() {
             let k = k as u32 & 31;
             let z_old = (b.old >> k) & 1 == 1;
-            let leak = i64::from(*v)
-                .wrapping_mul(i64::from(alpha as u16))
-                .wrapping_add(dither())
-                .wrapping_shr(DECAY_FRAC);
+            let leak = leak(*v, alpha, dither());
             let nv = if NARROW {
                 let input = self
                     .s_in
@@ -331,6 +412,17 @@ impl Plain {
             };
             *v = nv;
             let refractory = *refr > 0;
+            if LEARN {
+                if let Some((p, &gain)) = psi.next() {
+                    *p = if refractory {
+                        0
+                    } else {
+                        let d =
+                            pseudo_derivative(nv, i64::from(thr), thr, gain, self.mf, self.levels);
+                        u32::from(d.to_bits())
+                    };
+                }
+            }
             let fire = !refractory && nv > thr;
             *refr = if fire {
                 self.n_ref
@@ -343,6 +435,16 @@ impl Plain {
         }
         new
     }
+}
+
+/// `v * alpha + dither`, shifted back by the decay's fraction: the leak of the block
+/// path, in 64 bits (below 2^47: it cannot wrap).
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn leak(v: i32, alpha: u32, dither: i64) -> i64 {
+    i64::from(v)
+        .wrapping_mul(i64::from(alpha as u16))
+        .wrapping_add(dither)
+        .wrapping_shr(DECAY_FRAC)
 }
 
 /// `shift_round(x, s)` for a 32-bit accumulator and a layer shift `s` in `-24..=24`,

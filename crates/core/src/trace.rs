@@ -22,6 +22,7 @@
 //! The readout trace, the bias trace and the rate estimate round to nearest.
 
 use crate::config::ChipConfig;
+use crate::format::DECAY_FRAC;
 use crate::memory::{Bits, Memory};
 use crate::prng::Prng;
 use crate::round::Rounding;
@@ -34,30 +35,103 @@ fn decay_nearest(x: u32, a: u16) -> i64 {
         >> 15
 }
 
-fn update(tr: &mut [u32], spikes: &Bits, a: u16, one: i64, max: i64) {
-    for (t, s) in tr.iter_mut().zip(spikes.iter().by_vals()) {
-        let v = decay_nearest(*t, a).saturating_add(if s { one } else { 0 });
-        *t = v.clamp(0, max) as u32;
+/// `tr_i = min((a tr_i + addend) >> 15 + (one if spike i), max)` for every trace
+/// that has a spike bit, in order, the spikes a word at a time; `addend()` gives the
+/// rounding's addend of each trace in turn (a PRNG draw for stochastic rounding), an
+/// addend below `2^15`. In 64 bits nothing can overflow (`tr < 2^32`, `a < 2^16`), so
+/// no saturation is needed and the result is never negative.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn decay_add(
+    tr: &mut [u32],
+    spikes: &Bits,
+    a: u16,
+    (one, max): (u64, u64),
+    addend: impl FnMut() -> u64,
+) {
+    let n = tr.len().min(spikes.len());
+    let tr = tr.get_mut(..n).unwrap_or_default();
+    // Traces below 2^16 fit 32-bit arithmetic: `a tr + addend` is below 2^32, the
+    // decayed trace below 2^17, and with an increment below 2^31 the sum fits too.
+    // The traces' bound is or-ed from them, one pass: memory the caller wrote may hold
+    // anything (and the rate estimate's maximum is 2^32 - 1).
+    let narrow = one < 1 << 31 && tr.iter().fold(0, |m, &t| m | t) <= 0xFFFF;
+    if narrow {
+        decay_words::<true>(tr, spikes, a, (one, max), addend);
+    } else {
+        decay_words::<false>(tr, spikes, a, (one, max), addend);
     }
 }
 
+/// [`decay_add`]'s loop, in 32-bit arithmetic (`NARROW`) or in 64-bit.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn decay_words<const NARROW: bool>(
+    tr: &mut [u32],
+    spikes: &Bits,
+    a: u16,
+    (one, max): (u64, u64),
+    mut addend: impl FnMut() -> u64,
+) {
+    let max32 = max.min(u64::from(u32::MAX)) as u32;
+    let mut blocks = tr.chunks_mut(32);
+    crate::words::for_each_word(spikes, |_, w| {
+        let Some(block) = blocks.next() else {
+            return;
+        };
+        for (k, t) in block.iter_mut().enumerate() {
+            let spike = (w >> (k & 31)) & 1;
+            *t = if NARROW {
+                let decayed =
+                    t.wrapping_mul(u32::from(a)).wrapping_add(addend() as u32) >> DECAY_FRAC;
+                decayed
+                    .wrapping_add(spike.wrapping_mul(one as u32))
+                    .min(max32)
+            } else {
+                let decayed = u64::from(*t)
+                    .wrapping_mul(u64::from(a))
+                    .wrapping_add(addend())
+                    >> DECAY_FRAC;
+                decayed
+                    .wrapping_add(u64::from(spike).wrapping_mul(one))
+                    .min(max) as u32
+            };
+        }
+    });
+}
+
+/// [`decay_add`] rounded to nearest.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn update(tr: &mut [u32], spikes: &Bits, a: u16, one: i64, max: i64) {
+    let half = 1u64 << (DECAY_FRAC - 1);
+    decay_add(tr, spikes, a, bounds(one, max), || half);
+}
+
+/// [`decay_add`] with the chip's rounding `r` (stochastic rounding draws one PRNG
+/// word per trace, in order).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn update_rounded(
     tr: &mut [u32],
     spikes: &Bits,
     a: u16,
-    one: i64,
-    max: i64,
+    (one, max): (i64, i64),
     r: Rounding,
     prng: &mut Prng,
 ) {
-    for (t, s) in tr.iter_mut().zip(spikes.iter().by_vals()) {
-        let v = r
-            .decay(i64::from(*t), a, prng)
-            .saturating_add(if s { one } else { 0 });
-        *t = v.clamp(0, max) as u32;
+    let b = bounds(one, max);
+    match r.fixed_addend(DECAY_FRAC) {
+        Some(c) => decay_add(tr, spikes, a, b, || c as u64),
+        None => decay_add(tr, spikes, a, b, || {
+            STOCHASTIC.addend(DECAY_FRAC, prng) as u64
+        }),
     }
 }
+
+/// A spike's increment and the trace maximum as unsigned (both are never negative).
+fn bounds(one: i64, max: i64) -> (u64, u64) {
+    (one.max(0) as u64, max.max(0) as u64)
+}
+
+/// Stochastic rounding named as a constant, so that its addend's mask folds.
+const STOCHASTIC: Rounding = Rounding::Stochastic;
 
 /// Traces of the spikes that enter the membrane this step: inputs `x` and the
 /// previous recurrent spikes (still in `mem.z`). Call before the neuron update.
@@ -72,16 +146,16 @@ pub fn update_pre(cfg: &ChipConfig, mem: &mut Memory<'_>, x: &Bits, prng: &mut P
     let l = mem.layout;
     if l.trace_classes <= 1 {
         let a = cfg.learning().trace_decay;
-        update_rounded(mem.xbar, x, a, one, max, r, prng);
-        update_rounded(mem.zbar, mem.z, a, one, max, r, prng);
+        update_rounded(mem.xbar, x, a, (one, max), r, prng);
+        update_rounded(mem.zbar, mem.z, a, (one, max), r, prng);
         return;
     }
     let decays = cfg.trace_decays();
     for (bank, &a) in mem.xbar.chunks_exact_mut(l.n_in.max(1)).zip(&decays) {
-        update_rounded(bank, x, a, one, max, r, prng);
+        update_rounded(bank, x, a, (one, max), r, prng);
     }
     for (bank, &a) in mem.zbar.chunks_exact_mut(l.n_rec.max(1)).zip(&decays) {
-        update_rounded(bank, mem.z, a, one, max, r, prng);
+        update_rounded(bank, mem.z, a, (one, max), r, prng);
     }
 }
 

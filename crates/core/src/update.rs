@@ -18,6 +18,7 @@ use crate::classes::{CLASS_MASK, MAX_CLASSES};
 use crate::eprop::GRAD_FRAC;
 use crate::hash::bits32;
 use crate::memory::Bits;
+use bitvec::domain::Domain;
 use bitvec::field::BitField;
 
 /// The 16 dither bits of synapse `index`'s draw.
@@ -167,21 +168,71 @@ fn exact_products(
     }
 }
 
-/// Columns `start..start + width` (`width <= 64`) of one row of `mask` as bits (bit
-/// `c` for column `start + c`); all present without a mask.
-#[cfg_attr(target_arch = "x86_64", inline(always))]
-fn mask_bits(mask: Option<&Bits>, row0: usize, start: usize, width: usize) -> u64 {
-    let all = if width >= 64 {
-        u64::MAX
-    } else {
-        1u64.wrapping_shl(width as u32).wrapping_sub(1)
-    };
-    let Some(m) = mask else {
-        return all;
-    };
-    let at = row0.saturating_add(start);
-    m.get(at..at.saturating_add(width))
-        .map_or(0, |b| b.load_le::<u64>() & all)
+/// A connectivity mask, read 64 columns at a time ([`Mask::bits`]): straight from
+/// its words when it starts on a word boundary (the chip's masks do), else through
+/// `bitvec`; `All` without a mask.
+#[derive(Clone, Copy)]
+enum Mask<'a> {
+    All,
+    /// The whole words, the last partial word's value and the length in bits.
+    Words(&'a [u32], u32, usize),
+    Bits(&'a Bits),
+}
+
+impl<'a> Mask<'a> {
+    fn new(mask: Option<&'a Bits>) -> Self {
+        let Some(m) = mask else {
+            return Mask::All;
+        };
+        match m.domain() {
+            Domain::Region {
+                head: None,
+                body,
+                tail,
+            } => Mask::Words(body, tail.map_or(0, |t| t.load_value()), m.len()),
+            _ => Mask::Bits(m),
+        }
+    }
+
+    /// Columns `start..start + width` (`width <= 64`) of the row from synapse `row0`
+    /// as bits (bit `c` for column `start + c`): all present without a mask, none
+    /// where the range runs past the mask.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn bits(self, row0: usize, start: usize, width: usize) -> u64 {
+        let all = if width >= 64 {
+            u64::MAX
+        } else {
+            1u64.wrapping_shl(width as u32).wrapping_sub(1)
+        };
+        let at = row0.saturating_add(start);
+        match self {
+            Mask::All => all,
+            Mask::Bits(m) => m
+                .get(at..at.saturating_add(width))
+                .map_or(0, |b| b.load_le::<u64>() & all),
+            Mask::Words(body, tail, len) => {
+                if at.saturating_add(width) > len {
+                    return 0;
+                }
+                let word = |k: usize| -> u64 {
+                    u64::from(match body.get(k) {
+                        Some(&w) => w,
+                        None if k == body.len() => tail,
+                        None => 0,
+                    })
+                };
+                let (k, off) = (at >> 5, (at & 31) as u32);
+                // Bits `off..off + 64` of the three words from word `k`.
+                let lo = word(k) | word(k.saturating_add(1)).wrapping_shl(32);
+                let hi = if off == 0 {
+                    0
+                } else {
+                    word(k.saturating_add(2)).wrapping_shl(64u32.wrapping_sub(off))
+                };
+                (lo.wrapping_shr(off) | hi) & all
+            }
+        }
+    }
 }
 
 /// One layer of the light engine: the synapse `i -> j` steps one LSB against the
@@ -217,6 +268,7 @@ pub fn light(
     let n = lsig.len();
     let banks = banks.clamp(1, MAX_CLASSES);
     let rows = trace.len().checked_div(banks).unwrap_or(0).max(1);
+    let mask = Mask::new(mask);
     let mut start = 0usize;
     while start < n {
         let width = n.saturating_sub(start).min(64);
@@ -270,7 +322,7 @@ pub fn light(
                     continue;
                 }
                 let row0 = i.saturating_mul(n);
-                let mut bits = active & mask_bits(mask, row0, start, width);
+                let mut bits = active & mask.bits(row0, start, width);
                 let b = bounds(i);
                 if let Some(k) = uniform {
                     // Most of the block steps: all of it at once, branch-free.
@@ -295,6 +347,8 @@ pub fn light(
                         continue;
                     }
                 }
+                // One shift for the row: its comparator is set up once.
+                let chance = uniform.map(|k| Chance::new(k, tr));
                 while bits != 0 {
                     let j = start.saturating_add(bits.trailing_zeros() as usize);
                     bits &= bits.wrapping_sub(1);
@@ -302,7 +356,15 @@ pub fn light(
                     let (Some(&lj), Some(&p)) = (lsig.get(j), psi.get(j)) else {
                         continue;
                     };
-                    visit(w, g, idx, (lj, p, i64::from(tr)), shift(idx), base, b);
+                    match chance {
+                        // A positive trace: the step is against the sign of L_j.
+                        Some(c) => {
+                            if c.steps(lj, p, base, idx) {
+                                step_one(w, g, idx, lj > 0, b);
+                            }
+                        }
+                        None => visit(w, g, idx, (lj, p, i64::from(tr)), shift(idx), base, b),
+                    }
                 }
             }
         }
@@ -339,7 +401,14 @@ fn visit(
     if mag == 0 || !Chance::new(k, mag).steps(lj, p, base, idx) {
         return;
     }
-    let step: i64 = if (lj > 0) == (e > 0) { -1 } else { 1 };
+    step_one(w, g, idx, (lj > 0) == (e > 0), b);
+}
+
+/// Synapse `idx` steps one LSB, down when `down`, into the weight (online: `g`
+/// empty) or its accumulator.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn step_one(w: &mut [i16], g: &mut [i32], idx: usize, down: bool, b: Bounds) {
+    let step: i64 = if down { -1 } else { 1 };
     let Some(wv) = w.get_mut(idx) else {
         return;
     };
@@ -368,7 +437,7 @@ impl Adaptive<'_> {
         (w, g): (&mut [i16], &mut [i32]),
         trace: &[u32],
         (lsig, psi, tclass): (&[i32], &[u32], &[u32]),
-        mask: Option<&Bits>,
+        mask: Mask<'_>,
         shift: &impl Fn(usize) -> u32,
         bounds: &impl Fn(usize) -> Bounds,
         base: u32,
@@ -379,7 +448,7 @@ impl Adaptive<'_> {
         let n = lsig.len();
         for i in 0..at.rows {
             let row0 = i.saturating_mul(n);
-            let mut bits = cols & mask_bits(mask, row0, at.start, at.width);
+            let mut bits = cols & mask.bits(row0, at.start, at.width);
             let b = bounds(i);
             while bits != 0 {
                 let j = at.start.saturating_add(bits.trailing_zeros() as usize);

@@ -1,13 +1,15 @@
-//! The neuron engine's block path (inference on a LIF chip: 32 neurons a word,
-//! branch-free, and with 32-bit sums when [`neurochip_core::neuron`] proves they fit)
-//! against the general loop a learning chip runs, and against the statement of the
+//! The neuron engine's block path (a LIF chip: 32 neurons a word, branch-free, and
+//! with 32-bit sums when [`neurochip_core::neuron`] proves they fit) with learning on
+//! against the same chip with learning off, and against the statement of the
 //! membrane update written out here: leak with the chip's rounding (the stochastic
 //! draws in neuron order from the chip's PRNG), inputs scaled by the layer shifts,
-//! reset by subtraction, saturation to the membrane format, refractory counters.
+//! reset by subtraction, saturation to the membrane format, refractory counters, and
+//! with learning the pseudo-derivative of each neuron (zero while refractory).
 
 use bitvec::prelude::*;
 use neurochip_core::format::shift_round;
 use neurochip_core::learning::{Engine, Learning};
+use neurochip_core::neuron::pseudo_derivative;
 use neurochip_core::{ChipConfig, ConfigBuilder, Rounding, Shifts};
 use proptest::prelude::*;
 
@@ -49,11 +51,11 @@ fn chip(
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Without stochastic rounding the block path draws nothing, so the same chip with
-    /// learning on (the general loop) must compute the same membranes, spikes and
-    /// refractory counters, step after step.
+    /// Without stochastic rounding the neuron engine draws nothing, so the same chip
+    /// with learning on (which also writes pseudo-derivatives and traces) must compute
+    /// the same membranes, spikes and refractory counters, step after step.
     #[test]
-    fn neuron_block_path_equals_the_general_loop(
+    fn learning_leaves_the_membranes_as_they_are(
         sizes in (1usize..6, 1usize..100, 1usize..3),
         truncate in any::<bool>(),
         shifts in (-6i8..=6, -6i8..=6),
@@ -91,22 +93,27 @@ proptest! {
     /// Every rounding, shifts up to the largest, weights up to 16 bits and dense
     /// input (so that some steps need the 64-bit sums and others fit in 32): each
     /// step's membranes, refractory counters and spikes are the statement's, computed
-    /// from the step's accumulators with a copy of the chip's PRNG.
+    /// from the step's accumulators with a copy of the chip's PRNG; with learning on
+    /// (either engine: the light one quantises to 4 levels), the pseudo-derivatives
+    /// too.
     #[test]
     fn neuron_block_path_equals_the_statement(
         sizes in (1usize..70, 1usize..80, 1usize..3),
         code in 0u8..3,
+        engine in prop_oneof![Just(Engine::Off), Just(Engine::Exact), Just(Engine::Light)],
         shifts in (-24i8..=24, -24i8..=24),
         weight_bits in prop_oneof![Just(8u32), Just(16u32)],
         p_in in 5u32..90,
         seed in 1u64..u64::MAX,
     ) {
         let round = rounding(code);
-        let cfg = chip(sizes, shifts, round, weight_bits, Engine::Off, seed);
+        let cfg = chip(sizes, shifts, round, weight_bits, engine, seed);
+        let levels = if engine == Engine::Light { cfg.learning().psi_levels } else { 0 };
         let mut s = seed;
         let mut a = Arenas::with_defaults(&cfg);
         {
-            let m = a.mem(&cfg);
+            let mut m = a.mem(&cfg);
+            common::random_gains(&mut m, &mut s);
             let wf = cfg.formats().weight;
             for w in m.w_in.iter_mut().chain(m.w_rec.iter_mut()) {
                 *w = common::any_weight(wf, &mut s);
@@ -127,6 +134,12 @@ proptest! {
                 (m.v.to_vec(), m.refr.to_vec(), m.z.to_bitvec())
             };
             let mut prng = c.prng();
+            if engine != Engine::Off && round == Rounding::Stochastic {
+                // The presynaptic traces draw first, one word each.
+                for _ in 0..sizes.0 + sizes.1 {
+                    prng.next_u32();
+                }
+            }
             c.step(&mut a.mem(&cfg), &x).unwrap();
             let m = a.mem(&cfg);
             for j in 0..sizes.1 {
@@ -141,6 +154,15 @@ proptest! {
                 prop_assert_eq!(m.v[j], v, "membrane of neuron {}", j);
                 prop_assert_eq!(m.refr[j], refr, "refractory counter of neuron {}", j);
                 prop_assert_eq!(m.z[j], fire, "spike of neuron {}", j);
+                if engine != Engine::Off {
+                    let (thr, gain) = (m.thr[j], m.psi_gain[j]);
+                    let psi = if refractory {
+                        0
+                    } else {
+                        pseudo_derivative(v, i64::from(thr), thr, gain, mf.frac(), levels).to_bits()
+                    };
+                    prop_assert_eq!(m.psi[j], u32::from(psi), "pseudo-derivative of neuron {}", j);
+                }
             }
         }
     }
