@@ -137,6 +137,9 @@ pub struct Chip {
     /// rate. 0 (the reset value): the configured rates. A run loop's schedule sets it
     /// at the start of each epoch ([`Chip::set_rate_step`]).
     rate_step: u8,
+    /// The memory layout of `cfg`, worked out once: every step checks the memories
+    /// against it.
+    layout: Layout,
 }
 
 impl Chip {
@@ -150,6 +153,7 @@ impl Chip {
             digest: Digest::new(),
             elig_en: true,
             rate_step: 0,
+            layout: cfg.layout(),
         };
         chip.check_layout(mem)?;
         chip.fold_weights(mem);
@@ -165,6 +169,7 @@ impl Chip {
             digest,
             elig_en: true,
             rate_step: 0,
+            layout: cfg.layout(),
         }
     }
 
@@ -200,7 +205,7 @@ impl Chip {
     }
 
     fn check_layout(&self, mem: &Memory<'_>) -> Result<(), StepError> {
-        let expected = self.cfg.layout();
+        let expected = self.layout;
         if mem.layout != expected {
             return Err(StepError::Layout {
                 expected,
@@ -273,7 +278,11 @@ impl Chip {
         // 4. Learning state that every step updates.
         if learning {
             trace::update_post(&self.cfg, mem);
-            if self.elig_en {
+            // The light engine keeps per-synapse state only for ALIF neurons (`eps`).
+            let light_lif = self.cfg.learning().engine == Engine::Light
+                && mem.eps_in.is_empty()
+                && mem.eps_rec.is_empty();
+            if self.elig_en && !light_lif {
                 eprop::update_eligibility(&self.cfg, mem);
             }
         }

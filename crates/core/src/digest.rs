@@ -61,7 +61,6 @@ impl Digest {
         rest: impl Iterator<Item = u64>,
     ) {
         let mut lanes = LANE_START.map(|c| self.0 ^ c);
-        let lane = |h: u64, w: u64| (h.rotate_left(23) ^ w).wrapping_mul(MUL);
         for ws in blocks {
             let [a, b, c, d] = &mut lanes;
             let [wa, wb, wc, wd] = ws;
@@ -103,6 +102,26 @@ impl Digest {
     fn fold_packed<T, const PER: usize>(&mut self, xs: &[T], pack: impl Fn(&[T]) -> u64) {
         let blocks = xs.chunks_exact(const { PER * LANES });
         let rest = blocks.remainder().chunks(PER).map(&pack);
+        if !cfg!(target_arch = "x86_64") {
+            // One lane at a time, each over its own words in order: the same folds
+            // with one lane's state live (a 32-bit core has few registers).
+            let mut lanes = LANE_START.map(|c| self.0 ^ c);
+            for (l, h) in lanes.iter_mut().enumerate() {
+                let at = l.wrapping_mul(PER);
+                for c in blocks.clone() {
+                    if let Some(p) = c.get(at..at.wrapping_add(PER)) {
+                        *h = lane(*h, pack(p));
+                    }
+                }
+            }
+            for (h, w) in lanes.iter_mut().zip(rest) {
+                *h = lane(*h, w);
+            }
+            for h in lanes {
+                self.fold(h);
+            }
+            return;
+        }
         let blocks = blocks.map(|c| {
             let mut ws = [0u64; LANES];
             for (w, p) in ws.iter_mut().zip(c.chunks_exact(PER)) {
@@ -112,6 +131,12 @@ impl Digest {
         });
         self.fold_lanes(blocks, rest);
     }
+}
+
+/// One lane's fold of one word.
+#[inline(always)]
+fn lane(h: u64, w: u64) -> u64 {
+    (h.rotate_left(23) ^ w).wrapping_mul(MUL)
 }
 
 /// Lanes of [`Digest::fold_i32s`] and [`Digest::fold_i16s`].

@@ -337,8 +337,11 @@ fn beta_eps(bj: i32, ep: i32, mf: u32, mhalf: i64) -> i64 {
 /// The light engine's ALIF eligibility (`eps_a`, the exact engine's recipe without
 /// `ebar`), for the synapses onto adaptive neurons: one pass over each layer's rows,
 /// after the neuron update of every step, so that the learning step reads the
-/// eligibility this step left. The light engine keeps no other per-synapse state.
+/// eligibility this step left. The light engine keeps no other per-synapse state. On
+/// a microcontroller it is a function of its own, so that it does not share the
+/// exact engine's registers in [`update_eligibility`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(never))]
 fn light_eps(mem: &mut Memory<'_>, k: Row, conv: i32) {
     let layout = mem.layout;
     let n = layout.n_rec;
@@ -349,10 +352,36 @@ fn light_eps(mem: &mut Memory<'_>, k: Row, conv: i32) {
         (mem.xbar, layout.n_in, &mut *mem.eps_in),
         (mem.zbar, n, &mut *mem.eps_rec),
     ];
+    // Only the columns from the first adaptive neuron to the last can change (an LSNN
+    // puts its ALIF neurons after the LIF ones): the rest keep their value.
+    let Some(first) = beta.iter().position(|&b| b != 0) else {
+        return;
+    };
+    let end = beta
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(first, |j| j.saturating_add(1));
+    let cols = first..end;
+    let (Some(psi), Some(beta), Some(rho)) = (
+        psi.get(cols.clone()),
+        beta.get(cols.clone()),
+        rho.get(cols.clone()),
+    ) else {
+        return;
+    };
     for (trace, width, eps) in layers {
         for (i, row) in eps.chunks_exact_mut(n.max(1)).take(width).enumerate() {
+            let Some(row) = row.get_mut(cols.clone()) else {
+                continue;
+            };
             let at = (trace, width, i, conv);
-            with_row_trace!(at, classes, tclass, |zs| k.eps_row(row, zs, psi, beta, rho));
+            with_row_trace!(at, classes, tclass, |zs| k.eps_row(
+                row,
+                zs.skip(first),
+                psi,
+                beta,
+                rho
+            ));
         }
     }
 }
@@ -430,6 +459,7 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
 /// excitatory presynaptic unit (`Some(true)`) keeps its weights `>= 0`, an
 /// inhibitory one `<= 0`.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline)]
 fn bounds(wf: Format, sign: Option<bool>) -> Bounds {
     let (lo, hi) = (wf.min(), wf.max());
     match sign {

@@ -149,9 +149,8 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
     // Inference on a LIF network has no per-neuron branches: the block path below,
     // 32 neurons a word (vectorised unless stochastic rounding draws from the PRNG,
     // one draw per neuron in order, as the general loop draws).
-    let plain = s_in.unsigned_abs() <= 24
-        && s_rec.unsigned_abs() <= 24
-        && mem.beta.iter().fold(0, |acc, &b| acc | b) == 0; // branch-free: vectorises
+    let (betas, vb, tb) = neuron_bounds(mem.v, mem.thr, mem.beta);
+    let plain = s_in.unsigned_abs() <= 24 && s_rec.unsigned_abs() <= 24 && betas == 0;
     if plain {
         let p = Plain {
             lo,
@@ -164,7 +163,13 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         };
         let live = old.get(..n.div_ceil(32)).unwrap_or(&[]);
         let fired = live.iter().map(|w| u64::from(w.count_ones())).sum();
-        let narrow = p.fits_32(mem.v, mem.thr, mem.layout.n_in, fired);
+        // The sums' width: 64-bit, 32-bit, or 32-bit with both layer shifts to the
+        // left (one multiply each, and fewer constants held on a 32-bit core).
+        let sums = match p.fits_32(vb, tb, mem.layout.n_in, fired) {
+            false => WIDE,
+            true if p.s_in.right == 0 && p.s_rec.right == 0 => LEFT,
+            true => NARROW,
+        };
         let fixed = rounding.fixed_addend(DECAY_FRAC);
         let blocks = mem
             .v
@@ -196,11 +201,13 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
             // The rounding's addend of the decay shift (`Rounding::addend`): a
             // constant unless it draws, so that the constant case vectorises (and the
             // drawing case is named as a constant, so that its mask folds).
-            *w = match (narrow, levels_or_learning) {
-                (false, false) => p.dithered::<false, false>(b, psi, fixed, prng),
-                (true, false) => p.dithered::<true, false>(b, psi, fixed, prng),
-                (false, true) => p.dithered::<false, true>(b, psi, fixed, prng),
-                (true, true) => p.dithered::<true, true>(b, psi, fixed, prng),
+            *w = match (sums, levels_or_learning) {
+                (WIDE, false) => p.dithered::<WIDE, false>(b, psi, fixed, prng),
+                (NARROW, false) => p.dithered::<NARROW, false>(b, psi, fixed, prng),
+                (_, false) => p.dithered::<LEFT, false>(b, psi, fixed, prng),
+                (WIDE, true) => p.dithered::<WIDE, true>(b, psi, fixed, prng),
+                (NARROW, true) => p.dithered::<NARROW, true>(b, psi, fixed, prng),
+                (_, true) => p.dithered::<LEFT, true>(b, psi, fixed, prng),
             };
             spikes = spikes.saturating_add(w.count_ones());
         }
@@ -321,20 +328,50 @@ struct Block<'a> {
     old: u32,
 }
 
+/// The width of [`Plain::block`]'s sums: 64-bit.
+const WIDE: u8 = 0;
+/// 32-bit ([`Plain::fits_32`]).
+const NARROW: u8 = 1;
+/// 32-bit, with both layer shifts to the left: each input one multiply.
+const LEFT: u8 = 2;
+
+/// One pass over the neurons, branch-free: the or of every `beta` (zero: no adaptive
+/// neuron, so the block path applies) and the or of every `|v|` and every `|thr|`
+/// (`x ^ (x >> 31)`, at least `|x| - 1`: the bounds of [`Plain::fits_32`]).
+fn neuron_bounds(v: &[i32], thr: &[i32], beta: &[i32]) -> (i32, u32, u32) {
+    let mag = |x: i32| (x ^ (x >> 31)) as u32;
+    let (mut b, mut vb, mut tb) = (0i32, 0u32, 0u32);
+    for ((&x, &t), &bj) in v.iter().zip(thr).zip(beta) {
+        b |= bj;
+        vb |= mag(x);
+        tb |= mag(t);
+    }
+    // The regions have one length; should they not, the rest of each.
+    let k = v.len().min(thr.len()).min(beta.len());
+    b |= beta.get(k..).unwrap_or(&[]).iter().fold(0, |m, &x| m | x);
+    vb |= v.get(k..).unwrap_or(&[]).iter().fold(0, |m, &x| m | mag(x));
+    tb |= thr
+        .get(k..)
+        .unwrap_or(&[])
+        .iter()
+        .fold(0, |m, &x| m | mag(x));
+    (b, vb, tb)
+}
+
 /// A block's pseudo-derivatives and their gains (both empty without learning).
 type Psis<'a> = (&'a mut [u32], &'a [u32]);
 
 impl Plain {
     /// Whether every sum of this step's membrane update fits in 32 bits, so that
-    /// [`Plain::block`] may add in 32-bit words (`NARROW`) and get the bits of the
+    /// [`Plain::block`] may add in 32-bit words ([`NARROW`]) and get the bits of the
     /// 64-bit sums: the leak is below `2 |v| + 1` (a decay is below 2), an input term
     /// below `(|acc| + 1) 2^s`, where an input accumulator is below `n_in 2^15` and
     /// the recurrent one below `spikes 2^15` (16-bit weights), and the reset is a
-    /// threshold. `|v|` and `|thr|` are bounded from above by or-ing them (one pass).
-    fn fits_32(&self, v: &[i32], thr: &[i32], n_in: usize, spikes: u64) -> bool {
-        let fold = |m: u32, &x: &i32| m | (x ^ (x >> 31)) as u32;
-        let vb = u64::from(v.iter().fold(0, fold)) + 1;
-        let tb = u64::from(thr.iter().fold(0, fold)) + 1;
+    /// threshold. `|v|` and `|thr|` are bounded from above by `vb` and `tb`, their
+    /// values or-ed ([`neuron_bounds`]).
+    fn fits_32(&self, vb: u32, tb: u32, n_in: usize, spikes: u64) -> bool {
+        let vb = u64::from(vb) + 1;
+        let tb = u64::from(tb) + 1;
         let term = |events: u64, s: Scale| {
             events
                 .saturating_mul(1 << 15)
@@ -353,7 +390,7 @@ impl Plain {
     /// [`Plain::block`] with the chip's rounding: a fixed addend (`fixed`) or one
     /// drawn from the PRNG per neuron.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
-    fn dithered<const NARROW: bool, const LEARN: bool>(
+    fn dithered<const SUMS: u8, const LEARN: bool>(
         &self,
         b: Block<'_>,
         psi: Psis<'_>,
@@ -361,20 +398,21 @@ impl Plain {
         prng: &mut Prng,
     ) -> u32 {
         match fixed {
-            Some(a) => self.block::<NARROW, LEARN>(b, psi, || a),
-            None => self.block::<NARROW, LEARN>(b, psi, || STOCHASTIC.addend(DECAY_FRAC, prng)),
+            Some(a) => self.block::<SUMS, LEARN>(b, psi, || a),
+            None => self.block::<SUMS, LEARN>(b, psi, || STOCHASTIC.addend(DECAY_FRAC, prng)),
         }
     }
 
     /// Up to 32 neurons: the same arithmetic as the general loop, branch-free, so that
     /// the compiler vectorises it. Plain 64-bit sums are exact here: a leak is below
     /// 2^47 and each input (a 32-bit accumulator shifted by at most 24) below 2^56;
-    /// with `NARROW` ([`Plain::fits_32`]) the sums are 32-bit and as exact. `dither`
+    /// with `SUMS` [`NARROW`] or [`LEFT`] ([`Plain::fits_32`]) the sums are 32-bit
+    /// and as exact (`LEFT`: both layer shifts to the left, `x 2^s`). `dither`
     /// gives each neuron's rounding addend, in neuron order. With `LEARN` it also
     /// writes each neuron's pseudo-derivative (LIF: its threshold is `A`; zero while
     /// refractory), as the general loop does. Returns the new spikes.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
-    fn block<const NARROW: bool, const LEARN: bool>(
+    fn block<const SUMS: u8, const LEARN: bool>(
         &self,
         b: Block<'_>,
         (psi, gain): Psis<'_>,
@@ -393,11 +431,15 @@ impl Plain {
             let k = k as u32 & 31;
             let z_old = (b.old >> k) & 1 == 1;
             let leak = leak(*v, alpha, dither());
-            let nv = if NARROW {
-                let input = self
-                    .s_in
-                    .apply32(ain)
-                    .wrapping_add(self.s_rec.apply32(arec));
+            let nv = if SUMS != WIDE {
+                let input = if SUMS == LEFT {
+                    ain.wrapping_mul(self.s_in.mul)
+                        .wrapping_add(arec.wrapping_mul(self.s_rec.mul))
+                } else {
+                    self.s_in
+                        .apply32(ain)
+                        .wrapping_add(self.s_rec.apply32(arec))
+                };
                 let reset = if z_old { thr } else { 0 };
                 (leak as i32)
                     .wrapping_add(input)

@@ -46,31 +46,15 @@ fn decay_add(
     spikes: &Bits,
     a: u16,
     (one, max): (u64, u64),
-    addend: impl FnMut() -> u64,
+    mut addend: impl FnMut() -> u64,
 ) {
     let n = tr.len().min(spikes.len());
     let tr = tr.get_mut(..n).unwrap_or_default();
-    // Traces below 2^16 fit 32-bit arithmetic: `a tr + addend` is below 2^32, the
+    // A trace below 2^16 fits 32-bit arithmetic: `a tr + addend` is below 2^32, the
     // decayed trace below 2^17, and with an increment below 2^31 the sum fits too.
-    // The traces' bound is or-ed from them, one pass: memory the caller wrote may hold
-    // anything (and the rate estimate's maximum is 2^32 - 1).
-    let narrow = one < 1 << 31 && tr.iter().fold(0, |m, &t| m | t) <= 0xFFFF;
-    if narrow {
-        decay_words::<true>(tr, spikes, a, (one, max), addend);
-    } else {
-        decay_words::<false>(tr, spikes, a, (one, max), addend);
-    }
-}
-
-/// [`decay_add`]'s loop, in 32-bit arithmetic (`NARROW`) or in 64-bit.
-#[cfg_attr(target_arch = "x86_64", inline(always))]
-fn decay_words<const NARROW: bool>(
-    tr: &mut [u32],
-    spikes: &Bits,
-    a: u16,
-    (one, max): (u64, u64),
-    mut addend: impl FnMut() -> u64,
-) {
+    // Each trace is checked as it is read (memory the caller wrote may hold
+    // anything, and the rate estimate's maximum is 2^32 - 1).
+    let small = if one < 1 << 31 { 0xFFFF } else { 0 };
     let max32 = max.min(u64::from(u32::MAX)) as u32;
     let mut blocks = tr.chunks_mut(32);
     crate::words::for_each_word(spikes, |_, w| {
@@ -79,7 +63,7 @@ fn decay_words<const NARROW: bool>(
         };
         for (k, t) in block.iter_mut().enumerate() {
             let spike = (w >> (k & 31)) & 1;
-            *t = if NARROW {
+            *t = if *t <= small {
                 let decayed =
                     t.wrapping_mul(u32::from(a)).wrapping_add(addend() as u32) >> DECAY_FRAC;
                 decayed
