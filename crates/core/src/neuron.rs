@@ -146,9 +146,10 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
     });
     let mut spikes = 0u32;
     let n = mem.layout.n_rec.min(WORDS.saturating_mul(32));
-    // Inference on a LIF network has no per-neuron branches: the block path below,
-    // 32 neurons a word (vectorised unless stochastic rounding draws from the PRNG,
-    // one draw per neuron in order, as the general loop draws).
+    // A LIF network (learning or not) has no per-neuron branches: the block path
+    // below, 32 neurons a word (vectorised unless stochastic rounding draws from the
+    // PRNG, one draw per neuron in order, as the general loop draws). The general loop
+    // is for chips with adaptive neurons and for layer shifts beyond 24.
     let (betas, vb, tb) = neuron_bounds(mem.v, mem.thr, mem.beta);
     let plain = s_in.unsigned_abs() <= 24 && s_rec.unsigned_abs() <= 24 && betas == 0;
     if plain {
