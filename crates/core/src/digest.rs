@@ -46,37 +46,6 @@ impl Digest {
         self.fold(i64::from(x) as u64);
     }
 
-    /// Fold 64-bit words through [`LANES`] independent lanes: word `w` goes to lane
-    /// `w mod LANES`, each lane folds its words in order from its own start (the
-    /// digest so far xor the lane's constant), and the lanes are then folded into the
-    /// digest in lane order. Every word still changes the result (each fold is a
-    /// bijection of the word), and so does any reordering, but the lanes' multiplies
-    /// are independent: four run at once on a superscalar core or in one vector.
-    /// `blocks` gives the words four at a time, `rest` the words after the last
-    /// whole block.
-    #[cfg_attr(target_arch = "x86_64", inline(always))]
-    fn fold_lanes(
-        &mut self,
-        blocks: impl Iterator<Item = [u64; LANES]>,
-        rest: impl Iterator<Item = u64>,
-    ) {
-        let mut lanes = LANE_START.map(|c| self.0 ^ c);
-        for ws in blocks {
-            let [a, b, c, d] = &mut lanes;
-            let [wa, wb, wc, wd] = ws;
-            *a = lane(*a, wa);
-            *b = lane(*b, wb);
-            *c = lane(*c, wc);
-            *d = lane(*d, wd);
-        }
-        for (h, w) in lanes.iter_mut().zip(rest) {
-            *h = lane(*h, w);
-        }
-        for h in lanes {
-            self.fold(h);
-        }
-    }
-
     /// Fold every value of a slice of `i32`, two to a word (the first in the high
     /// half; an odd last value alone, sign-extended), through the lanes.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
@@ -96,16 +65,31 @@ impl Digest {
         });
     }
 
-    /// Fold a slice through the lanes, `PER` values to a word: `pack` makes a word of
-    /// `PER` values, or of the fewer left at the end.
+    /// Fold a slice through the lanes, `PER` values to a word (`pack` makes a word of
+    /// `PER` values, or of the fewer left at the end): word `w` goes to lane
+    /// `w mod LANES`, each lane folds its words in order from its own start (the
+    /// digest so far xor the lane's constant), and the lanes are then folded into the
+    /// digest in lane order. Every word still changes the result (each fold is a
+    /// bijection of the word), and so does any reordering, but the lanes' multiplies
+    /// are independent: four run at once on a superscalar core or in one vector. On a
+    /// 32-bit core the lanes run one after another instead (the same folds, in the same
+    /// order within each lane), so that one lane's state fits its registers.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn fold_packed<T, const PER: usize>(&mut self, xs: &[T], pack: impl Fn(&[T]) -> u64) {
         let blocks = xs.chunks_exact(const { PER * LANES });
         let rest = blocks.remainder().chunks(PER).map(&pack);
-        if !cfg!(target_arch = "x86_64") {
-            // One lane at a time, each over its own words in order: the same folds
-            // with one lane's state live (a 32-bit core has few registers).
-            let mut lanes = LANE_START.map(|c| self.0 ^ c);
+        let mut lanes = LANE_START.map(|c| self.0 ^ c);
+        if cfg!(target_arch = "x86_64") {
+            for c in blocks {
+                let mut ws = [0u64; LANES];
+                for (w, p) in ws.iter_mut().zip(c.chunks_exact(PER)) {
+                    *w = pack(p);
+                }
+                for (h, &w) in lanes.iter_mut().zip(&ws) {
+                    *h = lane(*h, w);
+                }
+            }
+        } else {
             for (l, h) in lanes.iter_mut().enumerate() {
                 let at = l.wrapping_mul(PER);
                 for c in blocks.clone() {
@@ -114,22 +98,13 @@ impl Digest {
                     }
                 }
             }
-            for (h, w) in lanes.iter_mut().zip(rest) {
-                *h = lane(*h, w);
-            }
-            for h in lanes {
-                self.fold(h);
-            }
-            return;
         }
-        let blocks = blocks.map(|c| {
-            let mut ws = [0u64; LANES];
-            for (w, p) in ws.iter_mut().zip(c.chunks_exact(PER)) {
-                *w = pack(p);
-            }
-            ws
-        });
-        self.fold_lanes(blocks, rest);
+        for (h, w) in lanes.iter_mut().zip(rest) {
+            *h = lane(*h, w);
+        }
+        for h in lanes {
+            self.fold(h);
+        }
     }
 }
 
