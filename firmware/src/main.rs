@@ -125,7 +125,7 @@ fn run() -> bool {
 /// learning engine runs it as inference. Printed lines, all starting `cost `:
 ///
 /// ```text
-/// cost calibration delay N systick T           (three lines: N instructions took T ticks)
+/// cost calibration spin N instructions 2N systick T   (three lines: 2N instructions took T ticks)
 /// cost MODE steps S systick_per_step T
 /// cost MODE instructions_per_step I realtime_mhz F
 /// ```
@@ -135,8 +135,8 @@ fn run() -> bool {
 /// run loop streams it (its mode line then counts the front end and the network).
 ///
 /// `MODE` is `inference` (no learning engine, or a plan that does not train), `light`
-/// or `exact`; `I` is the ticks of the trial over the ticks per instruction of the
-/// largest calibration, divided by `S`; `F = I / dt_us`: the clock that runs one step
+/// or `exact`; `I` is the ticks of the trial over the ticks per instruction (the
+/// difference of the two largest calibrations), divided by `S`; `F = I / dt_us`: the clock that runs one step
 /// per `dt` in real time at one instruction per cycle. Under QEMU `-icount shift=10`
 /// every instruction advances the virtual clock by the same 1.024 µs, so SysTick
 /// counts instructions (one cycle each); on a board it counts core cycles.
@@ -188,7 +188,7 @@ mod cost {
     }
 
     /// Instructions = ticks * calibration instructions / calibration ticks, per step,
-    /// rounded (a trial of 10^6 instructions a step at 51.2 ticks each stays far below
+    /// rounded (a trial of 10^6 instructions a step at 25.6 ticks each stays far below
     /// 2^64), and the clock for real time at one instruction a cycle.
     fn per_step(mode: &str, ticks: u64, steps: u32, cal: (u64, u64), dt: f32) {
         out!(
@@ -231,6 +231,26 @@ mod cost {
         per_step("frontend", ticks, steps, cal, dt);
     }
 
+    /// `n` turns (at least one) of a loop of exactly two instructions, `subs` and
+    /// `bne`: 2n instructions. Written here rather than taken from
+    /// `cortex_m::asm::delay`, whose loop count is a promise of "at least n cycles"
+    /// and has changed between versions (0.7.10 turns n + 1 times; the calibration
+    /// once assumed n/2 + 1 and so halved every count it printed).
+    fn spin(n: u32) {
+        #[allow(unsafe_code)]
+        // SAFETY: a register counts down to zero; no memory, no stack, no flags kept.
+        unsafe {
+            core::arch::asm!(
+                ".p2align 3",
+                "2:",
+                "subs {0}, #1",
+                "bne 2b",
+                inout(reg) n.max(1) => _,
+                options(nomem, nostack),
+            );
+        }
+    }
+
     /// Measure and print (see the module's doc).
     pub fn measure(
         chip: &mut Chip,
@@ -246,16 +266,25 @@ mod cost {
         p.SYST.clear_current();
         p.SYST.enable_interrupt();
         p.SYST.enable_counter();
-        // Calibration: `asm::delay(n)` runs a two-instruction loop n/2 + 1 times
-        // (n + 2 instructions); the ticks of the largest convert the rest.
-        let mut cal = (0u64, 0u64);
-        for n in [1_000u32, 10_000, 100_000] {
+        // Calibration: `spin(n)` is exactly 2n instructions; the difference of the two
+        // largest runs converts ticks to instructions without the calls' own cost.
+        let mut runs = [(0u64, 0u64); 3];
+        for (r, n) in runs.iter_mut().zip([1_000u32, 10_000, 100_000]) {
             let start = now();
-            cortex_m::asm::delay(n);
+            spin(n);
             let ticks = now().saturating_sub(start);
-            out!("cost calibration delay {} systick {}", n, ticks);
-            cal = (u64::from(n) + 2, ticks);
+            out!(
+                "cost calibration spin {} instructions {} systick {}",
+                n,
+                2 * n,
+                ticks
+            );
+            *r = (2 * u64::from(n), ticks);
         }
+        let cal = (
+            runs[2].0.saturating_sub(runs[1].0),
+            runs[2].1.saturating_sub(runs[1].1),
+        );
         let plan = &app.plan;
         // A chip learns in the trial when it has an engine and its plan trains.
         let mode = match chip.config().learning().engine {
