@@ -35,8 +35,18 @@ fn rows_in(rows: &Bound<'_, PyAny>) -> PyResult<Vec<SweepRow>> {
     pythonize::depythonize(rows).map_err(|e| err(format!("sweep rows: {e}")))
 }
 
-/// A sweep grid's arguments as Python gave them, converted: the configurations and
-/// the axes (empty: each configuration's own value).
+/// A sweep grid's axes as Python gives them, a dict with the four keys
+/// (`neurochip.sweep` builds it): an empty axis keeps each configuration's own value.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub struct Axes {
+    engines: Vec<String>,
+    weight_bits: Vec<u32>,
+    trace_bits: Vec<u32>,
+    seeds: Vec<u64>,
+}
+
+/// A sweep grid's arguments, converted: the configurations and the axes.
 struct GridArgs {
     configs: Vec<EmuConfig>,
     engines: Vec<Engine>,
@@ -47,23 +57,16 @@ struct GridArgs {
 }
 
 impl GridArgs {
-    fn new(
-        configs: Vec<Bound<'_, PyAny>>,
-        engines: Vec<String>,
-        weight_bits: Vec<u32>,
-        trace_bits: Vec<u32>,
-        seeds: Vec<u64>,
-        archs: Vec<String>,
-    ) -> PyResult<Self> {
+    fn new(configs: Vec<Bound<'_, PyAny>>, axes: Axes, archs: Vec<String>) -> PyResult<Self> {
         Ok(GridArgs {
             configs: configs
                 .iter()
                 .map(|c| Config::coerce(c).map(|c| c.cfg))
                 .collect::<PyResult<_>>()?,
-            engines: self::engines(engines)?,
-            weight_bits,
-            trace_bits,
-            seeds,
+            engines: self::engines(axes.engines)?,
+            weight_bits: axes.weight_bits,
+            trace_bits: axes.trace_bits,
+            seeds: axes.seeds,
             archs: self::archs(archs)?,
         })
     }
@@ -81,19 +84,16 @@ impl GridArgs {
 
 /// The points of a sweep grid, in the order the sweep reports them: a list of
 /// ``(k, point)``, ``k`` the index of the configuration in ``configs`` and ``point``
-/// a dict ``{"engine", "weight_bits", "trace_bits", "seed"}``. Empty axes keep each
-/// configuration's own value.
+/// a dict ``{"engine", "weight_bits", "trace_bits", "seed"}``. ``grid`` holds the
+/// axes: ``{"engines", "weight_bits", "trace_bits", "seeds"}``, lists; an empty one
+/// keeps each configuration's own value.
 #[pyfunction]
-#[pyo3(signature = (configs, *, engines = vec![], weight_bits = vec![], trace_bits = vec![], seeds = vec![]))]
 pub fn sweep_points<'py>(
     py: Python<'py>,
     configs: Vec<Bound<'py, PyAny>>,
-    engines: Vec<String>,
-    weight_bits: Vec<u32>,
-    trace_bits: Vec<u32>,
-    seeds: Vec<u64>,
+    grid: Axes,
 ) -> PyResult<Bound<'py, PyList>> {
-    let g = GridArgs::new(configs, engines, weight_bits, trace_bits, seeds, vec![])?;
+    let g = GridArgs::new(configs, grid, vec![])?;
     let out = PyList::empty(py);
     for (k, p) in sweep::grid_points(&g.configs, &g.grid()) {
         let v = serde_json::to_value(p).map_err(err)?;
@@ -121,20 +121,17 @@ pub fn sweep_point<'py>(
     rows_out(py, &rows)
 }
 
-/// The whole grid on this machine's cores (``neurochip sweep``'s engine): the rows
-/// in the order of ``sweep_points``.
+/// The whole grid (``grid`` as for ``sweep_points``) on this machine's cores
+/// (``neurochip sweep``'s engine): the rows in the order of ``sweep_points``.
 #[pyfunction]
-#[pyo3(signature = (configs, *, engines = vec![], weight_bits = vec![], trace_bits = vec![], seeds = vec![], archs = vec![]))]
+#[pyo3(signature = (configs, grid, archs = vec![]))]
 pub fn sweep_local<'py>(
     py: Python<'py>,
     configs: Vec<Bound<'py, PyAny>>,
-    engines: Vec<String>,
-    weight_bits: Vec<u32>,
-    trace_bits: Vec<u32>,
-    seeds: Vec<u64>,
+    grid: Axes,
     archs: Vec<String>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let g = GridArgs::new(configs, engines, weight_bits, trace_bits, seeds, archs)?;
+    let g = GridArgs::new(configs, grid, archs)?;
     let rows = py
         .detach(|| sweep::sweep(&g.configs, &g.grid(), &|_, _| {}))
         .map_err(err)?;

@@ -265,14 +265,11 @@ def to_toml(config: dict[str, Any]) -> str:
     """The TOML text of a configuration dict."""
 
 def sweep_points(
-    configs: list[_ConfigLike],
-    *,
-    engines: list[str] = ...,
-    weight_bits: list[int] = ...,
-    trace_bits: list[int] = ...,
-    seeds: list[int] = ...,
+    configs: list[_ConfigLike], grid: dict[str, list[Any]]
 ) -> list[tuple[int, dict[str, Any]]]:
-    """The points of a sweep grid: ``(configuration index, point)``."""
+    """The points of a sweep grid: ``(configuration index, point)``. ``grid``: the
+    axes ``engines``, ``weight_bits``, ``trace_bits``, ``seeds`` (lists; an empty
+    one keeps each configuration's own value)."""
 
 def sweep_point(
     config: _ConfigLike, point: dict[str, Any], archs: list[str] = ...
@@ -280,15 +277,9 @@ def sweep_point(
     """Train one grid point; its rows (what a Ray task runs)."""
 
 def sweep_local(
-    configs: list[_ConfigLike],
-    *,
-    engines: list[str] = ...,
-    weight_bits: list[int] = ...,
-    trace_bits: list[int] = ...,
-    seeds: list[int] = ...,
-    archs: list[str] = ...,
+    configs: list[_ConfigLike], grid: dict[str, list[Any]], archs: list[str] = ...
 ) -> list[dict[str, Any]]:
-    """The whole grid on this machine's cores."""
+    """The whole grid (``grid`` as for ``sweep_points``) on this machine's cores."""
 
 def sweep_table(rows: list[dict[str, Any]]) -> str:
     """The rows as the Markdown table ``neurochip sweep`` prints."""

@@ -87,7 +87,7 @@ def sweep(
         seeds=seeds,
     )
     if ray is None:
-        return sweep_local(cfgs, **grid, archs=list(archs))
+        return sweep_local(cfgs, grid, list(archs))
     import ray as ray_  # noqa: PLC0415 - optional
 
     if not ray_.is_initialized():
@@ -95,7 +95,7 @@ def sweep(
             ray_.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
         else:
             ray_.init(address=ray, log_to_driver=False)
-    points = sweep_points(cfgs, **grid)
+    points = sweep_points(cfgs, grid)
     task = ray_.remote(num_cpus=1)(_train_point)
     refs = [task.remote(cfgs[k], p, list(archs)) for k, p in points]
     done = 0
