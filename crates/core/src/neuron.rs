@@ -134,16 +134,10 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         crate::learning::Engine::Light => cfg.learning().psi_levels,
         _ => 0,
     };
-    // The spike vector is read and written a 32-bit word at a time: the previous
-    // spikes are copied out first, the new ones written back at the end.
+    // The spike vector is read and written a 32-bit word at a time, in place: a
+    // word's new spikes replace its old ones once its 32 neurons are done, and only
+    // those neurons read them.
     let levels_or_learning = !mem.psi.is_empty();
-    let mut old = [0u32; WORDS];
-    let mut new = [0u32; WORDS];
-    crate::words::for_each_word(mem.z, |k, w| {
-        if let Some(o) = old.get_mut(k) {
-            *o = w;
-        }
-    });
     let mut spikes = 0u32;
     let n = mem.layout.n_rec.min(WORDS.saturating_mul(32));
     // A LIF network (learning or not) has no per-neuron branches: the block path
@@ -162,8 +156,12 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
             mf,
             levels,
         };
-        let live = old.get(..n.div_ceil(32)).unwrap_or(&[]);
-        let fired = live.iter().map(|w| u64::from(w.count_ones())).sum();
+        let mut fired = 0u64;
+        crate::words::for_each_word(mem.z, |k, w| {
+            if k < n.div_ceil(32) {
+                fired = fired.saturating_add(u64::from(w.count_ones()));
+            }
+        });
         // The sums' width: 64-bit, 32-bit, or 32-bit with both layer shifts to the
         // left (one multiply each, and fewer constants held on a 32-bit core).
         let sums = match p.fits_32(vb, tb, mem.layout.n_in, fired) {
@@ -183,9 +181,9 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         // Learning: the pseudo-derivatives too, 32 a block (none without learning).
         let mut psis = mem.psi.chunks_mut(32);
         let mut gains = mem.psi_gain.chunks(32);
-        for ((((((v, thr), refr), (ain, arec)), alpha), &o), w) in
-            blocks.zip(old.iter()).zip(new.iter_mut())
-        {
+        let mut z = crate::words::WordsMut::new(mem.z);
+        for (k, ((((v, thr), refr), (ain, arec)), alpha)) in blocks.enumerate() {
+            let o = z.get(k);
             let b = Block {
                 v,
                 thr,
@@ -202,7 +200,7 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
             // The rounding's addend of the decay shift (`Rounding::addend`): a
             // constant unless it draws, so that the constant case vectorises (and the
             // drawing case is named as a constant, so that its mask folds).
-            *w = match (sums, levels_or_learning) {
+            let w = match (sums, levels_or_learning) {
                 (WIDE, false) => p.dithered::<WIDE, false>(b, psi, fixed, prng),
                 (NARROW, false) => p.dithered::<NARROW, false>(b, psi, fixed, prng),
                 (_, false) => p.dithered::<LEFT, false>(b, psi, fixed, prng),
@@ -210,9 +208,9 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
                 (NARROW, true) => p.dithered::<NARROW, true>(b, psi, fixed, prng),
                 (_, true) => p.dithered::<LEFT, true>(b, psi, fixed, prng),
             };
+            z.set(k, w);
             spikes = spikes.saturating_add(w.count_ones());
         }
-        crate::words::store_words(mem.z, &new);
         return spikes;
     }
     // Every region cut to exactly `n` words, so the per-neuron reads below cannot miss.
@@ -231,8 +229,15 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
     else {
         return 0;
     };
+    let mut z = crate::words::WordsMut::new(mem.z);
+    // The word of the neurons at hand: their old spikes, and their new ones so far.
+    let (mut old, mut new) = (0u32, 0u32);
     for j in 0..n {
         let (word, bit) = (j >> 5, (j & 31) as u32);
+        if bit == 0 {
+            old = z.get(word);
+            new = 0;
+        }
         let (Some(v), Some(&thr), Some(&beta), Some(refr), Some(&ain), Some(&arec)) = (
             vs.get_mut(j),
             thrs.get(j),
@@ -247,7 +252,7 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         else {
             break;
         };
-        let z_old = old.get(word).is_some_and(|w| (w >> bit) & 1 == 1);
+        let z_old = (old >> bit) & 1 == 1;
 
         // Leak, input (each accumulator scaled by its layer shift), reset by subtraction.
         let leak = rounding.decay(i64::from(*v), alpha as u16, prng);
@@ -293,12 +298,12 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         if fire {
             *refr = n_ref;
             spikes = spikes.saturating_add(1);
-            if let Some(w) = new.get_mut(word) {
-                *w |= 1 << bit;
-            }
+            new |= 1 << bit;
+        }
+        if bit == 31 || j.wrapping_add(1) == n {
+            z.set(word, new);
         }
     }
-    crate::words::store_words(mem.z, &new);
     spikes
 }
 
