@@ -26,6 +26,7 @@
 //! area keeps only its configuration, PRNG, step count and digest.
 
 use crate::digest::Digest;
+use crate::format::Limit;
 use crate::prng::Prng;
 use crate::round::Rounding;
 use crate::stdp::{StdpParams, Trace, Weight, ABSENT};
@@ -207,8 +208,8 @@ impl Area {
         w0_hi: Weight,
     ) {
         let w_max = self.cfg.stdp.w_max();
-        let lo = i32::from(w0_lo).clamp(0, w_max);
-        let hi = i32::from(w0_hi).clamp(lo, w_max);
+        let lo = i32::from(w0_lo).limit(0, w_max);
+        let hi = i32::from(w0_hi).limit(lo, w_max);
         let span = (hi.wrapping_sub(lo) as u32).wrapping_add(1);
         let prng = &mut self.prng;
         let mut draw = |p: u16| -> Weight {

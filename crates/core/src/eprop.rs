@@ -32,6 +32,7 @@
 //! ones at `<= 0`; masked-out synapses never change; weights saturate.
 
 use crate::classes::{CLASS_MASK, MAX_CLASSES};
+use crate::format::Limit;
 use core::slice::ChunksExactMut;
 
 use crate::config::ChipConfig;
@@ -255,6 +256,10 @@ impl Row {
             mhalf,
             kappa,
         } = self;
+        // A format's bounds are in order; said here, the clamps below cannot panic.
+        if lo > hi {
+            return;
+        }
         match eps {
             None => {
                 for ((eb, &p), zb) in erow.iter_mut().zip(psi).zip(zs) {
@@ -307,7 +312,7 @@ impl Row {
         let ne = pz
             .wrapping_add(decay_nearest(ep, rho as u16))
             .wrapping_sub(pb);
-        ne.clamp(self.lo, self.hi) as i32
+        ne.limit(self.lo, self.hi) as i32
     }
 }
 

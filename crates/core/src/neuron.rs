@@ -18,6 +18,7 @@
 //! its pseudo-derivative is zero; the reset still happens.
 
 use crate::config::ChipConfig;
+use crate::format::Limit;
 use crate::format::{shift_round, ADAPT_FRAC, DECAY_FRAC};
 use crate::memory::Memory;
 use crate::prng::Prng;
@@ -262,7 +263,7 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         let nv = leak
             .saturating_add(input)
             .saturating_sub(reset)
-            .clamp(lo, hi) as i32;
+            .limit(lo, hi) as i32;
         *v = nv;
 
         // Adaptation (ALIF only; LIF neurons have beta = 0).
@@ -450,13 +451,13 @@ impl Plain {
                 (leak as i32)
                     .wrapping_add(input)
                     .wrapping_sub(reset)
-                    .clamp(lo, hi)
+                    .limit(lo, hi)
             } else {
                 let input = self.s_in.apply(ain).wrapping_add(self.s_rec.apply(arec));
                 let reset = if z_old { i64::from(thr) } else { 0 };
                 leak.wrapping_add(input)
                     .wrapping_sub(reset)
-                    .clamp(self.lo, self.hi) as i32
+                    .limit(self.lo, self.hi) as i32
             };
             *v = nv;
             let refractory = *refr > 0;

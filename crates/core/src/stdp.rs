@@ -26,6 +26,7 @@
 //! stochastic rounding draws its dither from the chip PRNG, so small gains still move
 //! weights in expectation.
 
+use crate::format::Limit;
 use crate::prng::Prng;
 use crate::round::Rounding;
 
@@ -178,7 +179,7 @@ pub fn advance_one(
 /// Clamp into `[0, w_max]` (`w_max` already non-negative and at most `i16::MAX`).
 #[inline]
 fn clamp_weight(w: i32, w_max: i32) -> Weight {
-    w.clamp(0, w_max.min(i32::from(i16::MAX))) as Weight
+    w.limit(0, w_max.min(i32::from(i16::MAX))) as Weight
 }
 
 #[cfg(test)]

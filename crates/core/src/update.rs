@@ -16,6 +16,7 @@
 
 use crate::classes::{CLASS_MASK, MAX_CLASSES};
 use crate::eprop::GRAD_FRAC;
+use crate::format::Limit;
 use crate::hash::bits32;
 use crate::memory::Bits;
 use bitvec::domain::Domain;
@@ -50,7 +51,7 @@ fn change(w: &mut i16, g: Option<&mut i32>, d_q16: i64, dither: i64, b: Bounds) 
             // more than 2^17 LSB saturates any 16-bit weight the same way.
             let d = d_q16.wrapping_add(dither).wrapping_shr(GRAD_FRAC);
             let d = d.clamp(-(1 << 17), 1 << 17) as i32;
-            *w = i32::from(*w).wrapping_add(d).clamp(b.lo, b.hi) as i16;
+            *w = i32::from(*w).wrapping_add(d).limit(b.lo, b.hi) as i16;
         }
     }
 }
@@ -546,7 +547,7 @@ impl LightRow {
                 let step = if lj > 0 { -1 } else { 1 };
                 let nw = i32::from(*wv)
                     .wrapping_add(step)
-                    .clamp(self.b.lo, self.b.hi) as i16;
+                    .limit(self.b.lo, self.b.hi) as i16;
                 *wv = if take(c, lj, p) { nw } else { *wv };
             }
         } else {
