@@ -231,79 +231,76 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng) -
         return 0;
     };
     let mut z = crate::words::WordsMut::new(mem.z);
-    // The word of the neurons at hand: their old spikes, and their new ones so far.
-    let (mut old, mut new) = (0u32, 0u32);
-    for j in 0..n {
-        let (word, bit) = (j >> 5, (j & 31) as u32);
-        if bit == 0 {
-            old = z.get(word);
-            new = 0;
-        }
-        let (Some(v), Some(&thr), Some(&beta), Some(refr), Some(&ain), Some(&arec)) = (
-            vs.get_mut(j),
-            thrs.get(j),
-            betas.get(j),
-            refrs.get_mut(j),
-            ains.get(j),
-            arecs.get(j),
-        ) else {
-            break;
-        };
-        let (Some(&alpha), Some(&rho), Some(b)) = (alphas.get(j), rhos.get(j), bs.get_mut(j))
-        else {
-            break;
-        };
-        let z_old = (old >> bit) & 1 == 1;
+    // A word of 32 neurons at a time: their old spikes, and their new ones.
+    'words: for word in 0..n.div_ceil(32) {
+        let old = z.get(word);
+        let mut new = 0u32;
+        for j in word.wrapping_mul(32)..n.min(word.wrapping_mul(32).wrapping_add(32)) {
+            let bit = (j & 31) as u32;
+            let (Some(v), Some(&thr), Some(&beta), Some(refr), Some(&ain), Some(&arec)) = (
+                vs.get_mut(j),
+                thrs.get(j),
+                betas.get(j),
+                refrs.get_mut(j),
+                ains.get(j),
+                arecs.get(j),
+            ) else {
+                break 'words;
+            };
+            let (Some(&alpha), Some(&rho), Some(b)) = (alphas.get(j), rhos.get(j), bs.get_mut(j))
+            else {
+                break 'words;
+            };
+            let z_old = (old >> bit) & 1 == 1;
 
-        // Leak, input (each accumulator scaled by its layer shift), reset by subtraction.
-        let leak = rounding.decay(i64::from(*v), alpha as u16, prng);
-        let input =
-            shift_round(i64::from(ain), s_in).saturating_add(shift_round(i64::from(arec), s_rec));
-        let reset = if z_old { i64::from(thr) } else { 0 };
-        let nv = leak
-            .saturating_add(input)
-            .saturating_sub(reset)
-            .limit(lo, hi) as i32;
-        *v = nv;
+            // Leak, input (each accumulator scaled by its layer shift), reset by subtraction.
+            let leak = rounding.decay(i64::from(*v), alpha as u16, prng);
+            let input = shift_round(i64::from(ain), s_in)
+                .saturating_add(shift_round(i64::from(arec), s_rec));
+            let reset = if z_old { i64::from(thr) } else { 0 };
+            let nv = leak
+                .saturating_add(input)
+                .saturating_sub(reset)
+                .limit(lo, hi) as i32;
+            *v = nv;
 
-        // Adaptation (ALIF only; LIF neurons have beta = 0).
-        if beta != 0 {
-            let decayed = rounding.decay(i64::from(*b), rho as u16, prng);
-            let nb = decayed.saturating_add(if z_old { B_ONE } else { 0 });
-            *b = nb.clamp(0, i64::from(u32::MAX)) as u32;
-        }
-        let a = if beta != 0 {
-            adaptive_threshold(thr, beta, *b)
-        } else {
-            i64::from(thr)
-        };
+            // Adaptation (ALIF only; LIF neurons have beta = 0).
+            if beta != 0 {
+                let decayed = rounding.decay(i64::from(*b), rho as u16, prng);
+                let nb = decayed.saturating_add(if z_old { B_ONE } else { 0 });
+                *b = nb.clamp(0, i64::from(u32::MAX)) as u32;
+            }
+            let a = if beta != 0 {
+                adaptive_threshold(thr, beta, *b)
+            } else {
+                i64::from(thr)
+            };
 
-        // Pseudo-derivative of this step (learning only), zero while refractory.
-        let refractory = *refr > 0;
-        if levels_or_learning {
-            if let (Some(psi), Some(&gain)) = (mem.psi.get_mut(j), mem.psi_gain.get(j)) {
-                *psi = if refractory {
-                    0
-                } else {
-                    u32::from(pseudo_derivative(nv, a, thr, gain, mf, levels).to_bits())
-                };
+            // Pseudo-derivative of this step (learning only), zero while refractory.
+            let refractory = *refr > 0;
+            if levels_or_learning {
+                if let (Some(psi), Some(&gain)) = (mem.psi.get_mut(j), mem.psi_gain.get(j)) {
+                    *psi = if refractory {
+                        0
+                    } else {
+                        u32::from(pseudo_derivative(nv, a, thr, gain, mf, levels).to_bits())
+                    };
+                }
+            }
+            // Fire unless refractory.
+            let fire = if refractory {
+                *refr = refr.saturating_sub(1);
+                false
+            } else {
+                i64::from(nv) > a
+            };
+            if fire {
+                *refr = n_ref;
+                spikes = spikes.saturating_add(1);
+                new |= 1 << bit;
             }
         }
-        // Fire unless refractory.
-        let fire = if refractory {
-            *refr = refr.saturating_sub(1);
-            false
-        } else {
-            i64::from(nv) > a
-        };
-        if fire {
-            *refr = n_ref;
-            spikes = spikes.saturating_add(1);
-            new |= 1 << bit;
-        }
-        if bit == 31 || j.wrapping_add(1) == n {
-            z.set(word, new);
-        }
+        z.set(word, new);
     }
     spikes
 }
