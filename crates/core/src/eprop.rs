@@ -32,11 +32,10 @@
 //! ones at `<= 0`; masked-out synapses never change; weights saturate.
 
 use crate::classes::{CLASS_MASK, MAX_CLASSES};
-use crate::format::Limit;
 use core::slice::ChunksExactMut;
 
 use crate::config::ChipConfig;
-use crate::format::{shift_round, Format};
+use crate::format::{shift_round, Format, Limit};
 use crate::hash::{self, draw};
 use crate::learning::{layer, rate_offset, Apply, Engine, Feedback};
 use crate::memory::{Bits, Memory};

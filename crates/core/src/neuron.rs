@@ -18,8 +18,7 @@
 //! its pseudo-derivative is zero; the reset still happens.
 
 use crate::config::ChipConfig;
-use crate::format::Limit;
-use crate::format::{shift_round, ADAPT_FRAC, DECAY_FRAC};
+use crate::format::{shift_round, Limit, ADAPT_FRAC, DECAY_FRAC};
 use crate::memory::Memory;
 use crate::prng::Prng;
 
