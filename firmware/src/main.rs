@@ -136,8 +136,8 @@ fn run() -> bool {
 ///
 /// `MODE` is `inference` (no learning engine, or a plan that does not train), `light`
 /// or `exact`; `I` is the ticks of the trial over the ticks per instruction (the
-/// difference of the two largest calibrations), divided by `S`; `F = I / dt_us`: the clock that runs one step
-/// per `dt` in real time at one instruction per cycle. Under QEMU `-icount shift=10`
+/// difference of the two largest calibrations), divided by `S`; `F = I / dt_us`: the
+/// clock that runs one step per `dt` in real time at one instruction per cycle. Under QEMU `-icount shift=10`
 /// every instruction advances the virtual clock by the same 1.024 µs, so SysTick
 /// counts instructions (one cycle each); on a board it counts core cycles.
 #[cfg(feature = "cost")]

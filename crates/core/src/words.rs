@@ -53,23 +53,9 @@ pub fn for_each_one(bits: &Bits, mut f: impl FnMut(usize)) {
 /// of `bits` are dropped; words past the end of `words` leave their bits as they are).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn store_words(bits: &mut Bits, words: &[u32]) {
-    if let Domain::Region {
-        head: None,
-        body,
-        tail,
-    } = bits.domain_mut()
-    {
-        let n = body.len();
-        for (b, &w) in body.iter_mut().zip(words) {
-            *b = w;
-        }
-        if let (Some(mut t), Some(&w)) = (tail, words.get(n)) {
-            t.store_value(w);
-        }
-        return;
-    }
-    for (c, &w) in bits.chunks_mut(32).zip(words) {
-        c.store_le::<u32>(w);
+    let mut out = WordsMut::new(bits);
+    for (k, &w) in words.iter().enumerate() {
+        out.set(k, w);
     }
 }
 
@@ -169,10 +155,7 @@ mod tests {
                 let mut words = [0u32; 8];
                 for_each_word(s, |k, w| words[k] = w);
                 let mut back = bitvec![u32, Lsb0; 1; end - start];
-                let mut w = WordsMut::new(&mut back);
-                for (k, &x) in words.iter().enumerate() {
-                    w.set(k, x);
-                }
+                store_words(&mut back, &words);
                 assert_eq!(&back[..], s, "{start}..{end}");
                 // In place, at any offset: each word read, then written back changed.
                 let mut inner = v.clone();
