@@ -358,6 +358,38 @@ pub struct Learning {
     /// learns with exact e-prop (`neurochip_core::classes`, docs/eprop.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tau_classes: Option<u32>,
+    /// Each engine's rates, when the file gives an engine rates of its own
+    /// (`[learning.exact]`, `[learning.light]`); `None`: both engines learn at the rates
+    /// above and `[train]`'s schedule. The rates above and `train.halve_rates_every`
+    /// are always those of `engine`; [`Config::set_engine`] switches them with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_engine: Option<ByEngine>,
+}
+
+/// The rates and the schedule one engine learns with.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Rates {
+    /// Input weights.
+    pub eta_in: f64,
+    /// Recurrent weights.
+    pub eta_rec: f64,
+    /// Readout weights.
+    pub eta_out: f64,
+    /// Readout biases.
+    pub eta_bias: f64,
+    /// Epochs between halvings of every rate (0: never).
+    pub halve_rates_every: u32,
+}
+
+/// Both engines' rates, each filled in: `[learning]`'s rates and `[train]`'s schedule,
+/// with the keys of the engine's own table over them. In the table, as in
+/// `[learning]`, `eta` is the default of the four rates it does not name.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ByEngine {
+    /// `[learning.exact]` over the file's rates.
+    pub exact: Rates,
+    /// `[learning.light]` over the file's rates.
+    pub light: Rates,
 }
 
 /// Whether a spread is 0 (the default, left out of the serialised configuration).
@@ -517,6 +549,22 @@ impl Config {
     /// budget such as `neurochip run --steps`.
     pub fn learns(&self) -> bool {
         self.learning.engine != Engine::Off
+    }
+
+    /// Learn with `engine` from now on, at its own rates when the file gives it some
+    /// (`[learning.exact]`, `[learning.light]`): what `neurochip sweep --engines`
+    /// does to a file.
+    pub fn set_engine(&mut self, engine: Engine) {
+        self.learning.engine = engine;
+        let rates = match (engine, &self.learning.by_engine) {
+            (Engine::Exact, Some(b)) => b.exact,
+            (Engine::Light, Some(b)) => b.light,
+            _ => return,
+        };
+        let l = &mut self.learning;
+        (l.eta_in, l.eta_rec, l.eta_out, l.eta_bias) =
+            (rates.eta_in, rates.eta_rec, rates.eta_out, rates.eta_bias);
+        self.train.halve_rates_every = rates.halve_rates_every;
     }
 
     /// The files this configuration, read from `path`, makes a command read: `path`

@@ -63,11 +63,11 @@ impl Mode {
     /// `cfg` set up for this mode.
     fn config(self, cfg: &Config) -> Config {
         let mut c = cfg.clone();
-        c.learning.engine = match self {
+        c.set_engine(match self {
             Mode::Forward => Engine::Off,
             Mode::Exact => Engine::Exact,
             Mode::Light => Engine::Light,
-        };
+        });
         c.learning.apply = Apply::Online;
         c
     }

@@ -39,7 +39,7 @@ fn rates_mean_the_same_for_both_engines() {
         let base = example(name);
         for engine in [Engine::Exact, Engine::Light] {
             let mut cfg = base.clone();
-            cfg.learning.engine = engine;
+            cfg.set_engine(engine);
             let (_, chip) = build::chip(&cfg).unwrap();
             let c = *chip.config();
             let eff = effective_rates(&c);

@@ -190,12 +190,13 @@ pub struct Point {
 }
 
 impl Point {
-    /// `c` at this point: the seed, engine and weight width replaced; the trace width
+    /// `c` at this point: the seed, engine (with its own rates when the file gives
+    /// some: [`Config::set_engine`]) and weight width replaced; the trace width
     /// replaced keeping the integer trace bits (the fraction changes).
     pub fn apply(&self, c: &Config) -> Config {
         let mut c = c.clone();
         c.seed = self.seed;
-        c.learning.engine = self.engine;
+        c.set_engine(self.engine);
         c.formats.weight_bits = self.weight_bits;
         let int_bits = c.formats.trace_bits.saturating_sub(c.formats.trace_frac);
         c.formats.trace_bits = self.trace_bits;
@@ -594,5 +595,39 @@ mod tests {
         let mut odd = row();
         odd.config = "cue, short".into();
         assert!(csv(&[odd]).contains("\n\"cue, short\",1,eprop,"));
+    }
+
+    /// A point on the other engine learns at that engine's rates when the file gives
+    /// some: `examples/kws.toml` switched to light takes its `[learning.light]`.
+    #[test]
+    fn a_point_switches_to_the_engines_own_rates() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/kws.toml");
+        let c = neurochip_emu::config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let at = |engine| {
+            let p = Point {
+                engine,
+                weight_bits: c.formats.weight_bits,
+                trace_bits: c.formats.trace_bits,
+                seed: 3,
+            };
+            let c = p.apply(&c);
+            let l = &c.learning;
+            (
+                l.engine,
+                l.eta_in,
+                l.eta_rec,
+                l.eta_out,
+                l.eta_bias,
+                c.train.halve_rates_every,
+            )
+        };
+        assert_eq!(
+            at(Engine::Exact),
+            (Engine::Exact, 1e-4, 1e-4, 1e-5, 1e-8, 0)
+        );
+        assert_eq!(
+            at(Engine::Light),
+            (Engine::Light, 4e-4, 4e-4, 4e-5, 1e-8, 2)
+        );
     }
 }

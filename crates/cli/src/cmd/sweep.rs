@@ -18,7 +18,8 @@ pub struct Args {
     #[arg(required = true)]
     configs: Vec<PathBuf>,
     /// Engines to compare (default: each configuration's own engine). The
-    /// configuration's learning rates mean the same for both engines.
+    /// configuration's learning rates mean the same for both engines; a
+    /// `[learning.exact]` or `[learning.light]` table gives that engine rates of its own.
     #[arg(long, value_delimiter = ',')]
     engines: Vec<String>,
     /// Weight widths to compare (default 4,6,8,12; with --seeds, each

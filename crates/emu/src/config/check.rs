@@ -4,13 +4,13 @@
 use std::path::Path;
 
 use super::error::ConfigError;
-use super::raw::RawFile;
+use super::raw::{RawFile, RawRates};
 use super::schema::{self, Rule};
 use super::source::Source;
 use super::Environment;
 use super::{
-    Apply, Chip, Config, Engine, Feedback, Formats, Learning, Network, NeuronModel, Reward,
-    Rounding, SpreadDist, Task, TaskKind, Train,
+    Apply, ByEngine, Chip, Config, Engine, Feedback, Formats, Learning, Network, NeuronModel,
+    Rates, Reward, Rounding, SpreadDist, Task, TaskKind, Train,
 };
 
 type Result<T> = std::result::Result<T, ConfigError>;
@@ -215,8 +215,8 @@ pub(super) fn config(raw: RawFile, src: &Source<'_>) -> Result<Config> {
     let train = train(&raw, src)?;
     let reward = reward(&raw, src, &network, &task, &learning)?;
     plan(src, &task, &learning)?;
-    Ok(Config {
-        name: raw.name.unwrap_or_else(|| stem(src.origin)),
+    let mut cfg = Config {
+        name: raw.name.clone().unwrap_or_else(|| stem(src.origin)),
         origin: src.origin.to_string(),
         seed: raw.seed.unwrap_or(1),
         chip,
@@ -226,7 +226,12 @@ pub(super) fn config(raw: RawFile, src: &Source<'_>) -> Result<Config> {
         learning,
         train,
         reward,
-    })
+    };
+    if let Some(by_engine) = by_engine(&raw, src, &cfg)? {
+        cfg.learning.by_engine = Some(by_engine);
+        cfg.set_engine(cfg.learning.engine);
+    }
+    Ok(cfg)
 }
 
 fn chip(raw: &RawFile, src: &Source<'_>) -> Result<Chip> {
@@ -499,7 +504,55 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
             .tau_classes
             .map(|v| s.uint("tau_classes", Some(v), v))
             .transpose()?,
+        by_engine: None,
     })
+}
+
+/// Each engine's rates when the file gives either its own table: `[learning.exact]`,
+/// `[learning.light]`, read like `[learning]` over the rates of `cfg`.
+fn by_engine(raw: &RawFile, src: &Source<'_>, cfg: &Config) -> Result<Option<ByEngine>> {
+    let Some(l) = raw.learning.as_ref() else {
+        return Ok(None);
+    };
+    if l.exact.is_none() && l.light.is_none() {
+        return Ok(None);
+    }
+    let (l0, t) = (&cfg.learning, &cfg.train);
+    let base = Rates {
+        eta_in: l0.eta_in,
+        eta_rec: l0.eta_rec,
+        eta_out: l0.eta_out,
+        eta_bias: l0.eta_bias,
+        halve_rates_every: t.halve_rates_every,
+    };
+    let rates = |name: &'static str, r: Option<&RawRates>| -> Result<Rates> {
+        let Some(r) = r else {
+            return Ok(base);
+        };
+        let s = src.section(name);
+        let eta = |key: &str, v: Option<f64>, base: f64| -> Result<f64> {
+            let default = match r.eta {
+                Some(eta) => s.float("eta", Some(eta), eta)?,
+                None => base,
+            };
+            s.float(key, v, default)
+        };
+        Ok(Rates {
+            eta_in: eta("eta_in", r.eta_in, base.eta_in)?,
+            eta_rec: eta("eta_rec", r.eta_rec, base.eta_rec)?,
+            eta_out: eta("eta_out", r.eta_out, base.eta_out)?,
+            eta_bias: eta("eta_bias", r.eta_bias, base.eta_bias)?,
+            halve_rates_every: s.uint(
+                "halve_rates_every",
+                r.halve_rates_every,
+                base.halve_rates_every,
+            )?,
+        })
+    };
+    Ok(Some(ByEngine {
+        exact: rates("learning.exact", l.exact.as_ref())?,
+        light: rates("learning.light", l.light.as_ref())?,
+    }))
 }
 
 fn train(raw: &RawFile, src: &Source<'_>) -> Result<Train> {

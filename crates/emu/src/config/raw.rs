@@ -159,6 +159,20 @@ raw_section! {
         rewire_fraction: f64,
         rewire_noise: f64,
         tau_classes: u32,
+        exact: RawRates,
+        light: RawRates,
+    }
+}
+
+raw_section! {
+    /// `[learning.exact]`, `[learning.light]`: one engine's rates and schedule.
+    RawRates {
+        eta: f64,
+        eta_in: f64,
+        eta_rec: f64,
+        eta_out: f64,
+        eta_bias: f64,
+        halve_rates_every: u32,
     }
 }
 

@@ -605,8 +605,19 @@ fn with(section: &str, kv: &str) -> String {
 fn schema_matches_the_structs() {
     // The keys the structs accept are the keys the schema describes, section by section.
     for section in [
-        "", "chip", "formats", "network", "task", "learning", "train", "reward", "solver",
-        "assembly", "audio",
+        "",
+        "chip",
+        "formats",
+        "network",
+        "task",
+        "learning",
+        "learning.exact",
+        "learning.light",
+        "train",
+        "reward",
+        "solver",
+        "assembly",
+        "audio",
     ] {
         let e = parse(&with(section, "zzz_unknown = 1"), "x.toml").unwrap_err();
         let listed = e.message().split("; allowed: ").nth(1).unwrap_or_default();
@@ -636,6 +647,61 @@ fn schema_matches_the_structs() {
             parse(&text, "x.toml").unwrap_or_else(|e| panic!("{}: {e}", f.path));
         }
     }
+}
+
+/// `[learning.exact]` and `[learning.light]` give an engine rates of its own: read like
+/// `[learning]` (its `eta` the default of the rates it does not name) over the file's
+/// rates and schedule, in force when the file names the engine, and switched with it.
+#[test]
+fn engine_tables_give_each_engine_its_rates() {
+    let text = format!(
+        "{OK}[learning]\nengine = \"exact\"\neta = 1e-4\neta_out = 1e-5\neta_bias = 1e-8\n\
+         [learning.light]\neta = 4e-4\neta_out = 4e-5\nhalve_rates_every = 2\n\
+         [train]\nepochs = 4\n"
+    );
+    let rates = |c: &Config| {
+        let l = &c.learning;
+        (
+            l.eta_in,
+            l.eta_rec,
+            l.eta_out,
+            l.eta_bias,
+            c.train.halve_rates_every,
+        )
+    };
+    let exact = (1e-4, 1e-4, 1e-5, 1e-8, 0);
+    let light = (4e-4, 4e-4, 4e-5, 4e-4, 2);
+    let mut c = parse(&text, "x.toml").unwrap();
+    assert_eq!(rates(&c), exact);
+    c.set_engine(Engine::Light);
+    assert_eq!((c.learning.engine, rates(&c)), (Engine::Light, light));
+    c.set_engine(Engine::Exact);
+    assert_eq!(rates(&c), exact);
+    // A file that names the light engine learns at its table's rates from the start.
+    let c = parse(&text.replace("\"exact\"", "\"light\""), "x.toml").unwrap();
+    assert_eq!(rates(&c), light);
+    // Without a table the engines share the file's rates, and switching keeps them.
+    let without = text.split("[learning.light]").next().unwrap_or_default();
+    let mut c = parse(without, "x.toml").unwrap();
+    assert_eq!(c.learning.by_engine, None);
+    c.set_engine(Engine::Light);
+    assert_eq!(rates(&c), (1e-4, 1e-4, 1e-5, 1e-8, 0));
+    // Their keys are checked like [learning]'s.
+    refused(
+        &format!("{OK}[learning.light]\neta_out = -1\n"),
+        "learning.light.eta_out",
+        "-1 is out of range; allowed: a number in [0, 1000000]",
+    );
+    refused(
+        &format!("{OK}[learning.exact]\nhalve_rates_every = 100001\n"),
+        "learning.exact.halve_rates_every",
+        "100001 is out of range; allowed 0..=100000",
+    );
+    refused(
+        &format!("{OK}[learning.fast]\neta = 1\n"),
+        "learning.fast",
+        "unknown section `[learning.fast]`",
+    );
 }
 
 #[test]
