@@ -168,13 +168,13 @@ pub enum Layer {
 }
 
 impl Layer {
-    /// The configuration key of the layer's rate.
+    /// The key of the layer's rate in `[learning]` (or in an engine's own table).
     pub fn key(self) -> &'static str {
         match self {
-            Layer::Input => "learning.eta_in",
-            Layer::Recurrent => "learning.eta_rec",
-            Layer::Readout => "learning.eta_out",
-            Layer::Bias => "learning.eta_bias",
+            Layer::Input => "eta_in",
+            Layer::Recurrent => "eta_rec",
+            Layer::Readout => "eta_out",
+            Layer::Bias => "eta_bias",
         }
     }
 
@@ -398,12 +398,36 @@ impl Bounds {
 /// One warning line (without a `warning: ` prefix) per layer of the configuration's
 /// chip that learns at a rate that cannot move any of its weights ([`stuck_rates`]):
 /// the key, the rate the file asks for, the rate its shift realises and the smallest
-/// rate that can move a weight. Rates the file sets to 0 (learning switched off for
-/// that layer) and reward configurations (whose updates are scaled by the TD error
+/// rate that can move a weight. A file that gives an engine rates of its own
+/// (`[learning.exact]`, `[learning.light]`) is checked at each engine's rates, the
+/// keys named in that engine's table. Rates the file sets to 0 (learning switched off
+/// for that layer) and reward configurations (whose updates are scaled by the TD error
 /// after the circuits) are not checked; a configuration whose chip cannot be built
 /// gives none (building it reports the error).
 pub fn warnings(cfg: &crate::config::Config) -> Vec<String> {
-    if cfg.reward.is_some() || !cfg.learns() {
+    if cfg.reward.is_some() {
+        return Vec::new();
+    }
+    if cfg.learning.by_engine.is_none() {
+        return engine_warnings(cfg, "learning");
+    }
+    [Engine::Exact, Engine::Light]
+        .into_iter()
+        .flat_map(|e| {
+            let mut c = cfg.clone();
+            c.set_engine(e);
+            let table = match e {
+                Engine::Light => "learning.light",
+                _ => "learning.exact",
+            };
+            engine_warnings(&c, table)
+        })
+        .collect()
+}
+
+/// [`warnings`] at the rates `cfg` learns with now, their keys named in `table`.
+fn engine_warnings(cfg: &crate::config::Config, table: &str) -> Vec<String> {
+    if !cfg.learns() {
         return Vec::new();
     }
     let Ok((_, mut chip)) = crate::build::chip(cfg) else {
@@ -421,8 +445,8 @@ pub fn warnings(cfg: &crate::config::Config) -> Vec<String> {
             };
             (asked > 0.0).then(|| {
                 format!(
-                    "{}: {} = {asked:e} (effective {:.2e}, shift {}) cannot move any {}: \
-                     every update rounds to zero LSB; the smallest rate that can is {:.2e} \
+                    "{}: {table}.{} = {asked:e} (effective {:.2e}, shift {}) cannot move any \
+                     {}: every update rounds to zero LSB; the smallest rate that can is {:.2e} \
                      (shift {})",
                     cfg.origin,
                     s.layer.key(),

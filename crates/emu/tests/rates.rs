@@ -81,7 +81,15 @@ fn light_gain_is_the_eligibility_filter_gain() {
 /// No example learns at a rate that cannot move a weight.
 #[test]
 fn examples_warn_about_nothing() {
-    for name in ["cue", "cue_lif", "digits", "digits_light", "pattern", "lif"] {
+    for name in [
+        "cue",
+        "cue_lif",
+        "digits",
+        "digits_light",
+        "pattern",
+        "lif",
+        "kws",
+    ] {
         let cfg = example(name);
         assert_eq!(rates::warnings(&cfg), Vec::<String>::new(), "{name}");
         let (_, mut chip) = build::chip(&cfg).unwrap();
@@ -109,6 +117,30 @@ fn tiny_rates_are_warned_about_by_key() {
             assert!(line.contains("the smallest rate that can is "), "{line}");
         }
     }
+}
+
+/// A file that gives an engine rates of its own is checked at each engine's rates:
+/// a light-engine table whose readout rate cannot move a weight is warned about under
+/// its key even when the file names the exact engine, and the exact engine's good
+/// rates are not.
+#[test]
+fn an_engines_own_rates_are_warned_about_in_its_table() {
+    let cfg = config::parse(
+        "name = \"tiny\"\n[network]\ninputs = 40\nneurons = 8\noutputs = 2\n\
+         [task]\nkind = \"cue\"\nn_cues = 3\ndelay_ms = 100\n\
+         [learning]\nengine = \"exact\"\napply = \"online\"\neta = 1e-3\n\
+         [learning.light]\neta_out = 1e-30\n\
+         [train]\nepochs = 1\ntrain_samples = 3\ntest_samples = 1\n",
+        "tiny.toml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let w = rates::warnings(&cfg);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("tiny.toml: learning.light.eta_out = 1e-30 (effective "),
+        "{}",
+        w[0]
+    );
 }
 
 /// The bound is safe: with every shift one past the largest that the bound allows,
