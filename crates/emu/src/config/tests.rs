@@ -132,6 +132,20 @@ fn every_example_parses() {
         }
     }
     assert!(n >= 4, "examples found: {n}");
+    // So do the files the docs' results were run from (docs/results/*/*.toml).
+    let results = dir.join("../docs/results");
+    let mut m = 0;
+    for folder in std::fs::read_dir(&results).unwrap() {
+        let folder = folder.unwrap().path();
+        for p in std::fs::read_dir(&folder).into_iter().flatten() {
+            let p = p.unwrap().path();
+            if p.extension().is_some_and(|e| e == "toml") {
+                load_workload(&p).unwrap_or_else(|e| panic!("{e}"));
+                m += 1;
+            }
+        }
+    }
+    assert!(m >= 10, "result configurations found: {m}");
     // The application examples are the committed firmware images' workloads.
     let Workload::App(s) = load_workload(&dir.join("solver.toml")).unwrap() else {
         panic!("solver.toml describes the solver")
