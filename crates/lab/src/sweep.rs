@@ -630,4 +630,41 @@ mod tests {
             (Engine::Light, 4e-4, 4e-4, 4e-5, 1e-8, 2)
         );
     }
+
+    /// A file switched to the engine of its table trains the chip that a file naming
+    /// that engine, with the table's rates as its own, trains: the same digest.
+    #[test]
+    fn a_switched_point_trains_what_its_table_says() {
+        let file = |learning: &str, halve: u32| {
+            let text = format!(
+                "[network]\ninputs = 40\nneurons = 16\noutputs = 2\n\
+                 [task]\nkind = \"cue\"\nn_cues = 3\ndelay_ms = 100\n\
+                 [learning]\n{learning}\n\
+                 [train]\nepochs = 2\ntrain_samples = 4\ntest_samples = 2\n\
+                 halve_rates_every = {halve}\n"
+            );
+            neurochip_emu::config::parse(&text, "x.toml").unwrap_or_else(|e| panic!("{e}"))
+        };
+        let table = "engine = \"exact\"\neta = 1e-4\n\
+                     [learning.light]\neta = 4e-4\neta_out = 1e-3\nhalve_rates_every = 1";
+        let own = "engine = \"light\"\neta = 4e-4\neta_out = 1e-3";
+        let digest = |c: &Config| {
+            run_point(c, &[]).unwrap_or_else(|e| panic!("{e}"))[0]
+                .digest
+                .clone()
+        };
+        let point = Point {
+            engine: Engine::Light,
+            weight_bits: 8,
+            trace_bits: 12,
+            seed: 1,
+        };
+        let switched = point.apply(&file(table, 0));
+        assert_eq!(digest(&switched), digest(&file(own, 1)));
+        // And the table is what made the difference.
+        assert_ne!(
+            digest(&switched),
+            digest(&point.apply(&file("engine = \"exact\"\neta = 1e-4", 0)))
+        );
+    }
 }
