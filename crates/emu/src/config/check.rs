@@ -530,13 +530,9 @@ fn by_engine(raw: &RawFile, src: &Source<'_>, cfg: &Config) -> Result<Option<ByE
             return Ok(base);
         };
         let s = src.section(name);
-        let eta = |key: &str, v: Option<f64>, base: f64| -> Result<f64> {
-            let default = match r.eta {
-                Some(eta) => s.float("eta", Some(eta), eta)?,
-                None => base,
-            };
-            s.float(key, v, default)
-        };
+        // The table's `eta`, checked once: the default of the rates it does not name.
+        let table_eta = r.eta.map(|e| s.float("eta", Some(e), e)).transpose()?;
+        let eta = |key: &str, v: Option<f64>, base: f64| s.float(key, v, table_eta.unwrap_or(base));
         Ok(Rates {
             eta_in: eta("eta_in", r.eta_in, base.eta_in)?,
             eta_rec: eta("eta_rec", r.eta_rec, base.eta_rec)?,
