@@ -522,29 +522,23 @@ impl<'a> Memory<'a> {
     /// Zero the dynamic state (membranes, adaptation, refractory counters, spikes,
     /// readouts), keeping weights and parameters: the state at the start of a sample.
     pub fn reset_state(&mut self) {
-        self.v.fill(0);
-        self.b.fill(0);
-        self.refr.fill(0);
-        self.y.fill(0);
         self.z.fill(false);
-        self.xbar.fill(0);
-        self.zbar.fill(0);
-        self.zk.fill(0);
-        self.psi.fill(0);
-        self.l.fill(0);
-        self.err.fill(0);
-        self.ebar_in.fill(0);
-        self.ebar_rec.fill(0);
-        self.eps_in.fill(0);
-        self.eps_rec.fill(0);
+        for s in [&mut *self.b, self.xbar, self.zbar, self.zk, self.psi] {
+            s.fill(0);
+        }
+        for s in [&mut *self.v, self.refr, self.y, self.l, self.err] {
+            s.fill(0);
+        }
+        for s in [&mut *self.ebar_in, self.ebar_rec, self.eps_in, self.eps_rec] {
+            s.fill(0);
+        }
     }
 
     /// Zero the per-sample update accumulators.
     pub fn clear_updates(&mut self) {
-        self.g_in.fill(0);
-        self.g_rec.fill(0);
-        self.g_out.fill(0);
-        self.g_bias.fill(0);
+        for s in [&mut *self.g_in, self.g_rec, self.g_out, self.g_bias] {
+            s.fill(0);
+        }
     }
 
     /// Fill parameters with simple defaults: every neuron LIF with `alpha = 0.95`,
@@ -560,13 +554,12 @@ impl<'a> Memory<'a> {
         self.thr.fill(one);
         self.beta.fill(0);
         self.bias.fill(0);
-        self.w_in.fill(0);
-        self.w_rec.fill(0);
-        self.w_out.fill(0);
-        self.exc.fill(true);
-        self.mask_in.fill(true);
-        self.mask_rec.fill(true);
-        self.mask_out.fill(true);
+        for w in [&mut *self.w_in, self.w_rec, self.w_out] {
+            w.fill(0);
+        }
+        for bits in [&mut *self.exc, self.mask_in, self.mask_rec, self.mask_out] {
+            bits.fill(true);
+        }
         self.reset_state();
     }
 }

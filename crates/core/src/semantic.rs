@@ -210,12 +210,14 @@ fn each<T: Copy + Into<i64>>(
 }
 
 fn in_format<T: Copy + Into<i64>>(
-    key: &'static str,
-    s: &[T],
+    keys: &[(&'static str, &[T])],
     f: Format,
     rule: &'static str,
 ) -> Result<(), Invalid> {
-    each(key, s, f.min().into(), f.max().into(), rule)
+    for &(key, s) in keys {
+        each(key, s, f.min().into(), f.max().into(), rule)?;
+    }
+    Ok(())
 }
 
 /// A synapse its mask switches off holds 0 in `w` (its weight, or its update
@@ -281,11 +283,13 @@ pub fn check_memory(cfg: &ChipConfig, mem: &Memory<'_>) -> Result<(), Invalid> {
     let (wf, mf, rf, tf) = (f.weight, f.membrane, f.readout, f.trace);
     let ef = cfg.learning().elig;
     let l = mem.layout;
-    const W: &str = "outside the weight format";
-    in_format("w_in", mem.w_in, wf, W)?;
-    in_format("w_rec", mem.w_rec, wf, W)?;
-    in_format("w_out", mem.w_out, wf, W)?;
-    in_format("b_fb", mem.b_fb, wf, W)?;
+    let weights = [
+        ("w_in", &*mem.w_in),
+        ("w_rec", &*mem.w_rec),
+        ("w_out", &*mem.w_out),
+        ("b_fb", &*mem.b_fb),
+    ];
+    in_format(&weights, wf, "outside the weight format")?;
     const OFF: &str = "the synapse's mask bit is clear (no connection), so its weight is 0";
     masked_zero("w_in", mem.w_in, mem.mask_in, OFF)?;
     masked_zero("w_rec", mem.w_rec, mem.mask_rec, OFF)?;
@@ -298,10 +302,8 @@ pub fn check_memory(cfg: &ChipConfig, mem: &Memory<'_>) -> Result<(), Invalid> {
     if cfg.learning().dale {
         dale(mem.w_rec, mem.exc, l.n_rec, wf)?;
     }
-    const M: &str = "outside the membrane format";
-    in_format("v", mem.v, mf, M)?;
-    in_format("thr", mem.thr, mf, M)?;
-    in_format("beta", mem.beta, mf, M)?;
+    let m = [("v", &*mem.v), ("thr", &*mem.thr), ("beta", &*mem.beta)];
+    in_format(&m, mf, "outside the membrane format")?;
     each(
         "refr",
         mem.refr,
@@ -323,23 +325,20 @@ pub fn check_memory(cfg: &ChipConfig, mem: &Memory<'_>) -> Result<(), Invalid> {
     let (lo, hi) = sum(l.n_rec);
     each("acc_rec", mem.acc_rec, lo, hi, ACC)?;
     each("acc_out", mem.acc_out, lo, hi, ACC)?;
-    const R: &str = "outside the readout format";
-    in_format("y", mem.y, rf, R)?;
-    in_format("bias", mem.bias, rf, R)?;
+    let r = [("y", &*mem.y), ("bias", &*mem.bias)];
+    in_format(&r, rf, "outside the readout format")?;
+    let e = [("ebar_in", &*mem.ebar_in), ("ebar_rec", &*mem.ebar_rec)];
+    let e2 = [("eps_in", &*mem.eps_in), ("eps_rec", &*mem.eps_rec)];
     const E: &str = "outside the eligibility format (learning.elig_bits)";
-    in_format("ebar_in", mem.ebar_in, ef, E)?;
-    in_format("ebar_rec", mem.ebar_rec, ef, E)?;
-    in_format("eps_in", mem.eps_in, ef, E)?;
-    in_format("eps_rec", mem.eps_rec, ef, E)?;
+    in_format(&e, ef, E)?;
+    in_format(&e2, ef, E)?;
     const D: &str = "a decay factor exp(-dt/tau) is in [0, 1] (Q1.15 raw)";
     let one = DECAY_ONE.into();
     each("alpha", mem.alpha, 0, one, D)?;
     each("rho", mem.rho, 0, one, D)?;
     each("kappa", mem.kappa, 0, one, D)?;
-    const T: &str = "outside the trace format (unsigned)";
-    in_format("xbar", mem.xbar, tf, T)?;
-    in_format("zbar", mem.zbar, tf, T)?;
-    in_format("zk", mem.zk, tf, T)?;
+    let t = [("xbar", &*mem.xbar), ("zbar", &*mem.zbar), ("zk", &*mem.zk)];
+    in_format(&t, tf, "outside the trace format (unsigned)")?;
     each(
         "psi",
         mem.psi,

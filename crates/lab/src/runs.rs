@@ -195,6 +195,18 @@ fn step_axis(dt_ms: f64) -> String {
     }
 }
 
+/// Lines over time steps, drawn as `dir/name`.
+fn over_steps(
+    dir: &Path,
+    name: &str,
+    (title, y): (&str, &str),
+    dt_ms: f64,
+    series: &[Series],
+) -> Result<(), String> {
+    let x = step_axis(dt_ms);
+    plot::lines(&dir.join(name), &Axes { title, x: &x, y }, series)
+}
+
 /// Where a run came from, kept in its folder.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Provenance<'a> {
@@ -324,13 +336,14 @@ pub fn write(
             try_plot(
                 "divergence",
                 "RMS membrane difference between the chip and the f64 reference over all neurons, per step, in units of the threshold.",
-                plot::lines(
-                    &dir.join("divergence"),
-                    &Axes {
-                        title: &format!("Chip against f64 reference ({what})"),
-                        x: &step_axis(figs.dt_ms),
-                        y: "RMS membrane error (thresholds)",
-                    },
+                over_steps(
+                    dir,
+                    "divergence",
+                    (
+                        &format!("Chip against f64 reference ({what})"),
+                        "RMS membrane error (thresholds)",
+                    ),
+                    figs.dt_ms,
                     &[Series::new("chip - reference", pts)],
                 ),
             );
@@ -395,18 +408,12 @@ fn membrane(dir: &Path, p: &Probe, dt_ms: f64) -> Result<(), String> {
         series.push(Series::new(format!("neuron {j}, chip"), pts(&p.v_chip[i])).colour(i));
         series.push(Series::dashed(format!("neuron {j}, f64"), pts(&p.v_ref[i])).colour(i));
     }
-    plot::lines(
-        &dir.join("membrane"),
-        &Axes {
-            title: &format!(
-                "Membrane potential, first {} steps: chip and f64 reference",
-                MEMBRANE_STEPS.min(p.steps as usize)
-            ),
-            x: &step_axis(dt_ms),
-            y: "membrane (units of the base threshold)",
-        },
-        &series,
-    )
+    let title = format!(
+        "Membrane potential, first {} steps: chip and f64 reference",
+        MEMBRANE_STEPS.min(p.steps as usize)
+    );
+    let y = "membrane (units of the base threshold)";
+    over_steps(dir, "membrane", (&title, y), dt_ms, &series)
 }
 
 /// Readouts against their targets (regression), up to three outputs.
@@ -417,13 +424,12 @@ fn readout(dir: &Path, p: &Probe, dt_ms: f64) -> Result<(), String> {
         series.push(Series::new(format!("readout {k}, chip"), pts(y)).colour(k));
         series.push(Series::dashed(format!("target {k}"), pts(t)).colour(k));
     }
-    plot::lines(
-        &dir.join("readout"),
-        &Axes {
-            title: "Readout against target, one test sample",
-            x: &step_axis(dt_ms),
-            y: "readout (real units)",
-        },
+    let title = "Readout against target, one test sample";
+    over_steps(
+        dir,
+        "readout",
+        (title, "readout (real units)"),
+        dt_ms,
         &series,
     )
 }
