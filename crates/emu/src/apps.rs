@@ -261,18 +261,12 @@ pub fn solver_observed(
     spec: &SolverSpec<'_>,
     on_step: impl FnMut(&neurochip_core::solver::Solver<'_, '_>),
 ) -> Result<SolverRun, String> {
-    let p = &spec.problem;
-    let n = p.variables();
-    let (mut o, mut nb) = (vec![0u32; n + 1], vec![0u16; p.neighbour_entries()]);
-    let (mut c, mut v, mut t) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
-    let mut k = vec![0u8; n * p.values()];
+    let [o, nb, b] = spec.lengths();
+    let (mut o, mut nb, mut b) = (vec![0u32; o], vec![0u16; nb], vec![0u8; b]);
     let mem = SolverMemory {
         offsets: &mut o,
         neighbours: &mut nb,
-        clues: &mut c,
-        value: &mut v,
-        timer: &mut t,
-        conflicts: &mut k,
+        bytes: &mut b,
     };
     spec.run_observed(mem, on_step).map_err(|e| e.to_string())
 }

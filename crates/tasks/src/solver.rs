@@ -211,21 +211,17 @@ pub struct SolverSpec<'a> {
     pub budget: u64,
 }
 
-/// The buffers of a solver run, owned by the caller; each at least as long as the
-/// problem needs (`n` variables, `k` values, `E` neighbour entries).
+/// The buffers of a solver run, owned by the caller; each at least as long as
+/// [`SolverSpec::lengths`] says (`n` variables, `k` values, `E` neighbour entries).
 pub struct SolverMemory<'m> {
     /// Neighbour offsets, `n + 1`.
     pub offsets: &'m mut [u32],
     /// Neighbours, `E`.
     pub neighbours: &'m mut [u16],
-    /// Clues, `n`.
-    pub clues: &'m mut [u8],
-    /// Active value per variable, `n`.
-    pub value: &'m mut [u8],
-    /// Refractory timer per variable, `n`.
-    pub timer: &'m mut [u8],
-    /// Conflict count per neuron, `n * k`.
-    pub conflicts: &'m mut [u8],
+    /// The byte state, `3 n + n k`: clues (`n`), the active value per variable (`n`),
+    /// the refractory timer per variable (`n`), the conflict count per neuron
+    /// (`n k`), in that order.
+    pub bytes: &'m mut [u8],
 }
 
 /// What a solver run printed: its digest and the step of the first solution.
@@ -250,11 +246,31 @@ impl fmt::Display for SolverRun {
 }
 
 fn take<'m, T>(buf: &'m mut [T], n: usize, name: &'static str) -> Result<&'m mut [T], SolverError> {
+    Ok(cut(buf, n, name)?.0)
+}
+
+/// `buf` split after its first `n` values, or the refusal of `name` that needs them.
+fn cut<'m, T>(
+    buf: &'m mut [T],
+    n: usize,
+    name: &'static str,
+) -> Result<(&'m mut [T], &'m mut [T]), SolverError> {
     let have = buf.len();
-    buf.get_mut(..n).ok_or(SolverError::Space(name, n, have))
+    if n > have {
+        return Err(SolverError::Space(name, n, have));
+    }
+    Ok(buf.split_at_mut(n))
 }
 
 impl<'a> SolverSpec<'a> {
+    /// The lengths [`SolverMemory`]'s `offsets`, `neighbours` and `bytes` need.
+    pub fn lengths(&self) -> [usize; 3] {
+        let p = &self.problem;
+        let n = p.variables();
+        let bytes = n.saturating_mul(p.values().saturating_add(3));
+        [n.saturating_add(1), p.neighbour_entries(), bytes]
+    }
+
     /// Build the problem in `mem` and run the network from the seed for at most the
     /// budget, stopping at the first solution.
     pub fn run(&self, mem: SolverMemory<'_>) -> Result<SolverRun, SolverError> {
@@ -272,13 +288,15 @@ impl<'a> SolverSpec<'a> {
         let n = p.variables();
         let offsets = take(mem.offsets, n.saturating_add(1), "offsets")?;
         let neighbours = take(mem.neighbours, p.neighbour_entries(), "neighbours")?;
-        let clues = take(mem.clues, n, "clues")?;
+        let (clues, rest) = cut(mem.bytes, n, "clues")?;
+        let (value, rest) = cut(rest, n, "value")?;
+        let (timer, rest) = cut(rest, n, "timer")?;
         p.build(offsets, neighbours, clues)?;
         let problem = Problem::new(p.values(), offsets, neighbours, clues)?;
         let state = State {
-            value: take(mem.value, n, "value")?,
-            timer: take(mem.timer, n, "timer")?,
-            conflicts: take(mem.conflicts, problem.neurons(), "conflicts")?,
+            value,
+            timer,
+            conflicts: take(rest, problem.neurons(), "conflicts")?,
         };
         let mut s = Solver::new(problem, state, self.params, self.seed)?;
         let mut solved_at = None;
@@ -460,28 +478,21 @@ mod tests {
         let n = app.encode(&mut buf).unwrap();
         assert_eq!(Standalone::decode(&buf[..n]).unwrap(), app);
         let spec = graph(&edges);
-        let (mut o, mut nb, mut c) = ([0u32; 7], [0u16; 14], [0u8; 6]);
-        let (mut v, mut t, mut k) = ([0u8; 6], [0u8; 6], [0u8; 18]);
-        let mem = SolverMemory {
-            offsets: &mut o,
-            neighbours: &mut nb,
-            clues: &mut c,
-            value: &mut v,
-            timer: &mut t,
-            conflicts: &mut k,
-        };
-        let r = spec.run(mem).unwrap();
-        assert!(r.solved_at.is_some());
-        let mut short = [0u16; 13];
-        let mem = SolverMemory {
-            offsets: &mut o,
-            neighbours: &mut short,
-            clues: &mut c,
-            value: &mut v,
-            timer: &mut t,
-            conflicts: &mut k,
-        };
-        assert_eq!(spec.run(mem), Err(SolverError::Space("neighbours", 14, 13)));
+        assert_eq!(spec.lengths(), [7, 14, 36]);
+        let (mut o, mut nb, mut b) = ([0u32; 7], [0u16; 14], [0u8; 36]);
+        for (neighbours, bytes, want) in [
+            (14, 36, Ok(())),
+            (13, 36, Err(SolverError::Space("neighbours", 14, 13))),
+            (14, 35, Err(SolverError::Space("conflicts", 18, 17))),
+        ] {
+            let mem = SolverMemory {
+                offsets: &mut o,
+                neighbours: &mut nb[..neighbours],
+                bytes: &mut b[..bytes],
+            };
+            let r = spec.run(mem);
+            assert_eq!(r.map(|r| assert!(r.solved_at.is_some())), want);
+        }
     }
 
     #[test]

@@ -25,13 +25,13 @@ const MAX_NEIGHBOURS: usize = 4096;
 /// Most neurons, variables x values (a 9x9 Sudoku has 729).
 const MAX_NEURONS: usize = 4096;
 
+/// The byte state: clues, values and timers per variable, conflicts per neuron.
+const MAX_BYTES: usize = 3 * MAX_VARIABLES + MAX_NEURONS;
+
 struct Bufs {
     offsets: [u32; MAX_VARIABLES + 1],
     neighbours: [u16; MAX_NEIGHBOURS],
-    clues: [u8; MAX_VARIABLES],
-    value: [u8; MAX_VARIABLES],
-    timer: [u8; MAX_VARIABLES],
-    conflicts: [u8; MAX_NEURONS],
+    bytes: [u8; MAX_BYTES],
 }
 
 /// The solver application of the embedded image, or the reason it is refused.
@@ -56,20 +56,14 @@ fn run() -> bool {
     let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
         offsets: [0; MAX_VARIABLES + 1],
         neighbours: [0; MAX_NEIGHBOURS],
-        clues: [0; MAX_VARIABLES],
-        value: [0; MAX_VARIABLES],
-        timer: [0; MAX_VARIABLES],
-        conflicts: [0; MAX_NEURONS],
+        bytes: [0; MAX_BYTES],
     }) else {
         return false;
     };
     let mem = SolverMemory {
         offsets: &mut b.offsets,
         neighbours: &mut b.neighbours,
-        clues: &mut b.clues,
-        value: &mut b.value,
-        timer: &mut b.timer,
-        conflicts: &mut b.conflicts,
+        bytes: &mut b.bytes,
     };
     report(spec.run(mem), |r| out!("{}", r))
 }
