@@ -414,7 +414,10 @@ impl Plain {
     /// gives each neuron's rounding addend, in neuron order. With `LEARN` it also
     /// writes each neuron's pseudo-derivative (LIF: its threshold is `A`; zero while
     /// refractory), as the general loop does. Returns the new spikes.
+    // On a microcontroller a function of its own, so that its loops keep their
+    // values in registers rather than sharing them with the rest of the step.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
+    #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
     fn block<const SUMS: u8, const LEARN: bool>(
         &self,
         b: Block<'_>,
@@ -424,6 +427,23 @@ impl Plain {
         let mut new = 0u32;
         let mut psi = psi.iter_mut().zip(gain);
         let (lo, hi) = (self.lo as i32, self.hi as i32);
+        if SUMS != WIDE {
+            // The 32-bit sums in two passes, leak and input first: each pass holds
+            // fewer values, so that a 32-bit core keeps them in registers. The sums
+            // wrap (they fit: `fits_32`), so adding in two passes gives the same bits.
+            let cells = b.v.iter_mut().zip(b.ain.iter().zip(b.arec)).zip(b.alpha);
+            for ((v, (&ain, &arec)), &alpha) in cells {
+                let input = if SUMS == LEFT {
+                    ain.wrapping_mul(self.s_in.mul)
+                        .wrapping_add(arec.wrapping_mul(self.s_rec.mul))
+                } else {
+                    self.s_in
+                        .apply32(ain)
+                        .wrapping_add(self.s_rec.apply32(arec))
+                };
+                *v = (leak(*v, alpha, dither()) as i32).wrapping_add(input);
+            }
+        }
         let cells =
             b.v.iter_mut()
                 .zip(b.thr)
@@ -433,22 +453,11 @@ impl Plain {
         for (k, ((((v, &thr), refr), (&ain, &arec)), &alpha)) in cells.enumerate() {
             let k = k as u32 & 31;
             let z_old = (b.old >> k) & 1 == 1;
-            let leak = leak(*v, alpha, dither());
             let nv = if SUMS != WIDE {
-                let input = if SUMS == LEFT {
-                    ain.wrapping_mul(self.s_in.mul)
-                        .wrapping_add(arec.wrapping_mul(self.s_rec.mul))
-                } else {
-                    self.s_in
-                        .apply32(ain)
-                        .wrapping_add(self.s_rec.apply32(arec))
-                };
                 let reset = if z_old { thr } else { 0 };
-                (leak as i32)
-                    .wrapping_add(input)
-                    .wrapping_sub(reset)
-                    .limit(lo, hi)
+                v.wrapping_sub(reset).limit(lo, hi)
             } else {
+                let leak = leak(*v, alpha, dither());
                 let input = self.s_in.apply(ain).wrapping_add(self.s_rec.apply(arec));
                 let reset = if z_old { i64::from(thr) } else { 0 };
                 leak.wrapping_add(input)
