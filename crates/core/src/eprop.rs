@@ -32,6 +32,7 @@
 //! ones at `<= 0`; masked-out synapses never change; weights saturate.
 
 use crate::classes::{CLASS_MASK, MAX_CLASSES};
+use core::iter::repeat;
 use core::slice::ChunksExactMut;
 
 use crate::config::ChipConfig;
@@ -175,6 +176,18 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
         }
         for i in 0..width {
             let eps_row = if alif { eps_rows.next() } else { None };
+            // A LIF row of one membrane class whose trace fits 16 bits: 32-bit lanes.
+            if eps_row.is_none() && classes <= 1 {
+                let t = trace.get(i).copied().unwrap_or(0);
+                if let Ok(zb) = i16::try_from(shift_round(i64::from(t), conv)) {
+                    for (slot, &kappa) in rows.iter_mut().zip(&decays).take(nb) {
+                        if let Some(erow) = slot.as_mut().and_then(|r| r.next()) {
+                            Row { kappa, ..k }.lif_row(erow, zb, psi);
+                        }
+                    }
+                    continue;
+                }
+            }
             let banks = (&mut rows[..], &decays[..], nb);
             let row = (trace, width, i, conv);
             with_row_trace!(row, classes, tclass, |zs| filter_banks(
@@ -279,6 +292,42 @@ impl Row {
                     }
                 }
             }
+        }
+    }
+
+    /// [`Row::filter`] of a LIF row whose trace `zb` (eligibility format) fits 16
+    /// bits, in 32-bit arithmetic where it gives the same bits: `|p zb| < 2^31 -
+    /// 2^15` (`p` clamped to 16 bits), so the rounded product cannot wrap; with
+    /// `kappa <= 2^15` the decayed value is no larger than `ebar`, an `i32`; and a
+    /// sum past the `i32` range saturates to a bound past the format's, which the
+    /// clamp then takes to the same format bound as the 64-bit sum. A decay above 1
+    /// (which the checks refuse) takes the 64-bit pass. On a microcontroller a
+    /// function of its own, so that the loop keeps its values in registers.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
+    fn lif_row(self, erow: &mut [i32], zb: i16, psi: &[u32]) {
+        let (Ok(lo), Ok(hi)) = (i32::try_from(self.lo), i32::try_from(self.hi)) else {
+            return self.filter(erow, None, true, repeat(zb.into()), psi, &[], &[]);
+        };
+        if self.kappa > 1 << 15 {
+            return self.filter(erow, None, true, repeat(zb.into()), psi, &[], &[]);
+        }
+        // The format's bounds are in order, as in `filter`.
+        if lo > hi {
+            return;
+        }
+        let (zb, kappa) = (i32::from(zb), i64::from(self.kappa));
+        const HALF: i32 = 1 << (PSI_FRAC - 1);
+        for (eb, &p) in erow.iter_mut().zip(psi) {
+            let e = (p.min(0xFFFF) as i32)
+                .wrapping_mul(zb)
+                .wrapping_add(HALF)
+                .wrapping_shr(PSI_FRAC);
+            let d = i64::from(*eb)
+                .wrapping_mul(kappa)
+                .wrapping_add(1 << 14)
+                .wrapping_shr(15) as i32;
+            *eb = d.saturating_add(e).limit(lo, hi);
         }
     }
 

@@ -63,8 +63,14 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 fn config(c: &Case) -> ChipConfig {
+    config_decaying(c, common::learning(c.exact, false).elig_decay)
+}
+
+/// [`config`] with the eligibility decay `elig_decay`.
+fn config_decaying(c: &Case, elig_decay: u16) -> ChipConfig {
     let (si, sr, so, sb) = c.shifts;
     let learning = Learning {
+        elig_decay,
         dale: c.dale,
         lr_spread: c.spread,
         shift_in: si,
@@ -343,7 +349,11 @@ fn oracle_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
 /// The chip of case `c` and two copies of one random memory state: one for the chip's
 /// kernels, one for the oracle.
 fn twins(c: &Case) -> (ChipConfig, Arenas, Arenas) {
-    let cfg = config(c);
+    twins_of(c, config(c))
+}
+
+/// [`twins`] of the chip `cfg`.
+fn twins_of(c: &Case, cfg: ChipConfig) -> (ChipConfig, Arenas, Arenas) {
     let mut a = Arenas::with_defaults(&cfg);
     randomise(&cfg, &mut a.mem(&cfg), c);
     let b = a.clone();
@@ -373,6 +383,42 @@ proptest! {
     #[test]
     fn eligibility_update_equals_the_oracle(c in case()) {
         let (cfg, mut a, mut b) = twins(&c);
+        eprop::update_eligibility(&cfg, &mut a.mem(&cfg));
+        oracle_eligibility(&cfg, &mut b.mem(&cfg));
+        prop_assert_eq!(a, b);
+    }
+
+    /// The same with eligibilities anywhere in `i32` (as memory the caller wrote may
+    /// hold; half of them within 2^14 of its ends), large 16-bit pseudo-derivatives,
+    /// traces that take the LIF rows' 32-bit pass and decays near 1: that pass
+    /// saturates where the statement's 64-bit sum leaves `i32`, to the same bound.
+    #[test]
+    fn eligibility_update_equals_the_oracle_on_any_eligibility(
+        c in case(),
+        salt in any::<u64>(),
+        decay in 32_700u16..=32_768,
+    ) {
+        let (cfg, mut a, mut b) = twins_of(&c, config_decaying(&c, decay));
+        let conv = cfg.learning().elig.frac() as i32 - cfg.formats().trace.frac() as i32;
+        let traces = 1u64 << (15 - conv).clamp(0, 15);
+        for arenas in [&mut a, &mut b] {
+            let mut s = salt;
+            let mem = arenas.mem(&cfg);
+            for e in mem.ebar_in.iter_mut().chain(mem.ebar_rec.iter_mut()) {
+                let x = next(&mut s);
+                *e = match x % 4 {
+                    0 => i32::MAX - (x >> 50) as i32,
+                    1 => i32::MIN + (x >> 50) as i32,
+                    _ => x as i32,
+                };
+            }
+            for p in mem.psi.iter_mut() {
+                *p = 32_768 + (next(&mut s) % 32_768) as u32;
+            }
+            for t in mem.xbar.iter_mut().chain(mem.zbar.iter_mut()) {
+                *t = (traces - 1 - next(&mut s) % (traces / 2).max(1)) as u32;
+            }
+        }
         eprop::update_eligibility(&cfg, &mut a.mem(&cfg));
         oracle_eligibility(&cfg, &mut b.mem(&cfg));
         prop_assert_eq!(a, b);
