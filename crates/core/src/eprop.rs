@@ -32,7 +32,6 @@
 //! ones at `<= 0`; masked-out synapses never change; weights saturate.
 
 use crate::classes::{CLASS_MASK, MAX_CLASSES};
-use core::iter::repeat;
 use core::slice::ChunksExactMut;
 
 use crate::config::ChipConfig;
@@ -160,7 +159,7 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
             continue;
         }
         let alif = !eps.is_empty();
-        let mut eps_rows = eps.chunks_exact_mut(n);
+        let eps_rows = eps.chunks_exact_mut(n);
         // Bank q of ebar is readout class q's; bank 0 last, so the ALIF pass that
         // updates eps comes after every bank has read it.
         let mut banks = ebar.chunks_exact_mut(syn).zip(kappas).rev();
@@ -174,26 +173,65 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
                 nb = nb.saturating_add(1);
             }
         }
-        for i in 0..width {
-            let eps_row = if alif { eps_rows.next() } else { None };
-            // A LIF row of one membrane class whose trace fits 16 bits: 32-bit lanes.
-            if eps_row.is_none() && classes <= 1 {
-                let t = trace.get(i).copied().unwrap_or(0);
-                if let Ok(zb) = i16::try_from(shift_round(i64::from(t), conv)) {
-                    for (slot, &kappa) in rows.iter_mut().zip(&decays).take(nb) {
-                        if let Some(erow) = slot.as_mut().and_then(|r| r.next()) {
-                            Row { kappa, ..k }.lif_row(erow, zb, psi);
-                        }
-                    }
-                    continue;
-                }
-            }
-            let banks = (&mut rows[..], &decays[..], nb);
-            let row = (trace, width, i, conv);
-            with_row_trace!(row, classes, tclass, |zs| filter_banks(
-                k, banks, eps_row, zs, psi, beta, rho
-            ));
+        if !alif && classes <= 1 {
+            lif_rows(k, (&mut rows[..], &decays[..], nb), trace, width, conv, psi);
+            continue;
         }
+        let columns = (tclass, psi, beta, rho);
+        general_rows(
+            k,
+            (&mut rows[..], &decays[..], nb),
+            (trace, width, conv, classes),
+            columns,
+            alif.then_some(eps_rows),
+        );
+    }
+}
+
+/// The rows of a LIF layer of one membrane class (`trace`, `width` presynaptic
+/// units shifted by `conv` bits into the eligibility format): a row whose trace is
+/// below 2^27 takes [`Row::lif_row`] in each bank, any other the 64-bit pass. Kept
+/// apart from the adaptive layers' loop so that on a microcontroller each keeps its
+/// registers.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(never))]
+fn lif_rows(
+    k: Row,
+    (rows, decays, nb): (&mut [Option<ChunksExactMut<'_, i32>>], &[u16], usize),
+    trace: &[u32],
+    width: usize,
+    conv: i32,
+    psi: &[u32],
+) {
+    for i in 0..width {
+        let zb = shift_round(i64::from(trace.get(i).copied().unwrap_or(0)), conv);
+        for (slot, &kappa) in rows.iter_mut().zip(decays).take(nb) {
+            if let Some(erow) = slot.as_mut().and_then(|r| r.next()) {
+                Row { kappa, ..k }.lif_row(erow, zb, psi);
+            }
+        }
+    }
+}
+
+/// The rows of a layer with adaptive neurons or membrane classes, each through
+/// [`filter_banks`] (`eps_rows`: the layer's `eps` rows, with adaptive neurons).
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(never))]
+#[allow(clippy::type_complexity)]
+fn general_rows(
+    k: Row,
+    (rows, decays, nb): (&mut [Option<ChunksExactMut<'_, i32>>], &[u16], usize),
+    (trace, width, conv, classes): (&[u32], usize, i32, usize),
+    (tclass, psi, beta, rho): (&[u32], &[u32], &[i32], &[u32]),
+    mut eps_rows: Option<ChunksExactMut<'_, i32>>,
+) {
+    for i in 0..width {
+        let eps_row = eps_rows.as_mut().and_then(|r| r.next());
+        let banks = (&mut rows[..], decays, nb);
+        let row = (trace, width, i, conv);
+        with_row_trace!(row, classes, tclass, |zs| filter_banks(
+            k, banks, eps_row, zs, psi, beta, rho
+        ));
     }
 }
 
@@ -295,39 +333,60 @@ impl Row {
         }
     }
 
-    /// [`Row::filter`] of a LIF row whose trace `zb` (eligibility format) fits 16
-    /// bits, in 32-bit arithmetic where it gives the same bits: `|p zb| < 2^31 -
-    /// 2^15` (`p` clamped to 16 bits), so the rounded product cannot wrap; with
-    /// `kappa <= 2^15` the decayed value is no larger than `ebar`, an `i32`; and a
-    /// sum past the `i32` range saturates to a bound past the format's, which the
-    /// clamp then takes to the same format bound as the 64-bit sum. A decay above 1
-    /// (which the checks refuse) takes the 64-bit pass. On a microcontroller a
+    /// [`Row::filter`] of a LIF row with the trace `zb` (eligibility format), in
+    /// 32-bit arithmetic where it gives the same bits: with `|zb| < 2^27` the
+    /// pseudo-derivative term `round(p zb)` (`p` clamped to 16 bits) is below 2^31
+    /// (with `|zb| < 2^15` the product itself is below `2^31 - 2^15` and cannot
+    /// wrap: 32-bit lanes; else it is one widening multiply); with `kappa <= 2^15` the
+    /// decayed value is no larger than `ebar`, an `i32`; and a sum past the `i32`
+    /// range saturates to a bound past the format's, which the clamp then takes to
+    /// the same format bound as the 64-bit sum. A larger trace or a decay above 1
+    /// (which the checks refuse) takes the 64-bit loop. On a microcontroller a
     /// function of its own, so that the loop keeps its values in registers.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
-    fn lif_row(self, erow: &mut [i32], zb: i16, psi: &[u32]) {
-        let (Ok(lo), Ok(hi)) = (i32::try_from(self.lo), i32::try_from(self.hi)) else {
-            return self.filter(erow, None, true, repeat(zb.into()), psi, &[], &[]);
-        };
-        if self.kappa > 1 << 15 {
-            return self.filter(erow, None, true, repeat(zb.into()), psi, &[], &[]);
-        }
-        // The format's bounds are in order, as in `filter`.
-        if lo > hi {
+    fn lif_row(self, erow: &mut [i32], zb: i64, psi: &[u32]) {
+        // A format's bounds are in order; said here, the clamp below cannot panic.
+        if self.lo > self.hi {
             return;
         }
-        let (zb, kappa) = (i32::from(zb), i64::from(self.kappa));
+        let narrow = (
+            i32::try_from(self.lo),
+            i32::try_from(self.hi),
+            i32::try_from(zb),
+        );
+        let (Ok(lo), Ok(hi), Ok(zb)) = narrow else {
+            return self.lif_row64(erow, zb, psi);
+        };
+        if self.kappa > 1 << 15 || zb.unsigned_abs() >= 1 << 27 {
+            return self.lif_row64(erow, zb.into(), psi);
+        }
+        let kappa = i64::from(self.kappa);
         const HALF: i32 = 1 << (PSI_FRAC - 1);
+        if zb.unsigned_abs() < 1 << 15 {
+            lif_cells(erow, psi, (kappa, lo, hi), |p| {
+                (p as i32)
+                    .wrapping_mul(zb)
+                    .wrapping_add(HALF)
+                    .wrapping_shr(PSI_FRAC)
+            });
+        } else {
+            lif_cells(erow, psi, (kappa, lo, hi), |p| {
+                i64::from(p)
+                    .wrapping_mul(i64::from(zb))
+                    .wrapping_add(HALF.into())
+                    .wrapping_shr(PSI_FRAC) as i32
+            });
+        }
+    }
+
+    /// [`Row::lif_row`] in 64-bit arithmetic: the LIF case of [`Row::filter`].
+    fn lif_row64(self, erow: &mut [i32], zb: i64, psi: &[u32]) {
         for (eb, &p) in erow.iter_mut().zip(psi) {
-            let e = (p.min(0xFFFF) as i32)
-                .wrapping_mul(zb)
-                .wrapping_add(HALF)
-                .wrapping_shr(PSI_FRAC);
-            let d = i64::from(*eb)
-                .wrapping_mul(kappa)
-                .wrapping_add(1 << 14)
-                .wrapping_shr(15) as i32;
-            *eb = d.saturating_add(e).limit(lo, hi);
+            let e = times_psi(p, zb);
+            *eb = decay_nearest(*eb, self.kappa)
+                .wrapping_add(e)
+                .clamp(self.lo, self.hi) as i32;
         }
     }
 
@@ -361,6 +420,25 @@ impl Row {
             .wrapping_add(decay_nearest(ep, rho as u16))
             .wrapping_sub(pb);
         ne.limit(self.lo, self.hi) as i32
+    }
+}
+
+/// The cells of [`Row::lif_row`]: `ebar = sat(round(kappa ebar) + e(psi))`, clamped
+/// to `[lo, hi]`, with `e` the row's pseudo-derivative term of a psi clamped to 16
+/// bits.
+#[inline(always)]
+fn lif_cells(
+    erow: &mut [i32],
+    psi: &[u32],
+    (kappa, lo, hi): (i64, i32, i32),
+    e: impl Fn(u32) -> i32,
+) {
+    for (eb, &p) in erow.iter_mut().zip(psi) {
+        let d = i64::from(*eb)
+            .wrapping_mul(kappa)
+            .wrapping_add(1 << 14)
+            .wrapping_shr(15) as i32;
+        *eb = d.saturating_add(e(p.min(0xFFFF))).limit(lo, hi);
     }
 }
 

@@ -390,8 +390,9 @@ proptest! {
 
     /// The same with eligibilities anywhere in `i32` (as memory the caller wrote may
     /// hold; half of them within 2^14 of its ends), large 16-bit pseudo-derivatives,
-    /// traces that take the LIF rows' 32-bit pass and decays near 1: that pass
-    /// saturates where the statement's 64-bit sum leaves `i32`, to the same bound.
+    /// traces on both products of the LIF rows' 32-bit pass and decays near 1: that
+    /// pass saturates where the statement's 64-bit sum leaves `i32`, to the same
+    /// bound.
     #[test]
     fn eligibility_update_equals_the_oracle_on_any_eligibility(
         c in case(),
@@ -399,8 +400,10 @@ proptest! {
         decay in 32_700u16..=32_768,
     ) {
         let (cfg, mut a, mut b) = twins_of(&c, config_decaying(&c, decay));
+        // Traces just below 2^15 in the eligibility format (32-bit products) and up to
+        // 2^27 (widening products), both on the LIF rows' 32-bit pass.
         let conv = cfg.learning().elig.frac() as i32 - cfg.formats().trace.frac() as i32;
-        let traces = 1u64 << (15 - conv).clamp(0, 15);
+        let (narrow, wide) = (1u64 << (15 - conv).clamp(1, 31), 1u64 << (27 - conv).clamp(1, 31));
         for arenas in [&mut a, &mut b] {
             let mut s = salt;
             let mem = arenas.mem(&cfg);
@@ -416,7 +419,9 @@ proptest! {
                 *p = 32_768 + (next(&mut s) % 32_768) as u32;
             }
             for t in mem.xbar.iter_mut().chain(mem.zbar.iter_mut()) {
-                *t = (traces - 1 - next(&mut s) % (traces / 2).max(1)) as u32;
+                let x = next(&mut s);
+                let top = if x % 2 == 0 { narrow } else { wide };
+                *t = (top - 1 - (x >> 1) % (top / 2)).min(u64::from(u32::MAX)) as u32;
             }
         }
         eprop::update_eligibility(&cfg, &mut a.mem(&cfg));
