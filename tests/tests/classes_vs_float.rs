@@ -128,7 +128,7 @@ fn case() -> impl Strategy<Value = Case> {
 proptest! {
     // A fixed seed: the same 24 cases on every run. With random seeds, about one run
     // in thirteen draws a case below the bar (3 of 40 runs, both before and after
-    // session 12's datapath changes): a cosine of 0.66-0.85 with 4-5 classes, or
+    // session 12's datapath changes): a cosine of 0.66-0.85 with 2-5 classes, or
     // no update at all (the cosine of two zero vectors is 0). docs/eprop.md says so;
     // why those draws disagree is not yet known.
     #![proptest_config(ProptestConfig {
