@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::{dequantize, footprint, quantize, snapshot, twin_rates, Footprint, HostChip};
 use bitvec::prelude::*;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use neurochip_core::learning::{Apply, Engine};
 use neurochip_core::Decay;
 use neurochip_ref::bptt::{self, cosine};
@@ -159,7 +159,12 @@ pub fn progress_of(total: u64, quiet: bool, what: &str, unit: &str) -> ProgressB
     if quiet || !std::io::stdout().is_terminal() {
         return ProgressBar::hidden();
     }
-    let pb = ProgressBar::new(total);
+    // One set of bars for the process, so that two that run at once (the chip and
+    // its float twin in `verify`) draw on lines of their own.
+    static BARS: std::sync::OnceLock<MultiProgress> = std::sync::OnceLock::new();
+    let pb = BARS
+        .get_or_init(MultiProgress::new)
+        .add(ProgressBar::new(total));
     pb.set_style(
         ProgressStyle::with_template(&format!(
             "{{prefix:>6}} [{{bar:30}}] {{pos}}/{{len}} {unit}  eta {{eta}}  {{msg}}"
@@ -639,28 +644,47 @@ pub fn one_sample_agreement(cfg: &Config) -> Result<(f64, f64), BuildError> {
 pub fn verify_learning(
     cfg: &Config,
     quiet: bool,
-    on_epoch: impl FnMut(&str, &Epoch),
+    on_epoch: impl FnMut(&str, &Epoch) + Send,
 ) -> Result<LearnVerifyReport, BuildError> {
     verify_learning_chip(cfg, quiet, on_epoch).map(|(r, _)| r)
 }
 
 /// [`verify_learning`], also returning the trained chip.
+///
+/// The chip and its float twin train at the same time on two threads: they share
+/// nothing but the configuration, so each gives the bits it gives alone. `on_epoch`
+/// sees their epochs in the order they finish.
 pub fn verify_learning_chip(
     cfg: &Config,
     quiet: bool,
-    mut on_epoch: impl FnMut(&str, &Epoch),
+    on_epoch: impl FnMut(&str, &Epoch) + Send,
 ) -> Result<(LearnVerifyReport, HostChip), BuildError> {
-    let (update_cosine, eprop_bptt_cosine) = one_sample_agreement(cfg)?;
-    let (rep, chip) = train_chip(cfg, quiet, |e| on_epoch("chip", e))?;
-    let (_, mut chip0) = build::chip(cfg)?;
-    let task = build::task(cfg)?;
-    let (sim, learner) = float_twin(cfg, &mut chip0);
-    let mut model = RefModel::new(sim, learner, task.n_inputs());
-    let plan = plan(cfg);
-    let ref_epochs = train_model(&mut model, &task, &plan, quiet, "float", |e| {
-        on_epoch("float", e)
+    let on_epoch = std::sync::Mutex::new(on_epoch);
+    let epoch = |who: &str, e: &Epoch| {
+        let mut f = on_epoch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(who, e);
+    };
+    let (mut chip0, task) = (build::chip(cfg)?.1, build::task(cfg)?);
+    let (chip_side, (ref_epochs, last)) = std::thread::scope(|s| {
+        let chip_side = s.spawn(|| {
+            let cosines = one_sample_agreement(cfg)?;
+            train_chip(cfg, quiet, |e| epoch("chip", e)).map(|t| (cosines, t))
+        });
+        let (sim, learner) = float_twin(cfg, &mut chip0);
+        let mut model = RefModel::new(sim, learner, task.n_inputs());
+        let plan = plan(cfg);
+        let ref_epochs = train_model(&mut model, &task, &plan, quiet, "float", |e| {
+            epoch("float", e)
+        });
+        let last = final_test(&ref_epochs, &mut model, &task, &plan);
+        let chip_side = chip_side
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (chip_side, (ref_epochs, last))
     });
-    let last = final_test(&ref_epochs, &mut model, &task, &plan);
+    let ((update_cosine, eprop_bptt_cosine), (rep, chip)) = chip_side?;
     let rep = LearnVerifyReport {
         name: cfg.name.clone(),
         engine: rep.engine.clone(),

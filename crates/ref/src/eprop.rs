@@ -413,16 +413,19 @@ impl Learner {
                 }
             }
         } else {
-            // The light engine keeps eps alone, for the synapses onto ALIF neurons.
+            // The light engine keeps eps alone, for the synapses onto ALIF neurons
+            // (each synapse on its own, so the ALIF columns go first and a network
+            // without ALIF neurons does no work here).
             let net = sim.network();
             let of = &self.trace_cls.of;
             for (trace, width, eps) in [
                 (&self.xbar, ni, &mut self.eps_in),
                 (&self.zbar, n, &mut self.eps_rec),
             ] {
-                for i in 0..width {
-                    for j in (0..n).filter(|&j| net.beta[j] != 0.0) {
-                        let (zb, p, idx) = (trace[of[j] * width + i], sim.psi[j], i * n + j);
+                for j in (0..n).filter(|&j| net.beta[j] != 0.0) {
+                    let (p, bank) = (sim.psi[j], &trace[of[j] * width..]);
+                    for (i, &zb) in bank[..width].iter().enumerate() {
+                        let idx = i * n + j;
                         eps[idx] = p * zb + (net.rho[j] - p * net.beta[j]) * eps[idx];
                     }
                 }
