@@ -18,7 +18,6 @@ use neurochip_tests::updates::{
     chip_gradients, learn_step, quant_options, random_weights, ref_gradients, uniform,
 };
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 
 /// The network of one case: `classes` distinct `tau_m` (ms, 1 ms steps) spread over
 /// the neurons at random, `tau_out` per readout, ALIF neurons when `alif`.
@@ -58,9 +57,23 @@ fn network(c: &Case) -> Network {
     net
 }
 
-/// (cosine with exact e-prop, cosine with the shared-decay rule, trace classes,
-/// readout classes) of the chip's updates for one sample.
-fn agreement(c: &Case) -> (f64, f64, usize, usize) {
+/// What one sample's updates show: the chip's cosine with exact e-prop and with the
+/// shared-decay rule, its trace and readout classes, and the reference's output error
+/// (`sum_k |pi_k - onehot_k|`) averaged over the target window.
+struct Agreement {
+    exact: f64,
+    shared: f64,
+    trace_classes: usize,
+    readout_classes: usize,
+    error: f64,
+}
+
+/// The output error below which the chip's updates are its rounding: 16 steps of the
+/// Q0.15 error (`docs/fixed-point.md`) a target step.
+const ERROR_FLOOR: f64 = 16.0 / 32768.0;
+
+/// The [`Agreement`] of the chip's updates for one sample.
+fn agreement(c: &Case) -> Agreement {
     let net = network(c);
     let mut chip = quantize(&net, &quant_options(c.seed, Engine::Exact)).unwrap();
     let cfg = *chip.config();
@@ -90,6 +103,7 @@ fn agreement(c: &Case) -> (f64, f64, usize, usize) {
     let o = c.tau_out.len();
     let label = (hash(c.seed, 20, 0, 0) % o as u64) as usize;
     let mut x = bitvec![u32, Lsb0; 0; NI];
+    let mut error = 0.0;
     for t in 0..STEPS {
         for i in 0..NI {
             x.set(i, uniform(c.seed, 30, t as u64, i as u64) < 0.05);
@@ -97,18 +111,19 @@ fn agreement(c: &Case) -> (f64, f64, usize, usize) {
         let recall = t >= STEPS - 100;
         let twins = learners.iter_mut().zip(sims.iter_mut());
         learn_step(&mut chip, twins, &x, recall.then_some(label));
+        if recall {
+            error += learners[0].err.iter().map(|e| e.abs()).sum::<f64>() / 100.0;
+        }
     }
     let fixed = chip_gradients(&mut chip).concat();
-    (
-        cosine(&fixed, &ref_gradients(&learners[0]).concat()),
-        cosine(&fixed, &ref_gradients(&learners[1]).concat()),
-        layout.trace_classes,
-        layout.readout_classes,
-    )
+    Agreement {
+        exact: cosine(&fixed, &ref_gradients(&learners[0]).concat()),
+        shared: cosine(&fixed, &ref_gradients(&learners[1]).concat()),
+        trace_classes: layout.trace_classes,
+        readout_classes: layout.readout_classes,
+        error,
+    }
 }
-
-/// The seed of the property test's cases.
-const CASES_SEED: u64 = 1;
 
 fn case() -> impl Strategy<Value = Case> {
     (
@@ -126,29 +141,25 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 proptest! {
-    // A fixed seed: the same 24 cases on every run. With random seeds, about one run
-    // in thirteen draws a case below the bar (3 of 40 runs, both before and after
-    // session 12's datapath changes): a cosine of 0.66-0.85 with 2-5 classes, or
-    // no update at all (the cosine of two zero vectors is 0). docs/eprop.md says so;
-    // why those draws disagree is not yet known.
-    #![proptest_config(ProptestConfig {
-        cases: 24,
-        rng_seed: RngSeed::Fixed(CASES_SEED),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(ProptestConfig::with_cases(24))]
 
     /// The chip with decay classes computes exact e-prop: its updates point where the
-    /// f64 reference's do (cosine >= 0.9), over every learned weight and bias.
+    /// f64 reference's do (cosine >= 0.9), over every learned weight and bias, on
+    /// every network whose readout still errs by more than [`ERROR_FLOOR`]. A network
+    /// that already reads out its label (about one draw in 300) leaves an error of a
+    /// step or two of Q0.15, and the chip's updates are then its rounding: cosines of
+    /// 0.66-0.93, or no update at all, with the same spikes as the reference.
     #[test]
     fn chip_with_classes_agrees_with_exact_eprop(c in case()) {
-        let (exact, shared, tc, kc) = agreement(&c);
+        let a = agreement(&c);
         eprintln!(
-            "tau_m classes {tc}, tau_out classes {kc}, alif {}: cosine exact {exact:.4}, \
-             against the shared-decay rule {shared:.4}",
-            c.alif
+            "tau_m classes {}, tau_out classes {}, alif {}: error {:.1e}, cosine exact \
+             {:.4}, against the shared-decay rule {:.4}",
+            a.trace_classes, a.readout_classes, c.alif, a.error, a.exact, a.shared
         );
-        prop_assert!(tc > 1 && kc > 1, "{tc} {kc}");
-        prop_assert!(exact >= 0.9, "cosine {exact}");
+        prop_assert!(a.trace_classes > 1 && a.readout_classes > 1);
+        prop_assume!(a.error >= ERROR_FLOOR, "error {} at the chip's rounding", a.error);
+        prop_assert!(a.exact >= 0.9, "cosine {}", a.exact);
     }
 }
 
@@ -162,7 +173,14 @@ fn fixed_case_cosine() {
         tau_out: vec![8.0, 25.0, 50.0],
         alif: false,
     };
-    let (exact, shared, tc, kc) = agreement(&c);
-    eprintln!("fixed case: {tc} x {kc} classes, cosine exact {exact:.4}, shared {shared:.4}");
-    assert!(exact >= 0.9, "cosine {exact}");
+    let a = agreement(&c);
+    eprintln!(
+        "fixed case: {} x {} classes, error {:.1e}, cosine exact {:.4}, shared {:.4}",
+        a.trace_classes, a.readout_classes, a.error, a.exact, a.shared
+    );
+    assert!(
+        a.error >= ERROR_FLOOR && a.exact >= 0.9,
+        "cosine {}",
+        a.exact
+    );
 }
