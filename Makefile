@@ -132,12 +132,16 @@ nostd: toolchain
 ## and the firmware under QEMU.
 test: setup fmt-check lint nostd test-unit test-release test-python firmware qemu
 
+# The test crate runs the `neurochip` binary, so each command below names both
+# packages: cargo then resolves one set of features for the libraries they share
+# (`clap`'s derive turns on `syn/full`, which reaches `serde` and every crate of the
+# chip), and builds them once instead of once for the tests and again for the binary.
 test-unit:
 	$(CARGO) test --workspace --exclude neurochip-tests
-	$(CARGO) test -p neurochip-tests --test golden --test fixed_vs_float
+	$(CARGO) test -p neurochip-tests -p neurochip --test golden --test fixed_vs_float
 
 test-release:
-	$(CARGO) test --release -p neurochip-tests
+	$(CARGO) test --release -p neurochip-tests -p neurochip
 
 ## test-python: the Python package's pytest suite (crates/py/tests): digests equal to
 ## the command line's on example configurations, weights, arrays, errors, files.
