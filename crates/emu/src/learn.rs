@@ -651,9 +651,9 @@ pub fn verify_learning(
 
 /// [`verify_learning`], also returning the trained chip.
 ///
-/// The chip and its float twin train at the same time on two threads: they share
-/// nothing but the configuration, so each gives the bits it gives alone. `on_epoch`
-/// sees their epochs in the order they finish.
+/// The chip and its float twin train at the same time on two threads
+/// (`rayon::join`): they share nothing but the configuration, so each gives the bits
+/// it gives alone. `on_epoch` sees their epochs in the order they finish.
 pub fn verify_learning_chip(
     cfg: &Config,
     quiet: bool,
@@ -667,23 +667,24 @@ pub fn verify_learning_chip(
         f(who, e);
     };
     let (mut chip0, task) = (build::chip(cfg)?.1, build::task(cfg)?);
-    let (chip_side, (ref_epochs, last)) = std::thread::scope(|s| {
-        let chip_side = s.spawn(|| {
+    let (sim, learner) = float_twin(cfg, &mut chip0);
+    let mut model = RefModel::new(sim, learner, task.n_inputs());
+    let plan = plan(cfg);
+    // As `reward::verify` does: the chip on one side of a `rayon::join`, its twin on
+    // the other.
+    let (chip_side, (ref_epochs, last)) = rayon::join(
+        || {
             let cosines = one_sample_agreement(cfg)?;
             train_chip(cfg, quiet, |e| epoch("chip", e)).map(|t| (cosines, t))
-        });
-        let (sim, learner) = float_twin(cfg, &mut chip0);
-        let mut model = RefModel::new(sim, learner, task.n_inputs());
-        let plan = plan(cfg);
-        let ref_epochs = train_model(&mut model, &task, &plan, quiet, "float", |e| {
-            epoch("float", e)
-        });
-        let last = final_test(&ref_epochs, &mut model, &task, &plan);
-        let chip_side = chip_side
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (chip_side, (ref_epochs, last))
-    });
+        },
+        || {
+            let ref_epochs = train_model(&mut model, &task, &plan, quiet, "float", |e| {
+                epoch("float", e)
+            });
+            let last = final_test(&ref_epochs, &mut model, &task, &plan);
+            (ref_epochs, last)
+        },
+    );
     let ((update_cosine, eprop_bptt_cosine), (rep, chip)) = chip_side?;
     let rep = LearnVerifyReport {
         name: cfg.name.clone(),
