@@ -54,11 +54,20 @@ fn run_firmware(image: &Path) -> (i32, String) {
     run_firmware_with(image, &[])
 }
 
-/// The same with extra cargo arguments (features).
+/// The same with extra cargo arguments (features). The ELF is copied out while the
+/// build's guard is held, and QEMU runs the copy after it is released, beside the
+/// next test's build.
 fn run_firmware_with(image: &Path, features: &[&str]) -> (i32, String) {
-    let _built = build_firmware(image, features);
-    let elf = firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
+    static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let elf = neurochip_tests::temp_dir("firmware-elf").join(format!("firmware-{n}.elf"));
+    {
+        let _built = build_firmware(image, features);
+        let built = firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
+        std::fs::copy(built, &elf).expect("copy the firmware ELF");
+    }
     let out = neurochip_tests::run_qemu(&elf);
+    std::fs::remove_file(&elf).ok();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
