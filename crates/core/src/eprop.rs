@@ -361,7 +361,7 @@ impl Row {
         if self.kappa > 1 << 15 || zb.unsigned_abs() >= 1 << 27 {
             return self.lif_row64(erow, zb.into(), psi);
         }
-        let kappa = i64::from(self.kappa);
+        let kappa = self.kappa;
         const HALF: i32 = 1 << (PSI_FRAC - 1);
         if zb.unsigned_abs() < 1 << 15 {
             lif_cells(erow, psi, (kappa, lo, hi), |p| {
@@ -371,11 +371,9 @@ impl Row {
                     .wrapping_shr(PSI_FRAC)
             });
         } else {
+            // `times_psi` itself: its clamp of an `i32` trace is no work.
             lif_cells(erow, psi, (kappa, lo, hi), |p| {
-                i64::from(p)
-                    .wrapping_mul(i64::from(zb))
-                    .wrapping_add(HALF.into())
-                    .wrapping_shr(PSI_FRAC) as i32
+                times_psi(p, i64::from(zb)) as i32
             });
         }
     }
@@ -433,14 +431,12 @@ impl Row {
 fn lif_cells(
     erow: &mut [i32],
     psi: &[u32],
-    (kappa, lo, hi): (i64, i32, i32),
+    (kappa, lo, hi): (u16, i32, i32),
     e: impl Fn(u32) -> i32,
 ) {
     for (eb, &p) in erow.iter_mut().zip(psi) {
-        let d = i64::from(*eb)
-            .wrapping_mul(kappa)
-            .wrapping_add(1 << 14)
-            .wrapping_shr(15) as i32;
+        // With `kappa <= 2^15` the decayed value is no larger than `ebar`: an `i32`.
+        let d = decay_nearest(*eb, kappa) as i32;
         *eb = d.saturating_add(e(p.min(0xFFFF))).limit(lo, hi);
     }
 }
