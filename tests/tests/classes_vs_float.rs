@@ -32,6 +32,8 @@ struct Case {
 const NI: usize = 16;
 const N: usize = 24;
 const STEPS: usize = 300;
+/// The target window: the last steps of the sample.
+const WINDOW: usize = 100;
 
 fn network(c: &Case) -> Network {
     let o = c.tau_out.len();
@@ -108,11 +110,11 @@ fn agreement(c: &Case) -> Agreement {
         for i in 0..NI {
             x.set(i, uniform(c.seed, 30, t as u64, i as u64) < 0.05);
         }
-        let recall = t >= STEPS - 100;
+        let recall = t >= STEPS - WINDOW;
         let twins = learners.iter_mut().zip(sims.iter_mut());
         learn_step(&mut chip, twins, &x, recall.then_some(label));
         if recall {
-            error += learners[0].err.iter().map(|e| e.abs()).sum::<f64>() / 100.0;
+            error += learners[0].err.iter().map(|e| e.abs()).sum::<f64>() / WINDOW as f64;
         }
     }
     let fixed = chip_gradients(&mut chip).concat();
