@@ -180,12 +180,17 @@ fn firmware_holds_the_readout_updates_like_the_host() {
 /// A learning-rate schedule travels in the image's plan: the firmware halves the rates
 /// at the epochs the host does (the same digest and lines as `run-image`), and the
 /// schedule changes what is learned (the digest differs from the same plan without
-/// it).
+/// it). The chip also gates its eligibility by its horizon, on both sides.
 #[test]
 fn firmware_follows_the_learning_rate_schedule() {
     let dir = std::env::temp_dir().join(format!("neurochip-fw-sched-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (_, digest) = firmware_runs_like_run_image("schedule", &dir);
+    let (bytes, digest) = firmware_runs_like_run_image("schedule", &dir);
+    // An exact LIF chip on cue trials: both run its eligibility only from its horizon
+    // before the recall window (`ChipConfig::eligibility_horizon`), 319 steps before
+    // step 2,100.
+    let d = neurochip_core::image::decode(&bytes).unwrap();
+    assert_eq!(d.config.eligibility_horizon(), Some(319));
     let mut cfg = config::load(&root().join("tests/firmware/schedule.toml")).unwrap();
     cfg.train.halve_rates_every = 0;
     let (flat, _) = learn::train_chip(&cfg, true, |_| {}).unwrap();

@@ -8,8 +8,8 @@
 use core::fmt;
 
 use crate::classes::{self, Classes, MAX_CLASSES};
-use crate::format::Format;
-use crate::learning::Learning;
+use crate::format::{Format, DECAY_FRAC};
+use crate::learning::{Engine, Learning};
 use crate::memory::Layout;
 use crate::release::{Release, ALWAYS};
 use crate::rewire::{Rewire, OFF};
@@ -235,6 +235,28 @@ impl ChipConfig {
     pub fn readout_decays(&self) -> [u16; MAX_CLASSES] {
         let c = &self.classes;
         classes::decays(self.learning.elig_decay, &c.kappa, c.readout)
+    }
+    /// The exact engine's eligibility horizon: the steps after which the filtered
+    /// eligibility `ebar` has forgotten where it started. A difference `d` between two
+    /// `ebar` that then see the same `e` shrinks as `kappa^n d`, plus at most one LSB of
+    /// rounding a step; after `n` steps with `kappa^n 2^(bits - 1) < 1` (the slowest
+    /// readout-decay class, the eligibility format's largest value), what is left is
+    /// the rounding's own band, below `1 / (1 - kappa)` LSB. The run loop
+    /// (`neurochip_tasks::runner::run_sample`) so enables the eligibility update only
+    /// this many steps before a sample's first target (`docs/eprop.md`, "Eligibility
+    /// horizon").
+    ///
+    /// `None` where nothing is to be gained or the bound does not hold: the light engine
+    /// (no per-synapse eligibility of LIF neurons), adaptive neurons (their `eps`
+    /// decays with `rho`, over seconds), a `kappa` of one, or a horizon past
+    /// [`MAX_HORIZON`] steps.
+    pub fn eligibility_horizon(&self) -> Option<u32> {
+        let l = &self.learning;
+        if l.engine != Engine::Exact || self.alif || !l.learn_hidden {
+            return None;
+        }
+        let kappa = self.readout_decays().into_iter().max().unwrap_or(0);
+        horizon(kappa, l.elig.bits())
     }
     /// Sizes of every memory region this configuration needs.
     pub const fn layout(&self) -> Layout {
@@ -496,6 +518,34 @@ fn check_format(q: crate::ranges::Range, f: Format, signed: bool) -> Result<(), 
         });
     }
     Ok(())
+}
+
+/// The longest eligibility horizon ([`ChipConfig::eligibility_horizon`]), in steps.
+pub const MAX_HORIZON: u32 = 1 << 16;
+
+/// Steps `n` until `kappa^n 2^(bits - 1)` (a Q1.15 decay, an eligibility of `bits`
+/// signed bits at its largest) falls below one LSB, rounding every product up;
+/// `None` past [`MAX_HORIZON`].
+fn horizon(kappa: u16, bits: u32) -> Option<u32> {
+    const FRAC: u32 = 32;
+    let k = u64::from(kappa);
+    if k >= 1 << DECAY_FRAC {
+        return None;
+    }
+    // The value with 32 fractional bits: below 2^62 for bits <= 31. Every product
+    // fits (below 2^62 and 2^30): the wrapping operations never wrap.
+    let mut x = 1u64.wrapping_shl(bits.clamp(1, 31).wrapping_add(FRAC - 1));
+    let mask = (1u64 << DECAY_FRAC) - 1;
+    let mut n = 0u32;
+    while x >= 1 << FRAC {
+        if n >= MAX_HORIZON {
+            return None;
+        }
+        let low = (x & mask).wrapping_mul(k).div_ceil(1 << DECAY_FRAC);
+        x = (x >> DECAY_FRAC).wrapping_mul(k).wrapping_add(low);
+        n = n.wrapping_add(1);
+    }
+    Some(n)
 }
 
 #[cfg(test)]

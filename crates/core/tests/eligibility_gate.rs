@@ -7,7 +7,7 @@
 use bitvec::prelude::*;
 use neurochip_core::format::Format;
 use neurochip_core::learning::{Apply, Engine, Learning};
-use neurochip_core::{Chip, ConfigBuilder, Formats, Rounding, Target};
+use neurochip_core::{Chip, ChipConfig, ConfigBuilder, Formats, Rounding, Target};
 use proptest::prelude::*;
 
 mod common;
@@ -87,4 +87,86 @@ proptest! {
         b.set_eligibility_enabled(true);
         prop_assert_eq!(a, b);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The horizon is the step count the float bound gives: the first `n` with
+    /// `kappa^n 2^(bits - 1) < 1`, or one more (the products are rounded up).
+    #[test]
+    fn horizon_is_the_float_bound(kappa in 1u16..32_768, bits in 8u32..=31) {
+        let cfg = horizon_chip(1, 1, kappa, bits, 1);
+        let k = f64::from(kappa) / 32_768.0;
+        let float = (f64::from(bits - 1) * 2f64.ln() / -k.ln()).floor() as u64 + 1;
+        match cfg.eligibility_horizon() {
+            Some(n) => prop_assert!(u64::from(n) == float || u64::from(n) == float + 1,
+                "horizon {} against {}", n, float),
+            None => prop_assert!(float >= u64::from(neurochip_core::config::MAX_HORIZON)),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// What the horizon promises: an eligibility whose update starts `horizon` steps
+    /// late (from zero) differs from one updated all along (here from any value of
+    /// the format) by less than `1 + 1 / (1 - kappa)` LSB on every synapse.
+    #[test]
+    fn a_late_start_is_forgotten_within_the_horizon(
+        n_in in 1usize..8, n_rec in 1usize..12, tau in 2u32..40, p_in in 5u64..60, seed: u64,
+    ) {
+        let kappa = ((-1.0 / f64::from(tau)).exp() * 32_768.0).round() as u16;
+        let cfg = horizon_chip(n_in, n_rec, kappa, 16, seed);
+        let h = cfg.eligibility_horizon().unwrap();
+        let mut s = seed | 1;
+        let mut late = Arenas::with_defaults(&cfg);
+        random_params(&mut late.mem(&cfg), &mut s, false);
+        let mut early = late.clone();
+        let (mut e_mem, mut l_mem) = (early.mem(&cfg), late.mem(&cfg));
+        let top = 1i64 << 15;
+        for e in e_mem.ebar_in.iter_mut().chain(e_mem.ebar_rec.iter_mut()) {
+            *e = ((next(&mut s) % (2 * top as u64)) as i64 - top) as i32;
+        }
+        let mut a = Chip::new(cfg, &e_mem).unwrap();
+        let mut b = a.clone();
+        for _ in 0..h {
+            let x: BitVec<u32, Lsb0> = (0..n_in).map(|_| next(&mut s) % 100 < p_in).collect();
+            a.step(&mut e_mem, &x).unwrap();
+            b.step(&mut l_mem, &x).unwrap();
+        }
+        let bound = 1.0 + 32_768.0 / f64::from(32_768 - u32::from(kappa));
+        let pairs = e_mem.ebar_in.iter().zip(l_mem.ebar_in.iter())
+            .chain(e_mem.ebar_rec.iter().zip(l_mem.ebar_rec.iter()));
+        for (&x, &y) in pairs {
+            prop_assert!(f64::from((x - y).abs()) < bound, "{} vs {} after {} steps", x, y, h);
+        }
+        prop_assert_eq!(a.digest(), b.digest());
+    }
+}
+
+/// An exact-engine LIF chip with readout decay `kappa` and `bits`-bit eligibility.
+fn horizon_chip(n_in: usize, n_rec: usize, kappa: u16, bits: u32, seed: u64) -> ChipConfig {
+    let learning = Learning {
+        engine: Engine::Exact,
+        elig_decay: kappa,
+        elig: Format::signed(bits, bits / 2).unwrap(),
+        shift_in: 4,
+        shift_rec: 4,
+        shift_out: 4,
+        shift_bias: 8,
+        ..Learning::DEFAULT
+    };
+    ConfigBuilder::new(n_in, n_rec, 2)
+        .formats(Formats {
+            trace: Format::unsigned(12, 6).unwrap(),
+            ..Formats::default()
+        })
+        .shifts(SHIFTS)
+        .leak_rounding(Rounding::Stochastic)
+        .learning(learning)
+        .seed(seed)
+        .build()
+        .unwrap()
 }

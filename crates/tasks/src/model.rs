@@ -76,6 +76,16 @@ pub trait Model {
     fn spikes(&self) -> u32;
     /// Recurrent neurons.
     fn neurons(&self) -> usize;
+    /// Steps of eligibility that a learning step needs
+    /// ([`neurochip_core::ChipConfig::eligibility_horizon`]); `None` (the default):
+    /// all of the sample's.
+    fn eligibility_horizon(&self) -> Option<u32> {
+        None
+    }
+    /// Set or clear the eligibility update within a sample (the run loop opens it
+    /// [`Model::eligibility_horizon`] steps before the first target); the default
+    /// ignores it.
+    fn gate_eligibility(&mut self, _on: bool) {}
 }
 
 /// The chip as a [`Model`]: a datapath (the chip, or the chip stepped through cycle
@@ -190,6 +200,14 @@ impl<D: Datapath + ?Sized> Model for OnChip<'_, '_, D> {
 
     fn readout(&self) -> &[i32] {
         &self.mem.y[..]
+    }
+
+    fn eligibility_horizon(&self) -> Option<u32> {
+        self.chip.config().eligibility_horizon()
+    }
+
+    fn gate_eligibility(&mut self, on: bool) {
+        self.chip.set_eligibility_enabled(on);
     }
 
     fn readout_real(&self, out: &mut [f64]) {

@@ -3,7 +3,10 @@
 //! it, on the host and on the firmware, so all make the same calls in the same order.
 //!
 //! - [`run_sample`]: per sample, reset the dynamic state; per step, write the input,
-//!   step, ask for the target, learn when learning; at the end of a batch, apply.
+//!   step, ask for the target, learn when learning; at the end of a batch, apply. A
+//!   model with an eligibility horizon (the exact engine,
+//!   [`neurochip_core::ChipConfig::eligibility_horizon`]) updates its eligibility only
+//!   from that many steps before the sample's first target.
 //! - [`walk`]: a plan's order. Inference samples `Run(i)`; or, for each epoch, the
 //!   chip's learning-rate step for the epoch ([`PlanSpec::rate_step`]), the training
 //!   samples `Train { epoch, index }` (the last of each batch applies the updates),
@@ -62,8 +65,20 @@ pub fn run_sample<M: Model + ?Sized>(
     mut on_step: impl FnMut(u32, &M, Want, &[f64]),
 ) -> Result<(), M::Error> {
     model.begin_sample(learn);
+    // The eligibility forgets what is older than its horizon: its update starts that
+    // many steps before the first target (never, in a sample without one).
+    let open = match (learn, model.eligibility_horizon()) {
+        (Learn::Off, _) | (_, None) => 0,
+        (_, Some(h)) => sample.first_target().saturating_sub(h),
+    };
+    if open > 0 {
+        model.gate_eligibility(false);
+    }
     let mut steps = || -> Result<(), M::Error> {
         for t in 0..sample.steps() {
+            if t == open && open > 0 {
+                model.gate_eligibility(true);
+            }
             sample.spikes(t, x);
             model.step(x)?;
             let w = sample.want(t, values);

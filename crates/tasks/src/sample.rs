@@ -67,6 +67,20 @@ pub trait Sample: SpikeSource {
     fn want(&self, t: u32, values: &mut [f64]) -> Want;
     /// The class of a classification sample.
     fn label(&self) -> Option<usize>;
+    /// The first step with a target, `steps()` when there is none: the run loop
+    /// starts the eligibility's horizon before it ([`crate::runner::run_sample`]). The
+    /// default asks [`Sample::want`] step by step.
+    fn first_target(&self) -> u32 {
+        first_by_want(self)
+    }
+}
+
+/// The first step at which `s` wants a target (`steps()` if none), asked step by step.
+fn first_by_want<S: Sample + ?Sized>(s: &S) -> u32 {
+    let steps = s.steps();
+    (0..steps)
+        .find(|&t| s.want(t, &mut []) != Want::None)
+        .unwrap_or(steps)
 }
 
 /// Something that hands out the samples a plan picks: a host task or an image's task.
@@ -245,6 +259,26 @@ impl Sample for AnySample<'_> {
             AnySample::Features(s) => Some(usize::from(s.label)),
         }
     }
+
+    fn first_target(&self) -> u32 {
+        let last = |steps: u32, window: u32| steps.saturating_sub(window);
+        match self {
+            AnySample::Cue(s) => s.recall_start().min(s.steps()),
+            AnySample::Digit(d) => last(d.enc.steps, d.window),
+            #[cfg(feature = "user")]
+            AnySample::Events(s) => last(s.steps, s.window),
+            #[cfg(feature = "user")]
+            AnySample::Features(s) => last(s.enc.steps, s.window),
+            #[cfg(feature = "audio")]
+            AnySample::Audio(a) => last(a.raster.steps(), a.window),
+            #[cfg(feature = "audio")]
+            AnySample::Pcm(p) => last(p.steps, p.window),
+            AnySample::Pattern(_) => 0,
+            AnySample::Poisson(p) => p.steps,
+            AnySample::Silent { steps, .. } => *steps,
+            AnySample::StoreRecall(_) => first_by_want(self),
+        }
+    }
 }
 
 #[cfg(feature = "audio")]
@@ -255,6 +289,11 @@ impl Sample for PcmStream<'_> {
 
     fn label(&self) -> Option<usize> {
         Some(usize::from(self.sample().label))
+    }
+
+    fn first_target(&self) -> u32 {
+        let p = self.sample();
+        p.steps.saturating_sub(p.window)
     }
 }
 
@@ -294,6 +333,10 @@ impl<S: Sample + ?Sized> SpikeSource for First<'_, S> {
 impl<S: Sample + ?Sized> Sample for First<'_, S> {
     fn want(&self, t: u32, values: &mut [f64]) -> Want {
         self.sample.want(t, values)
+    }
+
+    fn first_target(&self) -> u32 {
+        self.sample.first_target().min(self.steps())
     }
 
     fn label(&self) -> Option<usize> {
