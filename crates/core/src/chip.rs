@@ -175,12 +175,15 @@ impl Chip {
 
     /// Set or clear the eligibility enable. With it cleared, [`Chip::step`] skips the
     /// exact engine's per-synapse eligibility update (the bulk of its work and energy
-    /// on every step); pre- and postsynaptic traces still update, since their
-    /// stochastic rounding draws from the PRNG. Spikes, membranes, readouts, weights,
-    /// the PRNG and so the digest are the same either way; only the eligibility
-    /// memories (`ebar`, `eps`) differ, and [`Memory::reset_state`] zeroes them at
-    /// the start of every sample. Clear it only for a sample that will not learn
-    /// (`neurochip_tasks::runner::run_sample` does, and sets it again after).
+    /// on every step) and the pseudo-derivatives `psi`; pre- and postsynaptic traces
+    /// still update, since their stochastic rounding draws from the PRNG. Spikes,
+    /// membranes, readouts, weights, the PRNG and so the digest are the same either
+    /// way; only the eligibility memories (`ebar`, `eps`) and `psi` differ, and
+    /// [`Memory::reset_state`] zeroes them at the start of every sample. Clear it only
+    /// where nothing learns until it is set again: for a sample that will not learn,
+    /// and before a training sample's eligibility horizon
+    /// ([`ChipConfig::eligibility_horizon`]; `neurochip_tasks::runner::run_sample`
+    /// does both, and sets it again after).
     pub fn set_eligibility_enabled(&mut self, on: bool) {
         self.elig_en = on;
     }
@@ -269,8 +272,9 @@ impl Chip {
         if learning {
             trace::update_pre(&self.cfg, mem, input, &mut self.prng);
         }
-        // 2. Neuron engine (and pseudo-derivatives when learning).
-        let spikes = update_neurons(&self.cfg, mem, &mut self.prng);
+        // 2. Neuron engine (and pseudo-derivatives when learning, unless the
+        // eligibility enable is cleared: then nothing reads them).
+        let spikes = update_neurons(&self.cfg, mem, &mut self.prng, self.elig_en);
         // 3. Readout of this step's spikes.
         mem.acc_out.fill(0);
         synops = synops.saturating_add(accumulate_events(mem.z, mem.w_out, mem.acc_out));

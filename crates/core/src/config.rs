@@ -236,27 +236,38 @@ impl ChipConfig {
         let c = &self.classes;
         classes::decays(self.learning.elig_decay, &c.kappa, c.readout)
     }
-    /// The exact engine's eligibility horizon: the steps after which the filtered
-    /// eligibility `ebar` has forgotten where it started. A difference `d` between two
-    /// `ebar` that then see the same `e` shrinks as `kappa^n d`, plus at most one LSB of
-    /// rounding a step; after `n` steps with `kappa^n 2^(bits - 1) < 1` (the slowest
-    /// readout-decay class, the eligibility format's largest value), what is left is
-    /// the rounding's own band, below `1 / (1 - kappa)` LSB. The run loop
-    /// (`neurochip_tasks::runner::run_sample`) so enables the eligibility update only
-    /// this many steps before a sample's first target (`docs/eprop.md`, "Eligibility
-    /// horizon").
+    /// The eligibility horizon: how many steps before a learning step the learning
+    /// circuits must run for that step to learn what it would with the whole sample
+    /// behind it. The run loop (`neurochip_tasks::runner::run_sample`) clears the
+    /// eligibility enable ([`crate::Chip::set_eligibility_enabled`]) of a training
+    /// sample until this many steps before its first target (`docs/eprop.md`,
+    /// "Eligibility horizon").
     ///
-    /// `None` where nothing is to be gained or the bound does not hold: the light engine
-    /// (no per-synapse eligibility of LIF neurons), adaptive neurons (their `eps`
-    /// decays with `rho`, over seconds), a `kappa` of one, or a horizon past
-    /// [`MAX_HORIZON`] steps.
+    /// - The light engine on LIF neurons: 0. A learning step reads only this step's
+    ///   pseudo-derivatives and the traces, which update with the enable cleared.
+    /// - The exact engine on LIF neurons: the steps after which the filtered
+    ///   eligibility `ebar` has forgotten where it started. A difference `d` between
+    ///   two `ebar` that then see the same `e` shrinks as `kappa^n d`, plus at most one
+    ///   LSB of rounding a step; after `n` steps with `kappa^n 2^(bits - 1) < 1` (the
+    ///   slowest readout-decay class, the eligibility format's largest value), what
+    ///   is left is the rounding's own band, below `1 + 1 / (1 - kappa)` LSB.
+    ///
+    /// `None` where the bound does not hold or nothing learns before the window:
+    /// adaptive neurons (their `eps` decays with `rho`, over seconds), a `kappa` of
+    /// one, a horizon past [`MAX_HORIZON`] steps, reservoir mode, learning off.
     pub fn eligibility_horizon(&self) -> Option<u32> {
         let l = &self.learning;
-        if l.engine != Engine::Exact || self.alif || !l.learn_hidden {
+        if self.alif || !l.learn_hidden {
             return None;
         }
-        let kappa = self.readout_decays().into_iter().max().unwrap_or(0);
-        horizon(kappa, l.elig.bits())
+        match l.engine {
+            Engine::Off => None,
+            Engine::Light => Some(0),
+            Engine::Exact => {
+                let kappa = self.readout_decays().into_iter().max().unwrap_or(0);
+                horizon(kappa, l.elig.bits())
+            }
+        }
     }
     /// Sizes of every memory region this configuration needs.
     pub const fn layout(&self) -> Layout {
