@@ -175,10 +175,11 @@ impl Chip {
 
     /// Set or clear the eligibility enable. With it cleared, [`Chip::step`] skips the
     /// exact engine's per-synapse eligibility update (the bulk of its work and energy
-    /// on every step) and the pseudo-derivatives `psi`; pre- and postsynaptic traces
-    /// still update, since their stochastic rounding draws from the PRNG. Spikes,
-    /// membranes, readouts, weights, the PRNG and so the digest are the same either
-    /// way; only the eligibility memories (`ebar`, `eps`) and `psi` differ, and
+    /// on every step) and, on LIF neurons, the pseudo-derivatives `psi`; pre- and
+    /// postsynaptic traces still update, since their stochastic rounding draws from
+    /// the PRNG. Spikes, membranes, readouts, weights, the PRNG and so the digest are
+    /// the same either way; only the eligibility memories (`ebar`, `eps`) and `psi`
+    /// differ, and
     /// [`Memory::reset_state`] zeroes them at the start of every sample. Clear it only
     /// where nothing learns until it is set again: for a sample that will not learn,
     /// and before a training sample's eligibility horizon

@@ -121,9 +121,15 @@ pub fn pseudo_derivative(v: i32, a: i64, thr: i32, gain: u32, mem_frac: u32, lev
 
 /// Update every recurrent neuron from its accumulators. Reads the previous spikes in
 /// `mem.z` and overwrites them with the new ones; writes the pseudo-derivatives too
-/// when `psi` is set and the chip learns. Returns the number of spikes.
+/// when the chip learns (on LIF neurons, only when `want_psi` is set). Returns the
+/// number of spikes.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, psi: bool) -> u32 {
+pub fn update_neurons(
+    cfg: &ChipConfig,
+    mem: &mut Memory<'_>,
+    prng: &mut Prng,
+    want_psi: bool,
+) -> u32 {
     let fmt = cfg.formats().membrane;
     let (lo, hi) = (i64::from(fmt.min()), i64::from(fmt.max()));
     let shifts = cfg.shifts();
@@ -138,7 +144,7 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, p
     // The spike vector is read and written a 32-bit word at a time, in place: a
     // word's new spikes replace its old ones once its 32 neurons are done, and only
     // those neurons read them.
-    let levels_or_learning = psi && !mem.psi.is_empty();
+    let levels_or_learning = !mem.psi.is_empty();
     let mut spikes = 0u32;
     let n = mem.layout.n_rec.min(WORDS.saturating_mul(32));
     // A LIF network (learning or not) has no per-neuron branches: the block path
@@ -201,7 +207,7 @@ pub fn update_neurons(cfg: &ChipConfig, mem: &mut Memory<'_>, prng: &mut Prng, p
             // The rounding's addend of the decay shift (`Rounding::addend`): a
             // constant unless it draws, so that the constant case vectorises (and the
             // drawing case is named as a constant, so that its mask folds).
-            let w = match (sums, levels_or_learning) {
+            let w = match (sums, levels_or_learning && want_psi) {
                 (WIDE, false) => p.dithered::<WIDE, false>(b, psi, fixed, prng),
                 (NARROW, false) => p.dithered::<NARROW, false>(b, psi, fixed, prng),
                 (_, false) => p.dithered::<LEFT, false>(b, psi, fixed, prng),
