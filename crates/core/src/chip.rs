@@ -179,10 +179,9 @@ impl Chip {
     /// postsynaptic traces still update, since their stochastic rounding draws from
     /// the PRNG. Spikes, membranes, readouts, weights, the PRNG and so the digest are
     /// the same either way; only the eligibility memories (`ebar`, `eps`) and `psi`
-    /// differ, and
-    /// [`Memory::reset_state`] zeroes them at the start of every sample. Clear it only
-    /// where nothing learns until it is set again: for a sample that will not learn,
-    /// and before a training sample's eligibility horizon
+    /// differ, and [`Memory::reset_state`] zeroes them at the start of every sample.
+    /// Clear it only where nothing learns until it is set again: for a sample that
+    /// will not learn, and before a training sample's eligibility horizon
     /// ([`ChipConfig::eligibility_horizon`]; `neurochip_tasks::runner::run_sample`
     /// does both, and sets it again after).
     pub fn set_eligibility_enabled(&mut self, on: bool) {

@@ -4,7 +4,7 @@
 //!
 //! - [`run_sample`]: per sample, reset the dynamic state; per step, write the input,
 //!   step, ask for the target, learn when learning; at the end of a batch, apply. A
-//!   model with an eligibility horizon (the exact engine,
+//!   model with an eligibility horizon (a LIF chip that learns,
 //!   [`neurochip_core::ChipConfig::eligibility_horizon`]) updates its eligibility only
 //!   from that many steps before the sample's first target.
 //! - [`walk`]: a plan's order. Inference samples `Run(i)`; or, for each epoch, the
