@@ -159,42 +159,47 @@ fn firmware_runs_like_run_image(name: &str, dir: &Path) -> (Vec<u8>, String) {
     (bytes, digest)
 }
 
+/// `name`'s image on the firmware, as `run-image` runs it (`firmware_runs_like_run_image`);
+/// and its configuration with `change` made learns something else (another digest),
+/// so that `what` took effect. Returns the image's bytes.
+fn runs_and_matters(name: &str, what: &str, change: impl FnOnce(&mut config::Config)) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("neurochip-fw-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (bytes, digest) = firmware_runs_like_run_image(name, &dir);
+    let mut cfg = config::load(&root().join(format!("tests/firmware/{name}.toml"))).unwrap();
+    change(&mut cfg);
+    let (other, _) = learn::train_chip(&cfg, true, |_| {}).unwrap();
+    assert_ne!(other.digest, digest, "{what} changed nothing");
+    eprintln!("{name}: firmware digest {digest} = host");
+    bytes
+}
+
 /// `apply = "readout"` (the default job's mode): the hidden weights learn online while
 /// the readout's updates wait in their accumulators for the end of the sample. The
 /// image carries the mode, the firmware computes the host's bits, and holding the
 /// readout changes what is learned (the digest differs from the online plan).
 #[test]
 fn firmware_holds_the_readout_updates_like_the_host() {
-    let dir = std::env::temp_dir().join(format!("neurochip-fw-ro-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (bytes, digest) = firmware_runs_like_run_image("readout", &dir);
+    let bytes = runs_and_matters("readout", "the mode", |c| {
+        c.learning.apply = neurochip_core::Apply::Online;
+    });
     let d = neurochip_core::image::decode(&bytes).unwrap();
     assert_eq!(d.config.learning().apply, neurochip_core::Apply::Readout);
-    let mut cfg = config::load(&root().join("tests/firmware/readout.toml")).unwrap();
-    cfg.learning.apply = neurochip_core::Apply::Online;
-    let (online, _) = learn::train_chip(&cfg, true, |_| {}).unwrap();
-    assert_ne!(online.digest, digest, "the mode changed nothing");
-    eprintln!("readout: firmware digest {digest} = host");
 }
 
 /// A learning-rate schedule travels in the image's plan: the firmware halves the rates
 /// at the epochs the host does (the same digest and lines as `run-image`), and the
 /// schedule changes what is learned (the digest differs from the same plan without
-/// it). The chip also gates its eligibility by its horizon, on both sides.
+/// it). The chip, an exact LIF chip on cue trials, also runs its eligibility only from
+/// its horizon (`ChipConfig::eligibility_horizon`) before the recall window, on both
+/// sides: 319 steps before step 2,100.
 #[test]
 fn firmware_follows_the_learning_rate_schedule() {
-    let dir = std::env::temp_dir().join(format!("neurochip-fw-sched-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (bytes, digest) = firmware_runs_like_run_image("schedule", &dir);
-    // An exact LIF chip on cue trials: both run its eligibility only from its horizon
-    // before the recall window (`ChipConfig::eligibility_horizon`), 319 steps before
-    // step 2,100.
+    let bytes = runs_and_matters("schedule", "the schedule", |c| {
+        c.train.halve_rates_every = 0
+    });
     let d = neurochip_core::image::decode(&bytes).unwrap();
     assert_eq!(d.config.eligibility_horizon(), Some(319));
-    let mut cfg = config::load(&root().join("tests/firmware/schedule.toml")).unwrap();
-    cfg.train.halve_rates_every = 0;
-    let (flat, _) = learn::train_chip(&cfg, true, |_| {}).unwrap();
-    assert_ne!(flat.digest, digest, "the schedule changed nothing");
 }
 
 /// Decay classes (issue 17, `neurochip_core::classes`): a chip with 3 membrane and 2
