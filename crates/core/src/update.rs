@@ -155,7 +155,21 @@ fn exact_products(
     };
     // |p| <= 2^62: its negation and the rounding half fit.
     let d_of = |p: i64| p.wrapping_neg().wrapping_add(half).wrapping_shr(right);
-    if g.is_empty() {
+    if g.is_empty() && right >= 16 {
+        // The same bits in one shift: `((half - p) >> r + dither) >> 16` is
+        // `(half + dither 2^r - p) >> (r + 16)` (floors nest), and with `r >= 16`
+        // that shift takes the high word, then `r - 16` more. Below 2^63: no wrap.
+        let mut index = index0 as u32;
+        let down = right.wrapping_sub(16);
+        for (wv, p) in w.iter_mut().zip(prods) {
+            let dither = dither16(base, index as usize);
+            index = index.wrapping_add(1);
+            let a = half.wrapping_add(dither.wrapping_shl(right));
+            let high = (a.wrapping_sub(p) >> 32) as i32;
+            let d = high.wrapping_shr(down).clamp(-(1 << 17), 1 << 17);
+            *wv = i32::from(*wv).wrapping_add(d).limit(b.lo, b.hi) as i16;
+        }
+    } else if g.is_empty() {
         let mut index = index0 as u32;
         for (wv, p) in w.iter_mut().zip(prods) {
             let dither = dither16(base, index as usize);
