@@ -145,6 +145,11 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     }
     let classes = layout.trace_classes;
     let kappas = cfg.readout_decays();
+    // A pseudo-derivative is 16 bits (the neuron update writes `to_bits` of one); a
+    // memory that holds more is clamped here once, not at every synapse it reaches.
+    for p in mem.psi.iter_mut() {
+        *p = (*p).min(0xFFFF);
+    }
     let psi: &[u32] = mem.psi;
     let beta: &[i32] = mem.beta;
     let rho: &[u32] = mem.rho;
@@ -425,8 +430,8 @@ impl Row {
 }
 
 /// The cells of [`Row::lif_row`]: `ebar = sat(round(kappa ebar) + e(psi))`, clamped
-/// to `[lo, hi]`, with `e` the row's pseudo-derivative term of a psi clamped to 16
-/// bits.
+/// to `[lo, hi]`, with `e` the row's pseudo-derivative term of a 16-bit psi
+/// ([`update_eligibility`] clamps them once a step).
 #[inline(always)]
 fn lif_cells(
     erow: &mut [i32],
@@ -437,7 +442,7 @@ fn lif_cells(
     for (eb, &p) in erow.iter_mut().zip(psi) {
         // With `kappa <= 2^15` the decayed value is no larger than `ebar`: an `i32`.
         let d = decay_nearest(*eb, kappa) as i32;
-        *eb = d.saturating_add(e(p.min(0xFFFF))).limit(lo, hi);
+        *eb = d.saturating_add(e(p)).limit(lo, hi);
     }
 }
 
