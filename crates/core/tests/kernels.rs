@@ -388,6 +388,27 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 
+    /// A pseudo-derivative is 16 bits: memory that holds a larger one (which the neuron
+    /// update never writes) updates the eligibility as if it held `0xFFFF`.
+    #[test]
+    fn pseudo_derivatives_past_16_bits_count_as_the_largest(c in case(), salt in any::<u64>()) {
+        let (cfg, mut a, mut b) = twins(&c);
+        let mut s = salt;
+        let (mut am, mut bm) = (a.mem(&cfg), b.mem(&cfg));
+        for (pa, pb) in am.psi.iter_mut().zip(bm.psi.iter_mut()) {
+            if next(&mut s) % 2 == 0 {
+                *pa = 0x1_0000 + (next(&mut s) as u32 >> 1);
+                *pb = 0xFFFF;
+            }
+        }
+        eprop::update_eligibility(&cfg, &mut am);
+        eprop::update_eligibility(&cfg, &mut bm);
+        prop_assert_eq!(&am.ebar_in[..], &bm.ebar_in[..]);
+        prop_assert_eq!(&am.ebar_rec[..], &bm.ebar_rec[..]);
+        prop_assert_eq!(&am.eps_in[..], &bm.eps_in[..]);
+        prop_assert_eq!(&am.eps_rec[..], &bm.eps_rec[..]);
+    }
+
     /// The same with eligibilities anywhere in `i32` (as memory the caller wrote may
     /// hold; half of them within 2^14 of its ends), large 16-bit pseudo-derivatives,
     /// traces on both products of the LIF rows' 32-bit pass and decays near 1: that
