@@ -46,13 +46,48 @@ fn change(w: &mut i16, g: Option<&mut i32>, d_q16: i64, dither: i64, b: Bounds) 
             let d = d_q16.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
             *acc = acc.saturating_add(d);
         }
-        None => {
-            // |d_q16| < 2^62 - 2^16: adding the dither cannot overflow. A change of
-            // more than 2^17 LSB saturates any 16-bit weight the same way.
-            let d = d_q16.wrapping_add(dither).wrapping_shr(GRAD_FRAC);
-            let d = d.clamp(-(1 << 17), 1 << 17) as i32;
-            *w = i32::from(*w).wrapping_add(d).limit(b.lo, b.hi) as i16;
-        }
+        // |d_q16| < 2^62 - 2^16: adding the dither cannot overflow.
+        None => nudge(
+            w,
+            at_most(d_q16.wrapping_add(dither).wrapping_shr(GRAD_FRAC)),
+            b,
+        ),
+    }
+}
+
+/// The largest weight change applied at once, in LSB: more saturates any 16-bit
+/// weight the same way.
+const MAX_STEP: i32 = 1 << 17;
+
+/// A change of `d` LSB as applied at once: at most [`MAX_STEP`] either way.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn at_most(d: i64) -> i32 {
+    d.clamp(i64::from(-MAX_STEP), i64::from(MAX_STEP)) as i32
+}
+
+/// Move `w` by `d` LSB (`|d| <= MAX_STEP`), within `b`.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn nudge(w: &mut i16, d: i32, b: Bounds) {
+    *w = i32::from(*w).wrapping_add(d).limit(b.lo, b.hi) as i16;
+}
+
+/// The online update of a row's weights from synapse `index0` on: each moves by
+/// `change(p, dither)` LSB (at most [`MAX_STEP`]; [`nudge`]), from its product and
+/// its own draw. Inlined everywhere, so that the loop keeps `change`'s constants in
+/// registers.
+#[inline(always)]
+fn online(
+    w: &mut [i16],
+    prods: impl Iterator<Item = i64>,
+    (base, index0): (u32, usize),
+    b: Bounds,
+    change: impl Fn(i64, i64) -> i32,
+) {
+    let mut index = index0 as u32;
+    for (wv, p) in w.iter_mut().zip(prods) {
+        let dither = dither16(base, index as usize);
+        index = index.wrapping_add(1);
+        nudge(wv, change(p, dither), b);
     }
 }
 
@@ -159,23 +194,16 @@ fn exact_products(
         // The same bits in one shift: `((half - p) >> r + dither) >> 16` is
         // `(half + dither 2^r - p) >> (r + 16)` (floors nest), and with `r >= 16`
         // that shift takes the high word, then `r - 16` more. Below 2^63: no wrap.
-        let mut index = index0 as u32;
         let down = right.wrapping_sub(16);
-        for (wv, p) in w.iter_mut().zip(prods) {
-            let dither = dither16(base, index as usize);
-            index = index.wrapping_add(1);
+        online(w, prods, (base, index0), b, |p, dither| {
             let a = half.wrapping_add(dither.wrapping_shl(right));
             let high = (a.wrapping_sub(p) >> 32) as i32;
-            let d = high.wrapping_shr(down).clamp(-(1 << 17), 1 << 17);
-            *wv = i32::from(*wv).wrapping_add(d).limit(b.lo, b.hi) as i16;
-        }
+            high.wrapping_shr(down).clamp(-MAX_STEP, MAX_STEP)
+        });
     } else if g.is_empty() {
-        let mut index = index0 as u32;
-        for (wv, p) in w.iter_mut().zip(prods) {
-            let dither = dither16(base, index as usize);
-            index = index.wrapping_add(1);
-            change(wv, None, d_of(p), dither, b);
-        }
+        online(w, prods, (base, index0), b, |p, dither| {
+            at_most(d_of(p).wrapping_add(dither).wrapping_shr(GRAD_FRAC))
+        });
     } else {
         for ((wv, gv), p) in w.iter_mut().zip(g.iter_mut()).zip(prods) {
             change(wv, Some(gv), d_of(p), 0, b);

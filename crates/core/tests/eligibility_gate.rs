@@ -7,11 +7,11 @@
 use bitvec::prelude::*;
 use neurochip_core::format::Format;
 use neurochip_core::learning::{Apply, Engine, Learning};
-use neurochip_core::{Chip, ChipConfig, ConfigBuilder, Formats, Rounding, Target};
+use neurochip_core::{Chip, ChipConfig, Formats, Target};
 use proptest::prelude::*;
 
 mod common;
-use common::{next, random_params, Arenas, SHIFTS};
+use common::{learning_chip, next, random_params, Arenas};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
@@ -22,23 +22,10 @@ proptest! {
         alif: bool, sample: bool, p_in in 5u64..60, seed: u64,
     ) {
         let learning = Learning {
-            engine: Engine::Exact,
             apply: if sample { Apply::Sample } else { Apply::Online },
-            shift_in: 4,
-            shift_rec: 4,
-            shift_out: 4,
-            shift_bias: 8,
-            ..Learning::DEFAULT
+            ..EXACT
         };
-        let cfg = ConfigBuilder::new(n_in, n_rec, n_out)
-            .formats(Formats { trace: Format::unsigned(12, 6).unwrap(), ..Formats::default() })
-            .shifts(SHIFTS)
-            .leak_rounding(Rounding::Stochastic)
-            .alif(alif)
-            .learning(learning)
-            .seed(seed)
-            .build()
-            .unwrap();
+        let cfg = exact_chip((n_in, n_rec, n_out), alif, learning, seed);
         let mut s = seed | 1;
         let mut arenas = Arenas::with_defaults(&cfg);
         random_params(&mut arenas.mem(&cfg), &mut s, alif);
@@ -146,27 +133,42 @@ proptest! {
     }
 }
 
+/// The exact engine at this file's learning-rate shifts.
+const EXACT: Learning = Learning {
+    engine: Engine::Exact,
+    shift_in: 4,
+    shift_rec: 4,
+    shift_out: 4,
+    shift_bias: 8,
+    ..Learning::DEFAULT
+};
+
+/// A chip of `(inputs, neurons, readouts)` that learns with `learning`: the common
+/// learning chip ([`learning_chip`]) with 12-bit traces of 6 fractional bits, no
+/// refractory period, adaptive neurons if `alif`.
+fn exact_chip(
+    sizes: (usize, usize, usize),
+    alif: bool,
+    learning: Learning,
+    seed: u64,
+) -> ChipConfig {
+    let formats = Formats {
+        trace: Format::unsigned(12, 6).unwrap(),
+        ..Formats::default()
+    };
+    learning_chip(sizes, formats, learning, seed)
+        .refractory(0)
+        .alif(alif)
+        .build()
+        .unwrap()
+}
+
 /// An exact-engine LIF chip with readout decay `kappa` and `bits`-bit eligibility.
 fn horizon_chip(n_in: usize, n_rec: usize, kappa: u16, bits: u32, seed: u64) -> ChipConfig {
     let learning = Learning {
-        engine: Engine::Exact,
         elig_decay: kappa,
         elig: Format::signed(bits, bits / 2).unwrap(),
-        shift_in: 4,
-        shift_rec: 4,
-        shift_out: 4,
-        shift_bias: 8,
-        ..Learning::DEFAULT
+        ..EXACT
     };
-    ConfigBuilder::new(n_in, n_rec, 2)
-        .formats(Formats {
-            trace: Format::unsigned(12, 6).unwrap(),
-            ..Formats::default()
-        })
-        .shifts(SHIFTS)
-        .leak_rounding(Rounding::Stochastic)
-        .learning(learning)
-        .seed(seed)
-        .build()
-        .unwrap()
+    exact_chip((n_in, n_rec, 2), false, learning, seed)
 }

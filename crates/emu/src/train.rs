@@ -292,7 +292,7 @@ impl model::Model for RefModel {
     type Value = f64;
     type Error = Infallible;
 
-    fn begin_sample(&mut self, _learn: Learn) {
+    fn begin_sample(&mut self) {
         self.sim.reset_state();
         self.learner.reset_state();
     }

@@ -5,7 +5,6 @@
 use bitvec::prelude::*;
 use neurochip_emu::{build, config};
 use neurochip_tasks::model::{Goal, Model, OnChip};
-use neurochip_tasks::runner::Learn;
 
 #[test]
 fn an_error_given_directly_is_the_regression_error() {
@@ -22,7 +21,7 @@ fn an_error_given_directly_is_the_regression_error() {
             let (c, mut mem) = chip.parts();
             let mut q = vec![0; o];
             let mut m = OnChip::new(c, &mut mem, &mut q);
-            m.begin_sample(Learn::Accumulate);
+            m.begin_sample();
             let mut y = vec![0.0; o];
             for t in 0..20 {
                 m.step(&x).unwrap();

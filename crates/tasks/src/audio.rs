@@ -161,7 +161,7 @@ crate::source::spike_source_by_inherent!(Raster<'_>);
 /// Whether step `t` of a clip of `steps` steps is in its last `window` steps (the
 /// target window of a keyword-spotting sample).
 pub fn in_window(t: u32, window: u32, steps: u32) -> bool {
-    t.saturating_add(window) >= steps
+    t >= crate::sample::window_start(steps, window)
 }
 
 /// A keyword-spotting sample as spikes: a clip's raster and its class, the target

@@ -12,7 +12,6 @@
 use neurochip_core::softmax::Q15;
 use neurochip_core::{Datapath, Loss, Memory, StepError, StepOutput, Target};
 
-use crate::runner::Learn;
 use crate::Spikes;
 
 /// What a model learns from at one step.
@@ -60,8 +59,8 @@ pub trait Model {
     type Value: Readout;
     /// What a step can fail with.
     type Error;
-    /// Reset the dynamic state for a new sample that learns as `learn` says.
-    fn begin_sample(&mut self, learn: Learn);
+    /// Reset the dynamic state for a new sample.
+    fn begin_sample(&mut self);
     /// One time step with input spikes `x`.
     fn step(&mut self, x: &Spikes) -> Result<(), Self::Error>;
     /// Feed the learning circuits this step's target.
@@ -82,9 +81,10 @@ pub trait Model {
     fn eligibility_horizon(&self) -> Option<u32> {
         None
     }
-    /// Set or clear the eligibility update within a sample (the run loop opens it
-    /// [`Model::eligibility_horizon`] steps before the first target); the default
-    /// ignores it.
+    /// Set or clear the eligibility update within a sample: the run loop clears it
+    /// for an inference sample, and for a training sample until
+    /// [`Model::eligibility_horizon`] steps before its first target
+    /// ([`Model::end_sample`] sets it again). The default ignores it.
     fn gate_eligibility(&mut self, _on: bool) {}
 }
 
@@ -145,10 +145,9 @@ impl<D: Datapath + ?Sized> Model for OnChip<'_, '_, D> {
     type Value = i32;
     type Error = StepError;
 
-    fn begin_sample(&mut self, learn: Learn) {
-        // An inference sample reads no eligibility: gate its update off for the
-        // sample (the digest does not change); end_sample sets it again.
-        self.chip.set_eligibility_enabled(learn != Learn::Off);
+    fn begin_sample(&mut self) {
+        // The run loop gates the eligibility (`gate_eligibility`); end_sample sets it
+        // again.
         self.chip.begin_sample(self.mem);
     }
 

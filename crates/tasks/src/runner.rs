@@ -3,10 +3,11 @@
 //! it, on the host and on the firmware, so all make the same calls in the same order.
 //!
 //! - [`run_sample`]: per sample, reset the dynamic state; per step, write the input,
-//!   step, ask for the target, learn when learning; at the end of a batch, apply. A
-//!   model with an eligibility horizon (a LIF chip that learns,
-//!   [`neurochip_core::ChipConfig::eligibility_horizon`]) updates its eligibility only
-//!   from that many steps before the sample's first target.
+//!   step, ask for the target, learn when learning; at the end of a batch, apply. The
+//!   eligibility update is gated off where nothing will read it: for the whole of an
+//!   inference sample, and in a training sample until the model's eligibility horizon
+//!   (a LIF chip, [`neurochip_core::ChipConfig::eligibility_horizon`]) before its first
+//!   target.
 //! - [`walk`]: a plan's order. Inference samples `Run(i)`; or, for each epoch, the
 //!   chip's learning-rate step for the epoch ([`PlanSpec::rate_step`]), the training
 //!   samples `Train { epoch, index }` (the last of each batch applies the updates),
@@ -64,11 +65,14 @@ pub fn run_sample<M: Model + ?Sized>(
     values: &mut [f64],
     mut on_step: impl FnMut(u32, &M, Want, &[f64]),
 ) -> Result<(), M::Error> {
-    model.begin_sample(learn);
-    // The eligibility forgets what is older than its horizon: its update starts that
-    // many steps before the first target (never, in a sample without one).
+    model.begin_sample();
+    // The eligibility update runs only where a learning step will read it: never in
+    // an inference sample; in a training sample from the model's horizon before the
+    // first target (the eligibility forgets what is older), or from the start without
+    // one. `end_sample` sets it again.
     let open = match (learn, model.eligibility_horizon()) {
-        (Learn::Off, _) | (_, None) => 0,
+        (Learn::Off, _) => sample.steps(),
+        (_, None) => 0,
         (_, Some(h)) => sample.first_target().saturating_sub(h),
     };
     if open > 0 {

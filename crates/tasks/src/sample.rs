@@ -75,6 +75,12 @@ pub trait Sample: SpikeSource {
     }
 }
 
+/// The first step of the last `window` of `steps` steps (0 when the window holds them
+/// all): where the target of a sample with a final window starts.
+pub fn window_start(steps: u32, window: u32) -> u32 {
+    steps.saturating_sub(window)
+}
+
 /// The first step at which `s` wants a target (`steps()` if none), asked step by step.
 fn first_by_want<S: Sample + ?Sized>(s: &S) -> u32 {
     let steps = s.steps();
@@ -231,7 +237,7 @@ impl Sample for AnySample<'_> {
                 }
                 Want::Values
             }
-            AnySample::Digit(d) => class_if(t.saturating_add(d.window) >= d.enc.steps, d.label),
+            AnySample::Digit(d) => class_if(t >= window_start(d.enc.steps, d.window), d.label),
             #[cfg(feature = "audio")]
             AnySample::Audio(a) => class_if(a.in_window(t), a.label),
             #[cfg(feature = "audio")]
@@ -261,18 +267,17 @@ impl Sample for AnySample<'_> {
     }
 
     fn first_target(&self) -> u32 {
-        let last = |steps: u32, window: u32| steps.saturating_sub(window);
         match self {
             AnySample::Cue(s) => s.recall_start().min(s.steps()),
-            AnySample::Digit(d) => last(d.enc.steps, d.window),
+            AnySample::Digit(d) => window_start(d.enc.steps, d.window),
             #[cfg(feature = "user")]
-            AnySample::Events(s) => last(s.steps, s.window),
+            AnySample::Events(s) => window_start(s.steps, s.window),
             #[cfg(feature = "user")]
-            AnySample::Features(s) => last(s.enc.steps, s.window),
+            AnySample::Features(s) => window_start(s.enc.steps, s.window),
             #[cfg(feature = "audio")]
-            AnySample::Audio(a) => last(a.raster.steps(), a.window),
+            AnySample::Audio(a) => window_start(a.raster.steps(), a.window),
             #[cfg(feature = "audio")]
-            AnySample::Pcm(p) => last(p.steps, p.window),
+            AnySample::Pcm(p) => window_start(p.steps, p.window),
             AnySample::Pattern(_) => 0,
             AnySample::Poisson(p) => p.steps,
             AnySample::Silent { steps, .. } => *steps,
@@ -292,15 +297,14 @@ impl Sample for PcmStream<'_> {
     }
 
     fn first_target(&self) -> u32 {
-        let p = self.sample();
-        p.steps.saturating_sub(p.window)
+        window_start(self.sample().steps, self.sample().window)
     }
 }
 
 /// A user sample's class over its last `window` of `steps` steps.
 #[cfg(feature = "user")]
 fn user_class(t: u32, window: u32, steps: u32, label: u16) -> Want {
-    if t.saturating_add(window) >= steps {
+    if t >= window_start(steps, window) {
         Want::Class(usize::from(label))
     } else {
         Want::None

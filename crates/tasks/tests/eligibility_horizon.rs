@@ -1,7 +1,7 @@
-//! The run loop's eligibility horizon: a sample's `first_target` is the first step
+//! The run loop's eligibility gate: a sample's `first_target` is the first step
 //! whose `want` is a target, for every generator that overrides it; and `run_sample`
-//! gates a model's eligibility off until `horizon` steps before that step, and only
-//! when the sample learns.
+//! gates a model's eligibility off for a whole inference sample, and in a training
+//! sample until `horizon` steps before that step.
 
 use bitvec::prelude::*;
 use neurochip_tasks::digits::RateEncoder;
@@ -44,7 +44,7 @@ struct Recorder {
 impl Model for Recorder {
     type Value = i32;
     type Error = ();
-    fn begin_sample(&mut self, _learn: Learn) {
+    fn begin_sample(&mut self) {
         self.t = 0;
     }
     fn step(&mut self, _x: &Spikes) -> Result<(), ()> {
@@ -110,13 +110,12 @@ fn the_gate_opens_a_horizon_before_the_first_target() {
     // First target at step 70: closed before step 0, open before step 70 - 20.
     assert_eq!(gates(Some(20), Learn::Apply), [(0, false), (50, true)]);
     assert_eq!(gates(Some(69), Learn::Accumulate), [(0, false), (1, true)]);
-    // A horizon that reaches the start, no horizon, or no learning: never gated.
-    for (h, learn) in [
-        (Some(70), Learn::Apply),
-        (Some(500), Learn::Apply),
-        (None, Learn::Apply),
-        (Some(20), Learn::Off),
-    ] {
-        assert_eq!(gates(h, learn), [], "{h:?} {learn:?}");
+    // A horizon that reaches the start, or no horizon: never gated.
+    for h in [Some(70), Some(500), None] {
+        assert_eq!(gates(h, Learn::Apply), [], "{h:?}");
+    }
+    // No learning: gated off for the whole sample, whatever the horizon.
+    for h in [Some(20), None] {
+        assert_eq!(gates(h, Learn::Off), [(0, false)], "{h:?}");
     }
 }
