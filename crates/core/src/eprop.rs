@@ -70,6 +70,22 @@ fn decay_nearest(x: i32, a: u16) -> i64 {
         .wrapping_shr(15)
 }
 
+/// An `ebar` word as the decay reads it: its low 31 bits, sign-extended. Every
+/// eligibility format fits in 31 bits, so each value the chip writes reads as itself;
+/// a word past them (memory written from outside, such as a hand-made snapshot) reads
+/// modulo 2^31, in every runtime alike.
+#[inline(always)]
+fn word31(x: i32) -> i32 {
+    x.wrapping_shl(1) >> 1
+}
+
+/// `ebar` decayed by the readout decay `kappa` (Q1.15, at most one), rounded to
+/// nearest: [`decay_nearest`] of the word read as 31 bits ([`word31`]).
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn decay_ebar(x: i32, kappa: u16) -> i64 {
+    decay_nearest(word31(x), kappa)
+}
+
 /// `p * x` for a Q4.12 pseudo-derivative `p`, rounded to nearest, with `|x| <= 2^46`
 /// (so the product fits; a larger `x` saturates every eligibility format anyway).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
@@ -320,7 +336,7 @@ impl Row {
                 for ((eb, &p), zb) in erow.iter_mut().zip(psi).zip(zs) {
                     let e = times_psi(p, zb);
                     // Both terms are below 2^50: the sum fits.
-                    *eb = decay_nearest(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
+                    *eb = decay_ebar(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
                 }
             }
             Some(prow) => {
@@ -329,7 +345,7 @@ impl Row {
                     let beps = beta_eps(bj, *ep, mf, mhalf);
                     // |zb - beps| <= 2^47: times_psi clamps it to 2^46.
                     let e = times_psi(p, zb.clamp(-(1 << 46), 1 << 46).wrapping_sub(beps));
-                    *eb = decay_nearest(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
+                    *eb = decay_ebar(*eb, kappa).wrapping_add(e).clamp(lo, hi) as i32;
                     if update_eps && bj != 0 {
                         *ep = self.next_eps(*ep, zb, beps, p, rj);
                     }
@@ -369,12 +385,20 @@ impl Row {
         let kappa = self.kappa;
         const HALF: i32 = 1 << (PSI_FRAC - 1);
         if zb.unsigned_abs() < 1 << 15 {
-            lif_cells(erow, psi, (kappa, lo, hi), |p| {
+            // Half an LSB kept opaque, so that the M4 adds it in its multiply (`MLA`).
+            let half = core::hint::black_box(HALF);
+            let small = move |p: u32| {
                 (p as i32)
                     .wrapping_mul(zb)
-                    .wrapping_add(HALF)
+                    .wrapping_add(half)
                     .wrapping_shr(PSI_FRAC)
-            });
+            };
+            // A microcontroller saturates a format of known width in one instruction.
+            if cfg!(not(target_arch = "x86_64")) && format_cells(erow, psi, (kappa, lo, hi), small)
+            {
+                return;
+            }
+            lif_cells(erow, psi, (kappa, lo, hi), small);
         } else {
             // `times_psi` itself: its clamp of an `i32` trace is no work.
             lif_cells(erow, psi, (kappa, lo, hi), |p| {
@@ -390,7 +414,7 @@ impl Row {
     fn lif_row64(self, erow: &mut [i32], zb: i64, psi: &[u32]) {
         for (eb, &p) in erow.iter_mut().zip(psi) {
             let e = times_psi(p, zb);
-            *eb = decay_nearest(*eb, self.kappa)
+            *eb = decay_ebar(*eb, self.kappa)
                 .wrapping_add(e)
                 .clamp(self.lo, self.hi) as i32;
         }
@@ -439,10 +463,100 @@ fn lif_cells(
     (kappa, lo, hi): (u16, i32, i32),
     e: impl Fn(u32) -> i32,
 ) {
+    let a = i32::from(kappa.min(1 << 15));
     for (eb, &p) in erow.iter_mut().zip(psi) {
-        // With `kappa <= 2^15` the decayed value is no larger than `ebar`: an `i32`.
-        let d = decay_nearest(*eb, kappa) as i32;
-        *eb = d.saturating_add(e(p)).limit(lo, hi);
+        *eb = decay_split(*eb, a).saturating_add(e(p)).limit(lo, hi);
+    }
+}
+
+/// [`decay_ebar`] in 32-bit lanes, for `a = kappa <= 2^15`: with the 31-bit word
+/// `x' = h 2^15 + l` (`h` its top 16 bits, signed; `l` its low 15), `round(x' a)` is
+/// `h a + round(l a)`, and both products fit 31 bits. The host's vector units
+/// multiply 32-bit lanes at twice the rate of 64-bit ones.
+#[inline(always)]
+fn decay_split(x: i32, a: i32) -> i32 {
+    let h = x.wrapping_shl(1) >> 16;
+    let l = x & 0x7FFF;
+    h.wrapping_mul(a)
+        .wrapping_add(l.wrapping_mul(a).wrapping_add(1 << 14) >> 15)
+}
+
+/// `kappa 2^16`, the factor of [`decay_high`], for a decay below one (`kappa < 2^15`).
+#[inline(always)]
+fn decay_high_factor(kappa: u16) -> Option<i32> {
+    (kappa < 1 << 15).then(|| i32::from(kappa) << 16)
+}
+
+/// [`decay_ebar`] for a decay below one, from [`decay_high_factor`]: the high word of
+/// `2x (kappa 2^16) + 2^31`. Doubling `x` in 32 bits drops its bit 31 (the 31-bit
+/// read), and the high word is the floor of `(x' kappa 2^17 + 2^31) / 2^32`, the
+/// same as `decay_nearest(x', kappa)`. One rounding multiply on the M4 (`SMMULR`).
+#[inline(always)]
+fn decay_high(x: i32, k16: i32) -> i32 {
+    (i64::from(x.wrapping_shl(1))
+        .wrapping_mul(i64::from(k16))
+        .wrapping_add(1 << 31)
+        >> 32) as i32
+}
+
+/// [`lif_cells`] for a decay below one ([`decay_high`]) into a two's-complement
+/// format `[lo, hi]` of 8 to 31 bits, with that width a constant: the clamp is then
+/// one saturate instruction on the M4 (`SSAT`), and two cells share each load. Returns
+/// `false` (nothing done) for any other decay or bounds. The same bits as
+/// [`lif_cells`]; only a microcontroller takes it (on the host the vector clamp
+/// already costs nothing; the tests below run it there).
+#[inline(always)]
+fn format_cells(
+    erow: &mut [i32],
+    psi: &[u32],
+    (kappa, lo, hi): (u16, i32, i32),
+    e: impl Fn(u32) -> i32,
+) -> bool {
+    let Some(k16) = decay_high_factor(kappa) else {
+        return false;
+    };
+    let m = 32u32.wrapping_sub(hi.leading_zeros());
+    if hi.wrapping_add(1).count_ones() != 1 || lo != hi.wrapping_add(1).wrapping_neg() {
+        return false;
+    }
+    macro_rules! widths {
+        ($($b:literal)*) => {
+            match m {
+                $($b => width_cells::<$b>(erow, psi, k16, &e),)*
+                _ => return false,
+            }
+        };
+    }
+    widths!(7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30);
+    true
+}
+
+/// The cells of [`format_cells`] for a format whose largest value is `2^M - 1`.
+#[inline(never)]
+fn width_cells<const M: u32>(erow: &mut [i32], psi: &[u32], k16: i32, e: &impl Fn(u32) -> i32) {
+    let hi: i32 = 1i32.wrapping_shl(M).wrapping_sub(1);
+    // Kept opaque: knowing `k16 >= 0`, the compiler would trade the signed rounding
+    // multiply for an unsigned one and a sign correction (three more instructions).
+    let k16 = core::hint::black_box(k16);
+    let cell = |eb: &mut i32, p: u32| {
+        *eb = decay_high(*eb, k16).saturating_add(e(p)).limit(!hi, hi);
+    };
+    // Two cells a pass: one double-word load of each row, one loop branch; the rows
+    // cut to one length first, so that their remainders are the same cells.
+    let n = erow.len().min(psi.len());
+    let (Some(erow), Some(psi)) = (erow.get_mut(..n), psi.get(..n)) else {
+        return;
+    };
+    let mut pairs = erow.chunks_exact_mut(2);
+    let mut ps = psi.chunks_exact(2);
+    for (eb, p) in (&mut pairs).zip(&mut ps) {
+        if let ([e0, e1], [p0, p1]) = (eb, p) {
+            cell(e0, *p0);
+            cell(e1, *p1);
+        }
+    }
+    for (eb, &p) in pairs.into_remainder().iter_mut().zip(ps.remainder()) {
+        cell(eb, p);
     }
 }
 
@@ -925,4 +1039,53 @@ pub fn end_sample(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
         *b = rf.saturate(i64::from(*b).saturating_add(d));
     }
     mem.clear_updates();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The firmware's LIF cells (`SMMULR`, `SSAT`, two at a time) give the bits of
+        /// the portable cells for every width, any word (the 31-bit read included),
+        /// any decay below one, odd and even rows, and both pseudo-derivative terms.
+        #[test]
+        fn format_cells_are_the_portable_cells(
+            words in prop::collection::vec(any::<i32>(), 0..40),
+            psi in prop::collection::vec(0u32..=0xFFFF, 40),
+            bits in 8u32..=31,
+            kappa in 0u16..(1 << 15),
+            zb in -(1i32 << 27)..(1 << 27),
+            small in any::<bool>(),
+        ) {
+            let f = Format::signed(bits, 0).unwrap_or(Format::raw(24, 0, true));
+            let bounds = (kappa, f.min(), f.max());
+            let zb = if small { zb >> 12 } else { zb };
+            let e = move |p: u32| times_psi(p, i64::from(zb)) as i32;
+            let (mut fast, mut portable) = (words.clone(), words);
+            prop_assert!(format_cells(&mut fast, &psi, bounds, e));
+            lif_cells(&mut portable, &psi, bounds, e);
+            prop_assert_eq!(fast, portable);
+        }
+    }
+
+    /// A decay of one, or bounds that are not a two's-complement format's, leave the
+    /// row to the portable cells.
+    #[test]
+    fn format_cells_decline_what_they_cannot_saturate() {
+        let mut row = [5, -7, 9];
+        let psi = [1, 2, 3];
+        let e = |p: u32| p as i32;
+        assert!(!format_cells(&mut row, &psi, (1 << 15, -128, 127), e));
+        assert!(!format_cells(&mut row, &psi, (30_000, -100, 127), e));
+        assert!(!format_cells(
+            &mut row,
+            &psi,
+            (30_000, i32::MIN, i32::MAX),
+            e
+        ));
+        assert_eq!(row, [5, -7, 9]);
+        assert!(format_cells(&mut row, &psi, (30_000, -128, 127), e));
+    }
 }

@@ -56,16 +56,23 @@ fn change(w: &mut i16, g: Option<&mut i32>, d_q16: i64, dither: i64, b: Bounds) 
 }
 
 /// The largest weight change applied at once, in LSB: more saturates any 16-bit
-/// weight the same way.
-const MAX_STEP: i32 = 1 << 17;
+/// weight the same way (any bound past `2^16` would do). A two's-complement range of
+/// 19 bits, so that the M4 saturates a 32-bit change in one instruction (`SSAT`).
+const MAX_STEP: i32 = (1 << 18) - 1;
 
 /// A change of `d` LSB as applied at once: at most [`MAX_STEP`] either way.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn at_most(d: i64) -> i32 {
-    d.clamp(i64::from(-MAX_STEP), i64::from(MAX_STEP)) as i32
+    d.clamp(i64::from(-MAX_STEP - 1), i64::from(MAX_STEP)) as i32
 }
 
-/// Move `w` by `d` LSB (`|d| <= MAX_STEP`), within `b`.
+/// [`at_most`] of a 32-bit change.
+#[inline(always)]
+fn at_most32(d: i32) -> i32 {
+    d.clamp(-MAX_STEP - 1, MAX_STEP)
+}
+
+/// Move `w` by `d` LSB (`|d| <= MAX_STEP + 1`), within `b`.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn nudge(w: &mut i16, d: i32, b: Bounds) {
     *w = i32::from(*w).wrapping_add(d).limit(b.lo, b.hi) as i16;
@@ -182,7 +189,8 @@ fn exact_products(
         }
         return;
     }
-    let right = k.min(46) as u32;
+    // |p| <= 2^62: a shift past 62 leaves nothing of it.
+    let right = k.min(62) as u32;
     let half = if right == 0 {
         0
     } else {
@@ -190,16 +198,35 @@ fn exact_products(
     };
     // |p| <= 2^62: its negation and the rounding half fit.
     let d_of = |p: i64| p.wrapping_neg().wrapping_add(half).wrapping_shr(right);
-    if g.is_empty() && right >= 16 {
+    if g.is_empty() && right.wrapping_sub(16) <= 30 {
         // The same bits in one shift: `((half - p) >> r + dither) >> 16` is
         // `(half + dither 2^r - p) >> (r + 16)` (floors nest), and with `r >= 16`
-        // that shift takes the high word, then `r - 16` more. Below 2^63: no wrap.
+        // that shift takes the high word, then `r - 16` more. With `r <= 46` the
+        // sum stays below 2^63: no wrap.
         let down = right.wrapping_sub(16);
-        online(w, prods, (base, index0), b, |p, dither| {
-            let a = half.wrapping_add(dither.wrapping_shl(right));
-            let high = (a.wrapping_sub(p) >> 32) as i32;
-            high.wrapping_shr(down).clamp(-MAX_STEP, MAX_STEP)
-        });
+        if right < 32 {
+            // `half + dither 2^r` is `(2 dither + 1) 2^(r - 1)`: one 32-bit multiply
+            // (`UMULL` on the M4), no 64-bit shift by a variable amount (the factor
+            // kept opaque: the compiler would turn a multiply by a power of two back
+            // into that shift). Below 2^63: no wrap.
+            let scale = core::hint::black_box(1u32.wrapping_shl(right.wrapping_sub(1)));
+            online(w, prods, (base, index0), b, |p, dither| {
+                let odd = (dither as u32).wrapping_shl(1) | 1;
+                let a = (u64::from(odd).wrapping_mul(u64::from(scale)) as i64).wrapping_sub(p);
+                at_most32(((a >> 32) as i32).wrapping_shr(down))
+            });
+        } else {
+            // `dither 2^r` lies in the high word alone: it adds to the high word of
+            // `half - p` (below 2^30 each: no wrap).
+            let up = right.wrapping_sub(32);
+            online(w, prods, (base, index0), b, |p, dither| {
+                let high = (half.wrapping_sub(p) >> 32) as i32;
+                at_most32(
+                    high.wrapping_add((dither as i32).wrapping_shl(up))
+                        .wrapping_shr(down),
+                )
+            });
+        }
     } else if g.is_empty() {
         online(w, prods, (base, index0), b, |p, dither| {
             at_most(d_of(p).wrapping_add(dither).wrapping_shr(GRAD_FRAC))

@@ -42,7 +42,7 @@ fn case() -> impl Strategy<Value = Case> {
             any::<bool>(),
         ),
         prop_oneof![Just(0u8), 1u8..=3],
-        (8u8..=30, 8u8..=30, 8u8..=30, 8u8..=30),
+        (8u8..=62, 8u8..=62, 8u8..=62, 8u8..=62),
         prop_oneof![Just(100u64), 0u64..=100],
         (any::<u64>(), 1u64..u64::MAX),
     )
@@ -318,7 +318,9 @@ fn oracle_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
             for j in 0..n {
                 let idx = i * n + j;
                 let p = i64::from(mem.psi[j]);
-                let eb0 = ebar.get(idx).map_or(0, |&e| i64::from(e));
+                // An `ebar` word reads as 31 bits: past them (only memory written from
+                // outside), modulo 2^31.
+                let eb0 = ebar.get(idx).map_or(0, |&e| i64::from(e << 1 >> 1));
                 if eps.is_empty() {
                     let e = psi_shift(p.saturating_mul(zb));
                     if let Some(eb) = ebar.get_mut(idx) {
@@ -410,7 +412,8 @@ proptest! {
     }
 
     /// The same with eligibilities anywhere in `i32` (as memory the caller wrote may
-    /// hold; half of them within 2^14 of its ends), large 16-bit pseudo-derivatives,
+    /// hold, which the decay reads as 31 bits; half of them within 2^14 of its ends),
+    /// large 16-bit pseudo-derivatives,
     /// traces on both products of the LIF rows' 32-bit pass and decays near 1: that
     /// pass saturates where the statement's 64-bit sum leaves `i32`, to the same
     /// bound.
