@@ -225,10 +225,11 @@ fn lif_rows(
     psi: &[u32],
 ) {
     for i in 0..width {
-        let zb = shift_round(i64::from(trace.get(i).copied().unwrap_or(0)), conv);
+        let tr = trace.get(i).copied().unwrap_or(0);
+        let zb = shift_round(i64::from(tr), conv);
         for (slot, &kappa) in rows.iter_mut().zip(decays).take(nb) {
             if let Some(erow) = slot.as_mut().and_then(|r| r.next()) {
-                Row { kappa, ..k }.lif_row(erow, zb, psi);
+                Row { kappa, ..k }.lif_row(erow, zb, psi, (tr, conv));
             }
         }
     }
@@ -366,7 +367,7 @@ impl Row {
     /// function of its own, so that the loop keeps its values in registers.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
-    fn lif_row(self, erow: &mut [i32], zb: i64, psi: &[u32]) {
+    fn lif_row(self, erow: &mut [i32], zb: i64, psi: &[u32], (tr, conv): (u32, i32)) {
         // A format's bounds are in order; said here, the clamp below cannot panic.
         if self.lo > self.hi {
             return;
@@ -383,22 +384,22 @@ impl Row {
             return self.lif_row64(erow, zb.into(), psi);
         }
         let kappa = self.kappa;
+        // A microcontroller saturates a format of known width in one instruction.
+        if cfg!(not(target_arch = "x86_64")) {
+            if let Some(e) = trace_term(tr, conv) {
+                if format_cells(erow, psi, (kappa, lo, hi), e) {
+                    return;
+                }
+            }
+        }
         const HALF: i32 = 1 << (PSI_FRAC - 1);
         if zb.unsigned_abs() < 1 << 15 {
-            // Half an LSB kept opaque, so that the M4 adds it in its multiply (`MLA`).
-            let half = core::hint::black_box(HALF);
-            let small = move |p: u32| {
+            lif_cells(erow, psi, (kappa, lo, hi), |p| {
                 (p as i32)
                     .wrapping_mul(zb)
-                    .wrapping_add(half)
+                    .wrapping_add(HALF)
                     .wrapping_shr(PSI_FRAC)
-            };
-            // A microcontroller saturates a format of known width in one instruction.
-            if cfg!(not(target_arch = "x86_64")) && format_cells(erow, psi, (kappa, lo, hi), small)
-            {
-                return;
-            }
-            lif_cells(erow, psi, (kappa, lo, hi), small);
+            });
         } else {
             // `times_psi` itself: its clamp of an `i32` trace is no work.
             lif_cells(erow, psi, (kappa, lo, hi), |p| {
@@ -479,6 +480,23 @@ fn decay_split(x: i32, a: i32) -> i32 {
     let l = x & 0x7FFF;
     h.wrapping_mul(a)
         .wrapping_add(l.wrapping_mul(a).wrapping_add(1 << 14) >> 15)
+}
+
+/// The LIF pseudo-derivative term `round(p zb 2^-12)` of a row whose trace `zb` is a
+/// 16-bit trace word `tr` shifted up by `conv` (0 to 11) bits, in unsigned 32-bit
+/// arithmetic: dividing by `2^conv` above and below, it is
+/// `(p tr + 2^(s - 1)) >> s` with `s = 12 - conv`, and with `p` and `tr` below 2^16
+/// the product and its half fit 32 bits (one `MLA` and one shift on the M4, for
+/// every trace the row may hold). `None` for a wider word or another shift.
+#[inline(always)]
+fn trace_term(tr: u32, conv: i32) -> Option<impl Fn(u32) -> i32 + Copy> {
+    if tr > 0xFFFF || !(0..=11).contains(&conv) {
+        return None;
+    }
+    let s = 12u32.wrapping_sub(conv as u32);
+    // Kept opaque, so that the M4 adds it in its multiply.
+    let half = core::hint::black_box(1u32.wrapping_shl(s.wrapping_sub(1)));
+    Some(move |p: u32| (p.wrapping_mul(tr).wrapping_add(half) >> s) as i32)
 }
 
 /// `kappa 2^16`, the factor of [`decay_high`], for a decay below one (`kappa < 2^15`).
@@ -1067,6 +1085,22 @@ mod tests {
             prop_assert!(format_cells(&mut fast, &psi, bounds, e));
             lif_cells(&mut portable, &psi, bounds, e);
             prop_assert_eq!(fast, portable);
+        }
+
+        /// The firmware's LIF term from the 16-bit trace word is the rounded product
+        /// with the trace shifted into the eligibility format, for every shift it
+        /// takes; wider words and other shifts are left to the portable cells.
+        #[test]
+        fn trace_term_is_the_rounded_product(
+            p in 0u32..=0xFFFF,
+            tr in 0u32..=0x1_FFFF,
+            conv in -2i32..=14,
+        ) {
+            let zb = shift_round(i64::from(tr), conv);
+            match trace_term(tr, conv) {
+                Some(e) => prop_assert_eq!(i64::from(e(p)), times_psi(p, zb)),
+                None => prop_assert!(tr > 0xFFFF || !(0..=11).contains(&conv)),
+            }
         }
     }
 
