@@ -98,6 +98,55 @@ fn online(
     }
 }
 
+/// [`online`] for the one-shift paths of [`exact_products`]. On a microcontroller a
+/// row bounded by its weight format (no Dale sign), `[-2^m, 2^m - 1]` with `m` from 1
+/// to 15, takes a loop with that width a constant: the bound is one saturate
+/// instruction (`SSAT`) and the loop keeps two registers more. The same bits as
+/// [`online`]; on the host the vector clamp already costs nothing.
+#[inline(always)]
+fn online_fast(
+    w: &mut [i16],
+    prods: impl Iterator<Item = i64>,
+    draw: (u32, usize),
+    b: Bounds,
+    change: impl Fn(i64, i64) -> i32,
+) {
+    let m = 32u32.wrapping_sub(b.hi.leading_zeros());
+    let format = b.hi.wrapping_add(1).count_ones() == 1 && b.lo == !b.hi;
+    if cfg!(not(target_arch = "x86_64")) && format {
+        macro_rules! widths {
+            ($($m:literal)*) => {
+                match m {
+                    $($m => return online_width::<$m>(w, prods, draw, &change),)*
+                    _ => {}
+                }
+            };
+        }
+        widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+    }
+    online(w, prods, draw, b, change);
+}
+
+/// The loop of [`online_fast`] for the bounds `[-2^M, 2^M - 1]`.
+#[inline(never)]
+fn online_width<const M: u32>(
+    w: &mut [i16],
+    prods: impl Iterator<Item = i64>,
+    (base, index0): (u32, usize),
+    change: &impl Fn(i64, i64) -> i32,
+) {
+    let hi: i32 = 1i32.wrapping_shl(M).wrapping_sub(1);
+    let mut index = index0 as u32;
+    for (wv, p) in w.iter_mut().zip(prods) {
+        let dither = dither16(base, index as usize);
+        index = index.wrapping_add(1);
+        // |change| <= MAX_STEP + 1: the sum fits.
+        *wv = i32::from(*wv)
+            .wrapping_add(change(p, dither))
+            .limit(!hi, hi) as i16;
+    }
+}
+
 /// The exact engine on synapses `j` of one row: `dW = -(L_j * ebar_j) >> k` with
 /// `k = shift - 16 + offset`, in 2^-16 LSB (a negative `k` shifts left, saturating),
 /// stochastically rounded (online) or accumulated (`g` not empty). `index0` is the
@@ -204,29 +253,19 @@ fn exact_products(
         // that shift takes the high word, then `r - 16` more. With `r <= 46` the
         // sum stays below 2^63: no wrap.
         let down = right.wrapping_sub(16);
-        if right < 32 {
-            // `half + dither 2^r` is `(2 dither + 1) 2^(r - 1)`: one 32-bit multiply
-            // (`UMULL` on the M4), no 64-bit shift by a variable amount (the factor
-            // kept opaque: the compiler would turn a multiply by a power of two back
-            // into that shift). Below 2^63: no wrap.
-            let scale = core::hint::black_box(1u32.wrapping_shl(right.wrapping_sub(1)));
-            online(w, prods, (base, index0), b, |p, dither| {
-                let odd = (dither as u32).wrapping_shl(1) | 1;
-                let a = (u64::from(odd).wrapping_mul(u64::from(scale)) as i64).wrapping_sub(p);
-                at_most32(((a >> 32) as i32).wrapping_shr(down))
-            });
-        } else {
-            // `dither 2^r` lies in the high word alone: it adds to the high word of
-            // `half - p` (below 2^30 each: no wrap).
-            let up = right.wrapping_sub(32);
-            online(w, prods, (base, index0), b, |p, dither| {
-                let high = (half.wrapping_sub(p) >> 32) as i32;
-                at_most32(
-                    high.wrapping_add((dither as i32).wrapping_shl(up))
-                        .wrapping_shr(down),
-                )
-            });
-        }
+        // `half + dither 2^r` is `(2 dither + 1) 2^(r - 1)`: with `up = r - 32` past 31
+        // (else 0) it is `((2 dither + 1) << up) 2^(r - 1 - up)`, two factors below
+        // 2^31 (one `UMULL` on the M4), not a 64-bit shift by a variable amount (the
+        // power of two kept opaque: the compiler would turn the multiply back into
+        // that shift). Below 2^62: with `p`, no wrap.
+        let up = right.saturating_sub(32);
+        let scale =
+            core::hint::black_box(1u32.wrapping_shl(right.wrapping_sub(1).wrapping_sub(up)));
+        online_fast(w, prods, (base, index0), b, |p, dither| {
+            let odd = ((dither as u32).wrapping_shl(1) | 1).wrapping_shl(up);
+            let a = (u64::from(odd).wrapping_mul(u64::from(scale)) as i64).wrapping_sub(p);
+            at_most32(((a >> 32) as i32).wrapping_shr(down))
+        });
     } else if g.is_empty() {
         online(w, prods, (base, index0), b, |p, dither| {
             at_most(d_of(p).wrapping_add(dither).wrapping_shr(GRAD_FRAC))
@@ -685,5 +724,49 @@ impl Iterator for Runs<'_> {
         let end = start.saturating_add(len).min(self.n);
         self.at = end.max(start.saturating_add(1));
         Some((start, end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The firmware's loops for a row bounded by its weight format give the bits of
+        /// the portable loop, for every width, with the one-shift change of
+        /// [`exact_products`] on any product and any weight.
+        #[test]
+        fn online_width_is_online(
+            w0 in prop::collection::vec(any::<i16>(), 0..70),
+            prods in prop::collection::vec(-(1i64 << 62)..=(1 << 62), 70),
+            m in 1u32..=15,
+            base in any::<u32>(),
+            index0 in 0usize..1 << 20,
+            right in 16u32..=46,
+        ) {
+            let up = right.saturating_sub(32);
+            let scale = 1u32 << (right - 1 - up);
+            let down = right - 16;
+            let change = |p: i64, dither: i64| {
+                let odd = ((dither as u32) << 1 | 1) << up;
+                let a = (u64::from(odd) * u64::from(scale)) as i64 - p;
+                at_most32(((a >> 32) as i32) >> down)
+            };
+            let hi = (1i32 << m) - 1;
+            let (mut fast, mut portable) = (w0.clone(), w0);
+            let draw = (base, index0);
+            macro_rules! widths {
+                ($($m:literal)*) => {
+                    match m {
+                        $($m => online_width::<$m>(&mut fast, prods.iter().copied(), draw, &change),)*
+                        _ => unreachable!(),
+                    }
+                };
+            }
+            widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+            online(&mut portable, prods.iter().copied(), draw, Bounds { lo: !hi, hi }, change);
+            prop_assert_eq!(fast, portable);
+        }
     }
 }
