@@ -43,10 +43,20 @@ pub const fn step_base(seed: u64, step: u64, layer: u32, salt: u32) -> u32 {
     mix(fold_seed(seed) ^ salt ^ layer.wrapping_mul(GOLDEN) ^ t)
 }
 
+/// The odd multiplier that spreads a synapse's index over the word before [`mix`].
+pub const INDEX_MUL: u32 = 0xCC9E_2D51;
+
 /// 32 random bits for synapse `index` from a [`step_base`].
 #[inline]
 pub const fn bits32(base: u32, index: usize) -> u32 {
-    mix(base ^ (index as u32).wrapping_mul(0xCC9E_2D51))
+    bits32_spread(base, (index as u32).wrapping_mul(INDEX_MUL))
+}
+
+/// [`bits32`] from the index already multiplied by [`INDEX_MUL`]: a loop over
+/// consecutive synapses adds the multiplier instead of multiplying.
+#[inline]
+pub const fn bits32_spread(base: u32, spread: u32) -> u32 {
+    mix(base ^ spread)
 }
 
 /// 16 random bits (in the low bits) for synapse `index` from a [`step_base`]: the

@@ -17,7 +17,7 @@
 use crate::classes::{CLASS_MASK, MAX_CLASSES};
 use crate::eprop::GRAD_FRAC;
 use crate::format::Limit;
-use crate::hash::bits32;
+use crate::hash::{bits32, bits32_spread, INDEX_MUL};
 use crate::memory::Bits;
 use bitvec::domain::Domain;
 use bitvec::field::BitField;
@@ -26,6 +26,15 @@ use bitvec::field::BitField;
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn dither16(base: u32, index: usize) -> i64 {
     i64::from(bits32(base, index) & 0xFFFF)
+}
+
+/// The 16 dither bits of the draws of synapses `index0, index0 + 1, ...` in turn,
+/// each index's multiple of [`INDEX_MUL`] one addition from the last.
+#[inline(always)]
+fn dithers(base: u32, index0: usize) -> impl Iterator<Item = i64> {
+    let first = (index0 as u32).wrapping_mul(INDEX_MUL);
+    core::iter::successors(Some(first), |s| Some(s.wrapping_add(INDEX_MUL)))
+        .map(move |s| i64::from(bits32_spread(base, s) & 0xFFFF))
 }
 
 /// Where a row's changes go and how far a weight may move.
@@ -90,10 +99,7 @@ fn online(
     b: Bounds,
     change: impl Fn(i64, i64) -> i32,
 ) {
-    let mut index = index0 as u32;
-    for (wv, p) in w.iter_mut().zip(prods) {
-        let dither = dither16(base, index as usize);
-        index = index.wrapping_add(1);
+    for ((wv, p), dither) in w.iter_mut().zip(prods).zip(dithers(base, index0)) {
         nudge(wv, change(p, dither), b);
     }
 }
@@ -136,10 +142,7 @@ fn online_width<const M: u32>(
     change: &impl Fn(i64, i64) -> i32,
 ) {
     let hi: i32 = 1i32.wrapping_shl(M).wrapping_sub(1);
-    let mut index = index0 as u32;
-    for (wv, p) in w.iter_mut().zip(prods) {
-        let dither = dither16(base, index as usize);
-        index = index.wrapping_add(1);
+    for ((wv, p), dither) in w.iter_mut().zip(prods).zip(dithers(base, index0)) {
         // |change| <= MAX_STEP + 1: the sum fits.
         *wv = i32::from(*wv)
             .wrapping_add(change(p, dither))
