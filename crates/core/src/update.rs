@@ -459,8 +459,22 @@ pub fn light(
                         continue;
                     }
                 }
-                // One shift for the row: its comparator is set up once.
-                let chance = uniform.map(|k| Chance::new(k, tr));
+                if let Some(k) = uniform {
+                    // One shift for the row: its comparator is set up once.
+                    let row = LightRow {
+                        bits,
+                        tr,
+                        k,
+                        b,
+                        base,
+                        at: row0.saturating_add(start),
+                    };
+                    let cols = start..start.saturating_add(width);
+                    if let (Some(ls), Some(ps)) = (lsig.get(cols.clone()), psi.get(cols)) {
+                        row.sparse(w, g, ls, ps);
+                    }
+                    continue;
+                }
                 while bits != 0 {
                     let j = start.saturating_add(bits.trailing_zeros() as usize);
                     bits &= bits.wrapping_sub(1);
@@ -468,15 +482,7 @@ pub fn light(
                     let (Some(&lj), Some(&p)) = (lsig.get(j), psi.get(j)) else {
                         continue;
                     };
-                    match chance {
-                        // A positive trace: the step is against the sign of L_j.
-                        Some(c) => {
-                            if c.steps(lj, p, base, idx) {
-                                step_one(w, g, idx, lj > 0, b);
-                            }
-                        }
-                        None => visit(w, g, idx, (lj, p, i64::from(tr)), shift(idx), base, b),
-                    }
+                    visit(w, g, idx, (lj, p, i64::from(tr)), shift(idx), base, b);
                 }
             }
         }
@@ -644,6 +650,29 @@ struct LightRow {
 }
 
 impl LightRow {
+    /// The synapses of the block that `bits` keeps, one at a time (`lsig` and `psi`:
+    /// the block's columns; `w` and `g`: the whole layer, from synapse `at` on). On a
+    /// microcontroller a function of its own, so that the loop keeps its values in
+    /// registers.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
+    fn sparse(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], psi: &[u32]) {
+        let chance = Chance::new(self.k, self.tr);
+        let mut bits = self.bits;
+        while bits != 0 {
+            let c = bits.trailing_zeros() as usize;
+            bits &= bits.wrapping_sub(1);
+            let (Some(&lj), Some(&p)) = (lsig.get(c), psi.get(c)) else {
+                continue;
+            };
+            let idx = self.at.saturating_add(c);
+            // A positive trace: the step is against the sign of L_j.
+            if chance.steps(lj, p, self.base, idx) {
+                step_one(w, g, idx, lj > 0, self.b);
+            }
+        }
+    }
+
     /// The same steps as [`light`]'s one-by-one visit, computed for every synapse of
     /// the block and kept where `bits` says: the compiler vectorises it.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
