@@ -257,8 +257,8 @@ fn exact_products(
         // sum stays below 2^63: no wrap.
         let down = right.wrapping_sub(16);
         // `half + dither 2^r` is `(2 dither + 1) 2^(r - 1)`: with `up = r - 32` past 31
-        // (else 0) it is `((2 dither + 1) << up) 2^(r - 1 - up)`, two factors below
-        // 2^31 (one `UMULL` on the M4), not a 64-bit shift by a variable amount (the
+        // (else 0) it is `((2 dither + 1) << up) 2^(r - 1 - up)`, two factors of at
+        // most 2^31 (one `UMULL` on the M4), not a 64-bit shift by a variable amount (the
         // power of two kept opaque: the compiler would turn the multiply back into
         // that shift). Below 2^62: with `p`, no wrap.
         let up = right.saturating_sub(32);
