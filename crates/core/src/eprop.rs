@@ -35,7 +35,7 @@ use crate::classes::{CLASS_MASK, MAX_CLASSES};
 use core::slice::ChunksExactMut;
 
 use crate::config::ChipConfig;
-use crate::format::{shift_round, Format, Limit};
+use crate::format::{shift_round, twos_width, Format, Limit};
 use crate::hash::{self, draw};
 use crate::learning::{layer, rate_offset, Apply, Engine, Feedback};
 use crate::memory::{Bits, Memory};
@@ -142,9 +142,11 @@ pub fn update_eligibility(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     let ef = l.elig;
     let tf = cfg.formats().trace.frac() as i32;
     let (mf, mhalf) = beta_frac(cfg);
+    let (lo, hi) = (i64::from(ef.min()), i64::from(ef.max()));
     let k = Row {
-        lo: i64::from(ef.min()),
-        hi: i64::from(ef.max()),
+        lo,
+        hi,
+        width: twos_width(lo, hi),
         mf,
         mhalf,
         kappa: l.elig_decay,
@@ -294,9 +296,10 @@ type EligLayer<'a> = (&'a [u32], usize, &'a mut [i32], &'a mut [i32]);
 /// The constants of one eligibility row pass.
 #[derive(Clone, Copy)]
 struct Row {
-    /// Eligibility format bounds.
+    /// Eligibility format bounds, and their two's-complement width ([`twos_width`]).
     lo: i64,
     hi: i64,
+    width: Option<u32>,
     /// Membrane fractional bits (of `beta`) and half an LSB of them.
     mf: u32,
     mhalf: i64,
@@ -327,6 +330,7 @@ impl Row {
             mf,
             mhalf,
             kappa,
+            ..
         } = self;
         // A format's bounds are in order; said here, the clamps below cannot panic.
         if lo > hi {
@@ -387,7 +391,7 @@ impl Row {
         // A microcontroller saturates a format of known width in one instruction.
         if cfg!(not(target_arch = "x86_64")) {
             if let Some(e) = trace_term(tr, conv) {
-                if format_cells(erow, psi, (kappa, lo, hi), e) {
+                if self.format_cells(erow, psi, e) {
                     return;
                 }
             }
@@ -406,6 +410,29 @@ impl Row {
                 times_psi(p, i64::from(zb)) as i32
             });
         }
+    }
+
+    /// [`lif_cells`] for this row's decay, if below one ([`decay_high`]), into its
+    /// bounds, if a two's-complement format's (`width`: 8 to 31 bits), with
+    /// that width a constant: the clamp is then one saturate instruction on the M4
+    /// (`SSAT`), and two cells share each load. Returns `false` (nothing done)
+    /// otherwise. The same bits as [`lif_cells`]; only a microcontroller takes it (on
+    /// the host the vector clamp already costs nothing; the tests below run it there).
+    #[inline(always)]
+    fn format_cells(self, erow: &mut [i32], psi: &[u32], e: impl Fn(u32) -> i32) -> bool {
+        let (Some(k16), Some(m)) = (decay_high_factor(self.kappa), self.width) else {
+            return false;
+        };
+        macro_rules! widths {
+            ($($b:literal)*) => {
+                match m {
+                    $($b => width_cells::<$b>(erow, psi, k16, &e),)*
+                    _ => return false,
+                }
+            };
+        }
+        widths!(7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30);
+        true
     }
 
     /// [`Row::lif_row`] in 64-bit arithmetic: the LIF case of [`Row::filter`] for one
@@ -517,39 +544,7 @@ fn decay_high(x: i32, k16: i32) -> i32 {
         >> 32) as i32
 }
 
-/// [`lif_cells`] for a decay below one ([`decay_high`]) into a two's-complement
-/// format `[lo, hi]` of 8 to 31 bits, with that width a constant: the clamp is then
-/// one saturate instruction on the M4 (`SSAT`), and two cells share each load. Returns
-/// `false` (nothing done) for any other decay or bounds. The same bits as
-/// [`lif_cells`]; only a microcontroller takes it (on the host the vector clamp
-/// already costs nothing; the tests below run it there).
-#[inline(always)]
-fn format_cells(
-    erow: &mut [i32],
-    psi: &[u32],
-    (kappa, lo, hi): (u16, i32, i32),
-    e: impl Fn(u32) -> i32,
-) -> bool {
-    let Some(k16) = decay_high_factor(kappa) else {
-        return false;
-    };
-    let m = 32u32.wrapping_sub(hi.leading_zeros());
-    if hi.wrapping_add(1).count_ones() != 1 || lo != hi.wrapping_add(1).wrapping_neg() {
-        return false;
-    }
-    macro_rules! widths {
-        ($($b:literal)*) => {
-            match m {
-                $($b => width_cells::<$b>(erow, psi, k16, &e),)*
-                _ => return false,
-            }
-        };
-    }
-    widths!(7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30);
-    true
-}
-
-/// The cells of [`format_cells`] for a format whose largest value is `2^M - 1`.
+/// The cells of [`Row::format_cells`] for a format whose largest value is `2^M - 1`.
 #[inline(never)]
 fn width_cells<const M: u32>(erow: &mut [i32], psi: &[u32], k16: i32, e: &impl Fn(u32) -> i32) {
     let hi: i32 = 1i32.wrapping_shl(M).wrapping_sub(1);
@@ -1078,12 +1073,11 @@ mod tests {
             small in any::<bool>(),
         ) {
             let f = Format::signed(bits, 0).unwrap_or(Format::raw(24, 0, true));
-            let bounds = (kappa, f.min(), f.max());
             let zb = if small { zb >> 12 } else { zb };
             let e = move |p: u32| times_psi(p, i64::from(zb)) as i32;
             let (mut fast, mut portable) = (words.clone(), words);
-            prop_assert!(format_cells(&mut fast, &psi, bounds, e));
-            lif_cells(&mut portable, &psi, bounds, e);
+            prop_assert!(row(kappa, f.min(), f.max()).format_cells(&mut fast, &psi, e));
+            lif_cells(&mut portable, &psi, (kappa, f.min(), f.max()), e);
             prop_assert_eq!(fast, portable);
         }
 
@@ -1104,22 +1098,29 @@ mod tests {
         }
     }
 
+    /// A row pass with decay `kappa` into `[lo, hi]`.
+    fn row(kappa: u16, lo: i32, hi: i32) -> Row {
+        Row {
+            lo: lo.into(),
+            hi: hi.into(),
+            width: twos_width(lo.into(), hi.into()),
+            mf: 0,
+            mhalf: 0,
+            kappa,
+        }
+    }
+
     /// A decay of one, or bounds that are not a two's-complement format's, leave the
     /// row to the portable cells.
     #[test]
     fn format_cells_decline_what_they_cannot_saturate() {
-        let mut row = [5, -7, 9];
+        let mut cells = [5, -7, 9];
         let psi = [1, 2, 3];
         let e = |p: u32| p as i32;
-        assert!(!format_cells(&mut row, &psi, (1 << 15, -128, 127), e));
-        assert!(!format_cells(&mut row, &psi, (30_000, -100, 127), e));
-        assert!(!format_cells(
-            &mut row,
-            &psi,
-            (30_000, i32::MIN, i32::MAX),
-            e
-        ));
-        assert_eq!(row, [5, -7, 9]);
-        assert!(format_cells(&mut row, &psi, (30_000, -128, 127), e));
+        assert!(!row(1 << 15, -128, 127).format_cells(&mut cells, &psi, e));
+        assert!(!row(30_000, -100, 127).format_cells(&mut cells, &psi, e));
+        assert!(!row(30_000, i32::MIN, i32::MAX).format_cells(&mut cells, &psi, e));
+        assert_eq!(cells, [5, -7, 9]);
+        assert!(row(30_000, -128, 127).format_cells(&mut cells, &psi, e));
     }
 }

@@ -140,6 +140,19 @@ impl Format {
     }
 }
 
+/// The `m` of bounds `[-2^m, 2^m - 1]` (a two's-complement format of `m + 1` bits,
+/// `m` from 1 to 63), or `None` for any other bounds: the width a saturate
+/// instruction needs (`SSAT`), read from a row's bounds.
+#[inline]
+pub const fn twos_width(lo: i64, hi: i64) -> Option<u32> {
+    let top = hi.wrapping_add(1);
+    if top.count_ones() == 1 && lo == top.wrapping_neg() && hi > 0 {
+        Some(top.trailing_zeros())
+    } else {
+        None
+    }
+}
+
 /// Shift a wide value left (`s > 0`) or right (`s < 0`) by `|s|` bits.
 ///
 /// Left shifts saturate at the `i64` range (the callers saturate into a narrower
@@ -161,6 +174,20 @@ pub const fn shift_round(x: i64, s: i32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn twos_widths() {
+        for bits in 2..=31 {
+            let f = Format::signed(bits, 0).unwrap();
+            let (lo, hi) = (i64::from(f.min()), i64::from(f.max()));
+            assert_eq!(twos_width(lo, hi), Some(bits - 1));
+            assert_eq!(twos_width(0, hi), None);
+            assert_eq!(twos_width(lo, 0), None);
+        }
+        assert_eq!(twos_width(-100, 127), None);
+        assert_eq!(twos_width(-1, 0), None);
+        assert_eq!(twos_width(i64::MIN, i64::MAX), Some(63));
+    }
 
     #[test]
     fn bounds() {

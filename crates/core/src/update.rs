@@ -16,17 +16,11 @@
 
 use crate::classes::{CLASS_MASK, MAX_CLASSES};
 use crate::eprop::GRAD_FRAC;
-use crate::format::Limit;
+use crate::format::{twos_width, Limit};
 use crate::hash::{bits32, bits32_spread, INDEX_MUL};
 use crate::memory::Bits;
 use bitvec::domain::Domain;
 use bitvec::field::BitField;
-
-/// The 16 dither bits of synapse `index`'s draw.
-#[cfg_attr(target_arch = "x86_64", inline(always))]
-fn dither16(base: u32, index: usize) -> i64 {
-    i64::from(bits32(base, index) & 0xFFFF)
-}
 
 /// The 16 dither bits of the draws of synapses `index0, index0 + 1, ...` in turn,
 /// each index's multiple of [`INDEX_MUL`] one addition from the last.
@@ -117,13 +111,12 @@ fn online_fast(
     b: Bounds,
     change: impl Fn(i64, i64) -> i32,
 ) {
-    let m = 32u32.wrapping_sub(b.hi.leading_zeros());
-    let format = b.hi.wrapping_add(1).count_ones() == 1 && b.lo == !b.hi;
-    if cfg!(not(target_arch = "x86_64")) && format {
+    let m = twos_width(b.lo.into(), b.hi.into());
+    if cfg!(not(target_arch = "x86_64")) {
         macro_rules! widths {
             ($($m:literal)*) => {
                 match m {
-                    $($m => return online_width::<$m>(w, prods, draw, &change),)*
+                    $(Some($m) => return online_width::<$m>(w, prods, draw, &change),)*
                     _ => {}
                 }
             };
@@ -232,11 +225,10 @@ fn exact_products(
     if k < 0 {
         // A shift below 16 bits: the left shift may saturate; rare, kept simple.
         let left = k.clamp(-62, 0).unsigned_abs();
-        let cells = w.iter_mut().zip(prods).enumerate();
+        let cells = w.iter_mut().zip(prods).zip(dithers(base, index0));
         let mut gs = g.iter_mut();
-        for (j, (wv, p)) in cells {
+        for ((wv, p), dither) in cells {
             let d_q16 = p.wrapping_neg().saturating_mul(1i64.wrapping_shl(left));
-            let dither = dither16(base, index0.wrapping_add(j));
             change(wv, gs.next(), d_q16, dither, b);
         }
         return;
@@ -711,8 +703,7 @@ impl LightRow {
 /// rounded with the draws of `base` from synapse `index0` on, and clear `g`.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn apply(w: &mut [i16], g: &mut [i32], b: Bounds, base: u32, index0: usize) {
-    for (j, (wv, gv)) in w.iter_mut().zip(g.iter_mut()).enumerate() {
-        let dither = dither16(base, index0.wrapping_add(j));
+    for ((wv, gv), dither) in w.iter_mut().zip(g.iter_mut()).zip(dithers(base, index0)) {
         change(wv, None, i64::from(*gv), dither, b);
         *gv = 0;
     }
