@@ -41,7 +41,7 @@ use crate::learning::{layer, rate_offset, Apply, Engine, Feedback};
 use crate::memory::{Bits, Memory};
 use crate::neuron::PSI_FRAC;
 use crate::softmax::{softmax_q15, ONE_Q15};
-use crate::update::{self, Bounds};
+use crate::update::{self, Bounds, OnlineKernel};
 
 /// Extra fractional bits of the per-sample update accumulators.
 pub const GRAD_FRAC: u32 = 16;
@@ -763,7 +763,13 @@ struct Post<'a> {
 /// [`crate::update`]. With a learning-rate spread each synapse's offset
 /// ([`rate_offset`]) is added to its shift, one synapse at a time.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, post: Post<'_>) {
+fn update_hidden(
+    cfg: &ChipConfig,
+    step: u64,
+    layer: Hidden<'_>,
+    post: Post<'_>,
+    kernel: Option<OnlineKernel>,
+) {
     let n = post.psi.len();
     if n == 0 {
         return;
@@ -876,7 +882,7 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, post: Post<'_>)
                     (wrow.get_mut(j..end), erow.get(j..end), lsig.get(j..end))
                 {
                     let g = grow.get_mut(j..end).unwrap_or(&mut []);
-                    update::exact(w, g, eb, ls, k, b, base, at);
+                    update::exact(w, g, eb, ls, k, b, base, at, kernel);
                 }
                 j = end;
             }
@@ -889,6 +895,19 @@ fn update_hidden(cfg: &ChipConfig, step: u64, layer: Hidden<'_>, post: Post<'_>)
 /// Returns whether the target was valid.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'_>) -> bool {
+    learn_with(cfg, mem, step, target, None)
+}
+
+/// [`learn`] with a host's vector kernel for the online one-shift rows of the
+/// hidden layers ([`update::OnlineKernel`]; the same bits).
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+pub fn learn_with(
+    cfg: &ChipConfig,
+    mem: &mut Memory<'_>,
+    step: u64,
+    target: Target<'_>,
+    kernel: Option<OnlineKernel>,
+) -> bool {
     let l = *cfg.learning();
     if l.engine == Engine::Off || !learning_signal(cfg, mem, target) {
         return false;
@@ -912,7 +931,7 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'
             trace_classes: mem.layout.trace_classes,
             tclass: mem.tclass,
         };
-        update_hidden(cfg, step, input, post);
+        update_hidden(cfg, step, input, post, kernel);
         let recurrent = Hidden {
             code: layer::RECURRENT,
             shift: l.shift_rec,
@@ -924,7 +943,7 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'
             mask: mem.mask_rec,
             pre_sign: if l.dale { Some(&*mem.exc) } else { None },
         };
-        update_hidden(cfg, step, recurrent, post);
+        update_hidden(cfg, step, recurrent, post, kernel);
     }
     if l.learn_readout {
         update_readout(cfg, mem, step);
@@ -982,7 +1001,7 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
             let g = grow.get_mut(k..=k).unwrap_or(&mut []);
             let zk = zk.min(i32::MAX as u32) as i32;
             let zs = core::slice::from_ref(&zk);
-            update::exact(w, g, e, zs, shift.saturating_add(off), b, base, at);
+            update::exact(w, g, e, zs, shift.saturating_add(off), b, base, at, None);
         }
     }
     let rf = cfg.formats().readout;

@@ -143,10 +143,52 @@ fn online_width<const M: u32>(
     }
 }
 
+/// One row of the exact engine's online update in its one-shift form: a shift
+/// `right` from 16 to 46 and no accumulators, the case that dominates online
+/// learning. What an [`OnlineKernel`] takes; [`online_row`] is its contract.
+#[derive(Debug)]
+pub struct OnlineRow<'a> {
+    /// The weights of synapses `index0, index0 + 1, ...` of the row.
+    pub w: &'a mut [i16],
+    /// Their eligibilities.
+    pub ebar: &'a [i32],
+    /// The learning signal of each synapse's column.
+    pub lsig: &'a [i32],
+    /// The shift `k` of [`exact`], from 16 to 46.
+    pub right: u32,
+    /// How far a weight may move.
+    pub bounds: Bounds,
+    /// The step's draw base ([`crate::hash::step_base`]).
+    pub base: u32,
+    /// The first synapse's index (the hash coordinate).
+    pub index0: usize,
+}
+
+/// A host's vector kernel for [`OnlineRow`]s (the emulator's AVX2 loop): it must
+/// give the bits of [`online_row`] for every row, over the shortest of its three
+/// slices. The core calls it only where [`exact`] would take the one-shift path.
+pub type OnlineKernel = fn(OnlineRow<'_>);
+
+/// The portable [`OnlineRow`] update: [`exact`] without accumulators.
+pub fn online_row(row: OnlineRow<'_>) {
+    exact(
+        row.w,
+        &mut [],
+        row.ebar,
+        row.lsig,
+        row.right.min(62) as i32,
+        row.bounds,
+        row.base,
+        row.index0,
+        None,
+    );
+}
+
 /// The exact engine on synapses `j` of one row: `dW = -(L_j * ebar_j) >> k` with
 /// `k = shift - 16 + offset`, in 2^-16 LSB (a negative `k` shifts left, saturating),
 /// stochastically rounded (online) or accumulated (`g` not empty). `index0` is the
 /// row's first synapse index (the hash coordinate), `base` the step's draw base.
+/// `kernel`, if given, takes the online one-shift rows ([`OnlineRow`]).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 #[allow(clippy::too_many_arguments)]
 pub fn exact(
@@ -158,7 +200,22 @@ pub fn exact(
     b: Bounds,
     base: u32,
     index0: usize,
+    kernel: Option<OnlineKernel>,
 ) {
+    if let Some(kernel) = kernel {
+        if g.is_empty() && (16..=46).contains(&k) {
+            kernel(OnlineRow {
+                w,
+                ebar,
+                lsig,
+                right: k as u32,
+                bounds: b,
+                base,
+                index0,
+            });
+            return;
+        }
+    }
     // |L * ebar| <= 2^62: the product fits.
     let prods = ebar
         .iter()

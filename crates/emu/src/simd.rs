@@ -76,6 +76,8 @@ impl Isa {
     }
 }
 
+mod online;
+
 /// The chosen path (0: not chosen yet).
 static CHOSEN: AtomicU8 = AtomicU8::new(0);
 
@@ -224,7 +226,7 @@ mod x86 {
                     mem: &mut Memory<'_>,
                     target: Target<'_>,
                 ) -> Result<bool, StepError> {
-                    chip.learn(mem, target)
+                    chip.learn_with(mem, target, Some(super::online::avx2))
                 }
                 debug_assert!($check);
                 // SAFETY: as above.

@@ -1,0 +1,191 @@
+//! The exact engine's online weight update ([`OnlineRow`]) in AVX2, eight synapses a
+//! pass: the core's one-shift recipe (`neurochip_core::update`) with its 64-bit
+//! arithmetic arranged for the vector unit rather than left to the compiler.
+//!
+//! Per synapse, with `d` its 16 dither bits, `r` the shift (16 to 46) and
+//! `up = max(r - 32, 0)`:
+//!
+//! ```text
+//! a      = ((2d + 1) << up) * 2^(r - 1 - up) - L * ebar      (64 bits, no wrap)
+//! change = clamp((a >> 32) >> (r - 16), -2^18, 2^18 - 1)
+//! w      = clamp(w + change, lo, hi)
+//! ```
+//!
+//! The compiler widens each 32-bit lane to 64 bits and packs the results back,
+//! lane-crossing shuffles that cost more than the arithmetic. Here both 64-bit
+//! products stay in place: `_mm256_mul_epi32` multiplies the even lanes, and the odd
+//! lanes after a 32-bit shift of each 64-bit pair; the high words of the even results
+//! shift down into the even lanes, and a blend with the odd results (whose high words
+//! already sit in the odd lanes) gives the eight high words in order. Only the final
+//! narrowing to 16 bits crosses lanes. `tests` checks every shift, bound and tail
+//! against the portable loop.
+
+use neurochip_core::hash::INDEX_MUL;
+use neurochip_core::update::{online_row, OnlineRow};
+
+#[cfg(target_arch = "x86_64")]
+use core::arch::x86_64::*;
+
+/// Synapses a pass.
+const LANES: usize = 8;
+
+/// The [`OnlineKernel`](neurochip_core::update::OnlineKernel) of the AVX2 paths:
+/// [`online_row`]'s bits. On a processor without AVX2 it is [`online_row`].
+pub fn avx2(row: OnlineRow<'_>) {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::has_avx2() && (16..=46).contains(&row.right) {
+        // SAFETY: the processor has every feature `rows` is compiled for (checked
+        // just above).
+        #[allow(unsafe_code)]
+        unsafe {
+            rows(row)
+        };
+        return;
+    }
+    online_row(row);
+}
+
+/// The update of a row's synapses, eight at a time.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+#[target_feature(enable = "avx2")]
+fn rows(row: OnlineRow<'_>) {
+    let OnlineRow {
+        w,
+        ebar,
+        lsig,
+        right,
+        bounds,
+        base,
+        index0,
+    } = row;
+    let len = w.len().min(ebar.len()).min(lsig.len());
+    let full = len - len % LANES;
+    let up = right.saturating_sub(32);
+    let scale = 1u32 << (right - 1 - up);
+    let down = right - 16;
+    // The draw index of lane k of the first pass, times INDEX_MUL.
+    let s0 = (index0 as u32).wrapping_mul(INDEX_MUL);
+    let lane = |k: u32| s0.wrapping_add(INDEX_MUL.wrapping_mul(k)) as i32;
+    let mut spread = _mm256_setr_epi32(
+        lane(0),
+        lane(1),
+        lane(2),
+        lane(3),
+        lane(4),
+        lane(5),
+        lane(6),
+        lane(7),
+    );
+    let step = _mm256_set1_epi32(INDEX_MUL.wrapping_mul(LANES as u32) as i32);
+    let vbase = _mm256_set1_epi32(base as i32);
+    let m1 = _mm256_set1_epi32(0x85EB_CA6Bu32 as i32);
+    let m2 = _mm256_set1_epi32(0xC2B2_AE35u32 as i32);
+    let low16 = _mm256_set1_epi32(0xFFFF);
+    // (2d + 1) << up = (d << (up + 1)) | (1 << up), below 2^31 (d < 2^16, up <= 14).
+    let odd_bit = _mm256_set1_epi32(1 << up);
+    let up1 = _mm_cvtsi32_si128(up as i32 + 1);
+    let vscale = _mm256_set1_epi64x(i64::from(scale));
+    let vdown = _mm_cvtsi32_si128(down as i32);
+    let (step_lo, step_hi) = (
+        _mm256_set1_epi32(-(1 << 18)),
+        _mm256_set1_epi32((1 << 18) - 1),
+    );
+    let (lo, hi) = (_mm256_set1_epi32(bounds.lo), _mm256_set1_epi32(bounds.hi));
+    let (wv, wrest) = w.split_at_mut(full);
+    // The passes of eight, then the rest (fewer than eight) as one pass more through
+    // a padded copy: the lanes are independent, so the padding changes nothing.
+    let rest = len - full;
+    let mut pad = ([0i16; LANES], [0i32; LANES], [0i32; LANES]);
+    let (wt, et, lt) = (&mut pad.0[..rest], &mut pad.1[..rest], &mut pad.2[..rest]);
+    wt.copy_from_slice(&wrest[..rest]);
+    et.copy_from_slice(&ebar[full..len]);
+    lt.copy_from_slice(&lsig[full..len]);
+    let tail = (rest > 0).then_some((&mut pad.0, (&pad.1, &pad.2)));
+    let chunks = wv
+        .chunks_exact_mut(LANES)
+        .zip(ebar.chunks_exact(LANES).zip(lsig.chunks_exact(LANES)));
+    for (wc, (ec, lc)) in chunks.chain(tail.map(|(w, (e, l))| (&mut w[..], (&e[..], &l[..])))) {
+        // SAFETY: each chunk holds exactly LANES elements: 32 bytes of i32 or 16 of
+        // i16, read and written unaligned.
+        unsafe {
+            // murmur3's finaliser of base ^ index * INDEX_MUL (`hash::bits32`).
+            let mut h = _mm256_xor_si256(vbase, spread);
+            h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
+            h = _mm256_mullo_epi32(h, m1);
+            h = _mm256_xor_si256(h, _mm256_srli_epi32::<13>(h));
+            h = _mm256_mullo_epi32(h, m2);
+            h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
+            let d = _mm256_and_si256(h, low16);
+            let odd = _mm256_or_si256(_mm256_sll_epi32(d, up1), odd_bit);
+            let e = _mm256_loadu_si256(ec.as_ptr().cast());
+            let l = _mm256_loadu_si256(lc.as_ptr().cast());
+            let p_even = _mm256_mul_epi32(l, e);
+            let p_odd = _mm256_mul_epi32(_mm256_srli_epi64::<32>(l), _mm256_srli_epi64::<32>(e));
+            let m_even = _mm256_mul_epu32(odd, vscale);
+            let m_odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(odd), vscale);
+            let a_even = _mm256_sub_epi64(m_even, p_even);
+            let a_odd = _mm256_sub_epi64(m_odd, p_odd);
+            let high = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(a_even), a_odd);
+            let change = _mm256_sra_epi32(high, vdown);
+            let change = _mm256_min_epi32(_mm256_max_epi32(change, step_lo), step_hi);
+            let old = _mm256_cvtepi16_epi32(_mm_loadu_si128(wc.as_ptr().cast()));
+            let new = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(old, change), lo), hi);
+            // The eight 16-bit results in the low 128 bits (values within i16:
+            // packing does not saturate them).
+            let packed = _mm256_permute4x64_epi64::<0b1000>(_mm256_packs_epi32(new, new));
+            _mm_storeu_si128(wc.as_mut_ptr().cast(), _mm256_castsi256_si128(packed));
+        }
+        spread = _mm256_add_epi32(spread, step);
+    }
+    wrest[..rest].copy_from_slice(&pad.0[..rest]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use neurochip_core::update::Bounds;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// The AVX2 kernel gives the portable loop's bits: any eligibility and
+        /// learning signal (full 32-bit range), every shift of the one-shift path,
+        /// any bounds within 16 bits (Dale's halves included), any row length (the
+        /// tail), any first index and base.
+        #[test]
+        fn avx2_is_the_portable_loop(
+            cells in proptest::collection::vec((any::<i16>(), any::<i32>(), any::<i32>()), 0..40),
+            small in any::<bool>(),
+            right in 16u32..=46,
+            (lo, hi) in (-32768i32..=0, 0i32..=32767),
+            half in 0u8..3,
+            base in any::<u32>(),
+            index0 in any::<u32>(),
+        ) {
+            // Half the rows with the small values online learning meets.
+            let shrink = |x: i32| if small { x >> 12 } else { x };
+            let w0: Vec<i16> = cells.iter().map(|c| c.0).collect();
+            let ebar: Vec<i32> = cells.iter().map(|c| shrink(c.1)).collect();
+            let lsig: Vec<i32> = cells.iter().map(|c| shrink(c.2)).collect();
+            let bounds = match half {
+                0 => Bounds { lo, hi },
+                1 => Bounds { lo: 0, hi },
+                _ => Bounds { lo, hi: 0 },
+            };
+            let row = |w| OnlineRow {
+                w,
+                ebar: &ebar,
+                lsig: &lsig,
+                right,
+                bounds,
+                base,
+                index0: index0 as usize,
+            };
+            let (mut want, mut got) = (w0.clone(), w0);
+            online_row(row(&mut want));
+            avx2(row(&mut got));
+            prop_assert_eq!(got, want);
+        }
+    }
+}
