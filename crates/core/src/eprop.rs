@@ -946,7 +946,7 @@ pub fn learn_with(
         update_hidden(cfg, step, recurrent, post, kernel);
     }
     if l.learn_readout {
-        update_readout(cfg, mem, step);
+        update_readout(cfg, mem, step, kernel);
     }
     true
 }
@@ -954,7 +954,7 @@ pub fn learn_with(
 /// Readout weights and biases: `dW_out_jk = -(err_k * zk_j) >> shift_out` and
 /// `db_k = -(err_k * bk) >> shift_bias`, in 2^-16 LSB, through the exact kernel.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
+fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Option<OnlineKernel>) {
     let l = cfg.learning();
     let o = mem.layout.n_out;
     let seed = cfg.seed();
@@ -985,6 +985,30 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
             continue;
         }
         let i0 = j.saturating_mul(o);
+        if kclass.is_empty() && l.lr_spread == 0 && o >= 8 {
+            // One trace and one shift for the whole row: its runs of present
+            // synapses through the row kernel, up to 64 synapses a call (the same
+            // bits as one synapse at a time: each draws by its own index). Rows of
+            // a few readouts cost less one synapse at a time.
+            let zk = zk0.min(i32::MAX as u32) as i32;
+            let zs = [zk; 64];
+            let Some(row_mask) = mem.mask_out.get(i0..i0.saturating_add(o)) else {
+                break;
+            };
+            for (s, e) in update::Runs::new(Some(row_mask), o) {
+                let mut k = s;
+                while k < e {
+                    let end = e.min(k.saturating_add(zs.len()));
+                    if let (Some(w), Some(er)) = (wrow.get_mut(k..end), mem.err.get(k..end)) {
+                        let g = grow.get_mut(k..end).unwrap_or(&mut []);
+                        let at = i0.saturating_add(k);
+                        update::exact(w, g, er, &zs, shift, b, base, at, kernel);
+                    }
+                    k = end;
+                }
+            }
+            continue;
+        }
         for k in 0..o {
             let zk = zk_row(k).unwrap_or(0);
             if zk == 0 {

@@ -95,12 +95,14 @@ fn rows(row: OnlineRow<'_>) {
     let (wv, wrest) = w.split_at_mut(full);
     // The passes of eight, then the rest (fewer than eight) as one pass more through
     // a padded copy: the lanes are independent, so the padding changes nothing.
+    // (Copied lane by lane: a copy of a variable length would call `memmove`.)
     let rest = len - full;
-    let mut pad = ([0i16; LANES], [0i32; LANES], [0i32; LANES]);
-    let (wt, et, lt) = (&mut pad.0[..rest], &mut pad.1[..rest], &mut pad.2[..rest]);
-    wt.copy_from_slice(&wrest[..rest]);
-    et.copy_from_slice(&ebar[full..len]);
-    lt.copy_from_slice(&lsig[full..len]);
+    let pick = |v: &[i32], k: usize| if k < rest { v[full + k] } else { 0 };
+    let mut pad: ([i16; LANES], [i32; LANES], [i32; LANES]) = (
+        core::array::from_fn(|k| if k < rest { wrest[k] } else { 0 }),
+        core::array::from_fn(|k| pick(ebar, k)),
+        core::array::from_fn(|k| pick(lsig, k)),
+    );
     let tail = (rest > 0).then_some((&mut pad.0, (&pad.1, &pad.2)));
     let chunks = wv
         .chunks_exact_mut(LANES)
@@ -138,7 +140,11 @@ fn rows(row: OnlineRow<'_>) {
         }
         spread = _mm256_add_epi32(spread, step);
     }
-    wrest[..rest].copy_from_slice(&pad.0[..rest]);
+    for (k, &x) in pad.0.iter().enumerate() {
+        if k < rest {
+            wrest[k] = x;
+        }
+    }
 }
 
 #[cfg(test)]
