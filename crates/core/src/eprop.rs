@@ -695,17 +695,30 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
             .zip(fb.chunks_exact(o.max(1)))
             .zip(mem.rbar.iter())
         {
+            // Each term is below 2^46 (a 16-bit weight times a 32-bit error), so a
+            // sum of up to 2^16 of them cannot overflow: the readouts add in plain
+            // (vectorised) 64-bit arithmetic, 2^16 at a time (every chip has
+            // fewer), and only those sums saturate.
             let mut s = 0i64;
-            if kclass.is_empty() {
-                for (&b, &e) in brow.iter().zip(mem.err.iter()) {
-                    s = s.saturating_add(i64::from(b).saturating_mul(i64::from(e)));
-                }
-            } else {
-                // Readouts of other classes contribute 0 (a select, not a branch).
-                for ((&b, &e), &c) in brow.iter().zip(mem.err.iter()).zip(kclass) {
-                    let e = if c as usize == q { i64::from(e) } else { 0 };
-                    s = s.saturating_add(i64::from(b).saturating_mul(e));
-                }
+            let errs = mem.err.chunks(SUM_CHUNK);
+            for (bs, (es, cs)) in brow.chunks(SUM_CHUNK).zip(errs.zip(kclass_chunks(kclass))) {
+                let part: i64 = if cs.is_empty() {
+                    bs.iter()
+                        .zip(es)
+                        .map(|(&b, &e)| i64::from(b).wrapping_mul(i64::from(e)))
+                        .fold(0, i64::wrapping_add)
+                } else {
+                    // Readouts of other classes contribute 0 (a select, not a branch).
+                    bs.iter()
+                        .zip(es)
+                        .zip(cs)
+                        .map(|((&b, &e), &c)| {
+                            let e = if c as usize == q { i64::from(e) } else { 0 };
+                            i64::from(b).wrapping_mul(e)
+                        })
+                        .fold(0, i64::wrapping_add)
+                };
+                s = s.saturating_add(part);
             }
             if reg_on && q == reg_bank {
                 let d = i64::from(rb).saturating_sub(i64::from(l.reg_target));
@@ -715,6 +728,18 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
         }
     }
     true
+}
+
+/// Readouts a learning signal sums before it saturates ([`learning_signal`]).
+const SUM_CHUNK: usize = 1 << 16;
+
+/// The chunks of `kclass` beside the readouts' [`SUM_CHUNK`]s: empty ones (without
+/// decay classes) for ever.
+fn kclass_chunks(kclass: &[u32]) -> impl Iterator<Item = &[u32]> {
+    let empty = kclass.is_empty();
+    kclass
+        .chunks(SUM_CHUNK)
+        .chain(core::iter::repeat(&[][..]).take_while(move |_| empty))
 }
 
 /// The range a weight of format `wf` may take, narrowed by Dale's law: an
