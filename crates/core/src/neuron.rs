@@ -18,7 +18,7 @@
 //! its pseudo-derivative is zero; the reset still happens.
 
 use crate::config::ChipConfig;
-use crate::format::{shift_round, Limit, ADAPT_FRAC, DECAY_FRAC};
+use crate::format::{shift_round, twos_width, Limit, ADAPT_FRAC, DECAY_FRAC};
 use crate::memory::Memory;
 use crate::prng::Prng;
 
@@ -451,6 +451,9 @@ impl Plain {
                 *v = (leak(*v, alpha, dither()) as i32).wrapping_add(input);
             }
         }
+        if SUMS != WIDE && !LEARN && cfg!(not(target_arch = "x86_64")) {
+            return settle_any(b, lo, hi, self.n_ref);
+        }
         let cells =
             b.v.iter_mut()
                 .zip(b.thr)
@@ -496,6 +499,75 @@ impl Plain {
         }
         new
     }
+}
+
+/// How [`settle`] bounds a membrane.
+trait Bound: Copy {
+    fn bound(self, v: i32) -> i32;
+}
+
+/// Any bounds `lo..=hi`.
+#[derive(Clone, Copy)]
+struct Range(i32, i32);
+
+impl Bound for Range {
+    #[inline(always)]
+    fn bound(self, v: i32) -> i32 {
+        v.limit(self.0, self.1)
+    }
+}
+
+/// The bounds `[-2^M, 2^M - 1]` of a two's-complement format: one saturate
+/// instruction on the M4 (`SSAT`).
+#[derive(Clone, Copy)]
+struct Twos<const M: u32>;
+
+impl<const M: u32> Bound for Twos<M> {
+    #[inline(always)]
+    fn bound(self, v: i32) -> i32 {
+        let hi = 1i32.wrapping_shl(M).wrapping_sub(1);
+        v.limit(!hi, hi)
+    }
+}
+
+/// [`settle`] for the bounds `lo..=hi`: with a constant width where they are a
+/// two's-complement format (a membrane format is), else as they are.
+fn settle_any(b: Block<'_>, lo: i32, hi: i32, n_ref: i32) -> u32 {
+    macro_rules! widths {
+        ($($m:literal)*) => {
+            match twos_width(lo.into(), hi.into()) {
+                $(Some($m) => settle(b, Twos::<$m>, n_ref),)*
+                _ => settle(b, Range(lo, hi), n_ref),
+            }
+        };
+    }
+    widths!(7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30)
+}
+
+/// The second pass of [`Plain::block`] on a microcontroller, at inference, over
+/// membranes that already hold leak and input: the same reset, bound, refractory
+/// count and threshold, with branches rather than selects, so that a quiet neuron
+/// (most, most steps) runs none of the firing and refractory work. Returns the new
+/// spikes.
+#[inline(never)]
+fn settle(b: Block<'_>, bound: impl Bound, n_ref: i32) -> u32 {
+    let (mut new, mut bit) = (0u32, 1u32);
+    for ((v, &thr), refr) in b.v.iter_mut().zip(b.thr).zip(b.refr.iter_mut()) {
+        let mut nv = *v;
+        if b.old & bit != 0 {
+            nv = nv.wrapping_sub(thr);
+        }
+        let nv = bound.bound(nv);
+        *v = nv;
+        if *refr > 0 {
+            *refr = refr.wrapping_sub(1);
+        } else if nv > thr {
+            *refr = n_ref;
+            new |= bit;
+        }
+        bit = bit.wrapping_shl(1);
+    }
+    new
 }
 
 /// `v * alpha + dither`, shifted back by the decay's fraction: the leak of the block
@@ -563,3 +635,60 @@ impl Scale {
 
 /// Words of the largest spike vector.
 const WORDS: usize = (crate::config::HARD_MAX_UNITS as usize).div_ceil(32);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The microcontroller's second pass ([`settle_any`], with the saturate of a
+        /// two's-complement width or any bounds) is the block's: the reset by the
+        /// threshold after a spike, the bound, one step of the refractory count, and
+        /// a spike above threshold unless refractory.
+        #[test]
+        fn settle_is_the_second_pass(
+            cells in prop::collection::vec((any::<i32>(), any::<i32>(), -3i32..6), 0..=32),
+            old in any::<u32>(),
+            bits in 8u32..=31,
+            twos in any::<bool>(),
+            n_ref in 0i32..=255,
+        ) {
+            let m = bits - 1;
+            let (lo, hi) = if twos {
+                (-(1i64 << m) as i32, ((1i64 << m) - 1) as i32)
+            } else {
+                (-(1i32 << (m / 2)) + 3, (1i32 << (m / 2)) - 5)
+            };
+            let mut v: Vec<i32> = cells.iter().map(|c| c.0).collect();
+            let thr: Vec<i32> = cells.iter().map(|c| c.1 >> 1).collect();
+            let mut refr: Vec<i32> = cells.iter().map(|c| c.2).collect();
+            let (mut want_v, mut want_r, mut want) = (v.clone(), refr.clone(), 0u32);
+            for k in 0..v.len() {
+                let reset = if (old >> k) & 1 == 1 { thr[k] } else { 0 };
+                want_v[k] = v[k].wrapping_sub(reset).clamp(lo, hi);
+                if want_r[k] > 0 {
+                    want_r[k] -= 1;
+                } else if want_v[k] > thr[k] {
+                    want_r[k] = n_ref;
+                    want |= 1 << k;
+                }
+            }
+            let n = v.len();
+            let zeros = vec![0i32; n];
+            let alpha = vec![0u32; n];
+            let b = Block {
+                v: &mut v,
+                thr: &thr,
+                refr: &mut refr,
+                ain: &zeros,
+                arec: &zeros,
+                alpha: &alpha,
+                old,
+            };
+            prop_assert_eq!(settle_any(b, lo, hi, n_ref), want);
+            prop_assert_eq!(v, want_v);
+            prop_assert_eq!(refr, want_r);
+        }
+    }
+}
