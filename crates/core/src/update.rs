@@ -434,8 +434,12 @@ pub fn light(
     while start < n {
         let width = n.saturating_sub(start).min(64);
         let mut active = 0u64;
-        for (c, (&lj, &p)) in lsig.iter().zip(psi).skip(start).take(width).enumerate() {
+        // Each column's share of the comparator's product, once for all rows.
+        let mut block = [0u64; 64];
+        let block_cols = lsig.iter().zip(psi).skip(start).take(width);
+        for ((c, (&lj, &p)), col) in block_cols.enumerate().zip(block.iter_mut()) {
             active |= u64::from(lj != 0 && p != 0).wrapping_shl(c as u32);
+            *col = column(lj, p);
         }
         if let Some(a) = adaptive {
             let mut cols = 0u64;
@@ -492,7 +496,7 @@ pub fn light(
                         let end = at.saturating_add(width);
                         let cols = start..start.saturating_add(width);
                         if let (Some(wb), Some(ls), Some(ps)) =
-                            (w.get_mut(at..end), lsig.get(cols.clone()), psi.get(cols))
+                            (w.get_mut(at..end), lsig.get(cols), block.get(..width))
                         {
                             let gb = g.get_mut(at..end).unwrap_or(&mut []);
                             let row = LightRow {
@@ -519,7 +523,7 @@ pub fn light(
                         at: row0.saturating_add(start),
                     };
                     let cols = start..start.saturating_add(width);
-                    if let (Some(ls), Some(ps)) = (lsig.get(cols.clone()), psi.get(cols)) {
+                    if let (Some(ls), Some(ps)) = (lsig.get(cols), block.get(..width)) {
                         row.sparse(w, g, ls, ps);
                     }
                     continue;
@@ -647,6 +651,13 @@ const DENSE_BLOCK: u32 = if cfg!(any(target_arch = "x86_64", target_arch = "aarc
     65
 };
 
+/// `|L_j| psi_j` of a column (`psi` clamped to 16 bits): the part of the light
+/// engine's comparator product ([`Chance::steps`]) that every row of the column shares.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn column(lj: i32, p: u32) -> u64 {
+    u64::from(lj.unsigned_abs()).wrapping_mul(u64::from(p.min(0xFFFF)))
+}
+
 /// The light engine's comparator for one row and shift: whether synapse `index`
 /// steps, with probability `|L_j| * trace * psi_j >> k` over 2^16 against its draw.
 #[derive(Clone, Copy, Debug)]
@@ -674,11 +685,15 @@ impl Chance {
 
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn steps(&self, lj: i32, p: u32, base: u32, index: usize) -> bool {
+        self.steps_col(column(lj, p), base, index)
+    }
+
+    /// [`Chance::steps`] from the column's [`column`] product.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn steps_col(&self, col: u64, base: u32, index: usize) -> bool {
         // |L| <= 2^31, psi < 2^16 and trace < 2^16 (both clamped): the product is
         // below 2^63, and with at most 2^61 added no u64 overflows.
-        let mag = u64::from(lj.unsigned_abs())
-            .wrapping_mul(u64::from(p.min(0xFFFF)))
-            .wrapping_mul(self.tr);
+        let mag = col.wrapping_mul(self.tr);
         let prob = mag.wrapping_add(self.half).wrapping_shr(self.k).min(0xFFFF);
         u64::from(bits32(base, index) >> 16) < prob
     }
@@ -705,18 +720,18 @@ impl LightRow {
     /// registers.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
-    fn sparse(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], psi: &[u32]) {
+    fn sparse(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], cols: &[u64]) {
         let chance = Chance::new(self.k, self.tr);
         let mut bits = self.bits;
         while bits != 0 {
             let c = bits.trailing_zeros() as usize;
             bits &= bits.wrapping_sub(1);
-            let (Some(&lj), Some(&p)) = (lsig.get(c), psi.get(c)) else {
+            let (Some(&lj), Some(&col)) = (lsig.get(c), cols.get(c)) else {
                 continue;
             };
             let idx = self.at.saturating_add(c);
             // A positive trace: the step is against the sign of L_j.
-            if chance.steps(lj, p, self.base, idx) {
+            if chance.steps_col(col, self.base, idx) {
                 step_one(w, g, idx, lj > 0, self.b);
             }
         }
@@ -725,28 +740,28 @@ impl LightRow {
     /// The same steps as [`light`]'s one-by-one visit, computed for every synapse of
     /// the block and kept where `bits` says: the compiler vectorises it.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
-    fn dense(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], psi: &[u32]) {
+    fn dense(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], cols: &[u64]) {
         let chance = Chance::new(self.k, self.tr);
-        let take = |c: usize, lj: i32, p: u32| -> bool {
+        let take = |c: usize, col: u64| -> bool {
             let on = self.bits.wrapping_shr(c as u32) & 1 == 1;
-            on & chance.steps(lj, p, self.base, self.at.wrapping_add(c))
+            on & chance.steps_col(col, self.base, self.at.wrapping_add(c))
         };
         if g.is_empty() {
-            for (c, ((wv, &lj), &p)) in w.iter_mut().zip(lsig).zip(psi).enumerate() {
+            for (c, ((wv, &lj), &col)) in w.iter_mut().zip(lsig).zip(cols).enumerate() {
                 let step = if lj > 0 { -1 } else { 1 };
                 let nw = i32::from(*wv)
                     .wrapping_add(step)
                     .limit(self.b.lo, self.b.hi) as i16;
-                *wv = if take(c, lj, p) { nw } else { *wv };
+                *wv = if take(c, col) { nw } else { *wv };
             }
         } else {
-            for (c, ((gv, &lj), &p)) in g.iter_mut().zip(lsig).zip(psi).enumerate() {
+            for (c, ((gv, &lj), &col)) in g.iter_mut().zip(lsig).zip(cols).enumerate() {
                 let step: i32 = if lj > 0 {
                     -1 << GRAD_FRAC
                 } else {
                     1 << GRAD_FRAC
                 };
-                *gv = if take(c, lj, p) {
+                *gv = if take(c, col) {
                     gv.saturating_add(step)
                 } else {
                     *gv
