@@ -813,7 +813,8 @@ fn update_hidden(
         draw::ROUND
     };
     let base = hash::step_base(seed, step, layer.code, use_);
-    let dense = layer.mask.all();
+    // `first_zero` stops at the first absent synapse (`all` counts every one).
+    let dense = layer.mask.first_zero().is_none();
     let mask = if dense { None } else { Some(layer.mask) };
     let shift = i32::from(layer.shift);
     let sign = |i: usize| layer.pre_sign.and_then(|s| s.get(i).map(|b| *b));
