@@ -33,7 +33,7 @@ const LANES: usize = 8;
 /// [`online_row`]'s bits. On a processor without AVX2 it is [`online_row`].
 pub fn avx2(row: OnlineRow<'_>) {
     #[cfg(target_arch = "x86_64")]
-    if super::x86::has_avx2() && (16..=46).contains(&row.right) {
+    if std::is_x86_feature_detected!("avx2") && (16..=46).contains(&row.right) {
         // SAFETY: the processor has every feature `rows` is compiled for (checked
         // just above).
         #[allow(unsafe_code)]
@@ -43,6 +43,76 @@ pub fn avx2(row: OnlineRow<'_>) {
         return;
     }
     online_row(row);
+}
+
+/// What every pass of a row shares: the draw's and the change's constants.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct Pass {
+    base: __m256i,
+    m1: __m256i,
+    m2: __m256i,
+    low16: __m256i,
+    odd_bit: __m256i,
+    up1: __m128i,
+    scale: __m256i,
+    down: __m128i,
+    step_lo: __m256i,
+    step_hi: __m256i,
+    lo: __m256i,
+    hi: __m256i,
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+impl Pass {
+    /// The new weights (in 32-bit lanes) of eight synapses whose draw indices times
+    /// INDEX_MUL are `spread`, from their eligibilities `e`, learning signals `l`
+    /// and 16-bit weights at `w`.
+    ///
+    /// # Safety
+    /// AVX2 must be present, and `w` readable for 16 bytes.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn weights(&self, spread: __m256i, e: __m256i, l: __m256i, w: *const i16) -> __m256i {
+        // murmur3's finaliser of base ^ index * INDEX_MUL (`hash::bits32`).
+        let mut h = _mm256_xor_si256(self.base, spread);
+        h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
+        h = _mm256_mullo_epi32(h, self.m1);
+        h = _mm256_xor_si256(h, _mm256_srli_epi32::<13>(h));
+        h = _mm256_mullo_epi32(h, self.m2);
+        h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
+        let d = _mm256_and_si256(h, self.low16);
+        let odd = _mm256_or_si256(_mm256_sll_epi32(d, self.up1), self.odd_bit);
+        let p_even = _mm256_mul_epi32(l, e);
+        let p_odd = _mm256_mul_epi32(_mm256_srli_epi64::<32>(l), _mm256_srli_epi64::<32>(e));
+        let m_even = _mm256_mul_epu32(odd, self.scale);
+        let m_odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(odd), self.scale);
+        let a_even = _mm256_sub_epi64(m_even, p_even);
+        let a_odd = _mm256_sub_epi64(m_odd, p_odd);
+        let high = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(a_even), a_odd);
+        let change = _mm256_sra_epi32(high, self.down);
+        let change = _mm256_min_epi32(_mm256_max_epi32(change, self.step_lo), self.step_hi);
+        // SAFETY: the caller's.
+        let old = _mm256_cvtepi16_epi32(unsafe { _mm_loadu_si128(w.cast()) });
+        let sum = _mm256_add_epi32(old, change);
+        _mm256_min_epi32(_mm256_max_epi32(sum, self.lo), self.hi)
+    }
+}
+
+/// Eight 32-bit lanes (each within `i16`) as eight `i16` at `w`.
+///
+/// # Safety
+/// AVX2 must be present, and `w` writable for 16 bytes.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn store8(w: *mut i16, x: __m256i) {
+    // Within i16: packing does not saturate.
+    let packed = _mm256_permute4x64_epi64::<0b1000>(_mm256_packs_epi32(x, x));
+    // SAFETY: the caller's.
+    unsafe { _mm_storeu_si128(w.cast(), _mm256_castsi256_si128(packed)) };
 }
 
 /// The update of a row's synapses, eight at a time.
@@ -62,89 +132,68 @@ fn rows(row: OnlineRow<'_>) {
     let len = w.len().min(ebar.len()).min(lsig.len());
     let full = len - len % LANES;
     let up = right.saturating_sub(32);
-    let scale = 1u32 << (right - 1 - up);
-    let down = right - 16;
+    let pass = Pass {
+        base: _mm256_set1_epi32(base as i32),
+        m1: _mm256_set1_epi32(0x85EB_CA6Bu32 as i32),
+        m2: _mm256_set1_epi32(0xC2B2_AE35u32 as i32),
+        low16: _mm256_set1_epi32(0xFFFF),
+        // (2d + 1) << up = (d << (up + 1)) | (1 << up), below 2^31 (d < 2^16, up <= 14).
+        odd_bit: _mm256_set1_epi32(1 << up),
+        up1: _mm_cvtsi32_si128(up as i32 + 1),
+        scale: _mm256_set1_epi64x(1i64 << (right - 1 - up)),
+        down: _mm_cvtsi32_si128(right as i32 - 16),
+        step_lo: _mm256_set1_epi32(-(1 << 18)),
+        step_hi: _mm256_set1_epi32((1 << 18) - 1),
+        lo: _mm256_set1_epi32(bounds.lo),
+        hi: _mm256_set1_epi32(bounds.hi),
+    };
     // The draw index of lane k of the first pass, times INDEX_MUL.
-    let s0 = (index0 as u32).wrapping_mul(INDEX_MUL);
-    let lane = |k: u32| s0.wrapping_add(INDEX_MUL.wrapping_mul(k)) as i32;
-    let mut spread = _mm256_setr_epi32(
-        lane(0),
-        lane(1),
-        lane(2),
-        lane(3),
-        lane(4),
-        lane(5),
-        lane(6),
-        lane(7),
-    );
+    let s0 = _mm256_set1_epi32((index0 as u32).wrapping_mul(INDEX_MUL) as i32);
+    let mut spread = _mm256_add_epi32(s0, lane_multiples());
     let step = _mm256_set1_epi32(INDEX_MUL.wrapping_mul(LANES as u32) as i32);
-    let vbase = _mm256_set1_epi32(base as i32);
-    let m1 = _mm256_set1_epi32(0x85EB_CA6Bu32 as i32);
-    let m2 = _mm256_set1_epi32(0xC2B2_AE35u32 as i32);
-    let low16 = _mm256_set1_epi32(0xFFFF);
-    // (2d + 1) << up = (d << (up + 1)) | (1 << up), below 2^31 (d < 2^16, up <= 14).
-    let odd_bit = _mm256_set1_epi32(1 << up);
-    let up1 = _mm_cvtsi32_si128(up as i32 + 1);
-    let vscale = _mm256_set1_epi64x(i64::from(scale));
-    let vdown = _mm_cvtsi32_si128(down as i32);
-    let (step_lo, step_hi) = (
-        _mm256_set1_epi32(-(1 << 18)),
-        _mm256_set1_epi32((1 << 18) - 1),
-    );
-    let (lo, hi) = (_mm256_set1_epi32(bounds.lo), _mm256_set1_epi32(bounds.hi));
     let (wv, wrest) = w.split_at_mut(full);
-    // The passes of eight, then the rest (fewer than eight) as one pass more through
-    // a padded copy: the lanes are independent, so the padding changes nothing.
-    // (Copied lane by lane: a copy of a variable length would call `memmove`.)
-    let rest = len - full;
-    let pick = |v: &[i32], k: usize| if k < rest { v[full + k] } else { 0 };
-    let mut pad: ([i16; LANES], [i32; LANES], [i32; LANES]) = (
-        core::array::from_fn(|k| if k < rest { wrest[k] } else { 0 }),
-        core::array::from_fn(|k| pick(ebar, k)),
-        core::array::from_fn(|k| pick(lsig, k)),
-    );
-    let tail = (rest > 0).then_some((&mut pad.0, (&pad.1, &pad.2)));
     let chunks = wv
         .chunks_exact_mut(LANES)
         .zip(ebar.chunks_exact(LANES).zip(lsig.chunks_exact(LANES)));
-    for (wc, (ec, lc)) in chunks.chain(tail.map(|(w, (e, l))| (&mut w[..], (&e[..], &l[..])))) {
+    for (wc, (ec, lc)) in chunks {
         // SAFETY: each chunk holds exactly LANES elements: 32 bytes of i32 or 16 of
         // i16, read and written unaligned.
         unsafe {
-            // murmur3's finaliser of base ^ index * INDEX_MUL (`hash::bits32`).
-            let mut h = _mm256_xor_si256(vbase, spread);
-            h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
-            h = _mm256_mullo_epi32(h, m1);
-            h = _mm256_xor_si256(h, _mm256_srli_epi32::<13>(h));
-            h = _mm256_mullo_epi32(h, m2);
-            h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
-            let d = _mm256_and_si256(h, low16);
-            let odd = _mm256_or_si256(_mm256_sll_epi32(d, up1), odd_bit);
             let e = _mm256_loadu_si256(ec.as_ptr().cast());
             let l = _mm256_loadu_si256(lc.as_ptr().cast());
-            let p_even = _mm256_mul_epi32(l, e);
-            let p_odd = _mm256_mul_epi32(_mm256_srli_epi64::<32>(l), _mm256_srli_epi64::<32>(e));
-            let m_even = _mm256_mul_epu32(odd, vscale);
-            let m_odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(odd), vscale);
-            let a_even = _mm256_sub_epi64(m_even, p_even);
-            let a_odd = _mm256_sub_epi64(m_odd, p_odd);
-            let high = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(a_even), a_odd);
-            let change = _mm256_sra_epi32(high, vdown);
-            let change = _mm256_min_epi32(_mm256_max_epi32(change, step_lo), step_hi);
-            let old = _mm256_cvtepi16_epi32(_mm_loadu_si128(wc.as_ptr().cast()));
-            let new = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(old, change), lo), hi);
-            // The eight 16-bit results in the low 128 bits (values within i16:
-            // packing does not saturate them).
-            let packed = _mm256_permute4x64_epi64::<0b1000>(_mm256_packs_epi32(new, new));
-            _mm_storeu_si128(wc.as_mut_ptr().cast(), _mm256_castsi256_si128(packed));
+            let new = pass.weights(spread, e, l, wc.as_ptr());
+            store8(wc.as_mut_ptr(), new);
         }
         spread = _mm256_add_epi32(spread, step);
     }
-    for (k, &x) in pad.0.iter().enumerate() {
-        if k < rest {
-            wrest[k] = x;
-        }
+    // The rest (fewer than eight) as one pass more through a padded copy: the lanes
+    // are independent, so the padding changes nothing.
+    let rest = len - full;
+    if rest == 0 {
+        return;
     }
+    let (mut wt, mut et, mut lt) = ([0i16; LANES], [0i32; LANES], [0i32; LANES]);
+    for k in 0..rest {
+        (wt[k], et[k], lt[k]) = (wrest[k], ebar[full + k], lsig[full + k]);
+    }
+    // SAFETY: the padded copies hold LANES elements each.
+    unsafe {
+        let e = _mm256_loadu_si256(et.as_ptr().cast());
+        let l = _mm256_loadu_si256(lt.as_ptr().cast());
+        let new = pass.weights(spread, e, l, wt.as_ptr());
+        store8(wt.as_mut_ptr(), new);
+    }
+    wrest[..rest].copy_from_slice(&wt[..rest]);
+}
+
+/// `INDEX_MUL * k` in lane `k`.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+#[inline]
+#[target_feature(enable = "avx2")]
+fn lane_multiples() -> __m256i {
+    let m = |k: u32| INDEX_MUL.wrapping_mul(k) as i32;
+    _mm256_setr_epi32(m(0), m(1), m(2), m(3), m(4), m(5), m(6), m(7))
 }
 
 #[cfg(test)]
