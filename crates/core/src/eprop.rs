@@ -857,6 +857,7 @@ fn update_hidden(
         );
         return;
     }
+    let layer_mask = update::LayerMask::new(mask);
     let mut g_rows = g.chunks_exact_mut(n);
     // One ebar bank (and learning-signal bank) per readout class.
     let syn = layer.ebar.len().checked_div(banks).unwrap_or(0);
@@ -869,15 +870,11 @@ fn update_hidden(
         let grow: &mut [i32] = g_rows.next().unwrap_or(&mut []);
         let b = bounds(wf, sign(i));
         let i0 = i.saturating_mul(n);
-        let row_mask = match mask {
-            None => None,
-            Some(m) => match m.get(i0..i0.saturating_add(n)) {
-                Some(r) => Some(r),
-                None => return,
-            },
-        };
+        if mask.is_some_and(|m| m.len() < i0.saturating_add(n)) {
+            return;
+        }
         let k0 = shift.wrapping_sub(GRAD_FRAC as i32);
-        for (s, e) in update::Runs::new(row_mask, n) {
+        for (s, e) in layer_mask.runs(i0, n) {
             // One run at a time, or one synapse at a time with a rate spread.
             let mut j = s;
             while j < e {
@@ -998,6 +995,7 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
             .get(k)
             .map_or(0, |&q| (q as usize).saturating_mul(bank))
     };
+    let out_mask = update::LayerMask::new(Some(mem.mask_out));
     for (j, wrow) in mem.w_out.chunks_exact_mut(o.max(1)).enumerate() {
         let grow: &mut [i32] = match (sample, g_rows.next()) {
             (true, Some(r)) => r,
@@ -1018,10 +1016,10 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
             // a few readouts cost less one synapse at a time.
             let zk = zk0.min(i32::MAX as u32) as i32;
             let zs = [zk; 64];
-            let Some(row_mask) = mem.mask_out.get(i0..i0.saturating_add(o)) else {
+            if mem.mask_out.len() < i0.saturating_add(o) {
                 break;
-            };
-            for (s, e) in update::Runs::new(Some(row_mask), o) {
+            }
+            for (s, e) in out_mask.runs(i0, o) {
                 let mut k = s;
                 while k < e {
                     let end = e.min(k.saturating_add(zs.len()));

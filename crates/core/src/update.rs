@@ -781,13 +781,49 @@ pub fn apply(w: &mut [i16], g: &mut [i32], b: Bounds, base: u32, index0: usize) 
     }
 }
 
+/// A layer's connectivity mask, sorted once a step for the [`Runs`] of its rows:
+/// read from its words 64 columns at a time where it starts on a word (the chip's
+/// masks do), else through `bitvec`, which a 32-bit core takes for every mask (its
+/// 64-bit reads at an offset cost several instructions).
+#[derive(Clone, Copy)]
+pub struct LayerMask<'a>(Mask<'a>);
+
+impl core::fmt::Debug for LayerMask<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LayerMask").finish_non_exhaustive()
+    }
+}
+
+impl<'a> LayerMask<'a> {
+    /// `mask` (`None`: every synapse present).
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    pub fn new(mask: Option<&'a Bits>) -> Self {
+        Self(match mask {
+            Some(m) if cfg!(target_pointer_width = "32") => Mask::Bits(m),
+            m => Mask::new(m),
+        })
+    }
+
+    /// The runs of the row of `n` synapses from synapse `row0` (a column past the
+    /// mask's end is absent).
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    pub fn runs(self, row0: usize, n: usize) -> Runs<'a> {
+        Runs {
+            mask: self.0,
+            row0,
+            n,
+            at: 0,
+        }
+    }
+}
+
 /// The runs of consecutive present synapses of one row of a mask, as `start..end`:
 /// the whole row at once without a mask (the dense case), two runs for a dense
-/// recurrent row without its self-synapse, none when no synapse is present. The mask
-/// is read 64 columns at a time ([`Mask::bits`]).
+/// recurrent row without its self-synapse, none when no synapse is present.
 #[derive(Clone, Copy)]
 pub struct Runs<'a> {
     mask: Mask<'a>,
+    row0: usize,
     n: usize,
     at: usize,
 }
@@ -795,6 +831,7 @@ pub struct Runs<'a> {
 impl core::fmt::Debug for Runs<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Runs")
+            .field("row0", &self.row0)
             .field("n", &self.n)
             .field("at", &self.at)
             .finish_non_exhaustive()
@@ -802,25 +839,23 @@ impl core::fmt::Debug for Runs<'_> {
 }
 
 impl<'a> Runs<'a> {
-    /// The runs of a row of `n` synapses under `mask` (`None`: all present; a
-    /// column past the mask's end is absent).
+    /// The runs of a row of `n` synapses under `mask`, the row's own (`None`: all
+    /// present; a column past the mask's end is absent).
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn new(mask: Option<&'a Bits>, n: usize) -> Self {
-        Self {
-            mask: Mask::new(mask),
-            n,
-            at: 0,
-        }
+        LayerMask::new(mask).runs(0, n)
     }
 
     /// The first column from `at` on whose bit is `set`, or `n`.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn seek(&self, mut at: usize, set: bool) -> usize {
         if let Mask::Bits(m) = self.mask {
-            // A row off the word grid: `bitvec`'s own search (reading 64 bits at an
-            // offset costs more, on a 32-bit core the most).
-            let end = self.n.min(m.len());
-            let rest = m.get(at..end).unwrap_or_default();
+            // `bitvec`'s own search over the rest of the row.
+            let end = self.n.min(m.len().saturating_sub(self.row0));
+            let from = self.row0.saturating_add(at);
+            let rest = m
+                .get(from..self.row0.saturating_add(end))
+                .unwrap_or_default();
             let found = if set {
                 rest.first_one()
             } else {
@@ -830,12 +865,12 @@ impl<'a> Runs<'a> {
                 Some(k) => at.saturating_add(k),
                 None if set => self.n,
                 // Past the mask's end columns are absent.
-                None => end,
+                None => end.max(at),
             };
         }
         while at < self.n {
             let width = self.n.wrapping_sub(at).min(64);
-            let bits = self.mask.bits(0, at, width);
+            let bits = self.mask.bits(self.row0, at, width);
             let hits = if set {
                 bits
             } else {
@@ -934,6 +969,12 @@ mod tests {
             let off = off.min(all.len());
             let row = &all[off..(off + n).min(all.len())];
             let n = row.len();
+            // The same row as a row of the whole mask (a word-aligned layer), and of
+            // the mask from bit 3 on (a layer off the word grid).
+            let layer = |lead: usize| {
+                let lead = lead.min(off);
+                LayerMask::new(Some(&all[lead..])).runs(off - lead, n).collect::<Vec<_>>()
+            };
             let mut want = Vec::new();
             let mut j = 0;
             while j < n {
@@ -947,7 +988,9 @@ mod tests {
                     j += 1;
                 }
             }
-            prop_assert_eq!(Runs::new(Some(row), n).collect::<Vec<_>>(), want);
+            prop_assert_eq!(Runs::new(Some(row), n).collect::<Vec<_>>(), want.clone());
+            prop_assert_eq!(layer(0), want.clone());
+            prop_assert_eq!(layer(3), want);
             prop_assert_eq!(Runs::new(None, n).collect::<Vec<_>>(), if n > 0 { vec![(0, n)] } else { vec![] });
         }
     }
