@@ -172,9 +172,12 @@ fn rows(row: OnlineRow<'_>) {
     if rest == 0 {
         return;
     }
+    // (Lane by lane over all eight: a copy of `rest` elements would call `memmove`.)
     let (mut wt, mut et, mut lt) = ([0i16; LANES], [0i32; LANES], [0i32; LANES]);
-    for k in 0..rest {
-        (wt[k], et[k], lt[k]) = (wrest[k], ebar[full + k], lsig[full + k]);
+    for k in 0..LANES {
+        if k < rest {
+            (wt[k], et[k], lt[k]) = (wrest[k], ebar[full + k], lsig[full + k]);
+        }
     }
     // SAFETY: the padded copies hold LANES elements each.
     unsafe {
@@ -183,7 +186,11 @@ fn rows(row: OnlineRow<'_>) {
         let new = pass.weights(spread, e, l, wt.as_ptr());
         store8(wt.as_mut_ptr(), new);
     }
-    wrest[..rest].copy_from_slice(&wt[..rest]);
+    for (k, &x) in wt.iter().enumerate() {
+        if k < rest {
+            wrest[k] = x;
+        }
+    }
 }
 
 /// `INDEX_MUL * k` in lane `k`.
