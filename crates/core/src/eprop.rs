@@ -921,8 +921,8 @@ pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'
     learn_with(cfg, mem, step, target, None)
 }
 
-/// [`learn`] with a host's vector kernel for the online one-shift rows of the
-/// hidden layers ([`update::OnlineKernel`]; the same bits).
+/// [`learn`] with a host's vector kernel for the exact engine's online rows of
+/// the hidden layers and the readout ([`update::OnlineKernel`]; the same bits).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn learn_with(
     cfg: &ChipConfig,
