@@ -644,9 +644,12 @@ impl Adaptive<'_> {
 /// Active synapses of a 64-column block from which [`light`] updates the whole block
 /// branch-free instead of visiting its active synapses one by one: worth it where the
 /// block becomes vector instructions; a microcontroller without a vector unit always
-/// visits (65: never dense). Both ways give the same bits.
+/// visits (65: never dense). Both ways give the same bits. Half the block on the
+/// host: the dense pass's 64-bit comparator products cost about as much as 30
+/// visits (bench256, session 16: `--mode light` 74.1 us at 16, 67.4 to 69.8 us at 24
+/// to 48).
 const DENSE_BLOCK: u32 = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
-    16
+    32
 } else {
     65
 };
