@@ -87,14 +87,17 @@ pub const fn fold_seed(seed: u64) -> u32 {
     (seed as u32) ^ ((seed >> 32) as u32).rotate_left(16)
 }
 
+/// The two multipliers of [`mix`], in order (a vector form of the mixer needs them).
+pub const MIX_MUL: [u32; 2] = [0x85EB_CA6B, 0xC2B2_AE35];
+
 /// murmur3's 32-bit finaliser: every input bit flips each output bit with
 /// probability close to 1/2.
 #[inline]
 pub const fn mix(mut h: u32) -> u32 {
     h ^= h >> 16;
-    h = h.wrapping_mul(0x85EB_CA6B);
+    h = h.wrapping_mul(MIX_MUL[0]);
     h ^= h >> 13;
-    h = h.wrapping_mul(0xC2B2_AE35);
+    h = h.wrapping_mul(MIX_MUL[1]);
     h ^= h >> 16;
     h
 }

@@ -20,7 +20,7 @@
 //! narrowing to 16 bits crosses lanes. `tests` checks every shift, bound and tail
 //! against the portable loop.
 
-use neurochip_core::hash::INDEX_MUL;
+use neurochip_core::hash::{INDEX_MUL, MIX_MUL};
 use neurochip_core::update::{online_row, OnlineRow};
 
 #[cfg(target_arch = "x86_64")]
@@ -75,7 +75,7 @@ impl Pass {
     #[inline]
     #[target_feature(enable = "avx2")]
     unsafe fn weights(&self, spread: __m256i, e: __m256i, l: __m256i, w: *const i16) -> __m256i {
-        // murmur3's finaliser of base ^ index * INDEX_MUL (`hash::bits32`).
+        // `hash::mix` (murmur3's finaliser) of base ^ index * INDEX_MUL (`hash::bits32`).
         let mut h = _mm256_xor_si256(self.base, spread);
         h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
         h = _mm256_mullo_epi32(h, self.m1);
@@ -134,8 +134,8 @@ fn rows(row: OnlineRow<'_>) {
     let up = right.saturating_sub(32);
     let pass = Pass {
         base: _mm256_set1_epi32(base as i32),
-        m1: _mm256_set1_epi32(0x85EB_CA6Bu32 as i32),
-        m2: _mm256_set1_epi32(0xC2B2_AE35u32 as i32),
+        m1: _mm256_set1_epi32(MIX_MUL[0] as i32),
+        m2: _mm256_set1_epi32(MIX_MUL[1] as i32),
         low16: _mm256_set1_epi32(0xFFFF),
         // (2d + 1) << up = (d << (up + 1)) | (1 << up), below 2^31 (d < 2^16, up <= 14).
         odd_bit: _mm256_set1_epi32(1 << up),
