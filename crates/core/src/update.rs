@@ -154,7 +154,7 @@ pub struct OnlineRow<'a> {
     pub ebar: &'a [i32],
     /// The learning signal of each synapse's column.
     pub lsig: &'a [i32],
-    /// The shift `k` of [`exact`], from 16 to 46.
+    /// The shift `k` of [`exact`], in [`ONE_SHIFT`].
     pub right: u32,
     /// How far a weight may move.
     pub bounds: Bounds,
@@ -166,8 +166,12 @@ pub struct OnlineRow<'a> {
 
 /// A host's vector kernel for [`OnlineRow`]s (the emulator's AVX2 loop): it must
 /// give the bits of [`online_row`] for every row, over the shortest of its three
-/// slices. The core calls it only where [`exact`] would take the one-shift path.
+/// slices. The core calls it for the online rows whose shift is in [`ONE_SHIFT`].
 pub type OnlineKernel = fn(OnlineRow<'_>);
+
+/// The shifts of [`exact`]'s one-shift online path, the rows an [`OnlineKernel`]
+/// takes: from 16 (the high word of the sum) to 46 (the sum stays below 2^63).
+pub const ONE_SHIFT: core::ops::RangeInclusive<u32> = 16..=46;
 
 /// The portable [`OnlineRow`] update: [`exact`] without accumulators.
 pub fn online_row(row: OnlineRow<'_>) {
@@ -203,7 +207,7 @@ pub fn exact(
     kernel: Option<OnlineKernel>,
 ) {
     if let Some(kernel) = kernel {
-        if g.is_empty() && (16..=46).contains(&k) {
+        if g.is_empty() && k >= 0 && ONE_SHIFT.contains(&k.unsigned_abs()) {
             kernel(OnlineRow {
                 w,
                 ebar,
@@ -299,7 +303,7 @@ fn exact_products(
     };
     // |p| <= 2^62: its negation and the rounding half fit.
     let d_of = |p: i64| p.wrapping_neg().wrapping_add(half).wrapping_shr(right);
-    if g.is_empty() && right.wrapping_sub(16) <= 30 {
+    if g.is_empty() && ONE_SHIFT.contains(&right) {
         // The same bits in one shift: `((half - p) >> r + dither) >> 16` is
         // `(half + dither 2^r - p) >> (r + 16)` (floors nest), and with `r >= 16`
         // that shift takes the high word, then `r - 16` more. With `r <= 46` the
@@ -341,6 +345,15 @@ enum Mask<'a> {
 }
 
 impl<'a> Mask<'a> {
+    /// Its length in bits (`None` without a mask).
+    fn len(self) -> Option<usize> {
+        match self {
+            Mask::All => None,
+            Mask::Words(_, _, len) => Some(len),
+            Mask::Bits(m) => Some(m.len()),
+        }
+    }
+
     fn new(mask: Option<&'a Bits>) -> Self {
         let Some(m) = mask else {
             return Mask::All;
@@ -808,9 +821,13 @@ impl<'a> LayerMask<'a> {
     }
 
     /// The runs of the row of `n` synapses from synapse `row0` (a column past the
-    /// mask's end is absent).
+    /// mask's end is absent: the row is cut there once, so no read crosses it).
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn runs(self, row0: usize, n: usize) -> Runs<'a> {
+        let n = self
+            .0
+            .len()
+            .map_or(n, |len| n.min(len.saturating_sub(row0)));
         Runs {
             mask: self.0,
             row0,
@@ -853,23 +870,18 @@ impl<'a> Runs<'a> {
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn seek(&self, mut at: usize, set: bool) -> usize {
         if let Mask::Bits(m) = self.mask {
-            // `bitvec`'s own search over the rest of the row.
-            let end = self.n.min(m.len().saturating_sub(self.row0));
+            // `bitvec`'s own search over the rest of the row (within the mask: the
+            // row was cut at its end).
             let from = self.row0.saturating_add(at);
             let rest = m
-                .get(from..self.row0.saturating_add(end))
+                .get(from..self.row0.saturating_add(self.n))
                 .unwrap_or_default();
             let found = if set {
                 rest.first_one()
             } else {
                 rest.first_zero()
             };
-            return match found {
-                Some(k) => at.saturating_add(k),
-                None if set => self.n,
-                // Past the mask's end columns are absent.
-                None => end.max(at),
-            };
+            return found.map_or(self.n, |k| at.saturating_add(k));
         }
         while at < self.n {
             let width = self.n.wrapping_sub(at).min(64);
@@ -927,7 +939,7 @@ mod tests {
             m in 1u32..=15,
             base in any::<u32>(),
             index0 in 0usize..1 << 20,
-            right in 16u32..=46,
+            right in ONE_SHIFT,
         ) {
             let up = right.saturating_sub(32);
             let scale = 1u32 << (right - 1 - up);
@@ -993,7 +1005,27 @@ mod tests {
             }
             prop_assert_eq!(Runs::new(Some(row), n).collect::<Vec<_>>(), want.clone());
             prop_assert_eq!(layer(0), want.clone());
-            prop_assert_eq!(layer(3), want);
+            prop_assert_eq!(layer(3), want.clone());
+            // A row that runs past the mask's end: the columns there are absent.
+            let end = all.len() - off;
+            let mut past = Vec::new();
+            let mut j = 0;
+            while j < end {
+                if all[off + j] {
+                    let s = j;
+                    while j < end && all[off + j] {
+                        j += 1;
+                    }
+                    past.push((s, j));
+                } else {
+                    j += 1;
+                }
+            }
+            for lead in [0, 3] {
+                let lead = lead.min(off);
+                let runs = LayerMask::new(Some(&all[lead..])).runs(off - lead, end + 70);
+                prop_assert_eq!(runs.collect::<Vec<_>>(), past.clone());
+            }
             prop_assert_eq!(Runs::new(None, n).collect::<Vec<_>>(), if n > 0 { vec![(0, n)] } else { vec![] });
         }
     }

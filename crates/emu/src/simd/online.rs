@@ -2,7 +2,7 @@
 //! pass: the core's one-shift recipe (`neurochip_core::update`) with its 64-bit
 //! arithmetic arranged for the vector unit rather than left to the compiler.
 //!
-//! Per synapse, with `d` its 16 dither bits, `r` the shift (16 to 46) and
+//! Per synapse, with `d` its 16 dither bits, `r` the shift (16 to 46, `ONE_SHIFT`) and
 //! `up = max(r - 32, 0)`:
 //!
 //! ```text
@@ -21,7 +21,7 @@
 //! against the portable loop.
 
 use neurochip_core::hash::{INDEX_MUL, MIX_MUL};
-use neurochip_core::update::{online_row, OnlineRow};
+use neurochip_core::update::{online_row, OnlineRow, ONE_SHIFT};
 
 #[cfg(target_arch = "x86_64")]
 use core::arch::x86_64::*;
@@ -33,7 +33,7 @@ const LANES: usize = 8;
 /// [`online_row`]'s bits. On a processor without AVX2 it is [`online_row`].
 pub fn avx2(row: OnlineRow<'_>) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && (16..=46).contains(&row.right) {
+    if std::is_x86_feature_detected!("avx2") && ONE_SHIFT.contains(&row.right) {
         // SAFETY: the processor has every feature `rows` is compiled for (checked
         // just above).
         #[allow(unsafe_code)]
@@ -219,7 +219,7 @@ mod tests {
         fn avx2_is_the_portable_loop(
             cells in proptest::collection::vec((any::<i16>(), any::<i32>(), any::<i32>()), 0..40),
             small in any::<bool>(),
-            right in 16u32..=46,
+            right in ONE_SHIFT,
             (lo, hi) in (-32768i32..=0, 0i32..=32767),
             half in 0u8..3,
             base in any::<u32>(),
