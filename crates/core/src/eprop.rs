@@ -874,6 +874,12 @@ fn update_hidden(
             return;
         }
         let k0 = shift.wrapping_sub(GRAD_FRAC as i32);
+        if kernel.is_some() && spread == 0 && banks == 1 && grow.is_empty() {
+            let row = (&mut *wrow, erow, lsig);
+            if kernel_row(row, layer_mask, (k0, b, base, i0), kernel) {
+                continue;
+            }
+        }
         for (s, e) in layer_mask.runs(i0, n) {
             // One run at a time, or one synapse at a time with a rate spread.
             let mut j = s;
@@ -911,6 +917,45 @@ fn update_hidden(
             }
         }
     }
+}
+
+/// Absent synapses a row may have and still go through [`kernel_row`].
+const ROW_GAPS: usize = 8;
+
+/// An online row of one shift through a host's kernel in one call, when it has at
+/// most [`ROW_GAPS`] absent synapses: their weights are kept aside and put back, and
+/// every other synapse's update depends only on its own index, so the bits are those
+/// of one call a run of present synapses, without a call and a padded tail for each
+/// (a dense recurrent row without its self-synapse is two runs). `(k, b, base, i0)`:
+/// the shift, bounds, draw base and the row's first synapse index. Returns whether
+/// it took the row.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn kernel_row(
+    (wrow, erow, lsig): (&mut [i16], &[i32], &[i32]),
+    mask: update::LayerMask<'_>,
+    (k, b, base, i0): (i32, Bounds, u32, usize),
+    kernel: Option<OnlineKernel>,
+) -> bool {
+    let n = wrow.len();
+    let mut gaps = [0usize; ROW_GAPS];
+    let Some(ng) = mask.absent(i0, n, &mut gaps) else {
+        return false;
+    };
+    let gaps = gaps.get(..ng).unwrap_or_default();
+    let mut kept = [0i16; ROW_GAPS];
+    for (x, &j) in kept.iter_mut().zip(gaps) {
+        *x = wrow.get(j).copied().unwrap_or(0);
+    }
+    let (Some(eb), Some(ls)) = (erow.get(..n), lsig.get(..n)) else {
+        return false;
+    };
+    update::exact(wrow, &mut [], eb, ls, k, b, base, i0, kernel);
+    for (&x, &j) in kept.iter().zip(gaps) {
+        if let Some(w) = wrow.get_mut(j) {
+            *w = x;
+        }
+    }
+    true
 }
 
 /// Learning step at chip step `step`: compute the error and learning signal for

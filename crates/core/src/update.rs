@@ -820,6 +820,38 @@ impl<'a> LayerMask<'a> {
         })
     }
 
+    /// The absent synapses of the row of `n` synapses from synapse `row0` (columns;
+    /// one past the mask's end is absent), written to `out` in order: their count, or
+    /// `None` when `out` cannot hold them all.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    pub fn absent(self, row0: usize, n: usize, out: &mut [usize]) -> Option<usize> {
+        let within = self
+            .0
+            .len()
+            .map_or(n, |len| n.min(len.saturating_sub(row0)));
+        let mut count = 0usize;
+        let mut put = |j: usize| -> Option<()> {
+            *out.get_mut(count)? = j;
+            count = count.wrapping_add(1);
+            Some(())
+        };
+        let mut at = 0usize;
+        while at < within {
+            let width = within.wrapping_sub(at).min(64);
+            let all = u64::MAX.wrapping_shr(64u32.wrapping_sub(width as u32));
+            let mut zeros = !self.0.bits(row0, at, width) & all;
+            while zeros != 0 {
+                put(at.wrapping_add(zeros.trailing_zeros() as usize))?;
+                zeros &= zeros.wrapping_sub(1);
+            }
+            at = at.wrapping_add(width);
+        }
+        for j in within..n {
+            put(j)?;
+        }
+        Some(count)
+    }
+
     /// The runs of the row of `n` synapses from synapse `row0` (a column past the
     /// mask's end is absent: the row is cut there once, so no read crosses it).
     #[cfg_attr(target_arch = "x86_64", inline(always))]
@@ -1027,6 +1059,48 @@ mod tests {
                 prop_assert_eq!(runs.collect::<Vec<_>>(), past.clone());
             }
             prop_assert_eq!(Runs::new(None, n).collect::<Vec<_>>(), if n > 0 { vec![(0, n)] } else { vec![] });
+        }
+
+        /// A row's absent synapses are the columns outside its runs, in order (one
+        /// past the mask's end absent too), or `None` when there are more than the
+        /// list holds; a layer without a mask has none.
+        #[test]
+        fn absent_synapses_are_the_gaps_between_runs(
+            words in prop::collection::vec(any::<u32>(), 1..12),
+            holes in prop::collection::vec(0usize..400, 0..6),
+            off in 0usize..64,
+            n in 0usize..300,
+            past in 0usize..80,
+            cap in 0usize..10,
+        ) {
+            // Mostly set (a few holes), so that most rows fit the list.
+            let mut all = Bits::from_slice(&words).to_bitvec();
+            all.fill(true);
+            for h in holes {
+                if h < all.len() {
+                    all.set(h, false);
+                }
+            }
+            let off = off.min(all.len());
+            let n = (n + past).min(all.len() - off + past);
+            for lead in [0usize, 3] {
+                let lead = lead.min(off);
+                let mask = LayerMask::new(Some(&all[lead..]));
+                let mut want: Vec<usize> = (0..n).collect();
+                for (s, e) in mask.runs(off - lead, n) {
+                    want.retain(|&j| j < s || j >= e);
+                }
+                let mut out = vec![usize::MAX; cap];
+                let got = mask.absent(off - lead, n, &mut out);
+                if want.len() <= cap {
+                    prop_assert_eq!(got, Some(want.len()));
+                    prop_assert_eq!(&out[..want.len()], &want[..]);
+                } else {
+                    prop_assert_eq!(got, None);
+                }
+            }
+            let mut out = [0usize; 1];
+            prop_assert_eq!(LayerMask::new(None).absent(0, n, &mut out), Some(0));
         }
     }
 }
