@@ -67,6 +67,28 @@ pub fn report<T, E: core::fmt::Display>(r: Result<T, E>, line: impl FnOnce(T)) -
     }
 }
 
+/// The standalone application (the solver, the assemblies) of an embedded
+/// application image that `pick` takes, or `None` after its refusal line (`error:
+/// NAME image refused: REASON`: a bad header, CRC or field, or another application).
+#[cfg(any(feature = "solver", feature = "assembly"))]
+pub fn standalone<T>(
+    image: &'static [u8],
+    name: &str,
+    pick: impl FnOnce(neurochip_tasks::app::Standalone<'static>) -> Option<T>,
+) -> Option<T> {
+    use neurochip_core::image::{decode_app, ImageError};
+    let spec = decode_app(image)
+        .and_then(neurochip_tasks::app::Standalone::decode)
+        .and_then(|s| pick(s).ok_or(ImageError::Field { field: "app.kind" }));
+    match spec {
+        Ok(s) => Some(s),
+        Err(e) => {
+            out!("error: {} image refused: {}", name, e);
+            None
+        }
+    }
+}
+
 /// Set up the console (RTT on a board; nothing on QEMU).
 pub fn init() {
     #[cfg(feature = "stm32f411")]

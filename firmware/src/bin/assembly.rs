@@ -11,10 +11,9 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use neurochip_core::image;
-use neurochip_firmware::{out, report};
+use neurochip_firmware::{out, report, standalone};
 use neurochip_tasks::app::Standalone;
-use neurochip_tasks::assembly::{carve, AssemblySpec};
+use neurochip_tasks::assembly::carve;
 
 /// The assembly image, embedded by build.rs.
 static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/assembly.img"));
@@ -34,24 +33,14 @@ struct Bufs {
     x: [bool; MAX_IN],
 }
 
-/// The assembly application of the embedded image, or the reason it is refused.
-fn spec() -> Result<AssemblySpec, image::ImageError> {
-    let block = image::decode_app(IMAGE)?;
-    #[allow(unreachable_patterns)] // with `--features solver`, other applications
-    match Standalone::decode(block)? {
-        Standalone::Assembly(s) => Ok(s),
-        _ => Err(image::ImageError::Field { field: "app.kind" }),
-    }
-}
-
 /// Run the image and print `assembly DIGEST steps=N spikes=N`.
 fn run() -> bool {
-    let spec = match spec() {
-        Ok(s) => s,
-        Err(e) => {
-            out!("error: assembly image refused: {}", e);
-            return false;
-        }
+    #[allow(unreachable_patterns)] // with `--features solver`, other applications
+    let Some(spec) = standalone(IMAGE, "assembly", |s| match s {
+        Standalone::Assembly(s) => Some(s),
+        _ => None,
+    }) else {
+        return false;
     };
     let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
         weights: [0; MAX_WEIGHTS],

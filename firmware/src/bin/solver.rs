@@ -10,10 +10,9 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use neurochip_core::image;
-use neurochip_firmware::{out, report};
+use neurochip_firmware::{out, report, standalone};
 use neurochip_tasks::app::Standalone;
-use neurochip_tasks::solver::{SolverMemory, SolverSpec};
+use neurochip_tasks::solver::SolverMemory;
 
 /// The solver image, embedded by build.rs.
 static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/solver.img"));
@@ -34,24 +33,14 @@ struct Bufs {
     bytes: [u8; MAX_BYTES],
 }
 
-/// The solver application of the embedded image, or the reason it is refused.
-fn spec() -> Result<SolverSpec<'static>, image::ImageError> {
-    let block = image::decode_app(IMAGE)?;
-    #[allow(unreachable_patterns)] // with `--features assembly`, other applications
-    match Standalone::decode(block)? {
-        Standalone::Solver(s) => Ok(s),
-        _ => Err(image::ImageError::Field { field: "app.kind" }),
-    }
-}
-
 /// Run the image and print `solver DIGEST solved_at=N` (or `solved_at=none`).
 fn run() -> bool {
-    let spec = match spec() {
-        Ok(s) => s,
-        Err(e) => {
-            out!("error: solver image refused: {}", e);
-            return false;
-        }
+    #[allow(unreachable_patterns)] // with `--features assembly`, other applications
+    let Some(spec) = standalone(IMAGE, "solver", |s| match s {
+        Standalone::Solver(s) => Some(s),
+        _ => None,
+    }) else {
+        return false;
     };
     let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
         offsets: [0; MAX_VARIABLES + 1],
