@@ -715,6 +715,34 @@ impl Chance {
     }
 }
 
+/// `f(c)` for each set bit `c` of `bits`, in ascending order: on a 32-bit core a
+/// 32-bit word at a time ([`each_bit_words`]: the M4's light trial 33,112 to 32,159
+/// instructions a step), elsewhere the 64-bit word (3% faster on the host).
+#[inline(always)]
+fn each_bit(bits: u64, mut f: impl FnMut(usize)) {
+    if cfg!(target_pointer_width = "32") {
+        each_bit_words(bits, f);
+        return;
+    }
+    let mut bits = bits;
+    while bits != 0 {
+        f(bits.trailing_zeros() as usize);
+        bits &= bits.wrapping_sub(1);
+    }
+}
+
+/// [`each_bit`] over the low word, then the high word.
+#[inline(always)]
+fn each_bit_words(bits: u64, mut f: impl FnMut(usize)) {
+    for (half, word) in [(0usize, bits as u32), (32, (bits >> 32) as u32)] {
+        let mut word = word;
+        while word != 0 {
+            f(half.wrapping_add(word.trailing_zeros() as usize));
+            word &= word.wrapping_sub(1);
+        }
+    }
+}
+
 /// One row's block of the light engine with one shift for every synapse.
 struct LightRow {
     /// The block's synapses that may step (active columns the mask keeps).
@@ -738,19 +766,16 @@ impl LightRow {
     #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
     fn sparse(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], cols: &[u64]) {
         let chance = Chance::new(self.k, self.tr);
-        let mut bits = self.bits;
-        while bits != 0 {
-            let c = bits.trailing_zeros() as usize;
-            bits &= bits.wrapping_sub(1);
+        each_bit(self.bits, |c| {
             let (Some(&lj), Some(&col)) = (lsig.get(c), cols.get(c)) else {
-                continue;
+                return;
             };
             let idx = self.at.saturating_add(c);
             // A positive trace: the step is against the sign of L_j.
             if chance.steps_col(col, self.base, idx) {
                 step_one(w, g, idx, lj > 0, self.b);
             }
-        }
+        });
     }
 
     /// The same steps as [`light`]'s one-by-one visit, computed for every synapse of
@@ -1059,6 +1084,17 @@ mod tests {
                 prop_assert_eq!(runs.collect::<Vec<_>>(), past.clone());
             }
             prop_assert_eq!(Runs::new(None, n).collect::<Vec<_>>(), if n > 0 { vec![(0, n)] } else { vec![] });
+        }
+
+        /// Both walks of a 64-bit active set visit its set bits in ascending order.
+        #[test]
+        fn bit_walks_visit_every_set_bit_in_order(bits in any::<u64>()) {
+            let want: Vec<usize> = (0..64).filter(|&c| bits >> c & 1 == 1).collect();
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            each_bit(bits, |c| a.push(c));
+            each_bit_words(bits, |c| b.push(c));
+            prop_assert_eq!(&a, &want);
+            prop_assert_eq!(&b, &want);
         }
 
         /// A row's absent synapses are the columns outside its runs, in order (one
