@@ -874,7 +874,9 @@ fn update_hidden(
             return;
         }
         let k0 = shift.wrapping_sub(GRAD_FRAC as i32);
-        if kernel.is_some() && spread == 0 && banks == 1 && grow.is_empty() {
+        // The rows the kernel takes (online, one shift in its range, one class).
+        let whole = kernel.is_some() && update::one_shift(k0).is_some();
+        if whole && spread == 0 && banks == 1 && grow.is_empty() {
             let row = (&mut *wrow, erow, lsig);
             if kernel_row(row, layer_mask, (k0, b, base, i0), kernel) {
                 continue;

@@ -173,6 +173,13 @@ pub type OnlineKernel = fn(OnlineRow<'_>);
 /// takes: from 16 (the high word of the sum) to 46 (the sum stays below 2^63).
 pub const ONE_SHIFT: core::ops::RangeInclusive<u32> = 16..=46;
 
+/// The shift `k` of [`exact`] as an [`OnlineRow`]'s, where it is in [`ONE_SHIFT`]:
+/// the rows a kernel takes.
+#[inline]
+pub fn one_shift(k: i32) -> Option<u32> {
+    u32::try_from(k).ok().filter(|r| ONE_SHIFT.contains(r))
+}
+
 /// The portable [`OnlineRow`] update: [`exact`] without accumulators.
 pub fn online_row(row: OnlineRow<'_>) {
     exact(
@@ -206,19 +213,17 @@ pub fn exact(
     index0: usize,
     kernel: Option<OnlineKernel>,
 ) {
-    if let Some(kernel) = kernel {
-        if g.is_empty() && k >= 0 && ONE_SHIFT.contains(&k.unsigned_abs()) {
-            kernel(OnlineRow {
-                w,
-                ebar,
-                lsig,
-                right: k as u32,
-                bounds: b,
-                base,
-                index0,
-            });
-            return;
-        }
+    if let (Some(kernel), true, Some(right)) = (kernel, g.is_empty(), one_shift(k)) {
+        kernel(OnlineRow {
+            w,
+            ebar,
+            lsig,
+            right,
+            bounds: b,
+            base,
+            index0,
+        });
+        return;
     }
     // |L * ebar| <= 2^62: the product fits.
     let prods = ebar
@@ -352,6 +357,12 @@ impl<'a> Mask<'a> {
             Mask::Words(_, _, len) => Some(len),
             Mask::Bits(m) => Some(m.len()),
         }
+    }
+
+    /// How much of the row of `n` synapses from synapse `row0` lies within the mask
+    /// (all of it without one): the columns past its end are absent.
+    fn within(self, row0: usize, n: usize) -> usize {
+        self.len().map_or(n, |len| n.min(len.saturating_sub(row0)))
     }
 
     fn new(mask: Option<&'a Bits>) -> Self {
@@ -850,10 +861,7 @@ impl<'a> LayerMask<'a> {
     /// `None` when `out` cannot hold them all.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn absent(self, row0: usize, n: usize, out: &mut [usize]) -> Option<usize> {
-        let within = self
-            .0
-            .len()
-            .map_or(n, |len| n.min(len.saturating_sub(row0)));
+        let within = self.0.within(row0, n);
         let mut count = 0usize;
         let mut put = |j: usize| -> Option<()> {
             *out.get_mut(count)? = j;
@@ -881,14 +889,10 @@ impl<'a> LayerMask<'a> {
     /// mask's end is absent: the row is cut there once, so no read crosses it).
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn runs(self, row0: usize, n: usize) -> Runs<'a> {
-        let n = self
-            .0
-            .len()
-            .map_or(n, |len| n.min(len.saturating_sub(row0)));
         Runs {
+            n: self.0.within(row0, n),
             mask: self.0,
             row0,
-            n,
             at: 0,
         }
     }

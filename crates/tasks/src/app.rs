@@ -878,6 +878,26 @@ impl<'a> Standalone<'a> {
         Ok(n)
     }
 
+    /// The solver's problem, if this is the solver.
+    #[cfg(feature = "solver")]
+    pub fn solver(self) -> Option<crate::solver::SolverSpec<'a>> {
+        #[allow(unreachable_patterns)] // with `assembly` too, another application
+        match self {
+            Standalone::Solver(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The assembly area, if this is an assembly application.
+    #[cfg(feature = "assembly")]
+    pub fn assembly(self) -> Option<crate::assembly::AssemblySpec> {
+        #[allow(unreachable_patterns)] // with `solver` too, another application
+        match self {
+            Standalone::Assembly(a) => Some(a),
+            _ => None,
+        }
+    }
+
     /// Decode and range-check every field; the block must end with the last field. A
     /// kind this build does not carry is refused (`app.kind`).
     pub fn decode(bytes: &'a [u8]) -> Result<Self, ImageError> {

@@ -35,11 +35,7 @@ struct Bufs {
 
 /// Run the image and print `assembly DIGEST steps=N spikes=N`.
 fn run() -> bool {
-    #[allow(unreachable_patterns)] // with `--features solver`, other applications
-    let Some(spec) = standalone(IMAGE, "assembly", |s| match s {
-        Standalone::Assembly(s) => Some(s),
-        _ => None,
-    }) else {
+    let Some(spec) = standalone(IMAGE, "assembly", Standalone::assembly) else {
         return false;
     };
     let Some(b) = cortex_m::singleton!(: Bufs = Bufs {

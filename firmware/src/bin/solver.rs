@@ -35,11 +35,7 @@ struct Bufs {
 
 /// Run the image and print `solver DIGEST solved_at=N` (or `solved_at=none`).
 fn run() -> bool {
-    #[allow(unreachable_patterns)] // with `--features assembly`, other applications
-    let Some(spec) = standalone(IMAGE, "solver", |s| match s {
-        Standalone::Solver(s) => Some(s),
-        _ => None,
-    }) else {
+    let Some(spec) = standalone(IMAGE, "solver", Standalone::solver) else {
         return false;
     };
     let Some(b) = cortex_m::singleton!(: Bufs = Bufs {
