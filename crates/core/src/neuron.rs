@@ -151,7 +151,7 @@ pub fn update_neurons(
     // below, 32 neurons a word (vectorised unless stochastic rounding draws from the
     // PRNG, one draw per neuron in order, as the general loop draws). The general loop
     // is for chips with adaptive neurons and for layer shifts beyond 24.
-    let (betas, vb, tb) = neuron_bounds(mem.v, mem.thr, mem.beta);
+    let betas = mem.beta.iter().fold(0, |m, &b| m | b);
     let plain = s_in.unsigned_abs() <= 24 && s_rec.unsigned_abs() <= 24 && betas == 0;
     if plain {
         let p = Plain {
@@ -171,7 +171,7 @@ pub fn update_neurons(
         });
         // The sums' width: 64-bit, 32-bit, or 32-bit with both layer shifts to the
         // left (one multiply each, and fewer constants held on a 32-bit core).
-        let sums = match p.fits_32(vb, tb, mem.layout.n_in, fired) {
+        let sums = match p.fits_32(mem.layout.n_in, fired) {
             false => WIDE,
             true if p.s_in.right == 0 && p.s_rec.right == 0 => LEFT,
             true => NARROW,
@@ -345,29 +345,6 @@ const NARROW: u8 = 1;
 /// 32-bit, with both layer shifts to the left: each input one multiply.
 const LEFT: u8 = 2;
 
-/// One pass over the neurons, branch-free: the or of every `beta` (zero: no adaptive
-/// neuron, so the block path applies) and the or of every `|v|` and every `|thr|`
-/// (`x ^ (x >> 31)`, at least `|x| - 1`: the bounds of [`Plain::fits_32`]).
-fn neuron_bounds(v: &[i32], thr: &[i32], beta: &[i32]) -> (i32, u32, u32) {
-    let mag = |x: i32| (x ^ (x >> 31)) as u32;
-    let (mut b, mut vb, mut tb) = (0i32, 0u32, 0u32);
-    for ((&x, &t), &bj) in v.iter().zip(thr).zip(beta) {
-        b |= bj;
-        vb |= mag(x);
-        tb |= mag(t);
-    }
-    // The regions have one length; should they not, the rest of each.
-    let k = v.len().min(thr.len()).min(beta.len());
-    b |= beta.get(k..).unwrap_or(&[]).iter().fold(0, |m, &x| m | x);
-    vb |= v.get(k..).unwrap_or(&[]).iter().fold(0, |m, &x| m | mag(x));
-    tb |= thr
-        .get(k..)
-        .unwrap_or(&[])
-        .iter()
-        .fold(0, |m, &x| m | mag(x));
-    (b, vb, tb)
-}
-
 /// A block's pseudo-derivatives and their gains (both empty without learning).
 type Psis<'a> = (&'a mut [u32], &'a [u32]);
 
@@ -377,11 +354,14 @@ impl Plain {
     /// 64-bit sums: the leak is below `2 |v| + 1` (a decay is below 2), an input term
     /// below `(|acc| + 1) 2^s`, where an input accumulator is below `n_in 2^15` and
     /// the recurrent one below `spikes 2^15` (16-bit weights), and the reset is a
-    /// threshold. `|v|` and `|thr|` are bounded from above by `vb` and `tb`, their
-    /// values or-ed ([`neuron_bounds`]).
-    fn fits_32(&self, vb: u32, tb: u32, n_in: usize, spikes: u64) -> bool {
-        let vb = u64::from(vb) + 1;
-        let tb = u64::from(tb) + 1;
+    /// threshold. `|v|` and `|thr|` are at most the membrane format's largest
+    /// magnitude: the semantic check holds every loaded image and snapshot to it
+    /// ([`crate::semantic`]), the builder writes no other, and every step keeps it
+    /// (the membrane saturates to the format; thresholds do not change). Memory
+    /// written by hand outside the format still runs, without a panic: its sums wrap.
+    fn fits_32(&self, n_in: usize, spikes: u64) -> bool {
+        let m = self.lo.unsigned_abs().max(self.hi.unsigned_abs());
+        let (vb, tb) = (m.saturating_add(1), m.saturating_add(1));
         let term = |events: u64, s: Scale| {
             events
                 .saturating_mul(1 << 15)

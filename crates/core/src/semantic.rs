@@ -6,7 +6,9 @@
 //! [`Invalid`] that names the place, the index, the value and what is allowed.
 //!
 //! What is checked ([`check_memory`]), each an invariant the datapath keeps (a state
-//! that passes, stepped and trained, passes again: the `step` fuzz target holds it):
+//! that passes, stepped and trained, passes again: the `step` fuzz target holds it).
+//! The LIF neuron pass relies on `v` and `thr` in the membrane format to choose
+//! 32-bit sums without reading them (`neuron::Plain::fits_32`):
 //!
 //! | region | allowed |
 //! |---|---|

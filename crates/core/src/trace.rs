@@ -8,7 +8,8 @@
 //!   presynaptic trace, the eligibility of readout weights; and `bk = round(kappa *
 //!   bk) + 1`, the eligibility of the readout biases (an always-on unit).
 //! * `rbar_j = round(r * rbar_j) + (1 - r) z_j` (Q16.16): a running firing-rate
-//!   estimate for rate regularisation.
+//!   estimate for rate regularisation, updated only while it is on (`reg_shift > 0`):
+//!   nothing else reads it.
 //!
 //! With decay classes ([`crate::classes`]) the presynaptic traces are kept once per
 //! membrane-decay class `c` (decay `alpha_c`, bank `c` of `xbar` and `zbar`), and the
@@ -103,9 +104,15 @@ fn update_rounded(
     let b = bounds(one, max);
     match r.fixed_addend(DECAY_FRAC) {
         Some(c) => decay_add(tr, spikes, a, b, || c as u64),
-        None => decay_add(tr, spikes, a, b, || {
-            STOCHASTIC.addend(DECAY_FRAC, prng) as u64
-        }),
+        None => {
+            // The generator's state in a local for the loop (a register on the M4),
+            // not reloaded and stored through the reference at every trace.
+            let mut local = *prng;
+            decay_add(tr, spikes, a, b, || {
+                STOCHASTIC.addend(DECAY_FRAC, &mut local) as u64
+            });
+            *prng = local;
+        }
     }
 }
 
@@ -162,7 +169,11 @@ pub fn update_post(cfg: &ChipConfig, mem: &mut Memory<'_>) {
         }
     }
     // Rate estimate in Q16.16: a spike adds (1 - r) so the steady state is the rate
-    // per step.
+    // per step. Only rate regularisation reads it: without it the estimator rests
+    // (its value stays as it was; no digest folds it).
+    if l.reg_shift == 0 {
+        return;
+    }
     let r = l.rate_decay;
     let inc = i64::from(32_768u16.saturating_sub(r)) << 1;
     update(mem.rbar, mem.z, r, inc, i64::from(u32::MAX));
