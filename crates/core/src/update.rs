@@ -724,6 +724,34 @@ impl Chance {
         let prob = mag.wrapping_add(self.half).wrapping_shr(self.k).min(0xFFFF);
         u64::from(bits32(base, index) >> 16) < prob
     }
+
+    /// The shifts of [`Chance::over`], for `k` in `17..=47` (both in `1..=31`).
+    fn over_shifts(&self) -> Option<(u32, u32)> {
+        (17..=47)
+            .contains(&self.k)
+            .then(|| (self.k.wrapping_sub(16), 48u32.wrapping_sub(self.k)))
+    }
+
+    /// [`Chance::steps_col`] with the draw `h` (`bits32`) and `(a, b)` from
+    /// [`Chance::over_shifts`], but for the draw `d = h >> 16` of `0xFFFF` (which
+    /// never steps: the caller checks it where this says yes, once in 2^16).
+    ///
+    /// `d < (M + 2^(k-1)) >> k` is `(d + 1) 2^k <= M + 2^(k-1)`, that is
+    /// `(2d + 1) 2^(k-1) <= M` (`M = col * tr`): the probability neither shifted
+    /// nor clamped. `2d + 1` is `(h >> 15) | 1`, and `((h >> 15) | 1) 2^15` is
+    /// `u = (h & !0x7FFF) | 0x8000`, below 2^32, so the bound is `u 2^(k-16)`: a
+    /// shift of one word into two on a 32-bit core, its high word `u >> (48 - k)`
+    /// and its low word `u << (k - 16)`.
+    #[inline(always)]
+    fn over(&self, col: u64, h: u32, (a, b): (u32, u32)) -> bool {
+        let u = (h & !0x7FFF) | 0x8000;
+        let bound = if cfg!(target_pointer_width = "32") {
+            (u64::from(u.wrapping_shr(b)) << 32) | u64::from(u.wrapping_shl(a))
+        } else {
+            u64::from(u).wrapping_shl(a)
+        };
+        col.wrapping_mul(self.tr) >= bound
+    }
 }
 
 /// `f(c)` for each set bit `c` of `bits`, in ascending order: on a 32-bit core a
@@ -754,6 +782,17 @@ fn each_bit_words(bits: u64, mut f: impl FnMut(usize)) {
     }
 }
 
+/// `c * INDEX_MUL` for the 64 columns of a block ([`LightRow::sparse`]).
+const COLUMN_SPREAD: [u32; 64] = {
+    let mut t = [0u32; 64];
+    let mut c = 0;
+    while c < 64 {
+        t[c] = (c as u32).wrapping_mul(INDEX_MUL);
+        c += 1;
+    }
+    t
+};
+
 /// One row's block of the light engine with one shift for every synapse.
 struct LightRow {
     /// The block's synapses that may step (active columns the mask keeps).
@@ -777,6 +816,25 @@ impl LightRow {
     #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
     fn sparse(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], cols: &[u64]) {
         let chance = Chance::new(self.k, self.tr);
+        if let Some(shifts) = chance.over_shifts() {
+            // The comparator without the probability's shift and clamp, and the
+            // draw's index times INDEX_MUL as the row's plus the column's (a table):
+            // `bits32(base, at + c)`.
+            // `lsig` and `cols` both hold the block's columns (the caller's slices of
+            // one width), so a column with a product has a signal.
+            let row = (self.at as u32).wrapping_mul(INDEX_MUL);
+            each_bit(self.bits, |c| {
+                let (Some(&col), Some(&spread)) = (cols.get(c), COLUMN_SPREAD.get(c)) else {
+                    return;
+                };
+                let h = bits32_spread(self.base, row.wrapping_add(spread));
+                if chance.over(col, h, shifts) && h >> 16 != 0xFFFF {
+                    let down = lsig.get(c).is_some_and(|&lj| lj > 0);
+                    step_one(w, g, self.at.saturating_add(c), down, self.b);
+                }
+            });
+            return;
+        }
         each_bit(self.bits, |c| {
             let (Some(&lj), Some(&col)) = (lsig.get(c), cols.get(c)) else {
                 return;
@@ -1088,6 +1146,37 @@ mod tests {
                 prop_assert_eq!(runs.collect::<Vec<_>>(), past.clone());
             }
             prop_assert_eq!(Runs::new(None, n).collect::<Vec<_>>(), if n > 0 { vec![(0, n)] } else { vec![] });
+        }
+
+        /// The light comparator without the probability's shift and clamp
+        /// (`Chance::over`, and the draw `0xFFFF` that never steps) is
+        /// `Chance::steps_col`: any column product, trace, draw and shift it takes.
+        #[test]
+        fn over_is_the_comparator(
+            col in 0u64..1 << 47,
+            tr in any::<u32>(),
+            base in any::<u32>(),
+            k in 0u32..70,
+            near in any::<bool>(),
+        ) {
+            let chance = Chance::new(k, tr);
+            let h = bits32(base, 7);
+            // Half the cases at the bound `(2d + 1) 2^(k-1)` itself, where an
+            // off-by-one would show.
+            let col = if near && chance.tr > 0 {
+                let bound = u64::from((h >> 15) | 1) << chance.k.saturating_sub(1);
+                (bound / chance.tr).saturating_add(col & 1).min((1 << 47) - 1)
+            } else {
+                col
+            };
+            let want = chance.steps_col(col, base, 7);
+            match chance.over_shifts() {
+                Some(shifts) => {
+                    prop_assert!((17..=47).contains(&chance.k));
+                    prop_assert_eq!(chance.over(col, h, shifts) && h >> 16 != 0xFFFF, want);
+                }
+                None => prop_assert!(!(17..=47).contains(&chance.k)),
+            }
         }
 
         /// Both walks of a 64-bit active set visit its set bits in ascending order.
