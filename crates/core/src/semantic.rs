@@ -8,7 +8,8 @@
 //! What is checked ([`check_memory`]), each an invariant the datapath keeps (a state
 //! that passes, stepped and trained, passes again: the `step` fuzz target holds it).
 //! The LIF neuron pass relies on `v` and `thr` in the membrane format to choose
-//! 32-bit sums without reading them (`neuron::Plain::fits_32`):
+//! 32-bit sums without reading them (`neuron::Plain::fits_32`), and the trace
+//! update on traces in their format (`trace::decay_add`):
 //!
 //! | region | allowed |
 //! |---|---|

@@ -53,11 +53,31 @@ fn decay_add(
     let tr = tr.get_mut(..n).unwrap_or_default();
     // A trace below 2^16 fits 32-bit arithmetic: `a tr + addend` is below 2^32, the
     // decayed trace below 2^17, and with an increment below 2^31 the sum fits too.
-    // Each trace is checked as it is read (memory the caller wrote may hold
-    // anything, and the rate estimate's maximum is 2^32 - 1).
+    // Traces of a wider maximum (the rate estimate's is 2^32 - 1) are checked as
+    // they are read.
     let small = if one < 1 << 31 { 0xFFFF } else { 0 };
     let max32 = max.min(u64::from(u32::MAX)) as u32;
     let mut blocks = tr.chunks_mut(32);
+    if max <= u64::from(small) {
+        // A trace format of at most 16 bits: every trace is at most its maximum (the
+        // semantic check holds loaded images and snapshots to it, and the update
+        // saturates), so every trace takes the 32-bit arithmetic, unchecked. A trace
+        // written by hand past the format still runs, without a panic: it wraps.
+        crate::words::for_each_word(spikes, |_, w| {
+            let Some(block) = blocks.next() else {
+                return;
+            };
+            for (k, t) in block.iter_mut().enumerate() {
+                let spike = (w >> (k & 31)) & 1;
+                let decayed =
+                    t.wrapping_mul(u32::from(a)).wrapping_add(addend() as u32) >> DECAY_FRAC;
+                *t = decayed
+                    .wrapping_add(spike.wrapping_mul(one as u32))
+                    .min(max32);
+            }
+        });
+        return;
+    }
     crate::words::for_each_word(spikes, |_, w| {
         let Some(block) = blocks.next() else {
             return;
