@@ -151,7 +151,7 @@ pub fn update_neurons(
     // below, 32 neurons a word (vectorised unless stochastic rounding draws from the
     // PRNG, one draw per neuron in order, as the general loop draws). The general loop
     // is for chips with adaptive neurons and for layer shifts beyond 24.
-    let betas = mem.beta.iter().fold(0, |m, &b| m | b);
+    let betas = or_all(mem.beta);
     let plain = s_in.unsigned_abs() <= 24 && s_rec.unsigned_abs() <= 24 && betas == 0;
     if plain {
         let p = Plain {
@@ -344,6 +344,18 @@ const WIDE: u8 = 0;
 const NARROW: u8 = 1;
 /// 32-bit, with both layer shifts to the left: each input one multiply.
 const LEFT: u8 = 2;
+
+/// The or of every word of `x`, four a pass (the M4's loop overhead shared).
+fn or_all(x: &[i32]) -> i32 {
+    let mut quads = x.chunks_exact(4);
+    let mut m = 0;
+    for q in &mut quads {
+        if let [a, b, c, d] = *q {
+            m |= a | b | c | d;
+        }
+    }
+    quads.remainder().iter().fold(m, |m, &b| m | b)
+}
 
 /// A block's pseudo-derivatives and their gains (both empty without learning).
 type Psis<'a> = (&'a mut [u32], &'a [u32]);

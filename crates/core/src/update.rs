@@ -600,8 +600,11 @@ fn visit(
 }
 
 /// Synapse `idx` steps one LSB, down when `down`, into the weight (online: `g`
-/// empty) or its accumulator.
+/// empty) or its accumulator. A function of its own on a microcontroller: a step is
+/// rare, and the visits keep their registers (the M4's cue light trial 27,249 to
+/// 26,738 instructions a step).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(never))]
 fn step_one(w: &mut [i16], g: &mut [i32], idx: usize, down: bool, b: Bounds) {
     let step: i64 = if down { -1 } else { 1 };
     let Some(wv) = w.get_mut(idx) else {
@@ -783,6 +786,8 @@ fn each_bit_words(bits: u64, mut f: impl FnMut(usize)) {
 }
 
 /// `c * INDEX_MUL` for the 64 columns of a block ([`LightRow::sparse`]).
+// Evaluated when the crate is compiled: an index out of range fails the build.
+#[allow(clippy::indexing_slicing)]
 const COLUMN_SPREAD: [u32; 64] = {
     let mut t = [0u32; 64];
     let mut c = 0;
