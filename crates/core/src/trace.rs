@@ -47,7 +47,7 @@ fn decay_add(
     spikes: &Bits,
     a: u16,
     (one, max): (u64, u64),
-    mut addend: impl FnMut() -> u64,
+    addend: impl FnMut() -> u64,
 ) {
     let n = tr.len().min(spikes.len());
     let tr = tr.get_mut(..n).unwrap_or_default();
@@ -56,35 +56,37 @@ fn decay_add(
     // Traces of a wider maximum (the rate estimate's is 2^32 - 1) are checked as
     // they are read.
     let small = if one < 1 << 31 { 0xFFFF } else { 0 };
+    // A trace format of at most 16 bits: every trace is at most its maximum (the
+    // semantic check holds loaded images and snapshots to it, and the update
+    // saturates), so every trace takes the 32-bit arithmetic, unchecked. A trace
+    // written by hand past the format still runs, without a panic: it wraps.
+    if max <= u64::from(small) {
+        decay_words::<false>(tr, spikes, a, (one, max), small, addend);
+    } else {
+        decay_words::<true>(tr, spikes, a, (one, max), small, addend);
+    }
+}
+
+/// [`decay_add`]'s loop: each trace in 32-bit arithmetic where it is at most `small`
+/// (without `CHECK`, every trace), else in 64 bits.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn decay_words<const CHECK: bool>(
+    tr: &mut [u32],
+    spikes: &Bits,
+    a: u16,
+    (one, max): (u64, u64),
+    small: u32,
+    mut addend: impl FnMut() -> u64,
+) {
     let max32 = max.min(u64::from(u32::MAX)) as u32;
     let mut blocks = tr.chunks_mut(32);
-    if max <= u64::from(small) {
-        // A trace format of at most 16 bits: every trace is at most its maximum (the
-        // semantic check holds loaded images and snapshots to it, and the update
-        // saturates), so every trace takes the 32-bit arithmetic, unchecked. A trace
-        // written by hand past the format still runs, without a panic: it wraps.
-        crate::words::for_each_word(spikes, |_, w| {
-            let Some(block) = blocks.next() else {
-                return;
-            };
-            for (k, t) in block.iter_mut().enumerate() {
-                let spike = (w >> (k & 31)) & 1;
-                let decayed =
-                    t.wrapping_mul(u32::from(a)).wrapping_add(addend() as u32) >> DECAY_FRAC;
-                *t = decayed
-                    .wrapping_add(spike.wrapping_mul(one as u32))
-                    .min(max32);
-            }
-        });
-        return;
-    }
     crate::words::for_each_word(spikes, |_, w| {
         let Some(block) = blocks.next() else {
             return;
         };
         for (k, t) in block.iter_mut().enumerate() {
             let spike = (w >> (k & 31)) & 1;
-            *t = if *t <= small {
+            *t = if !CHECK || *t <= small {
                 let decayed =
                     t.wrapping_mul(u32::from(a)).wrapping_add(addend() as u32) >> DECAY_FRAC;
                 decayed
