@@ -461,14 +461,23 @@ pub fn light(
         // Each column's share of the comparator's product, once for all rows.
         let mut block = [0u64; 64];
         let block_cols = lsig.iter().zip(psi).skip(start).take(width);
-        for ((c, (&lj, &p)), col) in block_cols.enumerate().zip(block.iter_mut()) {
-            active |= u64::from(lj != 0 && p != 0).wrapping_shl(c as u32);
+        // Column c's bit, moved along by one each column (on a 32-bit core a shift
+        // of a register pair by one, not by a variable count).
+        let mut bit = 1u64;
+        for ((&lj, &p), col) in block_cols.zip(block.iter_mut()) {
+            if lj != 0 && p != 0 {
+                active |= bit;
+            }
+            bit = bit.wrapping_shl(1);
             *col = column(lj, p);
         }
         if let Some(a) = adaptive {
-            let mut cols = 0u64;
-            for (c, &b) in a.beta.iter().skip(start).take(width).enumerate() {
-                cols |= u64::from(b != 0).wrapping_shl(c as u32);
+            let (mut cols, mut bit) = (0u64, 1u64);
+            for &b in a.beta.iter().skip(start).take(width) {
+                if b != 0 {
+                    cols |= bit;
+                }
+                bit = bit.wrapping_shl(1);
             }
             let block = Block {
                 start,
