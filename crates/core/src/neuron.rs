@@ -372,20 +372,25 @@ impl Plain {
     /// (the membrane saturates to the format; thresholds do not change). Memory
     /// written by hand outside the format still runs, without a panic: its sums wrap.
     fn fits_32(&self, n_in: usize, spikes: u64) -> bool {
-        let m = self.lo.unsigned_abs().max(self.hi.unsigned_abs());
-        let (vb, tb) = (m.saturating_add(1), m.saturating_add(1));
+        // One bound for both: `|v|` and `|thr|` (below it).
+        let m = self
+            .lo
+            .unsigned_abs()
+            .max(self.hi.unsigned_abs())
+            .saturating_add(1);
         let term = |events: u64, s: Scale| {
             events
                 .saturating_mul(1 << 15)
                 .saturating_add(1)
                 .saturating_mul(1 << s.left)
         };
-        let bound = vb
+        // The leak (`2 |v| + 1`), the inputs and the reset (`|thr|`).
+        let bound = m
             .saturating_mul(2)
             .saturating_add(1)
             .saturating_add(term(n_in as u64, self.s_in))
             .saturating_add(term(spikes, self.s_rec))
-            .saturating_add(tb);
+            .saturating_add(m);
         bound < 1 << 31 && self.lo >= i64::from(i32::MIN) && self.hi <= i64::from(i32::MAX)
     }
 
