@@ -1043,6 +1043,8 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
             .map_or(0, |&q| (q as usize).saturating_mul(bank))
     };
     let out_mask = update::LayerMask::new(Some(mem.mask_out));
+    let out_bits = update::LayerMask::by_words(Some(mem.mask_out));
+    let acc = update::Accumulate::new(shift);
     for (j, wrow) in mem.w_out.chunks_exact_mut(o.max(1)).enumerate() {
         let grow: &mut [i32] = match (sample, g_rows.next()) {
             (true, Some(r)) => r,
@@ -1056,6 +1058,17 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
             continue;
         }
         let i0 = j.saturating_mul(o);
+        if kclass.is_empty() && l.lr_spread == 0 && sample && grow.len() == o {
+            // Sample mode: each present synapse's change added to its accumulator,
+            // one add a synapse (the same bits as `update::exact` with `g`).
+            let zk = i64::from(zk0.min(i32::MAX as u32));
+            for (k, (g, &e)) in grow.iter_mut().zip(mem.err.iter()).enumerate() {
+                if out_bits.has(i0.saturating_add(k)) {
+                    acc.add(g, i64::from(e).wrapping_mul(zk));
+                }
+            }
+            continue;
+        }
         if kclass.is_empty() && l.lr_spread == 0 && o >= 8 {
             // One trace and one shift for the whole row: its runs of present
             // synapses through the row kernel, up to 64 synapses a call (the same

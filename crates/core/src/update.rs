@@ -45,10 +45,7 @@ pub struct Bounds {
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn change(w: &mut i16, g: Option<&mut i32>, d_q16: i64, dither: i64, b: Bounds) {
     match g {
-        Some(acc) => {
-            let d = d_q16.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
-            *acc = acc.saturating_add(d);
-        }
+        Some(acc) => accumulate(acc, d_q16),
         // |d_q16| < 2^62 - 2^16: adding the dither cannot overflow.
         None => nudge(
             w,
@@ -56,6 +53,56 @@ fn change(w: &mut i16, g: Option<&mut i32>, d_q16: i64, dither: i64, b: Bounds) 
             b,
         ),
     }
+}
+
+/// [`exact`]'s change in sample mode (an accumulator), set up once for its shift `k`:
+/// what one synapse's product `p = L ebar` adds to its accumulator, `-p >> k` rounded
+/// to nearest (`k < 0`: `-p 2^-k`, saturating), as a 32-bit saturating add. The same
+/// bits as [`exact`] with `g`, without its per-call setup: a row of a few readouts
+/// costs one add a synapse.
+#[derive(Clone, Copy, Debug)]
+pub struct Accumulate {
+    left: u32,
+    right: u32,
+    half: i64,
+}
+
+impl Accumulate {
+    /// The accumulator of shift `k`.
+    pub fn new(k: i32) -> Self {
+        let right = k.clamp(0, 62) as u32;
+        Self {
+            left: k.clamp(-62, 0).unsigned_abs(),
+            right,
+            half: if right == 0 {
+                0
+            } else {
+                1i64.wrapping_shl(right.wrapping_sub(1))
+            },
+        }
+    }
+
+    /// Add the change of product `p` (`|p| <= 2^62`) to `acc`.
+    #[inline(always)]
+    pub fn add(self, acc: &mut i32, p: i64) {
+        let d_q16 = if self.left > 0 {
+            p.wrapping_neg()
+                .saturating_mul(1i64.wrapping_shl(self.left))
+        } else {
+            // |p| <= 2^62: its negation and the rounding half fit.
+            p.wrapping_neg()
+                .wrapping_add(self.half)
+                .wrapping_shr(self.right)
+        };
+        accumulate(acc, d_q16);
+    }
+}
+
+/// Add a change of `d_q16 / 2^16` LSB to an accumulator: at most 32 bits, saturating.
+#[inline(always)]
+fn accumulate(acc: &mut i32, d_q16: i64) {
+    let d = d_q16.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+    *acc = acc.saturating_add(d);
 }
 
 /// The largest weight change applied at once, in LSB: more saturates any 16-bit
@@ -399,22 +446,29 @@ impl<'a> Mask<'a> {
                 if at.saturating_add(width) > len {
                     return 0;
                 }
-                let word = |k: usize| -> u64 {
-                    u64::from(match body.get(k) {
+                let word = |k: usize| -> u32 {
+                    match body.get(k) {
                         Some(&w) => w,
                         None if k == body.len() => tail,
                         None => 0,
-                    })
+                    }
                 };
                 let (k, off) = (at >> 5, (at & 31) as u32);
-                // Bits `off..off + 64` of the three words from word `k`.
-                let lo = word(k) | word(k.saturating_add(1)).wrapping_shl(32);
-                let hi = if off == 0 {
-                    0
+                // Bits `off..off + 64` of the three words from word `k`, in two 32-bit
+                // halves: on a 32-bit core a 64-bit shift by a variable count is
+                // eight instructions.
+                let (w0, w1) = (word(k), word(k.saturating_add(1)));
+                let (lo, hi) = if off == 0 {
+                    (w0, w1)
                 } else {
-                    word(k.saturating_add(2)).wrapping_shl(64u32.wrapping_sub(off))
+                    let w2 = word(k.saturating_add(2));
+                    let back = 32u32.wrapping_sub(off);
+                    (
+                        w0.wrapping_shr(off) | w1.wrapping_shl(back),
+                        w1.wrapping_shr(off) | w2.wrapping_shl(back),
+                    )
                 };
-                (lo.wrapping_shr(off) | hi) & all
+                (u64::from(lo) | u64::from(hi).wrapping_shl(32)) & all
             }
         }
     }
@@ -928,6 +982,31 @@ impl<'a> LayerMask<'a> {
         })
     }
 
+    /// `mask` read from its words wherever it starts on one, on every core: for
+    /// [`LayerMask::has`], one load and a shift a synapse.
+    pub fn by_words(mask: Option<&'a Bits>) -> Self {
+        Self(Mask::new(mask))
+    }
+
+    /// Whether synapse `at` is present (one past the mask's end is absent).
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    pub fn has(self, at: usize) -> bool {
+        match self.0 {
+            Mask::All => true,
+            Mask::Bits(m) => m.get(at).is_some_and(|b| *b),
+            Mask::Words(body, tail, len) => {
+                at < len
+                    && match body.get(at >> 5) {
+                        Some(&w) => w,
+                        None => tail,
+                    }
+                    .wrapping_shr(at as u32 & 31)
+                        & 1
+                        == 1
+            }
+        }
+    }
+
     /// The absent synapses of the row of `n` synapses from synapse `row0` (columns;
     /// one past the mask's end is absent), written to `out` in order: their count, or
     /// `None` when `out` cannot hold them all.
@@ -1096,6 +1175,20 @@ mod tests {
             widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
             online(&mut portable, prods.iter().copied(), draw, Bounds { lo: !hi, hi }, change);
             prop_assert_eq!(fast, portable);
+        }
+
+        /// `LayerMask::has` reads the bit `bitvec` does, for a mask on the word grid
+        /// (from its words) and off it, and none past the mask's end.
+        #[test]
+        fn has_is_the_bit(words in prop::collection::vec(any::<u32>(), 1..6), lead in 0usize..40) {
+            let all = Bits::from_slice(&words);
+            let m = &all[lead.min(all.len())..];
+            for at in 0..m.len() + 40 {
+                let want = m.get(at).is_some_and(|b| *b);
+                prop_assert_eq!(LayerMask::by_words(Some(m)).has(at), want);
+                prop_assert_eq!(LayerMask::new(Some(m)).has(at), want);
+            }
+            prop_assert!(LayerMask::by_words(None).has(7));
         }
 
         /// A row's runs are its maximal stretches of set bits, in order, for a row
