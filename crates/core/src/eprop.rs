@@ -649,8 +649,10 @@ fn light_eps(mem: &mut Memory<'_>, k: Row, conv: i32) {
 }
 
 /// Output errors into `mem.err` and learning signals into `mem.l` for `target`.
-/// Returns false (and leaves both zero) outside the target window.
+/// Returns false (and leaves both zero) outside the target window. A function of
+/// its own on a microcontroller, so that its loops keep their values in registers.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(never))]
 pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_>) -> bool {
     let l = cfg.learning();
     match (target, l.loss) {
@@ -689,6 +691,9 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
     let kclass: &[u32] = if banks > 1 { mem.kclass } else { &[] };
     // Rate regularisation adds to readout 0's class.
     let reg_bank = kclass.first().map_or(0, |&q| q as usize);
+    // Without classes every chip's readouts are one chunk, summed without the
+    // chunks' loop (on the M4 its setup cost more than the sum of two readouts).
+    let one_chunk = kclass.is_empty() && o <= SUM_CHUNK;
     for (q, lbank) in mem.l.chunks_exact_mut(n).enumerate() {
         for ((lj, brow), &rb) in lbank
             .iter_mut()
@@ -699,27 +704,11 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
             // sum of up to 2^16 of them cannot overflow: the readouts add in plain
             // (vectorised) 64-bit arithmetic, 2^16 at a time (every chip has
             // fewer), and only those sums saturate.
-            let mut s = 0i64;
-            let errs = mem.err.chunks(SUM_CHUNK);
-            for (bs, (es, cs)) in brow.chunks(SUM_CHUNK).zip(errs.zip(kclass_chunks(kclass))) {
-                let part: i64 = if cs.is_empty() {
-                    bs.iter()
-                        .zip(es)
-                        .map(|(&b, &e)| i64::from(b).wrapping_mul(i64::from(e)))
-                        .fold(0, i64::wrapping_add)
-                } else {
-                    // Readouts of other classes contribute 0 (a select, not a branch).
-                    bs.iter()
-                        .zip(es)
-                        .zip(cs)
-                        .map(|((&b, &e), &c)| {
-                            let e = if c as usize == q { i64::from(e) } else { 0 };
-                            i64::from(b).wrapping_mul(e)
-                        })
-                        .fold(0, i64::wrapping_add)
-                };
-                s = s.saturating_add(part);
-            }
+            let mut s = if one_chunk {
+                dot(brow, mem.err)
+            } else {
+                chunked(brow, mem.err, kclass, q)
+            };
             if reg_on && q == reg_bank {
                 let d = i64::from(rb).saturating_sub(i64::from(l.reg_target));
                 s = s.saturating_add(shift_round(d, i32::from(l.reg_shift).wrapping_neg()));
@@ -728,6 +717,39 @@ pub fn learning_signal(cfg: &ChipConfig, mem: &mut Memory<'_>, target: Target<'_
         }
     }
     true
+}
+
+/// `sum_k b_k e_k` over the readouts `k` of class `q` (every readout without
+/// classes): plain 64-bit sums of [`SUM_CHUNK`] readouts, which saturate as they add.
+fn chunked(brow: &[i16], err: &[i32], kclass: &[u32], q: usize) -> i64 {
+    let mut s = 0i64;
+    let chunks = brow.chunks(SUM_CHUNK).zip(err.chunks(SUM_CHUNK));
+    for ((bs, es), cs) in chunks.zip(kclass_chunks(kclass)) {
+        let part: i64 = if cs.is_empty() {
+            dot(bs, es)
+        } else {
+            // Readouts of other classes contribute 0 (a select, not a branch).
+            bs.iter()
+                .zip(es)
+                .zip(cs)
+                .map(|((&b, &e), &c)| {
+                    let e = if c as usize == q { i64::from(e) } else { 0 };
+                    i64::from(b).wrapping_mul(e)
+                })
+                .fold(0, i64::wrapping_add)
+        };
+        s = s.saturating_add(part);
+    }
+    s
+}
+
+/// `sum_k b_k e_k` in plain 64-bit arithmetic (each term below 2^46).
+#[inline(always)]
+fn dot(b: &[i16], e: &[i32]) -> i64 {
+    b.iter()
+        .zip(e)
+        .map(|(&b, &e)| i64::from(b).wrapping_mul(i64::from(e)))
+        .fold(0, i64::wrapping_add)
 }
 
 /// Readouts a learning signal sums before it saturates ([`learning_signal`]).
@@ -1024,6 +1046,7 @@ pub fn learn_with(
 /// Readout weights and biases: `dW_out_jk = -(err_k * zk_j) >> shift_out` and
 /// `db_k = -(err_k * bk) >> shift_bias`, in 2^-16 LSB, through the exact kernel.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(never))]
 fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Option<OnlineKernel>) {
     let l = cfg.learning();
     let o = mem.layout.n_out;
@@ -1062,11 +1085,11 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
             // Sample mode: each present synapse's change added to its accumulator,
             // one add a synapse (the same bits as `update::exact` with `g`).
             let zk = i64::from(zk0.min(i32::MAX as u32));
-            for (k, (g, &e)) in grow.iter_mut().zip(mem.err.iter()).enumerate() {
-                if out_bits.has(i0.saturating_add(k)) {
-                    acc.add(g, i64::from(e).wrapping_mul(zk));
-                }
-            }
+            let cells = grow.iter_mut().zip(mem.err.iter()).enumerate();
+            acc.add_all(cells.filter_map(|(k, (g, &e))| {
+                let on = out_bits.has(i0.saturating_add(k));
+                on.then(|| (g, i64::from(e).wrapping_mul(zk)))
+            }));
             continue;
         }
         if kclass.is_empty() && l.lr_spread == 0 && o >= 8 {

@@ -82,19 +82,22 @@ impl Accumulate {
         }
     }
 
-    /// Add the change of product `p` (`|p| <= 2^62`) to `acc`.
+    /// Add the change of each product `p` (`|p| <= 2^62`) to its accumulator, the
+    /// shift's direction chosen once.
     #[inline(always)]
-    pub fn add(self, acc: &mut i32, p: i64) {
-        let d_q16 = if self.left > 0 {
-            p.wrapping_neg()
-                .saturating_mul(1i64.wrapping_shl(self.left))
+    pub fn add_all<'g>(self, cells: impl Iterator<Item = (&'g mut i32, i64)>) {
+        if self.left > 0 {
+            let scale = 1i64.wrapping_shl(self.left);
+            for (acc, p) in cells {
+                accumulate(acc, p.wrapping_neg().saturating_mul(scale));
+            }
         } else {
-            // |p| <= 2^62: its negation and the rounding half fit.
-            p.wrapping_neg()
-                .wrapping_add(self.half)
-                .wrapping_shr(self.right)
-        };
-        accumulate(acc, d_q16);
+            for (acc, p) in cells {
+                // |p| <= 2^62: its negation and the rounding half fit.
+                let d = p.wrapping_neg().wrapping_add(self.half);
+                accumulate(acc, d.wrapping_shr(self.right));
+            }
+        }
     }
 }
 
