@@ -1068,6 +1068,7 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
     let out_mask = update::LayerMask::new(Some(mem.mask_out));
     let out_bits = update::LayerMask::by_words(Some(mem.mask_out));
     let acc = update::Accumulate::new(shift);
+    let err_max = mem.err.iter().map(|e| e.unsigned_abs()).max().unwrap_or(0);
     for (j, wrow) in mem.w_out.chunks_exact_mut(o.max(1)).enumerate() {
         let grow: &mut [i32] = match (sample, g_rows.next()) {
             (true, Some(r)) => r,
@@ -1084,12 +1085,24 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
         if kclass.is_empty() && l.lr_spread == 0 && sample && grow.len() == o {
             // Sample mode: each present synapse's change added to its accumulator,
             // one add a synapse (the same bits as `update::exact` with `g`).
-            let zk = i64::from(zk0.min(i32::MAX as u32));
             let cells = grow.iter_mut().zip(mem.err.iter()).enumerate();
-            acc.add_all(cells.filter_map(|(k, (g, &e))| {
-                let on = out_bits.has(i0.saturating_add(k));
-                on.then(|| (g, i64::from(e).wrapping_mul(zk)))
-            }));
+            let present = |k: usize| out_bits.has(i0.saturating_add(k));
+            if let Some(acc) = acc.narrow(err_max, zk0) {
+                // Every product and change fits 32 bits (the M4's one multiply).
+                let zk = zk0 as i32;
+                for (k, (g, &e)) in cells {
+                    if present(k) {
+                        acc.add(g, e, zk);
+                    }
+                }
+                continue;
+            }
+            let zk = i64::from(zk0.min(i32::MAX as u32));
+            acc.add_all(
+                cells.filter_map(|(k, (g, &e))| {
+                    present(k).then(|| (g, i64::from(e).wrapping_mul(zk)))
+                }),
+            );
             continue;
         }
         if kclass.is_empty() && l.lr_spread == 0 && o >= 8 {

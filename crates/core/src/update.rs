@@ -82,6 +82,22 @@ impl Accumulate {
         }
     }
 
+    /// The same accumulator in 32-bit arithmetic, for products `l z` with `|l| <=
+    /// lmax` and `0 <= z <= zmax`, where every `half - l z` fits 32 bits: a right
+    /// shift of at most 31 whose rounding half plus `lmax zmax` is below 2^31. Then
+    /// the 64-bit change is that 32-bit one (the same floor of the same value), and
+    /// it needs no clamp to 32 bits.
+    pub fn narrow(self, lmax: u32, zmax: u32) -> Option<Narrow> {
+        let half = i32::try_from(self.half).ok()?;
+        let bound = u64::from(lmax)
+            .saturating_mul(u64::from(zmax))
+            .saturating_add(self.half as u64);
+        (self.left == 0 && self.right <= 31 && bound < 1 << 31).then_some(Narrow {
+            right: self.right,
+            half,
+        })
+    }
+
     /// Add the change of each product `p` (`|p| <= 2^62`) to its accumulator, the
     /// shift's direction chosen once.
     #[inline(always)]
@@ -98,6 +114,25 @@ impl Accumulate {
                 accumulate(acc, d.wrapping_shr(self.right));
             }
         }
+    }
+}
+
+/// [`Accumulate`] in 32-bit arithmetic ([`Accumulate::narrow`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Narrow {
+    right: u32,
+    half: i32,
+}
+
+impl Narrow {
+    /// Add the change of the product `l z` to `acc`.
+    #[inline(always)]
+    pub fn add(self, acc: &mut i32, l: i32, z: i32) {
+        let d = self
+            .half
+            .wrapping_sub(l.wrapping_mul(z))
+            .wrapping_shr(self.right);
+        *acc = acc.saturating_add(d);
     }
 }
 
@@ -432,7 +467,7 @@ impl<'a> Mask<'a> {
     /// Columns `start..start + width` (`width <= 64`) of the row from synapse `row0`
     /// as bits (bit `c` for column `start + c`): all present without a mask, none
     /// where the range runs past the mask.
-    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    #[inline(always)]
     fn bits(self, row0: usize, start: usize, width: usize) -> u64 {
         let all = if width >= 64 {
             u64::MAX
@@ -514,20 +549,14 @@ pub fn light(
     let mut start = 0usize;
     while start < n {
         let width = n.saturating_sub(start).min(64);
-        let mut active = 0u64;
-        // Each column's share of the comparator's product, once for all rows.
+        // Each column's share of the comparator's product, once for all rows; a
+        // column is active where it is not zero (a signal and a pseudo-derivative).
         let mut block = [0u64; 64];
         let block_cols = lsig.iter().zip(psi).skip(start).take(width);
-        // Column c's bit, moved along by one each column (on a 32-bit core a shift
-        // of a register pair by one, not by a variable count).
-        let mut bit = 1u64;
         for ((&lj, &p), col) in block_cols.zip(block.iter_mut()) {
-            if lj != 0 && p != 0 {
-                active |= bit;
-            }
-            bit = bit.wrapping_shl(1);
             *col = column(lj, p);
         }
+        let mut active = nonzero_bits(block.get(..width).unwrap_or(&[]));
         if let Some(a) = adaptive {
             let (mut cols, mut bit) = (0u64, 1u64);
             for &b in a.beta.iter().skip(start).take(width) {
@@ -746,6 +775,24 @@ const DENSE_BLOCK: u32 = if cfg!(any(target_arch = "x86_64", target_arch = "aarc
 } else {
     65
 };
+
+/// Bit `c` set for each non-zero `cols[c]` (at most 64), built a 32-bit half at a
+/// time with a bit moved along by one: on a 32-bit core a shift of one register.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn nonzero_bits(cols: &[u64]) -> u64 {
+    let half = |cs: &[u64]| {
+        let (mut m, mut bit) = (0u32, 1u32);
+        for &c in cs {
+            if c != 0 {
+                m |= bit;
+            }
+            bit = bit.wrapping_shl(1);
+        }
+        m
+    };
+    let (lo, hi) = cols.split_at(cols.len().min(32));
+    u64::from(half(lo)) | u64::from(half(hi.get(..hi.len().min(32)).unwrap_or(&[]))) << 32
+}
 
 /// `|L_j| psi_j` of a column (`psi` clamped to 16 bits): the part of the light
 /// engine's comparator product ([`Chance::steps`]) that every row of the column shares.
@@ -992,7 +1039,7 @@ impl<'a> LayerMask<'a> {
     }
 
     /// Whether synapse `at` is present (one past the mask's end is absent).
-    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    #[inline(always)]
     pub fn has(self, at: usize) -> bool {
         match self.0 {
             Mask::All => true,
@@ -1178,6 +1225,33 @@ mod tests {
             widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
             online(&mut portable, prods.iter().copied(), draw, Bounds { lo: !hi, hi }, change);
             prop_assert_eq!(fast, portable);
+        }
+
+        /// Where `Accumulate::narrow` takes a product, its 32-bit change is the
+        /// 64-bit one, and it takes them wherever its bound allows.
+        #[test]
+        fn narrow_is_the_accumulator(
+            k in -3i32..40,
+            lmax in 0u32..1 << 17,
+            zmax in 0u32..1 << 17,
+            l in any::<u32>(),
+            z in any::<u32>(),
+            acc in any::<i32>(),
+        ) {
+            let wide = Accumulate::new(k);
+            let l = (l % (2 * lmax + 1)) as i64 - lmax as i64;
+            let z = z % (zmax + 1);
+            let (mut a, mut b) = (acc, acc);
+            wide.add_all(core::iter::once((&mut a, l * i64::from(z))));
+            match wide.narrow(lmax, zmax) {
+                Some(n) => {
+                    n.add(&mut b, l as i32, z as i32);
+                    prop_assert_eq!(a, b);
+                }
+                None => prop_assert!(
+                    !(0..=31).contains(&k) || u64::from(lmax) * u64::from(zmax) + (1u64 << k >> 1) >= 1 << 31
+                ),
+            }
         }
 
         /// `LayerMask::has` reads the bit `bitvec` does, for a mask on the word grid
