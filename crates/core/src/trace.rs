@@ -80,12 +80,15 @@ fn decay_words<const CHECK: bool>(
 ) {
     let max32 = max.min(u64::from(u32::MAX)) as u32;
     let mut blocks = tr.chunks_mut(32);
-    crate::words::for_each_word(spikes, |_, w| {
+    crate::words::for_each_word(spikes, |_, mut w| {
         let Some(block) = blocks.next() else {
             return;
         };
-        for (k, t) in block.iter_mut().enumerate() {
-            let spike = (w >> (k & 31)) & 1;
+        for t in block.iter_mut() {
+            // The trace's spike, the word moved along by one (one flag-setting shift
+            // on the M4).
+            let spike = w & 1;
+            w >>= 1;
             *t = if !CHECK || *t <= small {
                 let decayed =
                     t.wrapping_mul(u32::from(a)).wrapping_add(addend() as u32) >> DECAY_FRAC;
