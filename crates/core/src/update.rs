@@ -547,11 +547,14 @@ pub fn light(
     let rows = trace.len().checked_div(banks).unwrap_or(0).max(1);
     let mask = Mask::new(mask);
     let mut start = 0usize;
+    // Each column's share of the comparator's product, once for all rows, a block
+    // at a time (only its first `width` entries are read: cleared once, not a block
+    // at a time).
+    let mut block = [0u64; 64];
     while start < n {
         let width = n.saturating_sub(start).min(64);
-        // Each column's share of the comparator's product, once for all rows; a
-        // column is active where it is not zero (a signal and a pseudo-derivative).
-        let mut block = [0u64; 64];
+        // A column is active where its product is not zero (a signal and a
+        // pseudo-derivative).
         let block_cols = lsig.iter().zip(psi).skip(start).take(width);
         for ((&lj, &p), col) in block_cols.zip(block.iter_mut()) {
             *col = column(lj, p);
