@@ -76,8 +76,9 @@ pub fn fill_populations(out: &mut Spikes, n: usize, per_pop: usize, rates: &[u32
             continue;
         }
         let start = pop.saturating_mul(per_pop);
-        for c in start..start.saturating_add(per_pop).min(n) {
-            if h.bernoulli(c as u64, p) {
+        let draws = h.bernoullis(start as u64, p);
+        for (c, fires) in (start..start.saturating_add(per_pop).min(n)).zip(draws) {
+            if fires {
                 if let Some(mut bit) = out.get_mut(c) {
                     *bit = true;
                 }
