@@ -1088,7 +1088,9 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
             let cells = grow.iter_mut().zip(mem.err.iter()).enumerate();
             let present = |k: usize| out_bits.has(i0.saturating_add(k));
             if let Some(acc) = acc.narrow(err_max, zk0) {
-                // Every product and change fits 32 bits (the M4's one multiply).
+                // Every product and change fits 32 bits (the M4's one multiply). The
+                // trace is below 2^31 unless every error is 0, and then so is every
+                // product, whatever the cast gives.
                 let zk = zk0 as i32;
                 for (k, (g, &e)) in cells {
                     if present(k) {
