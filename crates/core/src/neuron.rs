@@ -163,62 +163,7 @@ pub fn update_neurons(
             mf,
             levels,
         };
-        let mut fired = 0u64;
-        crate::words::for_each_word(mem.z, |k, w| {
-            if k < n.div_ceil(32) {
-                fired = fired.saturating_add(u64::from(w.count_ones()));
-            }
-        });
-        // The sums' width: 64-bit, 32-bit, or 32-bit with both layer shifts to the
-        // left (one multiply each, and fewer constants held on a 32-bit core).
-        let sums = match p.fits_32(mem.layout.n_in, fired) {
-            false => WIDE,
-            true if p.s_in.right == 0 && p.s_rec.right == 0 => LEFT,
-            true => NARROW,
-        };
-        let fixed = rounding.fixed_addend(DECAY_FRAC);
-        let blocks = mem
-            .v
-            .chunks_mut(32)
-            .zip(mem.thr.chunks(32))
-            .zip(mem.refr.chunks_mut(32))
-            .zip(mem.acc_in.chunks(32).zip(mem.acc_rec.chunks(32)))
-            .zip(mem.alpha.chunks(32))
-            .take(n.div_ceil(32));
-        // Learning: the pseudo-derivatives too, 32 a block (none without learning).
-        let mut psis = mem.psi.chunks_mut(32);
-        let mut gains = mem.psi_gain.chunks(32);
-        let mut z = crate::words::WordsMut::new(mem.z);
-        for (k, ((((v, thr), refr), (ain, arec)), alpha)) in blocks.enumerate() {
-            let o = z.get(k);
-            let b = Block {
-                v,
-                thr,
-                refr,
-                ain,
-                arec,
-                alpha,
-                old: o,
-            };
-            let psi = (
-                psis.next().unwrap_or_default(),
-                gains.next().unwrap_or_default(),
-            );
-            // The rounding's addend of the decay shift (`Rounding::addend`): a
-            // constant unless it draws, so that the constant case vectorises (and the
-            // drawing case is named as a constant, so that its mask folds).
-            let w = match (sums, levels_or_learning && want_psi) {
-                (WIDE, false) => p.dithered::<WIDE, false>(b, psi, fixed, prng),
-                (NARROW, false) => p.dithered::<NARROW, false>(b, psi, fixed, prng),
-                (_, false) => p.dithered::<LEFT, false>(b, psi, fixed, prng),
-                (WIDE, true) => p.dithered::<WIDE, true>(b, psi, fixed, prng),
-                (NARROW, true) => p.dithered::<NARROW, true>(b, psi, fixed, prng),
-                (_, true) => p.dithered::<LEFT, true>(b, psi, fixed, prng),
-            };
-            z.set(k, w);
-            spikes = spikes.saturating_add(w.count_ones());
-        }
-        return spikes;
+        return p.blocks(mem, n, rounding, levels_or_learning && want_psi, prng);
     }
     // Every region cut to exactly `n` words, so the per-neuron reads below cannot miss.
     let (Some(vs), Some(thrs), Some(betas), Some(refrs), Some(ains), Some(arecs)) = (
@@ -344,6 +289,9 @@ const WIDE: u8 = 0;
 const NARROW: u8 = 1;
 /// 32-bit, with both layer shifts to the left: each input one multiply.
 const LEFT: u8 = 2;
+/// [`LEFT`] with a membrane of at most 16 bits ([`Plain::short`]): the leak in 32 bits
+/// too.
+const LEFT16: u8 = 3;
 
 /// The or of every word of `x`, four a pass (the M4's loop overhead shared).
 fn or_all(x: &[i32]) -> i32 {
@@ -394,6 +342,89 @@ impl Plain {
         bound < 1 << 31 && self.lo >= i64::from(i32::MIN) && self.hi <= i64::from(i32::MAX)
     }
 
+    /// The block path of [`update_neurons`] over the chip's `n` neurons, 32 a block:
+    /// the sums' width chosen once a step, the new spikes written in place. Returns
+    /// the spike count. A function of its own on a microcontroller, so that the
+    /// general loop (adaptive neurons) keeps its registers.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
+    fn blocks(
+        &self,
+        mem: &mut Memory<'_>,
+        n: usize,
+        rounding: crate::round::Rounding,
+        learn: bool,
+        prng: &mut Prng,
+    ) -> u32 {
+        let mut spikes = 0u32;
+        let mut fired = 0u64;
+        crate::words::for_each_word(mem.z, |k, w| {
+            if k < n.div_ceil(32) {
+                fired = fired.saturating_add(u64::from(w.count_ones()));
+            }
+        });
+        // The sums' width: 64-bit, 32-bit, or 32-bit with both layer shifts to the
+        // left (one multiply each, and fewer constants held on a 32-bit core).
+        let sums = match self.fits_32(mem.layout.n_in, fired) {
+            false => WIDE,
+            true if self.s_in.right == 0 && self.s_rec.right == 0 && self.short() => LEFT16,
+            true if self.s_in.right == 0 && self.s_rec.right == 0 => LEFT,
+            true => NARROW,
+        };
+        let fixed = rounding.fixed_addend(DECAY_FRAC);
+        let blocks = mem
+            .v
+            .chunks_mut(32)
+            .zip(mem.thr.chunks(32))
+            .zip(mem.refr.chunks_mut(32))
+            .zip(mem.acc_in.chunks(32).zip(mem.acc_rec.chunks(32)))
+            .zip(mem.alpha.chunks(32))
+            .take(n.div_ceil(32));
+        // Learning: the pseudo-derivatives too, 32 a block (none without learning).
+        let mut psis = mem.psi.chunks_mut(32);
+        let mut gains = mem.psi_gain.chunks(32);
+        let mut z = crate::words::WordsMut::new(mem.z);
+        for (k, ((((v, thr), refr), (ain, arec)), alpha)) in blocks.enumerate() {
+            let o = z.get(k);
+            let b = Block {
+                v,
+                thr,
+                refr,
+                ain,
+                arec,
+                alpha,
+                old: o,
+            };
+            let psi = (
+                psis.next().unwrap_or_default(),
+                gains.next().unwrap_or_default(),
+            );
+            // The rounding's addend of the decay shift (`Rounding::addend`): a
+            // constant unless it draws, so that the constant case vectorises (and the
+            // drawing case is named as a constant, so that its mask folds).
+            let w = match (sums, learn) {
+                (WIDE, false) => self.dithered::<WIDE, false>(b, psi, fixed, prng),
+                (NARROW, false) => self.dithered::<NARROW, false>(b, psi, fixed, prng),
+                (LEFT16, false) => self.dithered::<LEFT16, false>(b, psi, fixed, prng),
+                (_, false) => self.dithered::<LEFT, false>(b, psi, fixed, prng),
+                (WIDE, true) => self.dithered::<WIDE, true>(b, psi, fixed, prng),
+                (NARROW, true) => self.dithered::<NARROW, true>(b, psi, fixed, prng),
+                (LEFT16, true) => self.dithered::<LEFT16, true>(b, psi, fixed, prng),
+                (_, true) => self.dithered::<LEFT, true>(b, psi, fixed, prng),
+            };
+            z.set(k, w);
+            spikes = spikes.saturating_add(w.count_ones());
+        }
+        spikes
+    }
+
+    /// Whether every membrane is within 16 bits (`-2^15..2^15`), which the semantic
+    /// check holds loaded memory to and every step keeps ([`Plain::fits_32`]): the
+    /// leak then fits 32 bits ([`leak32`]).
+    fn short(&self) -> bool {
+        self.lo >= -(1 << 15) && self.hi < 1 << 15
+    }
+
     /// [`Plain::block`] with the chip's rounding: a fixed addend (`fixed`) or one
     /// drawn from the PRNG per neuron.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
@@ -437,7 +468,7 @@ impl Plain {
             // wrap (they fit: `fits_32`), so adding in two passes gives the same bits.
             let cells = b.v.iter_mut().zip(b.ain.iter().zip(b.arec)).zip(b.alpha);
             for ((v, (&ain, &arec)), &alpha) in cells {
-                let input = if SUMS == LEFT {
+                let input = if SUMS == LEFT || SUMS == LEFT16 {
                     ain.wrapping_mul(self.s_in.mul)
                         .wrapping_add(arec.wrapping_mul(self.s_rec.mul))
                 } else {
@@ -445,7 +476,12 @@ impl Plain {
                         .apply32(ain)
                         .wrapping_add(self.s_rec.apply32(arec))
                 };
-                *v = (leak(*v, alpha, dither()) as i32).wrapping_add(input);
+                let leak = if SUMS == LEFT16 {
+                    leak32(*v, alpha, dither())
+                } else {
+                    leak(*v, alpha, dither()) as i32
+                };
+                *v = leak.wrapping_add(input);
             }
         }
         if SUMS != WIDE && !LEARN && cfg!(not(target_arch = "x86_64")) {
@@ -577,6 +613,16 @@ fn leak(v: i32, alpha: u32, dither: i64) -> i64 {
         .wrapping_shr(DECAY_FRAC)
 }
 
+/// [`leak`] in 32 bits, for a membrane of at most 16 bits ([`Plain::short`]):
+/// `|v alpha| <= 2^15 (2^16 - 1) < 2^31` and the addend is below `2^15`, so the sum
+/// fits and its floor shift is the 64-bit one.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn leak32(v: i32, alpha: u32, dither: i64) -> i32 {
+    v.wrapping_mul(i32::from(alpha as u16))
+        .wrapping_add(dither as i32)
+        .wrapping_shr(DECAY_FRAC)
+}
+
 /// `shift_round(x, s)` for a 32-bit accumulator and a layer shift `s` in `-24..=24`,
 /// set up once per step: a left shift (below 2^55, so it cannot saturate) or a
 /// rounded right shift, without the saturating multiply that keeps the general form
@@ -639,6 +685,13 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// The 32-bit leak of a membrane of at most 16 bits is the 64-bit one, for
+        /// every decay and every addend of a rounding (below 2^15).
+        #[test]
+        fn leak32_is_the_leak(v in -(1i32 << 15)..(1 << 15), alpha in any::<u16>(), d in 0i64..1 << 15) {
+            prop_assert_eq!(leak32(v, u32::from(alpha), d), leak(v, u32::from(alpha), d) as i32);
+        }
+
         /// The microcontroller's second pass ([`settle_any`], with the saturate of a
         /// two's-complement width or any bounds) is the block's: the reset by the
         /// threshold after a spike, the bound, one step of the refractory count, and
