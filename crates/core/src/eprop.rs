@@ -1066,7 +1066,6 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
             .map_or(0, |&q| (q as usize).saturating_mul(bank))
     };
     let out_mask = update::LayerMask::new(Some(mem.mask_out));
-    let out_bits = update::LayerMask::by_words(Some(mem.mask_out));
     let acc = update::Accumulate::new(shift);
     let err_max = mem.err.iter().map(|e| e.unsigned_abs()).max().unwrap_or(0);
     for (j, wrow) in mem.w_out.chunks_exact_mut(o.max(1)).enumerate() {
@@ -1086,7 +1085,7 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
             // Sample mode: each present synapse's change added to its accumulator,
             // one add a synapse (the same bits as `update::exact` with `g`).
             let cells = grow.iter_mut().zip(mem.err.iter()).enumerate();
-            let present = |k: usize| out_bits.has(i0.saturating_add(k));
+            let present = |k: usize| out_mask.has(i0.saturating_add(k));
             if let Some(acc) = acc.narrow(err_max, zk0) {
                 // Every product and change fits 32 bits (the M4's one multiply). The
                 // trace is below 2^31 unless every error is 0, and then so is every

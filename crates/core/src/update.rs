@@ -373,14 +373,17 @@ fn exact_products(
     base: u32,
     index0: usize,
 ) {
+    if !g.is_empty() {
+        Accumulate::new(k).add_all(g.iter_mut().take(w.len()).zip(prods));
+        return;
+    }
     if k < 0 {
         // A shift below 16 bits: the left shift may saturate; rare, kept simple.
         let left = k.clamp(-62, 0).unsigned_abs();
         let cells = w.iter_mut().zip(prods).zip(dithers(base, index0));
-        let mut gs = g.iter_mut();
         for ((wv, p), dither) in cells {
             let d_q16 = p.wrapping_neg().saturating_mul(1i64.wrapping_shl(left));
-            change(wv, gs.next(), d_q16, dither, b);
+            change(wv, None, d_q16, dither, b);
         }
         return;
     }
@@ -393,7 +396,7 @@ fn exact_products(
     };
     // |p| <= 2^62: its negation and the rounding half fit.
     let d_of = |p: i64| p.wrapping_neg().wrapping_add(half).wrapping_shr(right);
-    if g.is_empty() && ONE_SHIFT.contains(&right) {
+    if ONE_SHIFT.contains(&right) {
         // The same bits in one shift: `((half - p) >> r + dither) >> 16` is
         // `(half + dither 2^r - p) >> (r + 16)` (floors nest), and with `r >= 16`
         // that shift takes the high word, then `r - 16` more. With `r <= 46` the
@@ -412,14 +415,10 @@ fn exact_products(
             let a = (u64::from(odd).wrapping_mul(u64::from(scale)) as i64).wrapping_sub(p);
             at_most32(((a >> 32) as i32).wrapping_shr(down))
         });
-    } else if g.is_empty() {
+    } else {
         online(w, prods, (base, index0), b, |p, dither| {
             at_most(d_of(p).wrapping_add(dither).wrapping_shr(GRAD_FRAC))
         });
-    } else {
-        for ((wv, gv), p) in w.iter_mut().zip(g.iter_mut()).zip(prods) {
-            change(wv, Some(gv), d_of(p), 0, b);
-        }
     }
 }
 
@@ -1012,10 +1011,10 @@ pub fn apply(w: &mut [i16], g: &mut [i32], b: Bounds, base: u32, index0: usize) 
     }
 }
 
-/// A layer's connectivity mask, sorted once a step for the [`Runs`] of its rows:
-/// read from its words 64 columns at a time where it starts on a word (the chip's
-/// masks do), else through `bitvec`, which a 32-bit core takes for every mask (its
-/// 64-bit reads at an offset cost several instructions).
+/// A layer's connectivity mask, sorted once a step for the [`Runs`] of its rows and
+/// single synapses ([`LayerMask::has`]): read from its words where it starts on a
+/// word (the chip's masks do; 64 columns at a time in two 32-bit halves, so a 32-bit
+/// core takes this path too), else through `bitvec`.
 #[derive(Clone, Copy)]
 pub struct LayerMask<'a>(Mask<'a>);
 
@@ -1029,15 +1028,6 @@ impl<'a> LayerMask<'a> {
     /// `mask` (`None`: every synapse present).
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn new(mask: Option<&'a Bits>) -> Self {
-        Self(match mask {
-            Some(m) if cfg!(target_pointer_width = "32") => Mask::Bits(m),
-            m => Mask::new(m),
-        })
-    }
-
-    /// `mask` read from its words wherever it starts on one, on every core: for
-    /// [`LayerMask::has`], one load and a shift a synapse.
-    pub fn by_words(mask: Option<&'a Bits>) -> Self {
         Self(Mask::new(mask))
     }
 
@@ -1265,10 +1255,9 @@ mod tests {
             let m = &all[lead.min(all.len())..];
             for at in 0..m.len() + 40 {
                 let want = m.get(at).is_some_and(|b| *b);
-                prop_assert_eq!(LayerMask::by_words(Some(m)).has(at), want);
                 prop_assert_eq!(LayerMask::new(Some(m)).has(at), want);
             }
-            prop_assert!(LayerMask::by_words(None).has(7));
+            prop_assert!(LayerMask::new(None).has(7));
         }
 
         /// A row's runs are its maximal stretches of set bits, in order, for a row
