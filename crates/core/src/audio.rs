@@ -477,7 +477,7 @@ impl FrontEnd {
                     .wrapping_add(i64::from(rest));
                 // Floor, and the fraction it dropped goes into the next sample
                 // (error feedback: no zero-input limit cycles, no bias).
-                let y = (acc >> COEFF_FRAC).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+                let y = floor_sat(acc);
                 rest = (acc & FRACTION_MASK) as u32;
                 y2 = y1;
                 y1 = y;
@@ -518,10 +518,54 @@ impl FrontEnd {
     }
 }
 
+/// `acc >> COEFF_FRAC` (30) saturated to `i32`, from the high word of `acc`: the
+/// shift fits exactly when the high word `h` fits 30 bits (`4h + (lo >> 30)`), else
+/// it saturates by the sign of `h`. One saturating instruction on a Cortex-M4
+/// (`SSAT`) in place of a 64-bit compare each way: the front end's filter loop
+/// runs this once a sample and band.
+#[inline(always)]
+fn floor_sat(acc: i64) -> i32 {
+    const _: () = assert!(COEFF_FRAC == 30);
+    let hi = (acc >> 32) as i32;
+    if hi.clamp(-(1 << 29), (1 << 29) - 1) == hi {
+        hi.wrapping_shl(2) | ((acc as u32) >> 30) as i32
+    } else {
+        (hi >> 31) ^ i32::MAX
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use bitvec::prelude::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn floor_sat_is_the_clamped_shift(acc in any::<i64>(), near in -(1i64 << 33)..(1i64 << 33)) {
+            for a in [acc, near << 30, (near << 30) | 0x3FFF_FFFF, near] {
+                let want = (a >> COEFF_FRAC).clamp(i64::from(i32::MIN), i64::from(i32::MAX));
+                prop_assert_eq!(i64::from(floor_sat(a)), want, "{}", a);
+            }
+        }
+    }
+
+    #[test]
+    fn floor_sat_at_the_edges() {
+        for a in [
+            i64::MIN,
+            i64::MAX,
+            0,
+            -1,
+            1 << 61,
+            -(1 << 61),
+            (1 << 61) - 1,
+            -(1 << 61) - 1,
+        ] {
+            let want = (a >> COEFF_FRAC).clamp(i64::from(i32::MIN), i64::from(i32::MAX));
+            assert_eq!(i64::from(floor_sat(a)), want, "{a}");
+        }
+    }
 
     #[test]
     fn log_table_is_log2() {

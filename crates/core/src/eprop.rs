@@ -770,7 +770,18 @@ fn kclass_chunks(kclass: &[u32]) -> impl Iterator<Item = &[u32]> {
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 #[cfg_attr(not(target_arch = "x86_64"), inline)]
 fn bounds(wf: Format, sign: Option<bool>) -> Bounds {
-    let (lo, hi) = (wf.min(), wf.max());
+    signed(
+        Bounds {
+            lo: wf.min(),
+            hi: wf.max(),
+        },
+        sign,
+    )
+}
+
+/// The bounds of `range` for a row of sign `sign` (see [`bounds`]).
+#[inline(always)]
+fn signed(Bounds { lo, hi }: Bounds, sign: Option<bool>) -> Bounds {
     match sign {
         Some(true) => Bounds { lo: lo.max(0), hi },
         Some(false) => Bounds { lo, hi: hi.min(0) },
@@ -846,7 +857,9 @@ fn update_hidden(
             let off = rate_offset(seed, layer.code, idx, spread);
             shift.saturating_add(off as i32).max(0) as u32
         };
-        let b = |i: usize| bounds(wf, sign(i));
+        // The format's range once, not a row at a time.
+        let range = bounds(wf, None);
+        let b = |i: usize| signed(range, sign(i));
         let uniform = (spread == 0).then_some(shift.max(0) as u32);
         // Onto an ALIF neuron: zbar_i - beta_j eps_ji, back in the trace format.
         let (mf, mhalf) = beta_frac(cfg);

@@ -559,6 +559,12 @@ pub fn light(
             *col = column(lj, p);
         }
         let mut active = nonzero_bits(block.get(..width).unwrap_or(&[]));
+        let at = Block {
+            start,
+            width,
+            rows,
+            banks,
+        };
         if let Some(a) = adaptive {
             let (mut cols, mut bit) = (0u64, 1u64);
             for &b in a.beta.iter().skip(start).take(width) {
@@ -567,15 +573,9 @@ pub fn light(
                 }
                 bit = bit.wrapping_shl(1);
             }
-            let block = Block {
-                start,
-                width,
-                rows,
-                banks,
-            };
             let columns = (lsig, psi, tclass);
             a.block(
-                block,
+                at,
                 active & cols,
                 (&mut *w, &mut *g),
                 trace,
@@ -603,6 +603,22 @@ pub fn light(
             if active == 0 {
                 continue;
             }
+            if let Some(k) = uniform {
+                let cols = start..start.saturating_add(width);
+                if let Some(ls) = lsig.get(cols) {
+                    uniform_rows(
+                        at,
+                        n,
+                        (active, k, base),
+                        mask,
+                        bank,
+                        (&mut *w, &mut *g),
+                        (ls, &block),
+                        &bounds,
+                    );
+                }
+                continue;
+            }
             for (i, &tr) in bank.iter().enumerate() {
                 if tr == 0 {
                     continue;
@@ -610,45 +626,6 @@ pub fn light(
                 let row0 = i.saturating_mul(n);
                 let mut bits = active & mask.bits(row0, start, width);
                 let b = bounds(i);
-                if let Some(k) = uniform {
-                    // Most of the block steps: all of it at once, branch-free.
-                    if bits.count_ones() >= DENSE_BLOCK {
-                        let at = row0.saturating_add(start);
-                        let end = at.saturating_add(width);
-                        let cols = start..start.saturating_add(width);
-                        if let (Some(wb), Some(ls), Some(ps)) =
-                            (w.get_mut(at..end), lsig.get(cols), block.get(..width))
-                        {
-                            let gb = g.get_mut(at..end).unwrap_or(&mut []);
-                            let row = LightRow {
-                                bits,
-                                tr,
-                                k,
-                                b,
-                                base,
-                                at,
-                            };
-                            row.dense(wb, gb, ls, ps);
-                        }
-                        continue;
-                    }
-                }
-                if let Some(k) = uniform {
-                    // One shift for the row: its comparator is set up once.
-                    let row = LightRow {
-                        bits,
-                        tr,
-                        k,
-                        b,
-                        base,
-                        at: row0.saturating_add(start),
-                    };
-                    let cols = start..start.saturating_add(width);
-                    if let (Some(ls), Some(ps)) = (lsig.get(cols), block.get(..width)) {
-                        row.sparse(w, g, ls, ps);
-                    }
-                    continue;
-                }
                 while bits != 0 {
                     let j = start.saturating_add(bits.trailing_zeros() as usize);
                     bits &= bits.wrapping_sub(1);
@@ -673,6 +650,57 @@ pub struct Adaptive<'a> {
     /// The signed trace of a synapse, from its index, its postsynaptic neuron and
     /// its row's (unsigned) trace.
     pub trace: &'a dyn Fn(usize, usize, u32) -> i64,
+}
+
+/// The rows of one block of [`light`] with one shift `k` for every synapse (`bank`:
+/// each row's trace; `lsig` and `cols`: the block's columns, their signals and
+/// [`column`] products): a row with most of its block active at once, branch-free
+/// ([`LightRow::dense`]), any other row one active synapse at a time
+/// ([`LightRow::sparse`]). On a microcontroller a function of its own, so that what
+/// the rows share (the comparator's shifts, the block's slices) is set up once a
+/// block, not once a row.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(never))]
+#[allow(clippy::too_many_arguments)]
+fn uniform_rows(
+    at: Block,
+    n: usize,
+    (active, k, base): (u64, u32, u32),
+    mask: Mask<'_>,
+    bank: &[u32],
+    (w, g): (&mut [i16], &mut [i32]),
+    (lsig, cols): (&[i32], &[u64; 64]),
+    bounds: &impl Fn(usize) -> Bounds,
+) {
+    // Row `i` starts at synapse `row0 = i n` (within the layer: no overflow).
+    let mut row0 = 0usize;
+    for (i, &tr) in bank.iter().enumerate() {
+        let row_start = row0;
+        row0 = row0.wrapping_add(n);
+        if tr == 0 {
+            continue;
+        }
+        let row0 = row_start;
+        let bits = active & mask.bits(row0, at.start, at.width);
+        let row = LightRow {
+            bits,
+            tr,
+            k,
+            b: bounds(i),
+            base,
+            at: row0.saturating_add(at.start),
+        };
+        if bits.count_ones() >= DENSE_BLOCK {
+            // Most of the block steps: all of it at once.
+            let end = row.at.saturating_add(at.width);
+            if let Some(wb) = w.get_mut(row.at..end) {
+                let gb = g.get_mut(row.at..end).unwrap_or(&mut []);
+                row.dense(wb, gb, lsig, cols.get(..at.width).unwrap_or(&[]));
+            }
+            continue;
+        }
+        row.sparse(w, g, lsig, cols);
+    }
 }
 
 /// One synapse of [`light`] visited alone: with `(L_j, psi_j, e)` (`e` the signed
@@ -932,18 +960,19 @@ impl LightRow {
     /// the block's columns; `w` and `g`: the whole layer, from synapse `at` on). On a
     /// microcontroller a function of its own, so that the loop keeps its values in
     /// registers.
-    #[cfg_attr(target_arch = "x86_64", inline(always))]
-    #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
-    fn sparse(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], cols: &[u64]) {
+    #[inline(always)]
+    fn sparse(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], cols: &[u64; 64]) {
         let chance = Chance::new(self.k, self.tr);
         if let Some(shifts) = chance.over_shifts() {
             // The comparator without the probability's shift and clamp, and the
             // draw's index times INDEX_MUL as the row's plus the column's (a table):
             // `bits32(base, at + c)`.
-            // `lsig` and `cols` both hold the block's columns (the caller's slices of
-            // one width), so a column with a product has a signal.
+            // `lsig` holds the block's columns and `cols` their products (`bits` has
+            // only columns of the block, below 64: `c & 63` is `c`, and needs no
+            // bounds check), so a column with a product has a signal.
             let row = (self.at as u32).wrapping_mul(INDEX_MUL);
             each_bit(self.bits, |c| {
+                let c = c & 63;
                 let (Some(&col), Some(&spread)) = (cols.get(c), COLUMN_SPREAD.get(c)) else {
                     return;
                 };
