@@ -555,8 +555,11 @@ pub fn light(
         // A column is active where its product is not zero (a signal and a
         // pseudo-derivative).
         let block_cols = lsig.iter().zip(psi).skip(start).take(width);
+        // And the largest of them, which bounds every row's comparator product.
+        let mut most = 0u64;
         for ((&lj, &p), col) in block_cols.zip(block.iter_mut()) {
             *col = column(lj, p);
+            most = most.max(*col);
         }
         let mut active = nonzero_bits(block.get(..width).unwrap_or(&[]));
         let at = Block {
@@ -609,7 +612,7 @@ pub fn light(
                     uniform_rows(
                         at,
                         n,
-                        (active, k, base),
+                        (active, most, k, base),
                         mask,
                         bank,
                         (&mut *w, &mut *g),
@@ -665,7 +668,7 @@ pub struct Adaptive<'a> {
 fn uniform_rows(
     at: Block,
     n: usize,
-    (active, k, base): (u64, u32, u32),
+    (active, most, k, base): (u64, u64, u32, u32),
     mask: Mask<'_>,
     bank: &[u32],
     (w, g): (&mut [i16], &mut [i32]),
@@ -684,6 +687,7 @@ fn uniform_rows(
         let bits = active & mask.bits(row0, at.start, at.width);
         let row = LightRow {
             bits,
+            most,
             tr,
             k,
             b: bounds(i),
@@ -890,7 +894,7 @@ impl Chance {
     /// and its low word `u << (k - 16)`.
     #[inline(always)]
     fn over(&self, col: u64, h: u32, (a, b): (u32, u32)) -> bool {
-        let u = (h & !0x7FFF) | 0x8000;
+        let u = draw(h);
         let bound = if cfg!(target_pointer_width = "32") {
             (u64::from(u.wrapping_shr(b)) << 32) | u64::from(u.wrapping_shl(a))
         } else {
@@ -899,6 +903,28 @@ impl Chance {
         col.wrapping_mul(self.tr) >= bound
     }
 }
+
+impl Chance {
+    /// The largest draw `u` ([`draw`]) with which a column of product at most `most`
+    /// can step, with `(a, _)` from [`Chance::over_shifts`]: `most * tr >> (k - 16)`,
+    /// at most `u32::MAX`. A draw above it has `u 2^(k-16) > most tr >= col tr`, so
+    /// [`Chance::over`] says no. (`most <= 2^47` and `tr < 2^16`: no wrap.)
+    #[inline(always)]
+    fn ceiling(&self, most: u64, (a, _): (u32, u32)) -> u32 {
+        most.wrapping_mul(self.tr)
+            .wrapping_shr(a)
+            .min(u64::from(u32::MAX)) as u32
+    }
+}
+
+/// The draw of [`Chance::over`] from the hash `h`: `(2d + 1) 2^15` for `d = h >> 16`.
+#[inline(always)]
+fn draw(h: u32) -> u32 {
+    (h & !0x7FFF) | 0x8000
+}
+
+/// The smallest [`draw`].
+const DRAW_MIN: u32 = 0x8000;
 
 /// `f(c)` for each set bit `c` of `bits`, in ascending order: on a 32-bit core a
 /// 32-bit word at a time ([`each_bit_words`]: the M4's light trial 33,112 to 32,159
@@ -945,6 +971,9 @@ const COLUMN_SPREAD: [u32; 64] = {
 struct LightRow {
     /// The block's synapses that may step (active columns the mask keeps).
     bits: u64,
+    /// The largest [`column`] product of the block (at least that of every column
+    /// `bits` keeps).
+    most: u64,
     /// The row's presynaptic trace.
     tr: u32,
     /// The shift.
@@ -970,6 +999,14 @@ impl LightRow {
             // `lsig` holds the block's columns and `cols` their products (`bits` has
             // only columns of the block, below 64: `c & 63` is `c`, and needs no
             // bounds check), so a column with a product has a signal.
+            // No draw above the row's ceiling steps ([`Chance::ceiling`]): a row whose
+            // ceiling is below every draw has nothing to visit, and a visit turns most
+            // draws away on the ceiling alone, before the column's product (the M4's
+            // cue light trial 21,256 to 20,321 instructions a step).
+            let ceiling = chance.ceiling(self.most, shifts);
+            if ceiling < DRAW_MIN {
+                return;
+            }
             let row = (self.at as u32).wrapping_mul(INDEX_MUL);
             each_bit(self.bits, |c| {
                 let c = c & 63;
@@ -977,6 +1014,11 @@ impl LightRow {
                     return;
                 };
                 let h = bits32_spread(self.base, row.wrapping_add(spread));
+                // (On a 32-bit core, where the product is three multiplies; a 64-bit
+                // core multiplies at once.)
+                if cfg!(target_pointer_width = "32") && draw(h) > ceiling {
+                    return;
+                }
                 if chance.over(col, h, shifts) && h >> 16 != 0xFFFF {
                     let down = lsig.get(c).is_some_and(|&lj| lj > 0);
                     step_one(w, g, self.at.saturating_add(c), down, self.b);
@@ -1382,6 +1424,34 @@ mod tests {
                 }
                 None => prop_assert!(!(17..=47).contains(&chance.k)),
             }
+        }
+
+        /// A draw above a row's ceiling never steps: any product up to the block's
+        /// largest, any trace, draw and shift; half the cases with the largest
+        /// product at the draw's own bound, where a ceiling one too low would turn
+        /// away a draw that steps.
+        #[test]
+        fn the_ceiling_turns_away_only_draws_that_never_step(
+            most in 0u64..1 << 47,
+            frac in 0u64..=1000,
+            tr in 1u32..1 << 16,
+            h in any::<u32>(),
+            k in 17u32..=47,
+            near in any::<bool>(),
+        ) {
+            let chance = Chance::new(k, tr);
+            let shifts = chance.over_shifts().unwrap();
+            let most = if near {
+                (u64::from(draw(h)) << (k - 16)).div_ceil(u64::from(tr)).min((1 << 47) - 1)
+            } else {
+                most
+            };
+            let col = if near { most } else { most / 1000 * frac };
+            let ceiling = chance.ceiling(most, shifts);
+            if draw(h) > ceiling {
+                prop_assert!(!chance.over(col, h, shifts), "most {} col {} ceiling {}", most, col, ceiling);
+            }
+            prop_assert!(ceiling >= DRAW_MIN || !chance.over(most, h, shifts));
         }
 
         /// Both walks of a 64-bit active set visit its set bits in ascending order.
