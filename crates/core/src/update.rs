@@ -675,6 +675,8 @@ fn uniform_rows(
     (lsig, cols): (&[i32], &[u64; 64]),
     bounds: &impl Fn(usize) -> Bounds,
 ) {
+    // The comparator's shifts, one for the block (they depend on `k` alone).
+    let shifts = Chance::new(k, 0).over_shifts();
     // Row `i` starts at synapse `row0 = i n` (within the layer: no overflow).
     let mut row0 = 0usize;
     for (i, &tr) in bank.iter().enumerate() {
@@ -703,7 +705,7 @@ fn uniform_rows(
             }
             continue;
         }
-        row.sparse(w, g, lsig, cols);
+        row.sparse(w, g, (lsig, cols), shifts);
     }
 }
 
@@ -911,8 +913,9 @@ impl Chance {
     /// [`Chance::over`] says no. (`most <= 2^47` and `tr < 2^16`: no wrap.)
     #[inline(always)]
     fn ceiling(&self, most: u64, (a, _): (u32, u32)) -> u32 {
+        // `a` is at most 31 (`k <= 47`): masked, so that a 32-bit core shifts one way.
         most.wrapping_mul(self.tr)
-            .wrapping_shr(a)
+            .wrapping_shr(a & 31)
             .min(u64::from(u32::MAX)) as u32
     }
 }
@@ -990,9 +993,16 @@ impl LightRow {
     /// microcontroller a function of its own, so that the loop keeps its values in
     /// registers.
     #[inline(always)]
-    fn sparse(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], cols: &[u64; 64]) {
+    fn sparse(
+        &self,
+        w: &mut [i16],
+        g: &mut [i32],
+        (lsig, cols): (&[i32], &[u64; 64]),
+        shifts: Option<(u32, u32)>,
+    ) {
         let chance = Chance::new(self.k, self.tr);
-        if let Some(shifts) = chance.over_shifts() {
+        // `shifts`: [`Chance::over_shifts`] of `k`, worked out once a block.
+        if let Some(shifts) = shifts {
             // The comparator without the probability's shift and clamp, and the
             // draw's index times INDEX_MUL as the row's plus the column's (a table):
             // `bits32(base, at + c)`.
@@ -1042,6 +1052,7 @@ impl LightRow {
     /// the block and kept where `bits` says: the compiler vectorises it.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn dense(&self, w: &mut [i16], g: &mut [i32], lsig: &[i32], cols: &[u64]) {
+        let b = self.b;
         let chance = Chance::new(self.k, self.tr);
         let take = |c: usize, col: u64| -> bool {
             let on = self.bits.wrapping_shr(c as u32) & 1 == 1;
@@ -1050,9 +1061,7 @@ impl LightRow {
         if g.is_empty() {
             for (c, ((wv, &lj), &col)) in w.iter_mut().zip(lsig).zip(cols).enumerate() {
                 let step = if lj > 0 { -1 } else { 1 };
-                let nw = i32::from(*wv)
-                    .wrapping_add(step)
-                    .limit(self.b.lo, self.b.hi) as i16;
+                let nw = i32::from(*wv).wrapping_add(step).limit(b.lo, b.hi) as i16;
                 *wv = if take(c, col) { nw } else { *wv };
             }
         } else {
