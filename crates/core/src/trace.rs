@@ -59,7 +59,8 @@ fn decay_add(
     // A trace format of at most 16 bits: every trace is at most its maximum (the
     // semantic check holds loaded images and snapshots to it, and the update
     // saturates), so every trace takes the 32-bit arithmetic, unchecked. A trace
-    // written by hand past the format still runs, without a panic: it wraps.
+    // written by hand past the format still runs, without a panic: it may wrap, and
+    // it decays without saturating.
     if max <= u64::from(small) {
         decay_words::<false>(tr, spikes, a, (one, max), small, addend);
     } else {
@@ -79,6 +80,21 @@ fn decay_words<const CHECK: bool>(
     mut addend: impl FnMut() -> u64,
 ) {
     let max32 = max.min(u64::from(u32::MAX)) as u32;
+    if !CHECK {
+        // Every trace within its format (see `decay_add`) decays to at most its
+        // maximum (`a <= 2^15`, the addend below 2^15), so only a spike can take it
+        // past and only a spiking trace saturates: every trace decays in one plain
+        // pass (the rounding's draws in order), then each spike adds to its trace.
+        for t in tr.iter_mut() {
+            *t = t.wrapping_mul(u32::from(a)).wrapping_add(addend() as u32) >> DECAY_FRAC;
+        }
+        crate::words::for_each_one(spikes, |i| {
+            if let Some(t) = tr.get_mut(i) {
+                *t = t.wrapping_add(one as u32).min(max32);
+            }
+        });
+        return;
+    }
     let mut blocks = tr.chunks_mut(32);
     crate::words::for_each_word(spikes, |_, mut w| {
         let Some(block) = blocks.next() else {
@@ -89,7 +105,7 @@ fn decay_words<const CHECK: bool>(
             // on the M4).
             let spike = w & 1;
             w >>= 1;
-            *t = if !CHECK || *t <= small {
+            *t = if *t <= small {
                 let decayed =
                     t.wrapping_mul(u32::from(a)).wrapping_add(addend() as u32) >> DECAY_FRAC;
                 decayed
@@ -202,4 +218,63 @@ pub fn update_post(cfg: &ChipConfig, mem: &mut Memory<'_>) {
     let r = l.rate_decay;
     let inc = i64::from(32_768u16.saturating_sub(r)) << 1;
     update(mem.rbar, mem.z, r, inc, i64::from(u32::MAX));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitvec::prelude::*;
+    use proptest::prelude::*;
+
+    /// The recipe one trace at a time, in 64 bits: `min((a t + r) >> 15 + one if
+    /// spike, max)`, with `r` the rounding's addend of each trace in turn.
+    fn recipe(
+        tr: &[u32],
+        spikes: &Bits,
+        a: u16,
+        (one, max): (u64, u64),
+        r: Rounding,
+        prng: &mut Prng,
+    ) -> Vec<u32> {
+        tr.iter()
+            .zip(spikes.iter().by_vals())
+            .map(|(&t, s)| {
+                let d =
+                    (u64::from(t) * u64::from(a) + r.addend(DECAY_FRAC, prng) as u64) >> DECAY_FRAC;
+                (d + if s { one } else { 0 }).min(max) as u32
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// Every trace within its format takes the recipe's value, whatever the
+        /// format, decay, rounding, spikes and where the spike vector starts in its
+        /// word; the rounding's draws are taken in the same order.
+        #[test]
+        fn traces_are_the_recipe(
+            bits in 6u32..=16,
+            frac in 0u32..16,
+            a in 0u16..=32768,
+            n in 0usize..100,
+            off in 0usize..40,
+            seed in any::<u64>(),
+            round in 0u8..3,
+            raw in proptest::collection::vec(any::<u32>(), 100),
+            sp in proptest::collection::vec(any::<bool>(), 140),
+        ) {
+            let max = (1u64 << bits) - 1;
+            let one = 1u64 << frac.min(bits - 1);
+            let r = [Rounding::Truncate, Rounding::Nearest, Rounding::Stochastic][usize::from(round)];
+            let mut v: BitVec<u32, Lsb0> = sp.iter().copied().collect();
+            v.truncate(off + n);
+            let spikes = &v[off..];
+            let start: Vec<u32> = raw[..n].iter().map(|&t| (u64::from(t) % (max + 1)) as u32).collect();
+            let (mut p, mut q) = (Prng::new(seed), Prng::new(seed));
+            let want = recipe(&start, spikes, a, (one, max), r, &mut q);
+            let mut got = start.clone();
+            update_rounded(&mut got, spikes, a, (one as i64, max as i64), r, &mut p);
+            prop_assert_eq!(&got, &want);
+            prop_assert_eq!(p, q);
+        }
+    }
 }
