@@ -584,13 +584,19 @@ fn settle_any(b: Block<'_>, lo: i32, hi: i32, n_ref: i32) -> u32 {
 /// spikes.
 #[inline(never)]
 fn settle(b: Block<'_>, bound: impl Bound, n_ref: i32) -> u32 {
+    // The reset of the last step's spikes first, one spike at a time (few neurons
+    // fire in a step): the same wrapping subtraction before the bound.
+    let mut old = b.old;
+    while old != 0 {
+        let k = old.trailing_zeros() as usize;
+        old &= old.wrapping_sub(1);
+        if let (Some(v), Some(&thr)) = (b.v.get_mut(k), b.thr.get(k)) {
+            *v = v.wrapping_sub(thr);
+        }
+    }
     let (mut new, mut bit) = (0u32, 1u32);
     for ((v, &thr), refr) in b.v.iter_mut().zip(b.thr).zip(b.refr.iter_mut()) {
-        let mut nv = *v;
-        if b.old & bit != 0 {
-            nv = nv.wrapping_sub(thr);
-        }
-        let nv = bound.bound(nv);
+        let nv = bound.bound(*v);
         *v = nv;
         if *refr > 0 {
             *refr = refr.wrapping_sub(1);
