@@ -904,9 +904,7 @@ impl Chance {
         };
         col.wrapping_mul(self.tr) >= bound
     }
-}
 
-impl Chance {
     /// The largest draw `u` ([`draw`]) with which a column of product at most `most`
     /// can step, with `(a, _)` from [`Chance::over_shifts`]: `most * tr >> (k - 16)`,
     /// at most `u32::MAX`. A draw above it has `u 2^(k-16) > most tr >= col tr`, so
@@ -988,10 +986,9 @@ struct LightRow {
 }
 
 impl LightRow {
-    /// The synapses of the block that `bits` keeps, one at a time (`lsig` and `psi`:
-    /// the block's columns; `w` and `g`: the whole layer, from synapse `at` on). On a
-    /// microcontroller a function of its own, so that the loop keeps its values in
-    /// registers.
+    /// The synapses of the block that `bits` keeps, one at a time (`lsig` and `cols`:
+    /// the block's columns' signals and [`column`] products; `w` and `g`: the whole
+    /// layer, from synapse `at` on), inside [`uniform_rows`]'s loop over a block's rows.
     #[inline(always)]
     fn sparse(
         &self,
