@@ -346,7 +346,7 @@ const LOG2_TABLE: [u32; 33] = [
 ];
 
 /// `log2(e)` in Q16.16 for `e >= 1` (0 for 0): the leading one's position, and the
-/// next 21 bits' fraction by linear interpolation in [`LOG2_TABLE`].
+/// next 21 bits' fraction by linear interpolation in `LOG2_TABLE`.
 pub fn log2_q16(e: Envelope) -> Level {
     if e == 0 {
         return 0;

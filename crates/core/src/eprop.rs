@@ -123,7 +123,7 @@ macro_rules! with_row_trace {
 }
 
 /// Update the per-synapse eligibility: the exact engine's `ebar` and `eps_a`, the
-/// light engine's `eps_a` (ALIF only; [`light_eps`]). Call after the neuron update of
+/// light engine's `eps_a` (ALIF only; `light_eps`). Call after the neuron update of
 /// every step. Each presynaptic row is one pass over the
 /// postsynaptic neurons, branch-free, so the compiler vectorises it; with decay
 /// classes ([`crate::classes`]) a row reads its trace of each membrane class once and

@@ -7,7 +7,7 @@
 //! lane. The kernels are branch-free over a row (a zero learning signal or a zero
 //! eligibility gives a zero change, which stochastic rounding keeps at zero), so the
 //! compiler vectorises them; the caller picks the row's range (Dale's law) and skips
-//! masked-out synapses ([`for_row`]).
+//! masked-out synapses ([`LayerMask::runs`]).
 //!
 //! Widths: weights are at most 16 bits, eligibilities and learning signals 32, so
 //! `L * ebar` fits in 63 bits and every intermediate below is a plain 64-bit
@@ -325,7 +325,7 @@ const CHUNK: usize = 64;
 /// of one row: `dW = -(sum_q L_qj * ebar_qj) >> k`, every other detail as
 /// [`exact`]. `terms` holds each class's `(ebar, L)` over the same synapses; the sum
 /// saturates at `+-2^62` (beyond what any weight change needs). The products are
-/// summed over a chunk of [`CHUNK`] synapses at a time, class by class, so every
+/// summed over a chunk of `CHUNK` synapses at a time, class by class, so every
 /// loop is branch-free over the synapses.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 #[allow(clippy::too_many_arguments)]

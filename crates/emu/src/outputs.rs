@@ -119,7 +119,7 @@ pub enum OutputError {
     )]
     Locked {
         /// What the lock says of the run that holds it, when the lock names a
-        /// process ([`holder`]).
+        /// process (`holder`).
         holder: Option<String>,
         /// The folder.
         path: PathBuf,

@@ -258,7 +258,7 @@ impl WeightsFile {
     /// Put the file's weights into `net` (and its masks, when it has them) and, for an
     /// exact file, its shifts into `opt`, so that [`crate::quantize`] makes the chip
     /// that holds them. `formats` are the configuration's, which an exact file's
-    /// `format` must equal (checked in [`WeightsFile::check_format`]).
+    /// `format` must equal (checked here).
     pub fn apply(&self, net: &mut Network, opt: &mut QuantOptions) -> Result<(), String> {
         let f = opt.formats;
         let (mf, rf) = (f.membrane.frac() as i32, f.readout.frac() as i32);

@@ -141,7 +141,7 @@ impl RunFolder {
         }
     }
 
-    /// Write the report, the summary and the figures ([`write`]) of a run of
+    /// Write the report, the summary and the figures ([`write()`]) of a run of
     /// neurochip `version` typed as `command`, when there is a folder; the plots that
     /// could not be drawn.
     pub fn write<T: serde::Serialize>(
@@ -649,7 +649,7 @@ pub struct Learned {
 }
 
 impl Learned {
-    /// The figures of these, for [`write`].
+    /// The figures of these, for [`write()`].
     pub fn figures(&self, dt_ms: f64) -> Figures<'_> {
         Figures {
             probe: Some(&self.probe),

@@ -3,7 +3,7 @@
 //! as a table and CSV. Every grid point trains once per seed; the chip steps through
 //! the cycle model of every architecture at the same time (the bits do not depend on
 //! it), so the architecture axis costs no extra training. With several seeds,
-//! [`seeds`] sums each point up as mean, sample standard deviation and worst seed.
+//! `seeds` sums each point up as mean, sample standard deviation and worst seed.
 
 mod seeds;
 

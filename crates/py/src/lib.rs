@@ -8,9 +8,9 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | `config` | [`config::Config`]: a checked configuration from a file, TOML text or a dict |
-//! | `chip` | [`chip::Chip`]: a chip built from a configuration: step, run, train, weights, images, snapshots |
-//! | `report` | [`report::Report`]: what `neurochip run` / `verify` print with `--json`, as an object |
+//! | `config` | `config::Config`: a checked configuration from a file, TOML text or a dict |
+//! | `chip` | `chip::Chip`: a chip built from a configuration: step, run, train, weights, images, snapshots |
+//! | `report` | `report::Report`: what `neurochip run` / `verify` print with `--json`, as an object |
 //! | `arrays` | numpy arrays in and out |
 //! | `lab` | sweeps: the grid's points, one point (a Ray task), the grid on this machine |
 //! | `error` | `NeurochipError` (a `ValueError`) carrying the library's one-line messages |

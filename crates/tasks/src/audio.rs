@@ -1,6 +1,6 @@
 //! Sound as chip input: a clip's PCM through the front end
 //! ([`neurochip_core::audio::FrontEnd`]) into a spike raster, one spike vector of
-//! `2 * bands` channels per step, and the raster as a [`SpikeSource`].
+//! `2 * bands` channels per step, and the raster as a [`crate::SpikeSource`].
 //!
 //! The raster is words in the caller's memory (`words_per_step(channels)` `u32`
 //! words per step, bit `c` of a step's words is channel `c`), so the host keeps

@@ -22,7 +22,7 @@ pub struct Args {
     /// A short version (fewer seeds, episodes, samples) for a smoke run.
     #[arg(long)]
     quick: bool,
-    /// Run folder (default runs/<name>-<timestamp>).
+    /// Run folder (default `runs/<name>-<timestamp>`).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// No progress bars.

@@ -14,7 +14,7 @@ pub struct Args {
     /// The task: cue, digits, pattern, store-recall.
     #[arg(long, value_name = "TASK")]
     task: String,
-    /// Where to write it (default: <task>.toml in this folder).
+    /// Where to write it (default: `<task>.toml` in this folder).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Replace the file if it exists.

@@ -61,14 +61,14 @@ pub struct Common {
     #[arg(long)]
     pub json: bool,
     /// Stop after this many steps in total (inference runs; refused on training runs,
-    /// which follow their [train] plan).
+    /// which follow their `[train]` plan).
     #[arg(long, value_name = "N")]
     pub steps: Option<u64>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
     /// Run folder for report.json, summary.md and the plots (default
-    /// runs/<name>-<timestamp>).
+    /// `runs/<name>-<timestamp>`).
     #[arg(long, value_name = "DIR", conflicts_with = "no_out")]
     pub out: Option<PathBuf>,
     /// Write no run folder.

@@ -47,7 +47,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     plot: Option<PathBuf>,
     /// Run folder for report.json, sweep.csv, the plot and summary.md (default
-    /// runs/sweep-<timestamp>).
+    /// `runs/sweep-<timestamp>`).
     #[arg(long, value_name = "DIR", conflicts_with = "no_out")]
     out: Option<PathBuf>,
     /// Write no run folder.

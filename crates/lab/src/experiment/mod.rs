@@ -40,7 +40,7 @@ impl Ctx {
         self.out.join(name)
     }
 
-    /// Write `name` in the run folder as CSV ([`arms::csv`]) of `header` and `rows`.
+    /// Write `name` in the run folder as CSV (`arms::csv`) of `header` and `rows`.
     pub fn write_csv(
         &self,
         name: &str,

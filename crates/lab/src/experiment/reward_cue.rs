@@ -4,8 +4,9 @@
 //! Both learners start from the same network (the float twin runs on the chip's
 //! dequantised weights, with the chip's effective learning rates) and see the same
 //! trials (cue sample `e` in episode `e`); the chip draws its actions from its PRNG,
-//! the twin from [`ActionDraws`]. Success is the fraction of rewarded episodes while
-//! learning (actions sampled from the policy), over a sliding window of 500.
+//! the twin from [`neurochip_tasks::reward_cue::ActionDraws`]. Success is the
+//! fraction of rewarded episodes while learning (actions sampled from the policy),
+//! over a sliding window of 500.
 
 use neurochip_emu::reward::{self, window};
 use neurochip_emu::HostChip;
@@ -115,7 +116,7 @@ pub fn run_pair(cfg: &Config) -> Result<RunResult, String> {
     })
 }
 
-/// `examples/reward_cue.toml` ([`super::arms::example`]).
+/// `examples/reward_cue.toml` (`arms::example`).
 pub fn example() -> Result<Config, String> {
     super::arms::example("reward_cue")
 }

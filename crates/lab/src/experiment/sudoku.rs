@@ -11,7 +11,7 @@
 //! solved against the step budget (log scale), the median time to solution per
 //! puzzle, and the violated constraints along one run.
 //!
-//! [`runs`], [`cumulative`] and [`trace`] are shared with the `coloring` experiment.
+//! `runs`, `cumulative` and `trace` are shared with the `coloring` experiment.
 
 use std::path::PathBuf;
 
