@@ -851,14 +851,14 @@ fn update_hidden(
     let mask = if dense { None } else { Some(layer.mask) };
     let shift = i32::from(layer.shift);
     let sign = |i: usize| layer.pre_sign.and_then(|s| s.get(i).map(|b| *b));
+    // The weight format's range once, narrowed a row at a time by its sign.
+    let range = bounds(wf, None);
     let g: &mut [i32] = if sample { layer.g } else { &mut [] };
     if l.engine == Engine::Light {
         let k = |idx: usize| {
             let off = rate_offset(seed, layer.code, idx, spread);
             shift.saturating_add(off as i32).max(0) as u32
         };
-        // The format's range once, not a row at a time.
-        let range = bounds(wf, None);
         let b = |i: usize| signed(range, sign(i));
         let uniform = (spread == 0).then_some(shift.max(0) as u32);
         // Onto an ALIF neuron: zbar_i - beta_j eps_ji, back in the trace format.
@@ -903,7 +903,7 @@ fn update_hidden(
         .enumerate()
     {
         let grow: &mut [i32] = g_rows.next().unwrap_or(&mut []);
-        let b = bounds(wf, sign(i));
+        let b = signed(range, sign(i));
         let i0 = i.saturating_mul(n);
         if mask.is_some_and(|m| m.len() < i0.saturating_add(n)) {
             return;

@@ -62,16 +62,40 @@ fn decay_add(
     // written by hand past the format still runs, without a panic: it may wrap, and
     // it decays without saturating.
     if max <= u64::from(small) {
-        decay_words::<false>(tr, spikes, a, (one, max), small, addend);
+        decay_short(tr, spikes, a, (one, max as u32), addend);
     } else {
-        decay_words::<true>(tr, spikes, a, (one, max), small, addend);
+        decay_checked(tr, spikes, a, (one, max), small, addend);
     }
 }
 
-/// [`decay_add`]'s loop: each trace in 32-bit arithmetic where it is at most `small`
-/// (without `CHECK`, every trace), else in 64 bits.
+/// [`decay_add`] for a format of at most 16 bits, where every trace is within its
+/// format (see `decay_add`): a trace at most its maximum decays to at most it (`a <=
+/// 2^15`, the addend below 2^15), so only a spike can take it past and only a
+/// spiking trace saturates. Every trace decays in one plain pass in 32-bit
+/// arithmetic (the rounding's draws in order), then each spike adds to its trace.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn decay_words<const CHECK: bool>(
+fn decay_short(
+    tr: &mut [u32],
+    spikes: &Bits,
+    a: u16,
+    (one, max): (u64, u32),
+    mut addend: impl FnMut() -> u64,
+) {
+    for t in tr.iter_mut() {
+        *t = t.wrapping_mul(u32::from(a)).wrapping_add(addend() as u32) >> DECAY_FRAC;
+    }
+    crate::words::for_each_one(spikes, |i| {
+        if let Some(t) = tr.get_mut(i) {
+            *t = t.wrapping_add(one as u32).min(max);
+        }
+    });
+}
+
+/// [`decay_add`] for a wider format (the rate estimate's), one trace at a time with
+/// its spike: in 32-bit arithmetic where the trace is at most `small`, else in 64
+/// bits.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn decay_checked(
     tr: &mut [u32],
     spikes: &Bits,
     a: u16,
@@ -80,21 +104,6 @@ fn decay_words<const CHECK: bool>(
     mut addend: impl FnMut() -> u64,
 ) {
     let max32 = max.min(u64::from(u32::MAX)) as u32;
-    if !CHECK {
-        // Every trace within its format (see `decay_add`) decays to at most its
-        // maximum (`a <= 2^15`, the addend below 2^15), so only a spike can take it
-        // past and only a spiking trace saturates: every trace decays in one plain
-        // pass (the rounding's draws in order), then each spike adds to its trace.
-        for t in tr.iter_mut() {
-            *t = t.wrapping_mul(u32::from(a)).wrapping_add(addend() as u32) >> DECAY_FRAC;
-        }
-        crate::words::for_each_one(spikes, |i| {
-            if let Some(t) = tr.get_mut(i) {
-                *t = t.wrapping_add(one as u32).min(max32);
-            }
-        });
-        return;
-    }
     let mut blocks = tr.chunks_mut(32);
     crate::words::for_each_word(spikes, |_, mut w| {
         let Some(block) = blocks.next() else {

@@ -676,7 +676,7 @@ fn uniform_rows(
     bounds: &impl Fn(usize) -> Bounds,
 ) {
     // The comparator's shifts, one for the block (they depend on `k` alone).
-    let shifts = Chance::new(k, 0).over_shifts();
+    let shifts = Chance::over_shifts(k);
     // Row `i` starts at synapse `row0 = i n` (within the layer: no overflow).
     let mut row0 = 0usize;
     for (i, &tr) in bank.iter().enumerate() {
@@ -877,11 +877,14 @@ impl Chance {
         u64::from(bits32(base, index) >> 16) < prob
     }
 
-    /// The shifts of [`Chance::over`], for `k` in `17..=47` (both in `1..=31`).
-    fn over_shifts(&self) -> Option<(u32, u32)> {
+    /// The shifts of [`Chance::over`] for the shift `k` (a function of `k` alone, so
+    /// worked out once for every row of a block), for `k` in `17..=47` (both in
+    /// `1..=31`).
+    #[inline(always)]
+    fn over_shifts(k: u32) -> Option<(u32, u32)> {
         (17..=47)
-            .contains(&self.k)
-            .then(|| (self.k.wrapping_sub(16), 48u32.wrapping_sub(self.k)))
+            .contains(&k)
+            .then(|| (k.wrapping_sub(16), 48u32.wrapping_sub(k)))
     }
 
     /// [`Chance::steps_col`] with the draw `h` (`bits32`) and `(a, b)` from
@@ -1423,7 +1426,7 @@ mod tests {
                 col
             };
             let want = chance.steps_col(col, base, 7);
-            match chance.over_shifts() {
+            match Chance::over_shifts(chance.k) {
                 Some(shifts) => {
                     prop_assert!((17..=47).contains(&chance.k));
                     prop_assert_eq!(chance.over(col, h, shifts) && h >> 16 != 0xFFFF, want);
@@ -1446,7 +1449,7 @@ mod tests {
             near in any::<bool>(),
         ) {
             let chance = Chance::new(k, tr);
-            let shifts = chance.over_shifts().unwrap();
+            let shifts = Chance::over_shifts(chance.k).unwrap();
             let most = if near {
                 (u64::from(draw(h)) << (k - 16)).div_ceil(u64::from(tr)).min((1 << 47) - 1)
             } else {
