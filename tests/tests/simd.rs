@@ -50,7 +50,7 @@ fn random_chip(i: u64) -> ChipConfig {
     let (n_in, n_rec, n_out) = (
         1 + next(40) as usize,
         1 + next(150) as usize,
-        1 + next(4) as usize,
+        1 + next(12) as usize,
     );
     let learning = Learning {
         engine: if next(2) == 0 {
@@ -67,7 +67,8 @@ fn random_chip(i: u64) -> ChipConfig {
         lr_spread: if next(3) == 0 { next(4) as u8 } else { 0 },
         shift_in: 8 + next(16) as u8,
         shift_rec: 8 + next(16) as u8,
-        shift_out: 8 + next(16) as u8,
+        // Up to 47: the readout's one-shift rows (`update::ONE_SHIFT`) too.
+        shift_out: 8 + next(40) as u8,
         shift_bias: 8 + next(16) as u8,
         ..Learning::DEFAULT
     };
@@ -111,6 +112,11 @@ fn random_digest(i: u64) -> u64 {
         let n = mem.layout.n_rec;
         for (k, mut m) in mem.mask_rec.iter_mut().enumerate() {
             *m = k / n != k % n && next() % 5 != 0;
+        }
+        // A third of the chips with absent readout synapses.
+        let sparse_out = next() % 3 == 0;
+        for mut m in mem.mask_out.iter_mut() {
+            *m = !sparse_out || next() % 5 != 0;
         }
         for mut e in mem.exc.iter_mut() {
             *e = next() % 4 != 0;

@@ -1081,7 +1081,18 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
     let out_mask = update::LayerMask::new(Some(mem.mask_out));
     let acc = update::Accumulate::new(shift);
     let err_max = mem.err.iter().map(|e| e.unsigned_abs()).max().unwrap_or(0);
-    for (j, wrow) in mem.w_out.chunks_exact_mut(o.max(1)).enumerate() {
+    // Online with a host's kernel: a few whole rows a call where the layer allows,
+    // else the rows one at a time below. (Only a host has a kernel: on a
+    // microcontroller this folds away and leaves the row loop's code as it was.)
+    let whole = match kernel {
+        Some(kernel) if cfg!(target_arch = "x86_64") && !sample && kclass.is_empty() => {
+            let cells = (&mut *mem.w_out, &*mem.err, &*mem.zk, &*mem.mask_out);
+            l.lr_spread == 0 && readout_rows(cells, o, (shift, b, base), kernel)
+        }
+        _ => false,
+    };
+    let w_rows: &mut [i16] = if whole { &mut [] } else { mem.w_out };
+    for (j, wrow) in w_rows.chunks_exact_mut(o.max(1)).enumerate() {
         let grow: &mut [i32] = match (sample, g_rows.next()) {
             (true, Some(r)) => r,
             _ => &mut [],
@@ -1188,6 +1199,58 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
     }
 }
 
+/// Readout synapses a call of [`readout_rows`] takes at the most.
+const READOUT_SPAN: usize = 64;
+
+/// The readout's online update through a host's kernel, `READOUT_SPAN / o` whole
+/// rows a call, when every readout synapse of the `n_rec` rows is present and one
+/// trace bank and one shift serve them all: row `j`'s synapses `j o .. j o + o`
+/// follow row `j - 1`'s, so a call takes consecutive rows, with the errors laid out
+/// once a row and each row's trace repeated over its readouts. Each synapse draws by
+/// its own index, so the bits are those of [`update::exact`] a row at a time, and a
+/// row whose trace is zero (which the row loop passes over) has zero products and
+/// keeps its weights, which are within the format. A row of a few readouts then
+/// costs a few vector lanes rather than a kernel call with a padded tail. Returns
+/// whether it took the layer (`(w_out, err, zk, mask)`: the weights, the errors, the
+/// readout traces of bank 0 and the readout mask).
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn readout_rows(
+    (w_out, err, zk, mask): (&mut [i16], &[i32], &[u32], &Bits),
+    o: usize,
+    (shift, b, base): (i32, Bounds, u32),
+    kernel: OnlineKernel,
+) -> bool {
+    let Some(rows) = READOUT_SPAN.checked_div(o).filter(|&r| r > 0) else {
+        return false;
+    };
+    let n = w_out.len().checked_div(o).unwrap_or(0);
+    let syn = n.saturating_mul(o);
+    let (Some(err), Some(zk), Some(mask)) = (err.get(..o), zk.get(..n), mask.get(..syn)) else {
+        return false;
+    };
+    if mask.first_zero().is_some() {
+        return false;
+    }
+    let span = rows.saturating_mul(o);
+    let mut errs = [0i32; READOUT_SPAN];
+    for row in errs.chunks_exact_mut(o).take(rows) {
+        row.copy_from_slice(err);
+    }
+    let mut zs = [0i32; READOUT_SPAN];
+    let calls = w_out.chunks_mut(span).zip(zk.chunks(rows));
+    for (c, (wc, zc)) in calls.enumerate() {
+        let len = wc.len();
+        for (cells, &z) in zs.chunks_exact_mut(o).zip(zc) {
+            cells.fill(z.min(i32::MAX as u32) as i32);
+        }
+        if let (Some(e), Some(z)) = (errs.get(..len), zs.get(..len)) {
+            let at = c.saturating_mul(span);
+            update::exact(wc, &mut [], e, z, shift, b, base, at, Some(kernel));
+        }
+    }
+    true
+}
+
 /// End of a sample at chip step `step`: apply the accumulated updates (sample mode)
 /// with stochastic rounding and clear the accumulators.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
@@ -1272,6 +1335,62 @@ mod tests {
                 Some(e) => prop_assert_eq!(i64::from(e(p)), times_psi(p, zb)),
                 None => prop_assert!(tr > 0xFFFF || !(0..=11).contains(&conv)),
             }
+        }
+    }
+
+    proptest! {
+        /// The readout a few rows a kernel call gives the bits of the row loop (one
+        /// [`update::exact`] a row, rows whose trace is zero passed over) for any
+        /// count of readouts and rows, trace (zero included), error and shift (both
+        /// sides of the one-shift range); a layer with an absent synapse, or rows
+        /// wider than a call, are left to the row loop.
+        #[test]
+        fn readout_rows_are_the_row_loop(
+            o in 1usize..=70,
+            n in 0usize..=24,
+            cells in prop::collection::vec((any::<i16>(), any::<u32>(), any::<bool>()), 24 * 70),
+            err in prop::collection::vec(any::<i32>(), 70),
+            shift in -8i32..=50,
+            (lo, hi) in (-32768i32..=0, 0i32..=32767),
+            base in any::<u32>(),
+            gap in prop::option::of(any::<prop::sample::Index>()),
+        ) {
+            use bitvec::prelude::*;
+            let b = Bounds { lo, hi };
+            let err: Vec<i32> = err.iter().take(o).map(|e| e >> 8).collect();
+            let zk: Vec<u32> = (0..n)
+                .map(|j| if cells[j].2 { 0 } else { cells[j].1 >> (j % 20) })
+                .collect();
+            let w0: Vec<i16> = cells
+                .iter()
+                .take(n * o)
+                .map(|c| c.0.clamp(lo as i16, hi as i16))
+                .collect();
+            let mut mask = bitvec![u32, Lsb0; 1; n * o];
+            if let Some(g) = gap.filter(|_| n > 0) {
+                mask.set(g.index(n * o), false);
+            }
+            let mut fast = w0.clone();
+            let took = readout_rows(
+                (&mut fast, &err, &zk, &mask),
+                o,
+                (shift, b, base),
+                update::online_row,
+            );
+            prop_assert_eq!(took, o <= READOUT_SPAN && (gap.is_none() || n == 0));
+            if !took {
+                prop_assert_eq!(&fast, &w0);
+                return Ok(());
+            }
+            let mut rows = w0;
+            for (j, wrow) in rows.chunks_exact_mut(o).enumerate() {
+                if zk[j] == 0 {
+                    continue;
+                }
+                let zs = vec![zk[j].min(i32::MAX as u32) as i32; o];
+                update::exact(wrow, &mut [], &err, &zs, shift, b, base, j * o, None);
+            }
+            prop_assert_eq!(fast, rows);
         }
     }
 

@@ -1143,6 +1143,22 @@ impl<'a> LayerMask<'a> {
             Some(())
         };
         let mut at = 0usize;
+        // A row on the word grid, inside the mask's whole words (a dense layer's rows
+        // of a multiple of 32 synapses): its words as they are, 32 columns a word.
+        if let (Mask::Words(body, _, _), 0) = (self.0, row0 & 31) {
+            let first = row0 >> 5;
+            let end = first.saturating_add(within >> 5);
+            if let Some(words) = body.get(first..end) {
+                for &w in words {
+                    let mut zeros = !w;
+                    while zeros != 0 {
+                        put(at.wrapping_add(zeros.trailing_zeros() as usize))?;
+                        zeros &= zeros.wrapping_sub(1);
+                    }
+                    at = at.wrapping_add(32);
+                }
+            }
+        }
         while at < within {
             let width = within.wrapping_sub(at).min(64);
             let all = u64::MAX.wrapping_shr(64u32.wrapping_sub(width as u32));
@@ -1494,7 +1510,9 @@ mod tests {
                     all.set(h, false);
                 }
             }
-            let off = off.min(all.len());
+            // Rows anywhere, and rows on the word grid (the fast path of a dense
+            // layer's rows).
+            for off in [off.min(all.len()), off.min(all.len()) & !31] {
             let n = (n + past).min(all.len() - off + past);
             for lead in [0usize, 3] {
                 let lead = lead.min(off);
@@ -1511,6 +1529,7 @@ mod tests {
                 } else {
                     prop_assert_eq!(got, None);
                 }
+            }
             }
             let mut out = [0usize; 1];
             prop_assert_eq!(LayerMask::new(None).absent(0, n, &mut out), Some(0));
