@@ -2,14 +2,21 @@
 //! pass: the core's one-shift recipe (`neurochip_core::update`) with its 64-bit
 //! arithmetic arranged for the vector unit rather than left to the compiler.
 //!
-//! Per synapse, with `d` its 16 dither bits, `r` the shift (16 to 46, `ONE_SHIFT`) and
-//! `up = max(r - 32, 0)`:
+//! Per synapse, with `d` its 16 dither bits, `r` the shift (17 to 46: `ONE_SHIFT`
+//! but its first) and `up = max(r - 32, 0)`:
 //!
 //! ```text
 //! a      = ((2d + 1) << up) * 2^(r - 1 - up) - L * ebar      (64 bits, no wrap)
-//! change = clamp((a >> 32) >> (r - 16), -2^18, 2^18 - 1)
+//! change = (a >> 32) >> (r - 16)                             (below 2^30 either way)
 //! w      = clamp(w + change, lo, hi)
 //! ```
+//!
+//! The core bounds the change to `[-2^18, 2^18)` before adding it; with `r >= 17` the
+//! 32-bit sum cannot wrap, and a change past that bound takes any 16-bit weight to the
+//! same bound of its range, so the kernel leaves the step bound out (two operations
+//! and two constants fewer a pass: the loop's constants then fit the registers
+//! better). `d << (up + 1)` comes from the hash's low half moved to the top of the
+//! word and shifted back by `15 - up`, without a mask.
 //!
 //! The compiler widens each 32-bit lane to 64 bits and packs the results back,
 //! lane-crossing shuffles that cost more than the arithmetic. Here both 64-bit
@@ -21,7 +28,7 @@
 //! against the portable loop.
 
 use neurochip_core::hash::{INDEX_MUL, MIX_MUL};
-use neurochip_core::update::{online_row, OnlineRow, ONE_SHIFT};
+use neurochip_core::update::{online_row, OnlineRow};
 
 #[cfg(target_arch = "x86_64")]
 use core::arch::x86_64::*;
@@ -29,11 +36,16 @@ use core::arch::x86_64::*;
 /// Synapses a pass.
 const LANES: usize = 8;
 
+/// The shifts the kernel takes: [`ONE_SHIFT`](neurochip_core::update::ONE_SHIFT) but its first, 16, where the change is
+/// the whole high word and could wrap the weight's 32-bit sum (the portable row
+/// takes it).
+const KERNEL_SHIFT: core::ops::RangeInclusive<u32> = 17..=46;
+
 /// The [`OnlineKernel`](neurochip_core::update::OnlineKernel) of the AVX2 paths:
 /// [`online_row`]'s bits. On a processor without AVX2 it is [`online_row`].
 pub fn avx2(row: OnlineRow<'_>) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && ONE_SHIFT.contains(&row.right) {
+    if std::is_x86_feature_detected!("avx2") && KERNEL_SHIFT.contains(&row.right) {
         // SAFETY: the processor has every feature `rows` is compiled for (checked
         // just above).
         #[allow(unsafe_code)]
@@ -52,13 +64,10 @@ struct Pass {
     base: __m256i,
     m1: __m256i,
     m2: __m256i,
-    low16: __m256i,
     odd_bit: __m256i,
-    up1: __m128i,
+    back: __m128i,
     scale: __m256i,
     down: __m128i,
-    step_lo: __m256i,
-    step_hi: __m256i,
     lo: __m256i,
     hi: __m256i,
 }
@@ -82,8 +91,10 @@ impl Pass {
         h = _mm256_xor_si256(h, _mm256_srli_epi32::<13>(h));
         h = _mm256_mullo_epi32(h, self.m2);
         h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
-        let d = _mm256_and_si256(h, self.low16);
-        let odd = _mm256_or_si256(_mm256_sll_epi32(d, self.up1), self.odd_bit);
+        // The draw `d` (the low 16 bits) times 2^(up + 1): moved to the top, then
+        // down by 15 - up (no mask).
+        let d = _mm256_srl_epi32(_mm256_slli_epi32::<16>(h), self.back);
+        let odd = _mm256_or_si256(d, self.odd_bit);
         let p_even = _mm256_mul_epi32(l, e);
         let p_odd = _mm256_mul_epi32(_mm256_srli_epi64::<32>(l), _mm256_srli_epi64::<32>(e));
         let m_even = _mm256_mul_epu32(odd, self.scale);
@@ -91,8 +102,9 @@ impl Pass {
         let a_even = _mm256_sub_epi64(m_even, p_even);
         let a_odd = _mm256_sub_epi64(m_odd, p_odd);
         let high = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(a_even), a_odd);
+        // With r >= 17 the change is below 2^30 either way, so the sum cannot wrap
+        // and the weight's bounds clamp it as the core's step bound would.
         let change = _mm256_sra_epi32(high, self.down);
-        let change = _mm256_min_epi32(_mm256_max_epi32(change, self.step_lo), self.step_hi);
         // SAFETY: the caller's.
         let old = _mm256_cvtepi16_epi32(unsafe { _mm_loadu_si128(w.cast()) });
         let sum = _mm256_add_epi32(old, change);
@@ -136,14 +148,11 @@ fn rows(row: OnlineRow<'_>) {
         base: _mm256_set1_epi32(base as i32),
         m1: _mm256_set1_epi32(MIX_MUL[0] as i32),
         m2: _mm256_set1_epi32(MIX_MUL[1] as i32),
-        low16: _mm256_set1_epi32(0xFFFF),
         // (2d + 1) << up = (d << (up + 1)) | (1 << up), below 2^31 (d < 2^16, up <= 14).
         odd_bit: _mm256_set1_epi32(1 << up),
-        up1: _mm_cvtsi32_si128(up as i32 + 1),
+        back: _mm_cvtsi32_si128(15 - up as i32),
         scale: _mm256_set1_epi64x(1i64 << (right - 1 - up)),
         down: _mm_cvtsi32_si128(right as i32 - 16),
-        step_lo: _mm256_set1_epi32(-(1 << 18)),
-        step_hi: _mm256_set1_epi32((1 << 18) - 1),
         lo: _mm256_set1_epi32(bounds.lo),
         hi: _mm256_set1_epi32(bounds.hi),
     };
@@ -206,7 +215,7 @@ fn lane_multiples() -> __m256i {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use neurochip_core::update::Bounds;
+    use neurochip_core::update::{Bounds, ONE_SHIFT};
     use proptest::prelude::*;
 
     proptest! {
