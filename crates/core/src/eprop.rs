@@ -893,6 +893,19 @@ fn update_hidden(
         return;
     }
     let layer_mask = update::LayerMask::new(mask);
+    let k0 = shift.wrapping_sub(GRAD_FRAC as i32);
+    // A host's kernel takes the online rows of one shift in its range and one class,
+    // a few rows a call. (Only a host has a kernel: on a microcontroller this folds
+    // away.)
+    if let (Some(kernel), Some(right)) = (kernel, update::one_shift(k0)) {
+        if cfg!(target_arch = "x86_64") && spread == 0 && banks == 1 && g.is_empty() {
+            // A mask shorter than the layer ends it at its last whole row.
+            let rows = mask.map_or(usize::MAX, |m| m.len().checked_div(n).unwrap_or(0));
+            let cells = (&mut *layer.w, layer.ebar, lsig);
+            kernel_rows(cells, layer_mask, rows, sign, (right, range, base), kernel);
+            return;
+        }
+    }
     let mut g_rows = g.chunks_exact_mut(n);
     // One ebar bank (and learning-signal bank) per readout class.
     let syn = layer.ebar.len().checked_div(banks).unwrap_or(0);
@@ -907,15 +920,6 @@ fn update_hidden(
         let i0 = i.saturating_mul(n);
         if mask.is_some_and(|m| m.len() < i0.saturating_add(n)) {
             return;
-        }
-        let k0 = shift.wrapping_sub(GRAD_FRAC as i32);
-        // The rows the kernel takes (online, one shift in its range, one class).
-        let whole = kernel.is_some() && update::one_shift(k0).is_some();
-        if whole && spread == 0 && banks == 1 && grow.is_empty() {
-            let row = (&mut *wrow, erow, lsig);
-            if kernel_row(row, layer_mask, (k0, b, base, i0), kernel) {
-                continue;
-            }
         }
         for (s, e) in layer_mask.runs(i0, n) {
             // One run at a time, or one synapse at a time with a rate spread.
@@ -956,43 +960,89 @@ fn update_hidden(
     }
 }
 
-/// Absent synapses a row may have and still go through [`kernel_row`].
+/// Absent synapses a row may have and still go through a kernel call with others
+/// ([`kernel_rows`]).
 const ROW_GAPS: usize = 8;
 
-/// An online row of one shift through a host's kernel in one call, when it has at
-/// most [`ROW_GAPS`] absent synapses: their weights are kept aside and put back, and
-/// every other synapse's update depends only on its own index, so the bits are those
-/// of one call a run of present synapses, without a call and a padded tail for each
-/// (a dense recurrent row without its self-synapse is two runs). `(k, b, base, i0)`:
-/// the shift, bounds, draw base and the row's first synapse index. Returns whether
-/// it took the row.
+/// Rows a kernel call takes at the most ([`kernel_rows`]).
+const KERNEL_ROWS: usize = 16;
+
+/// A layer's online rows of one shift (`right`, in [`update::ONE_SHIFT`]) and one
+/// class through a host's kernel: up to [`KERNEL_ROWS`] consecutive rows of one
+/// Dale sign a call, the kernel's constants set up once for them. A row with at most
+/// [`ROW_GAPS`] absent synapses joins a call: their weights are kept aside and put
+/// back, and every other synapse's update depends only on its own index, so the bits
+/// are those of one call a run of present synapses (a dense recurrent row without its
+/// self-synapse is two runs). A row with more takes its runs one call each. `rows`:
+/// how many rows the mask covers; `sign`: a row's Dale sign; `range`: the weight
+/// format's bounds.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn kernel_row(
-    (wrow, erow, lsig): (&mut [i16], &[i32], &[i32]),
+fn kernel_rows(
+    (w, ebar, lsig): (&mut [i16], &[i32], &[i32]),
     mask: update::LayerMask<'_>,
-    (k, b, base, i0): (i32, Bounds, u32, usize),
-    kernel: Option<OnlineKernel>,
-) -> bool {
-    let n = wrow.len();
-    let mut gaps = [0usize; ROW_GAPS];
-    let Some(ng) = mask.absent(i0, n, &mut gaps) else {
-        return false;
+    rows: usize,
+    sign: impl Fn(usize) -> Option<bool>,
+    (right, range, base): (u32, Bounds, u32),
+    kernel: OnlineKernel,
+) {
+    let n = lsig.len();
+    let (Some(wr), Some(er)) = (w.len().checked_div(n), ebar.len().checked_div(n)) else {
+        return;
     };
-    let gaps = gaps.get(..ng).unwrap_or_default();
-    let mut kept = [0i16; ROW_GAPS];
-    for (x, &j) in kept.iter_mut().zip(gaps) {
-        *x = wrow.get(j).copied().unwrap_or(0);
-    }
-    let (Some(eb), Some(ls)) = (erow.get(..n), lsig.get(..n)) else {
-        return false;
-    };
-    update::exact(wrow, &mut [], eb, ls, k, b, base, i0, kernel);
-    for (&x, &j) in kept.iter().zip(gaps) {
-        if let Some(w) = wrow.get_mut(j) {
-            *w = x;
+    let rows = rows.min(wr).min(er);
+    let mut kept = [(0usize, 0i16); KERNEL_ROWS * ROW_GAPS];
+    let mut i = 0usize;
+    while i < rows {
+        let row_sign = sign(i);
+        let (mut end, mut nk) = (i, 0usize);
+        while end < rows && end.wrapping_sub(i) < KERNEL_ROWS && sign(end) == row_sign {
+            let i0 = end.wrapping_mul(n);
+            let mut gaps = [0usize; ROW_GAPS];
+            let Some(ng) = mask.absent(i0, n, &mut gaps) else {
+                break;
+            };
+            for &j in gaps.get(..ng).unwrap_or_default() {
+                let at = i0.wrapping_add(j);
+                if let (Some(slot), Some(&x)) = (kept.get_mut(nk), w.get(at)) {
+                    *slot = (at, x);
+                    nk = nk.wrapping_add(1);
+                }
+            }
+            end = end.wrapping_add(1);
         }
+        let b = signed(range, row_sign);
+        if end == i {
+            // More absent synapses than a row keeps aside: its runs, one call each.
+            let i0 = i.wrapping_mul(n);
+            for (s, e) in mask.runs(i0, n) {
+                let (a, z) = (i0.wrapping_add(s), i0.wrapping_add(e));
+                let cells = (w.get_mut(a..z), ebar.get(a..z), lsig.get(s..e));
+                if let (Some(w), Some(eb), Some(ls)) = cells {
+                    update::exact(w, &mut [], eb, ls, right as i32, b, base, a, Some(kernel));
+                }
+            }
+            i = i.wrapping_add(1);
+            continue;
+        }
+        let (a, z) = (i.wrapping_mul(n), end.wrapping_mul(n));
+        if let (Some(w), Some(ebar)) = (w.get_mut(a..z), ebar.get(a..z)) {
+            kernel(update::OnlineRow {
+                w,
+                ebar,
+                lsig,
+                right,
+                bounds: b,
+                base,
+                index0: a,
+            });
+        }
+        for &(at, x) in kept.get(..nk).unwrap_or_default() {
+            if let Some(v) = w.get_mut(at) {
+                *v = x;
+            }
+        }
+        i = end;
     }
-    true
 }
 
 /// Learning step at chip step `step`: compute the error and learning signal for

@@ -228,20 +228,22 @@ fn online_width<const M: u32>(
     }
 }
 
-/// One row of the exact engine's online update in its one-shift form: a shift
-/// `right` from 16 to 46 and no accumulators, the case that dominates online
-/// learning. What an [`OnlineKernel`] takes; [`online_row`] is its contract.
+/// Rows of the exact engine's online update in its one-shift form: a shift `right`
+/// from 16 to 46 and no accumulators, the case that dominates online learning. What
+/// an [`OnlineKernel`] takes; [`online_row`] is its contract.
 #[derive(Debug)]
 pub struct OnlineRow<'a> {
-    /// The weights of synapses `index0, index0 + 1, ...` of the row.
+    /// The weights of synapses `index0, index0 + 1, ...`: one or more consecutive
+    /// rows of `lsig.len()` synapses (the last may be shorter).
     pub w: &'a mut [i16],
     /// Their eligibilities.
     pub ebar: &'a [i32],
-    /// The learning signal of each synapse's column.
+    /// The learning signal of each column: synapse `t` (from `index0`) takes
+    /// `lsig[t % lsig.len()]`.
     pub lsig: &'a [i32],
     /// The shift `k` of [`exact`], in [`ONE_SHIFT`].
     pub right: u32,
-    /// How far a weight may move.
+    /// How far a weight may move (the same for every row).
     pub bounds: Bounds,
     /// The step's draw base ([`crate::hash::step_base`]).
     pub base: u32,
@@ -250,8 +252,9 @@ pub struct OnlineRow<'a> {
 }
 
 /// A host's vector kernel for [`OnlineRow`]s (the emulator's AVX2 loop): it must
-/// give the bits of [`online_row`] for every row, over the shortest of its three
-/// slices. The core calls it for the online rows whose shift is in [`ONE_SHIFT`].
+/// give the bits of [`online_row`] for every set of rows, over the shorter of `w`
+/// and `ebar`. The core calls it for the online rows whose shift is in
+/// [`ONE_SHIFT`], several rows a call where they share their bounds.
 pub type OnlineKernel = fn(OnlineRow<'_>);
 
 /// The shifts of [`exact`]'s one-shift online path, the rows an [`OnlineKernel`]
@@ -265,19 +268,25 @@ pub fn one_shift(k: i32) -> Option<u32> {
     u32::try_from(k).ok().filter(|r| ONE_SHIFT.contains(r))
 }
 
-/// The portable [`OnlineRow`] update: [`exact`] without accumulators.
+/// The portable [`OnlineRow`] update: [`exact`] without accumulators, a row of
+/// `lsig.len()` synapses at a time.
 pub fn online_row(row: OnlineRow<'_>) {
-    exact(
-        row.w,
-        &mut [],
-        row.ebar,
-        row.lsig,
-        row.right.min(62) as i32,
-        row.bounds,
-        row.base,
-        row.index0,
-        None,
-    );
+    let n = row.lsig.len().max(1);
+    let rows = row.w.chunks_mut(n).zip(row.ebar.chunks(n));
+    for (r, (w, ebar)) in rows.enumerate() {
+        let index0 = row.index0.wrapping_add(r.wrapping_mul(n));
+        exact(
+            w,
+            &mut [],
+            ebar,
+            row.lsig,
+            row.right.min(62) as i32,
+            row.bounds,
+            row.base,
+            index0,
+            None,
+        );
+    }
 }
 
 /// The exact engine on synapses `j` of one row: `dW = -(L_j * ebar_j) >> k` with

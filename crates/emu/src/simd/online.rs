@@ -127,7 +127,8 @@ unsafe fn store8(w: *mut i16, x: __m256i) {
     unsafe { _mm_storeu_si128(w.cast(), _mm256_castsi256_si128(packed)) };
 }
 
-/// The update of a row's synapses, eight at a time.
+/// The update of a call's rows, each eight synapses at a time: the constants set up
+/// once for them all.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 #[target_feature(enable = "avx2")]
@@ -141,8 +142,6 @@ fn rows(row: OnlineRow<'_>) {
         base,
         index0,
     } = row;
-    let len = w.len().min(ebar.len()).min(lsig.len());
-    let full = len - len % LANES;
     let up = right.saturating_sub(32);
     let pass = Pass {
         base: _mm256_set1_epi32(base as i32),
@@ -156,6 +155,24 @@ fn rows(row: OnlineRow<'_>) {
         lo: _mm256_set1_epi32(bounds.lo),
         hi: _mm256_set1_epi32(bounds.hi),
     };
+    let n = lsig.len().max(1);
+    for (r, (w, ebar)) in w.chunks_mut(n).zip(ebar.chunks(n)).enumerate() {
+        one_row(
+            &pass,
+            (w, ebar, lsig),
+            index0.wrapping_add(r.wrapping_mul(n)),
+        );
+    }
+}
+
+/// One row of [`rows`] from synapse `index0`, over the shortest of its slices.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+#[inline]
+#[target_feature(enable = "avx2")]
+fn one_row(pass: &Pass, (w, ebar, lsig): (&mut [i16], &[i32], &[i32]), index0: usize) {
+    let len = w.len().min(ebar.len()).min(lsig.len());
+    let full = len - len % LANES;
     // The draw index of lane k of the first pass, times INDEX_MUL.
     let s0 = _mm256_set1_epi32((index0 as u32).wrapping_mul(INDEX_MUL) as i32);
     let mut spread = _mm256_add_epi32(s0, lane_multiples());
@@ -215,18 +232,20 @@ fn lane_multiples() -> __m256i {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use neurochip_core::update::{Bounds, ONE_SHIFT};
+    use neurochip_core::update::{exact, Bounds, ONE_SHIFT};
     use proptest::prelude::*;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
-        /// The AVX2 kernel gives the portable loop's bits: any eligibility and
+        /// The AVX2 kernel gives the portable loop's bits, and both give a row at a
+        /// time's ([`neurochip_core::update::exact`] a row): any eligibility and
         /// learning signal (full 32-bit range), every shift of the one-shift path,
-        /// any bounds within 16 bits (Dale's halves included), any row length (the
-        /// tail), any first index and base.
+        /// any bounds within 16 bits (Dale's halves included), one row or several of
+        /// any length (the tails), any first index and base.
         #[test]
         fn avx2_is_the_portable_loop(
             cells in proptest::collection::vec((any::<i16>(), any::<i32>(), any::<i32>()), 0..40),
+            width in any::<prop::sample::Index>(),
             small in any::<bool>(),
             right in ONE_SHIFT,
             (lo, hi) in (-32768i32..=0, 0i32..=32767),
@@ -238,7 +257,9 @@ mod tests {
             let shrink = |x: i32| if small { x >> 12 } else { x };
             let w0: Vec<i16> = cells.iter().map(|c| c.0).collect();
             let ebar: Vec<i32> = cells.iter().map(|c| shrink(c.1)).collect();
-            let lsig: Vec<i32> = cells.iter().map(|c| shrink(c.2)).collect();
+            // Rows of `n` synapses (one row when `n` is the length).
+            let n = 1 + width.index(cells.len().max(1));
+            let lsig: Vec<i32> = cells.iter().take(n).map(|c| shrink(c.2)).collect();
             let bounds = match half {
                 0 => Bounds { lo, hi },
                 1 => Bounds { lo: 0, hi },
@@ -253,10 +274,16 @@ mod tests {
                 base,
                 index0: index0 as usize,
             };
-            let (mut want, mut got) = (w0.clone(), w0);
+            let (mut want, mut got, mut each) = (w0.clone(), w0.clone(), w0);
             online_row(row(&mut want));
             avx2(row(&mut got));
-            prop_assert_eq!(got, want);
+            prop_assert_eq!(&got, &want);
+            let rows = each.chunks_mut(n).zip(ebar.chunks(n));
+            for (r, (w, e)) in rows.enumerate() {
+                let at = index0 as usize + r * n;
+                exact(w, &mut [], e, &lsig, right as i32, bounds, base, at, None);
+            }
+            prop_assert_eq!(got, each);
         }
     }
 }
