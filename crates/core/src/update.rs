@@ -1522,23 +1522,23 @@ mod tests {
             // Rows anywhere, and rows on the word grid (the fast path of a dense
             // layer's rows).
             for off in [off.min(all.len()), off.min(all.len()) & !31] {
-            let n = (n + past).min(all.len() - off + past);
-            for lead in [0usize, 3] {
-                let lead = lead.min(off);
-                let mask = LayerMask::new(Some(&all[lead..]));
-                let mut want: Vec<usize> = (0..n).collect();
-                for (s, e) in mask.runs(off - lead, n) {
-                    want.retain(|&j| j < s || j >= e);
+                let n = (n + past).min(all.len() - off + past);
+                for lead in [0usize, 3] {
+                    let lead = lead.min(off);
+                    let mask = LayerMask::new(Some(&all[lead..]));
+                    let mut want: Vec<usize> = (0..n).collect();
+                    for (s, e) in mask.runs(off - lead, n) {
+                        want.retain(|&j| j < s || j >= e);
+                    }
+                    let mut out = vec![usize::MAX; cap];
+                    let got = mask.absent(off - lead, n, &mut out);
+                    if want.len() <= cap {
+                        prop_assert_eq!(got, Some(want.len()));
+                        prop_assert_eq!(&out[..want.len()], &want[..]);
+                    } else {
+                        prop_assert_eq!(got, None);
+                    }
                 }
-                let mut out = vec![usize::MAX; cap];
-                let got = mask.absent(off - lead, n, &mut out);
-                if want.len() <= cap {
-                    prop_assert_eq!(got, Some(want.len()));
-                    prop_assert_eq!(&out[..want.len()], &want[..]);
-                } else {
-                    prop_assert_eq!(got, None);
-                }
-            }
             }
             let mut out = [0usize; 1];
             prop_assert_eq!(LayerMask::new(None).absent(0, n, &mut out), Some(0));
