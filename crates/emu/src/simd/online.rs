@@ -14,9 +14,10 @@
 //! The core bounds the change to `[-2^18, 2^18)` before adding it; with `r >= 17` the
 //! 32-bit sum cannot wrap, and a change past that bound takes any 16-bit weight to the
 //! same bound of its range, so the kernel leaves the step bound out (two operations
-//! and two constants fewer a pass: the loop's constants then fit the registers
-//! better). `d << (up + 1)` comes from the hash's low half moved to the top of the
-//! word and shifted back by `15 - up`, without a mask.
+//! and two constants fewer a pass). `d << (up + 1)` comes from the hash's low half
+//! moved to the top of the word and shifted back by `15 - up`, without the mask's
+//! constant: three constants fewer in all, so that more of the loop's constants stay
+//! in registers.
 //!
 //! The compiler widens each 32-bit lane to 64 bits and packs the results back,
 //! lane-crossing shuffles that cost more than the arithmetic. Here both 64-bit
@@ -36,9 +37,9 @@ use core::arch::x86_64::*;
 /// Synapses a pass.
 const LANES: usize = 8;
 
-/// The shifts the kernel takes: [`ONE_SHIFT`](neurochip_core::update::ONE_SHIFT) but its first, 16, where the change is
-/// the whole high word and could wrap the weight's 32-bit sum (the portable row
-/// takes it).
+/// The shifts the kernel takes: [`ONE_SHIFT`](neurochip_core::update::ONE_SHIFT)
+/// but its first, 16, where the change is the whole high word and could wrap the
+/// weight's 32-bit sum (the portable row takes it).
 const KERNEL_SHIFT: core::ops::RangeInclusive<u32> = 17..=46;
 
 /// The [`OnlineKernel`](neurochip_core::update::OnlineKernel) of the AVX2 paths:
