@@ -14,19 +14,35 @@
 //! The core bounds the change to `[-2^18, 2^18)` before adding it; with `r >= 17` the
 //! 32-bit sum cannot wrap, and a change past that bound takes any 16-bit weight to the
 //! same bound of its range, so the kernel leaves the step bound out (two operations
-//! and two constants fewer a pass). `d << (up + 1)` comes from the hash's low half
-//! moved to the top of the word and shifted back by `15 - up`, without the mask's
-//! constant: three constants fewer in all, so that more of the loop's constants stay
-//! in registers.
+//! and two constants fewer a pass).
 //!
-//! The compiler widens each 32-bit lane to 64 bits and packs the results back,
-//! lane-crossing shuffles that cost more than the arithmetic. Here both 64-bit
-//! products stay in place: `_mm256_mul_epi32` multiplies the even lanes, and the odd
-//! lanes after a 32-bit shift of each 64-bit pair; the high words of the even results
-//! shift down into the even lanes, and a blend with the odd results (whose high words
-//! already sit in the odd lanes) gives the eight high words in order. Only the final
-//! narrowing to 16 bits crosses lanes. `tests` checks every shift, bound and tail
-//! against the portable loop.
+//! **The narrow form.** The change is `floor(a / 2^(r + 16))`, and `(2d + 1) 2^(r - 1)`
+//! is a multiple of `2^(r - 1)`, so it is also
+//!
+//! ```text
+//! change = (2d + 1 + G) >> 17,   G = floor(-L ebar / 2^(r - 1))
+//! ```
+//!
+//! When a call's `max |L| * max |ebar|` is below `2^(r + 28)` (learning's values are
+//! far below it: bench256 has `|L| < 2^22`, `|ebar| < 2^16`, `r` 21 and 23), `G` is
+//! within `2^29` and this sum fits 32 bits. With `r <= 32`, `G` is the low word of the
+//! 64-bit product shifted right by `r - 1`, logically or not (they differ above bit
+//! `64 - r`). The kernel then needs no dither product, no 64-bit subtraction and no
+//! second shift: 19% less time a pass than the wide form. The bound is checked once a
+//! call, over its learning signals and eligibilities; a call past it (or with `r >
+//! 32`, or an `L` of `i32::MIN`, whose negation wraps) takes the wide form.
+//!
+//! **The wide form.** The compiler widens each 32-bit lane to 64 bits and packs the
+//! results back, lane-crossing shuffles that cost more than the arithmetic. Here both
+//! 64-bit products stay in place: `_mm256_mul_epi32` multiplies the even lanes, and the
+//! odd lanes loaded one synapse on (or shifted down, at a row's end); the high words of
+//! the even results shift down into the even lanes, and a blend with the odd results
+//! (whose high words already sit in the odd lanes) gives the eight high words in order.
+//!
+//! In both, `h ^ (h << 16)` holds the draw `d` (the low half of the hash's last
+//! `h ^ (h >> 16)`) in its top 16 bits, and two passes share one narrowing to 16
+//! bits and one store. `tests` checks every shift, bound, form and tail against the
+//! portable loop.
 
 use neurochip_core::hash::{INDEX_MUL, MIX_MUL};
 use neurochip_core::update::{online_row, OnlineRow};
@@ -41,6 +57,12 @@ const LANES: usize = 8;
 /// but its first, 16, where the change is the whole high word and could wrap the
 /// weight's 32-bit sum (the portable row takes it).
 const KERNEL_SHIFT: core::ops::RangeInclusive<u32> = 17..=46;
+
+/// The kernel's forms ([`Pass::weights`]): wide with `up = 0`, wide with `up > 0`,
+/// narrow.
+const WIDE: u8 = 0;
+const WIDE_UP: u8 = 1;
+const NARROW: u8 = 2;
 
 /// The [`OnlineKernel`](neurochip_core::update::OnlineKernel) of the AVX2 paths:
 /// [`online_row`]'s bits. On a processor without AVX2 it is [`online_row`].
@@ -58,6 +80,24 @@ pub fn avx2(row: OnlineRow<'_>) {
     online_row(row);
 }
 
+/// Whether a call may take the narrow form: `r <= 32`, no `L` of `i32::MIN`, and
+/// `max |L| * max |ebar| < 2^(r + 28)`, so that `|G| < 2^29`.
+#[inline]
+fn narrow(ebar: &[i32], lsig: &[i32], right: u32) -> bool {
+    if right > 32 {
+        return false;
+    }
+    let max_abs = |xs: &[i32]| xs.iter().fold(0u32, |m, &x| m.max(x.unsigned_abs()));
+    let l = max_abs(lsig);
+    l < 1 << 31 && u64::from(l) * u64::from(max_abs(ebar)) < 1 << (right + 28)
+}
+
+std::thread_local! {
+    /// The negated learning signals of a narrow call, and eight more cells (so that
+    /// every pass may read its odd lanes one synapse on).
+    static NEG_L: core::cell::RefCell<Vec<i32>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
 /// What every pass of a row shares: the draw's and the change's constants.
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
@@ -66,46 +106,121 @@ struct Pass {
     m1: __m256i,
     m2: __m256i,
     odd_bit: __m256i,
-    back: __m128i,
+    up1: __m128i,
     scale: __m256i,
     down: __m128i,
+    g_even: __m128i,
+    g_odd: __m128i,
     lo: __m256i,
     hi: __m256i,
+}
+
+/// Eight synapses' operands: their eligibilities `e` and learning signals `l`, and
+/// the same with the odd synapses' values in the low halves of the 64-bit lanes
+/// (`e_odd`, `l_odd`: loaded one synapse on, or shifted down).
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct Operands {
+    e: __m256i,
+    e_odd: __m256i,
+    l: __m256i,
+    l_odd: __m256i,
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+impl Operands {
+    /// The operands of the pass at `k` of `ebar` and `lsig` (both readable at
+    /// `k..k + 8`): the odd values loaded from `k + 1` where `k + 8` is in both,
+    /// else shifted down.
+    ///
+    /// # Safety
+    /// AVX2 must be present, and `k + 8 <= min(ebar.len(), lsig.len())`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn at(ebar: &[i32], lsig: &[i32], k: usize) -> Self {
+        let (ep, lp) = (ebar.as_ptr(), lsig.as_ptr());
+        // SAFETY: the caller's bound for `k..k + 8`; `k + 1..k + 9` only where
+        // `k + 8` is below both lengths.
+        unsafe {
+            let e = _mm256_loadu_si256(ep.add(k).cast());
+            let l = _mm256_loadu_si256(lp.add(k).cast());
+            if k + LANES < ebar.len().min(lsig.len()) {
+                let e_odd = _mm256_loadu_si256(ep.add(k + 1).cast());
+                let l_odd = _mm256_loadu_si256(lp.add(k + 1).cast());
+                Self { e, e_odd, l, l_odd }
+            } else {
+                Self::shifted(e, l)
+            }
+        }
+    }
+
+    /// The operands of `e` and `l`, the odd values shifted down.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn shifted(e: __m256i, l: __m256i) -> Self {
+        let (e_odd, l_odd) = (_mm256_srli_epi64::<32>(e), _mm256_srli_epi64::<32>(l));
+        Self { e, e_odd, l, l_odd }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 impl Pass {
     /// The new weights (in 32-bit lanes) of eight synapses whose draw indices times
-    /// INDEX_MUL are `spread`, from their eligibilities `e`, learning signals `l`
-    /// and 16-bit weights at `w`.
+    /// INDEX_MUL are `spread`, from their operands (with [`NARROW`], the negated
+    /// learning signals) and 16-bit weights at `w`, in the form `FORM`.
     ///
     /// # Safety
     /// AVX2 must be present, and `w` readable for 16 bytes.
     #[inline]
     #[target_feature(enable = "avx2")]
-    unsafe fn weights(&self, spread: __m256i, e: __m256i, l: __m256i, w: *const i16) -> __m256i {
-        // `hash::mix` (murmur3's finaliser) of base ^ index * INDEX_MUL (`hash::bits32`).
+    unsafe fn weights<const FORM: u8>(
+        &self,
+        spread: __m256i,
+        o: Operands,
+        w: *const i16,
+    ) -> __m256i {
+        // `hash::mix` (murmur3's finaliser) of base ^ index * INDEX_MUL
+        // (`hash::bits32`), but for its last step.
         let mut h = _mm256_xor_si256(self.base, spread);
         h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
         h = _mm256_mullo_epi32(h, self.m1);
         h = _mm256_xor_si256(h, _mm256_srli_epi32::<13>(h));
         h = _mm256_mullo_epi32(h, self.m2);
-        h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
-        // The draw `d` (the low 16 bits) times 2^(up + 1): moved to the top, then
-        // down by 15 - up (no mask).
-        let d = _mm256_srl_epi32(_mm256_slli_epi32::<16>(h), self.back);
+        // The last step, `h ^ (h >> 16)`, only for the draw `d` (its low 16 bits):
+        // `x = h ^ (h << 16)` holds `d` in its top 16 bits, above h's low 16.
+        let x = _mm256_xor_si256(h, _mm256_slli_epi32::<16>(h));
+        // (2d + 1) << up: with up = 0, `x >> 15` is 2d above one bit of h, which
+        // the odd bit covers; else d comes down first, then goes up by up + 1.
+        let d = if FORM == WIDE_UP {
+            _mm256_sll_epi32(_mm256_srli_epi32::<16>(x), self.up1)
+        } else {
+            _mm256_srli_epi32::<15>(x)
+        };
         let odd = _mm256_or_si256(d, self.odd_bit);
-        let p_even = _mm256_mul_epi32(l, e);
-        let p_odd = _mm256_mul_epi32(_mm256_srli_epi64::<32>(l), _mm256_srli_epi64::<32>(e));
-        let m_even = _mm256_mul_epu32(odd, self.scale);
-        let m_odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(odd), self.scale);
-        let a_even = _mm256_sub_epi64(m_even, p_even);
-        let a_odd = _mm256_sub_epi64(m_odd, p_odd);
-        let high = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(a_even), a_odd);
+        let change = if FORM == NARROW {
+            // G's low words: the even products shifted down by r - 1, the odd ones
+            // up by 33 - r (into the odd lanes).
+            let np_even = _mm256_mul_epi32(o.l, o.e);
+            let np_odd = _mm256_mul_epi32(o.l_odd, o.e_odd);
+            let g = _mm256_blend_epi32::<0b1010_1010>(
+                _mm256_srl_epi64(np_even, self.g_even),
+                _mm256_sll_epi64(np_odd, self.g_odd),
+            );
+            _mm256_srai_epi32::<17>(_mm256_add_epi32(odd, g))
+        } else {
+            let p_even = _mm256_mul_epi32(o.l, o.e);
+            let p_odd = _mm256_mul_epi32(o.l_odd, o.e_odd);
+            let m_even = _mm256_mul_epu32(odd, self.scale);
+            let m_odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(odd), self.scale);
+            let a_even = _mm256_sub_epi64(m_even, p_even);
+            let a_odd = _mm256_sub_epi64(m_odd, p_odd);
+            let high = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(a_even), a_odd);
+            _mm256_sra_epi32(high, self.down)
+        };
         // With r >= 17 the change is below 2^30 either way, so the sum cannot wrap
         // and the weight's bounds clamp it as the core's step bound would.
-        let change = _mm256_sra_epi32(high, self.down);
         // SAFETY: the caller's.
         let old = _mm256_cvtepi16_epi32(unsafe { _mm_loadu_si128(w.cast()) });
         let sum = _mm256_add_epi32(old, change);
@@ -128,8 +243,25 @@ unsafe fn store8(w: *mut i16, x: __m256i) {
     unsafe { _mm_storeu_si128(w.cast(), _mm256_castsi256_si128(packed)) };
 }
 
-/// The update of a call's rows, each eight synapses at a time: the constants set up
-/// once for them all.
+/// Two passes' 32-bit lanes (each within `i16`) as sixteen `i16` at `w`: one pack
+/// and one lane fix for both.
+///
+/// # Safety
+/// AVX2 must be present, and `w` writable for 32 bytes.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn store16(w: *mut i16, a: __m256i, b: __m256i) {
+    // Within i16: packing does not saturate. The pack interleaves the 128-bit
+    // halves (a0 b0 a1 b1); the permute puts them in order.
+    let packed = _mm256_permute4x64_epi64::<0b1101_1000>(_mm256_packs_epi32(a, b));
+    // SAFETY: the caller's.
+    unsafe { _mm256_storeu_si256(w.cast(), packed) };
+}
+
+/// The update of a call's rows in the form it allows: the constants set up once for
+/// them all.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 #[target_feature(enable = "avx2")]
@@ -150,46 +282,77 @@ fn rows(row: OnlineRow<'_>) {
         m2: _mm256_set1_epi32(MIX_MUL[1] as i32),
         // (2d + 1) << up = (d << (up + 1)) | (1 << up), below 2^31 (d < 2^16, up <= 14).
         odd_bit: _mm256_set1_epi32(1 << up),
-        back: _mm_cvtsi32_si128(15 - up as i32),
+        up1: _mm_cvtsi32_si128(up as i32 + 1),
         scale: _mm256_set1_epi64x(1i64 << (right - 1 - up)),
         down: _mm_cvtsi32_si128(right as i32 - 16),
+        g_even: _mm_cvtsi32_si128(right as i32 - 1),
+        g_odd: _mm_cvtsi32_si128(33 - right.min(33) as i32),
         lo: _mm256_set1_epi32(bounds.lo),
         hi: _mm256_set1_epi32(bounds.hi),
     };
     let n = lsig.len().max(1);
-    for (r, (w, ebar)) in w.chunks_mut(n).zip(ebar.chunks(n)).enumerate() {
-        one_row(
-            &pass,
-            (w, ebar, lsig),
-            index0.wrapping_add(r.wrapping_mul(n)),
-        );
+    let row_starts = (0..).map(|r: usize| index0.wrapping_add(r.wrapping_mul(n)));
+    let rows = w.chunks_mut(n).zip(ebar.chunks(n)).zip(row_starts);
+    if narrow(ebar, lsig, right) {
+        NEG_L.with_borrow_mut(|neg| {
+            neg.clear();
+            // No L is i32::MIN (`narrow`): each negates.
+            neg.extend(lsig.iter().map(|&l| l.wrapping_neg()));
+            neg.extend([0; LANES]);
+            for ((w, ebar), at) in rows {
+                one_row::<NARROW>(&pass, (w, ebar, neg), at);
+            }
+        });
+    } else if up > 0 {
+        for ((w, ebar), at) in rows {
+            one_row::<WIDE_UP>(&pass, (w, ebar, lsig), at);
+        }
+    } else {
+        for ((w, ebar), at) in rows {
+            one_row::<WIDE>(&pass, (w, ebar, lsig), at);
+        }
     }
 }
 
-/// One row of [`rows`] from synapse `index0`, over the shortest of its slices.
+/// One row of [`rows`] from synapse `index0`, over the shorter of `w` and `ebar`
+/// (`lsig` holds at least as many): sixteen synapses a loop pass (two kernel passes
+/// sharing one store), then eight, then the rest.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 #[inline]
 #[target_feature(enable = "avx2")]
-fn one_row(pass: &Pass, (w, ebar, lsig): (&mut [i16], &[i32], &[i32]), index0: usize) {
+fn one_row<const FORM: u8>(
+    pass: &Pass,
+    (w, ebar, lsig): (&mut [i16], &[i32], &[i32]),
+    index0: usize,
+) {
     let len = w.len().min(ebar.len()).min(lsig.len());
+    let (w, ebar) = (&mut w[..len], &ebar[..len]);
     let full = len - len % LANES;
     // The draw index of lane k of the first pass, times INDEX_MUL.
     let s0 = _mm256_set1_epi32((index0 as u32).wrapping_mul(INDEX_MUL) as i32);
     let mut spread = _mm256_add_epi32(s0, lane_multiples());
     let step = _mm256_set1_epi32(INDEX_MUL.wrapping_mul(LANES as u32) as i32);
-    let (wv, wrest) = w.split_at_mut(full);
-    let chunks = wv
-        .chunks_exact_mut(LANES)
-        .zip(ebar.chunks_exact(LANES).zip(lsig.chunks_exact(LANES)));
-    for (wc, (ec, lc)) in chunks {
-        // SAFETY: each chunk holds exactly LANES elements: 32 bytes of i32 or 16 of
-        // i16, read and written unaligned.
+    let wp = w.as_mut_ptr();
+    let mut k = 0;
+    while k + 2 * LANES <= full {
+        // SAFETY: `k + 16 <= full <= len`, and every slice holds `len`: each pass
+        // reads and writes within them, unaligned.
         unsafe {
-            let e = _mm256_loadu_si256(ec.as_ptr().cast());
-            let l = _mm256_loadu_si256(lc.as_ptr().cast());
-            let new = pass.weights(spread, e, l, wc.as_ptr());
-            store8(wc.as_mut_ptr(), new);
+            let a = pass.weights::<FORM>(spread, Operands::at(ebar, lsig, k), wp.add(k));
+            spread = _mm256_add_epi32(spread, step);
+            let k8 = k + LANES;
+            let b = pass.weights::<FORM>(spread, Operands::at(ebar, lsig, k8), wp.add(k8));
+            spread = _mm256_add_epi32(spread, step);
+            store16(wp.add(k), a, b);
+        }
+        k += 2 * LANES;
+    }
+    if k < full {
+        // SAFETY: `k + 8 == full <= len`, as above.
+        unsafe {
+            let new = pass.weights::<FORM>(spread, Operands::at(ebar, lsig, k), wp.add(k));
+            store8(wp.add(k), new);
         }
         spread = _mm256_add_epi32(spread, step);
     }
@@ -203,19 +366,19 @@ fn one_row(pass: &Pass, (w, ebar, lsig): (&mut [i16], &[i32], &[i32]), index0: u
     let (mut wt, mut et, mut lt) = ([0i16; LANES], [0i32; LANES], [0i32; LANES]);
     for k in 0..LANES {
         if k < rest {
-            (wt[k], et[k], lt[k]) = (wrest[k], ebar[full + k], lsig[full + k]);
+            (wt[k], et[k], lt[k]) = (w[full + k], ebar[full + k], lsig[full + k]);
         }
     }
     // SAFETY: the padded copies hold LANES elements each.
     unsafe {
         let e = _mm256_loadu_si256(et.as_ptr().cast());
         let l = _mm256_loadu_si256(lt.as_ptr().cast());
-        let new = pass.weights(spread, e, l, wt.as_ptr());
+        let new = pass.weights::<FORM>(spread, Operands::shifted(e, l), wt.as_ptr());
         store8(wt.as_mut_ptr(), new);
     }
     for (k, &x) in wt.iter().enumerate() {
         if k < rest {
-            wrest[k] = x;
+            w[full + k] = x;
         }
     }
 }
@@ -240,27 +403,34 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         /// The AVX2 kernel gives the portable loop's bits, and both give a row at a
         /// time's ([`neurochip_core::update::exact`] a row): any eligibility and
-        /// learning signal (full 32-bit range), every shift of the one-shift path,
+        /// learning signal (full 32-bit range, and the ranges where the narrow and
+        /// the wide form meet), every shift of the one-shift path,
         /// any bounds within 16 bits (Dale's halves included), one row or several of
         /// any length (the tails), any first index and base.
         #[test]
         fn avx2_is_the_portable_loop(
             cells in proptest::collection::vec((any::<i16>(), any::<i32>(), any::<i32>()), 0..40),
             width in any::<prop::sample::Index>(),
-            small in any::<bool>(),
+            mag in 0u8..3,
             right in ONE_SHIFT,
             (lo, hi) in (-32768i32..=0, 0i32..=32767),
             half in 0u8..3,
             base in any::<u32>(),
             index0 in any::<u32>(),
         ) {
-            // Half the rows with the small values online learning meets.
-            let shrink = |x: i32| if small { x >> 12 } else { x };
+            // A third of the calls with the small values online learning meets (the
+            // narrow form where r <= 32), a third with learning signals whose
+            // products reach about 2^(r + 28), where the forms meet, a third full.
+            let (e_shift, l_shift) = match mag {
+                0 => (12, 12),
+                1 => (0, 34u32.saturating_sub(right).min(31)),
+                _ => (0, 0),
+            };
             let w0: Vec<i16> = cells.iter().map(|c| c.0).collect();
-            let ebar: Vec<i32> = cells.iter().map(|c| shrink(c.1)).collect();
+            let ebar: Vec<i32> = cells.iter().map(|c| c.1 >> e_shift).collect();
             // Rows of `n` synapses (one row when `n` is the length).
             let n = 1 + width.index(cells.len().max(1));
-            let lsig: Vec<i32> = cells.iter().take(n).map(|c| shrink(c.2)).collect();
+            let lsig: Vec<i32> = cells.iter().take(n).map(|c| c.2 >> l_shift).collect();
             let bounds = match half {
                 0 => Bounds { lo, hi },
                 1 => Bounds { lo: 0, hi },
