@@ -23,14 +23,17 @@
 //! change = (2d + 1 + G) >> 17,   G = floor(-L ebar / 2^(r - 1))
 //! ```
 //!
-//! When a call's `max |L| * max |ebar|` is below `2^(r + 28)` (learning's values are
-//! far below it: bench256 has `|L| < 2^22`, `|ebar| < 2^16`, `r` 21 and 23), `G` is
-//! within `2^29` and this sum fits 32 bits. With `r <= 32`, `G` is the low word of the
-//! 64-bit product shifted right by `r - 1`, logically or not (they differ above bit
-//! `64 - r`). The kernel then needs no dither product, no 64-bit subtraction and no
-//! second shift: 19% less time a pass than the wide form. The bound is checked once a
-//! call, over its learning signals and eligibilities; a call past it (or with `r >
-//! 32`, or an `L` of `i32::MIN`, whose negation wraps) takes the wide form.
+//! When `|L ebar|` is below `2^(r + 28)` (learning's values are far below it: bench256
+//! has `|L| < 2^22`, `|ebar| < 2^16`, `r` 21 and 23), `G` is within `2^29` and this
+//! sum fits 32 bits. With `r <= 32`, `G` is the low word of the 64-bit product
+//! shifted right by `r - 1`, logically or not (they differ above bit `64 - r`). The
+//! kernel then needs no dither product, no 64-bit subtraction and no second shift:
+//! 19% less time a pass than the wide form. A call takes the narrow form when
+//! `r <= 32` and no `L` is `i32::MIN` (whose negation wraps); from its largest `|L|`
+//! it sets a bound `2^b` on the eligibilities, and each pass tests its eight against
+//! it (one addition and one test, on values already in registers: a scan of the
+//! call's `ebar` first cost twice as much, in cache misses). A pass past the bound
+//! takes the wide form, with the negated learning signals.
 //!
 //! **The wide form.** The compiler widens each 32-bit lane to 64 bits and packs the
 //! results back, lane-crossing shuffles that cost more than the arithmetic. Here both
@@ -59,10 +62,12 @@ const LANES: usize = 8;
 const KERNEL_SHIFT: core::ops::RangeInclusive<u32> = 17..=46;
 
 /// The kernel's forms ([`Pass::weights`]): wide with `up = 0`, wide with `up > 0`,
-/// narrow.
+/// narrow, and wide with negated learning signals (a narrow call's pass whose
+/// eligibilities are past its bound).
 const WIDE: u8 = 0;
 const WIDE_UP: u8 = 1;
 const NARROW: u8 = 2;
+const WIDE_NEG: u8 = 3;
 
 /// The [`OnlineKernel`](neurochip_core::update::OnlineKernel) of the AVX2 paths:
 /// [`online_row`]'s bits. On a processor without AVX2 it is [`online_row`].
@@ -80,16 +85,15 @@ pub fn avx2(row: OnlineRow<'_>) {
     online_row(row);
 }
 
-/// Whether a call may take the narrow form: `r <= 32`, no `L` of `i32::MIN`, and
-/// `max |L| * max |ebar| < 2^(r + 28)`, so that `|G| < 2^29`.
-#[inline]
-fn narrow(ebar: &[i32], lsig: &[i32], right: u32) -> bool {
-    if right > 32 {
-        return false;
-    }
-    let max_abs = |xs: &[i32]| xs.iter().fold(0u32, |m, &x| m.max(x.unsigned_abs()));
-    let l = max_abs(lsig);
-    l < 1 << 31 && u64::from(l) * u64::from(max_abs(ebar)) < 1 << (right + 28)
+/// Whether a call may take the narrow form (`r <= 32`, no `L` of `i32::MIN`), and if
+/// so the bound `b` on its eligibilities: a pass whose eligibilities are all in
+/// `[-2^b, 2^b)` has `|L ebar| < 2^(r + 28)`, so that `|G| < 2^29`. At 31 or more
+/// every eligibility is within it.
+fn narrow_bound(lsig: &[i32], right: u32) -> Option<u32> {
+    let l = lsig.iter().fold(0u32, |m, &x| m.max(x.unsigned_abs()));
+    // |L| < 2^bits(l), so |L| 2^b < 2^(bits(l) + b) = 2^(r + 28).
+    let bits = u32::BITS - l.leading_zeros();
+    (right <= 32 && l < 1 << 31).then(|| (right + 28).saturating_sub(bits))
 }
 
 std::thread_local! {
@@ -111,6 +115,8 @@ struct Pass {
     down: __m128i,
     g_even: __m128i,
     g_odd: __m128i,
+    e_bias: __m256i,
+    e_over: __m256i,
     lo: __m256i,
     hi: __m256i,
 }
@@ -214,8 +220,17 @@ impl Pass {
             let p_odd = _mm256_mul_epi32(o.l_odd, o.e_odd);
             let m_even = _mm256_mul_epu32(odd, self.scale);
             let m_odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(odd), self.scale);
-            let a_even = _mm256_sub_epi64(m_even, p_even);
-            let a_odd = _mm256_sub_epi64(m_odd, p_odd);
+            let (a_even, a_odd) = if FORM == WIDE_NEG {
+                (
+                    _mm256_add_epi64(m_even, p_even),
+                    _mm256_add_epi64(m_odd, p_odd),
+                )
+            } else {
+                (
+                    _mm256_sub_epi64(m_even, p_even),
+                    _mm256_sub_epi64(m_odd, p_odd),
+                )
+            };
             let high = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(a_even), a_odd);
             _mm256_sra_epi32(high, self.down)
         };
@@ -225,6 +240,35 @@ impl Pass {
         let old = _mm256_cvtepi16_epi32(unsafe { _mm_loadu_si128(w.cast()) });
         let sum = _mm256_add_epi32(old, change);
         _mm256_min_epi32(_mm256_max_epi32(sum, self.lo), self.hi)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+impl Pass {
+    /// [`Pass::weights`] in the form `FORM`; a narrow pass whose eligibilities are
+    /// past the call's bound in the wide form with negated learning signals.
+    ///
+    /// # Safety
+    /// As [`Pass::weights`].
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn update<const FORM: u8>(
+        &self,
+        spread: __m256i,
+        o: Operands,
+        w: *const i16,
+    ) -> __m256i {
+        // SAFETY: the caller's.
+        unsafe {
+            if FORM != NARROW {
+                self.weights::<FORM>(spread, o, w)
+            } else if _mm256_testz_si256(_mm256_add_epi32(o.e, self.e_bias), self.e_over) == 1 {
+                self.weights::<NARROW>(spread, o, w)
+            } else {
+                self.weights::<WIDE_NEG>(spread, o, w)
+            }
+        }
     }
 }
 
@@ -276,6 +320,7 @@ fn rows(row: OnlineRow<'_>) {
         index0,
     } = row;
     let up = right.saturating_sub(32);
+    let bound = narrow_bound(lsig, right);
     let pass = Pass {
         base: _mm256_set1_epi32(base as i32),
         m1: _mm256_set1_epi32(MIX_MUL[0] as i32),
@@ -287,16 +332,20 @@ fn rows(row: OnlineRow<'_>) {
         down: _mm_cvtsi32_si128(right as i32 - 16),
         g_even: _mm_cvtsi32_si128(right as i32 - 1),
         g_odd: _mm_cvtsi32_si128(33 - right.min(33) as i32),
+        // `ebar + 2^b` is below 2^(b + 1) (unsigned) exactly when `ebar` is in
+        // `[-2^b, 2^b)`; with `b >= 31` nothing is tested.
+        e_bias: _mm256_set1_epi32(bound.filter(|&b| b < 31).map_or(0, |b| 1 << b)),
+        e_over: _mm256_set1_epi32(bound.filter(|&b| b < 31).map_or(0, |b| !((2 << b) - 1))),
         lo: _mm256_set1_epi32(bounds.lo),
         hi: _mm256_set1_epi32(bounds.hi),
     };
     let n = lsig.len().max(1);
     let row_starts = (0..).map(|r: usize| index0.wrapping_add(r.wrapping_mul(n)));
     let rows = w.chunks_mut(n).zip(ebar.chunks(n)).zip(row_starts);
-    if narrow(ebar, lsig, right) {
+    if bound.is_some() {
         NEG_L.with_borrow_mut(|neg| {
             neg.clear();
-            // No L is i32::MIN (`narrow`): each negates.
+            // No L is i32::MIN (`narrow_bound`): each negates.
             neg.extend(lsig.iter().map(|&l| l.wrapping_neg()));
             neg.extend([0; LANES]);
             for ((w, ebar), at) in rows {
@@ -339,10 +388,10 @@ fn one_row<const FORM: u8>(
         // SAFETY: `k + 16 <= full <= len`, and every slice holds `len`: each pass
         // reads and writes within them, unaligned.
         unsafe {
-            let a = pass.weights::<FORM>(spread, Operands::at(ebar, lsig, k), wp.add(k));
+            let a = pass.update::<FORM>(spread, Operands::at(ebar, lsig, k), wp.add(k));
             spread = _mm256_add_epi32(spread, step);
             let k8 = k + LANES;
-            let b = pass.weights::<FORM>(spread, Operands::at(ebar, lsig, k8), wp.add(k8));
+            let b = pass.update::<FORM>(spread, Operands::at(ebar, lsig, k8), wp.add(k8));
             spread = _mm256_add_epi32(spread, step);
             store16(wp.add(k), a, b);
         }
@@ -351,7 +400,7 @@ fn one_row<const FORM: u8>(
     if k < full {
         // SAFETY: `k + 8 == full <= len`, as above.
         unsafe {
-            let new = pass.weights::<FORM>(spread, Operands::at(ebar, lsig, k), wp.add(k));
+            let new = pass.update::<FORM>(spread, Operands::at(ebar, lsig, k), wp.add(k));
             store8(wp.add(k), new);
         }
         spread = _mm256_add_epi32(spread, step);
@@ -373,7 +422,7 @@ fn one_row<const FORM: u8>(
     unsafe {
         let e = _mm256_loadu_si256(et.as_ptr().cast());
         let l = _mm256_loadu_si256(lt.as_ptr().cast());
-        let new = pass.weights::<FORM>(spread, Operands::shifted(e, l), wt.as_ptr());
+        let new = pass.update::<FORM>(spread, Operands::shifted(e, l), wt.as_ptr());
         store8(wt.as_mut_ptr(), new);
     }
     for (k, &x) in wt.iter().enumerate() {
