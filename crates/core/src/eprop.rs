@@ -897,7 +897,7 @@ fn update_hidden(
     // A host's kernel takes the online rows of one shift in its range and one class,
     // a few rows a call. (Only a host has a kernel: on a microcontroller this folds
     // away.)
-    if let (Some(kernel), Some(right)) = (kernel, update::one_shift(k0)) {
+    if let (Some(kernel), Some(right)) = (kernel, update::kernel_shift(k0)) {
         if cfg!(target_arch = "x86_64") && spread == 0 && banks == 1 && g.is_empty() {
             // A mask shorter than the layer ends it at its last whole row.
             let rows = mask.map_or(usize::MAX, |m| m.len().checked_div(n).unwrap_or(0));
@@ -967,7 +967,7 @@ const ROW_GAPS: usize = 8;
 /// Rows a kernel call takes at the most ([`kernel_rows`]).
 const KERNEL_ROWS: usize = 16;
 
-/// A layer's online rows of one shift (`right`, in [`update::ONE_SHIFT`]) and one
+/// A layer's online rows of one shift (`right`, in [`update::KERNEL_SHIFTS`]) and one
 /// class through a host's kernel: up to [`KERNEL_ROWS`] consecutive rows of one
 /// Dale sign a call, the kernel's constants set up once for them. A row with at most
 /// [`ROW_GAPS`] absent synapses joins a call: their weights are kept aside and put
@@ -1250,7 +1250,7 @@ fn update_readout(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, kernel: Opt
 }
 
 /// Readout synapses a call of [`readout_rows`] takes at the most.
-const READOUT_SPAN: usize = 64;
+const READOUT_SPAN: usize = 256;
 
 /// The readout's online update through a host's kernel, `READOUT_SPAN / o` whole
 /// rows a call, when every readout synapse of the `n_rec` rows is present and one
@@ -1396,10 +1396,10 @@ mod tests {
         /// wider than a call, are left to the row loop.
         #[test]
         fn readout_rows_are_the_row_loop(
-            o in 1usize..=70,
+            o in prop_oneof![1usize..=70, 240usize..=270],
             n in 0usize..=24,
-            cells in prop::collection::vec((any::<i16>(), any::<u32>(), any::<bool>()), 24 * 70),
-            err in prop::collection::vec(any::<i32>(), 70),
+            cells in prop::collection::vec((any::<i16>(), any::<u32>(), any::<bool>()), 24 * 270),
+            err in prop::collection::vec(any::<i32>(), 270),
             shift in -8i32..=50,
             (lo, hi) in (-32768i32..=0, 0i32..=32767),
             base in any::<u32>(),

@@ -228,9 +228,10 @@ fn online_width<const M: u32>(
     }
 }
 
-/// Rows of the exact engine's online update in its one-shift form: a shift `right`
-/// from 16 to 46 and no accumulators, the case that dominates online learning. What
-/// an [`OnlineKernel`] takes; [`online_row`] is its contract.
+/// Rows of the exact engine's online update: a shift `right` from 0 to 46
+/// ([`KERNEL_SHIFTS`]) and no accumulators, the case that dominates online learning
+/// (the hidden layers' shifts are in [`ONE_SHIFT`], the readout's mostly below it).
+/// What an [`OnlineKernel`] takes; [`online_row`] is its contract.
 #[derive(Debug)]
 pub struct OnlineRow<'a> {
     /// The weights of synapses `index0, index0 + 1, ...`: one or more consecutive
@@ -241,7 +242,7 @@ pub struct OnlineRow<'a> {
     /// The learning signal of each column: synapse `t` (from `index0`) takes
     /// `lsig[t % lsig.len()]`.
     pub lsig: &'a [i32],
-    /// The shift `k` of [`exact`], in [`ONE_SHIFT`].
+    /// The shift `k` of [`exact`], in [`KERNEL_SHIFTS`].
     pub right: u32,
     /// How far a weight may move (the same for every row).
     pub bounds: Bounds,
@@ -254,18 +255,22 @@ pub struct OnlineRow<'a> {
 /// A host's vector kernel for [`OnlineRow`]s (the emulator's AVX2 loop): it must
 /// give the bits of [`online_row`] for every set of rows, over the shorter of `w`
 /// and `ebar`. The core calls it for the online rows whose shift is in
-/// [`ONE_SHIFT`], several rows a call where they share their bounds.
+/// [`KERNEL_SHIFTS`], several rows a call where they share their bounds.
 pub type OnlineKernel = fn(OnlineRow<'_>);
 
-/// The shifts of [`exact`]'s one-shift online path, the rows an [`OnlineKernel`]
-/// takes: from 16 (the high word of the sum) to 46 (the sum stays below 2^63).
+/// The shifts of [`exact`]'s one-shift online path: from 16 (the high word of the
+/// sum) to 46 (the sum stays below 2^63).
 pub const ONE_SHIFT: core::ops::RangeInclusive<u32> = 16..=46;
 
-/// The shift `k` of [`exact`] as an [`OnlineRow`]'s, where it is in [`ONE_SHIFT`]:
-/// the rows a kernel takes.
+/// The shifts of the online rows an [`OnlineKernel`] takes: [`ONE_SHIFT`] and the
+/// shifts below it.
+pub const KERNEL_SHIFTS: core::ops::RangeInclusive<u32> = 0..=46;
+
+/// The shift `k` of [`exact`] as an [`OnlineRow`]'s, where it is in
+/// [`KERNEL_SHIFTS`]: the rows a kernel takes.
 #[inline]
-pub fn one_shift(k: i32) -> Option<u32> {
-    u32::try_from(k).ok().filter(|r| ONE_SHIFT.contains(r))
+pub fn kernel_shift(k: i32) -> Option<u32> {
+    u32::try_from(k).ok().filter(|r| KERNEL_SHIFTS.contains(r))
 }
 
 /// The portable [`OnlineRow`] update: [`exact`] without accumulators, a row of
@@ -307,7 +312,7 @@ pub fn exact(
     index0: usize,
     kernel: Option<OnlineKernel>,
 ) {
-    if let (Some(kernel), true, Some(right)) = (kernel, g.is_empty(), one_shift(k)) {
+    if let (Some(kernel), true, Some(right)) = (kernel, g.is_empty(), kernel_shift(k)) {
         kernel(OnlineRow {
             w,
             ebar,

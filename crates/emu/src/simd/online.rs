@@ -56,10 +56,13 @@ use core::arch::x86_64::*;
 /// Synapses a pass.
 const LANES: usize = 8;
 
-/// The shifts the kernel takes: [`ONE_SHIFT`](neurochip_core::update::ONE_SHIFT)
+/// The shifts of the narrow and wide forms: [`ONE_SHIFT`](neurochip_core::update::ONE_SHIFT)
 /// but its first, 16, where the change is the whole high word and could wrap the
 /// weight's 32-bit sum (the portable row takes it).
 const KERNEL_SHIFT: core::ops::RangeInclusive<u32> = 17..=46;
+
+/// The shifts of the small form (the readout's, on most networks).
+const SMALL_SHIFT: core::ops::RangeInclusive<u32> = 0..=15;
 
 /// The kernel's forms ([`Pass::weights`]): wide with `up = 0`, wide with `up > 0`,
 /// narrow, and wide with negated learning signals (a narrow call's pass whose
@@ -68,12 +71,16 @@ const WIDE: u8 = 0;
 const WIDE_UP: u8 = 1;
 const NARROW: u8 = 2;
 const WIDE_NEG: u8 = 3;
+/// The small form: a shift below 16, products within 2^30 (`small`).
+const SMALL: u8 = 4;
 
 /// The [`OnlineKernel`](neurochip_core::update::OnlineKernel) of the AVX2 paths:
 /// [`online_row`]'s bits. On a processor without AVX2 it is [`online_row`].
 pub fn avx2(row: OnlineRow<'_>) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && KERNEL_SHIFT.contains(&row.right) {
+    if std::is_x86_feature_detected!("avx2")
+        && (KERNEL_SHIFT.contains(&row.right) || SMALL_SHIFT.contains(&row.right))
+    {
         // SAFETY: the processor has every feature `rows` is compiled for (checked
         // just above).
         #[allow(unsafe_code)]
@@ -96,6 +103,18 @@ fn narrow_bound(lsig: &[i32], right: u32) -> Option<u32> {
     (right <= 32 && l < 1 << 31).then(|| (right + 28).saturating_sub(bits))
 }
 
+/// Whether a call takes the small form: a shift below 16, and
+/// `max |L| * max |ebar| < 2^30` over its synapses, so that each product, `half - p`,
+/// its shift and the sum with the draw fit 32 bits. Its change is
+/// `((half - L ebar) >> r + d) >> 16`, within 2^14: the core's step bound (2^18)
+/// never applies. The readout's calls are a few rows of a few synapses, so the
+/// bound is found over the call's values first.
+#[inline]
+fn small(ebar: &[i32], lsig: &[i32]) -> bool {
+    let max_abs = |xs: &[i32]| xs.iter().fold(0u32, |m, &x| m.max(x.unsigned_abs()));
+    u64::from(max_abs(lsig)) * u64::from(max_abs(ebar)) < 1 << 30
+}
+
 std::thread_local! {
     /// The negated learning signals of a narrow call, and eight more cells (so that
     /// every pass may read its odd lanes one synapse on).
@@ -115,6 +134,8 @@ struct Pass {
     down: __m128i,
     g_even: __m128i,
     g_odd: __m128i,
+    half: __m256i,
+    right: __m128i,
     e_bias: __m256i,
     e_over: __m256i,
     lo: __m256i,
@@ -197,6 +218,16 @@ impl Pass {
         // The last step, `h ^ (h >> 16)`, only for the draw `d` (its low 16 bits):
         // `x = h ^ (h << 16)` holds `d` in its top 16 bits, above h's low 16.
         let x = _mm256_xor_si256(h, _mm256_slli_epi32::<16>(h));
+        if FORM == SMALL {
+            // ((half - p) >> r + d) >> 16, all within 32 bits (`small`).
+            let p = _mm256_mullo_epi32(o.l, o.e);
+            let q = _mm256_sra_epi32(_mm256_sub_epi32(self.half, p), self.right);
+            let change = _mm256_srai_epi32::<16>(_mm256_add_epi32(q, _mm256_srli_epi32::<16>(x)));
+            // SAFETY: the caller's.
+            let old = _mm256_cvtepi16_epi32(unsafe { _mm_loadu_si128(w.cast()) });
+            let sum = _mm256_add_epi32(old, change);
+            return _mm256_min_epi32(_mm256_max_epi32(sum, self.lo), self.hi);
+        }
         // (2d + 1) << up: with up = 0, `x >> 15` is 2d above one bit of h, which
         // the odd bit covers; else d comes down first, then goes up by up + 1.
         let d = if FORM == WIDE_UP {
@@ -328,10 +359,18 @@ fn rows(row: OnlineRow<'_>) {
         // (2d + 1) << up = (d << (up + 1)) | (1 << up), below 2^31 (d < 2^16, up <= 14).
         odd_bit: _mm256_set1_epi32(1 << up),
         up1: _mm_cvtsi32_si128(up as i32 + 1),
-        scale: _mm256_set1_epi64x(1i64 << (right - 1 - up)),
+        // (The wide and narrow forms' constants; a small shift takes none of them.)
+        scale: _mm256_set1_epi64x(1i64 << right.saturating_sub(1 + up)),
         down: _mm_cvtsi32_si128(right as i32 - 16),
-        g_even: _mm_cvtsi32_si128(right as i32 - 1),
+        g_even: _mm_cvtsi32_si128(right.saturating_sub(1) as i32),
         g_odd: _mm_cvtsi32_si128(33 - right.min(33) as i32),
+        // The small form's rounding half, 2^(r - 1) (none at 0), and its shift.
+        half: _mm256_set1_epi32(if right == 0 {
+            0
+        } else {
+            1 << (right - 1).min(30)
+        }),
+        right: _mm_cvtsi32_si128(right as i32),
         // `ebar + 2^b` is below 2^(b + 1) (unsigned) exactly when `ebar` is in
         // `[-2^b, 2^b)`; with `b >= 31` nothing is tested.
         e_bias: _mm256_set1_epi32(bound.filter(|&b| b < 31).map_or(0, |b| 1 << b)),
@@ -339,10 +378,27 @@ fn rows(row: OnlineRow<'_>) {
         lo: _mm256_set1_epi32(bounds.lo),
         hi: _mm256_set1_epi32(bounds.hi),
     };
+    if right < 16 && !small(ebar.get(..w.len()).unwrap_or(ebar), lsig) {
+        let row = OnlineRow {
+            w,
+            ebar,
+            lsig,
+            right,
+            bounds,
+            base,
+            index0,
+        };
+        return online_row(row);
+    }
     let n = lsig.len().max(1);
     let row_starts = (0..).map(|r: usize| index0.wrapping_add(r.wrapping_mul(n)));
     let rows = w.chunks_mut(n).zip(ebar.chunks(n)).zip(row_starts);
-    if bound.is_some() {
+    if right < 16 {
+        // Within the small form's bound (`small`, above).
+        for ((w, ebar), at) in rows {
+            one_row::<SMALL>(&pass, (w, ebar, lsig), at);
+        }
+    } else if bound.is_some() {
         NEG_L.with_borrow_mut(|neg| {
             neg.clear();
             // No L is i32::MIN (`narrow_bound`): each negates.
@@ -445,34 +501,38 @@ fn lane_multiples() -> __m256i {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use neurochip_core::update::{exact, Bounds, ONE_SHIFT};
+    use neurochip_core::update::{exact, Bounds, KERNEL_SHIFTS};
     use proptest::prelude::*;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         /// The AVX2 kernel gives the portable loop's bits, and both give a row at a
         /// time's ([`neurochip_core::update::exact`] a row): any eligibility and
-        /// learning signal (full 32-bit range, and the ranges where the narrow and
-        /// the wide form meet), every shift of the one-shift path,
+        /// learning signal (full 32-bit range, and the ranges where the forms meet),
+        /// every shift a kernel takes,
         /// any bounds within 16 bits (Dale's halves included), one row or several of
         /// any length (the tails), any first index and base.
         #[test]
         fn avx2_is_the_portable_loop(
             cells in proptest::collection::vec((any::<i16>(), any::<i32>(), any::<i32>()), 0..40),
             width in any::<prop::sample::Index>(),
-            mag in 0u8..3,
-            right in ONE_SHIFT,
+            mag in 0u8..5,
+            right in KERNEL_SHIFTS,
             (lo, hi) in (-32768i32..=0, 0i32..=32767),
             half in 0u8..3,
             base in any::<u32>(),
             index0 in any::<u32>(),
         ) {
-            // A third of the calls with the small values online learning meets (the
-            // narrow form where r <= 32), a third with learning signals whose
-            // products reach about 2^(r + 28), where the forms meet, a third full.
+            // Calls with the small values online learning meets (the narrow form
+            // where 17 <= r <= 32), with learning signals whose products reach about
+            // 2^(r + 28), where the narrow and wide forms meet, with products
+            // within 2^30 or about it (the small form, below 16, and its bound), and
+            // with full values.
             let (e_shift, l_shift) = match mag {
                 0 => (12, 12),
                 1 => (0, 34u32.saturating_sub(right).min(31)),
+                2 => (17, 17),
+                3 => (16, 16),
                 _ => (0, 0),
             };
             let w0: Vec<i16> = cells.iter().map(|c| c.0).collect();
