@@ -341,6 +341,11 @@ unsafe fn store16(w: *mut i16, a: __m256i, b: __m256i) {
 #[allow(unsafe_code)]
 #[target_feature(enable = "avx2")]
 fn rows(row: OnlineRow<'_>) {
+    // A small shift past the small form's bound: the portable row.
+    let ebar_used = row.ebar.get(..row.w.len()).unwrap_or(row.ebar);
+    if row.right < 16 && !small(ebar_used, row.lsig) {
+        return online_row(row);
+    }
     let OnlineRow {
         w,
         ebar,
@@ -378,23 +383,11 @@ fn rows(row: OnlineRow<'_>) {
         lo: _mm256_set1_epi32(bounds.lo),
         hi: _mm256_set1_epi32(bounds.hi),
     };
-    if right < 16 && !small(ebar.get(..w.len()).unwrap_or(ebar), lsig) {
-        let row = OnlineRow {
-            w,
-            ebar,
-            lsig,
-            right,
-            bounds,
-            base,
-            index0,
-        };
-        return online_row(row);
-    }
     let n = lsig.len().max(1);
     let row_starts = (0..).map(|r: usize| index0.wrapping_add(r.wrapping_mul(n)));
     let rows = w.chunks_mut(n).zip(ebar.chunks(n)).zip(row_starts);
     if right < 16 {
-        // Within the small form's bound (`small`, above).
+        // Within the small form's bound (checked first).
         for ((w, ebar), at) in rows {
             one_row::<SMALL>(&pass, (w, ebar, lsig), at);
         }
