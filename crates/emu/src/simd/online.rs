@@ -1,9 +1,12 @@
 //! The exact engine's online weight update ([`OnlineRow`]) in AVX2, eight synapses a
-//! pass: the core's one-shift recipe (`neurochip_core::update`) with its 64-bit
-//! arithmetic arranged for the vector unit rather than left to the compiler.
+//! pass: the core's online recipe (`neurochip_core::update`) with its 64-bit
+//! arithmetic arranged for the vector unit rather than left to the compiler, in
+//! three forms: wide and narrow for the shifts of the one-shift path but its first
+//! (17 to 46), small for the shifts below 16 (`small`, below). Shift 16 takes the
+//! portable row.
 //!
-//! Per synapse, with `d` its 16 dither bits, `r` the shift (17 to 46: `ONE_SHIFT`
-//! but its first) and `up = max(r - 32, 0)`:
+//! Per synapse, with `d` its 16 dither bits, `r` the shift (17 to 46) and
+//! `up = max(r - 32, 0)`:
 //!
 //! ```text
 //! a      = ((2d + 1) << up) * 2^(r - 1 - up) - L * ebar      (64 bits, no wrap)
