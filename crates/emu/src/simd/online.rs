@@ -382,7 +382,11 @@ fn rows(row: OnlineRow<'_>) {
         // `ebar + 2^b` is below 2^(b + 1) (unsigned) exactly when `ebar` is in
         // `[-2^b, 2^b)`; with `b >= 31` nothing is tested.
         e_bias: _mm256_set1_epi32(bound.filter(|&b| b < 31).map_or(0, |b| 1 << b)),
-        e_over: _mm256_set1_epi32(bound.filter(|&b| b < 31).map_or(0, |b| !((2 << b) - 1))),
+        e_over: _mm256_set1_epi32(
+            bound
+                .filter(|&b| b < 31)
+                .map_or(0, |b| !(2u32 << b).wrapping_sub(1) as i32),
+        ),
         lo: _mm256_set1_epi32(bounds.lo),
         hi: _mm256_set1_epi32(bounds.hi),
     };
