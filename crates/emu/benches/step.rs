@@ -1,6 +1,7 @@
 //! Speed of one chip time step (`step()`) and of one training step (`step()` then
 //! `learn()`, exact and light engines), at 256 and 1,024 neurons and at three firing
-//! rates, plus the cycle-level mode and a batch of chips on all cores. Every network
+//! rates, plus the cycle-level mode, a batch of chips on all cores, and the exact
+//! engine's online weight update alone (portable and AVX2). Every network
 //! is `examples/bench256.toml` (64 Poisson inputs at 20 Hz, 10 readouts, dense
 //! weights, tau_m = 20 ms) with the neuron count and the input weight scale changed;
 //! the input weight scale sets the recurrent firing rate, printed before each group.
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use bitvec::prelude::*;
 use criterion::{criterion_group, criterion_main, Bencher, BenchmarkId, Criterion, Throughput};
+use neurochip_core::update::{online_row, Bounds, OnlineKernel, OnlineRow};
 use neurochip_core::{Datapath, Target};
 use neurochip_emu::build;
 use neurochip_emu::config::{self, Apply, Config, Engine};
@@ -224,12 +226,61 @@ fn bench_batch(c: &mut Criterion) {
     g.finish();
 }
 
+/// The exact engine's online weight update alone: one call of 16 rows of 256 synapses,
+/// the portable row (`update::online_row`) and the AVX2 kernel
+/// (`simd::online_kernel`) side by side, at a shift of each of the kernel's forms: 21
+/// (narrow; bench256's input rows), 40 (wide) and 6 (small; bench256's readout). The
+/// values are of bench256's size: `|L| < 2^22` and `|ebar| < 2^16` for the hidden
+/// shifts; errors below 2^15 and traces below 2^14 for the readout's.
+fn bench_online_kernel(c: &mut Criterion) {
+    let mut g = c.benchmark_group("online_kernel");
+    g.measurement_time(Duration::from_secs(2));
+    let (n, rows) = (256usize, 16usize);
+    g.throughput(Throughput::Elements((n * rows) as u64));
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x as i32
+    };
+    let w0: Vec<i16> = (0..n * rows).map(|_| (next() >> 24) as i16).collect();
+    let kernels: [(&str, OnlineKernel); 2] = [
+        ("portable", online_row),
+        ("avx2", neurochip_emu::simd::online_kernel),
+    ];
+    for (right, l_shift, e_shift) in [(21u32, 10, 16), (40, 10, 16), (6, 16, 17)] {
+        let lsig: Vec<i32> = (0..n).map(|_| next() >> l_shift).collect();
+        let ebar: Vec<i32> = (0..n * rows).map(|_| next() >> e_shift).collect();
+        for (name, kernel) in kernels {
+            let mut w = w0.clone();
+            let mut step = 0u32;
+            g.bench_function(BenchmarkId::new(name, right), |b| {
+                b.iter(|| {
+                    step = step.wrapping_add(1);
+                    kernel(OnlineRow {
+                        w: &mut w,
+                        ebar: &ebar,
+                        lsig: &lsig,
+                        right,
+                        bounds: Bounds { lo: -128, hi: 127 },
+                        base: step.wrapping_mul(0x9E37_79B9),
+                        index0: n * rows,
+                    })
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
     bench_forward,
     bench_cycle_mode,
     bench_train_step,
     bench_infer_exact,
-    bench_batch
+    bench_batch,
+    bench_online_kernel
 );
 criterion_main!(benches);

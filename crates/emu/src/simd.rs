@@ -78,6 +78,13 @@ impl Isa {
 
 mod online;
 
+/// The exact engine's online weight update in AVX2
+/// ([`OnlineKernel`](neurochip_core::update::OnlineKernel)): what the AVX2 paths pass
+/// to [`Chip::learn_with`], with the bits of the portable
+/// [`online_row`](neurochip_core::update::online_row). On a processor without AVX2
+/// it is the portable row.
+pub use online::avx2 as online_kernel;
+
 /// The chosen path (0: not chosen yet).
 static CHOSEN: AtomicU8 = AtomicU8::new(0);
 
