@@ -264,7 +264,7 @@ pub const ONE_SHIFT: core::ops::RangeInclusive<u32> = 16..=46;
 
 /// The shifts of the online rows an [`OnlineKernel`] takes: [`ONE_SHIFT`] and the
 /// shifts below it.
-pub const KERNEL_SHIFTS: core::ops::RangeInclusive<u32> = 0..=46;
+pub const KERNEL_SHIFTS: core::ops::RangeInclusive<u32> = 0..=*ONE_SHIFT.end();
 
 /// The shift `k` of [`exact`] as an [`OnlineRow`]'s, where it is in
 /// [`KERNEL_SHIFTS`]: the rows a kernel takes.

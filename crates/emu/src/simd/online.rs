@@ -50,8 +50,9 @@
 //! bits and one store. `tests` checks every shift, bound, form and tail against the
 //! portable loop.
 
+use core::ops::RangeInclusive;
 use neurochip_core::hash::{INDEX_MUL, MIX_MUL};
-use neurochip_core::update::{online_row, OnlineRow};
+use neurochip_core::update::{online_row, OnlineRow, ONE_SHIFT};
 
 #[cfg(target_arch = "x86_64")]
 use core::arch::x86_64::*;
@@ -59,13 +60,14 @@ use core::arch::x86_64::*;
 /// Synapses a pass.
 const LANES: usize = 8;
 
-/// The shifts of the narrow and wide forms: [`ONE_SHIFT`](neurochip_core::update::ONE_SHIFT)
-/// but its first, 16, where the change is the whole high word and could wrap the
-/// weight's 32-bit sum (the portable row takes it).
-const KERNEL_SHIFT: core::ops::RangeInclusive<u32> = 17..=46;
+/// The shifts of the narrow and wide forms: [`ONE_SHIFT`] but its first, 16, where
+/// the change is the whole high word and could wrap the weight's 32-bit sum (the
+/// portable row takes it).
+const KERNEL_SHIFT: RangeInclusive<u32> = *ONE_SHIFT.start() + 1..=*ONE_SHIFT.end();
 
-/// The shifts of the small form (the readout's, on most networks).
-const SMALL_SHIFT: core::ops::RangeInclusive<u32> = 0..=15;
+/// The shifts of the small form, those below [`ONE_SHIFT`] (the readout's, on most
+/// networks).
+const SMALL_SHIFT: RangeInclusive<u32> = 0..=*ONE_SHIFT.start() - 1;
 
 /// The kernel's forms ([`Pass::weights`]): wide with `up = 0`, wide with `up > 0`,
 /// narrow, and wide with negated learning signals (a narrow call's pass whose
@@ -100,7 +102,7 @@ pub fn avx2(row: OnlineRow<'_>) {
 /// `[-2^b, 2^b)` has `|L ebar| < 2^(r + 28)`, so that `|G| < 2^29`. At 31 or more
 /// every eligibility is within it.
 fn narrow_bound(lsig: &[i32], right: u32) -> Option<u32> {
-    let l = lsig.iter().fold(0u32, |m, &x| m.max(x.unsigned_abs()));
+    let l = max_abs(lsig);
     // |L| < 2^bits(l), so |L| 2^b < 2^(bits(l) + b) = 2^(r + 28).
     let bits = u32::BITS - l.leading_zeros();
     (right <= 32 && l < 1 << 31).then(|| (right + 28).saturating_sub(bits))
@@ -114,13 +116,17 @@ fn narrow_bound(lsig: &[i32], right: u32) -> Option<u32> {
 /// bound is found over the call's values first.
 #[inline]
 fn small(ebar: &[i32], lsig: &[i32]) -> bool {
-    let max_abs = |xs: &[i32]| xs.iter().fold(0u32, |m, &x| m.max(x.unsigned_abs()));
     u64::from(max_abs(lsig)) * u64::from(max_abs(ebar)) < 1 << 30
 }
 
+/// The largest magnitude of `xs` (`i32::MIN`'s is 2^31).
+#[inline]
+fn max_abs(xs: &[i32]) -> u32 {
+    xs.iter().fold(0u32, |m, &x| m.max(x.unsigned_abs()))
+}
+
 std::thread_local! {
-    /// The negated learning signals of a narrow call, and eight more cells (so that
-    /// every pass may read its odd lanes one synapse on).
+    /// The negated learning signals of a narrow call (a buffer kept for the thread).
     static NEG_L: core::cell::RefCell<Vec<i32>> = const { core::cell::RefCell::new(Vec::new()) };
 }
 
@@ -395,27 +401,33 @@ fn rows(row: OnlineRow<'_>) {
     let rows = w.chunks_mut(n).zip(ebar.chunks(n)).zip(row_starts);
     if right < 16 {
         // Within the small form's bound (checked first).
-        for ((w, ebar), at) in rows {
-            one_row::<SMALL>(&pass, (w, ebar, lsig), at);
-        }
+        each::<SMALL>(&pass, rows, lsig);
     } else if bound.is_some() {
         NEG_L.with_borrow_mut(|neg| {
             neg.clear();
             // No L is i32::MIN (`narrow_bound`): each negates.
             neg.extend(lsig.iter().map(|&l| l.wrapping_neg()));
-            neg.extend([0; LANES]);
-            for ((w, ebar), at) in rows {
-                one_row::<NARROW>(&pass, (w, ebar, neg), at);
-            }
+            each::<NARROW>(&pass, rows, neg);
         });
     } else if up > 0 {
-        for ((w, ebar), at) in rows {
-            one_row::<WIDE_UP>(&pass, (w, ebar, lsig), at);
-        }
+        each::<WIDE_UP>(&pass, rows, lsig);
     } else {
-        for ((w, ebar), at) in rows {
-            one_row::<WIDE>(&pass, (w, ebar, lsig), at);
-        }
+        each::<WIDE>(&pass, rows, lsig);
+    }
+}
+
+/// Each row of a call (its weights, eligibilities and first index) through
+/// [`one_row`] in the form `FORM`, with the learning signals `lsig`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+fn each<'a, const FORM: u8>(
+    pass: &Pass,
+    rows: impl Iterator<Item = ((&'a mut [i16], &'a [i32]), usize)>,
+    lsig: &[i32],
+) {
+    for ((w, ebar), at) in rows {
+        one_row::<FORM>(pass, (w, ebar, lsig), at);
     }
 }
 
