@@ -62,6 +62,8 @@ fn random_chip_digest(seed: u64) -> u64 {
         })
         .refractory(r(10, 4) as u8)
         .leak_rounding(Rounding::from_code(r(11, 3) as u8).unwrap())
+        // Half the neurons adapt (their beta below).
+        .alif(true)
         .seed(seed)
         .build()
         .unwrap();

@@ -204,7 +204,8 @@ impl ChipConfig {
     pub const fn seed(&self) -> u64 {
         self.seed
     }
-    /// Whether the network has adaptive (ALIF) neurons.
+    /// Whether the network has adaptive (ALIF) neurons: only then does the neuron
+    /// pass read `beta`.
     pub const fn alif(&self) -> bool {
         self.alif
     }
@@ -363,6 +364,8 @@ impl ConfigBuilder {
         /// Set the rounding of decays.
         leak_rounding: Rounding;
         /// Declare adaptive (ALIF) neurons (allocates their eligibility memories).
+        /// Without it every neuron is LIF: the neuron pass does not read `beta`, and
+        /// the semantic check refuses a nonzero one.
         alif: bool;
         /// Set the learning circuits.
         learning: Learning;

@@ -349,6 +349,7 @@ pub struct Memory<'a> {
     /// Base thresholds `v_th`, membrane format, per neuron (heterogeneity).
     pub thr: &'a mut [i32],
     /// Adaptation strengths `beta`, membrane format per unit of `b`; zero for LIF.
+    /// Read only on a chip that declares ALIF neurons ([`crate::ChipConfig::alif`]).
     pub beta: &'a mut [i32],
     /// Refractory counters, steps left.
     pub refr: &'a mut [i32],

@@ -151,7 +151,10 @@ pub fn update_neurons(
     // below, 32 neurons a word (vectorised unless stochastic rounding draws from the
     // PRNG, one draw per neuron in order, as the general loop draws). The general loop
     // is for chips with adaptive neurons and for layer shifts beyond 24.
-    let betas = or_all(mem.beta);
+    // A chip without adaptive neurons holds no adaptation strength (the builder
+    // writes 0 and the semantic check refuses other memory), so only an ALIF chip
+    // reads them.
+    let betas = or_all(if cfg.alif() { &*mem.beta } else { &[] });
     let plain = s_in.unsigned_abs() <= 24 && s_rec.unsigned_abs() <= 24 && betas == 0;
     if plain {
         let p = Plain {
@@ -320,25 +323,25 @@ impl Plain {
     /// (the membrane saturates to the format; thresholds do not change). Memory
     /// written by hand outside the format still runs, without a panic: its sums wrap.
     fn fits_32(&self, n_in: usize, spikes: u64) -> bool {
-        // One bound for both: `|v|` and `|thr|` (below it).
+        // The bound in plain 64-bit arithmetic, which a 32-bit core does in a few
+        // instructions where saturating products take dozens: each operand is capped
+        // first, where the bound is already past 2^31 (`|v| + 1` at 2^32, an event
+        // count at 2^20: its term is then at least 2^35), so the answer is the same
+        // and no sum reaches 2^62 (a layer shift is at most 24 to the left).
         let m = self
             .lo
             .unsigned_abs()
             .max(self.hi.unsigned_abs())
-            .saturating_add(1);
-        let term = |events: u64, s: Scale| {
-            events
-                .saturating_mul(1 << 15)
-                .saturating_add(1)
-                .saturating_mul(1 << s.left)
-        };
+            .min(1 << 32)
+            .wrapping_add(1);
+        let term =
+            |events: u64, s: Scale| (events.min(1 << 20) << 15 | 1).wrapping_shl(s.left.min(24));
         // The leak (`2 |v| + 1`), the inputs and the reset (`|thr|`).
         let bound = m
-            .saturating_mul(2)
-            .saturating_add(1)
-            .saturating_add(term(n_in as u64, self.s_in))
-            .saturating_add(term(spikes, self.s_rec))
-            .saturating_add(m);
+            .wrapping_mul(3)
+            .wrapping_add(1)
+            .wrapping_add(term(n_in as u64, self.s_in))
+            .wrapping_add(term(spikes, self.s_rec));
         bound < 1 << 31 && self.lo >= i64::from(i32::MIN) && self.hi <= i64::from(i32::MAX)
     }
 
@@ -357,21 +360,11 @@ impl Plain {
         prng: &mut Prng,
     ) -> u32 {
         let mut spikes = 0u32;
-        let mut fired = 0u64;
-        crate::words::for_each_word(mem.z, |k, w| {
-            if k < n.div_ceil(32) {
-                fired = fired.saturating_add(u64::from(w.count_ones()));
-            }
-        });
-        // The sums' width: 64-bit, 32-bit, or 32-bit with both layer shifts to the
-        // left (one multiply each, and fewer constants held on a 32-bit core).
-        let sums = match self.fits_32(mem.layout.n_in, fired) {
-            false => WIDE,
-            true if self.s_in.right == 0 && self.s_rec.right == 0 && self.short() => LEFT16,
-            true if self.s_in.right == 0 && self.s_rec.right == 0 => LEFT,
-            true => NARROW,
-        };
+        let sums = self.sums(mem, n);
         let fixed = rounding.fixed_addend(DECAY_FRAC);
+        if !learn && sums == LEFT16 && cfg!(not(target_arch = "x86_64")) {
+            return self.whole(mem, n, fixed, prng);
+        }
         let blocks = mem
             .v
             .chunks_mut(32)
@@ -405,7 +398,11 @@ impl Plain {
             let w = match (sums, learn) {
                 (WIDE, false) => self.dithered::<WIDE, false>(b, psi, fixed, prng),
                 (NARROW, false) => self.dithered::<NARROW, false>(b, psi, fixed, prng),
-                (LEFT16, false) => self.dithered::<LEFT16, false>(b, psi, fixed, prng),
+                // A microcontroller takes this case in `whole` (above), and the
+                // arm below would give the same bits ([`leak32`]): no copy of it there.
+                (LEFT16, false) if cfg!(target_arch = "x86_64") => {
+                    self.dithered::<LEFT16, false>(b, psi, fixed, prng)
+                }
                 (_, false) => self.dithered::<LEFT, false>(b, psi, fixed, prng),
                 (WIDE, true) => self.dithered::<WIDE, true>(b, psi, fixed, prng),
                 (NARROW, true) => self.dithered::<NARROW, true>(b, psi, fixed, prng),
@@ -441,6 +438,97 @@ impl Plain {
         }
     }
 
+    /// The width of this step's sums over the first `n` neurons: 64-bit, 32-bit, or
+    /// 32-bit with both layer shifts to the left (one multiply each, and fewer
+    /// constants held on a 32-bit core).
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn sums(&self, mem: &Memory<'_>, n: usize) -> u8 {
+        let mut fired = 0u64;
+        crate::words::for_each_word(mem.z, |k, w| {
+            if k < n.div_ceil(32) {
+                fired = fired.saturating_add(u64::from(w.count_ones()));
+            }
+        });
+        let left = self.s_in.right == 0 && self.s_rec.right == 0;
+        match self.fits_32(mem.layout.n_in, fired) {
+            false => WIDE,
+            true if left && self.short() => LEFT16,
+            true if left => LEFT,
+            true => NARROW,
+        }
+    }
+
+    /// [`Plain::blocks`] on a microcontroller at inference, where this step's sums
+    /// are [`LEFT16`] (the caller checks; a membrane of at most 16 bits is the common
+    /// case there, and the other widths keep the block path, which saves their
+    /// code): the first pass ([`Plain::leak_and_input`]) over every
+    /// neuron in one loop, since it reads no spike, then the second ([`settle_any`])
+    /// a word of 32 neurons at a time. The same neurons, draws and order as a block
+    /// at a time, so the same bits, with a block's calls and bookkeeping once a step
+    /// instead of once a word.
+    #[inline(never)]
+    fn whole(&self, mem: &mut Memory<'_>, n: usize, fixed: Option<i64>, prng: &mut Prng) -> u32 {
+        let m = n.div_ceil(32).saturating_mul(32);
+        let end = m.min(mem.v.len());
+        let v = mem.v.get_mut(..end).unwrap_or(&mut []);
+        let input = (&*mem.acc_in, &*mem.acc_rec);
+        let alpha = &*mem.alpha;
+        let drawn = || STOCHASTIC.addend(DECAY_FRAC, prng);
+        match fixed {
+            Some(a) => self.leak_and_input::<LEFT16>(v, input, alpha, || a),
+            None => self.leak_and_input::<LEFT16>(v, input, alpha, drawn),
+        }
+        let (lo, hi) = (self.lo as i32, self.hi as i32);
+        let mut z = crate::words::WordsMut::new(mem.z);
+        let mut spikes = 0u32;
+        let cells = mem.v.chunks_mut(32).zip(mem.thr.chunks(32));
+        for (k, ((v, thr), refr)) in cells.zip(mem.refr.chunks_mut(32)).take(m / 32).enumerate() {
+            let b = Block {
+                v,
+                thr,
+                refr,
+                ain: &[],
+                arec: &[],
+                alpha: &[],
+                old: z.get(k),
+            };
+            let w = settle_any(b, lo, hi, self.n_ref);
+            z.set(k, w);
+            spikes = spikes.saturating_add(w.count_ones());
+        }
+        spikes
+    }
+
+    /// The first pass of the 32-bit sums (`SUMS` not [`WIDE`]): each membrane `v`
+    /// becomes its leak (with `dither`'s addend, drawn in neuron order) plus its two
+    /// inputs, wrapping. Over the cells the four slices share.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn leak_and_input<const SUMS: u8>(
+        &self,
+        v: &mut [i32],
+        (ain, arec): (&[i32], &[i32]),
+        alpha: &[u32],
+        mut dither: impl FnMut() -> i64,
+    ) {
+        let cells = v.iter_mut().zip(ain.iter().zip(arec)).zip(alpha);
+        for ((v, (&ain, &arec)), &alpha) in cells {
+            let input = if SUMS == LEFT || SUMS == LEFT16 {
+                ain.wrapping_mul(self.s_in.mul)
+                    .wrapping_add(arec.wrapping_mul(self.s_rec.mul))
+            } else {
+                self.s_in
+                    .apply32(ain)
+                    .wrapping_add(self.s_rec.apply32(arec))
+            };
+            let leak = if SUMS == LEFT16 {
+                leak32(*v, alpha, dither())
+            } else {
+                leak(*v, alpha, dither()) as i32
+            };
+            *v = leak.wrapping_add(input);
+        }
+    }
+
     /// Up to 32 neurons: the same arithmetic as the general loop, branch-free, so that
     /// the compiler vectorises it. Plain 64-bit sums are exact here: a leak is below
     /// 2^47 and each input (a 32-bit accumulator shifted by at most 24) below 2^56;
@@ -466,26 +554,7 @@ impl Plain {
             // The 32-bit sums in two passes, leak and input first: each pass holds
             // fewer values, so that a 32-bit core keeps them in registers. The sums
             // wrap (they fit: `fits_32`), so adding in two passes gives the same bits.
-            let cells = b.v.iter_mut().zip(b.ain.iter().zip(b.arec)).zip(b.alpha);
-            for ((v, (&ain, &arec)), &alpha) in cells {
-                let input = if SUMS == LEFT || SUMS == LEFT16 {
-                    ain.wrapping_mul(self.s_in.mul)
-                        .wrapping_add(arec.wrapping_mul(self.s_rec.mul))
-                } else {
-                    self.s_in
-                        .apply32(ain)
-                        .wrapping_add(self.s_rec.apply32(arec))
-                };
-                let leak = if SUMS == LEFT16 {
-                    leak32(*v, alpha, dither())
-                } else {
-                    leak(*v, alpha, dither()) as i32
-                };
-                *v = leak.wrapping_add(input);
-            }
-        }
-        if SUMS != WIDE && !LEARN && cfg!(not(target_arch = "x86_64")) {
-            return settle_any(b, lo, hi, self.n_ref);
+            self.leak_and_input::<SUMS>(&mut *b.v, (b.ain, b.arec), b.alpha, &mut dither);
         }
         let cells =
             b.v.iter_mut()
@@ -690,7 +759,111 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// [`Plain::fits_32`] as first written, in saturating arithmetic.
+    fn fits_32_saturating(p: &Plain, n_in: usize, spikes: u64) -> bool {
+        let m =
+            p.lo.unsigned_abs()
+                .max(p.hi.unsigned_abs())
+                .saturating_add(1);
+        let term = |events: u64, s: Scale| {
+            events
+                .saturating_mul(1 << 15)
+                .saturating_add(1)
+                .saturating_mul(1 << s.left)
+        };
+        let bound = m
+            .saturating_mul(2)
+            .saturating_add(1)
+            .saturating_add(term(n_in as u64, p.s_in))
+            .saturating_add(term(spikes, p.s_rec))
+            .saturating_add(m);
+        bound < 1 << 31 && p.lo >= i64::from(i32::MIN) && p.hi <= i64::from(i32::MAX)
+    }
+
     proptest! {
+        /// The microcontroller's whole-layer pass ([`Plain::whole`]) is the block
+        /// path a word at a time: the same membranes, refractory counts, spikes and
+        /// draws, for any number of neurons (a partial last word too), either
+        /// rounding, and any left layer shifts.
+        #[test]
+        fn whole_is_the_blocks(
+            n_rec in 1usize..=100,
+            seed in any::<u64>(),
+            stochastic in any::<bool>(),
+            s in (0i32..=3, 0i32..=3),
+            bits in 10u32..=16,
+        ) {
+            let cfg = crate::ConfigBuilder::new(8, n_rec, 2).build().unwrap();
+            let l = cfg.layout();
+            let (mut a, mut b, mut c) = l.zeroed_arenas();
+            let mem = Memory::carve(&l, &mut a, &mut b, &mut c).unwrap();
+            let hi = (1i32 << (bits - 1)) - 1;
+            let mut x = seed | 1;
+            let mut next = |m: u32| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 20) as u32 % m
+            };
+            for j in 0..n_rec {
+                mem.v[j] = next(2 * hi as u32) as i32 - hi;
+                mem.thr[j] = 1 + next(hi as u32) as i32;
+                mem.refr[j] = next(4) as i32;
+                mem.acc_in[j] = next(512) as i32 - 256;
+                mem.acc_rec[j] = next(512) as i32 - 256;
+                mem.alpha[j] = next(32769);
+                mem.z.set(j, next(4) == 0);
+            }
+            let p = Plain {
+                lo: i64::from(!hi),
+                hi: i64::from(hi),
+                s_in: Scale::new(s.0),
+                s_rec: Scale::new(s.1),
+                n_ref: 3,
+                mf: 0,
+                levels: 0,
+            };
+            let rounding = if stochastic {
+                crate::round::Rounding::Stochastic
+            } else {
+                crate::round::Rounding::Nearest
+            };
+            let sums = p.sums(&mem, n_rec);
+            prop_assume!(sums == LEFT16);
+            let (mut a2, mut b2, mut c2) = (a.clone(), b.clone(), c.clone());
+            let mut mem = Memory::carve(&l, &mut a, &mut b, &mut c).unwrap();
+            let mut mem2 = Memory::carve(&l, &mut a2, &mut b2, &mut c2).unwrap();
+            let (mut r1, mut r2) = (Prng::new(seed), Prng::new(seed));
+            let want = p.blocks(&mut mem, n_rec, rounding, false, &mut r1);
+            let got = p.whole(&mut mem2, n_rec, rounding.fixed_addend(DECAY_FRAC), &mut r2);
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(r1, r2);
+            prop_assert_eq!((a, b, c), (a2, b2, c2));
+        }
+
+        /// The capped bound is the saturating one, for every membrane range, layer
+        /// shift and event count, near the edge (small counts) and far past it.
+        #[test]
+        fn fits_32_is_the_saturating_bound(
+            m in prop_oneof![0u32..=40, Just(63)],
+            s in (-24i32..=24, -24i32..=24),
+            n_in in prop_oneof![0usize..=70_000, Just(usize::MAX)],
+            spikes in prop_oneof![0u64..=70_000, 0u64..=1 << 40, Just(u64::MAX)],
+            lo_off in 0i64..=2,
+        ) {
+            let hi = i64::MAX >> (63 - m);
+            let p = Plain {
+                lo: (-hi).saturating_sub(lo_off),
+                hi,
+                s_in: Scale::new(s.0),
+                s_rec: Scale::new(s.1),
+                n_ref: 0,
+                mf: 0,
+                levels: 0,
+            };
+            prop_assert_eq!(p.fits_32(n_in, spikes), fits_32_saturating(&p, n_in, spikes));
+        }
+
         /// The 32-bit leak of a membrane of at most 16 bits is the 64-bit one, for
         /// every decay and every addend of a rounding (below 2^15).
         #[test]

@@ -17,6 +17,7 @@
 //! | a synapse whose mask bit is clear | weight 0 (the builder writes 0, learning and rewiring never change it), and update accumulator `g_*` 0 (sample mode) |
 //! | `w_rec` under Dale's law (`learning.dale`) | `>= 0` in the rows of excitatory neurons (`exc` set), `<= 0` in the others |
 //! | `v`, `thr`, `beta` | the membrane format |
+//! | `beta` of a chip without adaptive neurons (`alif` off) | 0 (the builder writes 0; the neuron pass then does not read it) |
 //! | `refr` | `0..=refractory` |
 //! | `acc_in`, `acc_rec`, `acc_out` | the sum of the layer's fan-in of weights: `fan_in * weight min ..= fan_in * weight max` |
 //! | `y`, `bias` | the readout format |
@@ -307,6 +308,10 @@ pub fn check_memory(cfg: &ChipConfig, mem: &Memory<'_>) -> Result<(), Invalid> {
     }
     let m = [("v", &*mem.v), ("thr", &*mem.thr), ("beta", &*mem.beta)];
     in_format(&m, mf, "outside the membrane format")?;
+    if !cfg.alif() {
+        const LIF: &str = "the chip has no adaptive neurons (alif is off), so beta is 0";
+        each("beta", mem.beta, 0, 0, LIF)?;
+    }
     each(
         "refr",
         mem.refr,
@@ -500,6 +505,14 @@ mod tests {
         assert_eq!(e.allowed, Allowed::Range(-384, 381));
         let e = with_mem(&cfg, |m| m.ebar_rec[2] = 1 << 24).unwrap_err();
         assert_eq!(e.key, "ebar_rec");
+        // A LIF chip's adaptation strengths are 0; an ALIF chip's any in the format.
+        let e = with_mem(&cfg, |m| m.beta[3] = 1).unwrap_err();
+        assert_eq!(
+            (e.key, e.index, e.allowed),
+            ("beta", Some(3), Allowed::Range(0, 0))
+        );
+        let alif = ConfigBuilder::new(3, 4, 2).alif(true).build().unwrap();
+        assert_eq!(with_mem(&alif, |m| m.beta[3] = 1), Ok(()));
     }
 
     #[test]

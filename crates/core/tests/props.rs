@@ -96,6 +96,8 @@ fn build(c: &Case) -> (neurochip_core::ChipConfig, Arenas) {
         })
         .refractory(c.refractory)
         .leak_rounding(Rounding::from_code(c.rounding).unwrap())
+        // Random adaptation strengths below: adaptive neurons.
+        .alif(true)
         .seed(c.seed)
         .build()
         .unwrap();
