@@ -461,11 +461,11 @@ impl Plain {
     /// [`Plain::blocks`] on a microcontroller at inference, where this step's sums
     /// are [`LEFT16`] (the caller checks; a membrane of at most 16 bits is the common
     /// case there, and the other widths keep the block path, which saves their
-    /// code): the first pass ([`Plain::leak_and_input`]) over every
-    /// neuron in one loop, since it reads no spike, then the second ([`settle_any`])
-    /// a word of 32 neurons at a time. The same neurons, draws and order as a block
-    /// at a time, so the same bits, with a block's calls and bookkeeping once a step
-    /// instead of once a word.
+    /// code): the first pass ([`Plain::leak_and_input`]) over every neuron in one
+    /// loop, since it reads no spike, then the second ([`settle_any`]) a word of 32
+    /// neurons at a time. The same neurons, draws and order as a block at a time, so
+    /// the same bits, with a block's calls and bookkeeping once a step instead of
+    /// once a word.
     #[inline(never)]
     fn whole(&self, mem: &mut Memory<'_>, n: usize, fixed: Option<i64>, prng: &mut Prng) -> u32 {
         let m = n.div_ceil(32).saturating_mul(32);
