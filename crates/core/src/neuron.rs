@@ -633,7 +633,8 @@ impl<const M: u32> Bound for Twos<M> {
 }
 
 /// [`settle`] for the bounds `lo..=hi`: with a constant width where they are a
-/// two's-complement format (a membrane format is), else as they are.
+/// two's-complement format of at most 16 bits (the membranes [`Plain::whole`] takes:
+/// 8 to 16 bits), else as they are.
 fn settle_any(b: Block<'_>, lo: i32, hi: i32, n_ref: i32) -> u32 {
     macro_rules! widths {
         ($($m:literal)*) => {
@@ -643,7 +644,7 @@ fn settle_any(b: Block<'_>, lo: i32, hi: i32, n_ref: i32) -> u32 {
             }
         };
     }
-    widths!(7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30)
+    widths!(7 8 9 10 11 12 13 14 15)
 }
 
 /// The second pass of [`Plain::whole`] (a microcontroller, at inference), a word of
@@ -666,8 +667,13 @@ fn settle(b: Block<'_>, bound: impl Bound, n_ref: i32) -> u32 {
             *v = v.wrapping_sub(thr);
         }
     }
+    let n = b.v.len().min(b.thr.len()).min(b.refr.len());
+    let (Some(v), Some(thr), Some(refr)) = (b.v.get_mut(..n), b.thr.get(..n), b.refr.get_mut(..n))
+    else {
+        return 0;
+    };
     let (mut new, mut bit) = (0u32, 1u32);
-    for ((v, &thr), refr) in b.v.iter_mut().zip(b.thr).zip(b.refr.iter_mut()) {
+    let mut cell = |v: &mut i32, thr: i32, refr: &mut i32| {
         let nv = bound.bound(*v);
         *v = nv;
         if *refr > 0 {
@@ -677,6 +683,22 @@ fn settle(b: Block<'_>, bound: impl Bound, n_ref: i32) -> u32 {
             new |= bit;
         }
         bit = bit.wrapping_shl(1);
+    };
+    // Four neurons a loop turn (a microcontroller's loops are not unrolled), then
+    // the rest one at a time.
+    let (mut v4, mut t4, mut r4) = (
+        v.chunks_exact_mut(4),
+        thr.chunks_exact(4),
+        refr.chunks_exact_mut(4),
+    );
+    for ((v, t), r) in (&mut v4).zip(&mut t4).zip(&mut r4) {
+        for ((v, &thr), refr) in v.iter_mut().zip(t).zip(r.iter_mut()) {
+            cell(v, thr, refr);
+        }
+    }
+    let rest = v4.into_remainder().iter_mut().zip(t4.remainder());
+    for ((v, &thr), refr) in rest.zip(r4.into_remainder().iter_mut()) {
+        cell(v, thr, refr);
     }
     new
 }
