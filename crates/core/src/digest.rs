@@ -76,28 +76,14 @@ impl Digest {
     /// order within each lane), so that one lane's state fits its registers.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn fold_packed<T, const PER: usize>(&mut self, xs: &[T], pack: impl Fn(&[T]) -> u64) {
-        let blocks = xs.chunks_exact(const { PER * LANES });
-        let rest = blocks.remainder().chunks(PER).map(&pack);
+        let tail = xs.chunks_exact(const { PER * LANES }).remainder();
+        let body = xs.get(..xs.len().wrapping_sub(tail.len())).unwrap_or(&[]);
+        let rest = tail.chunks(PER).map(&pack);
         let mut lanes = LANE_START.map(|c| self.0 ^ c);
         if cfg!(target_arch = "x86_64") {
-            for c in blocks {
-                let mut ws = [0u64; LANES];
-                for (w, p) in ws.iter_mut().zip(c.chunks_exact(PER)) {
-                    *w = pack(p);
-                }
-                for (h, &w) in lanes.iter_mut().zip(&ws) {
-                    *h = lane(*h, w);
-                }
-            }
+            by_blocks::<T, PER>(&mut lanes, body, &pack);
         } else {
-            for (l, h) in lanes.iter_mut().enumerate() {
-                let at = l.wrapping_mul(PER);
-                for c in blocks.clone() {
-                    if let Some(p) = c.get(at..at.wrapping_add(PER)) {
-                        *h = lane(*h, pack(p));
-                    }
-                }
-            }
+            by_lanes::<T, PER>(&mut lanes, body, &pack);
         }
         for (h, w) in lanes.iter_mut().zip(rest) {
             *h = lane(*h, w);
@@ -105,6 +91,53 @@ impl Digest {
         for h in lanes {
             self.fold(h);
         }
+    }
+}
+
+/// The whole blocks of [`Digest::fold_packed`] a block at a time: the four lanes'
+/// folds side by side.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn by_blocks<T, const PER: usize>(
+    lanes: &mut [u64; LANES],
+    body: &[T],
+    pack: &impl Fn(&[T]) -> u64,
+) {
+    for c in body.chunks_exact(const { PER * LANES }) {
+        let mut ws = [0u64; LANES];
+        for (w, p) in ws.iter_mut().zip(c.chunks_exact(PER)) {
+            *w = pack(p);
+        }
+        for (h, &w) in lanes.iter_mut().zip(&ws) {
+            *h = lane(*h, w);
+        }
+    }
+}
+
+/// The same folds as [`by_blocks`], a lane at a time (a 32-bit core): each lane's
+/// words in order, two blocks a loop turn.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn by_lanes<T, const PER: usize>(
+    lanes: &mut [u64; LANES],
+    body: &[T],
+    pack: &impl Fn(&[T]) -> u64,
+) {
+    for (l, h) in lanes.iter_mut().enumerate() {
+        let at = l.wrapping_mul(PER);
+        let next = at.wrapping_add(const { PER * LANES });
+        let mut s = *h;
+        let mut pairs = body.chunks_exact(const { 2 * PER * LANES });
+        for c in pairs.by_ref() {
+            if let (Some(p), Some(q)) = (
+                c.get(at..at.wrapping_add(PER)),
+                c.get(next..next.wrapping_add(PER)),
+            ) {
+                s = lane(lane(s, pack(p)), pack(q));
+            }
+        }
+        if let Some(p) = pairs.remainder().get(at..at.wrapping_add(PER)) {
+            s = lane(s, pack(p));
+        }
+        *h = s;
     }
 }
 
@@ -134,6 +167,50 @@ impl Default for Digest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Both arrangements of the lanes' folds over `xs`, `PER` values a word.
+    fn both<const PER: usize>(start: u64, xs: &[i16]) -> ([u64; LANES], [u64; LANES]) {
+        let pack = |q: &[i16]| q.iter().fold(0u64, |w, &x| (w << 16) | u64::from(x as u16));
+        let body = &xs[..xs.len() - xs.len() % (PER * LANES)];
+        let (mut a, mut b) = ([start; LANES], [start; LANES]);
+        for (l, c) in a.iter_mut().zip(LANE_START) {
+            *l ^= c;
+        }
+        b.copy_from_slice(&a);
+        by_blocks::<i16, PER>(&mut a, body, &pack);
+        by_lanes::<i16, PER>(&mut b, body, &pack);
+        (a, b)
+    }
+
+    proptest! {
+        /// A lane at a time (the 32-bit core's arrangement, two blocks a turn) folds
+        /// the same words in the same order within each lane as a block at a time
+        /// (the host's): the firmware's digests are the host's.
+        #[test]
+        fn lanes_are_the_blocks(start: u64, xs in prop::collection::vec(any::<i16>(), 0..200)) {
+            let (a, b) = both::<2>(start, &xs);
+            prop_assert_eq!(a, b);
+            let (a, b) = both::<4>(start, &xs);
+            prop_assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn every_value_moves_its_lane() {
+        // Three blocks of eight values (PER 2): one pair, then the lane loop's
+        // unpaired last block.
+        let xs: Vec<i16> = (0..24).collect();
+        let (a, _) = both::<2>(7, &xs);
+        for k in 0..24 {
+            let mut ys = xs.clone();
+            ys[k] ^= 1;
+            let (b, c) = both::<2>(7, &ys);
+            assert_eq!(b, c);
+            let moved: Vec<usize> = (0..LANES).filter(|&l| a[l] != b[l]).collect();
+            assert_eq!(moved, vec![(k / 2) % LANES], "value {k}");
+        }
+    }
 
     #[test]
     fn order_matters() {
