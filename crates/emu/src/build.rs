@@ -304,6 +304,9 @@ pub fn chip_with(
                 crate::QuantError::Range { what, value, range } => {
                     format!("{f}: {what}: {value} does not fit the weight format: {range}")
                 }
+                crate::QuantError::Memory { config, invalid } => {
+                    format!("{f}: {}", crate::weights::refusal(&config, &invalid))
+                }
                 e => format!("{f}: {e}"),
             },
         },

@@ -16,6 +16,11 @@ pub struct HostChip {
 impl HostChip {
     /// Zeroed memories for `cfg`, then `init` fills weights and parameters; the chip
     /// registers are built afterwards so the initial digest covers them.
+    ///
+    /// Nothing checks what `init` wrote: the chip runs any values without a panic,
+    /// but values no image may hold (a weight outside its format, an adaptation
+    /// strength on a chip without adaptive neurons) need not compute what the float
+    /// reference does. [`HostChip::try_build`] checks them.
     pub fn build(cfg: ChipConfig, init: impl FnOnce(&mut Memory<'_>)) -> Self {
         let l = cfg.layout();
         let mut w16 = vec![0i16; l.words16()];
@@ -28,6 +33,19 @@ impl HostChip {
             Chip::new(cfg, &mem).expect("memory carved for this config")
         };
         Self { chip, w16, w32, wu }
+    }
+
+    /// [`HostChip::build`], then the check every chip image gets
+    /// ([`neurochip_core::semantic::check_memory`]): the first value `init` wrote that
+    /// no image may hold is refused, with its region, index and what is allowed.
+    pub fn try_build(
+        cfg: ChipConfig,
+        init: impl FnOnce(&mut Memory<'_>),
+    ) -> Result<Self, neurochip_core::semantic::Invalid> {
+        let mut chip = Self::build(cfg, init);
+        let (c, mem) = chip.parts();
+        neurochip_core::semantic::check_memory(c.config(), &mem)?;
+        Ok(chip)
     }
 
     /// Open a chip image for a run: the chip (fresh registers, the image's memories)

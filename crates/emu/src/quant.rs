@@ -97,6 +97,15 @@ pub enum QuantError {
     /// The network's time constants do not fit the learning circuits' decay classes.
     #[error("learning: {0}")]
     Classes(String),
+    /// The quantised memories hold a value no chip image may hold
+    /// ([`neurochip_core::semantic::check_memory`]).
+    #[error("quantised network: {invalid}")]
+    Memory {
+        /// The chip the network was quantised for.
+        config: Box<ChipConfig>,
+        /// The first value refused.
+        invalid: neurochip_core::semantic::Invalid,
+    },
     /// A parameter is outside what its format holds.
     #[error("{what} = {value} does not fit its format ({range})")]
     Range {
@@ -405,7 +414,7 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
         Some((tc, kc)) => (tc.map(|c| c.of).unwrap_or_default(), kc.of),
         None => (Vec::new(), Vec::new()),
     };
-    Ok(HostChip::build(cfg, |mem| {
+    HostChip::try_build(cfg, |mem| {
         // Class indices exist only with more than one class (empty regions else).
         for (d, &c) in mem.tclass.iter_mut().zip(&tclass) {
             *d = c as u32;
@@ -455,7 +464,11 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
             mem.mask_out.set(i, m);
         }
         mem.reset_state();
-    }))
+    })
+    .map_err(|invalid| QuantError::Memory {
+        config: Box::new(cfg),
+        invalid,
+    })
 }
 
 /// The float network that holds exactly the chip's weights and parameters.
@@ -563,6 +576,27 @@ mod tests {
             matches!(e, Some(QuantError::Range { what: "w_in", .. })),
             "{e:?}"
         );
+    }
+
+    /// A network whose quantised memories no chip image may hold is refused with the
+    /// image's own check, naming the element: a weight on a synapse its mask leaves
+    /// out. The same weight on a connected synapse builds.
+    #[test]
+    fn memories_no_image_holds_are_refused() {
+        let mut net = Network::zeros(3, 4, 2);
+        net.w_rec[6] = 0.25;
+        assert!(quantize(&net, &opts()).is_ok());
+        net.mask_rec[6] = false;
+        match quantize(&net, &opts()) {
+            Err(e @ QuantError::Memory { .. }) => {
+                let QuantError::Memory { invalid, .. } = &e else {
+                    unreachable!()
+                };
+                assert_eq!((invalid.key, invalid.index), ("w_rec", Some(6)));
+                assert!(e.to_string().starts_with("quantised network: "), "{e}");
+            }
+            other => panic!("{:?}", other.err()),
+        }
     }
 
     /// NaN or out-of-range decays and thresholds are refused with an error: `fixed`
