@@ -530,7 +530,10 @@ impl<'a> Mask<'a> {
 /// (`k = shift + offset(i, j)`), drawn from the synapse's hash. Only synapses with a
 /// non-zero trace, pseudo-derivative and learning signal can step: the kernel walks
 /// the columns 64 at a time, keeps the active ones in a bit set, and visits only
-/// those (and the ones the mask keeps) in each row with a non-zero trace.
+/// those (and the ones the mask keeps) in each row with a non-zero trace. On a
+/// 64-bit core with a vector unit, a layer with one shift, one trace bank and no
+/// adaptive neurons instead packs its active columns once and runs each row's
+/// comparators eight at a time ([`packed`]); the same synapses step.
 ///
 /// With membrane-decay classes ([`crate::classes`]) `trace` holds `banks` trace
 /// banks (class 0 first) and `tclass` each column's class: a block is walked once per
@@ -559,6 +562,20 @@ pub fn light(
     let banks = banks.clamp(1, MAX_CLASSES);
     let rows = trace.len().checked_div(banks).unwrap_or(0).max(1);
     let mask = Mask::new(mask);
+    // With a vector unit, one shift, one trace bank and no adaptive columns: the
+    // active columns packed once for every row ([`packed`]).
+    if PACKED && banks == 1 && adaptive.is_none() {
+        if let Some((k, shifts)) = uniform.and_then(|k| Some((k, Chance::over_shifts(k)?))) {
+            let at = Layer {
+                w,
+                g,
+                trace: trace.get(..rows).unwrap_or(&[]),
+                lsig,
+                mask,
+            };
+            return packed(at, psi, (k, shifts), base, bounds);
+        }
+    }
     let mut start = 0usize;
     // Each column's share of the comparator's product, once for all rows, a block
     // at a time (only its first `width` entries are read: cleared once, not a block
@@ -985,6 +1002,161 @@ const COLUMN_SPREAD: [u32; 64] = {
     t
 };
 
+/// Whether [`light`] packs a layer's active columns once for all its rows and runs
+/// each row's comparators eight at a time ([`packed`]): where the compiler makes
+/// vector instructions of them. A microcontroller visits one active synapse at a
+/// time, a block of 64 columns at a time.
+const PACKED: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+
+/// The columns [`packed`] takes at a time (a vector's lanes).
+const PACK: usize = 8;
+
+/// The columns [`packed`] packs at a time (a wider layer in several).
+const PACK_MAX: usize = 256;
+
+/// What [`packed`] updates: the weights or accumulators, each row's trace, the
+/// columns' learning signals and the mask.
+struct Layer<'a, 'm> {
+    w: &'a mut [i16],
+    g: &'a mut [i32],
+    trace: &'a [u32],
+    lsig: &'a [i32],
+    mask: Mask<'m>,
+}
+
+/// [`light`] with one shift `k` (`shifts`: [`Chance::over_shifts`] of it), one
+/// trace bank and no adaptive columns, on a 64-bit core with a vector unit, up to
+/// [`PACK_MAX`] columns at a time. Their active columns (a signal and a
+/// pseudo-derivative) are packed once: each one's [`column`] product in two 32-bit
+/// halves (below 2^47: the high half below 2^15), its index times `INDEX_MUL` and
+/// its index. Each row with a trace then runs the comparator of [`Chance::over`] on
+/// all of them, eight at a time ([`group`]), each product two 32-bit multiplies, and
+/// steps each synapse that says yes where the mask keeps it (steps are rare, so the
+/// mask and the draw `0xFFFF` are looked at only for them). Every synapse gets its
+/// own draw's answer, as in the blocks' visits, and each step moves its own weight,
+/// so the order does not matter: the bits are [`light`]'s.
+#[inline(always)]
+fn packed(
+    at: Layer<'_, '_>,
+    psi: &[u32],
+    (k, shifts): (u32, (u32, u32)),
+    base: u32,
+    bounds: impl Fn(usize) -> Bounds,
+) {
+    let Layer {
+        w,
+        g,
+        trace,
+        lsig,
+        mask,
+    } = at;
+    let n = lsig.len();
+    // `a` is at most 31 ([`Chance::over_shifts`]).
+    let a = shifts.0 & 31;
+    let mut start = 0usize;
+    while start < n {
+        let width = n.saturating_sub(start).min(PACK_MAX);
+        // The chunk's active columns; past `count` the products are 0, which never
+        // step.
+        let mut lo = [0u32; PACK_MAX];
+        let mut hi = [0u32; PACK_MAX];
+        let mut spread = [0u32; PACK_MAX];
+        let mut col = [0u32; PACK_MAX];
+        let (mut count, mut most) = (0usize, 0u64);
+        let chunk = lsig.iter().zip(psi).enumerate().skip(start).take(width);
+        for (j, (&lj, &p)) in chunk {
+            let c = column(lj, p);
+            let slot = (
+                lo.get_mut(count),
+                hi.get_mut(count),
+                spread.get_mut(count),
+                col.get_mut(count),
+            );
+            if let (true, Some(l), Some(h), Some(s), Some(x)) =
+                (c != 0, slot.0, slot.1, slot.2, slot.3)
+            {
+                (*l, *h) = (c as u32, (c >> 32) as u32);
+                (*s, *x) = ((j as u32).wrapping_mul(INDEX_MUL), j as u32);
+                most = most.max(c);
+                count = count.wrapping_add(1);
+            }
+        }
+        start = start.saturating_add(PACK_MAX);
+        if count == 0 {
+            continue;
+        }
+        let groups = count.div_ceil(PACK);
+        // Row `i` starts at synapse `row0 = i n` (within the layer: no overflow).
+        let mut row0 = 0usize;
+        for (i, &tr) in trace.iter().enumerate() {
+            let row_start = row0;
+            row0 = row0.wrapping_add(n);
+            // No draw above the row's ceiling steps ([`Chance::ceiling`]).
+            if tr == 0 || Chance::new(k, tr).ceiling(most, shifts) < DRAW_MIN {
+                continue;
+            }
+            let row = (row_start as u32).wrapping_mul(INDEX_MUL);
+            let t = u64::from(tr.min(0xFFFF));
+            let cols = lo
+                .chunks_exact(PACK)
+                .zip(hi.chunks_exact(PACK))
+                .zip(spread.chunks_exact(PACK))
+                .zip(col.chunks_exact(PACK))
+                .take(groups);
+            for (((lo, hi), spread), col) in cols {
+                let (Ok(lo), Ok(hi), Ok(spread)) =
+                    (lo.try_into(), hi.try_into(), spread.try_into())
+                else {
+                    continue;
+                };
+                let (yes, h) = group(base, row, (t, a), (lo, hi), spread);
+                // One test for all eight: steps are rare.
+                if yes.iter().fold(0, |any, &y| any | y) == 0 {
+                    continue;
+                }
+                for ((&y, &h), &j) in yes.iter().zip(&h).zip(col) {
+                    let j = j as usize;
+                    // The draw 0xFFFF never steps ([`Chance::over`]).
+                    if y == 0 || h >> 16 == 0xFFFF || mask.bits(row_start, j, 1) & 1 == 0 {
+                        continue;
+                    }
+                    // A positive trace: the step is against the sign of L_j.
+                    let down = lsig.get(j).is_some_and(|&lj| lj > 0);
+                    step_one(w, g, row_start.saturating_add(j), down, bounds(i));
+                }
+            }
+        }
+    }
+}
+
+/// [`packed`]'s comparators for eight columns of one row (`row`: its first synapse
+/// index times `INDEX_MUL`; `t` its trace, `a` the comparator's shift): 1 in each
+/// lane where [`Chance::over`] says yes, and the draws (the caller turns away
+/// `0xFFFF`). Each stage a loop over fixed arrays, for the compiler to make vector
+/// instructions of.
+#[inline(always)]
+fn group(
+    base: u32,
+    row: u32,
+    (t, a): (u64, u32),
+    (lo, hi): (&[u32; PACK], &[u32; PACK]),
+    spread: &[u32; PACK],
+) -> ([u64; PACK], [u32; PACK]) {
+    let mut h = [0u32; PACK];
+    for (h, &s) in h.iter_mut().zip(spread) {
+        *h = bits32_spread(base, row.wrapping_add(s));
+    }
+    let mut yes = [0u64; PACK];
+    for ((y, &h), (&lo, &hi)) in yes.iter_mut().zip(&h).zip(lo.iter().zip(hi)) {
+        // `col * tr` below 2^63: `hi * tr` below 2^31.
+        let prod = u64::from(lo)
+            .wrapping_mul(t)
+            .wrapping_add(u64::from(hi).wrapping_mul(t).wrapping_shl(32));
+        *y = u64::from(prod >= u64::from(draw(h)) << a);
+    }
+    (yes, h)
+}
+
 /// One row's block of the light engine with one shift for every synapse.
 struct LightRow {
     /// The block's synapses that may step (active columns the mask keeps).
@@ -1291,7 +1463,116 @@ impl Iterator for Runs<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bitvec::prelude::*;
     use proptest::prelude::*;
+
+    /// A layer for [`light`].
+    struct LightLayer {
+        trace: Vec<u32>,
+        lsig: Vec<i32>,
+        psi: Vec<u32>,
+        w: Vec<i16>,
+        g: Vec<i32>,
+        mask: BitVec<u32, Lsb0>,
+    }
+
+    /// `rows` traces, `n` columns (`lsig`, `psi`), weights and accumulators, and a
+    /// mask, from `seed` (the traces, signals and pseudo-derivatives large and a sixth
+    /// of each zero, so that many synapses step).
+    fn light_layer(rows: usize, n: usize, seed: u64) -> LightLayer {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut some = |m: u64| {
+            let v = next();
+            if v % 6 == 0 {
+                0
+            } else {
+                (v >> 8) % m
+            }
+        };
+        LightLayer {
+            trace: (0..rows).map(|_| some(0x1_8000) as u32).collect(),
+            lsig: (0..n).map(|_| some(1 << 23) as i32 - (1 << 22)).collect(),
+            psi: (0..n).map(|_| some(0x1_8000) as u32).collect(),
+            w: (0..rows * n).map(|_| some(256) as i16 - 128).collect(),
+            g: (0..rows * n)
+                .map(|_| some(1 << 20) as i32 - (1 << 19))
+                .collect(),
+            mask: (0..rows * n).map(|_| some(4) != 0).collect(),
+        }
+    }
+
+    proptest! {
+        /// The host's packed rows ([`packed`], which [`light`] takes with one shift)
+        /// step the same synapses as the visits one at a time ([`light`] with the
+        /// shift given per synapse), online and into accumulators, with and without
+        /// a mask, on layers wider than one pack (256 columns) and every shift of the
+        /// comparator's form: many synapses step, some masked off.
+        #[test]
+        fn packed_rows_are_the_visits(
+            rows in 1usize..12,
+            n in 1usize..300,
+            k in 17u32..=47,
+            online: bool,
+            masked: bool,
+            base: u32,
+            seed: u64,
+        ) {
+            let LightLayer { trace, lsig, psi, w: w0, g: g0, mask } = light_layer(rows, n, seed);
+            let mask = masked.then_some(mask.as_bitslice());
+            let bounds = |i: usize| Bounds {
+                lo: if i % 3 == 1 { 0 } else { -128 },
+                hi: if i % 3 == 2 { 0 } else { 127 },
+            };
+            let g0 = if online { Vec::new() } else { g0 };
+            let (mut wa, mut ga, mut wb, mut gb) = (w0.clone(), g0.clone(), w0.clone(), g0);
+            light(&mut wa, &mut ga, &trace, 1, &[], &lsig, &psi, mask, |_| k, Some(k), bounds, base, None);
+            light(&mut wb, &mut gb, &trace, 1, &[], &lsig, &psi, mask, |_| k, None, bounds, base, None);
+            prop_assert_eq!(&wa, &wb);
+            prop_assert_eq!(&ga, &gb);
+        }
+    }
+
+    /// [`packed_rows_are_the_visits`]'s layers are not vacuous: on one of them a
+    /// large share of the synapses steps, masked-off ones among them where there is
+    /// no mask.
+    #[test]
+    fn packed_rows_step_many_synapses() {
+        let (rows, n, k) = (10, 290, 30);
+        let LightLayer {
+            trace,
+            lsig,
+            psi,
+            w: w0,
+            mask,
+            ..
+        } = light_layer(rows, n, 7);
+        let b = |_| Bounds { lo: -128, hi: 127 };
+        let mut w = w0.clone();
+        light(
+            &mut w,
+            &mut [],
+            &trace,
+            1,
+            &[],
+            &lsig,
+            &psi,
+            None,
+            |_| k,
+            Some(k),
+            b,
+            9,
+            None,
+        );
+        let stepped = w.iter().zip(&w0).filter(|(a, b)| a != b).count();
+        let off = (0..rows * n).filter(|&s| w[s] != w0[s] && !mask[s]).count();
+        assert!(stepped > rows * n / 4 && off > 0, "{stepped} {off}");
+    }
 
     proptest! {
         /// The firmware's loops for a row bounded by its weight format give the bits of
