@@ -325,24 +325,25 @@ impl Chip {
     /// or accumulate (sample mode) the weights. Returns whether learning happened.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn learn(&mut self, mem: &mut Memory<'_>, target: Target<'_>) -> Result<bool, StepError> {
-        self.learn_with(mem, target, None)
+        self.learn_with(mem, target, crate::update::Kernels::default())
     }
 
-    /// [`Chip::learn`] with a host's vector kernel for the online weight update
-    /// ([`crate::update::OnlineKernel`]): the same bits.
+    /// [`Chip::learn`] with a host's vector kernels ([`crate::update::Kernels`]: the
+    /// exact engine's online weight update, the light engine's packed rows): the same
+    /// bits.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     pub fn learn_with(
         &mut self,
         mem: &mut Memory<'_>,
         target: Target<'_>,
-        kernel: Option<crate::update::OnlineKernel>,
+        kernels: crate::update::Kernels,
     ) -> Result<bool, StepError> {
         self.check_layout(mem)?;
         let learned = if self.rate_step == 0 {
-            eprop::learn_with(&self.cfg, mem, self.steps, target, kernel)
+            eprop::learn_with(&self.cfg, mem, self.steps, target, kernels)
         } else {
             let cfg = self.cfg.with_rate_step(self.rate_step);
-            eprop::learn_with(&cfg, mem, self.steps, target, kernel)
+            eprop::learn_with(&cfg, mem, self.steps, target, kernels)
         };
         if learned && !self.cfg.learning().apply.hidden_per_sample() {
             rewire::update(&self.cfg, mem, &mut self.prng);

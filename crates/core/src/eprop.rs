@@ -826,8 +826,9 @@ fn update_hidden(
     step: u64,
     layer: Hidden<'_>,
     post: Post<'_>,
-    kernel: Option<OnlineKernel>,
+    kernels: update::Kernels,
 ) {
+    let kernel = kernels.online;
     let n = post.psi.len();
     if n == 0 {
         return;
@@ -889,6 +890,7 @@ fn update_hidden(
             b,
             base,
             (!eps.is_empty()).then_some(&adaptive),
+            kernels.light,
         );
         return;
     }
@@ -1050,18 +1052,19 @@ fn kernel_rows(
 /// Returns whether the target was valid.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn learn(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64, target: Target<'_>) -> bool {
-    learn_with(cfg, mem, step, target, None)
+    learn_with(cfg, mem, step, target, update::Kernels::default())
 }
 
-/// [`learn`] with a host's vector kernel for the exact engine's online rows of
-/// the hidden layers and the readout ([`update::OnlineKernel`]; the same bits).
+/// [`learn`] with a host's vector kernels: the exact engine's online rows of the
+/// hidden layers and the readout ([`update::OnlineKernel`]) and the light engine's
+/// packed rows ([`update::LightKernel`]); the same bits.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn learn_with(
     cfg: &ChipConfig,
     mem: &mut Memory<'_>,
     step: u64,
     target: Target<'_>,
-    kernel: Option<OnlineKernel>,
+    kernels: update::Kernels,
 ) -> bool {
     let l = *cfg.learning();
     if l.engine == Engine::Off || !learning_signal(cfg, mem, target) {
@@ -1086,7 +1089,7 @@ pub fn learn_with(
             trace_classes: mem.layout.trace_classes,
             tclass: mem.tclass,
         };
-        update_hidden(cfg, step, input, post, kernel);
+        update_hidden(cfg, step, input, post, kernels);
         let recurrent = Hidden {
             code: layer::RECURRENT,
             shift: l.shift_rec,
@@ -1098,10 +1101,10 @@ pub fn learn_with(
             mask: mem.mask_rec,
             pre_sign: if l.dale { Some(&*mem.exc) } else { None },
         };
-        update_hidden(cfg, step, recurrent, post, kernel);
+        update_hidden(cfg, step, recurrent, post, kernels);
     }
     if l.learn_readout {
-        update_readout(cfg, mem, step, kernel);
+        update_readout(cfg, mem, step, kernels.online);
     }
     true
 }

@@ -258,6 +258,66 @@ pub struct OnlineRow<'a> {
 /// [`KERNEL_SHIFTS`], several rows a call where they share their bounds.
 pub type OnlineKernel = fn(OnlineRow<'_>);
 
+/// One row of the light engine's packed columns for a host's vector kernel
+/// ([`LightKernel`]): lane `k`'s synapse steps where
+/// `lo[k] + hi[k] 2^32` (its column's product) times `t` is at least
+/// `draw(bits32_spread(base, row + spread[k])) << a` (the comparator of
+/// `Chance::over`, the draw `0xFFFF` included: the caller turns it away).
+#[derive(Clone, Copy, Debug)]
+pub struct PackedRow<'a> {
+    /// The low halves of the columns' products, a multiple of eight of them (at
+    /// most [`PACK_MAX`]); the products past the packed columns are 0.
+    pub lo: &'a [u32],
+    /// The high halves (below 2^15), as many.
+    pub hi: &'a [u32],
+    /// Each column's index times `INDEX_MUL`, as many.
+    pub spread: &'a [u32],
+    /// The step's draw base.
+    pub base: u32,
+    /// The row's first synapse index times `INDEX_MUL`.
+    pub row: u32,
+    /// The row's trace (below 2^16).
+    pub t: u32,
+    /// The comparator's shift (1 to 31).
+    pub a: u32,
+}
+
+/// Bit `k % 64` of word `k / 64` for each lane `k` of a [`PackedRow`] whose
+/// comparator says yes.
+pub type Hits = [u64; PACK_MAX / 64];
+
+/// Several rows of the light engine's packed columns ([`PackedRow`] but for its
+/// `row` and `t`, which `rows` gives for each).
+#[derive(Clone, Copy, Debug)]
+pub struct PackedRows<'a> {
+    /// As [`PackedRow::lo`].
+    pub lo: &'a [u32],
+    /// As [`PackedRow::hi`].
+    pub hi: &'a [u32],
+    /// As [`PackedRow::spread`].
+    pub spread: &'a [u32],
+    /// The step's draw base.
+    pub base: u32,
+    /// The comparator's shift (1 to 31).
+    pub a: u32,
+    /// Each row's first synapse index times `INDEX_MUL`, and its trace (below 2^16).
+    pub rows: &'a [(u32, u32)],
+}
+
+/// A host's vector kernel for [`PackedRows`]: it must write [`packed_rows`]'s hits,
+/// one [`Hits`] a row.
+pub type LightKernel = fn(PackedRows<'_>, &mut [Hits]);
+
+/// The host's kernels a learning step may use ([`crate::Chip::learn_with`]); a
+/// microcontroller has none.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Kernels {
+    /// The exact engine's online rows.
+    pub online: Option<OnlineKernel>,
+    /// The light engine's packed rows.
+    pub light: Option<LightKernel>,
+}
+
 /// The shifts of [`exact`]'s one-shift online path: from 16 (the high word of the
 /// sum) to 46 (the sum stays below 2^63).
 pub const ONE_SHIFT: core::ops::RangeInclusive<u32> = 16..=46;
@@ -557,6 +617,7 @@ pub fn light(
     bounds: impl Fn(usize) -> Bounds,
     base: u32,
     adaptive: Option<&Adaptive<'_>>,
+    kernel: Option<LightKernel>,
 ) {
     let n = lsig.len();
     let banks = banks.clamp(1, MAX_CLASSES);
@@ -573,7 +634,7 @@ pub fn light(
                 lsig,
                 mask,
             };
-            return packed(at, psi, (k, shifts), base, bounds);
+            return packed(at, psi, (k, shifts), base, bounds, kernel);
         }
     }
     let mut start = 0usize;
@@ -1012,7 +1073,10 @@ const PACKED: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
 const PACK: usize = 8;
 
 /// The columns [`packed`] packs at a time (a wider layer in several).
-const PACK_MAX: usize = 256;
+pub const PACK_MAX: usize = 256;
+
+/// The rows [`packed`] passes to a kernel at a time.
+const BATCH: usize = 16;
 
 /// What [`packed`] updates: the weights or accumulators, each row's trace, the
 /// columns' learning signals and the mask.
@@ -1042,6 +1106,7 @@ fn packed(
     (k, shifts): (u32, (u32, u32)),
     base: u32,
     bounds: impl Fn(usize) -> Bounds,
+    kernel: Option<LightKernel>,
 ) {
     let Layer {
         w,
@@ -1085,55 +1150,120 @@ fn packed(
         if count == 0 {
             continue;
         }
-        let groups = count.div_ceil(PACK);
-        // Row `i` starts at synapse `row0 = i n` (within the layer: no overflow).
-        let mut row0 = 0usize;
+        let lanes = count.div_ceil(PACK).saturating_mul(PACK);
+        let cols = PackedRows {
+            lo: lo.get(..lanes).unwrap_or(&[]),
+            hi: hi.get(..lanes).unwrap_or(&[]),
+            spread: spread.get(..lanes).unwrap_or(&[]),
+            base,
+            a,
+            rows: &[],
+        };
+        // The rows that may step, [`BATCH`] at a time through the kernel.
+        let mut rows = [(0u32, 0u32); BATCH];
+        let mut which = [0usize; BATCH];
+        let mut m = 0usize;
+        let last = trace.len().saturating_sub(1);
         for (i, &tr) in trace.iter().enumerate() {
-            let row_start = row0;
-            row0 = row0.wrapping_add(n);
             // No draw above the row's ceiling steps ([`Chance::ceiling`]).
-            if tr == 0 || Chance::new(k, tr).ceiling(most, shifts) < DRAW_MIN {
+            let may = tr != 0 && Chance::new(k, tr).ceiling(most, shifts) >= DRAW_MIN;
+            if let (true, Some(r), Some(x)) = (may, rows.get_mut(m), which.get_mut(m)) {
+                // Row `i` starts at synapse `i n` (within the layer: no overflow).
+                *r = (
+                    (i.wrapping_mul(n) as u32).wrapping_mul(INDEX_MUL),
+                    tr.min(0xFFFF),
+                );
+                *x = i;
+                m = m.wrapping_add(1);
+            }
+            if m < BATCH && i < last {
                 continue;
             }
-            let row = (row_start as u32).wrapping_mul(INDEX_MUL);
-            let t = u64::from(tr.min(0xFFFF));
-            let cols = lo
-                .chunks_exact(PACK)
-                .zip(hi.chunks_exact(PACK))
-                .zip(spread.chunks_exact(PACK))
-                .zip(col.chunks_exact(PACK))
-                .take(groups);
-            for (((lo, hi), spread), col) in cols {
-                let (Ok(lo), Ok(hi), Ok(spread)) =
-                    (lo.try_into(), hi.try_into(), spread.try_into())
-                else {
-                    continue;
-                };
-                let (yes, h) = group(base, row, (t, a), (lo, hi), spread);
-                // One test for all eight: steps are rare.
-                if yes.iter().fold(0, |any, &y| any | y) == 0 {
-                    continue;
-                }
-                for ((&y, &h), &j) in yes.iter().zip(&h).zip(col) {
-                    let j = j as usize;
-                    // The draw 0xFFFF never steps ([`Chance::over`]).
-                    if y == 0 || h >> 16 == 0xFFFF || mask.bits(row_start, j, 1) & 1 == 0 {
-                        continue;
-                    }
-                    // A positive trace: the step is against the sign of L_j.
-                    let down = lsig.get(j).is_some_and(|&lj| lj > 0);
-                    step_one(w, g, row_start.saturating_add(j), down, bounds(i));
+            let batch = PackedRows {
+                rows: rows.get(..m).unwrap_or(&[]),
+                ..cols
+            };
+            let mut hits = [[0u64; PACK_MAX / 64]; BATCH];
+            match kernel {
+                Some(f) => f(batch, &mut hits),
+                None => packed_rows(batch, &mut hits),
+            }
+            for ((&(row, _), &i), hits) in batch.rows.iter().zip(&which).zip(&hits) {
+                let row_start = i.wrapping_mul(n);
+                for (word, &bits) in hits.iter().enumerate() {
+                    each_bit(bits, |b| {
+                        let k = word.wrapping_mul(64).wrapping_add(b);
+                        let (Some(&j), Some(&s)) = (col.get(k), spread.get(k)) else {
+                            return;
+                        };
+                        let j = j as usize;
+                        // The draw 0xFFFF never steps ([`Chance::over`]).
+                        let h = bits32_spread(base, row.wrapping_add(s));
+                        if h >> 16 == 0xFFFF || mask.bits(row_start, j, 1) & 1 == 0 {
+                            return;
+                        }
+                        // A positive trace: the step is against the sign of L_j.
+                        let down = lsig.get(j).is_some_and(|&lj| lj > 0);
+                        step_one(w, g, row_start.saturating_add(j), down, bounds(i));
+                    });
                 }
             }
+            m = 0;
         }
     }
 }
 
-/// [`packed`]'s comparators for eight columns of one row (`row`: its first synapse
-/// index times `INDEX_MUL`; `t` its trace, `a` the comparator's shift): 1 in each
-/// lane where [`Chance::over`] says yes, and the draws (the caller turns away
-/// `0xFFFF`). Each stage a loop over fixed arrays, for the compiler to make vector
-/// instructions of.
+/// [`packed_row`] for each of the rows, into `out` (one [`Hits`] a row).
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+pub fn packed_rows(r: PackedRows<'_>, out: &mut [Hits]) {
+    for (&(row, t), o) in r.rows.iter().zip(out) {
+        *o = packed_row(PackedRow {
+            lo: r.lo,
+            hi: r.hi,
+            spread: r.spread,
+            base: r.base,
+            row,
+            t,
+            a: r.a,
+        });
+    }
+}
+
+/// The light engine's packed row ([`PackedRow`]) without a vector kernel: the
+/// comparators eight at a time ([`group`]), one test for the eight.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+pub fn packed_row(r: PackedRow<'_>) -> Hits {
+    let mut hits = [0u64; PACK_MAX / 64];
+    let t = u64::from(r.t.min(0xFFFF));
+    let a = r.a & 31;
+    let groups =
+        r.lo.chunks_exact(PACK)
+            .zip(r.hi.chunks_exact(PACK))
+            .zip(r.spread.chunks_exact(PACK));
+    for (g, ((lo, hi), spread)) in groups.enumerate() {
+        let (Ok(lo), Ok(hi), Ok(spread)) = (lo.try_into(), hi.try_into(), spread.try_into()) else {
+            continue;
+        };
+        let yes = group(r.base, r.row, (t, a), (lo, hi), spread);
+        // One test for all eight: steps are rare.
+        if yes.iter().fold(0, |any, &y| any | y) == 0 {
+            continue;
+        }
+        let at = g.wrapping_mul(PACK);
+        for (l, &y) in yes.iter().enumerate() {
+            let k = at.wrapping_add(l);
+            if let Some(word) = hits.get_mut(k / 64) {
+                *word |= (y & 1).wrapping_shl(k as u32 & 63);
+            }
+        }
+    }
+    hits
+}
+
+/// [`packed_row`]'s comparators for eight columns of one row (`row`: its first
+/// synapse index times `INDEX_MUL`; `t` its trace, `a` the comparator's shift): 1 in
+/// each lane where [`Chance::over`] says yes (the draw `0xFFFF` included). Each stage
+/// a loop over fixed arrays, for the compiler to make vector instructions of.
 #[inline(always)]
 fn group(
     base: u32,
@@ -1141,7 +1271,7 @@ fn group(
     (t, a): (u64, u32),
     (lo, hi): (&[u32; PACK], &[u32; PACK]),
     spread: &[u32; PACK],
-) -> ([u64; PACK], [u32; PACK]) {
+) -> [u64; PACK] {
     let mut h = [0u32; PACK];
     for (h, &s) in h.iter_mut().zip(spread) {
         *h = bits32_spread(base, row.wrapping_add(s));
@@ -1154,7 +1284,7 @@ fn group(
             .wrapping_add(u64::from(hi).wrapping_mul(t).wrapping_shl(32));
         *y = u64::from(prod >= u64::from(draw(h)) << a);
     }
-    (yes, h)
+    yes
 }
 
 /// One row's block of the light engine with one shift for every synapse.
@@ -1531,8 +1661,8 @@ mod tests {
             };
             let g0 = if online { Vec::new() } else { g0 };
             let (mut wa, mut ga, mut wb, mut gb) = (w0.clone(), g0.clone(), w0.clone(), g0);
-            light(&mut wa, &mut ga, &trace, 1, &[], &lsig, &psi, mask, |_| k, Some(k), bounds, base, None);
-            light(&mut wb, &mut gb, &trace, 1, &[], &lsig, &psi, mask, |_| k, None, bounds, base, None);
+            light(&mut wa, &mut ga, &trace, 1, &[], &lsig, &psi, mask, |_| k, Some(k), bounds, base, None, None);
+            light(&mut wb, &mut gb, &trace, 1, &[], &lsig, &psi, mask, |_| k, None, bounds, base, None, None);
             prop_assert_eq!(&wa, &wb);
             prop_assert_eq!(&ga, &gb);
         }
@@ -1567,6 +1697,7 @@ mod tests {
             Some(k),
             b,
             9,
+            None,
             None,
         );
         let stepped = w.iter().zip(&w0).filter(|(a, b)| a != b).count();

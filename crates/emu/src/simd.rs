@@ -76,6 +76,7 @@ impl Isa {
     }
 }
 
+mod light;
 mod online;
 
 /// The exact engine's online weight update in AVX2
@@ -84,6 +85,13 @@ mod online;
 /// [`online_row`](neurochip_core::update::online_row). On a processor without AVX2
 /// it is the portable row.
 pub use online::avx2 as online_kernel;
+
+/// The light engine's packed rows in AVX2
+/// ([`LightKernel`](neurochip_core::update::LightKernel)): what the AVX2 paths pass
+/// to [`Chip::learn_with`], with the bits of the portable
+/// [`packed_row`](neurochip_core::update::packed_row). On a processor without AVX2
+/// it is the portable row.
+pub use light::avx2 as light_kernel;
 
 /// The chosen path (0: not chosen yet).
 static CHOSEN: AtomicU8 = AtomicU8::new(0);
@@ -233,7 +241,11 @@ mod x86 {
                     mem: &mut Memory<'_>,
                     target: Target<'_>,
                 ) -> Result<bool, StepError> {
-                    chip.learn_with(mem, target, Some(super::online::avx2))
+                    let kernels = neurochip_core::update::Kernels {
+                        online: Some(super::online::avx2),
+                        light: Some(super::light::avx2),
+                    };
+                    chip.learn_with(mem, target, kernels)
                 }
                 debug_assert!($check);
                 // SAFETY: as above.
