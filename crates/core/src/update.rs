@@ -258,13 +258,13 @@ pub struct OnlineRow<'a> {
 /// [`KERNEL_SHIFTS`], several rows a call where they share their bounds.
 pub type OnlineKernel = fn(OnlineRow<'_>);
 
-/// One row of the light engine's packed columns for a host's vector kernel
-/// ([`LightKernel`]): lane `k`'s synapse steps where
+/// Rows of the light engine's packed columns for a host's vector kernel
+/// ([`LightKernel`]): in row `(row, t)`, lane `k`'s synapse steps where
 /// `lo[k] + hi[k] 2^32` (its column's product) times `t` is at least
 /// `draw(bits32_spread(base, row + spread[k])) << a` (the comparator of
 /// `Chance::over`, the draw `0xFFFF` included: the caller turns it away).
 #[derive(Clone, Copy, Debug)]
-pub struct PackedRow<'a> {
+pub struct PackedRows<'a> {
     /// The low halves of the columns' products, a multiple of eight of them (at
     /// most [`PACK_MAX`]); the products past the packed columns are 0.
     pub lo: &'a [u32],
@@ -274,35 +274,15 @@ pub struct PackedRow<'a> {
     pub spread: &'a [u32],
     /// The step's draw base.
     pub base: u32,
-    /// The row's first synapse index times `INDEX_MUL`.
-    pub row: u32,
-    /// The row's trace (below 2^16).
-    pub t: u32,
-    /// The comparator's shift (1 to 31).
-    pub a: u32,
-}
-
-/// Bit `k % 64` of word `k / 64` for each lane `k` of a [`PackedRow`] whose
-/// comparator says yes.
-pub type Hits = [u64; PACK_MAX / 64];
-
-/// Several rows of the light engine's packed columns ([`PackedRow`] but for its
-/// `row` and `t`, which `rows` gives for each).
-#[derive(Clone, Copy, Debug)]
-pub struct PackedRows<'a> {
-    /// As [`PackedRow::lo`].
-    pub lo: &'a [u32],
-    /// As [`PackedRow::hi`].
-    pub hi: &'a [u32],
-    /// As [`PackedRow::spread`].
-    pub spread: &'a [u32],
-    /// The step's draw base.
-    pub base: u32,
     /// The comparator's shift (1 to 31).
     pub a: u32,
     /// Each row's first synapse index times `INDEX_MUL`, and its trace (below 2^16).
     pub rows: &'a [(u32, u32)],
 }
+
+/// Bit `k % 64` of word `k / 64` for each lane `k` of a row of [`PackedRows`] whose
+/// comparator says yes.
+pub type Hits = [u64; PACK_MAX / 64];
 
 /// A host's vector kernel for [`PackedRows`]: it must write [`packed_rows`]'s hits,
 /// one [`Hits`] a row.
@@ -1213,28 +1193,21 @@ fn packed(
     }
 }
 
-/// [`packed_row`] for each of the rows, into `out` (one [`Hits`] a row).
+/// The light engine's packed rows without a vector kernel, into `out` (one
+/// [`Hits`] a row): each row's comparators eight at a time ([`group`]), one test for
+/// the eight.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn packed_rows(r: PackedRows<'_>, out: &mut [Hits]) {
     for (&(row, t), o) in r.rows.iter().zip(out) {
-        *o = packed_row(PackedRow {
-            lo: r.lo,
-            hi: r.hi,
-            spread: r.spread,
-            base: r.base,
-            row,
-            t,
-            a: r.a,
-        });
+        *o = packed_row(&r, row, t);
     }
 }
 
-/// The light engine's packed row ([`PackedRow`]) without a vector kernel: the
-/// comparators eight at a time ([`group`]), one test for the eight.
+/// One row `(row, t)` of [`packed_rows`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub fn packed_row(r: PackedRow<'_>) -> Hits {
+fn packed_row(r: &PackedRows<'_>, row: u32, t: u32) -> Hits {
     let mut hits = [0u64; PACK_MAX / 64];
-    let t = u64::from(r.t.min(0xFFFF));
+    let t = u64::from(t.min(0xFFFF));
     let a = r.a & 31;
     let groups =
         r.lo.chunks_exact(PACK)
@@ -1244,7 +1217,7 @@ pub fn packed_row(r: PackedRow<'_>) -> Hits {
         let (Ok(lo), Ok(hi), Ok(spread)) = (lo.try_into(), hi.try_into(), spread.try_into()) else {
             continue;
         };
-        let yes = group(r.base, r.row, (t, a), (lo, hi), spread);
+        let yes = group(r.base, row, (t, a), (lo, hi), spread);
         // One test for all eight: steps are rare.
         if yes.iter().fold(0, |any, &y| any | y) == 0 {
             continue;
