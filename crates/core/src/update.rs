@@ -573,7 +573,7 @@ impl<'a> Mask<'a> {
 /// those (and the ones the mask keeps) in each row with a non-zero trace. On a
 /// 64-bit core with a vector unit, a layer with one shift, one trace bank and no
 /// adaptive neurons instead packs its active columns once and runs each row's
-/// comparators eight at a time ([`packed`]); the same synapses step.
+/// comparators eight at a time (`packed`); the same synapses step.
 ///
 /// With membrane-decay classes ([`crate::classes`]) `trace` holds `banks` trace
 /// banks (class 0 first) and `tclass` each column's class: a block is walked once per
@@ -1052,7 +1052,7 @@ const PACKED: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
 /// The columns [`packed`] takes at a time (a vector's lanes).
 const PACK: usize = 8;
 
-/// The columns [`packed`] packs at a time (a wider layer in several).
+/// The columns the light engine packs at a time (`packed`; a wider layer in several).
 pub const PACK_MAX: usize = 256;
 
 /// The rows [`packed`] passes to a kernel at a time.
@@ -1194,7 +1194,7 @@ fn packed(
 }
 
 /// The light engine's packed rows without a vector kernel, into `out` (one
-/// [`Hits`] a row): each row's comparators eight at a time ([`group`]), one test for
+/// [`Hits`] a row): each row's comparators eight at a time (`group`), one test for
 /// the eight.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub fn packed_rows(r: PackedRows<'_>, out: &mut [Hits]) {

@@ -89,7 +89,7 @@ pub use online::avx2 as online_kernel;
 /// The light engine's packed rows in AVX2
 /// ([`LightKernel`](neurochip_core::update::LightKernel)): what the AVX2 paths pass
 /// to [`Chip::learn_with`], with the bits of the portable
-/// [`packed_row`](neurochip_core::update::packed_row). On a processor without AVX2
+/// [`packed_rows`](neurochip_core::update::packed_rows). On a processor without AVX2
 /// it is the portable row.
 pub use light::avx2 as light_kernel;
 
