@@ -18,7 +18,7 @@
 //! a mispredicted branch cost more than the pass. `tests` checks every shift, trace,
 //! row and column count against the portable rows.
 
-use neurochip_core::update::{packed_rows, Hits, PackedRows};
+use neurochip_core::update::{packed_rows, Hits, PackedRows, PACK_MAX};
 
 #[cfg(target_arch = "x86_64")]
 use core::arch::x86_64::*;
@@ -52,9 +52,9 @@ pub fn avx2(r: PackedRows<'_>, out: &mut [Hits]) {
 #[target_feature(enable = "avx2")]
 unsafe fn rows(r: PackedRows<'_>, out: &mut [Hits]) {
     for o in out.iter_mut().take(r.rows.len()) {
-        *o = [0; 4];
+        *o = [0; PACK_MAX / 64];
     }
-    let n = r.lo.len().min(r.hi.len()).min(r.spread.len()).min(64 * 4);
+    let n = r.lo.len().min(r.hi.len()).min(r.spread.len()).min(PACK_MAX);
     let base = _mm256_set1_epi32(r.base as i32);
     let m1 = _mm256_set1_epi32(neurochip_core::hash::MIX_MUL[0] as i32);
     let m2 = _mm256_set1_epi32(neurochip_core::hash::MIX_MUL[1] as i32);
