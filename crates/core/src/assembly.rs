@@ -58,9 +58,10 @@ pub struct AreaConfig {
 }
 
 /// Why an area or a step was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AreaError {
     /// `n`, `n_in` or `k` out of range.
+    #[error("area {field} = {value} is out of range 1..={max}")]
     Size {
         /// Which field.
         field: &'static str,
@@ -70,6 +71,7 @@ pub enum AreaError {
         max: usize,
     },
     /// A memory slice of the wrong length.
+    #[error("area memory `{slice}` has {got} words, needs {need}")]
     Memory {
         /// Which slice.
         slice: &'static str,
@@ -78,19 +80,6 @@ pub enum AreaError {
         /// Length given.
         got: usize,
     },
-}
-
-impl core::fmt::Display for AreaError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            AreaError::Size { field, value, max } => {
-                write!(f, "area {field} = {value} is out of range 1..={max}")
-            }
-            AreaError::Memory { slice, need, got } => {
-                write!(f, "area memory `{slice}` has {got} words, needs {need}")
-            }
-        }
-    }
 }
 
 /// Memory of an area, provided by the caller.

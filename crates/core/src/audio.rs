@@ -60,8 +60,6 @@
 //! instructions a step, 16 MHz for real time (`make qemu-cost` is to measure it
 //! once the firmware runs the front end).
 
-use core::fmt;
-
 use crate::memory::Bits;
 
 /// Most bands a front end holds (state and coefficients are fixed arrays of this
@@ -145,19 +143,28 @@ impl Default for Settings {
 }
 
 /// Why a front-end configuration or a step was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AudioError {
     /// Number of bands outside `1..=MAX_BANDS`.
+    #[error("audio bands = {0}; allowed 1..={MAX_BANDS}")]
     Bands(usize),
     /// `step_shift` above [`MAX_STEP_SHIFT`].
+    #[error("audio step_shift = {0}; allowed 0..={MAX_STEP_SHIFT}")]
     StepShift(u8),
     /// Pre-emphasis at or above 1 (32768).
+    #[error("audio pre-emphasis = {0} (Q1.15); allowed 0..=32767")]
     PreEmphasis(Gain),
     /// Envelope gain 0 or above 1.
+    #[error("audio envelope gain = {0} (Q1.15); allowed 1..=32768")]
     EnvGain(Gain),
     /// Floor 0 or above `2^31`.
+    #[error("audio floor = {0}; allowed 1..=2147483648")]
     Floor(Envelope),
     /// A threshold 0 or above [`MAX_THRESHOLD`] (`on` says which).
+    #[error(
+        "audio theta_{} = {value} (Q16.16); allowed 1..={MAX_THRESHOLD}",
+        if *.on { "on" } else { "off" }
+    )]
     Threshold {
         /// The ON threshold (else the OFF one).
         on: bool,
@@ -165,6 +172,7 @@ pub enum AudioError {
         value: Level,
     },
     /// A band's numerator gain above 1 in magnitude.
+    #[error("audio band {band}: b0 = {b0} (Q2.30); allowed -1073741824..=1073741824")]
     Gain {
         /// The band.
         band: usize,
@@ -173,11 +181,15 @@ pub enum AudioError {
     },
     /// A band whose poles are not inside the unit circle (`|a2| < 1` and
     /// `|a1| < 1 + a2` fail).
+    #[error(
+        "audio band {band}: poles outside the unit circle; allowed |a2| < 1 and |a1| < 1 + a2"
+    )]
     Unstable {
         /// The band.
         band: usize,
     },
     /// A step's PCM slice of the wrong length.
+    #[error("audio step of {got} samples; allowed exactly {want}")]
     PcmLength {
         /// Samples given.
         got: usize,
@@ -185,6 +197,7 @@ pub enum AudioError {
         want: usize,
     },
     /// A spike buffer shorter than the channels.
+    #[error("audio spike buffer of {got} bits; allowed at least {want}")]
     OutputLength {
         /// Bits given.
         got: usize,
@@ -192,45 +205,6 @@ pub enum AudioError {
         want: usize,
     },
 }
-
-impl fmt::Display for AudioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            AudioError::Bands(n) => write!(f, "audio bands = {n}; allowed 1..={MAX_BANDS}"),
-            AudioError::StepShift(s) => {
-                write!(f, "audio step_shift = {s}; allowed 0..={MAX_STEP_SHIFT}")
-            }
-            AudioError::PreEmphasis(p) => {
-                write!(f, "audio pre-emphasis = {p} (Q1.15); allowed 0..=32767")
-            }
-            AudioError::EnvGain(k) => {
-                write!(f, "audio envelope gain = {k} (Q1.15); allowed 1..=32768")
-            }
-            AudioError::Floor(v) => write!(f, "audio floor = {v}; allowed 1..=2147483648"),
-            AudioError::Threshold { on, value } => write!(
-                f,
-                "audio theta_{} = {value} (Q16.16); allowed 1..={MAX_THRESHOLD}",
-                if on { "on" } else { "off" }
-            ),
-            AudioError::Gain { band, b0 } => write!(
-                f,
-                "audio band {band}: b0 = {b0} (Q2.30); allowed -1073741824..=1073741824"
-            ),
-            AudioError::Unstable { band } => write!(
-                f,
-                "audio band {band}: poles outside the unit circle; allowed |a2| < 1 and |a1| < 1 + a2"
-            ),
-            AudioError::PcmLength { got, want } => {
-                write!(f, "audio step of {got} samples; allowed exactly {want}")
-            }
-            AudioError::OutputLength { got, want } => {
-                write!(f, "audio spike buffer of {got} bits; allowed at least {want}")
-            }
-        }
-    }
-}
-
-impl core::error::Error for AudioError {}
 
 /// A checked front-end configuration: coefficients and settings that passed
 /// [`Config::new`]; a [`FrontEnd`] built from it cannot fail except on a wrongly

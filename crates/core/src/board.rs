@@ -4,8 +4,6 @@
 //! (`neurochip check --board`), so a chip that does not fit is refused before it is
 //! flashed, naming the arena, the words needed and the limit.
 
-use core::fmt;
-
 use crate::memory::Layout;
 
 /// A firmware profile.
@@ -49,7 +47,11 @@ pub const STM32F411: Board = Board {
 pub const BOARDS: &[Board] = &[QEMU, STM32F411];
 
 /// Why a chip does not fit a board.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the chip needs {needed} {what} but the {board} firmware has {limit} (over by {})",
+    .needed.saturating_sub(*.limit)
+)]
 pub struct Misfit {
     /// The board.
     pub board: &'static str,
@@ -60,20 +62,6 @@ pub struct Misfit {
     pub needed: usize,
     /// How many the board has.
     pub limit: usize,
-}
-
-impl fmt::Display for Misfit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the chip needs {} {} but the {} firmware has {} (over by {})",
-            self.needed,
-            self.what,
-            self.board,
-            self.limit,
-            self.needed.saturating_sub(self.limit)
-        )
-    }
 }
 
 impl Board {

@@ -1,7 +1,5 @@
 //! The chip: registers around the memories, and one time step.
 
-use core::fmt;
-
 use crate::config::ChipConfig;
 use crate::digest::Digest;
 use crate::eprop::{self, Target};
@@ -17,9 +15,10 @@ use crate::synapse::accumulate_events;
 use crate::trace;
 
 /// Why a step was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StepError {
     /// The input vector does not have one bit per input channel.
+    #[error("input has {got} bits, the chip has {expected} input channels")]
     InputLength {
         /// Channels the chip has.
         expected: usize,
@@ -27,6 +26,10 @@ pub enum StepError {
         got: usize,
     },
     /// The memory was carved for another configuration.
+    #[error(
+        "memory carved for {}x{}x{} but the chip is {}x{}x{}",
+        .got.n_in, .got.n_rec, .got.n_out, .expected.n_in, .expected.n_rec, .expected.n_out
+    )]
     Layout {
         /// Layout of the configuration.
         expected: Layout,
@@ -34,29 +37,9 @@ pub enum StepError {
         got: Layout,
     },
     /// The actor–critic parameters do not fit the chip ([`crate::reward::check`]).
+    #[error("reward learning: {0}")]
     Reward(crate::reward::RewardError),
 }
-
-impl fmt::Display for StepError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StepError::InputLength { expected, got } => {
-                write!(
-                    f,
-                    "input has {got} bits, the chip has {expected} input channels"
-                )
-            }
-            StepError::Layout { expected, got } => write!(
-                f,
-                "memory carved for {}x{}x{} but the chip is {}x{}x{}",
-                got.n_in, got.n_rec, got.n_out, expected.n_in, expected.n_rec, expected.n_out
-            ),
-            StepError::Reward(e) => write!(f, "reward learning: {e}"),
-        }
-    }
-}
-
-impl core::error::Error for StepError {}
 
 /// The three calls a run loop makes on a chip: one time step, the learning step after
 /// it, and the end of a training sample. [`Chip`] implements them; a cycle-level model

@@ -5,8 +5,6 @@
 //! Everything that designers sweep (bit widths, shifts, rounding) is a value here,
 //! not a compile-time constant.
 
-use core::fmt;
-
 use crate::classes::{self, Classes, MAX_CLASSES};
 use crate::format::{Format, DECAY_FRAC};
 use crate::learning::{Engine, Learning};
@@ -97,9 +95,10 @@ pub struct Shifts {
 }
 
 /// A configuration value outside what the chip allows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// A number outside its allowed range.
+    #[error("{field} = {value} is out of range (allowed {min}..={max})")]
     OutOfRange {
         /// The field, as written in a configuration file.
         field: &'static str,
@@ -111,6 +110,7 @@ pub enum ConfigError {
         max: i64,
     },
     /// The network needs more of a resource than the chip has.
+    #[error("{field} = {needed} does not fit the chip (it holds at most {limit})")]
     TooLarge {
         /// What overflows (e.g. `network.neurons`).
         field: &'static str,
@@ -120,32 +120,6 @@ pub enum ConfigError {
         limit: u32,
     },
 }
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            ConfigError::OutOfRange {
-                field,
-                value,
-                min,
-                max,
-            } => write!(
-                f,
-                "{field} = {value} is out of range (allowed {min}..={max})"
-            ),
-            ConfigError::TooLarge {
-                field,
-                needed,
-                limit,
-            } => write!(
-                f,
-                "{field} = {needed} does not fit the chip (it holds at most {limit})"
-            ),
-        }
-    }
-}
-
-impl core::error::Error for ConfigError {}
 
 /// The validated configuration of one chip. Obtain it from [`ConfigBuilder::build`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

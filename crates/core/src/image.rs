@@ -19,8 +19,6 @@
 //! application block (`neurochip_tasks::app::Standalone`), with no configuration and
 //! no arenas. [`encode_app`] writes one, [`decode_app`] checks it.
 
-use core::fmt;
-
 use crate::classes::{Classes, MAX_CLASSES};
 use crate::config::{ChipConfig, ChipLimits, ConfigBuilder, ConfigError, Formats, Shifts};
 use crate::format::Format;
@@ -77,26 +75,45 @@ pub const KIND_APP: u16 = 3;
 pub const HEADER: usize = 12;
 
 /// Why an image was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ImageError {
     /// Fewer bytes than a header and a CRC.
+    #[error(
+        "image too short: {len} bytes, a chip image has at least {} (header and CRC)",
+        HEADER + 4
+    )]
     TooShort {
         /// Bytes given.
         len: usize,
     },
     /// The first four bytes are not `NCHP`.
+    #[error("not a chip image: the file does not start with NCHP")]
     BadMagic,
     /// Written by another format version.
+    // `{}` with `*.found` rather than `{found}` (here and in `Kind`): the u16 formatted
+    // by value, not through `&u16`, which would cost the firmware 164 bytes of .text.
+    #[error(
+        "image format version {} is not supported (this build reads versions {VERSION} to {VERSION_CLASSES})",
+        *.found
+    )]
     Version {
         /// Version in the file.
         found: u16,
     },
     /// Not a chip image (a snapshot, say).
+    #[error(
+        "not a chip image (kind {}; a chip image is kind {KIND_IMAGE}, an \
+         application image kind {KIND_APP})",
+        *.found
+    )]
     Kind {
         /// Kind in the file.
         found: u16,
     },
     /// The body length disagrees with the file size (truncated or padded).
+    #[error(
+        "image truncated or padded: the header announces {expected} bytes, the file has {got}"
+    )]
     Length {
         /// Bytes the header announces in total.
         expected: usize,
@@ -104,6 +121,7 @@ pub enum ImageError {
         got: usize,
     },
     /// The CRC does not match: the file is corrupt.
+    #[error("image corrupt: CRC mismatch (stored {stored:08x}, computed {computed:08x})")]
     Crc {
         /// CRC stored in the file.
         stored: u32,
@@ -111,18 +129,23 @@ pub enum ImageError {
         computed: u32,
     },
     /// A field holds a value no chip has.
+    #[error("image field {field} holds an invalid value")]
     Field {
         /// The field.
         field: &'static str,
     },
     /// The configuration in the image is refused.
+    #[error("image configuration refused: {0}")]
     Config(ConfigError),
     /// A value no chip holds, though the file checks ([`crate::semantic`]): named with
     /// its place, index and what is allowed.
+    #[error("image {0}")]
     Invalid(Invalid),
     /// A reward task the chip cannot run ([`crate::reward::check`]).
+    #[error("image app.reward: {0}")]
     Reward(crate::reward::RewardError),
     /// The caller's buffer is too small (encoding) or the memory does not fit.
+    #[error("not enough space: {needed} needed, {available} available")]
     Space {
         /// Bytes or words needed.
         needed: usize,
@@ -130,45 +153,6 @@ pub enum ImageError {
         available: usize,
     },
 }
-
-impl fmt::Display for ImageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            ImageError::TooShort { len } => write!(
-                f,
-                "image too short: {len} bytes, a chip image has at least {} (header and CRC)",
-                HEADER + 4
-            ),
-            ImageError::BadMagic => write!(f, "not a chip image: the file does not start with NCHP"),
-            ImageError::Version { found } => write!(
-                f,
-                "image format version {found} is not supported (this build reads versions {VERSION} to {VERSION_CLASSES})"
-            ),
-            ImageError::Kind { found } => write!(
-                f,
-                "not a chip image (kind {found}; a chip image is kind {KIND_IMAGE}, an \
-                 application image kind {KIND_APP})"
-            ),
-            ImageError::Length { expected, got } => write!(
-                f,
-                "image truncated or padded: the header announces {expected} bytes, the file has {got}"
-            ),
-            ImageError::Crc { stored, computed } => write!(
-                f,
-                "image corrupt: CRC mismatch (stored {stored:08x}, computed {computed:08x})"
-            ),
-            ImageError::Field { field } => write!(f, "image field {field} holds an invalid value"),
-            ImageError::Config(e) => write!(f, "image configuration refused: {e}"),
-            ImageError::Invalid(e) => write!(f, "image {e}"),
-            ImageError::Reward(e) => write!(f, "image app.reward: {e}"),
-            ImageError::Space { needed, available } => {
-                write!(f, "not enough space: {needed} needed, {available} available")
-            }
-        }
-    }
-}
-
-impl core::error::Error for ImageError {}
 
 impl From<Invalid> for ImageError {
     fn from(e: Invalid) -> Self {

@@ -17,7 +17,6 @@
 
 use bitvec::order::Lsb0;
 use bitvec::slice::BitSlice;
-use core::fmt;
 
 use crate::config::ChipConfig;
 use crate::format::DECAY_FRAC;
@@ -311,7 +310,8 @@ const U32_PER_READOUT: usize = 1;
 const BIT_VECTORS_PER_NEURON: usize = 2;
 
 /// Storage too small for a layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{arena} memory too small: the network needs {needed} words, {given} given")]
 pub struct MemoryError {
     /// Which arena (`"i16"`, `"i32"` or `"u32"`).
     pub arena: &'static str,
@@ -320,18 +320,6 @@ pub struct MemoryError {
     /// Words given.
     pub given: usize,
 }
-
-impl fmt::Display for MemoryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} memory too small: the network needs {} words, {} given",
-            self.arena, self.needed, self.given
-        )
-    }
-}
-
-impl core::error::Error for MemoryError {}
 
 /// Every region of chip memory, as views into caller storage.
 #[derive(Debug)]

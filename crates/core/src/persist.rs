@@ -38,11 +38,13 @@ const HEAD: usize = 16;
 const CHUNK: usize = 64;
 
 /// Why a save or restore failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PersistError {
     /// The flash driver failed.
+    #[error("flash driver error")]
     Flash,
     /// The state does not fit a slot.
+    #[error("state of {needed} bytes does not fit a {slot}-byte slot")]
     TooLarge {
         /// Bytes needed.
         needed: usize,
@@ -50,34 +52,18 @@ pub enum PersistError {
         slot: usize,
     },
     /// No slot holds a valid snapshot.
+    #[error("no valid snapshot in either slot")]
     NoValidSlot,
     /// The snapshot was saved by a chip with another configuration.
+    #[error("the snapshot belongs to a chip with another configuration")]
     OtherConfig,
     /// The memory given does not match the snapshot.
+    #[error("the snapshot's memories do not match the chip")]
     Layout,
     /// The snapshot holds a value no chip can ([`crate::semantic`]); the memory then
     /// holds the snapshot's words unchecked.
+    #[error("snapshot {0}")]
     Invalid(Invalid),
-}
-
-impl core::fmt::Display for PersistError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match *self {
-            PersistError::Flash => write!(f, "flash driver error"),
-            PersistError::TooLarge { needed, slot } => {
-                write!(f, "state of {needed} bytes does not fit a {slot}-byte slot")
-            }
-            PersistError::NoValidSlot => write!(f, "no valid snapshot in either slot"),
-            PersistError::OtherConfig => {
-                write!(
-                    f,
-                    "the snapshot belongs to a chip with another configuration"
-                )
-            }
-            PersistError::Layout => write!(f, "the snapshot's memories do not match the chip"),
-            PersistError::Invalid(e) => write!(f, "snapshot {e}"),
-        }
-    }
 }
 
 /// A hash of a configuration (CRC-32 of its image encoding).

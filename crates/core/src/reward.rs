@@ -43,8 +43,6 @@
 //! Nothing here changes the supervised path: a chip that never calls these functions
 //! computes the same bits as before.
 
-use core::fmt;
-
 use crate::chip::{Chip, StepError};
 use crate::config::ChipConfig;
 use crate::eprop::{Target, GRAD_FRAC};
@@ -71,13 +69,20 @@ pub struct RewardParams {
 }
 
 /// Why a chip configuration cannot run the actor–critic.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RewardError {
     /// The chip has no learning engine.
+    #[error("reward learning needs a learning engine (exact or light)")]
     Engine,
     /// The chip does not keep per-sample update accumulators (`apply = "sample"`).
+    #[error(
+        "reward learning needs apply = \"sample\" (its per-synapse accumulators hold the filtered updates)"
+    )]
     Apply,
     /// Wrong number of readouts (`n_actions + 1` needed, `2..=MAX_READOUTS`).
+    #[error(
+        "reward learning needs {needed} readouts (one per action and one value), the chip has {got}"
+    )]
     Readouts {
         /// Readouts needed.
         needed: usize,
@@ -85,27 +90,9 @@ pub enum RewardError {
         got: usize,
     },
     /// Fewer than two actions.
+    #[error("reward learning needs at least 2 actions, got {0}")]
     Actions(usize),
 }
-
-impl fmt::Display for RewardError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RewardError::Engine => write!(f, "reward learning needs a learning engine (exact or light)"),
-            RewardError::Apply => write!(
-                f,
-                "reward learning needs apply = \"sample\" (its per-synapse accumulators hold the filtered updates)"
-            ),
-            RewardError::Readouts { needed, got } => write!(
-                f,
-                "reward learning needs {needed} readouts (one per action and one value), the chip has {got}"
-            ),
-            RewardError::Actions(n) => write!(f, "reward learning needs at least 2 actions, got {n}"),
-        }
-    }
-}
-
-impl core::error::Error for RewardError {}
 
 /// Check that `cfg` can run the actor–critic of `p`.
 pub fn check(cfg: &ChipConfig, p: &RewardParams) -> Result<(), RewardError> {

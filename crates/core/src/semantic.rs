@@ -117,7 +117,7 @@ impl fmt::Display for Allowed {
 
 /// A value a chip image or snapshot holds that no chip can: one line,
 /// `PLACE KEY[INDEX] = VALUE: RULE; allowed ALLOWED`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct Invalid {
     /// Where, with its separator: `"arena "`, `"app.plan."`, `"snapshot "`.
     pub place: &'static str,
@@ -160,6 +160,8 @@ impl Invalid {
     }
 }
 
+// Written by hand: `[INDEX]` only when there is an index, which an `#[error]`
+// format string cannot say.
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.place, self.key)?;
@@ -173,8 +175,6 @@ impl fmt::Display for Invalid {
         )
     }
 }
-
-impl core::error::Error for Invalid {}
 
 /// `Ok` when `range` admits `v`, else the refusal of `key` (a [`ranges`] key:
 /// `"train.epochs"`) found at `place` + `field`.

@@ -118,65 +118,47 @@ impl Default for Params {
 }
 
 /// What is wrong with a problem, its state memory or the constants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SolverError {
     /// `k` outside `2..=16`.
+    #[error("{0} values per variable; allowed 2 to 16")]
     Values(usize),
     /// More than 65535 variables, or none.
+    #[error("{0} variables; allowed 1 to 65535")]
     Variables(usize),
     /// `offsets` is not `n + 1` long, does not start at 0, decreases, or does not end
     /// at the neighbour count.
+    #[error(
+        "neighbour offsets must be n + 1 non-decreasing indices from 0 to the neighbour count"
+    )]
     Offsets,
     /// A neighbour index out of range or the variable itself: (variable, neighbour).
+    #[error("variable {0}: neighbour {1} is out of range or itself")]
     Neighbour(usize, usize),
     /// A variable with more than [`MAX_DEGREE`] neighbours: (variable, degree).
+    #[error("variable {0} has {1} neighbours; at most {MAX_DEGREE} allowed")]
     Degree(usize, usize),
     /// `clues` is not `n` long.
+    #[error("{0} clues for a different number of variables")]
     CluesLength(usize),
     /// A clue above `k`: (variable, clue).
+    #[error("variable {0}: clue {1} is above the number of values")]
     Clue(usize, u8),
     /// A state slice of the wrong length: (name, expected, got).
+    #[error("solver state `{0}`: {2} entries, expected {1}")]
     State(&'static str, usize, usize),
     /// A caller buffer too small for the problem: (name, needed, available).
+    #[error("solver memory `{0}`: {1} entries needed, {2} available")]
     Space(&'static str, usize, usize),
     /// `refractory` is 0.
+    #[error("refractory period 0; at least 1 step")]
     Refractory,
     /// `quiet` outside `U_MIN..=U_MAX`.
+    #[error("quiet potential {0} outside {U_MIN}..={U_MAX}")]
     Quiet(i8),
     /// `floor` outside `U_MIN..=U_MAX`.
+    #[error("potential floor {0} outside {U_MIN}..={U_MAX}")]
     Floor(i8),
-}
-
-impl core::fmt::Display for SolverError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match *self {
-            Self::Values(k) => write!(f, "{k} values per variable; allowed 2 to 16"),
-            Self::Variables(n) => write!(f, "{n} variables; allowed 1 to 65535"),
-            Self::Offsets => write!(
-                f,
-                "neighbour offsets must be n + 1 non-decreasing indices from 0 to the neighbour count"
-            ),
-            Self::Neighbour(v, w) => {
-                write!(f, "variable {v}: neighbour {w} is out of range or itself")
-            }
-            Self::Degree(v, d) => write!(
-                f,
-                "variable {v} has {d} neighbours; at most {MAX_DEGREE} allowed"
-            ),
-            Self::CluesLength(n) => write!(f, "{n} clues for a different number of variables"),
-            Self::Clue(v, c) => write!(f, "variable {v}: clue {c} is above the number of values"),
-            Self::State(name, want, got) => {
-                write!(f, "solver state `{name}`: {got} entries, expected {want}")
-            }
-            Self::Space(name, need, have) => write!(
-                f,
-                "solver memory `{name}`: {need} entries needed, {have} available"
-            ),
-            Self::Refractory => write!(f, "refractory period 0; at least 1 step"),
-            Self::Quiet(q) => write!(f, "quiet potential {q} outside {U_MIN}..={U_MAX}"),
-            Self::Floor(q) => write!(f, "potential floor {q} outside {U_MIN}..={U_MAX}"),
-        }
-    }
 }
 
 /// A checked constraint problem: `n` variables with `k` values, neighbours in

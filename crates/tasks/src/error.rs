@@ -1,14 +1,13 @@
 //! Configuration errors shared by the task generators.
 
-use core::fmt;
-
 /// A task configuration value outside its allowed range.
 ///
 /// The message names the configuration struct and field, shows the value and
 /// states what is allowed.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
 pub enum TaskError {
     /// An integer field (or a duration converted to steps) is out of range.
+    #[error("{field} = {value} is not allowed; allowed: {allowed}")]
     Int {
         /// `Struct.field`, e.g. `"CueConfig.n_cues"`.
         field: &'static str,
@@ -18,6 +17,7 @@ pub enum TaskError {
         allowed: &'static str,
     },
     /// A floating-point field is out of range or not finite.
+    #[error("{field} = {value} is not allowed; allowed: {allowed}")]
     Float {
         /// `Struct.field`, e.g. `"PoissonInput.rate_hz"`.
         field: &'static str,
@@ -27,26 +27,6 @@ pub enum TaskError {
         allowed: &'static str,
     },
 }
-
-impl fmt::Display for TaskError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TaskError::Int {
-                field,
-                value,
-                allowed,
-            } => write!(f, "{field} = {value} is not allowed; allowed: {allowed}"),
-            TaskError::Float {
-                field,
-                value,
-                allowed,
-            } => write!(f, "{field} = {value} is not allowed; allowed: {allowed}"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for TaskError {}
 
 /// Checks an integer against an inclusive range.
 pub(crate) fn int_in(

@@ -39,9 +39,11 @@ impl Digits {
 }
 
 /// What went wrong loading the digits file, and where.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum DigitsError {
     /// The file could not be opened or read (or is not valid gzip / UTF-8).
+    // A field named `source` is what thiserror's `Error::source` returns.
+    #[error(fmt = io_message)]
     Io {
         /// The file.
         path: PathBuf,
@@ -51,6 +53,12 @@ pub enum DigitsError {
         source: io::Error,
     },
     /// A line does not have 65 fields.
+    #[error(
+        "{}:{line}: found {found} comma-separated fields; expected {} \
+         (64 pixel counts then the label)",
+        .path.display(),
+        N_PIXELS + 1
+    )]
     Fields {
         /// The file.
         path: PathBuf,
@@ -60,6 +68,7 @@ pub enum DigitsError {
         found: usize,
     },
     /// A field is not an integer.
+    #[error("{}:{line}: field {column} is {text:?}, not an integer", .path.display())]
     Number {
         /// The file.
         path: PathBuf,
@@ -71,6 +80,7 @@ pub enum DigitsError {
         text: String,
     },
     /// A pixel count is outside `0..=16`.
+    #[error("{}:{line}: pixel {column} is {value}; allowed 0..={MAX_PIXEL}", .path.display())]
     Pixel {
         /// The file.
         path: PathBuf,
@@ -82,6 +92,11 @@ pub enum DigitsError {
         value: i64,
     },
     /// A label is outside `0..=9`.
+    #[error(
+        "{}:{line}: label (field 65) is {value}; allowed 0..={}",
+        .path.display(),
+        N_CLASSES - 1
+    )]
     Label {
         /// The file.
         path: PathBuf,
@@ -92,11 +107,21 @@ pub enum DigitsError {
     },
     /// The file decompresses to more than [`MAX_CSV_BYTES`] (a gzip bomb, or not
     /// the digits set).
+    #[error(
+        "{}: decompresses to more than {MAX_CSV_BYTES} bytes; a digits data file \
+         holds at most {MAX_CSV_BYTES} bytes of CSV (the shipped set holds 265 KB)",
+        .path.display()
+    )]
     TooLarge {
         /// The file.
         path: PathBuf,
     },
     /// The file has the wrong number of samples.
+    #[error(
+        "{}: found {found} samples; expected {N_SAMPLES} (the UCI digits set \
+         as shipped with scikit-learn)",
+        .path.display()
+    )]
     Count {
         /// The file.
         path: PathBuf,
@@ -105,74 +130,16 @@ pub enum DigitsError {
     },
 }
 
-impl fmt::Display for DigitsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DigitsError::Io {
-                path,
-                line: None,
-                source,
-            } => write!(f, "{}: cannot open or read: {source}", path.display()),
-            DigitsError::Io {
-                path,
-                line: Some(line),
-                source,
-            } => write!(f, "{}:{line}: cannot read: {source}", path.display()),
-            DigitsError::Fields { path, line, found } => write!(
-                f,
-                "{}:{line}: found {found} comma-separated fields; expected {} \
-                 (64 pixel counts then the label)",
-                path.display(),
-                N_PIXELS + 1
-            ),
-            DigitsError::Number {
-                path,
-                line,
-                column,
-                text,
-            } => write!(
-                f,
-                "{}:{line}: field {column} is {text:?}, not an integer",
-                path.display()
-            ),
-            DigitsError::Pixel {
-                path,
-                line,
-                column,
-                value,
-            } => write!(
-                f,
-                "{}:{line}: pixel {column} is {value}; allowed 0..={MAX_PIXEL}",
-                path.display()
-            ),
-            DigitsError::Label { path, line, value } => write!(
-                f,
-                "{}:{line}: label (field 65) is {value}; allowed 0..={}",
-                path.display(),
-                N_CLASSES - 1
-            ),
-            DigitsError::TooLarge { path } => write!(
-                f,
-                "{}: decompresses to more than {MAX_CSV_BYTES} bytes; a digits data file \
-                 holds at most {MAX_CSV_BYTES} bytes of CSV (the shipped set holds 265 KB)",
-                path.display()
-            ),
-            DigitsError::Count { path, found } => write!(
-                f,
-                "{}: found {found} samples; expected {N_SAMPLES} (the UCI digits set \
-                 as shipped with scikit-learn)",
-                path.display()
-            ),
-        }
-    }
-}
-
-impl std::error::Error for DigitsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            DigitsError::Io { source, .. } => Some(source),
-            _ => None,
-        }
+/// The message of [`DigitsError::Io`]: with the line once reading has started.
+fn io_message(
+    path: &Path,
+    line: &Option<usize>,
+    source: &io::Error,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    match line {
+        None => write!(f, "{}: cannot open or read: {source}", path.display()),
+        Some(line) => write!(f, "{}:{line}: cannot read: {source}", path.display()),
     }
 }
 
