@@ -7,7 +7,7 @@ use bitvec::prelude::*;
 use neurochip_core::format::Format;
 use neurochip_core::learning::{Apply, Engine, Loss};
 use neurochip_core::{ChipLimits, Formats, Rounding, Target};
-use neurochip_emu::{effective_rates, HostChip, LearnSpec, QuantOptions};
+use neurochip_emu::{effective_rates, HostChip, LayerRates, LearnSpec, QuantOptions};
 use neurochip_ref::{FTarget, Learner, Network, Reference};
 use neurochip_tasks::rng::hash;
 
@@ -60,10 +60,7 @@ pub fn quant_options(seed: u64, engine: Engine) -> QuantOptions {
             engine,
             apply: Apply::Sample,
             loss: Loss::Classification,
-            eta_in: 1e-3,
-            eta_rec: 1e-3,
-            eta_out: 1e-3,
-            eta_bias: 1e-3,
+            rates: LayerRates::uniform(1e-3),
             elig_bits: 24,
             elig_frac: 12,
             psi_levels: 4,

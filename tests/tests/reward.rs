@@ -110,8 +110,8 @@ fn one_episode_update_agrees_with_f64() {
     cfg.task.n_cues = 1;
     cfg.task.delay_ms = 0;
     // Large rates so that one update is many LSBs.
-    cfg.learning.eta_in = 3e-2;
-    cfg.learning.eta_rec = 3e-2;
+    cfg.learning.rates.eta_in = 3e-2;
+    cfg.learning.rates.eta_rec = 3e-2;
     let (mut chip, _, _, cue) = setup(&cfg);
     let before = dequantize(&mut chip);
     let (mut sim, mut learner) = neurochip_emu::learn::float_twin(&cfg, &mut chip);
@@ -215,10 +215,10 @@ fn short_training_improves_success() {
 fn short_training(seed: u64) -> (f64, f64) {
     let mut cfg = short_cfg(seed);
     // The short trial learns faster with larger rates than the full task's.
-    cfg.learning.eta_in = 1e-3;
-    cfg.learning.eta_rec = 1e-3;
-    cfg.learning.eta_out = 0.1;
-    cfg.learning.eta_bias = 3e-5;
+    cfg.learning.rates.eta_in = 1e-3;
+    cfg.learning.rates.eta_rec = 1e-3;
+    cfg.learning.rates.eta_out = 0.1;
+    cfg.learning.rates.eta_bias = 3e-5;
     cfg.train.train_samples = 400;
     cfg.train.test_samples = 0;
     let (_, mut chip) = neurochip_emu::build::chip(&cfg).unwrap();

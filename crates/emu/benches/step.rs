@@ -24,7 +24,7 @@ use criterion::{criterion_group, criterion_main, Bencher, BenchmarkId, Criterion
 use neurochip_core::update::{online_row, Bounds, OnlineKernel, OnlineRow};
 use neurochip_core::{Datapath, Target};
 use neurochip_emu::build;
-use neurochip_emu::config::{self, Apply, Config, Engine};
+use neurochip_emu::config::{self, Apply, Config, Engine, LayerRates};
 use neurochip_emu::task::Pick;
 use neurochip_emu::{Arch, CycleChip, CycleModel, HostChip};
 use neurochip_tasks::SpikeSource;
@@ -152,10 +152,10 @@ fn bench_train_step(c: &mut Criterion) {
             let mut cfg = base.clone();
             cfg.learning.engine = engine;
             cfg.learning.apply = Apply::Online;
-            cfg.learning.eta_in = 1e-4;
-            cfg.learning.eta_rec = 1e-4;
-            cfg.learning.eta_out = 1e-4;
-            cfg.learning.eta_bias = 1e-6;
+            cfg.learning.rates = LayerRates {
+                eta_bias: 1e-6,
+                ..LayerRates::uniform(1e-4)
+            };
             let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));
             let mut t = 0usize;
             let name = format!("{engine:?}").to_lowercase();

@@ -262,10 +262,7 @@ pub fn learn_spec(cfg: &Config) -> Option<LearnSpec> {
         } else {
             Loss::Classification
         },
-        eta_in: l.eta_in,
-        eta_rec: l.eta_rec,
-        eta_out: l.eta_out,
-        eta_bias: l.eta_bias,
+        rates: l.rates,
         elig_bits: l.elig_bits,
         elig_frac: l.elig_frac,
         psi_levels: l.psi_levels as u8,

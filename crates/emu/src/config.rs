@@ -49,6 +49,7 @@ use std::path::Path;
 use neurochip_core::solver::Params;
 use serde::{Deserialize, Serialize};
 
+pub use crate::rates::LayerRates;
 pub use audio::{AudioTask, FrontEnd, ImageInput, TestSplit};
 pub use error::ConfigError;
 /// The core's own types for `learning.engine`, `learning.apply`, `learning.feedback` and
@@ -315,14 +316,10 @@ pub struct Learning {
     pub apply: Apply,
     /// Samples per update in sample mode (default 1).
     pub batch: u32,
-    /// Learning rate of input weights (default `eta`, 1e-3).
-    pub eta_in: f64,
-    /// Learning rate of recurrent weights (default `eta`).
-    pub eta_rec: f64,
-    /// Learning rate of readout weights (default `eta`).
-    pub eta_out: f64,
-    /// Learning rate of readout biases (default `eta`).
-    pub eta_bias: f64,
+    /// Learning rates per layer, `eta_in`, `eta_rec`, `eta_out`, `eta_bias` (each
+    /// default `eta`, 1e-3).
+    #[serde(flatten)]
+    pub rates: LayerRates,
     /// Eligibility bits (8..=31, default 24).
     pub elig_bits: u32,
     /// Eligibility fractional bits (default elig_bits / 2).
@@ -369,14 +366,9 @@ pub struct Learning {
 /// The rates and the schedule one engine learns with.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Rates {
-    /// Input weights.
-    pub eta_in: f64,
-    /// Recurrent weights.
-    pub eta_rec: f64,
-    /// Readout weights.
-    pub eta_out: f64,
-    /// Readout biases.
-    pub eta_bias: f64,
+    /// The learning rate of each layer.
+    #[serde(flatten)]
+    pub rates: LayerRates,
     /// Epochs between halvings of every rate (0: never).
     pub halve_rates_every: u32,
 }
@@ -561,9 +553,7 @@ impl Config {
             (Engine::Light, Some(b)) => b.light,
             _ => return,
         };
-        let l = &mut self.learning;
-        (l.eta_in, l.eta_rec, l.eta_out, l.eta_bias) =
-            (rates.eta_in, rates.eta_rec, rates.eta_out, rates.eta_bias);
+        self.learning.rates = rates.rates;
         self.train.halve_rates_every = rates.halve_rates_every;
     }
 

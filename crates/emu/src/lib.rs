@@ -68,7 +68,7 @@ pub use cycle::{CycleChip, CycleModel, CycleReport, FitError};
 pub use footprint::{footprint, Footprint};
 pub use host::HostChip;
 pub use quant::{dequantize, quantize, LearnSpec, QuantError, QuantOptions};
-pub use rates::{effective_rates, twin_rates, EffectiveRates};
+pub use rates::{effective_rates, twin_rates, LayerRates};
 
 /// The value named `s` among `choices` (name, value), else the error "`s` is not a
 /// `what`; allowed: " and the names: the parse of a command-line choice.

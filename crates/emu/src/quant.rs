@@ -24,7 +24,7 @@ use neurochip_core::{
 use neurochip_ref::Network;
 
 use crate::host::HostChip;
-pub use crate::rates::{effective_rates, twin_rates, EffectiveRates};
+pub use crate::rates::{effective_rates, twin_rates, LayerRates};
 use crate::rates::{rate_exponents, shift_for};
 
 /// Choices the network does not carry.
@@ -56,14 +56,8 @@ pub struct LearnSpec {
     pub apply: Apply,
     /// Loss.
     pub loss: Loss,
-    /// Learning rate of input weights.
-    pub eta_in: f64,
-    /// Learning rate of recurrent weights.
-    pub eta_rec: f64,
-    /// Learning rate of readout weights.
-    pub eta_out: f64,
-    /// Learning rate of readout biases.
-    pub eta_bias: f64,
+    /// The learning rate of each layer.
+    pub rates: LayerRates,
     /// Eligibility format: total bits.
     pub elig_bits: u32,
     /// Eligibility format: fractional bits.
@@ -359,10 +353,11 @@ pub fn quantize(net: &Network, opt: &QuantOptions) -> Result<HostChip, QuantErro
             // First build to know the shifts' exponents, then set the shifts.
             let probe = builder.learning(l).build()?;
             let x = rate_exponents(&probe, ls.engine, ls.loss);
-            l.shift_in = shift_for(ls.eta_in, x[0]);
-            l.shift_rec = shift_for(ls.eta_rec, x[1]);
-            l.shift_out = shift_for(ls.eta_out, x[2]);
-            l.shift_bias = shift_for(ls.eta_bias, x[3]);
+            let r = ls.rates;
+            l.shift_in = shift_for(r.eta_in, x[0]);
+            l.shift_rec = shift_for(r.eta_rec, x[1]);
+            l.shift_out = shift_for(r.eta_out, x[2]);
+            l.shift_bias = shift_for(r.eta_bias, x[3]);
             if let Some((c, target)) = ls.reg {
                 // L_raw += (rbar_q16 - target_q16) >> reg_shift realises
                 // L_real += c (rbar - target) when 2^(16 - reg_shift + so - rf - E) = c.

@@ -39,10 +39,14 @@ use neurochip_core::softmax::ONE_Q15;
 use neurochip_core::ChipConfig;
 
 use crate::host::HostChip;
+pub use crate::weights::Layer;
 
-/// The learning rates a chip really applies, after they became shifts.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct EffectiveRates {
+/// A learning rate per learned layer, in the unit of `learning.eta*` (`[learning]`
+/// `eta_in`, `eta_rec`, `eta_out`, `eta_bias`): what a configuration asks for, what
+/// the quantiser turns into shifts ([`crate::quant::LearnSpec`]), and what a chip's
+/// shifts realise ([`effective_rates`]).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct LayerRates {
     /// Input weights.
     pub eta_in: f64,
     /// Recurrent weights.
@@ -51,6 +55,38 @@ pub struct EffectiveRates {
     pub eta_out: f64,
     /// Readout biases.
     pub eta_bias: f64,
+}
+
+impl LayerRates {
+    /// The same rate for every layer.
+    pub fn uniform(eta: f64) -> Self {
+        Self {
+            eta_in: eta,
+            eta_rec: eta,
+            eta_out: eta,
+            eta_bias: eta,
+        }
+    }
+
+    /// The rate of `layer`.
+    pub fn of(&self, layer: Layer) -> f64 {
+        match layer {
+            Layer::In => self.eta_in,
+            Layer::Rec => self.eta_rec,
+            Layer::Out => self.eta_out,
+            Layer::Bias => self.eta_bias,
+        }
+    }
+
+    /// The rate of `layer`, to set.
+    pub fn of_mut(&mut self, layer: Layer) -> &mut f64 {
+        match layer {
+            Layer::In => &mut self.eta_in,
+            Layer::Rec => &mut self.eta_rec,
+            Layer::Out => &mut self.eta_out,
+            Layer::Bias => &mut self.eta_bias,
+        }
+    }
 }
 
 /// The gain of the eligibility filter at rest, `1 / (1 - kappa)` with the chip's
@@ -114,11 +150,11 @@ const MAX_SHIFT: u8 = 62;
 
 /// The learning rates the chip of `cfg` applies (float equivalents of its shifts),
 /// in the unit of `learning.eta*`: the same for both engines.
-pub fn effective_rates(cfg: &ChipConfig) -> EffectiveRates {
+pub fn effective_rates(cfg: &ChipConfig) -> LayerRates {
     let l = cfg.learning();
     let x = rate_exponents(cfg, l.engine, l.loss);
     let eta = |s: u8, x: f64| (-(f64::from(s) + x)).exp2();
-    EffectiveRates {
+    LayerRates {
         eta_in: eta(l.shift_in, x[0]),
         eta_rec: eta(l.shift_rec, x[1]),
         eta_out: eta(l.shift_out, x[2]),
@@ -130,7 +166,7 @@ pub fn effective_rates(cfg: &ChipConfig) -> EffectiveRates {
 /// the float twin's rule (`neurochip_ref::Rule`): [`effective_rates`], except that the
 /// light engine's hidden rates multiply its unfiltered eligibility, so they are
 /// [`light_gain`] times larger.
-pub fn twin_rates(cfg: &ChipConfig) -> (EffectiveRates, Option<(f64, f64, f64)>) {
+pub fn twin_rates(cfg: &ChipConfig) -> (LayerRates, Option<(f64, f64, f64)>) {
     let mut rates = effective_rates(cfg);
     let l = cfg.learning();
     if l.engine == Engine::Light {
@@ -152,41 +188,6 @@ pub fn twin_rates(cfg: &ChipConfig) -> (EffectiveRates, Option<(f64, f64, f64)>)
         None
     };
     (rates, reg)
-}
-
-/// A learned layer of the chip.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Layer {
-    /// Input weights (`learning.eta_in`).
-    Input,
-    /// Recurrent weights (`learning.eta_rec`).
-    Recurrent,
-    /// Readout weights (`learning.eta_out`).
-    Readout,
-    /// Readout biases (`learning.eta_bias`).
-    Bias,
-}
-
-impl Layer {
-    /// The key of the layer's rate in `[learning]` (or in an engine's own table).
-    pub fn key(self) -> &'static str {
-        match self {
-            Layer::Input => "eta_in",
-            Layer::Recurrent => "eta_rec",
-            Layer::Readout => "eta_out",
-            Layer::Bias => "eta_bias",
-        }
-    }
-
-    /// What the layer learns, for messages.
-    pub fn what(self) -> &'static str {
-        match self {
-            Layer::Input => "input weight",
-            Layer::Recurrent => "recurrent weight",
-            Layer::Readout => "readout weight",
-            Layer::Bias => "readout bias",
-        }
-    }
 }
 
 /// A layer whose learning shift is so large that every update rounds to zero LSB.
@@ -241,7 +242,7 @@ pub fn stuck_rates(chip: &mut HostChip) -> Vec<StuckRate> {
     let mut layers = Vec::new();
     if l.learn_hidden {
         layers.push((
-            Layer::Input,
+            Layer::In,
             l.shift_in,
             hidden_prod,
             hidden_extra,
@@ -249,7 +250,7 @@ pub fn stuck_rates(chip: &mut HostChip) -> Vec<StuckRate> {
             rates.eta_in,
         ));
         layers.push((
-            Layer::Recurrent,
+            Layer::Rec,
             l.shift_rec,
             hidden_prod,
             hidden_extra,
@@ -259,7 +260,7 @@ pub fn stuck_rates(chip: &mut HostChip) -> Vec<StuckRate> {
     }
     if l.learn_readout {
         layers.push((
-            Layer::Readout,
+            Layer::Out,
             l.shift_out,
             b.error * b.zk,
             grad,
@@ -437,19 +438,14 @@ fn engine_warnings(cfg: &crate::config::Config, table: &str) -> Vec<String> {
     stuck_rates(&mut chip)
         .into_iter()
         .filter_map(|s| {
-            let asked = match s.layer {
-                Layer::Input => l.eta_in,
-                Layer::Recurrent => l.eta_rec,
-                Layer::Readout => l.eta_out,
-                Layer::Bias => l.eta_bias,
-            };
+            let asked = l.rates.of(s.layer);
             (asked > 0.0).then(|| {
                 format!(
                     "{}: {table}.{} = {asked:e} (effective {:.2e}, shift {}) cannot move any \
                      {}: every update rounds to zero LSB; the smallest rate that can is {:.2e} \
                      (shift {})",
                     cfg.origin,
-                    s.layer.key(),
+                    s.layer.rate_key(),
                     s.effective,
                     s.shift,
                     s.layer.what(),

@@ -55,6 +55,27 @@ impl Layer {
         }
     }
 
+    /// The key of its learning rate in `[learning]` (or in an engine's own table):
+    /// `eta_in`, `eta_rec`, `eta_out`, `eta_bias`.
+    pub const fn rate_key(self) -> &'static str {
+        match self {
+            Layer::In => "eta_in",
+            Layer::Rec => "eta_rec",
+            Layer::Out => "eta_out",
+            Layer::Bias => "eta_bias",
+        }
+    }
+
+    /// What it learns, for messages.
+    pub const fn what(self) -> &'static str {
+        match self {
+            Layer::In => "input weight",
+            Layer::Rec => "recurrent weight",
+            Layer::Out => "readout weight",
+            Layer::Bias => "readout bias",
+        }
+    }
+
     /// The layer called `name`.
     pub fn named(name: &str) -> Result<Self, WeightError> {
         Self::ALL

@@ -43,13 +43,12 @@ fn rates_mean_the_same_for_both_engines() {
             let (_, chip) = build::chip(&cfg).unwrap();
             let c = *chip.config();
             let eff = effective_rates(&c);
-            let l = &cfg.learning;
-            for (what, asked, got) in [
-                ("eta_in", l.eta_in, eff.eta_in),
-                ("eta_rec", l.eta_rec, eff.eta_rec),
-                ("eta_out", l.eta_out, eff.eta_out),
-                ("eta_bias", l.eta_bias, eff.eta_bias),
-            ] {
+            for layer in Layer::ALL {
+                let (what, asked, got) = (
+                    layer.rate_key(),
+                    cfg.learning.rates.of(layer),
+                    eff.of(layer),
+                );
                 let r = (got / asked).log2();
                 assert!(
                     r.abs() <= 0.5 + 1e-9,
@@ -104,7 +103,7 @@ fn examples_warn_about_nothing() {
 fn tiny_rates_are_warned_about_by_key() {
     for engine in ["exact", "light"] {
         let mut cfg = tiny(engine, 1e-30);
-        cfg.learning.eta_bias = 0.0;
+        cfg.learning.rates.eta_bias = 0.0;
         let w = rates::warnings(&cfg);
         assert_eq!(w.len(), 3, "{engine}: {w:?}");
         for (line, key) in w.iter().zip(["eta_in", "eta_rec", "eta_out"]) {
@@ -158,12 +157,7 @@ fn one_shift_past_the_bound_moves_nothing() {
         for s in &stuck {
             // Half the smallest rate: its shift is the largest usable one plus 1.
             let eta = s.smallest / 2.0;
-            match s.layer {
-                Layer::Input => cfg.learning.eta_in = eta,
-                Layer::Recurrent => cfg.learning.eta_rec = eta,
-                Layer::Readout => cfg.learning.eta_out = eta,
-                Layer::Bias => cfg.learning.eta_bias = eta,
-            }
+            *cfg.learning.rates.of_mut(s.layer) = eta;
         }
         let (_, mut before) = build::chip(&cfg).unwrap();
         let again = rates::stuck_rates(&mut before);

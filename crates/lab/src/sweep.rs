@@ -557,6 +557,7 @@ pub fn markdown(rows: &[SweepRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use neurochip_emu::LayerRates;
 
     fn row() -> SweepRow {
         SweepRow {
@@ -611,24 +612,19 @@ mod tests {
                 seed: 3,
             };
             let c = p.apply(&c);
-            let l = &c.learning;
             (
-                l.engine,
-                l.eta_in,
-                l.eta_rec,
-                l.eta_out,
-                l.eta_bias,
+                c.learning.engine,
+                c.learning.rates,
                 c.train.halve_rates_every,
             )
         };
-        assert_eq!(
-            at(Engine::Exact),
-            (Engine::Exact, 1e-4, 1e-4, 1e-5, 1e-8, 0)
-        );
-        assert_eq!(
-            at(Engine::Light),
-            (Engine::Light, 4e-4, 4e-4, 4e-5, 1e-8, 2)
-        );
+        let rates = |eta, eta_out| LayerRates {
+            eta_out,
+            eta_bias: 1e-8,
+            ..LayerRates::uniform(eta)
+        };
+        assert_eq!(at(Engine::Exact), (Engine::Exact, rates(1e-4, 1e-5), 0));
+        assert_eq!(at(Engine::Light), (Engine::Light, rates(4e-4, 4e-5), 2));
     }
 
     /// A file switched to the engine of its table trains the chip that a file naming

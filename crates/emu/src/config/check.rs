@@ -9,8 +9,8 @@ use super::schema::{self, Rule};
 use super::source::Source;
 use super::Environment;
 use super::{
-    Apply, ByEngine, Chip, Config, Engine, Feedback, Formats, Learning, Network, NeuronModel,
-    Rates, Reward, Rounding, SpreadDist, Task, TaskKind, Train,
+    Apply, ByEngine, Chip, Config, Engine, Feedback, Formats, LayerRates, Learning, Network,
+    NeuronModel, Rates, Reward, Rounding, SpreadDist, Task, TaskKind, Train,
 };
 
 type Result<T> = std::result::Result<T, ConfigError>;
@@ -478,10 +478,12 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
         engine: l.engine.unwrap_or(Engine::Off),
         apply: l.apply.unwrap_or(Apply::Sample),
         batch: s.uint("batch", l.batch, 1)?,
-        eta_in: s.float("eta_in", l.eta_in, eta)?,
-        eta_rec: s.float("eta_rec", l.eta_rec, eta)?,
-        eta_out: s.float("eta_out", l.eta_out, eta)?,
-        eta_bias: s.float("eta_bias", l.eta_bias, eta)?,
+        rates: LayerRates {
+            eta_in: s.float("eta_in", l.eta_in, eta)?,
+            eta_rec: s.float("eta_rec", l.eta_rec, eta)?,
+            eta_out: s.float("eta_out", l.eta_out, eta)?,
+            eta_bias: s.float("eta_bias", l.eta_bias, eta)?,
+        },
         elig_bits: eb,
         elig_frac: s.uint_in(
             "elig_frac",
@@ -519,10 +521,7 @@ fn by_engine(raw: &RawFile, src: &Source<'_>, cfg: &Config) -> Result<Option<ByE
     }
     let (l0, t) = (&cfg.learning, &cfg.train);
     let base = Rates {
-        eta_in: l0.eta_in,
-        eta_rec: l0.eta_rec,
-        eta_out: l0.eta_out,
-        eta_bias: l0.eta_bias,
+        rates: l0.rates,
         halve_rates_every: t.halve_rates_every,
     };
     let rates = |name: &'static str, r: Option<&RawRates>| -> Result<Rates> {
@@ -533,11 +532,14 @@ fn by_engine(raw: &RawFile, src: &Source<'_>, cfg: &Config) -> Result<Option<ByE
         // The table's `eta`, checked once: the default of the rates it does not name.
         let table_eta = r.eta.map(|e| s.float("eta", Some(e), e)).transpose()?;
         let eta = |key: &str, v: Option<f64>, base: f64| s.float(key, v, table_eta.unwrap_or(base));
+        let b = base.rates;
         Ok(Rates {
-            eta_in: eta("eta_in", r.eta_in, base.eta_in)?,
-            eta_rec: eta("eta_rec", r.eta_rec, base.eta_rec)?,
-            eta_out: eta("eta_out", r.eta_out, base.eta_out)?,
-            eta_bias: eta("eta_bias", r.eta_bias, base.eta_bias)?,
+            rates: LayerRates {
+                eta_in: eta("eta_in", r.eta_in, b.eta_in)?,
+                eta_rec: eta("eta_rec", r.eta_rec, b.eta_rec)?,
+                eta_out: eta("eta_out", r.eta_out, b.eta_out)?,
+                eta_bias: eta("eta_bias", r.eta_bias, b.eta_bias)?,
+            },
             halve_rates_every: s.uint(
                 "halve_rates_every",
                 r.halve_rates_every,

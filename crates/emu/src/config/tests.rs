@@ -674,14 +674,9 @@ fn engine_tables_give_each_engine_its_rates() {
          [train]\nepochs = 4\n"
     );
     let rates = |c: &Config| {
-        let l = &c.learning;
-        (
-            l.eta_in,
-            l.eta_rec,
-            l.eta_out,
-            l.eta_bias,
-            c.train.halve_rates_every,
-        )
+        let r = c.learning.rates;
+        let every = c.train.halve_rates_every;
+        (r.eta_in, r.eta_rec, r.eta_out, r.eta_bias, every)
     };
     let exact = (1e-4, 1e-4, 1e-5, 1e-8, 0);
     let light = (4e-4, 4e-4, 4e-5, 4e-4, 2);

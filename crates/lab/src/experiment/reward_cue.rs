@@ -123,10 +123,10 @@ pub fn example() -> Result<Config, String> {
 
 /// Set the learning rates `[eta_in, eta_rec, eta_out, eta_bias]` of `cfg`.
 pub(super) fn set_rates(cfg: &mut Config, [eta_in, eta_rec, eta_out, eta_bias]: [f64; 4]) {
-    cfg.learning.eta_in = eta_in;
-    cfg.learning.eta_rec = eta_rec;
-    cfg.learning.eta_out = eta_out;
-    cfg.learning.eta_bias = eta_bias;
+    cfg.learning.rates.eta_in = eta_in;
+    cfg.learning.rates.eta_rec = eta_rec;
+    cfg.learning.rates.eta_out = eta_out;
+    cfg.learning.rates.eta_bias = eta_bias;
 }
 
 /// Seeds of the full run.

@@ -154,8 +154,8 @@ fn config(base: &Config, arm: Arm, seed: u64, b: Budget) -> Config {
     cfg.seed = seed;
     cfg.learning.rewire_fraction = arm.rewire;
     cfg.learning.rewire_noise = arm.noise;
-    cfg.learning.eta_in = arm.eta;
-    cfg.learning.eta_rec = arm.eta;
+    cfg.learning.rates.eta_in = arm.eta;
+    cfg.learning.rates.eta_rec = arm.eta;
     if let Some(p) = arm.sparse {
         cfg.network.input_connectivity = p;
         cfg.network.connectivity = p;
