@@ -435,7 +435,7 @@ pub fn verify(
                 release::released(f.seed(), t_chip, c, k, p)
             };
             let out = chip.step(&x).unwrap_or_else(|e| unreachable!("{e}"));
-            ref_spikes += r.step_gated(&xb, &gate) as u64;
+            ref_spikes += r.step_gated(&xb, gate) as u64;
             spikes += u64::from(out.spikes);
             steps += 1;
             let mem = chip.mem();

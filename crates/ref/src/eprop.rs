@@ -289,6 +289,8 @@ pub struct Learner {
     eps_rec: Vec<f64>,
     /// Learning signal per readout class, `lq[q * n_rec + j]`.
     lq: Vec<f64>,
+    /// One row's eligibility `e_ji` in [`Learner::step_gated`] (scratch).
+    e_row: Vec<f64>,
     /// Gradients accumulated since the last application.
     pub g: Grads,
     /// Output error of the last learning step.
@@ -325,6 +327,7 @@ impl Learner {
             eps_in: vec![0.0; ni * n],
             eps_rec: vec![0.0; n * n],
             lq: vec![0.0; q * n],
+            e_row: vec![0.0; n],
             g: Grads::zeros(ni, n, o),
             err: vec![0.0; o],
             l: vec![0.0; n],
@@ -362,7 +365,7 @@ impl Learner {
 
     /// One step of the network and of the traces.
     pub fn step(&mut self, sim: &mut Reference, x: &[bool]) -> usize {
-        self.step_gated(sim, x, &|_, _| true)
+        self.step_gated(sim, x, |_, _| true)
     }
 
     /// [`Learner::step`] with stochastic synaptic release ([`Reference::step_gated`]):
@@ -371,7 +374,7 @@ impl Learner {
         &mut self,
         sim: &mut Reference,
         x: &[bool],
-        released: &dyn Fn(u32, usize) -> bool,
+        released: impl Fn(u32, usize) -> bool,
     ) -> usize {
         let (ni, n) = (sim.network().n_in, sim.network().n_rec);
         filter(&mut self.xbar, &self.trace_cls.decay, x, ni);
@@ -390,24 +393,40 @@ impl Learner {
             let net = sim.network();
             let kappa = &self.out_cls.decay;
             let of = &self.trace_cls.of;
+            let cols = sim.psi.iter().zip(&net.beta).zip(&net.rho).zip(of);
+            let e_row = &mut self.e_row;
+            let one = of.iter().all(|&c| c == 0);
             for (trace, width, ebar, eps) in [
                 (&self.xbar, ni, &mut self.ebar_in, &mut self.eps_in),
                 (&self.zbar, n, &mut self.ebar_rec, &mut self.eps_rec),
             ] {
                 let syn = width * n;
-                for i in 0..width {
-                    for j in 0..n {
-                        let zb = trace[of[j] * width + i];
-                        let idx = i * n + j;
-                        let p = sim.psi[j];
-                        let bj = net.beta[j];
-                        let e = p * (zb - bj * eps[idx]);
-                        if bj != 0.0 {
-                            eps[idx] = p * zb + (net.rho[j] - p * bj) * eps[idx];
+                // A row at a time: its `e_ji` (and the ALIF `eps`) first, then each
+                // bank's filter over the row, each value computed as one synapse at a
+                // time computes it.
+                for (i, erow) in eps.chunks_exact_mut(n).take(width).enumerate() {
+                    let cells = e_row.iter_mut().zip(erow).zip(cols.clone());
+                    let cell =
+                        |e: &mut f64, ep: &mut f64, zb: f64, (p, bj, rho): (f64, f64, f64)| {
+                            *e = p * (zb - bj * *ep);
+                            let next = p * zb + (rho - p * bj) * *ep;
+                            *ep = if bj != 0.0 { next } else { *ep };
+                        };
+                    if one {
+                        // One trace class: the row's trace is one value.
+                        let zb = trace[i];
+                        for ((e, ep), (((&p, &bj), &rho), _)) in cells {
+                            cell(e, ep, zb, (p, bj, rho));
                         }
-                        for (q, &k) in kappa.iter().enumerate() {
-                            let at = q * syn + idx;
-                            ebar[at] = k * ebar[at] + e;
+                    } else {
+                        for ((e, ep), (((&p, &bj), &rho), &c)) in cells {
+                            cell(e, ep, trace[c * width + i], (p, bj, rho));
+                        }
+                    }
+                    for (q, &k) in kappa.iter().enumerate() {
+                        let at = q * syn + i * n;
+                        for (eb, &e) in ebar[at..at + n].iter_mut().zip(e_row.iter()) {
+                            *eb = k * *eb + e;
                         }
                     }
                 }
@@ -483,18 +502,38 @@ impl Learner {
                 (&self.zbar, n, &self.ebar_rec, &self.eps_rec, &mut d.w_rec),
             ] {
                 let syn = width * n;
-                for i in 0..width {
-                    for j in 0..n {
-                        let idx = i * n + j;
-                        g[idx] = match self.p.rule {
-                            Rule::Exact => (0..nq)
-                                .map(|q| self.lq[q * n + j] * ebar[q * syn + idx])
-                                .sum(),
-                            Rule::Light => {
-                                let zb = trace[of[j] * width + i] - net.beta[j] * eps[idx];
-                                self.l[j] * zb * sim.psi[j]
+                // Row by row, the rule chosen once: the same products, in the same
+                // order, as one synapse at a time.
+                let rows = g.chunks_exact_mut(n).zip(eps.chunks_exact(n)).take(width);
+                match self.p.rule {
+                    Rule::Exact => {
+                        for (i, (grow, _)) in rows.enumerate() {
+                            for (j, gij) in grow.iter_mut().enumerate() {
+                                let idx = i * n + j;
+                                *gij = (0..nq)
+                                    .map(|q| self.lq[q * n + j] * ebar[q * syn + idx])
+                                    .sum();
                             }
-                        };
+                        }
+                    }
+                    Rule::Light => {
+                        let cols = self.l.iter().zip(&sim.psi).zip(&net.beta);
+                        // One trace class (the common case): the row's trace is one
+                        // value, and the row's loop has no lookup.
+                        let one = of.iter().all(|&c| c == 0);
+                        for (i, (grow, erow)) in rows.enumerate() {
+                            let cells = grow.iter_mut().zip(erow).zip(cols.clone());
+                            if one {
+                                let t = trace[i];
+                                for ((gij, &ep), ((&l, &p), &bj)) in cells {
+                                    *gij = l * (t - bj * ep) * p;
+                                }
+                            } else {
+                                for (((gij, &ep), ((&l, &p), &bj)), &c) in cells.zip(of) {
+                                    *gij = l * (trace[c * width + i] - bj * ep) * p;
+                                }
+                            }
+                        }
                     }
                 }
             }
