@@ -404,7 +404,7 @@ impl Learner {
                 // A row at a time: its `e_ji` (and the ALIF `eps`) first, then each
                 // bank's filter over the row, each value computed as one synapse at a
                 // time computes it.
-                for (i, erow) in eps.chunks_exact_mut(n).take(width).enumerate() {
+                for (i, erow) in eps.chunks_exact_mut(n.max(1)).take(width).enumerate() {
                     let cells = e_row.iter_mut().zip(erow).zip(cols.clone());
                     let cell =
                         |e: &mut f64, ep: &mut f64, zb: f64, (p, bj, rho): (f64, f64, f64)| {
@@ -504,7 +504,10 @@ impl Learner {
                 let syn = width * n;
                 // Row by row, the rule chosen once: the same products, in the same
                 // order, as one synapse at a time.
-                let rows = g.chunks_exact_mut(n).zip(eps.chunks_exact(n)).take(width);
+                let rows = g
+                    .chunks_exact_mut(n.max(1))
+                    .zip(eps.chunks_exact(n.max(1)))
+                    .take(width);
                 match self.p.rule {
                     Rule::Exact => {
                         for (i, (grow, _)) in rows.enumerate() {

@@ -78,3 +78,26 @@ fn readout_updates_wait_for_the_end_of_the_sample() {
         "accumulators not cleared"
     );
 }
+
+/// A network without recurrent neurons (the library allows one; a configuration
+/// file does not) steps and learns under both rules without a panic.
+#[test]
+fn no_recurrent_neurons_is_no_work() {
+    for rule in [neurochip_ref::Rule::Exact, neurochip_ref::Rule::Light] {
+        let mut sim = Reference::new(Network::zeros(3, 0, 2));
+        let p = LearnParams {
+            rule,
+            eta_out: 1e-2,
+            online: true,
+            readout_online: true,
+            ..LearnParams::gradient_only()
+        };
+        let mut l = Learner::new(p, &sim);
+        for t in 0..5 {
+            assert_eq!(l.step(&mut sim, &[true, false, true]), 0);
+            assert!(l.learn(&mut sim, FTarget::Class(t % 2)));
+        }
+        l.end_sample(&mut sim);
+        assert!(sim.network().bias.iter().all(|b| b.is_finite()));
+    }
+}
