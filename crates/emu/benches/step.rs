@@ -27,6 +27,7 @@ use neurochip_emu::build;
 use neurochip_emu::config::{self, Apply, Config, Engine, LayerRates};
 use neurochip_emu::task::Pick;
 use neurochip_emu::{Arch, CycleChip, CycleModel, HostChip};
+use neurochip_ref::FTarget;
 use neurochip_tasks::SpikeSource;
 
 type Inputs = Vec<BitVec<u32, Lsb0>>;
@@ -171,6 +172,38 @@ fn bench_train_step(c: &mut Criterion) {
     g.finish();
 }
 
+/// One training step of the f64 reference that `neurochip verify` trains beside the
+/// chip (`learn::float_twin`: the same network, rule and rates), for both rules on
+/// bench256: what the float side of a verify costs a step.
+fn bench_reference_train_step(c: &mut Criterion) {
+    let mut g = c.benchmark_group("reference_train_step");
+    g.measurement_time(Duration::from_secs(4));
+    g.sample_size(20);
+    let base = config(256, 2.0);
+    let xs: Vec<Vec<bool>> = inputs(&base, 2000)
+        .iter()
+        .map(|x| x.iter().map(|b| *b).collect())
+        .collect();
+    for engine in [Engine::Exact, Engine::Light] {
+        let mut cfg = base.clone();
+        cfg.learning.engine = engine;
+        cfg.learning.apply = Apply::Online;
+        let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));
+        let (mut sim, mut learner) = neurochip_emu::learn::float_twin(&cfg, &mut chip);
+        let mut t = 0usize;
+        let name = format!("{engine:?}").to_lowercase();
+        g.bench_function(BenchmarkId::new(name, 256), |b| {
+            b.iter(|| {
+                learner.step(&mut sim, &xs[t]);
+                let learned = learner.learn(&mut sim, FTarget::Class(t % 10));
+                t = (t + 1) % xs.len();
+                learned
+            })
+        });
+    }
+    g.finish();
+}
+
 /// One inference step of an exact-engine chip with the eligibility enable set (every
 /// synapse's eligibility updated) and cleared (what an inference sample runs): the
 /// saving of gating the learning engine off in inference.
@@ -279,6 +312,7 @@ criterion_group!(
     bench_forward,
     bench_cycle_mode,
     bench_train_step,
+    bench_reference_train_step,
     bench_infer_exact,
     bench_batch,
     bench_online_kernel
