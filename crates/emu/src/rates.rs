@@ -241,44 +241,16 @@ pub fn stuck_rates(chip: &mut HostChip) -> Vec<StuckRate> {
     };
     let mut layers = Vec::new();
     if l.learn_hidden {
-        layers.push((
-            Layer::In,
-            l.shift_in,
-            hidden_prod,
-            hidden_extra,
-            x[0],
-            rates.eta_in,
-        ));
-        layers.push((
-            Layer::Rec,
-            l.shift_rec,
-            hidden_prod,
-            hidden_extra,
-            x[1],
-            rates.eta_rec,
-        ));
+        layers.push((Layer::In, l.shift_in, hidden_prod, hidden_extra, x[0]));
+        layers.push((Layer::Rec, l.shift_rec, hidden_prod, hidden_extra, x[1]));
     }
     if l.learn_readout {
-        layers.push((
-            Layer::Out,
-            l.shift_out,
-            b.error * b.zk,
-            grad,
-            x[2],
-            rates.eta_out,
-        ));
-        layers.push((
-            Layer::Bias,
-            l.shift_bias,
-            b.error * b.bk,
-            grad,
-            x[3],
-            rates.eta_bias,
-        ));
+        layers.push((Layer::Out, l.shift_out, b.error * b.zk, grad, x[2]));
+        layers.push((Layer::Bias, l.shift_bias, b.error * b.bk, grad, x[3]));
     }
     layers
         .into_iter()
-        .filter_map(|(layer, shift, prod, extra, x, effective)| {
+        .filter_map(|(layer, shift, prod, extra, x)| {
             // shift_round(p, -k) is non-zero for some |p| <= prod iff prod >= 2^(k - 1)
             // (k >= 1), or prod >= 1 (k <= 0): k <= floor(log2 prod) + 1.
             if prod < 1.0 {
@@ -292,7 +264,7 @@ pub fn stuck_rates(chip: &mut HostChip) -> Vec<StuckRate> {
             let largest_shift = largest.clamp(0, i32::from(MAX_SHIFT)) as u8;
             Some(StuckRate {
                 layer,
-                effective,
+                effective: rates.of(layer),
                 smallest: (-(f64::from(largest_shift) + x)).exp2(),
                 shift,
                 largest_shift,

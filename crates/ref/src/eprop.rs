@@ -395,7 +395,8 @@ impl Learner {
             let of = &self.trace_cls.of;
             let cols = sim.psi.iter().zip(&net.beta).zip(&net.rho).zip(of);
             let e_row = &mut self.e_row;
-            let one = of.iter().all(|&c| c == 0);
+            // One trace class: every unit in class 0.
+            let one = self.trace_cls.len() == 1;
             for (trace, width, ebar, eps) in [
                 (&self.xbar, ni, &mut self.ebar_in, &mut self.eps_in),
                 (&self.zbar, n, &mut self.ebar_rec, &mut self.eps_rec),
@@ -523,7 +524,8 @@ impl Learner {
                         let cols = self.l.iter().zip(&sim.psi).zip(&net.beta);
                         // One trace class (the common case): the row's trace is one
                         // value, and the row's loop has no lookup.
-                        let one = of.iter().all(|&c| c == 0);
+                        // One trace class: every unit in class 0.
+                        let one = self.trace_cls.len() == 1;
                         for (i, (grow, erow)) in rows.enumerate() {
                             let cells = grow.iter_mut().zip(erow).zip(cols.clone());
                             if one {
