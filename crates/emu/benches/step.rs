@@ -69,11 +69,11 @@ fn warm(chip: &mut HostChip, inputs: &Inputs, dt_ms: f64) -> (f64, u64) {
 
 /// Time `f` on the inputs in turn, `t` the index of the next (kept across criterion's
 /// calls, wrapping at the end); `f` gets the input and its index.
-fn over_inputs<R>(
+fn over_inputs<T, R>(
     b: &mut Bencher<'_>,
-    xs: &Inputs,
+    xs: &[T],
     t: &mut usize,
-    mut f: impl FnMut(&BitSlice<u32, Lsb0>, usize) -> R,
+    mut f: impl FnMut(&T, usize) -> R,
 ) {
     b.iter(|| {
         let r = f(&xs[*t], *t);
@@ -140,8 +140,23 @@ fn bench_cycle_mode(c: &mut Criterion) {
     g.finish();
 }
 
+/// `base` learning online with `engine`, at the rates the training benches use.
+fn training(base: &Config, engine: Engine) -> Config {
+    let mut cfg = base.clone();
+    cfg.learning.engine = engine;
+    cfg.learning.apply = Apply::Online;
+    cfg.learning.rates = LayerRates {
+        eta_bias: 1e-6,
+        ..LayerRates::uniform(1e-4)
+    };
+    cfg
+}
+
 /// One training step (`step()` then `learn()` with a valid target) of the exact and
 /// the light engine, side by side: the ratio is the cost of per-synapse eligibility.
+/// At 256 neurons also the same step of each chip's f64 reference
+/// (`learn::float_twin`, `reference_exact` and `reference_light`): what the float side
+/// of `neurochip verify` costs a step.
 fn bench_train_step(c: &mut Criterion) {
     let mut g = c.benchmark_group("train_step");
     g.measurement_time(Duration::from_secs(4));
@@ -149,17 +164,25 @@ fn bench_train_step(c: &mut Criterion) {
     for neurons in [256u32, 1024] {
         let base = config(neurons, 2.0);
         let xs = inputs(&base, 2000);
+        let bools: Vec<Vec<bool>> = xs.iter().map(|x| x.iter().map(|b| *b).collect()).collect();
         for engine in [Engine::Exact, Engine::Light] {
-            let mut cfg = base.clone();
-            cfg.learning.engine = engine;
-            cfg.learning.apply = Apply::Online;
-            cfg.learning.rates = LayerRates {
-                eta_bias: 1e-6,
-                ..LayerRates::uniform(1e-4)
-            };
+            let cfg = training(&base, engine);
             let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));
-            let mut t = 0usize;
             let name = format!("{engine:?}").to_lowercase();
+            if neurons == 256 {
+                let (mut sim, mut learner) = neurochip_emu::learn::float_twin(&cfg, &mut chip);
+                let mut t = 0usize;
+                g.bench_function(
+                    BenchmarkId::new(format!("reference_{name}"), neurons),
+                    |b| {
+                        over_inputs(b, &bools, &mut t, |x, t| {
+                            learner.step(&mut sim, x);
+                            learner.learn(&mut sim, FTarget::Class(t % 10))
+                        })
+                    },
+                );
+            }
+            let mut t = 0usize;
             g.bench_function(BenchmarkId::new(name, neurons), |b| {
                 over_inputs(b, &xs, &mut t, |x, t| {
                     chip.step(x).expect("valid input");
@@ -168,38 +191,6 @@ fn bench_train_step(c: &mut Criterion) {
                 })
             });
         }
-    }
-    g.finish();
-}
-
-/// One training step of the f64 reference that `neurochip verify` trains beside the
-/// chip (`learn::float_twin`: the same network, rule and rates), for both rules on
-/// bench256: what the float side of a verify costs a step.
-fn bench_reference_train_step(c: &mut Criterion) {
-    let mut g = c.benchmark_group("reference_train_step");
-    g.measurement_time(Duration::from_secs(4));
-    g.sample_size(20);
-    let base = config(256, 2.0);
-    let xs: Vec<Vec<bool>> = inputs(&base, 2000)
-        .iter()
-        .map(|x| x.iter().map(|b| *b).collect())
-        .collect();
-    for engine in [Engine::Exact, Engine::Light] {
-        let mut cfg = base.clone();
-        cfg.learning.engine = engine;
-        cfg.learning.apply = Apply::Online;
-        let (_, mut chip) = build::chip(&cfg).unwrap_or_else(|e| panic!("{e}"));
-        let (mut sim, mut learner) = neurochip_emu::learn::float_twin(&cfg, &mut chip);
-        let mut t = 0usize;
-        let name = format!("{engine:?}").to_lowercase();
-        g.bench_function(BenchmarkId::new(name, 256), |b| {
-            b.iter(|| {
-                learner.step(&mut sim, &xs[t]);
-                let learned = learner.learn(&mut sim, FTarget::Class(t % 10));
-                t = (t + 1) % xs.len();
-                learned
-            })
-        });
     }
     g.finish();
 }
@@ -312,7 +303,6 @@ criterion_group!(
     bench_forward,
     bench_cycle_mode,
     bench_train_step,
-    bench_reference_train_step,
     bench_infer_exact,
     bench_batch,
     bench_online_kernel
