@@ -246,6 +246,28 @@ impl Grads {
         }
     }
 
+    /// The hidden part (`w_in`, `w_rec`) and the readout's part (`w_out`, `bias`),
+    /// each with the other's vectors empty.
+    fn split(self) -> (Self, Self) {
+        let Self {
+            w_in,
+            w_rec,
+            w_out,
+            bias,
+        } = self;
+        let hidden = Self {
+            w_in,
+            w_rec,
+            ..Self::default()
+        };
+        let readout = Self {
+            w_out,
+            bias,
+            ..Self::default()
+        };
+        (hidden, readout)
+    }
+
     /// All gradients as one vector (input, recurrent, readout, bias).
     pub fn flat(&self) -> Vec<f64> {
         let mut v = self.w_in.clone();
@@ -293,6 +315,9 @@ pub struct Learner {
     e_row: Vec<f64>,
     /// Gradients accumulated since the last application.
     pub g: Grads,
+    /// A learning step's hidden gradients (`w_in`, `w_rec`) and readout gradients
+    /// (`w_out`, `bias`), kept between steps so that a step allocates nothing.
+    step_g: (Grads, Grads),
     /// Output error of the last learning step.
     pub err: Vec<f64>,
     /// Learning signal of the last learning step (summed over readout classes).
@@ -329,6 +354,7 @@ impl Learner {
             lq: vec![0.0; q * n],
             e_row: vec![0.0; n],
             g: Grads::zeros(ni, n, o),
+            step_g: Grads::zeros(ni, n, o).split(),
             err: vec![0.0; o],
             l: vec![0.0; n],
             rbar: vec![0.0; n],
@@ -495,7 +521,9 @@ impl Learner {
         for j in 0..n {
             self.l[j] = (0..nq).map(|q| self.lq[q * n + j]).sum();
         }
-        let mut d = Grads::zeros(ni, n, o);
+        // Every value of a part this step learns is written below (a masked synapse's
+        // as zero); a part it does not learn stays zero.
+        let (mut d, mut readout) = std::mem::take(&mut self.step_g);
         if self.p.learn_hidden {
             let of = &self.trace_cls.of;
             for (trace, width, ebar, eps, g) in [
@@ -556,23 +584,19 @@ impl Learner {
         if self.p.learn_readout {
             for j in 0..n {
                 for k in 0..o {
-                    if net.mask_out[j * o + k] {
-                        d.w_out[j * o + k] = self.err[k] * self.zk[out_of[k] * n + j];
-                    }
+                    readout.w_out[j * o + k] = if net.mask_out[j * o + k] {
+                        self.err[k] * self.zk[out_of[k] * n + j]
+                    } else {
+                        0.0
+                    };
                 }
             }
-            for (k, (d, e)) in d.bias.iter_mut().zip(&self.err).enumerate() {
+            for (k, (d, e)) in readout.bias.iter_mut().zip(&self.err).enumerate() {
                 *d = e * self.bk[out_of[k]];
             }
         }
-        // The readout's part apart from the hidden part (an empty vector is no work
-        // for `apply` and `add`), each applied now or accumulated by its own flag.
-        let readout = Grads {
-            w_in: Vec::new(),
-            w_rec: Vec::new(),
-            w_out: std::mem::take(&mut d.w_out),
-            bias: std::mem::take(&mut d.bias),
-        };
+        // The hidden part and the readout's part (an empty vector is no work for
+        // `apply` and `add`), each applied now or accumulated by its own flag.
         for (part, online) in [(&d, self.p.online), (&readout, self.p.readout_online)] {
             if online {
                 apply(&self.p, sim, part);
@@ -580,6 +604,7 @@ impl Learner {
                 add(&mut self.g, part);
             }
         }
+        self.step_g = (d, readout);
         true
     }
 
