@@ -207,7 +207,7 @@ qemu-cost: toolchain qemu-install data-kws
 
 ## firmware: build every application (the image app around FW_IMAGE, and the
 ## assembly and solver apps) for every board profile it fits (QEMU, STM32F411; the
-## assembly app's 130 KB of buffers are QEMU only).
+## assembly app's 140 KB of buffers are QEMU only).
 firmware: toolchain
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release
 	cd $(FW_DIR) && NEUROCHIP_IMAGE=$(abspath $(FW_IMAGE)) $(CARGO) build --release --no-default-features --features stm32f411
