@@ -266,6 +266,12 @@ impl Task {
 }
 
 impl Task {
+    /// The steps of the sample `pick` (without drawing its input).
+    pub fn steps(&self, pick: Pick) -> u32 {
+        use neurochip_tasks::SpikeSource;
+        self.sample(pick).steps()
+    }
+
     /// The input spikes of the sample `pick`, step by step: `steps` rows of
     /// [`Task::n_inputs`] values, row-major, with `steps`. What the chip receives when
     /// a run loop runs that sample (the Python package's `Chip.task_input`).

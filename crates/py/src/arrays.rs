@@ -21,8 +21,14 @@ fn asarray<'py>(x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyUntypedArray>> {
 
 /// Input spikes: `x` (anything `numpy.asarray` takes, of dtype bool or uint8 with
 /// values 0 or 1) of `ndim` dimensions whose last is `n_in`, flattened row by row;
-/// with the number of rows (1 for one step).
-pub fn spikes_in(x: &Bound<'_, PyAny>, ndim: usize, n_in: usize) -> PyResult<(usize, Vec<bool>)> {
+/// with the number of rows (1 for one step). `rows_ok` sees the number of rows
+/// before anything is read (a caller bounds what it will allocate for them).
+pub fn spikes_in(
+    x: &Bound<'_, PyAny>,
+    ndim: usize,
+    n_in: usize,
+    rows_ok: impl FnOnce(usize) -> PyResult<()>,
+) -> PyResult<(usize, Vec<bool>)> {
     let py = x.py();
     let a = asarray(x)?;
     let shape = a.shape().to_vec();
@@ -38,10 +44,14 @@ pub fn spikes_in(x: &Bound<'_, PyAny>, ndim: usize, n_in: usize) -> PyResult<(us
         )));
     }
     let rows = if ndim == 1 { 1 } else { shape[0] };
+    rows_ok(rows)?;
     let dt = a.dtype();
     if dt.is_equiv_to(&numpy::dtype::<bool>(py)) {
-        let v: PyReadonlyArrayDyn<'_, bool> = a.cast::<PyArrayDyn<bool>>()?.readonly();
-        return Ok((rows, v.as_array().iter().copied().collect()));
+        // Read as bytes: a numpy bool array may hold any byte (`frombuffer`, `view`),
+        // which numpy takes as true when not zero, and a Rust `bool` must be 0 or 1.
+        let bytes = a.call_method1("view", ("uint8",))?;
+        let v: PyReadonlyArrayDyn<'_, u8> = bytes.cast::<PyArrayDyn<u8>>()?.readonly();
+        return Ok((rows, v.as_array().iter().map(|&b| b != 0).collect()));
     }
     if dt.is_equiv_to(&numpy::dtype::<u8>(py)) {
         let v: PyReadonlyArrayDyn<'_, u8> = a.cast::<PyArrayDyn<u8>>()?.readonly();
@@ -49,11 +59,7 @@ pub fn spikes_in(x: &Bound<'_, PyAny>, ndim: usize, n_in: usize) -> PyResult<(us
         let mut out = Vec::with_capacity(view.len());
         for (k, &b) in view.iter().enumerate() {
             if b > 1 {
-                let at = if ndim == 1 {
-                    format!("[{k}]")
-                } else {
-                    format!("[{}, {}]", k / n_in, k % n_in)
-                };
+                let at = index_text(k, if ndim == 1 { &[] } else { &shape });
                 return Err(err(format!("input spikes: {b} at {at}; a spike is 0 or 1")));
             }
             out.push(b == 1);
@@ -88,7 +94,26 @@ pub fn values_in(values: &Bound<'_, PyAny>, what: &str, shape: &[usize]) -> PyRe
     let kind = a.dtype().kind();
     let as_type = |t: &str| -> PyResult<Bound<'_, PyAny>> { a.call_method1("astype", (t,)) };
     match kind {
-        b'i' | b'u' => {
+        b'u' => {
+            // Unsigned: read as such, so that a value above `i64::MAX` is refused
+            // rather than wrapped by `astype("int64")`.
+            let c = as_type("uint64")?;
+            let v: PyReadonlyArrayDyn<'_, u64> = c.cast::<PyArrayDyn<u64>>()?.readonly();
+            let view = v.as_array();
+            let mut out = Vec::with_capacity(view.len());
+            for (k, &x) in view.iter().enumerate() {
+                let Ok(x) = i64::try_from(x) else {
+                    return Err(err(format!(
+                        "{what}: {x} at {}; allowed at most {} (and the layer's own range)",
+                        index_text(k, shape),
+                        i64::MAX
+                    )));
+                };
+                out.push(x);
+            }
+            Ok(Values::Int(out))
+        }
+        b'i' => {
             let c = as_type("int64")?;
             let v: PyReadonlyArrayDyn<'_, i64> = c.cast::<PyArrayDyn<i64>>()?.readonly();
             Ok(Values::Int(v.as_array().iter().copied().collect()))
@@ -104,6 +129,29 @@ pub fn values_in(values: &Bound<'_, PyAny>, what: &str, shape: &[usize]) -> PyRe
             a.dtype().str()?
         ))),
     }
+}
+
+/// Flat index `k` of an array of `shape` as `[i]` or `[i, j]`.
+fn index_text(k: usize, shape: &[usize]) -> String {
+    match shape {
+        [_, cols] if *cols > 0 => format!("[{}, {}]", k / cols, k % cols),
+        _ => format!("[{k}]"),
+    }
+}
+
+/// The most bytes one call may allocate for the arrays it returns (`Chip.run`,
+/// `Chip.task_input`): a request past it is refused before anything is allocated.
+pub const OUT_LIMIT: u64 = 4 << 30;
+
+/// Refuse `what`, whose output arrays take `bytes`, when that is past [`OUT_LIMIT`].
+pub fn out_bounded(what: &str, bytes: u128) -> PyResult<()> {
+    if bytes > u128::from(OUT_LIMIT) {
+        return Err(err(format!(
+            "{what}: the arrays returned would take {bytes} bytes; allowed at most {OUT_LIMIT} \
+             bytes a call (run fewer steps a call)"
+        )));
+    }
+    Ok(())
 }
 
 /// A `rows` × `cols` array of `v` (row by row), or a vector when `rows` is `None`.

@@ -313,7 +313,7 @@ impl Chip {
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-        let (_, flat) = arrays::spikes_in(x, 1, self.inputs())?;
+        let (_, flat) = arrays::spikes_in(x, 1, self.inputs(), |_| Ok(()))?;
         self.chip.step(&to_bits(&flat)).map_err(err)?;
         let (m, r) = (self.m_lsb(), self.r_lsb());
         let mem = self.chip.mem();
@@ -332,15 +332,22 @@ impl Chip {
     /// Run the input spikes ``x`` (``bool`` or ``uint8`` [steps, inputs]) step by
     /// step, from the chip's state (``reset=True`` zeroes the dynamic state first, as
     /// the start of a sample does). Returns a ``Trace``. Learning circuits are not
-    /// driven: no target, no weight change.
+    /// driven: no target, no weight change. A ``bool`` byte other than 0 is a spike,
+    /// as numpy reads it; a run whose returned arrays would pass 4 GiB is refused
+    /// before it starts (run it in pieces).
     #[pyo3(signature = (x, *, reset = false))]
     fn run(&mut self, py: Python<'_>, x: &Bound<'_, PyAny>, reset: bool) -> PyResult<Trace> {
         let n_in = self.inputs();
-        let (rows, flat) = arrays::spikes_in(x, 2, n_in)?;
+        let (n, o) = (self.neurons(), self.outputs());
+        // The input's copy (1 byte a spike), and what is returned: spikes (1 byte),
+        // membranes and readouts (8 bytes real, 4 raw) a step.
+        let per_step = (n_in + n) as u128 + 12 * (n + o) as u128;
+        let (rows, flat) = arrays::spikes_in(x, 2, n_in, |rows| {
+            arrays::out_bounded(&format!("run: {rows} steps"), rows as u128 * per_step)
+        })?;
         if reset {
             self.chip.reset_state();
         }
-        let (n, o) = (self.neurons(), self.outputs());
         let (mut z, mut v, mut y) = (
             Vec::with_capacity(rows * n),
             Vec::with_capacity(rows * n),
@@ -367,11 +374,23 @@ impl Chip {
     }
 
     /// The input spikes of the configuration's inference sample ``sample`` (``bool``
-    /// [steps, inputs]): what ``infer`` feeds the chip for that sample. ``reset()``
+    /// [steps, inputs], ``0 <= sample < samples``): what ``infer`` feeds the chip for
+    /// that sample. ``reset()``
     /// then ``run(chip.task_input(i))`` for each sample ``i`` is ``infer()``, digest
     /// and all, on a chip that does not learn.
     #[pyo3(signature = (sample = 0))]
     fn task_input<'py>(&self, py: Python<'py>, sample: u32) -> PyResult<Bound<'py, PyAny>> {
+        let samples = self.samples();
+        if sample >= samples {
+            return Err(err(format!(
+                "task_input: sample {sample}; the configuration runs {samples} inference \
+                 samples, allowed 0..={}",
+                samples.saturating_sub(1)
+            )));
+        }
+        let steps = u128::from(self.task.steps(Pick::Run(sample)));
+        let what = format!("task_input: sample {sample}");
+        arrays::out_bounded(&what, steps * self.inputs() as u128)?;
         let (steps, x) = self.task.input(Pick::Run(sample));
         arrays::out(py, Some(steps), self.inputs(), x)
     }
@@ -597,6 +616,12 @@ impl Chip {
     /// saves it.
     #[pyo3(signature = (*, dt = None))]
     fn to_nir<'py>(slf: Bound<'py, Self>, dt: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(dt) = dt.filter(|d| !(d.is_finite() && *d > 0.0)) {
+            return Err(err(format!(
+                "to_nir: dt = {dt}; allowed a finite number > 0 (the step in the graph's \
+                 time unit)"
+            )));
+        }
         let py = slf.py();
         let kwargs = PyDict::new(py);
         kwargs.set_item("dt", dt)?;

@@ -14,7 +14,14 @@ pyo3::create_exception!(
      what was wrong and what is allowed. A subclass of ValueError."
 );
 
-/// A library error (its `Display`, one line) as a `NeurochipError`.
+/// A library error (its `Display`) as a `NeurochipError`, on one line: a line break
+/// or carriage return it quotes (a path or a value given with one) is written `\n`,
+/// `\r`.
 pub fn err(e: impl std::fmt::Display) -> PyErr {
-    NeurochipError::new_err(e.to_string())
+    NeurochipError::new_err(one_line(&e.to_string()))
+}
+
+/// `s` with its line breaks and carriage returns escaped.
+fn one_line(s: &str) -> String {
+    s.replace('\n', "\\n").replace('\r', "\\r")
 }

@@ -56,8 +56,19 @@ struct GridArgs {
     archs: Vec<Arch>,
 }
 
+/// The widths of a grid or a point, checked as `neurochip sweep` checks its flags,
+/// the message naming the Python key.
+fn check_widths(weight_bits: &[u32], trace_bits: &[u32]) -> PyResult<()> {
+    sweep::check_widths(weight_bits, trace_bits).map_err(|e| {
+        err(e
+            .replace("--weight-bits", "weight_bits")
+            .replace("--trace-bits", "trace_bits"))
+    })
+}
+
 impl GridArgs {
     fn new(configs: Vec<Bound<'_, PyAny>>, axes: Axes, archs: Vec<String>) -> PyResult<Self> {
+        check_widths(&axes.weight_bits, &axes.trace_bits)?;
         Ok(GridArgs {
             configs: configs
                 .iter()
@@ -115,6 +126,7 @@ pub fn sweep_point<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let cfg = Config::coerce(config)?.cfg;
     let p: Point = pythonize::depythonize(point).map_err(|e| err(format!("point: {e}")))?;
+    check_widths(&[p.weight_bits], &[p.trace_bits])?;
     let archs = self::archs(archs)?;
     let c = p.apply(&cfg);
     let rows = py.detach(|| sweep::run_point(&c, &archs)).map_err(err)?;

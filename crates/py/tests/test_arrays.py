@@ -101,3 +101,34 @@ def test_bad_input_is_refused(cfg):
     with pytest.raises(TypeError, match="dtype float64; allowed bool, or uint8"):
         chip.run(np.zeros((5, 40)))
     assert chip.steps == 0
+
+
+def test_bool_bytes_other_than_0_and_1_are_true(cfg):
+    # A numpy bool array may hold any byte (frombuffer, view); numpy reads a
+    # non-zero byte as True, and so does the chip.
+    x = spikes(50)
+    odd = x.view(np.uint8) * np.uint8(7)
+    a, b = nc.Chip(cfg), nc.Chip(cfg)
+    ta = a.run(x)
+    tb = b.run(odd.view(bool))
+    assert np.array_equal(ta.spikes, tb.spikes) and a.digest == b.digest
+    step = np.frombuffer(bytes([0, 2] * 20), dtype=bool)
+    za, _, _ = a.step(step != 0)
+    zb, _, _ = b.step(step)
+    assert np.array_equal(za, zb) and a.digest == b.digest
+
+
+def test_outputs_are_bounded_before_they_are_allocated(cfg):
+    chip = nc.Chip(cfg)
+    # 10**8 steps of 100 neurons would return tens of GB: refused, nothing run.
+    x = np.broadcast_to(np.zeros(40, dtype=bool), (10**8, 40))
+    with pytest.raises(nc.NeurochipError, match=r"run: 100000000 steps: .* allowed at most"):
+        chip.run(x)
+    assert chip.steps == 0
+
+
+def test_task_input_past_the_samples_is_refused(cfg):
+    chip = nc.Chip(cfg)
+    assert chip.task_input(chip.samples - 1).shape[1] == 40
+    with pytest.raises(nc.NeurochipError, match=r"task_input: sample .* allowed 0\.\.="):
+        chip.task_input(chip.samples)

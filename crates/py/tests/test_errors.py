@@ -102,3 +102,51 @@ def test_rate_warnings_are_python_warnings(cli, tmp_path):
         with pytest.warns(UserWarning) as rec:
             call()
         assert [str(w.message) for w in rec] == want
+
+
+def test_a_dict_that_holds_itself_or_nests_too_deep():
+    d: dict = {"network": {"inputs": 4}}
+    d["network"]["again"] = d
+    with pytest.raises(nc.NeurochipError, match=r"nested more than 32 levels deep \(or holds itself\)"):
+        nc.Config.from_dict(d)
+    deep: dict = {}
+    for _ in range(20_000):
+        deep = {"a": deep}
+    with pytest.raises(nc.NeurochipError, match="nested more than 32 levels deep"):
+        nc.to_toml(deep)
+    wide: list = []
+    wide.extend([wide] * 100)
+    with pytest.raises(nc.NeurochipError, match="nested more than 32 levels deep"):
+        nc.Config.from_dict({"network": {"x": wide}})
+    huge = [[0] * 1100] * 1000
+    with pytest.raises(nc.NeurochipError, match="more than 1048576 values in all"):
+        nc.Config.from_dict({"network": {"x": huge}})
+
+
+def test_sweep_widths_are_checked_as_the_command_line_checks_them():
+    from neurochip import _neurochip as native
+
+    point = {"engine": "exact", "weight_bits": 0, "trace_bits": 12, "seed": 1}
+    with pytest.raises(nc.NeurochipError, match=r"^weight_bits: 0 is out of range; allowed 2\.\.=16"):
+        native.sweep_point("examples/cue_lif.toml", point)
+    grid = {"engines": [], "weight_bits": [8], "trace_bits": [40], "seeds": []}
+    with pytest.raises(nc.NeurochipError, match=r"^trace_bits: 40 is out of range"):
+        native.sweep_points(["examples/cue_lif.toml"], grid)
+
+
+def test_a_path_with_a_line_break_stays_on_one_line(tmp_path):
+    with pytest.raises(nc.NeurochipError) as e:
+        nc.inspect(str(tmp_path / "a\nb.img"))
+    assert "\n" not in str(e.value) and "a\\nb.img" in str(e.value)
+
+
+def test_numpy_scalars_in_a_dict_read_as_their_values():
+    import numpy as np
+
+    plain = {"network": {"inputs": 4, "neurons": 8, "outputs": 2, "tau_m_ms": 20.0},
+             "task": {"kind": "poisson", "steps": 10}}
+    with_numpy = {"network": {"inputs": np.int64(4), "neurons": np.uint16(8),
+                              "outputs": np.int32(2), "tau_m_ms": np.float32(20.0)},
+                  "task": {"kind": "poisson", "steps": np.int64(10)}}
+    assert nc.to_toml(with_numpy) == nc.to_toml(plain)
+    assert nc.Chip(with_numpy).digest == nc.Chip(plain).digest

@@ -251,3 +251,10 @@ def test_the_command_line_refuses_in_one_line(tmp_path: Path, cli: Any) -> None:
     assert cli.error("export-nir", "examples/alif.toml", "-o", tmp_path / "a.nir").endswith(
         "NIR has no adaptive LIF node (allowed: model = \"lif\")"
     )
+
+
+@pytest.mark.parametrize("dt", [0.0, -1.0, float("nan"), float("inf")])
+def test_to_nir_refuses_a_step_that_is_not_a_time(dt: float) -> None:
+    chip = nc.Chip("examples/lif.toml")
+    with pytest.raises(nc.NeurochipError, match=r"^to_nir: dt = .*; allowed a finite number > 0"):
+        chip.to_nir(dt=dt)

@@ -150,6 +150,12 @@ def test_refused_writes_name_the_element_and_change_nothing(tmp_path):
     assert str(e.value) == "`w_hid` is not a weight layer; allowed: w_in, w_rec, w_out, bias"
     with pytest.raises(TypeError, match="dtype bool"):
         chip.set_weights("w_in", before > 0)
+    # An unsigned value past i64 is refused, not wrapped to a negative one.
+    big = np.zeros((40, 100), dtype=np.uint64)
+    big[2, 5] = 2**64 - 1
+    with pytest.raises(nc.NeurochipError) as e:
+        chip.set_weights("w_in", big)
+    assert str(e.value).startswith("w_in: 18446744073709551615 at [2, 5]; allowed at most")
     np.testing.assert_array_equal(chip.get_weights("w_in"), before)
     assert chip.digest == nc.Chip(cfg).digest
 

@@ -196,9 +196,11 @@ class Chip:
         """One time step with input spikes ``x`` [inputs]: ``(spikes, membranes,
         readouts)``."""
     def run(self, x: _SpikesIn, *, reset: bool = False) -> Trace:
-        """Run input spikes ``x`` [steps, inputs] step by step from the chip's state."""
+        """Run input spikes ``x`` [steps, inputs] step by step from the chip's state
+        (a bool byte other than 0 is a spike; at most 4 GiB of returned arrays a call)."""
     def task_input(self, sample: int = 0) -> npt.NDArray[np.bool_]:
-        """The input spikes of the configuration's inference sample ``sample``."""
+        """The input spikes of the configuration's inference sample ``sample``
+        (``0 <= sample < samples``)."""
     def reset(self) -> None:
         """Zero the dynamic state, as the start of every sample does."""
     def infer(self, *, steps: int | None = None) -> Report:
