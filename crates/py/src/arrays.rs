@@ -143,12 +143,13 @@ fn index_text(k: usize, shape: &[usize]) -> String {
 /// `Chip.task_input`): a request past it is refused before anything is allocated.
 pub const OUT_LIMIT: u64 = 4 << 30;
 
-/// Refuse `what`, whose output arrays take `bytes`, when that is past [`OUT_LIMIT`].
-pub fn out_bounded(what: &str, bytes: u128) -> PyResult<()> {
+/// Refuse `what`, whose arrays take `bytes`, when that is past [`OUT_LIMIT`] (`hint`:
+/// what to do instead).
+pub fn out_bounded(what: &str, bytes: u128, hint: &str) -> PyResult<()> {
     if bytes > u128::from(OUT_LIMIT) {
         return Err(err(format!(
-            "{what}: the arrays returned would take {bytes} bytes; allowed at most {OUT_LIMIT} \
-             bytes a call (run fewer steps a call)"
+            "{what}: the arrays would take {bytes} bytes; allowed at most {OUT_LIMIT} bytes \
+             a call ({hint})"
         )));
     }
     Ok(())

@@ -343,7 +343,8 @@ impl Chip {
         // membranes and readouts (8 bytes real, 4 raw) a step.
         let per_step = (n_in + n) as u128 + 12 * (n + o) as u128;
         let (rows, flat) = arrays::spikes_in(x, 2, n_in, |rows| {
-            arrays::out_bounded(&format!("run: {rows} steps"), rows as u128 * per_step)
+            let what = format!("run: {rows} steps");
+            arrays::out_bounded(&what, rows as u128 * per_step, "run fewer steps a call")
         })?;
         if reset {
             self.chip.reset_state();
@@ -390,7 +391,8 @@ impl Chip {
         }
         let steps = u128::from(self.task.steps(Pick::Run(sample)));
         let what = format!("task_input: sample {sample}");
-        arrays::out_bounded(&what, steps * self.inputs() as u128)?;
+        let hint = "`infer` runs the sample without returning its input";
+        arrays::out_bounded(&what, steps * self.inputs() as u128, hint)?;
         let (steps, x) = self.task.input(Pick::Run(sample));
         arrays::out(py, Some(steps), self.inputs(), x)
     }

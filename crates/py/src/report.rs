@@ -19,6 +19,10 @@ pub struct Report {
     kind: String,
     /// The digest: `digest`, or (reward verify) the chip's, `chip.digest`.
     digest: String,
+    /// The report as the command line's JSON: each read converts its part afresh, so
+    /// that what a caller changes in it is its own copy and the report stays as made.
+    value: serde_json::Value,
+    /// Its keys in order (`keys`, `len`, `in`, iteration, `repr`).
     data: Py<PyDict>,
 }
 
@@ -40,8 +44,17 @@ impl Report {
         Ok(Self {
             kind: kind.to_string(),
             digest,
+            value,
             data: data.unbind(),
         })
+    }
+
+    /// The report's `key`, converted afresh (`None` when it has none).
+    fn part(&self, py: Python<'_>, key: &str) -> PyResult<Option<Py<PyAny>>> {
+        self.value
+            .get(key)
+            .map(|v| Ok(pythonize::pythonize(py, v).map_err(err)?.unbind()))
+            .transpose()
     }
 }
 
@@ -61,9 +74,13 @@ impl Report {
         &self.digest
     }
 
-    /// A copy of the report as a plain dict.
+    /// A copy of the report as a plain dict (a deep one: changing it leaves the
+    /// report as it was).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        self.data.bind(py).copy()
+        pythonize::pythonize(py, &self.value)
+            .map_err(err)?
+            .cast_into::<PyDict>()
+            .map_err(|_| err("a report is an object"))
     }
 
     /// The report's keys, in the command line's order.
@@ -72,15 +89,15 @@ impl Report {
     }
 
     fn __getitem__(&self, py: Python<'_>, key: &str) -> PyResult<Py<PyAny>> {
-        match self.data.bind(py).get_item(key)? {
-            Some(v) => Ok(v.unbind()),
+        match self.part(py, key)? {
+            Some(v) => Ok(v),
             None => Err(PyKeyError::new_err(key.to_string())),
         }
     }
 
     fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        match self.data.bind(py).get_item(name)? {
-            Some(v) => Ok(v.unbind()),
+        match self.part(py, name)? {
+            Some(v) => Ok(v),
             None => Err(PyAttributeError::new_err(format!(
                 "a {} report has no `{name}`; it has: {}",
                 self.kind,

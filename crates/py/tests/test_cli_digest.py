@@ -91,3 +91,15 @@ def test_the_cycle_model_report_equals_the_command_lines(cli, tmp_path):
         assert got.to_dict() == want
         # The cycle model counts around the chip and does not change its bits.
         assert got.digest == nc.run(cfg).digest
+
+
+def test_a_report_stays_as_made_whatever_its_reader_changes():
+    import neurochip as nc
+
+    r = nc.run("examples/lif.toml", steps=50)
+    counts = list(r["spike_counts"])
+    r.to_dict()["spike_counts"].append(9)
+    r["spike_counts"].append(9)
+    r.spike_counts.clear()
+    assert r["spike_counts"] == counts and r.to_dict()["spike_counts"] == counts
+    assert list(r.keys()) == list(r.to_dict().keys())

@@ -131,7 +131,7 @@ class Report:
     def digest(self) -> str:
         """The trace digest, 16 hex digits."""
     def to_dict(self) -> dict[str, Any]:
-        """A copy of the report as a plain dict."""
+        """A copy of the report as a plain dict (deep: changing it leaves the report)."""
     def keys(self) -> list[str]:
         """The report's keys, in the command line's order."""
     def __getitem__(self, key: str, /) -> Any: ...
