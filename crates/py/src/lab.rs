@@ -156,6 +156,14 @@ pub fn sweep_table(rows: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(sweep::markdown(&rows_in(rows)?))
 }
 
+/// A seed list as ``neurochip sweep --seeds`` takes it (``"1-5"``, ``"1,2,7"``,
+/// ``"1-3,10"``), checked as it checks it: no range that runs backwards, no seed
+/// twice, at most 10,000 seeds.
+#[pyfunction]
+pub fn sweep_seeds(spec: &str) -> PyResult<Vec<u64>> {
+    sweep::parse_seeds(spec).map_err(|e| err(e.replacen("--seeds", "seeds", 1)))
+}
+
 /// The rows as the CSV ``neurochip sweep --csv`` writes.
 #[pyfunction]
 pub fn sweep_csv(rows: &Bound<'_, PyAny>) -> PyResult<String> {

@@ -182,5 +182,6 @@ fn _neurochip(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lab::sweep_local, m)?)?;
     m.add_function(wrap_pyfunction!(lab::sweep_table, m)?)?;
     m.add_function(wrap_pyfunction!(lab::sweep_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(lab::sweep_seeds, m)?)?;
     Ok(())
 }

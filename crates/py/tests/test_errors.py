@@ -150,3 +150,14 @@ def test_numpy_scalars_in_a_dict_read_as_their_values():
                   "task": {"kind": "poisson", "steps": np.int64(10)}}
     assert nc.to_toml(with_numpy) == nc.to_toml(plain)
     assert nc.Chip(with_numpy).digest == nc.Chip(plain).digest
+
+
+def test_sweep_seeds_are_parsed_as_the_command_line_parses_them():
+    from neurochip.sweep import parse_seeds
+
+    assert parse_seeds("1-3,10") == [1, 2, 3, 10]
+    assert parse_seeds([4, 2]) == [4, 2]
+    with pytest.raises(nc.NeurochipError, match=r"^seeds: `5-1` runs backwards"):
+        parse_seeds("5-1")
+    with pytest.raises(nc.NeurochipError, match=r"^seeds: more than 10000 seeds"):
+        parse_seeds("1-100000000000")

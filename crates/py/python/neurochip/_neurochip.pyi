@@ -24,6 +24,7 @@ __all__ = [
     "sweep_local",
     "sweep_point",
     "sweep_points",
+    "sweep_seeds",
     "sweep_table",
     "to_toml",
     "verify",
@@ -288,3 +289,6 @@ def sweep_table(rows: list[dict[str, Any]]) -> str:
 
 def sweep_csv(rows: list[dict[str, Any]]) -> str:
     """The rows as the CSV ``neurochip sweep --csv`` writes."""
+
+def sweep_seeds(spec: str) -> list[int]:
+    """A ``--seeds`` list (``"1-5"``, ``"1,2,7"``), checked as the command line checks it."""

@@ -15,27 +15,20 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterable, Sequence
 
-from ._neurochip import Config, sweep_local, sweep_point, sweep_points
+from ._neurochip import Config, sweep_local, sweep_point, sweep_points, sweep_seeds
 
 __all__ = ["sweep", "parse_seeds"]
 
 
 def parse_seeds(spec: str | Iterable[int] | None) -> list[int]:
     """Seeds as ``neurochip sweep --seeds`` takes them: ``"1-5"``, ``"1,2,7"``,
-    ``"1-3,10"``, or a list of integers."""
+    ``"1-3,10"`` (parsed and checked by the command line's own parser: no range that
+    runs backwards, no seed twice, at most 10,000), or a list of integers."""
     if spec is None:
         return []
-    if not isinstance(spec, str):
-        return [int(s) for s in spec]
-    out: list[int] = []
-    for item in spec.split(","):
-        item = item.strip()
-        if "-" in item:
-            a, b = item.split("-", 1)
-            out.extend(range(int(a), int(b) + 1))
-        elif item:
-            out.append(int(item))
-    return out
+    if isinstance(spec, str):
+        return sweep_seeds(spec)
+    return [int(s) for s in spec]
 
 
 def _configs(configs: Any) -> list[Config]:
@@ -80,6 +73,8 @@ def sweep(
     """
     cfgs = _configs(configs)
     seeds = parse_seeds(seeds)
+    if isinstance(engines, str):
+        engines = [engines]
     grid = dict(
         engines=list(engines),
         weight_bits=list(weight_bits),
