@@ -618,12 +618,6 @@ impl Chip {
     /// saves it.
     #[pyo3(signature = (*, dt = None))]
     fn to_nir<'py>(slf: Bound<'py, Self>, dt: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(dt) = dt.filter(|d| !(d.is_finite() && *d > 0.0)) {
-            return Err(err(format!(
-                "to_nir: dt = {dt}; allowed a finite number > 0 (the step in the graph's \
-                 time unit)"
-            )));
-        }
         let py = slf.py();
         let kwargs = PyDict::new(py);
         kwargs.set_item("dt", dt)?;

@@ -17,9 +17,8 @@ const NO_FILE: &str = "<dict>";
 /// The TOML text of a dict: the dict as a TOML table (keys sorted, plain keys before
 /// tables).
 pub fn dict_to_toml(d: &Bound<'_, PyDict>) -> PyResult<String> {
-    shallow(d.as_any())?;
     let generic = d.py().import("numpy")?.getattr("generic")?;
-    let d = plain(d.as_any(), &generic)?;
+    let d = plain(d.as_any(), &generic, 1, &mut 0)?;
     let table: toml::Table = pythonize::depythonize(&d)
         .map_err(|e| err(format!("{NO_FILE}: not a configuration table: {e}")))?;
     toml::to_string(&table).map_err(|e| err(format!("{NO_FILE}: no TOML form: {e}")))
@@ -32,65 +31,56 @@ const MAX_DEPTH: usize = 32;
 /// The most values a configuration dict may hold, at every level together.
 const MAX_VALUES: usize = 1 << 20;
 
-/// Refuse a dict nested deeper than [`MAX_DEPTH`], or one that holds itself (the
-/// conversion to TOML recurses once a level, and would overflow the stack), or one
-/// of more than [`MAX_VALUES`] values. Walked with a stack of its own.
-fn shallow(d: &Bound<'_, PyAny>) -> PyResult<()> {
-    let mut todo = vec![(d.clone(), 1usize)];
-    let mut seen = 0usize;
-    while let Some((v, depth)) = todo.pop() {
-        let children: Vec<Bound<'_, PyAny>> = if let Ok(m) = v.cast::<PyDict>() {
-            m.values().iter().collect()
-        } else if let Ok(l) = v.cast::<pyo3::types::PyList>() {
-            l.iter().collect()
-        } else if let Ok(t) = v.cast::<pyo3::types::PyTuple>() {
-            t.iter().collect()
-        } else {
-            continue;
-        };
-        if depth > MAX_DEPTH {
-            return Err(err(format!(
-                "{NO_FILE}: nested more than {MAX_DEPTH} levels deep (or holds itself); \
-                 allowed tables and arrays at most {MAX_DEPTH} levels deep"
-            )));
-        }
-        seen = seen.saturating_add(children.len());
-        if seen > MAX_VALUES {
-            return Err(err(format!(
-                "{NO_FILE}: more than {MAX_VALUES} values in all; allowed at most \
-                 {MAX_VALUES} (a configuration is a few tables of settings)"
-            )));
-        }
-        todo.extend(children.into_iter().map(|c| (c, depth + 1)));
-    }
-    Ok(())
-}
-
-/// `v` with every numpy scalar (`numpy.int64(4)`, `numpy.float32(0.5)`,
-/// `numpy.bool_(True)`: an instance of `generic`) replaced by its Python value
-/// (`.item()`), in copies of its dicts, lists and tuples: a configuration computed
-/// with numpy reads as the same one written by hand. Recurses once a level, after
-/// [`shallow`] has bounded the levels.
-fn plain<'py>(v: &Bound<'py, PyAny>, generic: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+/// `v` at nesting `depth` with every numpy scalar (`numpy.int64(4)`,
+/// `numpy.float32(0.5)`, `numpy.bool_(True)`: an instance of `generic`) replaced by
+/// its Python value (`.item()`), in copies of its dicts, lists and tuples: a
+/// configuration computed with numpy reads as the same one written by hand. Refused:
+/// a dict nested deeper than [`MAX_DEPTH`] or one that holds itself (the conversion
+/// to TOML recurses once a level, and would overflow the stack), and more than
+/// [`MAX_VALUES`] values in all (`seen` counts them). One walk, depth first, so that
+/// a structure that holds itself meets the depth bound on its first path.
+fn plain<'py>(
+    v: &Bound<'py, PyAny>,
+    generic: &Bound<'py, PyAny>,
+    depth: usize,
+    seen: &mut usize,
+) -> PyResult<Bound<'py, PyAny>> {
     let py = v.py();
+    let is_dict = v.cast::<PyDict>().is_ok();
+    let is_list =
+        v.cast::<pyo3::types::PyList>().is_ok() || v.cast::<pyo3::types::PyTuple>().is_ok();
+    if !is_dict && !is_list {
+        return if v.is_instance(generic)? {
+            v.call_method0("item")
+        } else {
+            Ok(v.clone())
+        };
+    }
+    if depth > MAX_DEPTH {
+        return Err(err(format!(
+            "{NO_FILE}: nested more than {MAX_DEPTH} levels deep (or holds itself); \
+             allowed tables and arrays at most {MAX_DEPTH} levels deep"
+        )));
+    }
+    *seen = seen.saturating_add(v.len()?);
+    if *seen > MAX_VALUES {
+        return Err(err(format!(
+            "{NO_FILE}: more than {MAX_VALUES} values in all; allowed at most \
+             {MAX_VALUES} (a configuration is a few tables of settings)"
+        )));
+    }
     if let Ok(m) = v.cast::<PyDict>() {
         let out = PyDict::new(py);
         for (k, x) in m.iter() {
-            out.set_item(k, plain(&x, generic)?)?;
+            out.set_item(k, plain(&x, generic, depth + 1, seen)?)?;
         }
         return Ok(out.into_any());
     }
-    if v.cast::<pyo3::types::PyList>().is_ok() || v.cast::<pyo3::types::PyTuple>().is_ok() {
-        let items = v
-            .try_iter()?
-            .map(|x| plain(&x?, generic))
-            .collect::<PyResult<Vec<_>>>()?;
-        return Ok(pyo3::types::PyList::new(py, items)?.into_any());
-    }
-    if v.is_instance(generic)? {
-        return v.call_method0("item");
-    }
-    Ok(v.clone())
+    let items = v
+        .try_iter()?
+        .map(|x| plain(&x?, generic, depth + 1, seen))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(pyo3::types::PyList::new(py, items)?.into_any())
 }
 
 /// A checked chip configuration: every default filled in, every range checked.

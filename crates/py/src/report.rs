@@ -19,33 +19,29 @@ pub struct Report {
     kind: String,
     /// The digest: `digest`, or (reward verify) the chip's, `chip.digest`.
     digest: String,
-    /// The report as the command line's JSON: each read converts its part afresh, so
-    /// that what a caller changes in it is its own copy and the report stays as made.
-    value: serde_json::Value,
-    /// Its keys in order (`keys`, `len`, `in`, iteration, `repr`).
-    data: Py<PyDict>,
+    /// The report as the command line's JSON object (keys in its order): each read
+    /// converts its part afresh, so that what a caller changes in it is its own copy
+    /// and the report stays as made.
+    value: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Report {
     /// The report `rep` of kind `kind`, converted as the command line's `--json` does
     /// (through `serde_json`, so a value JSON cannot hold reads as it does there).
-    pub fn new<T: serde::Serialize>(py: Python<'_>, kind: &str, rep: &T) -> PyResult<Self> {
-        let value = serde_json::to_value(rep).map_err(err)?;
+    pub fn new<T: serde::Serialize>(_py: Python<'_>, kind: &str, rep: &T) -> PyResult<Self> {
+        let serde_json::Value::Object(value) = serde_json::to_value(rep).map_err(err)? else {
+            return Err(err("a report is an object"));
+        };
         let digest = value
             .get("digest")
             .or_else(|| value.get("chip").and_then(|c| c.get("digest")))
             .and_then(|d| d.as_str())
             .unwrap_or_default()
             .to_string();
-        let obj = pythonize::pythonize(py, &value).map_err(err)?;
-        let data = obj
-            .cast_into::<PyDict>()
-            .map_err(|_| err("a report is an object"))?;
         Ok(Self {
             kind: kind.to_string(),
             digest,
             value,
-            data: data.unbind(),
         })
     }
 
@@ -84,8 +80,8 @@ impl Report {
     }
 
     /// The report's keys, in the command line's order.
-    fn keys<'py>(&self, py: Python<'py>) -> Bound<'py, PyList> {
-        self.data.bind(py).keys()
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.value.keys())
     }
 
     fn __getitem__(&self, py: Python<'_>, key: &str) -> PyResult<Py<PyAny>> {
@@ -101,32 +97,27 @@ impl Report {
             None => Err(PyAttributeError::new_err(format!(
                 "a {} report has no `{name}`; it has: {}",
                 self.kind,
-                self.data.bind(py).keys().str()?
+                self.keys(py)?.str()?
             ))),
         }
     }
 
-    fn __contains__(&self, py: Python<'_>, key: &str) -> PyResult<bool> {
-        self.data.bind(py).contains(key)
+    fn __contains__(&self, key: &str) -> bool {
+        self.value.contains_key(key)
     }
 
-    fn __len__(&self, py: Python<'_>) -> usize {
-        self.data.bind(py).len()
+    fn __len__(&self) -> usize {
+        self.value.len()
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.data
-            .bind(py)
-            .keys()
-            .into_any()
-            .try_iter()
-            .map(Bound::into_any)
+        self.keys(py)?.into_any().try_iter().map(Bound::into_any)
     }
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let d = self.data.bind(py);
-        let name = match d.get_item("name")? {
-            Some(n) => n.str()?.to_string(),
+    fn __repr__(&self) -> PyResult<String> {
+        let name = match self.value.get("name") {
+            Some(serde_json::Value::String(n)) => n.clone(),
+            Some(n) => n.to_string(),
             None => String::new(),
         };
         Ok(format!(

@@ -256,5 +256,5 @@ def test_the_command_line_refuses_in_one_line(tmp_path: Path, cli: Any) -> None:
 @pytest.mark.parametrize("dt", [0.0, -1.0, float("nan"), float("inf")])
 def test_to_nir_refuses_a_step_that_is_not_a_time(dt: float) -> None:
     chip = nc.Chip("examples/lif.toml")
-    with pytest.raises(nc.NeurochipError, match=r"^to_nir: dt = .*; allowed a finite number > 0"):
+    with pytest.raises(nc.NeurochipError, match=r"^dt: .*; allowed: a finite number > 0"):
         chip.to_nir(dt=dt)

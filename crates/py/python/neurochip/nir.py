@@ -362,8 +362,7 @@ def from_nir(
     if dt is None:
         meta_dt = (getattr(graph, "metadata", None) or {}).get("neurochip_dt")
         dt = float(np.asarray(meta_dt)) if meta_dt is not None else 1e-3
-    if not (isinstance(dt, (int, float)) and np.isfinite(dt) and dt > 0):
-        raise NeurochipError(f"dt: {dt!r}; allowed: a finite number > 0 (seconds)")
+    dt = _step(dt)
     s = _structure(graph)
     nodes = graph.nodes
     neurons, readout = nodes[s["neurons"]], nodes[s["readout"]]
@@ -548,6 +547,15 @@ def from_nir(
                   errors=errors, notes=notes, config_dict=d)
 
 
+def _step(dt: Any) -> float:
+    """``dt`` as a float, refused unless a finite number > 0 (a Python or numpy
+    number): the step in the graph's time unit, for ``from_nir`` and ``to_nir`` alike."""
+    real = isinstance(dt, (int, float, np.integer, np.floating)) and not isinstance(dt, bool)
+    if not (real and np.isfinite(dt) and dt > 0):
+        raise NeurochipError(f"dt: {dt!r}; allowed: a finite number > 0 (seconds)")
+    return float(dt)
+
+
 def to_nir(chip: Chip, *, dt: float | None = None) -> Any:
     """The chip as a NIR graph: Input -> Linear (``w_in``) -> LIF (with the
     recurrent Linear ``w_rec``) -> Affine (``w_out``, the readout bias) -> LI ->
@@ -562,8 +570,7 @@ def to_nir(chip: Chip, *, dt: float | None = None) -> Any:
     """
     nir = _nir()
     p = chip.parameters()
-    if dt is None:
-        dt = float(p["dt_ms"]) / 1000.0
+    dt = float(p["dt_ms"]) / 1000.0 if dt is None else _step(dt)
     if np.any(np.asarray(p["beta"]) != 0):
         raise NeurochipError(
             f"{chip.config.origin}: to_nir: the chip has adaptive (ALIF) neurons "
