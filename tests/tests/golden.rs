@@ -96,7 +96,7 @@ fn random_chip_digest(seed: u64) -> u64 {
     let mut x = bitvec![u32, Lsb0; 0; ni];
     for t in 0..300u64 {
         for (c, mut b) in x.iter_mut().enumerate() {
-            *b = hash(seed, 99, t, c as u64) % 4 == 0;
+            *b = hash(seed, 99, t, c as u64).is_multiple_of(4);
         }
         chip.step(&x).unwrap();
     }

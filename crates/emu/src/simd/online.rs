@@ -57,6 +57,9 @@ use neurochip_core::update::{online_row, OnlineRow, ONE_SHIFT};
 #[cfg(target_arch = "x86_64")]
 use core::arch::x86_64::*;
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
 /// Synapses a pass.
 const LANES: usize = 8;
 
@@ -90,11 +93,31 @@ pub fn avx2(row: OnlineRow<'_>) {
         // just above).
         #[allow(unsafe_code)]
         unsafe {
-            rows(row)
+            rows(row, false)
         };
         return;
     }
     online_row(row);
+}
+
+/// The [`OnlineKernel`](neurochip_core::update::OnlineKernel) of the AVX-512 path:
+/// [`avx2`]'s, with the narrow form sixteen synapses a pass ([`avx512`]). On a
+/// processor without AVX-512 it is [`avx2`].
+pub fn avx512(row: OnlineRow<'_>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2")
+        && super::x86::has_avx512()
+        && KERNEL_SHIFT.contains(&row.right)
+    {
+        // SAFETY: the processor has AVX2 and every AVX-512 feature the narrow
+        // passes are compiled for (checked just above).
+        #[allow(unsafe_code)]
+        unsafe {
+            rows(row, true)
+        };
+        return;
+    }
+    avx2(row);
 }
 
 /// Whether a call may take the narrow form (`r <= 32`, no `L` of `i32::MIN`), and if
@@ -345,11 +368,14 @@ unsafe fn store16(w: *mut i16, a: __m256i, b: __m256i) {
 }
 
 /// The update of a call's rows in the form it allows: the constants set up once for
-/// them all.
+/// them all. With `wide`, the narrow form sixteen synapses a pass ([`avx512`]).
+///
+/// # Safety
+/// With `wide`, the processor has AVX-512 F, BW, VL and DQ.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 #[target_feature(enable = "avx2")]
-fn rows(row: OnlineRow<'_>) {
+unsafe fn rows(row: OnlineRow<'_>, wide: bool) {
     // A small shift past the small form's bound: the portable row.
     let ebar_used = row.ebar.get(..row.w.len()).unwrap_or(row.ebar);
     if row.right < 16 && !small(ebar_used, row.lsig) {
@@ -407,7 +433,12 @@ fn rows(row: OnlineRow<'_>) {
             neg.clear();
             // No L is i32::MIN (`narrow_bound`): each negates.
             neg.extend(lsig.iter().map(|&l| l.wrapping_neg()));
-            each::<NARROW>(&pass, rows, neg);
+            if wide {
+                // SAFETY: the caller's.
+                unsafe { avx512::each(&pass, rows, neg) };
+            } else {
+                each::<NARROW>(&pass, rows, neg);
+            }
         });
     } else if up > 0 {
         each::<WIDE_UP>(&pass, rows, lsig);
@@ -518,15 +549,15 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
-        /// The AVX2 kernel gives the portable loop's bits, and both give a row at a
-        /// time's ([`neurochip_core::update::exact`] a row): any eligibility and
+        /// The AVX2 and AVX-512 kernels give the portable loop's bits, and all give
+        /// a row at a time's ([`neurochip_core::update::exact`] a row): any eligibility and
         /// learning signal (full 32-bit range, and the ranges where the forms meet),
         /// every shift a kernel takes,
         /// any bounds within 16 bits (Dale's halves included), one row or several of
         /// any length (the tails), any first index and base.
         #[test]
-        fn avx2_is_the_portable_loop(
-            cells in proptest::collection::vec((any::<i16>(), any::<i32>(), any::<i32>()), 0..40),
+        fn kernels_are_the_portable_loop(
+            cells in proptest::collection::vec((any::<i16>(), any::<i32>(), any::<i32>()), 0..72),
             width in any::<prop::sample::Index>(),
             mag in 0u8..5,
             right in KERNEL_SHIFTS,
@@ -566,10 +597,13 @@ mod tests {
                 base,
                 index0: index0 as usize,
             };
-            let (mut want, mut got, mut each) = (w0.clone(), w0.clone(), w0);
+            let (mut want, mut got, mut each) = (w0.clone(), w0.clone(), w0.clone());
+            let mut wide = w0;
             online_row(row(&mut want));
             avx2(row(&mut got));
+            avx512(row(&mut wide));
             prop_assert_eq!(&got, &want);
+            prop_assert_eq!(&wide, &want);
             let rows = each.chunks_mut(n).zip(ebar.chunks(n));
             for (r, (w, e)) in rows.enumerate() {
                 let at = index0 as usize + r * n;
