@@ -74,7 +74,9 @@ impl Trainable for Keeper<'_> {
             return;
         };
         let bytes = snapshot::encode(&mut self.model.chip, epochs_done);
-        let due = self.every.is_some_and(|n| epochs_done.is_multiple_of(n.get()));
+        let due = self
+            .every
+            .is_some_and(|n| epochs_done.is_multiple_of(n.get()));
         if due && self.failed.is_none() {
             if let Err(err) = snapshot::write_atomic(path, &bytes) {
                 self.failed = Some(checkpoint_error(path, epochs_done, &err));

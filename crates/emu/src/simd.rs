@@ -210,7 +210,7 @@ mod x86 {
     }
 
     macro_rules! paths {
-        ($features:literal, $check:expr, $online:path, $step:ident, $learn:ident, $end:ident) => {
+        ($features:literal, $check:expr, $online:path, $light:path, $step:ident, $learn:ident, $end:ident) => {
             pub fn $step(
                 chip: &mut Chip,
                 mem: &mut Memory<'_>,
@@ -243,7 +243,7 @@ mod x86 {
                 ) -> Result<bool, StepError> {
                     let kernels = neurochip_core::update::Kernels {
                         online: Some($online),
-                        light: Some(super::light::avx2),
+                        light: Some($light),
                     };
                     chip.learn_with(mem, target, kernels)
                 }
@@ -268,6 +268,7 @@ mod x86 {
         "avx2,bmi1,bmi2,fma,lzcnt,popcnt",
         has_avx2(),
         super::online::avx2,
+        super::light::avx2,
         step_avx2,
         learn_avx2,
         end_sample_avx2
@@ -276,6 +277,7 @@ mod x86 {
         "avx2,bmi1,bmi2,fma,lzcnt,popcnt,avx512f,avx512bw,avx512cd,avx512dq,avx512vl",
         has_avx2() && has_avx512(),
         super::online::avx512,
+        super::light::avx512,
         step_avx512,
         learn_avx512,
         end_sample_avx512

@@ -23,6 +23,9 @@ use neurochip_core::update::{packed_rows, Hits, PackedRows, PACK_MAX};
 #[cfg(target_arch = "x86_64")]
 use core::arch::x86_64::*;
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
 /// Synapses a pass.
 const LANES: usize = 8;
 
@@ -42,8 +45,24 @@ pub fn avx2(r: PackedRows<'_>, out: &mut [Hits]) {
     packed_rows(r, out);
 }
 
-/// [`avx2`] once AVX2 is known to be there: each pass of eight columns loaded and
-/// widened once, then run for every row.
+/// The [`LightKernel`](neurochip_core::update::LightKernel) of the AVX-512 path:
+/// [`avx2`]'s hits, sixteen synapses a pass ([`avx512`]). On a processor without
+/// AVX-512 it is [`avx2`].
+pub fn avx512(r: PackedRows<'_>, out: &mut [Hits]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && super::x86::has_avx512() {
+        // SAFETY: the processor has AVX2 and every AVX-512 feature the passes are
+        // compiled for (checked just above).
+        #[allow(unsafe_code)]
+        unsafe {
+            avx512::rows(r, out)
+        };
+        return;
+    }
+    avx2(r, out);
+}
+
+/// [`avx2`] once AVX2 is known to be there.
 ///
 /// # Safety
 /// AVX2 must be present.
@@ -55,6 +74,17 @@ unsafe fn rows(r: PackedRows<'_>, out: &mut [Hits]) {
         *o = [0; PACK_MAX / 64];
     }
     let n = r.lo.len().min(r.hi.len()).min(r.spread.len()).min(PACK_MAX);
+    passes(r, out, 0, n);
+}
+
+/// The passes of eight columns from column `k` to `n` (at most every slice's
+/// length), each loaded and widened once, then run for every row, their hits or-ed
+/// into `out`.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+#[target_feature(enable = "avx2")]
+fn passes(r: PackedRows<'_>, out: &mut [Hits], mut k: usize, n: usize) {
+    let n = n.min(r.lo.len()).min(r.hi.len()).min(r.spread.len());
     let base = _mm256_set1_epi32(r.base as i32);
     let m1 = _mm256_set1_epi32(neurochip_core::hash::MIX_MUL[0] as i32);
     let m2 = _mm256_set1_epi32(neurochip_core::hash::MIX_MUL[1] as i32);
@@ -62,7 +92,6 @@ unsafe fn rows(r: PackedRows<'_>, out: &mut [Hits]) {
     let half = _mm256_set1_epi32(0x8000);
     let a = _mm_cvtsi32_si128((r.a & 31) as i32);
     let (lo, hi, sp) = (r.lo.as_ptr(), r.hi.as_ptr(), r.spread.as_ptr());
-    let mut k = 0;
     while k + LANES <= n {
         // SAFETY: `k + 8 <= n`, within all three slices; unaligned loads.
         let (s, l, h) = unsafe {
@@ -126,11 +155,11 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// The AVX2 rows give the portable rows' hits for every trace, shift, draw
+        /// The AVX2 and AVX-512 rows give the portable rows' hits for every trace, shift, draw
         /// base and row, on products up to 2^47 (a sixth of them zero, as past the
         /// packed columns), up to 256 columns and 20 rows.
         #[test]
-        fn avx2_is_the_portable_rows(
+        fn kernels_are_the_portable_rows(
             cols in prop::collection::vec((any::<u32>(), 0u32..1 << 15, any::<u32>(), 0u8..6), 0..=256),
             rows in prop::collection::vec((any::<u32>(), 0u32..=0xFFFF), 0..20),
             base: u32,
@@ -141,9 +170,38 @@ mod tests {
             let spread: Vec<u32> = cols.iter().map(|c| c.2).collect();
             let r = PackedRows { lo: &lo, hi: &hi, spread: &spread, base, a, rows: &rows };
             let (mut x, mut y) = (vec![[7u64; 4]; rows.len()], vec![[9u64; 4]; rows.len()]);
+            let mut z = vec![[5u64; 4]; rows.len()];
             avx2(r, &mut x);
+            avx512(r, &mut z);
+            packed_rows(r, &mut y);
+            prop_assert_eq!(&x, &y);
+            prop_assert_eq!(z, y);
+        }
+
+        /// At the comparator's edge: each column's product is its draw shifted by
+        /// `a`, or one less (trace 1), so that `>=` and `>` differ in every lane.
+        #[test]
+        fn kernels_decide_the_edge(
+            cols in prop::collection::vec((any::<u32>(), any::<bool>()), 0..=64),
+            row: u32,
+            base: u32,
+            a in 1u32..=31,
+        ) {
+            let spread: Vec<u32> = cols.iter().map(|c| c.0).collect();
+            let edge = |(s, below): &(u32, bool)| {
+                let h = neurochip_core::hash::bits32_spread(base, row.wrapping_add(*s));
+                (u64::from((h & !0x7FFF) | 0x8000) << a) - u64::from(*below)
+            };
+            let lo: Vec<u32> = cols.iter().map(|c| edge(c) as u32).collect();
+            let hi: Vec<u32> = cols.iter().map(|c| (edge(c) >> 32) as u32).collect();
+            let rows = [(row, 1)];
+            let r = PackedRows { lo: &lo, hi: &hi, spread: &spread, base, a, rows: &rows };
+            let (mut x, mut y, mut z) = ([[7u64; 4]], [[9u64; 4]], [[5u64; 4]]);
+            avx2(r, &mut x);
+            avx512(r, &mut z);
             packed_rows(r, &mut y);
             prop_assert_eq!(x, y);
+            prop_assert_eq!(z, y);
         }
     }
 }
