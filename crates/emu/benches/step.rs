@@ -251,8 +251,9 @@ fn bench_batch(c: &mut Criterion) {
 }
 
 /// The exact engine's online weight update alone: one call of 16 rows of 256 synapses,
-/// the portable row (`update::online_row`) and the AVX2 kernel
-/// (`simd::online_kernel`) side by side, at a shift of each of the kernel's forms: 21
+/// the portable row (`update::online_row`), the AVX2 kernel (`simd::online_kernel`)
+/// and the AVX-512 one (`simd::online_kernel_avx512`: the narrow form, elsewhere the
+/// AVX2 kernel) side by side, at a shift of each of the kernel's forms: 21
 /// (narrow; bench256's input rows), 40 (wide) and 6 (small; bench256's readout). The
 /// values are of bench256's size: `|L| < 2^22` and `|ebar| < 2^16` for the hidden
 /// shifts; errors below 2^15 and traces below 2^14 for the readout's.
@@ -269,9 +270,10 @@ fn bench_online_kernel(c: &mut Criterion) {
         x as i32
     };
     let w0: Vec<i16> = (0..n * rows).map(|_| (next() >> 24) as i16).collect();
-    let kernels: [(&str, OnlineKernel); 2] = [
+    let kernels: [(&str, OnlineKernel); 3] = [
         ("portable", online_row),
         ("avx2", neurochip_emu::simd::online_kernel),
+        ("avx512", neurochip_emu::simd::online_kernel_avx512),
     ];
     for (right, l_shift, e_shift) in [(21u32, 10, 16), (40, 10, 16), (6, 16, 17)] {
         let lsig: Vec<i32> = (0..n).map(|_| next() >> l_shift).collect();

@@ -93,6 +93,14 @@ pub use online::avx2 as online_kernel;
 /// it is the portable row.
 pub use light::avx2 as light_kernel;
 
+/// [`online_kernel`] with the narrow form sixteen synapses a pass in AVX-512: what
+/// the AVX-512 path passes. On a processor without AVX-512 it is [`online_kernel`].
+pub use online::avx512 as online_kernel_avx512;
+
+/// [`light_kernel`] sixteen synapses a pass in AVX-512: what the AVX-512 path passes.
+/// On a processor without AVX-512 it is [`light_kernel`].
+pub use light::avx512 as light_kernel_avx512;
+
 /// The chosen path (0: not chosen yet).
 static CHOSEN: AtomicU8 = AtomicU8::new(0);
 
