@@ -76,6 +76,19 @@ impl Isa {
     }
 }
 
+/// `hash::mix` (murmur3's finaliser) of the lanes `x` but for its last step
+/// (`x ^ (x >> 16)`, which the light rows take whole and the online update only in
+/// part): `x ^= x >> 16; x *= m1; x ^= x >> 13; x *= m2` on 32-bit lanes, with the
+/// xor, right shift and multiply of one vector width, which the kernels of that
+/// width name.
+macro_rules! mix_but_last {
+    ($xor:ident, $srli:ident, $mullo:ident; $x:expr, $m1:expr, $m2:expr) => {{
+        let h = $x;
+        let h = $mullo($xor(h, $srli::<16>(h)), $m1);
+        $mullo($xor(h, $srli::<13>(h)), $m2)
+    }};
+}
+
 mod light;
 mod online;
 

@@ -112,12 +112,10 @@ fn passes(r: PackedRows<'_>, out: &mut [Hits], mut k: usize, n: usize) {
         ];
         for (&(row, t), o) in r.rows.iter().zip(out.iter_mut()) {
             // `hash::mix(base ^ (row + spread))`, then the draw.
-            let mut x = _mm256_xor_si256(base, _mm256_add_epi32(_mm256_set1_epi32(row as i32), s));
-            x = _mm256_xor_si256(x, _mm256_srli_epi32::<16>(x));
-            x = _mm256_mullo_epi32(x, m1);
-            x = _mm256_xor_si256(x, _mm256_srli_epi32::<13>(x));
-            x = _mm256_mullo_epi32(x, m2);
-            x = _mm256_xor_si256(x, _mm256_srli_epi32::<16>(x));
+            let x = _mm256_xor_si256(base, _mm256_add_epi32(_mm256_set1_epi32(row as i32), s));
+            let x =
+                mix_but_last!(_mm256_xor_si256, _mm256_srli_epi32, _mm256_mullo_epi32; x, m1, m2);
+            let x = _mm256_xor_si256(x, _mm256_srli_epi32::<16>(x));
             let u = _mm256_or_si256(_mm256_and_si256(x, keep), half);
             let t = _mm256_set1_epi64x(i64::from(t.min(0xFFFF)));
             let low = four(_mm256_castsi256_si128(u), (l4[0], h4[0]), (t, a));

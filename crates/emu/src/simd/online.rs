@@ -242,11 +242,8 @@ impl Pass {
     ) -> __m256i {
         // `hash::mix` (murmur3's finaliser) of base ^ index * INDEX_MUL
         // (`hash::bits32`), but for its last step.
-        let mut h = _mm256_xor_si256(self.base, spread);
-        h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
-        h = _mm256_mullo_epi32(h, self.m1);
-        h = _mm256_xor_si256(h, _mm256_srli_epi32::<13>(h));
-        h = _mm256_mullo_epi32(h, self.m2);
+        let h = _mm256_xor_si256(self.base, spread);
+        let h = mix_but_last!(_mm256_xor_si256, _mm256_srli_epi32, _mm256_mullo_epi32; h, self.m1, self.m2);
         // The last step, `h ^ (h >> 16)`, only for the draw `d` (its low 16 bits):
         // `x = h ^ (h << 16)` holds `d` in its top 16 bits, above h's low 16.
         let x = _mm256_xor_si256(h, _mm256_slli_epi32::<16>(h));

@@ -48,12 +48,10 @@ pub(super) unsafe fn rows(r: PackedRows<'_>, out: &mut [Hits]) {
         let (l8, h8) = (widen(l), widen(h));
         for (&(row, t), o) in r.rows.iter().zip(out.iter_mut()) {
             // `hash::mix(base ^ (row + spread))`, then the draw.
-            let mut x = _mm512_xor_si512(base, _mm512_add_epi32(_mm512_set1_epi32(row as i32), s));
-            x = _mm512_xor_si512(x, _mm512_srli_epi32::<16>(x));
-            x = _mm512_mullo_epi32(x, m1);
-            x = _mm512_xor_si512(x, _mm512_srli_epi32::<13>(x));
-            x = _mm512_mullo_epi32(x, m2);
-            x = _mm512_xor_si512(x, _mm512_srli_epi32::<16>(x));
+            let x = _mm512_xor_si512(base, _mm512_add_epi32(_mm512_set1_epi32(row as i32), s));
+            let x =
+                mix_but_last!(_mm512_xor_si512, _mm512_srli_epi32, _mm512_mullo_epi32; x, m1, m2);
+            let x = _mm512_xor_si512(x, _mm512_srli_epi32::<16>(x));
             let u = _mm512_or_si512(_mm512_and_si512(x, keep), half);
             let t = _mm512_set1_epi64(i64::from(t.min(0xFFFF)));
             let low = eight(_mm512_castsi512_si256(u), (l8[0], h8[0]), (t, a));

@@ -87,11 +87,8 @@ impl Wide {
             (_mm512_srli_epi64::<32>(e), _mm512_srli_epi64::<32>(l))
         };
         // The hash and draw of `Pass::weights`.
-        let mut h = _mm512_xor_si512(self.base, spread);
-        h = _mm512_xor_si512(h, _mm512_srli_epi32::<16>(h));
-        h = _mm512_mullo_epi32(h, self.m1);
-        h = _mm512_xor_si512(h, _mm512_srli_epi32::<13>(h));
-        h = _mm512_mullo_epi32(h, self.m2);
+        let h = _mm512_xor_si512(self.base, spread);
+        let h = mix_but_last!(_mm512_xor_si512, _mm512_srli_epi32, _mm512_mullo_epi32; h, self.m1, self.m2);
         let x = _mm512_xor_si512(h, _mm512_slli_epi32::<16>(h));
         let odd = _mm512_or_si512(_mm512_srli_epi32::<15>(x), self.odd_bit);
         // G's low words, as there.
