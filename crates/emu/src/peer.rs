@@ -82,6 +82,9 @@ pub struct Timing {
     pub mode: Option<Mode>,
     /// Architecture of the cycle model, or "none" for the functional path.
     pub arch: String,
+    /// The host SIMD path the chip ran (`baseline`, `avx2` or `avx512`:
+    /// [`crate::simd::current`], which `NEUROCHIP_ISA` forces).
+    pub isa: &'static str,
     /// Steps timed.
     pub steps: u64,
     /// Wall-clock seconds of the step loop (input generation included).
@@ -100,11 +103,12 @@ impl Timing {
     /// The timing as the line `neurochip bench` prints.
     pub fn line(&self) -> String {
         format!(
-            "{} ({}{}): {} steps in {:.4} s: {:.3} us/step, {:.0} steps/s, {} spikes, digest {}",
+            "{} ({}{}, {}): {} steps in {:.4} s: {:.3} us/step, {:.0} steps/s, {} spikes, digest {}",
             self.name,
             self.arch,
             self.mode
                 .map_or(String::new(), |m| format!(", {m:?}").to_lowercase()),
+            self.isa,
             self.steps,
             self.seconds,
             self.us_per_step,
@@ -172,6 +176,7 @@ pub fn time_steps(
         name: cfg.name.clone(),
         mode,
         arch: arch.map_or("none".into(), |a| a.name.clone()),
+        isa: crate::simd::current().name(),
         steps,
         seconds,
         us_per_step: seconds * 1e6 / steps.max(1) as f64,
