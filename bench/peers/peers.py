@@ -50,6 +50,20 @@ def torch_eprop(steps, eager):
     return json.loads(out.stdout)
 
 
+def cpu():
+    """The processor's name as Linux gives it (family and model where the name is
+    generic), or the platform's."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = dict(line.split(":", 1) for line in f.read().split("\n\n")[0].splitlines()
+                        if ":" in line)
+        info = {k.strip(): v.strip() for k, v in info.items()}
+        return f"{info['model name']} (family {info['cpu family']}, model {info['model']})"
+    except (OSError, KeyError, ValueError):
+        import platform
+        return platform.processor() or platform.machine()
+
+
 def main():
     import brian2
 
@@ -73,6 +87,7 @@ def main():
                 j = neurochip(mode, steps, arch)
                 rows[key].append(j["seconds"])
                 spikes[key] = j["spikes"]
+                isa = j.get("isa", "?")
             for key, eager in (("torch", False), ("torch_eager", True)):
                 j = torch_eprop(steps, eager)
                 rows[key].append(j["seconds"])
@@ -93,6 +108,7 @@ def main():
     }
     print(f"neurochip and peers on {net['name']}: {net['n_rec']} LIF, {net['n_in']} inputs, "
           f"{net['n_out']} readouts, {steps} steps each, 1 thread; best of {REPEATS}, interleaved")
+    print(f"on {cpu()}; neurochip's host SIMD path: {isa}")
     print(f"{'what':<50}{'us/step':>10}{'steps/s':>11}{'spikes':>9}")
     for k, label in labels.items():
         print(f"{label:<50}{us[k]:>10.2f}{steps / best[k]:>11.0f}{spikes[k]:>9}")
