@@ -429,7 +429,9 @@ impl Chip {
     /// ``save``: write a snapshot of the trained chip there (atomically);
     /// ``checkpoint_every``: also every that many epochs; ``resume``: start from a
     /// snapshot and continue its epochs. ``on_epoch(epoch)`` is called with a dict
-    /// after every epoch; ``progress`` shows a progress bar on a terminal.
+    /// after every epoch (the chip is in use until ``train`` returns: a call of it
+    /// from ``on_epoch`` raises ``RuntimeError``); ``progress`` shows a progress bar on
+    /// a terminal.
     ///
     /// Ctrl-C (or an exception in ``on_epoch``) stops the training after the sample
     /// under way: the chip keeps that state, ``save`` gets the last finished epoch,
@@ -494,7 +496,7 @@ impl Chip {
                     .and_then(|v| pythonize::pythonize(py, &v).map_err(err))
                     .and_then(|d| cb.call1(py, (d,)));
                 if let Err(e) = called {
-                    stop.fail(e);
+                    stop.fail(in_use(py, e));
                 }
             }
         });
@@ -701,4 +703,23 @@ impl Chip {
             self.digest()
         )
     }
+}
+
+/// `e`, or, where it is PyO3's refusal to borrow the chip (`on_epoch` used the chip
+/// that is training), a `RuntimeError` that says so, with `e` as its cause.
+fn in_use(py: Python<'_>, e: PyErr) -> PyErr {
+    let borrow = e.is_instance_of::<pyo3::exceptions::PyRuntimeError>(py)
+        && matches!(
+            e.value(py).to_string().as_str(),
+            "Already borrowed" | "Already mutably borrowed"
+        );
+    if !borrow {
+        return e;
+    }
+    let said = pyo3::exceptions::PyRuntimeError::new_err(
+        "on_epoch used the chip that is training: it is in use until train() returns \
+         (and changes only then); on_epoch gets the epoch's figures as its argument",
+    );
+    said.set_cause(py, Some(e));
+    said
 }

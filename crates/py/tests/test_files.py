@@ -117,6 +117,18 @@ def test_files_that_are_not_images_are_refused(cli, tmp_path):
         nc.Chip("examples/lif.toml").export_image(tmp_path / "no" / "such" / "dir.img")
 
 
+def test_on_epoch_that_uses_the_training_chip_is_told_so(tmp_path):
+    _, cfg = cue(tmp_path, "cue", epochs=2)
+    chip = nc.Chip(cfg)
+    for use in (lambda e: chip.get_weights("w_out"), lambda e: chip.digest, lambda e: chip.train()):
+        with pytest.raises(RuntimeError, match="on_epoch used the chip that is training") as e:
+            chip.train(on_epoch=use)
+        assert "borrowed" in str(e.value.__cause__)
+    # Each stopped after its first epoch; the chip is usable again.
+    assert chip.epochs_done == 3
+    assert chip.get_weights("w_out").shape == (100, 2)
+
+
 def test_an_exception_in_on_epoch_stops_training_at_the_epoch(cli, tmp_path):
     path1, cfg1 = cue(tmp_path, "cue1", epochs=1)
     _, cfg2 = cue(tmp_path, "cue2", epochs=2)
