@@ -121,24 +121,10 @@ pub(super) unsafe fn each<'a>(
 ) {
     let wide = Wide::of(pass);
     let m = |k: u32| INDEX_MUL.wrapping_mul(k) as i32;
-    let lanes = _mm512_setr_epi32(
-        m(0),
-        m(1),
-        m(2),
-        m(3),
-        m(4),
-        m(5),
-        m(6),
-        m(7),
-        m(8),
-        m(9),
-        m(10),
-        m(11),
-        m(12),
-        m(13),
-        m(14),
-        m(15),
-    );
+    // The draw index of lane k of a pass, times INDEX_MUL, from the pass's first.
+    let lanes: [i32; LANES] = core::array::from_fn(|k| m(k as u32));
+    // SAFETY: `lanes` holds sixteen `i32`; an unaligned load.
+    let lanes = unsafe { _mm512_loadu_si512(lanes.as_ptr().cast()) };
     let step = _mm512_set1_epi32(m(LANES as u32));
     for ((w, ebar), index0) in rows {
         let len = w.len().min(ebar.len()).min(neg.len());
