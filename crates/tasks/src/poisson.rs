@@ -57,7 +57,9 @@ impl PoissonInput {
     pub fn spikes(&self, sample: u64, t: u32, out: &mut Spikes) {
         let p = self.p_q32();
         let h = StepHasher::new(self.seed, sample, u64::from(t));
-        fill(out, self.n, |c| (p != 0) & h.bernoulli(c as u64, p));
+        // `fill` asks for the channels in order, once each.
+        let mut draws = h.bernoullis(0, p);
+        fill(out, self.n, |_| (p != 0) & draws.next().unwrap_or(false));
     }
 }
 

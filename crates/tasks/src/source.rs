@@ -38,7 +38,8 @@ macro_rules! spike_source_by_inherent {
 pub(crate) use spike_source_by_inherent;
 
 /// Writes `bit(c)` for every channel `c < min(out.len(), n)` and clears the
-/// rest of `out`. This is the buffer convention of every generator here.
+/// rest of `out`. This is the buffer convention of every generator here. `bit` is
+/// called once a channel, in increasing order (a generator may draw in turn).
 #[inline]
 pub fn fill(out: &mut Spikes, n: usize, mut bit: impl FnMut(usize) -> bool) {
     // A word of 32 channels at a time, written whole ([`neurochip_core::words`]).
