@@ -155,7 +155,9 @@ mod tests {
     proptest! {
         /// The AVX2 and AVX-512 rows give the portable rows' hits for every trace, shift, draw
         /// base and row, on products up to 2^47 (a sixth of them zero, as past the
-        /// packed columns), up to 256 columns and 20 rows.
+        /// packed columns), up to 256 columns and 20 rows. (On a processor without
+        /// AVX-512 the AVX-512 rows are the AVX2 ones, and without AVX2 both are the
+        /// portable rows.)
         #[test]
         fn kernels_are_the_portable_rows(
             cols in prop::collection::vec((any::<u32>(), 0u32..1 << 15, any::<u32>(), 0u8..6), 0..=256),

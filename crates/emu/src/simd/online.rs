@@ -551,7 +551,9 @@ mod tests {
         /// learning signal (full 32-bit range, and the ranges where the forms meet),
         /// every shift a kernel takes,
         /// any bounds within 16 bits (Dale's halves included), one row or several of
-        /// any length (the tails), any first index and base.
+        /// any length (the tails), any first index and base. (On a processor
+        /// without AVX-512 the AVX-512 kernel is the AVX2 one, and without AVX2
+        /// both are the portable loop.)
         #[test]
         fn kernels_are_the_portable_loop(
             cells in proptest::collection::vec((any::<i16>(), any::<i32>(), any::<i32>()), 0..72),
