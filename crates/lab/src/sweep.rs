@@ -120,12 +120,18 @@ pub fn parse_engines(names: &[String]) -> Result<Vec<Engine>, String> {
 }
 
 /// Weight and trace widths of a sweep, checked against the chip's ranges; the error
-/// names the flag (`--weight-bits`, `--trace-bits`) of the first width out of range.
-pub fn check_widths(weight_bits: &[u32], trace_bits: &[u32]) -> Result<(), String> {
+/// names the first width out of range by its caller's name (`names`: the weight
+/// widths', the trace widths'; `--weight-bits` and `--trace-bits` on the command
+/// line, `weight_bits` and `trace_bits` in Python).
+pub fn check_widths(
+    weight_bits: &[u32],
+    trace_bits: &[u32],
+    names: [&str; 2],
+) -> Result<(), String> {
     use neurochip_core::ranges::{TRACE_BITS, WEIGHT_BITS};
     for (flag, r, bits) in [
-        ("--weight-bits", WEIGHT_BITS, weight_bits),
-        ("--trace-bits", TRACE_BITS, trace_bits),
+        (names[0], WEIGHT_BITS, weight_bits),
+        (names[1], TRACE_BITS, trace_bits),
     ] {
         if let Some(b) = bits.iter().find(|&&b| !r.admits(i64::from(b))) {
             return Err(format!(

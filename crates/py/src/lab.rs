@@ -59,11 +59,7 @@ struct GridArgs {
 /// The widths of a grid or a point, checked as `neurochip sweep` checks its flags,
 /// the message naming the Python key.
 fn check_widths(weight_bits: &[u32], trace_bits: &[u32]) -> PyResult<()> {
-    sweep::check_widths(weight_bits, trace_bits).map_err(|e| {
-        err(e
-            .replace("--weight-bits", "weight_bits")
-            .replace("--trace-bits", "trace_bits"))
-    })
+    sweep::check_widths(weight_bits, trace_bits, ["weight_bits", "trace_bits"]).map_err(err)
 }
 
 impl GridArgs {
@@ -161,7 +157,7 @@ pub fn sweep_table(rows: &Bound<'_, PyAny>) -> PyResult<String> {
 /// twice, at most 10,000 seeds.
 #[pyfunction]
 pub fn sweep_seeds(spec: &str) -> PyResult<Vec<u64>> {
-    sweep::parse_seeds(spec).map_err(|e| err(e.replacen("--seeds", "seeds", 1)))
+    sweep::parse_seeds(spec, "seeds").map_err(err)
 }
 
 /// The rows as the CSV ``neurochip sweep --csv`` writes.

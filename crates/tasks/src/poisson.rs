@@ -57,9 +57,10 @@ impl PoissonInput {
     pub fn spikes(&self, sample: u64, t: u32, out: &mut Spikes) {
         let p = self.p_q32();
         let h = StepHasher::new(self.seed, sample, u64::from(t));
-        // `fill` asks for the channels in order, once each.
+        // `fill` asks for the channels in order, once each. (A draw of rate 0 is
+        // false: `(w >> 32) < 0` never holds.)
         let mut draws = h.bernoullis(0, p);
-        fill(out, self.n, |_| (p != 0) & draws.next().unwrap_or(false));
+        fill(out, self.n, |_| draws.next().unwrap_or(false));
     }
 }
 

@@ -114,10 +114,12 @@ pub fn run(a: Args) -> ExitCode {
         Ok(es) => es,
         Err(e) => return fail(format!("--engines: {e}")),
     };
-    if let Err(e) = sweep::check_widths(&a.weight_bits, &a.trace_bits) {
+    let flags = ["--weight-bits", "--trace-bits"];
+    if let Err(e) = sweep::check_widths(&a.weight_bits, &a.trace_bits, flags) {
         return fail(e);
     }
-    let seeds = match a.seeds.as_deref().map(sweep::parse_seeds).transpose() {
+    let seeds = a.seeds.as_deref().map(|s| sweep::parse_seeds(s, "--seeds"));
+    let seeds = match seeds.transpose() {
         Ok(s) => s,
         Err(e) => return fail(e),
     };

@@ -38,7 +38,7 @@ pub fn avx2(r: PackedRows<'_>, out: &mut [Hits]) {
         // just above).
         #[allow(unsafe_code)]
         unsafe {
-            rows(r, out)
+            rows(r, out, false)
         };
         return;
     }
@@ -55,26 +55,33 @@ pub fn avx512(r: PackedRows<'_>, out: &mut [Hits]) {
         // compiled for (checked just above).
         #[allow(unsafe_code)]
         unsafe {
-            avx512::rows(r, out)
+            rows(r, out, true)
         };
         return;
     }
     avx2(r, out);
 }
 
-/// [`avx2`] once AVX2 is known to be there.
+/// [`avx2`] once AVX2 is known to be there; with `wide`, sixteen columns a pass
+/// first ([`avx512`]), the last eight, if any, through [`passes`].
 ///
 /// # Safety
-/// AVX2 must be present.
+/// AVX2 must be present, and with `wide` AVX-512 F, BW, VL and DQ.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 #[target_feature(enable = "avx2")]
-unsafe fn rows(r: PackedRows<'_>, out: &mut [Hits]) {
+unsafe fn rows(r: PackedRows<'_>, out: &mut [Hits], wide: bool) {
     for o in out.iter_mut().take(r.rows.len()) {
         *o = [0; PACK_MAX / 64];
     }
     let n = r.lo.len().min(r.hi.len()).min(r.spread.len()).min(PACK_MAX);
-    passes(r, out, 0, n);
+    // SAFETY: the caller's.
+    let k = if wide {
+        unsafe { avx512::passes(r, out, n) }
+    } else {
+        0
+    };
+    passes(r, out, k, n);
 }
 
 /// The passes of eight columns from column `k` to `n` (at most every slice's

@@ -11,10 +11,11 @@ pub const MAX_SEEDS: usize = 10_000;
 /// A `--seeds` list: comma-separated seeds and inclusive ranges, `1-5`, `1,2,7`,
 /// `1-3,10`. Seeds are `u64`; the list keeps its order; a seed named twice is refused
 /// (it would count twice in the mean), as are an empty item, a range that runs
-/// backwards and more than [`MAX_SEEDS`] seeds.
-pub fn parse_seeds(spec: &str) -> Result<Vec<u64>, String> {
+/// backwards and more than [`MAX_SEEDS`] seeds. A refusal starts with `name` (the
+/// caller's: `--seeds` on the command line, `seeds` in Python).
+pub fn parse_seeds(spec: &str, name: &str) -> Result<Vec<u64>, String> {
     let bad = |item: &str, why: &str| {
-        format!("--seeds: `{item}` {why}; give seeds and ranges such as 1-5 or 1,2,7")
+        format!("{name}: `{item}` {why}; give seeds and ranges such as 1-5 or 1,2,7")
     };
     let num = |item: &str, s: &str| {
         s.trim().parse::<u64>().map_err(|_| {
@@ -42,7 +43,7 @@ pub fn parse_seeds(spec: &str) -> Result<Vec<u64>, String> {
             return Err(bad(item, "runs backwards"));
         }
         if hi - lo >= (MAX_SEEDS - seeds.len().min(MAX_SEEDS)) as u64 {
-            return Err(format!("--seeds: more than {MAX_SEEDS} seeds"));
+            return Err(format!("{name}: more than {MAX_SEEDS} seeds"));
         }
         for s in lo..=hi {
             if !seen.insert(s) {
@@ -203,10 +204,10 @@ mod tests {
 
     #[test]
     fn seed_lists_and_ranges() {
-        assert_eq!(parse_seeds("1-5").unwrap(), vec![1, 2, 3, 4, 5]);
-        assert_eq!(parse_seeds("1,2,7").unwrap(), vec![1, 2, 7]);
-        assert_eq!(parse_seeds(" 3-4, 10 ").unwrap(), vec![3, 4, 10]);
-        assert_eq!(parse_seeds("0").unwrap(), vec![0]);
+        assert_eq!(parse_seeds("1-5", "--seeds").unwrap(), vec![1, 2, 3, 4, 5]);
+        assert_eq!(parse_seeds("1,2,7", "--seeds").unwrap(), vec![1, 2, 7]);
+        assert_eq!(parse_seeds(" 3-4, 10 ", "--seeds").unwrap(), vec![3, 4, 10]);
+        assert_eq!(parse_seeds("0", "--seeds").unwrap(), vec![0]);
         for (bad, why) in [
             ("", "is empty"),
             ("1,,2", "is empty"),
@@ -216,7 +217,7 @@ mod tests {
             ("1-3,2", "names seed 2 again"),
             ("0-18446744073709551615", "more than 10000 seeds"),
         ] {
-            let e = parse_seeds(bad).unwrap_err();
+            let e = parse_seeds(bad, "--seeds").unwrap_err();
             assert!(e.starts_with("--seeds: ") && e.contains(why), "{bad}: {e}");
         }
     }

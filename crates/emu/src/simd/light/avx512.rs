@@ -1,26 +1,24 @@
 //! [`super`]'s passes sixteen synapses at a time, in AVX-512: each row's hash over
 //! sixteen lanes, the 64-bit products and comparisons eight lanes a half, and the
 //! answers straight from the comparisons' masks. A call's last eight columns, when
-//! its whole passes are an odd number of eights, go through the AVX2 pass.
+//! its whole passes are an odd number of eights, go through the AVX2 pass
+//! ([`super::passes`]).
 
-use super::passes;
 use core::arch::x86_64::*;
-use neurochip_core::update::{Hits, PackedRows, PACK_MAX};
+use neurochip_core::update::{Hits, PackedRows};
 
 /// Synapses a pass.
 const LANES: usize = 16;
 
-/// [`super::avx512`] once AVX-512 is known to be there.
+/// The passes of sixteen columns from column 0 while they fit below `n`, their hits
+/// or-ed into `out`; returns the first column not looked at.
 ///
 /// # Safety
-/// AVX2 and AVX-512 F, BW, VL and DQ must be present.
+/// AVX2 and AVX-512 F, BW, VL and DQ must be present, and `n` within `r.lo`, `r.hi`
+/// and `r.spread`.
 #[allow(unsafe_code)]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2")]
-pub(super) unsafe fn rows(r: PackedRows<'_>, out: &mut [Hits]) {
-    for o in out.iter_mut().take(r.rows.len()) {
-        *o = [0; PACK_MAX / 64];
-    }
-    let n = r.lo.len().min(r.hi.len()).min(r.spread.len()).min(PACK_MAX);
+pub(super) unsafe fn passes(r: PackedRows<'_>, out: &mut [Hits], n: usize) -> usize {
     let base = _mm512_set1_epi32(r.base as i32);
     let m1 = _mm512_set1_epi32(neurochip_core::hash::MIX_MUL[0] as i32);
     let m2 = _mm512_set1_epi32(neurochip_core::hash::MIX_MUL[1] as i32);
@@ -62,7 +60,7 @@ pub(super) unsafe fn rows(r: PackedRows<'_>, out: &mut [Hits]) {
         }
         k += LANES;
     }
-    passes(r, out, k, n);
+    k
 }
 
 /// Eight lanes' answers (bits 0 to 7), as [`super::four`]'s: `p t >= u << a`.
