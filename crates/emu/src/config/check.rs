@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use neurochip_tasks::{cue::CueConfig, navigation::NavConfig, store_recall::StoreRecallConfig};
+
 use super::error::ConfigError;
 use super::raw::{RawFile, RawRates};
 use super::schema::{self, Rule};
@@ -237,10 +239,17 @@ pub(super) fn config(raw: RawFile, src: &Source<'_>) -> Result<Config> {
 fn chip(raw: &RawFile, src: &Source<'_>) -> Result<Chip> {
     let s = src.section("chip");
     let c = raw.chip.as_ref();
+    // Defaults from the core's (`ChipLimits::default`: the ReckOn-class chip).
+    let d = neurochip_core::ChipLimits::default();
+    let (di, dn, dout) = (
+        d.max_inputs.into(),
+        d.max_neurons.into(),
+        d.max_outputs.into(),
+    );
     Ok(Chip {
-        max_inputs: s.uint("max_inputs", c.and_then(|c| c.max_inputs), 256)?,
-        max_neurons: s.uint("max_neurons", c.and_then(|c| c.max_neurons), 256)?,
-        max_outputs: s.uint("max_outputs", c.and_then(|c| c.max_outputs), 16)?,
+        max_inputs: s.uint("max_inputs", c.and_then(|c| c.max_inputs), di)?,
+        max_neurons: s.uint("max_neurons", c.and_then(|c| c.max_neurons), dn)?,
+        max_outputs: s.uint("max_outputs", c.and_then(|c| c.max_outputs), dout)?,
     })
 }
 
@@ -380,7 +389,13 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
             ));
         }
     }
-    let n_cues = s.uint("n_cues", t.n_cues, 7)?;
+    // The tasks' defaults from the task library's (`CueConfig::default` and so on).
+    let (cue, sr, nav) = (
+        CueConfig::default(),
+        StoreRecallConfig::default(),
+        NavConfig::default(),
+    );
+    let n_cues = s.uint("n_cues", t.n_cues, cue.n_cues)?;
     if n_cues % 2 == 0 {
         return Err(src.error(
             "task.n_cues",
@@ -402,18 +417,18 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
             "rate_hz",
             t.rate_hz,
             if kind == TaskKind::StoreRecall {
-                40.0
+                wide(sr.rate_hz)
             } else {
                 20.0
             },
         )?,
         n_cues,
-        cue_ms: s.uint("cue_ms", t.cue_ms, 100)?,
-        gap_ms: s.uint("gap_ms", t.gap_ms, 50)?,
-        delay_ms: s.uint("delay_ms", t.delay_ms, 1050)?,
-        recall_ms: s.uint("recall_ms", t.recall_ms, 150)?,
-        cue_rate_hz: s.float("cue_rate_hz", t.cue_rate_hz, 40.0)?,
-        bg_rate_hz: s.float("bg_rate_hz", t.bg_rate_hz, 10.0)?,
+        cue_ms: s.uint("cue_ms", t.cue_ms, cue.cue_ms)?,
+        gap_ms: s.uint("gap_ms", t.gap_ms, cue.gap_ms)?,
+        delay_ms: s.uint("delay_ms", t.delay_ms, cue.delay_ms)?,
+        recall_ms: s.uint("recall_ms", t.recall_ms, cue.recall_ms)?,
+        cue_rate_hz: s.float("cue_rate_hz", t.cue_rate_hz, wide(cue.cue_rate_hz))?,
+        bg_rate_hz: s.float("bg_rate_hz", t.bg_rate_hz, wide(cue.bg_rate_hz))?,
         pattern_rate_hz: s.float("pattern_rate_hz", t.pattern_rate_hz, 10.0)?,
         pattern_ms: s.uint("pattern_ms", t.pattern_ms, 1000)?,
         max_rate_hz: s.float("max_rate_hz", t.max_rate_hz, 200.0)?,
@@ -431,16 +446,16 @@ fn task(raw: &RawFile, src: &Source<'_>, dt_ms: f64) -> Result<Task> {
         encoding: t.encoding.unwrap_or_default(),
         test_fraction: s.float_opt("test_fraction", t.test_fraction)?,
         split_seed: t.split_seed.unwrap_or(0),
-        arena: s.uint("arena", t.arena, 5)?,
-        place_rate_hz: s.float("place_rate_hz", t.place_rate_hz, 100.0)?,
-        place_sigma: s.float("place_sigma", t.place_sigma, 0.7)?,
-        action_steps: s.uint("action_steps", t.action_steps, 20)?,
-        max_moves: s.uint("max_moves", t.max_moves, 30)?,
-        periods: s.uint("periods", t.periods, 10)?,
-        period_ms: s.uint("period_ms", t.period_ms, 200)?,
-        min_delay: s.uint("min_delay", t.min_delay, 1)?,
-        max_delay: s.uint("max_delay", t.max_delay, 6)?,
-        distractors: t.distractors.unwrap_or(true),
+        arena: s.uint("arena", t.arena, nav.size)?,
+        place_rate_hz: s.float("place_rate_hz", t.place_rate_hz, wide(nav.rate_hz))?,
+        place_sigma: s.float("place_sigma", t.place_sigma, wide(nav.sigma))?,
+        action_steps: s.uint("action_steps", t.action_steps, nav.action_steps)?,
+        max_moves: s.uint("max_moves", t.max_moves, nav.max_moves)?,
+        periods: s.uint("periods", t.periods, sr.n_periods)?,
+        period_ms: s.uint("period_ms", t.period_ms, sr.period_ms)?,
+        min_delay: s.uint("min_delay", t.min_delay, sr.min_delay)?,
+        max_delay: s.uint("max_delay", t.max_delay, sr.max_delay)?,
+        distractors: t.distractors.unwrap_or(sr.distractors),
         audio: super::audio::audio(raw, t, src, kind, dt_ms)?,
     };
     // Only the rates the task uses must fit the time step.
@@ -472,8 +487,10 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
     let s = src.section("learning");
     let default = super::raw::RawLearning::default();
     let l = raw.learning.as_ref().unwrap_or(&default);
+    // The chip's defaults from the core's (`Learning::DEFAULT`).
+    let d = neurochip_core::learning::Learning::DEFAULT;
     let eta = s.float("eta", l.eta, 1e-3)?;
-    let eb = s.uint("elig_bits", l.elig_bits, 24)?;
+    let eb = s.uint("elig_bits", l.elig_bits, d.elig.bits())?;
     Ok(Learning {
         engine: l.engine.unwrap_or(Engine::Off),
         apply: l.apply.unwrap_or(Apply::Sample),
@@ -492,14 +509,14 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
             eb - 2,
             &format!("elig_bits - 2, elig_bits = {eb}"),
         )?,
-        psi_levels: s.uint("psi_levels", l.psi_levels, 4)?,
+        psi_levels: s.uint("psi_levels", l.psi_levels, d.psi_levels.into())?,
         gamma: s.float("gamma", l.gamma, 0.3)?,
         feedback: l.feedback.unwrap_or(Feedback::Symmetric),
         reg_strength: s.float("reg_strength", l.reg_strength, 0.0)?,
         reg_rate_hz: s.float("reg_rate_hz", l.reg_rate_hz, 10.0)?,
         learn_readout: l.learn_readout.unwrap_or(true),
         learn_hidden: l.learn_hidden.unwrap_or(true),
-        lr_spread: s.uint("lr_spread", l.lr_spread, 0)?,
+        lr_spread: s.uint("lr_spread", l.lr_spread, d.lr_spread.into())?,
         rewire_fraction: s.float_opt("rewire_fraction", l.rewire_fraction)?,
         rewire_noise: s.float("rewire_noise", l.rewire_noise, 0.0)?,
         tau_classes: l
@@ -508,6 +525,12 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
             .transpose()?,
         by_engine: None,
     })
+}
+
+/// A task library's `f32` default as the decimal it is written as (`0.7`, not
+/// `0.699999988079071`), so that a configuration echoes it as written.
+fn wide(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::from(x))
 }
 
 /// Each engine's rates when the file gives either its own table: `[learning.exact]`,
