@@ -8,6 +8,8 @@ pub mod updates;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use tempfile::TempDir;
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -215,11 +217,14 @@ pub fn patched_app_image(name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8>
     out
 }
 
-/// A fresh folder for a test's files, under the system's temporary folder.
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("neurochip-{name}-{}", std::process::id()));
-    fs::create_dir_all(&dir).expect("temporary folder");
-    dir
+/// A fresh folder for a test's files, `neurochip-NAME-XXXXXX` under the system's
+/// temporary folder, of this call alone: it is removed when the guard is dropped, so
+/// keep it in a `let` for the whole test and use `.path()`.
+pub fn temp_dir(name: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("neurochip-{name}-"))
+        .tempdir()
+        .expect("temporary folder")
 }
 
 /// `path` written as `head` followed by zeros to `len` bytes, sparse: no disk space
@@ -270,8 +275,8 @@ pub fn elf_size(elf: &Path) -> String {
 
 /// A quick run of an experiment: its run folder, markdown table and `result.json`.
 pub struct QuickRun {
-    /// The run folder.
-    pub out: PathBuf,
+    /// The run folder, removed when this is dropped.
+    pub out: TempDir,
     /// The markdown table the experiment returned.
     pub table: String,
     /// `result.json`, read back from the folder.
@@ -279,25 +284,25 @@ pub struct QuickRun {
 }
 
 /// Run the experiment `name` with `--quick` into a fresh folder in the temporary
-/// directory, require each of `files` in it, and read back its `result.json`.
+/// directory ([`temp_dir`]), require each of `files` in it, and read back its
+/// `result.json`.
 pub fn quick_experiment(name: &str, files: &[&str]) -> QuickRun {
     use neurochip_lab::experiment::{self, Ctx};
-    let out = std::env::temp_dir().join(format!("neurochip-exp-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&out);
+    let out = temp_dir(&format!("exp-{name}"));
     let exp = experiment::find(name).expect("registered");
     let ctx = Ctx {
-        out: out.clone(),
+        out: out.path().to_path_buf(),
         quick: true,
         quiet: true,
     };
     let outcome = experiment::run(exp, &ctx).expect("quick run");
     for f in files {
         assert!(
-            out.join(f).is_file(),
+            out.path().join(f).is_file(),
             "{name}: {f} missing from the run folder"
         );
     }
-    let json = fs::read_to_string(out.join("result.json")).expect("result.json");
+    let json = fs::read_to_string(out.path().join("result.json")).expect("result.json");
     QuickRun {
         table: outcome.table,
         json: serde_json::from_str(&json).expect("valid json"),
@@ -376,12 +381,13 @@ pub fn check_golden(name: &str, actual: &str) {
 /// `dog` (the unknown class), a 20 s noise file (silence), 8 speakers (each a pitch
 /// and speed of its own; speaker 7 is the validation list's, speaker 8 the test
 /// list's), `takes` clips per word and speaker, each at a place of its own in the 1 s
-/// clip. Deterministic: the same bytes every time. Returns the folder.
-pub fn spoken_words(name: &str, takes: usize) -> PathBuf {
+/// clip. Deterministic: the same bytes every time. Returns the folder ([`temp_dir`]),
+/// removed when dropped.
+pub fn spoken_words(name: &str, takes: usize) -> TempDir {
     use neurochip_emu::speech::{BACKGROUND, TESTING_LIST, VALIDATION_LIST};
     use neurochip_emu::wav::write_wav;
-    let dir = temp_dir(&format!("words-{name}"));
-    let _ = fs::remove_dir_all(&dir);
+    let guard = temp_dir(&format!("words-{name}"));
+    let dir = guard.path();
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut noise = move || {
         seed ^= seed << 13;
@@ -456,5 +462,5 @@ pub fn spoken_words(name: &str, takes: usize) -> PathBuf {
     write_wav(&dir.join(BACKGROUND).join("hum.wav"), &hum).expect("noise");
     fs::write(dir.join(VALIDATION_LIST), validation).expect("list");
     fs::write(dir.join(TESTING_LIST), testing).expect("list");
-    dir
+    guard
 }

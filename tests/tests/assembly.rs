@@ -82,7 +82,7 @@ fn quick_experiment_three_figures() {
         let s = s.as_u64().expect("size");
         assert!(s >= k / 2 && s <= 2 * k, "assembly of {s} neurons, k = {k}");
     }
-    let _ = std::fs::remove_dir_all(&out);
+    drop(out);
 }
 
 fn neurochip(args: &[&std::ffi::OsStr]) -> String {
@@ -97,7 +97,8 @@ fn neurochip(args: &[&std::ffi::OsStr]) -> String {
 #[test]
 fn assembly_image_runs_the_workload() {
     let committed = root().join("firmware/images/assembly.img");
-    let fresh = temp_dir("assembly-img").join("workload.img");
+    let tmp = temp_dir("assembly-img");
+    let fresh = tmp.path().join("workload.img");
     neurochip(&["assembly".as_ref(), "--export".as_ref(), fresh.as_os_str()]);
     assert_eq!(
         std::fs::read(&fresh).unwrap(),
@@ -121,7 +122,7 @@ fn assembly_image_runs_the_workload() {
     ] {
         assert!(text.contains(want), "`{want}` missing:\n{text}");
     }
-    let small = temp_dir("assembly-img").join("small.img");
+    let small = tmp.path().join("small.img");
     let args = [
         "--neurons",
         "60",
@@ -199,7 +200,8 @@ fn bad_images() -> Vec<(&'static str, Vec<u8>, &'static str)> {
 
 #[test]
 fn bad_assembly_images_are_refused_with_the_field() {
-    assert_host_refuses(&temp_dir("assembly-bad"), &bad_images());
+    let tmp = temp_dir("assembly-bad");
+    assert_host_refuses(tmp.path(), &bad_images());
 }
 
 /// Host against firmware: the `assembly` firmware application runs the committed
@@ -208,7 +210,8 @@ fn bad_assembly_images_are_refused_with_the_field() {
 /// builds do not race for the ELF.
 #[test]
 fn firmware_assembly_digest_matches_host() {
-    let bad = temp_dir("assembly-fw").join("bad_k.img");
+    let tmp = temp_dir("assembly-fw");
+    let bad = tmp.path().join("bad_k.img");
     std::fs::write(&bad, patched_app_image("assembly.img", |b| b[5..9].fill(0))).unwrap();
     assert_firmware_refuses("assembly", &bad, "app.assembly.k");
     let line = neurochip_tests::firmware_app_line("assembly", "assembly ");
@@ -222,7 +225,8 @@ fn firmware_assembly_digest_matches_host() {
 fn the_assembly_config_is_the_committed_image() {
     let config = root().join("examples/assemblies.toml");
     let committed = root().join("firmware/images/assembly.img");
-    let out = temp_dir("assembly-img").join("from-config.img");
+    let tmp = temp_dir("assembly-img");
+    let out = tmp.path().join("from-config.img");
     neurochip(&[
         "export".as_ref(),
         config.as_os_str(),

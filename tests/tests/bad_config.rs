@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 
-fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("neurochip-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
+/// `bytes` written to a file `name` in a fresh temporary folder: (the folder's guard,
+/// which removes it when dropped, the file).
+fn tmp(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = neurochip_tests::temp_dir("bad");
+    let p = dir.path().join(name);
     std::fs::write(&p, bytes).unwrap();
-    p
+    (dir, p)
 }
 
 use neurochip_tests::run_neurochip as run;
@@ -16,7 +17,7 @@ use neurochip_tests::run_neurochip as run;
 const GOOD: &str = "[network]\ninputs = 40\nneurons = 100\noutputs = 2\n[task]\nkind = \"cue\"\n";
 
 fn expect_error(name: &str, bytes: &[u8], wants: &[&str]) {
-    let p = tmp(name, bytes);
+    let (_dir, p) = tmp(name, bytes);
     for cmd in ["run", "verify", "check"] {
         let (code, stdout, stderr) = run(&[cmd, p.to_str().unwrap()]);
         assert_eq!(code, 2, "{name} ({cmd}): exit code {code}, stderr {stderr}");
@@ -148,7 +149,7 @@ fn bad_files_are_refused_in_one_line() {
 
 #[test]
 fn steps_on_a_training_run() {
-    let p = tmp(
+    let (_dir, p) = tmp(
         "train_steps.toml",
         format!(
             "{}[learning]\nengine = \"light\"\n[train]\nepochs = 1\ntrain_samples = 1\n\
@@ -182,7 +183,7 @@ fn steps_on_a_training_run() {
         assert!(!out.exists(), "{cmd}: refused before the run folder");
     }
     // On an inference run it is the step budget.
-    let p = tmp("infer_steps.toml", GOOD.as_bytes());
+    let (_dir, p) = tmp("infer_steps.toml", GOOD.as_bytes());
     let (code, stdout, stderr) = run(&["run", p.to_str().unwrap(), "--steps", "5", "--no-out"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("steps"), "{stdout}");
@@ -253,7 +254,7 @@ fn missing_file() {
 
 #[test]
 fn good_config_checks() {
-    let p = tmp("good.toml", GOOD.as_bytes());
+    let (_dir, p) = tmp("good.toml", GOOD.as_bytes());
     let (code, stdout, _) = run(&["check", p.to_str().unwrap()]);
     assert_eq!(code, 0);
     assert!(stdout.contains("ok"));
@@ -372,7 +373,7 @@ fn float_keys_at_extreme_values_never_panic() {
     }
     for (name, text, learns) in cases {
         let text = text.replace("{learn}", "");
-        let p = tmp(&format!("float_{name}.toml"), text.as_bytes());
+        let (_dir, p) = tmp(&format!("float_{name}.toml"), text.as_bytes());
         let p = p.to_str().unwrap();
         let mut runs = vec![vec!["check", p]];
         runs.push(if learns {
@@ -470,7 +471,7 @@ fn application_problem_missing_or_unreadable() {
         ),
     ];
     for (name, bytes, wants) in cases {
-        let p = tmp(name, bytes);
+        let (_dir, p) = tmp(name, bytes);
         let p = p.to_str().unwrap();
         for args in [
             &["run", p][..],
@@ -492,7 +493,7 @@ fn application_problem_missing_or_unreadable() {
 
 #[test]
 fn application_run_refuses_chip_flags() {
-    let p = tmp("app_flags.toml", b"[assembly]\nsteps = 5\n");
+    let (_dir, p) = tmp("app_flags.toml", b"[assembly]\nsteps = 5\n");
     // (`--arch` prices an application: tests/tests/cycle.rs.)
     for flag in [&["--steps", "10"][..], &["--save", "x.snap"]] {
         let mut args = vec!["run", p.to_str().unwrap(), "--no-out"];
@@ -526,9 +527,8 @@ fn check_board_names_the_arena_and_the_limit() {
     assert_eq!(code, 2);
     assert!(err.contains("allowed: qemu, stm32f411"), "{err}");
     // export refuses before writing; inspect checks an image the same way.
-    let dir = std::env::temp_dir().join(format!("neurochip-board-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let img = dir.join("b.img");
+    let dir = neurochip_tests::temp_dir("board");
+    let img = dir.path().join("b.img");
     let img_s = img.to_str().unwrap();
     let (code, _, err) =
         neurochip_tests::run_neurochip(&["export", cfg, "-o", img_s, "--board", "stm32f411"]);
@@ -547,7 +547,6 @@ fn check_board_names_the_arena_and_the_limit() {
         err.contains("b.img: --board stm32f411") && err.contains("84480 i16 words"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Learning rates too small to move any weight: `check` says so on stdout and is
@@ -557,7 +556,7 @@ fn tiny_learning_rates_are_warned_about() {
     let text = "[network]\ninputs = 40\nneurons = 8\noutputs = 2\n[task]\nkind = \"cue\"\n\
                 n_cues = 3\ndelay_ms = 100\n[learning]\nengine = \"exact\"\neta = 1e-3\n\
                 eta_out = 1e-20\n[train]\nepochs = 1\ntrain_samples = 1\ntest_samples = 1\n";
-    let p = tmp("tiny_eta.toml", text.as_bytes());
+    let (_dir, p) = tmp("tiny_eta.toml", text.as_bytes());
     let want = "learning.eta_out = 1e-20 (effective ";
     let (code, stdout, stderr) = run(&["check", p.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");

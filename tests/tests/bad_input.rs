@@ -13,26 +13,26 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use neurochip_core::image::crc32;
-use neurochip_tests::root;
+use neurochip_tests::{root, temp_dir};
+use tempfile::TempDir;
 
 fn bin() -> &'static Path {
     neurochip_tests::neurochip_bin()
 }
 
-/// A fresh folder for one case.
-fn dir(case: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("neurochip-bad-input-{}-{case}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh folder for one case: (its guard, which removes it when dropped, its path).
+fn dir(case: &str) -> (TempDir, PathBuf) {
+    let tmp = temp_dir(&format!("bad-input-{case}"));
+    let d = tmp.path().to_path_buf();
+    (tmp, d)
 }
 
 /// A fresh folder for one case with the small training configuration in it as
-/// `tiny.toml`: (folder, configuration).
-fn tiny(case: &str) -> (PathBuf, PathBuf) {
-    let d = dir(case);
+/// `tiny.toml`: (the guard of [`dir`], folder, configuration).
+fn tiny(case: &str) -> (TempDir, PathBuf, PathBuf) {
+    let (tmp, d) = dir(case);
     let cfg = write(&d, "tiny.toml", TRAIN.as_bytes());
-    (d, cfg)
+    (tmp, d, cfg)
 }
 
 /// `head` followed by zeros to 100 MB, sparse: no disk space and no time to make.
@@ -121,7 +121,7 @@ const TRAIN: &str = "name = \"tiny\"\nseed = 1\n[network]\ninputs = 40\nneurons 
 /// A bad configuration: `check` and `export` refuse it naming the file, and a failed
 /// export leaves the image already at the output path as it was.
 fn bad_config(case: &str, bytes: &[u8], wants: &[&str]) {
-    let d = dir(case);
+    let (_tmp, d) = dir(case);
     let name = format!("{case}.toml");
     let cfg = write(&d, &name, bytes);
     let prev = write(&d, "prev.img", b"an image written before");
@@ -138,7 +138,6 @@ fn bad_config(case: &str, bytes: &[u8], wants: &[&str]) {
         &all,
         &[&prev, &cfg],
     );
-    fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -164,7 +163,7 @@ fn config_truncated() {
 
 #[test]
 fn config_huge_is_refused_by_size_without_reading_it() {
-    let d = dir("huge");
+    let (_tmp, d) = dir("huge");
     let p = huge(&d, "huge.toml", b"");
     let t = Instant::now();
     refused(
@@ -177,7 +176,6 @@ fn config_huge_is_refused_by_size_without_reading_it() {
         &[],
     );
     assert!(t.elapsed() < Duration::from_secs(5), "refused at once");
-    fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -290,7 +288,7 @@ fn with_version(bytes: &[u8], version: u16) -> Vec<u8> {
 
 #[test]
 fn images_bad() {
-    let (d, cfg) = tiny("images");
+    let (_tmp, d, cfg) = tiny("images");
     let img = d.join("good.img");
     let (code, _, err) = neurochip_tests::export_image(&cfg, &img);
     assert_eq!(code, 0, "{err}");
@@ -349,12 +347,11 @@ fn images_bad() {
         }
     }
     assert_eq!(fs::read(&img).unwrap(), good);
-    fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn snapshots_bad() {
-    let (d, cfg) = tiny("snapshots");
+    let (_tmp, d, cfg) = tiny("snapshots");
     let good = d.join("good.snap");
     let train = |cfg: &Path, extra: &[&std::ffi::OsStr]| {
         let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), cfg.as_os_str(), "-q".as_ref()];
@@ -489,12 +486,11 @@ fn snapshots_bad() {
         &[&good],
     );
     assert_eq!(fs::read(&good).unwrap(), snap);
-    fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn unwritable_outputs() {
-    let (d, cfg) = tiny("outputs");
+    let (_tmp, d, cfg) = tiny("outputs");
     // A path whose parent is a regular file fails for root too (permission bits do not).
     let file = write(&d, "a_file", b"not a folder");
     let under = file.join("x.snap");
@@ -591,7 +587,6 @@ fn unwritable_outputs() {
             "/dev/full must still be a character device"
         );
     }
-    fs::remove_dir_all(&d).unwrap();
 }
 
 /// Inputs that made a fuzzer panic, each in the form a command reads (an image or a
@@ -649,7 +644,7 @@ fn a_closed_pipe_is_not_a_panic() {
 /// `--quiet-potential`).
 #[test]
 fn unsolvable_problems_are_refused_before_simulating() {
-    let d = dir("unsolvable");
+    let (_tmp, d) = dir("unsolvable");
     // Row 1 holds two 5s.
     let mut rows = vec!["5...5....".to_string()];
     rows.extend((1..9).map(|_| ".........".to_string()));
@@ -674,5 +669,4 @@ fn unsolvable_problems_are_refused_before_simulating() {
     );
     let (code, _, stderr) = run(&["solve", "--quiet", "3", "x.txt"]);
     assert_eq!(code, 2, "{stderr}");
-    let _ = fs::remove_dir_all(&d);
 }

@@ -10,15 +10,17 @@ use neurochip_tests::run_neurochip as run;
 const BASE: &str = "[network]\ninputs = 40\nneurons = 30\noutputs = 10\ntau_m_spread = 0.6\n\
                     tau_out_spread = 0.6\n[task]\nkind = \"cue\"\n[learning]\nengine = \"exact\"\n";
 
-fn file(name: &str, text: &str) -> std::path::PathBuf {
+/// `text` written to a file `name` in a fresh temporary folder: (the folder's guard,
+/// which removes it when dropped, the file).
+fn file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = neurochip_tests::temp_dir("classes-config");
-    let p = dir.join(name);
+    let p = dir.path().join(name);
     std::fs::write(&p, text).unwrap();
-    p
+    (dir, p)
 }
 
 fn refused(name: &str, text: &str, wants: &[&str]) {
-    let p = file(name, text);
+    let (_dir, p) = file(name, text);
     for cmd in ["check", "run", "verify"] {
         let (code, stdout, stderr) = run(&[cmd, p.to_str().unwrap()]);
         assert_eq!(
@@ -66,7 +68,7 @@ fn bad_class_settings_are_one_line_errors() {
 
 #[test]
 fn tau_classes_put_every_unit_in_a_class() {
-    let p = file("four.toml", &format!("{BASE}tau_classes = 4\n"));
+    let (_dir, p) = file("four.toml", &format!("{BASE}tau_classes = 4\n"));
     let (code, _, stderr) = run(&["check", p.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     let cfg = config::load(&p).unwrap();

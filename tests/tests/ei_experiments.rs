@@ -2,11 +2,10 @@
 //! spreads against the float reference, activity in the reports, and a quick run of
 //! the `reservoir`, `heterogeneity` and `dale` experiments.
 
-use std::path::PathBuf;
-
 use neurochip_emu::build::{self, spread_factor};
 use neurochip_emu::config::{self, SpreadDist};
 use proptest::prelude::*;
+use tempfile::TempDir;
 
 use neurochip_tests::root;
 
@@ -154,7 +153,7 @@ fn training_reports_activity() {
     assert!(json["activity"].is_f64());
 }
 
-fn quick(name: &str) -> (PathBuf, serde_json::Value) {
+fn quick(name: &str) -> (TempDir, serde_json::Value) {
     let o = neurochip_tests::quick_experiment(
         name,
         &[
@@ -178,17 +177,17 @@ fn experiments_run_quick() {
     // From the repository root, as `neurochip experiment` is run.
     std::env::set_current_dir(root()).unwrap();
     let (out, json) = quick("reservoir");
-    assert!(out.join("curves.png").is_file());
+    assert!(out.path().join("curves.png").is_file());
     let runs = json["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 4);
-    let _ = std::fs::remove_dir_all(out);
+    drop(out);
 
     let (out, json) = quick("heterogeneity");
     assert_eq!(json["runs"].as_array().unwrap().len(), 10);
-    let _ = std::fs::remove_dir_all(out);
+    drop(out);
 
     let (out, json) = quick("dale");
-    assert!(out.join("activity.png").is_file());
+    assert!(out.path().join("activity.png").is_file());
     assert_eq!(json["sign_violations"], 0);
     for r in json["runs"].as_array().unwrap() {
         let a = r["activity"].as_f64().unwrap();
@@ -198,5 +197,4 @@ fn experiments_run_quick() {
             assert_eq!(r["sign_flips"], 0);
         }
     }
-    let _ = std::fs::remove_dir_all(out);
 }

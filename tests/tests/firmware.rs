@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use neurochip_emu::config::{self, Engine};
 use neurochip_emu::{export, learn, sim};
-use neurochip_tests::{check_golden, root};
+use neurochip_tests::{check_golden, root, temp_dir};
 
 fn firmware_dir() -> PathBuf {
     root().join("firmware")
@@ -54,20 +54,18 @@ fn run_firmware(image: &Path) -> (i32, String) {
     run_firmware_with(image, &[])
 }
 
-/// The same with extra cargo arguments (features). The ELF is copied out while the
-/// build's guard is held, and QEMU runs the copy after it is released, beside the
-/// next test's build.
+/// The same with extra cargo arguments (features). The ELF is copied out, into a
+/// temporary folder of this call's own, while the build's guard is held, and QEMU runs
+/// the copy after it is released, beside the next test's build.
 fn run_firmware_with(image: &Path, features: &[&str]) -> (i32, String) {
-    static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let elf = neurochip_tests::temp_dir("firmware-elf").join(format!("firmware-{n}.elf"));
+    let copy = temp_dir("firmware-elf");
+    let elf = copy.path().join("firmware.elf");
     {
         let _built = build_firmware(image, features);
         let built = firmware_dir().join("target/thumbv7em-none-eabihf/release/neurochip-firmware");
         std::fs::copy(built, &elf).expect("copy the firmware ELF");
     }
     let out = neurochip_tests::run_qemu(&elf);
-    std::fs::remove_file(&elf).ok();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -124,10 +122,9 @@ fn export_image(name: &str, dir: &Path) -> PathBuf {
 /// digest, test scores and lines as `run-image` on the host.
 #[test]
 fn firmware_is_bit_identical_with_release_and_rewiring() {
-    let dir = std::env::temp_dir().join(format!("neurochip-fw-syn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("fw-syn");
     for name in ["release", "rewire"] {
-        let (bytes, digest) = firmware_runs_like_run_image(name, &dir);
+        let (bytes, digest) = firmware_runs_like_run_image(name, dir.path());
         assert_eq!(
             u16::from_le_bytes([bytes[4], bytes[5]]),
             3,
@@ -163,9 +160,8 @@ fn firmware_runs_like_run_image(name: &str, dir: &Path) -> (Vec<u8>, String) {
 /// and its configuration with `change` made learns something else (another digest),
 /// so that `what` took effect. Returns the image's bytes.
 fn runs_and_matters(name: &str, what: &str, change: impl FnOnce(&mut config::Config)) -> Vec<u8> {
-    let dir = std::env::temp_dir().join(format!("neurochip-fw-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (bytes, digest) = firmware_runs_like_run_image(name, &dir);
+    let dir = temp_dir(&format!("fw-{name}"));
+    let (bytes, digest) = firmware_runs_like_run_image(name, dir.path());
     let mut cfg = config::load(&root().join(format!("tests/firmware/{name}.toml"))).unwrap();
     change(&mut cfg);
     let (other, _) = learn::train_chip(&cfg, true, |_| {}).unwrap();
@@ -207,9 +203,8 @@ fn firmware_follows_the_learning_rate_schedule() {
 /// the host's bits (digest, test scores, every line of `run-image`).
 #[test]
 fn firmware_is_bit_identical_with_decay_classes() {
-    let dir = std::env::temp_dir().join(format!("neurochip-fw-cls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (bytes, digest) = firmware_runs_like_run_image("classes", &dir);
+    let dir = temp_dir("fw-cls");
+    let (bytes, digest) = firmware_runs_like_run_image("classes", dir.path());
     assert_eq!(u16::from_le_bytes([bytes[4], bytes[5]]), 4, "version");
     let d = neurochip_core::image::decode(&bytes).unwrap();
     let l = d.config.layout();
@@ -219,10 +214,10 @@ fn firmware_is_bit_identical_with_decay_classes() {
 
 #[test]
 fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
-    let dir = std::env::temp_dir().join(format!("neurochip-fw-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = temp_dir("fw");
+    let dir = tmp.path();
     for name in ["lif", "alif_exact", "light", "sparse_ei"] {
-        let img = export_image(name, &dir);
+        let img = export_image(name, dir);
         let (out, _, facts) = firmware_matches_host_digest(name, &img);
         for f in &facts {
             if let Some(spikes) = f.strip_prefix("spikes ") {
@@ -278,7 +273,7 @@ fn firmware_is_bit_identical_to_the_host_and_refuses_bad_images() {
     );
     check_golden("firmware/digits.run", &out);
     // Bad images: the firmware refuses them with a message and a failure exit code.
-    let good = std::fs::read(export_image("lif", &dir)).unwrap();
+    let good = std::fs::read(export_image("lif", dir)).unwrap();
     let mut flipped = good.clone();
     flipped[100] ^= 0x04;
     let mut version = good.clone();

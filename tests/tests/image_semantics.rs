@@ -11,12 +11,13 @@
 //! was saved from) and by `run --resume` (all three).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use neurochip_core::image::{self, crc32};
 use neurochip_core::{ChipConfig, Memory};
 use neurochip_tasks::app::{AppSpec, PlanSpec, TaskSpec, DIGIT_BYTES};
 use neurochip_tests::{root, run_neurochip as run, temp_dir};
+use tempfile::TempDir;
 
 /// A training run of a few milliseconds (light engine, one short cue sample).
 const TINY: &str = "name = \"tiny\"\nseed = 1\n[network]\ninputs = 40\nneurons = 8\noutputs = 2\n\
@@ -167,18 +168,17 @@ fn case(dir: &Path, name: &str, bytes: &[u8], message: &str) {
     eprintln!("{name}\n    {inspect}");
 }
 
-/// The files written by the cases, kept until the test ends.
-fn dir(name: &str) -> PathBuf {
-    let d = temp_dir(&format!("image-semantics-{name}"));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
+/// The folder of the files written by the cases, removed when the guard is dropped
+/// at the end of the test.
+fn dir(name: &str) -> TempDir {
+    temp_dir(&format!("image-semantics-{name}"))
 }
 
 #[test]
 fn memories_outside_their_formats_are_refused() {
-    let d = dir("memories");
-    let good = export(&d, "tiny", TINY);
+    let tmp = dir("memories");
+    let d = tmp.path();
+    let good = export(d, "tiny", TINY);
     // The exported image passes both.
     let p = d.join("tiny.img");
     for cmd in ["inspect", "run-image"] {
@@ -244,12 +244,12 @@ fn memories_outside_their_formats_are_refused() {
         ),
     ];
     for (name, edit, message) in edits {
-        case(&d, name, &parts().mem(edit).encode(), message);
+        case(d, name, &parts().mem(edit).encode(), message);
     }
     // The exact engine's eligibility, 24 bits by default.
-    let exact = export(&d, "exact", &TINY.replace("\"light\"", "\"exact\""));
+    let exact = export(d, "exact", &TINY.replace("\"light\"", "\"exact\""));
     case(
-        &d,
+        d,
         "eligibility.img",
         &Parts::of(&exact)
             .mem(|m| m.ebar_rec[9] = -(1 << 23) - 1)
@@ -263,7 +263,7 @@ fn memories_outside_their_formats_are_refused() {
     let mut padded = parts();
     padded.wu[z] |= 1 << 9;
     case(
-        &d,
+        d,
         "padding.img",
         &padded.encode(),
         "arena z[9] = 1: past the last bit of the vector, in its last word, bits are 0; \
@@ -273,20 +273,20 @@ fn memories_outside_their_formats_are_refused() {
     let mut decay = good.clone();
     decay[12 + 42..12 + 44].copy_from_slice(&40_000u16.to_le_bytes());
     case(
-        &d,
+        d,
         "config-decay.img",
         &recrc(decay),
         "configuration refused: learning.trace_decay = 40000 is out of range (allowed \
          0..=32768)",
     );
-    fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn dale_signs_are_kept() {
-    let d = dir("dale");
+    let tmp = dir("dale");
+    let d = tmp.path();
     let toml = TINY.replace("outputs = 2\n", "outputs = 2\nexcitatory_fraction = 0.75\n");
-    let good = export(&d, "dale", &toml);
+    let good = export(d, "dale", &toml);
     let parts = Parts::of(&good);
     assert!(parts.cfg.learning().dale);
     // Neuron 0 is excitatory: its row 0 of w_rec holds no negative weight; neuron 7 is
@@ -297,7 +297,7 @@ fn dale_signs_are_kept() {
         .expect("a positive weight");
     let bad = Parts::of(&good).mem(|m| m.w_rec[k] = -1).encode();
     case(
-        &d,
+        d,
         "excitatory.img",
         &bad,
         &format!(
@@ -308,7 +308,7 @@ fn dale_signs_are_kept() {
     let j = 7 * exc + (0..7).find(|&j| parts.w_rec(7 * exc + j) < 0).unwrap();
     let bad = Parts::of(&good).mem(|m| m.w_rec[j] = 1).encode();
     case(
-        &d,
+        d,
         "inhibitory.img",
         &bad,
         &format!(
@@ -316,7 +316,6 @@ fn dale_signs_are_kept() {
              inhibitory (exc bit clear), its weights are <= 0; allowed -128..=0"
         ),
     );
-    fs::remove_dir_all(&d).unwrap();
 }
 
 impl Parts {
@@ -329,8 +328,9 @@ impl Parts {
 
 #[test]
 fn plans_against_their_data_and_limits() {
-    let d = dir("plans");
-    let tiny = export(&d, "tiny", TINY);
+    let tmp = dir("plans");
+    let d = tmp.path();
+    let tiny = export(d, "tiny", TINY);
     // The plan's counts, each against the limit of its configuration key.
     type PlanCase = (&'static str, fn(&mut PlanSpec), &'static str);
     let plans: [PlanCase; 4] = [
@@ -359,17 +359,17 @@ fn plans_against_their_data_and_limits() {
     ];
     for (file, edit, message) in plans {
         let bytes = Parts::of(&tiny).app(|a| edit(&mut a.plan)).encode();
-        case(&d, file, &bytes, message);
+        case(d, file, &bytes, message);
     }
     case(
-        &d,
+        d,
         "inputs.img",
         &Parts::of(&tiny).cue(|c| c.channels_per_pop = 5).encode(),
         "app.cue.inputs = 20: the task drives exactly the chip's input channels \
          (config.n_in); allowed 40..=40",
     );
     case(
-        &d,
+        d,
         "cue-dt.img",
         &Parts::of(&tiny).cue(|c| c.dt_ms = 0.0).encode(),
         "app.cue.dt_ms = 0: out of range; allowed finite, 0 < dt_ms <= 1000",
@@ -389,7 +389,7 @@ fn plans_against_their_data_and_limits() {
         _ => unreachable!(),
     };
     case(
-        &d,
+        d,
         "steps.img",
         &long.encode(),
         &format!(
@@ -399,16 +399,16 @@ fn plans_against_their_data_and_limits() {
         ),
     );
     // A plan that learns on a chip without a learning engine.
-    let off = export(&d, "off", OFF);
+    let off = export(d, "off", OFF);
     case(
-        &d,
+        d,
         "learn.img",
         &Parts::of(&off).app(|a| a.plan.learn = true).encode(),
         "app.plan.learn = 1: the chip has no learning engine (learning.engine = off); \
          allowed 0..=0",
     );
     // Digits: three compiled in.
-    let digits = export(&d, "digits", &digits_toml());
+    let digits = export(d, "digits", &digits_toml());
     let parts = Parts::of(&digits);
     let spec = AppSpec::decode(&parts.app).unwrap();
     let TaskSpec::Digits { data, .. } = spec.task else {
@@ -417,14 +417,14 @@ fn plans_against_their_data_and_limits() {
     assert_eq!(data.len(), 3 * DIGIT_BYTES);
     assert_eq!((spec.plan.samples, spec.plan.test_samples), (3, 0));
     case(
-        &d,
+        d,
         "digits-tests.img",
         &Parts::of(&digits).app(|a| a.plan.test_samples = 8).encode(),
         "app.plan.test_samples = 8: more digits than the image carries \
          (app.digits.count); allowed 0..=3",
     );
     case(
-        &d,
+        d,
         "digits-samples.img",
         &Parts::of(&digits).app(|a| a.plan.samples = 4).encode(),
         "app.plan.samples = 4: more digits than the image carries (app.digits.count); \
@@ -439,12 +439,11 @@ fn plans_against_their_data_and_limits() {
         }
     });
     case(
-        &d,
+        d,
         "digits-label.img",
         &label.encode(),
         "app.digits.data[129] = 12: a label is a digit class; allowed 0..=9",
     );
-    fs::remove_dir_all(&d).unwrap();
 }
 
 /// The payload of a snapshot starts after its 16-byte header: configuration hash (4),
@@ -455,7 +454,8 @@ const W_IN: usize = 16 + 40;
 
 #[test]
 fn snapshot_counters_and_memories() {
-    let d = dir("snapshots");
+    let tmp = dir("snapshots");
+    let d = tmp.path();
     let cfg = d.join("tiny.toml");
     fs::write(&cfg, TINY).unwrap();
     let good = d.join("good.snap");
@@ -597,5 +597,4 @@ fn snapshot_counters_and_memories() {
         line.ends_with("another configuration (its hash differs)"),
         "{line}"
     );
-    fs::remove_dir_all(&d).unwrap();
 }

@@ -15,17 +15,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use neurochip_tests::{neurochip_bin, root, run_neurochip};
+use neurochip_tests::{neurochip_bin, root, run_neurochip, temp_dir};
+use tempfile::TempDir;
 
 /// Epochs of the plan: 8 epochs of 30 training and 5 test samples of the light-engine
 /// cue task, about two seconds in a release build.
 const EPOCHS: u32 = 8;
 
-fn tmp(case: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("neurochip-interrupt-{}-{case}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh folder for one case: (its guard, which removes it when dropped, its path).
+fn tmp(case: &str) -> (TempDir, PathBuf) {
+    let guard = temp_dir(&format!("interrupt-{case}"));
+    let d = guard.path().to_path_buf();
+    (guard, d)
 }
 
 /// The firmware light-engine configuration with `epochs` epochs, written into `dir`.
@@ -244,19 +245,28 @@ fn interrupt_once(
 /// One test at a time: the timing of one must not be the load of the other.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// The start of a timed test: its turn (held until it ends), a fresh folder, the
-/// configuration of [`EPOCHS`] epochs in it and the digest of its uninterrupted run.
-fn timed_case(case: &str) -> (std::sync::MutexGuard<'static, ()>, PathBuf, PathBuf, String) {
+/// The start of a timed test: its turn (held until it ends), a fresh folder ([`tmp`]:
+/// its guard and path), the configuration of [`EPOCHS`] epochs in it and the digest
+/// of its uninterrupted run.
+fn timed_case(
+    case: &str,
+) -> (
+    std::sync::MutexGuard<'static, ()>,
+    TempDir,
+    PathBuf,
+    PathBuf,
+    String,
+) {
     let one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tmp(case);
+    let (guard, dir) = tmp(case);
     let cfg = config(&dir, EPOCHS);
     let whole = digest(&cfg, &[]);
-    (one, dir, cfg, whole)
+    (one, guard, dir, cfg, whole)
 }
 
 #[test]
 fn sigint_and_sigterm_keep_a_resumable_snapshot() {
-    let (_one, dir, cfg, whole) = timed_case("signals");
+    let (_one, _tmp, dir, cfg, whole) = timed_case("signals");
     // How long a run takes from its first line to its exit, plots included: the
     // signals land anywhere in the first 80% of that (a signal after the training,
     // while the plots are drawn, still ends the run with the signal's code).
@@ -284,12 +294,11 @@ fn sigint_and_sigterm_keep_a_resumable_snapshot() {
     }
     stopped += u32::from(interrupt_once(&dir, "term", "-TERM", 143, window, &whole));
     assert!(stopped > 0, "no signal came during the training");
-    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn checkpoints_survive_a_kill() {
-    let (_one, dir, cfg, whole) = timed_case("checkpoint");
+    let (_one, _tmp, dir, cfg, whole) = timed_case("checkpoint");
     let snap = dir.join("ck.snap");
     let (child, mut stdout) = start_run(&cfg, &snap, &["--no-out", "--checkpoint-every", "3"]);
     // The checkpoint of epoch 3 is written before its line is printed.
@@ -329,7 +338,6 @@ fn checkpoints_survive_a_kill() {
         "{err}"
     );
     assert!(!out.exists(), "the refused run left a folder");
-    let _ = fs::remove_dir_all(&dir);
 }
 
 /// `neurochip run CFG -q --out OUT EXTRA..`, sent SIGINT a random moment (`base` ms
@@ -392,7 +400,7 @@ fn assert_planned(
 /// of a run planned with exactly that many episodes (same digest).
 #[test]
 fn a_reward_run_keeps_its_episodes_on_sigint() {
-    let d = tmp("reward");
+    let (_tmp, d) = tmp("reward");
     let snap = d.join("reward.snap");
     let cfg = root().join("examples/reward_cue.toml");
     let (err, report) = sigint_run(
@@ -415,7 +423,6 @@ fn a_reward_run_keeps_its_episodes_on_sigint() {
     let what = format!("{episodes} episodes");
     let cut = ("train_samples = 3000", to.as_str());
     assert_planned(&d, "reward_short.toml", &text, cut, &report, &what);
-    let _ = fs::remove_dir_all(&d);
 }
 
 /// An inference run stops between two samples as well: on SIGINT it writes the report
@@ -423,7 +430,7 @@ fn a_reward_run_keeps_its_episodes_on_sigint() {
 /// a run planned with that many samples.
 #[test]
 fn an_inference_run_keeps_its_samples_on_sigint() {
-    let d = tmp("inference");
+    let (_tmp, d) = tmp("inference");
     let text = fs::read_to_string(root().join("examples/lif.toml")).unwrap();
     let cfg = d.join("lif_long.toml");
     fs::write(&cfg, text.replacen("samples = 1 ", "samples = 100000 ", 1)).unwrap();
@@ -444,5 +451,4 @@ fn an_inference_run_keeps_its_samples_on_sigint() {
             &what,
         );
     }
-    let _ = fs::remove_dir_all(&d);
 }

@@ -47,9 +47,11 @@ fn refused(args: &[&std::ffi::OsStr], wants: &[&str]) {
 
 #[test]
 fn a_spotter_learns_costs_energy_and_exports_through_the_command_line() {
-    let words = spoken_words("cli", 3);
-    let dir = temp_dir("kws-cli");
-    let cfg = write(&dir, "kws.toml", &config_text(&words, "image_clips = 4"));
+    let words_dir = spoken_words("cli", 3);
+    let words = words_dir.path();
+    let tmp = temp_dir("kws-cli");
+    let dir = tmp.path();
+    let cfg = write(dir, "kws.toml", &config_text(words, "image_clips = 4"));
     let (code, out, err) = run(&["run".as_ref(), cfg.as_os_str(), "--no-out".as_ref()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("on Audio"), "{out}");
@@ -111,13 +113,15 @@ fn a_spotter_learns_costs_energy_and_exports_through_the_command_line() {
 
 #[test]
 fn bad_folders_files_and_networks_are_refused_in_one_line() {
-    let words = spoken_words("bad", 1);
-    let dir = temp_dir("kws-bad");
+    let words_dir = spoken_words("bad", 1);
+    let words = words_dir.path();
+    let tmp = temp_dir("kws-bad");
+    let dir = tmp.path();
     let check = |text: &str, wants: &[&str]| {
-        let cfg = write(&dir, "bad.toml", text);
+        let cfg = write(dir, "bad.toml", text);
         refused(&["check".as_ref(), cfg.as_os_str()], wants);
     };
-    let good = config_text(&words, "");
+    let good = config_text(words, "");
     let folder = words.display().to_string();
     // No such folder.
     let missing = good.replace(&folder, "/nonexistent/kws");
@@ -180,8 +184,9 @@ fn reencoded(bytes: &[u8], app: &AppSpec<'_>) -> Vec<u8> {
 
 #[test]
 fn images_of_spotters_are_checked_field_by_field() {
-    let words = spoken_words("img", 1);
-    let text = config_text(&words, "image_clips = 3\nimage_input = \"spikes\"")
+    let words_dir = spoken_words("img", 1);
+    let words = words_dir.path();
+    let text = config_text(words, "image_clips = 3\nimage_input = \"spikes\"")
         .replace("epochs = 2", "epochs = 1");
     let cfg = config::parse(&text, "kws_img.toml").unwrap();
     let (_, chip) = learn::train_chip(&cfg, true, |_| {}).unwrap();
@@ -235,8 +240,8 @@ fn images_of_spotters_are_checked_field_by_field() {
         "{e}"
     );
     // The same bytes through the command line: one line, exit 2.
-    let dir = temp_dir("kws-img");
-    let p = dir.join("bad.img");
+    let tmp = temp_dir("kws-img");
+    let p = tmp.path().join("bad.img");
     fs::write(&p, patched(&good, |app| audio(app, &mut |a| a.window = 0))).unwrap();
     for cmd in ["inspect", "run-image"] {
         refused(&[cmd.as_ref(), p.as_os_str()], &["app.audio.window = 0"]);
@@ -247,11 +252,12 @@ fn images_of_spotters_are_checked_field_by_field() {
 
 #[test]
 fn test_split_validation_tests_on_the_validation_voices() {
-    let words = spoken_words("split", 2);
+    let words_dir = spoken_words("split", 2);
+    let words = words_dir.path();
     let listed = |name: &str| fs::read_to_string(words.join(name)).unwrap();
     let (testing, validation) = (listed("testing_list.txt"), listed("validation_list.txt"));
     let corpus_of = |extra: &str| {
-        let cfg = config::parse(&config_text(&words, extra), "kws.toml").unwrap();
+        let cfg = config::parse(&config_text(words, extra), "kws.toml").unwrap();
         match build::task(&cfg).unwrap() {
             neurochip_emu::task::Task::Audio { corpus, .. } => corpus,
             _ => unreachable!("an audio task"),
@@ -264,7 +270,7 @@ fn test_split_validation_tests_on_the_validation_voices() {
             .test_clips
             .iter()
             .filter(|c| c.class >= 2)
-            .all(|c| list.contains(&*c.path.strip_prefix(&words).unwrap().to_string_lossy()))
+            .all(|c| list.contains(&*c.path.strip_prefix(words).unwrap().to_string_lossy()))
     };
     let test = corpus_of("");
     let val = corpus_of("test_split = \"validation\"");

@@ -72,9 +72,11 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 
 #[test]
 fn a_trained_keyword_spotter_hears_on_the_firmware_from_pcm_and_from_spikes() {
-    let words = spoken_words("fw", 3);
-    let dir = temp_dir("kws-fw");
-    let cfg = kws_config(&words, "pcm");
+    let words_dir = spoken_words("fw", 3);
+    let words = words_dir.path();
+    let tmp = temp_dir("kws-fw");
+    let dir = tmp.path();
+    let cfg = kws_config(words, "pcm");
     let (rep, chip) = learn::train_chip(&cfg, true, |_| {}).unwrap();
     eprintln!(
         "kws_fw: host test accuracy {:.3} on {} clips",
@@ -82,7 +84,7 @@ fn a_trained_keyword_spotter_hears_on_the_firmware_from_pcm_and_from_spikes() {
     );
     let pcm = export::encode_chip(&cfg, &chip, true).unwrap();
     let (correct, digest) = host_test(&cfg, &pcm, 5);
-    let spikes = export::encode_chip(&kws_config(&words, "spikes"), &chip, true).unwrap();
+    let spikes = export::encode_chip(&kws_config(words, "spikes"), &chip, true).unwrap();
     // A clip is 32,000 bytes of PCM, or 500 steps of 32 spike bits.
     assert_eq!(pcm.len() - spikes.len(), 5 * (32_000 - 500 * 4));
     let host = export::run_image(&pcm).unwrap();
@@ -92,7 +94,7 @@ fn a_trained_keyword_spotter_hears_on_the_firmware_from_pcm_and_from_spikes() {
     assert!(host.contains(&want_digest), "{host:?} {want_digest}");
     assert!(host.iter().any(|l| l.ends_with(&want_test)), "{host:?}");
     for (name, bytes) in [("pcm", &pcm), ("spikes", &spikes)] {
-        let img = write(&dir, &format!("kws_{name}.img"), bytes);
+        let img = write(dir, &format!("kws_{name}.img"), bytes);
         let (code, out) = firmware(&img);
         assert_eq!(code, 0, "{name}: {out}");
         assert_eq!(

@@ -9,17 +9,20 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use neurochip_tests::{neurochip_bin, root, sparse_file};
+use neurochip_tests::{neurochip_bin, root, sparse_file, temp_dir};
+use tempfile::TempDir;
 
 /// Peak resident memory a refused command may use.
 const MAX_RSS_KB: u64 = 200 * 1024;
 
-/// A fresh folder for one case.
-fn dir(case: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("neurochip-outputs-{}-{case}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh folder `case` for one case, in a temporary folder of its own (which also
+/// holds [`run_in`]'s RSS files): (the temporary folder's guard, which removes both
+/// when dropped, the case's folder).
+fn dir(case: &str) -> (TempDir, PathBuf) {
+    let tmp = temp_dir("outputs");
+    let d = tmp.path().join(case);
+    fs::create_dir(&d).unwrap();
+    (tmp, d)
 }
 
 /// A training run of a few milliseconds (light engine, one short cue sample).
@@ -27,12 +30,13 @@ const TRAIN: &str = "name = \"tiny\"\nseed = 1\n[network]\ninputs = 40\nneurons 
 [task]\nkind = \"cue\"\nn_cues = 1\ncue_ms = 10\ngap_ms = 5\ndelay_ms = 10\nrecall_ms = 10\n\
 [learning]\nengine = \"light\"\n[train]\nepochs = 1\ntrain_samples = 1\ntest_samples = 1\n";
 
-/// A fresh folder with `tiny.toml` in it: (folder, configuration).
-fn tiny(case: &str) -> (PathBuf, PathBuf) {
-    let d = dir(case);
+/// A fresh folder with `tiny.toml` in it: (the guard of [`dir`], folder,
+/// configuration).
+fn tiny(case: &str) -> (TempDir, PathBuf, PathBuf) {
+    let (tmp, d) = dir(case);
     let cfg = d.join("tiny.toml");
     fs::write(&cfg, TRAIN).unwrap();
-    (d, cfg)
+    (tmp, d, cfg)
 }
 
 /// Every regular file under `d` (recursively) with its bytes, and every folder.
@@ -139,12 +143,6 @@ fn refuse_each(dir: &Path, cases: &[(&str, &[&str])]) {
     }
 }
 
-/// [`refuse_each`], then `dir` goes.
-fn refuse_all(dir: &Path, cases: &[(&str, &[&str])]) {
-    refuse_each(dir, cases);
-    fs::remove_dir_all(dir).unwrap();
-}
-
 /// The command line `what` (run in `cwd`) must be refused: exit code 2, one `error:`
 /// line holding every fragment of `wants`, no panic, bounded memory, nothing under
 /// `cwd` changed, no work done (no epoch printed). Returns the line.
@@ -198,7 +196,7 @@ fn refused(cwd: &Path, what: &str, wants: &[&str]) -> String {
 
 #[test]
 fn an_output_that_cannot_be_written_is_refused_before_training() {
-    let (d, _) = tiny("unwritable");
+    let (_tmp, d, _) = tiny("unwritable");
     fs::write(d.join("a_file"), "not a folder").unwrap();
     let cases: &[(&str, &[&str])] = &[
         (
@@ -244,12 +242,12 @@ fn an_output_that_cannot_be_written_is_refused_before_training() {
             &["nodir/c.toml", "-o", "cannot write the configuration"],
         ),
     ];
-    refuse_all(&d, cases);
+    refuse_each(&d, cases);
 }
 
 #[test]
 fn an_output_that_is_an_input_is_refused() {
-    let (d, _) = tiny("is-input");
+    let (_tmp, d, _) = tiny("is-input");
     std::os::unix::fs::symlink("tiny.toml", d.join("link.toml")).unwrap();
     fs::hard_link(d.join("tiny.toml"), d.join("hard.toml")).unwrap();
     fs::copy(root().join("arch/reckon.toml"), d.join("arch.toml")).unwrap();
@@ -304,12 +302,12 @@ fn an_output_that_is_an_input_is_refused() {
             &["plot.svg: --plot", is_input],
         ),
     ];
-    refuse_all(&d, cases);
+    refuse_each(&d, cases);
 }
 
 #[test]
 fn two_outputs_of_one_command_are_not_one_file() {
-    let (d, _) = tiny("same");
+    let (_tmp, d, _) = tiny("same");
     fs::create_dir_all(d.join("sub")).unwrap();
     fs::write(d.join("old.snap"), "a previous snapshot").unwrap();
     let cases: &[(&str, &[&str])] = &[
@@ -330,12 +328,12 @@ fn two_outputs_of_one_command_are_not_one_file() {
             &["s.png: --plot and --csv name the same file"],
         ),
     ];
-    refuse_all(&d, cases);
+    refuse_each(&d, cases);
 }
 
 #[test]
 fn a_run_folder_is_new_or_empty_and_locked() {
-    let (d, _) = tiny("out");
+    let (_tmp, d, _) = tiny("out");
     fs::create_dir_all(d.join("full")).unwrap();
     fs::write(d.join("full/mine.txt"), "the user's notes").unwrap();
     fs::create_dir_all(d.join("busy")).unwrap();
@@ -404,12 +402,11 @@ fn a_run_folder_is_new_or_empty_and_locked() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(d.join("fresh/t.snap").exists() && d.join("fresh/report.json").exists());
-    fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn a_second_run_into_a_running_folder_is_refused() {
-    let (d, _) = tiny("lock");
+    let (_tmp, d, _) = tiny("lock");
     // A run long enough to be caught running: the cue example trains for seconds.
     fs::copy(root().join("examples/cue.toml"), d.join("cue.toml")).unwrap();
     let mut first = Command::new(neurochip_bin())
@@ -430,12 +427,11 @@ fn a_second_run_into_a_running_folder_is_refused() {
     let _ = first.wait();
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("another neurochip run"), "{}", r.stderr);
-    fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn endless_and_huge_inputs_are_refused_at_once_in_bounded_memory() {
-    let (d, _) = tiny("inputs");
+    let (_tmp, d, _) = tiny("inputs");
     // 2 GB, sparse: no disk and no time to make.
     sparse_file(&d.join("huge.img"), b"NCHP", 2 << 30);
     sparse_file(&d.join("big.txt"), b"1", 100 << 20);
@@ -517,5 +513,4 @@ fn endless_and_huge_inputs_are_refused_at_once_in_bounded_memory() {
             "`{line}` refused at once"
         );
     }
-    fs::remove_dir_all(&d).unwrap();
 }

@@ -245,11 +245,11 @@ fn short_training(seed: u64) -> (f64, f64) {
 #[test]
 fn quick_experiment_writes_its_run_folder() {
     use neurochip_lab::experiment::{self, Ctx};
-    let out = std::env::temp_dir().join(format!("neurochip-reward-cue-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let tmp = neurochip_tests::temp_dir("reward-cue");
+    let out = tmp.path();
     let exp = experiment::find("reward-cue").expect("registered");
     let ctx = Ctx {
-        out: out.clone(),
+        out: out.to_path_buf(),
         quick: true,
         quiet: true,
     };
@@ -263,7 +263,6 @@ fn quick_experiment_writes_its_run_folder() {
     ] {
         assert!(out.join(f).is_file(), "{f} missing from the run folder");
     }
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// Navigation learns on the chip: arrivals over episodes 700..800 well above the

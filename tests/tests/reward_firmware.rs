@@ -27,9 +27,8 @@ fn same_on_host_and_firmware(name: &str) {
         "{name}"
     );
     assert_eq!(&host[1..host.len() - 1], rep.lines.as_slice(), "{name}");
-    let dir = std::env::temp_dir().join(format!("neurochip-fw-reward-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let img = dir.join(format!("{name}.img"));
+    let dir = neurochip_tests::temp_dir("fw-reward");
+    let img = dir.path().join(format!("{name}.img"));
     export::write_atomic(&img, &bytes).unwrap();
     let fw = root().join("firmware");
     let build = std::process::Command::new("cargo")

@@ -7,15 +7,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use neurochip_tests::{neurochip_bin, root};
+use neurochip_tests::{neurochip_bin, root, temp_dir};
+use tempfile::TempDir;
 
-fn tmp(case: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "neurochip-run-folder-{}-{case}",
-        std::process::id()
-    ));
-    let _ = fs::remove_dir_all(&d);
-    d
+/// A path `case` that does not exist yet, in a fresh temporary folder: (the folder's
+/// guard, which removes it when dropped, the path).
+fn tmp(case: &str) -> (TempDir, PathBuf) {
+    let d = temp_dir("run-folder");
+    let p = d.path().join(case);
+    (d, p)
 }
 
 fn neurochip(args: &[&str]) -> (bool, String, String) {
@@ -86,8 +86,8 @@ const TRAINED: &[&str] = &[
 fn training_run_and_verify_write_their_folders() {
     let cfg = root().join("tests/firmware/light.toml");
     let cfg = cfg.to_str().unwrap();
-    let run = tmp("train");
-    let snap = tmp("train.snap");
+    let (_run_dir, run) = tmp("train");
+    let (_snap_dir, snap) = tmp("train.snap");
     let args = [
         "run",
         cfg,
@@ -116,9 +116,8 @@ fn training_run_and_verify_write_their_folders() {
     assert_eq!(c.classes, ["left", "right"]);
     assert_eq!(c.total(), config.train.test_samples);
     assert!((c.accuracy() - rep["test_accuracy"].as_f64().unwrap()).abs() < 1e-12);
-    let _ = fs::remove_file(&snap);
 
-    let ver = tmp("verify");
+    let (_ver_dir, ver) = tmp("verify");
     let args = ["verify", cfg, "-q", "--out", ver.to_str().unwrap()];
     let (ok, _, err) = neurochip(&args);
     assert!(ok, "{err}");
@@ -127,13 +126,11 @@ fn training_run_and_verify_write_their_folders() {
     assert_plots(&ver, &[TRAINED, &["divergence"]].concat());
     let md = fs::read_to_string(ver.join("summary.md")).unwrap();
     assert!(md.contains("f64 reference, per epoch"));
-    let _ = fs::remove_dir_all(&run);
-    let _ = fs::remove_dir_all(&ver);
 }
 
 #[test]
 fn inference_run_and_verify_write_their_folders() {
-    let run = tmp("lif");
+    let (_run_dir, run) = tmp("lif");
     let args = ["run", "examples/lif.toml", "--out", run.to_str().unwrap()];
     let (ok, stdout, err) = neurochip(&args);
     assert!(ok, "{err}");
@@ -142,7 +139,7 @@ fn inference_run_and_verify_write_their_folders() {
     let seed = neurochip_emu::config::load(&lif).unwrap().seed;
     assert_eq!(provenance(&run, &lif, seed, &args)["name"], "lif");
     assert_plots(&run, &["raster", "membrane"]);
-    let ver = tmp("lif-verify");
+    let (_ver_dir, ver) = tmp("lif-verify");
     let (ok, _, err) = neurochip(&[
         "verify",
         "examples/lif.toml",
@@ -157,23 +154,21 @@ fn inference_run_and_verify_write_their_folders() {
         rep.get("divergence").is_none(),
         "per-step arrays stay out of the report"
     );
-    let _ = fs::remove_dir_all(&run);
-    let _ = fs::remove_dir_all(&ver);
 }
 
 #[test]
 fn no_out_and_failures_leave_no_folder() {
-    let d = tmp("none");
-    fs::create_dir_all(&d).unwrap();
+    let guard = temp_dir("run-folder-none");
+    let d = guard.path();
     let out = Command::new(neurochip_bin())
         .args(["run", "--no-out", "-q"])
         .arg(root().join("examples/lif.toml"))
-        .current_dir(&d)
+        .current_dir(d)
         .output()
         .unwrap();
     assert!(out.status.success());
     assert!(
-        fs::read_dir(&d).unwrap().next().is_none(),
+        fs::read_dir(d).unwrap().next().is_none(),
         "--no-out wrote something"
     );
     // A run that fails after its folder was made (a resume file that is not there)
@@ -191,5 +186,4 @@ fn no_out_and_failures_leave_no_folder() {
     assert!(!ok);
     assert!(err.contains("missing.snap"), "{err}");
     assert!(!failed.exists(), "the failed run left its folder");
-    let _ = fs::remove_dir_all(&d);
 }

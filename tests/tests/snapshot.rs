@@ -6,6 +6,7 @@ use neurochip_emu::config;
 use neurochip_emu::learn::{train_chip_with, TrainReport};
 use neurochip_tests::{root, temp_dir};
 use std::path::PathBuf;
+use tempfile::TempDir;
 
 fn cfg(epochs: u32) -> config::Config {
     let mut c = config::load(&root().join("tests/firmware/light.toml")).unwrap();
@@ -13,11 +14,11 @@ fn cfg(epochs: u32) -> config::Config {
     c
 }
 
-/// A fresh folder `neurochip-CASE-PID`, the path `SNAP` in it, and the report of the
-/// uninterrupted two-epoch run.
-fn whole_run(case: &str, snap: &str) -> (PathBuf, PathBuf, TrainReport) {
+/// A fresh folder `neurochip-CASE-XXXXXX` (removed when its guard is dropped), the
+/// path `SNAP` in it, and the report of the uninterrupted two-epoch run.
+fn whole_run(case: &str, snap: &str) -> (TempDir, PathBuf, TrainReport) {
     let dir = temp_dir(case);
-    let snap = dir.join(snap);
+    let snap = dir.path().join(snap);
     let (whole, _) = train_chip_with(&cfg(2), true, None, None, |_| {}).unwrap();
     (dir, snap, whole)
 }
@@ -40,7 +41,7 @@ fn resume_is_bit_identical_and_bad_snapshots_are_refused() {
 
     let good = std::fs::read(&snap).unwrap();
     let refuse = |bytes: &[u8], want: &str| {
-        let p = dir.join("bad.snap");
+        let p = dir.path().join("bad.snap");
         std::fs::write(&p, bytes).unwrap();
         let err = train_chip_with(&cfg(1), true, Some(&p), None, |_| {})
             .unwrap_err()
@@ -63,7 +64,7 @@ fn resume_is_bit_identical_and_bad_snapshots_are_refused() {
     // A snapshot of another chip configuration.
     let mut other = cfg(1);
     other.seed = 99;
-    let other_snap = dir.join("other.snap");
+    let other_snap = dir.path().join("other.snap");
     train_chip_with(&other, true, None, Some(&other_snap), |_| {}).unwrap();
     let err = train_chip_with(&cfg(1), true, Some(&other_snap), None, |_| {})
         .unwrap_err()
@@ -79,7 +80,7 @@ fn resume_is_bit_identical_and_bad_snapshots_are_refused() {
         assert!(err.contains("cannot write the snapshot"), "{err}");
     }
     assert_eq!(std::fs::read(&snap).unwrap(), good);
-    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
@@ -93,7 +94,7 @@ fn resume_is_bit_identical_and_bad_snapshots_are_refused() {
 fn a_run_stopped_at_any_sample_resumes_bit_identically() {
     use neurochip_emu::checkpoint::{self, Options};
     use neurochip_emu::stop::Signal;
-    let (dir, snap, whole) = whole_run("snap-stop", "stopped.snap");
+    let (_dir, snap, whole) = whole_run("snap-stop", "stopped.snap");
     // 2 epochs of 3 training and 3 test samples.
     for k in 0..=12 {
         let asked = std::cell::Cell::new(0);
@@ -122,5 +123,4 @@ fn a_run_stopped_at_any_sample_resumes_bit_identically() {
             rep.epochs_done
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -12,14 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use neurochip_tests::{neurochip_bin, root};
-
-fn dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("neurochip-snap-crash-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
-}
+use neurochip_tests::{neurochip_bin, root, temp_dir};
 
 /// The short light-engine training job of the firmware tests, with `seed`.
 fn config(dir: &Path, seed: u32) -> PathBuf {
@@ -54,12 +47,13 @@ fn inspect_ok(snap: &Path) -> bool {
 
 #[test]
 fn a_crash_while_saving_leaves_the_old_snapshot_valid() {
-    let d = dir();
+    let tmp = temp_dir("snap-crash");
+    let d = tmp.path();
     let snap = d.join("chip.snap");
     // The previous snapshot (seed 1) and what a complete new save (seed 2) writes.
-    assert!(save(&config(&d, 1), &snap).status().unwrap().success());
+    assert!(save(&config(d, 1), &snap).status().unwrap().success());
     let old = fs::read(&snap).unwrap();
-    let new_cfg = config(&d, 2);
+    let new_cfg = config(d, 2);
     let new_path = d.join("new.snap");
     assert!(save(&new_cfg, &new_path).status().unwrap().success());
     let new = fs::read(&new_path).unwrap();
@@ -126,5 +120,4 @@ fn a_crash_while_saving_leaves_the_old_snapshot_valid() {
     // After all those crashes (stale temporary files beside it), a save still works.
     assert!(save(&new_cfg, &snap).status().unwrap().success());
     assert_eq!(fs::read(&snap).unwrap(), new);
-    let _ = fs::remove_dir_all(&d);
 }

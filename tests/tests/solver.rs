@@ -137,9 +137,8 @@ fn digest_golden() {
 }
 
 fn bad(name: &str, text: &str, extra: &[&str]) -> String {
-    let dir = std::env::temp_dir().join(format!("neurochip-solver-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let p: PathBuf = dir.join(name);
+    let dir = neurochip_tests::temp_dir("solver");
+    let p: PathBuf = dir.path().join(name);
     fs::write(&p, text).unwrap();
     let out = Command::new(neurochip_bin())
         .arg("solve")
@@ -284,9 +283,8 @@ fn cli_solves_and_reports_json() {
     let t = v["time_to_solution"].as_u64().unwrap();
     assert!((1..=1000).contains(&t));
     // An unsatisfiable graph: exit code 1, not solved.
-    let dir = std::env::temp_dir().join(format!("neurochip-solver-k4-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let k4 = dir.join("k4.col");
+    let dir = neurochip_tests::temp_dir("solver-k4");
+    let k4 = dir.path().join("k4.col");
     fs::write(
         &k4,
         "p edge 4 6\ne 1 2\ne 1 3\ne 1 4\ne 2 3\ne 2 4\ne 3 4\n",
@@ -329,6 +327,6 @@ fn quick_experiments_write_their_tables_and_figures() {
             };
             assert_eq!(s["solved"].as_u64().unwrap(), want, "{name}: {s}");
         }
-        let _ = fs::remove_dir_all(&out);
+        drop(out);
     }
 }

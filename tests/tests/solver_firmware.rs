@@ -14,6 +14,7 @@ use neurochip_tests::{
     assert_firmware_refuses, assert_host_refuses, export_image, patched_app_image, root,
     run_neurochip, temp_dir,
 };
+use tempfile::TempDir;
 
 /// The line `neurochip solve FILE --seed SEED` computes, through the host's solver
 /// loop and its independent checker (`neurochip_emu::csp::run`).
@@ -24,8 +25,12 @@ fn solve_line(file: &Path, seed: u64) -> String {
     format!("solver {} solved_at={at}", r.digest.unwrap())
 }
 
-fn tmp(name: &str) -> PathBuf {
-    temp_dir("solver-img").join(name)
+/// A path `name` in a fresh temporary folder: (the folder's guard, which removes it
+/// when dropped, the path).
+fn tmp(name: &str) -> (TempDir, PathBuf) {
+    let dir = temp_dir("solver-img");
+    let p = dir.path().join(name);
+    (dir, p)
 }
 
 /// `neurochip solve FILE --seed SEED --steps 100000 --export OUT`: the image bytes.
@@ -59,7 +64,7 @@ fn run_image_prints_what_solve_computes() {
     ];
     for (i, (file, seed)) in problems.into_iter().enumerate() {
         let file = root().join(file);
-        let img = tmp(&format!("p{i}.img"));
+        let (_dir, img) = tmp(&format!("p{i}.img"));
         export(&file, seed, &img);
         let (code, stdout, stderr) = run_image(&img);
         assert_eq!(code, 0, "{}: {stderr}", file.display());
@@ -70,11 +75,8 @@ fn run_image_prints_what_solve_computes() {
 #[test]
 fn the_committed_image_is_pe96_grid01_seed_1_and_inspect_describes_it() {
     let committed = root().join("firmware/images/solver.img");
-    let fresh = export(
-        &root().join("problems/sudoku/pe96_01.txt"),
-        1,
-        &tmp("grid01.img"),
-    );
+    let (_dir, grid01) = tmp("grid01.img");
+    let fresh = export(&root().join("problems/sudoku/pe96_01.txt"), 1, &grid01);
     assert_eq!(
         std::fs::read(&committed).unwrap(),
         fresh,
@@ -134,11 +136,12 @@ fn bad_images() -> Vec<(&'static str, Vec<u8>, &'static str)> {
 
 #[test]
 fn bad_solver_images_are_refused_with_the_field() {
-    assert_host_refuses(&temp_dir("solver-img"), &bad_images());
+    let dir = temp_dir("solver-img");
+    assert_host_refuses(dir.path(), &bad_images());
     // A corrupt image: the CRC, as for chip images.
     let mut flipped = std::fs::read(root().join("firmware/images/solver.img")).unwrap();
     flipped[20] ^= 4;
-    let path = tmp("flipped.img");
+    let path = dir.path().join("flipped.img");
     std::fs::write(&path, &flipped).unwrap();
     let (code, _, stderr) = run_image(&path);
     assert_eq!(code, 2);
@@ -148,7 +151,7 @@ fn bad_solver_images_are_refused_with_the_field() {
 /// One test, so that the builds around different images do not race for the ELF.
 #[test]
 fn firmware_prints_the_host_line_and_refuses_a_bad_image() {
-    let bad = tmp("fw_bad_box.img");
+    let (_dir, bad) = tmp("fw_bad_box.img");
     std::fs::write(&bad, patched(|b| b[2] = 4)).unwrap();
     assert_firmware_refuses("solver", &bad, "app.solver.box");
     // The committed image: the golden output and size, and the host's line.
@@ -169,7 +172,7 @@ fn firmware_prints_the_host_line_and_refuses_a_bad_image() {
 fn the_solver_config_is_the_committed_image() {
     let config = root().join("examples/solver.toml");
     let committed = root().join("firmware/images/solver.img");
-    let out = tmp("from-config.img");
+    let (_dir, out) = tmp("from-config.img");
     let (code, stdout, stderr) = export_image(&config, &out);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(

@@ -13,11 +13,11 @@ const TINY: &str = "name = \"tiny\"\nseed = SEED\n[network]\ninputs = 40\nneuron
 
 #[test]
 fn seeds_sum_up_each_point_and_keep_every_value() {
-    let d = temp_dir("sweep-seeds");
+    let tmp = temp_dir("sweep-seeds");
+    let d = tmp.path();
     let cfg = d.join("tiny.toml");
     fs::write(&cfg, TINY.replace("SEED", "9")).unwrap();
     let out = d.join("out");
-    let _ = fs::remove_dir_all(&out);
     let (code, stdout, stderr) = run(&[
         "sweep",
         cfg.to_str().unwrap(),
@@ -89,7 +89,8 @@ fn seeds_sum_up_each_point_and_keep_every_value() {
 
 #[test]
 fn bad_seed_lists_are_refused_in_one_line() {
-    let d = temp_dir("sweep-bad-seeds");
+    let tmp = temp_dir("sweep-bad-seeds");
+    let d = tmp.path();
     let cfg = d.join("tiny.toml");
     fs::write(&cfg, TINY.replace("SEED", "1")).unwrap();
     for (spec, why) in [

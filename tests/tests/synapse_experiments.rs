@@ -2,9 +2,9 @@
 //! their tables, figures and JSON, and the rewired runs hold their budget after every
 //! training sample.
 
-use std::path::PathBuf;
+use tempfile::TempDir;
 
-fn quick(name: &str) -> (PathBuf, serde_json::Value) {
+fn quick(name: &str) -> (TempDir, serde_json::Value) {
     let o = neurochip_tests::quick_experiment(name, &[]);
     (o.out, o.json)
 }
@@ -15,7 +15,7 @@ fn release_and_rewiring_run_quick() {
     std::env::set_current_dir(neurochip_tests::root()).unwrap();
     let (out, json) = quick("release");
     for f in ["table.md", "table.csv", "accuracy.png", "accuracy.svg"] {
-        assert!(out.join(f).exists(), "release: {f} missing");
+        assert!(out.path().join(f).exists(), "release: {f} missing");
     }
     let runs = json["runs"].as_array().unwrap();
     assert!(runs.iter().any(|r| r["release_p"] == 0.5));
@@ -37,7 +37,7 @@ fn release_and_rewiring_run_quick() {
         "active.png",
         "turnover.png",
     ] {
-        assert!(out.join(f).exists(), "rewiring: {f} missing");
+        assert!(out.path().join(f).exists(), "rewiring: {f} missing");
     }
     let runs = json["runs"].as_array().unwrap();
     let rewired: Vec<_> = runs

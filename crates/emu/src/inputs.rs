@@ -150,8 +150,8 @@ mod tests {
                  1000 bytes (0.00095367431640625 MiB)"
             );
         }
-        let d = std::env::temp_dir().join(format!("neurochip-inputs-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
+        let tmp = crate::test_dir("inputs");
+        let d = tmp.path();
         let p = d.join("big");
         std::fs::write(&p, vec![b'x'; 1001]).unwrap();
         let e = read(&p, "thing", 1000).unwrap_err();
@@ -162,9 +162,8 @@ mod tests {
         );
         assert_eq!(read(&p, "thing", 1001).unwrap().len(), 1001);
         assert!(matches!(
-            read(&d, "thing", 10),
+            read(d, "thing", 10),
             Err(InputError::Folder { .. })
         ));
-        std::fs::remove_dir_all(&d).unwrap();
     }
 }

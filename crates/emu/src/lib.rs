@@ -100,12 +100,13 @@ macro_rules! choice_from_str {
 }
 pub(crate) use choice_from_str;
 
-/// A fresh, empty folder `neurochip-{name}-{pid}` under the temporary directory, for
-/// a unit test's files.
+/// A fresh, empty folder `neurochip-{name}-XXXXXX` under the temporary directory, for
+/// a unit test's files, of this call alone: it is removed when the guard is dropped,
+/// so keep it for the whole test.
 #[cfg(test)]
-pub(crate) fn test_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("neurochip-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+pub(crate) fn test_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("neurochip-{name}-"))
+        .tempdir()
+        .unwrap()
 }

@@ -400,8 +400,12 @@ impl Drop for RunDir {
 mod tests {
     use super::*;
 
-    fn tmp(case: &str) -> PathBuf {
-        crate::test_dir(&format!("outputs-{case}"))
+    /// A fresh folder for one case: (its guard, which removes it when dropped, its
+    /// path).
+    fn tmp(case: &str) -> (tempfile::TempDir, PathBuf) {
+        let guard = crate::test_dir(&format!("outputs-{case}"));
+        let d = guard.path().to_path_buf();
+        (guard, d)
     }
 
     fn out<'a>(flag: &'a str, path: &'a Path) -> Output<'a> {
@@ -414,7 +418,7 @@ mod tests {
 
     #[test]
     fn inputs_links_and_duplicates_are_refused() {
-        let d = tmp("keys");
+        let (_dir, d) = tmp("keys");
         let cfg = d.join("cfg.toml");
         std::fs::write(&cfg, "x").unwrap();
         let dotted = d.join(".").join("cfg.toml");
@@ -437,12 +441,11 @@ mod tests {
             let null = Path::new("/dev/null");
             assert!(check(&[out("--save", null), out("--export", null)], &[&cfg]).is_ok());
         }
-        std::fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
     fn a_run_folder_is_new_or_empty_locked_and_cleaned_up() {
-        let d = tmp("rundir");
+        let (_dir, d) = tmp("rundir");
         let new = d.join("a").join("b");
         {
             let r = RunDir::claim(&new, false).unwrap();
@@ -471,6 +474,5 @@ mod tests {
         drop(RunDir::claim(&new, true).unwrap());
         assert_eq!(std::fs::read(new.join("old.txt")).unwrap(), b"mine");
         assert!(!new.join(LOCK).exists());
-        std::fs::remove_dir_all(&d).unwrap();
     }
 }

@@ -375,9 +375,12 @@ mod tests {
     use super::*;
     use crate::wav::write_wav;
 
-    /// A tiny folder: keywords yes/no (3 speakers), unknown bed/cat, one 10 s noise.
-    fn tiny(name: &str) -> PathBuf {
-        let d = crate::test_dir(&format!("speech-{name}"));
+    /// A tiny folder `words` in a fresh temporary folder: keywords yes/no (3
+    /// speakers), unknown bed/cat, one 10 s noise. (The temporary folder's guard,
+    /// which removes both when dropped, the folder.)
+    fn tiny(name: &str) -> (tempfile::TempDir, PathBuf) {
+        let guard = crate::test_dir(&format!("speech-{name}"));
+        let d = guard.path().join("words");
         for w in ["yes", "no", "bed", "cat", BACKGROUND] {
             std::fs::create_dir_all(d.join(w)).unwrap();
         }
@@ -401,12 +404,12 @@ mod tests {
         };
         std::fs::write(d.join(VALIDATION_LIST), list("bbbb0002")).unwrap();
         std::fs::write(d.join(TESTING_LIST), list("cccc0003")).unwrap();
-        d
+        (guard, d)
     }
 
     #[test]
     fn splits_by_the_lists_with_silence_and_unknown() {
-        let d = tiny("ok");
+        let (_dir, d) = tiny("ok");
         let opt = Options {
             keywords: vec!["yes".into(), "no".into()],
             silence_percent: 50.0,
@@ -451,8 +454,7 @@ mod tests {
         );
         // Deterministic for a seed, wherever the folder is.
         assert_eq!(open(&d, &opt).unwrap(), c);
-        let moved = d.with_file_name(format!("neurochip-speech-moved-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&moved);
+        let moved = d.with_file_name("moved");
         std::fs::rename(&d, &moved).unwrap();
         let m = open(&moved, &opt).unwrap();
         let rel = |v: &[Clip], dir: &Path| -> Vec<String> {
@@ -460,13 +462,11 @@ mod tests {
         };
         assert_eq!(rel(&m.train, &moved), rel(&c.train, &d));
         assert_eq!(rel(&m.test, &moved), rel(&c.test, &d));
-        std::fs::rename(&moved, &d).unwrap();
-        std::fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
     fn refusals_name_the_place() {
-        let d = tiny("bad");
+        let (_dir, d) = tiny("bad");
         let e = open(&d, &Options::default()).unwrap_err().to_string();
         assert_eq!(
             e,
@@ -502,6 +502,5 @@ mod tests {
         assert!(
             e.ends_with("a Speech Commands folder has validation_list.txt and testing_list.txt")
         );
-        std::fs::remove_dir_all(&d).unwrap();
     }
 }

@@ -95,12 +95,6 @@ pub fn write_wav(path: &Path, samples: &[i16]) -> Result<(), hound::Error> {
 mod tests {
     use super::*;
 
-    fn dir() -> PathBuf {
-        let d = std::env::temp_dir().join(format!("neurochip-wav-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
     /// A WAV file at `path` of `channels` channels at `rate` Hz, `bits`-bit samples
     /// of `format`, holding `samples`.
     fn other_wav<S: hound::Sample + Copy>(
@@ -124,7 +118,8 @@ mod tests {
 
     #[test]
     fn reads_its_own_format_and_refuses_others_in_one_line() {
-        let d = dir();
+        let tmp = crate::test_dir("wav");
+        let d = tmp.path();
         let p = d.join("ok.wav");
         let pcm: Vec<i16> = (0..1600).map(|i| (i * 17 % 2000 - 1000) as i16).collect();
         write_wav(&p, &pcm).unwrap();
@@ -169,6 +164,5 @@ mod tests {
                 "{e}"
             );
         }
-        std::fs::remove_dir_all(&d).unwrap();
     }
 }

@@ -10,15 +10,23 @@ fn repo_root() -> PathBuf {
     root.canonicalize().unwrap()
 }
 
+/// A fresh folder `neurochip-NAME-XXXXXX` under the temporary directory for a test's
+/// files, removed when the guard is dropped.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("neurochip-{name}-"))
+        .tempdir()
+        .unwrap()
+}
+
 #[test]
 fn every_starter_config_passes_check() {
     // The digits starter names its data relative to the repository root.
     std::env::set_current_dir(repo_root()).unwrap();
-    let dir = std::env::temp_dir().join(format!("neurochip-init-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = temp_dir("init");
+    let dir = tmp.path();
     for (task, file, _) in init::TEMPLATES {
         let path = dir.join(file);
-        let _ = std::fs::remove_file(&path);
         let written = init::init(task, Some(&path), false).unwrap();
         assert_eq!(written.path, path);
         assert_eq!(written.note, None, "{task}: the data is found");
@@ -43,21 +51,17 @@ fn every_starter_config_passes_check() {
         err.contains("allowed: cue, digits, pattern, store-recall"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn the_digits_starter_loads_from_any_folder() {
     // Written and loaded outside the repository: the data path still resolves.
-    let dir = std::env::temp_dir().join(format!("neurochip-init-away-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("digits.toml");
-    let _ = std::fs::remove_file(&path);
+    let dir = temp_dir("init-away");
+    let path = dir.path().join("digits.toml");
     let w = init::init("digits", Some(&path), false).unwrap();
     assert_eq!(w.note, None);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(!text.contains("data = \"data/"), "an absolute path: {text}");
     let cfg = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
     build::task(&cfg).unwrap_or_else(|e| panic!("{e}"));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -49,12 +49,13 @@ fn net(extra: &str) -> String {
     OK.replace("outputs = 2\n", &format!("outputs = 2\n{extra}\n"))
 }
 
-fn tmp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("neurochip-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
+/// `bytes` written to a file `name` in a fresh temporary folder: (the folder's guard,
+/// which removes it when dropped, the file).
+fn tmp(name: &str, bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = crate::test_dir("config");
+    let p = dir.path().join(name);
     std::fs::write(&p, bytes).unwrap();
-    p
+    (dir, p)
 }
 
 #[test]
@@ -193,7 +194,7 @@ fn empty_file() {
 
 #[test]
 fn binary_file() {
-    let p = tmp(
+    let (_dir, p) = tmp(
         "binary.toml",
         &[0x7f, b'E', b'L', b'F', 0, 1, 2, 0xff, 0xfe],
     );

@@ -147,8 +147,8 @@ fn the_problem_file_is_read_and_checked() {
     );
     refused(&solver_file("colors = 3"), "solver.colors", "9x9 Sudoku");
     // Two givens that leave a cell without a value.
-    let dir = std::env::temp_dir().join(format!("neurochip-appcfg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = crate::test_dir("appcfg");
+    let dir = tmp.path();
     let bad = dir.join("bad.txt");
     std::fs::write(&bad, "12..\n..34\n....\n....\n").unwrap();
     refused(
