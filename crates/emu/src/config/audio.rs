@@ -164,16 +164,22 @@ pub(super) fn audio(
     let default = RawAudio::default();
     let a = raw.audio.as_ref().unwrap_or(&default);
     let f = src.section_of("audio");
+    // The defaults from the front end's one description (`Settings::default`).
+    let d = neurochip_ref::audio::Settings::default();
     let front_end = FrontEnd {
-        bands: f.uint("bands", a.bands, 32)?,
-        f_lo: f.float("f_lo", a.f_lo, 100.0)?,
-        f_hi: f.float("f_hi", a.f_hi, 7600.0)?,
-        samples_per_step: f.uint("samples_per_step", a.samples_per_step, 16)?,
-        pre_emphasis: f.float("pre_emphasis", a.pre_emphasis, 0.97)?,
-        env_tau_ms: f.float("env_tau_ms", a.env_tau_ms, 5.0)?,
-        floor_dbfs: f.float("floor_dbfs", a.floor_dbfs, -60.0)?,
-        theta_on_db: f.float("theta_on_db", a.theta_on_db, 3.0)?,
-        theta_off_db: f.float("theta_off_db", a.theta_off_db, 3.0)?,
+        bands: f.uint("bands", a.bands, d.bands as u32)?,
+        f_lo: f.float("f_lo", a.f_lo, d.f_lo)?,
+        f_hi: f.float("f_hi", a.f_hi, d.f_hi)?,
+        samples_per_step: f.uint(
+            "samples_per_step",
+            a.samples_per_step,
+            d.samples_per_step as u32,
+        )?,
+        pre_emphasis: f.float("pre_emphasis", a.pre_emphasis, d.pre_emphasis)?,
+        env_tau_ms: f.float("env_tau_ms", a.env_tau_ms, d.env_tau_ms)?,
+        floor_dbfs: f.float("floor_dbfs", a.floor_dbfs, d.floor_dbfs)?,
+        theta_on_db: f.float("theta_on_db", a.theta_on_db, d.theta_on_db)?,
+        theta_off_db: f.float("theta_off_db", a.theta_off_db, d.theta_off_db)?,
     };
     // The cross-key rules in real units (`f_lo < f_hi`, a power of two ...), each
     // pointed at its key.
