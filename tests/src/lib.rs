@@ -375,6 +375,13 @@ pub fn check_golden(name: &str, actual: &str) {
     );
 }
 
+/// [`spoken_words`] `name` with `takes` clips, and a scratch folder `kws-NAME` beside
+/// it for a test's configurations and images: (words, scratch), both removed when
+/// dropped.
+pub fn spoken_words_and_scratch(name: &str, takes: usize) -> (TempDir, TempDir) {
+    (spoken_words(name, takes), temp_dir(&format!("kws-{name}")))
+}
+
 /// A small spoken-word folder in the Speech Commands layout, made of synthetic "words"
 /// (tone glides, noise bursts and clicks, 16 kHz), for tests that need a keyword
 /// spotter without `make data-kws`: keywords `yes` and `no`, other words `cat` and

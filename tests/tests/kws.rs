@@ -11,7 +11,7 @@ use neurochip_core::image;
 use neurochip_emu::{build, config, export, learn, HostChip};
 use neurochip_tasks::app::{AppSpec, TaskSpec};
 use neurochip_tasks::kws::Form;
-use neurochip_tests::{run_neurochip as run, spoken_words, temp_dir};
+use neurochip_tests::{run_neurochip as run, spoken_words, spoken_words_and_scratch, temp_dir};
 
 /// A keyword spotter on `folder`: 16 bands at 2 ms (32 inputs), 16 LIF neurons, the
 /// exact engine, two epochs; `extra` goes under `[task]`.
@@ -47,10 +47,8 @@ fn refused(args: &[&std::ffi::OsStr], wants: &[&str]) {
 
 #[test]
 fn a_spotter_learns_costs_energy_and_exports_through_the_command_line() {
-    let words_dir = spoken_words("cli", 3);
-    let words = words_dir.path();
-    let tmp = temp_dir("kws-cli");
-    let dir = tmp.path();
+    let (words_dir, tmp) = spoken_words_and_scratch("cli", 3);
+    let (words, dir) = (words_dir.path(), tmp.path());
     let cfg = write(dir, "kws.toml", &config_text(words, "image_clips = 4"));
     let (code, out, err) = run(&["run".as_ref(), cfg.as_os_str(), "--no-out".as_ref()]);
     assert_eq!(code, 0, "{err}");
@@ -113,10 +111,8 @@ fn a_spotter_learns_costs_energy_and_exports_through_the_command_line() {
 
 #[test]
 fn bad_folders_files_and_networks_are_refused_in_one_line() {
-    let words_dir = spoken_words("bad", 1);
-    let words = words_dir.path();
-    let tmp = temp_dir("kws-bad");
-    let dir = tmp.path();
+    let (words_dir, tmp) = spoken_words_and_scratch("bad", 1);
+    let (words, dir) = (words_dir.path(), tmp.path());
     let check = |text: &str, wants: &[&str]| {
         let cfg = write(dir, "bad.toml", text);
         refused(&["check".as_ref(), cfg.as_os_str()], wants);

@@ -13,7 +13,7 @@ use std::process::Command;
 use neurochip_emu::config::{self, Config};
 use neurochip_emu::confusion::confusion_on;
 use neurochip_emu::{build, export, learn, HostChip};
-use neurochip_tests::{check_golden, root, spoken_words, temp_dir};
+use neurochip_tests::{check_golden, root, spoken_words_and_scratch};
 
 /// 16 bands at 2 ms steps (32 inputs, 500 steps a clip), 24 LIF neurons, the light
 /// engine; 5 test clips in an image.
@@ -72,10 +72,8 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 
 #[test]
 fn a_trained_keyword_spotter_hears_on_the_firmware_from_pcm_and_from_spikes() {
-    let words_dir = spoken_words("fw", 3);
-    let words = words_dir.path();
-    let tmp = temp_dir("kws-fw");
-    let dir = tmp.path();
+    let (words_dir, tmp) = spoken_words_and_scratch("fw", 3);
+    let (words, dir) = (words_dir.path(), tmp.path());
     let cfg = kws_config(words, "pcm");
     let (rep, chip) = learn::train_chip(&cfg, true, |_| {}).unwrap();
     eprintln!(

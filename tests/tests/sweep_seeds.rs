@@ -3,20 +3,28 @@
 //! over its seeds, and the run folder keeps every seed's value.
 
 use std::fs;
+use std::path::PathBuf;
 
 use neurochip_tests::{run_neurochip as run, temp_dir};
+use tempfile::TempDir;
 
 /// A cue chip that trains in milliseconds; `SEED` is replaced.
 const TINY: &str = "name = \"tiny\"\nseed = SEED\n[network]\ninputs = 40\nneurons = 8\noutputs = 2\n\
 [task]\nkind = \"cue\"\nn_cues = 1\ncue_ms = 10\ngap_ms = 5\ndelay_ms = 10\nrecall_ms = 10\n\
 [learning]\nengine = \"light\"\neta = 1e-2\n[train]\nepochs = 1\ntrain_samples = 4\ntest_samples = 40\n";
 
+/// A fresh folder `name` holding [`TINY`] with `seed`, as `tiny.toml`.
+fn tiny(name: &str, seed: &str) -> (TempDir, PathBuf) {
+    let tmp = temp_dir(name);
+    let cfg = tmp.path().join("tiny.toml");
+    fs::write(&cfg, TINY.replace("SEED", seed)).unwrap();
+    (tmp, cfg)
+}
+
 #[test]
 fn seeds_sum_up_each_point_and_keep_every_value() {
-    let tmp = temp_dir("sweep-seeds");
+    let (tmp, cfg) = tiny("sweep-seeds", "9");
     let d = tmp.path();
-    let cfg = d.join("tiny.toml");
-    fs::write(&cfg, TINY.replace("SEED", "9")).unwrap();
     let out = d.join("out");
     let (code, stdout, stderr) = run(&[
         "sweep",
@@ -89,10 +97,7 @@ fn seeds_sum_up_each_point_and_keep_every_value() {
 
 #[test]
 fn bad_seed_lists_are_refused_in_one_line() {
-    let tmp = temp_dir("sweep-bad-seeds");
-    let d = tmp.path();
-    let cfg = d.join("tiny.toml");
-    fs::write(&cfg, TINY.replace("SEED", "1")).unwrap();
+    let (_tmp, cfg) = tiny("sweep-bad-seeds", "1");
     for (spec, why) in [
         ("5-1", "runs backwards"),
         ("1,x", "is not a seed"),
