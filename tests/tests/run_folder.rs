@@ -105,17 +105,16 @@ fn training_run_and_verify_write_their_folders() {
     assert_eq!(rep["interrupted"], false);
     assert_eq!(rep["epochs_done"], 2);
     assert_plots(&run, TRAINED);
-    // The confusion matrix counts the run's own test: the trained chip on the plan's
-    // test samples, its diagonal the test accuracy.
-    let config = neurochip_emu::config::load(Path::new(cfg)).unwrap();
-    let (_, mut chip) = neurochip_emu::build::chip(&config).unwrap();
-    neurochip_emu::snapshot::load_file(&snap, &mut chip).unwrap();
-    let task = neurochip_emu::build::task(&config).unwrap();
-    let c = neurochip_emu::confusion::confusion(&chip, &task, config.train.test_samples as usize)
-        .unwrap();
-    assert_eq!(c.classes, ["left", "right"]);
-    assert_eq!(c.total(), config.train.test_samples);
-    assert!((c.accuracy() - rep["test_accuracy"].as_f64().unwrap()).abs() < 1e-12);
+    // The confusion matrix is the run's own final test (report.json's `confusion`,
+    // what confusion.png draws): the plan's test samples, its diagonal the test
+    // accuracy.
+    let c = &rep["confusion"];
+    assert_eq!(c["classes"], serde_json::json!(["left", "right"]));
+    let counts: Vec<Vec<u64>> = serde_json::from_value(c["counts"].clone()).unwrap();
+    let total: u64 = counts.iter().flatten().sum();
+    assert_eq!(total, rep["test_samples"].as_u64().unwrap());
+    let right = (counts[0][0] + counts[1][1]) as f64 / total as f64;
+    assert!((right - rep["test_accuracy"].as_f64().unwrap()).abs() < 1e-12);
 
     let (_ver_dir, ver) = tmp("verify");
     let args = ["verify", cfg, "-q", "--out", ver.to_str().unwrap()];

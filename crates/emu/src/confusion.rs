@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::task::{Pick, Task};
 use crate::HostChip;
 use neurochip_tasks::model::OnChip;
-use neurochip_tasks::runner::{argmax, run_scored, Learn};
+use neurochip_tasks::runner::{run_scored, Learn};
 use neurochip_tasks::sample::Sample;
 
 /// Test samples counted by true class (rows) and predicted class (columns).
@@ -22,6 +22,19 @@ pub struct Confusion {
 }
 
 impl Confusion {
+    /// The matrix of `classes` from each scored sample's (label, predicted class);
+    /// a pair outside the classes is not counted.
+    pub fn from_pairs(classes: Vec<String>, pairs: &[(usize, usize)]) -> Self {
+        let k = classes.len();
+        let mut counts = vec![vec![0u32; k]; k];
+        for &(label, pred) in pairs {
+            if let Some(cell) = counts.get_mut(label).and_then(|r| r.get_mut(pred)) {
+                *cell += 1;
+            }
+        }
+        Self { classes, counts }
+    }
+
     /// Samples counted.
     pub fn total(&self) -> u32 {
         self.counts.iter().flatten().sum()
@@ -81,9 +94,8 @@ pub fn confusion(chip: &HostChip, task: &Task, n: usize) -> Option<Confusion> {
 /// samples, as an inference run leaves it.
 pub fn confusion_on(chip: &mut HostChip, task: &Task, n: usize) -> Option<Confusion> {
     let classes = task.class_names()?;
-    let k = classes.len();
     let n = task.test_size().map_or(n, |m| n.min(m));
-    let mut counts = vec![vec![0u32; k]; k];
+    let mut pairs = Vec::with_capacity(n);
     let mut x = bitvec![u32, Lsb0; 0; task.n_inputs()];
     let mut sums = vec![0i64; chip.config().n_out()];
     let (c, mut mem) = chip.parts();
@@ -91,7 +103,7 @@ pub fn confusion_on(chip: &mut HostChip, task: &Task, n: usize) -> Option<Confus
     for i in 0..n {
         let s = task.sample(Pick::Test(i as u32));
         // A step the chip refuses ends the count there; the counts so far stand.
-        if run_scored(
+        let Ok(o) = run_scored(
             &mut m,
             &s,
             Learn::Off,
@@ -99,16 +111,12 @@ pub fn confusion_on(chip: &mut HostChip, task: &Task, n: usize) -> Option<Confus
             &mut [],
             &mut sums,
             |_, _, _, _| {},
-        )
-        .is_err()
-        {
+        ) else {
             break;
-        }
-        if let (Some(label), Some(pred)) = (s.label(), argmax(&sums)) {
-            if let Some(cell) = counts.get_mut(label).and_then(|r| r.get_mut(pred)) {
-                *cell += 1;
-            }
+        };
+        if let (Some(label), Some(pred)) = (s.label(), o.predicted) {
+            pairs.push((label, pred));
         }
     }
-    Some(Confusion { classes, counts })
+    Some(Confusion::from_pairs(classes, &pairs))
 }

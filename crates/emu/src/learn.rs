@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::build::{self, BuildError};
 use crate::checkpoint;
 use crate::config::Config;
+use crate::confusion::Confusion;
 use crate::stop::Signal;
 use crate::task::{Pick, Task, Want};
 use crate::train::{self, ChipModel, Epoch, Plan, RefModel, Score, Trained};
@@ -56,6 +57,10 @@ pub struct TrainReport {
     /// The signal that stopped it (`SIGINT`, `SIGTERM`), when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signal: Option<Signal>,
+    /// A classification task's confusion matrix on the test samples scored above
+    /// (the final test's own samples: its diagonal sums to `test_accuracy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confusion: Option<Confusion>,
 }
 
 impl TrainReport {
@@ -282,9 +287,9 @@ pub(crate) fn report(
     secs: f64,
     epochs_done: u32,
 ) -> TrainReport {
-    let last = match trained.stopped {
-        None => final_test(&trained.epochs, model, task, plan),
-        Some(_) => trained.epochs.last().map(|e| e.test).unwrap_or_default(),
+    let (last, classified) = match (trained.stopped, trained.epochs.last()) {
+        (None, None) => train::test_classified(model, task, plan.test_samples),
+        (_, last) => (last.map(|e| e.test).unwrap_or_default(), trained.classified),
     };
     let chip = &mut model.chip;
     TrainReport {
@@ -302,6 +307,9 @@ pub(crate) fn report(
         epochs_done,
         interrupted: trained.stopped.is_some(),
         signal: trained.stopped,
+        confusion: task
+            .class_names()
+            .map(|c| Confusion::from_pairs(c, &classified)),
     }
 }
 
@@ -466,6 +474,9 @@ pub struct LearnVerifyReport {
     pub eprop_bptt_cosine: f64,
     /// Chip digest after training.
     pub digest: String,
+    /// The chip's confusion matrix on its final test (classification).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confusion: Option<Confusion>,
 }
 
 impl LearnVerifyReport {
@@ -701,6 +712,7 @@ pub fn verify_learning_chip(
         update_cosine,
         eprop_bptt_cosine,
         digest: rep.digest,
+        confusion: rep.confusion,
     };
     Ok((rep, chip))
 }

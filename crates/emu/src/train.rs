@@ -16,6 +16,7 @@ use neurochip_ref::{FTarget, Learner, Reference};
 use neurochip_tasks::app::PlanSpec;
 use neurochip_tasks::model::{self, Goal, OnChip};
 use neurochip_tasks::runner::{self, Event, Outcome, Walker};
+use neurochip_tasks::sample::Sample;
 use neurochip_tasks::Spikes;
 use serde::Serialize;
 
@@ -69,6 +70,8 @@ struct Acc {
     syy: f64,
     ny: usize,
     regression: bool,
+    /// (label, predicted class) of each classification sample.
+    pairs: Vec<(usize, usize)>,
 }
 
 impl Acc {
@@ -161,6 +164,11 @@ impl Scorer {
         self.0.score()
     }
 
+    /// (label, predicted class) of each classification sample so far, in order.
+    pub fn classified(&self) -> &[(usize, usize)] {
+        &self.0.pairs
+    }
+
     /// Run `sample` on `m` through the run loop ([`runner::run_scored`]) and score it.
     /// `x` holds one step's input; the regression target goes through `vals` and the
     /// real-unit readout through `y` (one entry per readout each).
@@ -181,6 +189,9 @@ impl Scorer {
             acc.add_spikes(m.spikes() as usize, m.neurons());
         })?;
         self.0.end_sample(o.correct);
+        if let (Some(label), Some(pred)) = (sample.label(), o.predicted) {
+            self.0.pairs.push((label, pred));
+        }
         Ok(o)
     }
 }
@@ -381,6 +392,8 @@ struct HostRun<'a, F, G> {
     on_sample: F,
     on_epoch: G,
     epochs: Vec<Epoch>,
+    /// The last finished epoch's test samples, classified ([`Scorer::classified`]).
+    classified: Vec<(usize, usize)>,
 }
 
 impl<F: FnMut(u32, usize, &Score), G: FnMut(&Epoch)> Walker for HostRun<'_, F, G> {
@@ -407,11 +420,13 @@ impl<F: FnMut(u32, usize, &Score), G: FnMut(&Epoch)> Walker for HostRun<'_, F, G
 
     fn report(&mut self, event: Event) {
         if let Event::Epoch { epoch, .. } = event {
+            let test = std::mem::take(&mut self.test);
             let ep = Epoch {
                 epoch,
                 train: std::mem::take(&mut self.train).score(),
-                test: std::mem::take(&mut self.test).score(),
+                test: test.score(),
             };
+            self.classified = test.0.pairs;
             self.model.end_epoch(epoch);
             (self.on_epoch)(&ep);
             self.epochs.push(ep);
@@ -427,6 +442,10 @@ pub struct Trained {
     pub epochs: Vec<Epoch>,
     /// The signal that stopped the run between two samples; `None`: it ran to the end.
     pub stopped: Option<Signal>,
+    /// (label, predicted class) of each classification sample of the last finished
+    /// epoch's test, in order: its confusion matrix
+    /// ([`crate::confusion::Confusion::from_pairs`]).
+    pub classified: Vec<(usize, usize)>,
 }
 
 /// Walk `plan` (learning or not) through the run loop ([`runner::walk`]), asking `stop`
@@ -450,11 +469,13 @@ fn walk(
         on_sample,
         on_epoch,
         epochs: Vec::new(),
+        classified: Vec::new(),
     };
     let stopped = runner::walk(plan, start_epoch, &mut run).err();
     Trained {
         epochs: run.epochs,
         stopped,
+        classified: run.classified,
     }
 }
 
@@ -507,6 +528,16 @@ pub fn train_until(
 
 /// Score `model` on the test samples, learning off.
 pub fn test(model: &mut dyn Trainable, task: &Task, n: usize) -> Score {
+    test_classified(model, task, n).0
+}
+
+/// [`test`], with each classification sample's (label, predicted class)
+/// ([`Trained::classified`]).
+pub fn test_classified(
+    model: &mut dyn Trainable,
+    task: &Task,
+    n: usize,
+) -> (Score, Vec<(usize, usize)>) {
     let n = task.test_size().map_or(n, |m| n.min(m));
     let p = PlanSpec {
         samples: 0,
@@ -518,5 +549,6 @@ pub fn test(model: &mut dyn Trainable, task: &Task, n: usize) -> Score {
         halve_every: 0,
     };
     let run = walk(model, task, &p, 0, &|| None, |_, _, _| {}, |_| {});
-    run.epochs.first().map(|e| e.test).unwrap_or_default()
+    let score = run.epochs.first().map(|e| e.test).unwrap_or_default();
+    (score, run.classified)
 }

@@ -680,23 +680,26 @@ pub fn with_probe<R>(
 pub fn with_learned<R>(
     cfg: &neurochip_emu::config::Config,
     chip: &mut neurochip_emu::HostChip,
+    confusion: Option<Confusion>,
     write: impl FnOnce(Figures<'_>) -> R,
 ) -> Result<R, neurochip_emu::build::BuildError> {
-    let learned = learned(cfg, chip)?;
+    let learned = learned(cfg, chip, confusion)?;
     Ok(write(learned.figures(cfg.network.dt_ms)))
 }
 
 /// What a training run's folder draws besides its curves: a test sample probed on the
 /// trained `chip`, every weight before (the chip `cfg` builds) and after learning, and
-/// the confusion matrix of a classification task's test samples.
+/// the confusion matrix of a classification task's final test, as the training
+/// scored it (`TrainReport::confusion`: the same samples and predictions as its test
+/// accuracy, not a second pass).
 pub fn learned(
     cfg: &neurochip_emu::config::Config,
     chip: &mut neurochip_emu::HostChip,
+    confusion: Option<Confusion>,
 ) -> Result<Learned, neurochip_emu::build::BuildError> {
     let task = neurochip_emu::build::task(cfg)?;
     let (_, mut chip0) = neurochip_emu::build::chip(cfg)?;
     let probe = probe(chip, &task, neurochip_emu::task::Pick::Test(0));
-    let confusion = confusion(chip, &task, cfg.train.test_samples as usize);
     Ok(Learned {
         probe,
         before: weights(&mut chip0),

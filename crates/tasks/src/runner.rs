@@ -114,6 +114,9 @@ pub struct Outcome {
     pub correct: bool,
     /// Recurrent spikes in the sample.
     pub spikes: u64,
+    /// The class a classification sample predicted (the readout with the largest
+    /// sum over its target window); `None` for other samples.
+    pub predicted: Option<usize>,
 }
 
 /// [`run_sample`], predicting a classification sample's class: `sums` (one per
@@ -138,8 +141,13 @@ pub fn run_scored<M: Model + ?Sized>(
         }
         on_step(t, m, w, v);
     })?;
-    let correct = sample.label().is_some_and(|l| argmax(sums) == Some(l));
-    Ok(Outcome { correct, spikes })
+    let predicted = sample.label().and(argmax(sums));
+    let correct = sample.label().is_some_and(|l| predicted == Some(l));
+    Ok(Outcome {
+        correct,
+        spikes,
+        predicted,
+    })
 }
 
 /// Index of the largest value (the first on ties); `None` when empty.
@@ -329,6 +337,7 @@ impl<D: Datapath + ?Sized, R: FnMut(Event)> Walker for AppRun<'_, '_, D, R> {
             return Ok(Outcome {
                 correct: success,
                 spikes: ep.spikes,
+                predicted: None,
             });
         }
         #[cfg(feature = "reward")]
@@ -342,6 +351,7 @@ impl<D: Datapath + ?Sized, R: FnMut(Event)> Walker for AppRun<'_, '_, D, R> {
             return Ok(Outcome {
                 correct: success,
                 spikes: ep.spikes,
+                predicted: None,
             });
         }
         let Some(sample) = self.task.sample(pick) else {

@@ -285,7 +285,7 @@ fn train(cfg: &Config, a: &Args, folder: &RunFolder) -> Result<ExitCode, ExitCod
         write_image(cfg, &chip, path, j)?;
     }
     let write = || {
-        neurochip_lab::runs::with_learned(cfg, &mut chip, |figs| {
+        neurochip_lab::runs::with_learned(cfg, &mut chip, rep.confusion.clone(), |figs| {
             let figs = Figures {
                 chip_curve: Some(&rep.epochs),
                 ..figs

@@ -92,7 +92,7 @@ fn learning(cfg: &Config, j: bool, quiet: bool, folder: &RunFolder) -> Result<Ex
     });
     let (rep, mut chip) = folder.check(res)?;
     let write = || {
-        neurochip_lab::runs::with_learned(cfg, &mut chip, |figs| {
+        neurochip_lab::runs::with_learned(cfg, &mut chip, rep.confusion.clone(), |figs| {
             let figs = Figures {
                 chip_curve: Some(&rep.chip_curve),
                 ref_curve: Some(&rep.ref_curve),
