@@ -115,6 +115,12 @@ fn training_run_and_verify_write_their_folders() {
     assert_eq!(total, rep["test_samples"].as_u64().unwrap());
     let right = (counts[0][0] + counts[1][1]) as f64 / total as f64;
     assert!((right - rep["test_accuracy"].as_f64().unwrap()).abs() < 1e-12);
+    // summary.md has its counts under the picture.
+    let md = fs::read_to_string(run.join("summary.md")).unwrap();
+    assert!(
+        md.contains("| true \\ predicted | left | right | recall |"),
+        "{md}"
+    );
 
     let (_ver_dir, ver) = tmp("verify");
     let args = ["verify", cfg, "-q", "--out", ver.to_str().unwrap()];

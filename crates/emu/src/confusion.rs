@@ -4,7 +4,7 @@
 //! sum over the target window). What the run folder's `confusion` plot draws.
 
 use bitvec::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::task::{Pick, Task};
 use crate::HostChip;
@@ -13,7 +13,7 @@ use neurochip_tasks::runner::{run_scored, Learn};
 use neurochip_tasks::sample::Sample;
 
 /// Test samples counted by true class (rows) and predicted class (columns).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Confusion {
     /// The class names, in label order.
     pub classes: Vec<String>,

@@ -595,6 +595,13 @@ pub fn summary(
 ![{name}]({name}.png)
 "
             );
+            // The confusion matrix's counts too, from the report (`confusion`).
+            let counts = report
+                .get("confusion")
+                .map(|v| serde_json::from_value::<Confusion>(v.clone()));
+            if let (true, Some(Ok(c))) = (*name == "confusion", counts) {
+                let _ = write!(md, "\n{}", c.markdown());
+            }
         }
     }
     if !warnings.is_empty() {
