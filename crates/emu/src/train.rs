@@ -531,7 +531,7 @@ pub fn test(model: &mut dyn Trainable, task: &Task, n: usize) -> Score {
     test_classified(model, task, n).0
 }
 
-/// [`test`], with each classification sample's (label, predicted class)
+/// [`test()`], with each classification sample's (label, predicted class)
 /// ([`Trained::classified`]).
 pub fn test_classified(
     model: &mut dyn Trainable,
