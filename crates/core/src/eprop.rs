@@ -65,7 +65,8 @@ mod eligibility;
 mod weights;
 
 pub use eligibility::update_eligibility;
-use weights::{bounds, update_hidden, update_readout, Hidden, Post};
+pub use weights::end_sample;
+use weights::{update_hidden_layers, update_readout};
 
 /// Output errors into `mem.err` and learning signals into `mem.l` for `target`.
 /// Returns false (and leaves both zero) outside the target window. A function of
@@ -207,83 +208,10 @@ pub fn learn_with(
         return false;
     }
     if l.learn_hidden {
-        let input = Hidden {
-            code: layer::INPUT,
-            shift: l.shift_in,
-            trace: mem.xbar,
-            ebar: mem.ebar_in,
-            eps: mem.eps_in,
-            w: mem.w_in,
-            g: mem.g_in,
-            mask: mem.mask_in,
-            pre_sign: None,
-        };
-        let post = Post {
-            lsig: mem.l,
-            psi: mem.psi,
-            beta: mem.beta,
-            trace_classes: mem.layout.trace_classes,
-            tclass: mem.tclass,
-        };
-        update_hidden(cfg, step, input, post, kernels);
-        let recurrent = Hidden {
-            code: layer::RECURRENT,
-            shift: l.shift_rec,
-            trace: mem.zbar,
-            ebar: mem.ebar_rec,
-            eps: mem.eps_rec,
-            w: mem.w_rec,
-            g: mem.g_rec,
-            mask: mem.mask_rec,
-            pre_sign: if l.dale { Some(&*mem.exc) } else { None },
-        };
-        update_hidden(cfg, step, recurrent, post, kernels);
+        update_hidden_layers(cfg, mem, step, kernels);
     }
     if l.learn_readout {
         update_readout(cfg, mem, step, kernels.online);
     }
     true
-}
-
-/// End of a sample at chip step `step`: apply the accumulated updates (sample mode)
-/// with stochastic rounding and clear the accumulators.
-#[cfg_attr(target_arch = "x86_64", inline(always))]
-pub fn end_sample(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
-    let l = cfg.learning();
-    if l.engine == Engine::Off || l.apply == Apply::Online {
-        return;
-    }
-    let wf = cfg.formats().weight;
-    let seed = cfg.seed();
-    let base = |code| hash::step_base(seed, step, code, draw::APPLY);
-    update::apply(mem.w_in, mem.g_in, bounds(wf, None), base(layer::INPUT), 0);
-    let b_rec = base(layer::RECURRENT);
-    let n = mem.layout.n_rec.max(1);
-    for (i, (w, g)) in mem
-        .w_rec
-        .chunks_mut(n)
-        .zip(mem.g_rec.chunks_mut(n))
-        .enumerate()
-    {
-        let sign = if l.dale {
-            mem.exc.get(i).map(|b| *b)
-        } else {
-            None
-        };
-        update::apply(w, g, bounds(wf, sign), b_rec, i.saturating_mul(n));
-    }
-    update::apply(
-        mem.w_out,
-        mem.g_out,
-        bounds(wf, None),
-        base(layer::READOUT),
-        0,
-    );
-    let rf = cfg.formats().readout;
-    let b_bias = base(layer::BIAS);
-    for (k, (b, g)) in mem.bias.iter_mut().zip(mem.g_bias.iter()).enumerate() {
-        let d = hash::dither_shift(i64::from(*g), GRAD_FRAC, b_bias, k);
-        *b = rf.saturate(i64::from(*b).saturating_add(d));
-    }
-    mem.clear_updates();
 }

@@ -10,7 +10,7 @@ use super::*;
 /// inhibitory one `<= 0`.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 #[cfg_attr(not(target_arch = "x86_64"), inline)]
-pub(super) fn bounds(wf: Format, sign: Option<bool>) -> Bounds {
+fn bounds(wf: Format, sign: Option<bool>) -> Bounds {
     signed(
         Bounds {
             lo: wf.min(),
@@ -31,38 +31,81 @@ fn signed(Bounds { lo, hi }: Bounds, sign: Option<bool>) -> Bounds {
 }
 
 /// One hidden layer (input or recurrent weights) and what its update reads.
-pub(super) struct Hidden<'a> {
+struct Hidden<'a> {
     /// Hash layer code ([`crate::hash::layer`]).
-    pub(super) code: u32,
-    pub(super) shift: u8,
-    pub(super) trace: &'a [u32],
-    pub(super) ebar: &'a [i32],
+    code: u32,
+    shift: u8,
+    trace: &'a [u32],
+    ebar: &'a [i32],
     /// The ALIF eligibility (empty without ALIF neurons): the light engine reads it.
-    pub(super) eps: &'a [i32],
-    pub(super) w: &'a mut [i16],
-    pub(super) g: &'a mut [i32],
-    pub(super) mask: &'a Bits,
+    eps: &'a [i32],
+    w: &'a mut [i16],
+    g: &'a mut [i32],
+    mask: &'a Bits,
     /// Dale sign of each presynaptic unit (`None` for inputs or with Dale's law off).
-    pub(super) pre_sign: Option<&'a Bits>,
+    pre_sign: Option<&'a Bits>,
 }
 
 /// What every hidden layer's update reads of the neurons: the learning signals (one
 /// bank per readout class with the exact engine), the pseudo-derivatives, and the
 /// membrane classes ([`crate::classes`]).
 #[derive(Clone, Copy)]
-pub(super) struct Post<'a> {
-    pub(super) lsig: &'a [i32],
-    pub(super) psi: &'a [u32],
-    pub(super) beta: &'a [i32],
-    pub(super) trace_classes: usize,
-    pub(super) tclass: &'a [u32],
+struct Post<'a> {
+    lsig: &'a [i32],
+    psi: &'a [u32],
+    beta: &'a [i32],
+    trace_classes: usize,
+    tclass: &'a [u32],
+}
+
+/// The hidden layers' updates of a learning step ([`update_hidden`] for the input
+/// layer, then the recurrent one).
+#[inline(always)]
+pub(super) fn update_hidden_layers(
+    cfg: &ChipConfig,
+    mem: &mut Memory<'_>,
+    step: u64,
+    kernels: update::Kernels,
+) {
+    let l = *cfg.learning();
+    let input = Hidden {
+        code: layer::INPUT,
+        shift: l.shift_in,
+        trace: mem.xbar,
+        ebar: mem.ebar_in,
+        eps: mem.eps_in,
+        w: mem.w_in,
+        g: mem.g_in,
+        mask: mem.mask_in,
+        pre_sign: None,
+    };
+    let post = Post {
+        lsig: mem.l,
+        psi: mem.psi,
+        beta: mem.beta,
+        trace_classes: mem.layout.trace_classes,
+        tclass: mem.tclass,
+    };
+    update_hidden(cfg, step, input, post, kernels);
+    let recurrent = Hidden {
+        code: layer::RECURRENT,
+        shift: l.shift_rec,
+        trace: mem.zbar,
+        ebar: mem.ebar_rec,
+        eps: mem.eps_rec,
+        w: mem.w_rec,
+        g: mem.g_rec,
+        mask: mem.mask_rec,
+        pre_sign: if l.dale { Some(&*mem.exc) } else { None },
+    };
+    update_hidden(cfg, step, recurrent, post, kernels);
 }
 
 /// One hidden layer's update at chip step `step`, row by row through the kernels of
 /// [`crate::update`]. With a learning-rate spread each synapse's offset
 /// ([`rate_offset`]) is added to its shift, one synapse at a time.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(super) fn update_hidden(
+fn update_hidden(
     cfg: &ChipConfig,
     step: u64,
     layer: Hidden<'_>,
@@ -486,6 +529,49 @@ fn readout_rows(
         }
     }
     true
+}
+
+/// End of a sample at chip step `step`: apply the accumulated updates (sample mode)
+/// with stochastic rounding and clear the accumulators.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+pub fn end_sample(cfg: &ChipConfig, mem: &mut Memory<'_>, step: u64) {
+    let l = cfg.learning();
+    if l.engine == Engine::Off || l.apply == Apply::Online {
+        return;
+    }
+    let wf = cfg.formats().weight;
+    let seed = cfg.seed();
+    let base = |code| hash::step_base(seed, step, code, draw::APPLY);
+    update::apply(mem.w_in, mem.g_in, bounds(wf, None), base(layer::INPUT), 0);
+    let b_rec = base(layer::RECURRENT);
+    let n = mem.layout.n_rec.max(1);
+    for (i, (w, g)) in mem
+        .w_rec
+        .chunks_mut(n)
+        .zip(mem.g_rec.chunks_mut(n))
+        .enumerate()
+    {
+        let sign = if l.dale {
+            mem.exc.get(i).map(|b| *b)
+        } else {
+            None
+        };
+        update::apply(w, g, bounds(wf, sign), b_rec, i.saturating_mul(n));
+    }
+    update::apply(
+        mem.w_out,
+        mem.g_out,
+        bounds(wf, None),
+        base(layer::READOUT),
+        0,
+    );
+    let rf = cfg.formats().readout;
+    let b_bias = base(layer::BIAS);
+    for (k, (b, g)) in mem.bias.iter_mut().zip(mem.g_bias.iter()).enumerate() {
+        let d = hash::dither_shift(i64::from(*g), GRAD_FRAC, b_bias, k);
+        *b = rf.saturate(i64::from(*b).saturating_add(d));
+    }
+    mem.clear_updates();
 }
 
 #[cfg(test)]
