@@ -1,7 +1,10 @@
 //! The confusion matrix of a trained chip on a classification task's test samples:
-//! each one run through the run loop with learning off, as a run's test does, and
-//! counted by its label and the class the chip predicts (the readout with the largest
-//! sum over the target window). What the run folder's `confusion` plot draws.
+//! each sample counted by its label and the class the chip predicts (the readout with
+//! the largest sum over the target window, the run loop's `Outcome::predicted`). A
+//! training run keeps its final test's ([`Confusion::from_pairs`] of
+//! `train::Trained::classified`: the run folder's `confusion` plot and
+//! `report.json`); [`confusion`] runs the test samples again, for a chip loaded from
+//! a snapshot.
 
 use bitvec::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -164,11 +164,6 @@ impl Scorer {
         self.0.score()
     }
 
-    /// (label, predicted class) of each classification sample so far, in order.
-    pub fn classified(&self) -> &[(usize, usize)] {
-        &self.0.pairs
-    }
-
     /// Run `sample` on `m` through the run loop ([`runner::run_scored`]) and score it.
     /// `x` holds one step's input; the regression target goes through `vals` and the
     /// real-unit readout through `y` (one entry per readout each).
@@ -392,7 +387,7 @@ struct HostRun<'a, F, G> {
     on_sample: F,
     on_epoch: G,
     epochs: Vec<Epoch>,
-    /// The last finished epoch's test samples, classified ([`Scorer::classified`]).
+    /// The last finished epoch's test samples, classified ([`Trained::classified`]).
     classified: Vec<(usize, usize)>,
 }
 

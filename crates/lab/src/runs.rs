@@ -586,6 +586,11 @@ pub fn summary(
 ## Plots
 ",
         );
+        // The confusion matrix's counts go under its picture (the report's
+        // `confusion`).
+        let confusion = report
+            .get("confusion")
+            .and_then(|v| serde_json::from_value::<Confusion>(v.clone()).ok());
         for (name, caption) in plots {
             let _ = write!(
                 md,
@@ -595,11 +600,7 @@ pub fn summary(
 ![{name}]({name}.png)
 "
             );
-            // The confusion matrix's counts too, from the report (`confusion`).
-            let counts = report
-                .get("confusion")
-                .map(|v| serde_json::from_value::<Confusion>(v.clone()));
-            if let (true, Some(Ok(c))) = (*name == "confusion", counts) {
+            if let (true, Some(c)) = (*name == "confusion", &confusion) {
                 let _ = write!(md, "\n{}", c.markdown());
             }
         }

@@ -11,8 +11,8 @@ use super::schema::{self, Rule};
 use super::source::Source;
 use super::Environment;
 use super::{
-    Apply, ByEngine, Chip, Config, Engine, Feedback, Formats, LayerRates, Learning, Network,
-    NeuronModel, Rates, Reward, Rounding, SpreadDist, Task, TaskKind, Train,
+    Apply, ByEngine, Chip, Config, Engine, Formats, LayerRates, Learning, Network, NeuronModel,
+    Rates, Reward, Rounding, SpreadDist, Task, TaskKind, Train,
 };
 
 type Result<T> = std::result::Result<T, ConfigError>;
@@ -492,7 +492,7 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
     let eta = s.float("eta", l.eta, 1e-3)?;
     let eb = s.uint("elig_bits", l.elig_bits, d.elig.bits())?;
     Ok(Learning {
-        engine: l.engine.unwrap_or(Engine::Off),
+        engine: l.engine.unwrap_or(d.engine),
         apply: l.apply.unwrap_or(Apply::Sample),
         batch: s.uint("batch", l.batch, 1)?,
         rates: LayerRates {
@@ -511,11 +511,11 @@ fn learning(raw: &RawFile, src: &Source<'_>) -> Result<Learning> {
         )?,
         psi_levels: s.uint("psi_levels", l.psi_levels, d.psi_levels.into())?,
         gamma: s.float("gamma", l.gamma, 0.3)?,
-        feedback: l.feedback.unwrap_or(Feedback::Symmetric),
+        feedback: l.feedback.unwrap_or(d.feedback),
         reg_strength: s.float("reg_strength", l.reg_strength, 0.0)?,
         reg_rate_hz: s.float("reg_rate_hz", l.reg_rate_hz, 10.0)?,
-        learn_readout: l.learn_readout.unwrap_or(true),
-        learn_hidden: l.learn_hidden.unwrap_or(true),
+        learn_readout: l.learn_readout.unwrap_or(d.learn_readout),
+        learn_hidden: l.learn_hidden.unwrap_or(d.learn_hidden),
         lr_spread: s.uint("lr_spread", l.lr_spread, d.lr_spread.into())?,
         rewire_fraction: s.float_opt("rewire_fraction", l.rewire_fraction)?,
         rewire_noise: s.float("rewire_noise", l.rewire_noise, 0.0)?,
